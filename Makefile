@@ -1,0 +1,50 @@
+# KPI Advisor — two commands: `make run` and `make test`. Both set everything up on a fresh machine.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+UV_VERSION := 0.13.9
+DATA ?= data/demo
+MODELS ?= data/models
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install lock lint test run demo clean bench
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Re-resolve pinned versions after editing pyproject.toml dependencies.
+lock:
+	test -x $(BIN)/uv || ($(PY) -m venv $(VENV) && $(BIN)/python -m pip install -q uv==$(UV_VERSION))
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+lint: install
+	$(BIN)/ruff check advisor models training api tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider $(PYTEST_ARGS)
+
+$(DATA)/campaign_daily.csv: | install
+	$(BIN)/kpi-advisor demo-data --out $(DATA) --seed 7
+
+demo: $(DATA)/campaign_daily.csv
+
+run: install demo
+	$(BIN)/kpi-advisor validate --data $(DATA)
+	$(BIN)/kpi-advisor scorecard --data $(DATA)
+
+bench: install
+	for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,5 @@
+"""`kpi-advisor` command line. Each command group lives in its own module and registers on `app`."""
+
+from api.cli.app import app
+
+__all__ = ["app"]
