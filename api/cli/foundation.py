@@ -1,0 +1,135 @@
+"""Foundation commands: `demo-data`, `validate`, `kpis`, `scorecard` (SPEC §5)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from advisor.data import load_dataset, validate_folder
+from advisor.demo import generate_world
+from advisor.kpis import build_scorecard, compute_kpis
+from api.cli.app import app
+from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, print_json, print_records, stderr
+
+DataOpt = Annotated[
+    Path,
+    typer.Option("--data", "-d", help="Data folder: campaign_daily.csv|.parquet, optional other tables, targets.yaml."),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="Config YAML (column mapping, SQL sources). Default: DATA/kpi-advisor.yaml if present."),
+]
+
+
+def _parse_date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO date YYYY-MM-DD", param_hint=name) from None
+
+
+@app.command("demo-data")
+@domain_errors
+def demo_data(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the demo tables and truth.json into.")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world.")] = 7,
+    days: Annotated[int, typer.Option(min=120, max=3650, help="Days of history.")] = 730,
+) -> None:
+    """Write a demo marketing department (all tables, targets.yaml and the ground truth truth.json).
+
+    Example: kpi-advisor demo-data --out data/demo --seed 7 --days 730
+    """
+    with stderr.status(f"generating demo world (seed {seed}, {days} days)"):
+        world = generate_world(seed=seed, days=days)
+        out.mkdir(parents=True, exist_ok=True)
+        world.write(out)
+    rows = {name: len(df) for name, df in world.tables.items()}
+    stderr.print(f"wrote {out}: " + ", ".join(f"{k} {v:,} rows" for k, v in rows.items()) + ", targets.yaml, truth.json")
+
+
+@app.command("validate")
+@domain_errors
+def validate(data: DataOpt, config: ConfigOpt = None, fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Check every table of a data folder against the data contract (SPEC §2).
+
+    Exit code 0 when all tables pass, 1 when any error is found. Example:
+    kpi-advisor validate --data data/demo --format json
+    """
+    report = validate_folder(data, config)
+    doc = report.to_dict()
+    if fmt is OutputFormat.json:
+        print_json(doc)
+    else:
+        issues = [{"level": "error", **e} for e in doc["errors"]] + [{"level": "warning", **w} for w in doc["warnings"]]
+        if issues:
+            print_records(issues, fmt, title="Validation issues")
+        stderr.print(
+            f"{'OK' if doc['ok'] else 'FAILED'}: {len(doc['errors'])} errors, {len(doc['warnings'])} warnings"
+        )
+    if not doc["ok"]:
+        raise typer.Exit(1)
+
+
+@app.command("kpis")
+@domain_errors
+def kpis(
+    data: DataOpt,
+    by: Annotated[str | None, typer.Option("--by", help="Group columns, comma-separated (channel, campaign_id, any attribute).")] = None,
+    grain: Annotated[str | None, typer.Option("--grain", help="day, week, month or quarter.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
+    only: Annotated[str | None, typer.Option("--kpis", help="KPI ids to show, comma-separated (default: all).")] = None,
+    compare: Annotated[bool, typer.Option("--compare", help="Add period-over-period change.")] = False,
+    config: ConfigOpt = None,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """KPI table by any grouping and time grain; ratio KPIs are ratios of sums.
+
+    Example: kpi-advisor kpis --data data/demo --by channel --grain month --from 2026-07-01 --format json
+    """
+    if grain is not None and grain not in {"day", "week", "month", "quarter"}:
+        raise typer.BadParameter("choose one of day, week, month, quarter", param_hint="--grain")
+    ds = load_dataset(data, config)
+    table = compute_kpis(
+        ds.tables,
+        by=[c.strip() for c in by.split(",") if c.strip()] if by else (),
+        grain=grain,
+        start=_parse_date(date_from, "--from"),
+        end=_parse_date(date_to, "--to"),
+        kpis=[k.strip() for k in only.split(",") if k.strip()] if only else None,
+        compare=compare,
+    )
+    print_records(table.to_records(), fmt, title="KPIs")
+
+
+@app.command("scorecard")
+@domain_errors
+def scorecard(
+    data: DataOpt,
+    period: Annotated[str | None, typer.Option("--period", help="YYYY-MM, YYYY-Qn or YYYY (default: last full month).")] = None,
+    config: ConfigOpt = None,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """The department's KPI system against targets, with a weighted composite score.
+
+    Targets come from DATA/targets.yaml. Example: kpi-advisor scorecard --data data/demo --period 2026-10
+    """
+    ds = load_dataset(data, config)
+    if ds.targets is None:
+        raise ValueError(f"no targets.yaml in {data}: a scorecard needs targets (see README, 'targets')")
+    card = build_scorecard(ds.tables, ds.targets, period=period)
+    doc: dict[str, Any] = card.to_dict()
+    if fmt is OutputFormat.json:
+        print_json(doc)
+        return
+    rows = [
+        {"group": g["name"], **{k: v for k, v in item.items() if k in ("kpi", "value", "target", "status", "score")}}
+        for g in doc["groups"]
+        for item in g["kpis"]
+    ]
+    print_records(rows, fmt, title=f"Scorecard {doc.get('period', '')}: composite score {doc['score']:.1f} / 100")
