@@ -1,4 +1,5 @@
-"""Shared fitting helpers: collapse identical customers into weighted rows, maximise a likelihood on log-params."""
+"""Shared fitting helpers: collapse identical customers into weighted rows, maximise a likelihood on
+log-params."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ FloatArray = NDArray[np.float64]
 
 
 def grouped(columns: dict[str, FloatArray]) -> dict[str, FloatArray]:
-    """Unique rows of the given equal-length columns plus a weight ``w`` (row count) — same likelihood, less work."""
+    """Unique rows of the given equal-length columns plus a weight ``w`` (row count) — same likelihood,
+    less work."""
     df = pd.DataFrame(columns)
     counts = df.groupby(list(columns), sort=False).size().reset_index(name="w")
     return {c: counts[c].to_numpy(dtype=float) for c in [*columns, "w"]}
@@ -28,7 +30,8 @@ def fit_log_params(
 ) -> OptimizeResult:
     """Minimise mean negative log-likelihood + ``penalizer``·‖log θ‖² over log-parameters.
 
-    Nelder-Mead first (robust far from the optimum), then BFGS from its end point to polish; the better of the two
+    Nelder-Mead first (robust far from the optimum), then BFGS from its end point to polish; the better
+    of the two
     is returned. ``result.x`` holds log-parameters.
     """
 

@@ -1,9 +1,10 @@
 """BG/NBD repeat-purchase model (Fader, Hardie and Lee 2005, "Counting your customers the easy way").
 
 While alive a customer buys as a Poisson process with rate λ ~ Gamma(r, α); after each purchase the customer
-dies with probability p ~ Beta(a, b). Inputs per customer are the RFM summary (frequency x, recency t_x, age T,
-all times in the same unit — weeks for the published CDNOW estimates). Pure numpy/scipy functions below; the
-``BGNBD`` class is a thin sklearn-style wrapper (frozen spec, ``fit(df) -> self``, fitted attributes end in ``_``).
+dies with probability p ~ Beta(a, b). Inputs per customer are the RFM summary (frequency x, recency t_x,
+age T, all times in one unit — weeks for the published CDNOW estimates). Pure numpy/scipy functions below;
+the ``BGNBD`` class is a thin sklearn-style wrapper (frozen spec, ``fit(df) -> self``, fitted attributes
+end in ``_``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class BGNBDParams:
-    """Fitted BG/NBD parameters: r, alpha (time units) of the Gamma purchase rate, a, b of the Beta dropout."""
+    """Fitted BG/NBD parameters: r, alpha (time units) of the Gamma purchase rate, a, b of the Beta
+    dropout."""
 
     r: float
     alpha: float
@@ -64,7 +66,9 @@ def probability_alive(params: BGNBDParams, x: ArrayLike, t_x: ArrayLike, T: Arra
     r, alpha, a, b = params.as_array()
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_ratio = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * np.log((alpha + T) / (alpha + t_x))
+        log_ratio = (
+            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * np.log((alpha + T) / (alpha + t_x))
+        )
     return np.asarray(np.where(x > 0, 1.0 / (1.0 + np.exp(log_ratio)), 1.0), dtype=float)
 
 
@@ -88,7 +92,8 @@ def _neg_ll(log_params: FloatArray, data: dict[str, FloatArray]) -> float:
 
 @dataclass(frozen=True)
 class BGNBDSpec:
-    """How to fit: L2 ``penalizer`` on the log-parameters (0 = maximum likelihood), start values, iterations."""
+    """How to fit: L2 ``penalizer`` on the log-parameters (0 = maximum likelihood), start values,
+    iterations."""
 
     penalizer: float = 0.0
     initial: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
@@ -99,7 +104,8 @@ class BGNBD:
     """BG/NBD estimator. ``fit(rfm)`` takes columns ``frequency, recency, T`` (one row per customer).
 
     Fitted attributes: ``params_`` (BGNBDParams), ``log_likelihood_`` (total, nats), ``n_customers_``,
-    ``converged_``. The expectation formulas hold for any a > 0 (the (a + b − 1)/(a − 1) factor and the bracket
+    ``converged_``. The expectation formulas hold for any a > 0 (the (a + b − 1)/(a − 1) factor and the
+    bracket
     change sign together); at a = 1 exactly, a is nudged by 1e-9 to avoid 0/0.
     """
 

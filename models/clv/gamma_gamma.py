@@ -2,8 +2,10 @@
 Jiang 1999).
 
 A customer's transaction values are Gamma(p, ν) around a personal mean p/ν, with ν ~ Gamma(q, γ) across
-customers. Fitted on customers with at least one repeat purchase (x > 0) and their mean repeat-transaction value
-m̄_x (currency units). It assumes spend is independent of purchase frequency — ``frequency_spend_corr_`` reports
+customers. Fitted on customers with at least one repeat purchase (x > 0) and their mean
+repeat-transaction value
+m̄_x (currency units). It assumes spend is independent of purchase frequency — ``frequency_spend_corr_``
+reports
 the Pearson correlation between x and m̄_x on the fitting data so callers can check.
 """
 
@@ -67,7 +69,8 @@ def _neg_ll(log_params: FloatArray, data: dict[str, FloatArray]) -> float:
 
 @dataclass(frozen=True)
 class GammaGammaSpec:
-    """How to fit: L2 ``penalizer`` on the log-parameters (0 = maximum likelihood), start values, iterations."""
+    """How to fit: L2 ``penalizer`` on the log-parameters (0 = maximum likelihood), start values,
+    iterations."""
 
     penalizer: float = 0.0
     initial: tuple[float, float, float] = (1.0, 1.0, 1.0)
@@ -90,7 +93,7 @@ class GammaGamma:
         repeat = x > 0
         use = repeat & (m > 0)
         if use.sum() < 3:
-            raise ValueError(f"Gamma-Gamma: need at least 3 repeat customers with spend > 0, have {int(use.sum())}")
+            raise ValueError(f"Gamma-Gamma: need >= 3 repeat customers with spend > 0, have {int(use.sum())}")
         x, m = x[use], m[use]
         data = grouped({"x": x, "m": m})
         res = fit_log_params(_neg_ll, data, np.log(self.spec.initial), self.spec.penalizer, self.spec.maxiter)

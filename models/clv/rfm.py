@@ -7,7 +7,8 @@ Fader, Hardie and Lee 2005). For each customer whose first transaction is on or 
 - ``frequency`` x: number of *repeat* transactions in the calibration period (transactions − 1);
 - ``recency`` t_x: time from the first to the last transaction in the calibration period (0 when x = 0);
 - ``T``: time from the first transaction to ``calibration_end``;
-- ``monetary_value``: mean value of the repeat transactions (0 when x = 0) — the first transaction is excluded,
+- ``monetary_value``: mean value of the repeat transactions (0 when x = 0) — the first transaction is
+excluded,
   as in the Gamma-Gamma papers;
 - ``first_value``: value of the first transaction; ``first_purchase``: its date.
 """
@@ -47,7 +48,8 @@ def transactions(
     """Collapse orders to one row per customer-day.
 
     Returns a DataFrame ``[customer_id, order_date (Timestamp), revenue (sum)]`` sorted by customer and date.
-    Raises ``ValueError`` naming the table, column, first bad rows (0-based) and the rule when the input breaks
+    Raises ``ValueError`` naming the table, column, first bad rows (0-based) and the rule when the input
+    breaks
     the data contract (missing column, unparseable date, missing id, missing or negative revenue).
     """
     missing = [c for c in (customer_col, date_col, value_col) if c not in orders.columns]

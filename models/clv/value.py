@@ -1,6 +1,7 @@
 """Customer lifetime value from a fitted BG/NBD + Gamma-Gamma pair.
 
-CLV over a horizon of H time units with an annual discount rate d is the discounted sum of expected purchases per
+CLV over a horizon of H time units with an annual discount rate d is the discounted sum of expected
+purchases per
 time unit times the expected transaction value::
 
     CLV = Σ_{k=1..H} (E[Y(k)] − E[Y(k−1)]) · E[M] · (1 + d)^(−k·u/365.25)
@@ -73,13 +74,14 @@ class CLVModel:
         """Per customer: ``p_alive``, ``expected_purchases`` (undiscounted, next ``horizon`` units),
         ``expected_spend`` (per transaction, currency) and ``clv`` (discounted residual value, currency).
 
-        Returns a DataFrame ``[customer_id, p_alive, expected_purchases, expected_spend, clv]``, rows as ``rfm``.
+        Returns a DataFrame ``[customer_id, p_alive, expected_purchases, expected_spend, clv]``, rows as
+        ``rfm``.
         """
         spend = self.gamma_gamma_.conditional_expected_spend(rfm)
         disc = discounted_purchases(self.bgnbd_, rfm, horizon, annual_discount, self.spec.time_unit_days)
         return pd.DataFrame(
             {
-                "customer_id": rfm["customer_id"].to_numpy() if "customer_id" in rfm else rfm.index.to_numpy(),
+                "customer_id": rfm["customer_id"].to_numpy() if "customer_id" in rfm else rfm.index,
                 "p_alive": self.bgnbd_.probability_alive(rfm),
                 "expected_purchases": self.bgnbd_.conditional_expected_purchases(horizon, rfm),
                 "expected_spend": spend,
