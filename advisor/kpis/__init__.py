@@ -1,0 +1,42 @@
+"""KPI catalog, KPI engine, targets status and scorecard (SPEC §3, §5 ``kpis`` and ``scorecard``).
+
+Public API::
+
+    compute_kpis(tables, *, by=(), grain=None, start=None, end=None, kpis=None, catalog=None, compare=False)
+        -> KpiTable
+    build_scorecard(tables, targets, *, period=None, catalog=None, tolerance=0.10) -> Scorecard
+    load_catalog(*extra_yaml_paths) -> KpiCatalog;  default_catalog() -> KpiCatalog
+    assess(value, target, direction, tolerance=0.10) -> Assessment
+"""
+
+from advisor.kpis.catalog import (
+    CatalogError,
+    KpiCatalog,
+    KpiSpec,
+    MeasureSpec,
+    TableSpec,
+    UnknownKpiError,
+    default_catalog,
+    load_catalog,
+)
+from advisor.kpis.engine import compute_kpis
+from advisor.kpis.expr import ExpressionError
+from advisor.kpis.periods import GRAINS, Period, parse_period
+from advisor.kpis.table import KpiTable
+
+__all__ = [
+    "GRAINS",
+    "CatalogError",
+    "ExpressionError",
+    "KpiCatalog",
+    "KpiSpec",
+    "KpiTable",
+    "MeasureSpec",
+    "Period",
+    "TableSpec",
+    "UnknownKpiError",
+    "compute_kpis",
+    "default_catalog",
+    "load_catalog",
+    "parse_period",
+]

@@ -1,0 +1,255 @@
+"""KPI engine: :func:`compute_kpis` turns contract tables into a :class:`KpiTable` (SPEC §3, §5 ``kpis``).
+
+Vectorised: each source table is aggregated once into base measures (ratio KPIs are ratios of sums, never
+a mean
+of daily ratios), tables are joined on the group keys and period, then formulas run on the aggregated columns.
+A KPI that cannot be computed is null with a reason, never inf/NaN-as-number or an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import TypeAlias
+
+import numpy as np
+import pandas as pd
+
+from advisor.kpis.catalog import KpiCatalog, MeasureSpec, UnknownKpiError, default_catalog
+from advisor.kpis.expr import Col, evaluate_formula
+from advisor.kpis.measures import ALL, PERIOD, TableAggregate, aggregate_table
+from advisor.kpis.periods import check_grain, labels, period_start, shift
+from advisor.kpis.table import KpiTable
+
+DateLike: TypeAlias = date | datetime | str | pd.Timestamp
+
+
+def _to_date(value: DateLike | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(value).date()
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} must be a date (YYYY-MM-DD), got {value!r}") from None
+
+
+def _enrich(
+    df: pd.DataFrame | None, by: Sequence[str], campaigns: pd.DataFrame | None
+) -> pd.DataFrame | None:
+    """Add campaign attributes (``by`` columns constant per campaign in campaign_daily) to a table that has
+    ``campaign_id`` but lacks them, e.g. orders or surveys grouped by channel."""
+    if df is None or campaigns is None or "campaign_id" not in df.columns or "campaign_id" not in campaigns:
+        return df
+    add = [c for c in by if c not in df.columns and c in campaigns.columns]
+    if not add:
+        return df
+    lookup = campaigns[["campaign_id", *add]].drop_duplicates("campaign_id")
+    ids = df["campaign_id"]
+    if ids.dtype != lookup["campaign_id"].dtype:
+        ids, lookup = ids.astype(str), lookup.assign(campaign_id=lookup["campaign_id"].astype(str))
+    mapped = lookup.set_index("campaign_id").reindex(ids.to_numpy())
+    return df.assign(**{c: mapped[c].to_numpy() for c in add})
+
+
+def _merge(aggs: list[TableAggregate], keys: list[str]) -> pd.DataFrame:
+    frames = [a.frame for a in aggs if a.frame is not None]
+    if not frames:
+        return pd.DataFrame({ALL: [0]}) if keys == [ALL] else pd.DataFrame(columns=keys)
+    merged = frames[0]
+    for nxt in frames[1:]:
+        for k in keys:
+            if merged[k].dtype != nxt[k].dtype:
+                merged = merged.assign(**{k: merged[k].astype(str)})
+                nxt = nxt.assign(**{k: nxt[k].astype(str)})
+        merged = merged.merge(nxt, on=keys, how="outer")
+    return merged.sort_values(keys, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def _measure_col(m: MeasureSpec, merged: pd.DataFrame, agg: TableAggregate) -> Col:
+    n = len(merged)
+    if m.name in agg.unavailable:
+        return Col.null(agg.unavailable[m.name], n)
+    values = merged[m.name].to_numpy(dtype=np.float64, na_value=np.nan)
+    reasons = np.full(n, None, dtype=object)
+    absent = np.isnan(values)
+    if m.agg in ("sum", "count", "nunique"):
+        values = np.where(absent, 0.0, values)  # no rows in this table for the group: a true zero
+    elif absent.any():
+        where = f" matching {m.where}" if m.where else ""
+        reasons[absent] = f"no {m.table} rows{where} in this group/period"
+    return Col(values, reasons)
+
+
+def _core(
+    tables: Mapping[str, pd.DataFrame],
+    cat: KpiCatalog,
+    kpi_ids: Sequence[str],
+    by: list[str],
+    grain: str | None,
+    start: date | None,
+    end: date | None,
+) -> tuple[pd.DataFrame, dict[str, Col], date | None, date | None]:
+    """Keys frame (by columns + period start), {KPI id: Col} and the date range of the data used."""
+    order, measure_names = cat.dependencies(kpi_ids)
+    per_table: dict[str, list[MeasureSpec]] = {}
+    for name in measure_names:
+        per_table.setdefault(cat.measures[name].table, []).append(cat.measures[name])
+    campaigns = tables.get("campaign_daily")
+    aggs: dict[str, TableAggregate] = {}
+    for tname, ms in per_table.items():
+        df = tables.get(tname)
+        if tname != "campaign_daily":
+            df = _enrich(df, by, campaigns)
+        aggs[tname] = aggregate_table(tname, df, cat.tables.get(tname), ms, by, grain, start, end)
+    keys = [*by, PERIOD] if grain is not None else (list(by) or [ALL])
+    merged = _merge(list(aggs.values()), keys)
+    n = len(merged)
+
+    cols: dict[str, Col] = {}
+    for name in measure_names:
+        m = cat.measures[name]
+        cols[name] = _measure_col(m, merged, aggs[m.table])
+    results: dict[str, Col] = {}
+
+    def resolve(name: str) -> Col:
+        return cols[name] if name in cols else results[name]
+
+    for kid in order:
+        results[kid] = evaluate_formula(cat[kid].parsed, resolve, n)
+    firsts = [a.first for a in aggs.values() if a.first is not None]
+    lasts = [a.last for a in aggs.values() if a.last is not None]
+    return merged[keys], results, (min(firsts) if firsts else None), (max(lasts) if lasts else None)
+
+
+def _change(cur: Col, prev: Col, has_prev: np.ndarray) -> tuple[Col, Col]:
+    """Absolute (cur − prev) and relative ((cur − prev) / |prev|) change, null with reasons."""
+    n = len(cur.values)
+    prev_reasons = np.array(
+        [None if r is None else f"previous period: {r}" for r in prev.reasons], dtype=object
+    )
+    prev = Col(prev.values, prev_reasons)
+    prev_reasons[~has_prev] = "no data for the previous period"
+    absolute = evaluate_formula_pair(cur, prev, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel_values = absolute.values / np.abs(prev.values)
+    relative = Col(rel_values, absolute.reasons.copy()).with_reason(prev.values == 0, "previous value is 0")
+    relative = relative.with_reason(~np.isfinite(relative.values), "non-finite result")
+    return absolute, relative
+
+
+def evaluate_formula_pair(cur: Col, prev: Col, n: int) -> Col:
+    reasons = cur.reasons.copy()
+    empty = np.fromiter((r is None for r in reasons), dtype=bool, count=n)
+    reasons[empty] = prev.reasons[empty]
+    valid = np.fromiter((r is None for r in reasons), dtype=bool, count=n)
+    return Col(np.where(valid, cur.values - prev.values, np.nan), reasons)
+
+
+def compute_kpis(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    by: Sequence[str] = (),
+    grain: str | None = None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    kpis: Sequence[str] | None = None,
+    catalog: KpiCatalog | None = None,
+    compare: bool = False,
+) -> KpiTable:
+    """KPIs per group (``by``: channel, campaign_id or any attribute column) and period (``grain``).
+
+    ``tables``: contract-named DataFrames (campaign_daily; optional orders, surveys, team_kpis).
+    ``start``/``end``
+    are inclusive dates. ``grain`` None gives one period spanning the window (label ``"START/END"``).
+    ``compare=True`` adds ``<kpi>_change`` (absolute, in the KPI's unit) and ``<kpi>_change_rel`` (fraction of
+    the previous value) against the previous period of the same grain (or the equally long window before
+    ``start`` when ``grain`` is None). Raises :class:`UnknownKpiError` for unknown KPI ids and ValueError for
+    bad arguments; never for missing data.
+    """
+    check_grain(grain)
+    cat = catalog if catalog is not None else default_catalog()
+    kpi_ids = list(dict.fromkeys(kpis)) if kpis is not None else list(cat.ids)
+    for kid in kpi_ids:
+        if kid not in cat:
+            raise UnknownKpiError(kid, cat.ids)
+    by = list(dict.fromkeys(by))
+    for col in by:
+        if col in ("period", PERIOD, ALL) or col in kpi_ids:
+            raise ValueError(f"cannot group by {col!r}: it is a reserved or KPI column name")
+    d0, d1 = _to_date(start, "start"), _to_date(end, "end")
+    if d0 is not None and d1 is not None and d0 > d1:
+        raise ValueError(f"start {d0} is after end {d1}")
+
+    core_start = d0
+    if compare and grain is not None and d0 is not None:
+        first = period_start(np.array([np.datetime64(d0, "ns")]), grain)
+        core_start = pd.Timestamp(shift(first, grain)[0]).date()
+    keys, cols, first_day, last_day = _core(tables, cat, kpi_ids, by, grain, core_start, d1)
+
+    changes: dict[str, tuple[Col, Col]] = {}
+    if compare and grain is not None:
+        ref = keys.assign(__row=np.arange(len(keys)))
+        want = keys.assign(**{PERIOD: shift(keys[PERIOD].to_numpy(), grain)})
+        prev_rows = want.merge(ref, on=[*by, PERIOD], how="left")["__row"].to_numpy()
+        has_prev = ~np.isnan(prev_rows.astype(np.float64))
+        idx = np.where(has_prev, prev_rows, 0).astype(np.int64)
+        for kid in kpi_ids:
+            c = cols[kid]
+            prev = Col(c.values[idx], c.reasons[idx]) if len(idx) else c
+            changes[kid] = _change(c, prev, has_prev)
+    elif compare:
+        w0, w1 = d0 or first_day, d1 or last_day
+        if w0 is not None and w1 is not None:
+            span = (w1 - w0).days + 1
+            p0, p1 = w0 - timedelta(days=span), w0 - timedelta(days=1)
+            pkeys, pcols, _, _ = _core(tables, cat, kpi_ids, by, None, p0, p1)
+            key_cols = list(by) or [ALL]
+            ref = pkeys.assign(__row=np.arange(len(pkeys)))
+            matched = keys.merge(ref, on=key_cols, how="left")["__row"].to_numpy()
+            has_prev = ~np.isnan(matched.astype(np.float64))
+            idx = np.where(has_prev, matched, 0).astype(np.int64)
+            for kid in kpi_ids:
+                c, pc = cols[kid], pcols[kid]
+                prev = (
+                    Col(pc.values[idx], pc.reasons[idx]) if len(pc.values) else Col.null("no data", len(idx))
+                )
+                changes[kid] = _change(c, prev, has_prev)
+        else:
+            for kid in kpi_ids:
+                null = Col.null("no dated data to define a previous period", len(keys))
+                changes[kid] = (null, null)
+
+    keep = np.ones(len(keys), dtype=bool)
+    if grain is not None and d0 is not None and core_start != d0:
+        first = period_start(np.array([np.datetime64(d0, "ns")]), grain)[0]
+        keep = keys[PERIOD].to_numpy() >= first
+
+    frame = keys.loc[keep, list(by)].reset_index(drop=True)
+    if grain is not None:
+        frame["period"] = labels(keys.loc[keep, PERIOD].to_numpy(), grain)
+    else:
+        w0, w1 = d0 or first_day, d1 or last_day
+        frame["period"] = f"{w0.isoformat()}/{w1.isoformat()}" if w0 and w1 else None
+    reason_rows: list[tuple[int, str, str]] = []
+    positions = np.flatnonzero(keep)
+    columns: dict[str, np.ndarray] = {}
+    for kid in kpi_ids:
+        parts = [(kid, cols[kid])]
+        if kid in changes:
+            parts += [(f"{kid}_change", changes[kid][0]), (f"{kid}_change_rel", changes[kid][1])]
+        for col_name, c in parts:
+            columns[col_name] = c.values[keep]
+            for out_row, r in enumerate(c.reasons[positions]):
+                if r is not None:
+                    reason_rows.append((out_row, col_name, str(r)))
+    frame = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
+    reasons = pd.DataFrame(reason_rows, columns=["row", "kpi", "reason"])
+    return KpiTable(
+        frame=frame,
+        reasons=reasons,
+        by=tuple(by),
+        grain=grain,
+        kpis=tuple(kpi_ids),
+        compare=compare,
+        catalog=cat,
+    )

@@ -1,0 +1,189 @@
+"""Base-measure aggregation: one vectorised groupby per source table.
+
+:func:`aggregate_table` filters a table to a date window, assigns each row its group keys and period start,
+and aggregates the requested :class:`~advisor.kpis.catalog.MeasureSpec` s in one ``groupby().sum()`` (plus one
+groupby per distinct-count/min/max measure). Measures it cannot compute (table, column, grouping column
+or time
+column missing) are reported in ``unavailable`` with a reason instead of raising.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from advisor.kpis.catalog import MeasureSpec, TableSpec
+from advisor.kpis.expr import evaluate_filter
+from advisor.kpis.periods import period_start
+
+PERIOD = "_period"  # internal key column: first day of the period (datetime64[ns])
+ALL = "_all"  # internal key column when there is no grouping at all
+
+
+@dataclass(frozen=True)
+class TableAggregate:
+    """Aggregated measures of one table.
+
+    ``frame``: one row per group (key columns, then one float column per available measure);
+    ``unavailable``: {measure name: reason}; ``first``/``last``: date range of the rows used (None if
+    undated).
+    """
+
+    table: str
+    frame: pd.DataFrame | None
+    unavailable: dict[str, str] = field(default_factory=dict)
+    first: date | None = None
+    last: date | None = None
+
+
+def _as_dates(values: pd.Series, spec: TableSpec) -> np.ndarray:
+    """Row dates as datetime64[ns]; a ``month`` column ("YYYY-MM") maps to the month's first day."""
+    if spec.month is not None:
+        if pd.api.types.is_datetime64_any_dtype(values):
+            return values.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype("datetime64[ns]")
+        parsed = pd.to_datetime(values.astype(str).str.strip().str[:7], format="%Y-%m", errors="coerce")
+        return parsed.to_numpy(dtype="datetime64[ns]")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.to_numpy(dtype="datetime64[ns]")
+    return pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[ns]")
+
+
+def _numeric(values: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _to_date(value: np.datetime64) -> date | None:
+    return None if np.isnat(value) else pd.Timestamp(value).date()
+
+
+def aggregate_table(
+    name: str,
+    df: pd.DataFrame | None,
+    spec: TableSpec | None,
+    measures: Sequence[MeasureSpec],
+    by: Sequence[str],
+    grain: str | None,
+    start: date | None,
+    end: date | None,
+) -> TableAggregate:
+    """Aggregate ``measures`` of table ``name`` by ``by`` (+ period of ``grain``) over ``start``..``end``.
+
+    Inclusive date bounds; a monthly table keeps the months that overlap the window.
+    """
+
+    def none_available(reason: str) -> TableAggregate:
+        return TableAggregate(name, None, {m.name: reason for m in measures})
+
+    if df is None:
+        return none_available(f"table '{name}' not provided")
+    missing_keys = [c for c in by if c not in df.columns]
+    if missing_keys:
+        return none_available(f"grouping column '{missing_keys[0]}' not in {name}")
+
+    time_col = None if spec is None else (spec.date or spec.month)
+    dated = time_col is not None and time_col in df.columns
+    needs_time = grain is not None or start is not None or end is not None
+    if needs_time and not dated:
+        what = "grain" if grain is not None else "date range"
+        return none_available(f"{name} has no date column '{time_col or 'date'}' needed for the {what}")
+    monthly = spec is not None and spec.month is not None
+    if monthly and grain in ("day", "week"):
+        return none_available(
+            f"{name} is monthly ('{time_col}' is YYYY-MM); it cannot be split into {grain}s"
+        )
+
+    dates = _as_dates(df[time_col], spec) if dated and spec is not None else None
+    rows: np.ndarray | slice = slice(None)
+    if dates is not None and (start is not None or end is not None):
+        keep = ~np.isnat(dates)
+        last_day = (dates.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1 if monthly else dates
+        if start is not None:
+            keep &= last_day >= np.datetime64(start, "ns")
+        if end is not None:
+            keep &= dates <= np.datetime64(end, "ns")
+        rows = keep
+        dates = dates[keep]
+    frame = df[rows] if not isinstance(rows, slice) else df
+    first = last = None
+    if dates is not None and len(dates):
+        first, last = _to_date(dates.min()), _to_date(dates.max())
+        if monthly and last is not None:
+            last = (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date()
+
+    unavailable: dict[str, str] = {}
+    usable: list[MeasureSpec] = []
+    for m in measures:
+        absent = sorted(c for c in m.columns if c not in frame.columns)
+        if absent:
+            unavailable[m.name] = f"column '{absent[0]}' missing from {name}"
+        else:
+            usable.append(m)
+
+    keys: dict[str, np.ndarray] = {c: frame[c].to_numpy() for c in by}
+    if grain is not None and dates is not None:
+        keys[PERIOD] = period_start(dates, grain)
+    if not keys:
+        keys[ALL] = np.zeros(len(frame), dtype=np.int8)
+    key_names = list(keys)
+
+    masks: dict[str | None, np.ndarray | None] = {None: None}
+    for m in usable:
+        if m.where not in masks and m.filter is not None:
+            masks[m.where] = evaluate_filter(m.filter, frame)
+
+    sums: dict[str, np.ndarray] = {}
+    mean_parts: list[MeasureSpec] = []
+    others: list[MeasureSpec] = []
+    for m in usable:
+        mask = masks[m.where]
+        if m.agg in ("sum", "mean"):
+            vals = _numeric(frame[m.column])
+            ok = ~np.isnan(vals) if mask is None else (mask & ~np.isnan(vals))
+            sums[m.name] = np.where(ok, vals, 0.0) if (mask is not None or not ok.all()) else vals
+            if m.agg == "mean":
+                sums[f"{m.name}__n"] = ok.astype(np.float64)
+                mean_parts.append(m)
+        elif m.agg == "count":
+            ok = np.ones(len(frame), dtype=bool) if mask is None else mask
+            if m.column is not None:
+                ok = ok & frame[m.column].notna().to_numpy()
+            sums[m.name] = ok.astype(np.float64)
+        else:
+            others.append(m)
+
+    work = pd.DataFrame({**keys, **sums}, copy=False)
+    grouped = work.groupby(key_names, sort=True, dropna=False, observed=True)
+    result = grouped[list(sums)].sum() if sums else grouped.size().to_frame("__size")[[]]
+    for m in mean_parts:
+        n = result.pop(f"{m.name}__n")
+        result[m.name] = np.where(n > 0, result[m.name] / n.where(n > 0, 1), np.nan)
+    for m in others:
+        result[m.name] = _other(work[key_names], frame, m, masks[m.where]).reindex(result.index)
+        if m.agg == "nunique":
+            result[m.name] = result[m.name].fillna(0.0)
+    out = result.reset_index()
+    return TableAggregate(name, out, unavailable, first, last)
+
+
+def _other(keys: pd.DataFrame, frame: pd.DataFrame, m: MeasureSpec, mask: np.ndarray | None) -> pd.Series:
+    """nunique (with ``min_rows``), min or max of ``m.column`` per group, over rows in ``mask``."""
+    assert m.column is not None
+    col = frame[m.column].to_numpy()
+    sub = keys.assign(__v=col)
+    if mask is not None:
+        sub = sub[mask]
+    sub = sub[pd.notna(sub["__v"])]
+    key_names = list(keys.columns)
+    if m.agg == "nunique":
+        sizes = sub.groupby([*key_names, "__v"], sort=False, dropna=False, observed=True).size()
+        sizes = sizes[sizes >= m.min_rows]
+        return sizes.groupby(level=key_names, dropna=False, observed=True).size().astype(np.float64)
+    sub = sub.assign(__v=_numeric(sub["__v"]))
+    g = sub.groupby(key_names, sort=False, dropna=False, observed=True)["__v"]
+    return (g.min() if m.agg == "min" else g.max()).astype(np.float64)
