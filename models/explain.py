@@ -23,6 +23,7 @@ CAUSALITY_NOTE = (
 )
 UNEXPLAINED = "unexplained (actual − model)"
 BASELINE = "baseline vs reference"
+PERIOD_LENGTH = "period length (baseline × rows)"
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ def decompose_change(
     """Split the change of ``kpi`` from the rows ``mask_from`` to the rows ``mask_to`` of ``df`` (one scope's
     full history, so adstock and age are right) into SHAP drivers plus the unexplained part.
 
-    Parts are sorted by absolute impact; their impacts sum exactly to ``value_to − value_from``.
+    Parts are sorted by absolute impact; their impacts sum exactly to ``value_to − value_from``. For count
+    KPIs periods of different lengths add a "period length" part (baseline × difference in rows).
     """
     target = models.models[kpi].target
     X = models.matrix(df)
@@ -158,13 +160,16 @@ def decompose_change(
     actual: dict[str, float] = {}
     for key, m in (("from", a_from), ("to", a_to)):
         w, act, is_rate = _weights(target, df[m])
-        stacked = np.column_stack([res.values[m], res.prediction[m]])
+        base = np.full(int(m.sum()), res.base)
+        stacked = np.column_stack([res.values[m], base, res.prediction[m]])
         out[key] = _aggregate(stacked, w, is_rate)
         actual[key] = act
     names = [_label(f, X[a_from | a_to]) for f in res.features]
-    delta = out["to"][:-1] - out["from"][:-1]
+    delta = out["to"][:-1] - out["from"][:-1]  # SHAP parts, then the baseline (non-zero for counts only)
     resid = (actual["to"] - out["to"][-1]) - (actual["from"] - out["from"][-1])
-    parts = _drivers(kpi, [*names, UNEXPLAINED], np.r_[delta, resid], df[a_to])
+    labels = [*names, PERIOD_LENGTH, UNEXPLAINED]
+    parts = _drivers(kpi, labels, np.r_[delta, resid], df[a_to])
+    parts = [p for p in parts if p.feature != PERIOD_LENGTH or p.impact != 0.0]
     parts.sort(key=lambda p: -abs(p.impact))
     return ChangeDecomposition(kpi, actual["from"], actual["to"], tuple(parts))
 

@@ -75,18 +75,22 @@ def train_driver_models(
     holdout_frac: float = 0.2,
     exclude: Iterable[str] = (),
     adstock_decay: float = 0.5,
+    spend_feature: bool = True,
 ) -> DriverModelSet:
     """Fit one :class:`DriverModel` per target on a campaign-day (or ad-level) frame.
 
     ``exclude`` names extra outcome/key columns that must not be features. Targets whose columns are missing
-    are skipped (recorded in the manifest). Returns the models refitted on all rows, with validation scores.
+    are skipped (recorded in the manifest). ``spend_feature=False`` fits on attributes and calendar only.
+    Returns the models refitted on all rows, with validation scores.
     """
     t0 = time.perf_counter()
     params = params or DriverParams()
     excluded = set(exclude)
     for t in targets:
         excluded.update(c for c in (t.numerator, t.denominator) if c and c != "spend")
-    spec = infer_feature_spec(df, exclude=sorted(excluded), adstock_decay=adstock_decay)
+    spec = infer_feature_spec(
+        df, exclude=sorted(excluded), adstock_decay=adstock_decay, spend_feature=spend_feature
+    )
     X = build_features(df, spec)
     train_mask, split = _split(df, holdout_frac, params.seed)
     fitted: dict[str, DriverModel] = {}

@@ -62,13 +62,15 @@ class FeatureSpec:
     adstock_decay: float = 0.5
     campaign_start: Mapping[str, str] = field(default_factory=dict)
     extra_exclude: tuple[str, ...] = ()
+    spend_feature: bool = True
 
     @property
     def names(self) -> list[str]:
         """Feature names in model order."""
-        base = ["spend"]
+        base = ["spend"] if self.spend_feature else []
         if self.time_features:
-            base += ["spend_adstock", "campaign_age", "day_of_week", "month"]
+            base += ["spend_adstock"] if self.spend_feature else []
+            base += ["campaign_age", "day_of_week", "month"]
         return base + list(self.numeric) + list(self.categorical)
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,6 +82,7 @@ class FeatureSpec:
             "adstock_decay": self.adstock_decay,
             "campaign_start": dict(self.campaign_start),
             "extra_exclude": list(self.extra_exclude),
+            "spend_feature": self.spend_feature,
         }
 
     @classmethod
@@ -92,6 +95,7 @@ class FeatureSpec:
             adstock_decay=float(d.get("adstock_decay", 0.5)),
             campaign_start=dict(d.get("campaign_start", {})),
             extra_exclude=tuple(d.get("extra_exclude", ())),
+            spend_feature=bool(d.get("spend_feature", True)),
         )
 
 
@@ -101,11 +105,13 @@ def infer_feature_spec(
     exclude: Iterable[str] = (),
     adstock_decay: float = 0.5,
     max_levels: int = 200,
+    spend_feature: bool = True,
 ) -> FeatureSpec:
     """Infer the feature spec of a frame: text columns are categorical, other numeric columns numeric drivers.
 
     ``exclude`` names further outcome or key columns that must not be features (for example a second
-    conversion count). Text columns with more than ``max_levels`` distinct values (ids) are skipped.
+    conversion count); ``spend_feature=False`` leaves spend out (e.g. when spend is a KPI's numerator).
+    Text columns with more than ``max_levels`` distinct values (ids) are skipped.
     """
     skip = set(CONTRACT_COLUMNS) | set(exclude) | {"spend"}
     categorical: list[str] = []
@@ -136,6 +142,7 @@ def infer_feature_spec(
         adstock_decay=adstock_decay,
         campaign_start=starts,
         extra_exclude=tuple(exclude),
+        spend_feature=spend_feature,
     )
 
 
@@ -146,8 +153,10 @@ def build_features(df: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
     result when only a period is of interest.
     """
     out = pd.DataFrame(index=df.index)
-    spend = pd.to_numeric(df["spend"], errors="coerce").fillna(0.0).astype(float)
-    out["spend"] = spend
+    raw_spend = df["spend"] if "spend" in df else pd.Series(0.0, index=df.index)
+    spend = pd.to_numeric(raw_spend, errors="coerce").fillna(0.0).astype(float)
+    if spec.spend_feature:
+        out["spend"] = spend
     if spec.time_features:
         dates = pd.to_datetime(df["date"])
         has_id = "campaign_id" in df.columns
@@ -160,7 +169,8 @@ def build_features(df: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
         bounds = np.flatnonzero(np.r_[True, sorted_camp[1:] != sorted_camp[:-1], True])
         for a, b in itertools.pairwise(bounds):
             ad[a:b] = geometric_adstock(sorted_spend[a:b], spec.adstock_decay)
-        out["spend_adstock"] = pd.Series(ad, index=sorted_idx).reindex(df.index)
+        if spec.spend_feature:
+            out["spend_adstock"] = pd.Series(ad, index=sorted_idx).reindex(df.index)
         first_seen = dates.groupby(camp).transform("min")
         known = camp.map(lambda c: spec.campaign_start.get(c))
         start = pd.to_datetime(known).fillna(first_seen)
