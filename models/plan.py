@@ -1,0 +1,180 @@
+"""Spend plans and their forecasts.
+
+A plan is ``{"start": D, "end": D, "spend": {channel: total}}`` or ``{"start", "end", "campaigns":
+{campaign_id: total}}`` (SPEC §5), optionally with ``"daily": {channel: [amount per day]}``. Totals are
+spread over the days by the recent weekday pattern. :func:`forecast` simulates the response models
+(parameter and correlated residual paths) so interval bounds of horizon totals are honest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from numpy.typing import NDArray
+
+from models.response.bundle import ResponseBundle
+
+MAX_HORIZON_DAYS = 365
+
+
+class PlanError(ValueError):
+    """A plan that cannot be forecast; the message names the problem and the valid choices."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Spend by channel over ``[start, end]`` (inclusive). ``spend``: channel → total (currency);
+    ``daily``: optional channel → per-period amounts (overrides the weekday spread)."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    spend: Mapping[str, float]
+    daily: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.spend.values()))
+
+
+def _amount(name: str, v: Any) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise PlanError(f"amount for {name!r} is not a number: {v!r}") from None
+    if not np.isfinite(x) or x < 0:
+        raise PlanError(f"amount for {name!r} must be a non-negative number, got {v!r}")
+    return x
+
+
+def parse_plan(obj: Mapping[str, Any], bundle: ResponseBundle) -> Plan:
+    """Validate a plan mapping against the trained models; raises :class:`PlanError`."""
+    ctx = bundle.context
+    try:
+        start, end = pd.Timestamp(obj["start"]), pd.Timestamp(obj["end"])
+    except KeyError as e:
+        raise PlanError(f"plan needs 'start' and 'end' (YYYY-MM-DD); missing {e}") from None
+    except ValueError as e:
+        raise PlanError(f"plan dates must be YYYY-MM-DD: {e}") from None
+    if end < start:
+        raise PlanError(f"plan end {end.date()} is before its start {start.date()}")
+    if (end - start).days + 1 > MAX_HORIZON_DAYS:
+        raise PlanError(
+            f"plan covers {(end - start).days + 1} days; the maximum horizon is {MAX_HORIZON_DAYS}"
+        )
+    last = pd.Timestamp(ctx.last_date)
+    if start <= last:
+        raise PlanError(f"plan must start after the training data ends ({ctx.last_date}); got {start.date()}")
+    if (end - last).days > 2 * MAX_HORIZON_DAYS:
+        raise PlanError(
+            f"plan ends {(end - last).days} days after the history ({ctx.last_date}); at most 730"
+        )
+    has_spend, has_camp = "spend" in obj, "campaigns" in obj
+    if has_spend == has_camp and "daily" not in obj:
+        raise PlanError(
+            "plan needs exactly one of 'spend' {channel: total} or 'campaigns' {campaign_id: total}"
+        )
+    spend = {ch: 0.0 for ch in ctx.channels}
+    for ch, v in dict(obj.get("spend") or {}).items():
+        if ch not in spend:
+            raise PlanError(f"unknown channel {ch!r}; the model knows: {', '.join(ctx.channels)}")
+        spend[ch] = _amount(ch, v)
+    for cid, v in dict(obj.get("campaigns") or {}).items():
+        if str(cid) not in ctx.campaigns:
+            known = sorted(ctx.campaigns)
+            more = f" (and {len(known) - 20} more)" if len(known) > 20 else ""
+            raise PlanError(f"unknown campaign {cid!r}; known campaigns: {', '.join(known[:20])}{more}")
+        spend[ctx.campaigns[str(cid)]] += _amount(str(cid), v)
+    n_periods = len(plan_dates(start, end, ctx.freq))
+    daily: dict[str, tuple[float, ...]] = {}
+    for ch, seq in dict(obj.get("daily") or {}).items():
+        if ch not in spend:
+            raise PlanError(f"unknown channel {ch!r} in 'daily'; the model knows: {', '.join(ctx.channels)}")
+        vals = tuple(_amount(ch, x) for x in seq)
+        if len(vals) != n_periods:
+            raise PlanError(
+                f"'daily' series for {ch!r} has {len(vals)} values; the plan has {n_periods} periods"
+            )
+        daily[ch] = vals
+        spend[ch] = float(sum(vals))
+    for kpi, m in bundle.models.items():
+        extra = set(m.channels_) - set(ctx.channels)
+        if extra:
+            raise PlanError(f"{kpi} model was trained on other channels {sorted(extra)}; retrain the models")
+    return Plan(start, end, spend, daily)
+
+
+def load_plan(path: str | Path, bundle: ResponseBundle) -> Plan:
+    """Read a YAML or JSON plan file and validate it."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise PlanError(f"cannot read plan file {p}: {e.strerror}") from None
+    try:
+        obj = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as e:
+        raise PlanError(
+            f"plan file {p} is not valid {'JSON' if p.suffix == '.json' else 'YAML'}: {e}"
+        ) from None
+    if not isinstance(obj, Mapping):
+        raise PlanError(f"plan file {p} must hold a mapping with start, end and spend/campaigns")
+    return parse_plan(obj, bundle)
+
+
+def plan_dates(
+    start: pd.Timestamp, end: pd.Timestamp, freq: str, last: pd.Timestamp | None = None
+) -> pd.DatetimeIndex:
+    """Model periods inside ``[start, end]`` (weekly models: the weekly grid after ``last``)."""
+    if freq == "D":
+        return pd.date_range(start, end, freq="D")
+    anchor = last if last is not None else start - pd.Timedelta(days=7)
+    grid = pd.date_range(anchor + pd.Timedelta(days=7), end, freq="7D")
+    return grid[grid >= start] if len(grid[grid >= start]) else grid[-1:]
+
+
+def spend_path(bundle: ResponseBundle, plan: Plan) -> tuple[pd.DataFrame, int]:
+    """Spend per period from the day after the history to the plan end ``(G + H, C)`` and ``G``, the
+    number of gap periods before the plan (filled with the recent run-rate to carry adstock over)."""
+    ctx = bundle.context
+    last = pd.Timestamp(ctx.last_date)
+    step = pd.Timedelta(days=1 if ctx.freq == "D" else 7)
+    dates = plan_dates(plan.start, plan.end, ctx.freq, last)
+    gap_dates = (
+        pd.date_range(last + step, dates[0] - step, freq=step) if dates[0] > last + step else dates[:0]
+    )
+    ref = bundle.daily_reference(dates)
+    cols = {}
+    for ch in ctx.channels:
+        if ch in plan.daily:
+            cols[ch] = np.asarray(plan.daily[ch], dtype=float)
+        else:
+            w = ref[ch].to_numpy()
+            w = w / w.sum() if w.sum() > 0 else np.full(len(dates), 1 / len(dates))
+            cols[ch] = plan.spend.get(ch, 0.0) * w
+    path = pd.DataFrame(cols, index=dates)
+    return pd.concat([bundle.daily_reference(gap_dates), path]), len(gap_dates)
+
+
+def reference_plan(bundle: ResponseBundle, start: pd.Timestamp, end: pd.Timestamp) -> Plan:
+    """The recent run-rate over ``[start, end]``."""
+    ctx = bundle.context
+    dates = plan_dates(start, end, ctx.freq, pd.Timestamp(ctx.last_date))
+    ref = bundle.daily_reference(dates)
+    return Plan(start, end, {ch: float(ref[ch].sum()) for ch in ctx.channels})
+
+
+def stats(draws: NDArray[np.float64], mean: float | None = None) -> dict[str, float]:
+    """``{"mean","lower_80","upper_80","lower_95","upper_95"}`` of 1-D draws (``mean`` overrides)."""
+    q = np.nanquantile(draws, [0.1, 0.9, 0.025, 0.975]) if np.isfinite(draws).any() else [np.nan] * 4
+    m = float(np.nanmean(draws)) if mean is None else mean
+    return {
+        k: (None if not np.isfinite(v) else float(v))
+        for k, v in zip(("mean", "lower_80", "upper_80", "lower_95", "upper_95"), (m, *q), strict=True)  # type: ignore[misc]
+    }

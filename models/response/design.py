@@ -1,0 +1,80 @@
+"""Linear baseline design used while estimating media parameters (trend hinges, seasonality, holidays).
+
+The final baseline forecaster is Prophet (``models.response.baseline``); this matrix only stands in
+for it during the media-parameter search, where the baseline must be linear so that it can be
+projected out exactly (variable projection).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+log = logging.getLogger(__name__)
+
+
+def infer_freq(index: pd.DatetimeIndex) -> str:
+    """``"D"`` for daily or ``"W"`` for weekly data (median step); raises ``ValueError`` otherwise."""
+    if len(index) < 3:
+        raise ValueError("need at least 3 periods of history")
+    step = pd.Series(index).diff().dropna().median()
+    if step == pd.Timedelta(days=1):
+        return "D"
+    if step == pd.Timedelta(days=7):
+        return "W"
+    raise ValueError(f"history must be daily or weekly, median step is {step}")
+
+
+def holiday_dates(country: str | None, years: range) -> set[pd.Timestamp]:
+    """Public holidays of ``country`` (ISO code, e.g. ``"US"``) from the ``holidays`` package."""
+    if not country:
+        return set()
+    import holidays
+
+    try:
+        cal = holidays.country_holidays(country, years=list(years))
+    except NotImplementedError:
+        log.warning("no holiday calendar for country %r; holidays ignored", country)
+        return set()
+    return {pd.Timestamp(d) for d in cal}
+
+
+def baseline_design(
+    dates: pd.DatetimeIndex,
+    freq: str,
+    *,
+    origin: pd.Timestamp,
+    country: str | None = None,
+    changepoint_every: int = 120,
+    yearly_order: int = 4,
+    n_changepoints_max: int = 12,
+) -> NDArray[np.float64]:
+    """Design matrix ``(T, P)``: intercept, linear trend with hinges every ``changepoint_every`` days
+    (only within the first 80% of history), yearly Fourier terms (when ≥ 1 year of history), day-of-week
+    dummies and a holiday dummy (daily data only)."""
+    t = np.asarray((dates - origin).days, dtype=float)
+    span = float(t[-1] - t[0]) if len(t) else 0.0
+    scale = max(span, 1.0)
+    cols: list[NDArray[np.float64]] = [np.ones(len(t)), (t - t[0]) / scale]
+    n_cp = min(n_changepoints_max, int(0.8 * span // changepoint_every))
+    for k in range(1, n_cp + 1):
+        cp = t[0] + k * changepoint_every
+        cols.append(np.maximum(t - cp, 0.0) / scale)
+    if span >= 364:
+        doy = t / 365.25
+        for k in range(1, yearly_order + 1):
+            cols.append(np.sin(2 * np.pi * k * doy))
+            cols.append(np.cos(2 * np.pi * k * doy))
+    if freq == "D":
+        dow = dates.dayofweek.to_numpy()
+        for d in range(1, 7):
+            cols.append((dow == d).astype(float))
+        hol = holiday_dates(country, range(dates[0].year, dates[-1].year + 1))
+        if hol:
+            flag = np.array([d in hol for d in dates], dtype=float)
+            if flag.any():
+                cols.append(flag)
+    return np.column_stack(cols)

@@ -1,0 +1,197 @@
+"""Forecast of a spend plan: totals, per channel and per period, with simulated intervals.
+
+Intervals of horizon totals come from summing simulated *paths* (beta draws shared across days,
+AR(1) residuals, one baseline-trend error per path), never from summing daily bands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.plan import Plan, spend_path, stats
+from models.response.bundle import KPIS, ResponseBundle
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Result of :func:`forecast`. ``total``/``by_channel`` map KPI id → :func:`models.plan.stats` dicts.
+
+    Totals: ``conversions``/``revenue`` are the whole business outcome (baseline + media);
+    ``roi`` = (incremental revenue − spend)/spend, ``roas`` = incremental revenue/spend,
+    ``cpa`` = spend/incremental conversions. By channel: incremental conversions and revenue of the
+    channel and the same ratios on its spend.
+    """
+
+    start: str
+    end: str
+    spend: dict[str, float]
+    total: dict[str, Any]
+    by_channel: dict[str, dict[str, Any]]
+    daily: list[dict[str, Any]]
+    response_curves: dict[str, Any]
+    warnings: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "spend": self.spend,
+            "total": self.total,
+            "by_channel": self.by_channel,
+            "daily": self.daily,
+            "response_curves": self.response_curves,
+            "warnings": self.warnings,
+            "definitions": {
+                "conversions": "business total over the plan period (baseline + paid media)",
+                "roi": "(incremental revenue - spend) / spend",
+                "roas": "incremental revenue / spend",
+                "cpa": "spend / incremental conversions",
+                "intervals": "80% and 95% central intervals from 1000 simulated paths",
+            },
+        }
+
+
+def _ratios(
+    inc_rev: NDArray[np.float64], inc_conv: NDArray[np.float64], s: float, m_rev: float, m_conv: float
+) -> dict[str, Any]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cpa = np.where(inc_conv > 0, s / inc_conv, np.nan)
+        if s <= 0:
+            nan = np.full_like(inc_rev, np.nan)
+            return {
+                "roi": stats(nan, float("nan")),
+                "roas": stats(nan, float("nan")),
+                "cpa": stats(nan, float("nan")),
+            }
+        return {
+            "roi": stats((inc_rev - s) / s, (m_rev - s) / s),
+            "roas": stats(inc_rev / s, m_rev / s),
+            "cpa": stats(cpa, s / m_conv if m_conv > 0 else float("nan")),
+        }
+
+
+def expected_totals(bundle: ResponseBundle, plan: Plan) -> dict[str, Any]:
+    """Expected (no simulation) totals over the plan: ``{kpi: total, "incremental": {kpi: {channel: x}}}``."""
+    path, g = spend_path(bundle, plan)
+    out: dict[str, Any] = {"incremental": {}}
+    for kpi, m in bundle.models.items():
+        media = m.media(path)[g:]
+        out[kpi] = float(m.baseline(len(path))[g:].sum() + media.sum())
+        out["incremental"][kpi] = dict(zip(m.channels_, media.sum(axis=0).tolist(), strict=True))
+    return out
+
+
+def forecast(
+    bundle: ResponseBundle,
+    plan: Plan,
+    *,
+    n_sims: int = 1000,
+    seed: int = 0,
+    curves: bool = True,
+    curve_points: int = 21,
+) -> Forecast:
+    """Simulate the plan with every KPI model of ``bundle`` (see :class:`Forecast`)."""
+    path, g = spend_path(bundle, plan)
+    dates = path.index[g:]
+    ctx = bundle.context
+    s_ch = {ch: float(path[ch].iloc[g:].sum()) for ch in ctx.channels}
+    s_tot = float(sum(s_ch.values()))
+    total: dict[str, Any] = {"spend": s_tot}
+    inc: dict[str, dict[str, NDArray[np.float64]]] = {}
+    inc_mean: dict[str, dict[str, float]] = {}
+    daily_q: dict[str, NDArray[np.float64]] = {}
+    warnings: list[str] = []
+    for k, kpi in enumerate(KPIS):
+        m = bundle.models.get(kpi)
+        if m is None:
+            continue
+        warnings += m.warnings_
+        sim = m.simulate(path, n=n_sims, seed=seed + k)
+        tot = sim.total[:, g:]
+        media = sim.media[:, g:, :]
+        base = sim.baseline[g:][None, :] + sim.noise[:, g:]
+        mean_media = sim.media_mean[g:]
+        total[kpi] = stats(tot.sum(axis=1), float(sim.baseline[g:].sum() + mean_media.sum()))
+        total[f"baseline_{kpi}"] = stats(base.sum(axis=1), float(sim.baseline[g:].sum()))
+        total[f"incremental_{kpi}"] = stats(media.sum(axis=(1, 2)), float(mean_media.sum()))
+        zeros = np.zeros(n_sims)
+        inc[kpi] = {
+            ch: (media[:, :, sim.channels.index(ch)].sum(axis=1) if ch in sim.channels else zeros)
+            for ch in ctx.channels
+        }
+        inc_mean[kpi] = {
+            ch: (float(mean_media[:, sim.channels.index(ch)].sum()) if ch in sim.channels else 0.0)
+            for ch in ctx.channels
+        }
+        daily_q[kpi] = np.vstack([tot.mean(axis=0), np.quantile(tot, [0.1, 0.9, 0.025, 0.975], axis=0)])
+    zeros = np.zeros(n_sims)
+    rev = inc.get("revenue", {})
+    conv = inc.get("conversions", {})
+    total.update(
+        _ratios(
+            sum(rev.values(), zeros),
+            sum(conv.values(), zeros),
+            s_tot,
+            sum(inc_mean.get("revenue", {}).values()),
+            sum(inc_mean.get("conversions", {}).values()),
+        )
+    )
+    by_channel: dict[str, dict[str, Any]] = {}
+    for ch in ctx.channels:
+        row: dict[str, Any] = {"spend": s_ch[ch]}
+        for kpi in inc:
+            row[kpi] = stats(inc[kpi][ch], inc_mean[kpi][ch])
+        row.update(
+            _ratios(
+                rev.get(ch, zeros),
+                conv.get(ch, zeros),
+                s_ch[ch],
+                inc_mean.get("revenue", {}).get(ch, 0.0),
+                inc_mean.get("conversions", {}).get(ch, 0.0),
+            )
+        )
+        by_channel[ch] = row
+    keys = ("mean", "lower_80", "upper_80", "lower_95", "upper_95")
+    daily = []
+    for i, d in enumerate(dates):
+        row = {"date": str(d.date()), "spend": float(path.iloc[g + i].sum())}
+        for kpi, q in daily_q.items():
+            row[kpi] = {key: float(q[j, i]) for j, key in enumerate(keys)}
+        daily.append(row)
+    rc = (
+        response_curves(bundle, {ch: s_ch[ch] / len(dates) for ch in ctx.channels}, curve_points)
+        if curves
+        else {}
+    )
+    return Forecast(
+        str(plan.start.date()), str(plan.end.date()), s_ch, total, by_channel, daily, rc, warnings
+    )
+
+
+def response_curves(bundle: ResponseBundle, planned: dict[str, float], points: int = 21) -> dict[str, Any]:
+    """Steady-state response per period vs spend per period, per channel, and the marginal ROAS/ROI
+    and marginal CPA at the planned spend per period (``planned``: channel → spend per period)."""
+    ctx = bundle.context
+    out: dict[str, Any] = {}
+    for ch in ctx.channels:
+        hi = 2.0 * max(planned.get(ch, 0.0), ctx.run_rate.get(ch, 0.0), 1e-9)
+        grid = np.linspace(0.0, hi, points)
+        cur: dict[str, Any] = {
+            "spend_per_period": grid.tolist(),
+            "planned_spend_per_period": planned.get(ch, 0.0),
+        }
+        marg: dict[str, float] = {}
+        for kpi, m in bundle.models.items():
+            t = m.transforms_.get(ch)
+            cur[f"{kpi}_per_period"] = t.steady_state(grid).tolist() if t else [0.0] * points
+            marg[kpi] = t.marginal(planned.get(ch, 0.0)) if t else 0.0
+        cur["marginal_roas"] = marg.get("revenue", 0.0)
+        cur["marginal_roi"] = marg.get("revenue", 0.0) - 1.0
+        mc = marg.get("conversions", 0.0)
+        cur["marginal_cpa"] = 1.0 / mc if mc > 0 else None
+        out[ch] = cur
+    return out

@@ -1,0 +1,361 @@
+"""Response model of one KPI: Prophet baseline + per-channel adstock/saturation media effects.
+
+``ResponseModel(spec).fit(history, y="conversions", channels=[...])`` with ``history`` a DataFrame on
+a regular daily or weekly ``DatetimeIndex`` holding the KPI column, one spend column per channel and
+optional control columns (events). Persists as two text files: Prophet JSON and a JSON of numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy.signal import lfilter
+
+from models.response import baseline as pb
+from models.response.design import baseline_design, infer_freq
+from models.response.media import MediaFit, fit_media
+from models.transforms import ChannelTransform, Saturation, geometric_adstock
+
+log = logging.getLogger(__name__)
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    """Settings of the response fit.
+
+    ``country``: ISO code for holidays (None: none); ``n_starts``: starts of the parameter search;
+    ``min_active_share``: a channel needs spend in at least this share of periods (and ≥ 8 periods);
+    ``min_cv``: minimal coefficient of variation of spend (constant spend is confounded with the
+    intercept); ``min_t``: betas with a smaller t-statistic are reported as weakly identified;
+    ``horizon``: periods of baseline forecast stored after the history.
+    """
+
+    saturation: Saturation = "hill"
+    country: str | None = "US"
+    seed: int = 0
+    n_starts: int = 3
+    changepoint_every: int = 120
+    yearly_order: int = 4
+    min_active_share: float = 0.05
+    min_cv: float = 0.05
+    min_t: float = 2.0
+    horizon: int = 730
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ResponseSpec:
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Draws for a future spend path of ``H`` periods and ``C`` channels (KPI units per period).
+
+    ``baseline``: ``(H,)`` point baseline; ``media``: ``(n, H, C)`` channel contributions;
+    ``noise``: ``(n, H)`` baseline trend error + AR(1) residual; ``media_mean``: ``(H, C)``.
+    """
+
+    dates: pd.DatetimeIndex
+    channels: tuple[str, ...]
+    baseline: NDArray[np.float64]
+    media_mean: NDArray[np.float64]
+    media: NDArray[np.float64]
+    noise: NDArray[np.float64]
+
+    @property
+    def total(self) -> NDArray[np.float64]:
+        """``(n, H)`` draws of the KPI."""
+        return self.baseline[None, :] + self.media.sum(axis=2) + self.noise
+
+
+@dataclass
+class _Fitted:
+    freq: str
+    channels: list[str]
+    refused: dict[str, str]
+    transforms: dict[str, ChannelTransform]
+    beta_cov: list[list[float]]
+    adstock_state: dict[str, float]
+    last_date: str
+    first_date: str
+    ar_phi: float
+    ar_sigma: float
+    resid_sd: float
+    future_start: str
+    baseline_future: list[float]
+    trend_sd: list[float]
+    controls: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+
+class ResponseModel:
+    """Prophet baseline plus media response for one KPI (see module docstring)."""
+
+    def __init__(self, spec: ResponseSpec | None = None, kpi: str = "conversions") -> None:
+        self.spec = spec or ResponseSpec()
+        self.kpi = kpi
+        self._f: _Fitted | None = None
+        self._prophet_json: str | None = None
+        self.contributions_: pd.DataFrame | None = None
+        self.baseline_in_sample_: pd.Series | None = None
+        self.media_fit_: MediaFit | None = None
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        history: pd.DataFrame,
+        *,
+        y: str,
+        channels: Sequence[str],
+        controls: Sequence[str] = (),
+        warm_start: ResponseModel | None = None,
+    ) -> ResponseModel:
+        """Fit on ``history`` (see module docstring). Returns ``self``."""
+        sp = self.spec
+        idx = pd.DatetimeIndex(history.index)
+        freq = infer_freq(idx)
+        yv = history[y].to_numpy(dtype=float)
+        if not np.all(np.isfinite(yv)):
+            raise ValueError(f"{y} has missing or non-finite values")
+        refused: dict[str, str] = {}
+        used: list[str] = []
+        n = len(idx)
+        for ch in channels:
+            s = history[ch].to_numpy(dtype=float)
+            active = int((s > 0).sum())
+            cv = float(s.std() / s.mean()) if s.mean() > 0 else 0.0
+            if active < max(8, sp.min_active_share * n):
+                refused[ch] = f"spend in only {active} of {n} periods; effect cannot be identified"
+            elif cv < sp.min_cv:
+                refused[ch] = f"spend nearly constant (CV={cv:.3f}); effect confounded with the baseline"
+            else:
+                used.append(ch)
+        warn = [
+            f"{self.kpi}: channel {ch!r} refused — {why}; its response is treated as zero"
+            for ch, why in refused.items()
+        ]
+        origin = idx[0]
+        design = baseline_design(
+            idx,
+            freq,
+            origin=origin,
+            country=sp.country,
+            changepoint_every=sp.changepoint_every,
+            yearly_order=sp.yearly_order,
+        )
+        ctrl = history[list(controls)].astype(float) if controls else None
+        if ctrl is not None:
+            design = np.column_stack([design, ctrl.to_numpy()])
+        spend = history[used].to_numpy(dtype=float) if used else np.zeros((n, 0))
+        contrib = np.zeros((n, len(used)))
+        transforms: dict[str, ChannelTransform] = {}
+        cov = np.zeros((len(used), len(used)))
+        if used:
+            ws = warm_start.media_fit_ if warm_start is not None else None
+            if ws is not None and warm_start is not None and warm_start.channels_ != used:
+                ws = None
+            mf = fit_media(
+                yv,
+                design,
+                spend,
+                freq=freq,
+                saturation=sp.saturation,
+                seed=sp.seed,
+                n_starts=sp.n_starts,
+                warm_start=ws,
+            )
+            self.media_fit_ = mf
+            contrib = mf.contributions
+            cov = mf.beta_cov
+            for j, ch in enumerate(used):
+                transforms[ch] = ChannelTransform(
+                    decay=float(mf.decay[j]),
+                    half_saturation=float(mf.half_saturation[j]),
+                    shape=float(mf.shape[j]),
+                    beta=float(mf.beta[j]),
+                    saturation=sp.saturation,
+                )
+                t = mf.beta[j] / mf.beta_se[j] if mf.beta_se[j] > 0 else np.inf
+                if mf.beta[j] <= 0:
+                    warn.append(
+                        f"{self.kpi}: channel {ch!r} shows no detectable effect; response set to zero"
+                    )
+                elif t < sp.min_t:
+                    warn.append(f"{self.kpi}: channel {ch!r} weakly identified (t={t:.1f}); wide intervals")
+        for w in warn:
+            log.warning(w)
+        # stage 2: Prophet on the KPI net of media
+        media_total = contrib.sum(axis=1)
+        prophet = pb.fit_prophet(
+            idx, yv - media_total, freq=freq, country=sp.country, controls=ctrl, seed=sp.seed
+        )
+        base_in = pb.predict(prophet, idx, ctrl)["yhat"].to_numpy()
+        resid = yv - base_in - media_total
+        phi = float(np.clip(np.corrcoef(resid[:-1], resid[1:])[0, 1], -0.5, 0.95)) if n > 3 else 0.0
+        innov = resid[1:] - phi * resid[:-1]
+        step = pd.Timedelta(days=1 if freq == "D" else 7)
+        horizon = sp.horizon if freq == "D" else max(sp.horizon // 7, 1)
+        fut = pd.date_range(idx[-1] + step, periods=horizon, freq=step)
+        base_fut = pb.predict(prophet, fut)["yhat"].to_numpy()
+        tsd = pb.trend_sd(prophet, fut, seed=sp.seed)
+        state: dict[str, float] = {}
+        for j, ch in enumerate(used):
+            n0 = min(7 if freq == "D" else 2, n)
+            a = geometric_adstock(spend[:, j], transforms[ch].decay, initial=spend[:n0, j].mean())
+            state[ch] = float(a[-1])
+        self._f = _Fitted(
+            freq=freq,
+            channels=used,
+            refused=refused,
+            transforms=transforms,
+            beta_cov=cov.tolist(),
+            adstock_state=state,
+            last_date=str(idx[-1].date()),
+            first_date=str(idx[0].date()),
+            ar_phi=phi,
+            ar_sigma=float(np.std(innov)),
+            resid_sd=float(np.std(resid)),
+            future_start=str(fut[0].date()),
+            baseline_future=base_fut.tolist(),
+            trend_sd=tsd.tolist(),
+            controls=list(controls),
+            warnings=warn,
+        )
+        self._prophet_json = pb.to_json(prophet)
+        self.contributions_ = pd.DataFrame(contrib, index=idx, columns=used)
+        self.baseline_in_sample_ = pd.Series(base_in, index=idx, name="baseline")
+        return self
+
+    # ------------------------------------------------------------ accessors
+    @property
+    def fitted(self) -> _Fitted:
+        if self._f is None:
+            raise RuntimeError("ResponseModel is not fitted")
+        return self._f
+
+    @property
+    def channels_(self) -> list[str]:
+        return list(self.fitted.channels)
+
+    @property
+    def refused_(self) -> dict[str, str]:
+        return dict(self.fitted.refused)
+
+    @property
+    def transforms_(self) -> dict[str, ChannelTransform]:
+        return dict(self.fitted.transforms)
+
+    @property
+    def warnings_(self) -> list[str]:
+        return list(self.fitted.warnings)
+
+    @property
+    def freq_(self) -> str:
+        return self.fitted.freq
+
+    @property
+    def last_date_(self) -> pd.Timestamp:
+        return pd.Timestamp(self.fitted.last_date)
+
+    def step(self) -> pd.Timedelta:
+        return pd.Timedelta(days=1 if self.freq_ == "D" else 7)
+
+    # -------------------------------------------------------------- predict
+    def future_dates(self, periods: int) -> pd.DatetimeIndex:
+        return pd.date_range(self.last_date_ + self.step(), periods=periods, freq=self.step())
+
+    def baseline(self, periods: int) -> NDArray[np.float64]:
+        """Point baseline for the first ``periods`` periods after the history ``(periods,)``."""
+        f = self.fitted
+        if periods > len(f.baseline_future):
+            raise ValueError(
+                f"horizon {periods} exceeds the stored baseline ({len(f.baseline_future)} periods)"
+            )
+        return np.asarray(f.baseline_future[:periods])
+
+    def media(self, spend: pd.DataFrame) -> NDArray[np.float64]:
+        """Expected channel contributions ``(H, C)`` for ``spend`` ``(H, ≥C)`` starting right after the
+        history (adstock carried over from the history); columns follow :attr:`channels_` (missing = 0 spend)."""
+        f = self.fitted
+        out = np.zeros((len(spend), len(f.channels)))
+        for j, ch in enumerate(f.channels):
+            s = spend[ch].to_numpy(dtype=float) if ch in spend else np.zeros(len(spend))
+            out[:, j] = f.transforms[ch].response(s, initial=f.adstock_state[ch])
+        return out
+
+    def expected(self, spend: pd.DataFrame) -> NDArray[np.float64]:
+        """Expected KPI per period ``(H,)`` for a spend path starting right after the history."""
+        return self.baseline(len(spend)) + self.media(spend).sum(axis=1)
+
+    def simulate(self, spend: pd.DataFrame, n: int = 1000, seed: int = 0) -> Simulation:
+        """Draws of the KPI for ``spend`` (see :class:`Simulation`): betas from their covariance
+        (truncated at 0), one trend-error draw per path scaled by Prophet's trend s.d., AR(1) residuals."""
+        f = self.fitted
+        h = len(spend)
+        rng = np.random.default_rng(seed)
+        mean = self.media(spend)
+        c = len(f.channels)
+        media = np.zeros((n, h, c))
+        if c:
+            beta = np.array([f.transforms[ch].beta for ch in f.channels])
+            cov = np.asarray(f.beta_cov)
+            draws = (
+                rng.multivariate_normal(beta, cov, size=n, method="svd")
+                if np.any(cov)
+                else np.tile(beta, (n, 1))
+            )
+            draws = np.clip(draws, 0.0, None)
+            sat = np.divide(mean, beta, out=np.zeros_like(mean), where=beta > 0)
+            media = sat[None, :, :] * draws[:, None, :]
+        eps = rng.standard_normal((n, h)) * f.ar_sigma
+        z0 = rng.standard_normal(n) * f.resid_sd
+        zi = (f.ar_phi * z0)[:, None]
+        noise, _ = lfilter([1.0], [1.0, -f.ar_phi], eps, axis=1, zi=zi)
+        noise = noise + rng.standard_normal((n, 1)) * np.asarray(f.trend_sd[:h])[None, :]
+        return Simulation(
+            dates=pd.DatetimeIndex(spend.index),
+            channels=tuple(f.channels),
+            baseline=self.baseline(h),
+            media_mean=mean,
+            media=media,
+            noise=noise,
+        )
+
+    # ---------------------------------------------------------- persistence
+    def to_files(self, prefix: str) -> dict[str, str]:
+        """``{prefix + "prophet.json": ..., prefix + "params.json": ...}`` (text, no pickle)."""
+        f = self.fitted
+        d = asdict(f)
+        d["transforms"] = {k: v.to_dict() for k, v in f.transforms.items()}
+        params = {"schema": SCHEMA, "kpi": self.kpi, "spec": self.spec.to_dict(), "fitted": d}
+        return {prefix + "prophet.json": self._prophet_json or "", prefix + "params.json": json.dumps(params)}
+
+    @classmethod
+    def from_files(cls, files: dict[str, str], prefix: str) -> ResponseModel:
+        params = json.loads(files[prefix + "params.json"])
+        if params.get("schema") != SCHEMA:
+            raise ValueError(
+                f"response model schema {params.get('schema')} not supported (expected {SCHEMA})"
+            )
+        m = cls(ResponseSpec.from_dict(params["spec"]), kpi=params["kpi"])
+        d = dict(params["fitted"])
+        d["transforms"] = {k: ChannelTransform.from_dict(v) for k, v in d["transforms"].items()}
+        m._f = _Fitted(**d)
+        m._prophet_json = files.get(prefix + "prophet.json")
+        return m
+
+    def prophet(self) -> object:
+        """The baseline Prophet model, deserialised on demand."""
+        if not self._prophet_json:
+            raise RuntimeError("no Prophet model stored")
+        return pb.from_json(self._prophet_json)

@@ -1,0 +1,98 @@
+"""Train every model from contract tables and publish one registry version."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import platform
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from models.registry import Registry
+from models.response import ResponseSpec
+from training.backtest import BacktestSpec, rolling_origin
+from training.response import fit_bundle, prepare_history
+
+LIBS = ("prophet", "cmdstanpy", "numpy", "pandas", "scipy", "lightgbm", "holidays")
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for lib in LIBS:
+        try:
+            out[lib] = md.version(lib)
+        except md.PackageNotFoundError:
+            continue
+    return out
+
+
+def train_all(
+    tables: Mapping[str, pd.DataFrame],
+    models_dir: Path,
+    *,
+    seed: int = 0,
+    fingerprint: str = "",
+    progress: Callable[[str, float], None] | None = None,
+    spec: ResponseSpec | None = None,
+    backtest: BacktestSpec | None = BacktestSpec(),
+) -> dict[str, Any]:
+    """Fit the response models (and, later, the other kinds), backtest them and publish atomically.
+
+    Returns ``{"model_version": str, "metrics": {...}}``. Nothing is written unless every step succeeds.
+    ``backtest=None`` skips backtests (metrics then hold only fit diagnostics).
+    """
+
+    def report(msg: str, frac: float) -> None:
+        if progress:
+            progress(msg, frac)
+
+    spec = spec or ResponseSpec(seed=seed)
+    report("preparing history", 0.0)
+    hist, channels, campaigns, freq = prepare_history(tables)
+    report("fitting response models", 0.05)
+    bundle = fit_bundle(
+        hist, channels, campaigns, freq, spec, progress=lambda m, f: report(m, 0.05 + 0.25 * f)
+    )
+    metrics: dict[str, Any] = {"response": {}}
+    for i, (kpi, model) in enumerate(bundle.models.items()):
+        entry: dict[str, Any] = {
+            "channels": model.channels_,
+            "refused": model.refused_,
+            "warnings": model.warnings_,
+            "incremental_over_history": {c: float(v) for c, v in model.contributions_.sum().items()}
+            if model.contributions_ is not None
+            else {},
+        }
+        if backtest is not None:
+            report(f"backtesting {kpi}", 0.3 + 0.65 * i / len(bundle.models))
+            entry["backtest"] = rolling_origin(
+                hist, y=kpi, channels=channels, spec=spec, warm_start=model, bt=backtest
+            )
+        metrics["response"][kpi] = entry
+    manifest = {
+        "kind": ["response"],
+        "data_fingerprint": fingerprint,
+        "seed": seed,
+        "frequency": freq,
+        "history": {
+            "start": str(hist.index[0].date()),
+            "end": str(hist.index[-1].date()),
+            "periods": len(hist),
+        },
+        "parameters": {
+            "response": {
+                "spec": spec.to_dict(),
+                "channels": {
+                    k: {c: t.to_dict() for c, t in m.transforms_.items()} for k, m in bundle.models.items()
+                },
+            }
+        },
+        "libraries": library_versions(),
+        "metrics": metrics,
+    }
+    report("publishing", 0.97)
+    version = Registry(models_dir).publish(bundle.to_files(), manifest)
+    report("done", 1.0)
+    return {"model_version": version, "metrics": metrics}

@@ -1,0 +1,83 @@
+"""Fit the response models (conversions, revenue) from contract tables.
+
+Takes DataFrames (SPEC §2), never reads files. KPI series are the business totals from
+``outcomes_daily`` when present, else the sums over campaigns; spend is summed by channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+import pandas as pd
+
+from models.response import KPIS, PlanningContext, ResponseBundle, ResponseModel, ResponseSpec
+from models.response.design import infer_freq
+
+Progress = Callable[[str, float], None]
+
+
+def prepare_history(
+    tables: Mapping[str, pd.DataFrame],
+) -> tuple[pd.DataFrame, list[str], dict[str, str], str]:
+    """Per-period history ``(T, C + 2)``: one spend column per channel plus ``conversions`` and
+    ``revenue``, on a complete daily (or weekly) index; also the channel list, campaign → channel map
+    and the frequency (``"D"``/``"W"``)."""
+    if "campaign_daily" not in tables:
+        raise ValueError("campaign_daily table is required to train the response models")
+    cd = tables["campaign_daily"].rename(columns=str.lower).copy()
+    missing = {"date", "campaign_id", "channel", "spend", "conversions", "revenue"} - set(cd.columns)
+    if missing:
+        raise ValueError(f"campaign_daily lacks columns {sorted(missing)}")
+    cd["date"] = pd.to_datetime(cd["date"])
+    cd["channel"] = cd["channel"].astype(str)
+    channels = sorted(cd["channel"].unique())
+    dates = pd.DatetimeIndex(sorted(cd["date"].unique()))
+    freq = infer_freq(dates)
+    full = pd.date_range(dates[0], dates[-1], freq="D" if freq == "D" else "7D")
+    spend = (
+        cd.pivot_table(index="date", columns="channel", values="spend", aggfunc="sum")
+        .reindex(full)
+        .fillna(0.0)
+    )
+    hist = spend[channels].astype(float)
+    out = tables.get("outcomes_daily")
+    if out is not None and len(out):
+        o = out.rename(columns=str.lower).copy()
+        o["date"] = pd.to_datetime(o["date"])
+        o = o.groupby("date")[["conversions", "revenue"]].sum()
+        common = full.intersection(o.index)
+        if len(common) < 0.9 * len(full):
+            raise ValueError(f"outcomes_daily covers {len(common)} of {len(full)} periods of campaign_daily")
+        hist = hist.loc[common]
+        for k in KPIS:
+            hist[k] = o.loc[common, k].astype(float)
+    else:
+        sums = cd.groupby("date")[["conversions", "revenue"]].sum().reindex(full).fillna(0.0)
+        for k in KPIS:
+            hist[k] = sums[k].astype(float)
+    campaigns = cd.drop_duplicates("campaign_id").set_index("campaign_id")["channel"]
+    return hist, channels, {str(k): str(v) for k, v in campaigns.items()}, freq
+
+
+def fit_bundle(
+    history: pd.DataFrame,
+    channels: list[str],
+    campaigns: Mapping[str, str],
+    freq: str,
+    spec: ResponseSpec | None = None,
+    progress: Progress | None = None,
+    controls: tuple[str, ...] = (),
+) -> ResponseBundle:
+    """Fit one :class:`ResponseModel` per KPI present in ``history``."""
+    spec = spec or ResponseSpec()
+    models = {}
+    kpis = [k for k in KPIS if k in history]
+    for i, kpi in enumerate(kpis):
+        if progress:
+            progress(f"fitting {kpi} response model", i / max(len(kpis), 1))
+        models[kpi] = ResponseModel(replace(spec), kpi=kpi).fit(
+            history, y=kpi, channels=channels, controls=controls
+        )
+    ctx = PlanningContext.from_history(history[channels], freq, campaigns)
+    return ResponseBundle(models, ctx)
