@@ -1,0 +1,316 @@
+"""Data folders → validated ``Dataset``; single tables → validated frames.
+
+A data folder holds one file per table named after it (``campaign_daily.csv`` or ``.parquet`` ...), optional
+``targets.yaml`` and optional ``kpi-advisor.yaml`` (``advisor.data.config``) that can point a table at another
+file or a SQL source and map its columns. Every table is validated in full; a table with an error is never
+returned, not even in part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from advisor.data.config import DataConfig, TableSource, find_config
+from advisor.data.contract import TABLES, TableContract
+from advisor.data.issues import DataValidationError, ValidationIssue, ValidationReport
+from advisor.data.readers import (
+    EmptySourceError,
+    RawTable,
+    SourceReadError,
+    from_frame,
+    read_csv,
+    read_parquet,
+    read_sql,
+)
+from advisor.data.targets import TargetsFile
+from advisor.data.validate import TableResult, failed, validate_raw
+
+CSV_SUFFIXES = (".csv", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+TARGETS_NAMES = ("targets.yaml", "targets.yml")
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A validated dataset: contract column names, ``date``/``order_date`` as datetime64[ns], sorted.
+
+    attributes / numeric_drivers: extra text / numeric columns of ``campaign_daily`` (campaign attributes and
+    numeric drivers). warnings: non-blocking issues found while loading. Treat the frames as read-only:
+    ``fingerprint`` is computed once.
+    """
+
+    campaign_daily: pd.DataFrame
+    outcomes_daily: pd.DataFrame | None = None
+    orders: pd.DataFrame | None = None
+    surveys: pd.DataFrame | None = None
+    team_kpis: pd.DataFrame | None = None
+    targets: TargetsFile | None = None
+    warnings: tuple[ValidationIssue, ...] = ()
+    attributes: tuple[str, ...] = ()
+    numeric_drivers: tuple[str, ...] = ()
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The present tables by contract name, in contract order."""
+        return {name: df for name in TABLES if (df := getattr(self, name)) is not None}
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """sha256 hex digest over the canonical CSV text of every present table (names, columns, values)."""
+        digest = hashlib.sha256(b"kpi-advisor-dataset-v1\n")
+        for name, df in self.tables.items():
+            digest.update(f"## {name}\n".encode())
+            text = df.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+            digest.update(text.encode())
+        return digest.hexdigest()
+
+    @classmethod
+    def from_frames(
+        cls,
+        campaign_daily: pd.DataFrame,
+        outcomes_daily: pd.DataFrame | None = None,
+        orders: pd.DataFrame | None = None,
+        surveys: pd.DataFrame | None = None,
+        team_kpis: pd.DataFrame | None = None,
+        *,
+        targets: TargetsFile | Mapping[str, Any] | None = None,
+    ) -> Dataset:
+        """Validate in-memory frames exactly like files (rows in issues = 1-based record numbers).
+
+        Raises ``DataValidationError`` when any table fails.
+        """
+        frames = {
+            "campaign_daily": campaign_daily,
+            "outcomes_daily": outcomes_daily,
+            "orders": orders,
+            "surveys": surveys,
+            "team_kpis": team_kpis,
+        }
+        results = {
+            name: validate_raw(from_frame(df, f"{name} frame"), TABLES[name])
+            for name, df in frames.items()
+            if df is not None
+        }
+        parsed = (
+            targets
+            if isinstance(targets, TargetsFile) or targets is None
+            else TargetsFile.model_validate(targets)
+        )
+        return _assemble(results, parsed, [])
+
+
+def validate_folder(folder: Path, config_path: Path | None = None) -> ValidationReport:
+    """Check every table of a data folder (and its config and targets files); never raises for bad data."""
+    results, _, extra = _check_folder(Path(folder), config_path)
+    errors = list(extra) + [i for r in results.values() for i in r.errors]
+    warnings = [i for r in results.values() for i in r.warnings]
+    return ValidationReport(
+        ok=not errors, errors=tuple(errors), warnings=tuple(warnings), tables=tuple(results)
+    )
+
+
+def load_dataset(folder: Path, config_path: Path | None = None) -> Dataset:
+    """Load and validate a data folder; raises ``DataValidationError`` (all issues) when anything fails."""
+    results, targets, extra = _check_folder(Path(folder), config_path)
+    return _assemble(results, targets, extra)
+
+
+def load_table(
+    table: str,
+    source: Path | str | pd.DataFrame,
+    columns: Mapping[str, str] | None = None,
+    *,
+    query: str | None = None,
+    sql_table: str | None = None,
+    defaults: Mapping[str, object] | None = None,
+    require: Sequence[str] | None = None,
+    attributes: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Load and validate one table from a file, a SQLAlchemy URL (``sql_table=`` or ``query=``) or a frame.
+
+    columns: user column → contract column; defaults: constant columns added when absent;
+    require: the contract columns that must be present (default: the contract's) — e.g.
+    ``require=("campaign_id", "spend", "impressions", "clicks", "conversions")`` loads an ad-level export
+    without dates (date rules are then skipped); attributes: extra columns forced to text.
+    The frame's ``attrs`` hold ``attributes``, ``numeric_drivers`` and ``warnings`` (ValidationIssues).
+    Raises ``DataValidationError`` (nothing partial) when the table fails.
+    """
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; expected one of {list(TABLES)}")
+    contract = TABLES[table] if require is None else TABLES[table].with_required(tuple(require))
+    if isinstance(source, pd.DataFrame):
+        result = validate_raw(
+            from_frame(source), contract, columns=columns, defaults=defaults, text_extras=attributes
+        )
+    else:
+        spec = _source_spec(
+            source,
+            query=query,
+            sql_table=sql_table,
+            columns=columns,
+            defaults=defaults,
+            attributes=attributes,
+        )
+        result = _load_source(contract, spec, Path.cwd())
+    if result.frame is None:
+        raise DataValidationError(result.errors)
+    frame = result.frame
+    frame.attrs.update(
+        attributes=result.attributes, numeric_drivers=result.numeric_drivers, warnings=result.warnings
+    )
+    return frame
+
+
+def _source_spec(
+    source: Path | str,
+    *,
+    query: str | None,
+    sql_table: str | None,
+    columns: Mapping[str, str] | None,
+    defaults: Mapping[str, object] | None,
+    attributes: Sequence[str],
+) -> TableSource:
+    common: dict[str, Any] = {
+        "columns": dict(columns or {}),
+        "defaults": dict(defaults or {}),
+        "attributes": tuple(attributes),
+    }
+    if isinstance(source, str) and "://" in source:
+        return TableSource(url=source, table=sql_table, query=query, **common)
+    if query is not None or sql_table is not None:
+        raise ValueError("query=/sql_table= need a SQLAlchemy URL as source")
+    return TableSource(path=str(Path(source).resolve()), **common)
+
+
+def _read(spec: TableSource, folder: Path) -> RawTable:
+    if spec.url is not None:
+        return read_sql(spec.resolved_url() or "", table=spec.table, query=spec.query)
+    path = folder / (spec.path or "")
+    if not path.is_file():
+        raise FileNotFoundError(f"file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return read_parquet(path)
+    if suffix in CSV_SUFFIXES:
+        return read_csv(path)
+    raise SourceReadError(f"{path.name}: unsupported file type {suffix!r} (use .csv or .parquet)")
+
+
+def _load_source(contract: TableContract, spec: TableSource, folder: Path) -> TableResult:
+    """Read and validate one source; read problems become a single table-level error."""
+    name = contract.name
+    try:
+        raw = _read(spec, folder)
+    except EmptySourceError as exc:
+        return failed(name, "empty_file", f"{name}: {exc}")
+    except FileNotFoundError as exc:
+        return failed(name, "missing_table", f"{name}: {exc}")
+    except SourceReadError as exc:
+        return failed(name, "unreadable_file", f"{name}: {exc}")
+    return validate_raw(
+        raw, contract, columns=spec.columns, defaults=spec.defaults, text_extras=spec.attributes
+    )
+
+
+def _find_files(folder: Path, table: str) -> list[Path]:
+    """Files in ``folder`` named ``<table>.<csv|txt|parquet|pq>`` (case-insensitive)."""
+    suffixes = CSV_SUFFIXES + PARQUET_SUFFIXES
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.stem.lower() == table and p.suffix.lower() in suffixes
+    )
+
+
+def _check_folder(
+    folder: Path, config_path: Path | None
+) -> tuple[dict[str, TableResult], TargetsFile | None, list[ValidationIssue]]:
+    """Results per present table, parsed targets, and folder-level issues (config, targets, missing table)."""
+    if not folder.is_dir():
+        return (
+            {},
+            None,
+            [ValidationIssue("dataset", None, (), "missing_folder", f"data folder not found: {folder}")],
+        )
+    extra: list[ValidationIssue] = []
+    config = DataConfig()
+    try:
+        found = find_config(folder, config_path)
+        if found is not None:
+            config = DataConfig.from_yaml(found)
+    except ValueError as exc:
+        extra.append(ValidationIssue("config", None, (), "config_error", f"config: {exc}"))
+    results: dict[str, TableResult] = {}
+    for name, contract in TABLES.items():
+        spec = config.tables.get(name)
+        if spec is None:
+            files = _find_files(folder, name)
+            if len(files) > 1:
+                results[name] = failed(
+                    name,
+                    "ambiguous_source",
+                    f"{name}: several files "
+                    f"{[f.name for f in files]}; keep one or choose it in kpi-advisor.yaml",
+                )
+                continue
+            if not files:
+                if contract.required_table:
+                    results[name] = failed(
+                        name,
+                        "missing_table",
+                        f"{name}: required table not found in "
+                        f"{folder} (expected {name}.csv or {name}.parquet)",
+                    )
+                continue
+            spec = TableSource(path=files[0].name)
+        results[name] = _load_source(contract, spec, folder)
+    targets, target_issue = _targets(folder, config)
+    if target_issue is not None:
+        extra.append(target_issue)
+    return results, targets, extra
+
+
+def _targets(folder: Path, config: DataConfig) -> tuple[TargetsFile | None, ValidationIssue | None]:
+    if config.targets is not None:
+        path: Path | None = folder / config.targets
+        if not path or not path.is_file():
+            return None, ValidationIssue(
+                "targets", None, (), "missing_table", f"targets file not found: {path}"
+            )
+    else:
+        path = next((folder / n for n in TARGETS_NAMES if (folder / n).is_file()), None)
+    if path is None:
+        return None, None
+    try:
+        return TargetsFile.from_yaml(path), None
+    except ValueError as exc:
+        return None, ValidationIssue("targets", None, (), "targets_error", f"targets: {exc}")
+
+
+def _assemble(
+    results: Mapping[str, TableResult], targets: TargetsFile | None, extra: Sequence[ValidationIssue]
+) -> Dataset:
+    errors = list(extra) + [i for r in results.values() for i in r.errors]
+    warnings = [i for r in results.values() for i in r.warnings]
+    if errors:
+        raise DataValidationError(errors, warnings)
+    frames = {name: r.frame for name, r in results.items()}
+    main = results["campaign_daily"]
+    return Dataset(
+        campaign_daily=frames["campaign_daily"],  # type: ignore[arg-type]  # no errors → frame present
+        outcomes_daily=frames.get("outcomes_daily"),
+        orders=frames.get("orders"),
+        surveys=frames.get("surveys"),
+        team_kpis=frames.get("team_kpis"),
+        targets=targets,
+        warnings=tuple(warnings),
+        attributes=main.attributes,
+        numeric_drivers=main.numeric_drivers,
+    )

@@ -1,0 +1,266 @@
+"""Translate pandera failure cases into ``ValidationIssue``s with clear messages.
+
+pandera reports one failure case per (check, column, row); here they are grouped per (rule, column) into one
+issue carrying the first ≤ 5 row numbers (frame index = row numbers, see ``advisor.data.readers``) and a
+message with the count and examples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from advisor.data.contract import MIN_HISTORY_DAYS, OUTLIER_Z, TableContract
+from advisor.data.issues import ValidationIssue, first_rows
+from advisor.data.readers import RawTable
+
+_DELIMITERS = {"\t": "tab", "|": "'|'", " ": "space"}
+
+
+def describe(
+    failure_cases: pd.DataFrame, contract: TableContract, frame: pd.DataFrame, raw: RawTable
+) -> list[ValidationIssue]:
+    """Issues (errors or warnings, as the caller decides) from a pandera ``SchemaErrors.failure_cases``."""
+    table = contract.name
+    frame_level = _frame_level_columns(contract)
+    grouped: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+    for case in failure_cases.to_dict("records"):
+        check = str(case["check"])
+        if check in frame_level and case["column"] != frame_level[check]:
+            continue  # frame-level checks repeat each failing row for every column; keep the reported one
+        rule, column = _rule_and_column(case, contract, frame_level)
+        grouped.setdefault((rule, column), []).append(case)
+
+    missing = [str(c) for (rule, c) in grouped if rule == "missing_column"]
+    issues: list[ValidationIssue] = []
+    if missing and _delimiter_suspect(raw):
+        header = raw.headers[0]
+        found = next((n for ch, n in _DELIMITERS.items() if ch in header), "another character")
+        issues.append(
+            ValidationIssue(
+                table,
+                None,
+                (),
+                "missing_column",
+                f"{table}: required columns {missing} not found in {raw.source}: the header was read as "
+                f"the single column {header[:60]!r}, which contains {found} separators — "
+                "the delimiter looks wrong (use comma or semicolon)",
+            )
+        )
+        grouped = {k: v for k, v in grouped.items() if k[0] != "missing_column"}
+
+    for (rule, column), cases in grouped.items():
+        rows_all = [c["index"] for c in cases if _is_row(c["index"])]
+        rows = first_rows(rows_all)
+        n = len(set(rows_all))
+        values = list(dict.fromkeys(_show(c["failure_case"]) for c in cases if c["failure_case"] is not None))
+        ctx = _Ctx(table, column, n, values[:3], contract, frame, rows_all, raw)
+        text = _message_for(rule, contract)(ctx)
+        where = f" (rows {', '.join(map(str, rows))}{' ...' if n > len(rows) else ''})" if rows else ""
+        issues.append(ValidationIssue(table, column, rows, rule, text + where))
+    return issues
+
+
+def _frame_level_columns(contract: TableContract) -> dict[str, str]:
+    """DataFrame-level check name → the column an issue is reported on."""
+    out = {r.rule: r.left for r in contract.less_equal}
+    out |= {r.rule: r.column for r in contract.constant_within}
+    for r in contract.range_by:
+        out["out_of_range"] = r.column
+    out |= {"date_gaps": "date", "short_history": "campaign_id"}
+    out |= {f"outlier:{c}": c for c in contract.outlier_columns}
+    return out
+
+
+def _rule_and_column(
+    case: dict[str, Any], contract: TableContract, frame_level: dict[str, str]
+) -> tuple[str, str | None]:
+    check = str(case["check"])
+    column = case["column"] if isinstance(case["column"], str) else None
+    if check == "column_in_dataframe":
+        return "missing_column", str(case["failure_case"])
+    if check.startswith(("coerce_dtype(", "dtype(")):
+        spec = contract.column(column or "")
+        return ("bad_date" if spec is not None and spec.dtype == "date" else "wrong_type"), column
+    if check == "not_nullable":
+        return "missing_value", column
+    if check == "multiple_fields_uniqueness":
+        return "duplicate_key", ",".join(contract.unique)
+    if case["schema_context"] == "DataFrameSchema" and check in frame_level:
+        return check.split(":")[0], frame_level[check]
+    return check, column
+
+
+def _delimiter_suspect(raw: RawTable) -> bool:
+    return raw.sep is not None and len(raw.headers) == 1
+
+
+def _is_row(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and value != value)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class _Ctx(NamedTuple):
+    """What a message builder may use: the rule's column, count n, example values, the frame and its rows."""
+
+    table: str
+    column: str | None
+    n: int
+    values: list[str]
+    contract: TableContract
+    frame: pd.DataFrame
+    rows: list[Any]
+    raw: RawTable
+
+
+Message = Callable[[_Ctx], str]
+
+
+def _eg(values: list[str]) -> str:
+    return f" (e.g. {', '.join(repr(v) for v in values)})" if values else ""
+
+
+def _generic(x: _Ctx) -> str:
+    where = f"{x.table}.{x.column}" if x.column else x.table
+    return f"{where}: {x.n} row(s) fail this check{_eg(x.values)}"
+
+
+def _missing(x: _Ctx) -> str:
+    return f"{x.table}: required column '{x.column}' is missing (columns found: {', '.join(x.raw.headers)})"
+
+
+def _wrong_type(x: _Ctx) -> str:
+    spec = x.contract.column(x.column or "")
+    kind = "a number" if spec is None or spec.dtype == "number" else "a whole number"
+    return f"{x.table}.{x.column}: {x.n} value(s) are not {kind}{_eg(x.values)}"
+
+
+def _bad_date(x: _Ctx) -> str:
+    return f"{x.table}.{x.column}: {x.n} value(s) are not ISO dates YYYY-MM-DD{_eg(x.values)}"
+
+
+def _missing_value(x: _Ctx) -> str:
+    return f"{x.table}.{x.column}: {x.n} empty value(s) in a required column"
+
+
+def _integer(x: _Ctx) -> str:
+    return f"{x.table}.{x.column}: {x.n} value(s) are not whole numbers{_eg(x.values)}"
+
+
+def _non_negative(x: _Ctx) -> str:
+    return f"{x.table}.{x.column}: must be ≥ 0, {x.n} negative value(s){_eg(x.values)}"
+
+
+def _out_of_range(x: _Ctx) -> str:
+    ranges = "; ".join(
+        f"{k} {lo:g}–{hi:g}" for r in x.contract.range_by if r.column == x.column for k, lo, hi in r.ranges
+    )
+    spec = x.contract.column(x.column or "")
+    if not ranges and spec is not None:
+        ranges = f"{spec.min_value}–{spec.max_value}"
+    return f"{x.table}.{x.column}: {x.n} value(s) out of range ({ranges}){_eg(x.values)}"
+
+
+def _allowed(x: _Ctx) -> str:
+    spec = x.contract.column(x.column or "")
+    allowed = ", ".join(spec.allowed or ()) if spec else ""
+    return f"{x.table}.{x.column}: {x.n} value(s) not in {{{allowed}}}{_eg(x.values)}"
+
+
+def _pattern(x: _Ctx) -> str:
+    spec = x.contract.column(x.column or "")
+    what = spec.description if spec and spec.description else "well-formed"
+    return f"{x.table}.{x.column}: {x.n} value(s) are not {what}{_eg(x.values)}"
+
+
+def _bad_rows(x: _Ctx) -> pd.DataFrame:
+    return x.frame.loc[[r for r in x.rows if r in x.frame.index]]
+
+
+def _duplicate(x: _Ctx) -> str:
+    key = [k for k in x.contract.unique if k in x.frame.columns]
+    sample = _bad_rows(x)[key].head(1)
+    eg = ", ".join(_show(v) for v in sample.iloc[0]) if len(sample) else ""
+    return f"{x.table}: ({', '.join(key)}) must be unique; {x.n} rows share a key (e.g. ({eg}))"
+
+
+def _less_equal(x: _Ctx) -> str:
+    rule = next(r for r in x.contract.less_equal if r.left == x.column)
+    return f"{x.table}.{x.column}: must not exceed {rule.right}; {x.n} row(s) have {x.column} > {rule.right}"
+
+
+def _constant(x: _Ctx) -> str:
+    rule = next(r for r in x.contract.constant_within if r.column == x.column)
+    groups = list(dict.fromkeys(_bad_rows(x)[rule.group].astype(str)))
+    details = []
+    for g in groups[:3]:
+        values = x.frame.loc[x.frame[rule.group].astype(str) == g, rule.column].astype(str)
+        details.append(f"{g}: {' → '.join(dict.fromkeys(values))}")
+    return (
+        f"{x.table}.{x.column}: must be constant per {rule.group}; {len(groups)} {rule.group} value(s) "
+        f"change it ({'; '.join(details)})"
+    )
+
+
+def _gaps(x: _Ctx) -> str:
+    campaigns = list(dict.fromkeys(_bad_rows(x)["campaign_id"].astype(str)))
+    missing = 0
+    for c in campaigns:
+        d = x.frame.loc[x.frame["campaign_id"].astype(str) == c, "date"]
+        missing += (d.max() - d.min()).days + 1 - d.nunique()
+    more = " ..." if len(campaigns) > 5 else ""
+    return (
+        f"{x.table}.date: {x.n} gap(s) in daily dates ({missing} missing day(s)) in campaign(s) "
+        f"{', '.join(campaigns[:5])}{more}"
+    )
+
+
+def _short(x: _Ctx) -> str:
+    days = _bad_rows(x).groupby("campaign_id")["date"].nunique()
+    shown = ", ".join(f"{c} ({d} days)" for c, d in days.head(5).items())
+    more = " ..." if len(days) > 5 else ""
+    return (
+        f"{x.table}: {len(days)} campaign(s) have fewer than {MIN_HISTORY_DAYS} days of history, too little "
+        f"to model: {shown}{more}"
+    )
+
+
+def _outlier(x: _Ctx) -> str:
+    return (
+        f"{x.table}.{x.column}: {x.n} value(s) far from their campaign's median "
+        f"(robust z-score > {OUTLIER_Z:g}){_eg(x.values)}"
+    )
+
+
+_MESSAGES: dict[str, Message] = {
+    "missing_column": _missing,
+    "wrong_type": _wrong_type,
+    "bad_date": _bad_date,
+    "missing_value": _missing_value,
+    "integer": _integer,
+    "non_negative": _non_negative,
+    "out_of_range": _out_of_range,
+    "allowed_values": _allowed,
+    "pattern": _pattern,
+    "duplicate_key": _duplicate,
+    "date_gaps": _gaps,
+    "short_history": _short,
+    "outlier": _outlier,
+}
+
+
+def _message_for(rule: str, contract: TableContract) -> Message:
+    if rule in {r.rule for r in contract.less_equal}:
+        return _less_equal
+    if rule in {r.rule for r in contract.constant_within}:
+        return _constant
+    return _MESSAGES.get(rule, _generic)

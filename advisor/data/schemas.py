@@ -1,0 +1,167 @@
+"""pandera schemas built from a ``TableContract``.
+
+Three lazily-validated stages, each a ``DataFrameSchema``:
+
+1. ``type_schema``  — required columns present, cells coerce to their dtype (ISO dates, numbers), no missing
+   values in required columns. Check names are pandera's (``column_in_dataframe``, ``coerce_dtype(...)``,
+   ``not_nullable``); ``advisor.data.validate`` maps them to rule ids.
+2. ``rule_schema``  — value rules on the typed frame; every check is named with its rule id.
+3. ``warning_schema`` — history checks whose failures are reported as warnings (campaign_daily).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.engines import pandas_engine
+
+from advisor.data.contract import (
+    MIN_HISTORY_DAYS,
+    OUTLIER_MIN_ROWS,
+    OUTLIER_Z,
+    ColumnSpec,
+    ConstantWithin,
+    LessEqual,
+    RangeBy,
+    TableContract,
+)
+
+ISO_DATE = pandas_engine.DateTime(to_datetime_kwargs={"format": "%Y-%m-%d"})  # type: ignore[call-arg]
+
+
+def _dtype(spec: ColumnSpec) -> object:
+    if spec.dtype == "date":
+        return ISO_DATE
+    if spec.dtype in ("number", "integer"):
+        return "float64"  # integers are checked for integrality in stage 2, then cast
+    return None  # text: cleaned to str before validation
+
+
+def type_schema(contract: TableContract) -> pa.DataFrameSchema:
+    """Stage 1: presence, coercion and not-null for the contract columns (extras pass through)."""
+    columns = {
+        c.name: pa.Column(_dtype(c), required=c.required, nullable=not c.required, coerce=c.dtype != "text")
+        for c in contract.columns
+    }
+    return pa.DataFrameSchema(columns, strict=False, name=contract.name)
+
+
+def rule_schema(contract: TableContract, present: Collection[str]) -> pa.DataFrameSchema:
+    """Stage 2: value rules over the columns in ``present`` (frame already typed; nulls are skipped)."""
+    columns: dict[str, pa.Column] = {}
+    for c in contract.columns:
+        if c.name not in present:
+            continue
+        checks = _column_checks(c)
+        if checks:
+            columns[c.name] = pa.Column(checks=checks, nullable=True, required=False)
+    frame_checks = [_le_check(r) for r in contract.less_equal if {r.left, r.right} <= set(present)]
+    frame_checks += [
+        _constant_check(r) for r in contract.constant_within if {r.column, r.group} <= set(present)
+    ]
+    frame_checks += [_range_check(r) for r in contract.range_by if {r.column, r.key} <= set(present)]
+    key = [k for k in contract.unique if k in present]
+    required_key = [k for k in contract.unique if k in contract.required_names]
+    has_key = bool(key) and all(k in present for k in required_key)
+    return pa.DataFrameSchema(
+        columns,
+        checks=frame_checks,
+        unique=key if has_key else None,
+        report_duplicates="all",
+        strict=False,
+        name=contract.name,
+    )
+
+
+def warning_schema(contract: TableContract, present: Collection[str]) -> pa.DataFrameSchema | None:
+    """Stage 3: history checks (gaps, short history, outliers) when date and campaign_id are present."""
+    if not contract.history_checks or not {"date", "campaign_id"} <= set(present):
+        return None
+    checks = [
+        pa.Check(_no_gap_before, name="date_gaps", error="date_gaps"),
+        pa.Check(_long_enough, name="short_history", error="short_history"),
+    ]
+    checks += [_outlier_check(col) for col in contract.outlier_columns if col in present]
+    return pa.DataFrameSchema(checks=checks, strict=False, name=contract.name)
+
+
+def _column_checks(c: ColumnSpec) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    if c.dtype == "integer":
+        checks.append(pa.Check(lambda s: s % 1 == 0, name="integer", error="integer"))
+    if c.min_value == 0.0:
+        checks.append(pa.Check.ge(0.0, name="non_negative", error="non_negative"))
+    elif c.min_value is not None:
+        checks.append(pa.Check.ge(c.min_value, name="out_of_range", error="out_of_range"))
+    if c.max_value is not None:
+        checks.append(pa.Check.le(c.max_value, name="out_of_range", error="out_of_range"))
+    if c.allowed is not None:
+        checks.append(pa.Check.isin(list(c.allowed), name="allowed_values", error="allowed_values"))
+    if c.pattern is not None:
+        checks.append(pa.Check.str_fullmatch(c.pattern, name="pattern", error="pattern"))
+    return checks
+
+
+def _le_check(rule: LessEqual) -> pa.Check:
+    def fn(df: pd.DataFrame) -> pd.Series:
+        left, right = df[rule.left], df[rule.right]
+        return left.isna() | right.isna() | (left <= right)
+
+    return pa.Check(fn, name=rule.rule, error=rule.rule)
+
+
+def _constant_check(rule: ConstantWithin) -> pa.Check:
+    """Rows whose value differs from the group's first value (in row order) fail."""
+
+    def fn(df: pd.DataFrame) -> pd.Series:
+        first = df.groupby(rule.group, sort=False, dropna=False)[rule.column].transform("first")
+        return df[rule.column].isna() | (df[rule.column] == first)
+
+    return pa.Check(fn, name=rule.rule, error=rule.rule)
+
+
+def _range_check(rule: RangeBy) -> pa.Check:
+    def fn(df: pd.DataFrame) -> pd.Series:
+        ok = pd.Series(True, index=df.index)
+        key = df[rule.key].astype("string").str.lower()
+        for value, low, high in rule.ranges:
+            rows = key == value
+            x = df[rule.column]
+            ok &= ~(rows.fillna(False) & x.notna() & ((x < low) | (x > high)))
+        return ok
+
+    return pa.Check(fn, name="out_of_range", error="out_of_range")
+
+
+def _no_gap_before(df: pd.DataFrame) -> pd.Series:
+    """False on a row whose previous day in the same campaign is missing (first row after a gap)."""
+    order = df.sort_values(["campaign_id", "date"], kind="mergesort")
+    step = order.groupby("campaign_id", sort=False)["date"].diff()
+    return (step.isna() | (step <= pd.Timedelta(days=1))).reindex(df.index)
+
+
+def _long_enough(df: pd.DataFrame) -> pd.Series:
+    days = df.groupby("campaign_id", sort=False)["date"].transform("nunique")
+    return days >= MIN_HISTORY_DAYS
+
+
+def robust_z(values: pd.Series) -> pd.Series:
+    """Modified z-score 0.6745·(x − median)/MAD of one series; 0 where MAD is 0 (shape preserved)."""
+    med = values.median()
+    mad = (values - med).abs().median()
+    if not np.isfinite(mad) or mad == 0:
+        return pd.Series(0.0, index=values.index)
+    return 0.6745 * (values - med) / mad
+
+
+def _outlier_check(column: str) -> pa.Check:
+    def fn(df: pd.DataFrame) -> pd.Series:
+        groups = df.groupby("campaign_id", sort=False)[column]
+        z = groups.transform(robust_z)
+        big = groups.transform("size") >= OUTLIER_MIN_ROWS
+        return ~(big & (z.abs() > OUTLIER_Z))
+
+    return pa.Check(fn, name=f"outlier:{column}", error=f"outlier:{column}")

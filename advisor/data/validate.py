@@ -1,0 +1,204 @@
+"""Validate one raw table against its contract and turn it into a typed frame (or issues).
+
+Pipeline (``validate_raw``): resolve headers (aliases / user mapping) → add default columns → clean text →
+pandera stage 1 (presence, types, not-null) → stage 2 (value rules) → stage 3 (warnings, only when there are
+no errors) → final frame (contract names, dtypes, sorted). A table with any error yields ``frame=None``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pandera.errors import SchemaErrors
+
+from advisor.data.aliases import header_key, resolve_columns, snake
+from advisor.data.contract import TableContract
+from advisor.data.issues import ValidationIssue, first_rows
+from advisor.data.messages import describe
+from advisor.data.readers import RawTable
+from advisor.data.schemas import rule_schema, type_schema, warning_schema
+
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+@dataclass(frozen=True, eq=False)
+class TableResult:
+    """Outcome for one table: ``frame`` is the typed frame, or None when ``errors`` is not empty.
+
+    attributes / numeric_drivers: names of the extra (non-contract) text / numeric columns kept in ``frame``.
+    """
+
+    table: str
+    frame: pd.DataFrame | None
+    errors: tuple[ValidationIssue, ...]
+    warnings: tuple[ValidationIssue, ...] = ()
+    attributes: tuple[str, ...] = ()
+    numeric_drivers: tuple[str, ...] = ()
+
+
+def failed(table: str, rule: str, message: str, column: str | None = None) -> TableResult:
+    """A result holding a single table-level error."""
+    return TableResult(table, None, (ValidationIssue(table, column, (), rule, message),))
+
+
+def validate_raw(
+    raw: RawTable,
+    contract: TableContract,
+    *,
+    columns: Mapping[str, str] | None = None,
+    defaults: Mapping[str, object] | None = None,
+    text_extras: Sequence[str] = (),
+) -> TableResult:
+    """Validate ``raw`` against ``contract``; see module docstring. Never raises for bad data."""
+    name = contract.name
+    if raw.frame.shape[1] == 0:
+        return failed(name, "empty_file", f"{name}: {raw.source} has no header and no data")
+    if len(raw.frame) == 0:
+        return failed(name, "no_rows", f"{name}: {raw.source} has a header but no data rows")
+
+    resolution = resolve_columns(raw.headers, contract, columns)
+    errors = [
+        ValidationIssue(
+            name,
+            target,
+            (),
+            "ambiguous_column",
+            f"{name}: columns {list(raws)} all map to '{target}'; map one of them explicitly "
+            "in kpi-advisor.yaml (tables.{name}.columns)",
+        )
+        for target, raws in resolution.conflicts.items()
+    ]
+    df = raw.frame.drop(columns=list(resolution.dropped)).rename(columns=dict(resolution.rename))
+    for col, value in (defaults or {}).items():
+        key = snake(col)
+        if key not in df.columns:
+            df[key] = value
+    df = _prepare(df, contract, raw.decimal_comma)
+
+    typed = df
+    try:
+        typed = type_schema(contract).validate(df, lazy=True)
+    except SchemaErrors as exc:
+        errors += describe(exc.failure_cases, contract, df, raw)
+        typed = _best_effort(df, contract)
+    present = [c for c in contract.names if c in typed.columns]
+    try:
+        rule_schema(contract, present).validate(typed, lazy=True)
+    except SchemaErrors as exc:
+        errors += describe(exc.failure_cases, contract, typed, raw)
+    if errors:
+        return TableResult(name, None, tuple(errors))
+
+    warnings: list[ValidationIssue] = []
+    schema = warning_schema(contract, present)
+    if schema is not None:
+        try:
+            schema.validate(typed, lazy=True)
+        except SchemaErrors as exc:
+            warnings += describe(exc.failure_cases, contract, typed, raw)
+    frame, attributes, drivers = _finalize(typed, contract, raw.decimal_comma, text_extras)
+    return TableResult(name, frame, (), tuple(warnings), attributes, drivers)
+
+
+def _prepare(df: pd.DataFrame, contract: TableContract, decimal_comma: bool) -> pd.DataFrame:
+    """Clean contract text columns and normalise CSV number spellings before typing."""
+    df = df.copy()
+    for spec in contract.columns:
+        if spec.name not in df.columns:
+            continue
+        if spec.dtype == "text":
+            df[spec.name] = clean_text(df[spec.name])
+            if spec.allowed is not None:
+                df[spec.name] = df[spec.name].str.lower()
+        elif spec.dtype in ("number", "integer") and df[spec.name].dtype == object:
+            df[spec.name] = normalise_numbers(df[spec.name], decimal_comma)
+    return df
+
+
+def clean_text(s: pd.Series) -> pd.Series:
+    """Text cells as stripped ``str`` (object dtype), empty → NA; whole floats lose '.0' (916.0 → '916')."""
+    if pd.api.types.is_float_dtype(s) and s.dropna().mod(1).eq(0).all():
+        s = s.astype("Int64")
+    out = s.astype("string").str.strip()
+    out = out.mask(out == "")
+    return out.astype(object).where(out.notna(), None)
+
+
+def normalise_numbers(s: pd.Series, decimal_comma: bool) -> pd.Series:
+    """Strip spaces; '1,5' → '1.5' in semicolon files; '1,234.5' → '1234.5' in comma files."""
+    text = s.astype("string").str.strip().str.replace("\u00a0", "", regex=False)
+    if decimal_comma:
+        fixed = text.where(
+            ~text.str.match(_DECIMAL_COMMA).fillna(False), text.str.replace(",", ".", regex=False)
+        )
+    else:
+        fixed = text.where(~text.str.match(_THOUSANDS).fillna(False), text.str.replace(",", "", regex=False))
+    return fixed.astype(object).where(fixed.notna(), None)
+
+
+def _best_effort(df: pd.DataFrame, contract: TableContract) -> pd.DataFrame:
+    """Typed copy where uncoercible cells become NA, so stage 2 can still report other rules."""
+    out = df.copy()
+    for spec in contract.columns:
+        if spec.name not in out.columns:
+            continue
+        if spec.dtype in ("number", "integer"):
+            out[spec.name] = pd.to_numeric(out[spec.name], errors="coerce").astype("float64")
+        elif spec.dtype == "date":
+            out[spec.name] = pd.to_datetime(out[spec.name], format="%Y-%m-%d", errors="coerce")
+    return out
+
+
+def _finalize(
+    df: pd.DataFrame, contract: TableContract, decimal_comma: bool, text_extras: Sequence[str]
+) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
+    """Final dtypes, column order (contract then extras), sort order; classify extras."""
+    out = df.copy()
+    for spec in contract.columns:
+        if spec.name not in out.columns:
+            continue
+        if spec.dtype == "integer":
+            col = out[spec.name].astype("float64")
+            out[spec.name] = col.astype("int64") if col.notna().all() else col
+        elif spec.dtype == "date":
+            col = pd.to_datetime(out[spec.name])
+            if col.dt.tz is not None:
+                col = col.dt.tz_convert(None)
+            out[spec.name] = col.dt.normalize().astype("datetime64[ns]")
+    forced = {snake(c) for c in text_extras} | {header_key(c) for c in text_extras}
+    attributes: list[str] = []
+    drivers: list[str] = []
+    extras = [c for c in out.columns if c not in contract.names]
+    for col in extras:
+        s = out[col]
+        if col in forced:
+            out[col] = clean_text(s)
+            attributes.append(col)
+        elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+            drivers.append(col)
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        else:
+            num = pd.to_numeric(normalise_numbers(s, decimal_comma), errors="coerce")
+            if s.notna().any() and num.notna().sum() == s.notna().sum():
+                out[col] = num
+                drivers.append(col)
+            else:
+                out[col] = clean_text(s)
+                attributes.append(col)
+    ordered = [c for c in contract.names if c in out.columns] + extras
+    out = out[ordered]
+    keys = [k for k in contract.sort_by if k in out.columns]
+    if keys:
+        out = out.sort_values(keys, kind="mergesort", na_position="last")
+    return out.reset_index(drop=True), tuple(attributes), tuple(drivers)
+
+
+def row_numbers(index_values: Sequence[object]) -> tuple[int, ...]:
+    """First ≤ 5 row numbers from pandera failure-case index values."""
+    return first_rows(v for v in index_values if v is not None and not (isinstance(v, float) and np.isnan(v)))
