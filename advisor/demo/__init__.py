@@ -1,0 +1,10 @@
+"""The demo world: a deterministic generator of a marketing department's data and its ground truth.
+
+``generate_world(seed, days, end)`` returns a ``DemoWorld`` (tables, targets, truth; ``write(dir)``);
+``TrueWorld`` answers "what would truly happen under this spend plan" for benchmarks (SPEC §7).
+"""
+
+from advisor.demo.truth import TrueWorld
+from advisor.demo.world import DemoWorld, generate_world
+
+__all__ = ["DemoWorld", "TrueWorld", "generate_world"]

@@ -1,0 +1,149 @@
+"""``TrueWorld``: the exact expected outcomes of the demo world for any future daily spend plan.
+
+Ground truth for forecasting benchmarks (SPEC §7): totals error, plan-effect error, regret. It reproduces the
+generator's expectation (same response code, ``advisor.demo.response``) with the state of the world at the end
+of the history persisting: planted problems that are still active (a broken landing page, a fatigued creative,
+a poor audience) keep their last multipliers, adstock carries over from the last history day.
+
+Channel → campaign split: a channel's planned spend is divided among its campaigns in proportion to each
+campaign's share of the channel's spend over the last 28 history days (campaigns that had stopped get none).
+If the plan starts later than the day after the history, the gap is filled with the reference plan
+(``reference_daily_spend``: business as usual).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from advisor.demo.params import BaselineParams, CampaignParams
+from advisor.demo.response import aov_vector, incremental_conversions
+
+SHARE_DAYS = 28
+
+
+@dataclass(frozen=True)
+class TrueWorld:
+    """The truth of one demo world (from ``truth.json``). Build with ``from_json`` / ``from_dict``."""
+
+    history_end: date
+    campaigns: tuple[CampaignParams, ...]
+    adstock_state: tuple[float, ...]
+    quality: tuple[float, ...]
+    baseline: BaselineParams
+    recent_spend: pd.DataFrame  # index: last history dates; columns: campaign ids; currency per day
+    truth: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, path: Path | str) -> TrueWorld:
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrueWorld:
+        if str(d.get("schema_version", "")).split(".")[0] != "1":
+            raise ValueError(f"unsupported truth schema_version {d.get('schema_version')!r} (expected 1.x)")
+        camps = tuple(CampaignParams.from_dict(v) for v in d["campaigns"].values())
+        rs = d["recent_spend"]
+        recent = pd.DataFrame(rs["campaigns"], index=pd.DatetimeIndex(pd.to_datetime(rs["dates"]), name="date"))
+        return cls(
+            history_end=date.fromisoformat(d["end"]),
+            campaigns=camps,
+            adstock_state=tuple(float(d["campaigns"][c.campaign_id]["adstock_state_end"]) for c in camps),
+            quality=tuple(
+                float(d["campaigns"][c.campaign_id]["quality_end"]["ctr"] * d["campaigns"][c.campaign_id]["quality_end"]["cvr"])
+                for c in camps
+            ),
+            baseline=BaselineParams.from_dict(d["baseline"]),
+            recent_spend=recent[[c.campaign_id for c in camps]],
+            truth=d,
+        )
+
+    @property
+    def channels(self) -> list[str]:
+        """Channel names in first-seen campaign order."""
+        return list(dict.fromkeys(c.channel for c in self.campaigns))
+
+    def campaign_shares(self) -> pd.Series:
+        """Share of each campaign in its channel's spend over the last 28 history days (index: campaign id)."""
+        tail = self.recent_spend.iloc[-SHARE_DAYS:].sum()
+        ch = pd.Series({c.campaign_id: c.channel for c in self.campaigns})
+        totals = tail.groupby(ch).transform("sum")
+        return (tail / totals.where(totals > 0)).fillna(0.0)
+
+    def reference_daily_spend(self, start: date | str, end: date | str) -> pd.DataFrame:
+        """Reference plan R (recent run-rate): for each date in ``[start, end]`` and channel, the mean spend of
+        that channel on the same weekday over the last 28 history days (currency per day)."""
+        idx = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D", name="date")
+        tail = self.recent_spend.iloc[-SHARE_DAYS:]
+        ch = pd.Series({c.campaign_id: c.channel for c in self.campaigns})
+        by_ch = tail.T.groupby(ch).sum().T
+        by_dow = by_ch.groupby(by_ch.index.dayofweek).mean()
+        out = by_dow.reindex(idx.dayofweek).set_axis(idx)
+        return out[self.channels]
+
+    def _campaign_spend(self, daily_spend: pd.DataFrame) -> NDArray[np.float64]:
+        shares = self.campaign_shares()
+        cols = []
+        for c in self.campaigns:
+            ch_spend = daily_spend[c.channel].to_numpy(dtype=float) if c.channel in daily_spend else 0.0
+            cols.append(ch_spend * shares[c.campaign_id] * np.ones(len(daily_spend)))
+        return np.column_stack(cols)
+
+    def _check_plan(self, daily_spend: pd.DataFrame) -> pd.DataFrame:
+        idx = pd.DatetimeIndex(pd.to_datetime(daily_spend.index))
+        if len(idx) == 0:
+            raise ValueError("daily_spend is empty")
+        if (idx[1:] - idx[:-1] != pd.Timedelta(days=1)).any():
+            raise ValueError("daily_spend index must be consecutive dates")
+        if idx[0] <= pd.Timestamp(self.history_end):
+            raise ValueError(f"daily_spend must start after the history end {self.history_end}, got {idx[0].date()}")
+        unknown = sorted(set(map(str, daily_spend.columns)) - set(self.channels))
+        if unknown:
+            raise ValueError(f"unknown channels in daily_spend: {unknown}; known: {self.channels}")
+        plan = daily_spend.set_axis(idx).reindex(columns=self.channels, fill_value=0.0).astype(float)
+        if (plan.to_numpy() < 0).any() or not np.isfinite(plan.to_numpy()).all():
+            raise ValueError("daily_spend must be finite and ≥ 0")
+        return plan
+
+    def expected_outcomes(self, daily_spend: pd.DataFrame) -> pd.DataFrame:
+        """True expected outcomes of a daily spend plan.
+
+        ``daily_spend``: index = consecutive dates after the history end, columns = channel names (missing
+        channels spend 0), values = spend per day. Returns one row per date (index ``date``) with
+        ``baseline_conversions``, ``baseline_revenue``, ``<channel>_conversions``, ``<channel>_revenue`` (true
+        incremental expectation) for every channel, ``total_conversions`` and ``total_revenue``.
+        """
+        plan = self._check_plan(daily_spend)
+        first = pd.Timestamp(self.history_end) + pd.Timedelta(days=1)
+        if plan.index[0] > first:
+            gap = self.reference_daily_spend(first.date(), (plan.index[0] - pd.Timedelta(days=1)).date())
+            plan = pd.concat([gap, plan])
+        spend = self._campaign_spend(plan)
+        inc, _ = incremental_conversions(
+            spend, self.campaigns, np.array(self.quality), np.array(self.adstock_state)
+        )
+        rev = inc * aov_vector(self.campaigns)
+        base = self.baseline.conversions(pd.DatetimeIndex(plan.index))
+        out = pd.DataFrame(index=pd.DatetimeIndex(plan.index, name="date"))
+        out["baseline_conversions"] = base
+        out["baseline_revenue"] = base * self.baseline.aov
+        ch_of = np.array([c.channel for c in self.campaigns])
+        for ch in self.channels:
+            out[f"{ch}_conversions"] = inc[:, ch_of == ch].sum(axis=1)
+            out[f"{ch}_revenue"] = rev[:, ch_of == ch].sum(axis=1)
+        out["total_conversions"] = base + inc.sum(axis=1)
+        out["total_revenue"] = out["baseline_revenue"] + rev.sum(axis=1)
+        n_gap = len(plan) - len(daily_spend)
+        return out.iloc[n_gap:]
+
+    def expected_totals(self, daily_spend: pd.DataFrame) -> dict[str, float]:
+        """``{"conversions", "revenue"}``: true expected totals over the plan's dates (baseline included)."""
+        out = self.expected_outcomes(daily_spend)
+        return {"conversions": float(out["total_conversions"].sum()), "revenue": float(out["total_revenue"].sum())}
