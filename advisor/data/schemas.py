@@ -101,7 +101,7 @@ def _column_checks(c: ColumnSpec) -> list[pa.Check]:
     if c.allowed is not None:
         checks.append(pa.Check.isin(list(c.allowed), name="allowed_values", error="allowed_values"))
     if c.pattern is not None:
-        checks.append(pa.Check.str_fullmatch(c.pattern, name="pattern", error="pattern"))
+        checks.append(pa.Check.str_matches(f"^(?:{c.pattern})$", name="pattern", error="pattern"))
     return checks
 
 

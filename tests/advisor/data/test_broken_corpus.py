@@ -1,0 +1,87 @@
+"""The broken-file corpus (tests/fixtures/broken): exact issues per file; valid variants load.
+
+Rows are CSV file line numbers with the header as line 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from advisor.data import DataValidationError, load_table
+
+CD = "campaign_daily"
+
+# file → (table, {(table, column, rows, rule), ...}) — the complete set of errors expected
+EXPECTED: list[tuple[str, str, set[tuple[str, str | None, tuple[int, ...], str]]]] = [
+    ("missing_column.csv", CD, {(CD, "revenue", (), "missing_column")}),
+    ("negative_spend.csv", CD, {(CD, "spend", (3,), "non_negative")}),
+    ("clicks_gt_impressions.csv", CD, {(CD, "clicks", (4,), "clicks_le_impressions")}),
+    ("duplicate_date_campaign.csv", CD, {(CD, "date,campaign_id", (3, 5), "duplicate_key")}),
+    ("channel_change.csv", CD, {(CD, "channel", (3,), "channel_constant_per_campaign")}),
+    ("text_in_number.csv", CD, {(CD, "spend", (3,), "wrong_type")}),
+    ("bad_dates.csv", CD, {(CD, "date", (2, 4), "bad_date")}),
+    ("empty.csv", CD, {(CD, None, (), "empty_file")}),
+    ("tab_delimited.csv", CD, {(CD, None, (), "missing_column")}),
+    ("header_only.csv", CD, {(CD, None, (), "no_rows")}),
+    ("missing_value.csv", CD, {(CD, "spend", (3,), "missing_value")}),
+    ("fractional_impressions.csv", CD, {(CD, "impressions", (3,), "integer")}),
+    ("new_customers_gt_conversions.csv", CD, {(CD, "new_customers", (3,), "new_customers_le_conversions")}),
+    ("blank_lines_negative.csv", CD, {(CD, "spend", (5,), "non_negative")}),
+    (
+        "several_errors.csv",
+        CD,
+        {
+            (CD, "spend", (2,), "non_negative"),
+            (CD, "revenue", (3,), "non_negative"),
+            (CD, "clicks", (3,), "clicks_le_impressions"),
+            (CD, "impressions", (4,), "wrong_type"),
+        },
+    ),
+    (
+        "surveys_bad_score.csv",
+        "surveys",
+        {("surveys", "score", (3, 4), "out_of_range"), ("surveys", "metric", (5,), "allowed_values")},
+    ),
+    ("team_kpis_bad_period.csv", "team_kpis", {("team_kpis", "period", (3, 4), "pattern")}),
+]
+
+
+@pytest.mark.parametrize(("name", "table", "expected"), EXPECTED, ids=[e[0] for e in EXPECTED])
+def test_broken_file_reports_exact_issues(broken_dir: Path, name: str, table: str, expected: set) -> None:
+    with pytest.raises(DataValidationError) as info:
+        load_table(table, broken_dir / name)
+    got = {(i.table, i.column, i.rows, i.rule) for i in info.value.issues}
+    assert got == expected
+    for issue in info.value.issues:
+        assert issue.table in issue.message
+        if issue.rows:
+            assert f"rows {issue.rows[0]}" in issue.message
+
+
+def test_wrong_delimiter_message_says_so(broken_dir: Path) -> None:
+    with pytest.raises(DataValidationError) as info:
+        load_table(CD, broken_dir / "tab_delimited.csv")
+    (issue,) = info.value.issues
+    assert "delimiter looks wrong" in issue.message and "tab" in issue.message
+
+
+@pytest.mark.parametrize("name", ["bom_crlf_valid.csv", "semicolon_valid.csv"])
+def test_valid_variants_load(broken_dir: Path, name: str) -> None:
+    df = load_table(CD, broken_dir / name)
+    assert list(df.columns[:3]) == ["date", "campaign_id", "channel"]  # BOM not glued to 'date'
+    assert df["date"].dtype == "datetime64[ns]"
+    assert df["impressions"].dtype == "int64" and df["spend"].dtype == "float64"
+    assert df["campaign_id"].tolist() == ["c1", "c2", "c1"]  # sorted by date, then campaign
+    assert len(df) == 3
+    assert df.attrs["warnings"] and {w.rule for w in df.attrs["warnings"]} == {"short_history"}
+
+
+def test_semicolon_file_decimal_commas(broken_dir: Path) -> None:
+    df = load_table(CD, broken_dir / "semicolon_valid.csv")
+    first = df[(df["campaign_id"] == "c1") & (df["date"] == pd.Timestamp("2024-01-01"))].iloc[0]
+    assert first["spend"] == pytest.approx(10.5)
+    assert first["revenue"] == pytest.approx(120.25)
+    assert df["spend"].sum() == pytest.approx(10.5 + 12 + 8.75)
