@@ -22,10 +22,13 @@ from advisor.kpis.catalog import (
 from advisor.kpis.engine import compute_kpis
 from advisor.kpis.expr import ExpressionError
 from advisor.kpis.periods import GRAINS, Period, parse_period
+from advisor.kpis.scorecard import Scorecard, ScorecardGroup, ScorecardLine, build_scorecard
 from advisor.kpis.table import KpiTable
+from advisor.kpis.targets import Assessment, Target, Targets, assess, normalize_targets
 
 __all__ = [
     "GRAINS",
+    "Assessment",
     "CatalogError",
     "ExpressionError",
     "KpiCatalog",
@@ -33,10 +36,18 @@ __all__ = [
     "KpiTable",
     "MeasureSpec",
     "Period",
+    "Scorecard",
+    "ScorecardGroup",
+    "ScorecardLine",
     "TableSpec",
+    "Target",
+    "Targets",
     "UnknownKpiError",
+    "assess",
+    "build_scorecard",
     "compute_kpis",
     "default_catalog",
     "load_catalog",
+    "normalize_targets",
     "parse_period",
 ]

@@ -27,8 +27,8 @@ class CatalogError(ValueError):
     """An invalid catalog entry (unknown field value, unsafe formula, unknown name, cycle)."""
 
 
-class UnknownKpiError(KeyError):
-    """A KPI id that is not in the catalog; the message lists the valid ids."""
+class UnknownKpiError(KeyError, ValueError):
+    """A KPI id that is not in the catalog; the message lists the valid ids (a KeyError and a ValueError)."""
 
     def __init__(self, kpi_id: str, valid: Iterable[str], context: str = "") -> None:
         self.kpi_id = kpi_id

@@ -40,7 +40,7 @@ class TableAggregate:
     last: date | None = None
 
 
-def _as_dates(values: pd.Series, spec: TableSpec) -> np.ndarray:
+def as_dates(values: pd.Series, spec: TableSpec) -> np.ndarray:
     """Row dates as datetime64[ns]; a ``month`` column ("YYYY-MM") maps to the month's first day."""
     if spec.month is not None:
         if pd.api.types.is_datetime64_any_dtype(values):
@@ -98,7 +98,7 @@ def aggregate_table(
             f"{name} is monthly ('{time_col}' is YYYY-MM); it cannot be split into {grain}s"
         )
 
-    dates = _as_dates(df[time_col], spec) if dated and spec is not None else None
+    dates = as_dates(df[time_col], spec) if dated and spec is not None else None
     rows: np.ndarray | slice = slice(None)
     if dates is not None and (start is not None or end is not None):
         keep = ~np.isnat(dates)

@@ -75,7 +75,7 @@ def labels(starts: np.ndarray, grain: str) -> list[str | None]:
 
 @dataclass(frozen=True)
 class Period:
-    """A labelled calendar period: ``grain`` (day/week/month/quarter/year), inclusive ``start``..``end``."""
+    """A labelled calendar period: ``grain`` (day/week/month/quarter/year/range), inclusive start..end."""
 
     label: str
     grain: str
@@ -88,6 +88,9 @@ class Period:
 
 
 def _previous_label(p: Period) -> str:
+    if p.grain == "range":
+        span = p.end - p.start + timedelta(days=1)
+        return f"{(p.start - span).isoformat()}..{(p.start - timedelta(days=1)).isoformat()}"
     if p.grain == "year":
         return str(p.start.year - 1)
     prev = shift(np.array([np.datetime64(p.start, "ns")]), p.grain)[0]
@@ -103,10 +106,23 @@ _PATTERNS = (
 )
 
 
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:\.\.|/)\s*(\d{4}-\d{2}-\d{2})$")
+
+
 def parse_period(text: str) -> Period:
-    """Parse ``"2026-10-05"``, ``"2026-W43"``, ``"2026-10"``, ``"2026-Q3"`` or ``"2026"`` into a
+    """Parse ``"2026-10-05"``, ``"2026-W43"``, ``"2026-10"``, ``"2026-Q3"``, ``"2026"`` or a date range
+    ``"2026-10-01..2026-10-15"`` (``/`` also accepted) into a
     :class:`Period`."""
     s = str(text).strip().upper()
+    rng = _RANGE.match(s)
+    if rng:
+        try:
+            start, end = date.fromisoformat(rng.group(1)), date.fromisoformat(rng.group(2))
+        except ValueError as exc:
+            raise ValueError(f"period {text!r}: {exc}") from None
+        if start > end:
+            raise ValueError(f"period {text!r}: start is after end")
+        return Period(label=f"{start.isoformat()}..{end.isoformat()}", grain="range", start=start, end=end)
     for pattern, grain in _PATTERNS:
         m = pattern.match(s)
         if not m:
@@ -130,7 +146,8 @@ def parse_period(text: str) -> Period:
             raise ValueError(f"period {text!r} is not a valid {grain}: {exc}") from None
         return Period(label=s if grain != "day" else start.isoformat(), grain=grain, start=start, end=end)
     raise ValueError(
-        f"period {text!r} not understood; use YYYY-MM-DD, YYYY-Www (ISO week), YYYY-MM, YYYY-Qn or YYYY"
+        f"period {text!r} not understood; use YYYY-MM-DD, YYYY-Www (ISO week), YYYY-MM, YYYY-Qn, YYYY "
+        "or YYYY-MM-DD..YYYY-MM-DD"
     )
 
 
