@@ -13,7 +13,8 @@ CSAT_BROKEN = np.array([0.16, 0.22, 0.27, 0.23, 0.12])
 NPS_OK = np.array([0.01, 0.01, 0.01, 0.02, 0.02, 0.03, 0.05, 0.15, 0.22, 0.26, 0.22])
 NPS_BROKEN = np.array([0.06, 0.05, 0.06, 0.08, 0.09, 0.09, 0.09, 0.15, 0.14, 0.11, 0.08])
 TEAMS = ("performance", "brand", "research")
-#: Monthly team metric means: (research_studies, research_quality 1–5, creativity_score 1–10, cross_team_rating 1–5)
+#: Monthly team metric means: (research_studies, research_quality 1–5, creativity_score 1–10,
+#: cross_team_rating 1–5)
 TEAM_MEANS = {
     "performance": (2.0, 3.8, 6.6, 3.9),
     "brand": (2.5, 3.9, 7.6, 4.1),
@@ -30,7 +31,9 @@ def nps_value(probs: np.ndarray) -> float:
     return float(100.0 * (probs[9:].sum() - probs[:7].sum()))
 
 
-def surveys(rng: np.random.Generator, campaign_daily: pd.DataFrame, broken: tuple[str, date] | None) -> pd.DataFrame:
+def surveys(
+    rng: np.random.Generator, campaign_daily: pd.DataFrame, broken: tuple[str, date] | None
+) -> pd.DataFrame:
     """Individual survey answers ``date, metric, score, channel, campaign_id``: per campaign-day
     Poisson(0.04 · reported conversions) CSAT and Poisson(0.03 · conversions) NPS answers. Answers from the
     campaign with the broken landing page (``broken = (campaign_id, start)``) are worse from its start."""
@@ -39,15 +42,21 @@ def surveys(rng: np.random.Generator, campaign_daily: pd.DataFrame, broken: tupl
     if broken is not None:
         bad = (cd["campaign_id"] == broken[0]).to_numpy() & (cd["date"] >= pd.Timestamp(broken[1])).to_numpy()
     frames = []
-    for metric, rate, ok, br, lo in (("csat", 0.04, CSAT_OK, CSAT_BROKEN, 1), ("nps", 0.03, NPS_OK, NPS_BROKEN, 0)):
+    for metric, rate, ok, br, lo in (
+        ("csat", 0.04, CSAT_OK, CSAT_BROKEN, 1),
+        ("nps", 0.03, NPS_OK, NPS_BROKEN, 0),
+    ):
         n = rng.poisson(rate * cd["conversions"].to_numpy())
         rows = np.repeat(np.arange(len(cd)), n)
         is_bad = bad[rows]
-        score = np.where(
-            is_bad,
-            rng.choice(len(br), size=len(rows), p=br / br.sum()),
-            rng.choice(len(ok), size=len(rows), p=ok / ok.sum()),
-        ) + lo
+        score = (
+            np.where(
+                is_bad,
+                rng.choice(len(br), size=len(rows), p=br / br.sum()),
+                rng.choice(len(ok), size=len(rows), p=ok / ok.sum()),
+            )
+            + lo
+        )
         frames.append(
             pd.DataFrame(
                 {
@@ -59,7 +68,9 @@ def surveys(rng: np.random.Generator, campaign_daily: pd.DataFrame, broken: tupl
                 }
             )
         )
-    return pd.concat(frames, ignore_index=True).sort_values(["date", "metric", "campaign_id"], ignore_index=True)
+    return pd.concat(frames, ignore_index=True).sort_values(
+        ["date", "metric", "campaign_id"], ignore_index=True
+    )
 
 
 def team_kpis(rng: np.random.Generator, dates: pd.DatetimeIndex) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -80,9 +91,19 @@ def team_kpis(rng: np.random.Generator, dates: pd.DatetimeIndex) -> tuple[pd.Dat
             ]
     df = pd.DataFrame(rows, columns=["period", "metric", "value", "team"])
     truth = {
-        "means": {t: dict(zip(("research_studies", "research_quality", "creativity_score", "cross_team_rating"),
-                              m, strict=True)) for t, m in TEAM_MEANS.items()},
-        "planted": [{"team": "research", "metric": "research_studies", "periods": sorted(dip), "multiplier": 0.5}],
+        "means": {
+            t: dict(
+                zip(
+                    ("research_studies", "research_quality", "creativity_score", "cross_team_rating"),
+                    m,
+                    strict=True,
+                )
+            )
+            for t, m in TEAM_MEANS.items()
+        },
+        "planted": [
+            {"team": "research", "metric": "research_studies", "periods": sorted(dip), "multiplier": 0.5}
+        ],
     }
     return df, truth
 
@@ -90,7 +111,13 @@ def team_kpis(rng: np.random.Generator, dates: pd.DatetimeIndex) -> tuple[pd.Dat
 def survey_truth() -> dict[str, Any]:
     """Expected CSAT (mean score) and NPS (points) for healthy answers and for the broken landing page."""
     return {
-        "csat_mean": {"normal": csat_mean(CSAT_OK / CSAT_OK.sum()), "broken": csat_mean(CSAT_BROKEN / CSAT_BROKEN.sum())},
-        "nps": {"normal": nps_value(NPS_OK / NPS_OK.sum()), "broken": nps_value(NPS_BROKEN / NPS_BROKEN.sum())},
+        "csat_mean": {
+            "normal": csat_mean(CSAT_OK / CSAT_OK.sum()),
+            "broken": csat_mean(CSAT_BROKEN / CSAT_BROKEN.sum()),
+        },
+        "nps": {
+            "normal": nps_value(NPS_OK / NPS_OK.sum()),
+            "broken": nps_value(NPS_BROKEN / NPS_BROKEN.sum()),
+        },
         "responses_per_conversion": {"csat": 0.04, "nps": 0.03},
     }

@@ -114,10 +114,10 @@ class BaselineParams:
 class ClvParams:
     """Repeat buying of customers acquired through one channel (time unit: days).
 
-    BG/NBD: purchase rate ``λ ~ Gamma(r, rate alpha)``, drop-out probability after each repeat purchase
-    ``p ~ Beta(a, b)``. Gamma-Gamma: order value ``z ~ Gamma(p_gg, rate ν)``, ``ν ~ Gamma(q_gg, rate gamma_gg)``,
-    so the mean order value is ``p_gg · gamma_gg / (q_gg − 1)``. The first (acquisition) order is drawn from the
-    same order-value distribution.
+    BG/NBD: purchase rate ``λ ~ Gamma(r, rate alpha)``, drop-out probability after each repeat
+    purchase ``p ~ Beta(a, b)``. Gamma-Gamma: order value ``z ~ Gamma(p_gg, rate ν)``,
+    ``ν ~ Gamma(q_gg, rate gamma_gg)``, so the mean order value is ``p_gg · gamma_gg / (q_gg − 1)``.
+    The first (acquisition) order is drawn from the same order-value distribution.
     """
 
     r: float
@@ -133,7 +133,7 @@ class ClvParams:
         return self.p_gg * self.gamma_gg / (self.q_gg - 1.0)
 
     def expected_repeat(self, t: float) -> float:
-        """Expected repeat purchases in ``(0, t]`` days after acquisition (Fader, Hardie & Lee 2005, eq. 9)."""
+        """Expected repeat purchases in ``(0, t]`` days after acquisition (Fader, Hardie & Lee 2005)."""
         r, al, a, b = self.r, self.alpha, self.a, self.b
         z = t / (al + t)
         return float((a + b - 1) / (a - 1) * (1 - (al / (al + t)) ** r * hyp2f1(r, b, a + b - 1, z)))

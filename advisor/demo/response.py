@@ -20,14 +20,17 @@ def incremental_conversions(
     """Expected incremental conversions per day and campaign.
 
     ``spend``: ``(T, C)`` currency per day, columns in ``campaigns`` order; ``quality``: multiplier
-    (CTR × conversion-rate multipliers of planted problems), scalar, ``(C,)`` or ``(T, C)``; ``initial``: adstock
-    state before the first day, ``(C,)``. Returns ``(conversions (T, C), final adstock state (C,))``.
+    (CTR × conversion-rate multipliers of planted problems), scalar, ``(C,)`` or ``(T, C)``;
+    ``initial``: adstock state before the first day, ``(C,)``.
+    Returns ``(conversions (T, C), final adstock state (C,))``.
     """
     decay = np.array([c.adstock_decay for c in campaigns])
     k = np.array([c.half_saturation for c in campaigns])
     s = np.array([c.hill_shape for c in campaigns])
     beta = np.array([c.max_effect for c in campaigns])
-    ad, final = geometric_adstock(np.asarray(spend, dtype=float).reshape(len(spend), len(campaigns)), decay, initial)
+    ad, final = geometric_adstock(
+        np.asarray(spend, dtype=float).reshape(len(spend), len(campaigns)), decay, initial
+    )
     return beta * np.asarray(quality) * hill(ad, k, s), final
 
 

@@ -21,7 +21,9 @@ def build_targets(
 ) -> dict[str, Any]:
     """Targets dict (the YAML content). ``clv`` / ``clv_cac`` are the world's true overall values."""
     cd = campaign_daily
-    tot = cd[["spend", "revenue", "conversions", "clicks", "impressions", "engagements", "new_customers"]].sum()
+    tot = cd[
+        ["spend", "revenue", "conversions", "clicks", "impressions", "engagements", "new_customers"]
+    ].sum()
 
     def ratio(df: pd.DataFrame, num: str, den: str) -> float:
         return float(df[num].sum() / df[den].sum())
@@ -43,10 +45,25 @@ def build_targets(
         {"kpi": "clv_cac", "target": _sig(clv_cac * 1.1, 2)},
         {"kpi": "csat", "target": _sig(float(csat.mean()) + 0.05, 2)},
         {"kpi": "nps", "target": float(round(nps_points + 3.0))},
-        {"kpi": "cpa", "target": _sig(ratio(by_ch["search"], "spend", "conversions") * 0.95), "scope": {"channel": "search"}},
-        {"kpi": "roas", "target": _sig(ratio(by_ch["display"], "revenue", "spend") * 1.1), "scope": {"channel": "display"}},
-        {"kpi": "ctr", "target": _sig(ratio(by_ch["social"], "clicks", "impressions") * 1.05), "scope": {"channel": "social"}},
+        {
+            "kpi": "cpa",
+            "target": _sig(ratio(by_ch["search"], "spend", "conversions") * 0.95),
+            "scope": {"channel": "search"},
+        },
+        {
+            "kpi": "roas",
+            "target": _sig(ratio(by_ch["display"], "revenue", "spend") * 1.1),
+            "scope": {"channel": "display"},
+        },
+        {
+            "kpi": "ctr",
+            "target": _sig(ratio(by_ch["social"], "clicks", "impressions") * 1.05),
+            "scope": {"channel": "social"},
+        },
     ]
-    for metric in ("research_studies", "research_quality", "creativity_score", "cross_team_rating"):
+    # research_studies is a count summed over the period (all teams): target per month; the others are means.
+    monthly_studies = team_kpis[team_kpis["metric"] == "research_studies"].groupby("period")["value"].sum()
+    targets.append({"kpi": "research_studies", "target": float(round(float(monthly_studies.mean()) * 1.05))})
+    for metric in ("research_quality", "creativity_score", "cross_team_rating"):
         targets.append({"kpi": metric, "target": _sig(float(team[metric]) * 1.05, 2)})
     return {"targets": targets, "weights": {"outcome": 0.5, "customer": 0.25, "process": 0.25}}

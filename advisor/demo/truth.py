@@ -51,13 +51,18 @@ class TrueWorld:
             raise ValueError(f"unsupported truth schema_version {d.get('schema_version')!r} (expected 1.x)")
         camps = tuple(CampaignParams.from_dict(v) for v in d["campaigns"].values())
         rs = d["recent_spend"]
-        recent = pd.DataFrame(rs["campaigns"], index=pd.DatetimeIndex(pd.to_datetime(rs["dates"]), name="date"))
+        recent = pd.DataFrame(
+            rs["campaigns"], index=pd.DatetimeIndex(pd.to_datetime(rs["dates"]), name="date")
+        )
         return cls(
             history_end=date.fromisoformat(d["end"]),
             campaigns=camps,
             adstock_state=tuple(float(d["campaigns"][c.campaign_id]["adstock_state_end"]) for c in camps),
             quality=tuple(
-                float(d["campaigns"][c.campaign_id]["quality_end"]["ctr"] * d["campaigns"][c.campaign_id]["quality_end"]["cvr"])
+                float(
+                    d["campaigns"][c.campaign_id]["quality_end"]["ctr"]
+                    * d["campaigns"][c.campaign_id]["quality_end"]["cvr"]
+                )
                 for c in camps
             ),
             baseline=BaselineParams.from_dict(d["baseline"]),
@@ -71,15 +76,15 @@ class TrueWorld:
         return list(dict.fromkeys(c.channel for c in self.campaigns))
 
     def campaign_shares(self) -> pd.Series:
-        """Share of each campaign in its channel's spend over the last 28 history days (index: campaign id)."""
+        """Share of each campaign in its channel's spend over the last 28 history days (index: campaign)."""
         tail = self.recent_spend.iloc[-SHARE_DAYS:].sum()
         ch = pd.Series({c.campaign_id: c.channel for c in self.campaigns})
         totals = tail.groupby(ch).transform("sum")
         return (tail / totals.where(totals > 0)).fillna(0.0)
 
     def reference_daily_spend(self, start: date | str, end: date | str) -> pd.DataFrame:
-        """Reference plan R (recent run-rate): for each date in ``[start, end]`` and channel, the mean spend of
-        that channel on the same weekday over the last 28 history days (currency per day)."""
+        """Reference plan R (recent run-rate): for each date in ``[start, end]`` and channel, the mean spend
+        of that channel on the same weekday over the last 28 history days (currency per day)."""
         idx = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D", name="date")
         tail = self.recent_spend.iloc[-SHARE_DAYS:]
         ch = pd.Series({c.campaign_id: c.channel for c in self.campaigns})
@@ -103,7 +108,9 @@ class TrueWorld:
         if (idx[1:] - idx[:-1] != pd.Timedelta(days=1)).any():
             raise ValueError("daily_spend index must be consecutive dates")
         if idx[0] <= pd.Timestamp(self.history_end):
-            raise ValueError(f"daily_spend must start after the history end {self.history_end}, got {idx[0].date()}")
+            raise ValueError(
+                f"daily_spend must start after the history end {self.history_end}, got {idx[0].date()}"
+            )
         unknown = sorted(set(map(str, daily_spend.columns)) - set(self.channels))
         if unknown:
             raise ValueError(f"unknown channels in daily_spend: {unknown}; known: {self.channels}")
@@ -146,4 +153,7 @@ class TrueWorld:
     def expected_totals(self, daily_spend: pd.DataFrame) -> dict[str, float]:
         """``{"conversions", "revenue"}``: true expected totals over the plan's dates (baseline included)."""
         out = self.expected_outcomes(daily_spend)
-        return {"conversions": float(out["total_conversions"].sum()), "revenue": float(out["total_revenue"].sum())}
+        return {
+            "conversions": float(out["total_conversions"].sum()),
+            "revenue": float(out["total_revenue"].sum()),
+        }

@@ -26,18 +26,22 @@ RECENT_DAYS = 90
 SHARE_DAYS = 28
 
 CONVENTIONS = {
-    "adstock": "normalised geometric: a_t = decay * a_(t-1) + (1 - decay) * spend_t (constant spend s -> a = s)",
+    "adstock": "normalised geometric: a_t = decay * a_(t-1) + (1 - decay) * spend_t "
+    "(constant spend s -> a = s)",
     "hill": "h(a) = a^shape / (a^shape + half_saturation^shape); half_saturation in currency per day",
-    "incremental_conversions": "max_effect * ctr_multiplier_t * cvr_multiplier_t * h(adstock_t) per campaign-day",
+    "incremental_conversions": "max_effect * ctr_multiplier_t * cvr_multiplier_t * h(adstock_t) "
+    "per campaign-day",
     "incremental_revenue": "incremental_conversions * aov (campaign)",
     "baseline": "see baseline.formula; baseline revenue = baseline conversions * baseline.aov",
     "outcomes_daily": "conversions ~ Poisson(mu * Gamma(300, 1/300)), mu = baseline + sum of incremental; "
     "revenue = expected revenue * conversions / mu * Gamma(150, 1/150)",
-    "reported_conversions": "Poisson(claim_factor(channel) * incremental * Gamma(30, 1/30)) within the campaign lifetime",
+    "reported_conversions": "Poisson(claim_factor(channel) * incremental * Gamma(30, 1/30)) "
+    "within the campaign lifetime",
     "future": "state at the end of history persists: quality multipliers frozen at their last value, adstock "
     "continues from adstock_state_end; channel spend of a plan is split to campaigns by their share of "
     f"the channel's spend over the last {SHARE_DAYS} history days",
-    "clv": f"expected undiscounted revenue per new customer over {CLV_HORIZON_DAYS} days after acquisition, first "
+    "clv": f"expected undiscounted revenue per new customer over {CLV_HORIZON_DAYS} days after acquisition, "
+    "first "
     "order included (BG/NBD + Gamma-Gamma, time unit days)",
     "cac": "spend / expected platform-reported new customers (the KPI cac in expectation); incremental_cac = "
     "spend / true incremental new customers",
@@ -94,10 +98,15 @@ def build_truth(t: TruthInputs) -> dict[str, Any]:
             "claim_factor": profile(ch).claim_factor,
             "campaigns": [c.campaign_id for c in t.campaigns if c.channel == ch],
             "spend": spend_ch[ch],
-            "true_incremental": {"conversions": float(t.incremental[:, m].sum()), "revenue": float(inc_rev[:, m].sum())},
-            "expected_reported": {"conversions": float(reported[:, m].sum()),
-                                  "revenue": float((reported[:, m] * aov[m]).sum()),
-                                  "new_customers": exp_new[ch]},
+            "true_incremental": {
+                "conversions": float(t.incremental[:, m].sum()),
+                "revenue": float(inc_rev[:, m].sum()),
+            },
+            "expected_reported": {
+                "conversions": float(reported[:, m].sum()),
+                "revenue": float((reported[:, m] * aov[m]).sum()),
+                "new_customers": exp_new[ch],
+            },
             "true_incremental_new_customers": inc_new[ch],
         }
 
@@ -112,7 +121,10 @@ def build_truth(t: TruthInputs) -> dict[str, Any]:
             "audience_end": str(t.audiences[-1, j]),
             "spend_share_last_28": float(t.spend[tail, j].sum() / ch_recent) if ch_recent > 0 else 0.0,
             "spend": float(t.spend[:, j].sum()),
-            "true_incremental": {"conversions": float(t.incremental[:, j].sum()), "revenue": float(inc_rev[:, j].sum())},
+            "true_incremental": {
+                "conversions": float(t.incremental[:, j].sum()),
+                "revenue": float(inc_rev[:, j].sum()),
+            },
         }
 
     clv_ch = clv_truth(t.clv_params, spend_ch, exp_new, inc_new)
@@ -162,7 +174,9 @@ def build_truth(t: TruthInputs) -> dict[str, Any]:
             "dates": [d.date().isoformat() for d in t.dates],
             "baseline_conversions": base_conv.tolist(),
             "baseline_revenue": (base_conv * t.baseline.aov).tolist(),
-            "incremental_conversions": {ch: t.incremental[:, ch_of == ch].sum(axis=1).tolist() for ch in channels},
+            "incremental_conversions": {
+                ch: t.incremental[:, ch_of == ch].sum(axis=1).tolist() for ch in channels
+            },
             "incremental_revenue": {ch: inc_rev[:, ch_of == ch].sum(axis=1).tolist() for ch in channels},
         },
         "surveys": t.survey_truth,

@@ -38,8 +38,9 @@ TABLES = ("campaign_daily", "outcomes_daily", "orders", "surveys", "team_kpis")
 class DemoWorld:
     """A generated world.
 
-    ``tables``: ``campaign_daily``, ``outcomes_daily``, ``orders``, ``surveys``, ``team_kpis`` (SPEC §2 columns,
-    dates as ``datetime64``); ``targets``: the ``targets.yaml`` content; ``truth``: the ``truth.json`` content;
+    ``tables``: ``campaign_daily``, ``outcomes_daily``, ``orders``, ``surveys``, ``team_kpis``
+    (SPEC §2 columns, dates as ``datetime64``); ``targets``: the ``targets.yaml`` content; ``truth``: the
+    ``truth.json`` content;
     ``true_daily``: per date and campaign the noise-free truth (``spend``, ``incremental_conversions``,
     ``incremental_revenue``), including carry-over days after a campaign stopped.
     """
@@ -50,7 +51,7 @@ class DemoWorld:
     true_daily: pd.DataFrame
 
     def write(self, out_dir: Path) -> None:
-        """Write ``<table>.csv`` for every table (ISO dates), ``targets.yaml`` and ``truth.json`` into ``out_dir``."""
+        """Write ``<table>.csv`` for every table (ISO dates), ``targets.yaml`` and ``truth.json``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         for name in TABLES:
@@ -70,14 +71,17 @@ def _calibrate(
     typical = float(spend[sk.start : hi + 1].mean())
     if typical <= 0:
         typical = float(spend[sk.start : sk.end + 1].mean()) or sk.base_budget
+    shape = sk.hill_shape
     if sk.channel == over:
         k = typical * rng.uniform(0.45, 0.6)
     elif sk.channel == under:
+        # far below half-saturation; a shape near 1 keeps the curve concave there (no S-bend to climb)
         k = typical * rng.uniform(2.2, 3.0)
+        shape = 1.0 + 0.2 * (shape - 1.0)
     else:
         k = typical * rng.uniform(0.7, 1.4)
     roas = profile(sk.channel).roas * AUDIENCE_CVR[sk.audience] * rng.lognormal(0.0, 0.15)
-    beta = roas * typical / (sk.aov * float(hill(typical, k, sk.hill_shape)))
+    beta = roas * typical / (sk.aov * float(hill(typical, k, shape)))
     return CampaignParams(
         campaign_id=sk.campaign_id,
         channel=sk.channel,
@@ -89,7 +93,7 @@ def _calibrate(
         region=sk.region,
         adstock_decay=sk.adstock_decay,
         half_saturation=float(k),
-        hill_shape=sk.hill_shape,
+        hill_shape=float(shape),
         max_effect=float(beta),
         aov=sk.aov,
         base_budget=sk.base_budget,
@@ -104,19 +108,36 @@ def _baseline(rng: np.random.Generator, dates: pd.DatetimeIndex, mean_incrementa
     """Organic demand about 1.3–1.7 × the mean daily incremental conversions, growing 3–12% a year."""
     weekly = np.array([1.04, 1.03, 1.01, 1.0, 0.97, 0.95, 1.0]) * rng.lognormal(0.0, 0.02, 7)
     weekly = weekly / weekly.mean()
-    fourier = (rng.uniform(-0.06, 0.02), rng.uniform(0.06, 0.12), rng.uniform(-0.03, 0.03), rng.uniform(-0.03, 0.03))
+    fourier = (
+        rng.uniform(-0.06, 0.02),
+        rng.uniform(0.06, 0.12),
+        rng.uniform(-0.03, 0.03),
+        rng.uniform(-0.03, 0.03),
+    )
     names = event_names(range(dates[0].year, dates[-1].year + 2))
-    special = {"Christmas Day": (0.45, 0.6), "Thanksgiving Day": (0.6, 0.75), "New Year's Day": (0.7, 0.85),
-               "Black Friday": (1.8, 2.3), "Cyber Monday": (1.6, 2.0)}
+    special = {
+        "Christmas Day": (0.45, 0.6),
+        "Thanksgiving Day": (0.6, 0.75),
+        "New Year's Day": (0.7, 0.85),
+        "Black Friday": (1.8, 2.3),
+        "Cyber Monday": (1.6, 2.0),
+    }
     effects = {n: float(rng.uniform(*special.get(n, (1.05, 1.25)))) for n in names}
-    unit = BaselineParams(dates[0].date(), 1.0, float(rng.uniform(0.03, 0.12)), tuple(weekly.tolist()),
-                          tuple(float(f) for f in fourier), effects, float(70.0 * rng.lognormal(0.0, 0.05)))
+    unit = BaselineParams(
+        dates[0].date(),
+        1.0,
+        float(rng.uniform(0.03, 0.12)),
+        tuple(weekly.tolist()),
+        tuple(float(f) for f in fourier),
+        effects,
+        float(70.0 * rng.lognormal(0.0, 0.05)),
+    )
     level = float(rng.uniform(1.3, 1.7)) * mean_incremental / float(unit.conversions(dates).mean())
     return BaselineParams(unit.origin, level, unit.growth, unit.weekly, unit.fourier, unit.holidays, unit.aov)
 
 
 def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> DemoWorld:
-    """Generate the demo world: ``days`` days of history ending on ``end`` (inclusive), deterministic in ``seed``."""
+    """Generate ``days`` days of history ending on ``end`` (inclusive); deterministic in ``seed``."""
     if days < MIN_DAYS:
         raise ValueError(f"days must be at least {MIN_DAYS}, got {days}")
     rng = np.random.default_rng(seed)
@@ -125,7 +146,9 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
     plan = plan_problems(rng, sks, dates)
     channel_names = [ch.name for ch in CHANNELS]
     bmult = budget_multipliers(plan, channel_names, days)
-    spend = np.column_stack([sample_spend(rng, sk, dates, profile(sk.channel), bmult[sk.channel]) for sk in sks])
+    spend = np.column_stack(
+        [sample_spend(rng, sk, dates, profile(sk.channel), bmult[sk.channel]) for sk in sks]
+    )
 
     over = next(p.channel for p in plan.problems if p.kind == "over_funded")
     under = next(p.channel for p in plan.problems if p.kind == "under_funded")
@@ -151,8 +174,12 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
     base_rev = base_conv * baseline.aov
 
     cd = funnel.campaign_daily(rng, campaigns, dates, spend, incremental, ctr_mult, audiences)
-    od = funnel.outcomes_daily(rng, dates, base_conv + incremental.sum(axis=1), base_rev + inc_revenue.sum(axis=1))
-    aov_by_channel = {ch: float(np.mean([c.aov for c in campaigns if c.channel == ch])) for ch in channel_names}
+    od = funnel.outcomes_daily(
+        rng, dates, base_conv + incremental.sum(axis=1), base_rev + inc_revenue.sum(axis=1)
+    )
+    aov_by_channel = {
+        ch: float(np.mean([c.aov for c in campaigns if c.channel == ch])) for ch in channel_names
+    }
     clv_params = customers.sample_clv_params(rng, aov_by_channel)
     orders = customers.sample_orders(rng, cd, clv_params, dates[-1])
     landing = plan.of_kind("broken_landing_page")
@@ -161,10 +188,20 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
 
     truth = build_truth(
         TruthInputs(
-            seed=seed, dates=dates, campaigns=campaigns, spend=spend, incremental=incremental,
-            ctr_mult=ctr_mult, cvr_mult=cvr_mult, audiences=audiences, final_state=final_state,
-            baseline=baseline, problems=plan.problems, clv_params=clv_params,
-            team_truth=team_truth, survey_truth=feedback.survey_truth(),
+            seed=seed,
+            dates=dates,
+            campaigns=campaigns,
+            spend=spend,
+            incremental=incremental,
+            ctr_mult=ctr_mult,
+            cvr_mult=cvr_mult,
+            audiences=audiences,
+            final_state=final_state,
+            baseline=baseline,
+            problems=plan.problems,
+            clv_params=clv_params,
+            team_truth=team_truth,
+            survey_truth=feedback.survey_truth(),
         )
     )
     overall = truth["clv"]["overall"]
