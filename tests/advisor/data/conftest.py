@@ -12,8 +12,11 @@ import pytest
 BROKEN = Path(__file__).resolve().parents[2] / "fixtures" / "broken"
 
 
-def campaign_daily(days: int = 35, campaigns: tuple[tuple[str, str], ...] = (("c1", "search"), ("c2", "social")),
-                   seed: int = 0) -> pd.DataFrame:
+def campaign_daily(
+    days: int = 35,
+    campaigns: tuple[tuple[str, str], ...] = (("c1", "search"), ("c2", "social")),
+    seed: int = 0,
+) -> pd.DataFrame:
     """Valid campaign_daily in contract form (dates as ISO strings), rows in file order date-major."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -22,13 +25,21 @@ def campaign_daily(days: int = 35, campaigns: tuple[tuple[str, str], ...] = (("c
             imp = int(rng.integers(1_000, 2_000))
             clicks = int(rng.integers(10, 100))
             conv = int(rng.integers(0, 10))
-            rows.append({
-                "date": d.strftime("%Y-%m-%d"), "campaign_id": cid, "channel": ch,
-                "spend": round(float(rng.uniform(50, 60)), 2), "impressions": imp, "clicks": clicks,
-                "conversions": conv, "revenue": round(float(rng.uniform(0, 500)), 2),
-                "new_customers": int(rng.integers(0, conv + 1)), "audience": "young" if cid == "c1" else "broad",
-                "frequency": round(float(rng.uniform(1, 3)), 3),
-            })
+            rows.append(
+                {
+                    "date": d.strftime("%Y-%m-%d"),
+                    "campaign_id": cid,
+                    "channel": ch,
+                    "spend": round(float(rng.uniform(50, 60)), 2),
+                    "impressions": imp,
+                    "clicks": clicks,
+                    "conversions": conv,
+                    "revenue": round(float(rng.uniform(0, 500)), 2),
+                    "new_customers": int(rng.integers(0, conv + 1)),
+                    "audience": "young" if cid == "c1" else "broad",
+                    "frequency": round(float(rng.uniform(1, 3)), 3),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -52,3 +63,9 @@ def make_folder(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return write
+
+
+@pytest.fixture
+def make_cd() -> Callable[..., pd.DataFrame]:
+    """Factory of valid synthetic campaign_daily frames (see ``campaign_daily``)."""
+    return campaign_daily
