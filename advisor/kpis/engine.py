@@ -101,8 +101,16 @@ def _core(
         if tname != "campaign_daily":
             df = _enrich(df, by, campaigns)
         aggs[tname] = aggregate_table(tname, df, cat.tables.get(tname), ms, by, grain, start, end)
+    spine: list[TableAggregate] = []
+    if "campaign_daily" not in aggs and campaigns is not None:
+        # campaign_daily's groups are the rows even when only other tables' KPIs are asked for, so that a
+        # KPI whose table lacks a grouping column still gets rows (null with the reason)
+        spine.append(aggregate_table("campaign_daily", campaigns, cat.tables.get("campaign_daily"), [], by,
+                                     grain, start, end))  # fmt: skip
     keys = [*by, PERIOD] if grain is not None else (list(by) or [ALL])
-    merged = _merge(list(aggs.values()), keys)
+    merged = _merge([*aggs.values(), *spine], keys)
+    if keys == [ALL] and merged.empty:
+        merged = pd.DataFrame({ALL: [0]})  # the whole-window total always has one row
     n = len(merged)
 
     cols: dict[str, Col] = {}
