@@ -84,7 +84,9 @@ def validate_raw(
     try:
         typed = type_schema(contract).validate(df, lazy=True)
     except SchemaErrors as exc:
-        errors += describe(exc.failure_cases, contract, df, raw)
+        found = describe(exc.failure_cases, contract, df, raw)
+        # a column claimed by several headers is already reported as ambiguous, not also as missing
+        errors += [i for i in found if not (i.rule == "missing_column" and i.column in resolution.conflicts)]
         typed = _best_effort(df, contract)
     present = [c for c in contract.names if c in typed.columns]
     try:
