@@ -21,9 +21,19 @@ import numpy as np
 import pandas as pd
 import scipy
 
-from models.clv import CLVModel, CLVSpec, holdout_summary, rfm_summary, transactions
+from models.clv import CLVModel, CLVModelSet, CLVSpec, SegmentSpec, holdout_summary, rfm_summary, transactions
 
 MODEL_FILE = "clv_model.json"
+AnyCLVModel = CLVModel | CLVModelSet
+
+
+def load_model(doc: dict[str, Any]) -> AnyCLVModel:
+    """Rebuild a model from the JSON document stored as ``MODEL_FILE`` (pooled model or model set)."""
+    return CLVModelSet.from_dict(doc) if doc.get("model") == "clv_model_set" else CLVModel.from_dict(doc)
+
+
+def _unit_days(model: AnyCLVModel) -> float:
+    return model.spec.model.time_unit_days if isinstance(model, CLVModelSet) else model.spec.time_unit_days
 
 
 def orders_fingerprint(orders: pd.DataFrame) -> str:
@@ -54,7 +64,7 @@ class HoldoutScore:
 
 
 def score_holdout(
-    model: CLVModel, rfm: pd.DataFrame, orders: pd.DataFrame, calibration_end: Any, holdout_end: Any
+    model: AnyCLVModel, rfm: pd.DataFrame, orders: pd.DataFrame, calibration_end: Any, holdout_end: Any
 ) -> tuple[HoldoutScore, pd.DataFrame]:
     """Compare predicted and actual holdout purchases for the customers in ``rfm``.
 
@@ -62,10 +72,10 @@ def score_holdout(
     """
     hold, duration = holdout_summary(
         orders, calibration_end, holdout_end, customers=pd.Index(rfm["customer_id"]),
-        time_unit_days=model.spec.time_unit_days,
+        time_unit_days=_unit_days(model),
     )
     actual = hold["holdout_purchases"].to_numpy(dtype=float)
-    predicted = model.bgnbd_.conditional_expected_purchases(duration, rfm)
+    predicted = model.conditional_expected_purchases(duration, rfm)
     rate = rfm["frequency"].to_numpy(dtype=float) / rfm["T"].to_numpy(dtype=float).clip(min=1e-9)
     baseline = rate * duration
     score = HoldoutScore(
@@ -90,7 +100,7 @@ def score_holdout(
 class CLVTrainingResult:
     """A fitted model, the RFM summary it was fitted on, holdout scores (if any) and the manifest pieces."""
 
-    model: CLVModel
+    model: AnyCLVModel
     rfm: pd.DataFrame
     holdout: HoldoutScore | None
     manifest: dict[str, Any] = field(default_factory=dict)
@@ -101,8 +111,10 @@ class CLVTrainingResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: parameters, holdout scores, manifest."""
+        pooled = self.model.pooled_ if isinstance(self.model, CLVModelSet) else self.model
         return {
-            **self.model.params(),
+            **pooled.params(),
+            "segments": self.model.params()["segments"] if isinstance(self.model, CLVModelSet) else None,
             "holdout": self.holdout.to_dict() if self.holdout else None,
             "manifest": self.manifest,
         }
@@ -120,6 +132,8 @@ def train_clv(
     backtest_weeks: int | None = None,
     refit: bool = False,
     spec: CLVSpec | None = None,
+    segment_by: str | None = None,
+    min_segment_customers: int = 300,
 ) -> CLVTrainingResult:
     """Fit BG/NBD + Gamma-Gamma on ``orders`` (data contract columns).
 
@@ -128,6 +142,8 @@ def train_clv(
       ends the fitting period; ``holdout_end`` (default: last order date when ``backtest_weeks`` is given)
       ends the holdout used for scoring.
     - ``refit``: after scoring, refit on every order up to ``holdout_end`` and return that model.
+    - ``segment_by`` (an orders column, e.g. acquisition ``channel``): fit a ``CLVModelSet`` — one model per
+      segment with >= ``min_segment_customers`` customers, the pooled model for the rest.
     """
     t0 = time.perf_counter()
     spec = spec or CLVSpec()
@@ -137,14 +153,22 @@ def train_clv(
         calibration_end = last - pd.Timedelta(weeks=backtest_weeks)
         holdout_end = holdout_end if holdout_end is not None else last
     cal_end = pd.Timestamp(calibration_end if calibration_end is not None else last).normalize()
-    rfm = rfm_summary(orders, cal_end, time_unit_days=spec.time_unit_days)
-    model = CLVModel(spec).fit(rfm)
+    keep = (segment_by,) if segment_by else ()
+
+    def fit(end: Any) -> tuple[AnyCLVModel, pd.DataFrame]:
+        rfm = rfm_summary(orders, end, time_unit_days=spec.time_unit_days, keep=keep)
+        if segment_by:
+            seg = SegmentSpec(by=segment_by, min_customers=min_segment_customers, model=spec)
+            return CLVModelSet(seg).fit(rfm), rfm
+        return CLVModel(spec).fit(rfm), rfm
+
+    model, rfm = fit(cal_end)
     score = None
     if holdout_end is not None:
         score, _ = score_holdout(model, rfm, orders, cal_end, holdout_end)
         if refit:
-            rfm = rfm_summary(orders, holdout_end, time_unit_days=spec.time_unit_days)
-            model = CLVModel(spec).fit(rfm)
+            model, rfm = fit(holdout_end)
+    pooled = model.pooled_ if isinstance(model, CLVModelSet) else model
     manifest = {
         "kind": "clv",
         "model": "bgnbd+gamma_gamma",
@@ -157,12 +181,13 @@ def train_clv(
         "n_customers": len(rfm),
         "n_repeat_customers": int((rfm["frequency"] > 0).sum()),
         "params": model.params(),
+        "segment_by": segment_by,
         "log_likelihood": {
-            "bgnbd": model.bgnbd_.log_likelihood_,
-            "gamma_gamma": model.gamma_gamma_.log_likelihood_,
+            "bgnbd": pooled.bgnbd_.log_likelihood_,
+            "gamma_gamma": pooled.gamma_gamma_.log_likelihood_,
         },
-        "converged": model.bgnbd_.converged_ and model.gamma_gamma_.converged_,
-        "frequency_spend_corr": model.gamma_gamma_.frequency_spend_corr_,
+        "converged": pooled.bgnbd_.converged_ and pooled.gamma_gamma_.converged_,
+        "frequency_spend_corr": pooled.gamma_gamma_.frequency_spend_corr_,
         "metrics": {"holdout": score.to_dict() if score else None},
         "files": [MODEL_FILE],
         "versions": {

@@ -10,20 +10,30 @@ fitted parameters equal the published ones (see ``benchmarks/clv_cdnow.py``).
 from models.clv.bgnbd import BGNBD, BGNBDParams, BGNBDSpec
 from models.clv.gamma_gamma import GammaGamma, GammaGammaParams, GammaGammaSpec
 from models.clv.rfm import holdout_summary, rfm_summary, transactions
-from models.clv.value import CLVModel, CLVSpec, discount_factors, discounted_purchases
+from models.clv.segments import CLVModelSet, SegmentSpec
+from models.clv.value import (
+    CLVModel,
+    CLVSpec,
+    discount_factors,
+    discounted_purchases,
+    remaining_discounted_purchases,
+)
 
 __all__ = [
     "BGNBD",
     "BGNBDParams",
     "BGNBDSpec",
     "CLVModel",
+    "CLVModelSet",
     "CLVSpec",
     "GammaGamma",
     "GammaGammaParams",
     "GammaGammaSpec",
+    "SegmentSpec",
     "discount_factors",
     "discounted_purchases",
     "holdout_summary",
+    "remaining_discounted_purchases",
     "rfm_summary",
     "transactions",
 ]

@@ -30,23 +30,29 @@ def fit_log_params(
 ) -> OptimizeResult:
     """Minimise mean negative log-likelihood + ``penalizer``·‖log θ‖² over log-parameters.
 
-    Nelder-Mead first (robust far from the optimum), then BFGS from its end point to polish; the better
-    of the two
-    is returned. ``result.x`` holds log-parameters.
+    L-BFGS-B first (fast near a smooth optimum); when it does not report convergence, Nelder-Mead (robust far
+    from the optimum) and a BFGS polish from its end point. The best result is returned; ``result.x`` holds
+    log-parameters.
     """
 
     def objective(theta: FloatArray) -> float:
         value = neg_mean_ll(theta, data) + penalizer * float(theta @ theta)
         return value if np.isfinite(value) else 1e300
 
+    start = np.asarray(x0, dtype=float)
+    fast = minimize(
+        objective, start, method="L-BFGS-B", options={"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-8}
+    )
+    if fast.success and np.isfinite(fast.fun) and fast.fun < 1e299:
+        return fast
     first = minimize(
         objective,
-        np.asarray(x0, dtype=float),
+        start,
         method="Nelder-Mead",
         options={"maxiter": maxiter, "maxfev": maxiter * 2, "xatol": 1e-7, "fatol": 1e-11, "adaptive": True},
     )
     second = minimize(objective, first.x, method="BFGS", options={"maxiter": maxiter, "gtol": 1e-8})
-    best: OptimizeResult = second if second.fun <= first.fun else first
-    # BFGS often stops with "precision loss" at the optimum; accept when Nelder-Mead converged or BFGS did.
+    best: OptimizeResult = min((fast, first, second), key=lambda r: r.fun)
+    # BFGS often stops with "precision loss" at the optimum; accept when Nelder-Mead or BFGS converged.
     best.success = bool(first.success or second.success)
     return best

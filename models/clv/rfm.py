@@ -29,7 +29,7 @@ def _bad_rows(mask: pd.Series) -> list[int]:
     return [int(i) for i in np.flatnonzero(mask.to_numpy())[:5]]
 
 
-def _parse_dates(values: pd.Series) -> pd.Series:
+def parse_dates(values: pd.Series) -> pd.Series:
     """ISO dates, datetimes, or integer YYYYMMDD (as in the CDNOW file) → normalised Timestamps."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values).dt.normalize()
@@ -58,7 +58,7 @@ def transactions(
     df = pd.DataFrame(
         {
             "customer_id": orders[customer_col].to_numpy(),
-            "order_date": _parse_dates(orders[date_col]).to_numpy(),
+            "order_date": parse_dates(orders[date_col]).to_numpy(),
             "revenue": pd.to_numeric(orders[value_col], errors="coerce").to_numpy(),
         }
     )
@@ -83,11 +83,13 @@ def rfm_summary(
     customer_col: str = "customer_id",
     date_col: str = "order_date",
     value_col: str = "revenue",
+    keep: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """RFM summary as of ``calibration_end`` (inclusive), one row per customer seen by then.
 
-    Returns a DataFrame with columns ``RFM_COLUMNS``; times in units of ``time_unit_days`` days, money in the
-    orders' currency. Orders after ``calibration_end`` are ignored.
+    Returns a DataFrame with columns ``RFM_COLUMNS`` plus the ``keep`` columns of the orders (e.g. ``channel``
+    of acquisition: the value on the customer's earliest order that has one); times in units of
+    ``time_unit_days`` days, money in the orders' currency. Orders after ``calibration_end`` are ignored.
     """
     end = pd.Timestamp(calibration_end).normalize()
     tx = transactions(orders, customer_col=customer_col, date_col=date_col, value_col=value_col)
@@ -104,7 +106,7 @@ def rfm_summary(
     frequency = (n - 1).astype(int)
     repeat_value = total - first_value.reindex(total.index)
     monetary = np.where(frequency > 0, repeat_value / frequency.clip(lower=1), 0.0)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "customer_id": first.index.to_numpy(),
             "first_purchase": first.to_numpy(),
@@ -115,6 +117,16 @@ def rfm_summary(
             "first_value": first_value.reindex(first.index).to_numpy(dtype=float),
         }
     )
+    if keep:
+        missing = [c for c in keep if c not in orders.columns]
+        if missing:
+            raise ValueError(f"orders: missing column(s) {missing} asked for in keep")
+        attrs = orders[[customer_col, *keep]].assign(_d=parse_dates(orders[date_col]))
+        attrs = attrs[attrs["_d"] <= end].sort_values([customer_col, "_d"], kind="stable")
+        firsts = attrs.groupby(customer_col, sort=True)[list(keep)].first()
+        for c in keep:
+            out[c] = firsts[c].reindex(first.index).to_numpy()
+    return out
 
 
 def holdout_summary(

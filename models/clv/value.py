@@ -49,6 +49,28 @@ def discounted_purchases(
     return np.asarray(steps @ discount_factors(horizon, annual_discount, time_unit_days), dtype=float)
 
 
+def remaining_discounted_purchases(
+    bgnbd: BGNBD,
+    rfm: pd.DataFrame,
+    horizon: float,
+    annual_discount: float,
+    time_unit_days: float = 7.0,
+    steps: int = 52,
+) -> FloatArray:
+    """Discounted expected purchases from now (age ``T``) until ``horizon`` time units after acquisition.
+
+    For a customer of age T the window is (T, max(T, horizon)], split in ``steps`` equal steps; purchases in a
+    step are discounted at the step's end, counted from the acquisition date. Shape ``(len(rfm),)``; zero for
+    customers older than ``horizon``.
+    """
+    x, t_x, T = (rfm[c].to_numpy(dtype=float)[:, None] for c in ("frequency", "recency", "T"))
+    remaining = np.clip(horizon - T, 0.0, None)
+    grid = remaining * np.linspace(0.0, 1.0, steps + 1)[None, :]
+    cum = conditional_expected_purchases(bgnbd.params_, grid, x, t_x, T)
+    disc = (1.0 + annual_discount) ** (-(T + grid[:, 1:]) * time_unit_days / DAYS_PER_YEAR)
+    return np.asarray((np.diff(cum, axis=1) * disc).sum(axis=1), dtype=float)
+
+
 @dataclass(frozen=True)
 class CLVSpec:
     """The model pair's fitting options; ``time_unit_days`` is the unit of frequency/recency/T (7 = weeks)."""
@@ -88,6 +110,10 @@ class CLVModel:
                 "clv": disc * spend,
             }
         )
+
+    def conditional_expected_purchases(self, t: float, rfm: pd.DataFrame) -> FloatArray:
+        """Expected purchases in the next ``t`` time units per row of ``rfm``; shape ``(len(rfm),)``."""
+        return self.bgnbd_.conditional_expected_purchases(t, rfm)
 
     def new_customer_value(self, *, horizon: int = 52, annual_discount: float = 0.10) -> float:
         """Discounted expected value of the repeat purchases of one just-acquired customer (currency units;
