@@ -170,7 +170,7 @@ def reference_plan(bundle: ResponseBundle, start: pd.Timestamp, end: pd.Timestam
     return Plan(start, end, {ch: float(ref[ch].sum()) for ch in ctx.channels})
 
 
-def stats(draws: NDArray[np.float64], mean: float | None = None) -> dict[str, float]:
+def stats(draws: NDArray[np.float64], mean: float | None = None) -> dict[str, float | None]:
     """``{"mean","lower_80","upper_80","lower_95","upper_95"}`` of 1-D draws (``mean`` overrides)."""
     q = np.nanquantile(draws, [0.1, 0.9, 0.025, 0.975]) if np.isfinite(draws).any() else [np.nan] * 4
     m = float(np.nanmean(draws)) if mean is None else mean

@@ -71,6 +71,7 @@ def rolling_origin(
     warm_start: ResponseModel | None = None,
     bt: BacktestSpec | None = None,
     controls: tuple[str, ...] = (),
+    reported: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Backtest on ``history`` (as for :meth:`ResponseModel.fit`). Returns per-method mean metrics
     (``model``, ``prophet_no_media``, ``seasonal_naive``: wape, smape, mase, total_error; ``model`` also
@@ -89,7 +90,7 @@ def rolling_origin(
         train, test = history.iloc[:o], history.iloc[o : o + h]
         yt, yv = train[y].to_numpy(float), test[y].to_numpy(float)
         model = ResponseModel(fit_spec, kpi=y).fit(
-            train, y=y, channels=channels, controls=controls, warm_start=warm_start
+            train, y=y, channels=channels, controls=controls, warm_start=warm_start, reported=reported
         )
         sim = model.simulate(test[channels], n=bt.n_sims, seed=spec.seed)
         draws = sim.total
@@ -104,6 +105,7 @@ def rolling_origin(
             controls=ctrl,
             seed=spec.seed,
             uncertainty_samples=0,
+            seasonality_mode=spec.seasonality_mode,
         )
         f_proph = pb.predict(proph, test.index, test[list(controls)] if controls else None)["yhat"].to_numpy()
         f_naive = seasonal_naive(yt, h, m)

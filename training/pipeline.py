@@ -13,7 +13,7 @@ import pandas as pd
 from models.registry import Registry
 from models.response import ResponseSpec
 from training.backtest import BacktestSpec, rolling_origin
-from training.response import fit_bundle, prepare_history
+from training.response import fit_bundle, prepare_history, reported_map
 
 LIBS = ("prophet", "cmdstanpy", "numpy", "pandas", "scipy", "lightgbm", "holidays")
 
@@ -68,7 +68,13 @@ def train_all(
         if backtest is not None:
             report(f"backtesting {kpi}", 0.3 + 0.65 * i / len(bundle.models))
             entry["backtest"] = rolling_origin(
-                hist, y=kpi, channels=channels, spec=spec, warm_start=model, bt=backtest
+                hist,
+                y=kpi,
+                channels=channels,
+                spec=spec,
+                warm_start=model,
+                bt=backtest,
+                reported=reported_map(hist, kpi, channels),
             )
         metrics["response"][kpi] = entry
     manifest = {

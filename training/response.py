@@ -17,11 +17,16 @@ from models.response.design import infer_freq
 Progress = Callable[[str, float], None]
 
 
+def reported_column(kpi: str, channel: str) -> str:
+    """Name of the history column holding the platform-reported ``kpi`` of ``channel``."""
+    return f"reported_{kpi}__{channel}"
+
+
 def prepare_history(
     tables: Mapping[str, pd.DataFrame],
 ) -> tuple[pd.DataFrame, list[str], dict[str, str], str]:
-    """Per-period history ``(T, C + 2)``: one spend column per channel plus ``conversions`` and
-    ``revenue``, on a complete daily (or weekly) index; also the channel list, campaign → channel map
+    """Per-period history: one spend column per channel, ``conversions`` and ``revenue`` and the
+    platform-reported KPIs per channel (:func:`reported_column`), on a complete daily (or weekly) index; also the channel list, campaign → channel map
     and the frequency (``"D"``/``"W"``)."""
     if "campaign_daily" not in tables:
         raise ValueError("campaign_daily table is required to train the response models")
@@ -56,8 +61,18 @@ def prepare_history(
         sums = cd.groupby("date")[["conversions", "revenue"]].sum().reindex(full).fillna(0.0)
         for k in KPIS:
             hist[k] = sums[k].astype(float)
+    for k in KPIS:
+        rep = cd.pivot_table(index="date", columns="channel", values=k, aggfunc="sum").reindex(hist.index)
+        for ch in channels:
+            hist[reported_column(k, ch)] = rep[ch].fillna(0.0).astype(float).to_numpy()
     campaigns = cd.drop_duplicates("campaign_id").set_index("campaign_id")["channel"]
     return hist, channels, {str(k): str(v) for k, v in campaigns.items()}, freq
+
+
+def reported_map(history: pd.DataFrame, kpi: str, channels: list[str]) -> dict[str, str] | None:
+    """Channel → reported-KPI column when ``history`` holds one for every channel, else None."""
+    cols = {ch: reported_column(kpi, ch) for ch in channels}
+    return cols if all(c in history for c in cols.values()) else None
 
 
 def fit_bundle(
@@ -77,7 +92,11 @@ def fit_bundle(
         if progress:
             progress(f"fitting {kpi} response model", i / max(len(kpis), 1))
         models[kpi] = ResponseModel(replace(spec), kpi=kpi).fit(
-            history, y=kpi, channels=channels, controls=controls
+            history,
+            y=kpi,
+            channels=channels,
+            controls=controls,
+            reported=reported_map(history, kpi, channels),
         )
     ctx = PlanningContext.from_history(history[channels], freq, campaigns)
     return ResponseBundle(models, ctx)

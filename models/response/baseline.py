@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from models.response.design import holiday_frame
+
 
 def _quiet() -> None:
     """Silence cmdstanpy's INFO chatter and Prophet's notices (cmdstanpy installs its handler lazily)."""
@@ -35,20 +37,27 @@ def fit_prophet(
     controls: pd.DataFrame | None = None,
     seed: int = 0,
     uncertainty_samples: int = 200,
+    seasonality_mode: str = "additive",
+    horizon_end: pd.Timestamp | None = None,
 ) -> object:
-    """Fit Prophet (MAP, L-BFGS) on ``y`` ``(T,)``; ``controls`` (same index) become extra regressors."""
+    """Fit Prophet (MAP, L-BFGS) on ``y`` ``(T,)``; ``controls`` (same index) become extra regressors.
+
+    Holidays of ``country`` (see :func:`models.response.design.holiday_dates`) up to ``horizon_end``
+    (default: two years after the history) on daily data."""
     from prophet import Prophet
 
     _quiet()
     span_days = (dates[-1] - dates[0]).days
+    end = horizon_end if horizon_end is not None else dates[-1] + pd.Timedelta(days=800)
+    hol = holiday_frame(country, dates[0], end) if country and freq == "D" else None
     m = Prophet(
         weekly_seasonality=freq == "D",
         yearly_seasonality=span_days >= 364,
         daily_seasonality=False,
         uncertainty_samples=uncertainty_samples,
+        seasonality_mode=seasonality_mode,
+        holidays=hol if hol is not None and len(hol) else None,
     )
-    if country and freq == "D":
-        m.add_country_holidays(country_name=country)
     df = pd.DataFrame({"ds": dates, "y": y})
     if controls is not None:
         for col in controls.columns:

@@ -28,18 +28,32 @@ def infer_freq(index: pd.DatetimeIndex) -> str:
     raise ValueError(f"history must be daily or weekly, median step is {step}")
 
 
-def holiday_dates(country: str | None, years: range) -> set[pd.Timestamp]:
-    """Public holidays of ``country`` (ISO code, e.g. ``"US"``) from the ``holidays`` package."""
+def holiday_dates(country: str | None, years: range) -> dict[pd.Timestamp, str]:
+    """Date → name of public holidays of ``country`` (ISO code, e.g. ``"US"``; actual, not observed,
+    dates) from the ``holidays`` package; for the US also the retail events Black Friday
+    (Thanksgiving + 1 day) and Cyber Monday (Thanksgiving + 4 days)."""
     if not country:
-        return set()
+        return {}
     import holidays
 
     try:
-        cal = holidays.country_holidays(country, years=list(years))
+        cal = holidays.country_holidays(country, years=list(years), observed=False)
     except NotImplementedError:
         log.warning("no holiday calendar for country %r; holidays ignored", country)
-        return set()
-    return {pd.Timestamp(d) for d in cal}
+        return {}
+    out = {pd.Timestamp(d): str(n) for d, n in cal.items()}
+    if country.upper() == "US":
+        for d, n in list(out.items()):
+            if n.startswith("Thanksgiving"):
+                out[d + pd.Timedelta(days=1)] = "Black Friday"
+                out[d + pd.Timedelta(days=4)] = "Cyber Monday"
+    return out
+
+
+def holiday_frame(country: str | None, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Prophet ``holidays`` frame (``holiday``, ``ds``) covering ``start``..``end`` (years inclusive)."""
+    hol = holiday_dates(country, range(start.year, end.year + 1))
+    return pd.DataFrame({"holiday": list(hol.values()), "ds": list(hol.keys())})
 
 
 def baseline_design(
@@ -54,7 +68,7 @@ def baseline_design(
 ) -> NDArray[np.float64]:
     """Design matrix ``(T, P)``: intercept, linear trend with hinges every ``changepoint_every`` days
     (only within the first 80% of history), yearly Fourier terms (when ≥ 1 year of history), day-of-week
-    dummies and a holiday dummy (daily data only)."""
+    dummies and one dummy per holiday name (daily data only)."""
     t = np.asarray((dates - origin).days, dtype=float)
     span = float(t[-1] - t[0]) if len(t) else 0.0
     scale = max(span, 1.0)
@@ -73,8 +87,7 @@ def baseline_design(
         for d in range(1, 7):
             cols.append((dow == d).astype(float))
         hol = holiday_dates(country, range(dates[0].year, dates[-1].year + 1))
-        if hol:
-            flag = np.array([d in hol for d in dates], dtype=float)
-            if flag.any():
-                cols.append(flag)
+        names = pd.Series([hol.get(d, "") for d in dates])
+        for name in sorted(set(names) - {""}):
+            cols.append((names == name).to_numpy(dtype=float))
     return np.column_stack(cols)

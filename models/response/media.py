@@ -20,6 +20,7 @@ from models.transforms import Saturation, geometric_adstock, hill, logistic
 HALF_SAT_BOUNDS = (0.1, 10.0)  # × mean active spend of the channel
 SHAPE_BOUNDS = (0.5, 3.0)
 PRIOR_LOG_K_SD = 1.5
+THETA_PRIOR_CV = 0.5
 
 
 @dataclass(frozen=True)
@@ -190,4 +191,123 @@ def fit_media(
         baseline=baseline,
         sigma=sigma * ys,
         cost=float(best.cost),
+    )
+
+
+def _fit_channel_curve(
+    reported: NDArray[np.float64],
+    spend: NDArray[np.float64],
+    s_scale: float,
+    freq: str,
+    saturation: Saturation,
+    rng: np.random.Generator,
+    n_starts: int,
+) -> tuple[float, float, float, float]:
+    """Fit ``reported ≈ b · sat(adstock(spend))`` for one channel; returns (decay, k, shape, b) in
+    original units. ``b`` comes from the closed-form non-negative least squares for each θ."""
+    s = spend / s_scale
+    r_scale = float(np.mean(np.abs(reported))) or 1.0
+    r = reported / r_scale
+    n0 = min(7 if freq == "D" else 2, len(s))
+    init = float(s[:n0].mean())
+    max_decay = 0.95 if freq == "D" else 0.9
+    logistic_sat = saturation == "logistic"
+
+    def curve(th: NDArray[np.float64]) -> NDArray[np.float64]:
+        a = geometric_adstock(s, th[0], initial=init)
+        if logistic_sat:
+            return logistic(a, 1.0 / np.exp(th[1]))
+        return hill(a, np.exp(th[1]), th[2])
+
+    def resid(th: NDArray[np.float64]) -> NDArray[np.float64]:
+        h = curve(th)
+        b = max(float(h @ r) / max(float(h @ h), 1e-12), 0.0)
+        return np.concatenate([r - b * h, [th[1] / PRIOR_LOG_K_SD * 0.05]])
+
+    lo = np.array([0.0, np.log(HALF_SAT_BOUNDS[0]), SHAPE_BOUNDS[0]])
+    hi = np.array([max_decay, np.log(HALF_SAT_BOUNDS[1]), SHAPE_BOUNDS[1]])
+    starts = [np.array([0.4 * max_decay, 0.0, 1.2])]
+    starts += [lo + (hi - lo) * rng.uniform(0.1, 0.9, 3) for _ in range(max(n_starts - 1, 0))]
+    best = None
+    for th0 in starts:
+        res = least_squares(resid, th0, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=300)
+        if best is None or res.cost < best.cost:
+            best = res
+    assert best is not None
+    h = curve(best.x)
+    b = max(float(h @ r) / max(float(h @ h), 1e-12), 0.0)
+    return float(best.x[0]), float(np.exp(best.x[1]) * s_scale), float(best.x[2]), b * r_scale
+
+
+def fit_media_reported(
+    y: NDArray[np.float64],
+    design: NDArray[np.float64],
+    spend: NDArray[np.float64],
+    reported: NDArray[np.float64],
+    *,
+    freq: str = "D",
+    saturation: Saturation = "hill",
+    seed: int = 0,
+    n_starts: int = 3,
+) -> MediaFit:
+    """Two-stage fit using platform-reported outcomes per channel ``reported`` ``(T, C)``.
+
+    Stage 1, per channel: the *shape* of the response (decay, half-saturation, Hill shape) from the
+    channel's reported KPI against its own spend — no baseline is mixed into that series.
+    Stage 2: the *incrementality* scale θ_c ≥ 0 of each fitted curve from the business total ``y``
+    (baseline design projected out, NNLS), so the effect is measured on the business outcome and
+    platform over- or under-claiming cancels out. θ_c has a normal prior centred on the pooled θ
+    (one scale for all channels) with s.d. ``THETA_PRIOR_CV`` × pooled θ (random-effects shrinkage:
+    a channel the totals barely inform keeps the typical incrementality). ``beta = θ · b``."""
+    y = np.asarray(y, float)
+    spend = np.asarray(spend, float)
+    reported = np.asarray(reported, float)
+    t, c = spend.shape
+    rng = np.random.default_rng(seed)
+    active = np.where(spend > 0, spend, np.nan)
+    s_scale = np.nan_to_num(np.nanmean(active, axis=0), nan=1.0)
+    params = [
+        _fit_channel_curve(
+            reported[:, j], spend[:, j], float(s_scale[j]) or 1.0, freq, saturation, rng, n_starts
+        )
+        for j in range(c)
+    ]
+    decay = np.array([p[0] for p in params])
+    k = np.array([p[1] for p in params])
+    shape = np.array([p[2] for p in params])
+    b = np.array([p[3] for p in params])
+    n0 = min(7 if freq == "D" else 2, t)
+    a = geometric_adstock(spend, decay, initial=spend[:n0].mean(axis=0))
+    h = _saturate(a, k, shape, saturation) * b  # (T, C) fitted reported curves
+    q, _ = np.linalg.qr(design)
+    y_r = y - q @ (q.T @ y)
+    h_r = h - q @ (q.T @ h)
+    # pooled incrementality (one θ for all channels), then channel θ_c shrunk towards it
+    pooled = h_r.sum(axis=1)
+    theta_bar = max(float(pooled @ y_r) / max(float(pooled @ pooled), 1e-12), 0.0)
+    theta_free, _ = nnls(h_r, y_r, maxiter=50 * c)
+    r0 = y_r - h_r @ theta_free
+    sigma = float(np.sqrt(r0 @ r0 / max(t - q.shape[1] - c, 1)))
+    phi = _ar1(r0)
+    infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
+    tau = max(THETA_PRIOR_CV * theta_bar, 1e-9)
+    w = np.sqrt(sigma**2 * infl) / tau
+    aug_x = np.vstack([h_r, w * np.eye(c)])
+    aug_y = np.concatenate([y_r, np.full(c, w * theta_bar)])
+    theta, _ = nnls(aug_x, aug_y, maxiter=50 * c)
+    resid = y_r - h_r @ theta
+    cov_theta = np.linalg.pinv(h_r.T @ h_r / (sigma**2 * infl) + np.eye(c) / tau**2)
+    cov = np.asarray(cov_theta * np.outer(b, b), dtype=np.float64)
+    contrib = h * theta
+    return MediaFit(
+        decay=decay,
+        half_saturation=k,
+        shape=shape,
+        beta=theta * b,
+        beta_se=np.sqrt(np.clip(np.diag(cov), 0, None)),
+        beta_cov=cov,
+        contributions=contrib,
+        baseline=(y - y_r) - q @ (q.T @ contrib.sum(axis=1)),
+        sigma=sigma,
+        cost=float(resid @ resid),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from scipy.signal import lfilter
 
 from models.response import baseline as pb
 from models.response.design import baseline_design, infer_freq
-from models.response.media import MediaFit, fit_media
+from models.response.media import MediaFit, fit_media, fit_media_reported
 from models.transforms import ChannelTransform, Saturation, geometric_adstock
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,12 @@ class ResponseSpec:
     ``min_active_share``: a channel needs spend in at least this share of periods (and ≥ 8 periods);
     ``min_cv``: minimal coefficient of variation of spend (constant spend is confounded with the
     intercept); ``min_t``: betas with a smaller t-statistic are reported as weakly identified;
-    ``horizon``: periods of baseline forecast stored after the history.
+    ``horizon``: periods of baseline forecast stored after the history; ``seasonality_mode``: Prophet's
+    (``"multiplicative"``: weekly/yearly/holiday effects scale with the trend); ``shape_source``:
+    ``"reported"`` takes each channel's response shape from its platform-reported KPI and only the
+    incrementality scale from the business total (:func:`models.response.media.fit_media_reported`),
+    ``"spend"`` searches all parameters on the business total (:func:`models.response.media.fit_media`),
+    ``"auto"`` uses ``"reported"`` when reported columns are given.
     """
 
     saturation: Saturation = "hill"
@@ -44,6 +49,8 @@ class ResponseSpec:
     n_starts: int = 3
     changepoint_every: int = 120
     yearly_order: int = 4
+    seasonality_mode: str = "multiplicative"
+    shape_source: str = "auto"
     min_active_share: float = 0.05
     min_cv: float = 0.05
     min_t: float = 2.0
@@ -118,9 +125,11 @@ class ResponseModel:
         y: str,
         channels: Sequence[str],
         controls: Sequence[str] = (),
+        reported: Mapping[str, str] | None = None,
         warm_start: ResponseModel | None = None,
     ) -> ResponseModel:
-        """Fit on ``history`` (see module docstring). Returns ``self``."""
+        """Fit on ``history`` (see module docstring). ``reported``: channel → column of the channel's
+        platform-reported KPI (see ``ResponseSpec.shape_source``). Returns ``self``."""
         sp = self.spec
         idx = pd.DatetimeIndex(history.index)
         freq = infer_freq(idx)
@@ -164,16 +173,34 @@ class ResponseModel:
             ws = warm_start.media_fit_ if warm_start is not None else None
             if ws is not None and warm_start is not None and warm_start.channels_ != used:
                 ws = None
-            mf = fit_media(
-                yv,
-                design,
-                spend,
-                freq=freq,
-                saturation=sp.saturation,
-                seed=sp.seed,
-                n_starts=sp.n_starts,
-                warm_start=ws,
+            use_reported = (
+                sp.shape_source != "spend" and reported is not None and all(ch in reported for ch in used)
             )
+            if sp.shape_source == "reported" and not use_reported:
+                raise ValueError("shape_source='reported' needs a reported column for every channel")
+            if use_reported and reported is not None:
+                rep = history[[reported[ch] for ch in used]].to_numpy(dtype=float)
+                mf = fit_media_reported(
+                    yv,
+                    design,
+                    spend,
+                    rep,
+                    freq=freq,
+                    saturation=sp.saturation,
+                    seed=sp.seed,
+                    n_starts=sp.n_starts,
+                )
+            else:
+                mf = fit_media(
+                    yv,
+                    design,
+                    spend,
+                    freq=freq,
+                    saturation=sp.saturation,
+                    seed=sp.seed,
+                    n_starts=sp.n_starts,
+                    warm_start=ws,
+                )
             self.media_fit_ = mf
             contrib = mf.contributions
             cov = mf.beta_cov
@@ -197,7 +224,13 @@ class ResponseModel:
         # stage 2: Prophet on the KPI net of media
         media_total = contrib.sum(axis=1)
         prophet = pb.fit_prophet(
-            idx, yv - media_total, freq=freq, country=sp.country, controls=ctrl, seed=sp.seed
+            idx,
+            yv - media_total,
+            freq=freq,
+            country=sp.country,
+            controls=ctrl,
+            seed=sp.seed,
+            seasonality_mode=sp.seasonality_mode,
         )
         base_in = pb.predict(prophet, idx, ctrl)["yhat"].to_numpy()
         resid = yv - base_in - media_total

@@ -1,0 +1,244 @@
+"""Forecast / contribution / optimizer / interval benchmark on the demo world (SPEC §7).
+
+Run: ``.venv/bin/python benchmarks/forecast_demo.py [--seeds 1 2 3]``. For each seed: trains with
+``training.pipeline.train_all`` (backtests included, timed), then scores against ``TrueWorld``:
+28-day totals error for five plans, plan-effect error, channel contribution error over the history,
+optimizer regret (revenue and conversions objectives), backtest interval coverage, and latencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from advisor.demo import TrueWorld, generate_world
+from models.optimize import optimize_budget
+from models.plan import parse_plan
+from models.registry import Registry
+from models.response import ResponseBundle
+from models.response.forecast import forecast
+from training.pipeline import train_all
+
+H = 28
+
+
+def plans(ref: pd.DataFrame, truth: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The five plans as daily spend frames (same dates and weekday profile as the reference)."""
+    roas = {
+        ch: v["true_incremental"]["revenue"] / v["spend"]
+        for ch, v in truth["channels"].items()
+        if v["spend"] > 0
+    }
+    active = [c for c in ref.columns if ref[c].sum() > 0 and c in roas]
+    worst, best = min(active, key=roas.__getitem__), max(active, key=roas.__getitem__)
+    shift = ref.copy()
+    moved = 0.3 * ref[worst].sum()
+    shift[worst] = ref[worst] * 0.7
+    shift[best] = ref[best] + moved * ref[best] / ref[best].sum()
+    off = ref.copy()
+    biggest = max(active, key=lambda c: ref[c].sum())
+    off[biggest] = 0.0
+    return {
+        "reference": ref,
+        "plus50": ref * 1.5,
+        "minus30": ref * 0.7,
+        f"shift_{worst}_to_{best}": shift,
+        f"off_{biggest}": off,
+    }
+
+
+def true_optimum(tw: TrueWorld, ref: pd.DataFrame, budget: float, kpi: str) -> float:
+    """Maximise the TRUE expected total over channel totals (same bounds ±50%, same weekday profile)."""
+    chans = [c for c in ref.columns]
+    tot = ref.sum().to_numpy()
+    prof = (ref / ref.sum().replace(0, 1)).to_numpy()
+    lo, hi = 0.5 * tot, 1.5 * tot
+    scale = np.maximum(hi, 1.0)
+
+    def val(x: np.ndarray) -> float:
+        daily = pd.DataFrame(prof * (x * scale), index=ref.index, columns=chans)
+        return tw.expected_totals(daily)[kpi]
+
+    norm = val(tot / scale)
+    best = -np.inf
+    for x0 in (tot / scale, (lo + (hi - lo) * (budget - lo.sum()) / (hi.sum() - lo.sum())) / scale):
+        r = minimize(
+            lambda x: -val(x) / norm,
+            x0,
+            method="SLSQP",
+            bounds=list(zip(lo / scale, hi / scale)),
+            constraints=[{"type": "eq", "fun": lambda x: (x @ scale - budget) / budget}],
+            options={"maxiter": 300, "ftol": 1e-12},
+        )
+        best = max(best, val(r.x))
+    return best
+
+
+def run_seed(seed: int, models_root: Path) -> dict[str, Any]:
+    world = generate_world(seed, days=730)
+    tw = TrueWorld.from_dict(world.truth)
+    tables = world.tables
+    t0 = time.perf_counter()
+    res = train_all(tables, models_root / f"s{seed}", seed=seed)
+    t_train = time.perf_counter() - t0
+    mv = Registry(models_root / f"s{seed}").latest()
+    bundle = ResponseBundle.from_files(mv.texts("response/"))
+    start = pd.Timestamp(tw.history_end) + pd.Timedelta(days=1)
+    end = start + pd.Timedelta(days=H - 1)
+    ref = tw.reference_daily_spend(start.date(), end.date())
+    out: dict[str, Any] = {"train_s": t_train, "plans": {}}
+    fr: dict[str, dict[str, float]] = {}
+    tr: dict[str, dict[str, float]] = {}
+    for name, daily in plans(ref, world.truth).items():
+        plan = parse_plan(
+            {
+                "start": str(start.date()),
+                "end": str(end.date()),
+                "daily": {c: daily[c].tolist() for c in daily.columns},
+            },
+            bundle,
+        )
+        fc = forecast(bundle, plan, curves=False)
+        tr[name] = tw.expected_totals(daily)
+        fr[name] = {k: fc.total[k]["mean"] for k in ("conversions", "revenue")}
+        out["plans"][name] = {
+            k: abs(fr[name][k] - tr[name][k]) / tr[name][k] for k in ("conversions", "revenue")
+        }
+    eff = {}
+    for k in ("conversions", "revenue"):
+        errs = []
+        for name in fr:
+            if name == "reference":
+                continue
+            dt = tr[name][k] - tr["reference"][k]
+            df = fr[name][k] - fr["reference"][k]
+            errs.append(abs(df - dt) / abs(dt))
+        eff[k] = float(np.median(errs))
+    out["plan_effect"] = eff
+    # contributions over the history
+    contrib = {}
+    for k in ("conversions", "revenue"):
+        est = res["metrics"]["response"][k]["incremental_over_history"]
+        errs = [
+            abs(est.get(ch, 0.0) - v["true_incremental"][k]) / v["true_incremental"][k]
+            for ch, v in world.truth["channels"].items()
+            if v["true_incremental"][k] > 0
+        ]
+        contrib[k] = float(np.mean(errs))
+        out[f"contrib_{k}_by_channel"] = {
+            ch: (round(est.get(ch, 0.0)), round(v["true_incremental"][k]))
+            for ch, v in world.truth["channels"].items()
+        }
+    out["contribution_error"] = contrib
+    # optimizer regret
+    budget = float(ref.to_numpy().sum())
+    bounds = {c: (0.5 * float(ref[c].sum()), 1.5 * float(ref[c].sum())) for c in ref.columns}
+    prof = ref / ref.sum().replace(0, 1)
+    regret = {}
+    t_opt = []
+    for k in ("revenue", "conversions"):
+        t1 = time.perf_counter()
+        alloc = optimize_budget(bundle, budget, start, end, objective=k, bounds=bounds)  # type: ignore[arg-type]
+        t_opt.append(time.perf_counter() - t1)
+        rec_daily = prof * pd.Series(alloc.allocation)
+        t_rec = tw.expected_totals(rec_daily[ref.columns])[k]
+        t_best = true_optimum(tw, ref, budget, k)
+        t_ref = tr["reference"][k]
+        regret[k] = (t_best - t_rec) / max(t_best - t_ref, 1e-9)
+        out[f"opt_{k}"] = {
+            "true_best": t_best,
+            "true_rec": t_rec,
+            "true_ref": t_ref,
+            "alloc": alloc.allocation,
+        }
+    out["regret"] = regret
+    out["optimize_s"] = float(np.median(t_opt))
+    # latency of one forecast
+    plan = parse_plan(
+        {
+            "start": str(start.date()),
+            "end": str(end.date()),
+            "spend": {c: float(ref[c].sum()) for c in ref.columns},
+        },
+        bundle,
+    )
+    times = []
+    for _ in range(10):
+        t1 = time.perf_counter()
+        forecast(bundle, plan)
+        times.append(time.perf_counter() - t1)
+    out["forecast_ms"] = 1000 * float(np.median(times))
+    cov = {}
+    for k in ("conversions", "revenue"):
+        bt = res["metrics"]["response"][k]["backtest"]
+        cov[k] = {m: bt["model"][m] for m in ("coverage_80", "coverage_95", "wape", "mase", "total_error")}
+        cov[k]["prophet_no_media_wape"] = bt["prophet_no_media"]["wape"]
+        cov[k]["seasonal_naive_wape"] = bt["seasonal_naive"]["wape"]
+    out["backtest"] = cov
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    args = ap.parse_args()
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for s in args.seeds:
+            r = run_seed(s, Path(tmp))
+            rows[s] = r
+            print(
+                f"== seed {s}: train {r['train_s']:.1f}s, forecast {r['forecast_ms']:.1f} ms, "
+                f"optimize {r['optimize_s']:.2f}s"
+            )
+            for name, e in r["plans"].items():
+                print(
+                    f"   totals error {name:28s} conv {100 * e['conversions']:5.2f}%  rev {100 * e['revenue']:5.2f}%"
+                )
+            pe, ce, rg = r["plan_effect"], r["contribution_error"], r["regret"]
+            print(
+                f"   plan-effect error (median of 4 plans): conv {100 * pe['conversions']:.1f}%  "
+                f"rev {100 * pe['revenue']:.1f}%"
+            )
+            print(
+                f"   contribution error (mean over channels): conv {100 * ce['conversions']:.1f}%  "
+                f"rev {100 * ce['revenue']:.1f}%"
+            )
+            print(f"   by channel (est, true) conversions: {r['contrib_conversions_by_channel']}")
+            print(
+                f"   regret: revenue {100 * rg['revenue']:.1f}%  conversions {100 * rg['conversions']:.1f}%"
+            )
+            for k, v in r["backtest"].items():
+                print(f"   backtest {k}: " + ", ".join(f"{m}={x:.3f}" for m, x in v.items()))
+    med = statistics.median
+    print("== median over seeds", args.seeds)
+    for k in ("conversions", "revenue"):
+        errs = [e[k] for r in rows.values() for e in r["plans"].values()]
+        print(f"   totals error {k}: median {100 * med(errs):.2f}%  worst {100 * max(errs):.2f}%")
+        print(f"   plan-effect error {k}: {100 * med([r['plan_effect'][k] for r in rows.values()]):.1f}%")
+        print(
+            f"   contribution error {k}: {100 * med([r['contribution_error'][k] for r in rows.values()]):.1f}%"
+        )
+        print(
+            f"   coverage80 {k}: {med([r['backtest'][k]['coverage_80'] for r in rows.values()]):.3f}  "
+            f"coverage95 {med([r['backtest'][k]['coverage_95'] for r in rows.values()]):.3f}"
+        )
+    for k in ("revenue", "conversions"):
+        print(f"   regret {k}: {100 * med([r['regret'][k] for r in rows.values()]):.1f}%")
+    print(
+        f"   train {med([r['train_s'] for r in rows.values()]):.1f}s  forecast "
+        f"{med([r['forecast_ms'] for r in rows.values()]):.1f}ms  optimize "
+        f"{med([r['optimize_s'] for r in rows.values()]):.2f}s"
+    )
+
+
+if __name__ == "__main__":
+    main()
