@@ -4,6 +4,19 @@ Domain functions over contract tables (SPEC §2 orders, surveys, campaign_daily)
 diagnostics call; the CLV models themselves live in ``models.clv`` and are fitted by ``training.clv``.
 """
 
+from advisor.customers.findings import CustomerFinding, clv_cac_findings, satisfaction_findings
+from advisor.customers.retention import repeat_rate, retention_by_cohort
+from advisor.customers.satisfaction import satisfaction_trends
 from advisor.customers.value import acquisition_of, clv_by_acquisition, customer_values
 
-__all__ = ["acquisition_of", "clv_by_acquisition", "customer_values"]
+__all__ = [
+    "CustomerFinding",
+    "acquisition_of",
+    "clv_by_acquisition",
+    "clv_cac_findings",
+    "customer_values",
+    "repeat_rate",
+    "retention_by_cohort",
+    "satisfaction_findings",
+    "satisfaction_trends",
+]

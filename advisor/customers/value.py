@@ -179,6 +179,17 @@ def clv_by_acquisition(
     out["cac_source"] = out["cac_source"].fillna(cac["cac_source"].iloc[0] if len(cac) else "none")
     out["clv_cac"] = out["clv_mean"] / out["cac"]
     out = out.rename_axis(by).reset_index()
-    cols = [by, "customers", "clv_mean", "cac", "clv_cac", "spend", "new_customers", "realized_share",
-            "residual_clv_mean", "p_alive_mean", "cac_source"]
+    cols = [
+        by,
+        "customers",
+        "clv_mean",
+        "cac",
+        "clv_cac",
+        "spend",
+        "new_customers",
+        "realized_share",
+        "residual_clv_mean",
+        "p_alive_mean",
+        "cac_source",
+    ]
     return out[cols].sort_values("clv_cac", na_position="last", kind="stable").reset_index(drop=True)
