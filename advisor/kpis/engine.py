@@ -109,8 +109,10 @@ def _core(
                                      grain, start, end))  # fmt: skip
     keys = [*by, PERIOD] if grain is not None else (list(by) or [ALL])
     merged = _merge([*aggs.values(), *spine], keys)
-    if keys == [ALL] and merged.empty:
-        merged = pd.DataFrame({ALL: [0]})  # the whole-window total always has one row
+    if merged.empty and (keys == [ALL] or all(a.frame is None for a in [*aggs.values(), *spine])):
+        # the whole-window total always has one row; and when no table could be aggregated at all, one row
+        # without group values carries the reasons instead of an empty table
+        merged = pd.DataFrame({k: [0 if k == ALL else (pd.NaT if k == PERIOD else None)] for k in keys})
     n = len(merged)
 
     cols: dict[str, Col] = {}

@@ -8,7 +8,7 @@ import pytest
 
 def _campaign_daily() -> pd.DataFrame:
     rows = [
-        # date, campaign, channel, audience, spend, impressions, clicks, conversions, revenue, engagements, new_cust
+        # date, campaign, channel, audience, spend, impr., clicks, conv., revenue, engagements, new customers
         ("2026-10-01", "A", "search", "young", 100.0, 10000, 200, 10, 500.0, 50, 5),
         ("2026-10-01", "B", "social", "old", 50.0, 20000, 100, 2, 80.0, 400, 1),
         ("2026-10-02", "A", "search", "young", 100.0, 10000, 100, 5, 300.0, 40, 3),
@@ -17,9 +17,18 @@ def _campaign_daily() -> pd.DataFrame:
         ("2026-10-03", "B", "social", "old", 0.0, 10000, 0, 0, 0.0, 0, 0),
     ]
     cols = [
-        "date", "campaign_id", "channel", "audience", "spend", "impressions", "clicks", "conversions",
-        "revenue", "engagements", "new_customers",
-    ]  # fmt: skip
+        "date",
+        "campaign_id",
+        "channel",
+        "audience",
+        "spend",
+        "impressions",
+        "clicks",
+        "conversions",
+        "revenue",
+        "engagements",
+        "new_customers",
+    ]
     df = pd.DataFrame(rows, columns=cols)
     df["date"] = pd.to_datetime(df["date"])
     return df
@@ -29,7 +38,14 @@ def _orders() -> pd.DataFrame:
     df = pd.DataFrame(
         {
             "customer_id": ["c1", "c1", "c2", "c3", "c3", "c4"],
-            "order_date": ["2026-10-01", "2026-10-02", "2026-10-02", "2026-10-03", "2026-10-03", "2026-10-03"],
+            "order_date": [
+                "2026-10-01",
+                "2026-10-02",
+                "2026-10-02",
+                "2026-10-03",
+                "2026-10-03",
+                "2026-10-03",
+            ],
             "revenue": [100.0, 50.0, 30.0, 20.0, 40.0, 10.0],
             "channel": ["search", "search", "social", "social", "social", "search"],
         }
@@ -56,9 +72,14 @@ def _team_kpis() -> pd.DataFrame:
         {
             "period": ["2026-09", "2026-10", "2026-10", "2026-10", "2026-10", "2026-10", "2026-10"],
             "metric": [
-                "research_studies", "research_studies", "research_studies", "research_quality",
-                "research_quality", "creativity_score", "cross_team_rating",
-            ],  # fmt: skip
+                "research_studies",
+                "research_studies",
+                "research_studies",
+                "research_quality",
+                "research_quality",
+                "creativity_score",
+                "cross_team_rating",
+            ],
             "value": [3.0, 2.0, 4.0, 4.0, 3.0, 7.0, 4.0],
             "team": ["brand", "brand", "performance", "brand", "performance", "brand", "brand"],
         }

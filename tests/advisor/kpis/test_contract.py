@@ -18,7 +18,9 @@ ALL_IDS = [spec.id for spec in CATALOG]
 def _has_division(kpi_id: str) -> bool:
     order, _ = CATALOG.dependencies([kpi_id])
     return any(
-        isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) for k in order for n in ast.walk(CATALOG[k].parsed.tree)
+        isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div)
+        for k in order
+        for n in ast.walk(CATALOG[k].parsed.tree)
     )
 
 
@@ -34,15 +36,20 @@ def _zero_tables() -> dict[str, pd.DataFrame]:
             "new_customers": [0, 0],
         }
     )
-    orders = pd.DataFrame({"customer_id": pd.Series([], dtype=str), "order_date": pd.to_datetime([]),
-                           "revenue": pd.Series([], dtype=float)})  # fmt: skip
+    orders = pd.DataFrame(
+        {
+            "customer_id": pd.Series([], dtype=str),
+            "order_date": pd.to_datetime([]),
+            "revenue": pd.Series([], dtype=float),
+        }
+    )
     surveys = pd.DataFrame({"date": pd.to_datetime(["2026-10-01"]), "metric": ["other"], "score": [3.0]})
     team = pd.DataFrame({"period": ["2026-10"], "metric": ["other"], "value": [1.0]})
     return {"campaign_daily": cd, "orders": orders, "surveys": surveys, "team_kpis": team}
 
 
 def _check(table: KpiTable, kpi_id: str) -> list[str | None]:
-    """Assert each cell of ``kpi_id`` is finite or null-with-reason; return the reasons (None where valued)."""
+    """Assert each cell of ``kpi_id`` is finite or null with a reason; return the reasons (None if valued)."""
     out: list[str | None] = []
     for row in range(len(table)):
         value = table.frame[kpi_id].iloc[row]
@@ -63,7 +70,8 @@ def test_zero_denominators(kpi_id: str) -> None:
     for by, grain in (((), None), (("channel",), "day")):
         table = compute_kpis(_zero_tables(), kpis=[kpi_id], by=by, grain=grain)
         reasons = _check(table, kpi_id)
-        assert len(table) == (1 if grain is None else 2)  # total, or the 2 (channel, day) rows of campaign_daily
+        # the total, or the 2 (channel, day) rows of campaign_daily
+        assert len(table) == (1 if grain is None else 2)
         if _has_division(kpi_id):
             assert all(r is not None for r in reasons), f"{kpi_id} should be null on zero data"
 
@@ -78,8 +86,14 @@ def test_missing_tables(kpi_id: str) -> None:
 
 @pytest.mark.parametrize("kpi_id", ALL_IDS)
 def test_missing_columns(kpi_id: str) -> None:
-    tables = {name: df.drop(columns=[c for c in df.columns if c not in ("date", "campaign_id", "channel",
-              "period", "order_date")]) for name, df in _zero_tables().items()}  # fmt: skip
+    tables = {
+        name: df.drop(
+            columns=[
+                c for c in df.columns if c not in ("date", "campaign_id", "channel", "period", "order_date")
+            ]
+        )
+        for name, df in _zero_tables().items()
+    }
     tables["campaign_daily"] = tables["campaign_daily"].assign(spend=1.0)
     table = compute_kpis(tables, kpis=[kpi_id], by=["channel"], grain="month")
     reasons = _check(table, kpi_id)

@@ -17,16 +17,40 @@ from advisor.kpis import UnknownKpiError, compute_kpis
 #   engagements 1,000, new customers 3.
 EXPECTED_BY_CAMPAIGN = {
     "A": {
-        "spend": 400.0, "revenue": 1000.0, "conversions": 20.0, "impressions": 25000.0, "clicks": 350.0,
-        "roi": 1.5, "roas": 2.5, "ctr": 0.014, "cpc": 400 / 350, "cpm": 16.0, "cpa": 20.0,
-        "conversion_rate": 20 / 350, "cac": 40.0, "engagement_rate": 0.0048, "aov": 50.0,
+        "spend": 400.0,
+        "revenue": 1000.0,
+        "conversions": 20.0,
+        "impressions": 25000.0,
+        "clicks": 350.0,
+        "roi": 1.5,
+        "roas": 2.5,
+        "ctr": 0.014,
+        "cpc": 400 / 350,
+        "cpm": 16.0,
+        "cpa": 20.0,
+        "conversion_rate": 20 / 350,
+        "cac": 40.0,
+        "engagement_rate": 0.0048,
+        "aov": 50.0,
     },
     "B": {
-        "spend": 100.0, "revenue": 200.0, "conversions": 8.0, "impressions": 50000.0, "clicks": 400.0,
-        "roi": 1.0, "roas": 2.0, "ctr": 0.008, "cpc": 0.25, "cpm": 2.0, "cpa": 12.5,
-        "conversion_rate": 0.02, "cac": 100 / 3, "engagement_rate": 0.02, "aov": 25.0,
+        "spend": 100.0,
+        "revenue": 200.0,
+        "conversions": 8.0,
+        "impressions": 50000.0,
+        "clicks": 400.0,
+        "roi": 1.0,
+        "roas": 2.0,
+        "ctr": 0.008,
+        "cpc": 0.25,
+        "cpm": 2.0,
+        "cpa": 12.5,
+        "conversion_rate": 0.02,
+        "cac": 100 / 3,
+        "engagement_rate": 0.02,
+        "aov": 25.0,
     },
-}  # fmt: skip
+}
 
 
 def test_hand_calculated_kpis_by_campaign(campaign_daily: pd.DataFrame) -> None:
@@ -64,7 +88,9 @@ def test_hand_calculated_totals(tables: dict[str, pd.DataFrame]) -> None:
 def test_period_label_without_grain_is_the_window(campaign_daily: pd.DataFrame) -> None:
     table = compute_kpis({"campaign_daily": campaign_daily}, kpis=["spend"])
     assert table.to_records()[0]["period"] == "2026-10-01/2026-10-03"
-    table = compute_kpis({"campaign_daily": campaign_daily}, kpis=["spend"], start="2026-10-02", end="2026-10-31")
+    table = compute_kpis(
+        {"campaign_daily": campaign_daily}, kpis=["spend"], start="2026-10-02", end="2026-10-31"
+    )
     assert table.to_records() == [{"period": "2026-10-02/2026-10-31", "spend": 350.0}]
 
 
@@ -89,8 +115,11 @@ def test_zero_denominator_per_row_is_null_with_reason(campaign_daily: pd.DataFra
     assert table.reason(row, "ctr") is None
     rec = table.to_records(reasons=True)[row]
     assert rec["cpc"] is None and rec["reasons"]["cpc"] == "zero denominator: clicks is 0"
-    assert np.isfinite(table.frame[list(table.kpis)].to_numpy(dtype=float)[~np.isnan(table.frame[
-        list(table.kpis)].to_numpy(dtype=float))]).all()  # fmt: skip
+    assert np.isfinite(
+        table.frame[list(table.kpis)].to_numpy(dtype=float)[
+            ~np.isnan(table.frame[list(table.kpis)].to_numpy(dtype=float))
+        ]
+    ).all()
 
 
 def test_group_by_attribute_and_by_two_columns(campaign_daily: pd.DataFrame) -> None:
@@ -104,7 +133,9 @@ def test_group_by_attribute_and_by_two_columns(campaign_daily: pd.DataFrame) -> 
     ]
 
 
-def test_secondary_tables_group_by_channel_directly_or_through_campaign_id(tables: dict[str, pd.DataFrame]) -> None:
+def test_secondary_tables_group_by_channel_directly_or_through_campaign_id(
+    tables: dict[str, pd.DataFrame],
+) -> None:
     t = compute_kpis(tables, by=["channel"], kpis=["clv", "repeat_rate", "csat", "nps", "clv_cac"])
     # orders have a channel column: search c1 (150), c4 (10); social c2 (30), c3 (60)
     assert t.value("clv", channel="search") == pytest.approx(80.0)
@@ -187,7 +218,9 @@ def test_start_end_filter_inclusive() -> None:
 
 def test_period_over_period_change_by_month() -> None:
     df = _long_daily()
-    t = compute_kpis({"campaign_daily": df}, by=["campaign_id"], grain="month", start="2026-08-01", compare=True)
+    t = compute_kpis(
+        {"campaign_daily": df}, by=["campaign_id"], grain="month", start="2026-08-01", compare=True
+    )
     # spend: July 31, August 31, September 30, October 10 per campaign
     row = t.find(campaign_id="A", period="2026-08")
     assert t.frame.loc[row, "spend_change"] == 0.0
@@ -222,7 +255,7 @@ def test_change_without_grain_uses_previous_equal_window() -> None:
 
 def test_bad_arguments() -> None:
     df = _long_daily()
-    with pytest.raises(UnknownKpiError, match="valid ids: .*roi"):
+    with pytest.raises(UnknownKpiError, match=r"valid ids: .*roi"):
         compute_kpis({"campaign_daily": df}, kpis=["roi", "nope"])
     with pytest.raises(ValueError, match="grain"):
         compute_kpis({"campaign_daily": df}, grain="hour")
