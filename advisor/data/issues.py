@@ -37,6 +37,9 @@ class ValidationIssue:
     rule: str
     message: str
 
+    def __str__(self) -> str:
+        return self.message
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping with keys table, column, rows, rule, message."""
         return {

@@ -28,7 +28,8 @@ def describe(
     grouped: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
     for case in failure_cases.to_dict("records"):
         check = str(case["check"])
-        if check in frame_level and case["column"] != frame_level[check]:
+        frame_check = case["schema_context"] == "DataFrameSchema" and check in frame_level
+        if frame_check and case["column"] != frame_level[check]:
             continue  # frame-level checks repeat each failing row for every column; keep the reported one
         rule, column = _rule_and_column(case, contract, frame_level)
         grouped.setdefault((rule, column), []).append(case)

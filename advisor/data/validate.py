@@ -23,6 +23,7 @@ from advisor.data.readers import RawTable
 from advisor.data.schemas import rule_schema, type_schema, warning_schema
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00(:00(\.0+)?)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -119,7 +120,16 @@ def _prepare(df: pd.DataFrame, contract: TableContract, decimal_comma: bool) -> 
                 df[spec.name] = df[spec.name].str.lower()
         elif spec.dtype in ("number", "integer") and df[spec.name].dtype == object:
             df[spec.name] = normalise_numbers(df[spec.name], decimal_comma)
+        elif spec.dtype == "date" and df[spec.name].dtype == object:
+            df[spec.name] = _strip_midnight(df[spec.name])
     return df
+
+
+def _strip_midnight(s: pd.Series) -> pd.Series:
+    """'2024-01-05 00:00:00' or '2024-01-05T00:00' (SQL, spreadsheet exports) → '2024-01-05'; rest as is."""
+    is_str = s.map(lambda v: isinstance(v, str))
+    text = s[is_str].str.strip().str.replace(_MIDNIGHT, r"\1", regex=True)
+    return s.where(~is_str, text)
 
 
 def clean_text(s: pd.Series) -> pd.Series:

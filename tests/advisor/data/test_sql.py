@@ -90,3 +90,14 @@ def test_postgres_table_and_query(pg_engine: sa.Engine, make_cd: Callable[..., p
     finally:
         with pg_engine.begin() as conn:
             conn.execute(sa.text(f'drop table if exists "{name}"'))
+
+
+def test_sqlite_midnight_timestamps_are_dates(tmp_path: Path, make_cd: Callable[..., pd.DataFrame]) -> None:
+    source = make_cd(days=3)
+    url = f"sqlite:///{tmp_path / 'ts.db'}"
+    engine = sa.create_engine(url)
+    # stored as '2024-01-01 00:00:00.000000'
+    source.assign(date=pd.to_datetime(source["date"])).to_sql("ads", engine, index=False)
+    engine.dispose()
+    out = load_table("campaign_daily", url, query="select * from ads")  # a query returns the raw strings
+    assert out["date"].min() == pd.Timestamp("2024-01-01") and len(out) == 6
