@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
-from advisor.data import load_dataset, validate_folder
-from advisor.demo import generate_world
-from advisor.kpis import build_scorecard, compute_kpis
 from api.cli.app import app
 from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, print_json, print_records, stderr
+
+#: KPIs shown by `kpis --format table` when --kpis is not given (json and csv always carry every KPI).
+TABLE_KPIS = ("spend", "revenue", "conversions", "roi", "roas", "ctr", "cpc", "cpa", "conversion_rate", "cac")
 
 DataOpt = Annotated[
     Path,
@@ -20,7 +20,9 @@ DataOpt = Annotated[
 ]
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", help="Config YAML (column mapping, SQL sources). Default: DATA/kpi-advisor.yaml if present."),
+    typer.Option(
+        "--config", help="Config YAML (column mapping, SQL sources). Default: DATA/kpi-advisor.yaml if present."
+    ),
 ]
 
 
@@ -44,12 +46,16 @@ def demo_data(
 
     Example: kpi-advisor demo-data --out data/demo --seed 7 --days 730
     """
+    from advisor.demo import generate_world
+
     with stderr.status(f"generating demo world (seed {seed}, {days} days)"):
         world = generate_world(seed=seed, days=days)
         out.mkdir(parents=True, exist_ok=True)
         world.write(out)
     rows = {name: len(df) for name, df in world.tables.items()}
-    stderr.print(f"wrote {out}: " + ", ".join(f"{k} {v:,} rows" for k, v in rows.items()) + ", targets.yaml, truth.json")
+    stderr.print(
+        f"wrote {out}: " + ", ".join(f"{k} {v:,} rows" for k, v in rows.items()) + ", targets.yaml, truth.json"
+    )
 
 
 @app.command("validate")
@@ -60,17 +66,21 @@ def validate(data: DataOpt, config: ConfigOpt = None, fmt: OutputFormat = FORMAT
     Exit code 0 when all tables pass, 1 when any error is found. Example:
     kpi-advisor validate --data data/demo --format json
     """
+    from advisor.data import validate_folder
+
     report = validate_folder(data, config)
     doc = report.to_dict()
     if fmt is OutputFormat.json:
         print_json(doc)
     else:
-        issues = [{"level": "error", **e} for e in doc["errors"]] + [{"level": "warning", **w} for w in doc["warnings"]]
+        issues = [
+            {"level": level, "table": i["table"], "column": i["column"], "rule": i["rule"], "message": i["message"]}
+            for level, key in (("error", "errors"), ("warning", "warnings"))
+            for i in doc[key]
+        ]
         if issues:
             print_records(issues, fmt, title="Validation issues")
-        stderr.print(
-            f"{'OK' if doc['ok'] else 'FAILED'}: {len(doc['errors'])} errors, {len(doc['warnings'])} warnings"
-        )
+        stderr.print(f"{'OK' if doc['ok'] else 'FAILED'}: {len(doc['errors'])} errors, {len(doc['warnings'])} warnings")
     if not doc["ok"]:
         raise typer.Exit(1)
 
@@ -79,7 +89,9 @@ def validate(data: DataOpt, config: ConfigOpt = None, fmt: OutputFormat = FORMAT
 @domain_errors
 def kpis(
     data: DataOpt,
-    by: Annotated[str | None, typer.Option("--by", help="Group columns, comma-separated (channel, campaign_id, any attribute).")] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Group columns, comma-separated (channel, campaign_id, any attribute).")
+    ] = None,
     grain: Annotated[str | None, typer.Option("--grain", help="day, week, month or quarter.")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
@@ -92,6 +104,9 @@ def kpis(
 
     Example: kpi-advisor kpis --data data/demo --by channel --grain month --from 2026-07-01 --format json
     """
+    from advisor.data import load_dataset
+    from advisor.kpis import compute_kpis
+
     if grain is not None and grain not in {"day", "week", "month", "quarter"}:
         raise typer.BadParameter("choose one of day, week, month, quarter", param_hint="--grain")
     ds = load_dataset(data, config)
@@ -104,14 +119,20 @@ def kpis(
         kpis=[k.strip() for k in only.split(",") if k.strip()] if only else None,
         compare=compare,
     )
-    print_records(table.to_records(), fmt, title="KPIs")
+    records = table.to_records()
+    if fmt is OutputFormat.table and only is None:
+        # a readable default for people; json/csv always carry every KPI
+        records = [{k: v for k, v in r.items() if k not in table.kpis or k in TABLE_KPIS} for r in records]
+    print_records(records, fmt, title="KPIs")
 
 
 @app.command("scorecard")
 @domain_errors
 def scorecard(
     data: DataOpt,
-    period: Annotated[str | None, typer.Option("--period", help="YYYY-MM, YYYY-Qn or YYYY (default: last full month).")] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="YYYY-MM, YYYY-Qn or YYYY (default: last full month).")
+    ] = None,
     config: ConfigOpt = None,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
@@ -119,6 +140,9 @@ def scorecard(
 
     Targets come from DATA/targets.yaml. Example: kpi-advisor scorecard --data data/demo --period 2026-10
     """
+    from advisor.data import load_dataset
+    from advisor.kpis import build_scorecard
+
     ds = load_dataset(data, config)
     if ds.targets is None:
         raise ValueError(f"no targets.yaml in {data}: a scorecard needs targets (see README, 'targets')")
@@ -128,7 +152,12 @@ def scorecard(
         print_json(doc)
         return
     rows = [
-        {"group": g["name"], **{k: v for k, v in item.items() if k in ("kpi", "value", "target", "status", "score")}}
+        {
+            "group": g["name"],
+            "kpi": item["kpi"],
+            "scope": ", ".join(f"{k}={v}" for k, v in (item.get("scope") or {}).items()) or "all",
+            **{k: item[k] for k in ("value", "target", "status", "score")},
+        }
         for g in doc["groups"]
         for item in g["kpis"]
     ]

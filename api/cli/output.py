@@ -24,13 +24,13 @@ from rich.console import Console
 from rich.table import Table
 
 stderr = Console(stderr=True)
-stdout = Console(soft_wrap=True)
+stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     """How a command prints its result."""
 
     table = "table"
@@ -82,9 +82,7 @@ def _fmt_cell(value: Any) -> str:
     return str(value)
 
 
-def print_records(
-    records: Sequence[Mapping[str, Any]], fmt: OutputFormat, *, title: str | None = None
-) -> None:
+def print_records(records: Sequence[Mapping[str, Any]], fmt: OutputFormat, *, title: str | None = None) -> None:
     """Print a list of row objects as JSON, CSV or a table (columns in first-seen order)."""
     if fmt is OutputFormat.json:
         print_json(list(records))
