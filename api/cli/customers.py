@@ -1,0 +1,138 @@
+"""`kpi-advisor clv`: fit BG/NBD + Gamma-Gamma on an orders file, score a holdout, summarise CLV (SPEC §4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from advisor.customers import clv_by_acquisition
+from api.cli.app import app
+from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, print_json, print_records, stderr
+from models.clv import CLVModel, CLVModelSet
+from training.clv import train_clv
+
+
+def read_table(path: Path, table: str) -> pd.DataFrame:
+    """A CSV (comma or semicolon, UTF-8 with or without BOM) or Parquet file; headers trimmed, lower-cased."""
+    if not path.is_file():
+        raise FileNotFoundError(2, "no such file", str(path))
+    if path.suffix.lower() in (".parquet", ".pq"):
+        df = pd.read_parquet(path)
+    else:
+        with path.open(encoding="utf-8-sig") as fh:
+            header = fh.readline()
+        sep = ";" if header.count(";") > header.count(",") else ","
+        df = pd.read_csv(path, sep=sep, encoding="utf-8-sig")
+    if df.empty:
+        raise ValueError(f"{table}: {path} has no rows")
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    return df
+
+
+def _rename(df: pd.DataFrame, mapping: dict[str, str | None]) -> pd.DataFrame:
+    """Rename user columns (``--customer-col`` etc.) to the contract names."""
+    ren = {src.strip().lower(): dst for dst, src in mapping.items() if src}
+    missing = [src for src in ren if src not in df.columns]
+    if missing:
+        raise ValueError(f"orders: column(s) {missing} not found; have {list(df.columns)}")
+    return df.rename(columns=ren)
+
+
+def _date(value: str | None, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(pd.to_datetime(value, format="%Y-%m-%d"))
+    except (ValueError, TypeError):
+        raise typer.BadParameter(f"{value!r} is not an ISO date YYYY-MM-DD", param_hint=name) from None
+
+
+def _pooled(model: CLVModel | CLVModelSet) -> CLVModel:
+    return model.pooled_ if isinstance(model, CLVModelSet) else model
+
+
+@app.command("clv")
+@domain_errors
+def clv(
+    orders: Annotated[Path, typer.Option("--orders", help="Orders file (CSV/Parquet): customer_id, order_date, revenue.")],
+    calibration_end: Annotated[str, typer.Option("--calibration-end", help="Last date of the fitting period.")],
+    holdout_end: Annotated[
+        str | None, typer.Option("--holdout-end", help="Score predicted repeat purchases up to this date.")
+    ] = None,
+    horizon_weeks: Annotated[int, typer.Option(min=1, max=520, help="CLV horizon in weeks.")] = 52,
+    annual_discount: Annotated[float, typer.Option(min=0.0, max=1.0, help="Annual discount rate.")] = 0.10,
+    campaign_daily: Annotated[
+        Path | None, typer.Option("--campaign-daily", help="campaign_daily file: adds CLV:CAC per channel.")
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="channel or campaign_id (with --campaign-daily).")] = "channel",
+    customer_col: Annotated[str | None, typer.Option(help="Orders column holding the customer id.")] = None,
+    date_col: Annotated[str | None, typer.Option(help="Orders column holding the order date.")] = None,
+    revenue_col: Annotated[str | None, typer.Option(help="Orders column holding the order revenue.")] = None,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Customer lifetime value: BG/NBD repeat purchases + Gamma-Gamma spend, time in weeks.
+
+    Several orders of one customer on one day count as one transaction. Example (CDNOW):
+    kpi-advisor clv --orders cdnow_transactions.csv --customer-col id --date-col date --revenue-col spent
+    --calibration-end 1997-09-30 --holdout-end 1998-06-30 --format json
+    """
+    cal = _date(calibration_end, "--calibration-end")
+    hold = _date(holdout_end, "--holdout-end")
+    if hold is not None and cal is not None and hold <= cal:
+        raise typer.BadParameter("must be after --calibration-end", param_hint="--holdout-end")
+    df = _rename(
+        read_table(orders, "orders"),
+        {"customer_id": customer_col, "order_date": date_col, "revenue": revenue_col},
+    )
+    segment = by if campaign_daily is not None and by in df.columns else None
+    with stderr.status("fitting BG/NBD + Gamma-Gamma"):
+        result = train_clv(df, calibration_end=cal, holdout_end=hold, segment_by=segment)
+    model, rfm = result.model, result.rfm
+    pooled = _pooled(model)
+    pred = model.predict(rfm, horizon=horizon_weeks, annual_discount=annual_discount)
+    doc: dict[str, Any] = {
+        "time_unit": "week",
+        "calibration_end": result.manifest["calibration_end"],
+        "holdout_end": result.manifest["holdout_end"],
+        "customers": {"n": len(rfm), "repeat": int((rfm["frequency"] > 0).sum())},
+        "bgnbd": {**pooled.params()["bgnbd"], "log_likelihood": pooled.bgnbd_.log_likelihood_},
+        "gamma_gamma": {
+            **pooled.params()["gamma_gamma"],
+            "n_customers": pooled.gamma_gamma_.n_customers_,
+            "frequency_spend_corr": pooled.gamma_gamma_.frequency_spend_corr_,
+        },
+        "holdout": result.holdout.to_dict() if result.holdout else None,
+        "clv": {
+            "horizon_weeks": horizon_weeks,
+            "annual_discount": annual_discount,
+            "as_of": result.manifest["calibration_end"],
+            "mean": float(pred["clv"].mean()),
+            "median": float(pred["clv"].median()),
+            "total": float(pred["clv"].sum()),
+            "p_alive_mean": float(pred["p_alive"].mean()),
+            "expected_purchases_mean": float(pred["expected_purchases"].mean()),
+            "new_customer_repeat_value": pooled.new_customer_value(
+                horizon=horizon_weeks, annual_discount=annual_discount
+            ),
+        },
+        "data_fingerprint": result.manifest["data_fingerprint"],
+    }
+    if campaign_daily is not None:
+        cd = read_table(campaign_daily, "campaign_daily")
+        table = clv_by_acquisition(
+            df, cd, model, by=by, horizon_weeks=horizon_weeks, annual_discount=annual_discount, as_of=cal
+        )
+        doc["by_acquisition"] = table.to_dict(orient="records")
+    if fmt is OutputFormat.json:
+        print_json(doc)
+        return
+    rows = [{"model": m, "parameter": k, "value": v} for m in ("bgnbd", "gamma_gamma") for k, v in doc[m].items()]
+    if doc["holdout"]:
+        rows += [{"model": "holdout", "parameter": k, "value": v} for k, v in doc["holdout"].items()]
+    rows += [{"model": "clv", "parameter": k, "value": v} for k, v in doc["clv"].items()]
+    print_records(rows, fmt, title="CLV model (time unit: week)")
+    if "by_acquisition" in doc:
+        print_records(doc["by_acquisition"], fmt, title=f"CLV:CAC by {by}")
