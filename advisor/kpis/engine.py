@@ -112,7 +112,9 @@ def _core(
     if merged.empty and (keys == [ALL] or all(a.frame is None for a in [*aggs.values(), *spine])):
         # the whole-window total always has one row; and when no table could be aggregated at all, one row
         # without group values carries the reasons instead of an empty table
-        merged = pd.DataFrame({k: [0 if k == ALL else (pd.NaT if k == PERIOD else None)] for k in keys})
+        merged = merged.reindex(range(1))
+        if ALL in merged:
+            merged[ALL] = 0
     n = len(merged)
 
     cols: dict[str, Col] = {}

@@ -18,9 +18,7 @@ ALL_IDS = [spec.id for spec in CATALOG]
 def _has_division(kpi_id: str) -> bool:
     order, _ = CATALOG.dependencies([kpi_id])
     return any(
-        isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div)
-        for k in order
-        for n in ast.walk(CATALOG[k].parsed.tree)
+        isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) for k in order for n in ast.walk(CATALOG[k].parsed.tree)
     )
 
 
@@ -88,9 +86,7 @@ def test_missing_tables(kpi_id: str) -> None:
 def test_missing_columns(kpi_id: str) -> None:
     tables = {
         name: df.drop(
-            columns=[
-                c for c in df.columns if c not in ("date", "campaign_id", "channel", "period", "order_date")
-            ]
+            columns=[c for c in df.columns if c not in ("date", "campaign_id", "channel", "period", "order_date")]
         )
         for name, df in _zero_tables().items()
     }

@@ -88,9 +88,7 @@ def test_hand_calculated_totals(tables: dict[str, pd.DataFrame]) -> None:
 def test_period_label_without_grain_is_the_window(campaign_daily: pd.DataFrame) -> None:
     table = compute_kpis({"campaign_daily": campaign_daily}, kpis=["spend"])
     assert table.to_records()[0]["period"] == "2026-10-01/2026-10-03"
-    table = compute_kpis(
-        {"campaign_daily": campaign_daily}, kpis=["spend"], start="2026-10-02", end="2026-10-31"
-    )
+    table = compute_kpis({"campaign_daily": campaign_daily}, kpis=["spend"], start="2026-10-02", end="2026-10-31")
     assert table.to_records() == [{"period": "2026-10-02/2026-10-31", "spend": 350.0}]
 
 
@@ -218,9 +216,7 @@ def test_start_end_filter_inclusive() -> None:
 
 def test_period_over_period_change_by_month() -> None:
     df = _long_daily()
-    t = compute_kpis(
-        {"campaign_daily": df}, by=["campaign_id"], grain="month", start="2026-08-01", compare=True
-    )
+    t = compute_kpis({"campaign_daily": df}, by=["campaign_id"], grain="month", start="2026-08-01", compare=True)
     # spend: July 31, August 31, September 30, October 10 per campaign
     row = t.find(campaign_id="A", period="2026-08")
     assert t.frame.loc[row, "spend_change"] == 0.0
@@ -270,3 +266,14 @@ def test_result_is_frozen(campaign_daily: pd.DataFrame) -> None:
     frame = t.to_frame()
     frame.loc[0, "spend"] = -1
     assert t.frame.loc[0, "spend"] == 500.0
+
+
+def test_window_without_data_gives_one_total_row(tables: dict[str, pd.DataFrame]) -> None:
+    t = compute_kpis(tables, start="2026-08-01", end="2026-08-31", kpis=["spend", "roi", "clv", "csat"])
+    rec = t.to_records(reasons=True)[0]
+    assert rec["spend"] == 0.0
+    assert rec["reasons"] == {
+        "roi": "zero denominator: spend is 0",
+        "clv": "zero denominator: customers is 0",
+        "csat": "zero denominator: csat_responses is 0",
+    }
