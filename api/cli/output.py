@@ -126,8 +126,6 @@ def domain_errors(func: Callable[P, R]) -> Callable[P, R]:
         except FileNotFoundError as exc:
             fail(f"file not found: {exc.filename or exc}")
         except (ValueError, KeyError, LookupError) as exc:
-            issues = getattr(exc, "issues", None) or getattr(exc, "errors", None)
-            details = [str(i) for i in issues] if isinstance(issues, list | tuple) else []
-            fail(str(exc).strip("'\""), details=details)
+            fail(str(exc).strip("'\""))
 
     return wrapper
