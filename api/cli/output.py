@@ -23,7 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 P = ParamSpec("P")
