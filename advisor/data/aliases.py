@@ -74,6 +74,9 @@ _COMMON: dict[str, str] = {
 
 #: Meta exports repeat the period end on every row; it is dropped rather than kept as an attribute.
 DROPPED: frozenset[str] = frozenset({"reporting ends"})
+#: Aliases that give way (and are dropped) when another header claims the same column: Meta's
+#: "Reporting starts" is the report's start, not the day, when a "Day" breakdown column is present.
+WEAK: frozenset[str] = frozenset({"reporting starts"})
 
 
 def alias_target(key: str, contract: TableContract) -> str | None:
@@ -128,9 +131,14 @@ def resolve_columns(
             continue
         # an exact contract-name or user-mapped header wins over aliases (e.g. "Impressions" vs "Impr.")
         preferred = [r for r in raws if header_key(r) in user or header_key(r).replace(" ", "_") == target]
-        if len(preferred) == 1:
+        strong = [r for r in raws if header_key(r) not in WEAK]
+        if not preferred and len(strong) == 1:
+            rename[strong[0]] = target
+            dropped.extend(r for r in raws if r != strong[0])
+        elif len(preferred) == 1:
             rename[preferred[0]] = target
-            extras.extend(r for r in raws if r != preferred[0])
+            extras.extend(r for r in raws if r != preferred[0] and header_key(r) not in WEAK)
+            dropped.extend(r for r in raws if r != preferred[0] and header_key(r) in WEAK)
         else:
             conflicts[target] = tuple(raws)
     taken = set(rename.values()) | set(conflicts)

@@ -213,7 +213,9 @@ def _load_source(contract: TableContract, spec: TableSource, folder: Path) -> Ta
     except FileNotFoundError as exc:
         return failed(name, "missing_table", f"{name}: {exc}")
     except SourceReadError as exc:
-        return failed(name, "unreadable_file", f"{name}: {exc}")
+        where = f" (rows {', '.join(map(str, exc.rows))})" if exc.rows else ""
+        issue = ValidationIssue(name, None, exc.rows, "unreadable_file", f"{name}: {exc}{where}")
+        return TableResult(name, None, (issue,))
     return validate_raw(
         raw, contract, columns=spec.columns, defaults=spec.defaults, text_extras=spec.attributes
     )

@@ -7,7 +7,10 @@ text; typing happens in validation so that bad cells can be reported with their 
 
 from __future__ import annotations
 
+import csv
 import io
+import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +27,11 @@ class EmptySourceError(ValueError):
 
 
 class SourceReadError(ValueError):
-    """The source cannot be read (not UTF-8, broken Parquet, SQL error ...)."""
+    """The source cannot be read (not UTF-8, broken Parquet, SQL error ...); ``rows``: offending lines, if known."""
+
+    def __init__(self, message: str, rows: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.rows = rows
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,8 @@ class RawTable:
 
     frame: raw cells, index = row numbers; headers: original header cells in file order;
     source: human-readable origin; sep: CSV delimiter used (None for typed sources);
-    decimal_comma: CSV numbers may use ',' as decimal mark (semicolon files).
+    decimal_comma: CSV numbers may use ',' as decimal mark (semicolon files);
+    duplicate_headers: header names that occur more than once (pandas renames the copies ``name.1``).
     """
 
     frame: pd.DataFrame
@@ -41,27 +49,60 @@ class RawTable:
     source: str
     sep: str | None = None
     decimal_comma: bool = False
+    duplicate_headers: tuple[str, ...] = ()
 
 
-def sniff_delimiter(header_line: str) -> str:
-    """``;`` when the header has more semicolons than commas, else ``,`` (SPEC allows only these two)."""
-    return ";" if header_line.count(";") > header_line.count(",") else ","
+def sniff_delimiter(lines: list[str]) -> str:
+    """``;`` or ``,`` (the only delimiters SPEC §2 allows): the one giving more fields per line (modal count)."""
+    best, best_mode = ",", 1
+    for sep in (",", ";"):
+        mode = _modal_fields(lines, sep)
+        if mode > best_mode:
+            best, best_mode = sep, mode
+    return best
+
+
+def _fields(line: str, sep: str) -> list[str]:
+    return next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])
+
+
+def _modal_fields(lines: list[str], sep: str) -> int:
+    counts = Counter(len(_fields(line, sep)) for line in lines)
+    return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0] if counts else 1
+
+
+def _header_index(lines: list[str], sep: str) -> int:
+    """Index of the header: the first non-blank line with the modal field count (skips report titles)."""
+    sample = [(i, line) for i, line in enumerate(lines[:200]) if line.strip()][:30]
+    mode = _modal_fields([line for _, line in sample], sep)
+    for i, line in sample:
+        if mode <= 1 or len(_fields(line, sep)) == mode:
+            return i
+    return sample[0][0] if sample else 0
 
 
 def read_csv(path: Path) -> RawTable:
-    """Read a CSV file as text cells; blank lines are dropped but keep line numbering intact."""
+    """Read a CSV file as text cells; blank lines are dropped but keep line numbering intact.
+
+    Title lines above the header (as in Google Ads report downloads) are skipped: the header is the first line
+    with the modal number of fields.
+    """
+    name = Path(path).name
     data = Path(path).read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceReadError(f"{name}: UTF-16 text (e.g. an 'Excel CSV' export); save it as UTF-8 CSV")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SourceReadError(
-            f"{Path(path).name}: not UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from exc
+        raise SourceReadError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     if not text.strip():
-        raise EmptySourceError(f"{Path(path).name} is empty")
-    lines = text.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.strip()), 0)
-    sep = sniff_delimiter(lines[first])
+        raise EmptySourceError(f"{name} is empty")
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    sample = [line for line in lines[:200] if line.strip()][:30]
+    sep = sniff_delimiter(sample)
+    first = _header_index(lines, sep)
+    header = [h.strip() for h in _fields(lines[first], sep)]
+    duplicates = tuple(sorted(h for h, n in Counter(header).items() if n > 1))
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -73,13 +114,18 @@ def read_csv(path: Path) -> RawTable:
             skiprows=first,
         )
     except pd.errors.ParserError as exc:
-        raise SourceReadError(
-            f"{Path(path).name}: cannot parse as CSV with delimiter {sep!r}: {exc}"
-        ) from exc
+        detail = str(exc).strip().removeprefix("Error tokenizing data. C error: ")
+        line = re.search(r"line (\d+)", detail)  # pandas counts physical lines from the top of the file
+        rows = (int(line.group(1)),) if line else ()
+        raise SourceReadError(f"{name}: cannot parse as CSV with delimiter {sep!r}: {detail}", rows) from exc
     frame.index = pd.Index(np.arange(len(frame)) + first + 2, name="row")
     frame = frame.dropna(how="all")
+    unnamed = [c for c in frame.columns if str(c).startswith("Unnamed: ") and frame[c].isna().all()]
+    frame = frame.drop(columns=unnamed)  # trailing delimiters make empty, nameless columns
     headers = tuple(str(c) for c in frame.columns)
-    return RawTable(frame, headers, str(path), sep=sep, decimal_comma=sep == ";")
+    return RawTable(
+        frame, headers, str(path), sep=sep, decimal_comma=sep == ";", duplicate_headers=duplicates
+    )
 
 
 def read_parquet(path: Path) -> RawTable:

@@ -62,6 +62,21 @@ def validate_raw(
     if len(raw.frame) == 0:
         return failed(name, "no_rows", f"{name}: {raw.source} has a header but no data rows")
 
+    if raw.duplicate_headers:
+        return TableResult(
+            name,
+            None,
+            tuple(
+                ValidationIssue(
+                    name,
+                    h,
+                    (),
+                    "duplicate_column",
+                    f"{name}: column '{h}' appears more than once in the header of {raw.source}",
+                )
+                for h in raw.duplicate_headers
+            ),
+        )
     resolution = resolve_columns(raw.headers, contract, columns)
     errors = [
         ValidationIssue(

@@ -46,6 +46,16 @@ EXPECTED: list[tuple[str, str, set[tuple[str, str | None, tuple[int, ...], str]]
         {("surveys", "score", (3, 4), "out_of_range"), ("surveys", "metric", (5,), "allowed_values")},
     ),
     ("team_kpis_bad_period.csv", "team_kpis", {("team_kpis", "period", (3, 4), "pattern")}),
+    ("duplicate_header.csv", CD, {(CD, "spend", (), "duplicate_column")}),
+    ("utf16.csv", CD, {(CD, None, (), "unreadable_file")}),
+    ("latin1.csv", CD, {(CD, None, (), "unreadable_file")}),
+    ("ragged_rows.csv", CD, {(CD, None, (3,), "unreadable_file")}),
+    ("outcomes_duplicate_date.csv", "outcomes_daily", {("outcomes_daily", "date", (2, 4), "duplicate_key")}),
+    (
+        "orders_bad_date.csv",
+        "orders",
+        {("orders", "order_date", (3,), "bad_date"), ("orders", "order_date", (4,), "missing_value")},
+    ),
 ]
 
 
@@ -85,3 +95,25 @@ def test_semicolon_file_decimal_commas(broken_dir: Path) -> None:
     assert first["spend"] == pytest.approx(10.5)
     assert first["revenue"] == pytest.approx(120.25)
     assert df["spend"].sum() == pytest.approx(10.5 + 12 + 8.75)
+
+
+def test_report_title_lines_are_skipped(broken_dir: Path) -> None:
+    """A Google Ads report download: two title lines, then the header on line 3, quoted thousands."""
+    df = load_table(CD, broken_dir / "google_ads_report_valid.csv")
+    assert df["impressions"].tolist() == [1234, 1500, 1100]
+    assert df["spend"].sum() == pytest.approx(360.5) and df["channel"].unique().tolist() == ["Search"]
+
+
+def test_report_title_lines_keep_line_numbers(broken_dir: Path, tmp_path: Path) -> None:
+    text = (broken_dir / "google_ads_report_valid.csv").read_text().replace("130.00", "-130.00")
+    (tmp_path / "r.csv").write_text(text)
+    with pytest.raises(DataValidationError) as info:
+        load_table(CD, tmp_path / "r.csv")
+    assert [(i.column, i.rows) for i in info.value.issues] == [
+        ("spend", (5,))
+    ]  # title, range, header, row, row
+
+
+def test_trailing_delimiters_add_no_columns(broken_dir: Path) -> None:
+    df = load_table(CD, broken_dir / "trailing_delimiters_valid.csv")
+    assert df.shape == (2, 8) and df.attrs["attributes"] == () and df.attrs["numeric_drivers"] == ()
