@@ -144,16 +144,22 @@ def _drivers(kpi: str, names: list[str], deltas: np.ndarray, df_out: pd.DataFram
 
 
 def decompose_change(
-    models: DriverModelSet, kpi: str, df: pd.DataFrame, mask_from: np.ndarray, mask_to: np.ndarray
+    models: DriverModelSet,
+    kpi: str,
+    df: pd.DataFrame,
+    mask_from: np.ndarray,
+    mask_to: np.ndarray,
+    X: pd.DataFrame | None = None,
 ) -> ChangeDecomposition:
     """Split the change of ``kpi`` from the rows ``mask_from`` to the rows ``mask_to`` of ``df`` (one scope's
     full history, so adstock and age are right) into SHAP drivers plus the unexplained part.
 
     Parts are sorted by absolute impact; their impacts sum exactly to ``value_to − value_from``. For count
-    KPIs periods of different lengths add a "period length" part (baseline × difference in rows).
+    KPIs periods of different lengths add a "period length" part (baseline × difference in rows). ``X``: the
+    feature matrix of ``df`` when already built.
     """
     target = models.models[kpi].target
-    X = models.matrix(df)
+    X = models.matrix(df) if X is None else X
     res = explain_rows(models, kpi, X)
     a_from, a_to = np.asarray(mask_from, bool), np.asarray(mask_to, bool)
     out: dict[str, np.ndarray] = {}

@@ -1,0 +1,58 @@
+"""Saturation: the marginal return of the scope's channel at its current spend.
+
+Without a fitted response model this is a local estimate: over the last 180 days to the period end,
+ln revenue_t = a + e · ln adstock(spend)_t + weekday effects (OLS), so the marginal ROAS is e · revenue / spend
+and the marginal ROI is that minus 1. e < 1 means diminishing returns; a marginal ROI whose 95 % interval is
+below zero means the last currency units spent lose money. Day-to-day spend must vary (CV ≥ 5 %).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from advisor.diagnostics.base import DiagnoseConfig, Finding, Status
+from models.drivers import geometric_adstock
+
+
+def check_saturation(
+    channel_rows: pd.DataFrame, channel: str, end: pd.Timestamp, cfg: DiagnoseConfig, decay: float = 0.5
+) -> Finding:
+    """Marginal ROI of ``channel`` (rows: that channel's campaign_daily rows, any period)."""
+    rows = channel_rows[(channel_rows["date"] <= end) & (channel_rows["date"] > end - pd.Timedelta(days=180))]
+    daily = rows.groupby("date")[["spend", "revenue", "conversions"]].sum()
+    daily = daily.asfreq("D", fill_value=0.0) if len(daily) else daily
+    outcome = "revenue" if daily["revenue"].sum() > 0 else "conversions"
+    ad = geometric_adstock(daily["spend"].to_numpy(float), decay)
+    y = daily[outcome].to_numpy(float)
+    ok = (ad > 0) & (y > 0)
+    spend_cv = float(np.std(ad[ok]) / np.mean(ad[ok])) if ok.sum() else 0.0
+    if ok.sum() < 28 or spend_cv < 0.05:
+        msg = f"Spend of channel {channel} varies too little (or too few days) to estimate its marginal return."
+        return Finding("saturation", Status.INSUFFICIENT, msg, stage="spend", evidence={"spend_cv": spend_cv})
+    dow = pd.get_dummies(daily.index[ok].dayofweek, drop_first=True).to_numpy(float)
+    X = np.column_stack([np.ones(ok.sum()), np.log(ad[ok]), dow])
+    yy = np.log(y[ok])
+    beta, *_ = np.linalg.lstsq(X, yy, rcond=None)
+    resid = yy - X @ beta
+    s2 = float(resid @ resid) / max(len(yy) - X.shape[1], 1)
+    cov = s2 * np.linalg.pinv(X.T @ X)
+    e, se = float(beta[1]), float(np.sqrt(cov[1, 1]))
+    recent = daily.tail(28)
+    avg = float(recent[outcome].sum() / max(recent["spend"].sum(), 1e-9))
+    m_lo, m, m_hi = ((e - 1.96 * se) * avg, e * avg, (e + 1.96 * se) * avg)
+    evidence = {"elasticity": e, "elasticity_se": se, "average_return_per_spend": avg, "outcome": outcome}
+    if outcome == "revenue":
+        roi, lo, hi = m - 1.0, m_lo - 1.0, m_hi - 1.0
+        evidence.update({"marginal_roi": roi, "marginal_roi_95": [lo, hi], "average_roi": avg - 1.0})
+        if hi < 0:
+            msg = (
+                f"Channel {channel} is saturated: the next unit of spend returns {m:.2f} in revenue "
+                f"(marginal ROI {roi:+.0%}, 95% interval {lo:+.0%}..{hi:+.0%}) against an average ROAS of {avg:.2f}."
+            )
+            return Finding("saturation", Status.WARNING, msg, stage="spend", evidence=evidence)
+        msg = f"Channel {channel}: marginal ROI {roi:+.0%} (95% interval {lo:+.0%}..{hi:+.0%}), elasticity {e:.2f}."
+        return Finding("saturation", Status.OK, msg, stage="spend", evidence=evidence)
+    evidence.update({"marginal_conversions_per_spend": m})
+    msg = f"Channel {channel}: marginal conversions per unit of spend {m:.4f} (elasticity {e:.2f})."
+    return Finding("saturation", Status.OK, msg, stage="spend", evidence=evidence)

@@ -1,0 +1,238 @@
+"""Funnel-stage changes with their onset date: CPM, CTR, conversion rate and AOV.
+
+For every stage the daily log rate over the period (plus ``lookback_days`` before it) is searched for one
+change (:mod:`advisor.diagnostics.onset`). A harmful change of at least ``fail_change`` (``warn_change``)
+with chi-square ≥ ``min_chi2`` is failing (warning). The finding is named by its shape and context:
+
+* CTR decaying gradually → ``creative_fatigue`` (evidence: CTR slope against campaign age);
+* a conversion-rate drop when an attribute such as ``audience`` switched within 7 days → ``audience_change``;
+* a conversion-rate (or CTR) drop with spend up by ≥ ``spend_jump`` at the same time → ``diminishing_returns``
+  (a warning: scale, not a broken funnel);
+* otherwise ``<stage>_drop`` (``cpm_increase`` for CPM).
+Impact in conversions and revenue: the stage's rate change since onset times its volume in the period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from advisor.diagnostics.base import DiagnoseConfig, Finding, Status
+from advisor.diagnostics.onset import OnsetFit, detect_onset, detect_onset_counts
+from advisor.diagnostics.scope import ScopeFrame
+from advisor.diagnostics.series import STAGES, LogRate, daily_funnel, log_rate
+from models.drivers import geometric_adstock
+from models.explain import to_outcomes
+
+NAMES = {"cpm": "CPM", "ctr": "CTR", "conversion_rate": "conversion rate", "aov": "AOV"}
+ATTRIBUTE_SKIP = {"date", "campaign_id", "channel"}
+COUNT_STAGES = ("ctr", "conversion_rate")
+
+
+@dataclass(frozen=True)
+class StageFit:
+    """A stage's daily series (``daily`` rows = ``dates``) with its best change fit (None: too short)."""
+
+    stage: str
+    dates: pd.DatetimeIndex
+    rate: LogRate
+    fit: OnsetFit | None
+
+
+def _window(frame: ScopeFrame, cfg: DiagnoseConfig) -> pd.DataFrame:
+    lo = pd.Timestamp(frame.start) - pd.Timedelta(days=cfg.lookback_days)
+    rows = frame.rows
+    return rows[(rows["date"] >= lo) & (rows["date"] <= pd.Timestamp(frame.end))]
+
+
+def fit_stages(frame: ScopeFrame, cfg: DiagnoseConfig) -> dict[str, StageFit]:
+    """Change fits of every stage over the period plus its lookback window."""
+    daily = daily_funnel(_window(frame, cfg))
+    dates = pd.DatetimeIndex(daily.index)
+    t = np.asarray((dates - dates[0]).days) if len(dates) else np.array([], dtype=int)
+    spend = daily["spend"].to_numpy(float) if len(daily) else np.zeros(0)
+    ad = geometric_adstock(spend, 0.5)
+    cov = np.column_stack([np.log(np.maximum(spend, 1e-6)), np.log(np.maximum(ad, 1e-6))])
+    out = {}
+    for stage, (num, den, _) in STAGES.items():
+        lr = log_rate(daily, stage)
+        seg = cfg.min_segment_days
+        fit: OnsetFit | None
+        if stage in COUNT_STAGES:
+            x, e = daily[num].to_numpy(float), daily[den].to_numpy(float)
+            fit = detect_onset_counts(t, x, e, cov, min_before=seg, min_after=seg)
+        else:
+            fit = detect_onset(t, lr.y, lr.var, min_before=seg, min_after=seg)
+        out[stage] = StageFit(stage, dates, lr, fit)
+    return out
+
+
+def _ratio(rows: pd.DataFrame, stage: str) -> float:
+    num, den, _ = STAGES[stage]
+    d = float(rows[den].sum())
+    return float(rows[num].sum()) / d if d > 0 else float("nan")
+
+
+def _attribute_switch(rows: pd.DataFrame, onset: pd.Timestamp, days: int = 7) -> tuple[str, str, str] | None:
+    """(column, before, after) of a text attribute whose dominant value differs across ``onset`` ± days."""
+    before = rows[(rows["date"] < onset) & (rows["date"] >= onset - pd.Timedelta(days=3 * days))]
+    after = rows[(rows["date"] >= onset + pd.Timedelta(days=days)) & (rows["date"] < onset + pd.Timedelta(days=4 * days))]
+    if before.empty or after.empty:
+        return None
+    for col in rows.columns:
+        if col in ATTRIBUTE_SKIP or rows[col].dtype != object:
+            continue
+        b, a = before[col].mode(), after[col].mode()
+        if len(b) and len(a) and b.iloc[0] != a.iloc[0]:
+            return col, str(b.iloc[0]), str(a.iloc[0])
+    # a switch right at the onset (within ±days) also counts
+    near = rows[(rows["date"] >= onset - pd.Timedelta(days=days)) & (rows["date"] <= onset + pd.Timedelta(days=days))]
+    for col in rows.columns:
+        if col in ATTRIBUTE_SKIP or rows[col].dtype != object:
+            continue
+        if near[col].nunique() > 1 and before[col].mode().iloc[0] != after[col].mode().iloc[0]:
+            return col, str(before[col].mode().iloc[0]), str(after[col].mode().iloc[0])
+    return None
+
+
+def _age_slope(rows: pd.DataFrame) -> tuple[float, float] | None:
+    """Weighted slope of log CTR against campaign age (per day) and its t-statistic, over ``rows``."""
+    if "campaign_id" not in rows:
+        return None
+    first = rows.groupby("campaign_id")["date"].transform("min")
+    age = (rows["date"] - first).dt.days.to_numpy(float)
+    ok = (rows["clicks"] > 0).to_numpy() & (rows["impressions"] > 0).to_numpy()
+    if ok.sum() < 10 or np.ptp(age[ok]) == 0:
+        return None
+    y = np.log(rows["clicks"].to_numpy(float)[ok] / rows["impressions"].to_numpy(float)[ok])
+    x = age[ok]
+    X = np.column_stack([np.ones_like(x), x])
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ beta
+    s2 = float(resid @ resid) / max(len(y) - 2, 1)
+    se = float(np.sqrt(s2 / np.sum((x - x.mean()) ** 2)))
+    return float(beta[1]), float(beta[1] / se) if se > 0 else 0.0
+
+
+def _spend_jump(daily_rows: pd.DataFrame, onset: pd.Timestamp, days: int = 14) -> float:
+    """Relative change of mean daily spend in the ``days`` after vs before ``onset``."""
+    s = daily_rows.groupby("date")["spend"].sum()
+    before = s[(s.index < onset) & (s.index >= onset - pd.Timedelta(days=days))]
+    after = s[(s.index >= onset) & (s.index < onset + pd.Timedelta(days=days))]
+    if before.empty or after.empty or before.mean() <= 0:
+        return 0.0
+    return float(after.mean() / before.mean() - 1.0)
+
+
+def _impact(stage: str, before: float, rows_after: pd.DataFrame) -> tuple[float | None, float | None]:
+    """Conversions and revenue gained (+) / lost (−) by the stage moving from ``before`` to its level in
+    ``rows_after``."""
+    if rows_after.empty or not np.isfinite(before):
+        return None, None
+    if stage == "cpm":
+        spend = float(rows_after["spend"].sum())
+        impr = float(rows_after["impressions"].sum())
+        if impr <= 0 or before <= 0:
+            return None, None
+        d_impr = impr - spend / before  # impressions the same spend bought at the old price
+        return to_outcomes("ctr", d_impr / impr * _ratio(rows_after, "ctr"), rows_after)
+    return to_outcomes(stage, _ratio(rows_after, stage) - before, rows_after)
+
+
+def _finding(
+    stage: str, sf: StageFit, frame: ScopeFrame, cfg: DiagnoseConfig, rows: pd.DataFrame
+) -> Finding | None:
+    fit = sf.fit
+    if fit is None:
+        return None
+    _, _, harm = STAGES[stage]
+    onset = sf.dates[0] + pd.Timedelta(days=fit.onset)
+    pre = rows[(rows["date"] < onset) & (rows["date"] >= onset - pd.Timedelta(days=60))]
+    end = pd.Timestamp(frame.end)
+    tail = rows[rows["date"] >= max(onset, end - pd.Timedelta(days=27))]
+    before, now = _ratio(pre, stage), _ratio(tail, stage)
+    if not (np.isfinite(before) and np.isfinite(now)) or before <= 0:
+        return None
+    rel = now / before - 1.0
+    # size of the change net of spend effects: the fitted shift at the end of the series
+    t_end = float((sf.dates[-1] - sf.dates[0]).days)
+    g_end = 1.0 if fit.shape_days == 0 else 1.0 - np.exp(-(t_end - fit.onset + 1) / fit.shape_days)
+    adj = float(np.exp(fit.shift * g_end)) - 1.0
+    harmful = adj * harm > 0 and rel * harm > 0
+    size = abs(adj) if harm > 0 else -adj
+    if not harmful or fit.chi2 < cfg.min_chi2 / 2 or size < cfg.warn_change:
+        return None
+    status = Status.FAILING if size >= cfg.fail_change and fit.chi2 >= cfg.min_chi2 else Status.WARNING
+    if stage == "cpm":  # media prices follow the market: a warning at most, and only when large
+        if size < cfg.fail_change or fit.chi2 < cfg.min_chi2:
+            return None
+        status = Status.WARNING
+    post = frame.rows[frame.in_period & (frame.rows["date"] >= onset).to_numpy()]
+    d_conv, d_rev = _impact(stage, before, post)
+    name = NAMES[stage]
+    check = "cpm_increase" if stage == "cpm" else f"{stage}_drop"
+    started: date = onset.date()
+    evidence: dict[str, object] = {
+        "rate_before": before,
+        "rate_now": now,
+        "relative_change": rel,
+        "chi2": fit.chi2,
+        "shape_days": fit.shape_days,
+        "overdispersion": sf.rate.overdispersion,
+    }
+    cause = ""
+    evidence["spend_adjusted_change"] = adj
+    evidence["spend_change_at_onset"] = _spend_jump(rows, onset)
+    if stage == "ctr" and fit.gradual:
+        check = "creative_fatigue"
+        slope = _age_slope(post)
+        if slope is not None:
+            evidence["ctr_slope_per_day_of_age"], evidence["slope_t"] = slope
+        cause = f" The decline is gradual (e-folding about {fit.shape_days:.0f} days): creative fatigue."
+    elif stage == "conversion_rate":
+        switch = _attribute_switch(frame.rows, onset)
+        if switch is not None:
+            col, old, new = switch
+            check = f"{col}_change"
+            evidence.update({"attribute": col, "from": old, "to": new})
+            cause = f" {col} switched from {old} to {new} at that time."
+        else:
+            cause = " A step like this usually means a broken landing page, checkout or conversion tracking."
+    scale = 1000.0 if stage == "cpm" else 1.0  # CPM is shown per thousand impressions
+    msg = f"{name} {rel:+.0%} since {started} ({before * scale:.4g} → {now * scale:.4g}).{cause}"
+    if d_rev is not None:
+        msg += f" Revenue effect in the period: {d_rev:+,.0f}."
+    elif d_conv is not None:
+        msg += f" Conversions effect in the period: {d_conv:+,.1f}."
+    return Finding(check, status, msg, stage, stage, started, d_rev, d_conv, evidence)
+
+
+def stage_changes(
+    frame: ScopeFrame, cfg: DiagnoseConfig, fits: dict[str, StageFit] | None = None
+) -> list[Finding]:
+    """Findings for harmful stage changes (at most one per stage); a CTR decline with campaign age without a
+    clear onset gives a ``creative_fatigue`` warning."""
+    fits = fits if fits is not None else fit_stages(frame, cfg)
+    rows = _window(frame, cfg)
+    out = [f for stage in STAGES if (f := _finding(stage, fits[stage], frame, cfg, rows)) is not None]
+    if not any(f.stage == "ctr" for f in out):
+        slope = _age_slope(frame.period)
+        if slope is not None and slope[0] < -0.005 and slope[1] < -6:
+            msg = (
+                f"CTR falls {slope[0]:.1%} per day of campaign age in the period (t = {slope[1]:.1f}): "
+                "early creative fatigue."
+            )
+            out.append(
+                Finding(
+                    "creative_fatigue",
+                    Status.WARNING,
+                    msg,
+                    "ctr",
+                    "ctr",
+                    evidence={"ctr_slope_per_day_of_age": slope[0], "slope_t": slope[1]},
+                )
+            )
+    return out

@@ -1,0 +1,169 @@
+"""Diagnose one scope (campaign, channel or attribute value) over a period: checks, verdict, drivers.
+
+``diagnose`` runs the checks in :mod:`advisor.diagnostics.checks`, ranks the findings (status first, then
+materiality — the revenue or conversions at stake), gives a verdict and, when driver models are given,
+splits the change of the main funnel KPIs against the previous period into SHAP drivers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from advisor.diagnostics.base import DiagnoseConfig, Finding, Status, Verdict
+from advisor.diagnostics.checks import (
+    Anomaly,
+    check_saturation,
+    check_sufficiency,
+    find_anomalies,
+    fit_stages,
+    funnel_decomposition,
+    stage_changes,
+)
+from advisor.diagnostics.kpis import kpi_report
+from advisor.diagnostics.scope import Scope, scope_frame
+from models.drivers import DriverModelSet
+from models.explain import CAUSALITY_NOTE, Driver, decompose_change
+
+ROOT_CAUSE_CHECKS = frozenset({"creative_fatigue", "audience_change", "diminishing_returns", "saturation"})
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Result of :func:`diagnose`; :meth:`to_dict` gives the SPEC §5 ``diagnose`` JSON."""
+
+    scope: Scope
+    start: date
+    end: date
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    kpis: tuple[dict[str, Any], ...] = ()
+    drivers: tuple[Driver, ...] = ()
+    anomalies: tuple[Anomaly, ...] = ()
+    summary: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scope": {"column": self.scope.column, "value": self.scope.value, "label": self.scope.label},
+            "period": {"from": self.start.isoformat(), "to": self.end.isoformat()},
+            "verdict": self.verdict.value,
+            "kpis": list(self.kpis),
+            "findings": [f.to_dict() for f in self.findings],
+            "drivers": [
+                {
+                    "feature": d.feature,
+                    "impact": _r(d.impact),
+                    "kpi": d.kpi,
+                    "impact_conversions": _r(d.conversions),
+                    "impact_revenue": _r(d.revenue),
+                }
+                for d in self.drivers
+            ],
+            "drivers_note": CAUSALITY_NOTE,
+            "anomalies": [a.to_dict() for a in self.anomalies],
+            "recommendations": [],
+            "summary": self.summary,
+            "notes": list(self.notes),
+        }
+
+
+def _r(v: float | None) -> float | None:
+    return None if v is None or not np.isfinite(v) else round(float(v), 6)
+
+
+def rank_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """Worst status first; within a status the larger revenue (or conversions) at stake first."""
+    return sorted(findings, key=lambda f: (-f.status.severity, -f.materiality))
+
+
+def verdict_of(findings: Sequence[Finding], kpis: Sequence[dict[str, Any]]) -> Verdict:
+    """failing if any check fails; under-performing on any warning; succeeding when every KPI with a target
+    meets it; otherwise on track."""
+    statuses = {f.status for f in findings}
+    if Status.FAILING in statuses:
+        return Verdict.FAILING
+    if Status.WARNING in statuses:
+        return Verdict.UNDER_PERFORMING
+    with_target = [k for k in kpis if k.get("target") is not None]
+    if with_target and all(k["status"] == "on_track" for k in with_target):
+        return Verdict.SUCCEEDING
+    return Verdict.ON_TRACK
+
+
+def _drivers(models: DriverModelSet, frame: Any, kpis: Sequence[str], top: int) -> list[Driver]:
+    if not frame.in_reference.any():
+        return []
+    out: list[Driver] = []
+    X = models.matrix(frame.rows)
+    for kpi in kpis:
+        if kpi not in models.models:
+            continue
+        dec = decompose_change(models, kpi, frame.rows, frame.in_reference, frame.in_period, X)
+        out += list(dec.parts[:top])
+    return out
+
+
+def _summary(scope: Scope, start: date, end: date, verdict: Verdict, findings: Sequence[Finding]) -> str:
+    head = f"{scope.label}, {start}..{end}: {verdict.value.replace('_', ' ')}."
+    top = [f for f in findings if f.status in (Status.FAILING, Status.WARNING)][:2]
+    if not top:
+        return head + " No material problem found."
+    return head + " " + " ".join(f.message for f in top)
+
+
+def diagnose(
+    campaign_daily: pd.DataFrame,
+    scope: Scope,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    *,
+    models: DriverModelSet | None = None,
+    targets: Any = None,
+    config: DiagnoseConfig | None = None,
+    driver_kpis: Sequence[str] = ("ctr", "conversion_rate", "revenue"),
+    top_drivers: int = 4,
+) -> Diagnosis:
+    """Diagnose ``scope`` over ``start``..``end`` (inclusive; default: the scope's whole history).
+
+    Raises :class:`~advisor.diagnostics.scope.ScopeError` (with the closest known ids) for an unknown scope
+    and :class:`~advisor.diagnostics.scope.PeriodError` for a period outside the data. A scope with too little
+    data gets verdict ``insufficient_data`` and no other finding.
+    """
+    cfg = config or DiagnoseConfig()
+    frame = scope_frame(campaign_daily, scope, start, end)
+    suff = check_sufficiency(frame, cfg)
+    if suff.status is Status.INSUFFICIENT:
+        return Diagnosis(frame.scope, frame.start, frame.end, Verdict.INSUFFICIENT, (suff,), summary=suff.message)
+    fits = fit_stages(frame, cfg)
+    findings: list[Finding] = [suff, *stage_changes(frame, cfg, fits), funnel_decomposition(frame, cfg)]
+    anomaly_finding, anomalies = find_anomalies(frame, fits, cfg)
+    findings.append(anomaly_finding)
+    channels = frame.rows["channel"].astype(str).unique() if "channel" in frame.rows else []
+    if len(channels) == 1:
+        all_rows = campaign_daily.assign(date=pd.to_datetime(campaign_daily["date"]))
+        ch_rows = all_rows[all_rows["channel"].astype(str) == channels[0]]
+        findings.append(check_saturation(ch_rows, str(channels[0]), pd.Timestamp(frame.end), cfg))
+    kpi_rows, kpi_findings = kpi_report(frame, targets, models, cfg)
+    findings += kpi_findings
+    ranked = rank_findings(findings)
+    verdict = verdict_of(ranked, kpi_rows)
+    drivers = _drivers(models, frame, driver_kpis, top_drivers) if models is not None else []
+    notes = [] if models is not None else ["no driver models given: drivers not computed"]
+    return Diagnosis(
+        frame.scope,
+        frame.start,
+        frame.end,
+        verdict,
+        tuple(ranked),
+        tuple(kpi_rows),
+        tuple(drivers),
+        tuple(anomalies),
+        _summary(frame.scope, frame.start, frame.end, verdict, ranked),
+        tuple(notes),
+    )

@@ -1,0 +1,109 @@
+"""Resolve a diagnosis scope (campaign, channel or any attribute value) and period against the data.
+
+Unknown ids raise :class:`ScopeError` with the closest known ids (``difflib``); a period outside the data
+raises :class:`PeriodError`. Nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+
+class ScopeError(ValueError):
+    """The scope names a campaign, channel or attribute value that is not in the data."""
+
+    def __init__(self, message: str, suggestions: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions
+
+
+class PeriodError(ValueError):
+    """The period is empty, reversed or outside the data."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """``column`` (``campaign_id``, ``channel`` or an attribute column) equal to ``value``."""
+
+    column: str
+    value: str
+
+    @property
+    def label(self) -> str:
+        kind = {"campaign_id": "campaign", "channel": "channel"}.get(self.column, self.column)
+        return f"{kind} {self.value}"
+
+
+def resolve_scope(df: pd.DataFrame, scope: Scope) -> Scope:
+    """Check that ``scope`` exists in ``df``; returns it (value as stored) or raises :class:`ScopeError`."""
+    if scope.column not in df.columns:
+        known = [c for c in df.columns if df[c].dtype == object]
+        close = tuple(difflib.get_close_matches(scope.column, known, n=3, cutoff=0.5))
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ScopeError(f"no column {scope.column!r} in campaign_daily{hint}", close)
+    values = sorted(df[scope.column].dropna().astype(str).unique())
+    if scope.value in values:
+        return scope
+    lower = {v.lower(): v for v in values}
+    if scope.value.lower() in lower:
+        return Scope(scope.column, lower[scope.value.lower()])
+    close = tuple(difflib.get_close_matches(scope.value, values, n=3, cutoff=0.4))
+    hint = f"; closest known: {', '.join(close)}" if close else f"; known: {', '.join(values[:10])}"
+    raise ScopeError(f"unknown {scope.label}{hint}", close)
+
+
+@dataclass(frozen=True)
+class ScopeFrame:
+    """Rows of one scope: ``rows`` (its full history, sorted by date), and masks (len(rows),) of the
+    diagnosed period and of the equally long reference window just before it (may be empty)."""
+
+    scope: Scope
+    start: date
+    end: date
+    rows: pd.DataFrame
+    in_period: np.ndarray
+    in_reference: np.ndarray
+
+    @property
+    def period(self) -> pd.DataFrame:
+        return self.rows[self.in_period]
+
+    @property
+    def reference(self) -> pd.DataFrame:
+        return self.rows[self.in_reference]
+
+
+def _as_date(d: date | str | None, fallback: pd.Timestamp) -> date:
+    if d is None:
+        return fallback.date()
+    try:
+        return pd.Timestamp(d).date()
+    except (ValueError, TypeError):
+        raise PeriodError(f"{d!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def scope_frame(df: pd.DataFrame, scope: Scope, start: date | str | None, end: date | str | None) -> ScopeFrame:
+    """Slice the scope's rows; default period: the whole history. Raises ScopeError / PeriodError."""
+    scope = resolve_scope(df, scope)
+    rows = df[df[scope.column].astype(str) == scope.value].copy()
+    rows["date"] = pd.to_datetime(rows["date"])
+    rows = rows.sort_values(["date", *(["campaign_id"] if "campaign_id" in rows else [])], ignore_index=True)
+    first, last = rows["date"].min(), rows["date"].max()
+    d0, d1 = _as_date(start, first), _as_date(end, last)
+    if d0 > d1:
+        raise PeriodError(f"period start {d0} is after its end {d1}")
+    if pd.Timestamp(d1) < first or pd.Timestamp(d0) > last:
+        raise PeriodError(
+            f"period {d0}..{d1} is outside the data of {scope.label} ({first.date()}..{last.date()})"
+        )
+    dates = rows["date"]
+    in_period = ((dates >= pd.Timestamp(d0)) & (dates <= pd.Timestamp(d1))).to_numpy()
+    length = (pd.Timestamp(d1) - pd.Timestamp(d0)).days + 1
+    ref0 = pd.Timestamp(d0) - pd.Timedelta(days=length)
+    in_ref = ((dates >= ref0) & (dates < pd.Timestamp(d0))).to_numpy()
+    return ScopeFrame(scope, d0, d1, rows, in_period, in_ref)
