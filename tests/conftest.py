@@ -22,21 +22,19 @@ def shared_datasets() -> Path:
 
 
 @pytest.fixture()
-def run_notebook(tmp_path: Path):
+def run_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Execute a notebook under `notebooks/` top to bottom in a fresh kernel, working in a temporary folder.
 
     Returns the executed notebook; a failing cell raises `nbclient.exceptions.CellExecutionError`.
     The notebook can read the environment variable `KPI_ADVISOR_WORKDIR` (a tmp folder) to write its files.
     """
-    import os
-
     import nbformat
     from nbclient import NotebookClient
 
     def _run(name: str, timeout: int = 600) -> nbformat.NotebookNode:
         nb = nbformat.read(REPO / "notebooks" / name, as_version=4)
-        os.environ["KPI_ADVISOR_WORKDIR"] = str(tmp_path)
-        os.environ.setdefault("MPLBACKEND", "Agg")
+        monkeypatch.setenv("KPI_ADVISOR_WORKDIR", str(tmp_path))
+        monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # figures become PNG outputs
         client = NotebookClient(
             nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(REPO / "notebooks")}}
         )
