@@ -2,9 +2,10 @@
 
 Row numbers (``ValidationIssue.rows``) are 1-based and point at what the user can open:
 
-* CSV files: **file line numbers, the header being line 1** — the first data row is line 2. Blank lines count
-  (they are kept while reading, then dropped), so the number matches an editor's line number unless a quoted
-  field spans several lines.
+* CSV files: **file line numbers, the header being line 1** — the first data row is line 2. Blank lines, title
+  lines above the header and line breaks inside quoted cells all count, so the number is the line an editor
+  shows (for a record spanning several lines: its first line). If title lines precede the header, the header
+  is not line 1 and the numbers still are the file's own line numbers.
 * Parquet files, SQL tables/queries and in-memory frames (``Dataset.from_frames``): 1-based record numbers
   (the first record is 1).
 

@@ -118,7 +118,7 @@ def read_csv(path: Path) -> RawTable:
         line = re.search(r"line (\d+)", detail)  # pandas counts physical lines from the top of the file
         rows = (int(line.group(1)),) if line else ()
         raise SourceReadError(f"{name}: cannot parse as CSV with delimiter {sep!r}: {detail}", rows) from exc
-    frame.index = pd.Index(np.arange(len(frame)) + first + 2, name="row")
+    frame.index = pd.Index(np.arange(len(frame)) + first + 2 + _embedded_newlines(frame, text), name="row")
     frame = frame.dropna(how="all")
     unnamed = [c for c in frame.columns if str(c).startswith("Unnamed: ") and frame[c].isna().all()]
     frame = frame.drop(columns=unnamed)  # trailing delimiters make empty, nameless columns
@@ -126,6 +126,14 @@ def read_csv(path: Path) -> RawTable:
     return RawTable(
         frame, headers, str(path), sep=sep, decimal_comma=sep == ";", duplicate_headers=duplicates
     )
+
+
+def _embedded_newlines(frame: pd.DataFrame, text: str) -> np.ndarray:
+    """Per row, the line breaks inside quoted cells of the rows above it (keeps line numbers exact)."""
+    if '"' not in text or frame.empty:
+        return np.zeros(len(frame), dtype=int)
+    breaks = frame.apply(lambda col: col.str.count("\n")).sum(axis=1).to_numpy(dtype=int)
+    return np.concatenate(([0], np.cumsum(breaks)[:-1]))
 
 
 def read_parquet(path: Path) -> RawTable:

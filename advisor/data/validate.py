@@ -24,6 +24,8 @@ from advisor.data.schemas import rule_schema, type_schema, warning_schema
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00(:00(\.0+)?)?$")
+_CURRENCY = re.compile(r"^[$€£¥₽]\s*|\s*[$€£¥₽]$")
+_EURO_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -157,9 +159,16 @@ def clean_text(s: pd.Series) -> pd.Series:
 
 
 def normalise_numbers(s: pd.Series, decimal_comma: bool) -> pd.Series:
-    """Strip spaces; '1,5' → '1.5' in semicolon files; '1,234.5' → '1234.5' in comma files."""
+    """Number spellings of CSV exports → plain ones (other text is left for the type check to report).
+
+    Strips spaces and a currency sign ('$1,234.50'); semicolon files: '1,5' → '1.5', '1.234,5' → '1234.5';
+    comma files: '1,234.5' → '1234.5'.
+    """
     text = s.astype("string").str.strip().str.replace("\u00a0", "", regex=False)
+    text = text.str.replace(_CURRENCY, "", regex=True)
     if decimal_comma:
+        euro = text.str.match(_EURO_THOUSANDS).fillna(False)
+        text = text.where(~euro, text.str.replace(".", "", regex=False))
         fixed = text.where(
             ~text.str.match(_DECIMAL_COMMA).fillna(False), text.str.replace(",", ".", regex=False)
         )

@@ -122,3 +122,22 @@ def test_header_key_and_config_model() -> None:
     assert cfg.tables["orders"].query == "select 1"
     with pytest.raises(ValueError):
         DataConfig.model_validate({"tables": {"orders": {"url": "sqlite:///x.db"}}})  # needs table or query
+
+
+def test_meta_day_breakdown_prefers_day_over_reporting_starts() -> None:
+    headers = [
+        "Day",
+        "Reporting starts",
+        "Reporting ends",
+        "Campaign name",
+        "Amount spent (EUR)",
+        "Link clicks",
+    ]
+    res = resolve_columns(headers, TABLES["campaign_daily"])
+    assert res.rename == {
+        "Day": "date",
+        "Campaign name": "campaign_id",
+        "Amount spent (EUR)": "spend",
+        "Link clicks": "clicks",
+    }
+    assert set(res.dropped) == {"Reporting starts", "Reporting ends"} and not res.conflicts

@@ -117,3 +117,23 @@ def test_report_title_lines_keep_line_numbers(broken_dir: Path, tmp_path: Path) 
 def test_trailing_delimiters_add_no_columns(broken_dir: Path) -> None:
     df = load_table(CD, broken_dir / "trailing_delimiters_valid.csv")
     assert df.shape == (2, 8) and df.attrs["attributes"] == () and df.attrs["numeric_drivers"] == ()
+
+
+def test_line_numbers_count_breaks_inside_quoted_cells(tmp_path: Path) -> None:
+    header = "date,campaign_id,channel,spend,impressions,clicks,conversions,revenue,note\n"
+    rows = '2024-01-01,c1,search,1,10,1,0,0,"two\nlines"\n2024-01-02,c1,search,-1,10,1,0,0,x\n'
+    (tmp_path / "ml.csv").write_text(header + rows)
+    with pytest.raises(DataValidationError) as info:
+        load_table(CD, tmp_path / "ml.csv")
+    assert [(i.column, i.rows) for i in info.value.issues] == [("spend", (4,))]
+
+
+@pytest.mark.parametrize(
+    ("sep", "spend", "expected"),
+    [(",", '"$1,234.50"', 1234.5), (";", "1.234,50 €", 1234.5), (";", "12,5", 12.5), (",", "7", 7.0)],
+)
+def test_number_spellings(tmp_path: Path, sep: str, spend: str, expected: float) -> None:
+    cells = ["2024-01-01", "c1", "search", spend, "10", "1", "0", "0"]
+    header = ["date", "campaign_id", "channel", "spend", "impressions", "clicks", "conversions", "revenue"]
+    (tmp_path / "n.csv").write_text(sep.join(header) + "\n" + sep.join(cells) + "\n")
+    assert load_table(CD, tmp_path / "n.csv")["spend"].tolist() == [expected]
