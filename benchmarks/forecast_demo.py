@@ -32,11 +32,7 @@ H = 28
 
 def plans(ref: pd.DataFrame, truth: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """The five plans as daily spend frames (same dates and weekday profile as the reference)."""
-    roas = {
-        ch: v["true_incremental"]["revenue"] / v["spend"]
-        for ch, v in truth["channels"].items()
-        if v["spend"] > 0
-    }
+    roas = {ch: v["true_incremental"]["revenue"] / v["spend"] for ch, v in truth["channels"].items() if v["spend"] > 0}
     active = [c for c in ref.columns if ref[c].sum() > 0 and c in roas]
     worst, best = min(active, key=roas.__getitem__), max(active, key=roas.__getitem__)
     shift = ref.copy()
@@ -109,9 +105,7 @@ def run_seed(seed: int, models_root: Path) -> dict[str, Any]:
         fc = forecast(bundle, plan, curves=False)
         tr[name] = tw.expected_totals(daily)
         fr[name] = {k: fc.total[k]["mean"] for k in ("conversions", "revenue")}
-        out["plans"][name] = {
-            k: abs(fr[name][k] - tr[name][k]) / tr[name][k] for k in ("conversions", "revenue")
-        }
+        out["plans"][name] = {k: abs(fr[name][k] - tr[name][k]) / tr[name][k] for k in ("conversions", "revenue")}
     eff = {}
     for k in ("conversions", "revenue"):
         errs = []
@@ -134,8 +128,7 @@ def run_seed(seed: int, models_root: Path) -> dict[str, Any]:
         ]
         contrib[k] = float(np.mean(errs))
         out[f"contrib_{k}_by_channel"] = {
-            ch: (round(est.get(ch, 0.0)), round(v["true_incremental"][k]))
-            for ch, v in world.truth["channels"].items()
+            ch: (round(est.get(ch, 0.0)), round(v["true_incremental"][k])) for ch, v in world.truth["channels"].items()
         }
     out["contribution_error"] = contrib
     # optimizer regret
@@ -200,9 +193,7 @@ def main() -> None:
                 f"optimize {r['optimize_s']:.2f}s"
             )
             for name, e in r["plans"].items():
-                print(
-                    f"   totals error {name:28s} conv {100 * e['conversions']:5.2f}%  rev {100 * e['revenue']:5.2f}%"
-                )
+                print(f"   totals error {name:28s} conv {100 * e['conversions']:5.2f}%  rev {100 * e['revenue']:5.2f}%")
             pe, ce, rg = r["plan_effect"], r["contribution_error"], r["regret"]
             print(
                 f"   plan-effect error (median of 4 plans): conv {100 * pe['conversions']:.1f}%  "
@@ -213,9 +204,7 @@ def main() -> None:
                 f"rev {100 * ce['revenue']:.1f}%"
             )
             print(f"   by channel (est, true) conversions: {r['contrib_conversions_by_channel']}")
-            print(
-                f"   regret: revenue {100 * rg['revenue']:.1f}%  conversions {100 * rg['conversions']:.1f}%"
-            )
+            print(f"   regret: revenue {100 * rg['revenue']:.1f}%  conversions {100 * rg['conversions']:.1f}%")
             for k, v in r["backtest"].items():
                 print(f"   backtest {k}: " + ", ".join(f"{m}={x:.3f}" for m, x in v.items()))
     med = statistics.median
@@ -224,9 +213,7 @@ def main() -> None:
         errs = [e[k] for r in rows.values() for e in r["plans"].values()]
         print(f"   totals error {k}: median {100 * med(errs):.2f}%  worst {100 * max(errs):.2f}%")
         print(f"   plan-effect error {k}: {100 * med([r['plan_effect'][k] for r in rows.values()]):.1f}%")
-        print(
-            f"   contribution error {k}: {100 * med([r['contribution_error'][k] for r in rows.values()]):.1f}%"
-        )
+        print(f"   contribution error {k}: {100 * med([r['contribution_error'][k] for r in rows.values()]):.1f}%")
         print(
             f"   coverage80 {k}: {med([r['backtest'][k]['coverage_80'] for r in rows.values()]):.3f}  "
             f"coverage95 {med([r['backtest'][k]['coverage_95'] for r in rows.values()]):.3f}"

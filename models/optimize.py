@@ -72,9 +72,7 @@ class _Evaluator:
         for ch, p in self.profile.items():
             if not p.any():
                 self.profile[ch] = np.full(n, 1.0 / n)
-        self.baseline = {
-            k: float(m.baseline(len(base_path))[self.g :].sum()) for k, m in bundle.models.items()
-        }
+        self.baseline = {k: float(m.baseline(len(base_path))[self.g :].sum()) for k, m in bundle.models.items()}
 
     def totals(self, spend: Mapping[str, float]) -> dict[str, float]:
         path = self.path.copy()
@@ -99,9 +97,7 @@ def _bounds(
     width: float,
     custom: Mapping[str, tuple[float, float]] | None,
 ) -> dict[str, tuple[float, float]]:
-    fixed = {
-        ch for ch in bundle.context.channels if not any(ch in m.transforms_ for m in bundle.models.values())
-    }
+    fixed = {ch for ch in bundle.context.channels if not any(ch in m.transforms_ for m in bundle.models.values())}
     out = {}
     for ch, r in ref.items():
         if custom and ch in custom:
@@ -191,12 +187,8 @@ def optimize_budget(
     starts.append((lo + (hi - lo) * ((budget - lo.sum()) / max(hi.sum() - lo.sum(), 1e-9))) / scale)
     best = None
     for x0 in starts:
-        r = minimize(
-            f, x0, method="SLSQP", bounds=box, constraints=cons, options={"maxiter": 200, "ftol": 1e-10}
-        )
-        feasible = all(
-            (c["fun"](r.x) >= -1e-6) if c["type"] == "ineq" else abs(c["fun"](r.x)) < 1e-6 for c in cons
-        )
+        r = minimize(f, x0, method="SLSQP", bounds=box, constraints=cons, options={"maxiter": 200, "ftol": 1e-10})
+        feasible = all((c["fun"](r.x) >= -1e-6) if c["type"] == "ineq" else abs(c["fun"](r.x)) < 1e-6 for c in cons)
         if feasible and (best is None or r.fun < best.fun):
             best = r
     if best is None:
@@ -300,9 +292,7 @@ def _check_period(bundle: ResponseBundle, start: pd.Timestamp, end: pd.Timestamp
     if end < start:
         raise PlanError(f"end {end.date()} is before start {start.date()}")
     if (end - start).days + 1 > MAX_HORIZON_DAYS:
-        raise PlanError(
-            f"period covers {(end - start).days + 1} days; the maximum horizon is {MAX_HORIZON_DAYS}"
-        )
+        raise PlanError(f"period covers {(end - start).days + 1} days; the maximum horizon is {MAX_HORIZON_DAYS}")
     if start <= last:
         raise PlanError(f"period must start after the training data ends ({bundle.context.last_date})")
     if not len(plan_dates(start, end, bundle.context.freq, last)):

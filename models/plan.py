@@ -65,21 +65,15 @@ def parse_plan(obj: Mapping[str, Any], bundle: ResponseBundle) -> Plan:
     if end < start:
         raise PlanError(f"plan end {end.date()} is before its start {start.date()}")
     if (end - start).days + 1 > MAX_HORIZON_DAYS:
-        raise PlanError(
-            f"plan covers {(end - start).days + 1} days; the maximum horizon is {MAX_HORIZON_DAYS}"
-        )
+        raise PlanError(f"plan covers {(end - start).days + 1} days; the maximum horizon is {MAX_HORIZON_DAYS}")
     last = pd.Timestamp(ctx.last_date)
     if start <= last:
         raise PlanError(f"plan must start after the training data ends ({ctx.last_date}); got {start.date()}")
     if (end - last).days > 2 * MAX_HORIZON_DAYS:
-        raise PlanError(
-            f"plan ends {(end - last).days} days after the history ({ctx.last_date}); at most 730"
-        )
+        raise PlanError(f"plan ends {(end - last).days} days after the history ({ctx.last_date}); at most 730")
     has_spend, has_camp = "spend" in obj, "campaigns" in obj
     if has_spend == has_camp and "daily" not in obj:
-        raise PlanError(
-            "plan needs exactly one of 'spend' {channel: total} or 'campaigns' {campaign_id: total}"
-        )
+        raise PlanError("plan needs exactly one of 'spend' {channel: total} or 'campaigns' {campaign_id: total}")
     spend = {ch: 0.0 for ch in ctx.channels}
     for ch, v in dict(obj.get("spend") or {}).items():
         if ch not in spend:
@@ -98,9 +92,7 @@ def parse_plan(obj: Mapping[str, Any], bundle: ResponseBundle) -> Plan:
             raise PlanError(f"unknown channel {ch!r} in 'daily'; the model knows: {', '.join(ctx.channels)}")
         vals = tuple(_amount(ch, x) for x in seq)
         if len(vals) != n_periods:
-            raise PlanError(
-                f"'daily' series for {ch!r} has {len(vals)} values; the plan has {n_periods} periods"
-            )
+            raise PlanError(f"'daily' series for {ch!r} has {len(vals)} values; the plan has {n_periods} periods")
         daily[ch] = vals
         spend[ch] = float(sum(vals))
     for kpi, m in bundle.models.items():
@@ -120,17 +112,13 @@ def load_plan(path: str | Path, bundle: ResponseBundle) -> Plan:
     try:
         obj = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as e:
-        raise PlanError(
-            f"plan file {p} is not valid {'JSON' if p.suffix == '.json' else 'YAML'}: {e}"
-        ) from None
+        raise PlanError(f"plan file {p} is not valid {'JSON' if p.suffix == '.json' else 'YAML'}: {e}") from None
     if not isinstance(obj, Mapping):
         raise PlanError(f"plan file {p} must hold a mapping with start, end and spend/campaigns")
     return parse_plan(obj, bundle)
 
 
-def plan_dates(
-    start: pd.Timestamp, end: pd.Timestamp, freq: str, last: pd.Timestamp | None = None
-) -> pd.DatetimeIndex:
+def plan_dates(start: pd.Timestamp, end: pd.Timestamp, freq: str, last: pd.Timestamp | None = None) -> pd.DatetimeIndex:
     """Model periods inside ``[start, end]`` (weekly models: the weekly grid after ``last``)."""
     if freq == "D":
         return pd.date_range(start, end, freq="D")
@@ -146,9 +134,7 @@ def spend_path(bundle: ResponseBundle, plan: Plan) -> tuple[pd.DataFrame, int]:
     last = pd.Timestamp(ctx.last_date)
     step = pd.Timedelta(days=1 if ctx.freq == "D" else 7)
     dates = plan_dates(plan.start, plan.end, ctx.freq, last)
-    gap_dates = (
-        pd.date_range(last + step, dates[0] - step, freq=step) if dates[0] > last + step else dates[:0]
-    )
+    gap_dates = pd.date_range(last + step, dates[0] - step, freq=step) if dates[0] > last + step else dates[:0]
     ref = bundle.daily_reference(dates)
     cols = {}
     for ch in ctx.channels:

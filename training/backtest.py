@@ -51,9 +51,7 @@ def seasonal_naive(train: NDArray[np.float64], h: int, m: int) -> NDArray[np.flo
     return np.resize(last, h)
 
 
-def _score(
-    y: NDArray[np.float64], f: NDArray[np.float64], train: NDArray[np.float64], m: int
-) -> dict[str, float]:
+def _score(y: NDArray[np.float64], f: NDArray[np.float64], train: NDArray[np.float64], m: int) -> dict[str, float]:
     return {
         "wape": wape(y, f),
         "smape": smape(y, f),

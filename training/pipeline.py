@@ -52,9 +52,7 @@ def train_all(
     report("preparing history", 0.0)
     hist, channels, campaigns, freq = prepare_history(tables)
     report("fitting response models", 0.05)
-    bundle = fit_bundle(
-        hist, channels, campaigns, freq, spec, progress=lambda m, f: report(m, 0.05 + 0.25 * f)
-    )
+    bundle = fit_bundle(hist, channels, campaigns, freq, spec, progress=lambda m, f: report(m, 0.05 + 0.25 * f))
     metrics: dict[str, Any] = {"response": {}}
     for i, (kpi, model) in enumerate(bundle.models.items()):
         entry: dict[str, Any] = {
@@ -90,9 +88,7 @@ def train_all(
         "parameters": {
             "response": {
                 "spec": spec.to_dict(),
-                "channels": {
-                    k: {c: t.to_dict() for c, t in m.transforms_.items()} for k, m in bundle.models.items()
-                },
+                "channels": {k: {c: t.to_dict() for c, t in m.transforms_.items()} for k, m in bundle.models.items()},
             }
         },
         "libraries": library_versions(),

@@ -40,11 +40,7 @@ def prepare_history(
     dates = pd.DatetimeIndex(sorted(cd["date"].unique()))
     freq = infer_freq(dates)
     full = pd.date_range(dates[0], dates[-1], freq="D" if freq == "D" else "7D")
-    spend = (
-        cd.pivot_table(index="date", columns="channel", values="spend", aggfunc="sum")
-        .reindex(full)
-        .fillna(0.0)
-    )
+    spend = cd.pivot_table(index="date", columns="channel", values="spend", aggfunc="sum").reindex(full).fillna(0.0)
     hist = spend[channels].astype(float)
     out = tables.get("outcomes_daily")
     if out is not None and len(out):

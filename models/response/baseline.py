@@ -15,6 +15,9 @@ from numpy.typing import NDArray
 
 from models.response.design import holiday_frame
 
+# Prophet logs an error about the optional plotly at import time; plots are not used here.
+logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
+
 
 def _quiet() -> None:
     """Silence cmdstanpy's INFO chatter and Prophet's notices (cmdstanpy installs its handler lazily)."""
@@ -68,9 +71,7 @@ def fit_prophet(
     return m
 
 
-def predict(
-    model: object, dates: Sequence[pd.Timestamp], controls: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def predict(model: object, dates: Sequence[pd.Timestamp], controls: pd.DataFrame | None = None) -> pd.DataFrame:
     """Point forecast: DataFrame with ``yhat`` and ``trend`` for ``dates`` (controls default to 0)."""
     future = pd.DataFrame({"ds": pd.DatetimeIndex(dates)})
     for col in getattr(model, "extra_regressors", {}):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from models.registry import Registry, RegistryError
 from models.response.model import ResponseModel
 
 KPIS = ("conversions", "revenue")
@@ -41,12 +43,7 @@ class PlanningContext:
         window = spend.iloc[-56:]
         share: dict[str, tuple[float, ...]] = {}
         for ch in spend.columns:
-            by = (
-                window[ch]
-                .groupby(pd.DatetimeIndex(window.index).dayofweek)
-                .mean()
-                .reindex(range(7), fill_value=0.0)
-            )
+            by = window[ch].groupby(pd.DatetimeIndex(window.index).dayofweek).mean().reindex(range(7), fill_value=0.0)
             tot = float(by.sum())
             share[str(ch)] = tuple((by / tot).tolist()) if tot > 0 else tuple([1 / 7] * 7)
         return cls(
@@ -102,6 +99,16 @@ class ResponseBundle:
             if prefix + "params.json" in files:
                 models[kpi] = ResponseModel.from_files(dict(files), prefix)
         return cls(models, ctx)
+
+    @classmethod
+    def load(cls, models_dir: str | Path, version: str | None = None) -> ResponseBundle:
+        """The response models of the latest (or a named) registry version under ``models_dir``."""
+        reg = Registry(models_dir)
+        mv = reg.load(version) if version else reg.latest()
+        files = mv.texts(cls.PREFIX)
+        if cls.PREFIX + "context.json" not in files:
+            raise RegistryError(f"model version {mv.version} holds no response models; run `kpi-advisor train`")
+        return cls.from_files(files)
 
     def daily_reference(self, dates: pd.DatetimeIndex) -> pd.DataFrame:
         """Run-rate spend on ``dates`` by channel with the weekday pattern ``(H, C)``."""

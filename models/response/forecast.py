@@ -162,14 +162,8 @@ def forecast(
         for kpi, q in daily_q.items():
             row[kpi] = {key: float(q[j, i]) for j, key in enumerate(keys)}
         daily.append(row)
-    rc = (
-        response_curves(bundle, {ch: s_ch[ch] / len(dates) for ch in ctx.channels}, curve_points)
-        if curves
-        else {}
-    )
-    return Forecast(
-        str(plan.start.date()), str(plan.end.date()), s_ch, total, by_channel, daily, rc, warnings
-    )
+    rc = response_curves(bundle, {ch: s_ch[ch] / len(dates) for ch in ctx.channels}, curve_points) if curves else {}
+    return Forecast(str(plan.start.date()), str(plan.end.date()), s_ch, total, by_channel, daily, rc, warnings)
 
 
 def response_curves(bundle: ResponseBundle, planned: dict[str, float], points: int = 21) -> dict[str, Any]:

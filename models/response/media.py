@@ -20,7 +20,7 @@ from models.transforms import Saturation, geometric_adstock, hill, logistic
 HALF_SAT_BOUNDS = (0.1, 10.0)  # × mean active spend of the channel
 SHAPE_BOUNDS = (0.5, 3.0)
 PRIOR_LOG_K_SD = 1.5
-THETA_PRIOR_CV = 0.5
+THETA_PRIOR_CV = 0.3
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,7 @@ class _Problem:
         self.n_shape = 0 if saturation == "logistic" else self.C
         self.sigma = 1.0
 
-    def unpack(
-        self, th: NDArray[np.float64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    def unpack(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         c = self.C
         decay = th[:c]
         k = np.exp(th[c : 2 * c])
@@ -90,9 +88,7 @@ class _Problem:
         a = geometric_adstock(self.S, decay, initial=self.init)
         return _saturate(a, k, s, self.sat)
 
-    def solve(
-        self, th: NDArray[np.float64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    def solve(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         h = self.features(th)
         h_r = h - self.q @ (self.q.T @ h)
         beta, _ = nnls(h_r, self.y_r, maxiter=50 * self.C)
@@ -138,9 +134,7 @@ def fit_media(
 ) -> MediaFit:
     """Fit media parameters. ``y``: ``(T,)`` KPI per period; ``design``: ``(T, P)`` baseline design;
     ``spend``: ``(T, C)`` spend per period and channel (C ≥ 1). Deterministic for a given ``seed``."""
-    prob = _Problem(
-        np.asarray(y, float), np.asarray(design, float), np.asarray(spend, float), freq, saturation
-    )
+    prob = _Problem(np.asarray(y, float), np.asarray(design, float), np.asarray(spend, float), freq, saturation)
     lo, hi = prob.bounds()
     starts: list[NDArray[np.float64]] = []
     if warm_start is not None:
@@ -161,9 +155,7 @@ def fit_media(
     prob.sigma = float(np.std(prob.y_r - h_r0 @ beta0)) or 1.0
     best = None
     for th0 in starts:
-        res = least_squares(
-            prob.residuals, th0, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=60 * len(th0)
-        )
+        res = least_squares(prob.residuals, th0, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=60 * len(th0))
         if best is None or res.cost < best.cost:
             best = res
     assert best is not None
@@ -267,9 +259,7 @@ def fit_media_reported(
     active = np.where(spend > 0, spend, np.nan)
     s_scale = np.nan_to_num(np.nanmean(active, axis=0), nan=1.0)
     params = [
-        _fit_channel_curve(
-            reported[:, j], spend[:, j], float(s_scale[j]) or 1.0, freq, saturation, rng, n_starts
-        )
+        _fit_channel_curve(reported[:, j], spend[:, j], float(s_scale[j]) or 1.0, freq, saturation, rng, n_starts)
         for j in range(c)
     ]
     decay = np.array([p[0] for p in params])

@@ -173,9 +173,7 @@ class ResponseModel:
             ws = warm_start.media_fit_ if warm_start is not None else None
             if ws is not None and warm_start is not None and warm_start.channels_ != used:
                 ws = None
-            use_reported = (
-                sp.shape_source != "spend" and reported is not None and all(ch in reported for ch in used)
-            )
+            use_reported = sp.shape_source != "spend" and reported is not None and all(ch in reported for ch in used)
             if sp.shape_source == "reported" and not use_reported:
                 raise ValueError("shape_source='reported' needs a reported column for every channel")
             if use_reported and reported is not None:
@@ -214,9 +212,7 @@ class ResponseModel:
                 )
                 t = mf.beta[j] / mf.beta_se[j] if mf.beta_se[j] > 0 else np.inf
                 if mf.beta[j] <= 0:
-                    warn.append(
-                        f"{self.kpi}: channel {ch!r} shows no detectable effect; response set to zero"
-                    )
+                    warn.append(f"{self.kpi}: channel {ch!r} shows no detectable effect; response set to zero")
                 elif t < sp.min_t:
                     warn.append(f"{self.kpi}: channel {ch!r} weakly identified (t={t:.1f}); wide intervals")
         for w in warn:
@@ -311,9 +307,7 @@ class ResponseModel:
         """Point baseline for the first ``periods`` periods after the history ``(periods,)``."""
         f = self.fitted
         if periods > len(f.baseline_future):
-            raise ValueError(
-                f"horizon {periods} exceeds the stored baseline ({len(f.baseline_future)} periods)"
-            )
+            raise ValueError(f"horizon {periods} exceeds the stored baseline ({len(f.baseline_future)} periods)")
         return np.asarray(f.baseline_future[:periods])
 
     def media(self, spend: pd.DataFrame) -> NDArray[np.float64]:
@@ -342,11 +336,7 @@ class ResponseModel:
         if c:
             beta = np.array([f.transforms[ch].beta for ch in f.channels])
             cov = np.asarray(f.beta_cov)
-            draws = (
-                rng.multivariate_normal(beta, cov, size=n, method="svd")
-                if np.any(cov)
-                else np.tile(beta, (n, 1))
-            )
+            draws = rng.multivariate_normal(beta, cov, size=n, method="svd") if np.any(cov) else np.tile(beta, (n, 1))
             draws = np.clip(draws, 0.0, None)
             sat = np.divide(mean, beta, out=np.zeros_like(mean), where=beta > 0)
             media = sat[None, :, :] * draws[:, None, :]
@@ -377,9 +367,7 @@ class ResponseModel:
     def from_files(cls, files: dict[str, str], prefix: str) -> ResponseModel:
         params = json.loads(files[prefix + "params.json"])
         if params.get("schema") != SCHEMA:
-            raise ValueError(
-                f"response model schema {params.get('schema')} not supported (expected {SCHEMA})"
-            )
+            raise ValueError(f"response model schema {params.get('schema')} not supported (expected {SCHEMA})")
         m = cls(ResponseSpec.from_dict(params["spec"]), kpi=params["kpi"])
         d = dict(params["fitted"])
         d["transforms"] = {k: ChannelTransform.from_dict(v) for k, v in d["transforms"].items()}

@@ -1,0 +1,192 @@
+"""Planning commands: `train`, `forecast`, `optimize` (SPEC §5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.cli.app import app
+from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, fail, print_json, print_records, stderr
+
+ModelsOpt = Annotated[Path, typer.Option("--models", "-m", help="Model registry folder.")]
+VersionOpt = Annotated[str | None, typer.Option("--version", help="Model version (default: the latest).")]
+DEFAULT_MODELS = Path("data/models")
+KPI_KEYS = ("conversions", "revenue", "roi", "roas", "cpa")
+
+
+def _bundle(models: Path, version: str | None) -> Any:
+    from models.registry import RegistryError
+    from models.response import ResponseBundle
+
+    try:
+        return ResponseBundle.load(models, version)
+    except RegistryError as exc:
+        fail(str(exc))
+
+
+def _rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Table rows: one per channel and a total, with mean and 80% band per KPI."""
+    rows = []
+    for name, block in [*doc["by_channel"].items(), ("TOTAL", doc["total"])]:
+        spend = block.get("spend")
+        row: dict[str, Any] = {"channel": name, "spend": spend}
+        for k in KPI_KEYS:
+            v = block.get(k)
+            if isinstance(v, dict):
+                row[k] = v["mean"]
+                row[f"{k} 80%"] = f"{v['lower_80']:,.4g}–{v['upper_80']:,.4g}" if v["lower_80"] is not None else None
+        rows.append(row)
+    return rows
+
+
+@app.command("train")
+@domain_errors
+def train(
+    data: Annotated[Path, typer.Option("--data", "-d", help="Data folder (campaign_daily, outcomes_daily ...).")],
+    models: ModelsOpt = DEFAULT_MODELS,
+    seed: Annotated[int, typer.Option(help="Seed: the same data and seed give the same models.")] = 0,
+    backtest: Annotated[bool, typer.Option(help="Run rolling-origin backtests (stored in the manifest).")] = True,
+    config: Annotated[Path | None, typer.Option("--config", help="Data config YAML.")] = None,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Fit the forecasting models (Prophet baseline + media response per KPI), backtest and publish them.
+
+    A failed run leaves the previous model version serving. Example:
+    kpi-advisor train --data data/demo --models data/models --format json
+    """
+    from advisor.data import load_dataset
+    from training.backtest import BacktestSpec
+    from training.pipeline import train_all
+
+    ds = load_dataset(data, config)
+    with stderr.status("training") as status:
+
+        def progress(msg: str, frac: float) -> None:
+            status.update(f"training: {msg} ({100 * frac:.0f}%)")
+
+        result = train_all(
+            ds.tables,
+            models,
+            seed=seed,
+            fingerprint=ds.fingerprint,
+            progress=progress,
+            backtest=BacktestSpec() if backtest else None,
+        )
+    if fmt is OutputFormat.json:
+        print_json(result)
+        return
+    stderr.print(f"published model version {result['model_version']} in {models}")
+    rows = []
+    for kpi, m in result["metrics"]["response"].items():
+        bt = m.get("backtest", {}).get("model", {})
+        rows.append(
+            {
+                "kpi": kpi,
+                "channels": ", ".join(m["channels"]),
+                "refused": ", ".join(m["refused"]) or "—",
+                "wape": bt.get("wape"),
+                "mase": bt.get("mase"),
+                "coverage_80": bt.get("coverage_80"),
+                "coverage_95": bt.get("coverage_95"),
+            }
+        )
+    print_records(rows, fmt, title=f"model {result['model_version']}")
+    for kpi, m in result["metrics"]["response"].items():
+        for w in m["warnings"]:
+            stderr.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+
+@app.command("forecast")
+@domain_errors
+def forecast(
+    plan: Annotated[Path, typer.Option("--plan", "-p", help="Plan file (YAML or JSON): start, end, spend|campaigns.")],
+    models: ModelsOpt = DEFAULT_MODELS,
+    version: VersionOpt = None,
+    sims: Annotated[int, typer.Option(min=100, max=20000, help="Simulated paths for the intervals.")] = 1000,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Forecast conversions, revenue, ROI, ROAS and CPA of a spend plan, per channel and in total, with 80% and
+    95% intervals, the baseline vs incremental split, response curves and marginal ROI.
+
+    Example plan: {"start": "2026-11-01", "end": "2026-11-28", "spend": {"search": 20000, "social": 15000}}
+    """
+    from models.plan import load_plan
+    from models.response.forecast import forecast as run_forecast
+
+    bundle = _bundle(models, version)
+    doc = run_forecast(bundle, load_plan(plan, bundle), n_sims=sims).to_dict()
+    if fmt is OutputFormat.json:
+        print_json(doc)
+        return
+    print_records(_rows(doc), fmt, title=f"forecast {doc['start']} .. {doc['end']}")
+    for w in doc["warnings"]:
+        stderr.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+
+@app.command("optimize")
+@domain_errors
+def optimize(
+    start: Annotated[str, typer.Option("--start", help="First day of the period (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--end", help="Last day of the period (YYYY-MM-DD).")],
+    budget: Annotated[float | None, typer.Option("--budget", "-b", help="Total budget for the period.")] = None,
+    objective: Annotated[str, typer.Option(help="revenue, conversions or profit (budget as a cap).")] = "revenue",
+    min_roi: Annotated[float | None, typer.Option("--min-roi", help="Floor on incremental ROI.")] = None,
+    target_conversions: Annotated[
+        float | None, typer.Option("--target-conversions", help="Instead of a budget: least spend reaching this.")
+    ] = None,
+    target_revenue: Annotated[
+        float | None, typer.Option("--target-revenue", help="Instead of a budget: least spend reaching this.")
+    ] = None,
+    width: Annotated[float, typer.Option(min=0.0, max=1.0, help="Channel bounds: ± this share of recent spend.")] = 0.5,
+    models: ModelsOpt = DEFAULT_MODELS,
+    version: VersionOpt = None,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Best split of a budget over channels (bounds ±50% of recent spend by default), or with
+    --target-conversions/--target-revenue the least spend that reaches the target. Reports the uplift over the
+    reference plan (recent run-rate).
+
+    Example: kpi-advisor optimize --budget 120000 --start 2026-11-01 --end 2026-11-28 --format json
+    """
+    from models.optimize import minimum_spend, optimize_budget
+
+    bundle = _bundle(models, version)
+    targets = [(k, v) for k, v in (("conversions", target_conversions), ("revenue", target_revenue)) if v is not None]
+    if len(targets) + (budget is not None) != 1:
+        fail("give exactly one of --budget, --target-conversions, --target-revenue")
+    if targets:
+        kpi, value = targets[0]
+        res = minimum_spend(bundle, kpi, value, start, end, width=width)  # type: ignore[arg-type]
+    else:
+        assert budget is not None
+        if objective not in ("revenue", "conversions", "profit"):
+            fail(f"unknown objective {objective!r}; valid: revenue, conversions, profit")
+        res = optimize_budget(
+            bundle,
+            budget,
+            start,
+            end,
+            objective=objective,
+            min_roi=min_roi,  # type: ignore[arg-type]
+            width=width,
+        )
+    doc = res.to_dict()
+    if fmt is OutputFormat.json:
+        print_json(doc)
+        return
+    if res.status == "infeasible":
+        fail(res.message)
+    rows = [
+        {
+            "channel": ch,
+            "reference": doc["reference_plan"][ch],
+            "recommended": doc["allocation"].get(ch),
+            "low": doc["bounds"][ch][0],
+            "high": doc["bounds"][ch][1],
+        }
+        for ch in doc["reference_plan"]
+    ]
+    print_records(rows, fmt, title=f"allocation ({res.objective}, {res.status})")
+    stderr.print("uplift vs reference: " + ", ".join(f"{k} {v:+,.2f}" for k, v in res.uplift.items()))
