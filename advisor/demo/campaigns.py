@@ -103,16 +103,18 @@ def sample_spend(
     dates: pd.DatetimeIndex,
     channel: ChannelProfile,
     budget_multiplier: NDArray[np.float64],
+    always_on: bool = False,
 ) -> NDArray[np.float64]:
     """Daily spend (currency, rounded to cents, shape ``(T,)``) of one campaign; zero outside its lifetime.
 
-    ``budget_multiplier`` (shape ``(T,)``) carries planted budget changes of the channel.
+    ``budget_multiplier`` (shape ``(T,)``) carries planted budget changes of the channel; ``always_on``
+    disables flighting (used for campaigns with a planted problem, so that its onset is observable).
     """
     n = len(dates)
     span = sk.end - sk.start + 1
     level = np.clip(rng.lognormal(0.0, 0.35, size=n // 14 + 3), 0.35, 2.5)[_segments(rng, span, 14, 42)]
     flight = np.ones(span)
-    if rng.random() < channel.flighting:
+    if rng.random() < channel.flighting and not always_on:
         on = True
         day = 0
         while day < span:

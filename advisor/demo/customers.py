@@ -41,9 +41,7 @@ def sample_orders(
 ) -> pd.DataFrame:
     """Orders ``customer_id, order_date, revenue, channel, campaign_id`` for every new customer of
     ``campaign_daily`` (sorted by date, then customer)."""
-    acq = campaign_daily.loc[
-        campaign_daily["new_customers"] > 0, ["date", "campaign_id", "channel", "new_customers"]
-    ]
+    acq = campaign_daily.loc[campaign_daily["new_customers"] > 0, ["date", "campaign_id", "channel", "new_customers"]]
     reps = acq["new_customers"].to_numpy()
     dates = np.repeat(acq["date"].to_numpy(), reps)
     campaigns = np.repeat(acq["campaign_id"].to_numpy(), reps)

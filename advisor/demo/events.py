@@ -15,9 +15,7 @@ RETAIL_EVENTS = ("Black Friday", "Cyber Monday")
 def holiday_dates(years: range | list[int]) -> dict[date, str]:
     """Date → event name for the given years: US federal holidays on their actual (not observed) dates,
     plus Black Friday (Thanksgiving + 1 day) and Cyber Monday (Thanksgiving + 4 days)."""
-    out: dict[date, str] = dict(
-        holidays_lib.country_holidays("US", years=list(years), observed=False).items()
-    )
+    out: dict[date, str] = dict(holidays_lib.country_holidays("US", years=list(years), observed=False).items())
     for day, name in list(out.items()):
         if name.startswith("Thanksgiving"):
             out[day + timedelta(days=1)] = "Black Friday"

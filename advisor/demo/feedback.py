@@ -31,13 +31,13 @@ def nps_value(probs: np.ndarray) -> float:
     return float(100.0 * (probs[9:].sum() - probs[:7].sum()))
 
 
-def surveys(
-    rng: np.random.Generator, campaign_daily: pd.DataFrame, broken: tuple[str, date] | None
-) -> pd.DataFrame:
-    """Individual survey answers ``date, metric, score, channel, campaign_id``: per campaign-day
-    Poisson(0.04 · reported conversions) CSAT and Poisson(0.03 · conversions) NPS answers. Answers from the
-    campaign with the broken landing page (``broken = (campaign_id, start)``) are worse from its start."""
-    cd = campaign_daily[["date", "campaign_id", "channel", "conversions"]]
+def surveys(rng: np.random.Generator, campaign_daily: pd.DataFrame, broken: tuple[str, date] | None) -> pd.DataFrame:
+    """Individual survey answers ``date, metric, score, channel, campaign_id`` from site visitors and buyers:
+    per campaign-day Poisson(rate · (clicks / 20 + conversions)) answers, rate 0.04 for CSAT and 0.03 for
+    NPS. Answers from the campaign with the broken landing page (``broken = (campaign_id, start)``) are worse
+    from its start, and twice as frequent (frustrated visitors answer more)."""
+    cd = campaign_daily[["date", "campaign_id", "channel", "clicks", "conversions"]]
+    volume = cd["clicks"].to_numpy() / 20.0 + cd["conversions"].to_numpy()
     bad = np.zeros(len(cd), dtype=bool)
     if broken is not None:
         bad = (cd["campaign_id"] == broken[0]).to_numpy() & (cd["date"] >= pd.Timestamp(broken[1])).to_numpy()
@@ -46,7 +46,7 @@ def surveys(
         ("csat", 0.04, CSAT_OK, CSAT_BROKEN, 1),
         ("nps", 0.03, NPS_OK, NPS_BROKEN, 0),
     ):
-        n = rng.poisson(rate * cd["conversions"].to_numpy())
+        n = rng.poisson(rate * volume * np.where(bad, 2.0, 1.0))
         rows = np.repeat(np.arange(len(cd)), n)
         is_bad = bad[rows]
         score = (
@@ -68,9 +68,7 @@ def surveys(
                 }
             )
         )
-    return pd.concat(frames, ignore_index=True).sort_values(
-        ["date", "metric", "campaign_id"], ignore_index=True
-    )
+    return pd.concat(frames, ignore_index=True).sort_values(["date", "metric", "campaign_id"], ignore_index=True)
 
 
 def team_kpis(rng: np.random.Generator, dates: pd.DatetimeIndex) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -101,9 +99,7 @@ def team_kpis(rng: np.random.Generator, dates: pd.DatetimeIndex) -> tuple[pd.Dat
             )
             for t, m in TEAM_MEANS.items()
         },
-        "planted": [
-            {"team": "research", "metric": "research_studies", "periods": sorted(dip), "multiplier": 0.5}
-        ],
+        "planted": [{"team": "research", "metric": "research_studies", "periods": sorted(dip), "multiplier": 0.5}],
     }
     return df, truth
 
@@ -119,5 +115,6 @@ def survey_truth() -> dict[str, Any]:
             "normal": nps_value(NPS_OK / NPS_OK.sum()),
             "broken": nps_value(NPS_BROKEN / NPS_BROKEN.sum()),
         },
-        "responses_per_conversion": {"csat": 0.04, "nps": 0.03},
+        "responses_per_day": "Poisson(rate * (clicks / 20 + conversions)) per campaign-day, x2 when broken",
+        "rate": {"csat": 0.04, "nps": 0.03},
     }

@@ -21,9 +21,7 @@ from advisor.demo.params import CampaignParams
 def cpm_season(dates: pd.DatetimeIndex) -> NDArray[np.float64]:
     """CPM multiplier by day of year: +20% around late November, mildly cheaper in early Q1."""
     doy = np.asarray(dates.dayofyear, dtype=float)
-    return np.asarray(
-        1.0 + 0.2 * np.exp(-(((doy - 330.0) / 30.0) ** 2)) - 0.06 * np.exp(-(((doy - 20.0) / 25.0) ** 2))
-    )
+    return np.asarray(1.0 + 0.2 * np.exp(-(((doy - 330.0) / 30.0) ** 2)) - 0.06 * np.exp(-(((doy - 20.0) / 25.0) ** 2)))
 
 
 def campaign_daily(
@@ -94,6 +92,4 @@ def outcomes_daily(
     mu = expected_conversions
     conv = rng.poisson(mu * rng.gamma(300.0, 1 / 300.0, len(mu)))
     revenue = expected_revenue * conv / mu * rng.gamma(150.0, 1 / 150.0, len(mu))
-    return pd.DataFrame(
-        {"date": dates, "conversions": conv.astype(np.int64), "revenue": np.round(revenue, 2)}
-    )
+    return pd.DataFrame({"date": dates, "conversions": conv.astype(np.int64), "revenue": np.round(revenue, 2)})

@@ -28,9 +28,7 @@ def incremental_conversions(
     k = np.array([c.half_saturation for c in campaigns])
     s = np.array([c.hill_shape for c in campaigns])
     beta = np.array([c.max_effect for c in campaigns])
-    ad, final = geometric_adstock(
-        np.asarray(spend, dtype=float).reshape(len(spend), len(campaigns)), decay, initial
-    )
+    ad, final = geometric_adstock(np.asarray(spend, dtype=float).reshape(len(spend), len(campaigns)), decay, initial)
     return beta * np.asarray(quality) * hill(ad, k, s), final
 
 

@@ -21,9 +21,7 @@ def build_targets(
 ) -> dict[str, Any]:
     """Targets dict (the YAML content). ``clv`` / ``clv_cac`` are the world's true overall values."""
     cd = campaign_daily
-    tot = cd[
-        ["spend", "revenue", "conversions", "clicks", "impressions", "engagements", "new_customers"]
-    ].sum()
+    tot = cd[["spend", "revenue", "conversions", "clicks", "impressions", "engagements", "new_customers"]].sum()
 
     def ratio(df: pd.DataFrame, num: str, den: str) -> float:
         return float(df[num].sum() / df[den].sum())

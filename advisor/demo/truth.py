@@ -51,9 +51,7 @@ class TrueWorld:
             raise ValueError(f"unsupported truth schema_version {d.get('schema_version')!r} (expected 1.x)")
         camps = tuple(CampaignParams.from_dict(v) for v in d["campaigns"].values())
         rs = d["recent_spend"]
-        recent = pd.DataFrame(
-            rs["campaigns"], index=pd.DatetimeIndex(pd.to_datetime(rs["dates"]), name="date")
-        )
+        recent = pd.DataFrame(rs["campaigns"], index=pd.DatetimeIndex(pd.to_datetime(rs["dates"]), name="date"))
         return cls(
             history_end=date.fromisoformat(d["end"]),
             campaigns=camps,
@@ -108,9 +106,7 @@ class TrueWorld:
         if (idx[1:] - idx[:-1] != pd.Timedelta(days=1)).any():
             raise ValueError("daily_spend index must be consecutive dates")
         if idx[0] <= pd.Timestamp(self.history_end):
-            raise ValueError(
-                f"daily_spend must start after the history end {self.history_end}, got {idx[0].date()}"
-            )
+            raise ValueError(f"daily_spend must start after the history end {self.history_end}, got {idx[0].date()}")
         unknown = sorted(set(map(str, daily_spend.columns)) - set(self.channels))
         if unknown:
             raise ValueError(f"unknown channels in daily_spend: {unknown}; known: {self.channels}")
@@ -133,9 +129,7 @@ class TrueWorld:
             gap = self.reference_daily_spend(first.date(), (plan.index[0] - pd.Timedelta(days=1)).date())
             plan = pd.concat([gap, plan])
         spend = self._campaign_spend(plan)
-        inc, _ = incremental_conversions(
-            spend, self.campaigns, np.array(self.quality), np.array(self.adstock_state)
-        )
+        inc, _ = incremental_conversions(spend, self.campaigns, np.array(self.quality), np.array(self.adstock_state))
         rev = inc * aov_vector(self.campaigns)
         base = self.baseline.conversions(pd.DatetimeIndex(plan.index))
         out = pd.DataFrame(index=pd.DatetimeIndex(plan.index, name="date"))

@@ -26,11 +26,9 @@ RECENT_DAYS = 90
 SHARE_DAYS = 28
 
 CONVENTIONS = {
-    "adstock": "normalised geometric: a_t = decay * a_(t-1) + (1 - decay) * spend_t "
-    "(constant spend s -> a = s)",
+    "adstock": "normalised geometric: a_t = decay * a_(t-1) + (1 - decay) * spend_t (constant spend s -> a = s)",
     "hill": "h(a) = a^shape / (a^shape + half_saturation^shape); half_saturation in currency per day",
-    "incremental_conversions": "max_effect * ctr_multiplier_t * cvr_multiplier_t * h(adstock_t) "
-    "per campaign-day",
+    "incremental_conversions": "max_effect * ctr_multiplier_t * cvr_multiplier_t * h(adstock_t) per campaign-day",
     "incremental_revenue": "incremental_conversions * aov (campaign)",
     "baseline": "see baseline.formula; baseline revenue = baseline conversions * baseline.aov",
     "outcomes_daily": "conversions ~ Poisson(mu * Gamma(300, 1/300)), mu = baseline + sum of incremental; "
@@ -174,9 +172,7 @@ def build_truth(t: TruthInputs) -> dict[str, Any]:
             "dates": [d.date().isoformat() for d in t.dates],
             "baseline_conversions": base_conv.tolist(),
             "baseline_revenue": (base_conv * t.baseline.aov).tolist(),
-            "incremental_conversions": {
-                ch: t.incremental[:, ch_of == ch].sum(axis=1).tolist() for ch in channels
-            },
+            "incremental_conversions": {ch: t.incremental[:, ch_of == ch].sum(axis=1).tolist() for ch in channels},
             "incremental_revenue": {ch: inc_rev[:, ch_of == ch].sum(axis=1).tolist() for ch in channels},
         },
         "surveys": t.survey_truth,

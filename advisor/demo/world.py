@@ -31,6 +31,8 @@ from advisor.demo.truthdoc import TruthInputs, build_truth
 
 DEFAULT_END = date(2026, 10, 31)
 MIN_DAYS = 120
+#: The under-funded channel is an efficient one: its true ROAS is this much above its profile's.
+UNDER_FUNDED_ROAS_BOOST = 1.8
 TABLES = ("campaign_daily", "outcomes_daily", "orders", "surveys", "team_kpis")
 
 
@@ -42,7 +44,8 @@ class DemoWorld:
     (SPEC §2 columns, dates as ``datetime64``); ``targets``: the ``targets.yaml`` content; ``truth``: the
     ``truth.json`` content;
     ``true_daily``: per date and campaign the noise-free truth (``spend``, ``incremental_conversions``,
-    ``incremental_revenue``), including carry-over days after a campaign stopped.
+    ``incremental_revenue``, and the planted problems' ``ctr_multiplier`` and ``cvr_multiplier``), including
+    carry-over days after a campaign stopped.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -78,9 +81,13 @@ def _calibrate(
         # far below half-saturation; a shape near 1 keeps the curve concave there (no S-bend to climb)
         k = typical * rng.uniform(2.2, 3.0)
         shape = 1.0 + 0.2 * (shape - 1.0)
+    elif sk.channel == "email":
+        # capacity-limited by the mailing list: high average ROAS, little to gain from more sends
+        k = typical * rng.uniform(0.25, 0.35)
     else:
         k = typical * rng.uniform(0.7, 1.4)
-    roas = profile(sk.channel).roas * AUDIENCE_CVR[sk.audience] * rng.lognormal(0.0, 0.15)
+    efficient = UNDER_FUNDED_ROAS_BOOST if sk.channel == under else 1.0
+    roas = profile(sk.channel).roas * efficient * AUDIENCE_CVR[sk.audience] * rng.lognormal(0.0, 0.15)
     beta = roas * typical / (sk.aov * float(hill(typical, k, shape)))
     return CampaignParams(
         campaign_id=sk.campaign_id,
@@ -146,8 +153,9 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
     plan = plan_problems(rng, sks, dates)
     channel_names = [ch.name for ch in CHANNELS]
     bmult = budget_multipliers(plan, channel_names, days)
+    troubled = {p.campaign_id for p in plan.problems if p.campaign_id is not None}
     spend = np.column_stack(
-        [sample_spend(rng, sk, dates, profile(sk.channel), bmult[sk.channel]) for sk in sks]
+        [sample_spend(rng, sk, dates, profile(sk.channel), bmult[sk.channel], sk.campaign_id in troubled) for sk in sks]
     )
 
     over = next(p.channel for p in plan.problems if p.kind == "over_funded")
@@ -156,9 +164,7 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
     campaigns = []
     for j, sk in enumerate(sks):
         c = _calibrate(rng, sk, spend[:, j], cutoff, over, under)
-        campaigns.append(
-            CampaignParams(**{**c.__dict__, "start": dates[sk.start].date(), "end": dates[sk.end].date()})
-        )
+        campaigns.append(CampaignParams(**{**c.__dict__, "start": dates[sk.start].date(), "end": dates[sk.end].date()}))
     ids = [c.campaign_id for c in campaigns]
     ctr_mult, cvr_mult = quality_multipliers(plan, ids, days)
     incremental, final_state = incremental_conversions(spend, campaigns, ctr_mult * cvr_mult)
@@ -174,12 +180,8 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
     base_rev = base_conv * baseline.aov
 
     cd = funnel.campaign_daily(rng, campaigns, dates, spend, incremental, ctr_mult, audiences)
-    od = funnel.outcomes_daily(
-        rng, dates, base_conv + incremental.sum(axis=1), base_rev + inc_revenue.sum(axis=1)
-    )
-    aov_by_channel = {
-        ch: float(np.mean([c.aov for c in campaigns if c.channel == ch])) for ch in channel_names
-    }
+    od = funnel.outcomes_daily(rng, dates, base_conv + incremental.sum(axis=1), base_rev + inc_revenue.sum(axis=1))
+    aov_by_channel = {ch: float(np.mean([c.aov for c in campaigns if c.channel == ch])) for ch in channel_names}
     clv_params = customers.sample_clv_params(rng, aov_by_channel)
     orders = customers.sample_orders(rng, cd, clv_params, dates[-1])
     landing = plan.of_kind("broken_landing_page")
@@ -214,6 +216,8 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
             "spend": spend.ravel(),
             "incremental_conversions": incremental.ravel(),
             "incremental_revenue": inc_revenue.ravel(),
+            "ctr_multiplier": ctr_mult.ravel(),
+            "cvr_multiplier": cvr_mult.ravel(),
         }
     )
     tables = {"campaign_daily": cd, "outcomes_daily": od, "orders": orders, "surveys": sv, "team_kpis": team}
