@@ -70,7 +70,7 @@ def true_optimum(tw: TrueWorld, ref: pd.DataFrame, budget: float, kpi: str) -> f
             lambda x: -val(x) / norm,
             x0,
             method="SLSQP",
-            bounds=list(zip(lo / scale, hi / scale)),
+            bounds=list(zip(lo / scale, hi / scale, strict=True)),
             constraints=[{"type": "eq", "fun": lambda x: (x @ scale - budget) / budget}],
             options={"maxiter": 300, "ftol": 1e-12},
         )

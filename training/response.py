@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from models.response import KPIS, PlanningContext, ResponseBundle, ResponseModel, ResponseSpec
@@ -46,6 +47,10 @@ def prepare_history(
     if out is not None and len(out):
         o = out.rename(columns=str.lower).copy()
         o["date"] = pd.to_datetime(o["date"])
+        for k in KPIS:
+            bad = o[k].isna() | ~np.isfinite(pd.to_numeric(o[k], errors="coerce").astype(float))
+            if bad.any():
+                raise ValueError(f"outcomes_daily.{k} has {int(bad.sum())} missing or non-finite values")
         o = o.groupby("date")[["conversions", "revenue"]].sum()
         common = full.intersection(o.index)
         if len(common) < 0.9 * len(full):

@@ -93,7 +93,7 @@ def train(
             }
         )
     print_records(rows, fmt, title=f"model {result['model_version']}")
-    for kpi, m in result["metrics"]["response"].items():
+    for m in result["metrics"]["response"].values():
         for w in m["warnings"]:
             stderr.print(f"[yellow]warning:[/] {w}", highlight=False)
 
@@ -168,8 +168,8 @@ def optimize(
             budget,
             start,
             end,
-            objective=objective,
-            min_roi=min_roi,  # type: ignore[arg-type]
+            objective=objective,  # type: ignore[arg-type]
+            min_roi=min_roi,
             width=width,
         )
     doc = res.to_dict()

@@ -58,7 +58,7 @@ def fit_prophet(
         yearly_seasonality=span_days >= 364,
         daily_seasonality=False,
         uncertainty_samples=uncertainty_samples,
-        seasonality_mode=seasonality_mode,
+        seasonality_mode=seasonality_mode,  # type: ignore[arg-type]
         holidays=hol if hol is not None and len(hol) else None,
     )
     df = pd.DataFrame({"ds": dates, "y": y})
