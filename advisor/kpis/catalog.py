@@ -117,9 +117,7 @@ class KpiSpec:
         if not self.id.isidentifier() or self.id.startswith("_"):
             raise CatalogError(f"KPI id {self.id!r} must be an identifier not starting with '_'")
         if self.direction not in DIRECTIONS:
-            raise CatalogError(
-                f"KPI {self.id!r}: direction must be one of {DIRECTIONS}, got {self.direction!r}"
-            )
+            raise CatalogError(f"KPI {self.id!r}: direction must be one of {DIRECTIONS}, got {self.direction!r}")
         try:
             parse_formula(self.formula)
             format(1.0, self.format)
@@ -208,9 +206,7 @@ class KpiCatalog:
                 elif name in self.kpis:
                     visit(name, (*path, kid))
                 else:
-                    raise CatalogError(
-                        f"KPI {kid!r}: formula uses {name!r}, which is neither a measure nor a KPI"
-                    )
+                    raise CatalogError(f"KPI {kid!r}: formula uses {name!r}, which is neither a measure nor a KPI")
             state[kid] = "done"
             order.append(kid)
 
@@ -247,9 +243,7 @@ class KpiCatalog:
         for name, body in (doc.get("tables") or {}).items():
             self.tables[name] = TableSpec(name=name, **_fields(body, source, f"table {name!r}", TableSpec))
         for name, body in (doc.get("measures") or {}).items():
-            self.register_measure(
-                MeasureSpec(name=name, **_fields(body, source, f"measure {name!r}", MeasureSpec))
-            )
+            self.register_measure(MeasureSpec(name=name, **_fields(body, source, f"measure {name!r}", MeasureSpec)))
         for kid, body in (doc.get("kpis") or {}).items():
             self.register(KpiSpec(id=kid, **_fields(body, source, f"KPI {kid!r}", KpiSpec)))
         if doc.get("scorecard") is not None:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.kpis.catalog import KpiCatalog, MeasureSpec, UnknownKpiError, default_catalog
-from advisor.kpis.expr import Col, evaluate_formula
+from advisor.kpis.expr import Col, ReasonBook, evaluate_formula, first_reason
 from advisor.kpis.measures import ALL, PERIOD, TableAggregate, aggregate_table
 from advisor.kpis.periods import check_grain, labels, period_start, shift
 from advisor.kpis.table import KpiTable
@@ -33,9 +33,7 @@ def _to_date(value: DateLike | None, name: str) -> date | None:
         raise ValueError(f"{name} must be a date (YYYY-MM-DD), got {value!r}") from None
 
 
-def _enrich(
-    df: pd.DataFrame | None, by: Sequence[str], campaigns: pd.DataFrame | None
-) -> pd.DataFrame | None:
+def _enrich(df: pd.DataFrame | None, by: Sequence[str], campaigns: pd.DataFrame | None) -> pd.DataFrame | None:
     """Add campaign attributes (``by`` columns constant per campaign in campaign_daily) to a table that has
     ``campaign_id`` but lacks them, e.g. orders or surveys grouped by channel."""
     if df is None or campaigns is None or "campaign_id" not in df.columns or "campaign_id" not in campaigns:
@@ -65,19 +63,17 @@ def _merge(aggs: list[TableAggregate], keys: list[str]) -> pd.DataFrame:
     return merged.sort_values(keys, na_position="last", kind="stable").reset_index(drop=True)
 
 
-def _measure_col(m: MeasureSpec, merged: pd.DataFrame, agg: TableAggregate) -> Col:
+def _measure_col(m: MeasureSpec, merged: pd.DataFrame, agg: TableAggregate, book: ReasonBook) -> Col:
     n = len(merged)
     if m.name in agg.unavailable:
-        return Col.null(agg.unavailable[m.name], n)
+        return Col.null(agg.unavailable[m.name], n, book)
     values = merged[m.name].to_numpy(dtype=np.float64, na_value=np.nan)
-    reasons = np.full(n, None, dtype=object)
+    col = Col(values, np.zeros(n, dtype=np.int32), book)
     absent = np.isnan(values)
     if m.agg in ("sum", "count", "nunique"):
-        values = np.where(absent, 0.0, values)  # no rows in this table for the group: a true zero
-    elif absent.any():
-        where = f" matching {m.where}" if m.where else ""
-        reasons[absent] = f"no {m.table} rows{where} in this group/period"
-    return Col(values, reasons)
+        return Col(np.where(absent, 0.0, values), col.codes, book)  # no rows for the group: a true zero
+    where = f" matching {m.where}" if m.where else ""
+    return col.with_reason(absent, f"no {m.table} rows{where} in this group/period")
 
 
 def _core(
@@ -88,6 +84,7 @@ def _core(
     grain: str | None,
     start: date | None,
     end: date | None,
+    book: ReasonBook,
 ) -> tuple[pd.DataFrame, dict[str, Col], date | None, date | None]:
     """Keys frame (by columns + period start), {KPI id: Col} and the date range of the data used."""
     order, measure_names = cat.dependencies(kpi_ids)
@@ -120,14 +117,14 @@ def _core(
     cols: dict[str, Col] = {}
     for name in measure_names:
         m = cat.measures[name]
-        cols[name] = _measure_col(m, merged, aggs[m.table])
+        cols[name] = _measure_col(m, merged, aggs[m.table], book)
     results: dict[str, Col] = {}
 
     def resolve(name: str) -> Col:
         return cols[name] if name in cols else results[name]
 
     for kid in order:
-        results[kid] = evaluate_formula(cat[kid].parsed, resolve, n)
+        results[kid] = evaluate_formula(cat[kid].parsed, resolve, n, book)
     firsts = [a.first for a in aggs.values() if a.first is not None]
     lasts = [a.last for a in aggs.values() if a.last is not None]
     return merged[keys], results, (min(firsts) if firsts else None), (max(lasts) if lasts else None)
@@ -135,26 +132,17 @@ def _core(
 
 def _change(cur: Col, prev: Col, has_prev: np.ndarray) -> tuple[Col, Col]:
     """Absolute (cur − prev) and relative ((cur − prev) / |prev|) change, null with reasons."""
-    n = len(cur.values)
-    prev_reasons = np.array(
-        [None if r is None else f"previous period: {r}" for r in prev.reasons], dtype=object
-    )
-    prev = Col(prev.values, prev_reasons)
-    prev_reasons[~has_prev] = "no data for the previous period"
-    absolute = evaluate_formula_pair(cur, prev, n)
+    book = cur.book
+    prev_codes = book.map(prev.codes, lambda t: f"previous period: {t}")
+    prev_codes[~has_prev] = book.code("no data for the previous period")
+    prev = Col(prev.values, prev_codes, book)
+    codes = first_reason(cur, prev)
+    absolute = Col(np.where(codes == 0, cur.values - prev.values, np.nan), codes, book)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel_values = absolute.values / np.abs(prev.values)
-    relative = Col(rel_values, absolute.reasons.copy()).with_reason(prev.values == 0, "previous value is 0")
+        rel_values = np.where(codes == 0, absolute.values / np.abs(prev.values), np.nan)
+    relative = Col(rel_values, codes, book).with_reason(prev.values == 0, "previous value is 0")
     relative = relative.with_reason(~np.isfinite(relative.values), "non-finite result")
     return absolute, relative
-
-
-def evaluate_formula_pair(cur: Col, prev: Col, n: int) -> Col:
-    reasons = cur.reasons.copy()
-    empty = np.fromiter((r is None for r in reasons), dtype=bool, count=n)
-    reasons[empty] = prev.reasons[empty]
-    valid = np.fromiter((r is None for r in reasons), dtype=bool, count=n)
-    return Col(np.where(valid, cur.values - prev.values, np.nan), reasons)
 
 
 def compute_kpis(
@@ -196,7 +184,8 @@ def compute_kpis(
     if compare and grain is not None and d0 is not None:
         first = period_start(np.array([np.datetime64(d0, "ns")]), grain)
         core_start = pd.Timestamp(shift(first, grain)[0]).date()
-    keys, cols, first_day, last_day = _core(tables, cat, kpi_ids, by, grain, core_start, d1)
+    book = ReasonBook()
+    keys, cols, first_day, last_day = _core(tables, cat, kpi_ids, by, grain, core_start, d1, book)
 
     changes: dict[str, tuple[Col, Col]] = {}
     if compare and grain is not None:
@@ -207,14 +196,14 @@ def compute_kpis(
         idx = np.where(has_prev, prev_rows, 0).astype(np.int64)
         for kid in kpi_ids:
             c = cols[kid]
-            prev = Col(c.values[idx], c.reasons[idx]) if len(idx) else c
+            prev = c.take(idx) if len(idx) else c
             changes[kid] = _change(c, prev, has_prev)
     elif compare:
         w0, w1 = d0 or first_day, d1 or last_day
         if w0 is not None and w1 is not None:
             span = (w1 - w0).days + 1
             p0, p1 = w0 - timedelta(days=span), w0 - timedelta(days=1)
-            pkeys, pcols, _, _ = _core(tables, cat, kpi_ids, by, None, p0, p1)
+            pkeys, pcols, _, _ = _core(tables, cat, kpi_ids, by, None, p0, p1, book)
             key_cols = list(by) or [ALL]
             ref = pkeys.assign(__row=np.arange(len(pkeys)))
             matched = keys.merge(ref, on=key_cols, how="left")["__row"].to_numpy()
@@ -222,13 +211,11 @@ def compute_kpis(
             idx = np.where(has_prev, matched, 0).astype(np.int64)
             for kid in kpi_ids:
                 c, pc = cols[kid], pcols[kid]
-                prev = (
-                    Col(pc.values[idx], pc.reasons[idx]) if len(pc.values) else Col.null("no data", len(idx))
-                )
+                prev = pc.take(idx) if len(pc.values) else Col.null("no data", len(idx), book)
                 changes[kid] = _change(c, prev, has_prev)
         else:
             for kid in kpi_ids:
-                null = Col.null("no dated data to define a previous period", len(keys))
+                null = Col.null("no dated data to define a previous period", len(keys), book)
                 changes[kid] = (null, null)
 
     keep = np.ones(len(keys), dtype=bool)
@@ -242,26 +229,23 @@ def compute_kpis(
     else:
         w0, w1 = d0 or first_day, d1 or last_day
         frame["period"] = f"{w0.isoformat()}/{w1.isoformat()}" if w0 and w1 else None
-    reason_rows: list[tuple[int, str, str]] = []
-    positions = np.flatnonzero(keep)
     columns: dict[str, np.ndarray] = {}
+    null_reasons: dict[str, np.ndarray] = {}
     for kid in kpi_ids:
         parts = [(kid, cols[kid])]
         if kid in changes:
             parts += [(f"{kid}_change", changes[kid][0]), (f"{kid}_change_rel", changes[kid][1])]
         for col_name, c in parts:
             columns[col_name] = c.values[keep]
-            for out_row, r in enumerate(c.reasons[positions]):
-                if r is not None:
-                    reason_rows.append((out_row, col_name, str(r)))
+            null_reasons[col_name] = c.codes[keep]
     frame = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
-    reasons = pd.DataFrame(reason_rows, columns=["row", "kpi", "reason"])
     return KpiTable(
         frame=frame,
-        reasons=reasons,
         by=tuple(by),
         grain=grain,
         kpis=tuple(kpi_ids),
         compare=compare,
         catalog=cat,
+        null_codes=null_reasons,
+        reason_texts=tuple(book.texts),
     )

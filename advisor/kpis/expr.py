@@ -158,15 +158,7 @@ def parse_filter(source: str) -> Filter:
                 raise _reject(source, "filter", f"constant {node.value!r}")
         elif not isinstance(
             node,
-            ast.Name
-            | ast.Load
-            | ast.BoolOp
-            | ast.And
-            | ast.Or
-            | ast.cmpop
-            | ast.Tuple
-            | ast.List
-            | ast.unaryop,
+            ast.Name | ast.Load | ast.BoolOp | ast.And | ast.Or | ast.cmpop | ast.Tuple | ast.List | ast.unaryop,
         ):
             raise _reject(source, "filter", type(node).__name__)
     return Filter(source=source, tree=tree, names=_names(tree))
@@ -175,76 +167,104 @@ def parse_filter(source: str) -> Filter:
 # --------------------------------------------------------------------------------------------- formula values
 
 
-@dataclass(frozen=True)
-class Col:
-    """A column of aggregated values: ``values`` float64 (NaN = null) and ``reasons`` (object, None = valid).
+class ReasonBook:
+    """Interned null reasons: code 0 means 'has a value', code k > 0 is ``texts[k]``.
 
-    Both arrays have one entry per output row. Every null value carries a reason string.
+    Reason codes are int32 arrays, so propagating reasons over a million rows costs what a numeric op costs.
     """
 
+    def __init__(self) -> None:
+        self.texts: list[str] = [""]
+        self._codes: dict[str, int] = {}
+
+    def code(self, text: str) -> int:
+        if text not in self._codes:
+            self._codes[text] = len(self.texts)
+            self.texts.append(text)
+        return self._codes[text]
+
+    def text(self, code: int) -> str | None:
+        return self.texts[code] if code else None
+
+    def map(self, codes: np.ndarray, fn: Callable[[str], str]) -> np.ndarray:
+        """Codes of ``fn(text)`` for each non-zero code (0 stays 0)."""
+        out = codes.copy()
+        for c in np.unique(codes[codes != 0]).tolist():
+            out[codes == c] = self.code(fn(self.texts[c]))
+        return out
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column of aggregated values: ``values`` float64 (NaN = null) and ``codes`` int32 reason codes in
+    ``book`` (0 = has a value). Both arrays have one entry per output row; every null carries a reason."""
+
     values: np.ndarray
-    reasons: np.ndarray
+    codes: np.ndarray
+    book: ReasonBook = field(repr=False, compare=False)
 
     @staticmethod
-    def constant(value: float, n: int) -> Col:
-        return Col(np.full(n, float(value)), np.full(n, None, dtype=object))
+    def constant(value: float, n: int, book: ReasonBook) -> Col:
+        return Col(np.full(n, float(value)), np.zeros(n, dtype=np.int32), book)
 
     @staticmethod
-    def null(reason: str, n: int) -> Col:
-        return Col(np.full(n, np.nan), np.full(n, reason, dtype=object))
+    def null(reason: str, n: int, book: ReasonBook) -> Col:
+        return Col(np.full(n, np.nan), np.full(n, book.code(reason), dtype=np.int32), book)
+
+    @property
+    def valid(self) -> np.ndarray:
+        return self.codes == 0
+
+    def take(self, idx: np.ndarray) -> Col:
+        return Col(self.values[idx], self.codes[idx], self.book)
 
     def with_reason(self, mask: np.ndarray, reason: str) -> Col:
         """Null the rows in ``mask`` that are still valid, giving them ``reason``."""
-        new = mask & _valid(self.reasons)
+        new = mask & (self.codes == 0)
         if not new.any():
             return self
-        values, reasons = self.values.copy(), self.reasons.copy()
+        values, codes = self.values.copy(), self.codes.copy()
         values[new] = np.nan
-        reasons[new] = reason
-        return Col(values, reasons)
+        codes[new] = self.book.code(reason)
+        return Col(values, codes, self.book)
 
 
-def _valid(reasons: np.ndarray) -> np.ndarray:
-    return np.fromiter((r is None for r in reasons), dtype=bool, count=len(reasons))
-
-
-def _first_reason(*cols: Col) -> np.ndarray:
-    out = cols[0].reasons.copy()
+def first_reason(*cols: Col) -> np.ndarray:
+    """Per row, the reason code of the first operand that is null (0 when all have values)."""
+    out = cols[0].codes
     for col in cols[1:]:
-        empty = _valid(out)
-        out[empty] = col.reasons[empty]
+        out = np.where(out != 0, out, col.codes)
     return out
 
 
-def evaluate_formula(formula: Formula, resolve: Callable[[str], Col], n: int) -> Col:
+def evaluate_formula(formula: Formula, resolve: Callable[[str], Col], n: int, book: ReasonBook) -> Col:
     """Evaluate ``formula`` element-wise over ``n`` rows; ``resolve(name)`` gives the column for a name.
 
-    Nulls propagate with their reason; a zero denominator gives null with reason ``"zero denominator: X
-    is 0"``;
-    a non-finite result gives null with reason ``"non-finite result"``.
+    Nulls propagate with their reason; a zero denominator gives null with reason
+    ``"zero denominator: X is 0"``; a non-finite result gives null with reason ``"non-finite result"``.
     """
 
     def ev(node: ast.expr) -> Col:
         if isinstance(node, ast.Constant):
-            return Col.constant(float(node.value), n)  # type: ignore[arg-type]
+            return Col.constant(float(node.value), n, book)  # type: ignore[arg-type]
         if isinstance(node, ast.Name):
             return resolve(node.id)
         if isinstance(node, ast.UnaryOp):
             inner = ev(node.operand)
-            return Col(-inner.values, inner.reasons) if isinstance(node.op, ast.USub) else inner
+            return Col(-inner.values, inner.codes, book) if isinstance(node.op, ast.USub) else inner
         if isinstance(node, ast.BinOp):
             left, right = ev(node.left), ev(node.right)
-            reasons = _first_reason(left, right)
+            codes = first_reason(left, right)
             with np.errstate(divide="ignore", invalid="ignore"):
                 values = _ARITH[type(node.op)](left.values, right.values)
-            out = Col(np.where(_valid(reasons), values, np.nan), reasons)
+            out = Col(np.where(codes == 0, values, np.nan), codes, book)
             if isinstance(node.op, ast.Div):
                 out = out.with_reason(right.values == 0, f"zero denominator: {ast.unparse(node.right)} is 0")
             return out
         if isinstance(node, ast.Call):
             assert isinstance(node.func, ast.Name)
             args = [ev(a) for a in node.args]
-            reasons = _first_reason(*args)
+            codes = first_reason(*args)
             if node.func.id == "abs":
                 values = np.abs(args[0].values)
             else:
@@ -252,7 +272,7 @@ def evaluate_formula(formula: Formula, resolve: Callable[[str], Col], n: int) ->
                 values = args[0].values
                 for a in args[1:]:
                     values = fn(values, a.values)
-            return Col(np.where(_valid(reasons), values, np.nan), reasons)
+            return Col(np.where(codes == 0, values, np.nan), codes, book)
         raise ExpressionError(f"formula {formula.source!r}: unsupported node {type(node).__name__}")
 
     result = ev(formula.tree)

@@ -94,9 +94,7 @@ def aggregate_table(
         return none_available(f"{name} has no date column '{time_col or 'date'}' needed for the {what}")
     monthly = spec is not None and spec.month is not None
     if monthly and grain in ("day", "week"):
-        return none_available(
-            f"{name} is monthly ('{time_col}' is YYYY-MM); it cannot be split into {grain}s"
-        )
+        return none_available(f"{name} is monthly ('{time_col}' is YYYY-MM); it cannot be split into {grain}s")
 
     dates = as_dates(df[time_col], spec) if dated and spec is not None else None
     rows: np.ndarray | slice = slice(None)

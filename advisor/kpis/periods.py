@@ -19,9 +19,7 @@ GRAINS = ("day", "week", "month", "quarter")
 
 def check_grain(grain: str | None) -> None:
     if grain is not None and grain not in GRAINS:
-        raise ValueError(
-            f"grain must be one of {', '.join(GRAINS)} (or None for the whole range), got {grain!r}"
-        )
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)} (or None for the whole range), got {grain!r}")
 
 
 def period_start(dates: np.ndarray | pd.Series, grain: str) -> np.ndarray:
@@ -69,8 +67,15 @@ def label(start: pd.Timestamp | np.datetime64, grain: str) -> str:
     return f"{ts.year}-Q{(ts.month - 1) // 3 + 1}"
 
 
-def labels(starts: np.ndarray, grain: str) -> list[str | None]:
-    return [None if pd.isna(s) else label(s, grain) for s in starts]
+def labels(starts: np.ndarray, grain: str) -> np.ndarray:
+    """Labels (object array, None for NaT) of many period starts; each distinct start is formatted once."""
+    try:
+        s = np.asarray(starts, dtype="datetime64[ns]")
+    except (TypeError, ValueError):  # object array holding NaN (a row without any dated table)
+        s = pd.to_datetime(pd.Series(starts, dtype=object)).to_numpy(dtype="datetime64[ns]")
+    uniq, inverse = np.unique(s, return_inverse=True)
+    names = np.array([None if np.isnat(u) else label(u, grain) for u in uniq], dtype=object)
+    return names[inverse.reshape(-1)] if len(s) else np.array([], dtype=object)
 
 
 @dataclass(frozen=True)
