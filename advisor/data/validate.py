@@ -22,7 +22,7 @@ from advisor.data.messages import describe
 from advisor.data.readers import RawTable
 from advisor.data.schemas import rule_schema, type_schema, warning_schema
 
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?$")
 _MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00(:00(\.0+)?)?$")
 _CURRENCY = re.compile(r"^[$€£¥₽]\s*|\s*[$€£¥₽]$")
 _EURO_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
