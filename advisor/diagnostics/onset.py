@@ -121,6 +121,7 @@ def detect_onset_counts(
     min_after: int = 7,
     shapes: tuple[float, ...] = SHAPES,
     coarse: int = 4,
+    candidates: np.ndarray | None = None,
 ) -> OnsetFit | None:
     """Like :func:`detect_onset` for a rate of counts: ``x`` (n,) successes out of exposure ``e`` (n,)
     (clicks of impressions, conversions of clicks). Poisson log-linear model
@@ -128,7 +129,8 @@ def detect_onset_counts(
     a rate moving with spend (saturation) is not mistaken for a broken funnel. Days with zero exposure carry
     no information; days with zero successes do (unlike a log-rate). Onsets are scanned every ``coarse``
     days, then refined day by day around the best. ``chi2`` = deviance reduction divided by the Pearson
-    over-dispersion of the best fit (≥ 1); ``level``/``shift`` are on the log-rate scale."""
+    over-dispersion of the best fit (≥ 1); ``level``/``shift`` are on the log-rate scale. ``candidates``:
+    restrict onsets to these day numbers (e.g. the dates a campaign attribute was switched)."""
     ok = e > 0
     tt, xx, ee = t[ok].astype(float), x[ok].astype(float), e[ok].astype(float)
     zc = np.zeros((len(t), 0)) if covariates is None else np.asarray(covariates, float).reshape(len(t), -1)
@@ -138,6 +140,9 @@ def detect_onset_counts(
     if n < min_before + min_after or xx.sum() <= 0:
         return None
     allowed = tt[min_before : n - min_after + 1]
+    if candidates is not None:
+        allowed = allowed[np.isin(allowed, np.asarray(candidates, float))]
+        coarse = 1
     if len(allowed) == 0:
         return None
     a0 = float(np.log(xx.sum() / ee.sum()))

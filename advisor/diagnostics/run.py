@@ -7,7 +7,7 @@ splits the change of the main funnel KPIs against the previous period into SHAP 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from advisor.diagnostics.attribution import ChannelAttribution, ResponseLike, attribution
 from advisor.diagnostics.base import DiagnoseConfig, Finding, Status, Verdict
 from advisor.diagnostics.checks import (
     Anomaly,
@@ -47,6 +48,7 @@ class Diagnosis:
     anomalies: tuple[Anomaly, ...] = ()
     summary: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    attribution: tuple[ChannelAttribution, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +70,7 @@ class Diagnosis:
             "drivers_note": CAUSALITY_NOTE,
             "anomalies": [a.to_dict() for a in self.anomalies],
             "recommendations": [],
+            "attribution": [a.to_dict() for a in self.attribution],
             "summary": self.summary,
             "notes": list(self.notes),
         }
@@ -128,12 +131,15 @@ def diagnose(
     config: DiagnoseConfig | None = None,
     driver_kpis: Sequence[str] = ("ctr", "conversion_rate", "revenue"),
     top_drivers: int = 4,
+    response: Mapping[str, ResponseLike] | None = None,
 ) -> Diagnosis:
     """Diagnose ``scope`` over ``start``..``end`` (inclusive; default: the scope's whole history).
 
     Raises :class:`~advisor.diagnostics.scope.ScopeError` (with the closest known ids) for an unknown scope
     and :class:`~advisor.diagnostics.scope.PeriodError` for a period outside the data. A scope with too little
-    data gets verdict ``insufficient_data`` and no other finding.
+    data gets verdict ``insufficient_data`` and no other finding. ``response``: fitted response models by KPI
+    for the attribution block (reported vs incremental of the scope's channel); without them the incremental
+    fields are labelled unavailable.
     """
     cfg = config or DiagnoseConfig()
     frame = scope_frame(campaign_daily, scope, start, end)
@@ -155,6 +161,7 @@ def diagnose(
     verdict = verdict_of(ranked, kpi_rows)
     drivers = _drivers(models, frame, driver_kpis, top_drivers) if models is not None else []
     notes = [] if models is not None else ["no driver models given: drivers not computed"]
+    attr = attribution(campaign_daily, frame.start, frame.end, response, [str(c) for c in channels])
     return Diagnosis(
         frame.scope,
         frame.start,
@@ -166,4 +173,5 @@ def diagnose(
         tuple(anomalies),
         _summary(frame.scope, frame.start, frame.end, verdict, ranked),
         tuple(notes),
+        tuple(attr),
     )

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.diagnostics.base import DiagnoseConfig, Finding, Status
-from advisor.diagnostics.onset import OnsetFit, detect_onset, detect_onset_counts
+from advisor.diagnostics.onset import SHAPES, OnsetFit, detect_onset, detect_onset_counts
 from advisor.diagnostics.scope import ScopeFrame
 from advisor.diagnostics.series import STAGES, LogRate, daily_funnel, log_rate
 from models.drivers import geometric_adstock
@@ -30,6 +30,23 @@ from models.explain import to_outcomes
 NAMES = {"cpm": "CPM", "ctr": "CTR", "conversion_rate": "conversion rate", "aov": "AOV"}
 ATTRIBUTE_SKIP = {"date", "campaign_id", "channel"}
 COUNT_STAGES = ("ctr", "conversion_rate")
+#: conversion-rate changes are dated as steps (a 7-day ramp allows for conversion lag): on the demo worlds
+#: gradual shapes let a spend-driven drift pass for the onset of a later step.
+STEP_SHAPES = (0.0, 7.0)
+
+
+def _switch_days(rows: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Day numbers (since ``dates[0]``) on which a text attribute of a campaign took a new value."""
+    if len(dates) == 0 or "campaign_id" not in rows:
+        return np.array([], dtype=float)
+    out: set[float] = set()
+    cols = [c for c in rows.columns if c not in ATTRIBUTE_SKIP and rows[c].dtype == object]
+    for _, g in rows.sort_values("date").groupby("campaign_id"):
+        for col in cols:
+            v = g[col].astype(str).to_numpy()
+            for i in np.flatnonzero(v[1:] != v[:-1]) + 1:
+                out.add(float((g["date"].iloc[i] - dates[0]).days))
+    return np.array(sorted(out))
 
 
 @dataclass(frozen=True)
@@ -50,9 +67,11 @@ def _window(frame: ScopeFrame, cfg: DiagnoseConfig) -> pd.DataFrame:
 
 def fit_stages(frame: ScopeFrame, cfg: DiagnoseConfig) -> dict[str, StageFit]:
     """Change fits of every stage over the period plus its lookback window."""
-    daily = daily_funnel(_window(frame, cfg))
+    window = _window(frame, cfg)
+    daily = daily_funnel(window)
     dates = pd.DatetimeIndex(daily.index)
     t = np.asarray((dates - dates[0]).days) if len(dates) else np.array([], dtype=int)
+    switches = _switch_days(window, dates)
     spend = daily["spend"].to_numpy(float) if len(daily) else np.zeros(0)
     ad = geometric_adstock(spend, 0.5)
     cov = np.column_stack([np.log(np.maximum(spend, 1e-6)), np.log(np.maximum(ad, 1e-6))])
@@ -63,7 +82,15 @@ def fit_stages(frame: ScopeFrame, cfg: DiagnoseConfig) -> dict[str, StageFit]:
         fit: OnsetFit | None
         if stage in COUNT_STAGES:
             x, e = daily[num].to_numpy(float), daily[den].to_numpy(float)
-            fit = detect_onset_counts(t, x, e, cov, min_before=seg, min_after=seg)
+            shapes = SHAPES if stage == "ctr" else STEP_SHAPES
+            fit = detect_onset_counts(t, x, e, cov, min_before=seg, min_after=seg, shapes=shapes)
+            if fit is not None and len(switches):
+                near = switches[np.abs(switches - fit.onset) <= 21]
+                alt = detect_onset_counts(
+                    t, x, e, cov, min_before=seg, min_after=seg, shapes=shapes, candidates=near
+                ) if len(near) else None
+                if alt is not None and alt.chi2 >= 0.8 * fit.chi2:
+                    fit = alt  # a configuration change explains the move about as well: date it there
         else:
             fit = detect_onset(t, lr.y, lr.var, min_before=seg, min_after=seg)
         out[stage] = StageFit(stage, dates, lr, fit)

@@ -1,0 +1,152 @@
+"""Channel attribution: what the platforms reported next to the estimated incremental effect.
+
+Reported conversions and revenue are sums of ``campaign_daily``. Incremental ones come from a fitted media
+response model per KPI (:class:`models.response.ResponseModel`, fitted on ``outcomes_daily``): each
+channel's contribution is its response curve applied to its daily spend history (adstock from zero at the
+first day), summed over the period. The 95 % interval scales the contribution with the channel
+coefficient's standard error (β ± 1.96·se; curve shape held fixed). Without a response model the incremental
+fields are ``None`` and ``incremental_source`` says ``"unavailable"`` — nothing is guessed.
+
+Over/under-claim ratio = reported / incremental (> 1: the platform claims more than it causes).
+Incremental ROI = (incremental revenue − spend) / spend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+UNAVAILABLE = "unavailable: no response model fitted on outcomes_daily (run `kpi-advisor train` with outcomes_daily)"
+
+
+class _Transform(Protocol):
+    beta: float
+
+    def response(self, spend: Any, initial: float = 0.0) -> Any: ...
+
+
+class _Fitted(Protocol):
+    channels: list[str]
+    transforms: Mapping[str, _Transform]
+    beta_cov: list[list[float]]
+
+
+class ResponseLike(Protocol):
+    """What attribution needs from a fitted response model (``models.response.ResponseModel``)."""
+
+    @property
+    def fitted(self) -> _Fitted: ...
+
+
+@dataclass(frozen=True)
+class ChannelAttribution:
+    """One channel over the period. Money in currency units, conversions in counts; intervals are 95 %."""
+
+    channel: str
+    spend: float
+    reported_conversions: float
+    reported_revenue: float
+    incremental_conversions: float | None = None
+    incremental_conversions_95: tuple[float, float] | None = None
+    incremental_revenue: float | None = None
+    incremental_revenue_95: tuple[float, float] | None = None
+    incremental_source: str = UNAVAILABLE
+
+    @property
+    def incremental_roi(self) -> float | None:
+        if self.incremental_revenue is None or self.spend <= 0:
+            return None
+        return (self.incremental_revenue - self.spend) / self.spend
+
+    @property
+    def incremental_roi_95(self) -> tuple[float, float] | None:
+        if self.incremental_revenue_95 is None or self.spend <= 0:
+            return None
+        lo, hi = self.incremental_revenue_95
+        return ((lo - self.spend) / self.spend, (hi - self.spend) / self.spend)
+
+    def claim_ratio(self, kpi: str) -> float | None:
+        """reported / incremental for ``conversions`` or ``revenue`` (None when not estimable)."""
+        rep = self.reported_conversions if kpi == "conversions" else self.reported_revenue
+        inc = self.incremental_conversions if kpi == "conversions" else self.incremental_revenue
+        return rep / inc if inc is not None and inc > 0 else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "spend": self.spend,
+            "reported_conversions": self.reported_conversions,
+            "reported_revenue": self.reported_revenue,
+            "incremental_conversions": self.incremental_conversions,
+            "incremental_conversions_95": list(self.incremental_conversions_95 or []) or None,
+            "incremental_revenue": self.incremental_revenue,
+            "incremental_revenue_95": list(self.incremental_revenue_95 or []) or None,
+            "incremental_roi": self.incremental_roi,
+            "incremental_roi_95": list(self.incremental_roi_95 or []) or None,
+            "claim_ratio_conversions": self.claim_ratio("conversions"),
+            "claim_ratio_revenue": self.claim_ratio("revenue"),
+            "incremental_source": self.incremental_source,
+        }
+
+
+def _incremental(
+    model: ResponseLike, channel: str, spend: pd.Series, mask: np.ndarray
+) -> tuple[float, tuple[float, float]] | None:
+    f = model.fitted
+    if channel not in f.channels:
+        return None
+    j = f.channels.index(channel)
+    tr = f.transforms[channel]
+    contrib = np.asarray(tr.response(spend.to_numpy(float), initial=0.0), dtype=float)
+    total = float(contrib[mask].sum())
+    se = float(np.sqrt(max(f.beta_cov[j][j], 0.0)))
+    rel = se / tr.beta if tr.beta > 0 else float("inf")
+    lo, hi = max(total * (1 - 1.96 * rel), 0.0), total * (1 + 1.96 * rel)
+    return total, (lo, hi)
+
+
+def attribution(
+    campaign_daily: pd.DataFrame,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    response: Mapping[str, ResponseLike] | None = None,
+    channels: list[str] | None = None,
+) -> list[ChannelAttribution]:
+    """Per channel (all, or ``channels``): reported vs incremental over ``start``..``end`` (inclusive).
+
+    ``response``: fitted response models by KPI id (``"conversions"``, ``"revenue"``), or None.
+    """
+    df = campaign_daily.assign(date=pd.to_datetime(campaign_daily["date"]))
+    d0 = pd.Timestamp(start) if start is not None else df["date"].min()
+    d1 = pd.Timestamp(end) if end is not None else df["date"].max()
+    out = []
+    for ch in channels or sorted(df["channel"].astype(str).unique()):
+        rows = df[df["channel"].astype(str) == ch]
+        daily = rows.groupby("date")[["spend", "conversions", "revenue"]].sum().asfreq("D", fill_value=0.0)
+        mask = ((daily.index >= d0) & (daily.index <= d1))
+        sums = daily[mask].sum()
+        fields: dict[str, Any] = {}
+        sources = []
+        for kpi in ("conversions", "revenue"):
+            model = (response or {}).get(kpi)
+            est = _incremental(model, ch, daily["spend"], np.asarray(mask)) if model is not None else None
+            if est is not None:
+                fields[f"incremental_{kpi}"], fields[f"incremental_{kpi}_95"] = est
+                sources.append(kpi)
+        source = f"response model ({', '.join(sources)})" if sources else UNAVAILABLE
+        out.append(
+            ChannelAttribution(
+                ch,
+                float(sums["spend"]),
+                float(sums["conversions"]),
+                float(sums["revenue"]),
+                incremental_source=source,
+                **fields,
+            )
+        )
+    return out
