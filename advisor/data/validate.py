@@ -112,7 +112,7 @@ def validate_raw(
     except SchemaErrors as exc:
         errors += describe(exc.failure_cases, contract, typed, raw)
     if errors:
-        return TableResult(name, None, tuple(errors))
+        return TableResult(name, None, tuple(sorted(errors, key=lambda i: _issue_order(i, contract))))
 
     warnings: list[ValidationIssue] = []
     schema = warning_schema(contract, present)
@@ -123,6 +123,13 @@ def validate_raw(
             warnings += describe(exc.failure_cases, contract, typed, raw)
     frame, attributes, drivers = _finalize(typed, contract, raw.decimal_comma, text_extras)
     return TableResult(name, frame, (), tuple(warnings), attributes, drivers)
+
+
+def _issue_order(issue: ValidationIssue, contract: TableContract) -> tuple[int, int, int]:
+    """Table-level issues first, then by first offending row, then by contract column order."""
+    names = contract.names
+    col = names.index(issue.column) if issue.column in names else len(names)
+    return (1 if issue.rows else 0, issue.rows[0] if issue.rows else 0, col)
 
 
 def _prepare(df: pd.DataFrame, contract: TableContract, decimal_comma: bool) -> pd.DataFrame:

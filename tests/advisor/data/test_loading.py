@@ -246,3 +246,26 @@ def test_load_table_require_skips_date_rules(make_cd: Callable[..., pd.DataFrame
     assert loaded.attrs["numeric_drivers"] == ("frequency",)
     with pytest.raises(ValueError, match="unknown contract columns"):
         load_table("campaign_daily", df, require=("spendd",))
+
+
+def test_report_to_dict_is_json_ready(make_folder: Callable[..., Path], broken_dir: Path) -> None:
+    import json
+
+    folder = make_folder(campaign_daily=pd.read_csv(broken_dir / "several_errors.csv", dtype=str))
+    doc = json.loads(json.dumps(validate_folder(folder).to_dict()))
+    assert doc["ok"] is False and doc["tables"] == ["campaign_daily"]
+    assert [(e["column"], e["rows"], e["rule"]) for e in doc["errors"]] == [
+        ("spend", [2], "non_negative"),
+        ("clicks", [3], "clicks_le_impressions"),
+        ("revenue", [3], "non_negative"),
+        ("impressions", [4], "wrong_type"),
+    ]  # ordered by row, then contract column order
+    assert all(set(e) == {"table", "column", "rows", "rule", "message"} for e in doc["errors"])
+
+
+def test_config_url_expands_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from advisor.data import TableSource
+
+    monkeypatch.setenv("KPI_TEST_DB", "/tmp/x.db")
+    src = TableSource(url="sqlite:///${KPI_TEST_DB}", table="t")
+    assert src.resolved_url() == "sqlite:////tmp/x.db"
