@@ -22,37 +22,43 @@ def grouped(columns: dict[str, FloatArray]) -> dict[str, FloatArray]:
 
 
 def fit_log_params(
-    neg_mean_ll: Callable[[FloatArray, dict[str, FloatArray]], float],
+    neg_mean_ll: Callable[[FloatArray, dict[str, FloatArray]], tuple[float, FloatArray]],
     data: dict[str, FloatArray],
     x0: FloatArray,
     penalizer: float,
     maxiter: int,
 ) -> OptimizeResult:
-    """Minimise mean negative log-likelihood + ``penalizer``·‖log θ‖² over log-parameters.
+    """Minimise mean negative log-likelihood + ``penalizer``·‖log θ‖² over log-parameters θ.
 
-    L-BFGS-B first (fast near a smooth optimum); when it does not report convergence, Nelder-Mead (robust far
-    from the optimum) and a BFGS polish from its end point. The best result is returned; ``result.x`` holds
-    log-parameters.
+    ``neg_mean_ll(θ, data)`` returns the value and its gradient. L-BFGS-B with that gradient first; when it
+    does not report convergence, Nelder-Mead (robust far from the optimum) and a BFGS polish from its end
+    point. The best result is returned; ``result.x`` holds log-parameters.
     """
 
-    def objective(theta: FloatArray) -> float:
-        value = neg_mean_ll(theta, data) + penalizer * float(theta @ theta)
-        return value if np.isfinite(value) else 1e300
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        value, grad = neg_mean_ll(theta, data)
+        value += penalizer * float(theta @ theta)
+        grad = grad + 2.0 * penalizer * theta
+        if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+            return 1e300, np.zeros_like(theta)
+        return value, grad
+
+    def value_only(theta: FloatArray) -> float:
+        return objective(theta)[0]
 
     start = np.asarray(x0, dtype=float)
-    fast = minimize(
-        objective, start, method="L-BFGS-B", options={"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-8}
-    )
-    if fast.success and np.isfinite(fast.fun) and fast.fun < 1e299:
+    opts = {"maxiter": maxiter, "ftol": 1e-14, "gtol": 1e-9}
+    fast = minimize(objective, start, jac=True, method="L-BFGS-B", options=opts)
+    if fast.success and fast.fun < 1e299:
         return fast
     first = minimize(
-        objective,
+        value_only,
         start,
         method="Nelder-Mead",
         options={"maxiter": maxiter, "maxfev": maxiter * 2, "xatol": 1e-7, "fatol": 1e-11, "adaptive": True},
     )
-    second = minimize(objective, first.x, method="BFGS", options={"maxiter": maxiter, "gtol": 1e-8})
-    best: OptimizeResult = min((fast, first, second), key=lambda r: r.fun)
-    # BFGS often stops with "precision loss" at the optimum; accept when Nelder-Mead or BFGS converged.
+    second = minimize(objective, first.x, jac=True, method="BFGS", options={"maxiter": maxiter, "gtol": 1e-8})
+    best: OptimizeResult = min((fast, first, second), key=lambda res: res.fun)
+    # BFGS may stop with "precision loss" at the optimum; accept when Nelder-Mead or BFGS converged.
     best.success = bool(first.success or second.success)
     return best

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
 from models.clv._fit import fit_log_params, grouped
 
@@ -45,9 +45,7 @@ def log_likelihood(params: BGNBDParams, x: ArrayLike, t_x: ArrayLike, T: ArrayLi
     a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
     a3 = -(r + x) * np.log(alpha + T)
     with np.errstate(divide="ignore", invalid="ignore"):
-        a4 = np.where(
-            x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x), -np.inf
-        )
+        a4 = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x), -np.inf)
     return np.asarray(a1 + a2 + np.logaddexp(a3, a4), dtype=float)
 
 
@@ -66,9 +64,7 @@ def probability_alive(params: BGNBDParams, x: ArrayLike, t_x: ArrayLike, T: Arra
     r, alpha, a, b = params.as_array()
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_ratio = (
-            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * np.log((alpha + T) / (alpha + t_x))
-        )
+        log_ratio = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * np.log((alpha + T) / (alpha + t_x))
     return np.asarray(np.where(x > 0, 1.0 / (1.0 + np.exp(log_ratio)), 1.0), dtype=float)
 
 
@@ -84,10 +80,40 @@ def conditional_expected_purchases(
     return np.asarray(head * core * probability_alive(params, x, t_x, T), dtype=float)
 
 
-def _neg_ll(log_params: FloatArray, data: dict[str, FloatArray]) -> float:
-    p = BGNBDParams(*np.exp(log_params))
-    ll = log_likelihood(p, data["x"], data["t_x"], data["T"])
-    return float(-(data["w"] * ll).sum() / data["w"].sum())
+def _neg_ll(log_params: FloatArray, data: dict[str, FloatArray]) -> tuple[float, FloatArray]:
+    """Weighted mean negative log-likelihood and its gradient with respect to the log-parameters."""
+    r, alpha, a, b = np.exp(log_params)
+    x, t_x, T, w = data["x"], data["t_x"], data["T"], data["w"]
+    ux, ix = data["ux"], data["ix"].astype(int)  # gamma functions of x: evaluated once per distinct x
+
+    def on_x(f: Any, shift: float) -> FloatArray:
+        return np.asarray(f(shift + ux)[ix], dtype=float)
+
+    a3 = -(r + x) * np.log(alpha + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a4 = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x), -np.inf)
+    tail = np.logaddexp(a3, a4)
+    ll = (
+        on_x(gammaln, r)
+        - gammaln(r)
+        + r * np.log(alpha)
+        + gammaln(a + b)
+        + on_x(gammaln, b)
+        - gammaln(b)
+        - on_x(gammaln, a + b)
+        + tail
+    )
+    w3, w4 = np.exp(a3 - tail), np.exp(a4 - tail)  # shares of the two terms, w4 = 0 when x = 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_bx = np.where(x > 0, 1.0 / np.maximum(b + x - 1, 1e-300), 0.0)
+    psi_abx = on_x(digamma, a + b)
+    d_r = on_x(digamma, r) - digamma(r) + np.log(alpha) - w3 * np.log(alpha + T) - w4 * np.log(alpha + t_x)
+    d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
+    d_a = digamma(a + b) - psi_abx + w4 / a
+    d_b = digamma(a + b) + on_x(digamma, b) - digamma(b) - psi_abx - w4 * inv_bx
+    total = w.sum()
+    grad = np.array([(w * d).sum() for d in (d_r, d_alpha, d_a, d_b)]) * np.array([r, alpha, a, b])
+    return float(-(w * ll).sum() / total), -grad / total
 
 
 @dataclass(frozen=True)
@@ -119,6 +145,8 @@ class BGNBD:
         if np.any(x < 0) or np.any(t_x < 0) or np.any(t_x > T + 1e-9):
             raise ValueError("BG/NBD: need frequency >= 0 and 0 <= recency <= T")
         data = grouped({"x": x, "t_x": t_x, "T": T})
+        ux, ix = np.unique(data["x"], return_inverse=True)
+        data["ux"], data["ix"] = ux, ix.astype(float)
         res = fit_log_params(_neg_ll, data, np.log(self.spec.initial), self.spec.penalizer, self.spec.maxiter)
         self.params_ = BGNBDParams(*(float(v) for v in np.exp(res.x)))
         self.log_likelihood_ = float(log_likelihood(self.params_, x, t_x, T).sum())

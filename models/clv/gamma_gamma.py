@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 from models.clv._fit import fit_log_params, grouped
 
@@ -62,9 +62,29 @@ def conditional_expected_spend(params: GammaGammaParams, x: ArrayLike, mbar: Arr
     return np.asarray(p * (g + x * mbar) / (p * x + q - 1), dtype=float)
 
 
-def _neg_ll(log_params: FloatArray, data: dict[str, FloatArray]) -> float:
-    ll = log_likelihood(GammaGammaParams(*np.exp(log_params)), data["x"], data["m"])
-    return float(-(data["w"] * ll).sum() / data["w"].sum())
+def _neg_ll(log_params: FloatArray, data: dict[str, FloatArray]) -> tuple[float, FloatArray]:
+    """Weighted mean negative log-likelihood and its gradient with respect to the log-parameters."""
+    p, q, g = np.exp(log_params)
+    x, m, w = data["x"], data["m"], data["w"]
+    ux, ix = data["ux"], data["ix"].astype(int)  # functions of x alone: once per distinct x
+    pux = p * ux
+    px = p * x
+    log_m, log_x, log_gmx = np.log(m), np.log(ux)[ix], np.log(g + m * x)
+    ll = (
+        (gammaln(pux + q) - gammaln(pux))[ix]
+        - gammaln(q)
+        + q * np.log(g)
+        + (px - 1) * log_m
+        + px * log_x
+        - (px + q) * log_gmx
+    )
+    common = digamma(pux + q)[ix] - log_gmx
+    d_p = x * (common - digamma(pux)[ix] + log_m + log_x)
+    d_q = common - digamma(q) + np.log(g)
+    d_g = q / g - (px + q) / (g + m * x)
+    total = w.sum()
+    grad = np.array([(w * d).sum() for d in (d_p, d_q, d_g)]) * np.array([p, q, g])
+    return float(-(w * ll).sum() / total), -grad / total
 
 
 @dataclass(frozen=True)
@@ -96,6 +116,8 @@ class GammaGamma:
             raise ValueError(f"Gamma-Gamma: need >= 3 repeat customers with spend > 0, have {int(use.sum())}")
         x, m = x[use], m[use]
         data = grouped({"x": x, "m": m})
+        ux, ix = np.unique(data["x"], return_inverse=True)
+        data["ux"], data["ix"] = ux, ix.astype(float)
         res = fit_log_params(_neg_ll, data, np.log(self.spec.initial), self.spec.penalizer, self.spec.maxiter)
         self.params_ = GammaGammaParams(*(float(v) for v in np.exp(res.x)))
         self.log_likelihood_ = float(log_likelihood(self.params_, x, m).sum())

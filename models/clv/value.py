@@ -63,12 +63,16 @@ def remaining_discounted_purchases(
     step are discounted at the step's end, counted from the acquisition date. Shape ``(len(rfm),)``; zero for
     customers older than ``horizon``.
     """
-    x, t_x, T = (rfm[c].to_numpy(dtype=float)[:, None] for c in ("frequency", "recency", "T"))
-    remaining = np.clip(horizon - T, 0.0, None)
-    grid = remaining * np.linspace(0.0, 1.0, steps + 1)[None, :]
+    out = np.zeros(len(rfm))
+    todo = np.flatnonzero(rfm["T"].to_numpy(dtype=float) < horizon)
+    if todo.size == 0:
+        return out
+    x, t_x, T = (rfm[c].to_numpy(dtype=float)[todo, None] for c in ("frequency", "recency", "T"))
+    grid = (horizon - T) * np.linspace(0.0, 1.0, steps + 1)[None, :]
     cum = conditional_expected_purchases(bgnbd.params_, grid, x, t_x, T)
     disc = (1.0 + annual_discount) ** (-(T + grid[:, 1:]) * time_unit_days / DAYS_PER_YEAR)
-    return np.asarray((np.diff(cum, axis=1) * disc).sum(axis=1), dtype=float)
+    out[todo] = (np.diff(cum, axis=1) * disc).sum(axis=1)
+    return out
 
 
 @dataclass(frozen=True)

@@ -144,3 +144,29 @@ def test_gamma_gamma_needs_repeat_customers() -> None:
     rfm = pd.DataFrame({"frequency": [0, 0, 1], "monetary_value": [0.0, 0.0, 3.0]})
     with pytest.raises(ValueError, match="repeat customers"):
         GammaGamma().fit(rfm)
+
+
+def test_analytic_gradients_match_finite_differences(fitted: tuple[CLVModel, pd.DataFrame]) -> None:
+    from scipy.optimize import approx_fprime
+
+    from models.clv import bgnbd, gamma_gamma
+    from models.clv._fit import grouped
+
+    _, rfm = fitted
+    x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    data = grouped({"x": x, "t_x": t_x, "T": T})
+    ux, ix = np.unique(data["x"], return_inverse=True)
+    data["ux"], data["ix"] = ux, ix.astype(float)
+    theta = np.log([0.4, 5.0, 1.1, 2.0])
+    numeric = approx_fprime(theta, lambda t: bgnbd._neg_ll(t, data)[0], 1e-7)
+    np.testing.assert_allclose(bgnbd._neg_ll(theta, data)[1], numeric, rtol=1e-4, atol=1e-7)
+    rep = rfm[(rfm["frequency"] > 0) & (rfm["monetary_value"] > 0)]
+    gdata = grouped({"x": rep["frequency"].to_numpy(dtype=float), "m": rep["monetary_value"].to_numpy(dtype=float)})
+    ux, ix = np.unique(gdata["x"], return_inverse=True)
+    gdata["ux"], gdata["ix"] = ux, ix.astype(float)
+    theta = np.log([3.0, 4.0, 50.0])
+    numeric = approx_fprime(theta, lambda t: gamma_gamma._neg_ll(t, gdata)[0], 1e-7)
+    np.testing.assert_allclose(gamma_gamma._neg_ll(theta, gdata)[1], numeric, rtol=1e-4, atol=1e-7)
+    value = gamma_gamma._neg_ll(theta, gdata)[0]
+    direct = -gamma_gamma.log_likelihood(GammaGammaParams(*np.exp(theta)), rep["frequency"], rep["monetary_value"])
+    assert value == pytest.approx(direct.mean())
