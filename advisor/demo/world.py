@@ -8,7 +8,7 @@ surveys and team KPIs → targets and the truth document (see ``truthdoc``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,9 @@ DEFAULT_END = date(2026, 10, 31)
 MIN_DAYS = 120
 #: The under-funded channel is an efficient one: its true ROAS is this much above its profile's.
 UNDER_FUNDED_ROAS_BOOST = 1.8
+#: ... and its marginal ROAS at the end of the history is at least this multiple of any other channel's.
+UNDER_FUNDED_MARGIN = 1.15
+SHARE_DAYS = 28
 TABLES = ("campaign_daily", "outcomes_daily", "orders", "surveys", "team_kpis")
 
 
@@ -111,6 +114,39 @@ def _calibrate(
     )
 
 
+def _marginal_roas(
+    campaigns: list[CampaignParams], recent_spend: NDArray[np.float64], quality: NDArray[np.float64]
+) -> dict[str, float]:
+    """Per channel: spend-weighted marginal true ROAS (revenue per extra unit of spend) at the mean daily
+    spend of the last days (``recent_spend`` ``(D, C)``), using the steady-state adstock (= spend)."""
+    x = recent_spend.mean(axis=0)
+    out: dict[str, float] = {}
+    for ch in dict.fromkeys(c.channel for c in campaigns):
+        num = den = 0.0
+        for j, c in enumerate(campaigns):
+            if c.channel != ch or x[j] <= 0:
+                continue
+            h = float(hill(x[j], c.half_saturation, c.hill_shape))
+            slope = c.hill_shape * h * (1 - h) / x[j]
+            num += x[j] * c.max_effect * quality[j] * slope * c.aov
+            den += x[j]
+        out[ch] = num / den if den > 0 else 0.0
+    return out
+
+
+def _make_under_funded_the_best(
+    campaigns: list[CampaignParams], recent_spend: NDArray[np.float64], quality: NDArray[np.float64], under: str
+) -> list[CampaignParams]:
+    """Scale the under-funded channel's max effects so that its marginal ROAS at the end of the history is
+    at least ``UNDER_FUNDED_MARGIN`` × every other channel's (it is the efficient channel by definition)."""
+    m = _marginal_roas(campaigns, recent_spend, quality)
+    best_other = max(v for ch, v in m.items() if ch != under)
+    if m[under] <= 0 or m[under] >= UNDER_FUNDED_MARGIN * best_other:
+        return campaigns
+    factor = UNDER_FUNDED_MARGIN * best_other / m[under]
+    return [replace(c, max_effect=c.max_effect * factor) if c.channel == under else c for c in campaigns]
+
+
 def _baseline(rng: np.random.Generator, dates: pd.DatetimeIndex, mean_incremental: float) -> BaselineParams:
     """Organic demand about 1.3–1.7 × the mean daily incremental conversions, growing 3–12% a year."""
     weekly = np.array([1.04, 1.03, 1.01, 1.0, 0.97, 0.95, 1.0]) * rng.lognormal(0.0, 0.02, 7)
@@ -167,6 +203,7 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
         campaigns.append(CampaignParams(**{**c.__dict__, "start": dates[sk.start].date(), "end": dates[sk.end].date()}))
     ids = [c.campaign_id for c in campaigns]
     ctr_mult, cvr_mult = quality_multipliers(plan, ids, days)
+    campaigns = _make_under_funded_the_best(campaigns, spend[-SHARE_DAYS:], (ctr_mult * cvr_mult)[-1], under)
     incremental, final_state = incremental_conversions(spend, campaigns, ctr_mult * cvr_mult)
     inc_revenue = incremental * aov_vector(campaigns)
 
