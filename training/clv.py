@@ -13,6 +13,7 @@ import hashlib
 import json
 import platform
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,7 +24,7 @@ import scipy
 
 from models.clv import CLVModel, CLVModelSet, CLVSpec, SegmentSpec, holdout_summary, rfm_summary, transactions
 
-MODEL_FILE = "clv_model.json"
+MODEL_FILE = "clv/model.json"
 AnyCLVModel = CLVModel | CLVModelSet
 
 
@@ -199,3 +200,30 @@ def train_clv(
         "fit_seconds": round(time.perf_counter() - t0, 3),
     }
     return CLVTrainingResult(model=model, rfm=rfm, holdout=score, manifest=manifest)
+
+
+def train_clv_tables(
+    tables: Mapping[str, pd.DataFrame], *, backtest_weeks: int | None = None, spec: CLVSpec | None = None
+) -> CLVTrainingResult:
+    """The pipeline's entry point: fit CLV models from contract tables (needs ``orders``).
+
+    The acquisition ``channel`` comes from the orders, else from ``campaign_daily`` via the orders'
+    ``campaign_id``; with two or more channels a per-channel ``CLVModelSet`` is fitted. The holdout is the last
+    ``backtest_weeks`` (default: a quarter of the order history, 4 to 26 weeks; none under 16 weeks of
+    history) and the returned model is refitted on all orders.
+    """
+    if "orders" not in tables:
+        raise ValueError("orders: table not found; CLV needs customer_id, order_date, revenue")
+    orders = tables["orders"]
+    cd = tables.get("campaign_daily")
+    if "channel" not in orders.columns and "campaign_id" in orders.columns and cd is not None:
+        mapping = cd.drop_duplicates("campaign_id").set_index("campaign_id")["channel"]
+        orders = orders.assign(channel=orders["campaign_id"].map(mapping))
+    segment = "channel" if "channel" in orders.columns and orders["channel"].nunique() >= 2 else None
+    if backtest_weeks is None:
+        dates = transactions(orders)["order_date"]
+        span_weeks = (dates.max() - dates.min()).days / 7.0
+        backtest_weeks = int(min(26, max(4, round(span_weeks / 4)))) if span_weeks >= 16 else None
+    if backtest_weeks is None:
+        return train_clv(orders, spec=spec, segment_by=segment)
+    return train_clv(orders, backtest_weeks=backtest_weeks, refit=True, spec=spec, segment_by=segment)

@@ -7,9 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from models.clv import BGNBDParams, CLVModel, GammaGammaParams
+from models.clv import BGNBDParams, CLVModel, CLVModelSet, GammaGammaParams
 from models.clv.simulate import simulate_orders
-from training.clv import MODEL_FILE, orders_fingerprint, train_clv
+from training.clv import MODEL_FILE, orders_fingerprint, train_clv, train_clv_tables
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +50,14 @@ def test_fingerprint_ignores_row_order(orders: pd.DataFrame) -> None:
     shuffled = orders.sample(frac=1.0, random_state=0)
     assert orders_fingerprint(shuffled) == orders_fingerprint(orders)
     assert orders_fingerprint(orders.assign(revenue=orders["revenue"] + 1)) != orders_fingerprint(orders)
+
+
+def test_tables_entry_point_maps_campaigns_to_channels(orders: pd.DataFrame) -> None:
+    orders = orders.assign(campaign_id=["c1" if i % 3 else "c2" for i in orders["customer_id"]])
+    cd = pd.DataFrame({"date": ["2024-01-01"] * 2, "campaign_id": ["c1", "c2"], "channel": ["search", "email"]})
+    result = train_clv_tables({"orders": orders, "campaign_daily": cd})
+    assert isinstance(result.model, CLVModelSet) and result.manifest["segment_by"] == "channel"
+    assert set(result.model.segments_) | set(result.model.fallback_) == {"search", "email"}
+    assert result.holdout is not None and result.manifest["fitted_through"] == result.manifest["holdout_end"]
+    with pytest.raises(ValueError, match="orders: table not found"):
+        train_clv_tables({"campaign_daily": cd})
