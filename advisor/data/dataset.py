@@ -282,7 +282,7 @@ def _check_folder(
 def _targets(folder: Path, config: DataConfig) -> tuple[TargetsFile | None, ValidationIssue | None]:
     if config.targets is not None:
         path: Path | None = folder / config.targets
-        if not path or not path.is_file():
+        if path is None or not path.is_file():
             return None, ValidationIssue(
                 "targets", None, (), "missing_table", f"targets file not found: {path}"
             )

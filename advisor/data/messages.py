@@ -24,12 +24,12 @@ def describe(
 ) -> list[ValidationIssue]:
     """Issues (errors or warnings, as the caller decides) from a pandera ``SchemaErrors.failure_cases``."""
     table = contract.name
-    frame_level = _frame_level_columns(contract)
+    frame_level = _frame_level_columns(contract, frame)
     grouped: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
     for case in failure_cases.to_dict("records"):
         check = str(case["check"])
         frame_check = case["schema_context"] == "DataFrameSchema" and check in frame_level
-        if frame_check and case["column"] != frame_level[check]:
+        if frame_check and case["column"] != frame_level[check][0]:
             continue  # frame-level checks repeat each failing row for every column; keep the reported one
         rule, column = _rule_and_column(case, contract, frame_level)
         grouped.setdefault((rule, column), []).append(case)
@@ -64,19 +64,22 @@ def describe(
     return issues
 
 
-def _frame_level_columns(contract: TableContract) -> dict[str, str]:
-    """DataFrame-level check name → the column an issue is reported on."""
-    out = {r.rule: r.left for r in contract.less_equal}
-    out |= {r.rule: r.column for r in contract.constant_within}
+def _frame_level_columns(contract: TableContract, frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """DataFrame-level check name → (frame column whose failure cases are kept, column reported)."""
+    out = {r.rule: (r.left, r.left) for r in contract.less_equal}
+    out |= {r.rule: (r.column, r.column) for r in contract.constant_within}
     for r in contract.range_by:
-        out["out_of_range"] = r.column
-    out |= {"date_gaps": "date", "short_history": "campaign_id"}
-    out |= {f"outlier:{c}": c for c in contract.outlier_columns}
+        out["out_of_range"] = (r.column, r.column)
+    out |= {"date_gaps": ("date", "date"), "short_history": ("campaign_id", "campaign_id")}
+    out |= {f"outlier:{c}": (c, c) for c in contract.outlier_columns}
+    key = [k for k in contract.unique if k in frame.columns]
+    if key:
+        out["duplicate_key"] = (key[0], ",".join(key))
     return out
 
 
 def _rule_and_column(
-    case: dict[str, Any], contract: TableContract, frame_level: dict[str, str]
+    case: dict[str, Any], contract: TableContract, frame_level: dict[str, tuple[str, str]]
 ) -> tuple[str, str | None]:
     check = str(case["check"])
     column = case["column"] if isinstance(case["column"], str) else None
@@ -87,10 +90,8 @@ def _rule_and_column(
         return ("bad_date" if spec is not None and spec.dtype == "date" else "wrong_type"), column
     if check == "not_nullable":
         return "missing_value", column
-    if check == "multiple_fields_uniqueness":
-        return "duplicate_key", ",".join(contract.unique)
     if case["schema_context"] == "DataFrameSchema" and check in frame_level:
-        return check.split(":")[0], frame_level[check]
+        return check.split(":")[0], frame_level[check][1]
     return check, column
 
 

@@ -65,15 +65,9 @@ def rule_schema(contract: TableContract, present: Collection[str]) -> pa.DataFra
     frame_checks += [_range_check(r) for r in contract.range_by if {r.column, r.key} <= set(present)]
     key = [k for k in contract.unique if k in present]
     required_key = [k for k in contract.unique if k in contract.required_names]
-    has_key = bool(key) and all(k in present for k in required_key)
-    return pa.DataFrameSchema(
-        columns,
-        checks=frame_checks,
-        unique=key if has_key else None,
-        report_duplicates="all",
-        strict=False,
-        name=contract.name,
-    )
+    if key and all(k in present for k in required_key):
+        frame_checks.append(_unique_check(key, required_key))
+    return pa.DataFrameSchema(columns, checks=frame_checks, strict=False, name=contract.name)
 
 
 def warning_schema(contract: TableContract, present: Collection[str]) -> pa.DataFrameSchema | None:
@@ -111,6 +105,17 @@ def _le_check(rule: LessEqual) -> pa.Check:
         return left.isna() | right.isna() | (left <= right)
 
     return pa.Check(fn, name=rule.rule, error=rule.rule)
+
+
+def _unique_check(key: list[str], required_key: list[str]) -> pa.Check:
+    """Every row of a duplicated key fails; rows with an empty *required* key cell pass (reported already as
+    missing or unparseable), while empty optional key cells (e.g. no team) count as a value."""
+
+    def fn(df: pd.DataFrame) -> pd.Series:
+        incomplete = df[required_key].isna().any(axis=1)
+        return incomplete | ~df.duplicated(subset=key, keep=False)
+
+    return pa.Check(fn, name="duplicate_key", error="duplicate_key")
 
 
 def _constant_check(rule: ConstantWithin) -> pa.Check:

@@ -87,7 +87,7 @@ def validate_raw(
             (),
             "ambiguous_column",
             f"{name}: columns {list(raws)} all map to '{target}'; map one of them explicitly "
-            "in kpi-advisor.yaml (tables.{name}.columns)",
+            f"in kpi-advisor.yaml (tables.{name}.columns)",
         )
         for target, raws in resolution.conflicts.items()
     ]
