@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 import holidays as holidays_lib
 import numpy as np
@@ -13,6 +14,12 @@ RETAIL_EVENTS = ("Black Friday", "Cyber Monday")
 
 
 def holiday_dates(years: range | list[int]) -> dict[date, str]:
+    """Date → event name for the given years (see ``_holiday_dates``); cached per year span."""
+    return dict(_holiday_dates(tuple(years)))
+
+
+@lru_cache(maxsize=32)
+def _holiday_dates(years: tuple[int, ...]) -> tuple[tuple[date, str], ...]:
     """Date → event name for the given years: US federal holidays on their actual (not observed) dates,
     plus Black Friday (Thanksgiving + 1 day) and Cyber Monday (Thanksgiving + 4 days)."""
     out: dict[date, str] = dict(holidays_lib.country_holidays("US", years=list(years), observed=False).items())
@@ -20,7 +27,7 @@ def holiday_dates(years: range | list[int]) -> dict[date, str]:
         if name.startswith("Thanksgiving"):
             out[day + timedelta(days=1)] = "Black Friday"
             out[day + timedelta(days=4)] = "Cyber Monday"
-    return out
+    return tuple(sorted(out.items()))
 
 
 def event_names(years: range | list[int]) -> list[str]:

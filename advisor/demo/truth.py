@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -91,13 +92,13 @@ class TrueWorld:
         out = by_dow.reindex(idx.dayofweek).set_axis(idx)
         return out[self.channels]
 
-    def _campaign_spend(self, daily_spend: pd.DataFrame) -> NDArray[np.float64]:
+    @cached_property
+    def _split(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """For each campaign: the index of its channel in ``channels`` and its share of the channel's spend."""
         shares = self.campaign_shares()
-        cols = []
-        for c in self.campaigns:
-            ch_spend = daily_spend[c.channel].to_numpy(dtype=float) if c.channel in daily_spend else 0.0
-            cols.append(ch_spend * shares[c.campaign_id] * np.ones(len(daily_spend)))
-        return np.column_stack(cols)
+        chans = self.channels
+        idx = np.array([chans.index(c.channel) for c in self.campaigns])
+        return idx, np.array([float(shares[c.campaign_id]) for c in self.campaigns])
 
     def _check_plan(self, daily_spend: pd.DataFrame) -> pd.DataFrame:
         idx = pd.DatetimeIndex(pd.to_datetime(daily_spend.index))
@@ -128,19 +129,21 @@ class TrueWorld:
         if plan.index[0] > first:
             gap = self.reference_daily_spend(first.date(), (plan.index[0] - pd.Timedelta(days=1)).date())
             plan = pd.concat([gap, plan])
-        spend = self._campaign_spend(plan)
+        ch_idx, share = self._split
+        spend = plan.to_numpy()[:, ch_idx] * share
         inc, _ = incremental_conversions(spend, self.campaigns, np.array(self.quality), np.array(self.adstock_state))
         rev = inc * aov_vector(self.campaigns)
         base = self.baseline.conversions(pd.DatetimeIndex(plan.index))
-        out = pd.DataFrame(index=pd.DatetimeIndex(plan.index, name="date"))
-        out["baseline_conversions"] = base
-        out["baseline_revenue"] = base * self.baseline.aov
-        ch_of = np.array([c.channel for c in self.campaigns])
-        for ch in self.channels:
-            out[f"{ch}_conversions"] = inc[:, ch_of == ch].sum(axis=1)
-            out[f"{ch}_revenue"] = rev[:, ch_of == ch].sum(axis=1)
-        out["total_conversions"] = base + inc.sum(axis=1)
-        out["total_revenue"] = out["baseline_revenue"] + rev.sum(axis=1)
+        cols: dict[str, NDArray[np.float64]] = {
+            "baseline_conversions": base,
+            "baseline_revenue": base * self.baseline.aov,
+        }
+        for k, ch in enumerate(self.channels):
+            cols[f"{ch}_conversions"] = inc[:, ch_idx == k].sum(axis=1)
+            cols[f"{ch}_revenue"] = rev[:, ch_idx == k].sum(axis=1)
+        cols["total_conversions"] = base + inc.sum(axis=1)
+        cols["total_revenue"] = cols["baseline_revenue"] + rev.sum(axis=1)
+        out = pd.DataFrame(cols, index=pd.DatetimeIndex(plan.index, name="date"))
         n_gap = len(plan) - len(daily_spend)
         return out.iloc[n_gap:]
 
