@@ -57,6 +57,8 @@ class MeasureSpec:
     ``count`` counts matching rows (non-null ``column`` when one is given); ``nunique`` counts distinct
     values of
     ``column`` having at least ``min_rows`` matching rows. Missing groups count as 0 for sum/count/nunique.
+    ``cumulative``: to date — every row from the start of the data to the end of each period (lifetime
+    measures such as historical CLV); the window's start is ignored.
     """
 
     name: str
@@ -65,8 +67,11 @@ class MeasureSpec:
     column: str | None = None
     where: str | None = None
     min_rows: int = 1
+    cumulative: bool = False
 
     def __post_init__(self) -> None:
+        if self.cumulative and self.agg not in ("sum", "count", "nunique"):
+            raise CatalogError(f"measure {self.name!r}: cumulative needs agg sum, count or nunique")
         if self.agg not in AGGS:
             raise CatalogError(f"measure {self.name!r}: agg must be one of {AGGS}, got {self.agg!r}")
         if self.column is None and self.agg != "count":

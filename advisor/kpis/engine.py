@@ -17,7 +17,7 @@ import pandas as pd
 
 from advisor.kpis.catalog import KpiCatalog, MeasureSpec, UnknownKpiError, default_catalog
 from advisor.kpis.expr import Col, ReasonBook, evaluate_formula, first_reason
-from advisor.kpis.measures import ALL, PERIOD, TableAggregate, aggregate_table
+from advisor.kpis.measures import ALL, PERIOD, TableAggregate, aggregate_cumulative, aggregate_table
 from advisor.kpis.periods import check_grain, labels, period_start, shift
 from advisor.kpis.table import KpiTable
 
@@ -88,18 +88,20 @@ def _core(
 ) -> tuple[pd.DataFrame, dict[str, Col], date | None, date | None]:
     """Keys frame (by columns + period start), {KPI id: Col} and the date range of the data used."""
     order, measure_names = cat.dependencies(kpi_ids)
-    per_table: dict[str, list[MeasureSpec]] = {}
+    per_table: dict[tuple[str, bool], list[MeasureSpec]] = {}
     for name in measure_names:
-        per_table.setdefault(cat.measures[name].table, []).append(cat.measures[name])
+        m = cat.measures[name]
+        per_table.setdefault((m.table, m.cumulative), []).append(m)
     campaigns = tables.get("campaign_daily")
-    aggs: dict[str, TableAggregate] = {}
-    for tname, ms in per_table.items():
+    aggs: dict[tuple[str, bool], TableAggregate] = {}
+    for (tname, cumulative), ms in per_table.items():
         df = tables.get(tname)
         if tname != "campaign_daily":
             df = _enrich(df, by, campaigns)
-        aggs[tname] = aggregate_table(tname, df, cat.tables.get(tname), ms, by, grain, start, end)
+        how = aggregate_cumulative if cumulative else aggregate_table
+        aggs[(tname, cumulative)] = how(tname, df, cat.tables.get(tname), ms, by, grain, start, end)
     spine: list[TableAggregate] = []
-    if "campaign_daily" not in aggs and campaigns is not None:
+    if ("campaign_daily", False) not in aggs and campaigns is not None:
         # campaign_daily's groups are the rows even when only other tables' KPIs are asked for, so that a
         # KPI whose table lacks a grouping column still gets rows (null with the reason)
         spine.append(aggregate_table("campaign_daily", campaigns, cat.tables.get("campaign_daily"), [], by,
@@ -112,12 +114,19 @@ def _core(
         merged = merged.reindex(range(1))
         if ALL in merged:
             merged[ALL] = 0
+    if grain is not None:
+        merged[PERIOD] = pd.to_datetime(merged[PERIOD])  # datetime64 even for the all-null reasons row
+    running = [m for m in measure_names if cat.measures[m].cumulative and m in merged.columns]
+    if grain is not None and running and len(merged):
+        # a period without rows in the table keeps the group's running total (merged is sorted by period)
+        grouped = merged.groupby(by, sort=False, dropna=False)[running] if by else merged[running]
+        merged[running] = grouped.ffill()
     n = len(merged)
 
     cols: dict[str, Col] = {}
     for name in measure_names:
         m = cat.measures[name]
-        cols[name] = _measure_col(m, merged, aggs[m.table], book)
+        cols[name] = _measure_col(m, merged, aggs[(m.table, m.cumulative)], book)
     results: dict[str, Col] = {}
 
     def resolve(name: str) -> Col:
@@ -219,9 +228,11 @@ def compute_kpis(
                 changes[kid] = (null, null)
 
     keep = np.ones(len(keys), dtype=bool)
-    if grain is not None and d0 is not None and core_start != d0:
+    if grain is not None and d0 is not None:
+        # drops the extra previous period of `compare` and the history of cumulative measures
         first = period_start(np.array([np.datetime64(d0, "ns")]), grain)[0]
-        keep = keys[PERIOD].to_numpy() >= first
+        starts = keys[PERIOD].to_numpy(dtype="datetime64[ns]")
+        keep = (starts >= first) | np.isnat(starts)
 
     frame = keys.loc[keep, list(by)].reset_index(drop=True)
     if grain is not None:

@@ -185,3 +185,54 @@ def _other(keys: pd.DataFrame, frame: pd.DataFrame, m: MeasureSpec, mask: np.nda
     sub = sub.assign(__v=_numeric(sub["__v"]))
     g = sub.groupby(key_names, sort=False, dropna=False, observed=True)["__v"]
     return (g.min() if m.agg == "min" else g.max()).astype(np.float64)
+
+
+def aggregate_cumulative(
+    name: str,
+    df: pd.DataFrame | None,
+    spec: TableSpec | None,
+    measures: Sequence[MeasureSpec],
+    by: Sequence[str],
+    grain: str | None,
+    start: date | None,
+    end: date | None,
+) -> TableAggregate:
+    """Cumulative ("to date") measures: all rows up to ``end`` (no grain) or up to the end of each period.
+
+    With a grain, per-period sums are accumulated over the periods of each group; a distinct count becomes
+    the running count of values reaching ``min_rows`` rows (a customer counts from the period of their
+    ``min_rows``-th order). ``start`` is ignored: periods before it stay, so that the engine can forward-fill
+    a group's running total into later periods without rows, and drops them afterwards.
+    """
+    work, plan = df, list(measures)
+    time_col = None if spec is None else (spec.date or spec.month)
+    if grain is not None and df is not None and spec is not None and time_col in df.columns:
+        dates = as_dates(df[time_col], spec)
+        plan = []
+        for m in measures:
+            if m.agg != "nunique" or not all(c in df.columns for c in [*m.columns, *by]):
+                plan.append(m)
+                continue
+            assert m.column is not None
+            keep = pd.notna(df[m.column]).to_numpy() & ~np.isnat(dates)
+            if m.filter is not None:
+                keep &= evaluate_filter(m.filter, df)
+            rows = np.flatnonzero(keep)
+            rows = rows[np.argsort(dates[rows], kind="stable")]
+            ordered = df.iloc[rows][[*by, m.column]]
+            nth = ordered.groupby([*by, m.column], sort=False, dropna=False, observed=True).cumcount().to_numpy()
+            marks = np.zeros(len(df))
+            marks[rows[nth == m.min_rows - 1]] = 1.0
+            column = f"__reaches_{m.name}"
+            work = work.assign(**{column: marks}) if work is not None else work
+            plan.append(MeasureSpec(name=m.name, table=m.table, agg="sum", column=column))
+    agg = aggregate_table(name, work, spec, plan, by, grain, None, end)
+    if grain is None or agg.frame is None or agg.frame.empty:
+        return TableAggregate(name, agg.frame, agg.unavailable, None, agg.last)
+    frame = agg.frame.sort_values([*by, PERIOD], kind="stable", na_position="last").reset_index(drop=True)
+    cols = [m.name for m in measures if m.name in frame.columns]
+    if by:
+        frame[cols] = frame.groupby(list(by), sort=False, dropna=False, observed=True)[cols].cumsum()
+    else:
+        frame[cols] = frame[cols].cumsum()
+    return TableAggregate(name, frame, agg.unavailable, None, agg.last)

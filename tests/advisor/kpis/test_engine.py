@@ -274,6 +274,34 @@ def test_window_without_data_gives_one_total_row(tables: dict[str, pd.DataFrame]
     assert rec["spend"] == 0.0
     assert rec["reasons"] == {
         "roi": "zero denominator: spend is 0",
-        "clv": "zero denominator: customers is 0",
+        "clv": "zero denominator: customers_to_date is 0",
         "csat": "zero denominator: csat_responses is 0",
     }
+
+
+def test_clv_and_repeat_rate_are_to_date(tables: dict[str, pd.DataFrame]) -> None:
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2", "c3", "c1", "c2"],
+            "order_date": pd.to_datetime(["2026-08-20", "2026-10-05", "2026-10-06", "2026-12-01", "2026-12-02"]),
+            "revenue": [100.0, 30.0, 20.0, 50.0, 10.0],
+            "channel": ["search", "social", "social", "search", "social"],
+        }
+    )
+    t = compute_kpis({**tables, "orders": orders}, grain="month", kpis=["clv", "repeat_rate"])
+    # Aug: c1 100 / 1 customer; Oct: 150 / 3, nobody repeated yet; Dec: 210 / 3, c1 and c2 repeated
+    assert [r["period"] for r in t.to_records()] == ["2026-08", "2026-10", "2026-12"]
+    assert t.value("clv", period="2026-08") == 100.0
+    assert t.value("clv", period="2026-10") == pytest.approx(50.0)
+    assert t.value("clv", period="2026-12") == pytest.approx(70.0)
+    assert t.value("repeat_rate", period="2026-10") == 0.0
+    assert t.value("repeat_rate", period="2026-12") == pytest.approx(2 / 3)
+    # the window's start does not cut the history; its end does
+    w = compute_kpis({**tables, "orders": orders}, start="2026-10-01", end="2026-10-31", kpis=["clv"])
+    assert w.value("clv") == pytest.approx(50.0)
+    m = compute_kpis({**tables, "orders": orders}, by=["channel"], grain="month", start="2026-10-01", kpis=["clv"])
+    assert m.value("clv", channel="search", period="2026-10") == 100.0  # no search order in Oct: carried
+    assert m.value("clv", channel="social", period="2026-10") == pytest.approx(25.0)
+    assert m.value("clv", channel="search", period="2026-12") == pytest.approx(150.0)
+    assert m.value("clv", channel="social", period="2026-12") == pytest.approx(30.0)
+    assert len(m) == 4  # August is before the start
