@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
 from advisor.data.config import DataConfig, TableSource, find_config
 from advisor.data.contract import TABLES, TableContract
@@ -98,12 +99,13 @@ class Dataset:
             for name, df in frames.items()
             if df is not None
         }
-        parsed = (
-            targets
-            if isinstance(targets, TargetsFile) or targets is None
-            else TargetsFile.model_validate(targets)
-        )
-        return _assemble(results, parsed, [])
+        parsed, extra = targets if isinstance(targets, TargetsFile) else None, []
+        if targets is not None and parsed is None:
+            try:
+                parsed = TargetsFile.model_validate(targets)
+            except ValidationError as exc:
+                extra.append(ValidationIssue("targets", None, (), "targets_error", f"targets: {exc}"))
+        return _assemble(results, parsed, extra)
 
 
 def validate_folder(folder: Path, config_path: Path | None = None) -> ValidationReport:
@@ -160,7 +162,7 @@ def load_table(
         )
         result = _load_source(contract, spec, Path.cwd())
     if result.frame is None:
-        raise DataValidationError(result.errors)
+        raise DataValidationError(result.errors, result.warnings)
     frame = result.frame
     frame.attrs.update(
         attributes=result.attributes, numeric_drivers=result.numeric_drivers, warnings=result.warnings

@@ -269,3 +269,11 @@ def test_config_url_expands_environment(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("KPI_TEST_DB", "/tmp/x.db")
     src = TableSource(url="sqlite:///${KPI_TEST_DB}", table="t")
     assert src.resolved_url() == "sqlite:////tmp/x.db"
+
+
+def test_from_frames_with_targets(make_cd: Callable[..., pd.DataFrame]) -> None:
+    ds = Dataset.from_frames(make_cd(days=30), targets={"targets": [{"kpi": "roas", "target": 3}]})
+    assert ds.targets is not None and ds.targets.targets[0].kpi == "roas"
+    with pytest.raises(DataValidationError) as info:
+        Dataset.from_frames(make_cd(days=30), targets={"targets": [{"kpi": "roas"}]})
+    assert [(i.table, i.rule) for i in info.value.issues] == [("targets", "targets_error")]
