@@ -7,6 +7,7 @@ Public API::
     build_scorecard(tables, targets, *, period=None, catalog=None, tolerance=0.10) -> Scorecard
     load_catalog(*extra_yaml_paths) -> KpiCatalog;  default_catalog() -> KpiCatalog
     assess(value, target, direction, tolerance=0.10) -> Assessment
+    target_status(kpi_table, targets, tolerance=0.10) -> DataFrame (row, kpi, scope, value, target, status, ...)
 """
 
 from advisor.kpis.catalog import (
@@ -24,7 +25,7 @@ from advisor.kpis.expr import ExpressionError
 from advisor.kpis.periods import GRAINS, Period, parse_period
 from advisor.kpis.scorecard import Scorecard, ScorecardGroup, ScorecardLine, build_scorecard
 from advisor.kpis.table import KpiTable
-from advisor.kpis.targets import Assessment, Target, Targets, assess, normalize_targets
+from advisor.kpis.targets import Assessment, Target, Targets, assess, normalize_targets, target_status
 
 __all__ = [
     "GRAINS",
@@ -50,4 +51,5 @@ __all__ = [
     "load_catalog",
     "normalize_targets",
     "parse_period",
+    "target_status",
 ]

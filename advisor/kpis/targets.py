@@ -11,7 +11,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+import numpy as np
+import pandas as pd
+
 from advisor.kpis.catalog import KpiCatalog, UnknownKpiError
+from advisor.kpis.table import KpiTable
 
 Status = Literal["on_track", "at_risk", "off_track", "no_data", "no_target"]
 DEFAULT_TOLERANCE = 0.10
@@ -164,3 +168,41 @@ def pick_target(
         if t.period is None and generic is None:
             generic = t
     return generic
+
+
+def target_status(table: KpiTable, targets: Any, tolerance: float = DEFAULT_TOLERANCE) -> pd.DataFrame:
+    """Status of every KPI cell of ``table`` that has a target: a tidy frame with columns ``row`` (position in
+    ``table.frame``), ``kpi``, ``scope`` ("channel=search", "" for none), ``value``, ``target``, ``status``,
+    ``score`` (attainment 0–100) and ``gap`` (value − target, KPI units).
+
+    A target applies to the rows whose group columns equal its scope (a scope column that is not a group
+    column of the table never matches) and, when it names a period, whose ``period`` label equals it; a
+    period-specific target wins over a period-less one, a scoped one over an unscoped one.
+    """
+    cat = table.catalog
+    tg = normalize_targets(targets, cat)
+    frame = table.frame
+    best: dict[tuple[int, str], tuple[tuple[int, int], Target]] = {}
+    for t in tg.targets:
+        if t.kpi not in table.kpis:
+            continue
+        mask = np.ones(len(frame), dtype=bool)
+        if any(col not in table.by for col, _ in t.scope):
+            continue
+        for col, val in t.scope:
+            mask &= (frame[col].astype(str) == val).to_numpy()
+        if t.period is not None:
+            mask &= (frame["period"].astype(str).str.upper() == t.period.upper()).to_numpy()
+        rank = (len(t.scope), int(t.period is not None))
+        for row in np.flatnonzero(mask).tolist():
+            key = (row, t.kpi)
+            if key not in best or rank > best[key][0]:
+                best[key] = (rank, t)
+    rows = []
+    for (row, kpi), (_, t) in sorted(best.items()):
+        value = frame[kpi].iat[row]
+        value = None if pd.isna(value) else float(value)
+        direction = cat[kpi].direction if cat is not None else "higher"
+        a = assess(value, t.target, direction, tolerance)
+        rows.append((row, kpi, t.scope_label(), value, t.target, a.status, a.score, a.gap))
+    return pd.DataFrame(rows, columns=["row", "kpi", "scope", "value", "target", "status", "score", "gap"])

@@ -131,3 +131,21 @@ def test_scorecard_is_frozen(tables: dict[str, pd.DataFrame]) -> None:
     card = build_scorecard(tables, TARGETS, period="2026-10")
     with pytest.raises(AttributeError):
         card.score = 100.0  # type: ignore[misc]
+
+
+def test_target_status_on_a_kpi_table(tables: dict[str, pd.DataFrame]) -> None:
+    from advisor.kpis import compute_kpis, target_status
+
+    t = compute_kpis(tables, by=["channel"], kpis=["cpa", "roi"])
+    targets = [
+        {"kpi": "cpa", "target": 15},  # every channel
+        {"kpi": "cpa", "target": 25, "scope": {"channel": "search"}},  # wins for search
+        {"kpi": "roi", "target": 1.2, "scope": {"audience": "young"}},  # not a group column: never applies
+    ]
+    st = target_status(t, targets)
+    got = {(r.row, r.kpi): (r.target, r.status) for r in st.itertuples()}
+    search, social = t.find(channel="search"), t.find(channel="social")
+    assert got == {(search, "cpa"): (25.0, "on_track"), (social, "cpa"): (15.0, "on_track")}
+    st2 = target_status(t, [{"kpi": "cpa", "target": 11.5}])
+    assert st2.set_index("row").loc[social, "status"] == "at_risk"  # 12.5 within 10 % of 11.5
+    assert st2.set_index("row").loc[search, "status"] == "off_track"
