@@ -51,12 +51,10 @@ class TableSpec:
 
 @dataclass(frozen=True)
 class MeasureSpec:
-    """A base measure: ``agg`` of ``column`` over the rows of ``table`` matching ``where``, per group and
-    period.
+    """A base measure: ``agg`` of ``column`` over the rows of ``table`` matching ``where``, per group/period.
 
     ``count`` counts matching rows (non-null ``column`` when one is given); ``nunique`` counts distinct
-    values of
-    ``column`` having at least ``min_rows`` matching rows. Missing groups count as 0 for sum/count/nunique.
+    values of ``column`` having at least ``min_rows`` matching rows. Missing groups count as 0 for sum/count/nunique.
     ``cumulative``: to date — every row from the start of the data to the end of each period (lifetime
     measures such as historical CLV); the window's start is ignored.
     """

@@ -1,9 +1,8 @@
 """KPI engine: :func:`compute_kpis` turns contract tables into a :class:`KpiTable` (SPEC §3, §5 ``kpis``).
 
-Vectorised: each source table is aggregated once into base measures (ratio KPIs are ratios of sums, never
-a mean
-of daily ratios), tables are joined on the group keys and period, then formulas run on the aggregated columns.
-A KPI that cannot be computed is null with a reason, never inf/NaN-as-number or an exception.
+Vectorised: each source table is aggregated once into base measures (ratio KPIs are ratios of sums,
+never a mean of daily ratios), tables are joined on the group keys and period, then formulas run on the
+aggregated columns. A KPI that cannot be computed is null with a reason, never inf/NaN-as-number or an exception.
 """
 
 from __future__ import annotations

@@ -7,14 +7,12 @@ Two small languages, both parsed with :mod:`ast` against a strict whitelist and 
   ``1000 * spend / impressions``. Allowed: numbers, names, ``+ - * /``, unary ``-``/``+``, and the functions
   ``abs``, ``min``, ``max`` (element-wise). Evaluated on aggregated columns (:class:`Col`), where a zero
   denominator makes the result null *with a reason*.
-* **filters** — row conditions over a table's columns, used by base measures: ``metric == 'nps' and score
->= 9``.
-  Allowed: names, string/number/bool constants, comparisons (``== != < <= > >= in not in``, chained),
+* **filters** — row conditions over a table's columns, used by base measures:
+  ``metric == 'nps' and score >= 9``. Allowed: names, string/number/bool constants, comparisons (``== != < <= > >= in not in``, chained),
   ``and``/``or``/``not``, and tuples/lists of constants after ``in``. Evaluated vectorised on a DataFrame.
 
 Anything else (calls to other functions, attribute access, subscripts, lambdas, comprehensions, names
-that start
-with ``_``) is rejected with :class:`ExpressionError` naming the construct.
+that start with ``_``) is rejected with :class:`ExpressionError` naming the construct.
 """
 
 from __future__ import annotations

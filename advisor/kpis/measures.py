@@ -3,8 +3,7 @@
 :func:`aggregate_table` filters a table to a date window, assigns each row its group keys and period start,
 and aggregates the requested :class:`~advisor.kpis.catalog.MeasureSpec` s in one ``groupby().sum()`` (plus one
 groupby per distinct-count/min/max measure). Measures it cannot compute (table, column, grouping column
-or time
-column missing) are reported in ``unavailable`` with a reason instead of raising.
+or time column missing) are reported in ``unavailable`` with a reason instead of raising.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ class TableAggregate:
     """Aggregated measures of one table.
 
     ``frame``: one row per group (key columns, then one float column per available measure);
-    ``unavailable``: {measure name: reason}; ``first``/``last``: date range of the rows used (None if
+    ``unavailable``: {measure name: reason}; ``first``/``last``: date range of the rows used (None when
     undated).
     """
 

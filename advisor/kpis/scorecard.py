@@ -26,7 +26,7 @@ from advisor.kpis.catalog import KpiCatalog, default_catalog
 from advisor.kpis.engine import compute_kpis
 from advisor.kpis.measures import as_dates
 from advisor.kpis.periods import Period, last_full_month, parse_period
-from advisor.kpis.targets import DEFAULT_TOLERANCE, Target, assess, normalize_targets, pick_target
+from advisor.kpis.targets import DEFAULT_TOLERANCE, Target, assess, normalize_targets, pick_target, same_period
 
 GROUP_ORDER = ("outcome", "customer", "process", "efficiency", "volume")
 
@@ -169,7 +169,7 @@ def build_scorecard(
 
     lines_wanted: list[tuple[str, tuple[tuple[str, str], ...]]] = [(k, ()) for k in cat.scorecard]
     for t in tg.targets:
-        applies = t.period is None or per is None or t.period.upper() == label.upper()
+        applies = t.period is None or per is None or same_period(t.period, label)
         if applies and (t.kpi, t.scope) not in lines_wanted:
             lines_wanted.append((t.kpi, t.scope))
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.kpis.catalog import KpiCatalog, UnknownKpiError
+from advisor.kpis.periods import parse_period
 from advisor.kpis.table import KpiTable
 
 Status = Literal["on_track", "at_risk", "off_track", "no_data", "no_target"]
@@ -163,7 +164,7 @@ def pick_target(
     for t in targets:
         if t.kpi != kpi or t.scope != scope:
             continue
-        if t.period is not None and period is not None and t.period.upper() == period.upper():
+        if t.period is not None and period is not None and same_period(t.period, period):
             return t
         if t.period is None and generic is None:
             generic = t
@@ -192,7 +193,8 @@ def target_status(table: KpiTable, targets: Any, tolerance: float = DEFAULT_TOLE
         for col, val in t.scope:
             mask &= (frame[col].astype(str) == val).to_numpy()
         if t.period is not None:
-            mask &= (frame["period"].astype(str).str.upper() == t.period.upper()).to_numpy()
+            period = t.period
+            mask &= np.array([p is not None and same_period(str(p), period) for p in frame["period"]], dtype=bool)
         rank = (len(t.scope), int(t.period is not None))
         for row in np.flatnonzero(mask).tolist():
             key = (row, t.kpi)
@@ -206,3 +208,14 @@ def target_status(table: KpiTable, targets: Any, tolerance: float = DEFAULT_TOLE
         a = assess(value, t.target, direction, tolerance)
         rows.append((row, kpi, t.scope_label(), value, t.target, a.status, a.score, a.gap))
     return pd.DataFrame(rows, columns=["row", "kpi", "scope", "value", "target", "status", "score", "gap"])
+
+
+def same_period(a: str, b: str) -> bool:
+    """Whether two period labels name the same dates ("2026-10" and "2026-10-01..2026-10-31" do)."""
+    if a.strip().upper() == b.strip().upper():
+        return True
+    try:
+        pa, pb = parse_period(a), parse_period(b)
+    except ValueError:
+        return False
+    return (pa.start, pa.end) == (pb.start, pb.end)

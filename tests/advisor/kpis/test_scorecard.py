@@ -24,7 +24,7 @@ TARGETS = {
         {"kpi": "research_studies", "target": 5},  # on track, 100
         {"kpi": "research_quality", "target": 4.0},  # off track (3.5 < 3.6), score 87.5
         {"kpi": "cpa", "target": 25, "scope": {"channel": "search"}},  # replaced by the October target below
-        {"kpi": "cpa", "target": 15, "scope": {"channel": "search"}, "period": "2026-10"},  # off track, 75
+        {"kpi": "cpa", "target": 15, "scope": {"channel": "search"}, "period": "2026-10-01..2026-10-31"},  # 75
         {"kpi": "cpa", "target": 1, "period": "2026-09"},  # another period: not shown
     ],
     "weights": {"outcome": 2, "customer": 1, "process": 1, "roi": 2},
