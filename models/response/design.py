@@ -62,18 +62,19 @@ def baseline_design(
     *,
     origin: pd.Timestamp,
     country: str | None = None,
-    changepoint_every: int = 120,
+    changepoint_every: int | None = None,
     yearly_order: int = 4,
     n_changepoints_max: int = 12,
 ) -> NDArray[np.float64]:
-    """Design matrix ``(T, P)``: intercept, linear trend with hinges every ``changepoint_every`` days
-    (only within the first 80% of history), yearly Fourier terms (when ≥ 1 year of history), day-of-week
+    """Design matrix ``(T, P)``: intercept, linear trend (with hinges every ``changepoint_every`` days
+    within the first 80% of history when given — flexible trends soak up slow media effects, so the
+    default is none), yearly Fourier terms (when ≥ 1 year of history), day-of-week
     dummies and one dummy per holiday name (daily data only)."""
     t = np.asarray((dates - origin).days, dtype=float)
     span = float(t[-1] - t[0]) if len(t) else 0.0
     scale = max(span, 1.0)
     cols: list[NDArray[np.float64]] = [np.ones(len(t)), (t - t[0]) / scale]
-    n_cp = min(n_changepoints_max, int(0.8 * span // changepoint_every))
+    n_cp = min(n_changepoints_max, int(0.8 * span // changepoint_every)) if changepoint_every else 0
     for k in range(1, n_cp + 1):
         cp = t[0] + k * changepoint_every
         cols.append(np.maximum(t - cp, 0.0) / scale)

@@ -43,6 +43,9 @@ class MediaFit:
     baseline: NDArray[np.float64]
     sigma: float
     cost: float
+    rss: float = 0.0
+    n_params: int = 0
+    saturation: Saturation = "hill"
 
 
 def _saturate(
@@ -183,6 +186,9 @@ def fit_media(
         baseline=baseline,
         sigma=sigma * ys,
         cost=float(best.cost),
+        rss=float(resid @ resid) * ys**2,
+        n_params=len(th) + prob.C,
+        saturation=saturation,
     )
 
 
@@ -300,4 +306,7 @@ def fit_media_reported(
         baseline=(y - y_r) - q @ (q.T @ contrib.sum(axis=1)),
         sigma=sigma,
         cost=float(resid @ resid),
+        rss=float(resid @ resid),
+        n_params=c * (3 if saturation == "hill" else 2) + c,
+        saturation=saturation,
     )

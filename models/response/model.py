@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -31,10 +31,14 @@ SCHEMA = 1
 class ResponseSpec:
     """Settings of the response fit.
 
+    ``saturation``: ``"hill"``, ``"logistic"`` or ``"auto"`` (both fitted, the lower BIC on the KPI kept);
     ``country``: ISO code for holidays (None: none); ``n_starts``: starts of the parameter search;
     ``min_active_share``: a channel needs spend in at least this share of periods (and ≥ 8 periods);
     ``min_cv``: minimal coefficient of variation of spend (constant spend is confounded with the
     intercept); ``min_t``: betas with a smaller t-statistic are reported as weakly identified;
+    ``changepoint_every``/``yearly_order``: trend hinges (days; None: a straight trend) and yearly
+    Fourier order of the linear baseline used while estimating media (kept parsimonious: a flexible
+    baseline absorbs slow media effects; Prophet then models the baseline freely);
     ``horizon``: periods of baseline forecast stored after the history; ``seasonality_mode``: Prophet's
     (``"multiplicative"``: weekly/yearly/holiday effects scale with the trend); ``shape_source``:
     ``"reported"`` takes each channel's response shape from its platform-reported KPI and only the
@@ -43,12 +47,12 @@ class ResponseSpec:
     ``"auto"`` uses ``"reported"`` when reported columns are given.
     """
 
-    saturation: Saturation = "hill"
+    saturation: Saturation | Literal["auto"] = "auto"
     country: str | None = "US"
     seed: int = 0
     n_starts: int = 3
-    changepoint_every: int = 120
-    yearly_order: int = 4
+    changepoint_every: int | None = None
+    yearly_order: int = 2
     seasonality_mode: str = "multiplicative"
     shape_source: str = "auto"
     min_active_share: float = 0.05
@@ -176,29 +180,34 @@ class ResponseModel:
             use_reported = sp.shape_source != "spend" and reported is not None and all(ch in reported for ch in used)
             if sp.shape_source == "reported" and not use_reported:
                 raise ValueError("shape_source='reported' needs a reported column for every channel")
-            if use_reported and reported is not None:
-                rep = history[[reported[ch] for ch in used]].to_numpy(dtype=float)
-                mf = fit_media_reported(
-                    yv,
-                    design,
-                    spend,
-                    rep,
-                    freq=freq,
-                    saturation=sp.saturation,
-                    seed=sp.seed,
-                    n_starts=sp.n_starts,
-                )
-            else:
-                mf = fit_media(
-                    yv,
-                    design,
-                    spend,
-                    freq=freq,
-                    saturation=sp.saturation,
-                    seed=sp.seed,
-                    n_starts=sp.n_starts,
-                    warm_start=ws,
-                )
+            rep = history[[reported[ch] for ch in used]].to_numpy(dtype=float) if use_reported and reported else None
+            candidates: list[Saturation] = ["hill", "logistic"] if sp.saturation == "auto" else [sp.saturation]
+            if ws is not None:
+                candidates = [ws.saturation]
+            fits = []
+            for sat in candidates:
+                if rep is not None:
+                    fits.append(
+                        fit_media_reported(
+                            yv, design, spend, rep, freq=freq, saturation=sat, seed=sp.seed, n_starts=sp.n_starts
+                        )
+                    )
+                else:
+                    fits.append(
+                        fit_media(
+                            yv,
+                            design,
+                            spend,
+                            freq=freq,
+                            saturation=sat,
+                            seed=sp.seed,
+                            n_starts=sp.n_starts,
+                            warm_start=ws,
+                        )
+                    )
+            # BIC on the business-total residual picks the saturation family when ``saturation="auto"``
+            bic = [n * np.log(max(f.rss, 1e-12) / n) + f.n_params * np.log(n) for f in fits]
+            mf = fits[int(np.argmin(bic))]
             self.media_fit_ = mf
             contrib = mf.contributions
             cov = mf.beta_cov
@@ -208,7 +217,7 @@ class ResponseModel:
                     half_saturation=float(mf.half_saturation[j]),
                     shape=float(mf.shape[j]),
                     beta=float(mf.beta[j]),
-                    saturation=sp.saturation,
+                    saturation=mf.saturation,
                 )
                 t = mf.beta[j] / mf.beta_se[j] if mf.beta_se[j] > 0 else np.inf
                 if mf.beta[j] <= 0:
