@@ -2,7 +2,7 @@
 
 Top-level keys: ``schema_version``, ``generator``, ``seed``, ``start``, ``end``, ``days``, ``currency``,
 ``conventions`` (formulas in words), ``channels`` (claim factor, spend, true incremental and expected reported
-totals), ``campaigns`` (every true parameter, adstock state and quality multipliers at the end of history),
+totals, marginal true ROAS at the last 28 days' mean spend), ``campaigns`` (every true parameter, adstock state and quality multipliers at the end of history),
 ``baseline`` (parameters and totals), ``totals``, ``clv`` (per channel and overall CLV, CAC, CLV:CAC),
 ``problems``, ``recent_spend`` (last 90 days per campaign), ``daily`` (true daily baseline and incremental
 per channel), ``surveys``, ``team_kpis``.
@@ -64,6 +64,7 @@ class TruthInputs:
     clv_params: dict[str, ClvParams]
     team_truth: dict[str, Any]
     survey_truth: dict[str, Any]
+    marginal_roas_end: dict[str, float]
 
 
 def _lifetime_mask(t: TruthInputs) -> NDArray[np.bool_]:
@@ -106,6 +107,7 @@ def build_truth(t: TruthInputs) -> dict[str, Any]:
                 "new_customers": exp_new[ch],
             },
             "true_incremental_new_customers": inc_new[ch],
+            "marginal_roas_end": t.marginal_roas_end[ch],
         }
 
     tail = slice(len(t.dates) - SHARE_DAYS, None)

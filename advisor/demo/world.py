@@ -130,7 +130,7 @@ def _marginal_roas(
             slope = c.hill_shape * h * (1 - h) / x[j]
             num += x[j] * c.max_effect * quality[j] * slope * c.aov
             den += x[j]
-        out[ch] = num / den if den > 0 else 0.0
+        out[ch] = float(num / den) if den > 0 else 0.0
     return out
 
 
@@ -241,6 +241,7 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
             clv_params=clv_params,
             team_truth=team_truth,
             survey_truth=feedback.survey_truth(),
+            marginal_roas_end=_marginal_roas(campaigns, spend[-SHARE_DAYS:], (ctr_mult * cvr_mult)[-1]),
         )
     )
     overall = truth["clv"]["overall"]

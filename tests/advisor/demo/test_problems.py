@@ -123,3 +123,20 @@ def test_orders_follow_the_true_clv(world: DemoWorld) -> None:
         assert doc["clv"] == pytest.approx(prm.clv(365))
     clv = world.truth["clv"]["by_channel"]
     assert clv["email"]["clv"] > clv["display"]["clv"]
+
+
+def test_truth_marginal_roas_matches_true_world(world: DemoWorld, true_world) -> None:
+    """truth.json's marginal_roas_end agrees with a +1% spend step through TrueWorld (steady state)."""
+    idx = pd.date_range("2026-11-01", periods=120, freq="D")
+    flat = pd.DataFrame(
+        {ch: [world.true_daily[world.true_daily["channel"] == ch].groupby("date")["spend"].sum().iloc[-28:].mean()]
+         * len(idx) for ch in true_world.channels},
+        index=idx,
+    )  # fmt: skip
+    base = true_world.expected_outcomes(flat).iloc[60:]
+    for ch in true_world.channels:
+        up = flat.copy()
+        up[ch] *= 1.01
+        gain = true_world.expected_outcomes(up).iloc[60:][f"{ch}_revenue"].sum() - base[f"{ch}_revenue"].sum()
+        m = gain / (0.01 * flat[ch].iloc[60:].sum())
+        assert m == pytest.approx(world.truth["channels"][ch]["marginal_roas_end"], rel=0.05, abs=0.02), ch
