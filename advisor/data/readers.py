@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 #: Strings read as missing in CSV cells (pandas' defaults plus "--", used by ad platforms for "none").
 NA_VALUES = ["--"]
@@ -149,9 +148,14 @@ def read_parquet(path: Path) -> RawTable:
 
 def read_sql(url: str, *, table: str | None = None, query: str | None = None) -> RawTable:
     """Read a SQL ``table`` (optionally ``schema.table``) or ``query`` via SQLAlchemy; rows numbered 1..n."""
+    import sqlalchemy as sa  # imported on use: it is slow to import and only SQL sources need it
+
     if (table is None) == (query is None):
         raise ValueError("give exactly one of table= or query=")
-    engine = sa.create_engine(url)
+    try:
+        engine = sa.create_engine(url)
+    except (sa.exc.SQLAlchemyError, ValueError) as exc:  # malformed URL, driver not installed
+        raise SourceReadError(f"SQL source {_safe_url(url)}: {exc}") from exc
     try:
         with engine.connect() as conn:
             if table is not None:
@@ -179,6 +183,8 @@ def _typed(frame: pd.DataFrame, source: str) -> RawTable:
 
 
 def _safe_url(url: str) -> str:
+    import sqlalchemy as sa
+
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:

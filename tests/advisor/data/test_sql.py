@@ -60,6 +60,12 @@ def test_sql_errors_are_issues(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError) as info:
         load_table("campaign_daily", f"sqlite:///{tmp_path / 'none.db'}", sql_table="missing")
     assert [i.rule for i in info.value.issues] == ["unreadable_file"]
+    with pytest.raises(DataValidationError) as info:
+        load_table("campaign_daily", "nosuchdialect://host/db", sql_table="t")
+    assert [i.rule for i in info.value.issues] == ["unreadable_file"]
+    with pytest.raises(DataValidationError) as info:
+        load_table("campaign_daily", "postgresql+psycopg://u:secret@127.0.0.1:1/x", query="select 1")
+    assert "secret" not in info.value.issues[0].message  # passwords never echoed
 
 
 @pytest.fixture
