@@ -40,12 +40,16 @@ def discounted_purchases(
     """Discounted expected purchases over ``horizon`` units: per row of ``rfm`` (shape ``(n,)``), or for one
     just-acquired customer when ``rfm`` is None (shape ``(1,)``)."""
     grid = np.arange(0, horizon + 1, dtype=float)
+    if annual_discount == 0:  # undiscounted: only the end point matters
+        grid = np.array([0.0, float(horizon)])
     if rfm is None:
         cum = expected_purchases(bgnbd.params_, grid)[None, :]
     else:
         x, t_x, T = (rfm[c].to_numpy(dtype=float)[:, None] for c in ("frequency", "recency", "T"))
         cum = conditional_expected_purchases(bgnbd.params_, grid[None, :], x, t_x, T)
     steps = np.diff(cum, axis=1)
+    if annual_discount == 0:
+        return np.asarray(steps[:, 0], dtype=float)
     return np.asarray(steps @ discount_factors(horizon, annual_discount, time_unit_days), dtype=float)
 
 
@@ -68,6 +72,7 @@ def remaining_discounted_purchases(
     if todo.size == 0:
         return out
     x, t_x, T = (rfm[c].to_numpy(dtype=float)[todo, None] for c in ("frequency", "recency", "T"))
+    steps = 1 if annual_discount == 0 else steps  # undiscounted: only the end point matters
     grid = (horizon - T) * np.linspace(0.0, 1.0, steps + 1)[None, :]
     cum = conditional_expected_purchases(bgnbd.params_, grid, x, t_x, T)
     disc = (1.0 + annual_discount) ** (-(T + grid[:, 1:]) * time_unit_days / DAYS_PER_YEAR)
