@@ -153,6 +153,35 @@ def _change(cur: Col, prev: Col, has_prev: np.ndarray) -> tuple[Col, Col]:
     return absolute, relative
 
 
+def _changes_vs(
+    keys: pd.DataFrame,
+    cols: dict[str, Col],
+    prev_keys: pd.DataFrame,
+    prev_cols: dict[str, Col],
+    kpi_ids: Sequence[str],
+    on: list[str],
+) -> dict[str, tuple[Col, Col]]:
+    """Change of each KPI against the row of ``prev_keys`` that has the same ``on`` values."""
+    ref = prev_keys.assign(__row=np.arange(len(prev_keys)))
+    matched = keys[on].merge(ref[[*on, "__row"]], on=on, how="left")["__row"].to_numpy(dtype=np.float64)
+    has_prev = ~np.isnan(matched)
+    idx = np.where(has_prev, matched, 0).astype(np.int64)
+    out: dict[str, tuple[Col, Col]] = {}
+    for kid in kpi_ids:
+        c, pc = cols[kid], prev_cols[kid]
+        prev = pc.take(idx) if len(pc.values) else Col.null("no data", len(idx), c.book)
+        out[kid] = _change(c, prev, has_prev)
+    return out
+
+
+def _changes_by_period(
+    keys: pd.DataFrame, cols: dict[str, Col], kpi_ids: Sequence[str], by: list[str], grain: str
+) -> dict[str, tuple[Col, Col]]:
+    """Change of each KPI against the same group's previous period of ``grain`` (rows of the same table)."""
+    this = keys.assign(**{PERIOD: shift(keys[PERIOD].to_numpy(), grain, n=1)})  # row r is "previous" of r+1
+    return _changes_vs(keys, cols, this, cols, kpi_ids, [*by, PERIOD])
+
+
 def compute_kpis(
     tables: Mapping[str, pd.DataFrame],
     *,
@@ -166,9 +195,9 @@ def compute_kpis(
 ) -> KpiTable:
     """KPIs per group (``by``: channel, campaign_id or any attribute column) and period (``grain``).
 
-    ``tables``: contract-named DataFrames (campaign_daily; optional orders, surveys, team_kpis).
-    ``start``/``end``
-    are inclusive dates. ``grain`` None gives one period spanning the window (label ``"START/END"``).
+    ``tables``: contract-named DataFrames (campaign_daily; optional orders, surveys, team_kpis);
+    ``start``/``end``: inclusive dates. ``grain`` None gives one period spanning the window (label
+    ``"START/END"``).
     ``compare=True`` adds ``<kpi>_change`` (absolute, in the KPI's unit) and ``<kpi>_change_rel`` (fraction of
     the previous value) against the previous period of the same grain (or the equally long window before
     ``start`` when ``grain`` is None). Raises :class:`UnknownKpiError` for unknown KPI ids and ValueError for
@@ -197,34 +226,17 @@ def compute_kpis(
 
     changes: dict[str, tuple[Col, Col]] = {}
     if compare and grain is not None:
-        ref = keys.assign(__row=np.arange(len(keys)))
-        want = keys.assign(**{PERIOD: shift(keys[PERIOD].to_numpy(), grain)})
-        prev_rows = want.merge(ref, on=[*by, PERIOD], how="left")["__row"].to_numpy()
-        has_prev = ~np.isnan(prev_rows.astype(np.float64))
-        idx = np.where(has_prev, prev_rows, 0).astype(np.int64)
-        for kid in kpi_ids:
-            c = cols[kid]
-            prev = c.take(idx) if len(idx) else c
-            changes[kid] = _change(c, prev, has_prev)
+        changes = _changes_by_period(keys, cols, kpi_ids, by, grain)
     elif compare:
         w0, w1 = d0 or first_day, d1 or last_day
         if w0 is not None and w1 is not None:
             span = (w1 - w0).days + 1
             p0, p1 = w0 - timedelta(days=span), w0 - timedelta(days=1)
             pkeys, pcols, _, _ = _core(tables, cat, kpi_ids, by, None, p0, p1, book)
-            key_cols = list(by) or [ALL]
-            ref = pkeys.assign(__row=np.arange(len(pkeys)))
-            matched = keys.merge(ref, on=key_cols, how="left")["__row"].to_numpy()
-            has_prev = ~np.isnan(matched.astype(np.float64))
-            idx = np.where(has_prev, matched, 0).astype(np.int64)
-            for kid in kpi_ids:
-                c, pc = cols[kid], pcols[kid]
-                prev = pc.take(idx) if len(pc.values) else Col.null("no data", len(idx), book)
-                changes[kid] = _change(c, prev, has_prev)
+            changes = _changes_vs(keys, cols, pkeys, pcols, kpi_ids, list(by) or [ALL])
         else:
-            for kid in kpi_ids:
-                null = Col.null("no dated data to define a previous period", len(keys), book)
-                changes[kid] = (null, null)
+            null = Col.null("no dated data to define a previous period", len(keys), book)
+            changes = {kid: (null, null) for kid in kpi_ids}
 
     keep = np.ones(len(keys), dtype=bool)
     if grain is not None and d0 is not None:
