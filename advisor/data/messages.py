@@ -154,6 +154,10 @@ def _missing_value(x: _Ctx) -> str:
     return f"{x.table}.{x.column}: {x.n} empty value(s) in a required column"
 
 
+def _finite(x: _Ctx) -> str:
+    return f"{x.table}.{x.column}: {x.n} value(s) are infinite{_eg(x.values)}"
+
+
 def _integer(x: _Ctx) -> str:
     return f"{x.table}.{x.column}: {x.n} value(s) are not whole numbers{_eg(x.values)}"
 
@@ -249,6 +253,7 @@ _MESSAGES: dict[str, Message] = {
     "bad_date": _bad_date,
     "missing_value": _missing_value,
     "integer": _integer,
+    "finite": _finite,
     "non_negative": _non_negative,
     "out_of_range": _out_of_range,
     "allowed_values": _allowed,

@@ -178,6 +178,7 @@ def from_frame(frame: pd.DataFrame, source: str = "in-memory frame") -> RawTable
 
 def _typed(frame: pd.DataFrame, source: str) -> RawTable:
     frame = frame.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
     frame.index = pd.Index(np.arange(len(frame)) + 1, name="row")
     return RawTable(frame, tuple(str(c) for c in frame.columns), source)
 

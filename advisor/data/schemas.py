@@ -84,6 +84,8 @@ def warning_schema(contract: TableContract, present: Collection[str]) -> pa.Data
 
 def _column_checks(c: ColumnSpec) -> list[pa.Check]:
     checks: list[pa.Check] = []
+    if c.dtype in ("number", "integer"):
+        checks.append(pa.Check(lambda s: np.isfinite(s), name="finite", error="finite"))
     if c.dtype == "integer":
         checks.append(pa.Check(lambda s: s % 1 == 0, name="integer", error="integer"))
     if c.min_value == 0.0:

@@ -47,6 +47,15 @@ EXPECTED: list[tuple[str, str, set[tuple[str, str | None, tuple[int, ...], str]]
     ),
     ("team_kpis_bad_period.csv", "team_kpis", {("team_kpis", "period", (3, 4), "pattern")}),
     ("duplicate_header.csv", CD, {(CD, "spend", (), "duplicate_column")}),
+    (
+        "infinite_values.csv",
+        CD,
+        {
+            (CD, "spend", (2,), "finite"),
+            (CD, "revenue", (3,), "finite"),
+            (CD, "revenue", (3,), "non_negative"),
+        },
+    ),
     ("bad_dates_same_campaign.csv", CD, {(CD, "date", (2, 3), "bad_date")}),  # not also duplicate keys
     ("team_kpis_duplicate.csv", "team_kpis", {("team_kpis", "period,metric", (2, 3), "duplicate_key")}),
     ("utf16.csv", CD, {(CD, None, (), "unreadable_file")}),
