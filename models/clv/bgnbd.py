@@ -76,7 +76,10 @@ def conditional_expected_purchases(
     t, x, t_x, T = (np.asarray(v, dtype=float) for v in (t, x, t_x, T))
     z = t / (alpha + T + t)
     head = (a + b + x - 1) / (a - 1)
-    core = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+    # FHL eq. 10 has ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z), which overflows for large x; Euler's
+    # transformation 2F1(A, B; C; z) = (1−z)^(C−A−B) 2F1(C−A, C−B; C; z), with 1 − z = (α+T)/(α+T+t), gives
+    # the same value without huge intermediate terms.
+    core = 1 - ((alpha + T) / (alpha + T + t)) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
     return np.asarray(head * core * probability_alive(params, x, t_x, T), dtype=float)
 
 

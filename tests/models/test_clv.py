@@ -68,9 +68,7 @@ def test_same_day_orders_are_one_transaction_and_rfm_is_exact() -> None:
 
 
 def test_contract_errors_name_column_and_rows() -> None:
-    bad = pd.DataFrame(
-        {"customer_id": [1, 2, 3], "order_date": ["2024-01-01"] * 3, "revenue": [1.0, -2.0, 3.0]}
-    )
+    bad = pd.DataFrame({"customer_id": [1, 2, 3], "order_date": ["2024-01-01"] * 3, "revenue": [1.0, -2.0, 3.0]})
     with pytest.raises(ValueError, match=r"'revenue' must be >= 0; rows \[1\]"):
         transactions(bad)
     with pytest.raises(ValueError, match="missing column"):
@@ -80,9 +78,7 @@ def test_contract_errors_name_column_and_rows() -> None:
 
 
 def test_expected_purchases_matches_monte_carlo() -> None:
-    orders = simulate_orders(
-        20000, TRUE_BG, TRUE_GG, start="2024-01-01", end="2024-07-01", acquisition_days=1
-    )
+    orders = simulate_orders(20000, TRUE_BG, TRUE_GG, start="2024-01-01", end="2024-07-01", acquisition_days=1)
     repeat = orders.groupby("customer_id").size() - 1
     weeks = (pd.Timestamp("2024-07-01") - pd.Timestamp("2024-01-01")).days / 7
     assert repeat.mean() == pytest.approx(float(expected_purchases(TRUE_BG, weeks)), rel=0.04)
@@ -170,3 +166,16 @@ def test_analytic_gradients_match_finite_differences(fitted: tuple[CLVModel, pd.
     value = gamma_gamma._neg_ll(theta, gdata)[0]
     direct = -gamma_gamma.log_likelihood(GammaGammaParams(*np.exp(theta)), rep["frequency"], rep["monetary_value"])
     assert value == pytest.approx(direct.mean())
+
+
+def test_conditional_expectation_stable_for_very_frequent_buyers() -> None:
+    from models.clv.bgnbd import conditional_expected_purchases
+
+    p = BGNBDParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    x = np.array([2.0, 700.0, 2000.0])
+    e = conditional_expected_purchases(p, 52.0, x, np.array([30.0, 103.0, 104.0]), np.array([38.0, 104.0, 104.0]))
+    # x = 700: P(alive) 0.57 (no purchase in the last week at 6.5/week) times ~285 purchases if alive
+    # (Monte Carlo of the posterior), ≈ 163.
+    assert np.isfinite(e).all() and e[2] > e[1] and e[1] == pytest.approx(163, rel=0.03)
+    # CDNOW customer 1 (x=2, t_x=30.43, T=38.86) over 39 weeks: 1.2259 in lifetimes 0.11.3 with its fit
+    assert conditional_expected_purchases(p, 39.0, 2, 30.43, 38.86) == pytest.approx(1.2259, abs=1e-3)
