@@ -76,19 +76,24 @@ def sample_orders(
     c_all = np.concatenate(rows_c)
     t_all = np.concatenate(rows_t)
     value = rng.gamma(shape_gg[c_all], 1.0 / nu[c_all])
-    order_date = pd.DatetimeIndex(dates[c_all]) + pd.to_timedelta(np.ceil(t_all), unit="D")
-    df = pd.DataFrame(
+    origin = np.datetime64(pd.Timestamp(dates.min()).date(), "D") if n else np.datetime64("1970-01-01", "D")
+    acq_day = (pd.DatetimeIndex(dates).to_numpy().astype("datetime64[D]") - origin).astype(np.int64)
+    day = acq_day[c_all] + np.ceil(t_all).astype(np.int64)
+    # two repeat orders of one customer on the same day become one order (sum of values)
+    key, inverse = np.unique(c_all.astype(np.int64) * 1_000_000 + day, return_inverse=True)
+    revenue = np.bincount(inverse, weights=value)
+    cust, day = key // 1_000_000, key % 1_000_000
+    order = np.lexsort((cust, day))  # by date, then customer (ids are numbered in acquisition order)
+    cust, day, revenue = cust[order], day[order], revenue[order]
+    return pd.DataFrame(
         {
-            "customer_id": np.char.add("C", np.char.zfill(c_all.astype(str), 7)),
-            "order_date": order_date,
-            "revenue": np.round(value, 2),
-            "channel": channels[c_all],
-            "campaign_id": campaigns[c_all],
+            "customer_id": np.char.add("C", np.char.zfill(cust.astype(str), 7)),
+            "order_date": pd.DatetimeIndex((origin + day.astype("timedelta64[D]")).astype("datetime64[ns]")),
+            "revenue": np.round(revenue, 2),
+            "channel": channels[cust],
+            "campaign_id": campaigns[cust],
         }
     )
-    df = df.groupby(["customer_id", "order_date", "channel", "campaign_id"], as_index=False)["revenue"].sum()
-    df = df[["customer_id", "order_date", "revenue", "channel", "campaign_id"]]
-    return df.sort_values(["order_date", "customer_id"], ignore_index=True)
 
 
 def clv_truth(

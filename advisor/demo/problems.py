@@ -38,7 +38,10 @@ class ProblemPlan:
 
 
 def _onset(rng: np.random.Generator, n: int, lo: int, hi: int) -> int:
-    return max(int(0.5 * n), n - int(rng.integers(lo, hi + 1)))
+    """Day index of an onset ``lo``–``hi`` days before the end (windows shrink for histories under a year,
+    and an onset never falls in the first 40% of the history)."""
+    scale = min(1.0, n / 365.0)
+    return max(int(0.4 * n), n - round(int(rng.integers(lo, hi + 1)) * scale))
 
 
 def _pick(rng: np.random.Generator, sks: list[Skeleton], channels: set[str], exclude: set[str]) -> Skeleton:

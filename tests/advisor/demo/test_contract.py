@@ -125,6 +125,14 @@ def test_write_produces_the_data_folder(world: DemoWorld, tmp_path) -> None:
     assert back["date"].iloc[0] == "2024-11-01" and len(back) == len(world.tables["campaign_daily"])
 
 
+def test_shortest_history_still_has_every_problem_after_some_history() -> None:
+    w = generate_world(seed=11, days=120)
+    cd = w.tables["campaign_daily"]
+    assert cd["date"].nunique() == 120 and (cd["clicks"] <= cd["impressions"]).all()
+    starts = [pd.Timestamp(p["start"]) for p in w.truth["problems"]]
+    assert len(starts) == 5 and min(starts) >= cd["date"].min() + pd.Timedelta(days=45)
+
+
 def test_rejects_too_short_history() -> None:
     with pytest.raises(ValueError, match="at least"):
         generate_world(days=30)
