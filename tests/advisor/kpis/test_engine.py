@@ -113,6 +113,10 @@ def test_zero_denominator_per_row_is_null_with_reason(campaign_daily: pd.DataFra
     assert table.reason(row, "ctr") is None
     rec = table.to_records(reasons=True)[row]
     assert rec["cpc"] is None and rec["reasons"]["cpc"] == "zero denominator: clicks is 0"
+    tidy = table.reasons
+    assert list(tidy.columns) == ["row", "kpi", "reason"]
+    assert set(tidy.loc[tidy["row"] == row, "kpi"]) >= {"cpc", "roi", "cpa", "conversion_rate", "aov"}
+    assert table.reasons_dict()[(row, "cpc")] == "zero denominator: clicks is 0"
     assert np.isfinite(
         table.frame[list(table.kpis)].to_numpy(dtype=float)[
             ~np.isnan(table.frame[list(table.kpis)].to_numpy(dtype=float))
