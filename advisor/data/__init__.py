@@ -5,6 +5,18 @@ Public API::
     from advisor.data import (load_dataset, validate_folder, load_table, Dataset, ValidationIssue,
                               ValidationReport, DataValidationError, DataConfig, TargetsFile,
                               TargetSpec, TABLES)
+
+    report = validate_folder(folder, config_path=None)   # ValidationReport; never raises for bad data
+    ds = load_dataset(folder, config_path=None)          # Dataset; raises DataValidationError
+    ds = Dataset.from_frames(campaign_daily=df, ..., targets=None)   # same checks for in-memory frames
+    df = load_table("campaign_daily", path_or_url_or_frame, {"Cost": "spend"}, sql_table=..., query=...,
+                    defaults={"channel": "social"}, require=(...), attributes=(...))
+
+Row numbers in issues: CSV → the file's line numbers with the header as line 1 (first data row = 2);
+Parquet, SQL and in-memory frames → 1-based record numbers. See ``advisor.data.issues``.
+Modules: ``contract`` (tables as frozen data), ``aliases`` (header matching), ``config`` (kpi-advisor.yaml),
+``readers``, ``schemas`` (pandera), ``validate`` + ``messages`` (pipeline, issue texts), ``targets``,
+``dataset`` (folder loading, ``Dataset``).
 """
 
 from advisor.data.config import DataConfig, TableSource

@@ -151,9 +151,14 @@ def _prepare(df: pd.DataFrame, contract: TableContract, decimal_comma: bool) -> 
 
 def _strip_midnight(s: pd.Series) -> pd.Series:
     """'2024-01-05 00:00:00' or '2024-01-05T00:00' (SQL, spreadsheet exports) → '2024-01-05'; rest as is."""
-    is_str = s.map(lambda v: isinstance(v, str))
-    text = s[is_str].str.strip().str.replace(_MIDNIGHT, r"\1", regex=True)
-    return s.where(~is_str, text)
+    if pd.api.types.infer_dtype(s, skipna=True) == "string":
+        is_long = s.str.len() > 10  # only values longer than a date can carry a time
+    else:
+        is_long = s.map(lambda v: isinstance(v, str) and len(v) > 10)
+    if not is_long.any():
+        return s
+    text = s[is_long].str.strip().str.replace(_MIDNIGHT, r"\1", regex=True)
+    return s.where(~is_long, text)
 
 
 def clean_text(s: pd.Series) -> pd.Series:
@@ -171,6 +176,16 @@ def normalise_numbers(s: pd.Series, decimal_comma: bool) -> pd.Series:
     Strips spaces and a currency sign ('$1,234.50'); semicolon files: '1,5' → '1.5', '1.234,5' → '1234.5';
     comma files: '1,234.5' → '1234.5'.
     """
+    plain = pd.to_numeric(s, errors="coerce")  # fast C path; only the cells it rejects are rewritten
+    todo = s.notna() & plain.isna()
+    if not todo.any():
+        return s
+    out = s.astype(object).copy()
+    out[todo] = _respell(s[todo], decimal_comma)
+    return out.where(out.notna(), None)
+
+
+def _respell(s: pd.Series, decimal_comma: bool) -> pd.Series:
     text = s.astype("string").str.strip().str.replace("\u00a0", "", regex=False)
     text = text.str.replace(_CURRENCY, "", regex=True)
     if decimal_comma:
