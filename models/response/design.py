@@ -76,7 +76,7 @@ def baseline_design(
     cols: list[NDArray[np.float64]] = [np.ones(len(t)), (t - t[0]) / scale]
     n_cp = min(n_changepoints_max, int(0.8 * span // changepoint_every)) if changepoint_every else 0
     for k in range(1, n_cp + 1):
-        cp = t[0] + k * changepoint_every
+        cp = t[0] + k * (changepoint_every or 0)
         cols.append(np.maximum(t - cp, 0.0) / scale)
     if span >= 364:
         doy = t / 365.25

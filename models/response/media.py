@@ -46,6 +46,7 @@ class MediaFit:
     rss: float = 0.0
     n_params: int = 0
     saturation: Saturation = "hill"
+    reported_fit: NDArray[np.float64] | None = None
 
 
 def _saturate(
@@ -309,4 +310,5 @@ def fit_media_reported(
         rss=float(resid @ resid),
         n_params=c * (3 if saturation == "hill" else 2) + c,
         saturation=saturation,
+        reported_fit=h,
     )

@@ -44,7 +44,9 @@ class ResponseSpec:
     ``"reported"`` takes each channel's response shape from its platform-reported KPI and only the
     incrementality scale from the business total (:func:`models.response.media.fit_media_reported`),
     ``"spend"`` searches all parameters on the business total (:func:`models.response.media.fit_media`),
-    ``"auto"`` uses ``"reported"`` when reported columns are given.
+    ``"auto"`` uses ``"reported"`` when reported columns are given; ``recent_window``: with reported
+    columns, each channel's forward-looking response is scaled by its current efficiency — reported KPI
+    over the last ``recent_window`` periods divided by what its curve predicts (0: off).
     """
 
     saturation: Saturation | Literal["auto"] = "auto"
@@ -55,6 +57,7 @@ class ResponseSpec:
     yearly_order: int = 2
     seasonality_mode: str = "multiplicative"
     shape_source: str = "auto"
+    recent_window: int = 28
     min_active_share: float = 0.05
     min_cv: float = 0.05
     min_t: float = 2.0
@@ -107,6 +110,7 @@ class _Fitted:
     trend_sd: list[float]
     controls: list[str]
     warnings: list[str] = field(default_factory=list)
+    efficiency: dict[str, float] = field(default_factory=dict)
 
 
 class ResponseModel:
@@ -172,6 +176,7 @@ class ResponseModel:
         spend = history[used].to_numpy(dtype=float) if used else np.zeros((n, 0))
         contrib = np.zeros((n, len(used)))
         transforms: dict[str, ChannelTransform] = {}
+        efficiency: dict[str, float] = {}
         cov = np.zeros((len(used), len(used)))
         if used:
             ws = warm_start.media_fit_ if warm_start is not None else None
@@ -210,13 +215,22 @@ class ResponseModel:
             mf = fits[int(np.argmin(bic))]
             self.media_fit_ = mf
             contrib = mf.contributions
-            cov = mf.beta_cov
+            eff = np.ones(len(used))
+            if rep is not None and mf.reported_fit is not None and sp.recent_window:
+                # current efficiency: the channel's reported KPI over the last window against what its
+                # response curve predicts for the spend it had (creative fatigue, a broken landing page …)
+                win = min(sp.recent_window, n)
+                got = rep[-win:].sum(axis=0)
+                expect = mf.reported_fit[-win:].sum(axis=0)
+                eff = np.clip(np.divide(got, expect, out=np.ones_like(got), where=expect > 0), 0.25, 4.0)
+                efficiency.update({ch: float(e) for ch, e in zip(used, eff, strict=True)})
+            cov = mf.beta_cov * np.outer(eff, eff)
             for j, ch in enumerate(used):
                 transforms[ch] = ChannelTransform(
                     decay=float(mf.decay[j]),
                     half_saturation=float(mf.half_saturation[j]),
                     shape=float(mf.shape[j]),
-                    beta=float(mf.beta[j]),
+                    beta=float(mf.beta[j] * eff[j]),
                     saturation=mf.saturation,
                 )
                 t = mf.beta[j] / mf.beta_se[j] if mf.beta_se[j] > 0 else np.inf
@@ -267,6 +281,7 @@ class ResponseModel:
             baseline_future=base_fut.tolist(),
             trend_sd=tsd.tolist(),
             controls=list(controls),
+            efficiency=efficiency,
             warnings=warn,
         )
         self._prophet_json = pb.to_json(prophet)

@@ -95,3 +95,20 @@ def test_bundle_files_round_trip(world_and_bundle) -> None:
     assert set(back.models) == {"conversions", "revenue"}
     sim = back.models["revenue"].simulate(back.daily_reference(back.models["revenue"].future_dates(10)), n=50)
     assert sim.total.shape == (50, 10)
+
+
+def test_recent_efficiency_scales_forward_response() -> None:
+    w = synthetic_world(seed=6, days=300)
+    cd = w.tables["campaign_daily"].copy()
+    late = (cd["channel"] == "search") & (cd["date"] > cd["date"].max() - pd.Timedelta(days=28))
+    cd.loc[late, "conversions"] *= 0.5  # e.g. a broken landing page: the platform sees half the conversions
+    hist, ch, _, _ = prepare_history({**w.tables, "campaign_daily": cd})
+    from training.response import reported_map
+
+    m = ResponseModel(SPEC).fit(hist, y="conversions", channels=ch, reported=reported_map(hist, "conversions", ch))
+    eff = m.fitted.efficiency
+    assert eff["search"] == pytest.approx(0.5, abs=0.12)
+    assert eff["social"] == pytest.approx(1.0, abs=0.15)
+    assert m.media_fit_ is not None
+    j = m.channels_.index("search")
+    assert m.transforms_["search"].beta == pytest.approx(m.media_fit_.beta[j] * eff["search"])
