@@ -11,13 +11,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from pandera.errors import SchemaErrors
 
 from advisor.data.aliases import header_key, resolve_columns, snake
 from advisor.data.contract import TableContract
-from advisor.data.issues import ValidationIssue, first_rows
+from advisor.data.issues import ValidationIssue
 from advisor.data.messages import describe
 from advisor.data.readers import RawTable
 from advisor.data.schemas import rule_schema, type_schema, warning_schema
@@ -241,14 +240,12 @@ def _finalize(
             drivers.append(col)
         elif pd.api.types.is_datetime64_any_dtype(s):
             continue
+        elif _all_numeric(s, decimal_comma):
+            out[col] = pd.to_numeric(normalise_numbers(s, decimal_comma), errors="coerce")
+            drivers.append(col)
         else:
-            num = pd.to_numeric(normalise_numbers(s, decimal_comma), errors="coerce")
-            if s.notna().any() and num.notna().sum() == s.notna().sum():
-                out[col] = num
-                drivers.append(col)
-            else:
-                out[col] = clean_text(s)
-                attributes.append(col)
+            out[col] = clean_text(s)
+            attributes.append(col)
     ordered = [c for c in contract.names if c in out.columns] + extras
     out = out[ordered]
     keys = [k for k in contract.sort_by if k in out.columns]
@@ -257,6 +254,13 @@ def _finalize(
     return out.reset_index(drop=True), tuple(attributes), tuple(drivers)
 
 
-def row_numbers(index_values: Sequence[object]) -> tuple[int, ...]:
-    """First ≤ 5 row numbers from pandera failure-case index values."""
-    return first_rows(v for v in index_values if v is not None and not (isinstance(v, float) and np.isnan(v)))
+def _all_numeric(s: pd.Series, decimal_comma: bool) -> bool:
+    """True when every non-empty cell reads as a number (a sample is tried first: text columns exit early)."""
+    values = s.dropna()
+    if values.empty:
+        return False
+    for part in (values.head(50), values):
+        if pd.to_numeric(normalise_numbers(part, decimal_comma), errors="coerce").isna().any():
+            return False
+    return True
+
