@@ -8,7 +8,7 @@ surveys and team KPIs → targets and the truth document (see ``truthdoc``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,25 +16,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from numpy.typing import NDArray
 
 from advisor.demo import customers, feedback, funnel
-from advisor.demo.campaigns import Skeleton, sample_skeletons, sample_spend
-from advisor.demo.channels import AUDIENCE_CVR, CHANNELS, profile
+from advisor.demo.calibrate import calibrate, make_under_funded_the_best, marginal_roas
+from advisor.demo.campaigns import sample_skeletons, sample_spend
+from advisor.demo.channels import CHANNELS, profile
 from advisor.demo.events import event_names
-from advisor.demo.params import BaselineParams, CampaignParams
+from advisor.demo.params import BaselineParams
 from advisor.demo.problems import POOR_AUDIENCE, budget_multipliers, plan_problems, quality_multipliers
 from advisor.demo.response import aov_vector, incremental_conversions
 from advisor.demo.targets import build_targets
-from advisor.demo.transforms import hill
 from advisor.demo.truthdoc import TruthInputs, build_truth
 
 DEFAULT_END = date(2026, 10, 31)
 MIN_DAYS = 120
-#: The under-funded channel is an efficient one: its true ROAS is this much above its profile's.
-UNDER_FUNDED_ROAS_BOOST = 1.8
-#: ... and its marginal ROAS at the end of the history is at least this multiple of any other channel's.
-UNDER_FUNDED_MARGIN = 1.15
 SHARE_DAYS = 28
 TABLES = ("campaign_daily", "outcomes_daily", "orders", "surveys", "team_kpis")
 
@@ -65,86 +60,6 @@ class DemoWorld:
             df.to_csv(out / f"{name}.csv", index=False, date_format="%Y-%m-%d")
         (out / "targets.yaml").write_text(yaml.safe_dump(self.targets, sort_keys=False), encoding="utf-8")
         (out / "truth.json").write_text(json.dumps(self.truth, indent=1, allow_nan=False), encoding="utf-8")
-
-
-def _calibrate(
-    rng: np.random.Generator, sk: Skeleton, spend: NDArray[np.float64], cutoff: int, over: str, under: str
-) -> CampaignParams:
-    """Turn a skeleton into parameters: half-saturation near its typical (pre-problem) spend — lower for the
-    over-funded channel, higher for the under-funded one — and a max effect giving the channel's true ROAS
-    (scaled by the audience's conversion multiplier) at that typical spend."""
-    hi = max(min(sk.end, cutoff - 1), sk.start)
-    typical = float(spend[sk.start : hi + 1].mean())
-    if typical <= 0:
-        typical = float(spend[sk.start : sk.end + 1].mean()) or sk.base_budget
-    shape = sk.hill_shape
-    if sk.channel == over:
-        k = typical * rng.uniform(0.45, 0.6)
-    elif sk.channel == under:
-        # far below half-saturation; a shape near 1 keeps the curve concave there (no S-bend to climb)
-        k = typical * rng.uniform(2.2, 3.0)
-        shape = 1.0 + 0.2 * (shape - 1.0)
-    elif sk.channel == "email":
-        # capacity-limited by the mailing list: high average ROAS, little to gain from more sends
-        k = typical * rng.uniform(0.25, 0.35)
-    else:
-        k = typical * rng.uniform(0.7, 1.4)
-    efficient = UNDER_FUNDED_ROAS_BOOST if sk.channel == under else 1.0
-    roas = profile(sk.channel).roas * efficient * AUDIENCE_CVR[sk.audience] * rng.lognormal(0.0, 0.15)
-    beta = roas * typical / (sk.aov * float(hill(typical, k, shape)))
-    return CampaignParams(
-        campaign_id=sk.campaign_id,
-        channel=sk.channel,
-        start=pd.Timestamp(0).date(),  # replaced by the caller
-        end=pd.Timestamp(0).date(),
-        audience=sk.audience,
-        creative_type=sk.creative_type,
-        objective=sk.objective,
-        region=sk.region,
-        adstock_decay=sk.adstock_decay,
-        half_saturation=float(k),
-        hill_shape=float(shape),
-        max_effect=float(beta),
-        aov=sk.aov,
-        base_budget=sk.base_budget,
-        cpm=sk.cpm,
-        ctr=sk.ctr,
-        engagement_rate=sk.engagement_rate,
-        new_customer_rate=sk.new_customer_rate,
-    )
-
-
-def _marginal_roas(
-    campaigns: list[CampaignParams], recent_spend: NDArray[np.float64], quality: NDArray[np.float64]
-) -> dict[str, float]:
-    """Per channel: spend-weighted marginal true ROAS (revenue per extra unit of spend) at the mean daily
-    spend of the last days (``recent_spend`` ``(D, C)``), using the steady-state adstock (= spend)."""
-    x = recent_spend.mean(axis=0)
-    out: dict[str, float] = {}
-    for ch in dict.fromkeys(c.channel for c in campaigns):
-        num = den = 0.0
-        for j, c in enumerate(campaigns):
-            if c.channel != ch or x[j] <= 0:
-                continue
-            h = float(hill(x[j], c.half_saturation, c.hill_shape))
-            slope = c.hill_shape * h * (1 - h) / x[j]
-            num += x[j] * c.max_effect * quality[j] * slope * c.aov
-            den += x[j]
-        out[ch] = float(num / den) if den > 0 else 0.0
-    return out
-
-
-def _make_under_funded_the_best(
-    campaigns: list[CampaignParams], recent_spend: NDArray[np.float64], quality: NDArray[np.float64], under: str
-) -> list[CampaignParams]:
-    """Scale the under-funded channel's max effects so that its marginal ROAS at the end of the history is
-    at least ``UNDER_FUNDED_MARGIN`` × every other channel's (it is the efficient channel by definition)."""
-    m = _marginal_roas(campaigns, recent_spend, quality)
-    best_other = max(v for ch, v in m.items() if ch != under)
-    if m[under] <= 0 or m[under] >= UNDER_FUNDED_MARGIN * best_other:
-        return campaigns
-    factor = UNDER_FUNDED_MARGIN * best_other / m[under]
-    return [replace(c, max_effect=c.max_effect * factor) if c.channel == under else c for c in campaigns]
 
 
 def _baseline(rng: np.random.Generator, dates: pd.DatetimeIndex, mean_incremental: float) -> BaselineParams:
@@ -197,13 +112,10 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
     over = next(p.channel for p in plan.problems if p.kind == "over_funded")
     under = next(p.channel for p in plan.problems if p.kind == "under_funded")
     cutoff = min(i for p, i in zip(plan.problems, plan.start_index, strict=True) if p.campaign_id is None)
-    campaigns = []
-    for j, sk in enumerate(sks):
-        c = _calibrate(rng, sk, spend[:, j], cutoff, over, under)
-        campaigns.append(CampaignParams(**{**c.__dict__, "start": dates[sk.start].date(), "end": dates[sk.end].date()}))
+    campaigns = [calibrate(rng, sk, spend[:, j], dates, cutoff, over, under) for j, sk in enumerate(sks)]
     ids = [c.campaign_id for c in campaigns]
     ctr_mult, cvr_mult = quality_multipliers(plan, ids, days)
-    campaigns = _make_under_funded_the_best(campaigns, spend[-SHARE_DAYS:], (ctr_mult * cvr_mult)[-1], under)
+    campaigns = make_under_funded_the_best(campaigns, spend[-SHARE_DAYS:], (ctr_mult * cvr_mult)[-1], under)
     incremental, final_state = incremental_conversions(spend, campaigns, ctr_mult * cvr_mult)
     inc_revenue = incremental * aov_vector(campaigns)
 
@@ -241,7 +153,7 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
             clv_params=clv_params,
             team_truth=team_truth,
             survey_truth=feedback.survey_truth(),
-            marginal_roas_end=_marginal_roas(campaigns, spend[-SHARE_DAYS:], (ctr_mult * cvr_mult)[-1]),
+            marginal_roas_end=marginal_roas(campaigns, spend[-SHARE_DAYS:], (ctr_mult * cvr_mult)[-1]),
         )
     )
     overall = truth["clv"]["overall"]
