@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
@@ -64,12 +65,18 @@ class Dataset:
 
     @cached_property
     def fingerprint(self) -> str:
-        """sha256 hex digest over the canonical CSV text of every present table (names, columns, values)."""
-        digest = hashlib.sha256(b"kpi-advisor-dataset-v1\n")
+        """sha256 hex digest over every present table: names, column names, dtypes and values (64 hex chars).
+
+        Values are hashed column by column: numbers and dates as little-endian int64/float64 bytes (missing
+        values as a separate mask), text as the UTF-8 of the cells; identical content gives the same digest
+        whatever the source (CSV, Parquet, SQL, frames).
+        """
+        digest = hashlib.sha256(b"kpi-advisor-dataset-v2\n")
         for name, df in self.tables.items():
-            digest.update(f"## {name}\n".encode())
-            text = df.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
-            digest.update(text.encode())
+            digest.update(f"## {name} {len(df)}\n".encode())
+            for col in df.columns:
+                digest.update(f"# {col} {df[col].dtype}\n".encode())
+                digest.update(_column_bytes(df[col]))
         return digest.hexdigest()
 
     @classmethod
@@ -106,6 +113,21 @@ class Dataset:
             except ValidationError as exc:
                 extra.append(ValidationIssue("targets", None, (), "targets_error", f"targets: {exc}"))
         return _assemble(results, parsed, extra)
+
+
+def _column_bytes(s: pd.Series) -> bytes:
+    missing = s.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(s):
+        values = s.to_numpy(dtype="datetime64[ns]").astype("<i8")
+    elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_integer_dtype(s):
+        values = s.to_numpy(dtype="<i8", na_value=0)
+    elif pd.api.types.is_float_dtype(s):
+        values = s.to_numpy(dtype="<f8", na_value=0.0)
+    else:
+        text = "\x1f".join("" if m else str(v) for v, m in zip(s.tolist(), missing, strict=True))
+        return missing.tobytes() + text.encode()
+    values = np.where(missing, 0, values).astype(values.dtype)
+    return missing.tobytes() + values.tobytes()
 
 
 def validate_folder(folder: Path, config_path: Path | None = None) -> ValidationReport:

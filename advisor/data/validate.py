@@ -263,4 +263,3 @@ def _all_numeric(s: pd.Series, decimal_comma: bool) -> bool:
         if pd.to_numeric(normalise_numbers(part, decimal_comma), errors="coerce").isna().any():
             return False
     return True
-
