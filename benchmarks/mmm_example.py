@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from models.response import ResponseModel, ResponseSpec
+from training.backtest import rolling_origin
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "pymc_marketing"
 
@@ -56,6 +57,16 @@ def main() -> None:
                 f"fit {dt:.1f}s | (sat, decay, half-sat, shape) {params}",
                 flush=True,
             )
+    bt = rolling_origin(
+        hist, y="y", channels=["x1", "x2"], spec=ResponseSpec(country=None), controls=("event_1", "event_2")
+    )
+    mdl, pnm, sn = bt["model"], bt["prophet_no_media"], bt["seasonal_naive"]
+    print(
+        f"backtest ({bt['n_origins']} origins x {bt['horizon']} weeks): model wape {mdl['wape']:.3f} "
+        f"smape {mdl['smape']:.3f} mase {mdl['mase']:.3f} coverage80 {mdl['coverage_80']:.3f} "
+        f"coverage95 {mdl['coverage_95']:.3f} | prophet-no-media wape {pnm['wape']:.3f} | "
+        f"seasonal-naive wape {sn['wape']:.3f}"
+    )
     sys.stdout.flush()
 
 
