@@ -255,6 +255,11 @@ def _find_files(folder: Path, table: str) -> list[Path]:
     )
 
 
+def _found_files(folder: Path) -> str:
+    names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in CSV_SUFFIXES + PARQUET_SUFFIXES)
+    return f"; data files present: {', '.join(names[:10])}" if names else ""
+
+
 def _check_folder(
     folder: Path, config_path: Path | None
 ) -> tuple[dict[str, TableResult], TargetsFile | None, list[ValidationIssue]]:
@@ -291,8 +296,8 @@ def _check_folder(
                     results[name] = failed(
                         name,
                         "missing_table",
-                        f"{name}: required table not found in "
-                        f"{folder} (expected {name}.csv or {name}.parquet)",
+                        f"{name}: required table not found in {folder} (expected {name}.csv or "
+                        f"{name}.parquet, or a source in kpi-advisor.yaml){_found_files(folder)}",
                     )
                 continue
             spec = TableSource(path=files[0].name)

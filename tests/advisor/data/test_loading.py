@@ -182,6 +182,8 @@ def test_missing_and_ambiguous_campaign_daily(
     empty.mkdir()
     report = validate_folder(empty)
     assert [(i.table, i.rule) for i in report.errors] == [("campaign_daily", "missing_table")]
+    (empty / "campaigns_daily.csv").write_text("x\n")
+    assert "data files present: campaigns_daily.csv" in validate_folder(empty).errors[0].message
     folder = make_folder(campaign_daily=make_cd(days=3))
     make_cd(days=3).to_parquet(folder / "campaign_daily.parquet")
     assert [i.rule for i in validate_folder(folder).errors] == ["ambiguous_source"]

@@ -12,6 +12,8 @@ MAPPING = {
     "xyz_campaign_id": "campaign_id",
     "Total_Conversion": "conversions",
 }  # Spent/Impressions/Clicks: aliases
+pytestmark = pytest.mark.datasets
+
 AD_LEVEL = ("campaign_id", "channel", "spend", "impressions", "clicks", "conversions")
 
 
