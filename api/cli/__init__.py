@@ -2,6 +2,7 @@
 
 from api.cli import customers, foundation, planning  # noqa: F401  (registers commands)
 from api.cli import diagnose as _diagnose  # noqa: F401  (registers `diagnose`)
+from api.cli import serve as _serve  # noqa: F401  (registers `serve`, `mcp`)
 from api.cli.app import app
 
 __all__ = ["app"]

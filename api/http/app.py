@@ -1,0 +1,87 @@
+"""The FastAPI application factory: ``create_app(settings) -> FastAPI``.
+
+Routes live under ``/v1`` (plus ``/healthz``, ``/readyz``, ``/metrics``); the MCP server is mounted at ``/mcp``
+(streamable HTTP). The dataset and models are loaded once in the lifespan (in a worker thread) and swapped
+atomically after retraining.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+
+from api.http import errors
+from api.http.middleware import BodyLimitMiddleware, Metrics, MetricsMiddleware
+from api.http.routers import analytics, datasets, ops, planning, training
+from api.http.settings import Settings
+from api.http.state import AppState
+
+DESCRIPTION = """Marketing KPI advisor: KPI tables and the KPI system vs targets, campaign diagnostics,
+forecasts of spend plans with intervals, budget optimisation and answers to questions.
+
+Typical flow: `GET /v1/kpis?by=channel&grain=month` → `GET /v1/scorecard` → `POST /v1/diagnose` for a campaign
+that misses → `POST /v1/forecast` / `POST /v1/optimize` for next period's budget. Money is in the data's
+currency, ratios are fractions (roi 0.25 = +25%), dates are YYYY-MM-DD. Errors are RFC 9457 problem+json whose
+`detail` says what to change."""
+
+TAGS = [
+    {"name": "analytics", "description": "KPI tables, scorecard vs targets, diagnostics"},
+    {"name": "planning", "description": "Forecasts of spend plans and budget optimisation"},
+    {"name": "advice", "description": "Questions in natural language"},
+    {"name": "datasets", "description": "Upload and list data folders"},
+    {"name": "training", "description": "Train models in the background and poll the job"},
+    {"name": "models", "description": "Published model versions"},
+    {"name": "operations", "description": "Health, readiness, metrics"},
+]
+
+
+def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI:
+    """Build the app. ``mcp=False`` leaves out the ``/mcp`` mount."""
+    settings = settings or Settings()
+    state = AppState(settings)
+    server = None
+    if mcp:
+        from api.mcp_server import build_mcp
+
+        server = build_mcp(state)
+        mcp_app = server.streamable_http_app(streamable_http_path="/", host=settings.host)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(state.load)
+        try:
+            if server is not None:
+                async with server.session_manager.run():
+                    yield
+            else:
+                yield
+        finally:
+            state.jobs.shutdown()
+
+    app = FastAPI(
+        title="KPI Advisor API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.advisor = state
+    app.state.metrics = Metrics()
+    errors.install(app)
+    for module in (analytics, planning, datasets, training, ops):
+        app.include_router(module.router)
+    # advise route: included once advisor.advise lands (see _include_advise)
+    if server is not None:
+        app.mount("/mcp", mcp_app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    return app
+
+
+def _include_advise(app: FastAPI) -> None:
+    from api.http.routers import advise
+
+    app.include_router(advise.router)

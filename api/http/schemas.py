@@ -1,0 +1,407 @@
+"""Request and response models shared by the REST routers and the MCP tools.
+
+Money is in the data's currency, counts are units, ratios are plain fractions (``roi`` 0.25 = +25%), dates are
+ISO ``YYYY-MM-DD``. Nested domain blocks keep ``extra="allow"`` so fields the domain adds later pass through.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Grain = Literal["day", "week", "month", "quarter"]
+Objective = Literal["revenue", "conversions", "profit"]
+JobState = Literal["queued", "running", "succeeded", "failed"]
+
+
+def _examples(*examples: dict[str, Any], extra: str = "forbid") -> ConfigDict:
+    return ConfigDict(extra=extra, json_schema_extra={"examples": list(examples)})  # type: ignore[typeddict-item]
+
+
+class Open(BaseModel):
+    """A domain block whose keys may grow."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# ---------------------------------------------------------------- datasets, models, jobs
+
+
+class ValidationIssueOut(BaseModel):
+    """One broken data rule: table, column, first offending rows (CSV: file line numbers), rule id, message."""
+
+    table: str
+    column: str | None = None
+    rows: list[int] = Field(default_factory=list)
+    rule: str
+    message: str
+
+
+class DatasetInfo(BaseModel):
+    """A dataset the service can analyse: ``default`` is the configured data folder, others are uploads."""
+
+    model_config = _examples(
+        {
+            "id": "default",
+            "tables": {"campaign_daily": 4380, "orders": 21000},
+            "has_targets": True,
+            "fingerprint": "5f2c…",
+            "active": True,
+            "warnings": [],
+        }
+    )
+    id: str
+    tables: dict[str, int] = Field(description="Rows per table present.")
+    has_targets: bool
+    fingerprint: str = Field(description="sha256 of the canonical table contents.")
+    active: bool = Field(description="True for the dataset the trained models and default requests use.")
+    warnings: list[ValidationIssueOut] = Field(default_factory=list)
+
+
+class DatasetList(BaseModel):
+    model_config = _examples({"datasets": [DatasetInfo.model_config["json_schema_extra"]["examples"][0]]})  # type: ignore[index]
+    datasets: list[DatasetInfo]
+
+
+class ModelInfo(BaseModel):
+    """A published model version of the registry."""
+
+    model_config = _examples(
+        {
+            "version": "v0003",
+            "created_at": "2026-11-27T10:00:00+00:00",
+            "kind": ["response"],
+            "frequency": "D",
+            "history": {"start": "2024-11-01", "end": "2026-10-31", "periods": 730},
+            "data_fingerprint": "5f2c…",
+            "active": True,
+            "channels": ["display", "search", "social"],
+        }
+    )
+    version: str
+    created_at: str | None = None
+    kind: list[str] = Field(default_factory=list)
+    frequency: str | None = None
+    history: dict[str, Any] = Field(default_factory=dict)
+    data_fingerprint: str | None = None
+    active: bool = Field(description="True for the version loaded and serving forecasts.")
+    channels: list[str] = Field(default_factory=list, description="Channels of the served version (active only).")
+
+
+class ModelList(BaseModel):
+    model_config = _examples({"models": [ModelInfo.model_config["json_schema_extra"]["examples"][0]]})  # type: ignore[index]
+    models: list[ModelInfo]
+
+
+class TrainRequest(BaseModel):
+    """Fit and publish new models on a dataset; the served models are swapped when the job succeeds."""
+
+    model_config = _examples({"dataset": "default", "seed": 0, "backtest": False})
+    dataset: str | None = Field(default=None, description="Dataset id (default: the active dataset).")
+    seed: int = Field(default=0, ge=0, description="Same data and seed give the same models.")
+    backtest: bool = Field(default=False, description="Run rolling-origin backtests (slower, metrics in manifest).")
+
+
+class JobStatus(BaseModel):
+    """A background job (training). Poll ``GET /v1/jobs/{id}`` until ``status`` is succeeded or failed."""
+
+    model_config = _examples(
+        {
+            "id": "3f0c2a9e4b1d",
+            "kind": "train",
+            "status": "succeeded",
+            "progress": 1.0,
+            "message": "done",
+            "created_at": "2026-11-27T10:00:00Z",
+            "finished_at": "2026-11-27T10:00:09Z",
+            "result": {"model_version": "v0002"},
+            "error": None,
+        }
+    )
+    id: str
+    kind: str
+    status: JobState
+    progress: float = Field(ge=0, le=1, description="Fraction done, 0..1.")
+    message: str = ""
+    created_at: datetime
+    finished_at: datetime | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
+# ---------------------------------------------------------------- KPIs and scorecard
+
+
+class KpisRequest(BaseModel):
+    """KPI table by any grouping and time grain; ratio KPIs are ratios of sums."""
+
+    model_config = _examples({"by": ["channel"], "grain": "month", "start": "2026-07-01", "end": "2026-10-31"})
+    dataset: str | None = Field(default=None, description="Dataset id (default: the active dataset).")
+    by: list[str] = Field(default_factory=list, description="Group columns: channel, campaign_id or any attribute.")
+    grain: Grain | None = Field(default=None, description="Time grain; omit for one row per group.")
+    start: date | None = Field(default=None, description="First date (inclusive).")
+    end: date | None = Field(default=None, description="Last date (inclusive).")
+    kpis: list[str] | None = Field(default=None, description="KPI ids to return (default: all).")
+    compare: bool = Field(default=False, description="Add period-over-period change columns.")
+
+
+class KpisResponse(BaseModel):
+    """Rows: the group columns (and ``period``), then one key per KPI id; a KPI that cannot be computed is null."""
+
+    model_config = _examples(
+        {
+            "dataset": "default",
+            "kpis": ["spend", "revenue", "roi"],
+            "rows": [{"channel": "search", "period": "2026-10", "spend": 61250.0, "revenue": 98000.0, "roi": 0.6}],
+        }
+    )
+    dataset: str
+    kpis: list[str]
+    rows: list[dict[str, Any]]
+
+
+class ScorecardLineOut(Open):
+    kpi: str
+    value: float | None = None
+    target: float | None = None
+    status: str | None = None
+
+
+class ScorecardGroupOut(Open):
+    name: str
+    score: float | None = None
+    kpis: list[ScorecardLineOut]
+
+
+class ScorecardResponse(Open):
+    """The KPI system vs targets with a weighted composite score (0..100)."""
+
+    model_config = _examples(
+        {
+            "score": 71.5,
+            "period": "2026-10",
+            "start": "2026-10-01",
+            "end": "2026-10-31",
+            "groups": [{"name": "outcome", "score": 66.0, "kpis": [{"kpi": "roi", "value": 0.42, "target": 0.5, "status": "miss"}]}],
+        },
+        extra="allow",
+    )
+    score: float | None = None
+    period: str | None = None
+    groups: list[ScorecardGroupOut]
+
+
+# ---------------------------------------------------------------- diagnostics
+
+
+class DiagnoseRequest(BaseModel):
+    """Diagnose one campaign, one channel or any attribute value over a period."""
+
+    model_config = _examples({"campaign": "social-02", "start": "2026-08-01", "end": "2026-10-31"})
+    dataset: str | None = Field(default=None, description="Dataset id (default: the active dataset).")
+    campaign: str | None = Field(default=None, description="Campaign id, e.g. social-02.")
+    channel: str | None = Field(default=None, description="Channel name, e.g. search.")
+    scope_column: str | None = Field(default=None, description="Any attribute column, with scope_value.")
+    scope_value: str | None = None
+    start: date | None = Field(default=None, description="First date (default: the first date of the data).")
+    end: date | None = Field(default=None, description="Last date (default: the last date of the data).")
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> DiagnoseRequest:
+        given = [self.campaign, self.channel, self.scope_column]
+        if sum(x is not None for x in given) != 1:
+            raise ValueError("give exactly one of campaign, channel, or scope_column with scope_value")
+        if self.scope_column is not None and not self.scope_value:
+            raise ValueError("scope_column needs scope_value")
+        return self
+
+
+class Finding(Open):
+    check: str
+    status: str
+    kpi: str | None = None
+    stage: str | None = None
+    message: str
+    started: str | None = None
+
+
+class DiagnoseResponse(Open):
+    """Verdict, ranked findings (funnel stage, onset), drivers (associations), anomalies, summary."""
+
+    model_config = _examples(
+        {
+            "verdict": "off_track",
+            "kpis": [],
+            "findings": [
+                {"check": "funnel", "status": "fail", "kpi": "conversion_rate", "stage": "click_to_conversion",
+                 "message": "conversion rate fell 38% from 2026-09-14", "started": "2026-09-14"}
+            ],
+            "drivers": [{"feature": "creative", "impact": -41.0, "kpi": "conversions"}],
+            "anomalies": [{"date": "2026-09-20", "kpi": "conversions", "actual": 3, "expected": 19.5}],
+            "recommendations": [],
+            "summary": "social-02 is off track: conversion rate fell from 2026-09-14.",
+        },
+        extra="allow",
+    )
+    verdict: str
+    kpis: list[Any]
+    findings: list[Finding]
+    drivers: list[dict[str, Any]]
+    anomalies: list[dict[str, Any]]
+    recommendations: list[dict[str, Any]]
+    summary: str
+
+
+# ---------------------------------------------------------------- planning
+
+
+class Interval(BaseModel):
+    """Mean and central 80% / 95% interval bounds (null when undefined, e.g. CPA at zero spend)."""
+
+    mean: float | None
+    lower_80: float | None
+    upper_80: float | None
+    lower_95: float | None
+    upper_95: float | None
+
+
+class ForecastRequest(BaseModel):
+    """A spend plan: totals by channel (or by campaign) for ``start..end``; optional per-day series."""
+
+    model_config = _examples(
+        {"start": "2026-11-01", "end": "2026-11-28", "spend": {"search": 20000, "social": 15000}},
+        {"start": "2026-11-01", "end": "2026-11-30", "campaigns": {"search-01": 9000, "social-02": 4000}},
+    )
+    start: date
+    end: date
+    spend: dict[str, float] | None = Field(default=None, description="Channel → total spend for the period.")
+    campaigns: dict[str, float] | None = Field(default=None, description="Campaign id → total spend.")
+    daily: dict[str, list[float]] | None = Field(default=None, description="Channel → spend per day of the plan.")
+    sims: int | None = Field(default=None, ge=100, le=5000, description="Simulated paths for the intervals.")
+    model_version: str | None = Field(default=None, description="Registry version (default: the served one).")
+
+    def plan(self) -> dict[str, Any]:
+        """The plan mapping of ``models.plan.parse_plan``."""
+        out: dict[str, Any] = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        for key in ("spend", "campaigns", "daily"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+
+class ForecastResponse(Open):
+    """``total`` and ``by_channel`` map KPI id (conversions, revenue, roi, roas, cpa, ...) to an Interval."""
+
+    model_config = _examples(
+        {
+            "model_version": "v0003",
+            "start": "2026-11-01",
+            "end": "2026-11-28",
+            "spend": {"search": 20000.0, "social": 15000.0},
+            "total": {"conversions": {"mean": 1520.0, "lower_80": 1400.0, "upper_80": 1650.0,
+                                      "lower_95": 1340.0, "upper_95": 1720.0}},
+            "by_channel": {"search": {"conversions": {"mean": 410.0, "lower_80": 350.0, "upper_80": 470.0,
+                                                      "lower_95": 320.0, "upper_95": 500.0}}},
+            "warnings": [],
+        },
+        extra="allow",
+    )
+    model_version: str
+    start: str
+    end: str
+    spend: dict[str, float]
+    total: dict[str, Any]
+    by_channel: dict[str, dict[str, Any]]
+    warnings: list[str] = Field(default_factory=list)
+
+
+class OptimizeRequest(BaseModel):
+    """Best split of a budget over channels, or (with a target) the least spend that reaches it."""
+
+    model_config = _examples(
+        {"budget": 120000, "start": "2026-11-01", "end": "2026-11-28", "objective": "revenue"},
+        {"target_conversions": 2000, "start": "2026-11-01", "end": "2026-11-28"},
+    )
+    start: date
+    end: date
+    budget: float | None = Field(default=None, gt=0, description="Total budget for the period.")
+    objective: Objective = "revenue"
+    min_roi: float | None = Field(default=None, description="Floor on incremental ROI.")
+    target_conversions: float | None = Field(default=None, gt=0)
+    target_revenue: float | None = Field(default=None, gt=0)
+    width: float = Field(default=0.5, ge=0, le=1, description="Channel bounds: ± this share of recent spend.")
+    bounds: dict[str, tuple[float, float]] | None = Field(default=None, description="Channel → (low, high) spend.")
+    model_version: str | None = None
+
+    @model_validator(mode="after")
+    def _one_goal(self) -> OptimizeRequest:
+        goals = [self.budget, self.target_conversions, self.target_revenue]
+        if sum(g is not None for g in goals) != 1:
+            raise ValueError("give exactly one of budget, target_conversions, target_revenue")
+        return self
+
+
+class OptimizeResponse(Open):
+    """Recommended allocation, the reference (run-rate) plan, the forecast of the allocation and the uplift."""
+
+    model_config = _examples(
+        {
+            "model_version": "v0003",
+            "allocation": {"search": 52000.0, "social": 38000.0},
+            "reference_plan": {"search": 45000.0, "social": 45000.0},
+            "uplift": {"revenue": 8200.0, "conversions": 95.0},
+            "status": "optimal",
+            "objective": "revenue",
+            "message": "",
+        },
+        extra="allow",
+    )
+    model_version: str
+    allocation: dict[str, float]
+    reference_plan: dict[str, float]
+    forecast: dict[str, Any] | None = None
+    uplift: dict[str, float]
+    status: str
+    objective: str
+    message: str = ""
+
+
+# ---------------------------------------------------------------- advise
+
+
+class AdviseRequest(BaseModel):
+    """A question in natural language, optionally scoped; the answer cites the analyses it ran."""
+
+    model_config = _examples({"question": "Why did social-02 miss its targets last month?", "lang": "en"})
+    question: str = Field(min_length=3, max_length=2000)
+    dataset: str | None = None
+    lang: Literal["en", "ru"] = "en"
+
+
+class AdviseResponse(Open):
+    model_config = _examples(
+        {
+            "answer": "social-02 missed its conversion target by 31% in October ...",
+            "analyses": [{"kind": "diagnose", "scope": {"campaign_id": "social-02"}}],
+            "recommendations": [{"action": "refresh the creative", "expected_impact": "+120 conversions",
+                                 "confidence": "medium"}],
+            "narrative_source": "template",
+            "verified": True,
+        },
+        extra="allow",
+    )
+    answer: str
+    analyses: list[Any]
+    recommendations: list[Any]
+    narrative_source: str
+    verified: bool
+
+
+class Health(BaseModel):
+    model_config = _examples({"status": "ok", "model_version": "v0003", "dataset": "default"})
+    status: str
+    model_version: str | None = None
+    dataset: str | None = None
+    detail: str | None = None

@@ -1,0 +1,218 @@
+"""The service operations, shared by the REST routers and the MCP tools.
+
+Each takes the :class:`~api.http.state.AppState` and a request model and returns a JSON-ready dict shaped like
+the matching response model. They only call the domain packages (``advisor``, ``models``, ``training``) — the
+same functions the CLI calls — and never catch domain errors: ``api.http.errors`` maps those to HTTP and
+``api.mcp_server`` to tool errors.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from api.cli.output import to_jsonable
+from api.http import schemas
+from api.http.state import AppState, Snapshot
+
+
+class HorizonError(ValueError):
+    """A plan or optimisation period longer than the configured maximum."""
+
+
+def _key(op: str, snap: Snapshot, req: Any, extra: Any = None) -> tuple[str, str, str, str]:
+    body = req.model_dump_json() if hasattr(req, "model_dump_json") else json.dumps(req, sort_keys=True, default=str)
+    return (op, *snap.key(), body + json.dumps(extra, default=str))
+
+
+def _dataset(state: AppState, dataset_id: str | None) -> tuple[str, Any, Snapshot]:
+    snap = state.require(dataset=dataset_id is None)
+    if dataset_id is None or dataset_id == snap.dataset_id:
+        return str(snap.dataset_id), snap.dataset, snap
+    return dataset_id, state.datasets.get(dataset_id), snap
+
+
+def _check_horizon(state: AppState, start: Any, end: Any) -> None:
+    days = (end - start).days + 1
+    if days > state.settings.max_horizon_days:
+        raise HorizonError(
+            f"the period {start}..{end} covers {days} days; the maximum horizon is {state.settings.max_horizon_days}"
+        )
+
+
+def kpis(state: AppState, req: schemas.KpisRequest) -> dict[str, Any]:
+    """KPI table (``advisor.kpis.compute_kpis``)."""
+    from advisor.kpis import compute_kpis
+
+    ds_id, ds, snap = _dataset(state, req.dataset)
+
+    def run() -> dict[str, Any]:
+        table = compute_kpis(
+            ds.tables, by=req.by, grain=req.grain, start=req.start, end=req.end, kpis=req.kpis, compare=req.compare
+        )
+        return {"dataset": ds_id, "kpis": list(table.kpis), "rows": to_jsonable(table.to_records())}
+
+    result: dict[str, Any] = state.cache.get_or_compute(_key("kpis", snap, req, ds.fingerprint), run)
+    return result
+
+
+def scorecard(state: AppState, dataset_id: str | None = None, period: str | None = None) -> dict[str, Any]:
+    """The KPI system vs targets (``advisor.kpis.build_scorecard``)."""
+    from advisor.kpis import build_scorecard
+
+    ds_id, ds, snap = _dataset(state, dataset_id)
+    if ds.targets is None:
+        raise ValueError(f"dataset {ds_id!r} has no targets.yaml: a scorecard needs targets; upload one with the data")
+
+    def run() -> dict[str, Any]:
+        doc: dict[str, Any] = to_jsonable(build_scorecard(ds.tables, ds.targets, period=period).to_dict())
+        return doc
+
+    result: dict[str, Any] = state.cache.get_or_compute(_key("scorecard", snap, {"p": period}, ds.fingerprint), run)
+    return result
+
+
+def diagnose(state: AppState, req: schemas.DiagnoseRequest) -> dict[str, Any]:
+    """Campaign / channel diagnostics (``advisor.diagnostics.diagnose``) with the served driver and response models."""
+    from advisor.diagnostics import Scope
+    from advisor.diagnostics import diagnose as run_diagnose
+
+    ds_id, ds, snap = _dataset(state, req.dataset)
+    if req.campaign is not None:
+        target = Scope("campaign_id", req.campaign)
+    elif req.channel is not None:
+        target = Scope("channel", req.channel)
+    else:
+        target = Scope(str(req.scope_column), str(req.scope_value))
+    same = ds_id == snap.dataset_id
+    drivers = snap.drivers if same else None
+    response = snap.bundle.models if same and snap.bundle is not None else None
+
+    def run() -> dict[str, Any]:
+        result = run_diagnose(
+            ds.campaign_daily, target, req.start, req.end, models=drivers, targets=ds.targets, response=response
+        )
+        doc: dict[str, Any] = to_jsonable(result.to_dict())
+        return doc
+
+    out: dict[str, Any] = state.cache.get_or_compute(_key("diagnose", snap, req, ds.fingerprint), run)
+    return out
+
+
+def _bundle(state: AppState, version: str | None) -> tuple[str, Any, Snapshot]:
+    snap = state.require(models=True, dataset=False)
+    if version is None or version == snap.model_version:
+        return str(snap.model_version), snap.bundle, snap
+    from models.response import ResponseBundle
+
+    return version, ResponseBundle.load(state.settings.models_dir, version), snap
+
+
+def forecast(state: AppState, req: schemas.ForecastRequest) -> dict[str, Any]:
+    """Forecast of a spend plan (``models.plan.parse_plan`` + ``models.response.forecast.forecast``)."""
+    from models.plan import parse_plan
+    from models.response.forecast import forecast as run_forecast
+
+    _check_horizon(state, req.start, req.end)
+    version, bundle, snap = _bundle(state, req.model_version)
+    plan = parse_plan(req.plan(), bundle)
+    sims = req.sims or state.settings.forecast_sims
+
+    def run() -> dict[str, Any]:
+        doc: dict[str, Any] = to_jsonable(run_forecast(bundle, plan, n_sims=sims).to_dict())
+        return {"model_version": version, **doc}
+
+    result: dict[str, Any] = state.cache.get_or_compute(_key("forecast", snap, req, version), run)
+    return result
+
+
+def optimize(state: AppState, req: schemas.OptimizeRequest) -> dict[str, Any]:
+    """Budget allocation (``models.optimize.optimize_budget``) or least spend for a target (``minimum_spend``)."""
+    from models.optimize import minimum_spend, optimize_budget
+
+    _check_horizon(state, req.start, req.end)
+    version, bundle, snap = _bundle(state, req.model_version)
+    bounds = dict(req.bounds) if req.bounds else None
+
+    def run() -> dict[str, Any]:
+        if req.budget is not None:
+            res = optimize_budget(
+                bundle, req.budget, req.start.isoformat(), req.end.isoformat(), objective=req.objective,
+                min_roi=req.min_roi, width=req.width, bounds=bounds, n_sims=state.settings.forecast_sims,
+            )
+        else:
+            kpi, value = ("conversions", req.target_conversions) if req.target_conversions else ("revenue", req.target_revenue)
+            res = minimum_spend(
+                bundle, kpi, float(value or 0), req.start.isoformat(), req.end.isoformat(),  # type: ignore[arg-type]
+                width=req.width, bounds=bounds, n_sims=state.settings.forecast_sims,
+            )
+        doc: dict[str, Any] = to_jsonable(res.to_dict())
+        return {"model_version": version, **doc}
+
+    result: dict[str, Any] = state.cache.get_or_compute(_key("optimize", snap, req, version), run)
+    return result
+
+
+def list_models(state: AppState) -> dict[str, Any]:
+    """Published registry versions, newest first (``models.registry.Registry``)."""
+    from models.registry import Registry
+
+    reg = Registry(state.settings.models_dir)
+    snap = state.snapshot
+    out = []
+    for version in reversed(reg.list()):
+        m = reg.load(version).manifest
+        active = version == snap.model_version
+        out.append(
+            {
+                "version": version,
+                "created_at": m.get("created_at"),
+                "kind": list(m.get("kind", [])),
+                "frequency": m.get("frequency"),
+                "history": m.get("history", {}),
+                "data_fingerprint": m.get("data_fingerprint"),
+                "active": active,
+                "channels": list(snap.bundle.context.channels) if active and snap.bundle is not None else [],
+            }
+        )
+    return {"models": out}
+
+
+def list_datasets(state: AppState) -> dict[str, Any]:
+    snap = state.snapshot
+    out = []
+    for ds_id in state.datasets.ids():
+        try:
+            ds = snap.dataset if ds_id == snap.dataset_id else state.datasets.get(ds_id)
+        except (LookupError, ValueError):
+            continue  # a folder that no longer validates is not offered
+        out.append(state.datasets.describe(ds_id, ds, ds_id == snap.dataset_id))
+    return {"datasets": out}
+
+
+def train(state: AppState, req: schemas.TrainRequest) -> dict[str, Any]:
+    """Queue a training job (``training.pipeline.train_all``); on success the new models and the dataset are
+    served. Returns the job."""
+    ds_id = req.dataset or state.snapshot.dataset_id or "default"
+    state.datasets.path(ds_id)  # unknown dataset: fail now, not in the job
+
+    def job(progress: Any) -> dict[str, Any]:
+        from training.backtest import BacktestSpec
+        from training.pipeline import train_all
+
+        ds = state.datasets.get(ds_id)
+        result = train_all(
+            ds.tables,
+            Path(state.settings.models_dir),
+            seed=req.seed,
+            fingerprint=ds.fingerprint,
+            progress=lambda m, f: progress(m, 0.9 * f),
+            backtest=BacktestSpec() if req.backtest else None,
+        )
+        progress("loading the new models", 0.95)
+        state.load(ds_id)
+        doc: dict[str, Any] = to_jsonable({"dataset": ds_id, **result})
+        return doc
+
+    return state.jobs.submit("train", job).to_dict()
