@@ -136,3 +136,13 @@ def test_shortest_history_still_has_every_problem_after_some_history() -> None:
 def test_rejects_too_short_history() -> None:
     with pytest.raises(ValueError, match="at least"):
         generate_world(days=30)
+
+
+@pytest.mark.slow
+def test_written_folder_validates_like_user_files(world: DemoWorld, tmp_path) -> None:
+    from advisor.data.dataset import validate_folder
+
+    world.write(tmp_path)
+    report = validate_folder(tmp_path)
+    assert report.ok, [e.message for e in report.errors]
+    assert set(report.tables) == set(world.tables)
