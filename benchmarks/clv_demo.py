@@ -26,7 +26,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from advisor.customers import clv_by_acquisition  # noqa: E402
+from advisor.customers import clv_by_acquisition, overall_clv_cac  # noqa: E402
 from advisor.demo import generate_world  # noqa: E402
 from training.clv import train_clv  # noqa: E402
 
@@ -66,6 +66,25 @@ def evaluate(seed: int) -> pd.DataFrame:
                 "model_only_clv_err": model_only / t["clv"] - 1,
             }
         )
+    overall, t = overall_clv_cac(table.reset_index()), truth["overall"]
+    rows.append(
+        {
+            "seed": seed,
+            "channel": "(all)",
+            "customers": int(overall["customers"]),
+            "clv": overall["clv_mean"],
+            "true_clv": t["clv"],
+            "cac": overall["cac"],
+            "true_cac": t["cac"],
+            "clv_cac": overall["clv_cac"],
+            "true_clv_cac": t["clv_cac"],
+            "clv_err": overall["clv_mean"] / t["clv"] - 1,
+            "cac_err": overall["cac"] / t["cac"] - 1,
+            "clv_cac_err": overall["clv_cac"] / t["clv_cac"] - 1,
+            "realized_share": float("nan"),
+            "model_only_clv_err": float("nan"),
+        }
+    )
     return pd.DataFrame(rows)
 
 

@@ -7,7 +7,7 @@ diagnostics call; the CLV models themselves live in ``models.clv`` and are fitte
 from advisor.customers.findings import CustomerFinding, clv_cac_findings, satisfaction_findings
 from advisor.customers.retention import repeat_rate, retention_by_cohort
 from advisor.customers.satisfaction import satisfaction_trends
-from advisor.customers.value import acquisition_of, clv_by_acquisition, customer_values
+from advisor.customers.value import acquisition_of, clv_by_acquisition, customer_values, overall_clv_cac
 
 __all__ = [
     "CustomerFinding",
@@ -15,6 +15,7 @@ __all__ = [
     "clv_by_acquisition",
     "clv_cac_findings",
     "customer_values",
+    "overall_clv_cac",
     "repeat_rate",
     "retention_by_cohort",
     "satisfaction_findings",

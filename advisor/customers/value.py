@@ -193,3 +193,24 @@ def clv_by_acquisition(
         "cac_source",
     ]
     return out[cols].sort_values("clv_cac", na_position="last", kind="stable").reset_index(drop=True)
+
+
+def overall_clv_cac(table: pd.DataFrame) -> dict[str, float]:
+    """Department-level CLV, CAC and CLV:CAC from a ``clv_by_acquisition`` table (for the scorecard).
+
+    ``clv_mean`` is the customer-weighted mean over all groups (unattributed customers included), ``cac`` the
+    total spend over the total new customers. Returns ``{customers, clv_mean, cac, clv_cac, spend,
+    new_customers}`` (NaN where undefined).
+    """
+    customers = float(table["customers"].sum())
+    clv_mean = float((table["clv_mean"].fillna(0) * table["customers"]).sum() / customers) if customers else np.nan
+    spend, new = float(table["spend"].sum()), float(table["new_customers"].sum())
+    cac = spend / new if new > 0 else np.nan
+    return {
+        "customers": customers,
+        "clv_mean": clv_mean,
+        "cac": cac,
+        "clv_cac": clv_mean / cac if cac and np.isfinite(cac) else np.nan,
+        "spend": spend,
+        "new_customers": new,
+    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.customers import clv_by_acquisition, clv_cac_findings
+from advisor.customers import clv_by_acquisition, clv_cac_findings, overall_clv_cac
 from advisor.demo import generate_world
 from models.clv import CLVModelSet
 from training.clv import train_clv
@@ -32,6 +32,9 @@ def test_channel_clv_cac_matches_truth() -> None:
         seg = result.model.model_for(ch)  # the model alone, without observed revenue
         model_only = seg.gamma_gamma_.params_.mean_spend() * (1 + float(seg.bgnbd_.expected_purchases(horizon_weeks)))
         assert model_only == pytest.approx(t["clv"], rel=0.15), ch
+    overall = overall_clv_cac(table)
+    assert overall["clv_cac"] == pytest.approx(truth["overall"]["clv_cac"], rel=0.15)
+    assert overall["clv_mean"] == pytest.approx(truth["overall"]["clv"], rel=0.15)
     flagged = {f.scope["channel"] for f in clv_cac_findings(table)}
     clear = {ch: t["clv_cac"] for ch, t in truth["by_channel"].items() if abs(t["clv_cac"] / 3 - 1) > 0.15}
     assert {ch for ch in flagged if ch in clear} == {ch for ch, v in clear.items() if v < 3}

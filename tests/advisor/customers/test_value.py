@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from advisor.customers import acquisition_of, clv_by_acquisition, clv_cac_findings, customer_values
+from advisor.customers import (
+    acquisition_of,
+    clv_by_acquisition,
+    clv_cac_findings,
+    customer_values,
+    overall_clv_cac,
+)
 from models.clv import BGNBDParams, CLVModel, CLVModelSet, GammaGammaParams, rfm_summary
 from models.clv.bgnbd import expected_purchases
 from models.clv.simulate import simulate_orders
@@ -134,3 +140,15 @@ def test_bad_group_column(world: tuple[pd.DataFrame, pd.DataFrame], model_set: C
     orders, cd = world
     with pytest.raises(ValueError, match="by must be"):
         clv_by_acquisition(orders, cd, model_set, by="region")
+
+
+def test_overall_is_customer_weighted(world: tuple[pd.DataFrame, pd.DataFrame], model_set: CLVModelSet) -> None:
+    orders, cd = world
+    table = clv_by_acquisition(orders, cd, model_set, horizon_weeks=HORIZON_WEEKS, annual_discount=0.0)
+    overall = overall_clv_cac(table)
+    n = {c: orders.loc[orders["customer_id"].str.startswith(c), "customer_id"].nunique() for c in TRUTH}
+    want_clv = sum(n[c] * true_clv(c) for c in TRUTH) / sum(n.values())
+    want_cac = sum(n[c] * TRUTH[c][2] for c in TRUTH) / sum(n.values())
+    assert overall["customers"] == sum(n.values()) and overall["cac"] == pytest.approx(want_cac)
+    assert overall["clv_mean"] == pytest.approx(want_clv, rel=0.1)
+    assert overall["clv_cac"] == pytest.approx(overall["clv_mean"] / overall["cac"])
