@@ -161,4 +161,5 @@ def scorecard(
         for g in doc["groups"]
         for item in g["kpis"]
     ]
-    print_records(rows, fmt, title=f"Scorecard {doc.get('period', '')}: composite score {doc['score']:.1f} / 100")
+    score = "n/a (no KPI has both a target and data)" if doc["score"] is None else f"{doc['score']:.1f} / 100"
+    print_records(rows, fmt, title=f"Scorecard {doc.get('period', '')}: composite score {score}")
