@@ -58,3 +58,38 @@ def test_csv_round_trip_equals_in_memory(frame: pd.DataFrame, semicolon: bool) -
         got = load_table("campaign_daily", path)
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
     assert got.attrs["attributes"] == expected.attrs["attributes"]
+
+
+BASE = pd.DataFrame(
+    {
+        "date": ["2024-01-01", "2024-01-02", "2024-01-03"],
+        "campaign_id": ["a", "a", "b"],
+        "channel": ["search", "search", "social"],
+        "spend": ["1.5", "2", "3"],
+        "impressions": ["10", "20", "30"],
+        "clicks": ["1", "2", "3"],
+        "conversions": ["0", "1", "0"],
+        "revenue": ["0", "5.5", "0"],
+    }
+)
+cells = st.one_of(text, st.sampled_from(["", "-1", "1e400", "nan", "2024-02-30", "1,5", "999999999999"]))
+
+
+@settings(max_examples=15, deadline=None)
+@given(edits=st.lists(st.tuples(st.integers(0, 2), st.sampled_from(list(BASE.columns)), cells), max_size=4))
+def test_any_cell_edit_gives_a_frame_or_issues_never_a_crash(edits: list[tuple[int, str, str]]) -> None:
+    from advisor.data import DataValidationError
+
+    frame = BASE.copy()
+    for row, col, value in edits:
+        frame.loc[row, col] = value
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "campaign_daily.csv"
+        frame.to_csv(path, index=False)
+        try:
+            out = load_table("campaign_daily", path)
+        except DataValidationError as exc:
+            assert exc.issues
+            assert all(2 <= r <= 4 for i in exc.issues for r in i.rows)  # CSV lines of the 3 data rows
+        else:
+            assert len(out) == 3 and out["spend"].ge(0).all()
