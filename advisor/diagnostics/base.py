@@ -83,6 +83,8 @@ class DiagnoseConfig:
     A funnel-stage change is ``failing`` when it is harmful, at least ``fail_change`` in size and its
     chi-square improvement over "no change" is at least ``min_chi2``; ``warning`` from ``warn_change``.
     A scope needs ``min_days`` days, ``min_clicks`` clicks and ``min_conversions`` conversions in the period.
+    A conversion-rate drop that coincides with spend up by ``spend_jump`` or more (and no attribute switch) is
+    reported as diminishing returns (warning).
     """
 
     fail_change: float = 0.30
@@ -93,7 +95,7 @@ class DiagnoseConfig:
     min_conversions: int = 10
     lookback_days: int = 90
     min_segment_days: int = 7
-    spend_jump: float = 0.30
+    spend_jump: float = 0.50
     anomaly_z: float = 4.0
     target_tolerance: float = 0.10
     max_anomalies: int = 20

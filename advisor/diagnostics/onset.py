@@ -31,6 +31,11 @@ class OnsetFit:
     chi2: float
     step_chi2: float
     fitted: np.ndarray
+    floor: float = 0.0
+
+    def reached(self, days_since_onset: float) -> float:
+        """Share of the full shift reached ``days_since_onset`` days after the onset day (inclusive)."""
+        return float(shape_value(np.array([days_since_onset + 1.0]), self.shape_days, self.floor)[0])
 
     @property
     def gradual(self) -> bool:
@@ -38,12 +43,25 @@ class OnsetFit:
         return self.shape_days >= 10 and self.chi2 - self.step_chi2 >= 6.0
 
 
-def _shape(t: np.ndarray, c: np.ndarray, k: float) -> np.ndarray:
-    """(len(c), len(t)) design column g for every candidate onset."""
-    lag = t[None, :] - c[:, None] + 1.0
+def shape_value(u: np.ndarray, k: float, floor: float = 0.0) -> np.ndarray:
+    """Share of the full change reached ``u`` days after onset (0 before; 1 at full effect).
+
+    ``k = 0``: a step. ``floor = 0``: ``1 − exp(−u/k)`` on the log scale. ``0 < floor < 1``: the *rate* decays
+    exponentially to ``floor`` times its old level, ``ln(floor + (1 − floor)·exp(−u/k)) / ln(floor)`` — the
+    usual creative-fatigue curve."""
+    u = np.asarray(u, dtype=float)
+    on = u > 0
     if k == 0:
-        return (lag > 0).astype(float)
-    return np.where(lag > 0, 1.0 - np.exp(-np.maximum(lag, 0.0) / k), 0.0)
+        return on.astype(float)
+    uu = np.maximum(u, 0.0)
+    if floor <= 0:
+        return np.where(on, 1.0 - np.exp(-uu / k), 0.0)
+    return np.where(on, np.log(floor + (1 - floor) * np.exp(-uu / k)) / np.log(floor), 0.0)
+
+
+def _shape(t: np.ndarray, c: np.ndarray, k: float, floor: float = 0.0) -> np.ndarray:
+    """(len(c), len(t)) design column g for every candidate onset."""
+    return shape_value(t[None, :] - c[:, None] + 1.0, k, floor)
 
 
 def detect_onset(
@@ -122,6 +140,7 @@ def detect_onset_counts(
     shapes: tuple[float, ...] = SHAPES,
     coarse: int = 4,
     candidates: np.ndarray | None = None,
+    floors: tuple[float, ...] = (),
 ) -> OnsetFit | None:
     """Like :func:`detect_onset` for a rate of counts: ``x`` (n,) successes out of exposure ``e`` (n,)
     (clicks of impressions, conversions of clicks). Poisson log-linear model
@@ -130,7 +149,8 @@ def detect_onset_counts(
     no information; days with zero successes do (unlike a log-rate). Onsets are scanned every ``coarse``
     days, then refined day by day around the best. ``chi2`` = deviance reduction divided by the Pearson
     over-dispersion of the best fit (≥ 1); ``level``/``shift`` are on the log-rate scale. ``candidates``:
-    restrict onsets to these day numbers (e.g. the dates a campaign attribute was switched)."""
+    restrict onsets to these day numbers (e.g. the dates a campaign attribute was switched). ``floors``: also
+    try, for every gradual ``k``, a rate decaying exponentially to that fraction (:func:`shape_value`)."""
     ok = e > 0
     tt, xx, ee = t[ok].astype(float), x[ok].astype(float), e[ok].astype(float)
     zc = np.zeros((len(t), 0)) if covariates is None else np.asarray(covariates, float).reshape(len(t), -1)
@@ -150,10 +170,10 @@ def detect_onset_counts(
         np.concatenate([np.ones((1, n, 1)), Z[None]], axis=2), xx, ee, np.r_[a0, np.zeros(q)][None]
     )
 
-    def scan(cands: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def scan(cands: np.ndarray, k: float, f: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         m = len(cands)
         X = np.concatenate(
-            [np.ones((m, n, 1)), _shape(tt, cands, k)[..., None], np.broadcast_to(Z[None], (m, n, q))], axis=2
+            [np.ones((m, n, 1)), _shape(tt, cands, k, f)[..., None], np.broadcast_to(Z[None], (m, n, q))], axis=2
         )
         start = np.concatenate(
             [np.full((m, 1), base_theta[0, 0]), np.zeros((m, 1)), np.broadcast_to(base_theta[0, 1:], (m, q))],
@@ -163,19 +183,20 @@ def detect_onset_counts(
         return theta, dev, X
 
     results = []
-    for k in shapes:
-        _, dev, _ = scan(allowed[::coarse], k)
+    forms = [(k, 0.0) for k in shapes] + [(k, f) for k in shapes if k > 0 for f in floors]
+    for k, f in forms:
+        _, dev, _ = scan(allowed[::coarse], k, f)
         j = int(np.argmin(dev))
         c0 = allowed[::coarse][j]
         fine = allowed[np.abs(allowed - c0) <= coarse]
-        theta, dev, X = scan(fine, k)
+        theta, dev, X = scan(fine, k, f)
         j = int(np.argmin(dev))
-        results.append((float(dev[j]), float(fine[j]), k, theta[j], X[j]))
+        results.append((float(dev[j]), float(fine[j]), k, f, theta[j], X[j]))
     step_dev = results[0][0] if shapes[0] == 0 else float(base_dev[0])
-    best_dev, c, k, theta, Xb = min(results, key=lambda r: r[0])
+    best_dev, c, k, fl, theta, Xb = min(results, key=lambda r: r[0])
     mu = ee * np.exp(Xb @ theta)
     phi = max(float(np.sum((xx - mu) ** 2 / np.maximum(mu, 1e-9)) / max(n - Xb.shape[1], 1)), 1.0)
-    fitted = theta[0] + theta[1] * _shape(t.astype(float), np.array([c]), k)[0] + zc @ theta[2:]
+    fitted = theta[0] + theta[1] * _shape(t.astype(float), np.array([c]), k, fl)[0] + zc @ theta[2:]
     return OnsetFit(
         int(c),
         k,
@@ -184,4 +205,5 @@ def detect_onset_counts(
         (float(base_dev[0]) - best_dev) / phi,
         (float(base_dev[0]) - step_dev) / phi,
         fitted,
+        fl,
     )

@@ -4,7 +4,8 @@ impressions = spend / CPM · 1000, clicks ~ Binomial(impressions, CTR), conversi
 revenue = sum of Gamma order values (mean 60).
 
 Planted problems ``{campaign_id: (kind, day_index)}``: ``fatigue`` (CTR decays 2 %/day from the day),
-``landing_page`` (CVR × 0.35 from the day), ``audience`` (CVR × 0.5 from the day).
+``landing_page`` (CVR × 0.35 from the day), ``audience`` (CVR × 0.5 and the ``audience`` attribute switched
+to ``broad`` from the day).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def synthetic_campaign_daily(
                     "clicks": clicks,
                     "conversions": conv,
                     "revenue": round(rev, 2),
-                    "audience": aud,
+                    "audience": "broad" if kind == "audience" and t >= day else aud,
                     "creative_type": cre,
                 }
             )

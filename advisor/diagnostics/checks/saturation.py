@@ -23,10 +23,12 @@ def check_saturation(
     daily = rows.groupby("date")[["spend", "revenue", "conversions"]].sum()
     daily = daily.asfreq("D", fill_value=0.0) if len(daily) else daily
     outcome = "revenue" if daily["revenue"].sum() > 0 else "conversions"
-    ad = geometric_adstock(daily["spend"].to_numpy(float), decay)
+    raw = daily["spend"].to_numpy(float)
+    ad = geometric_adstock(raw, decay)
     y = daily[outcome].to_numpy(float)
     ok = (ad > 0) & (y > 0)
-    spend_cv = float(np.std(ad[ok]) / np.mean(ad[ok])) if ok.sum() else 0.0
+    ok[:7] = False  # adstock burn-in
+    spend_cv = float(np.std(raw[ok]) / np.mean(raw[ok])) if ok.sum() else 0.0
     if ok.sum() < 28 or spend_cv < 0.05:
         msg = f"Spend of channel {channel} varies too little (or too few days) to estimate its marginal return."
         return Finding("saturation", Status.INSUFFICIENT, msg, stage="spend", evidence={"spend_cv": spend_cv})

@@ -1,0 +1,74 @@
+"""Change dating: steps, gradual decay, no change, zero-count days, spend covariates, fixed candidates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from advisor.diagnostics.onset import detect_onset, detect_onset_counts
+
+N = 200
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)
+
+
+def test_log_rate_step_and_gradual(rng) -> None:
+    t = np.arange(N)
+    base = np.log(0.01) + rng.normal(0, 0.1, N)
+    step = base.copy()
+    step[130:] += np.log(0.3)
+    fit = detect_onset(t, step, np.full(N, 0.01))
+    assert fit is not None and fit.onset == 130 and not fit.gradual and fit.shift == pytest.approx(np.log(0.3), abs=0.1)
+    decay = base.copy()
+    decay[120:] += np.log(0.35 + 0.65 * np.exp(-np.arange(N - 120) / 25))
+    fit = detect_onset(t, decay, np.full(N, 0.01))
+    assert fit is not None and abs(fit.onset - 120) <= 3 and fit.gradual
+    flat = detect_onset(t, base, np.full(N, 0.01))
+    assert flat is not None and flat.chi2 < 15
+
+
+def test_counts_handle_days_with_zero_successes(rng) -> None:
+    t = np.arange(N)
+    clicks = rng.integers(40, 80, N).astype(float)
+    rate = np.where(t < 140, 0.05, 0.005)  # after the break most days have 0 conversions
+    conv = rng.poisson(clicks * rate).astype(float)
+    assert (conv[140:] == 0).mean() > 0.5
+    fit = detect_onset_counts(t, conv, clicks, shapes=(0.0,))
+    assert fit is not None and abs(fit.onset - 140) <= 3 and fit.shift < -1.5 and fit.chi2 > 50
+
+
+def test_spend_covariate_absorbs_saturation(rng) -> None:
+    """CVR falls as spend doubles (diminishing returns): with log spend as covariate no big break remains."""
+    t = np.arange(N)
+    spend = np.exp(rng.normal(0, 0.3, N)) * np.where(t < 120, 1.0, 2.0)
+    clicks = 100 * spend
+    conv = rng.poisson(clicks * 0.03 * spend**-0.6).astype(float)
+    plain = detect_onset_counts(t, conv, clicks, shapes=(0.0,))
+    adjusted = detect_onset_counts(t, conv, clicks, np.log(spend)[:, None], shapes=(0.0,))
+    assert plain is not None and adjusted is not None
+    assert plain.onset == 120 and plain.shift < -0.3 and plain.chi2 > 30
+    assert adjusted.chi2 < 10  # what is left after the spend effect is noise
+
+
+def test_candidates_restrict_onsets(rng) -> None:
+    t = np.arange(N)
+    clicks = np.full(N, 500.0)
+    conv = rng.poisson(clicks * np.where(t < 100, 0.04, 0.02)).astype(float)
+    fit = detect_onset_counts(t, conv, clicks, shapes=(0.0,), candidates=np.array([90.0]))
+    free = detect_onset_counts(t, conv, clicks, shapes=(0.0,))
+    assert fit is not None and free is not None
+    assert fit.onset == 90 and free.chi2 > fit.chi2
+    assert detect_onset_counts(t[:10], conv[:10], clicks[:10]) is None
+
+
+def test_shape_values() -> None:
+    from advisor.diagnostics.onset import shape_value
+
+    u = np.array([-1.0, 0.0, 1.0, 1e6])
+    np.testing.assert_allclose(shape_value(u, 0.0), [0, 0, 1, 1])
+    np.testing.assert_allclose(shape_value(u, 10.0)[[0, 3]], [0, 1])
+    floored = shape_value(np.array([10.0, 1e6]), 10.0, 0.35)
+    assert 0 < floored[0] < 1 and floored[1] == pytest.approx(1.0)
