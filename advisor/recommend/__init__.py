@@ -11,7 +11,7 @@ declarative and parsed with the safe filter language of :mod:`advisor.kpis.expr`
 """
 
 from advisor.recommend.catalog import ActionCatalog, ActionCatalogError, ActionSpec, default_actions, load_actions
-from advisor.recommend.engine import RecommendContext, Recommendation, matches, recommend
+from advisor.recommend.engine import Recommendation, RecommendContext, matches, recommend
 from advisor.recommend.findings import FindingView, view, views
 from advisor.recommend.returns import bundle_returns, local_returns
 

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from advisor.diagnostics import Scope, diagnose
-from advisor.recommend.engine import RecommendContext, Recommendation, recommend
+from advisor.recommend.engine import Recommendation, RecommendContext, recommend
 from advisor.recommend.returns import local_returns
 
 #: planted problem kind → the action id that fixes it

@@ -99,10 +99,19 @@ class _Fields(string.Formatter):
         return kwargs[field_name], field_name
 
 
-def _scope_label(scope: Mapping[str, str]) -> str:
+_SCOPE_WORDS = {
+    "en": {"campaign_id": "campaign", "channel": "channel", "": "all campaigns"},
+    "ru": {"campaign_id": "кампании", "channel": "канала", "": "всех кампаний"},
+}
+
+
+def scope_label(scope: Mapping[str, str], lang: str = "en") -> str:
+    """``campaign "x"`` / ``кампании «x»``: scope values quoted as data."""
+    words = _SCOPE_WORDS.get(lang, _SCOPE_WORDS["en"])
     if not scope:
-        return "all campaigns"
-    return ", ".join(f'{"campaign" if k == "campaign_id" else k} "{v}"' for k, v in scope.items())
+        return words[""]
+    q = ("«", "»") if lang == "ru" else ('"', '"')
+    return ", ".join(f"{words.get(k, k)} {q[0]}{v}{q[1]}" for k, v in scope.items())
 
 
 def _render(template: Mapping[str, str], lang: str, values: Mapping[str, Any]) -> str | None:
@@ -139,10 +148,10 @@ def _build(spec: ActionSpec, f: FindingView, pair: FindingView | None, ctx: Reco
     else:
         impact = imp.NONE
     values: dict[str, Any] = dict(f.fields())
-    values.update({"scope": _scope_label(f.scope), "horizon_days": horizon, **impact.extra})
+    values.update({"scope": scope_label(f.scope, ctx.lang), "horizon_days": horizon, **impact.extra})
     if pair is not None:
         values.update({f"pair_{k}": v for k, v in pair.fields().items()})
-        values["pair_scope"] = _scope_label(pair.scope)
+        values["pair_scope"] = scope_label(pair.scope, ctx.lang)
     text = _render(spec.text, ctx.lang, values)
     if text is None:
         return None
