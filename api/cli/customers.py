@@ -87,7 +87,11 @@ def clv(
         read_table(orders, "orders"),
         {"customer_id": customer_col, "order_date": date_col, "revenue": revenue_col},
     )
-    segment = by if campaign_daily is not None and by in df.columns else None
+    cd = read_table(campaign_daily, "campaign_daily") if campaign_daily is not None else None
+    if cd is not None and "channel" not in df.columns and "campaign_id" in df.columns:
+        df["channel"] = df["campaign_id"].map(cd.drop_duplicates("campaign_id").set_index("campaign_id")["channel"])
+    # one model per acquisition channel when there are several (campaigns are too small to fit one each)
+    segment = "channel" if "channel" in df.columns and df["channel"].nunique() >= 2 else None
     with stderr.status("fitting BG/NBD + Gamma-Gamma"):
         result = train_clv(df, calibration_end=cal, holdout_end=hold, segment_by=segment)
     model, rfm = result.model, result.rfm
@@ -118,10 +122,10 @@ def clv(
                 horizon=horizon_weeks, annual_discount=annual_discount
             ),
         },
+        "segments": sorted(model.segments_) if isinstance(model, CLVModelSet) else [],
         "data_fingerprint": result.manifest["data_fingerprint"],
     }
-    if campaign_daily is not None:
-        cd = read_table(campaign_daily, "campaign_daily")
+    if cd is not None:
         table = clv_by_acquisition(
             df, cd, model, by=by, horizon_weeks=horizon_weeks, annual_discount=annual_discount, as_of=cal
         )

@@ -83,6 +83,19 @@ def test_with_campaign_daily_adds_clv_cac(runner: CliRunner, tmp_path: Path) -> 
     rows = {r["channel"]: r for r in json.loads(result.stdout)["by_acquisition"]}
     assert rows["search"]["cac"] == pytest.approx(10.0) and rows["social"]["cac"] == pytest.approx(50.0)
     assert rows["search"]["clv_cac"] > rows["social"]["clv_cac"] > 0
+    doc = json.loads(result.stdout)
+    assert doc["segments"] == ["search", "social"]  # one model per acquisition channel
+    orders.drop(columns="channel").to_csv(tmp_path / "orders_campaign_only.csv", index=False)
+    by_campaign = runner.invoke(
+        app,
+        ["clv", "--orders", str(tmp_path / "orders_campaign_only.csv"), "--campaign-daily",
+         str(tmp_path / "campaign_daily.csv"), "--calibration-end", "2025-06-30", "--by", "campaign_id",
+         "--format", "json"],
+    )  # fmt: skip
+    assert by_campaign.exit_code == 0, by_campaign.output
+    doc = json.loads(by_campaign.stdout)
+    assert doc["segments"] == ["search", "social"]  # channel looked up from campaign_daily
+    assert {r["campaign_id"] for r in doc["by_acquisition"]} == {"search-1", "social-1"}
     table = runner.invoke(app, ["clv", "--orders", str(tmp_path / "orders.csv"), "--calibration-end", "2025-06-30"])
     assert table.exit_code == 0 and "gamma_gamma" in table.stdout
 
