@@ -1,0 +1,75 @@
+"""Test helpers shared by tests/api/http and tests/api/mcp: a small trained world and a live uvicorn server.
+
+Loaded by both conftests with ``importlib`` (test folders are not packages).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+DAYS = 240
+
+
+@dataclass(frozen=True)
+class World:
+    """A demo data folder and a model registry trained on it (backtests off)."""
+
+    data: Path
+    models: Path
+
+
+def make_world(root: Path) -> World:
+    from advisor.data import load_dataset
+    from advisor.demo import generate_world
+    from training.pipeline import train_all
+
+    data, models = root / "data", root / "models"
+    data.mkdir(parents=True)
+    generate_world(seed=7, days=DAYS).write(data)
+    ds = load_dataset(data)
+    train_all(ds.tables, models, fingerprint=ds.fingerprint, backtest=None)
+    return World(data, models)
+
+
+def copy_world(world: World, root: Path) -> World:
+    """A private copy (for tests that retrain and so change the registry)."""
+    shutil.copytree(world.data, root / "data")
+    shutil.copytree(world.models, root / "models")
+    return World(root / "data", root / "models")
+
+
+@contextmanager
+def live_server(world: World, uploads: Path, **settings: object) -> Iterator[str]:
+    """Serve the real app with uvicorn in a thread on a free 127.0.0.1 port; yields the base URL."""
+    import uvicorn
+
+    from api.http import Settings, create_app
+
+    cfg = Settings(data_dir=world.data, models_dir=world.models, datasets_dir=uploads, fit_drivers=False, **settings)  # type: ignore[arg-type]
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(cfg), log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the API server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
