@@ -20,6 +20,7 @@ from models.response.bundle import KPIS, ResponseBundle
 class Forecast:
     """Result of :func:`forecast`. ``total``/``by_channel`` map KPI id → :func:`models.plan.stats` dicts.
 
+    ``daily``: per period the spend, KPI bands and per channel spend and mean incremental KPIs.
     Totals: ``conversions``/``revenue`` are the whole business outcome (baseline + media);
     ``roi`` = (incremental revenue − spend)/spend, ``roas`` = incremental revenue/spend,
     ``cpa`` = spend/incremental conversions. By channel: incremental conversions and revenue of the
@@ -104,6 +105,7 @@ def forecast(
     inc: dict[str, dict[str, NDArray[np.float64]]] = {}
     inc_mean: dict[str, dict[str, float]] = {}
     daily_q: dict[str, NDArray[np.float64]] = {}
+    daily_inc: dict[str, dict[str, NDArray[np.float64]]] = {}
     warnings: list[str] = []
     for k, kpi in enumerate(KPIS):
         m = bundle.models.get(kpi)
@@ -128,6 +130,7 @@ def forecast(
             for ch in ctx.channels
         }
         daily_q[kpi] = np.vstack([tot.mean(axis=0), np.quantile(tot, [0.1, 0.9, 0.025, 0.975], axis=0)])
+        daily_inc[kpi] = {ch: mean_media[:, sim.channels.index(ch)] for ch in sim.channels}
     zeros = np.zeros(n_sims)
     rev = inc.get("revenue", {})
     conv = inc.get("conversions", {})
@@ -158,9 +161,17 @@ def forecast(
     keys = ("mean", "lower_80", "upper_80", "lower_95", "upper_95")
     daily = []
     for i, d in enumerate(dates):
-        row = {"date": str(d.date()), "spend": float(path.iloc[g + i].sum())}
+        day_spend = path.iloc[g + i]
+        row = {"date": str(d.date()), "spend": float(day_spend.sum())}
         for kpi, q in daily_q.items():
             row[kpi] = {key: float(q[j, i]) for j, key in enumerate(keys)}
+        row["by_channel"] = {
+            ch: {
+                "spend": float(day_spend[ch]),
+                **{f"incremental_{k}": float(v[ch][i]) for k, v in daily_inc.items() if ch in v},
+            }
+            for ch in ctx.channels
+        }
         daily.append(row)
     rc = response_curves(bundle, {ch: s_ch[ch] / len(dates) for ch in ctx.channels}, curve_points) if curves else {}
     return Forecast(str(plan.start.date()), str(plan.end.date()), s_ch, total, by_channel, daily, rc, warnings)

@@ -135,3 +135,13 @@ def test_min_roi_and_minimum_spend(bundle: ResponseBundle) -> None:
     assert ms.expected["spend"] <= ref.total * 1.001
     unreachable = minimum_spend(bundle, "conversions", 10 * target, start, end, with_forecast=False)
     assert unreachable.status == "infeasible" and "unreachable" in unreachable.message
+
+
+def test_daily_rows_carry_channel_split(bundle: ResponseBundle) -> None:
+    plan = parse_plan(_plan(bundle, search=2800.0, social=0.0), bundle)
+    doc = forecast(bundle, plan, n_sims=200, curves=False).to_dict()
+    day = doc["daily"][0]
+    assert set(day["by_channel"]) == {"search", "social", "display"}
+    assert sum(d["by_channel"]["search"]["spend"] for d in doc["daily"]) == pytest.approx(2800.0)
+    inc = sum(d["by_channel"]["search"]["incremental_conversions"] for d in doc["daily"])
+    assert inc == pytest.approx(doc["by_channel"]["search"]["conversions"]["mean"])
