@@ -6,9 +6,10 @@ of the history persisting: planted problems that are still active (a broken land
 a poor audience) keep their last multipliers, adstock carries over from the last history day.
 
 Channel → campaign split: a channel's planned spend is divided among its campaigns in proportion to each
-campaign's share of the channel's spend over the last 28 history days (campaigns that had stopped get none).
-If the plan starts later than the day after the history, the gap is filled with the reference plan
-(``reference_daily_spend``: business as usual).
+campaign's share of the channel's spend over the last 28 history days (campaigns that had stopped get none;
+the generator stops campaigns at least 30 days before the end, so every campaign with a share is running).
+A plan may instead give spend per campaign id (no split). If the plan starts later than the day after the
+history, the gap is filled with the reference plan (``reference_daily_spend``: business as usual).
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ class TrueWorld:
         idx = np.array([chans.index(c.channel) for c in self.campaigns])
         return idx, np.array([float(shares[c.campaign_id]) for c in self.campaigns])
 
-    def _check_plan(self, daily_spend: pd.DataFrame) -> pd.DataFrame:
+    def _campaign_matrix(self, daily_spend: pd.DataFrame) -> tuple[pd.DatetimeIndex, NDArray[np.float64]]:
+        """Validate a plan and return its dates and campaign spend ``(T, C)`` (channel plans are split)."""
         idx = pd.DatetimeIndex(pd.to_datetime(daily_spend.index))
         if len(idx) == 0:
             raise ValueError("daily_spend is empty")
@@ -108,32 +110,44 @@ class TrueWorld:
             raise ValueError("daily_spend index must be consecutive dates")
         if idx[0] <= pd.Timestamp(self.history_end):
             raise ValueError(f"daily_spend must start after the history end {self.history_end}, got {idx[0].date()}")
-        unknown = sorted(set(map(str, daily_spend.columns)) - set(self.channels))
+        cols = set(map(str, daily_spend.columns))
+        ids = [c.campaign_id for c in self.campaigns]
+        by_campaign = bool(cols) and cols <= set(ids)
+        known = ids if by_campaign else self.channels
+        unknown = sorted(cols - set(known))
         if unknown:
-            raise ValueError(f"unknown channels in daily_spend: {unknown}; known: {self.channels}")
-        plan = daily_spend.set_axis(idx).reindex(columns=self.channels, fill_value=0.0).astype(float)
-        if (plan.to_numpy() < 0).any() or not np.isfinite(plan.to_numpy()).all():
+            raise ValueError(
+                f"unknown channels in daily_spend: {unknown}; known: {self.channels} (or campaign ids: {ids})"
+            )
+        plan = daily_spend.set_axis(idx).set_axis(list(map(str, daily_spend.columns)), axis=1)
+        values = plan.reindex(columns=known, fill_value=0.0).to_numpy(dtype=float)
+        if (values < 0).any() or not np.isfinite(values).all():
             raise ValueError("daily_spend must be finite and ≥ 0")
-        return plan
+        if by_campaign:
+            return idx, values
+        ch_idx, share = self._split
+        return idx, values[:, ch_idx] * share
 
     def expected_outcomes(self, daily_spend: pd.DataFrame) -> pd.DataFrame:
         """True expected outcomes of a daily spend plan.
 
-        ``daily_spend``: index = consecutive dates after the history end, columns = channel names (missing
-        channels spend 0), values = spend per day. Returns one row per date (index ``date``) with
-        ``baseline_conversions``, ``baseline_revenue``, ``<channel>_conversions``, ``<channel>_revenue`` (true
-        incremental expectation) for every channel, ``total_conversions`` and ``total_revenue``.
+        ``daily_spend``: index = consecutive dates after the history end; columns = channel names (missing
+        channels spend 0) — or, for a per-campaign plan, campaign ids (missing campaigns spend 0); values =
+        spend per day (currency). Returns one row per date (index ``date``) with ``baseline_conversions``,
+        ``baseline_revenue``, ``<channel>_conversions``, ``<channel>_revenue`` (true incremental expectation,
+        no noise) for every channel, ``total_conversions`` and ``total_revenue``.
         """
-        plan = self._check_plan(daily_spend)
+        dates, spend = self._campaign_matrix(daily_spend)
         first = pd.Timestamp(self.history_end) + pd.Timedelta(days=1)
-        if plan.index[0] > first:
-            gap = self.reference_daily_spend(first.date(), (plan.index[0] - pd.Timedelta(days=1)).date())
-            plan = pd.concat([gap, plan])
-        ch_idx, share = self._split
-        spend = plan.to_numpy()[:, ch_idx] * share
+        n_gap = (dates[0] - first).days
+        if n_gap > 0:
+            gap = self.reference_daily_spend(first.date(), (dates[0] - pd.Timedelta(days=1)).date())
+            spend = np.vstack([self._campaign_matrix(gap)[1], spend])
+            dates = pd.date_range(first, dates[-1], freq="D")
+        ch_idx, _ = self._split
         inc, _ = incremental_conversions(spend, self.campaigns, np.array(self.quality), np.array(self.adstock_state))
         rev = inc * aov_vector(self.campaigns)
-        base = self.baseline.conversions(pd.DatetimeIndex(plan.index))
+        base = self.baseline.conversions(dates)
         cols: dict[str, NDArray[np.float64]] = {
             "baseline_conversions": base,
             "baseline_revenue": base * self.baseline.aov,
@@ -143,9 +157,8 @@ class TrueWorld:
             cols[f"{ch}_revenue"] = rev[:, ch_idx == k].sum(axis=1)
         cols["total_conversions"] = base + inc.sum(axis=1)
         cols["total_revenue"] = cols["baseline_revenue"] + rev.sum(axis=1)
-        out = pd.DataFrame(cols, index=pd.DatetimeIndex(plan.index, name="date"))
-        n_gap = len(plan) - len(daily_spend)
-        return out.iloc[n_gap:]
+        out = pd.DataFrame(cols, index=pd.DatetimeIndex(dates, name="date"))
+        return out.iloc[n_gap:] if n_gap > 0 else out
 
     def expected_totals(self, daily_spend: pd.DataFrame) -> dict[str, float]:
         """``{"conversions", "revenue"}``: true expected totals over the plan's dates (baseline included)."""

@@ -164,3 +164,15 @@ def test_persisting_problems_are_in_the_future(world: DemoWorld, true_world: Tru
 def test_bad_plans_are_rejected(true_world: TrueWorld, plan: pd.DataFrame, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         true_world.expected_outcomes(plan)
+
+
+def test_campaign_plan_equals_the_split_channel_plan(true_world: TrueWorld) -> None:
+    ref = true_world.reference_daily_spend("2026-11-01", "2026-11-30")
+    shares = true_world.campaign_shares()
+    by_campaign = pd.DataFrame({c.campaign_id: ref[c.channel] * shares[c.campaign_id] for c in true_world.campaigns})
+    pd.testing.assert_frame_equal(true_world.expected_outcomes(by_campaign), true_world.expected_outcomes(ref))
+    assert (
+        shares.groupby(pd.Series({c.campaign_id: c.channel for c in true_world.campaigns})).sum().round(9).eq(1).all()
+    )
+    one = by_campaign.iloc[:, :1] * 2.0  # other campaigns spend 0
+    assert true_world.expected_totals(one)["conversions"] < true_world.expected_totals(by_campaign)["conversions"]
