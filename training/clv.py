@@ -139,9 +139,8 @@ def train_clv(
     """Fit BG/NBD + Gamma-Gamma on ``orders`` (data contract columns).
 
     - ``calibration_end`` (date; default: the last order date, or last − ``backtest_weeks`` when that is
-    given)
-      ends the fitting period; ``holdout_end`` (default: last order date when ``backtest_weeks`` is given)
-      ends the holdout used for scoring.
+      given) ends the fitting period; ``holdout_end`` (default: the last order date when ``backtest_weeks``
+      is given) ends the holdout used for scoring.
     - ``refit``: after scoring, refit on every order up to ``holdout_end`` and return that model.
     - ``segment_by`` (an orders column, e.g. acquisition ``channel``): fit a ``CLVModelSet`` — one model per
       segment with >= ``min_segment_customers`` customers, the pooled model for the rest.

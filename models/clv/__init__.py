@@ -1,10 +1,9 @@
 """Customer lifetime value: RFM summary of orders, BG/NBD repeat purchases, Gamma-Gamma spend, discounted CLV.
 
-Own implementation of the published likelihoods (scipy): ``lifetimes`` 0.11.3 installs but its input
-check fails
-on pandas 2.3 Series and it is unmaintained since 2020; ``btyd`` and ``pymc-marketing`` pull in PyMC. On
-CDNOW the
-fitted parameters equal the published ones (see ``benchmarks/clv_cdnow.py``).
+Own implementation of the published likelihoods with analytic gradients (scipy): ``lifetimes`` 0.11.3
+installs but its input check fails on pandas 2.3 Series and it is unmaintained since 2020; ``btyd`` and
+``pymc-marketing`` pull in PyMC. On CDNOW the fitted parameters equal the published ones (and lifetimes' to
+4 decimals; see ``benchmarks/clv_cdnow.py``).
 """
 
 from models.clv.bgnbd import BGNBD, BGNBDParams, BGNBDSpec

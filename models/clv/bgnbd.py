@@ -24,8 +24,7 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class BGNBDParams:
-    """Fitted BG/NBD parameters: r, alpha (time units) of the Gamma purchase rate, a, b of the Beta
-    dropout."""
+    """Fitted BG/NBD parameters: r, alpha (time units) of the Gamma purchase rate, a, b of the Beta dropout."""
 
     r: float
     alpha: float
@@ -121,8 +120,7 @@ def _neg_ll(log_params: FloatArray, data: dict[str, FloatArray]) -> tuple[float,
 
 @dataclass(frozen=True)
 class BGNBDSpec:
-    """How to fit: L2 ``penalizer`` on the log-parameters (0 = maximum likelihood), start values,
-    iterations."""
+    """How to fit: L2 ``penalizer`` on the log-parameters (0 = maximum likelihood), start values iterations."""
 
     penalizer: float = 0.0
     initial: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
@@ -134,8 +132,7 @@ class BGNBD:
 
     Fitted attributes: ``params_`` (BGNBDParams), ``log_likelihood_`` (total, nats), ``n_customers_``,
     ``converged_``. The expectation formulas hold for any a > 0 (the (a + b − 1)/(a − 1) factor and the
-    bracket
-    change sign together); at a = 1 exactly, a is nudged by 1e-9 to avoid 0/0.
+    bracket change sign together); at a = 1 exactly, a is nudged by 1e-9 to avoid 0/0.
     """
 
     def __init__(self, spec: BGNBDSpec | None = None) -> None:

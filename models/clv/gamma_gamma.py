@@ -1,12 +1,11 @@
-"""Gamma-Gamma spend model (Fader, Hardie and Lee 2005, "RFM and CLV: using iso-value curves"; Colombo and
-Jiang 1999).
+"""Gamma-Gamma spend model (Fader, Hardie and Lee 2005, "RFM and CLV: using iso-value curves"; Colombo
+and Jiang 1999).
 
 A customer's transaction values are Gamma(p, ν) around a personal mean p/ν, with ν ~ Gamma(q, γ) across
-customers. Fitted on customers with at least one repeat purchase (x > 0) and their mean
-repeat-transaction value
-m̄_x (currency units). It assumes spend is independent of purchase frequency — ``frequency_spend_corr_``
-reports
-the Pearson correlation between x and m̄_x on the fitting data so callers can check.
+customers. Fitted on customers with at least one repeat purchase (x > 0) and their mean repeat-transaction
+value m̄_x (currency units). It assumes spend is independent of purchase frequency —
+``frequency_spend_corr_`` reports the Pearson correlation between x and m̄_x on the fitting data so callers
+can check.
 """
 
 from __future__ import annotations
@@ -89,8 +88,7 @@ def _neg_ll(log_params: FloatArray, data: dict[str, FloatArray]) -> tuple[float,
 
 @dataclass(frozen=True)
 class GammaGammaSpec:
-    """How to fit: L2 ``penalizer`` on the log-parameters (0 = maximum likelihood), start values,
-    iterations."""
+    """How to fit: L2 ``penalizer`` on the log-parameters (0 = maximum likelihood), start values iterations."""
 
     penalizer: float = 0.0
     initial: tuple[float, float, float] = (1.0, 1.0, 1.0)

@@ -8,8 +8,7 @@ Fader, Hardie and Lee 2005). For each customer whose first transaction is on or 
 - ``recency`` t_x: time from the first to the last transaction in the calibration period (0 when x = 0);
 - ``T``: time from the first transaction to ``calibration_end``;
 - ``monetary_value``: mean value of the repeat transactions (0 when x = 0) — the first transaction is
-excluded,
-  as in the Gamma-Gamma papers;
+  excluded, as in the Gamma-Gamma papers;
 - ``first_value``: value of the first transaction; ``first_purchase``: its date.
 """
 

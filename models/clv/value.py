@@ -1,8 +1,7 @@
 """Customer lifetime value from a fitted BG/NBD + Gamma-Gamma pair.
 
 CLV over a horizon of H time units with an annual discount rate d is the discounted sum of expected
-purchases per
-time unit times the expected transaction value::
+purchases per time unit times the expected transaction value::
 
     CLV = Σ_{k=1..H} (E[Y(k)] − E[Y(k−1)]) · E[M] · (1 + d)^(−k·u/365.25)
 
