@@ -13,7 +13,7 @@ FloatArray = NDArray[np.float64]
 
 
 def grouped(columns: dict[str, FloatArray]) -> dict[str, FloatArray]:
-    """Unique rows of the given equal-length columns plus a weight ``w`` (row count) — same likelihood less work."""
+    """Unique rows of the given equal-length columns plus a weight ``w`` (row count): same likelihood, less work."""
     df = pd.DataFrame(columns)
     counts = df.groupby(list(columns), sort=False).size().reset_index(name="w")
     return {c: counts[c].to_numpy(dtype=float) for c in [*columns, "w"]}
