@@ -158,8 +158,9 @@ def reference_plan(bundle: ResponseBundle, start: pd.Timestamp, end: pd.Timestam
 
 def stats(draws: NDArray[np.float64], mean: float | None = None) -> dict[str, float | None]:
     """``{"mean","lower_80","upper_80","lower_95","upper_95"}`` of 1-D draws (``mean`` overrides)."""
-    q = np.nanquantile(draws, [0.1, 0.9, 0.025, 0.975]) if np.isfinite(draws).any() else [np.nan] * 4
-    m = float(np.nanmean(draws)) if mean is None else mean
+    finite = draws[np.isfinite(draws)]
+    q = np.quantile(finite, [0.1, 0.9, 0.025, 0.975]) if finite.size else [np.nan] * 4
+    m = (float(finite.mean()) if finite.size else float("nan")) if mean is None else mean
     return {
         k: (None if not np.isfinite(v) else float(v))
         for k, v in zip(("mean", "lower_80", "upper_80", "lower_95", "upper_95"), (m, *q), strict=True)  # type: ignore[misc]
