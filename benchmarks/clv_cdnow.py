@@ -64,14 +64,19 @@ def main() -> int:
             print(f"  {group:11s} {name:6s} fitted {value:8.4f}  published {ref:7.3f}  rel.err {err:6.2%}")
     ll = result.model.bgnbd_.log_likelihood_
     gg = result.model.gamma_gamma_
-    print(f"  BG/NBD log-likelihood {ll:.1f} (published −9582.4); Gamma-Gamma on {gg.n_customers_}"
-          f" repeat customers, corr(x, m̄) = {gg.frequency_spend_corr_:.3f}")
+    print(
+        f"  BG/NBD log-likelihood {ll:.1f} (published −9582.4); Gamma-Gamma on {gg.n_customers_}"
+        f" repeat customers, corr(x, m̄) = {gg.frequency_spend_corr_:.3f}"
+    )
     h = result.holdout
     assert h is not None
-    print(f"== Holdout weeks 40-78 ({h.duration:.0f} weeks), repeat transactions per customer, "
-          f"{h.n_customers} customers")
-    print(f"  actual total {h.actual_total}, BG/NBD predicted {h.predicted_total:.0f}, "
-          f"baseline (calibration rate x/T) {h.baseline_total:.0f}")
+    print(
+        f"== Holdout weeks 40-78 ({h.duration:.0f} weeks), repeat transactions per customer, {h.n_customers} customers"
+    )
+    print(
+        f"  actual total {h.actual_total}, BG/NBD predicted {h.predicted_total:.0f}, "
+        f"baseline (calibration rate x/T) {h.baseline_total:.0f}"
+    )
     print(f"  MAE  BG/NBD {h.mae:.4f}  baseline {h.baseline_mae:.4f}")
     print(f"  RMSE BG/NBD {h.rmse:.4f}  baseline {h.baseline_rmse:.4f}")
     ok &= h.mae < h.baseline_mae
@@ -84,9 +89,11 @@ def main() -> int:
         ok &= diff <= 0.0051
         print(f"  {col:15s} max |diff| {diff:.4f}")
     pred = result.model.predict(result.rfm, horizon=52, annual_discount=0.10)
-    print(f"== 52-week CLV at 10%/yr: mean {pred['clv'].mean():.2f} USD, total {pred['clv'].sum():,.0f} USD; "
-          f"mean P(alive) {pred['p_alive'].mean():.3f}; new customer (repeat purchases only) "
-          f"{result.model.new_customer_value(horizon=52, annual_discount=0.10):.2f} USD")
+    print(
+        f"== 52-week CLV at 10%/yr: mean {pred['clv'].mean():.2f} USD, total {pred['clv'].sum():,.0f} USD; "
+        f"mean P(alive) {pred['p_alive'].mean():.3f}; new customer (repeat purchases only) "
+        f"{result.model.new_customer_value(horizon=52, annual_discount=0.10):.2f} USD"
+    )
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -99,8 +99,10 @@ def main(seeds: list[int]) -> int:
     allr = pd.concat(frames)
     worst = allr.groupby("seed")["clv_cac_err"].apply(lambda s: s.abs().max())
     print("== max |CLV:CAC error| per seed: " + ", ".join(f"{s}: {v:.1%}" for s, v in worst.items()))
-    print(f"   median over seeds {statistics.median(worst):.1%}; median |error| over all channel-seeds "
-          f"{allr['clv_cac_err'].abs().median():.1%} (bar {TOLERANCE:.0%} per channel)")
+    print(
+        f"   median over seeds {statistics.median(worst):.1%}; median |error| over all channel-seeds "
+        f"{allr['clv_cac_err'].abs().median():.1%} (bar {TOLERANCE:.0%} per channel)"
+    )
     ok = bool((allr["clv_cac_err"].abs() <= TOLERANCE).all())
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

@@ -72,7 +72,10 @@ def score_holdout(
     Returns the score and a per-customer frame ``[customer_id, actual, predicted, baseline]``.
     """
     hold, duration = holdout_summary(
-        orders, calibration_end, holdout_end, customers=pd.Index(rfm["customer_id"]),
+        orders,
+        calibration_end,
+        holdout_end,
+        customers=pd.Index(rfm["customer_id"]),
         time_unit_days=_unit_days(model),
     )
     actual = hold["holdout_purchases"].to_numpy(dtype=float)
@@ -91,8 +94,7 @@ def score_holdout(
         baseline_rmse=float(np.sqrt(np.mean((baseline - actual) ** 2))),
     )
     frame = pd.DataFrame(
-        {"customer_id": rfm["customer_id"].to_numpy(), "actual": actual, "predicted": predicted,
-        "baseline": baseline}
+        {"customer_id": rfm["customer_id"].to_numpy(), "actual": actual, "predicted": predicted, "baseline": baseline}
     )
     return score, frame
 

@@ -116,9 +116,7 @@ def satisfaction_findings(
             )
             evidence = {"value": value, "change": change, "n": int(r[f"{kpi}_n"]), "period": r["period"]}
             out.append(
-                CustomerFinding(
-                    f"{kpi}_drop", "at_risk", kpi, scope, message, evidence, "satisfaction", r["period"]
-                )
+                CustomerFinding(f"{kpi}_drop", "at_risk", kpi, scope, message, evidence, "satisfaction", r["period"])
             )
     return out
 

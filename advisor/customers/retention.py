@@ -69,9 +69,7 @@ def retention_by_cohort(orders: pd.DataFrame, grain: str = "month", *, as_of: An
     tx["period"] = period_start(tx["order_date"], grain)
     tx["cohort"] = tx.groupby("customer_id")["period"].transform("min")
     tx["period_number"] = periods_between(tx["cohort"], tx["period"], grain)
-    active = (
-        tx.groupby(["cohort", "period_number", "period"])["customer_id"].nunique().rename("active_customers")
-    )
+    active = tx.groupby(["cohort", "period_number", "period"])["customer_id"].nunique().rename("active_customers")
     size = tx[tx["period_number"] == 0].groupby("cohort")["customer_id"].nunique().rename("cohort_size")
     out = active.reset_index().merge(size.reset_index(), on="cohort")
     last = period_start(pd.Series([end]), grain).iloc[0]

@@ -128,9 +128,7 @@ def _cac(campaign_daily: pd.DataFrame, by: str, acquired: pd.DataFrame) -> pd.Da
         new = acquired[window].groupby(by).size().reindex(spend.index, fill_value=0)
         source = "orders.first_purchase"
     new = new.reindex(spend.index, fill_value=0).astype(float)
-    return pd.DataFrame(
-        {"spend": spend, "new_customers": new, "cac": spend / new.where(new > 0), "cac_source": source}
-    )
+    return pd.DataFrame({"spend": spend, "new_customers": new, "cac": spend / new.where(new > 0), "cac_source": source})
 
 
 def clv_by_acquisition(

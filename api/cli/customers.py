@@ -57,7 +57,9 @@ def _pooled(model: CLVModel | CLVModelSet) -> CLVModel:
 @app.command("clv")
 @domain_errors
 def clv(
-    orders: Annotated[Path, typer.Option("--orders", help="Orders file (CSV/Parquet): customer_id, order_date, revenue.")],
+    orders: Annotated[
+        Path, typer.Option("--orders", help="Orders file (CSV/Parquet): customer_id, order_date, revenue.")
+    ],
     calibration_end: Annotated[str, typer.Option("--calibration-end", help="Last date of the fitting period.")],
     holdout_end: Annotated[
         str | None, typer.Option("--holdout-end", help="Score predicted repeat purchases up to this date.")

@@ -67,9 +67,7 @@ class CLVModelSet:
         if self.spec.by not in rfm.columns:
             return self.pooled_.predict(rfm, horizon=horizon, annual_discount=annual_discount)
         parts = [
-            self.model_for(seg)
-            .predict(sub, horizon=horizon, annual_discount=annual_discount)
-            .set_index(sub.index)
+            self.model_for(seg).predict(sub, horizon=horizon, annual_discount=annual_discount).set_index(sub.index)
             for seg, sub in rfm.groupby(rfm[self.spec.by].astype(str), sort=False)
         ]
         return pd.concat(parts).reindex(rfm.index)
@@ -113,4 +111,3 @@ class CLVModelSet:
         obj.segments_ = {k: CLVModel.from_dict(v) for k, v in doc["segments"].items()}
         obj.fallback_ = dict(doc.get("fallback", {}))
         return obj
-

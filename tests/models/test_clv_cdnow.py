@@ -35,9 +35,7 @@ def test_fitted_parameters_within_5_percent_of_published(cdnow: pd.DataFrame) ->
     holdout = result.holdout
     assert holdout is not None and holdout.duration == 39.0
     assert holdout.mae < holdout.baseline_mae
-    assert abs(holdout.predicted_total - holdout.actual_total) < abs(
-        holdout.baseline_total - holdout.actual_total
-    )
+    assert abs(holdout.predicted_total - holdout.actual_total) < abs(holdout.baseline_total - holdout.actual_total)
 
 
 def test_rfm_summary_matches_clv_quickstart(cdnow: pd.DataFrame, shared_datasets: Path) -> None:
