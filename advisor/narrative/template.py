@@ -28,7 +28,7 @@ T: dict[str, dict[str, str]] = {
         "none": "No corrective action is needed on this evidence.",
         "missing": "{name} was not run: {error}",
         "currency": "{x} in revenue over {h} days",
-        "spend": "{x} of spend saved over the period",
+        "spend": "{x} of spend saved over {h} days",
         "units": "{x} {kpi} to target",
         "conversions": "{x} conversions over {h} days",
     },
@@ -48,7 +48,7 @@ T: dict[str, dict[str, str]] = {
         "none": "По этим данным корректирующие действия не требуются.",
         "missing": "{name} не выполнен: {error}",
         "currency": "{x} выручки за {h} дней",
-        "spend": "{x} экономии бюджета за период",
+        "spend": "{x} экономии бюджета за {h} дней",
         "units": "{x} ({kpi}) до цели",
         "conversions": "{x} конверсий за {h} дней",
     },
@@ -87,6 +87,14 @@ def num(x: float, lang: str, decimals: int = 0) -> str:
     return s.replace(",", " ").replace(".", ",") if lang == "ru" else s
 
 
+def sig(x: float, lang: str, digits: int = 4) -> str:
+    """About ``digits`` significant digits, fixed-point (no exponent)."""
+    import math
+
+    d = 0 if x == 0 else max(0, min(6, digits - 1 - math.floor(math.log10(abs(x)))))
+    return num(x, lang, d)
+
+
 def pct(x: float, lang: str) -> str:
     """A fraction as a signed whole percentage: 0.43 → ``+43%``."""
     s = f"{x * 100:+.0f}%"
@@ -114,7 +122,7 @@ def _scorecard(r: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> list[st
     off = [k for k in lines if k.get("status") == "off_track" and k.get("value") is not None]
     worst = ""
     if off:
-        worst = " (" + ", ".join(f"{k['kpi']} {num(k['value'], lang, 4)} / {num(k['target'], lang, 4)}" for k in off[:3]) + ")"
+        worst = " (" + ", ".join(f"{k['kpi']} {sig(k['value'], lang)} / {sig(k['target'], lang)}" for k in off[:3]) + ")"
     score = "—" if r.get("score") is None else num(r["score"], lang, 1)
     return [t["score"].format(period=r.get("period"), score=score, off=len(off), worst=worst)]
 
@@ -196,7 +204,7 @@ def _impact(rec: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> str | No
         return t[key].format(x=num(x, lang), h=h)
     if units == "conversions":
         return t["conversions"].format(x=num(x, lang, 1), h=h)
-    return t["units"].format(x=num(x, lang, 4), kpi=rec.get("impact_kpi"))
+    return t["units"].format(x=sig(x, lang), kpi=rec.get("impact_kpi"))
 
 
 def template_narrative(result: Mapping[str, Any], lang: str = "en", top: int = 3) -> str:

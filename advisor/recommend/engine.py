@@ -28,7 +28,8 @@ class RecommendContext:
     ``scope``: the diagnosed scope (``{"campaign_id": "c1"}``) for findings that carry none; ``end`` and
     ``period_days``: last day and length of the diagnosed period; ``horizon_days``: the period over which
     impacts are stated; ``bundle``: fitted response models; ``drivers``: SHAP drivers of the scope;
-    ``catalog``: the actions (default: built-in); ``lang``: ``en`` or ``ru``.
+    ``catalog``: the actions (default: built-in); ``lang``: ``en`` or ``ru``; ``channel``: the channel of a
+    diagnosed campaign (scope of its channel-level saturation finding).
     """
 
     scope: Mapping[str, str] = field(default_factory=dict)
@@ -39,6 +40,7 @@ class RecommendContext:
     drivers: Sequence[Driver] = ()
     catalog: ActionCatalog | None = None
     lang: str = "en"
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def _build(spec: ActionSpec, f: FindingView, pair: FindingView | None, ctx: Reco
         if impact.value is None or impact.value <= 0:
             return None  # moving money there is not expected to pay off
     elif spec.impact_method == "cac_to_clv":
-        impact = imp.cac_to_clv(f, p.get("ratio", 3.0))
+        impact = imp.cac_to_clv(f, p.get("ratio", 3.0), horizon)
     elif spec.impact_method == "target_gap":
         impact = imp.target_gap(f)
     else:
@@ -195,7 +197,7 @@ def recommend(findings: Iterable[Any], context: RecommendContext | None = None) 
     """
     ctx = context or RecommendContext()
     catalog = ctx.catalog or default_actions()
-    fs = views(findings, ctx.scope, ctx.period_days)
+    fs = views(findings, ctx.scope, ctx.period_days, ctx.channel)
     best: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Recommendation, float | None]] = {}
     for spec in catalog.actions:
         for f in fs:

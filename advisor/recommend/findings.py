@@ -103,16 +103,19 @@ def _from_mapping(d: Mapping[str, Any], default_scope: Mapping[str, str]) -> Fin
     )
 
 
-def view(item: Any, scope: Mapping[str, str] | None = None, period_days: float | None = None) -> FindingView | None:
+def view(
+    item: Any, scope: Mapping[str, str] | None = None, period_days: float | None = None, channel: str | None = None
+) -> FindingView | None:
     """One input as a :class:`FindingView` (None for a scorecard line that is on track or has no target).
-    ``scope``: the diagnosed scope, for diagnostic findings, which do not carry one."""
+    ``scope``: the diagnosed scope, for diagnostic findings, which do not carry one; ``channel``: the scope's
+    channel, the scope of its channel-level ``saturation`` finding."""
     default = dict(scope or {})
     if isinstance(item, FindingView):
         return item
     if isinstance(item, Finding):
         ev = flatten(item.evidence)
-        if item.check == "saturation" and "scope" not in default and "channel" in default:
-            default = {"channel": default["channel"]}
+        if item.check == "saturation" and (channel or "channel" in default):
+            default = {"channel": channel or default["channel"]}
         return FindingView(
             item.check,
             item.status.value,
@@ -150,7 +153,10 @@ def view(item: Any, scope: Mapping[str, str] | None = None, period_days: float |
 
 
 def views(
-    items: Iterable[Any], scope: Mapping[str, str] | None = None, period_days: float | None = None
+    items: Iterable[Any],
+    scope: Mapping[str, str] | None = None,
+    period_days: float | None = None,
+    channel: str | None = None,
 ) -> list[FindingView]:
     """:func:`view` over ``items``, skipping what does not apply."""
-    return [v for it in items if (v := view(it, scope, period_days)) is not None]
+    return [v for it in items if (v := view(it, scope, period_days, channel)) is not None]

@@ -115,7 +115,10 @@ def reallocate(src: FindingView, dst: FindingView, share: float, horizon: int, b
     return Impact(gain, "revenue", "currency", gain, "local_elasticity", {"amount": a * horizon, "horizon_days": horizon})
 
 
-def cac_to_clv(f: FindingView, ratio: float) -> Impact:
+def cac_to_clv(f: FindingView, ratio: float, horizon: int) -> Impact:
+    """Spend saved over the horizon at the same new customers per day, were CAC at CLV/``ratio``
+    (evidence ``spend``, ``new_customers`` over ``days`` days, ``clv_mean``); over the evidence's period when
+    ``days`` is absent."""
     ev = f.evidence
     try:
         spend, new, clv = float(ev["spend"]), float(ev["new_customers"]), float(ev["clv_mean"])
@@ -124,6 +127,9 @@ def cac_to_clv(f: FindingView, ratio: float) -> Impact:
     saved = spend - new * clv / ratio
     if saved <= 0:
         return NONE
+    days = ev.get("days")
+    if isinstance(days, int | float) and days > 0:
+        saved *= horizon / float(days)
     return Impact(saved, "spend", "currency", saved, "clv_cac", {"target_cac": clv / ratio})
 
 
