@@ -95,6 +95,15 @@ def trend_sd(model: object, dates: Sequence[pd.Timestamp], seed: int = 0) -> NDA
     return np.asarray(np.std(samples["trend"], axis=1), dtype=float)
 
 
+def n_parameters(model: object) -> int:
+    """Fitted parameters of a Prophet model: growth rate and offset, changepoint deltas, seasonality,
+    holiday and regressor coefficients."""
+    params = getattr(model, "params", {}) or {}
+    beta = np.asarray(params.get("beta", np.zeros((1, 0))))
+    delta = np.asarray(params.get("delta", np.zeros((1, 0))))
+    return 2 + int(beta.shape[-1]) + int(delta.shape[-1])
+
+
 def to_json(model: object) -> str:
     from prophet.serialize import model_to_json
 

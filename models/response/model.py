@@ -255,6 +255,10 @@ class ResponseModel:
         resid = yv - base_in - media_total
         phi = float(np.clip(np.corrcoef(resid[:-1], resid[1:])[0, 1], -0.5, 0.95)) if n > 3 else 0.0
         innov = resid[1:] - phi * resid[:-1]
+        # unbiased residual scale: in-sample residuals are smaller than out-of-sample errors by the
+        # degrees of freedom spent on Prophet's and the media's parameters
+        n_par = pb.n_parameters(prophet) + (self.media_fit_.n_params if self.media_fit_ is not None and used else 0)
+        dof_factor = float(np.sqrt(n / max(n - n_par, n / 2)))
         step = pd.Timedelta(days=1 if freq == "D" else 7)
         horizon = sp.horizon if freq == "D" else max(sp.horizon // 7, 1)
         fut = pd.date_range(idx[-1] + step, periods=horizon, freq=step)
@@ -275,8 +279,8 @@ class ResponseModel:
             last_date=str(idx[-1].date()),
             first_date=str(idx[0].date()),
             ar_phi=phi,
-            ar_sigma=float(np.std(innov)),
-            resid_sd=float(np.std(resid)),
+            ar_sigma=float(np.std(innov)) * dof_factor,
+            resid_sd=float(np.std(resid)) * dof_factor,
             future_start=str(fut[0].date()),
             baseline_future=base_fut.tolist(),
             trend_sd=tsd.tolist(),
