@@ -1,5 +1,6 @@
 """`kpi-advisor` command line. Each command group lives in its own module and registers on `app`."""
 
+from api.cli import advise as _advise  # noqa: F401  (registers `advise`)
 from api.cli import customers, foundation, planning  # noqa: F401  (registers commands)
 from api.cli import diagnose as _diagnose  # noqa: F401  (registers `diagnose`)
 from api.cli import serve as _serve  # noqa: F401  (registers `serve`, `mcp`)
