@@ -157,7 +157,8 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
         )
     )
     overall = truth["clv"]["overall"]
-    targets = build_targets(cd, sv, team, overall["clv"], overall["clv_cac"])
+    first_problem = pd.Timestamp(min(p.start for p in plan.problems))
+    targets = build_targets(cd, sv, team, overall["clv"], overall["clv_cac"], first_problem)
     true_daily = pd.DataFrame(
         {
             "date": np.repeat(dates.to_numpy(), len(ids)),
