@@ -1,0 +1,55 @@
+"""POST /v1/train runs in the background, publishes a new version and swaps the served models."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+serving = sys.modules["kpi_api_serving"]  # loaded by conftest.py
+
+
+@pytest.fixture(scope="module")
+def train_url(world: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    own = serving.copy_world(world, tmp_path_factory.mktemp("train-world"))
+    with serving.live_server(own, tmp_path_factory.mktemp("train-uploads")) as url:
+        yield url, own.models
+
+
+def test_training_job_publishes_and_swaps(train_url: tuple[str, Path]) -> None:
+    url, models = train_url
+    with httpx.Client(base_url=url, timeout=60) as c:
+        before = c.post("/v1/forecast", json={"start": "2026-11-01", "end": "2026-11-07", "spend": {}}).json()
+        assert before["model_version"] == "v0001"
+        r = c.post("/v1/train", json={"seed": 1})
+        assert r.status_code == 202
+        job = r.json()
+        assert job["status"] in {"queued", "running"} and job["kind"] == "train"
+        deadline = time.monotonic() + 240
+        while job["status"] in {"queued", "running"}:
+            assert time.monotonic() < deadline, job
+            time.sleep(0.5)
+            job = c.get(f"/v1/jobs/{job['id']}").json()
+        assert job["status"] == "succeeded", job
+        assert job["result"]["model_version"] == "v0002" and job["progress"] == 1.0
+        assert (models / "v0002" / "manifest.json").is_file()
+        listed = c.get("/v1/models").json()["models"]
+        assert [m["version"] for m in listed] == ["v0002", "v0001"]
+        assert [m["active"] for m in listed] == [True, False]
+        assert c.get("/readyz").json()["model_version"] == "v0002"
+        after = c.post("/v1/forecast", json={"start": "2026-11-01", "end": "2026-11-07", "spend": {}}).json()
+        assert after["model_version"] == "v0002"
+        old = c.post(
+            "/v1/forecast", json={"start": "2026-11-01", "end": "2026-11-07", "spend": {}, "model_version": "v0001"}
+        )
+        assert old.status_code == 200 and old.json()["total"] == before["total"]
+
+
+def test_training_an_unknown_dataset_is_404(train_url: tuple[str, Path]) -> None:
+    with httpx.Client(base_url=train_url[0], timeout=60) as c:
+        r = c.post("/v1/train", json={"dataset": "nope"})
+        assert r.status_code == 404 and "available: default" in r.json()["detail"]
