@@ -103,6 +103,9 @@ def diagnose(
         ds.campaign_daily, target, start, end, models=drivers, targets=ds.targets, response=response
     )
     doc = result.to_dict()
+    from advisor.recommend import recommend_for_diagnosis
+
+    doc["recommendations"] = [r.to_dict() for r in recommend_for_diagnosis(result, ds.campaign_daily)]
     if fmt is OutputFormat.json:
         print_json(doc)
         return
