@@ -86,9 +86,7 @@ def run_diagnose(
         )
     except (ScopeError, PeriodError) as exc:
         return Analysis("diagnose", params, {"error": str(exc)})
-    rows = ds.campaign_daily[ds.campaign_daily[col].astype(str) == value] if col in ds.campaign_daily else None
-    chans = rows["channel"].astype(str).unique() if rows is not None and "channel" in rows else []
-    ctx = {"scope": {col: value}, "channel": str(chans[0]) if len(chans) == 1 else None, "end": d.end, "period_days": float((d.end - d.start).days + 1), "drivers": d.drivers}
+    ctx = {"diagnosis": d, "campaign_daily": ds.campaign_daily}
     return Analysis("diagnose", params, d.to_dict(), d.findings, ctx)
 
 

@@ -14,8 +14,9 @@ from advisor.advise import analyses as an
 from advisor.advise.router import Intent, route
 from advisor.advise.tools import choose
 from advisor.data import Dataset
+from advisor.diagnostics import Diagnosis
 from advisor.narrative import LLMSettings, narrate
-from advisor.recommend import ActionCatalog, Recommendation, RecommendContext, recommend
+from advisor.recommend import ActionCatalog, Recommendation, RecommendContext, recommend, recommend_for_diagnosis
 from models.drivers import DriverModelSet
 from models.response import ResponseBundle
 
@@ -91,19 +92,14 @@ def _recommend(done: Sequence[an.Analysis], bundle: ResponseBundle | None, lang:
     returns = [f for a in done if a.name == "returns" for f in a.findings]
     out: list[Recommendation] = []
     for a in done:
-        if a.name != "diagnose" or not a.findings:
-            continue
-        c = a.context
-        ctx = RecommendContext(
-            c["scope"], c["end"], c["period_days"], bundle=bundle, drivers=c["drivers"], catalog=catalog, lang=lang,
-            channel=c.get("channel"),
-        )
-        recs = recommend([*a.findings, *returns], ctx)
-        scope = c["scope"]
-        # keep the budget move of the diagnosed channel, not every channel's
-        own = scope.get("channel", c.get("channel"))
-        out += [r for r in recs if r.id != "move_budget" or r.scope.get("channel") == own]
-    rest = [f for a in done if a.name not in ("diagnose",) for f in a.findings]
+        if a.name == "diagnose" and isinstance(a.context.get("diagnosis"), Diagnosis):
+            out += recommend_for_diagnosis(
+                a.context["diagnosis"], a.context["campaign_daily"], bundle=bundle, returns=returns or None,
+                lang=lang, catalog=catalog,
+            )
+    # with a diagnosis, the channel returns only pair with its scope's channel (no department-wide moves)
+    skip = {"diagnose", "returns"} if any(a.name == "diagnose" for a in done) else {"diagnose"}
+    rest = [f for a in done if a.name not in skip for f in a.findings]
     if rest:
         out += recommend(rest, RecommendContext(bundle=bundle, catalog=catalog, lang=lang))
     best: dict[tuple[str, tuple[tuple[str, str], ...]], Recommendation] = {}
@@ -160,7 +156,8 @@ def advise(
     recs = _recommend(done, bundle, lang, catalog)[:max_recommendations]
     for a in done:
         if a.name == "diagnose" and "recommendations" in a.result:
-            diag_scope = a.context.get("scope", {})
+            d = a.context["diagnosis"]
+            diag_scope = {d.scope.column: d.scope.value}
             a.result["recommendations"] = [  # type: ignore[index]
                 r.to_dict() for r in recs if all(r.scope.get(k) == v for k, v in diag_scope.items())
             ]
