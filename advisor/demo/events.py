@@ -25,8 +25,8 @@ def _holiday_dates(years: tuple[int, ...]) -> tuple[tuple[date, str], ...]:
     out: dict[date, str] = dict(holidays_lib.country_holidays("US", years=list(years), observed=False).items())
     for day, name in list(out.items()):
         if name.startswith("Thanksgiving"):
-            out[day + timedelta(days=1)] = "Black Friday"
-            out[day + timedelta(days=4)] = "Cyber Monday"
+            out[day + timedelta(days=1)] = RETAIL_EVENTS[0]
+            out[day + timedelta(days=4)] = RETAIL_EVENTS[1]
     return tuple(sorted(out.items()))
 
 

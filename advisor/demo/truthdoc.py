@@ -30,7 +30,9 @@ CONVENTIONS = {
     "hill": "h(a) = a^shape / (a^shape + half_saturation^shape); half_saturation in currency per day",
     "incremental_conversions": "max_effect * ctr_multiplier_t * cvr_multiplier_t * h(adstock_t) per campaign-day",
     "incremental_revenue": "incremental_conversions * aov (campaign)",
-    "baseline": "see baseline.formula; baseline revenue = baseline conversions * baseline.aov",
+    "baseline": "see baseline.formula; baseline revenue = baseline conversions * baseline.aov; holiday events: "
+    "US federal holidays of the holidays package on their actual dates, Black Friday = Thanksgiving + 1 day, "
+    "Cyber Monday = Thanksgiving + 4 days (the last two are NOT in holidays.US)",
     "outcomes_daily": "conversions ~ Poisson(mu * Gamma(300, 1/300)), mu = baseline + sum of incremental; "
     "revenue = expected revenue * conversions / mu * Gamma(150, 1/150)",
     "reported_conversions": "Poisson(claim_factor(channel) * incremental * Gamma(30, 1/30)) "
