@@ -154,16 +154,24 @@ def build_mcp(state: AppState) -> MCPServer:
             ),
         )
 
-    # advise tool: registered once advisor.advise lands (see _advise_tool)
+    _advise_tool(server, state)
     return server
 
 
 def _advise_tool(server: MCPServer, state: AppState) -> None:
     @server.tool(annotations=READ_ONLY)
-    def advise(question: str, lang: Literal["en", "ru"] = "en", dataset: str | None = None) -> schemas.AdviseResponse:
-        """Answer a question in natural language (why did X miss, what should we do, what if we spend Y); the
-        answer cites the analyses it ran and every number in it comes from them."""
+    def advise(
+        question: str,
+        campaign: str | None = None,
+        channel: str | None = None,
+        lang: Literal["en", "ru"] = "en",
+        dataset: str | None = None,
+    ) -> schemas.AdviseResponse:
+        """Answer a question in English or Russian (why did X miss, what should we do, what if we spend Y),
+        optionally about one campaign or channel. The answer cites the analyses it ran, ranks corrective actions
+        and states only numbers found in those analyses (`verified`)."""
+        req = {"question": question, "campaign": campaign, "channel": channel, "lang": lang, "dataset": dataset}
         return _call(
             schemas.AdviseResponse,
-            lambda: services.advise(state, schemas.AdviseRequest(question=question, lang=lang, dataset=dataset)),
+            lambda: services.advise(state, schemas.AdviseRequest.model_validate(req)),
         )

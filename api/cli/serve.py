@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from api.cli.app import app
 
-
-def _settings(data: Path | None, models: Path | None, host: str | None = None, port: int | None = None):  # type: ignore[no-untyped-def]
+if TYPE_CHECKING:
     from api.http.settings import Settings
 
-    overrides = {
+
+def _settings(data: Path | None, models: Path | None, host: str | None = None, port: int | None = None) -> Settings:
+    from api.http.settings import Settings
+
+    overrides: dict[str, Any] = {
         k: v for k, v in {"data_dir": data, "models_dir": models, "host": host, "port": port}.items() if v is not None
     }
     return Settings(**overrides)  # environment (KPI_ADVISOR_*) first, options override it

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from api.http import errors
 from api.http.middleware import BodyLimitMiddleware, Metrics, MetricsMiddleware
-from api.http.routers import analytics, datasets, ops, planning, training
+from api.http.routers import advise, analytics, datasets, ops, planning, training
 from api.http.settings import Settings
 from api.http.state import AppState
 
@@ -71,17 +71,11 @@ def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI
     app.state.advisor = state
     app.state.metrics = Metrics()
     errors.install(app)
-    for module in (analytics, planning, datasets, training, ops):
+    for module in (analytics, planning, advise, datasets, training, ops):
         app.include_router(module.router)
-    # advise route: included once advisor.advise lands (see _include_advise)
     if server is not None:
         app.mount("/mcp", mcp_app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
 
-
-def _include_advise(app: FastAPI) -> None:
-    from api.http.routers import advise
-
-    app.include_router(advise.router)

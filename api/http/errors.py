@@ -27,7 +27,7 @@ from models.registry import RegistryError
 log = logging.getLogger("kpi_advisor.api")
 
 #: exception class → (status, problem type, title); the first matching class (in order) wins.
-MAPPING: tuple[tuple[type[BaseException], int, str, str], ...] = (
+MAPPING: tuple[tuple[type[Exception], int, str, str], ...] = (
     (DataValidationError, 422, "/problems/invalid-data", "The data does not meet the data contract"),
     (PlanError, 422, "/problems/invalid-plan", "The plan cannot be forecast"),
     (HorizonError, 422, "/problems/horizon-too-long", "The period is longer than the maximum horizon"),

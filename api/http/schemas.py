@@ -374,10 +374,23 @@ class OptimizeResponse(Open):
 class AdviseRequest(BaseModel):
     """A question in natural language, optionally scoped; the answer cites the analyses it ran."""
 
-    model_config = _examples({"question": "Why did social-02 miss its targets last month?", "lang": "en"})
-    question: str = Field(min_length=3, max_length=2000)
-    dataset: str | None = None
+    model_config = _examples(
+        {"question": "Why did social-02 miss its targets last month?", "lang": "en"},
+        {"question": "What should we do about this channel?", "channel": "display", "lang": "en"},
+    )
+    question: str = Field(min_length=3, max_length=2000, description="The question, in English or Russian.")
+    campaign: str | None = Field(default=None, description="Campaign id the question is about (overrides the text).")
+    channel: str | None = Field(default=None, description="Channel the question is about (overrides the text).")
+    dataset: str | None = Field(default=None, description="Dataset id (default: the active dataset).")
     lang: Literal["en", "ru"] = "en"
+
+    def scope(self) -> dict[str, str] | None:
+        """``{"campaign_id": ...}`` or ``{"channel": ...}`` when given."""
+        if self.campaign is not None:
+            return {"campaign_id": self.campaign}
+        if self.channel is not None:
+            return {"channel": self.channel}
+        return None
 
 
 class AdviseResponse(Open):

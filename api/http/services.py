@@ -216,3 +216,30 @@ def train(state: AppState, req: schemas.TrainRequest) -> dict[str, Any]:
         return doc
 
     return state.jobs.submit("train", job).to_dict()
+
+
+def advise(state: AppState, req: schemas.AdviseRequest) -> dict[str, Any]:
+    """Answer a question (``advisor.advise.advise``) with the served models and the configured LLM, if any."""
+    from advisor.advise import advise as run_advise
+
+    ds_id, ds, snap = _dataset(state, req.dataset)
+    same = ds_id == snap.dataset_id
+    llm = state.llm()
+
+    def run() -> dict[str, Any]:
+        result = run_advise(
+            req.question,
+            dataset=ds,
+            bundle=snap.bundle if same else None,
+            driver_models=snap.drivers if same else None,
+            scope=req.scope(),
+            lang=req.lang,
+            llm=llm,
+        )
+        doc: dict[str, Any] = to_jsonable(result.to_dict())
+        return {"dataset": ds_id, **doc}
+
+    if llm is not None:  # an LLM's answer may vary: do not cache it
+        return run()
+    out: dict[str, Any] = state.cache.get_or_compute(_key("advise", snap, req, ds.fingerprint), run)
+    return out

@@ -92,6 +92,19 @@ class AppState:
         self.cache = ResultCache(settings.cache_size)
         self._snapshot = Snapshot(problems=("starting",))
         self._swap_lock = threading.Lock()
+        self._llm: tuple[Any] | None = None
+
+    def llm(self) -> Any:
+        """The chat model configured by ``KPI_ADVISOR_LLM_*`` (``advisor.narrative``), or None; built once."""
+        if self._llm is None:
+            from advisor.narrative import chat_model_from_settings
+
+            try:
+                self._llm = (chat_model_from_settings(),)
+            except (ImportError, ValueError) as exc:
+                log.warning("LLM not available (%s); the built-in narrator answers", exc)
+                self._llm = (None,)
+        return self._llm[0]
 
     @property
     def snapshot(self) -> Snapshot:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 
@@ -12,7 +12,7 @@ from api.http.state import AppState
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
 
-PROBLEM_422 = {422: {"description": "Validation failed: problem+json with errors [{table, column, rows, rule, message}]"}}
+PROBLEM_422: dict[int | str, dict[str, Any]] = {422: {"description": "Validation failed: problem+json with errors [{table, column, rows, rule, message}]"}}
 
 
 @router.post(

@@ -40,6 +40,16 @@ def make_world(root: Path) -> World:
     return World(data, models)
 
 
+_WORLD: list[World] = []
+
+
+def shared_world(factory: pytest.TempPathFactory) -> World:
+    """One trained world per test process, shared by tests/api/http and tests/api/mcp (read-only use)."""
+    if not _WORLD:
+        _WORLD.append(make_world(factory.mktemp("api-world")))
+    return _WORLD[0]
+
+
 def copy_world(world: World, root: Path) -> World:
     """A private copy (for tests that retrain and so change the registry)."""
     shutil.copytree(world.data, root / "data")

@@ -172,3 +172,13 @@ def test_unknown_ids_are_404(client: httpx.Client) -> None:
     assert client.get("/v1/kpis", params={"dataset": "nope"}).status_code == 404
     r = client.post("/v1/forecast", json={"start": "2026-11-01", "end": "2026-11-02", "spend": {}, "model_version": "v0999"})
     assert r.status_code == 404 and "v0001" in r.json()["detail"]
+
+
+def test_advise_cites_its_analyses(client: httpx.Client) -> None:
+    r = client.post("/v1/advise", json={"question": "Why did social-02 miss its targets last month?"})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["answer"] and doc["analyses"] and doc["narrative_source"] == "template" and doc["verified"] is True
+    assert "social-02" in str(doc["analyses"])
+    bad = client.post("/v1/advise", json={"question": "why?", "lang": "de"})
+    assert bad.status_code == 422 and bad.headers["content-type"] == PROBLEM

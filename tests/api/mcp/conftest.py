@@ -18,7 +18,7 @@ if not hasattr(serving, "World"):
 
 @pytest.fixture(scope="session")
 def mcp_world(tmp_path_factory: pytest.TempPathFactory) -> object:
-    return serving.make_world(tmp_path_factory.mktemp("mcp-world"))
+    return serving.shared_world(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

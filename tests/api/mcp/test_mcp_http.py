@@ -9,7 +9,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-EXPECTED = {"list_models", "kpis", "scorecard", "diagnose", "forecast", "optimize"}
+EXPECTED = {"list_models", "kpis", "scorecard", "diagnose", "forecast", "optimize", "advise"}
 
 
 def run(url: str, fn: Any) -> Any:
