@@ -41,11 +41,12 @@ class Condition:
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """One corrective action: precondition(s), impact method and parameters, prior confidence in [0, 1],
-    and per-language ``text`` / ``rationale`` templates."""
+    """One corrective action: preconditions (``when``: any of them; ``pair``: another finding must meet it),
+    impact method and parameters, prior confidence in [0, 1], and per-language ``text`` / ``rationale``
+    templates."""
 
     id: str
-    when: Condition
+    when: tuple[Condition, ...]
     pair: Condition | None
     impact_method: str
     impact_params: Mapping[str, float] = field(default_factory=dict)
@@ -103,6 +104,15 @@ def _condition(raw: Any, where: str) -> Condition:
     )
 
 
+def _conditions(raw: Any, where: str) -> tuple[Condition, ...]:
+    """One condition or a list of alternatives (any may match)."""
+    if isinstance(raw, list):
+        if not raw:
+            raise ActionCatalogError(f"{where}: an empty list of conditions")
+        return tuple(_condition(c, f"{where}[{i}]") for i, c in enumerate(raw))
+    return (_condition(raw, where),)
+
+
 def _templates(raw: Any, where: str) -> dict[str, str]:
     if isinstance(raw, str):
         raw = {"en": raw}
@@ -133,7 +143,7 @@ def _action(raw: Any) -> ActionSpec:
         raise ActionCatalogError(f"action {aid}: confidence must be in [0, 1], got {conf}")
     return ActionSpec(
         aid,
-        _condition(raw.get("when"), f"action {aid}.when"),
+        _conditions(raw.get("when"), f"action {aid}.when"),
         _condition(raw["pair"], f"action {aid}.pair") if raw.get("pair") is not None else None,
         str(method),
         params,

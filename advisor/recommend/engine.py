@@ -203,7 +203,7 @@ def recommend(findings: Iterable[Any], context: RecommendContext | None = None) 
         for f in fs:
             if f.status not in BAD_STATUSES and f.kind != "response":
                 continue
-            if not matches(spec.when, f):
+            if not any(matches(c, f) for c in spec.when):
                 continue
             pair = None
             if spec.pair is not None:
