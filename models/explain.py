@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import shap
 
 from models.drivers import DriverModelSet, DriverTarget
 
@@ -66,8 +65,7 @@ class ChangeDecomposition:
 
 def explain_rows(models: DriverModelSet, kpi: str, X: pd.DataFrame) -> ShapResult:
     """TreeSHAP for feature matrix ``X`` (n, p) under the model of ``kpi``."""
-    model = models.models[kpi]
-    explainer = shap.TreeExplainer(model.booster_)
+    explainer = models.models[kpi].explainer()
     values = np.asarray(explainer.shap_values(X), dtype=float)
     base = float(np.ravel(explainer.expected_value)[0])
     return ShapResult(kpi, tuple(X.columns), values, base, base + values.sum(axis=1))
@@ -102,14 +100,22 @@ def _label(feature: str, X: pd.DataFrame) -> str:
     return feature
 
 
-def to_outcomes(kpi: str, delta: float, df: pd.DataFrame) -> tuple[float | None, float | None]:
+def funnel_totals(df: pd.DataFrame | dict[str, float]) -> dict[str, float]:
+    """Sums of impressions, clicks, conversions and revenue over ``df`` (NaN for a missing column); a dict of
+    such totals passes through."""
+    if isinstance(df, dict):
+        return df
+    cols = ("impressions", "clicks", "conversions", "revenue")
+    return {c: float(pd.to_numeric(df[c], errors="coerce").fillna(0).sum()) if c in df else float("nan") for c in cols}
+
+
+def to_outcomes(
+    kpi: str, delta: float, df: pd.DataFrame | dict[str, float]
+) -> tuple[float | None, float | None]:
     """Conversions and revenue gained by moving ``kpi`` by ``delta`` over the rows of ``df`` (the funnel
     below the KPI held at its observed values). ``None`` where the KPI does not map to that outcome."""
 
-    def total(col: str) -> float:
-        return float(pd.to_numeric(df[col], errors="coerce").fillna(0).sum()) if col in df else float("nan")
-
-    impr, clicks, conv, rev = total("impressions"), total("clicks"), total("conversions"), total("revenue")
+    impr, clicks, conv, rev = (funnel_totals(df)[c] for c in ("impressions", "clicks", "conversions", "revenue"))
     cvr = conv / clicks if clicks > 0 else float("nan")
     aov = rev / conv if conv > 0 else float("nan")
     d_conv: float | None
@@ -137,8 +143,9 @@ def to_outcomes(kpi: str, delta: float, df: pd.DataFrame) -> tuple[float | None,
 
 def _drivers(kpi: str, names: list[str], deltas: np.ndarray, df_out: pd.DataFrame) -> list[Driver]:
     out = []
+    totals = funnel_totals(df_out)
     for name, d in zip(names, deltas, strict=True):
-        conv, rev = to_outcomes(kpi, float(d), df_out)
+        conv, rev = to_outcomes(kpi, float(d), totals)
         out.append(Driver(name, float(d), kpi, conv, rev))
     return out
 
@@ -160,14 +167,17 @@ def decompose_change(
     """
     target = models.models[kpi].target
     X = models.matrix(df) if X is None else X
-    res = explain_rows(models, kpi, X)
     a_from, a_to = np.asarray(mask_from, bool), np.asarray(mask_to, bool)
+    used = a_from | a_to
+    res = explain_rows(models, kpi, X[used])  # SHAP only for the rows compared
+    values, prediction = np.zeros((len(X), X.shape[1])), np.zeros(len(X))
+    values[used], prediction[used] = res.values, res.prediction
     out: dict[str, np.ndarray] = {}
     actual: dict[str, float] = {}
     for key, m in (("from", a_from), ("to", a_to)):
         w, act, is_rate = _weights(target, df[m])
         base = np.full(int(m.sum()), res.base)
-        stacked = np.column_stack([res.values[m], base, res.prediction[m]])
+        stacked = np.column_stack([values[m], base, prediction[m]])
         out[key] = _aggregate(stacked, w, is_rate)
         actual[key] = act
     names = [_label(f, X[a_from | a_to]) for f in res.features]

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from advisor.diagnostics.base import DiagnoseConfig, Finding, Status
 from advisor.diagnostics.scope import ScopeFrame
@@ -30,11 +31,14 @@ def _scopes(frame: ScopeFrame) -> list[tuple[tuple[str, str], ...]]:
     return out
 
 
-def expected_values(models: DriverModelSet | None, frame: ScopeFrame) -> dict[str, float]:
-    """Model-expected KPI values for the period rows (rates weighted by their actual denominators)."""
+def expected_values(
+    models: DriverModelSet | None, frame: ScopeFrame, X: pd.DataFrame | None = None
+) -> dict[str, float]:
+    """Model-expected KPI values for the period rows (rates weighted by their actual denominators).
+    ``X``: the feature matrix of ``frame.rows`` when already built."""
     if models is None:
         return {}
-    X = models.matrix(frame.rows)[frame.in_period]
+    X = (models.matrix(frame.rows) if X is None else X)[frame.in_period]
     rows = frame.period
     out = {}
     for kpi, model in models.models.items():
@@ -48,7 +52,11 @@ def expected_values(models: DriverModelSet | None, frame: ScopeFrame) -> dict[st
 
 
 def kpi_report(
-    frame: ScopeFrame, targets: Any, models: DriverModelSet | None, cfg: DiagnoseConfig
+    frame: ScopeFrame,
+    targets: Any,
+    models: DriverModelSet | None,
+    cfg: DiagnoseConfig,
+    X: pd.DataFrame | None = None,
 ) -> tuple[list[dict[str, Any]], list[Finding]]:
     """Rows ``{kpi, value, previous, change_rel, target, target_scope, status, expected}`` and findings for
     KPIs off target (warning) or well below expectation (warning)."""
@@ -57,7 +65,7 @@ def kpi_report(
         {"campaign_daily": frame.rows}, start=frame.start, end=frame.end, kpis=list(SHOWN), compare=True
     ).frame.iloc[0]
     tg = normalize_targets(targets).targets if targets is not None else ()
-    expected = expected_values(models, frame)
+    expected = expected_values(models, frame, X)
     rows: list[dict[str, Any]] = []
     findings: list[Finding] = []
     for kpi in SHOWN:

@@ -8,7 +8,7 @@ splits the change of the main funnel KPIs against the previous period into SHAP 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -27,7 +27,7 @@ from advisor.diagnostics.checks import (
     stage_changes,
 )
 from advisor.diagnostics.kpis import kpi_report
-from advisor.diagnostics.scope import Scope, scope_frame
+from advisor.diagnostics.scope import Scope, ScopeFrame, scope_frame
 from models.drivers import DriverModelSet
 from models.explain import CAUSALITY_NOTE, Driver, decompose_change
 
@@ -99,16 +99,36 @@ def verdict_of(findings: Sequence[Finding], kpis: Sequence[dict[str, Any]]) -> V
     return Verdict.ON_TRACK
 
 
-def _drivers(models: DriverModelSet, frame: Any, kpis: Sequence[str], top: int) -> list[Driver]:
+def _drivers(
+    models: DriverModelSet, frame: ScopeFrame, kpis: Sequence[str], top: int, X: pd.DataFrame
+) -> list[Driver]:
     if not frame.in_reference.any():
         return []
     out: list[Driver] = []
-    X = models.matrix(frame.rows)
     for kpi in kpis:
         if kpi not in models.models:
             continue
         dec = decompose_change(models, kpi, frame.rows, frame.in_reference, frame.in_period, X)
         out += list(dec.parts[:top])
+    return out
+
+
+def _stage_findings(df: pd.DataFrame, frame: ScopeFrame, cfg: DiagnoseConfig, fits: Any) -> list[Finding]:
+    """Stage changes of the scope; a scope of several campaigns is analysed campaign by campaign (a channel
+    total moves when a campaign starts or stops — a mix effect, not a broken funnel), findings labelled with
+    the campaign."""
+    ids = frame.rows["campaign_id"].astype(str).unique() if "campaign_id" in frame.rows else []
+    if len(ids) <= 1:
+        return stage_changes(frame, cfg, fits)
+    out: list[Finding] = []
+    active = frame.period["campaign_id"].astype(str).unique()
+    for cid in sorted(active):
+        sub = scope_frame(df, Scope("campaign_id", cid), frame.start, frame.end)
+        if check_sufficiency(sub, cfg).status is Status.INSUFFICIENT:
+            continue
+        for f in stage_changes(sub, cfg):
+            evidence = {**f.evidence, "campaign_id": cid}
+            out.append(replace(f, message=f"Campaign {cid}: {f.message}", evidence=evidence))
     return out
 
 
@@ -147,7 +167,8 @@ def diagnose(
     if suff.status is Status.INSUFFICIENT:
         return Diagnosis(frame.scope, frame.start, frame.end, Verdict.INSUFFICIENT, (suff,), summary=suff.message)
     fits = fit_stages(frame, cfg)
-    findings: list[Finding] = [suff, *stage_changes(frame, cfg, fits), funnel_decomposition(frame, cfg)]
+    findings: list[Finding] = [suff, *_stage_findings(campaign_daily, frame, cfg, fits)]
+    findings.append(funnel_decomposition(frame, cfg))
     anomaly_finding, anomalies = find_anomalies(frame, fits, cfg)
     findings.append(anomaly_finding)
     channels = frame.rows["channel"].astype(str).unique() if "channel" in frame.rows else []
@@ -155,11 +176,12 @@ def diagnose(
         all_rows = campaign_daily.assign(date=pd.to_datetime(campaign_daily["date"]))
         ch_rows = all_rows[all_rows["channel"].astype(str) == channels[0]]
         findings.append(check_saturation(ch_rows, str(channels[0]), pd.Timestamp(frame.end), cfg))
-    kpi_rows, kpi_findings = kpi_report(frame, targets, models, cfg)
+    X = models.matrix(frame.rows) if models is not None else None
+    kpi_rows, kpi_findings = kpi_report(frame, targets, models, cfg, X)
     findings += kpi_findings
     ranked = rank_findings(findings)
     verdict = verdict_of(ranked, kpi_rows)
-    drivers = _drivers(models, frame, driver_kpis, top_drivers) if models is not None else []
+    drivers = _drivers(models, frame, driver_kpis, top_drivers, X) if models is not None and X is not None else []
     notes = [] if models is not None else ["no driver models given: drivers not computed"]
     attr = attribution(campaign_daily, frame.start, frame.end, response, [str(c) for c in channels])
     return Diagnosis(

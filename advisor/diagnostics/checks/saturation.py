@@ -54,6 +54,9 @@ def check_saturation(
             )
             return Finding("saturation", Status.WARNING, msg, stage="spend", evidence=evidence)
         msg = f"Channel {channel}: marginal ROI {roi:+.0%} (95% interval {lo:+.0%}..{hi:+.0%}), elasticity {e:.2f}."
+        if lo > 0.5:
+            msg += " Far from saturation: more budget would likely pay (room to grow)."
+            return Finding("saturation", Status.INFO, msg, stage="spend", evidence=evidence)
         return Finding("saturation", Status.OK, msg, stage="spend", evidence=evidence)
     evidence.update({"marginal_conversions_per_spend": m})
     msg = f"Channel {channel}: marginal conversions per unit of spend {m:.4f} (elasticity {e:.2f})."

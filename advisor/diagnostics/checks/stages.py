@@ -216,7 +216,8 @@ def _finding(
     }
     cause = ""
     evidence["spend_adjusted_change"] = adj
-    evidence["spend_change_at_onset"] = _spend_jump(rows, onset)
+    jump = _spend_jump(rows, onset)
+    evidence["spend_change_at_onset"] = jump
     if stage == "ctr" and fit.gradual:
         check = "creative_fatigue"
         slope = _age_slope(post)
@@ -225,7 +226,6 @@ def _finding(
         cause = f" The decline is gradual (e-folding about {fit.shape_days:.0f} days): creative fatigue."
     elif stage == "conversion_rate":
         switch = _attribute_switch(frame.rows, onset)
-        jump = float(evidence["spend_change_at_onset"])
         if switch is not None:
             col, old, new = switch
             check = f"{col}_change"

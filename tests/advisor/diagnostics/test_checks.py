@@ -95,7 +95,9 @@ def test_saturation_detects_a_flat_response() -> None:
     lo, hi = f.evidence["marginal_roi_95"]
     assert lo < f.evidence["marginal_roi"] < hi < 0
     linear = rows.assign(revenue=3 * spend * np.exp(rng.normal(0, 0.05, 200)))
-    assert check_saturation(linear, "search", dates[-1], CFG).status is Status.OK
+    headroom = check_saturation(linear, "search", dates[-1], CFG)
+    assert headroom.status is Status.INFO and "room to grow" in headroom.message
+    assert headroom.evidence["marginal_roi"] == pytest.approx(2.0, abs=0.3)
 
 
 def test_saturation_needs_spend_variation() -> None:
