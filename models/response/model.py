@@ -46,7 +46,7 @@ class ResponseSpec:
     ``"spend"`` searches all parameters on the business total (:func:`models.response.media.fit_media`),
     ``"auto"`` uses ``"reported"`` when reported columns are given; ``recent_window``: with reported
     columns, each channel's forward-looking response is scaled by its current efficiency — reported KPI
-    over the last ``recent_window`` periods divided by what its curve predicts (0: off).
+    over the last ``recent_window`` days (weeks: days // 7) divided by what its curve predicts (0: off).
     """
 
     saturation: Saturation | Literal["auto"] = "auto"
@@ -219,7 +219,7 @@ class ResponseModel:
             if rep is not None and mf.reported_fit is not None and sp.recent_window:
                 # current efficiency: the channel's reported KPI over the last window against what its
                 # response curve predicts for the spend it had (creative fatigue, a broken landing page …)
-                win = min(sp.recent_window, n)
+                win = min(sp.recent_window if freq == "D" else max(sp.recent_window // 7, 1), n)
                 got = rep[-win:].sum(axis=0)
                 expect = mf.reported_fit[-win:].sum(axis=0)
                 eff = np.clip(np.divide(got, expect, out=np.ones_like(got), where=expect > 0), 0.25, 4.0)
