@@ -41,6 +41,7 @@ def fit_prophet(
     seed: int = 0,
     uncertainty_samples: int = 200,
     seasonality_mode: str = "additive",
+    changepoint_prior_scale: float = 0.05,
     horizon_end: pd.Timestamp | None = None,
 ) -> object:
     """Fit Prophet (MAP, L-BFGS) on ``y`` ``(T,)``; ``controls`` (same index) become extra regressors.
@@ -58,6 +59,7 @@ def fit_prophet(
         yearly_seasonality=span_days >= 364,
         daily_seasonality=False,
         uncertainty_samples=uncertainty_samples,
+        changepoint_prior_scale=changepoint_prior_scale,
         seasonality_mode=seasonality_mode,  # type: ignore[arg-type]
         holidays=hol if hol is not None and len(hol) else None,
     )

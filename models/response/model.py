@@ -39,6 +39,7 @@ class ResponseSpec:
     ``changepoint_every``/``yearly_order``: trend hinges (days; None: a straight trend) and yearly
     Fourier order of the linear baseline used while estimating media (kept parsimonious: a flexible
     baseline absorbs slow media effects; Prophet then models the baseline freely);
+    ``changepoint_prior_scale``: Prophet's trend flexibility;
     ``horizon``: periods of baseline forecast stored after the history; ``seasonality_mode``: Prophet's
     (``"multiplicative"``: weekly/yearly/holiday effects scale with the trend); ``shape_source``:
     ``"reported"`` takes each channel's response shape from its platform-reported KPI and only the
@@ -57,6 +58,7 @@ class ResponseSpec:
     yearly_order: int = 2
     seasonality_mode: str = "multiplicative"
     shape_source: str = "auto"
+    changepoint_prior_scale: float = 0.05
     recent_window: int = 28
     min_active_share: float = 0.05
     min_cv: float = 0.05
@@ -250,6 +252,7 @@ class ResponseModel:
             controls=ctrl,
             seed=sp.seed,
             seasonality_mode=sp.seasonality_mode,
+            changepoint_prior_scale=sp.changepoint_prior_scale,
         )
         base_in = pb.predict(prophet, idx, ctrl)["yhat"].to_numpy()
         resid = yv - base_in - media_total
