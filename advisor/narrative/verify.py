@@ -84,13 +84,23 @@ def verify(text: str, facts: Facts, action_ids: Sequence[str] = ()) -> Verificat
     rest = NAMED.sub(" ", rest)
     rest = IDENT.sub(" ", rest)
     for m in NUMBER.finditer(rest):
-        value, dec, pct = parse_number(m.group(0))
-        if not number_matches(value, dec, pct, facts.numbers):
+        token = m.group(0)
+        value, dec, pct = parse_number(token)
+        ok = number_matches(value, dec, pct, facts.numbers)
+        if not ok and re.fullmatch(r"[-+−]?\d{1,3},\d{3}\s?%?", token.strip()):
+            # "1,900": thousands in English, a decimal comma in Russian — either reading may be meant
+            ok = number_matches(value / 1000.0, 3, pct, facts.numbers)
+        if not ok:
             complaints.append(f"number {m.group(0).strip()} is not in the result")
     for a in action_ids:
         if a not in facts.action_ids:
             complaints.append(f"action {a!r} is not among the result's recommendations")
-    for m in BUDGET_PHRASE.finditer(text):
+    # names are data: a campaign called "... doubling the budget" quoted as a name is not an instruction
+    unnamed = text
+    for name in sorted(facts.names, key=len, reverse=True):
+        if len(name) > 3:
+            unnamed = unnamed.replace(name, " ")
+    for m in BUDGET_PHRASE.finditer(unnamed):
         word = m.group(0).lower()
         if word.startswith(("doubl", "tripl", "twice", "удво", "утро")) or not (facts.action_ids & BUDGET_ACTIONS):
             complaints.append(f"budget instruction {m.group(0)!r} is not an action of the result")
