@@ -121,12 +121,14 @@ def attribution(
 
     ``response``: fitted response models by KPI id (``"conversions"``, ``"revenue"``), or None.
     """
-    df = campaign_daily.assign(date=pd.to_datetime(campaign_daily["date"]))
+    names = campaign_daily["channel"].astype(str)
+    df = campaign_daily if channels is None else campaign_daily[names.isin(channels)]
+    df = df.assign(date=pd.to_datetime(df["date"]), channel=names[df.index])
     d0 = pd.Timestamp(start) if start is not None else df["date"].min()
     d1 = pd.Timestamp(end) if end is not None else df["date"].max()
     out = []
-    for ch in channels or sorted(df["channel"].astype(str).unique()):
-        rows = df[df["channel"].astype(str) == ch]
+    for ch in channels or sorted(df["channel"].unique()):
+        rows = df[df["channel"] == ch]
         daily = rows.groupby("date")[["spend", "conversions", "revenue"]].sum().asfreq("D", fill_value=0.0)
         mask = ((daily.index >= d0) & (daily.index <= d1))
         sums = daily[mask].sum()

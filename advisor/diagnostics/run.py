@@ -149,7 +149,7 @@ def diagnose(
     models: DriverModelSet | None = None,
     targets: Any = None,
     config: DiagnoseConfig | None = None,
-    driver_kpis: Sequence[str] = ("ctr", "conversion_rate", "revenue"),
+    driver_kpis: Sequence[str] | None = None,
     top_drivers: int = 4,
     response: Mapping[str, ResponseLike] | None = None,
 ) -> Diagnosis:
@@ -159,7 +159,8 @@ def diagnose(
     and :class:`~advisor.diagnostics.scope.PeriodError` for a period outside the data. A scope with too little
     data gets verdict ``insufficient_data`` and no other finding. ``response``: fitted response models by KPI
     for the attribution block (reported vs incremental of the scope's channel); without them the incremental
-    fields are labelled unavailable.
+    fields are labelled unavailable. ``driver_kpis``: KPIs whose change against the previous period is split
+    into SHAP drivers (default: the funnel KPI of the top staged finding, else conversion rate; and revenue).
     """
     cfg = config or DiagnoseConfig()
     frame = scope_frame(campaign_daily, scope, start, end)
@@ -181,6 +182,9 @@ def diagnose(
     findings += kpi_findings
     ranked = rank_findings(findings)
     verdict = verdict_of(ranked, kpi_rows)
+    if driver_kpis is None:  # the KPI of the most material staged finding, and revenue
+        staged = [f.stage for f in ranked if f.stage in ("ctr", "conversion_rate", "aov")]
+        driver_kpis = (staged[0] if staged else "conversion_rate", "revenue")
     drivers = _drivers(models, frame, driver_kpis, top_drivers, X) if models is not None and X is not None else []
     notes = [] if models is not None else ["no driver models given: drivers not computed"]
     attr = attribution(campaign_daily, frame.start, frame.end, response, [str(c) for c in channels])

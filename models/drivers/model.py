@@ -168,3 +168,9 @@ class DriverModelSet:
 
     def with_manifest(self, manifest: Mapping[str, Any]) -> DriverModelSet:
         return replace(self, manifest=dict(manifest))
+
+    def prepare(self) -> DriverModelSet:
+        """Build every model's SHAP explainer now (about 0.1 s each) so that the first request is fast."""
+        for model in self.models.values():
+            model.explainer()
+        return self
