@@ -9,6 +9,7 @@ MODELS ?= data/models
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+TRAIN_ARGS ?=
 
 .PHONY: install lock lint test run demo clean bench
 
@@ -39,9 +40,13 @@ $(DATA)/campaign_daily.csv: | install
 
 demo: $(DATA)/campaign_daily.csv
 
+## Serve the API (docs at /docs, MCP at /mcp/) on the demo world; trains first when no model version exists.
 run: install demo
 	$(BIN)/kpi-advisor validate --data $(DATA)
-	$(BIN)/kpi-advisor scorecard --data $(DATA)
+	@if ls -d $(MODELS)/v[0-9]*/manifest.json >/dev/null 2>&1; then echo "models found in $(MODELS)"; \
+	else $(BIN)/kpi-advisor train --data $(DATA) --models $(MODELS) $(TRAIN_ARGS); fi
+	@echo "KPI Advisor API on http://$(HOST):$(PORT)  (docs /docs, OpenAPI /openapi.json, MCP /mcp/)"
+	$(BIN)/kpi-advisor serve --data $(DATA) --models $(MODELS) --host $(HOST) --port $(PORT)
 
 bench: install
 	for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

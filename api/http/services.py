@@ -9,12 +9,28 @@ same functions the CLI calls — and never catch domain errors: ``api.http.error
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from api.cli.output import to_jsonable
 from api.http import schemas
 from api.http.state import AppState, Snapshot
+
+
+def jsonable(value: Any) -> Any:
+    """JSON-ready copy of a domain ``to_dict()`` result (NaN/inf → null); a fast path for plain dicts, lists
+    and numbers, ``api.cli.output.to_jsonable`` for anything else (numpy, pandas, dates)."""
+    t = type(value)
+    if t is dict:
+        return {k if type(k) is str else str(k): jsonable(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [jsonable(v) for v in value]
+    if t is float:
+        return value if math.isfinite(value) else None
+    if value is None or t is str or t is int or t is bool:
+        return value
+    return to_jsonable(value)
 
 
 class HorizonError(ValueError):
@@ -51,7 +67,7 @@ def kpis(state: AppState, req: schemas.KpisRequest) -> dict[str, Any]:
         table = compute_kpis(
             ds.tables, by=req.by, grain=req.grain, start=req.start, end=req.end, kpis=req.kpis, compare=req.compare
         )
-        return {"dataset": ds_id, "kpis": list(table.kpis), "rows": to_jsonable(table.to_records())}
+        return {"dataset": ds_id, "kpis": list(table.kpis), "rows": jsonable(table.to_records())}
 
     result: dict[str, Any] = state.cache.get_or_compute(_key("kpis", snap, req, ds.fingerprint), run)
     return result
@@ -66,7 +82,7 @@ def scorecard(state: AppState, dataset_id: str | None = None, period: str | None
         raise ValueError(f"dataset {ds_id!r} has no targets.yaml: a scorecard needs targets; upload one with the data")
 
     def run() -> dict[str, Any]:
-        doc: dict[str, Any] = to_jsonable(build_scorecard(ds.tables, ds.targets, period=period).to_dict())
+        doc: dict[str, Any] = jsonable(build_scorecard(ds.tables, ds.targets, period=period).to_dict())
         return doc
 
     result: dict[str, Any] = state.cache.get_or_compute(_key("scorecard", snap, {"p": period}, ds.fingerprint), run)
@@ -93,7 +109,7 @@ def diagnose(state: AppState, req: schemas.DiagnoseRequest) -> dict[str, Any]:
         result = run_diagnose(
             ds.campaign_daily, target, req.start, req.end, models=drivers, targets=ds.targets, response=response
         )
-        doc: dict[str, Any] = to_jsonable(result.to_dict())
+        doc: dict[str, Any] = jsonable(result.to_dict())
         return doc
 
     out: dict[str, Any] = state.cache.get_or_compute(_key("diagnose", snap, req, ds.fingerprint), run)
@@ -120,7 +136,7 @@ def forecast(state: AppState, req: schemas.ForecastRequest) -> dict[str, Any]:
     sims = req.sims or state.settings.forecast_sims
 
     def run() -> dict[str, Any]:
-        doc: dict[str, Any] = to_jsonable(run_forecast(bundle, plan, n_sims=sims).to_dict())
+        doc: dict[str, Any] = jsonable(run_forecast(bundle, plan, n_sims=sims).to_dict())
         return {"model_version": version, **doc}
 
     result: dict[str, Any] = state.cache.get_or_compute(_key("forecast", snap, req, version), run)
@@ -147,7 +163,7 @@ def optimize(state: AppState, req: schemas.OptimizeRequest) -> dict[str, Any]:
                 bundle, kpi, float(value or 0), req.start.isoformat(), req.end.isoformat(),  # type: ignore[arg-type]
                 width=req.width, bounds=bounds, n_sims=state.settings.forecast_sims,
             )
-        doc: dict[str, Any] = to_jsonable(res.to_dict())
+        doc: dict[str, Any] = jsonable(res.to_dict())
         return {"model_version": version, **doc}
 
     result: dict[str, Any] = state.cache.get_or_compute(_key("optimize", snap, req, version), run)
@@ -212,7 +228,7 @@ def train(state: AppState, req: schemas.TrainRequest) -> dict[str, Any]:
         )
         progress("loading the new models", 0.95)
         state.load(ds_id)
-        doc: dict[str, Any] = to_jsonable({"dataset": ds_id, **result})
+        doc: dict[str, Any] = jsonable({"dataset": ds_id, **result})
         return doc
 
     return state.jobs.submit("train", job).to_dict()
@@ -236,7 +252,7 @@ def advise(state: AppState, req: schemas.AdviseRequest) -> dict[str, Any]:
             lang=req.lang,
             llm=llm,
         )
-        doc: dict[str, Any] = to_jsonable(result.to_dict())
+        doc: dict[str, Any] = jsonable(result.to_dict())
         return {"dataset": ds_id, **doc}
 
     if llm is not None:  # an LLM's answer may vary: do not cache it

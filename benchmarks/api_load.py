@@ -1,0 +1,227 @@
+"""Load test of the HTTP API: 20 concurrent clients for 30 s on a mix of kpis / forecast / diagnose.
+
+What runs:
+- a demo world (``--days``, default 365, seed 7) written to a temporary folder, models trained on it (backtests
+  off), and ``kpi-advisor serve`` started as a subprocess on a free port of 127.0.0.1 (driver models fitted at
+  start-up, so diagnose runs with SHAP drivers as in production);
+- 20 asyncio clients (httpx, one connection each), each looping request → response → think time
+  U(``--think`` ± 50%) seconds, for ``--seconds`` (30): 40% ``GET /v1/kpis``, 40% ``POST /v1/forecast``,
+  20% ``POST /v1/diagnose``;
+- kpis and diagnose draw from a fixed set of dashboard-like queries (channel / campaign / week / month views of
+  the last 1-3 months; every campaign over the last 1-2 months); forecasts draw a fresh random budget split on
+  every call, so they are computed each time (1000 simulated paths);
+- a warm-up pass sends each kpis / diagnose query once before the clock starts (the service keeps finished
+  results in its result cache, keyed by data fingerprint, model version and request); the cold (first-call)
+  latencies are printed too.
+
+Bars: 0 errors; p95 ≤ 100 ms for forecast and kpis, ≤ 300 ms for diagnose (measured on the client).
+Run: ``.venv/bin/python benchmarks/api_load.py`` (exit 1 when a bar is missed). Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BARS_MS = {"kpis": 100.0, "forecast": 100.0, "diagnose": 300.0}
+MIX = (("kpis", 0.4), ("forecast", 0.4), ("diagnose", 0.2))
+
+
+def prepare(root: Path, days: int) -> tuple[Path, Path]:
+    """Demo data folder and a trained registry under ``root``."""
+    from advisor.data import load_dataset
+    from advisor.demo import generate_world
+    from training.pipeline import train_all
+
+    data, models = root / "data", root / "models"
+    data.mkdir()
+    generate_world(seed=7, days=days).write(data)
+    ds = load_dataset(data)
+    train_all(ds.tables, models, fingerprint=ds.fingerprint, backtest=None)
+    return data, models
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(data: Path, models: Path, uploads: Path, port: int) -> subprocess.Popen[bytes]:
+    exe = shutil.which("kpi-advisor") or str(Path(sys.executable).with_name("kpi-advisor"))
+    env = {**os.environ, "KPI_ADVISOR_DATASETS_DIR": str(uploads)}
+    cmd = [exe, "serve", "--data", str(data), "--models", str(models), "--host", "127.0.0.1", "--port", str(port),
+           "--log-level", "warning"]
+    return subprocess.Popen(cmd, env=env)
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with code {proc.returncode}")
+        try:
+            r = httpx.get(url + "/readyz", timeout=5)
+            if r.status_code == 200:
+                body: dict[str, Any] = r.json()
+                return body
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("server not ready in time")
+
+
+def queries(url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], str]:
+    """kpis params, diagnose bodies, channels and the last history date, from the served models and data."""
+    model = next(m for m in httpx.get(url + "/v1/models", timeout=60).json()["models"] if m["active"])
+    last = np.datetime64(model["history"]["end"])
+    month_starts = [str(np.datetime64(str(last)[:7]) - np.timedelta64(k, "M")) + "-01" for k in range(3)]
+    kpis = [
+        {"by": by, "grain": grain, "start": start, "end": str(last)}
+        for by in ("channel", "campaign_id", "channel,audience")
+        for grain in ("week", "month", None)
+        for start in month_starts
+    ]
+    kpis = [{k: v for k, v in q.items() if v is not None} for q in kpis]
+    recent = {"by": "campaign_id", "kpis": "spend", "start": month_starts[1], "end": str(last)}
+    rows = httpx.get(url + "/v1/kpis", params=recent, timeout=120).json()["rows"]
+    campaigns = sorted(r["campaign_id"] for r in rows if (r["spend"] or 0) > 0)  # running in the last 2 months
+    diagnose = [
+        {"campaign": c, "start": start, "end": str(last)} for c in campaigns for start in month_starts[1:]
+    ]
+    return kpis, diagnose, list(model["channels"]), str(last)
+
+
+def request(kind: str, rng: random.Random, kpis: list[Any], diag: list[Any], chans: list[str], last: str) -> tuple[str, str, dict[str, Any]]:
+    if kind == "kpis":
+        return "GET", "/v1/kpis", {"params": rng.choice(kpis)}
+    if kind == "diagnose":
+        return "POST", "/v1/diagnose", {"json": rng.choice(diag)}
+    start = np.datetime64(last) + np.timedelta64(1, "D")
+    end = start + np.timedelta64(rng.choice((13, 27, 89)), "D")
+    spend = {c: round(rng.uniform(2_000, 40_000), 2) for c in chans}
+    return "POST", "/v1/forecast", {"json": {"start": str(start), "end": str(end), "spend": spend}}
+
+
+async def client(
+    idx: int, url: str, stop_at: float, think: float, lat: dict[str, list[float]], errs: dict[str, list[str]],
+    data: tuple[Any, ...],
+) -> None:
+    rng = random.Random(1000 + idx)
+    kinds, weights = zip(*MIX, strict=True)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=1)) as c:
+        await asyncio.sleep(rng.uniform(0, think))
+        while time.monotonic() < stop_at:
+            kind = rng.choices(kinds, weights)[0]
+            method, path, kw = request(kind, rng, *data)
+            t0 = time.perf_counter()
+            try:
+                r = await c.request(method, path, **kw)
+                ms = 1000 * (time.perf_counter() - t0)
+                if r.status_code != 200:
+                    errs[kind].append(f"{r.status_code} {r.text[:200]}")
+                lat[kind].append(ms)
+            except httpx.HTTPError as exc:
+                errs[kind].append(repr(exc))
+            await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+
+
+def warm_up(url: str, kpis: list[Any], diag: list[Any]) -> dict[str, list[float]]:
+    cold: dict[str, list[float]] = defaultdict(list)
+    with httpx.Client(base_url=url, timeout=300) as c:
+        for kind, items in (("kpis", kpis), ("diagnose", diag)):
+            for q in items:
+                t0 = time.perf_counter()
+                r = c.get("/v1/kpis", params=q) if kind == "kpis" else c.post("/v1/diagnose", json=q)
+                r.raise_for_status()
+                cold[kind].append(1000 * (time.perf_counter() - t0))
+    return cold
+
+
+def pct(xs: list[float], q: float) -> float:
+    return float(np.percentile(xs, q)) if xs else float("nan")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--think", type=float, default=1.0, help="mean think time between a client's requests (s)")
+    ap.add_argument("--days", type=int, default=365)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="api-load-") as tmp:
+        root = Path(tmp)
+        t0 = time.perf_counter()
+        data, models = prepare(root, args.days)
+        print(f"world {args.days} days + training: {time.perf_counter() - t0:.1f} s", flush=True)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc = start_server(data, models, root / "uploads", port)
+        try:
+            t0 = time.perf_counter()
+            ready = wait_ready(url, proc)
+            print(f"server ready in {time.perf_counter() - t0:.1f} s: {ready}", flush=True)
+            kpis, diag, chans, last = queries(url)
+            cold = warm_up(url, kpis, diag)
+            lat: dict[str, list[float]] = defaultdict(list)
+            errs: dict[str, list[str]] = defaultdict(list)
+
+            async def run() -> None:
+                stop_at = time.monotonic() + args.seconds
+                await asyncio.gather(
+                    *(client(i, url, stop_at, args.think, lat, errs, (kpis, diag, chans, last))
+                      for i in range(args.clients))
+                )
+
+            t0 = time.perf_counter()
+            asyncio.run(run())
+            wall = time.perf_counter() - t0
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    total = sum(len(v) for v in lat.values())
+    print(f"\n{args.clients} clients, {wall:.1f} s, think {args.think} s ±50%: {total} requests "
+          f"({total / wall:.1f}/s), errors {sum(len(v) for v in errs.values())}")
+    print(f"{'kind':<10}{'n':>6}{'err':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'bar':>7}"
+          f"{'cold p50':>10}{'cold max':>10}  verdict")
+    ok = True
+    for kind, _ in MIX:
+        xs, bar = lat[kind], BARS_MS[kind]
+        p95 = pct(xs, 95)
+        good = bool(xs) and not errs[kind] and p95 <= bar
+        ok &= good
+        c = cold.get(kind, [])
+        print(f"{kind:<10}{len(xs):>6}{len(errs[kind]):>5}{pct(xs, 50):>9.1f}{p95:>9.1f}{pct(xs, 99):>9.1f}"
+              f"{max(xs, default=float('nan')):>9.1f}{bar:>7.0f}{pct(c, 50):>10.1f}{max(c, default=float('nan')):>10.1f}"
+              f"  {'PASS' if good else 'FAIL'}")
+        for e in errs[kind][:3]:
+            print(f"  error: {e}")
+    print("cold = first call of each kpis/diagnose query during warm-up (not in the percentiles); "
+          "forecasts are never repeated, so every forecast above is computed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
