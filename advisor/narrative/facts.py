@@ -46,12 +46,26 @@ def _walk(obj: Any, key: str, nums: list[float], strs: list[tuple[str, str]], sc
             _walk(v, key, nums, strs, scope)
 
 
+def _numbers_in(text: str) -> list[float]:
+    from advisor.narrative.verify import NUMBER, parse_number
+
+    out = []
+    for m in NUMBER.finditer(text):
+        try:
+            out.append(parse_number(m.group(0))[0])
+        except ValueError:
+            continue
+    return out
+
+
 def collect_facts(result: Mapping[str, Any], names: Iterable[str] = ()) -> Facts:
     """Facts of ``result``; ``names``: extra known names (e.g. every campaign and channel of the dataset)."""
     nums: list[float] = list(CONVENTIONS)
     strs: list[tuple[str, str]] = []
     scope: list[str] = []
     _walk(result, "", nums, strs, scope)
+    for _, s in strs:  # numbers written inside messages of the result (e.g. an error naming the bounds)
+        nums += _numbers_in(s)
     dates = {s[:10] for _, s in strs if len(s) >= 10 and s[4] == "-" and s[7] == "-" and s[:4].isdigit()}
     known = {s for k, s in strs if k in NAME_KEYS} | set(scope) | {str(n) for n in names}
     ids = {str(r["id"]) for r in result.get("recommendations", []) if isinstance(r, Mapping) and "id" in r}

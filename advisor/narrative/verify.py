@@ -17,7 +17,7 @@ from advisor.narrative.facts import Facts
 DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 PERIOD = re.compile(r"\b\d{4}-(?:\d{2}|Q[1-4]|W\d{2})\b")
 NUMBER = re.compile(
-    r"(?<![\w.])[-+−]?(?:\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+|\d+)(?:[.,]\d+)?(?:\s?%)?(?![\w])"
+    r"(?<![\w.,])[-+−]?(?:\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+|\d+)(?:[.,]\d+)?(?:\s?%)?(?![\w])"
 )
 IDENT = re.compile(r"\b[A-Za-z][A-Za-z]*[-_][A-Za-z0-9_-]*\d[A-Za-z0-9_-]*\b")
 NAMED = re.compile(
@@ -82,7 +82,7 @@ def verify(text: str, facts: Facts, action_ids: Sequence[str] = ()) -> Verificat
         if tok not in facts.names:
             complaints.append(f"name {tok!r} is not a campaign or channel of the result")
     rest = NAMED.sub(" ", rest)
-    rest = IDENT.sub(" ", rest)
+    rest = IDENT.sub(" ", rest).replace("..", " .. ")  # ranges "a..b": check both ends
     for m in NUMBER.finditer(rest):
         token = m.group(0)
         value, dec, pct = parse_number(token)
