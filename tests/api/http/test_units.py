@@ -1,0 +1,73 @@
+"""Unit tests of the HTTP layer's pieces: error mapping, result cache, upload names, job store."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from advisor.data import DataValidationError, ValidationIssue
+from api.http.datasets import UploadError, allowed_name
+from api.http.errors import problem_of
+from api.http.jobs import JobStore, UnknownJobError
+from api.http.state import NotReadyError, ResultCache
+from models.plan import PlanError
+from models.registry import RegistryError
+
+
+def test_problem_mapping() -> None:
+    status, type_, _, detail, extra = problem_of(PlanError("unknown channel 'tv'; the model knows: a, b"))  # type: ignore[misc]
+    assert (status, type_, extra) == (422, "/problems/invalid-plan", {})
+    assert detail.endswith("a, b")
+    issue = ValidationIssue("campaign_daily", "spend", (3, 7), "non_negative", "spend must be ≥ 0 (2 rows)")
+    status, type_, _, _, extra = problem_of(DataValidationError([issue]))  # type: ignore[misc]
+    assert status == 422 and extra["errors"] == [issue.to_dict()] and extra["warnings"] == []
+    assert problem_of(RegistryError("no such version"))[0] == 404  # type: ignore[index]
+    assert problem_of(NotReadyError("train first"))[0] == 503  # type: ignore[index]
+    assert problem_of(RuntimeError("boom")) is None  # crashes are not domain errors: 500 without details
+
+
+def test_result_cache_is_lru_and_counts() -> None:
+    cache = ResultCache(2)
+    calls: list[str] = []
+
+    def compute(k: str) -> str:
+        calls.append(k)
+        return k.upper()
+
+    assert cache.get_or_compute("a", lambda: compute("a")) == "A"
+    assert cache.get_or_compute("b", lambda: compute("b")) == "B"
+    assert cache.get_or_compute("a", lambda: compute("a")) == "A"  # hit, refreshes a
+    cache.get_or_compute("c", lambda: compute("c"))  # evicts b
+    cache.get_or_compute("b", lambda: compute("b"))
+    assert calls == ["a", "b", "c", "b"] and cache.hits == 1 and cache.misses == 4
+    off = ResultCache(0)
+    off.get_or_compute("a", lambda: compute("a"))
+    off.get_or_compute("a", lambda: compute("a"))
+    assert calls[-2:] == ["a", "a"]
+
+
+@pytest.mark.parametrize("name", ["campaign_daily.csv", "Orders.PARQUET", "dir/targets.yaml", "surveys.txt"])
+def test_allowed_upload_names(name: str) -> None:
+    assert allowed_name(name) == name.replace("dir/", "").lower()
+
+
+@pytest.mark.parametrize("name", ["kpi-advisor.yaml", "campaign_daily.xlsx", "../x.csv", "notes.csv", ""])
+def test_refused_upload_names(name: str) -> None:
+    with pytest.raises(UploadError):
+        allowed_name(name)
+
+
+def test_job_store_runs_jobs_in_order_and_records_failures() -> None:
+    jobs = JobStore()
+    ok = jobs.submit("t", lambda progress: (progress("half", 0.5), {"x": 1})[1])
+    bad = jobs.submit("t", lambda progress: 1 / 0)  # type: ignore[arg-type,return-value]
+    deadline = time.monotonic() + 10
+    while jobs.get(bad.id).status in {"queued", "running"} and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert jobs.get(ok.id).status == "succeeded" and jobs.get(ok.id).result == {"x": 1}
+    failed = jobs.get(bad.id)
+    assert failed.status == "failed" and "division by zero" in str(failed.error) and failed.finished_at
+    with pytest.raises(UnknownJobError):
+        jobs.get("nope")
+    jobs.shutdown()
