@@ -186,13 +186,30 @@ def _rank_key(r: Recommendation, money: Mapping[int, float | None]) -> tuple[int
     return (0 if m is not None else 1, -(m or 0.0), -r.confidence)
 
 
+def _cap_sources(catalog: ActionCatalog, recs: list[Recommendation]) -> list[Recommendation]:
+    """For paired actions with ``max_sources``: keep only that many (largest impact) per destination, since
+    each move is valued as if it were the only one."""
+    out: list[Recommendation] = []
+    groups: dict[tuple[str, str], list[Recommendation]] = {}
+    for r in recs:
+        cap = catalog[r.id].impact_params.get("max_sources") if r.id in catalog.ids else None
+        if cap is None or "to_channel" not in r.evidence:
+            out.append(r)
+        else:
+            groups.setdefault((r.id, str(r.evidence["to_channel"])), []).append(r)
+    for (aid, _), rs in groups.items():
+        cap = int(catalog[aid].impact_params["max_sources"])
+        out += sorted(rs, key=lambda r: -(r.expected_impact or 0.0))[:cap]
+    return out
+
+
 def recommend(findings: Iterable[Any], context: RecommendContext | None = None) -> list[Recommendation]:
     """Ranked corrective actions for ``findings`` (any mix accepted by :func:`advisor.recommend.findings.view`).
 
     Each action of the catalog is tried on each finding whose status is a problem (failing, warning,
     off_track, at_risk) or that is a channel-return finding; a ``pair`` condition takes the best other
     finding (highest ``marginal_roi``, else the first). One recommendation per (action, scope): the one with
-    the larger impact. Ranked by currency impact (revenue gained or spend saved), then the unquantified
+    the larger impact; paired actions keep at most ``max_sources`` sources per destination. Ranked by currency impact (revenue gained or spend saved), then the unquantified
     ones by confidence.
     """
     ctx = context or RecommendContext()
@@ -219,6 +236,6 @@ def recommend(findings: Iterable[Any], context: RecommendContext | None = None) 
             old = best.get(key)
             if old is None or (money or -math.inf) > (old[1] or -math.inf):
                 best[key] = (rec, money)
-    recs = [r for r, _ in best.values()]
+    recs = _cap_sources(catalog, [r for r, _ in best.values()])
     money_of = {id(r): m for r, m in best.values()}
     return sorted(recs, key=lambda r: _rank_key(r, money_of))

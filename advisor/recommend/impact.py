@@ -63,8 +63,10 @@ def restore_loss(
     f: FindingView, recovery: float, horizon: int, end: date | None, drivers: Sequence[Driver], period_days: float | None
 ) -> Impact:
     """See module docstring; ``end``: last day of the diagnosed period; ``period_days``: its length."""
-    for d in drivers:
-        names = CAUSE_FEATURES.get(f.check, ())
+    names = CAUSE_FEATURES.get(f.check, ())
+    # drivers of the finding's own KPI first (CTR for fatigue, conversion rate for a targeting change)
+    ordered = sorted(drivers, key=lambda d: d.kpi not in (f.stage, f.kpi))
+    for d in ordered:
         if d.revenue is not None and d.revenue < 0 and period_days and any(n in d.feature for n in names):
             gain = -d.revenue / period_days * horizon * recovery
             return Impact(gain, "revenue", "currency", gain, "shap", {"shap_feature": d.feature})
