@@ -13,6 +13,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from models.drivers.features import is_text
+
 
 class ScopeError(ValueError):
     """The scope names a campaign, channel or attribute value that is not in the data."""
@@ -42,7 +44,7 @@ class Scope:
 def resolve_scope(df: pd.DataFrame, scope: Scope) -> Scope:
     """Check that ``scope`` exists in ``df``; returns it (value as stored) or raises :class:`ScopeError`."""
     if scope.column not in df.columns:
-        known = [c for c in df.columns if df[c].dtype == object]
+        known = [c for c in df.columns if is_text(df[c])]
         close = tuple(difflib.get_close_matches(scope.column, known, n=3, cutoff=0.5))
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ScopeError(f"no column {scope.column!r} in campaign_daily{hint}", close)

@@ -99,6 +99,14 @@ class FeatureSpec:
         )
 
 
+def is_text(s: pd.Series) -> bool:
+    """True for object, string, categorical and boolean columns (campaign attributes)."""
+    t = pd.api.types
+    return bool(
+        t.is_object_dtype(s) or t.is_string_dtype(s) or t.is_bool_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype)
+    )
+
+
 def infer_feature_spec(
     df: pd.DataFrame,
     *,
@@ -120,7 +128,7 @@ def infer_feature_spec(
         if col in skip:
             continue
         s = df[col]
-        if pd.api.types.is_bool_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
+        if is_text(s):
             if s.nunique(dropna=True) <= max_levels:
                 categorical.append(col)
         elif pd.api.types.is_numeric_dtype(s):

@@ -25,6 +25,7 @@ from advisor.diagnostics.onset import SHAPES, OnsetFit, detect_onset, detect_ons
 from advisor.diagnostics.scope import ScopeFrame
 from advisor.diagnostics.series import STAGES, LogRate, daily_funnel, log_rate
 from models.drivers import geometric_adstock
+from models.drivers.features import is_text
 from models.explain import to_outcomes
 
 NAMES = {"cpm": "CPM", "ctr": "CTR", "conversion_rate": "conversion rate", "aov": "AOV"}
@@ -43,7 +44,7 @@ def _switch_days(rows: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
     if len(dates) == 0 or "campaign_id" not in rows:
         return np.array([], dtype=float)
     out: set[float] = set()
-    cols = [c for c in rows.columns if c not in ATTRIBUTE_SKIP and rows[c].dtype == object]
+    cols = [c for c in rows.columns if c not in ATTRIBUTE_SKIP and is_text(rows[c])]
     for _, g in rows.sort_values("date").groupby("campaign_id"):
         for col in cols:
             v = g[col].astype(str).to_numpy()
@@ -115,7 +116,7 @@ def _attribute_switch(rows: pd.DataFrame, onset: pd.Timestamp, days: int = 7) ->
     if before.empty or after.empty:
         return None
     for col in rows.columns:
-        if col in ATTRIBUTE_SKIP or rows[col].dtype != object:
+        if col in ATTRIBUTE_SKIP or not is_text(rows[col]):
             continue
         b, a = before[col].mode(), after[col].mode()
         if len(b) and len(a) and b.iloc[0] != a.iloc[0]:
@@ -123,7 +124,7 @@ def _attribute_switch(rows: pd.DataFrame, onset: pd.Timestamp, days: int = 7) ->
     # a switch right at the onset (within ±days) also counts
     near = rows[(rows["date"] >= onset - pd.Timedelta(days=days)) & (rows["date"] <= onset + pd.Timedelta(days=days))]
     for col in rows.columns:
-        if col in ATTRIBUTE_SKIP or rows[col].dtype != object:
+        if col in ATTRIBUTE_SKIP or not is_text(rows[col]):
             continue
         if near[col].nunique() > 1 and before[col].mode().iloc[0] != after[col].mode().iloc[0]:
             return col, str(before[col].mode().iloc[0]), str(after[col].mode().iloc[0])

@@ -142,3 +142,9 @@ def test_attribution_unavailable_then_from_a_response_model(world) -> None:
     d = diagnose(world, Scope("campaign_id", "c1"), *PERIOD, response={"revenue": _Model()})
     assert d.to_dict()["attribution"][0]["channel"] == "search"
     assert np.isfinite(d.to_dict()["attribution"][0]["incremental_revenue"])
+
+
+def test_string_dtypes_work_like_object(world) -> None:
+    typed = world.astype({c: "string" for c in ("campaign_id", "channel", "audience", "creative_type")})
+    d = diagnose(typed, Scope("campaign_id", "c6"), *PERIOD)
+    assert d.findings[0].check == "audience_change"
