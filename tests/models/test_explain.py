@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from models.drivers.synthetic import synthetic_campaign_daily
 from models.explain import (
@@ -80,3 +82,17 @@ def test_global_drivers_and_category_effects(setup) -> None:
     assert top[0].feature == "audience"  # CVR is planted by audience
     eff = category_effects(ms, "conversion_rate", df, "audience")
     assert list(eff.index) == ["broad", "lookalike", "retarget"]  # 3 % < 4 % < 6 %
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    a=st.integers(0, 140), b=st.integers(0, 140), la=st.integers(5, 60), lb=st.integers(5, 60),
+    kpi=st.sampled_from(["ctr", "conversion_rate", "revenue"]),
+)
+def test_any_two_windows_split_additively(setup, a: int, b: int, la: int, lb: int, kpi: str) -> None:
+    df, ms = setup
+    scope = df[df.campaign_id == "c4"].reset_index(drop=True)
+    idx = np.arange(len(scope))
+    m_from, m_to = (idx >= a) & (idx < a + la), (idx >= b) & (idx < b + lb)
+    dec = decompose_change(ms, kpi, scope, m_from, m_to)
+    assert sum(p.impact for p in dec.parts) == pytest.approx(dec.change, rel=1e-9, abs=1e-9)
