@@ -95,7 +95,9 @@ def run_scorecard(ds: Dataset) -> Analysis:
         return Analysis("scorecard", {}, {"error": "no targets.yaml in the data folder"})
     sc = build_scorecard(ds.tables, ds.targets)
     lines = [ln for g in sc.groups for ln in g.lines]
-    return Analysis("scorecard", {"period": sc.period}, sc.to_dict(), lines)
+    doc = sc.to_dict()
+    doc["counts"] = {s: sum(ln.status == s for ln in lines) for s in ("on_track", "at_risk", "off_track")}
+    return Analysis("scorecard", {"period": sc.period}, doc, lines)
 
 
 def run_kpis(ds: Dataset, scope: Mapping[str, str] | None = None, days: int = 28) -> Analysis:

@@ -115,7 +115,7 @@ def route(question: str, names: Mapping[str, Iterable[str]] | None = None, scope
         hits |= {"scorecard", "returns"}
     if "optimize" in hits:
         hits.discard("forecast")  # the optimiser's result carries the forecast of its allocation
-    if hits & {"optimize", "forecast", "scorecard", "diagnose"}:
+    if hits & {"optimize", "forecast", "scorecard", "diagnose", "kpis"}:
         hits.add("returns")
     if not hits:
         hits = {"scorecard", "returns"}

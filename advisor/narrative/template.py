@@ -124,7 +124,8 @@ def _scorecard(r: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> list[st
     if off:
         worst = " (" + ", ".join(f"{k['kpi']} {sig(k['value'], lang)} / {sig(k['target'], lang)}" for k in off[:3]) + ")"
     score = "—" if r.get("score") is None else num(r["score"], lang, 1)
-    return [t["score"].format(period=r.get("period"), score=score, off=len(off), worst=worst)]
+    n_off = (r.get("counts") or {}).get("off_track", len(off))
+    return [t["score"].format(period=r.get("period"), score=score, off=n_off, worst=worst)]
 
 
 def _forecast(r: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> list[str]:

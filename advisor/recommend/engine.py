@@ -66,7 +66,7 @@ class Recommendation:
             "id": self.id,
             "action": self.action,
             "rationale": self.rationale,
-            "expected_impact": None if self.expected_impact is None else round(self.expected_impact, 2),
+            "expected_impact": None if self.expected_impact is None else float(f"{self.expected_impact:.6g}"),
             "impact_kpi": self.impact_kpi,
             "impact_units": self.impact_units,
             "impact_source": self.impact_source,

@@ -58,6 +58,7 @@ def _problem(world: Any, kind: str) -> dict[str, Any]:
         ("Why did video-02 miss its targets last month?", ["diagnose", "returns"]),
         ("Почему кампания social-01 просела?", ["diagnose", "returns"]),
         ("How are we doing against our KPIs?", ["scorecard", "kpis", "returns"]),
+        ("Show ROI by channel", ["kpis", "returns"]),
         ("Как у нас дела?", ["scorecard", "returns"]),
         ("What if we spend 150k next quarter?", ["returns", "forecast"]),
         ("What is the best split of 200 000 for next month?", ["returns", "optimize"]),
@@ -170,3 +171,20 @@ def test_cli_advise_json(world: Any, tmp_path: Path) -> None:
     d = json.loads(res.stdout)
     assert d["narrative_source"] == "template" and d["verified"] is True
     assert any(r["id"] == "refresh_creative" for r in d["recommendations"])
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_every_template_answer_passes_the_verifier(world: Any, dataset: Dataset, lang: str) -> None:
+    campaigns = [p["campaign_id"] for p in world.truth["problems"] if p.get("campaign_id")]
+    questions = [
+        *(f"Why did {c} miss its targets last month?" for c in campaigns),
+        "How are we doing?", "What is our CLV by channel?", "Show ROI by channel", "How is the team doing on research?",
+        "Почему канал search просел?", "Какой NPS у клиентов?",
+    ]
+    for q in questions:
+        r = advise(q, dataset=dataset, lang=lang)
+        assert r.verified, (q, r.answer)
+        if any(c in q for c in campaigns):
+            assert r.recommendations, q
+        elif not r.recommendations:  # a healthy scope: the answer says so
+            assert ("No corrective action" if lang == "en" else "не требуются") in r.answer
