@@ -186,9 +186,16 @@ def _rank_key(r: Recommendation, money: Mapping[int, float | None]) -> tuple[int
     return (0 if m is not None else 1, -(m or 0.0), -r.confidence)
 
 
+def _upper_roi(r: Recommendation) -> float:
+    v = r.evidence.get("marginal_roi_95_1", r.evidence.get("marginal_roi", 0.0))
+    return float(v) if isinstance(v, int | float) else 0.0
+
+
 def _cap_sources(catalog: ActionCatalog, recs: list[Recommendation]) -> list[Recommendation]:
-    """For paired actions with ``max_sources``: keep only that many (largest impact) per destination, since
-    each move is valued as if it were the only one."""
+    """For paired actions with ``max_sources``: keep only that many per destination, since each move is valued
+    as if it were the only one. The sources with the lowest marginal ROI go first (the money that earns least
+    moves first, as an optimiser equalising marginal returns would) — by the upper end of its 95% interval
+    when known, so a channel that is surely saturated beats a noisy estimate — then the larger impact."""
     out: list[Recommendation] = []
     groups: dict[tuple[str, str], list[Recommendation]] = {}
     for r in recs:
@@ -199,7 +206,7 @@ def _cap_sources(catalog: ActionCatalog, recs: list[Recommendation]) -> list[Rec
             groups.setdefault((r.id, str(r.evidence["to_channel"])), []).append(r)
     for (aid, _), rs in groups.items():
         cap = int(catalog[aid].impact_params["max_sources"])
-        out += sorted(rs, key=lambda r: -(r.expected_impact or 0.0))[:cap]
+        out += sorted(rs, key=lambda r: (_upper_roi(r), -(r.expected_impact or 0.0)))[:cap]
     return out
 
 

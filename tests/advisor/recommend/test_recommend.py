@@ -130,5 +130,4 @@ def test_at_most_two_moves_into_one_destination() -> None:
     fs = [ret("search", 4.4, 0.96, 5.4, 400.0)] + [ret(f"ch{i}", -0.5 + 0.2 * i, 0.3, 1.2, 100.0 * (i + 1)) for i in range(4)]
     moves = [r for r in recommend(fs, RecommendContext()) if r.id == "move_budget"]
     assert len(moves) == 2
-    impacts = [m.expected_impact for m in moves]
-    assert impacts == sorted(impacts, reverse=True)  # type: ignore[type-var]
+    assert {m.scope["channel"] for m in moves} == {"ch0", "ch1"}  # the lowest marginal ROI moves first
