@@ -138,6 +138,9 @@ async def client(
                 if r.status_code != 200:
                     errs[kind].append(f"{r.status_code} {r.text[:200]}")
                 lat[kind].append(ms)
+                if kind == "forecast":
+                    days = (np.datetime64(kw["json"]["end"]) - np.datetime64(kw["json"]["start"])).astype(int) + 1
+                    lat[f"forecast {days} d"].append(ms)
             except httpx.HTTPError as exc:
                 errs[kind].append(repr(exc))
             await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
@@ -201,7 +204,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-    total = sum(len(v) for v in lat.values())
+    total = sum(len(lat[k]) for k, _ in MIX)
     print(f"\n{args.clients} clients, {wall:.1f} s, think {args.think} s ±50%: {total} requests "
           f"({total / wall:.1f}/s), errors {sum(len(v) for v in errs.values())}")
     print(f"{'kind':<10}{'n':>6}{'err':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'bar':>7}"
@@ -218,6 +221,9 @@ def main() -> int:
               f"  {'PASS' if good else 'FAIL'}")
         for e in errs[kind][:3]:
             print(f"  error: {e}")
+    for key in sorted(k for k in lat if k.startswith("forecast ")):
+        xs = lat[key]
+        print(f"  {key:<14}{len(xs):>6}  p50 {pct(xs, 50):.1f}  p95 {pct(xs, 95):.1f} ms")
     print("cold = first call of each kpis/diagnose query during warm-up (not in the percentiles); "
           "forecasts are never repeated, so every forecast above is computed")
     return 0 if ok else 1
