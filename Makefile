@@ -40,12 +40,12 @@ $(DATA)/campaign_daily.csv: | install
 
 demo: $(DATA)/campaign_daily.csv
 
-## Serve the API (docs at /docs, MCP at /mcp/) on the demo world; trains first when no model version exists.
+## Serve the API (docs at /docs, MCP at /mcp) on the demo world; trains first when no model version exists.
 run: install demo
 	$(BIN)/kpi-advisor validate --data $(DATA)
 	@if ls -d $(MODELS)/v[0-9]*/manifest.json >/dev/null 2>&1; then echo "models found in $(MODELS)"; \
 	else $(BIN)/kpi-advisor train --data $(DATA) --models $(MODELS) $(TRAIN_ARGS); fi
-	@echo "KPI Advisor API on http://$(HOST):$(PORT)  (docs /docs, OpenAPI /openapi.json, MCP /mcp/)"
+	@echo "KPI Advisor API on http://$(HOST):$(PORT)  (docs /docs, OpenAPI /openapi.json, MCP /mcp)"
 	$(BIN)/kpi-advisor serve --data $(DATA) --models $(MODELS) --host $(HOST) --port $(PORT)
 
 bench: install

@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI
         version="1.0.0",
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        servers=[{"url": settings.public_url}] if settings.public_url else None,
         lifespan=lifespan,
     )
     app.state.advisor = state

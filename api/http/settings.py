@@ -15,7 +15,8 @@ class Settings(BaseSettings):
     stored, one folder per dataset id; ``models_dir``: the model registry; ``max_body_bytes``: largest request body
     (bytes); ``max_horizon_days``: longest plan or optimisation period (days, inclusive); ``fit_drivers``: fit the
     LightGBM driver models for diagnostics at start-up when the registry holds none; ``cache_size``: results kept
-    in the in-memory result cache (0 disables it).
+    in the in-memory result cache (0 disables it); ``forecast_sims``: simulated paths behind forecast intervals;
+    ``public_url``: the https URL an LLM tool (GPT Action) reaches the API at, listed in the OpenAPI ``servers``.
     """
 
     model_config = SettingsConfigDict(env_prefix="KPI_ADVISOR_", extra="ignore")
@@ -30,3 +31,4 @@ class Settings(BaseSettings):
     fit_drivers: bool = True
     cache_size: int = Field(default=512, ge=0)
     forecast_sims: int = Field(default=1000, ge=100, le=20000)
+    public_url: str | None = Field(default=None, description="External base URL listed in OpenAPI 'servers'.")

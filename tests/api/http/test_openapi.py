@@ -81,3 +81,8 @@ def test_app_without_data_is_not_ready(tmp_path: Path) -> None:
         assert f.status_code == 503 and "POST /v1/train" in f.json()["detail"]
         k = c.get("/v1/kpis")
         assert k.status_code == 503 and "POST /v1/datasets" in k.json()["detail"]
+
+
+def test_public_url_is_the_openapi_server(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, models_dir=tmp_path, public_url="https://advisor.example.com")
+    assert create_app(settings, mcp=False).openapi()["servers"] == [{"url": "https://advisor.example.com"}]

@@ -24,4 +24,4 @@ def mcp_world(tmp_path_factory: pytest.TempPathFactory) -> object:
 @pytest.fixture(scope="module")
 def mcp_url(mcp_world: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serving.live_server(mcp_world, tmp_path_factory.mktemp("mcp-uploads")) as url:
-        yield url + "/mcp/"
+        yield url + "/mcp"
