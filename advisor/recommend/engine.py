@@ -95,10 +95,20 @@ def matches(cond: Condition, f: FindingView) -> bool:
 
 
 class _Fields(string.Formatter):
-    """``{name}`` / ``{name:spec}`` only (checked at load); missing names raise KeyError."""
+    """``{name}`` / ``{name:spec}`` only (checked at load); missing names raise KeyError. In Russian, numbers
+    use a space for thousands and a decimal comma (``12 345,6``)."""
+
+    def __init__(self, lang: str = "en") -> None:
+        self.lang = lang
 
     def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
         return kwargs[field_name], field_name
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        out = super().format_field(value, format_spec)
+        if self.lang == "ru" and isinstance(value, int | float) and not isinstance(value, bool):
+            out = out.replace(",", "\u00a0").replace(".", ",")
+        return out
 
 
 _SCOPE_WORDS = {
@@ -119,7 +129,7 @@ def scope_label(scope: Mapping[str, str], lang: str = "en") -> str:
 def _render(template: Mapping[str, str], lang: str, values: Mapping[str, Any]) -> str | None:
     text = template.get(lang) or template["en"]
     try:
-        return _Fields().format(text, **values)
+        return _Fields(lang).format(text, **values)
     except (KeyError, ValueError, TypeError):
         return None
 

@@ -188,3 +188,15 @@ def test_every_template_answer_passes_the_verifier(world: Any, dataset: Dataset,
             assert r.recommendations, q
         elif not r.recommendations:  # a healthy scope: the answer says so
             assert ("No corrective action" if lang == "en" else "не требуются") in r.answer
+
+
+def test_scope_argument_overrides_the_question(world: Any, dataset: Dataset) -> None:
+    p = _problem(world, "poor_audience")
+    r = advise("Why did it drop?", dataset=dataset, scope={"campaign_id": p["campaign_id"]})
+    assert r.analyses[0].name == "diagnose" and r.analyses[0].params["scope"] == {"campaign_id": p["campaign_id"]}
+    assert any(x.id == "revert_audience" for x in r.recommendations)
+
+
+def test_unknown_language_is_rejected(dataset: Dataset) -> None:
+    with pytest.raises(ValueError, match="lang"):
+        advise("How are we doing?", dataset=dataset, lang="de")

@@ -131,3 +131,8 @@ def test_at_most_two_moves_into_one_destination() -> None:
     moves = [r for r in recommend(fs, RecommendContext()) if r.id == "move_budget"]
     assert len(moves) == 2
     assert {m.scope["channel"] for m in moves} == {"ch0", "ch1"}  # the lowest marginal ROI moves first
+
+
+def test_russian_numbers_use_decimal_comma() -> None:
+    r = recommend([fatigue()], RecommendContext(scope={"campaign_id": "video-02"}, end=END, lang="ru"))[0]
+    assert "0,0068" in r.rationale and "-43%" in r.rationale
