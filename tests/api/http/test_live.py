@@ -127,6 +127,7 @@ BAD_CSV = (
 
 def test_bad_upload_is_422_with_issues_and_stores_nothing(client: httpx.Client, uploads: Path) -> None:
     before = client.get("/v1/datasets").json()
+    stored = sorted(uploads.iterdir())
     r = client.post(
         "/v1/datasets",
         files=[("files", ("campaign_daily.csv", BAD_CSV.encode(), "text/csv"))],
@@ -138,7 +139,8 @@ def test_bad_upload_is_422_with_issues_and_stores_nothing(client: httpx.Client, 
     assert spend, errors
     assert spend[0]["table"] == "campaign_daily" and spend[0]["rows"] == [3] and spend[0]["rule"]
     assert client.get("/v1/datasets").json() == before
-    assert list(uploads.iterdir()) == []
+    assert sorted(uploads.iterdir()) == stored  # no dataset folder, no temporary upload folder left behind
+    assert not (uploads / "broken").exists()
 
 
 def test_upload_rejects_foreign_file_names(client: httpx.Client) -> None:
