@@ -10,9 +10,12 @@ from typing import Any
 
 import pandas as pd
 
+from models.drivers import driver_model_files
 from models.registry import Registry
 from models.response import ResponseSpec
 from training.backtest import BacktestSpec, rolling_origin
+from training.clv import train_clv_tables
+from training.drivers import train_driver_models
 from training.response import fit_bundle, prepare_history, reported_map
 
 LIBS = ("prophet", "cmdstanpy", "numpy", "pandas", "scipy", "lightgbm", "holidays")
@@ -37,10 +40,15 @@ def train_all(
     progress: Callable[[str, float], None] | None = None,
     spec: ResponseSpec | None = None,
     backtest: BacktestSpec | None = BacktestSpec(),
+    drivers: bool = True,
+    clv: bool = True,
 ) -> dict[str, Any]:
-    """Fit the response models (and, later, the other kinds), backtest them and publish atomically.
+    """Fit every model kind, backtest and publish them atomically as one registry version.
 
-    Returns ``{"model_version": str, "metrics": {...}}``. Nothing is written unless every step succeeds.
+    Kinds: ``response`` (Prophet baseline + media response per KPI, files ``response/...``), ``drivers``
+    (LightGBM funnel driver models of campaign_daily, ``drivers/...``) and ``clv`` (BG/NBD + Gamma-Gamma from
+    ``orders`` when that table is present, ``clv/...``). Returns ``{"model_version": str, "metrics": {...}}``.
+    Nothing is written unless every step succeeds, so a failed run leaves the previous version serving.
     ``backtest=None`` skips backtests (metrics then hold only fit diagnostics).
     """
 
@@ -52,7 +60,7 @@ def train_all(
     report("preparing history", 0.0)
     hist, channels, campaigns, freq = prepare_history(tables)
     report("fitting response models", 0.05)
-    bundle = fit_bundle(hist, channels, campaigns, freq, spec, progress=lambda m, f: report(m, 0.05 + 0.25 * f))
+    bundle = fit_bundle(hist, channels, campaigns, freq, spec, progress=lambda m, f: report(m, 0.05 + 0.2 * f))
     metrics: dict[str, Any] = {"response": {}}
     for i, (kpi, model) in enumerate(bundle.models.items()):
         entry: dict[str, Any] = {
@@ -64,7 +72,7 @@ def train_all(
             else {},
         }
         if backtest is not None:
-            report(f"backtesting {kpi}", 0.3 + 0.65 * i / len(bundle.models))
+            report(f"backtesting {kpi}", 0.25 + 0.5 * i / len(bundle.models))
             entry["backtest"] = rolling_origin(
                 hist,
                 y=kpi,
@@ -75,8 +83,29 @@ def train_all(
                 reported=reported_map(hist, kpi, channels),
             )
         metrics["response"][kpi] = entry
+    files: dict[str, str | bytes] = dict(bundle.to_files())
+    kinds = ["response"]
+    if drivers:
+        report("fitting driver models (LightGBM)", 0.78)
+        driver_set = train_driver_models(tables["campaign_daily"])
+        files.update(driver_model_files(driver_set))
+        metrics["drivers"] = {
+            "validation": driver_set.manifest.get("validation"),
+            "skipped": driver_set.manifest.get("skipped"),
+            "fit_seconds": driver_set.manifest.get("fit_seconds"),
+        }
+        kinds.append("drivers")
+    if clv and tables.get("orders") is not None:
+        report("fitting CLV models (BG/NBD + Gamma-Gamma)", 0.88)
+        clv_result = train_clv_tables(tables)
+        files.update(clv_result.artifacts())
+        metrics["clv"] = {
+            "holdout": clv_result.holdout.to_dict() if clv_result.holdout else None,
+            "parameters": {k: v for k, v in clv_result.to_dict().items() if k not in ("manifest", "holdout")},
+        }
+        kinds.append("clv")
     manifest = {
-        "kind": ["response"],
+        "kind": kinds,
         "data_fingerprint": fingerprint,
         "seed": seed,
         "frequency": freq,
@@ -95,6 +124,6 @@ def train_all(
         "metrics": metrics,
     }
     report("publishing", 0.97)
-    version = Registry(models_dir).publish(bundle.to_files(), manifest)
+    version = Registry(models_dir).publish(files, manifest)
     report("done", 1.0)
     return {"model_version": version, "metrics": metrics}
