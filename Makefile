@@ -45,6 +45,7 @@ run: install demo
 	$(BIN)/kpi-advisor validate --data $(DATA)
 	@if ls -d $(MODELS)/v[0-9]*/manifest.json >/dev/null 2>&1; then echo "models found in $(MODELS)"; \
 	else $(BIN)/kpi-advisor train --data $(DATA) --models $(MODELS) $(TRAIN_ARGS); fi
+	$(BIN)/kpi-advisor scorecard --data $(DATA)
 	@echo "KPI Advisor API on http://$(HOST):$(PORT)  (docs /docs, OpenAPI /openapi.json, MCP /mcp)"
 	$(BIN)/kpi-advisor serve --data $(DATA) --models $(MODELS) --host $(HOST) --port $(PORT)
 
