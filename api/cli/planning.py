@@ -26,6 +26,11 @@ def _bundle(models: Path, version: str | None) -> Any:
         fail(str(exc))
 
 
+def _num(v: float) -> str:
+    """Compact number for table cells: thousands separators for large values, 3 significant digits otherwise."""
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
 def _rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Table rows: one per channel and a total, with mean and 80% band per KPI."""
     rows = []
@@ -36,7 +41,7 @@ def _rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
             v = block.get(k)
             if isinstance(v, dict):
                 row[k] = v["mean"]
-                row[f"{k} 80%"] = f"{v['lower_80']:,.4g}–{v['upper_80']:,.4g}" if v["lower_80"] is not None else None
+                row[f"{k} 80%"] = f"{_num(v['lower_80'])}–{_num(v['upper_80'])}" if v["lower_80"] is not None else None
         rows.append(row)
     return rows
 
@@ -120,7 +125,8 @@ def forecast(
     if fmt is OutputFormat.json:
         print_json(doc)
         return
-    print_records(_rows(doc), fmt, title=f"forecast {doc['start']} .. {doc['end']}")
+    title = f"forecast {doc['start']} .. {doc['end']} — channel rows: incremental to the channel; TOTAL: baseline + incremental"
+    print_records(_rows(doc), fmt, title=title)
     for w in doc["warnings"]:
         stderr.print(f"[yellow]warning:[/] {w}", highlight=False)
 
