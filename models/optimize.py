@@ -9,7 +9,7 @@ from the history, weekday spread of totals).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -27,7 +27,9 @@ Objective = Literal["revenue", "conversions", "profit"]
 class Allocation:
     """Optimiser result: ``allocation`` and ``reference_plan`` are channel → spend totals;
     ``expected``/``reference_expected`` the expected conversions, revenue, incremental revenue and profit;
-    ``uplift`` the difference; ``forecast`` the full simulated forecast of the allocation."""
+    ``uplift`` the difference; ``forecast`` the full simulated forecast of the allocation;
+    ``uplift_same_budget`` the difference against the reference split scaled to the allocation's total spend
+    (the gain from re-allocation alone, when the budget differs from the run-rate total)."""
 
     allocation: dict[str, float]
     reference_plan: dict[str, float]
@@ -39,6 +41,7 @@ class Allocation:
     status: str
     message: str
     forecast: Forecast | None
+    uplift_same_budget: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +52,7 @@ class Allocation:
             "expected": self.expected,
             "reference_expected": self.reference_expected,
             "uplift": self.uplift,
+            "uplift_same_budget": self.uplift_same_budget,
             "objective": self.objective,
             "status": self.status,
             "message": self.message,
@@ -318,5 +322,9 @@ def _result(
     ref_t = ev.totals(ref)
     uplift = {k: exp[k] - ref_t[k] for k in exp if k in ref_t and k != "roi"}
     uplift["roi"] = exp["roi"] - ref_t["roi"]
+    ref_total = sum(ref.values())
+    same = ev.totals({c: v * exp["spend"] / ref_total for c, v in ref.items()}) if ref_total > 0 else ref_t
+    uplift_same = {k: exp[k] - same[k] for k in exp if k in same and k not in ("roi", "spend")}
+    uplift_same["roi"] = exp["roi"] - same["roi"]
     fc = forecast(bundle, Plan(start, end, alloc), n_sims=n_sims, seed=seed) if with_forecast else None
-    return Allocation(alloc, ref, bnd, exp, ref_t, uplift, objective, status, message, fc)
+    return Allocation(alloc, ref, bnd, exp, ref_t, uplift, objective, status, message, fc, uplift_same)

@@ -195,4 +195,9 @@ def optimize(
         for ch in doc["reference_plan"]
     ]
     print_records(rows, fmt, title=f"allocation ({res.objective}, {res.status})")
-    stderr.print("uplift vs reference: " + ", ".join(f"{k} {v:+,.2f}" for k, v in res.uplift.items()))
+    stderr.print("uplift vs reference (run-rate): " + ", ".join(f"{k} {v:+,.2f}" for k, v in res.uplift.items()))
+    if res.uplift_same_budget:
+        stderr.print(
+            "uplift vs reference split at the same budget: "
+            + ", ".join(f"{k} {v:+,.2f}" for k, v in res.uplift_same_budget.items())
+        )

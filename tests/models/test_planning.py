@@ -145,3 +145,15 @@ def test_daily_rows_carry_channel_split(bundle: ResponseBundle) -> None:
     assert sum(d["by_channel"]["search"]["spend"] for d in doc["daily"]) == pytest.approx(2800.0)
     inc = sum(d["by_channel"]["search"]["incremental_conversions"] for d in doc["daily"])
     assert inc == pytest.approx(doc["by_channel"]["search"]["conversions"]["mean"])
+
+
+def test_uplift_at_same_budget_isolates_reallocation(bundle: ResponseBundle) -> None:
+    start, end = _start(bundle), _start(bundle, 28)
+    ref = reference_plan(bundle, pd.Timestamp(start), pd.Timestamp(end))
+    same = optimize_budget(bundle, ref.total, start, end, objective="revenue", with_forecast=False)
+    assert same.uplift_same_budget["revenue"] == pytest.approx(same.uplift["revenue"], rel=1e-6, abs=1e-6)
+    smaller = optimize_budget(bundle, 0.8 * ref.total, start, end, objective="revenue", with_forecast=False)
+    # against the run-rate, spending 20 % less may lose revenue; against the same budget re-allocation never does
+    assert smaller.uplift_same_budget["revenue"] >= -1e-6
+    assert smaller.uplift["spend"] == pytest.approx(-0.2 * ref.total, rel=1e-4)
+    assert "uplift_same_budget" in smaller.to_dict()
