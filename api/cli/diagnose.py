@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from api.cli.app import app
-from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, fail, print_json, print_records, stderr
-
-
-def _date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO date YYYY-MM-DD", param_hint=name) from None
+from api.cli.output import (
+    FORMAT_OPTION,
+    OutputFormat,
+    domain_errors,
+    fail,
+    parse_date,
+    print_json,
+    print_records,
+    stderr,
+)
 
 
 def _load_models(models: Path | None) -> tuple[Any, Any]:
@@ -91,7 +90,7 @@ def diagnose(
         if not sep or not col.strip() or not val.strip():
             raise typer.BadParameter("use COLUMN=VALUE, e.g. audience=broad", param_hint="--scope")
         target = Scope(col.strip(), val.strip())
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     ds = load_dataset(data, config)
     drivers, response = _load_models(models)
     if drivers is None and fit:
@@ -99,9 +98,7 @@ def diagnose(
 
         with stderr.status("fitting driver models (use --models to reuse trained ones)"):
             drivers = train_driver_models(ds.campaign_daily)
-    result = run_diagnose(
-        ds.campaign_daily, target, start, end, models=drivers, targets=ds.targets, response=response
-    )
+    result = run_diagnose(ds.campaign_daily, target, start, end, models=drivers, targets=ds.targets, response=response)
     doc = result.to_dict()
     from advisor.recommend import recommend_for_diagnosis
 

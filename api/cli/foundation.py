@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from api.cli.app import app
-from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, print_json, print_records, stderr
+from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, parse_date, print_json, print_records, stderr
 
 #: KPIs shown by `kpis --format table` when --kpis is not given (json and csv always carry every KPI).
 TABLE_KPIS = ("spend", "revenue", "conversions", "roi", "roas", "ctr", "cpc", "cpa", "conversion_rate", "cac")
@@ -24,15 +23,6 @@ ConfigOpt = Annotated[
         "--config", help="Config YAML (column mapping, SQL sources). Default: DATA/kpi-advisor.yaml if present."
     ),
 ]
-
-
-def _parse_date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO date YYYY-MM-DD", param_hint=name) from None
 
 
 @app.command("demo-data")
@@ -114,8 +104,8 @@ def kpis(
         ds.tables,
         by=[c.strip() for c in by.split(",") if c.strip()] if by else (),
         grain=grain,
-        start=_parse_date(date_from, "--from"),
-        end=_parse_date(date_to, "--to"),
+        start=parse_date(date_from, "--from"),
+        end=parse_date(date_to, "--to"),
         kpis=[k.strip() for k in only.split(",") if k.strip()] if only else None,
         compare=compare,
     )

@@ -129,3 +129,13 @@ def domain_errors(func: Callable[P, R]) -> Callable[P, R]:
             fail(str(exc).strip("'\""))
 
     return wrapper
+
+
+def parse_date(value: str | None, name: str) -> date | None:
+    """An ISO ``YYYY-MM-DD`` option value as a date (None stays None); a clear usage error otherwise."""
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO date YYYY-MM-DD", param_hint=name) from None
