@@ -4,7 +4,8 @@ Public API::
 
     compute_kpis(tables, *, by=(), grain=None, start=None, end=None, kpis=None, catalog=None, compare=False)
         -> KpiTable
-    build_scorecard(tables, targets, *, period=None, catalog=None, tolerance=0.10) -> Scorecard
+    build_scorecard(tables, targets, *, period=None, catalog=None, tolerance=0.10, model_kpis=None) -> Scorecard
+    ModelKpis(kpis, values, basis): model-based KPI values (e.g. probabilistic CLV) for the scorecard
     load_catalog(*extra_yaml_paths) -> KpiCatalog;  default_catalog() -> KpiCatalog
     assess(value, target, direction, tolerance=0.10) -> Assessment
     target_status(kpi_table, targets, tolerance=0.10) -> DataFrame (row, kpi, scope, value, target, status, ...)
@@ -23,7 +24,7 @@ from advisor.kpis.catalog import (
 from advisor.kpis.engine import compute_kpis
 from advisor.kpis.expr import ExpressionError
 from advisor.kpis.periods import GRAINS, Period, parse_period
-from advisor.kpis.scorecard import Scorecard, ScorecardGroup, ScorecardLine, build_scorecard
+from advisor.kpis.scorecard import ModelKpis, Scorecard, ScorecardGroup, ScorecardLine, build_scorecard
 from advisor.kpis.table import KpiTable
 from advisor.kpis.targets import Assessment, Target, Targets, assess, normalize_targets, target_status
 
@@ -36,6 +37,7 @@ __all__ = [
     "KpiSpec",
     "KpiTable",
     "MeasureSpec",
+    "ModelKpis",
     "Period",
     "Scorecard",
     "ScorecardGroup",

@@ -10,12 +10,18 @@ Weights (``targets.weights``): a key naming a group weighs that group; a key nam
 within their group (default 1). When no group weight is given all groups weigh the same; when some are given,
 groups not named weigh 0 (shown, but outside the composite). Reported weights are normalised to sum to 1 over
 the groups (lines) that have a score.
+
+Model-based values: ``model_kpis`` (a :class:`ModelKpis`, e.g. from ``advisor.customers.model_kpis``) replaces
+the catalog value of the lines it covers — e.g. the probabilistic CLV instead of the catalog's historical
+"revenue to date per customer" — for the current and the previous period (it is asked for the value as of each
+period's end). Those lines say ``source: "model"`` and carry the provider's ``basis`` (what the number means);
+all other lines say ``source: "data"``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -29,6 +35,26 @@ from advisor.kpis.periods import Period, last_full_month, parse_period
 from advisor.kpis.targets import DEFAULT_TOLERANCE, Target, assess, normalize_targets, pick_target, same_period
 
 GROUP_ORDER = ("outcome", "customer", "process", "efficiency", "volume")
+
+Scope = tuple[tuple[str, str], ...]
+#: ``{(kpi, scope): value}``, scope as sorted ``(column, value)`` pairs, ``()`` for the whole department.
+ModelValues = Mapping[tuple[str, Scope], float]
+
+
+@dataclass(frozen=True)
+class ModelKpis:
+    """KPI values that come from a fitted model rather than from the KPI catalog's formula.
+
+    ``values(as_of)`` returns :data:`ModelValues` as of ``as_of`` (a period's last day, or None for "all data");
+    ``kpis`` lists the KPI ids it may provide (their lines are model-based even when a scope has no value —
+    those lines stay null with a reason); ``basis`` is one sentence saying what the values mean (model,
+    horizon, discount), shown on each model line; ``names`` optionally renames those lines (KPI id → name).
+    """
+
+    kpis: tuple[str, ...]
+    values: Callable[[date | None], ModelValues] = field(compare=False)
+    basis: str = ""
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,6 +74,8 @@ class ScorecardLine:
     scope: tuple[tuple[str, str], ...] = ()
     weight: float = 0.0
     reason: str | None = None
+    source: str = "data"
+    basis: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +91,8 @@ class ScorecardLine:
             "scope": dict(self.scope),
             "weight": self.weight,
             "reason": self.reason,
+            "source": self.source,
+            "basis": self.basis,
         }
 
 
@@ -150,13 +180,15 @@ def build_scorecard(
     period: str | None = None,
     catalog: KpiCatalog | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
+    model_kpis: ModelKpis | None = None,
 ) -> Scorecard:
     """The KPI system against ``targets`` for ``period`` ("2026-10", "2026-Q3", "2026-W43", "2026", or
     "2026-10-01..2026-10-15"; default the last full month of campaign_daily).
 
     ``targets``: an ``advisor.data.TargetsFile``, dict or list (see :func:`normalize_targets`); unknown KPI
     raise :class:`~advisor.kpis.catalog.UnknownKpiError`. ``tolerance``: at-risk band, fraction of target.
-    Without any dated data the whole history is scored (period ``"all"``).
+    Without any dated data the whole history is scored (period ``"all"``). ``model_kpis``: model-based values
+    that replace the catalog's for the KPIs it lists (see the module docstring).
     """
     cat = catalog if catalog is not None else default_catalog()
     tg = normalize_targets(targets, cat)
@@ -182,6 +214,8 @@ def build_scorecard(
         prev = compute_kpis(tables, start=per.previous().start, end=per.previous().end, **kw) if per else None
         for kid in ids:
             values[(kid, scope)] = _pick(cur, prev, kid, scope)
+    if model_kpis is not None:
+        values.update(_model_values(model_kpis, lines_wanted, per))
 
     groups: dict[str, list[ScorecardLine]] = {}
     for kid, scope in lines_wanted:
@@ -193,9 +227,10 @@ def build_scorecard(
         if value is not None and prev_value is not None:
             change = value - prev_value
             rel = change / abs(prev_value) if prev_value != 0 else None
+        modelled = model_kpis is not None and kid in model_kpis.kpis
         line = ScorecardLine(
             kpi=kid,
-            name=spec.name,
+            name=model_kpis.names.get(kid, spec.name) if model_kpis is not None and modelled else spec.name,
             unit=spec.unit,
             direction=spec.direction,
             value=value,
@@ -207,6 +242,8 @@ def build_scorecard(
             scope=scope,
             weight=tg.weights.get(kid, 1.0),
             reason=reason,
+            source="model" if modelled else "data",
+            basis=model_kpis.basis if model_kpis is not None and modelled else None,
         )
         groups.setdefault(spec.group, []).append(line)
 
@@ -228,6 +265,30 @@ def build_scorecard(
         groups=final,
         tolerance=tolerance,
     )
+
+
+def _model_values(
+    provider: ModelKpis, wanted: list[tuple[str, Scope]], per: Period | None
+) -> dict[tuple[str, Scope], tuple[Any, Any, str | None]]:
+    """(value, previous value, reason) of the wanted lines the provider covers, as of each period's end."""
+    keys = [(k, s) for k, s in wanted if k in provider.kpis]
+    if not keys:
+        return {}
+    cur = provider.values(per.end if per else None)
+    prev = provider.values(per.previous().end) if per else {}
+    out: dict[tuple[str, Scope], tuple[Any, Any, str | None]] = {}
+    for key in keys:
+        value, before = _finite(cur.get(key)), _finite(prev.get(key))
+        where = ", ".join(f"{k}={v}" for k, v in key[1]) or "the department"
+        out[key] = (value, before, None if value is not None else f"the model gives no value for {where}")
+    return out
+
+
+def _finite(value: Any) -> float | None:
+    if value is None:
+        return None
+    v = float(value)
+    return v if np.isfinite(v) else None
 
 
 def _with_weight(line: ScorecardLine, weight: float) -> ScorecardLine:
