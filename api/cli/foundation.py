@@ -124,11 +124,25 @@ def scorecard(
         str | None, typer.Option("--period", help="YYYY-MM, YYYY-Qn or YYYY (default: last full month).")
     ] = None,
     config: ConfigOpt = None,
+    models: Annotated[
+        Path | None,
+        typer.Option(
+            "--models",
+            "-m",
+            help="Model registry: CLV and CLV:CAC from its latest CLV model. Default: data/models if present.",
+        ),
+    ] = None,
+    historical_clv: Annotated[
+        bool, typer.Option("--historical-clv", help="Use the catalog's historical CLV even when a model exists.")
+    ] = False,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """The department's KPI system against targets, with a weighted composite score.
 
-    Targets come from DATA/targets.yaml. Example: kpi-advisor scorecard --data data/demo --period 2026-10
+    Targets come from DATA/targets.yaml. CLV and CLV:CAC come from the fitted CLV model (52 weeks from
+    acquisition, first order included, undiscounted) when the registry has one and the data has orders;
+    otherwise from the data (revenue to date per customer). Example:
+    kpi-advisor scorecard --data data/demo --models data/models --period 2026-10
     """
     from advisor.data import load_dataset
     from advisor.kpis import build_scorecard
@@ -136,7 +150,8 @@ def scorecard(
     ds = load_dataset(data, config)
     if ds.targets is None:
         raise ValueError(f"no targets.yaml in {data}: a scorecard needs targets (see README, 'targets')")
-    card = build_scorecard(ds.tables, ds.targets, period=period)
+    provider = None if historical_clv else _model_clv(ds.tables, models)
+    card = build_scorecard(ds.tables, ds.targets, period=period, model_kpis=provider)
     doc: dict[str, Any] = card.to_dict()
     if fmt is OutputFormat.json:
         print_json(doc)
@@ -146,10 +161,31 @@ def scorecard(
             "group": g["name"],
             "kpi": item["kpi"],
             "scope": ", ".join(f"{k}={v}" for k, v in (item.get("scope") or {}).items()) or "all",
-            **{k: item[k] for k in ("value", "target", "status", "score")},
+            **{k: item[k] for k in ("value", "target", "status", "score", "source")},
         }
         for g in doc["groups"]
         for item in g["kpis"]
     ]
     score = "n/a (no KPI has both a target and data)" if doc["score"] is None else f"{doc['score']:.1f} / 100"
     print_records(rows, fmt, title=f"Scorecard {doc.get('period', '')}: composite score {score}")
+
+
+def _model_clv(tables: Any, models: Path | None) -> Any:
+    """``advisor.kpis.ModelKpis`` of model CLV from the latest registry version in ``models`` (default
+    ``data/models`` when it exists), or None (no registry, no CLV model, or no orders / campaign_daily)."""
+    from advisor.customers import clv_model_from_registry, model_kpis
+    from models.registry import RegistryError
+
+    root = models if models is not None else Path("data/models")
+    if (models is None and not root.is_dir()) or tables.get("orders") is None or tables.get("campaign_daily") is None:
+        return None
+    try:
+        found = clv_model_from_registry(root)
+    except RegistryError as exc:
+        stderr.print(f"no CLV model ({exc}); CLV comes from the data")
+        return None
+    if found is None:
+        stderr.print(f"the latest version in {root} has no CLV model; CLV comes from the data")
+        return None
+    model, version = found
+    return model_kpis(tables, model, label=f"model version {version}")

@@ -1,0 +1,60 @@
+"""`kpi-advisor scorecard --models` uses the registry's CLV model for the CLV lines; `customers` prints CLV:CAC
+by channel, retention by cohort and CSAT/NPS trends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from advisor.data import load_dataset
+from api.cli import app
+from models.registry import Registry
+from training.clv import train_clv_tables
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(data folder of a one-year demo world, registry holding one version with only its CLV model)."""
+    out = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(app, ["demo-data", "--out", str(out), "--seed", "5", "--days", "365"])
+    assert result.exit_code == 0, result.output
+    fitted = train_clv_tables(load_dataset(out).tables)
+    models = tmp_path_factory.mktemp("models")
+    Registry(models).publish(fitted.artifacts(), {"kind": ["clv"]})
+    return out, models
+
+
+def _line(doc: dict, kpi: str) -> dict:
+    return next(k for g in doc["groups"] for k in g["kpis"] if k["kpi"] == kpi and not k["scope"])
+
+
+def test_scorecard_uses_model_clv(world: tuple[Path, Path]) -> None:
+    data, models = world
+    runner = CliRunner()
+    res = runner.invoke(app, ["scorecard", "--data", str(data), "--models", str(models), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    truth = json.loads((data / "truth.json").read_text())["clv"]["overall"]
+    clv, ratio = _line(doc, "clv"), _line(doc, "clv_cac")
+    assert clv["source"] == ratio["source"] == "model"
+    assert "v0001" in clv["basis"] and "undiscounted" in clv["basis"]
+    assert clv["value"] == pytest.approx(truth["clv"], rel=0.15)
+    assert _line(doc, "roi")["source"] == "data"
+    hist = runner.invoke(
+        app, ["scorecard", "--data", str(data), "--models", str(models), "--historical-clv", "--format", "json"]
+    )
+    assert hist.exit_code == 0, hist.output
+    old = _line(json.loads(hist.stdout), "clv")
+    assert old["source"] == "data" and old["value"] < clv["value"]  # revenue to date understates CLV
+
+
+def test_scorecard_without_clv_model_falls_back(world: tuple[Path, Path], tmp_path: Path) -> None:
+    data, _ = world
+    Registry(tmp_path).publish({"other/x.json": "{}"}, {"kind": ["other"]})
+    res = CliRunner().invoke(app, ["scorecard", "--data", str(data), "--models", str(tmp_path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert _line(json.loads(res.stdout), "clv")["source"] == "data"
+    assert "no CLV model" in res.stderr
