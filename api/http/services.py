@@ -74,7 +74,8 @@ def kpis(state: AppState, req: schemas.KpisRequest) -> dict[str, Any]:
 
 
 def scorecard(state: AppState, dataset_id: str | None = None, period: str | None = None) -> dict[str, Any]:
-    """The KPI system vs targets (``advisor.kpis.build_scorecard``)."""
+    """The KPI system vs targets (``advisor.kpis.build_scorecard``); CLV and CLV:CAC from the served version's
+    CLV model (``advisor.customers.model_kpis``) when it has one and the request is for the served dataset."""
     from advisor.kpis import build_scorecard
 
     ds_id, ds, snap = _dataset(state, dataset_id)
@@ -82,11 +83,23 @@ def scorecard(state: AppState, dataset_id: str | None = None, period: str | None
         raise ValueError(f"dataset {ds_id!r} has no targets.yaml: a scorecard needs targets; upload one with the data")
 
     def run() -> dict[str, Any]:
-        doc: dict[str, Any] = jsonable(build_scorecard(ds.tables, ds.targets, period=period).to_dict())
+        provider = _model_clv(state, ds, snap.model_version) if ds_id == snap.dataset_id and snap.model_version else None
+        card = build_scorecard(ds.tables, ds.targets, period=period, model_kpis=provider)
+        doc: dict[str, Any] = jsonable(card.to_dict())
         return doc
 
     result: dict[str, Any] = state.cache.get_or_compute(_key("scorecard", snap, {"p": period}, ds.fingerprint), run)
     return result
+
+
+def _model_clv(state: AppState, ds: Any, version: str | None) -> Any:
+    """Model CLV provider from registry ``version``'s ``clv/model.json``, or None."""
+    from advisor.customers import clv_model_from_registry, model_kpis
+
+    found = clv_model_from_registry(state.settings.models_dir, version)
+    if found is None or ds.tables.get("orders") is None or ds.tables.get("campaign_daily") is None:
+        return None
+    return model_kpis(ds.tables, found[0], label=f"model version {found[1]}")
 
 
 def diagnose(state: AppState, req: schemas.DiagnoseRequest) -> dict[str, Any]:

@@ -1,0 +1,27 @@
+"""``GET /v1/scorecard`` service: CLV lines come from the served version's CLV model (``source: model``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from api.http import Settings, services
+from api.http.state import AppState
+
+
+def test_scorecard_clv_from_served_model(world: object, tmp_path: Path) -> None:
+    w = world  # serving.World: data folder + registry trained by training.pipeline.train_all
+    state = AppState(Settings(data_dir=w.data, models_dir=w.models, datasets_dir=tmp_path, fit_drivers=False))  # type: ignore[attr-defined]
+    snap = state.load()
+    assert snap.model_version is not None
+    doc = services.scorecard(state, None, "2026-10")
+    lines = {(k["kpi"], json.dumps(k["scope"])): k for g in doc["groups"] for k in g["kpis"]}
+    clv, ratio = lines[("clv", "{}")], lines[("clv_cac", "{}")]
+    assert clv["source"] == ratio["source"] == "model"
+    assert snap.model_version in clv["basis"] and "52 weeks" in clv["basis"]
+    truth = json.loads((w.data / "truth.json").read_text())["clv"]["overall"]  # type: ignore[attr-defined]
+    assert clv["value"] == pytest.approx(truth["clv"], rel=0.2)
+    assert lines[("roi", "{}")]["source"] == "data"
+    assert services.scorecard(state, None, "2026-10") is doc  # cached
