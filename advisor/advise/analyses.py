@@ -12,11 +12,12 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.customers import satisfaction_findings, satisfaction_trends
+from advisor.customers import clv_by_acquisition, clv_cac_findings, satisfaction_findings, satisfaction_trends
 from advisor.data import Dataset
 from advisor.diagnostics import Diagnosis, PeriodError, Scope, ScopeError, diagnose
 from advisor.kpis import build_scorecard, compute_kpis
 from advisor.recommend import FindingView, bundle_returns, local_returns
+from models.clv import CLVModel, CLVModelSet
 from models.drivers import DriverModelSet
 from models.optimize import optimize_budget
 from models.plan import Plan, PlanError, reference_plan
@@ -128,16 +129,50 @@ def _clv_findings(rows: list[dict[str, Any]], threshold: float, days: float) -> 
     return out
 
 
-def run_clv(ds: Dataset, scope: Mapping[str, str] | None = None, threshold: float = 3.0) -> Analysis:
-    """Historical CLV, CAC and CLV:CAC by acquisition channel (KPI engine), and CSAT/NPS drops of the last
-    two months (overall and by channel)."""
-    table = compute_kpis(ds.tables, by=("channel",), kpis=["clv", "cac", "clv_cac", "spend", "new_customers"]).frame
+CLV_HORIZON_WEEKS = 52  # model CLV: first year from acquisition, first order included, undiscounted
+
+
+def _model_clv(
+    ds: Dataset, model: CLVModel | CLVModelSet, scope: Mapping[str, str] | None, threshold: float, days: float
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Rows and findings from the fitted CLV model (``advisor.customers.clv_by_acquisition``)."""
+    table = clv_by_acquisition(
+        ds.tables["orders"], ds.campaign_daily, model, horizon_weeks=CLV_HORIZON_WEEKS, annual_discount=0.0
+    )
     if scope and "channel" in scope:
         table = table[table["channel"].astype(str) == scope["channel"]]
-    rows = clean(table[["channel", "clv", "cac", "clv_cac", "spend", "new_customers"]].to_dict("records"))
+    findings = clv_cac_findings(
+        table, threshold=threshold, horizon_weeks=CLV_HORIZON_WEEKS, annual_discount=0.0, period_days=days
+    )
+    rows = table.rename(columns={"clv_mean": "clv"})
+    cols = ["channel", "clv", "cac", "clv_cac", "spend", "new_customers", "customers", "realized_share"]
+    return clean(rows[cols].to_dict("records")), list(findings)
+
+
+def run_clv(
+    ds: Dataset,
+    scope: Mapping[str, str] | None = None,
+    threshold: float = 3.0,
+    clv_model: CLVModel | CLVModelSet | None = None,
+) -> Analysis:
+    """CLV, CAC and CLV:CAC by acquisition channel, and CSAT/NPS drops of the last two months (overall and by
+    channel). With ``clv_model`` (fitted BG/NBD + Gamma-Gamma) and orders, CLV is the model's 52-week value per
+    acquired customer (first order included, undiscounted; channels with < 30 customers give no finding);
+    otherwise the KPI engine's historical CLV (revenue to date per customer). ``result.source`` says which."""
     dates = ds.campaign_daily["date"]
     days = float((pd.Timestamp(dates.max()) - pd.Timestamp(dates.min())).days + 1)
-    findings: list[Any] = _clv_findings(rows, threshold, days)
+    findings: list[Any]
+    if clv_model is not None and ds.tables.get("orders") is not None:
+        rows, findings = _model_clv(ds, clv_model, scope, threshold, days)
+        source = "model"
+    else:
+        table = compute_kpis(ds.tables, by=("channel",), kpis=["clv", "cac", "clv_cac", "spend", "new_customers"]).frame
+        if scope and "channel" in scope:
+            table = table[table["channel"].astype(str) == scope["channel"]]
+        rows = clean(table[["channel", "clv", "cac", "clv_cac", "spend", "new_customers"]].to_dict("records"))
+        findings = _clv_findings(rows, threshold, days)
+        source = "data"
+    model_findings = [f.to_dict() for f in findings if not isinstance(f, dict)]
     satisfaction: list[dict[str, Any]] = []
     if ds.surveys is not None and len(ds.surveys):
         for by in (None, "channel"):
@@ -148,9 +183,12 @@ def run_clv(ds: Dataset, scope: Mapping[str, str] | None = None, threshold: floa
             found = satisfaction_findings(trends[trends["period"].isin(recent)])
             findings += found
             satisfaction += [f.to_dict() for f in found]
-    result = {"rows": rows, "threshold": threshold, "findings": [f for f in findings if isinstance(f, dict)],
-              "satisfaction": satisfaction}
-    return Analysis("clv", {"by": "channel", "threshold": threshold}, result, findings)
+    result = {"rows": rows, "threshold": threshold, "source": source,
+              "findings": [f for f in findings if isinstance(f, dict)] + model_findings, "satisfaction": satisfaction}
+    params: dict[str, Any] = {"by": "channel", "threshold": threshold, "source": source}
+    if source == "model":
+        params.update({"horizon_weeks": CLV_HORIZON_WEEKS, "annual_discount": 0.0})
+    return Analysis("clv", params, result, findings)
 
 
 def run_returns(ds: Dataset, bundle: ResponseBundle | None) -> Analysis:

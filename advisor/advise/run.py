@@ -17,6 +17,7 @@ from advisor.data import Dataset
 from advisor.diagnostics import Diagnosis
 from advisor.narrative import LLMSettings, narrate
 from advisor.recommend import ActionCatalog, Recommendation, RecommendContext, recommend, recommend_for_diagnosis
+from models.clv import CLVModel, CLVModelSet
 from models.drivers import DriverModelSet
 from models.response import ResponseBundle
 
@@ -66,7 +67,11 @@ def known_names(ds: Dataset) -> dict[str, list[str]]:
 
 
 def _run(
-    intent: Intent, ds: Dataset, bundle: ResponseBundle | None, drivers: DriverModelSet | None
+    intent: Intent,
+    ds: Dataset,
+    bundle: ResponseBundle | None,
+    drivers: DriverModelSet | None,
+    clv_model: CLVModel | CLVModelSet | None = None,
 ) -> an.Analysis:
     p = intent.params
     if intent.name == "diagnose":
@@ -76,7 +81,7 @@ def _run(
     if intent.name == "kpis":
         return an.run_kpis(ds, p.get("scope"))
     if intent.name == "clv":
-        return an.run_clv(ds, p.get("scope"))
+        return an.run_clv(ds, p.get("scope"), clv_model=clv_model)
     if intent.name == "returns":
         return an.run_returns(ds, bundle)
     if intent.name == "forecast":
@@ -123,6 +128,7 @@ def advise(
     catalog: ActionCatalog | None = None,
     timeout_s: float | None = None,
     max_recommendations: int = 10,
+    clv_model: CLVModel | CLVModelSet | None = None,
 ) -> AdviceResult:
     """Answer ``question`` (English or Russian) about ``dataset``.
 
@@ -131,7 +137,9 @@ def advise(
     narrative is written by the LLM and verified (else by the template narrator). ``scope``: a campaign or
     channel the question is about (``{"campaign_id": "c1"}``), overriding what the router reads from the
     question. ``timeout_s``: time budget of all LLM calls together (default ``KPI_ADVISOR_LLM_TIMEOUT_S``).
-    Forecast and optimise need ``bundle``; without it they report an error in their result.
+    Forecast and optimise need ``bundle``; without it they report an error in their result. ``clv_model``: the
+    fitted CLV model (``training.clv.load_model``); with it the CLV analysis uses model CLV:CAC by channel
+    (``advisor.customers.clv_by_acquisition``) instead of the historical one.
     """
     if lang not in ("en", "ru"):
         raise ValueError(f"lang must be 'en' or 'ru', got {lang!r}")
@@ -152,7 +160,7 @@ def advise(
             log.info("LLM tool choice failed, using the router: %s", exc)
     if intents is None:
         intents = route(question, names, scope)
-    done = [_run(i, dataset, bundle, driver_models) for i in intents]
+    done = [_run(i, dataset, bundle, driver_models, clv_model) for i in intents]
     recs = _recommend(done, bundle, lang, catalog)[:max_recommendations]
     for a in done:
         if a.name == "diagnose" and "recommendations" in a.result:

@@ -57,9 +57,12 @@ def clv_cac_findings(
     horizon_weeks: float = 52,
     annual_discount: float = 0.10,
     include_on_track: bool = False,
+    period_days: float | None = None,
 ) -> list[CustomerFinding]:
     """Findings from a ``clv_by_acquisition`` table (give the same horizon/discount it was made with, for the
-    message). Groups with fewer than ``min_customers`` customers or no CAC are skipped. Worst first."""
+    message). Groups with fewer than ``min_customers`` customers or no CAC are skipped. Worst first.
+    ``period_days``: length of the campaign_daily period the spend and new customers were summed over; it goes
+    into the evidence as ``days`` so a recommendation can scale the spend to its own horizon."""
     out: list[CustomerFinding] = []
     for row in table.sort_values("clv_cac", na_position="last").itertuples(index=False):
         r = row._asdict()
@@ -88,7 +91,10 @@ def clv_cac_findings(
             "realized_share": _num(r["realized_share"]),
             "horizon_weeks": horizon_weeks,
             "annual_discount": annual_discount,
+            "source": "model",
         }
+        if period_days is not None:
+            evidence["days"] = float(period_days)
         out.append(CustomerFinding("clv_cac", status, "clv_cac", {by: group}, message, evidence))
     return out
 
