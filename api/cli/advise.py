@@ -28,6 +28,20 @@ def _models(models: Path | None) -> tuple[Any, Any]:
     return bundle, drivers
 
 
+def _clv_model(models: Path | None) -> Any:
+    """The CLV model of the registry's latest version (model CLV:CAC for CLV questions), or None."""
+    if models is None:
+        return None
+    from advisor.customers import clv_model_from_registry
+    from models.registry import RegistryError
+
+    try:
+        found = clv_model_from_registry(models)
+    except RegistryError:
+        return None
+    return found[0] if found is not None else None
+
+
 @app.command("advise")
 @domain_errors
 def advise(
@@ -58,6 +72,7 @@ def advise(
         raise typer.BadParameter("use en or ru", param_hint="--lang")
     ds = load_dataset(data, config)
     bundle, drivers = _models(models)
+    clv_model = _clv_model(models)
     catalog = load_actions(actions) if actions else None
     try:
         llm = chat_model_from_settings()
@@ -65,7 +80,10 @@ def advise(
         stderr.print(f"LLM not available ({exc}); using the built-in narrator")
         llm = None
     with stderr.status("analysing"):
-        result = run_advise(question, dataset=ds, bundle=bundle, driver_models=drivers, lang=lang, llm=llm, catalog=catalog)
+        result = run_advise(
+            question, dataset=ds, bundle=bundle, driver_models=drivers, lang=lang, llm=llm, catalog=catalog,
+            clv_model=clv_model,
+        )
     doc = result.to_dict()
     if fmt is OutputFormat.json:
         print_json(doc)

@@ -65,7 +65,8 @@ def kpis(state: AppState, req: schemas.KpisRequest) -> dict[str, Any]:
 
     def run() -> dict[str, Any]:
         table = compute_kpis(
-            ds.tables, by=req.by, grain=req.grain, start=req.start, end=req.end, kpis=req.kpis, compare=req.compare
+            ds.tables, by=req.by, grain=req.grain, start=req.start, end=req.end, kpis=req.kpis, compare=req.compare,
+            cache=state.measures,
         )
         return {"dataset": ds_id, "kpis": list(table.kpis), "rows": jsonable(table.to_records())}
 
@@ -92,14 +93,22 @@ def scorecard(state: AppState, dataset_id: str | None = None, period: str | None
     return result
 
 
-def _model_clv(state: AppState, ds: Any, version: str | None) -> Any:
-    """Model CLV provider from registry ``version``'s ``clv/model.json``, or None."""
-    from advisor.customers import clv_model_from_registry, model_kpis
+def _clv_model(state: AppState, version: str | None) -> Any:
+    """The CLV model stored in registry ``version`` (``clv/model.json``), or None (no version / no CLV model)."""
+    from advisor.customers import clv_model_from_registry
 
-    found = clv_model_from_registry(state.settings.models_dir, version)
-    if found is None or ds.tables.get("orders") is None or ds.tables.get("campaign_daily") is None:
+    found = clv_model_from_registry(state.settings.models_dir, version) if version else None
+    return found[0] if found is not None else None
+
+
+def _model_clv(state: AppState, ds: Any, version: str | None) -> Any:
+    """Model CLV provider (``advisor.customers.model_kpis``) from registry ``version``'s CLV model, or None."""
+    from advisor.customers import model_kpis
+
+    model = _clv_model(state, version)
+    if model is None or ds.tables.get("orders") is None or ds.tables.get("campaign_daily") is None:
         return None
-    return model_kpis(ds.tables, found[0], label=f"model version {found[1]}")
+    return model_kpis(ds.tables, model, label=f"model version {version}")
 
 
 def diagnose(state: AppState, req: schemas.DiagnoseRequest) -> dict[str, Any]:
@@ -264,6 +273,7 @@ def advise(state: AppState, req: schemas.AdviseRequest) -> dict[str, Any]:
             scope=req.scope(),
             lang=req.lang,
             llm=llm,
+            clv_model=_clv_model(state, snap.model_version) if same else None,
         )
         doc: dict[str, Any] = jsonable(result.to_dict())
         return {"dataset": ds_id, **doc}

@@ -58,3 +58,13 @@ def test_scorecard_without_clv_model_falls_back(world: tuple[Path, Path], tmp_pa
     assert res.exit_code == 0, res.output
     assert _line(json.loads(res.stdout), "clv")["source"] == "data"
     assert "no CLV model" in res.stderr
+
+
+def test_advise_clv_question_uses_model(world: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    data, models = world
+    monkeypatch.delenv("KPI_ADVISOR_LLM_MODEL", raising=False)
+    args = ["advise", "-q", "CLV to CAC by channel?", "--data", str(data), "--models", str(models), "--format", "json"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    clv = next(a for a in json.loads(res.stdout)["analyses"] if a["name"] == "clv")
+    assert clv["result"]["source"] == "model"

@@ -25,3 +25,16 @@ def test_scorecard_clv_from_served_model(world: object, tmp_path: Path) -> None:
     assert clv["value"] == pytest.approx(truth["clv"], rel=0.2)
     assert lines[("roi", "{}")]["source"] == "data"
     assert services.scorecard(state, None, "2026-10") is doc  # cached
+
+
+def test_advise_clv_uses_served_model(world: object, tmp_path: Path) -> None:
+    from api.http import schemas
+
+    w = world
+    state = AppState(Settings(data_dir=w.data, models_dir=w.models, datasets_dir=tmp_path, fit_drivers=False))  # type: ignore[attr-defined]
+    state.load()
+    state._llm = (None,)  # the built-in narrator, whatever the environment configures
+    doc = services.advise(state, schemas.AdviseRequest(question="What is our CLV to CAC by channel?"))
+    clv = next(a for a in doc["analyses"] if a["name"] == "clv")
+    assert clv["params"]["source"] == clv["result"]["source"] == "model"
+    assert {r["channel"] for r in clv["result"]["rows"]} >= {"search", "social"}
