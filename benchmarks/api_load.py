@@ -13,9 +13,12 @@ What runs:
 - a warm-up pass sends each kpis / diagnose query once before the clock starts (the service keeps finished
   results in its result cache, keyed by data fingerprint, model version and request); the cold (first-call)
   latencies are printed too.
+- ``--no-cache`` starts the server with the result cache off (``KPI_ADVISOR_CACHE_SIZE=0``) and makes every kpis /
+  diagnose query distinct (a random start date in the last 3 months), so every request is computed; ``--both``
+  runs the cached and then the uncached phase against the same trained models and prints both tables.
 
 Bars: 0 errors; p95 ≤ 100 ms for forecast and kpis, ≤ 300 ms for diagnose (measured on the client).
-Run: ``.venv/bin/python benchmarks/api_load.py`` (exit 1 when a bar is missed). Only 127.0.0.1 is contacted.
+Run: ``.venv/bin/python benchmarks/api_load.py [--think 0] [--no-cache | --both]`` (exit 1 when a bar is missed). Only 127.0.0.1 is contacted.
 """
 
 from __future__ import annotations
@@ -64,9 +67,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data: Path, models: Path, uploads: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(data: Path, models: Path, uploads: Path, port: int, cache: bool = True) -> subprocess.Popen[bytes]:
     exe = shutil.which("kpi-advisor") or str(Path(sys.executable).with_name("kpi-advisor"))
     env = {**os.environ, "KPI_ADVISOR_DATASETS_DIR": str(uploads)}
+    if not cache:
+        env["KPI_ADVISOR_CACHE_SIZE"] = "0"
     cmd = [exe, "serve", "--data", str(data), "--models", str(models), "--host", "127.0.0.1", "--port", str(port),
            "--log-level", "warning"]
     return subprocess.Popen(cmd, env=env)
@@ -109,11 +114,22 @@ def queries(url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[
     return kpis, diagnose, list(model["channels"]), str(last)
 
 
-def request(kind: str, rng: random.Random, kpis: list[Any], diag: list[Any], chans: list[str], last: str) -> tuple[str, str, dict[str, Any]]:
+def distinct(q: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """``q`` with its start moved 0-29 days earlier, at random (cold mode: requests rarely repeat; an earlier
+    start keeps a diagnosed campaign inside the period)."""
+    start = np.datetime64(q["start"]) - np.timedelta64(rng.randrange(30), "D")
+    return {**q, "start": str(start)}
+
+
+def request(
+    kind: str, rng: random.Random, kpis: list[Any], diag: list[Any], chans: list[str], last: str, cold: bool = False
+) -> tuple[str, str, dict[str, Any]]:
     if kind == "kpis":
-        return "GET", "/v1/kpis", {"params": rng.choice(kpis)}
+        q = rng.choice(kpis)
+        return "GET", "/v1/kpis", {"params": distinct(q, rng) if cold else q}
     if kind == "diagnose":
-        return "POST", "/v1/diagnose", {"json": rng.choice(diag)}
+        q = rng.choice(diag)
+        return "POST", "/v1/diagnose", {"json": distinct(q, rng) if cold else q}
     start = np.datetime64(last) + np.timedelta64(1, "D")
     end = start + np.timedelta64(rng.choice((13, 27, 89)), "D")
     spend = {c: round(rng.uniform(2_000, 40_000), 2) for c in chans}
@@ -162,50 +178,40 @@ def pct(xs: list[float], q: float) -> float:
     return float(np.percentile(xs, q)) if xs else float("nan")
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--seconds", type=float, default=30)
-    ap.add_argument("--think", type=float, default=1.0, help="mean think time between a client's requests (s)")
-    ap.add_argument("--days", type=int, default=365)
-    args = ap.parse_args()
-
-    with tempfile.TemporaryDirectory(prefix="api-load-") as tmp:
-        root = Path(tmp)
+def phase(root: Path, data: Path, models: Path, args: argparse.Namespace, cache: bool) -> bool:
+    """Start a server (result cache on or off), load it, print the table; True when every bar is met."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start_server(data, models, root / f"uploads-{port}", port, cache=cache)
+    try:
         t0 = time.perf_counter()
-        data, models = prepare(root, args.days)
-        print(f"world {args.days} days + training: {time.perf_counter() - t0:.1f} s", flush=True)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        proc = start_server(data, models, root / "uploads", port)
+        ready = wait_ready(url, proc)
+        print(f"server ready in {time.perf_counter() - t0:.1f} s: {ready}", flush=True)
+        kpis, diag, chans, last = queries(url)
+        cold = warm_up(url, kpis, diag)
+        lat: dict[str, list[float]] = defaultdict(list)
+        errs: dict[str, list[str]] = defaultdict(list)
+
+        async def run() -> None:
+            stop_at = time.monotonic() + args.seconds
+            await asyncio.gather(
+                *(client(i, url, stop_at, args.think, lat, errs, (kpis, diag, chans, last, not cache))
+                  for i in range(args.clients))
+            )
+
+        t0 = time.perf_counter()
+        asyncio.run(run())
+        wall = time.perf_counter() - t0
+    finally:
+        proc.terminate()
         try:
-            t0 = time.perf_counter()
-            ready = wait_ready(url, proc)
-            print(f"server ready in {time.perf_counter() - t0:.1f} s: {ready}", flush=True)
-            kpis, diag, chans, last = queries(url)
-            cold = warm_up(url, kpis, diag)
-            lat: dict[str, list[float]] = defaultdict(list)
-            errs: dict[str, list[str]] = defaultdict(list)
-
-            async def run() -> None:
-                stop_at = time.monotonic() + args.seconds
-                await asyncio.gather(
-                    *(client(i, url, stop_at, args.think, lat, errs, (kpis, diag, chans, last))
-                      for i in range(args.clients))
-                )
-
-            t0 = time.perf_counter()
-            asyncio.run(run())
-            wall = time.perf_counter() - t0
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
     total = sum(len(lat[k]) for k, _ in MIX)
-    print(f"\n{args.clients} clients, {wall:.1f} s, think {args.think} s ±50%: {total} requests "
+    mode = "result cache ON (kpis/diagnose repeat warmed queries)" if cache else "result cache OFF, distinct queries"
+    print(f"\n[{mode}] {args.clients} clients, {wall:.1f} s, think {args.think} s ±50%: {total} requests "
           f"({total / wall:.1f}/s), errors {sum(len(v) for v in errs.values())}")
     print(f"{'kind':<10}{'n':>6}{'err':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'bar':>7}"
           f"{'cold p50':>10}{'cold max':>10}  verdict")
@@ -225,7 +231,30 @@ def main() -> int:
         xs = lat[key]
         print(f"  {key:<14}{len(xs):>6}  p50 {pct(xs, 50):.1f}  p95 {pct(xs, 95):.1f} ms")
     print("cold = first call of each kpis/diagnose query during warm-up (not in the percentiles); "
-          "forecasts are never repeated, so every forecast above is computed")
+          "forecasts are never repeated, so every forecast above is computed", flush=True)
+    return ok
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--think", type=float, default=1.0, help="mean think time between a client's requests (s)")
+    ap.add_argument("--days", type=int, default=365)
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--no-cache", action="store_true", help="result cache off and distinct queries (all computed)")
+    mode.add_argument("--both", action="store_true", help="a cached phase, then an uncached one")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="api-load-") as tmp:
+        root = Path(tmp)
+        t0 = time.perf_counter()
+        data, models = prepare(root, args.days)
+        print(f"world {args.days} days + training: {time.perf_counter() - t0:.1f} s", flush=True)
+        phases = (True, False) if args.both else ((False,) if args.no_cache else (True,))
+        ok = True
+        for cache in phases:
+            ok &= phase(root, data, models, args, cache)
     return 0 if ok else 1
 
 

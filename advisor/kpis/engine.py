@@ -16,7 +16,7 @@ import pandas as pd
 
 from advisor.kpis.catalog import KpiCatalog, MeasureSpec, UnknownKpiError, default_catalog
 from advisor.kpis.expr import Col, ReasonBook, evaluate_formula, first_reason
-from advisor.kpis.measures import ALL, PERIOD, TableAggregate, aggregate_cumulative, aggregate_table
+from advisor.kpis.measures import ALL, PERIOD, MeasureCache, TableAggregate, aggregate_cumulative, aggregate_table
 from advisor.kpis.periods import check_grain, labels, period_start, shift
 from advisor.kpis.table import KpiTable
 
@@ -32,7 +32,9 @@ def _to_date(value: DateLike | None, name: str) -> date | None:
         raise ValueError(f"{name} must be a date (YYYY-MM-DD), got {value!r}") from None
 
 
-def _enrich(df: pd.DataFrame | None, by: Sequence[str], campaigns: pd.DataFrame | None) -> pd.DataFrame | None:
+def _enrich(
+    df: pd.DataFrame | None, by: Sequence[str], campaigns: pd.DataFrame | None, cache: MeasureCache | None = None
+) -> pd.DataFrame | None:
     """Add campaign attributes (``by`` columns constant per campaign in campaign_daily) to a table that has
     ``campaign_id`` but lacks them, e.g. orders or surveys grouped by channel."""
     if df is None or campaigns is None or "campaign_id" not in df.columns or "campaign_id" not in campaigns:
@@ -40,6 +42,10 @@ def _enrich(df: pd.DataFrame | None, by: Sequence[str], campaigns: pd.DataFrame 
     add = [c for c in by if c not in df.columns and c in campaigns.columns]
     if not add:
         return df
+    if cache is not None:
+        table, source = df, campaigns
+        enriched: pd.DataFrame = cache.get(df, ("enrich", tuple(add), id(campaigns)), lambda: _enrich(table, add, source))
+        return enriched
     lookup = campaigns[["campaign_id", *add]].drop_duplicates("campaign_id")
     ids = df["campaign_id"]
     if ids.dtype != lookup["campaign_id"].dtype:
@@ -84,6 +90,7 @@ def _core(
     start: date | None,
     end: date | None,
     book: ReasonBook,
+    cache: MeasureCache | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Col], date | None, date | None]:
     """Keys frame (by columns + period start), {KPI id: Col} and the date range of the data used."""
     order, measure_names = cat.dependencies(kpi_ids)
@@ -96,15 +103,15 @@ def _core(
     for (tname, cumulative), ms in per_table.items():
         df = tables.get(tname)
         if tname != "campaign_daily":
-            df = _enrich(df, by, campaigns)
+            df = _enrich(df, by, campaigns, cache)
         how = aggregate_cumulative if cumulative else aggregate_table
-        aggs[(tname, cumulative)] = how(tname, df, cat.tables.get(tname), ms, by, grain, start, end)
+        aggs[(tname, cumulative)] = how(tname, df, cat.tables.get(tname), ms, by, grain, start, end, cache)
     spine: list[TableAggregate] = []
     if ("campaign_daily", False) not in aggs and campaigns is not None:
         # campaign_daily's groups are the rows even when only other tables' KPIs are asked for, so that a
         # KPI whose table lacks a grouping column still gets rows (null with the reason)
         spine.append(aggregate_table("campaign_daily", campaigns, cat.tables.get("campaign_daily"), [], by,
-                                     grain, start, end))  # fmt: skip
+                                     grain, start, end, cache))  # fmt: skip
     keys = [*by, PERIOD] if grain is not None else (list(by) or [ALL])
     merged = _merge([*aggs.values(), *spine], keys)
     if merged.empty and (keys == [ALL] or all(a.frame is None for a in [*aggs.values(), *spine])):
@@ -192,6 +199,7 @@ def compute_kpis(
     kpis: Sequence[str] | None = None,
     catalog: KpiCatalog | None = None,
     compare: bool = False,
+    cache: MeasureCache | None = None,
 ) -> KpiTable:
     """KPIs per group (``by``: channel, campaign_id or any attribute column) and period (``grain``).
 
@@ -201,7 +209,8 @@ def compute_kpis(
     ``compare=True`` adds ``<kpi>_change`` (absolute, in the KPI's unit) and ``<kpi>_change_rel`` (fraction of
     the previous value) against the previous period of the same grain (or the equally long window before
     ``start`` when ``grain`` is None). Raises :class:`UnknownKpiError` for unknown KPI ids and ValueError for
-    bad arguments; never for missing data.
+    bad arguments; never for missing data. ``cache``: a :class:`~advisor.kpis.measures.MeasureCache` kept with
+    ``tables`` (e.g. per loaded dataset in a service) to reuse request-independent work; same result.
     """
     check_grain(grain)
     cat = catalog if catalog is not None else default_catalog()
@@ -222,7 +231,7 @@ def compute_kpis(
         first = period_start(np.array([np.datetime64(d0, "ns")]), grain)
         core_start = pd.Timestamp(shift(first, grain)[0]).date()
     book = ReasonBook()
-    keys, cols, first_day, last_day = _core(tables, cat, kpi_ids, by, grain, core_start, d1, book)
+    keys, cols, first_day, last_day = _core(tables, cat, kpi_ids, by, grain, core_start, d1, book, cache)
 
     changes: dict[str, tuple[Col, Col]] = {}
     if compare and grain is not None:
@@ -232,7 +241,7 @@ def compute_kpis(
         if w0 is not None and w1 is not None:
             span = (w1 - w0).days + 1
             p0, p1 = w0 - timedelta(days=span), w0 - timedelta(days=1)
-            pkeys, pcols, _, _ = _core(tables, cat, kpi_ids, by, None, p0, p1, book)
+            pkeys, pcols, _, _ = _core(tables, cat, kpi_ids, by, None, p0, p1, book, cache)
             changes = _changes_vs(keys, cols, pkeys, pcols, kpi_ids, list(by) or [ALL])
         else:
             null = Col.null("no dated data to define a previous period", len(keys), book)

@@ -4,13 +4,21 @@
 and aggregates the requested :class:`~advisor.kpis.catalog.MeasureSpec` s in one ``groupby().sum()`` (plus one
 groupby per distinct-count/min/max measure). Measures it cannot compute (table, column, grouping column
 or time column missing) are reported in ``unavailable`` with a reason instead of raising.
+
+:class:`MeasureCache` (optional) keeps per-table work that does not depend on the request — integer codes and
+non-missing masks of value columns, the rows where a value reaches ``min_rows`` — so that a service answering
+many queries on one loaded dataset does it once; results are identical with or without it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +45,51 @@ class TableAggregate:
     unavailable: dict[str, str] = field(default_factory=dict)
     first: date | None = None
     last: date | None = None
+
+
+class MeasureCache:
+    """Request-independent precomputations on source tables, reused across :func:`aggregate_table` calls.
+
+    Entries are tied to the DataFrame *object* (checked through a weak reference, so a recycled ``id`` never
+    matches) and keyed by what they depend on (column, grouping columns, filter); at most ``size`` entries are
+    kept (least recently used dropped). The tables must not be mutated in place while the cache is in use —
+    a service builds one per loaded dataset. Thread-safe; a duplicate computation under contention is harmless.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[int, Hashable], tuple[weakref.ref[pd.DataFrame], Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, df: pd.DataFrame, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()`` for (``df``, ``key``), computed once while ``df`` lives."""
+        k = (id(df), key)
+        with self._lock:
+            hit = self._items.get(k)
+            if hit is not None and hit[0]() is df:
+                self._items.move_to_end(k)
+                return hit[1]
+        value = compute()
+        with self._lock:
+            self._items[k] = (weakref.ref(df), value)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def codes(self, df: pd.DataFrame, column: str) -> np.ndarray:
+        """``(len(df),)`` int64 codes of ``df[column]``: equal values share a code, missing values are -1."""
+
+        def run() -> np.ndarray:
+            codes, _ = pd.factorize(df[column], use_na_sentinel=True)
+            return np.asarray(codes, dtype=np.int64)
+
+        out: np.ndarray = self.get(df, ("codes", column), run)
+        return out
+
+    def notna(self, df: pd.DataFrame, column: str) -> np.ndarray:
+        """``(len(df),)`` bool: ``df[column]`` is not missing."""
+        out: np.ndarray = self.get(df, ("notna", column), lambda: df[column].notna().to_numpy())
+        return out
 
 
 def as_dates(values: pd.Series, spec: TableSpec) -> np.ndarray:
@@ -70,10 +123,12 @@ def aggregate_table(
     grain: str | None,
     start: date | None,
     end: date | None,
+    cache: MeasureCache | None = None,
 ) -> TableAggregate:
     """Aggregate ``measures`` of table ``name`` by ``by`` (+ period of ``grain``) over ``start``..``end``.
 
-    Inclusive date bounds; a monthly table keeps the months that overlap the window.
+    Inclusive date bounds; a monthly table keeps the months that overlap the window. ``cache``: optional
+    :class:`MeasureCache` for ``df`` (same result, less work on repeated calls).
     """
 
     def none_available(reason: str) -> TableAggregate:
@@ -149,7 +204,8 @@ def aggregate_table(
         elif m.agg == "count":
             ok = np.ones(len(frame), dtype=bool) if mask is None else mask
             if m.column is not None:
-                ok = ok & frame[m.column].notna().to_numpy()
+                present = cache.notna(df, m.column)[rows] if cache is not None else frame[m.column].notna().to_numpy()
+                ok = ok & present
             sums[m.name] = ok.astype(np.float64)
         else:
             others.append(m)
@@ -161,21 +217,25 @@ def aggregate_table(
         n = result.pop(f"{m.name}__n")
         result[m.name] = np.where(n > 0, result[m.name] / n.where(n > 0, 1), np.nan)
     for m in others:
-        result[m.name] = _other(work[key_names], frame, m, masks[m.where]).reindex(result.index)
+        codes = cache.codes(df, m.column)[rows] if cache is not None and m.agg == "nunique" and m.column else None
+        result[m.name] = _other(work[key_names], frame, m, masks[m.where], codes).reindex(result.index)
         if m.agg == "nunique":
             result[m.name] = result[m.name].fillna(0.0)
     out = result.reset_index()
     return TableAggregate(name, out, unavailable, first, last)
 
 
-def _other(keys: pd.DataFrame, frame: pd.DataFrame, m: MeasureSpec, mask: np.ndarray | None) -> pd.Series:
-    """nunique (with ``min_rows``), min or max of ``m.column`` per group, over rows in ``mask``."""
+def _other(
+    keys: pd.DataFrame, frame: pd.DataFrame, m: MeasureSpec, mask: np.ndarray | None, codes: np.ndarray | None = None
+) -> pd.Series:
+    """nunique (with ``min_rows``), min or max of ``m.column`` per group, over rows in ``mask``. ``codes``:
+    integer codes of the column's values (-1 = missing), used instead of the values for nunique."""
     assert m.column is not None
-    col = frame[m.column].to_numpy()
+    col = frame[m.column].to_numpy() if codes is None else codes
     sub = keys.assign(__v=col)
     if mask is not None:
         sub = sub[mask]
-    sub = sub[pd.notna(sub["__v"])]
+    sub = sub[sub["__v"].to_numpy() >= 0] if codes is not None else sub[pd.notna(sub["__v"])]
     key_names = list(keys.columns)
     if m.agg == "nunique":
         sizes = sub.groupby([*key_names, "__v"], sort=False, dropna=False, observed=True).size()
@@ -195,6 +255,7 @@ def aggregate_cumulative(
     grain: str | None,
     start: date | None,
     end: date | None,
+    cache: MeasureCache | None = None,
 ) -> TableAggregate:
     """Cumulative ("to date") measures: all rows up to ``end`` (no grain) or up to the end of each period.
 
@@ -206,26 +267,24 @@ def aggregate_cumulative(
     work, plan = df, list(measures)
     time_col = None if spec is None else (spec.date or spec.month)
     if grain is not None and df is not None and spec is not None and time_col in df.columns:
-        dates = as_dates(df[time_col], spec)
+        table, tcol = df, time_col
         plan = []
+        reaching: list[MeasureSpec] = []
         for m in measures:
             if m.agg != "nunique" or not all(c in df.columns for c in [*m.columns, *by]):
                 plan.append(m)
                 continue
-            assert m.column is not None
-            keep = pd.notna(df[m.column]).to_numpy() & ~np.isnat(dates)
-            if m.filter is not None:
-                keep &= evaluate_filter(m.filter, df)
-            rows = np.flatnonzero(keep)
-            rows = rows[np.argsort(dates[rows], kind="stable")]
-            ordered = df.iloc[rows][[*by, m.column]]
-            nth = ordered.groupby([*by, m.column], sort=False, dropna=False, observed=True).cumcount().to_numpy()
-            marks = np.zeros(len(df))
-            marks[rows[nth == m.min_rows - 1]] = 1.0
-            column = f"__reaches_{m.name}"
-            work = work.assign(**{column: marks}) if work is not None else work
-            plan.append(MeasureSpec(name=m.name, table=m.table, agg="sum", column=column))
-    agg = aggregate_table(name, work, spec, plan, by, grain, None, end)
+            reaching.append(m)
+            plan.append(MeasureSpec(name=m.name, table=m.table, agg="sum", column=f"__reaches_{m.name}"))
+        if reaching:
+
+            def marked() -> pd.DataFrame:
+                dates = as_dates(table[tcol], spec)
+                return table.assign(**{f"__reaches_{m.name}": _reaches(table, dates, m, by) for m in reaching})
+
+            key = ("reaches", tuple(by), tcol, tuple((m.name, m.column, m.where, m.min_rows) for m in reaching))
+            work = marked() if cache is None else cache.get(df, key, marked)
+    agg = aggregate_table(name, work, spec, plan, by, grain, None, end, cache)
     if grain is None or agg.frame is None or agg.frame.empty:
         return TableAggregate(name, agg.frame, agg.unavailable, None, agg.last)
     frame = agg.frame.sort_values([*by, PERIOD], kind="stable", na_position="last").reset_index(drop=True)
@@ -235,3 +294,19 @@ def aggregate_cumulative(
     else:
         frame[cols] = frame[cols].cumsum()
     return TableAggregate(name, frame, agg.unavailable, None, agg.last)
+
+
+def _reaches(df: pd.DataFrame, dates: np.ndarray, m: MeasureSpec, by: Sequence[str]) -> np.ndarray:
+    """``(len(df),)`` float: 1.0 on the row where a value of ``m.column`` reaches its ``min_rows``-th row (in
+    date order) within its ``by`` group, else 0.0."""
+    assert m.column is not None
+    keep = pd.notna(df[m.column]).to_numpy() & ~np.isnat(dates)
+    if m.filter is not None:
+        keep &= evaluate_filter(m.filter, df)
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(dates[rows], kind="stable")]
+    ordered = df.iloc[rows][[*by, m.column]]
+    nth = ordered.groupby([*by, m.column], sort=False, dropna=False, observed=True).cumcount().to_numpy()
+    marks = np.zeros(len(df))
+    marks[rows[nth == m.min_rows - 1]] = 1.0
+    return marks

@@ -1,5 +1,6 @@
 """What the service holds in memory: the served dataset and models (one immutable snapshot, swapped atomically
-after retraining), the uploaded datasets, a small result cache and the background jobs."""
+after retraining), the uploaded datasets, a small result cache, the per-table KPI precomputations
+(``advisor.kpis.measures.MeasureCache``) and the background jobs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from advisor.kpis.measures import MeasureCache
 from api.http.datasets import DatasetStore
 from api.http.jobs import JobStore
 from api.http.settings import Settings
@@ -90,6 +92,7 @@ class AppState:
         self.datasets = DatasetStore(settings.data_dir, settings.datasets_dir)
         self.jobs = JobStore()
         self.cache = ResultCache(settings.cache_size)
+        self.measures = MeasureCache()  # request-independent KPI work per loaded table (not a result cache)
         self._snapshot = Snapshot(problems=("starting",))
         self._swap_lock = threading.Lock()
         self._llm: tuple[Any] | None = None
