@@ -142,3 +142,86 @@ def clv(
     print_records(rows, fmt, title="CLV model (time unit: week)")
     if "by_acquisition" in doc:
         print_records(doc["by_acquisition"], fmt, title=f"CLV:CAC by {by}")
+
+
+def _customer_model(tables: Any, models: Path | None) -> tuple[Any, str]:
+    """(CLV model, where it came from): the registry's latest version (``--models``, default ``data/models`` when
+    present) when it has a CLV model, else fitted now on the orders (``training.clv.train_clv_tables``)."""
+    from advisor.customers import clv_model_from_registry
+    from models.registry import RegistryError
+    from training.clv import train_clv_tables
+
+    root = models if models is not None else Path("data/models")
+    if models is not None or root.is_dir():
+        try:
+            found = clv_model_from_registry(root)
+        except RegistryError as exc:
+            stderr.print(f"no CLV model ({exc}); fitting one now")
+            found = None
+        if found is not None:
+            return found[0], f"registry {root} version {found[1]}"
+        if models is not None:
+            stderr.print(f"the latest version in {root} has no CLV model; fitting one now")
+    with stderr.status("fitting BG/NBD + Gamma-Gamma"):
+        return train_clv_tables(tables).model, "fitted now on the orders"
+
+
+@app.command("customers")
+@domain_errors
+def customers(
+    data: Annotated[Path, typer.Option("--data", "-d", help="Data folder: campaign_daily, orders, optional surveys.")],
+    models: Annotated[
+        Path | None,
+        typer.Option("--models", "-m", help="Model registry with a CLV model. Default: data/models if present."),
+    ] = None,
+    grain: Annotated[str, typer.Option("--grain", help="Cohort / trend period: week, month or quarter.")] = "month",
+    horizon_weeks: Annotated[int, typer.Option(min=1, max=520, help="CLV horizon from acquisition, weeks.")] = 52,
+    annual_discount: Annotated[float, typer.Option(min=0.0, max=1.0, help="Annual discount rate of CLV.")] = 0.0,
+    threshold: Annotated[float, typer.Option(min=0.0, help="Flag channels with CLV:CAC below this.")] = 3.0,
+    config: Annotated[Path | None, typer.Option("--config", help="Data config YAML.")] = None,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Customer KPIs: model CLV and CLV:CAC by acquisition channel, repeat rate, retention by cohort, CSAT/NPS
+    trends and the findings (channels with CLV:CAC below 3, satisfaction drops).
+
+    CLV = value per acquired customer over --horizon-weeks from acquisition, first order included (default:
+    52 weeks, undiscounted). Example: kpi-advisor customers --data data/demo --models data/models --format json
+    """
+    from advisor.customers import customer_report
+    from advisor.data import load_dataset
+
+    if grain not in ("week", "month", "quarter"):
+        raise typer.BadParameter("use week, month or quarter", param_hint="--grain")
+    ds = load_dataset(data, config)
+    model, source = _customer_model(ds.tables, models)
+    report = customer_report(
+        ds.tables,
+        model,
+        grain=grain,
+        horizon_weeks=horizon_weeks,
+        annual_discount=annual_discount,
+        threshold=threshold,
+    )
+    doc = {"model": source, **report.to_dict()}
+    if fmt is OutputFormat.json:
+        print_json(doc)
+        return
+    cols = ["channel", "customers", "clv_mean", "cac", "clv_cac", "repeat_rate", "realized_share"]
+    disc = "undiscounted" if annual_discount == 0 else f"{annual_discount:.0%}/yr"
+    print_records(
+        report.by_channel[cols].to_dict(orient="records"),
+        fmt,
+        title=f"CLV ({horizon_weeks} weeks, {disc}) and CLV:CAC by channel, as of {report.as_of} — {source}",
+    )
+    if fmt is OutputFormat.csv:
+        return  # one table per CSV document
+    print_records([{"kpi": k, "value": v} for k, v in report.overall.items()], fmt, title="Overall")
+    matrix = report.retention_matrix()
+    rows = [{"cohort": c, **{f"+{n}": v for n, v in r.items()}} for c, r in matrix.iterrows()]
+    print_records(rows, fmt, title=f"Retention by {grain} cohort (share of the cohort active, period +n)")
+    if report.satisfaction is not None:
+        cols = ["period", "csat", "csat_change", "nps", "nps_change", "n"]
+        print_records(report.satisfaction[cols].to_dict(orient="records"), fmt, title="CSAT and NPS by period")
+    if report.findings:
+        rows = [{"status": f.status, "message": f.message} for f in report.findings]
+        print_records(rows, fmt, title="Findings")

@@ -68,3 +68,22 @@ def test_advise_clv_question_uses_model(world: tuple[Path, Path], monkeypatch: p
     assert res.exit_code == 0, res.output
     clv = next(a for a in json.loads(res.stdout)["analyses"] if a["name"] == "clv")
     assert clv["result"]["source"] == "model"
+
+
+def test_customers_command_json(world: tuple[Path, Path]) -> None:
+    data, models = world
+    res = CliRunner().invoke(app, ["customers", "--data", str(data), "--models", str(models), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["model"].endswith("version v0001")
+    truth = json.loads((data / "truth.json").read_text())["clv"]["by_channel"]
+    rows = {r["channel"]: r for r in doc["clv"]["by_channel"]}
+    assert set(rows) == set(truth)
+    for ch, t in truth.items():
+        assert rows[ch]["clv_cac"] == pytest.approx(t["clv_cac"], rel=0.25), ch
+    assert doc["retention"]["grain"] == "month" and doc["retention"]["rows"][0]["period_number"] == 0
+    assert doc["satisfaction"]["rows"] and isinstance(doc["findings"], list)
+    table = CliRunner().invoke(app, ["customers", "--data", str(data), "--models", str(models), "--grain", "quarter"])
+    assert table.exit_code == 0 and "Retention by quarter cohort" in table.stdout
+    bad = CliRunner().invoke(app, ["customers", "--data", str(data), "--grain", "fortnight"])
+    assert bad.exit_code != 0

@@ -1,16 +1,26 @@
-"""Model CLV / CLV:CAC for the scorecard (``advisor.customers.model_kpis``) on a one-year demo world."""
+"""Model CLV / CLV:CAC for the scorecard (``advisor.customers.model_kpis``) and the customer report, on a
+one-year demo world."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from advisor.customers import clv_by_acquisition, clv_values_as_of, model_kpis, overall_clv_cac
+from advisor.customers import (
+    clv_by_acquisition,
+    clv_values_as_of,
+    customer_report,
+    model_kpis,
+    overall_clv_cac,
+    repeat_rate,
+)
 from advisor.demo import generate_world
 from advisor.kpis import build_scorecard
+from api.cli.output import to_jsonable
 from training.clv import train_clv_tables
 
 
@@ -63,3 +73,25 @@ def test_scorecard_clv_matches_demo_truth(fitted: tuple[Any, Any]) -> None:
     assert clv.status != "off_track"
     with pytest.raises(ValueError, match="orders"):
         model_kpis({"campaign_daily": world.tables["campaign_daily"]}, model)
+
+
+def test_customer_report(fitted: tuple[Any, Any]) -> None:
+    world, model = fitted
+    t = world.tables
+    rep = customer_report(t, model)
+    table = clv_by_acquisition(t["orders"], t["campaign_daily"], model, horizon_weeks=52, annual_discount=0.0)
+    got = rep.by_channel.set_index("channel")
+    assert got["clv_cac"].to_dict() == pytest.approx(table.set_index("channel")["clv_cac"].to_dict())
+    repeat = repeat_rate(t["orders"], by="channel", campaign_daily=t["campaign_daily"]).set_index("channel")
+    assert got["repeat_rate"].to_dict() == pytest.approx(repeat["repeat_rate"].to_dict())
+    assert rep.overall["clv_cac"] == pytest.approx(rep.overall["clv_mean"] / rep.overall["cac"])
+    matrix = rep.retention_matrix()
+    assert (matrix[0] == 1).all() and ((matrix.fillna(0) >= 0) & (matrix.fillna(0) <= 1)).all().all()
+    low = {ch for ch, v in got["clv_cac"].items() if v < 3 and got.loc[ch, "customers"] >= 30}
+    assert {f.scope["channel"] for f in rep.findings if f.check == "clv_cac"} == low
+    assert rep.satisfaction is not None and {"csat", "nps"} <= set(rep.satisfaction.columns)
+    doc = rep.to_dict()
+    assert doc["clv"]["horizon_weeks"] == 52 and doc["clv"]["annual_discount"] == 0.0
+    json.dumps(to_jsonable(doc), allow_nan=False)
+    with pytest.raises(ValueError, match="orders"):
+        customer_report({"orders": t["orders"]}, model)
