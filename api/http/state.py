@@ -141,6 +141,7 @@ class AppState:
             drivers = self._drivers(mv, dataset)
         except (RegistryError, KeyError, ValueError, OSError) as exc:
             problems.append(f"models: {exc}")
+        _warm_up(drivers)
         snap = Snapshot(ds_id if dataset is not None else None, dataset, bundle, version, drivers, tuple(problems))
         with self._swap_lock:
             self._snapshot = snap
@@ -160,3 +161,15 @@ class AppState:
         from training.drivers import train_driver_models
 
         return train_driver_models(dataset.campaign_daily)
+
+
+def _warm_up(drivers: Any) -> None:
+    """Do the one-off work of the request paths before serving: import the modules the services import lazily and
+    build each driver model's SHAP explainer (importing ``shap`` alone takes seconds; the explainers are cached
+    on the models), so that the first diagnose is as fast as the next ones."""
+    import advisor.diagnostics  # noqa: F401
+    import models.plan
+    import models.response.forecast  # noqa: F401
+
+    for model in getattr(drivers, "models", {}).values():
+        model.explainer()
