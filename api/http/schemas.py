@@ -193,6 +193,38 @@ class ScorecardResponse(Open):
     groups: list[ScorecardGroupOut]
 
 
+class CustomersResponse(Open):
+    """Customer KPIs (``advisor.customers.customer_report``): model CLV and CLV:CAC by acquisition channel,
+    retention by cohort, CSAT/NPS trends and findings (channels with CLV:CAC below the threshold)."""
+
+    model_config = _examples(
+        {
+            "dataset": "default",
+            "model_version": "v0003",
+            "as_of": "2026-10-31",
+            "clv": {
+                "horizon_weeks": 52,
+                "annual_discount": 0.0,
+                "first_order_included": True,
+                "threshold": 3.0,
+                "overall": {"clv_mean": 198.3, "cac": 47.9, "clv_cac": 4.14},
+                "by_channel": [{"channel": "video", "customers": 5467, "clv_mean": 177.1, "cac": 83.8, "clv_cac": 2.11}],
+            },
+            "retention": {"grain": "month", "rows": [{"cohort": "2026-01", "period_number": 1, "retention": 0.145}]},
+            "satisfaction": {"grain": "month", "rows": [{"period": "2026-10", "csat": 3.91, "nps": 24.9}]},
+            "findings": [{"check": "clv_cac", "status": "at_risk", "scope": {"channel": "video"}}],
+        },
+        extra="allow",
+    )
+    dataset: str
+    model_version: str | None = None
+    as_of: str
+    clv: dict[str, Any]
+    retention: dict[str, Any]
+    satisfaction: dict[str, Any] | None = None
+    findings: list[dict[str, Any]]
+
+
 # ---------------------------------------------------------------- diagnostics
 
 

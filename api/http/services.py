@@ -111,6 +111,24 @@ def _model_clv(state: AppState, ds: Any, version: str | None) -> Any:
     return model_kpis(ds.tables, model, label=f"model version {version}")
 
 
+def customers(state: AppState, dataset_id: str | None = None, grain: str = "month") -> dict[str, Any]:
+    """Customer KPIs (``advisor.customers.customer_report``) with the served version's CLV model."""
+    from advisor.customers import customer_report
+
+    ds_id, ds, snap = _dataset(state, dataset_id)
+    snap = state.require(models=True, dataset=False)
+    model = _clv_model(state, snap.model_version)
+    if model is None:
+        raise ValueError(f"model version {snap.model_version} has no CLV model: retrain with orders in the dataset")
+
+    def run() -> dict[str, Any]:
+        doc: dict[str, Any] = jsonable(customer_report(ds.tables, model, grain=grain).to_dict())
+        return {"dataset": ds_id, "model_version": snap.model_version, **doc}
+
+    result: dict[str, Any] = state.cache.get_or_compute(_key("customers", snap, {"g": grain}, ds.fingerprint), run)
+    return result
+
+
 def diagnose(state: AppState, req: schemas.DiagnoseRequest) -> dict[str, Any]:
     """Campaign / channel diagnostics (``advisor.diagnostics.diagnose``) with the served driver and response models."""
     from advisor.diagnostics import Scope

@@ -55,6 +55,18 @@ def get_scorecard(
     return services.scorecard(state, dataset, period)
 
 
+@router.get("/customers", operation_id="getCustomers", response_model=schemas.CustomersResponse, summary="Customer KPIs")
+def get_customers(
+    grain: Annotated[str, Query(description="Cohort / trend period: week, month or quarter", pattern="^(week|month|quarter)$")] = "month",
+    dataset: str | None = None,
+    state: AppState = Depends(get_state),
+) -> dict[str, object]:
+    """CLV (52 weeks from acquisition, first order included, undiscounted) and CLV:CAC by acquisition channel
+    from the served CLV model, repeat rate, retention by cohort, CSAT/NPS trends, and findings such as channels
+    whose CLV:CAC is below 3. Needs trained models with a CLV model and a dataset with orders."""
+    return services.customers(state, dataset, grain)
+
+
 @router.post("/diagnose", operation_id="diagnose", response_model=schemas.DiagnoseResponse, summary="Diagnose")
 def diagnose(req: schemas.DiagnoseRequest, state: AppState = Depends(get_state)) -> dict[str, object]:
     """Why a campaign, channel or attribute value is (not) meeting its targets: verdict, ranked findings with

@@ -1,4 +1,4 @@
-"""``GET /v1/scorecard`` service: CLV lines come from the served version's CLV model (``source: model``)."""
+"""Customer value over HTTP: scorecard CLV lines from the served CLV model, advise with it, GET /v1/customers."""
 
 from __future__ import annotations
 
@@ -38,3 +38,25 @@ def test_advise_clv_uses_served_model(world: object, tmp_path: Path) -> None:
     clv = next(a for a in doc["analyses"] if a["name"] == "clv")
     assert clv["params"]["source"] == clv["result"]["source"] == "model"
     assert {r["channel"] for r in clv["result"]["rows"]} >= {"search", "social"}
+
+
+def test_get_customers(world: object, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.http import create_app
+
+    w = world
+    cfg = Settings(data_dir=w.data, models_dir=w.models, datasets_dir=tmp_path, fit_drivers=False)  # type: ignore[attr-defined]
+    with TestClient(create_app(cfg, mcp=False)) as c:
+        r = c.get("/v1/customers")
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        assert doc["model_version"] and doc["clv"]["horizon_weeks"] == 52 and doc["clv"]["annual_discount"] == 0
+        truth = json.loads((w.data / "truth.json").read_text())["clv"]["overall"]  # type: ignore[attr-defined]
+        assert doc["clv"]["overall"]["clv_cac"] == pytest.approx(truth["clv_cac"], rel=0.2)
+        low = {r["channel"] for r in doc["clv"]["by_channel"] if r["clv_cac"] < 3 and r["customers"] >= 30}
+        assert {f["scope"]["channel"] for f in doc["findings"] if f["check"] == "clv_cac"} == low
+        assert doc["retention"]["grain"] == "month" and doc["satisfaction"]["rows"]
+        q = c.get("/v1/customers", params={"grain": "quarter"})
+        assert q.status_code == 200 and q.json()["retention"]["grain"] == "quarter"
+        assert c.get("/v1/customers", params={"grain": "fortnight"}).status_code == 422
