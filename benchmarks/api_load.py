@@ -67,11 +67,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data: Path, models: Path, uploads: Path, port: int, cache: bool = True) -> subprocess.Popen[bytes]:
-    exe = shutil.which("kpi-advisor") or str(Path(sys.executable).with_name("kpi-advisor"))
+def start_server(
+    data: Path, models: Path, uploads: Path, port: int, cache: bool = True, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    """``kpi-advisor serve`` (one process); with ``workers`` > 1, uvicorn's ``--factory api.http.app:create_app
+    --workers N`` with the same settings from the environment (each worker loads the dataset and models)."""
     env = {**os.environ, "KPI_ADVISOR_DATASETS_DIR": str(uploads)}
     if not cache:
         env["KPI_ADVISOR_CACHE_SIZE"] = "0"
+    if workers > 1:
+        env.update(KPI_ADVISOR_DATA_DIR=str(data), KPI_ADVISOR_MODELS_DIR=str(models))
+        cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.http.app:create_app", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+        return subprocess.Popen(cmd, env=env, cwd=ROOT)
+    exe = shutil.which("kpi-advisor") or str(Path(sys.executable).with_name("kpi-advisor"))
     cmd = [exe, "serve", "--data", str(data), "--models", str(models), "--host", "127.0.0.1", "--port", str(port),
            "--log-level", "warning"]
     return subprocess.Popen(cmd, env=env)
@@ -182,7 +191,7 @@ def phase(root: Path, data: Path, models: Path, args: argparse.Namespace, cache:
     """Start a server (result cache on or off), load it, print the table; True when every bar is met."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = start_server(data, models, root / f"uploads-{port}", port, cache=cache)
+    proc = start_server(data, models, root / f"uploads-{port}", port, cache=cache, workers=args.workers)
     try:
         t0 = time.perf_counter()
         ready = wait_ready(url, proc)
@@ -211,7 +220,7 @@ def phase(root: Path, data: Path, models: Path, args: argparse.Namespace, cache:
 
     total = sum(len(lat[k]) for k, _ in MIX)
     mode = "result cache ON (kpis/diagnose repeat warmed queries)" if cache else "result cache OFF, distinct queries"
-    print(f"\n[{mode}] {args.clients} clients, {wall:.1f} s, think {args.think} s ±50%: {total} requests "
+    print(f"\n[{mode}; {args.workers} worker(s)] {args.clients} clients, {wall:.1f} s, think {args.think} s ±50%: {total} requests "
           f"({total / wall:.1f}/s), errors {sum(len(v) for v in errs.values())}")
     print(f"{'kind':<10}{'n':>6}{'err':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'bar':>7}"
           f"{'cold p50':>10}{'cold max':>10}  verdict")
@@ -241,6 +250,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--think", type=float, default=1.0, help="mean think time between a client's requests (s)")
     ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--workers", type=int, default=1, help="server processes (>1: uvicorn --workers)")
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--no-cache", action="store_true", help="result cache off and distinct queries (all computed)")
     mode.add_argument("--both", action="store_true", help="a cached phase, then an uncached one")

@@ -76,15 +76,20 @@ class MeasureCache:
                 self._items.popitem(last=False)
         return value
 
+    def factorized(self, df: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(codes, values)``: ``(len(df),)`` int64 codes of ``df[column]`` (equal values share a code, missing
+        values are -1) and the ``(k,)`` object array of distinct values, ``values[codes[i]] == df[column][i]``."""
+
+        def run() -> tuple[np.ndarray, np.ndarray]:
+            codes, uniques = pd.factorize(df[column], use_na_sentinel=True)
+            return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+
+        out: tuple[np.ndarray, np.ndarray] = self.get(df, ("codes", column), run)
+        return out
+
     def codes(self, df: pd.DataFrame, column: str) -> np.ndarray:
         """``(len(df),)`` int64 codes of ``df[column]``: equal values share a code, missing values are -1."""
-
-        def run() -> np.ndarray:
-            codes, _ = pd.factorize(df[column], use_na_sentinel=True)
-            return np.asarray(codes, dtype=np.int64)
-
-        out: np.ndarray = self.get(df, ("codes", column), run)
-        return out
+        return self.factorized(df, column)[0]
 
     def notna(self, df: pd.DataFrame, column: str) -> np.ndarray:
         """``(len(df),)`` bool: ``df[column]`` is not missing."""
@@ -177,7 +182,14 @@ def aggregate_table(
         else:
             usable.append(m)
 
-    keys: dict[str, np.ndarray] = {c: frame[c].to_numpy() for c in by}
+    keys: dict[str, np.ndarray] = {}
+    coded: dict[str, np.ndarray] = {}  # object key column → its distinct values, when grouped by integer codes
+    for c in by:
+        if cache is not None and df[c].dtype == object:
+            key_codes, coded[c] = cache.factorized(df, c)
+            keys[c] = key_codes[rows]
+        else:
+            keys[c] = frame[c].to_numpy()
     if grain is not None and dates is not None:
         keys[PERIOD] = period_start(dates, grain)
     if not keys:
@@ -222,6 +234,10 @@ def aggregate_table(
         if m.agg == "nunique":
             result[m.name] = result[m.name].fillna(0.0)
     out = result.reset_index()
+    for c, values in coded.items():  # codes back to values (-1: missing); rows are in code order, not value order
+        group_codes = out[c].to_numpy(dtype=np.int64)
+        picked = values[np.maximum(group_codes, 0)] if len(values) else np.full(len(out), np.nan, dtype=object)
+        out[c] = np.where(group_codes >= 0, picked, np.nan)
     return TableAggregate(name, out, unavailable, first, last)
 
 

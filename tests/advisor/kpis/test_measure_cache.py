@@ -51,3 +51,14 @@ def test_cache_entries_follow_the_table_object() -> None:
     assert cache.notna(b, "x").tolist() == [True, False, True, True]
     assert len(cache._items) == 2  # LRU bound
     assert np.array_equal(cache.codes(a, "x"), [0, -1, 1, 0])
+
+
+@pytest.mark.parametrize("grain", [None, "day"])
+def test_missing_group_values_stay_missing(tables: dict[str, pd.DataFrame], grain: str | None) -> None:
+    """Grouping by integer codes maps a missing group value back to a missing value, rows in value order."""
+    t = {k: v.copy() for k, v in tables.items()}
+    t["campaign_daily"].loc[t["campaign_daily"].index[0], "channel"] = None
+    plain = compute_kpis(t, by=["channel"], grain=grain)
+    cached = compute_kpis(t, by=["channel"], grain=grain, cache=MeasureCache())
+    pd.testing.assert_frame_equal(cached.frame, plain.frame)
+    assert cached.frame["channel"].isna().any()
