@@ -78,8 +78,17 @@ def conditional_expected_purchases(
     # FHL eq. 10 has ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z), which overflows for large x; Euler's
     # transformation 2F1(A, B; C; z) = (1−z)^(C−A−B) 2F1(C−A, C−B; C; z), with 1 − z = (α+T)/(α+T+t), gives
     # the same value without huge intermediate terms.
-    core = 1 - ((alpha + T) / (alpha + T + t)) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-    return np.asarray(head * core * probability_alive(params, x, t_x, T), dtype=float)
+    with np.errstate(invalid="ignore", over="ignore"):
+        core = 1 - ((alpha + T) / (alpha + T + t)) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        value = head * core
+    if not np.all(np.isfinite(value)):
+        # scipy's 2F1 fails for very large a, b (a fit where the dropout probability p = a/(a+b) is the same for
+        # every customer). In that limit the BG/NBD expectation has the closed form
+        # (1/p)·(1 − ((α+T)/(α+T+p·t))^(r+x)) for a customer alive at T (λ | data ~ Gamma(r+x, α+T)).
+        p = a / (a + b)
+        limit = (1 - ((alpha + T) / (alpha + T + p * t)) ** (r + x)) / p
+        value = np.where(np.isfinite(value), value, limit)
+    return np.asarray(value * probability_alive(params, x, t_x, T), dtype=float)
 
 
 def _neg_ll(log_params: FloatArray, data: dict[str, FloatArray]) -> tuple[float, FloatArray]:

@@ -179,3 +179,18 @@ def test_conditional_expectation_stable_for_very_frequent_buyers() -> None:
     assert np.isfinite(e).all() and e[2] > e[1] and e[1] == pytest.approx(163, rel=0.03)
     # CDNOW customer 1 (x=2, t_x=30.43, T=38.86) over 39 weeks: 1.2259 in lifetimes 0.11.3 with its fit
     assert conditional_expected_purchases(p, 39.0, 2, 30.43, 38.86) == pytest.approx(1.2259, abs=1e-3)
+
+
+def test_conditional_expectation_stays_finite_when_dropout_is_degenerate() -> None:
+    """Huge a, b (a fixed dropout probability p = a/(a+b)) break scipy's 2F1; the closed-form limit takes over
+    and agrees with the exact formula where that still evaluates."""
+    from models.clv.bgnbd import conditional_expected_purchases
+
+    x, t_x, T = np.array([0.0, 1.0, 2.0, 5.0]), np.array([0.0, 10.0, 30.0, 35.0]), np.full(4, 38.0)
+    huge = BGNBDParams(r=1.68, alpha=19.8, a=228655.0, b=1437373.0)
+    got = conditional_expected_purchases(huge, 13.0, x, t_x, T)
+    assert np.all(np.isfinite(got)) and np.all(got > 0)
+    large = BGNBDParams(r=1.68, alpha=19.8, a=300.0, b=1885.0)  # same p, 2F1 still fine here
+    exact = conditional_expected_purchases(large, 13.0, x, t_x, T)
+    assert np.all(np.isfinite(exact))
+    np.testing.assert_allclose(got, exact, rtol=0.02)
