@@ -9,6 +9,7 @@ from advisor.customers.model_kpis import clv_model_from_registry, clv_values_as_
 from advisor.customers.report import CustomerReport, customer_report
 from advisor.customers.retention import repeat_rate, retention_by_cohort
 from advisor.customers.satisfaction import satisfaction_trends
+from advisor.customers.scope import scope_customer_value
 from advisor.customers.value import acquisition_of, clv_by_acquisition, customer_values, overall_clv_cac
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "retention_by_cohort",
     "satisfaction_findings",
     "satisfaction_trends",
+    "scope_customer_value",
 ]

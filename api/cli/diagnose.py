@@ -20,6 +20,20 @@ from api.cli.output import (
 )
 
 
+def _customer_value(tables: dict[str, Any], models: Path | None, column: str, value: str) -> dict[str, Any] | None:
+    """CLV, CAC and CLV:CAC of a channel or campaign scope from the registry's CLV model (None without one)."""
+    if models is None or tables.get("orders") is None:
+        return None
+    from advisor.customers import clv_model_from_registry, scope_customer_value
+    from models.registry import RegistryError
+
+    try:
+        found = clv_model_from_registry(models)
+    except (RegistryError, FileNotFoundError):
+        return None
+    return scope_customer_value(tables, found[0], column, value) if found else None
+
+
 def _load_models(models: Path | None) -> tuple[Any, Any]:
     """Driver models and response models from ``models``: a registry root (latest version), or a plain folder
     written by ``save_driver_models``. Either may be None."""
@@ -102,7 +116,15 @@ def diagnose(
     doc = result.to_dict()
     from advisor.recommend import recommend_for_diagnosis
 
-    doc["recommendations"] = [r.to_dict() for r in recommend_for_diagnosis(result, ds.campaign_daily)]
+    recommendations = recommend_for_diagnosis(result, ds.campaign_daily)
+    doc["customer_value"] = _customer_value(ds.tables, models, target.column, target.value)
+    if doc["customer_value"] and doc["customer_value"]["findings"]:
+        from advisor.recommend import RecommendContext, recommend
+
+        seen = {(r.id, tuple(sorted(r.scope.items()))) for r in recommendations}
+        extra = recommend(doc["customer_value"]["findings"], RecommendContext(scope={target.column: target.value}))
+        recommendations += [r for r in extra if (r.id, tuple(sorted(r.scope.items()))) not in seen]
+    doc["recommendations"] = [r.to_dict() for r in recommendations]
     if fmt is OutputFormat.json:
         print_json(doc)
         return

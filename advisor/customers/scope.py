@@ -1,0 +1,63 @@
+"""Customer value of one diagnosed scope (a channel or a campaign): CLV, CAC, CLV:CAC and its finding.
+
+The diagnose command adds this block next to the funnel findings, so "why is channel X under-performing?" also
+answers "are the customers it buys worth their cost?" (SPEC §1, issue 7: CLV:CAC available to diagnostics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from advisor.customers.findings import clv_cac_findings
+from advisor.customers.value import clv_by_acquisition
+from models.clv import CLVModel, CLVModelSet
+
+#: Same definition as the scorecard's model CLV and the demo target: 52 weeks from acquisition, undiscounted.
+HORIZON_WEEKS = 52.0
+ANNUAL_DISCOUNT = 0.0
+
+
+def scope_customer_value(
+    tables: Mapping[str, pd.DataFrame],
+    model: CLVModel | CLVModelSet,
+    column: str,
+    value: str,
+    *,
+    threshold: float = 3.0,
+) -> dict[str, Any] | None:
+    """CLV block for ``column == value`` (``column`` "channel" or "campaign_id"), or None when the scope is of
+    another kind, the tables lack orders, or no customer was acquired by it.
+
+    Returns ``{"scope", "horizon_weeks", "annual_discount", "customers", "clv", "cac", "clv_cac", "findings"}``;
+    money in currency units per customer; ``findings`` are ``CustomerFinding.to_dict()`` (CLV:CAC below
+    ``threshold``), empty when the scope is healthy."""
+    orders, campaign_daily = tables.get("orders"), tables.get("campaign_daily")
+    if column not in ("channel", "campaign_id") or orders is None or campaign_daily is None:
+        return None
+    table = clv_by_acquisition(
+        orders, campaign_daily, model, by=column, horizon_weeks=HORIZON_WEEKS, annual_discount=ANNUAL_DISCOUNT
+    )
+    rows = table[table[column].astype(str) == str(value)]
+    if rows.empty or not rows["customers"].iloc[0]:
+        return None
+    row = rows.iloc[0]
+    findings = clv_cac_findings(
+        rows, by=column, threshold=threshold, horizon_weeks=HORIZON_WEEKS, annual_discount=ANNUAL_DISCOUNT
+    )
+
+    def num(v: Any) -> float | None:
+        return None if pd.isna(v) else float(v)
+
+    return {
+        "scope": {column: str(value)},
+        "horizon_weeks": HORIZON_WEEKS,
+        "annual_discount": ANNUAL_DISCOUNT,
+        "customers": int(row["customers"]),
+        "clv": num(row["clv_mean"]),
+        "cac": num(row["cac"]),
+        "clv_cac": num(row["clv_cac"]),
+        "findings": [f.to_dict() for f in findings],
+    }
