@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from advisor.customers.satisfaction import TREND_COLUMNS
+
 
 @dataclass(frozen=True)
 class CustomerFinding:
@@ -105,7 +107,7 @@ def satisfaction_findings(
     """``at_risk`` findings for periods whose NPS fell by ≥ ``nps_drop`` points or CSAT by ≥ ``csat_drop``
     against the previous period, from a ``satisfaction_trends`` table (periods with < ``min_n`` answers of the
     metric are skipped). The group columns of the table become the scope."""
-    keys = [c for c in trends.columns if c not in _TREND_COLUMNS]
+    keys = [c for c in trends.columns if c not in TREND_COLUMNS]
     out: list[CustomerFinding] = []
     for row in trends.itertuples(index=False):
         r = row._asdict()
@@ -127,16 +129,3 @@ def satisfaction_findings(
     return out
 
 
-_TREND_COLUMNS = {
-    "period",
-    "csat",
-    "csat_satisfied",
-    "csat_n",
-    "csat_change",
-    "nps",
-    "promoters",
-    "detractors",
-    "nps_n",
-    "nps_change",
-    "n",
-}

@@ -14,6 +14,21 @@ import pandas as pd
 
 from advisor.customers.periods import period_label, period_start
 
+#: Columns of a ``satisfaction_trends`` table after its grouping keys.
+TREND_COLUMNS = (
+    "period",
+    "csat",
+    "csat_satisfied",
+    "csat_n",
+    "csat_change",
+    "nps",
+    "promoters",
+    "detractors",
+    "nps_n",
+    "nps_change",
+    "n",
+)
+
 RANGES = {"csat": (1, 5), "nps": (0, 10)}
 
 
@@ -70,18 +85,4 @@ def satisfaction_trends(
     out["nps_change"] = grouped["nps"].diff()
     out = out.reset_index()
     out.insert(len(keys), "period", period_label(out.pop("_p"), grain))
-    cols = [
-        *keys,
-        "period",
-        "csat",
-        "csat_satisfied",
-        "csat_n",
-        "csat_change",
-        "nps",
-        "promoters",
-        "detractors",
-        "nps_n",
-        "nps_change",
-        "n",
-    ]
-    return out[cols]
+    return out[[*keys, *TREND_COLUMNS]]
