@@ -119,6 +119,24 @@ def _bounds(
     return out
 
 
+def _setup(
+    bundle: ResponseBundle,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    width: float,
+    bounds: Mapping[str, tuple[float, float]] | None,
+) -> tuple[_Evaluator, dict[str, float], dict[str, tuple[float, float]], list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The common set-up of both optimisations: evaluator, reference totals, per-channel bounds, channel order,
+    lower and upper bounds as arrays and the scale of the decision variables (currency per unit)."""
+    ev = _Evaluator(bundle, start, end)
+    ref = dict(ev.ref.spend)
+    bnd = _bounds(bundle, ref, width, bounds)
+    chans = list(bnd)
+    lo = np.array([bnd[c][0] for c in chans])
+    hi = np.array([bnd[c][1] for c in chans])
+    return ev, ref, bnd, chans, lo, hi, np.maximum(hi, 1.0)
+
+
 def optimize_budget(
     bundle: ResponseBundle,
     budget: float,
@@ -144,18 +162,12 @@ def optimize_budget(
     _check_period(bundle, start, end)
     if not np.isfinite(budget) or budget < 0:
         raise PlanError(f"budget must be a non-negative number, got {budget}")
-    ev = _Evaluator(bundle, start, end)
-    ref = dict(ev.ref.spend)
-    bnd = _bounds(bundle, ref, width, bounds)
-    chans = list(bnd)
-    lo = np.array([bnd[c][0] for c in chans])
-    hi = np.array([bnd[c][1] for c in chans])
+    ev, ref, bnd, chans, lo, hi, scale = _setup(bundle, start, end, width, bounds)
     if objective != "profit" and not (lo.sum() - 1e-6 <= budget <= hi.sum() + 1e-6):
         raise PlanError(
             f"budget {budget:,.2f} is outside what the channel bounds allow "
             f"[{lo.sum():,.2f}, {hi.sum():,.2f}] for {start.date()}..{end.date()}"
         )
-    scale = np.maximum(hi, 1.0)
     key = "revenue" if objective == "revenue" else "conversions" if objective == "conversions" else "profit"
     if key not in ("profit",) and key not in bundle.models:
         raise PlanError(f"objective {objective!r} needs a {key} model; trained: {sorted(bundle.models)}")
@@ -236,13 +248,7 @@ def minimum_spend(
     _check_period(bundle, start, end)
     if kpi not in bundle.models:
         raise PlanError(f"no {kpi} model; trained: {sorted(bundle.models)}")
-    ev = _Evaluator(bundle, start, end)
-    ref = dict(ev.ref.spend)
-    bnd = _bounds(bundle, ref, width, bounds)
-    chans = list(bnd)
-    lo = np.array([bnd[c][0] for c in chans])
-    hi = np.array([bnd[c][1] for c in chans])
-    scale = np.maximum(hi, 1.0)
+    ev, ref, bnd, chans, lo, hi, scale = _setup(bundle, start, end, width, bounds)
     tscale = max(abs(target), 1.0)
 
     def spend_of(x: np.ndarray) -> dict[str, float]:
