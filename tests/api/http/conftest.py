@@ -1,8 +1,7 @@
-"""Fixtures for the HTTP API tests: one small trained world per session and a live server per module."""
+"""Fixtures for the HTTP API tests: a live server per module on the session's world (tests/api/conftest.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,16 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-_spec = importlib.util.spec_from_file_location("kpi_api_serving", Path(__file__).with_name("serving.py"))
-assert _spec and _spec.loader
-serving = sys.modules.setdefault("kpi_api_serving", importlib.util.module_from_spec(_spec))
-if not hasattr(serving, "World"):
-    _spec.loader.exec_module(serving)
-
-
-@pytest.fixture(scope="session")
-def world(tmp_path_factory: pytest.TempPathFactory) -> object:
-    return serving.shared_world(tmp_path_factory)
+serving = sys.modules["kpi_api_serving"]  # loaded by tests/api/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,11 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 
 
 @pytest.mark.slow
-def test_stdio_server_lists_and_calls_tools(mcp_world: Any, tmp_path: Path) -> None:
+def test_stdio_server_lists_and_calls_tools(world: Any, tmp_path: Path) -> None:
     exe = shutil.which("kpi-advisor") or str(Path(sys.executable).with_name("kpi-advisor"))
     params = StdioServerParameters(
         command=exe,
-        args=["mcp", "--data", str(mcp_world.data), "--models", str(mcp_world.models)],
+        args=["mcp", "--data", str(world.data), "--models", str(world.models)],
         env={**os.environ, "KPI_ADVISOR_FIT_DRIVERS": "false", "KPI_ADVISOR_DATASETS_DIR": str(tmp_path)},
     )
 
