@@ -17,6 +17,17 @@ class Settings(BaseSettings):
     LightGBM driver models for diagnostics at start-up when the registry holds none; ``cache_size``: results kept
     in the in-memory result cache (0 disables it); ``forecast_sims``: simulated paths behind forecast intervals;
     ``public_url``: the https URL an LLM tool (GPT Action) reaches the API at, listed in the OpenAPI ``servers``.
+
+    Service: ``database_url``: SQLAlchemy URL of the service database (datasets, model versions, jobs, API keys,
+    advice audit log) — an SQLite file by default, ``postgresql+psycopg://user@host/db`` for PostgreSQL;
+    ``workspaces_dir``: uploads and model registries of every workspace (``<ws>/datasets/<id>``, ``<ws>/models``;
+    the ``default`` workspace keeps its models in ``models_dir`` and serves ``data_dir`` as dataset ``default``);
+    ``worker``: start a training worker process with the server (off: run ``kpi-advisor worker`` separately);
+    ``refresh_seconds``: how often a server process checks the database for a newly activated model (seconds);
+    ``job_stale_seconds``: a running job whose worker sent no heartbeat for this long is marked failed;
+    ``log_json``: JSON log lines (one object per line, with the request id) instead of plain text;
+    ``log_level``: root log level; ``shutdown_timeout_seconds``: how long a stopping server lets running requests
+    finish.
     """
 
     model_config = SettingsConfigDict(env_prefix="KPI_ADVISOR_", extra="ignore")
@@ -32,3 +43,22 @@ class Settings(BaseSettings):
     cache_size: int = Field(default=512, ge=0)
     forecast_sims: int = Field(default=1000, ge=100, le=20000)
     public_url: str | None = Field(default=None, description="External base URL listed in OpenAPI 'servers'.")
+    database_url: str = "sqlite:///data/kpi-advisor.db"
+    workspaces_dir: Path = Path("data/workspaces")
+    worker: bool = True
+    refresh_seconds: float = Field(default=1.0, gt=0, le=60)
+    job_stale_seconds: float = Field(default=30.0, gt=0)
+    log_json: bool = True
+    log_level: str = "INFO"
+    shutdown_timeout_seconds: int = Field(default=20, ge=0)
+
+    def models_root(self, workspace: str) -> Path:
+        """The model registry folder of ``workspace`` (``models_dir`` for ``default``)."""
+        return self.models_dir if workspace == DEFAULT_WORKSPACE else self.workspaces_dir / workspace / "models"
+
+    def uploads_root(self, workspace: str) -> Path:
+        """Where ``workspace``'s uploaded datasets are stored, one folder per dataset id."""
+        return self.workspaces_dir / workspace / "datasets"
+
+
+DEFAULT_WORKSPACE = "default"
