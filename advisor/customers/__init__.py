@@ -4,6 +4,7 @@ Domain functions over contract tables (SPEC §2 orders, surveys, campaign_daily)
 diagnostics call; the CLV models themselves live in ``models.clv`` and are fitted by ``training.clv``.
 """
 
+from advisor.customers.diagnosis import diagnosis_customer_value
 from advisor.customers.findings import CustomerFinding, clv_cac_findings, satisfaction_findings
 from advisor.customers.model_kpis import clv_model_from_registry, clv_values_as_of, model_kpis
 from advisor.customers.report import CustomerReport, customer_report
@@ -22,6 +23,7 @@ __all__ = [
     "clv_values_as_of",
     "customer_report",
     "customer_values",
+    "diagnosis_customer_value",
     "model_kpis",
     "overall_clv_cac",
     "repeat_rate",

@@ -28,6 +28,7 @@ from advisor.diagnostics.checks import (
 )
 from advisor.diagnostics.kpis import kpi_report
 from advisor.diagnostics.scope import Scope, ScopeFrame, scope_frame
+from advisor.kpis.measures import MeasureCache
 from models.drivers import DriverModelSet
 from models.explain import CAUSALITY_NOTE, Driver, decompose_change
 
@@ -152,6 +153,7 @@ def diagnose(
     driver_kpis: Sequence[str] | None = None,
     top_drivers: int = 4,
     response: Mapping[str, ResponseLike] | None = None,
+    kpi_cache: MeasureCache | None = None,
 ) -> Diagnosis:
     """Diagnose ``scope`` over ``start``..``end`` (inclusive; default: the scope's whole history).
 
@@ -161,6 +163,8 @@ def diagnose(
     for the attribution block (reported vs incremental of the scope's channel); without them the incremental
     fields are labelled unavailable. ``driver_kpis``: KPIs whose change against the previous period is split
     into SHAP drivers (default: the funnel KPI of the top staged finding, else conversion rate; and revenue).
+    ``kpi_cache``: a :class:`~advisor.kpis.measures.MeasureCache` kept with ``campaign_daily`` (e.g. one per
+    loaded dataset in a service) so the KPI values reuse its per-table precomputation; same result.
     """
     cfg = config or DiagnoseConfig()
     frame = scope_frame(campaign_daily, scope, start, end)
@@ -178,7 +182,7 @@ def diagnose(
         ch_rows = all_rows[all_rows["channel"].astype(str) == channels[0]]
         findings.append(check_saturation(ch_rows, str(channels[0]), pd.Timestamp(frame.end), cfg))
     X = models.matrix(frame.rows) if models is not None else None
-    kpi_rows, kpi_findings = kpi_report(frame, targets, models, cfg, X)
+    kpi_rows, kpi_findings = kpi_report(frame, targets, models, cfg, X, campaign_daily=campaign_daily, cache=kpi_cache)
     findings += kpi_findings
     ranked = rank_findings(findings)
     verdict = verdict_of(ranked, kpi_rows)

@@ -21,17 +21,18 @@ from api.cli.output import (
 
 
 def _customer_value(tables: dict[str, Any], models: Path | None, column: str, value: str) -> dict[str, Any] | None:
-    """CLV, CAC and CLV:CAC of a channel or campaign scope from the registry's CLV model (None without one)."""
-    if models is None or tables.get("orders") is None:
+    """The ``customer_value`` block (``advisor.customers.diagnosis_customer_value``) with the registry's CLV
+    model (latest version); None without a registry or CLV model."""
+    if models is None:
         return None
-    from advisor.customers import clv_model_from_registry, scope_customer_value
+    from advisor.customers import clv_model_from_registry, diagnosis_customer_value
     from models.registry import RegistryError
 
     try:
         found = clv_model_from_registry(models)
     except (RegistryError, FileNotFoundError):
         return None
-    return scope_customer_value(tables, found[0], column, value) if found else None
+    return diagnosis_customer_value(tables, found[0], column, value) if found else None
 
 
 def _load_models(models: Path | None) -> tuple[Any, Any]:
@@ -117,14 +118,12 @@ def diagnose(
     from advisor.recommend import recommend_for_diagnosis
 
     recommendations = recommend_for_diagnosis(result, ds.campaign_daily)
-    doc["customer_value"] = _customer_value(ds.tables, models, target.column, target.value)
-    if doc["customer_value"] and doc["customer_value"]["findings"]:
-        from advisor.recommend import RecommendContext, recommend
-
-        seen = {(r.id, tuple(sorted(r.scope.items()))) for r in recommendations}
-        extra = recommend(doc["customer_value"]["findings"], RecommendContext(scope={target.column: target.value}))
-        recommendations += [r for r in extra if (r.id, tuple(sorted(r.scope.items()))) not in seen]
+    doc["customer_value"] = _customer_value(ds.tables, models, result.scope.column, result.scope.value)
     doc["recommendations"] = [r.to_dict() for r in recommendations]
+    if doc["customer_value"]:
+        seen = {(r["id"], tuple(sorted(r["scope"].items()))) for r in doc["recommendations"]}
+        extra = doc["customer_value"]["actions"]
+        doc["recommendations"] += [r for r in extra if (r["id"], tuple(sorted(r["scope"].items()))) not in seen]
     if fmt is OutputFormat.json:
         print_json(doc)
         return

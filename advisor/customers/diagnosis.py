@@ -1,0 +1,74 @@
+"""The ``customer_value`` block of a diagnosis: CLV, CAC, CLV:CAC of the scope, its findings and their actions.
+
+One function for every interface (CLI ``diagnose``, HTTP ``POST /v1/diagnose``, MCP ``diagnose``), so they
+render the same block for the same scope and model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from advisor.customers.scope import ANNUAL_DISCOUNT, HORIZON_WEEKS, scope_customer_value
+from models.clv import CLVModel, CLVModelSet
+
+#: Scope columns whose customers can be traced to their acquisition (``orders.acquisition_*``).
+ACQUISITION_COLUMNS = ("channel", "campaign_id")
+
+
+def _label(column: str, value: str) -> str:
+    kind = {"campaign_id": "campaign", "channel": "channel"}.get(column, column)
+    return f"{kind} {value}"
+
+
+def diagnosis_customer_value(
+    tables: Mapping[str, pd.DataFrame],
+    clv_model: CLVModel | CLVModelSet | None,
+    column: str,
+    value: str,
+    *,
+    scope_label: str | None = None,
+) -> dict[str, Any] | None:
+    """Customer value of the diagnosed scope ``column == value`` with ``clv_model``, or None when there is no
+    CLV model or the scope is not a channel or campaign (customers are acquired by those only).
+
+    Returns ``{"scope", "horizon_weeks", "annual_discount", "customers", "clv", "cac", "clv_cac", "findings",
+    "actions", "reason"}``: ``clv`` and ``cac`` in currency units per customer (CLV over ``horizon_weeks`` from
+    acquisition, undiscounted), ``clv_cac`` a ratio; ``findings`` are ``CustomerFinding.to_dict()`` (CLV:CAC
+    below 3); ``actions`` the corrective actions for them (``advisor.recommend.recommend``, ``to_dict()``,
+    scoped to the diagnosed scope). When the numbers cannot be computed (no orders table, no customer acquired
+    by the scope) they are null and ``reason`` says why and what to add; otherwise ``reason`` is None.
+    ``scope_label``: how the scope is named in ``reason`` (default e.g. "channel search").
+    """
+    if clv_model is None or column not in ACQUISITION_COLUMNS:
+        return None
+    label = scope_label or _label(column, value)
+    block = scope_customer_value(tables, clv_model, column, value)
+    if block is None:
+        if tables.get("orders") is None:
+            reason = "the dataset has no orders table: add orders.csv to compute CLV and CAC"
+        elif tables.get("campaign_daily") is None:
+            reason = "the dataset has no campaign_daily table: CAC needs the spend"
+        else:
+            reason = f"no customer in orders was acquired by {label}: CLV and CAC are undefined for it"
+        return {
+            "scope": {column: str(value)},
+            "horizon_weeks": HORIZON_WEEKS,
+            "annual_discount": ANNUAL_DISCOUNT,
+            "customers": 0,
+            "clv": None,
+            "cac": None,
+            "clv_cac": None,
+            "findings": [],
+            "actions": [],
+            "reason": reason,
+        }
+    from advisor.recommend import RecommendContext, recommend  # advisor.recommend imports this package
+
+    actions = recommend(block["findings"], RecommendContext(scope={column: str(value)})) if block["findings"] else []
+    return {**block, "actions": [a.to_dict() for a in actions], "reason": None}
+
+
+__all__ = ["ACQUISITION_COLUMNS", "diagnosis_customer_value"]
