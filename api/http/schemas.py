@@ -259,6 +259,44 @@ class Finding(Open):
     started: str | None = None
 
 
+class CustomerValue(BaseModel):
+    """Customer value of the diagnosed channel or campaign from the served version's CLV model
+    (``advisor.customers.diagnosis_customer_value``): money in the data's currency per customer."""
+
+    model_config = _examples(
+        {
+            "scope": {"channel": "display"},
+            "horizon_weeks": 52.0,
+            "annual_discount": 0.0,
+            "customers": 412,
+            "clv": 96.4,
+            "cac": 61.2,
+            "clv_cac": 1.58,
+            "findings": [
+                {"check": "clv_cac", "status": "warning", "kpi": "clv_cac", "scope": {"channel": "display"},
+                 "stage": None, "message": "channel display: CLV:CAC 1.6 is below 3", "started": None,
+                 "evidence": {"clv_cac": 1.58, "threshold": 3.0}}
+            ],
+            "actions": [
+                {"id": "improve_clv_cac", "action": "Tighten targeting or invest in retention in channel display",
+                 "scope": {"channel": "display"}, "expected_impact": None, "confidence": 0.6}
+            ],
+            "reason": None,
+        },
+        extra="allow",
+    )
+    scope: dict[str, str] = Field(description="The diagnosed scope, e.g. {'channel': 'display'}.")
+    horizon_weeks: float = Field(description="CLV horizon from acquisition, in weeks.")
+    annual_discount: float = Field(description="Annual discount rate of the CLV (0 = undiscounted).")
+    customers: int = Field(description="Customers acquired by the scope (orders.acquisition_*).")
+    clv: float | None = Field(description="Mean model CLV per acquired customer (currency); null: see reason.")
+    cac: float | None = Field(description="Spend per acquired customer (currency); null: see reason.")
+    clv_cac: float | None = Field(description="CLV / CAC (ratio; below 3 is a finding); null: see reason.")
+    findings: list[dict[str, Any]] = Field(description="Customer findings (CLV:CAC below 3), empty if healthy.")
+    actions: list[dict[str, Any]] = Field(description="Corrective actions for the findings, ranked.")
+    reason: str | None = Field(default=None, description="Why the numbers are null (e.g. no customer acquired).")
+
+
 class DiagnoseResponse(Open):
     """Verdict, ranked findings (funnel stage, onset), drivers (associations), anomalies, summary."""
 
@@ -284,6 +322,11 @@ class DiagnoseResponse(Open):
     anomalies: list[dict[str, Any]]
     recommendations: list[dict[str, Any]]
     summary: str
+    customer_value: CustomerValue | None = Field(
+        default=None,
+        description="CLV, CAC, CLV:CAC of the channel or campaign with findings and actions; null without a CLV "
+        "model, for another dataset than the served one, or for another kind of scope.",
+    )
 
 
 # ---------------------------------------------------------------- planning

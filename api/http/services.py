@@ -146,10 +146,15 @@ def diagnose(state: AppState, req: schemas.DiagnoseRequest) -> dict[str, Any]:
     response = snap.bundle.models if same and snap.bundle is not None else None
 
     def run() -> dict[str, Any]:
+        from advisor.customers import diagnosis_customer_value
+
         result = run_diagnose(
-            ds.campaign_daily, target, req.start, req.end, models=drivers, targets=ds.targets, response=response
+            ds.campaign_daily, target, req.start, req.end, models=drivers, targets=ds.targets, response=response,
+            kpi_cache=state.measures,
         )
-        doc: dict[str, Any] = jsonable(result.to_dict())
+        clv_model = _clv_model(state, snap.model_version) if same else None
+        value = diagnosis_customer_value(ds.tables, clv_model, result.scope.column, result.scope.value)
+        doc: dict[str, Any] = jsonable({**result.to_dict(), "customer_value": value})
         return doc
 
     out: dict[str, Any] = state.cache.get_or_compute(_key("diagnose", snap, req, ds.fingerprint), run)
