@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,32 +27,164 @@ def _settings(data: Path | None, models: Path | None, host: str | None = None, p
     return Settings(**overrides)  # environment (KPI_ADVISOR_*) first, options override it
 
 
+ENV_PREFIX = "KPI_ADVISOR_"
+
+
+def _export(overrides: dict[str, Any]) -> None:
+    """Put option values into ``KPI_ADVISOR_*`` variables, so every web process and the worker read the same."""
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        os.environ[ENV_PREFIX + name.upper()] = text
+
+
+class _WorkerSubprocess:
+    """Fallback when ``api.worker.WorkerProcess`` is missing: ``python -m api.worker`` as a child process."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "api.worker"])
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _start_worker(settings: Settings) -> Any:
+    """Start the one training worker of this server (``api.worker.WorkerProcess``); returns it (``stop(timeout)``)."""
+    try:
+        from api.worker import WorkerProcess
+    except ImportError:
+        worker: Any = _WorkerSubprocess()
+    else:
+        worker = WorkerProcess(settings)
+    worker.start()
+    return worker
+
+
 @app.command("serve")
 def serve(
     data: Annotated[Path | None, typer.Option("--data", "-d", help="Data folder (env KPI_ADVISOR_DATA_DIR).")] = None,
     models: Annotated[Path | None, typer.Option("--models", "-m", help="Model registry (env KPI_ADVISOR_MODELS_DIR).")] = None,
-    host: Annotated[str | None, typer.Option(help="Interface (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    host: Annotated[str | None, typer.Option(help="Interface (env KPI_ADVISOR_HOST, default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (env KPI_ADVISOR_PORT, default 8000).")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Web processes (uvicorn workers).")] = 1,
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Start one training worker process with the server (env KPI_ADVISOR_WORKER, default on); "
+            "--no-worker when `kpi-advisor worker` runs elsewhere.",
+        ),
+    ] = None,
+    log_level: Annotated[
+        str | None, typer.Option(help="DEBUG, INFO, WARNING or ERROR (env KPI_ADVISOR_LOG_LEVEL, default INFO).")
+    ] = None,
+    log_json: Annotated[
+        bool | None,
+        typer.Option("--log-json/--log-text", help="JSON log lines or plain text (env KPI_ADVISOR_LOG_JSON, default JSON)."),
+    ] = None,
+    shutdown_timeout: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Seconds a stopping server lets running requests finish (env KPI_ADVISOR_SHUTDOWN_TIMEOUT_SECONDS, default 20).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs, OpenAPI at /openapi.json) and the MCP endpoint at /mcp.
 
-    Example: kpi-advisor serve --data data/demo --models data/models --port 8000
+    Configuration comes from KPI_ADVISOR_* environment variables; options override them. One training worker
+    process runs beside the web processes (whatever --workers is). SIGTERM or Ctrl+C stops gracefully: no new
+    connections, running requests finish (up to --shutdown-timeout seconds), the worker puts a running job back
+    in the queue, exit code 0.
+
+    Examples:
+
+      kpi-advisor serve --data data/demo --models data/models --port 8000
+
+      KPI_ADVISOR_DATABASE_URL=postgresql+psycopg://advisor@db/advisor kpi-advisor serve --host 0.0.0.0 --workers 2 --no-worker
     """
     import uvicorn
 
-    from api.http import create_app
+    from api.http.logs import configure_logging
+    from api.http.settings import Settings
 
-    settings = _settings(data, models, host, port)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
+    _export(
+        {
+            "data_dir": data,
+            "models_dir": models,
+            "host": host,
+            "port": port,
+            "worker": worker,
+            "log_level": log_level,
+            "log_json": log_json,
+            "shutdown_timeout_seconds": shutdown_timeout,
+        }
+    )
+    settings = Settings()
+    configure_logging(settings)
+    log = logging.getLogger("kpi_advisor.serve")
+    stop_requested: list[int] = []
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        # uvicorn installs its own handlers while serving and re-raises the signal after its graceful shutdown;
+        # this one only notes it, so the worker is stopped below and the exit code stays 0
+        stop_requested.append(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    training_worker = None
+    if settings.worker:
+        training_worker = _start_worker(settings)
+        _export({"worker": False})  # the web processes must not start a second one
+    try:
+        if not stop_requested:
+            log.info(
+                "serving on http://%s:%d with %d web process(es), training worker %s",
+                settings.host,
+                settings.port,
+                workers,
+                "on" if training_worker is not None else "off",
+            )
+            uvicorn.run(
+                "api.http.asgi:app",
+                factory=True,
+                host=settings.host,
+                port=settings.port,
+                workers=workers,
+                log_config=None,
+                log_level=settings.log_level.lower(),
+                access_log=False,
+                timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+            )
+    finally:
+        if training_worker is not None:
+            training_worker.stop(max(10.0, float(settings.shutdown_timeout_seconds)))
+        log.info("stopped")
 
 
 @app.command("mcp")
 def mcp(
     data: Annotated[Path | None, typer.Option("--data", "-d", help="Data folder (env KPI_ADVISOR_DATA_DIR).")] = None,
     models: Annotated[Path | None, typer.Option("--models", "-m", help="Model registry (env KPI_ADVISOR_MODELS_DIR).")] = None,
+    workspace: Annotated[str, typer.Option(help="Workspace whose data and models the tools answer from.")] = "default",
 ) -> None:
-    """Serve the advisor's tools over MCP on stdin/stdout (for a desktop LLM client).
+    """Serve the advisor's tools over MCP on stdin/stdout (for a desktop LLM client). The local user reads the
+    service database directly (KPI_ADVISOR_DATABASE_URL), so no API key is needed.
 
     Example client config: {"command": "kpi-advisor", "args": ["mcp", "--data", "data/demo"]}
     """
@@ -55,5 +192,5 @@ def mcp(
     from api.mcp_server import build_mcp
 
     state = AppState(_settings(data, models))
-    state.load()
-    build_mcp(state).run("stdio")
+    state.start()
+    build_mcp(state, workspace=workspace).run("stdio")

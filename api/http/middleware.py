@@ -1,4 +1,8 @@
-"""ASGI middleware: request body limit (413 problem+json) and Prometheus request metrics."""
+"""ASGI middleware: request body limit (413 problem+json) and Prometheus request metrics.
+
+``Metrics`` lives in ``api.http.observability`` (re-exported here); request ids and the access log in
+``api.http.logs``.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ import time
 from typing import Any
 
 from fastapi_problem_details import ProblemResponse
-from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+from api.http.observability import LATENCY_BUCKETS, Metrics
+
+__all__ = ["LATENCY_BUCKETS", "BodyLimitMiddleware", "BodyTooLarge", "Metrics", "MetricsMiddleware"]
 
 
 class BodyTooLarge(Exception):
@@ -62,23 +67,6 @@ class BodyLimitMiddleware:
         except BodyTooLarge:
             if not started:
                 await self._too_large()(scope, receive, send)
-
-
-class Metrics:
-    """Request counters and latency histograms in their own registry (one per app)."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "kpi_advisor_http_requests_total", "HTTP requests", ("method", "route", "status"), registry=self.registry
-        )
-        self.latency = Histogram(
-            "kpi_advisor_http_request_duration_seconds",
-            "HTTP request latency (seconds)",
-            ("method", "route"),
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
-        )
 
 
 class MetricsMiddleware:
