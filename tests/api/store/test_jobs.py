@@ -1,0 +1,177 @@
+"""The job queue on both backends: claiming, heartbeats, cancellation, requeue, stale jobs, state checks."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import pytest
+
+from api.store import JOB_STATUSES, JobRecord, JobStateError, Store, UnknownJobError
+
+
+def _running(store: Store, worker: str = "w1") -> JobRecord:
+    submitted = store.submit_job("acme", "train", {"dataset": "ds1"})
+    job = store.claim_job(worker)
+    assert job is not None and job.id == submitted.id
+    return job
+
+
+def test_submit_and_read(store: Store) -> None:
+    job = store.submit_job("acme", "train", {"dataset": "ds1", "horizon": 30})
+    assert job.status == "queued" and job.progress == 0.0 and job.params == {"dataset": "ds1", "horizon": 30}
+    assert len(job.id) == 12 and job.result is None and job.worker_id is None and not job.cancel_requested
+    assert store.job("acme", job.id) == job
+    later = store.submit_job("acme", "train", {})
+    assert [j.id for j in store.jobs("acme")] == [later.id, job.id]  # newest first
+    assert [j.id for j in store.jobs("acme", limit=1)] == [later.id]
+    with pytest.raises(UnknownJobError, match="GET /v1/jobs"):
+        store.job("acme", "nope")
+
+
+def test_claim_takes_the_oldest_and_sets_running(store: Store) -> None:
+    first = store.submit_job("acme", "train", {"n": 1})
+    store.submit_job("beta", "train", {"n": 2})
+    job = store.claim_job("worker-1")
+    assert job is not None and job.id == first.id and job.status == "running" and job.worker_id == "worker-1"
+    assert job.started_at is not None and job.heartbeat_at == job.started_at
+    assert store.claim_job("worker-2") is not None
+    assert store.claim_job("worker-2") is None
+
+
+def test_claim_filters_by_kind(store: Store) -> None:
+    store.submit_job("acme", "train", {})
+    other = store.submit_job("acme", "backtest", {})
+    job = store.claim_job("w", kinds=("backtest",))
+    assert job is not None and job.id == other.id
+    assert store.claim_job("w", kinds=("backtest",)) is None
+
+
+def test_two_workers_never_claim_the_same_job(store: Store, second) -> None:
+    submitted = {store.submit_job("acme" if i % 2 else "beta", "train", {"i": i}).id for i in range(20)}
+    claimed: Counter[str] = Counter()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def work(st: Store, name: str) -> None:
+        try:
+            barrier.wait()
+            while (job := st.claim_job(name)) is not None:
+                claimed[job.id] += 1
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(second(), f"w{i}")) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert set(claimed) == submitted and set(claimed.values()) == {1}
+    assert store.job_counts() == {("acme", "running"): 10, ("beta", "running"): 10}
+
+
+def test_heartbeat_and_progress(store: Store) -> None:
+    job = _running(store)
+    assert store.heartbeat(job.id, "w1")
+    assert not store.heartbeat(job.id, "someone-else")
+    assert not store.heartbeat("nope", "w1")
+    store.update_progress(job.id, "fitting response models", 1.7)
+    now = store.job("acme", job.id)
+    assert now.progress == 1.0 and now.message == "fitting response models"
+    assert now.heartbeat_at is not None and job.heartbeat_at is not None and now.heartbeat_at >= job.heartbeat_at
+    store.update_progress(job.id, "going back", -3)
+    assert store.job("acme", job.id).progress == 0.0
+
+
+def test_heartbeat_false_after_cancel(store: Store) -> None:
+    job = _running(store)
+    flagged = store.request_cancel("acme", job.id)
+    assert flagged.status == "running" and flagged.cancel_requested
+    assert store.heartbeat(job.id, "w1") is False
+    done = store.finish_job(job.id, "cancelled")
+    assert done.status == "cancelled" and done.finished_at is not None
+    assert store.heartbeat(job.id, "w1") is False
+
+
+def test_request_cancel_queued_and_finished(store: Store) -> None:
+    queued = store.submit_job("acme", "train", {})
+    cancelled = store.request_cancel("acme", queued.id)
+    assert cancelled.status == "cancelled" and cancelled.finished_at is not None
+    assert store.claim_job("w1") is None  # a cancelled job is never claimed
+    with pytest.raises(JobStateError, match="already cancelled"):
+        store.request_cancel("acme", queued.id)
+    job = _running(store)
+    store.finish_job(job.id, "succeeded", result={"version": "v0001"})
+    with pytest.raises(JobStateError, match="already succeeded"):
+        store.request_cancel("acme", job.id)
+
+
+def test_finish_success_and_failure(store: Store) -> None:
+    job = _running(store)
+    done = store.finish_job(job.id, "succeeded", result={"version": "v0002", "metrics": {"mape": 0.1}})
+    assert done.status == "succeeded" and done.progress == 1.0 and done.result == {"version": "v0002",
+                                                                                   "metrics": {"mape": 0.1}}
+    failed = store.finish_job(_running(store).id, "failed", error="the data has no spend column")
+    assert failed.status == "failed" and failed.error == "the data has no spend column" and failed.result is None
+
+
+def test_finish_from_wrong_state(store: Store) -> None:
+    queued = store.submit_job("acme", "train", {})
+    with pytest.raises(JobStateError, match="only a running job"):
+        store.finish_job(queued.id, "succeeded")
+    with pytest.raises(JobStateError, match="use one of"):
+        store.finish_job(queued.id, "running")
+    assert store.finish_job(queued.id, "cancelled").status == "cancelled"
+    with pytest.raises(JobStateError, match="is cancelled"):
+        store.finish_job(queued.id, "failed", error="x")
+    with pytest.raises(UnknownJobError):
+        store.finish_job("nope", "failed")
+
+
+def test_requeue(store: Store) -> None:
+    job = _running(store)
+    store.update_progress(job.id, "half way", 0.5)
+    back = store.requeue_job(job.id, "worker shutting down")
+    assert back.status == "queued" and back.worker_id is None and back.started_at is None and back.progress == 0
+    assert "worker shutting down" in back.message
+    assert not store.heartbeat(job.id, "w1")  # the old worker must stop
+    again = store.claim_job("w2")
+    assert again is not None and again.id == job.id and again.worker_id == "w2"
+    with pytest.raises(JobStateError, match="only a running job"):
+        store.requeue_job(store.submit_job("acme", "train", {}).id, "x")
+
+
+def test_requeue_of_a_cancel_requested_job_cancels_it(store: Store) -> None:
+    job = _running(store)
+    store.request_cancel("acme", job.id)
+    assert store.requeue_job(job.id, "shutdown").status == "cancelled"
+
+
+def test_fail_stale_jobs(store: Store) -> None:
+    stale = _running(store, "w1")
+    assert store.fail_stale_jobs(3600) == []
+    time.sleep(0.05)
+    fresh = _running(store, "w2")
+    failed = store.fail_stale_jobs(0.03)
+    assert [j.id for j in failed] == [stale.id]
+    assert failed[0].status == "failed" and failed[0].finished_at is not None
+    assert failed[0].error is not None and "stopped responding" in failed[0].error and "start the job again" in failed[0].error
+    assert store.job("acme", stale.id).status == "failed"
+    assert not store.heartbeat(stale.id, "w1")
+    assert store.heartbeat(fresh.id, "w2")
+    with pytest.raises(JobStateError):
+        store.finish_job(stale.id, "succeeded")  # a late worker cannot overwrite the failure
+
+
+def test_job_counts(store: Store) -> None:
+    assert store.job_counts() == {}
+    first = store.submit_job("acme", "train", {})
+    store.submit_job("acme", "train", {})
+    claimed = store.claim_job("w1")
+    assert claimed is not None and claimed.id == first.id  # the oldest
+    store.submit_job("beta", "train", {})
+    counts = store.job_counts()
+    assert counts == {("acme", "running"): 1, ("acme", "queued"): 1, ("beta", "queued"): 1}
+    assert {status for _, status in counts} <= set(JOB_STATUSES)
