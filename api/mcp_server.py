@@ -3,6 +3,10 @@
 The tools call the same ``api.http.services`` as the REST routes and return the same pydantic response models
 (their JSON schema is the tool's output schema). Domain errors become ``ToolError`` messages that say what to
 change. Served at ``/mcp`` (streamable HTTP) inside the FastAPI app, or over stdio by ``kpi-advisor mcp``.
+
+Over HTTP every call needs an API key (``X-API-Key`` or ``Authorization: Bearer``; checked by
+:class:`McpAuthMiddleware`) and the tools answer from the key's workspace; over stdio (a local user who can read
+the files anyway) they answer from the workspace given to ``kpi-advisor mcp --workspace``.
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal, TypeVar
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import ValidationError
 
-from api.http import schemas, services
+from api.http import manage, schemas, services
 from api.http.errors import problem_of
-from api.http.state import AppState
+from api.http.settings import DEFAULT_WORKSPACE
+from api.http.state import AppState, Workspace
 
 M = TypeVar("M", bound=schemas.BaseModel)
 
@@ -50,16 +55,35 @@ def _call(model: type[M], fn: Callable[[], dict[str, Any]]) -> M:
         raise ToolError(f"{title}: {detail}.{hint}{issues}") from None
 
 
-def build_mcp(state: AppState) -> MCPServer:
-    """An MCP server whose tools answer from ``state`` (shared with the REST API when mounted)."""
+PRINCIPAL = "kpi_principal"  # request.state attribute set by McpAuthMiddleware
+
+
+def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServer:
+    """An MCP server whose tools answer from ``state`` (shared with the REST API when mounted): over HTTP from the
+    caller's workspace, over stdio from ``workspace``."""
+
+    def ws_of(ctx: Context | None) -> tuple[Workspace, str | None]:
+        request = ctx.request_context.request if ctx is not None else None
+        principal = getattr(getattr(request, "state", None), PRINCIPAL, None)
+        if principal is None:
+            return state.workspace(workspace), None
+        return state.workspace(principal.workspace), principal.key_id
+
+    def audited(ctx: Context | None, route: str, op: Callable[[Workspace, Any], dict[str, Any]], req: Any) -> dict[str, Any]:
+        """Run a service operation in the caller's workspace and append the answer to its audit log."""
+        ws, key_id = ws_of(ctx)
+        result = op(ws, req)
+        ws.record_advice(key_id, route, req.model_dump(mode="json"), result)
+        return result
+
     server: MCPServer = MCPServer(
         "kpi-advisor", title="KPI Advisor", instructions=INSTRUCTIONS, version="1.0.0", log_level="WARNING"
     )
 
     @server.tool(annotations=READ_ONLY)
-    def list_models() -> schemas.ModelList:
+    def list_models(ctx: Context | None = None) -> schemas.ModelList:
         """Published model versions, newest first; the active one lists the channels a plan may use."""
-        return _call(schemas.ModelList, lambda: services.list_models(state))
+        return _call(schemas.ModelList, lambda: manage.list_models(ws_of(ctx)[0]))
 
     @server.tool(annotations=READ_ONLY)
     def kpis(
@@ -70,6 +94,7 @@ def build_mcp(state: AppState) -> MCPServer:
         kpis: list[str] | None = None,
         compare: bool = False,
         dataset: str | None = None,
+        ctx: Context | None = None,
     ) -> schemas.KpisResponse:
         """KPI table grouped by columns (channel, campaign_id, any attribute) and a time grain, between start and
         end (YYYY-MM-DD). Rows hold the group columns, `period`, then one key per KPI (spend, revenue,
@@ -77,7 +102,7 @@ def build_mcp(state: AppState) -> MCPServer:
         return _call(
             schemas.KpisResponse,
             lambda: services.kpis(
-                state,
+                ws_of(ctx)[0],
                 schemas.KpisRequest(
                     dataset=dataset, by=by or [], grain=grain, start=start, end=end, kpis=kpis, compare=compare
                 ),
@@ -85,10 +110,12 @@ def build_mcp(state: AppState) -> MCPServer:
         )
 
     @server.tool(annotations=READ_ONLY)
-    def scorecard(period: str | None = None, dataset: str | None = None) -> schemas.ScorecardResponse:
+    def scorecard(
+        period: str | None = None, dataset: str | None = None, ctx: Context | None = None
+    ) -> schemas.ScorecardResponse:
         """The department's KPI system vs targets for a period (YYYY-MM, YYYY-Qn or YYYY; default the last full
         month): each KPI with value, target and status, group scores and a composite score 0..100."""
-        return _call(schemas.ScorecardResponse, lambda: services.scorecard(state, dataset, period))
+        return _call(schemas.ScorecardResponse, lambda: services.scorecard(ws_of(ctx)[0], dataset, period))
 
     @server.tool(annotations=READ_ONLY)
     def diagnose(
@@ -97,14 +124,15 @@ def build_mcp(state: AppState) -> MCPServer:
         start: date | None = None,
         end: date | None = None,
         dataset: str | None = None,
+        ctx: Context | None = None,
     ) -> schemas.DiagnoseResponse:
         """Why one campaign (id) or one channel is (not) meeting its targets between start and end: verdict,
         ranked findings with funnel stage and onset date, drivers (associations), anomalies, summary. Give
         exactly one of campaign or channel."""
         return _call(
             schemas.DiagnoseResponse,
-            lambda: services.diagnose(
-                state,
+            lambda: audited(
+                ctx, "mcp:diagnose", services.diagnose,
                 schemas.DiagnoseRequest(dataset=dataset, campaign=campaign, channel=channel, start=start, end=end),
             ),
         )
@@ -116,6 +144,7 @@ def build_mcp(state: AppState) -> MCPServer:
         spend: dict[str, float] | None = None,
         campaigns: dict[str, float] | None = None,
         model_version: str | None = None,
+        ctx: Context | None = None,
     ) -> schemas.ForecastResponse:
         """Forecast a spend plan for start..end (after the history, at most 365 days): `spend` maps channel →
         total for the period (or `campaigns` maps campaign id → total). Returns conversions, revenue, roi, roas,
@@ -123,7 +152,7 @@ def build_mcp(state: AppState) -> MCPServer:
         return _call(
             schemas.ForecastResponse,
             lambda: services.forecast(
-                state,
+                ws_of(ctx)[0],
                 schemas.ForecastRequest(
                     start=start, end=end, spend=spend, campaigns=campaigns, model_version=model_version
                 ),
@@ -139,14 +168,15 @@ def build_mcp(state: AppState) -> MCPServer:
         target_conversions: float | None = None,
         target_revenue: float | None = None,
         width: float = 0.5,
+        ctx: Context | None = None,
     ) -> schemas.OptimizeResponse:
         """Best split of `budget` over channels for start..end (each channel within ± width of its recent
         spend), or with target_conversions / target_revenue the least spend reaching it. Returns the allocation,
         the reference (run-rate) plan, the uplift and the forecast. Give exactly one of the three goals."""
         return _call(
             schemas.OptimizeResponse,
-            lambda: services.optimize(
-                state,
+            lambda: audited(
+                ctx, "mcp:optimize", services.optimize,
                 schemas.OptimizeRequest(
                     start=start, end=end, budget=budget, objective=objective,
                     target_conversions=target_conversions, target_revenue=target_revenue, width=width,
@@ -154,11 +184,11 @@ def build_mcp(state: AppState) -> MCPServer:
             ),
         )
 
-    _advise_tool(server, state)
+    _advise_tool(server, audited)
     return server
 
 
-def _advise_tool(server: MCPServer, state: AppState) -> None:
+def _advise_tool(server: MCPServer, audited: Callable[..., dict[str, Any]]) -> None:
     @server.tool(annotations=READ_ONLY)
     def advise(
         question: str,
@@ -166,6 +196,7 @@ def _advise_tool(server: MCPServer, state: AppState) -> None:
         channel: str | None = None,
         lang: Literal["en", "ru"] = "en",
         dataset: str | None = None,
+        ctx: Context | None = None,
     ) -> schemas.AdviseResponse:
         """Answer a question in English or Russian (why did X miss, what should we do, what if we spend Y),
         optionally about one campaign or channel. The answer cites the analyses it ran, ranks corrective actions
@@ -173,5 +204,35 @@ def _advise_tool(server: MCPServer, state: AppState) -> None:
         req = {"question": question, "campaign": campaign, "channel": channel, "lang": lang, "dataset": dataset}
         return _call(
             schemas.AdviseResponse,
-            lambda: services.advise(state, schemas.AdviseRequest.model_validate(req)),
+            lambda: audited(ctx, "mcp:advise", services.advise, schemas.AdviseRequest.model_validate(req)),
         )
+
+
+class McpAuthMiddleware:
+    """ASGI wrapper of the mounted MCP app: refuses calls without a valid API key (401 problem+json) and puts the
+    caller (:class:`api.http.auth.Principal`) in ``request.state`` for the tools."""
+
+    def __init__(self, app: Any, state: AppState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        from fastapi_problem_details import ProblemResponse
+
+        from api.http.auth import AuthenticationError, principal_from_token, token_of_headers
+
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        try:
+            principal = principal_from_token(self.state, token_of_headers(headers))
+        except AuthenticationError as exc:
+            response = ProblemResponse(
+                401, type="/problems/unauthenticated", title="A valid API key is required", detail=str(exc),
+                headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'},
+            )
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})[PRINCIPAL] = principal
+        await self.app(scope, receive, send)

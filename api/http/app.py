@@ -1,8 +1,10 @@
 """The FastAPI application factory: ``create_app(settings) -> FastAPI``.
 
 Routes live under ``/v1`` (plus ``/healthz``, ``/readyz``, ``/metrics``); the MCP server is mounted at ``/mcp``
-(streamable HTTP). The dataset and models are loaded once in the lifespan (in a worker thread) and swapped
-atomically after retraining.
+(streamable HTTP). Every ``/v1`` route and ``/mcp`` needs an API key (``api.http.auth``). The lifespan migrates the
+service database, loads every workspace's dataset and models once (in a worker thread) and, when
+``settings.worker`` is on, starts the training worker process; served models are swapped when the database names
+a new active version.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import anyio
 from fastapi import FastAPI
 
 from api.http import errors
-from api.http.middleware import BodyLimitMiddleware, Metrics, MetricsMiddleware
-from api.http.routers import advise, analytics, datasets, ops, planning, training
+from api.http.logs import add_request_logging
+from api.http.middleware import BodyLimitMiddleware, MetricsMiddleware
+from api.http.observability import Metrics, active_models_of
+from api.http.routers import access, advise, analytics, datasets, ops, planning, training
 from api.http.settings import Settings
 from api.http.state import AppState
 
@@ -25,7 +29,12 @@ forecasts of spend plans with intervals, budget optimisation and answers to ques
 Typical flow: `GET /v1/kpis?by=channel&grain=month` → `GET /v1/scorecard` → `POST /v1/diagnose` for a campaign
 that misses → `POST /v1/forecast` / `POST /v1/optimize` for next period's budget. Money is in the data's
 currency, ratios are fractions (roi 0.25 = +25%), dates are YYYY-MM-DD. Errors are RFC 9457 problem+json whose
-`detail` says what to change."""
+`detail` says what to change.
+
+Authentication: send an API key as `X-API-Key: kpia_…` (or `Authorization: Bearer kpia_…`); make one with
+`kpi-advisor keys create --workspace W --role viewer|analyst|admin`. A key sees only its workspace. Roles: viewer
+reads and asks; analyst also uploads datasets, trains and activates models; admin also manages keys and reads the
+audit log."""
 
 TAGS = [
     {"name": "analytics", "description": "KPI tables, scorecard vs targets, diagnostics"},
@@ -33,7 +42,8 @@ TAGS = [
     {"name": "advice", "description": "Questions in natural language"},
     {"name": "datasets", "description": "Upload and list data folders"},
     {"name": "training", "description": "Train models in the background and poll the job"},
-    {"name": "models", "description": "Published model versions"},
+    {"name": "models", "description": "Model versions of the workspace; activate one to serve it"},
+    {"name": "access", "description": "API keys of the workspace and the audit log of advice served (admin)"},
     {"name": "operations", "description": "Health, readiness, metrics"},
 ]
 
@@ -44,14 +54,20 @@ def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI
     state = AppState(settings)
     server = None
     if mcp:
-        from api.mcp_server import build_mcp
+        from api.mcp_server import McpAuthMiddleware, build_mcp
 
         server = build_mcp(state)
-        mcp_app = server.streamable_http_app(streamable_http_path="/", host=settings.host)
+        mcp_app = McpAuthMiddleware(server.streamable_http_app(streamable_http_path="/", host=settings.host), state)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await anyio.to_thread.run_sync(state.load)
+        await anyio.to_thread.run_sync(state.start)
+        worker = None
+        if settings.worker:
+            from api.worker.supervisor import WorkerProcess
+
+            worker = WorkerProcess(settings)
+            worker.start()
         try:
             if server is not None:
                 async with server.session_manager.run():
@@ -59,7 +75,9 @@ def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI
             else:
                 yield
         finally:
-            state.jobs.shutdown()
+            if worker is not None:
+                await anyio.to_thread.run_sync(worker.stop)
+            state.shutdown()
 
     app = FastAPI(
         title="KPI Advisor API",
@@ -71,12 +89,14 @@ def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI
     )
     app.state.advisor = state
     app.state.metrics = Metrics()
+    app.state.metrics.watch_store(state.store.job_counts, active_models_of(state.store))
     errors.install(app)
-    for module in (analytics, planning, advise, datasets, training, ops):
+    for module in (analytics, planning, advise, datasets, training, access, ops):
         app.include_router(module.router)
     if server is not None:
         app.mount("/mcp", mcp_app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    add_request_logging(app)  # outermost: every log line of a request carries its id
     return app
 

@@ -1,4 +1,4 @@
-"""Datasets the service can analyse: the configured data folder (``default``) and validated uploads.
+"""Datasets of a workspace: the configured data folder (``default``, default workspace only) and validated uploads.
 
 An upload is written to a hidden temporary folder, checked with ``advisor.data.validate_folder`` (the same checks
 as ``kpi-advisor validate``) and renamed into place only when it passes, so a failing upload stores nothing.
@@ -17,19 +17,14 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from advisor.data import TABLES, Dataset, DataValidationError, load_dataset, validate_folder
+from api.store import DatasetExistsError, Store, UnknownDatasetError
+
+__all__ = ["DEFAULT_ID", "DatasetExistsError", "DatasetStore", "UnknownDatasetError", "UploadError", "allowed_name"]
 
 DEFAULT_ID = "default"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 TABLE_SUFFIXES = (".csv", ".txt", ".parquet", ".pq")
 TARGET_NAMES = ("targets.yaml", "targets.yml")
-
-
-class UnknownDatasetError(LookupError):
-    """No dataset with that id; the message lists the valid ids."""
-
-
-class DatasetExistsError(ValueError):
-    """An upload reused the id of a stored dataset."""
 
 
 class UploadError(ValueError):
@@ -48,27 +43,27 @@ def allowed_name(name: str) -> str:
 
 
 class DatasetStore:
-    """Datasets by id; loaded datasets are cached (uploads are immutable, ``default`` is loaded once)."""
+    """The datasets of one workspace: metadata rows in the service database (``api.store``), files on disk.
 
-    def __init__(self, default_dir: Path, uploads_dir: Path) -> None:
-        self.default_dir = Path(default_dir)
+    ``default_dir`` (the ``default`` workspace only) is the configured data folder, registered as dataset
+    ``default`` at start-up. Loaded datasets are cached per process (datasets are immutable once stored).
+    """
+
+    def __init__(self, store: Store, workspace: str, uploads_dir: Path, default_dir: Path | None = None) -> None:
+        self.store = store
+        self.workspace = workspace
         self.uploads_dir = Path(uploads_dir)
+        self.default_dir = Path(default_dir) if default_dir is not None else None
         self._loaded: dict[str, Dataset] = {}
         self._lock = threading.Lock()
 
     def ids(self) -> list[str]:
-        """``default`` (when its folder exists) then the uploads, sorted."""
-        out = [DEFAULT_ID] if self.default_dir.is_dir() else []
-        if self.uploads_dir.is_dir():
-            out += sorted(p.name for p in self.uploads_dir.iterdir() if p.is_dir() and ID_RE.match(p.name))
-        return out
+        """Dataset ids of the workspace, oldest first."""
+        return [r.id for r in self.store.datasets(self.workspace)]
 
     def path(self, dataset_id: str) -> Path:
-        if dataset_id == DEFAULT_ID and self.default_dir.is_dir():
-            return self.default_dir
-        if ID_RE.match(dataset_id) and (self.uploads_dir / dataset_id).is_dir():
-            return self.uploads_dir / dataset_id
-        raise UnknownDatasetError(f"unknown dataset {dataset_id!r}; available: {', '.join(self.ids()) or 'none'}")
+        """The dataset's folder (``UnknownDatasetError`` when the workspace has no such dataset)."""
+        return Path(self.store.dataset(self.workspace, dataset_id).path)
 
     def get(self, dataset_id: str) -> Dataset:
         """The validated dataset (``DataValidationError`` if its files no longer pass)."""
@@ -84,7 +79,7 @@ class DatasetStore:
         """Store a data folder from ``(file name, content)`` pairs if every table passes validation.
 
         Raises ``UploadError`` (bad names), ``DatasetExistsError`` (id taken) or ``DataValidationError`` (the
-        validation report's errors, nothing stored).
+        validation report's errors). A failing upload stores nothing: no folder, no database row.
         """
         dataset_id = dataset_id or uuid.uuid4().hex[:12]
         if not ID_RE.match(dataset_id) or dataset_id == DEFAULT_ID:
@@ -97,10 +92,12 @@ class DatasetStore:
             named[clean] = content
         if not named:
             raise UploadError("no files uploaded; send campaign_daily.csv (and the other tables) as multipart 'files'")
+        if dataset_id in self.ids():
+            raise DatasetExistsError(f"dataset {dataset_id!r} already exists in this workspace; choose another id")
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
-        if (self.uploads_dir / dataset_id).exists():
-            raise DatasetExistsError(f"dataset {dataset_id!r} already exists; choose another id")
+        final = self.uploads_dir / dataset_id
         tmp = Path(tempfile.mkdtemp(prefix=".upload-", dir=self.uploads_dir))
+        placed = False
         try:
             for name, content in named.items():
                 (tmp / name).write_bytes(content)
@@ -109,11 +106,16 @@ class DatasetStore:
                 raise DataValidationError(report.errors, report.warnings)
             ds = load_dataset(tmp)
             try:
-                os.rename(tmp, self.uploads_dir / dataset_id)
+                os.rename(tmp, final)
             except OSError:
                 raise DatasetExistsError(f"dataset {dataset_id!r} already exists; choose another id") from None
+            placed = True
+            self.store.add_dataset(
+                self.workspace, dataset_id, str(final.resolve()), ds.fingerprint,
+                {name: len(df) for name, df in ds.tables.items()}, report.to_dict(),
+            )
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(final if placed else tmp, ignore_errors=True)
             raise
         with self._lock:
             self._loaded[dataset_id] = ds

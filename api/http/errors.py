@@ -17,10 +17,18 @@ from fastapi_problem_details import ProblemResponse
 from advisor.data import DataValidationError
 from advisor.diagnostics import PeriodError, ScopeError
 from advisor.kpis import CatalogError, ExpressionError, UnknownKpiError
-from api.http.datasets import DatasetExistsError, UnknownDatasetError, UploadError
-from api.http.jobs import UnknownJobError
+from api.http.auth import AuthenticationError, PermissionDeniedError
+from api.http.datasets import UploadError
 from api.http.services import HorizonError
 from api.http.state import NotReadyError
+from api.store import (
+    DatasetExistsError,
+    JobStateError,
+    UnknownDatasetError,
+    UnknownJobError,
+    UnknownKeyError,
+    UnknownModelError,
+)
 from models.plan import PlanError
 from models.registry import RegistryError
 
@@ -28,6 +36,8 @@ log = logging.getLogger("kpi_advisor.api")
 
 #: exception class → (status, problem type, title); the first matching class (in order) wins.
 MAPPING: tuple[tuple[type[Exception], int, str, str], ...] = (
+    (AuthenticationError, 401, "/problems/unauthenticated", "A valid API key is required"),
+    (PermissionDeniedError, 403, "/problems/forbidden", "The API key's role does not allow this"),
     (DataValidationError, 422, "/problems/invalid-data", "The data does not meet the data contract"),
     (PlanError, 422, "/problems/invalid-plan", "The plan cannot be forecast"),
     (HorizonError, 422, "/problems/horizon-too-long", "The period is longer than the maximum horizon"),
@@ -40,6 +50,9 @@ MAPPING: tuple[tuple[type[Exception], int, str, str], ...] = (
     (DatasetExistsError, 409, "/problems/dataset-exists", "The dataset id is taken"),
     (UnknownDatasetError, 404, "/problems/unknown-dataset", "Unknown dataset"),
     (UnknownJobError, 404, "/problems/unknown-job", "Unknown job"),
+    (UnknownModelError, 404, "/problems/unknown-model", "Unknown model version"),
+    (UnknownKeyError, 404, "/problems/unknown-key", "Unknown API key"),
+    (JobStateError, 409, "/problems/job-finished", "The job is not in a state that allows this"),
     (RegistryError, 404, "/problems/unknown-model", "Model version not available"),
     (NotReadyError, 503, "/problems/not-ready", "The service is not ready for this request"),
     (ValueError, 422, "/problems/invalid-request", "The request cannot be answered as given"),
@@ -71,7 +84,8 @@ def install(app: FastAPI) -> None:
             log.exception("unhandled error", exc_info=exc)
             return ProblemResponse(500, type="/problems/internal", detail="internal error; see the server log")
         status, type_, title, detail, extra = found
-        return ProblemResponse(status, type=type_, title=title, detail=detail, **extra)
+        headers = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'} if status == 401 else None
+        return ProblemResponse(status, type=type_, title=title, detail=detail, headers=headers, **extra)
 
     for cls in {c for c, *_ in MAPPING}:
         app.add_exception_handler(cls, domain)

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Grain = Literal["day", "week", "month", "quarter"]
 Objective = Literal["revenue", "conversions", "profit"]
-JobState = Literal["queued", "running", "succeeded", "failed"]
+JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+Role = Literal["viewer", "analyst", "admin"]
 
 
 def _examples(*examples: dict[str, Any], extra: str = "forbid") -> ConfigDict:
@@ -66,7 +67,7 @@ class DatasetList(BaseModel):
 
 
 class ModelInfo(BaseModel):
-    """A published model version of the registry."""
+    """A model version of the workspace (registry folder + database row)."""
 
     model_config = _examples(
         {
@@ -86,7 +87,10 @@ class ModelInfo(BaseModel):
     frequency: str | None = None
     history: dict[str, Any] = Field(default_factory=dict)
     data_fingerprint: str | None = None
-    active: bool = Field(description="True for the version loaded and serving forecasts.")
+    dataset: str | None = Field(default=None, description="Dataset id the version was trained on.")
+    active: bool = Field(description="True for the version the workspace serves.")
+    activated_at: datetime | None = None
+    metrics: dict[str, Any] = Field(default_factory=dict, description="Backtest and fit figures recorded at training.")
     channels: list[str] = Field(default_factory=list, description="Channels of the served version (active only).")
 
 
@@ -102,10 +106,12 @@ class TrainRequest(BaseModel):
     dataset: str | None = Field(default=None, description="Dataset id (default: the active dataset).")
     seed: int = Field(default=0, ge=0, description="Same data and seed give the same models.")
     backtest: bool = Field(default=False, description="Run rolling-origin backtests (slower, metrics in manifest).")
+    activate: bool = Field(default=True, description="Serve the new version when the job succeeds.")
 
 
 class JobStatus(BaseModel):
-    """A background job (training). Poll ``GET /v1/jobs/{id}`` until ``status`` is succeeded or failed."""
+    """A background job (training), run by the worker process. Poll ``GET /v1/jobs/{id}`` until ``status`` is
+    succeeded, failed or cancelled."""
 
     model_config = _examples(
         {
@@ -115,9 +121,11 @@ class JobStatus(BaseModel):
             "progress": 1.0,
             "message": "done",
             "created_at": "2026-11-27T10:00:00Z",
-            "finished_at": "2026-11-27T10:00:09Z",
+            "started_at": "2026-11-27T10:00:01Z",
+            "finished_at": "2026-11-27T10:00:19Z",
             "result": {"model_version": "v0002"},
             "error": None,
+            "cancel_requested": False,
         }
     )
     id: str
@@ -126,9 +134,81 @@ class JobStatus(BaseModel):
     progress: float = Field(ge=0, le=1, description="Fraction done, 0..1.")
     message: str = ""
     created_at: datetime
+    started_at: datetime | None = None
     finished_at: datetime | None = None
     result: dict[str, Any] | None = None
     error: str | None = None
+    cancel_requested: bool = False
+
+
+class JobList(BaseModel):
+    model_config = _examples({"jobs": [JobStatus.model_config["json_schema_extra"]["examples"][0]]})  # type: ignore[index]
+    jobs: list[JobStatus]
+
+
+# ---------------------------------------------------------------- access: API keys, audit log
+
+
+class KeyRequest(BaseModel):
+    """A new API key for the caller's workspace."""
+
+    model_config = _examples({"role": "viewer", "name": "planning dashboard"})
+    role: Role = Field(description="viewer: read and ask; analyst: also upload and train; admin: also manage keys.")
+    name: str = Field(default="", max_length=200, description="What the key is for.")
+
+
+class KeyInfo(BaseModel):
+    """An API key without its secret."""
+
+    model_config = _examples(
+        {"id": "3f0c2a9e4b1d", "workspace": "acme", "role": "viewer", "name": "planning dashboard",
+         "created_at": "2026-11-27T10:00:00Z", "last_used_at": None, "revoked_at": None}
+    )
+    id: str
+    workspace: str
+    role: Role
+    name: str = ""
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class NewKey(KeyInfo):
+    """A key just made; ``token`` is shown this once."""
+
+    model_config = _examples(
+        {**KeyInfo.model_config["json_schema_extra"]["examples"][0], "token": "kpia_3f0c2a9e4b1d_Zq…"}  # type: ignore[index,dict-item]
+    )
+    token: str = Field(description="Send as 'X-API-Key: <token>'. Not stored by the service: keep it now.")
+
+
+class KeyList(BaseModel):
+    model_config = _examples({"keys": [KeyInfo.model_config["json_schema_extra"]["examples"][0]]})  # type: ignore[index]
+    keys: list[KeyInfo]
+
+
+class AuditEntry(BaseModel):
+    """One answer the service gave: route, key, request, response and what it came from."""
+
+    model_config = _examples(
+        {"id": 41, "workspace": "acme", "key_id": "3f0c2a9e4b1d", "route": "/v1/diagnose",
+         "request": {"campaign": "social-02"}, "response": {"verdict": "underperforming", "findings": []},
+         "model_version": "v0003", "dataset_id": "default", "created_at": "2026-11-27T10:00:00Z"}
+    )
+    id: int
+    workspace: str
+    key_id: str | None = None
+    route: str
+    request: dict[str, Any]
+    response: dict[str, Any]
+    model_version: str | None = None
+    dataset_id: str | None = None
+    created_at: datetime
+
+
+class AuditLog(BaseModel):
+    model_config = _examples({"entries": [AuditEntry.model_config["json_schema_extra"]["examples"][0]]})  # type: ignore[index]
+    entries: list[AuditEntry]
 
 
 # ---------------------------------------------------------------- KPIs and scorecard

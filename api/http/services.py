@@ -1,6 +1,6 @@
 """The service operations, shared by the REST routers and the MCP tools.
 
-Each takes the :class:`~api.http.state.AppState` and a request model and returns a JSON-ready dict shaped like
+Each takes the caller's :class:`~api.http.state.Workspace` and a request model and returns a JSON-ready dict shaped like
 the matching response model. They only call the domain packages (``advisor``, ``models``, ``training``) — the
 same functions the CLI calls — and never catch domain errors: ``api.http.errors`` maps those to HTTP and
 ``api.mcp_server`` to tool errors.
@@ -15,7 +15,8 @@ from typing import Any
 
 from api.cli.output import to_jsonable
 from api.http import schemas
-from api.http.state import AppState, Snapshot
+from api.http.state import Snapshot, Workspace
+from api.store import UnknownModelError
 
 
 def jsonable(value: Any) -> Any:
@@ -37,19 +38,19 @@ class HorizonError(ValueError):
     """A plan or optimisation period longer than the configured maximum."""
 
 
-def _key(op: str, snap: Snapshot, req: Any, extra: Any = None) -> tuple[str, str, str, str]:
+def _key(op: str, snap: Snapshot, req: Any, extra: Any = None) -> tuple[str, ...]:
     body = req.model_dump_json() if hasattr(req, "model_dump_json") else json.dumps(req, sort_keys=True, default=str)
     return (op, *snap.key(), body + json.dumps(extra, default=str))
 
 
-def _dataset(state: AppState, dataset_id: str | None) -> tuple[str, Any, Snapshot]:
+def _dataset(state: Workspace, dataset_id: str | None) -> tuple[str, Any, Snapshot]:
     snap = state.require(dataset=dataset_id is None)
     if dataset_id is None or dataset_id == snap.dataset_id:
         return str(snap.dataset_id), snap.dataset, snap
     return dataset_id, state.datasets.get(dataset_id), snap
 
 
-def _check_horizon(state: AppState, start: Any, end: Any) -> None:
+def _check_horizon(state: Workspace, start: Any, end: Any) -> None:
     days = (end - start).days + 1
     if days > state.settings.max_horizon_days:
         raise HorizonError(
@@ -57,7 +58,7 @@ def _check_horizon(state: AppState, start: Any, end: Any) -> None:
         )
 
 
-def kpis(state: AppState, req: schemas.KpisRequest) -> dict[str, Any]:
+def kpis(state: Workspace, req: schemas.KpisRequest) -> dict[str, Any]:
     """KPI table (``advisor.kpis.compute_kpis``)."""
     from advisor.kpis import compute_kpis
 
@@ -74,7 +75,7 @@ def kpis(state: AppState, req: schemas.KpisRequest) -> dict[str, Any]:
     return result
 
 
-def scorecard(state: AppState, dataset_id: str | None = None, period: str | None = None) -> dict[str, Any]:
+def scorecard(state: Workspace, dataset_id: str | None = None, period: str | None = None) -> dict[str, Any]:
     """The KPI system vs targets (``advisor.kpis.build_scorecard``); CLV and CLV:CAC from the served version's
     CLV model (``advisor.customers.model_kpis``) when it has one and the request is for the served dataset."""
     from advisor.kpis import build_scorecard
@@ -93,15 +94,15 @@ def scorecard(state: AppState, dataset_id: str | None = None, period: str | None
     return result
 
 
-def _clv_model(state: AppState, version: str | None) -> Any:
+def _clv_model(state: Workspace, version: str | None) -> Any:
     """The CLV model stored in registry ``version`` (``clv/model.json``), or None (no version / no CLV model)."""
     from advisor.customers import clv_model_from_registry
 
-    found = clv_model_from_registry(state.settings.models_dir, version) if version else None
+    found = clv_model_from_registry(_registry_root(state, version), version) if version else None
     return found[0] if found is not None else None
 
 
-def _model_clv(state: AppState, ds: Any, version: str | None) -> Any:
+def _model_clv(state: Workspace, ds: Any, version: str | None) -> Any:
     """Model CLV provider (``advisor.customers.model_kpis``) from registry ``version``'s CLV model, or None."""
     from advisor.customers import model_kpis
 
@@ -111,7 +112,7 @@ def _model_clv(state: AppState, ds: Any, version: str | None) -> Any:
     return model_kpis(ds.tables, model, label=f"model version {version}")
 
 
-def customers(state: AppState, dataset_id: str | None = None, grain: str = "month") -> dict[str, Any]:
+def customers(state: Workspace, dataset_id: str | None = None, grain: str = "month") -> dict[str, Any]:
     """Customer KPIs (``advisor.customers.customer_report``) with the served version's CLV model."""
     from advisor.customers import customer_report
 
@@ -129,7 +130,7 @@ def customers(state: AppState, dataset_id: str | None = None, grain: str = "mont
     return result
 
 
-def diagnose(state: AppState, req: schemas.DiagnoseRequest) -> dict[str, Any]:
+def diagnose(state: Workspace, req: schemas.DiagnoseRequest) -> dict[str, Any]:
     """Campaign / channel diagnostics (``advisor.diagnostics.diagnose``) with the served driver and response models."""
     from advisor.diagnostics import Scope
     from advisor.diagnostics import diagnose as run_diagnose
@@ -161,16 +162,29 @@ def diagnose(state: AppState, req: schemas.DiagnoseRequest) -> dict[str, Any]:
     return out
 
 
-def _bundle(state: AppState, version: str | None) -> tuple[str, Any, Snapshot]:
+def _registry_root(state: Workspace, version: str) -> Path:
+    """The registry folder holding the workspace's ``version`` (``UnknownModelError`` for another workspace's)."""
+    snap = state.snapshot
+    if version == snap.model_version and snap.models_dir is not None:
+        return snap.models_dir
+    records = state.store.model_versions(state.name)
+    for record in records:
+        if record.version == version:
+            return Path(record.registry_root)
+    known = ", ".join(r.version for r in records) or "none (train first)"
+    raise UnknownModelError(f"unknown model version {version!r}; this workspace has: {known}")
+
+
+def _bundle(state: Workspace, version: str | None) -> tuple[str, Any, Snapshot]:
     snap = state.require(models=True, dataset=False)
     if version is None or version == snap.model_version:
         return str(snap.model_version), snap.bundle, snap
     from models.response import ResponseBundle
 
-    return version, ResponseBundle.load(state.settings.models_dir, version), snap
+    return version, ResponseBundle.load(_registry_root(state, version), version), snap
 
 
-def forecast(state: AppState, req: schemas.ForecastRequest) -> dict[str, Any]:
+def forecast(state: Workspace, req: schemas.ForecastRequest) -> dict[str, Any]:
     """Forecast of a spend plan (``models.plan.parse_plan`` + ``models.response.forecast.forecast``)."""
     from models.plan import parse_plan
     from models.response.forecast import forecast as run_forecast
@@ -188,7 +202,7 @@ def forecast(state: AppState, req: schemas.ForecastRequest) -> dict[str, Any]:
     return result
 
 
-def optimize(state: AppState, req: schemas.OptimizeRequest) -> dict[str, Any]:
+def optimize(state: Workspace, req: schemas.OptimizeRequest) -> dict[str, Any]:
     """Budget allocation (``models.optimize.optimize_budget``) or least spend for a target (``minimum_spend``)."""
     from models.optimize import minimum_spend, optimize_budget
 
@@ -215,71 +229,7 @@ def optimize(state: AppState, req: schemas.OptimizeRequest) -> dict[str, Any]:
     return result
 
 
-def list_models(state: AppState) -> dict[str, Any]:
-    """Published registry versions, newest first (``models.registry.Registry``)."""
-    from models.registry import Registry
-
-    reg = Registry(state.settings.models_dir)
-    snap = state.snapshot
-    out = []
-    for version in reversed(reg.list()):
-        m = reg.load(version).manifest
-        active = version == snap.model_version
-        out.append(
-            {
-                "version": version,
-                "created_at": m.get("created_at"),
-                "kind": list(m.get("kind", [])),
-                "frequency": m.get("frequency"),
-                "history": m.get("history", {}),
-                "data_fingerprint": m.get("data_fingerprint"),
-                "active": active,
-                "channels": list(snap.bundle.context.channels) if active and snap.bundle is not None else [],
-            }
-        )
-    return {"models": out}
-
-
-def list_datasets(state: AppState) -> dict[str, Any]:
-    snap = state.snapshot
-    out = []
-    for ds_id in state.datasets.ids():
-        try:
-            ds = snap.dataset if ds_id == snap.dataset_id else state.datasets.get(ds_id)
-        except (LookupError, ValueError):
-            continue  # a folder that no longer validates is not offered
-        out.append(state.datasets.describe(ds_id, ds, ds_id == snap.dataset_id))
-    return {"datasets": out}
-
-
-def train(state: AppState, req: schemas.TrainRequest) -> dict[str, Any]:
-    """Queue a training job (``training.pipeline.train_all``); on success the new models and the dataset are
-    served. Returns the job."""
-    ds_id = req.dataset or state.snapshot.dataset_id or "default"
-    state.datasets.path(ds_id)  # unknown dataset: fail now, not in the job
-
-    def job(progress: Any) -> dict[str, Any]:
-        from training.backtest import BacktestSpec
-        from training.pipeline import train_all
-
-        ds = state.datasets.get(ds_id)
-        result = train_all(
-            ds.tables,
-            Path(state.settings.models_dir),
-            seed=req.seed,
-            fingerprint=ds.fingerprint,
-            progress=lambda m, f: progress(m, 0.9 * f),
-            backtest=BacktestSpec() if req.backtest else None,
-        )
-        progress("loading the new models", 0.95)
-        state.load(ds_id)
-        doc: dict[str, Any] = jsonable({"dataset": ds_id, **result})
-        return doc
-
-    return state.jobs.submit("train", job).to_dict()
-
-
-def advise(state: AppState, req: schemas.AdviseRequest) -> dict[str, Any]:
+def advise(state: Workspace, req: schemas.AdviseRequest) -> dict[str, Any]:
     """Answer a question (``advisor.advise.advise``) with the served models and the configured LLM, if any."""
     from advisor.advise import advise as run_advise
 

@@ -1,59 +1,71 @@
-"""What the service holds in memory: the served dataset and models (one immutable snapshot, swapped atomically
-after retraining), the uploaded datasets, a small result cache, the per-table KPI precomputations
-(``advisor.kpis.measures.MeasureCache``) and the background jobs."""
+"""What a server process holds: the service database (:class:`api.store.Store`), one :class:`Workspace` per
+workspace (its datasets and the snapshot of its served models), a result cache and the KPI precomputations.
+
+A workspace's snapshot (dataset + models) is immutable and swapped whole. Which model version a workspace serves is
+decided by the database (``store.active_model``): a training job run by the worker process, or an activation
+through the API, changes it, and every server process notices within ``settings.refresh_seconds`` and swaps the new
+models in while it keeps answering from the old ones.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from advisor.kpis.measures import MeasureCache
 from api.http.datasets import DatasetStore
-from api.http.jobs import JobStore
-from api.http.settings import Settings
+from api.http.settings import DEFAULT_WORKSPACE, Settings
+from api.store import ApiKeyInfo, Store
 
 log = logging.getLogger("kpi_advisor.api")
 
+KEY_CACHE_SECONDS = 10.0  # a revoked key stops working within this many seconds in every process
+
 
 class NotReadyError(RuntimeError):
-    """The service has no dataset or no trained models yet; the message says what to do."""
+    """The workspace has no dataset or no trained models yet; the message says what to do."""
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """Everything a request reads, swapped as a whole.
 
-    dataset_id / dataset: the active dataset (``advisor.data.Dataset``) or None; bundle: the served
-    ``models.response.ResponseBundle`` or None; model_version: its registry version; drivers: driver models for
-    diagnostics (``models.drivers.DriverModelSet``) or None; problems: why something is missing.
+    workspace: its name; dataset_id / dataset: the active dataset (``advisor.data.Dataset``) or None; bundle: the
+    served ``models.response.ResponseBundle`` or None; model_version: its registry version; models_dir: the
+    registry it comes from; drivers: driver models for diagnostics (``models.drivers.DriverModelSet``) or None;
+    problems: why something is missing.
     """
 
+    workspace: str = DEFAULT_WORKSPACE
     dataset_id: str | None = None
     dataset: Any = None
     bundle: Any = None
     model_version: str | None = None
     drivers: Any = None
     problems: tuple[str, ...] = ()
+    models_dir: Path | None = None
 
     @property
     def ready(self) -> bool:
         return self.dataset is not None and self.bundle is not None
 
-    def key(self) -> tuple[str, str]:
-        """Cache key part: the data fingerprint and model version this snapshot answers from."""
+    def key(self) -> tuple[str, str, str]:
+        """Cache key part: the workspace, the data fingerprint and the model version this snapshot answers from."""
         fp = self.dataset.fingerprint if self.dataset is not None else ""
-        return fp, self.model_version or ""
+        return self.workspace, fp, self.model_version or ""
 
 
 class ResultCache:
     """Thread-safe LRU of finished results keyed by (snapshot key, operation, canonical request).
 
-    Results are deterministic for a given data fingerprint, model version and request (fixed seeds), so a
-    repeated question is answered from memory; retraining changes the key.
+    Results are deterministic for a given workspace, data fingerprint, model version and request (fixed seeds), so
+    a repeated question is answered from memory; retraining changes the key.
     """
 
     def __init__(self, size: int) -> None:
@@ -85,17 +97,56 @@ class ResultCache:
 
 
 class AppState:
-    """The service state shared by the REST routers and the MCP tools."""
+    """The process-wide service state shared by the REST routers and the MCP tools."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
-        self.datasets = DatasetStore(settings.data_dir, settings.datasets_dir)
-        self.jobs = JobStore()
+        self.store = store or Store(settings.database_url)
         self.cache = ResultCache(settings.cache_size)
         self.measures = MeasureCache()  # request-independent KPI work per loaded table (not a result cache)
-        self._snapshot = Snapshot(problems=("starting",))
-        self._swap_lock = threading.Lock()
+        self._workspaces: dict[str, Workspace] = {}
+        self._lock = threading.Lock()
+        self._keys: dict[str, tuple[float, ApiKeyInfo | None]] = {}
         self._llm: tuple[Any] | None = None
+
+    def start(self) -> None:
+        """Migrate the database, register the configured data folder and CLI-trained models of the ``default``
+        workspace, and load every workspace's snapshot (called once, in the app's lifespan)."""
+        from api.http.bootstrap import bootstrap_default_workspace
+
+        self.store.upgrade()
+        bootstrap_default_workspace(self.settings, self.store)
+        for name in self.store.workspaces():
+            self.workspace(name)
+
+    def workspace(self, name: str) -> Workspace:
+        """The state of workspace ``name``, created and loaded on first use."""
+        with self._lock:
+            ws = self._workspaces.get(name)
+            if ws is None:
+                ws = self._workspaces[name] = Workspace(self, name)
+        ws.ensure_loaded()
+        return ws
+
+    def workspaces(self) -> list[Workspace]:
+        with self._lock:
+            return list(self._workspaces.values())
+
+    def authenticate(self, token: str) -> ApiKeyInfo | None:
+        """The key behind ``token`` (None: unknown, malformed or revoked), cached for ``KEY_CACHE_SECONDS``."""
+        now = time.monotonic()
+        hit = self._keys.get(token)
+        if hit is not None and now - hit[0] < KEY_CACHE_SECONDS:
+            return hit[1]
+        info = self.store.authenticate(token)
+        if len(self._keys) > 10_000:
+            self._keys.clear()
+        self._keys[token] = (now, info)
+        return info
+
+    def forget_keys(self) -> None:
+        """Drop the key cache (after a revocation in this process)."""
+        self._keys.clear()
 
     def llm(self) -> Any:
         """The chat model configured by ``KPI_ADVISOR_LLM_*`` (``advisor.narrative``), or None; built once."""
@@ -109,44 +160,132 @@ class AppState:
                 self._llm = (None,)
         return self._llm[0]
 
+    def shutdown(self) -> None:
+        self.store.dispose()
+
+
+class Workspace:
+    """One workspace as the services see it: its datasets, its served snapshot, the shared caches.
+
+    The services take a ``Workspace`` as ``state``; nothing here is visible to another workspace.
+    """
+
+    def __init__(self, app: AppState, name: str) -> None:
+        self.app = app
+        self.name = name
+        self.settings = app.settings
+        self.store = app.store
+        self.cache = app.cache
+        self.measures = app.measures
+        self.models_dir = app.settings.models_root(name)
+        default_dir = app.settings.data_dir if name == DEFAULT_WORKSPACE else None
+        self.datasets = DatasetStore(app.store, name, app.settings.uploads_root(name), default_dir)
+        self._snapshot = Snapshot(name, problems=("starting",))
+        self._loaded = False
+        self._attempted: tuple[str | None, str | None] | None = None  # what the last load was asked to serve
+        self._checked = 0.0
+        self._load_lock = threading.Lock()
+
+    def llm(self) -> Any:
+        return self.app.llm()
+
+    # ------------------------------------------------------------------ the served snapshot
+
     @property
     def snapshot(self) -> Snapshot:
+        """The current snapshot; at most every ``refresh_seconds`` also checks the database for a newly activated
+        model or a new dataset and swaps it in (in a background thread; requests go on with the old one)."""
+        now = time.monotonic()
+        if now - self._checked >= self.settings.refresh_seconds:
+            self._checked = now
+            try:
+                wanted = self._wanted()
+            except Exception as exc:  # the database is unreachable: keep serving what is loaded
+                log.warning("workspace %s: cannot check the active model (%s)", self.name, exc)
+            else:
+                if wanted != self._attempted:
+                    threading.Thread(target=self._reload_quietly, name=f"reload-{self.name}", daemon=True).start()
+        return self._snapshot
+
+    def ensure_loaded(self) -> None:
+        if not self._loaded:
+            self.load()
+
+    def refresh(self) -> Snapshot:
+        """Load now if the database names another model version or dataset than the one served."""
+        if self._wanted() != self._attempted:
+            return self.load()
         return self._snapshot
 
     def require(self, *, models: bool = False, dataset: bool = True) -> Snapshot:
         """The current snapshot; :class:`NotReadyError` when the dataset or the models are missing."""
-        snap = self._snapshot
+        snap = self.snapshot
         if dataset and snap.dataset is None:
-            raise NotReadyError("no dataset is loaded: upload one with POST /v1/datasets, or set KPI_ADVISOR_DATA_DIR")
+            raise NotReadyError("no dataset is loaded: upload one with POST /v1/datasets")
         if models and snap.bundle is None:
             raise NotReadyError("no trained models are served: start training with POST /v1/train, then poll the job")
         return snap
 
-    def load(self, dataset_id: str | None = None) -> Snapshot:
-        """Load the dataset (default: the current or ``default``) and the latest models, then swap them in."""
+    def _wanted(self) -> tuple[str | None, str | None]:
+        """(dataset id, model version) the database says this workspace serves: the active model and the dataset it
+        was trained on, else no model and the newest dataset."""
+        active = self.store.active_model(self.name)
+        if active is not None and active.dataset_id is not None:
+            return active.dataset_id, active.version
+        rows = self.store.datasets(self.name)
+        return (rows[-1].id if rows else None), (active.version if active is not None else None)
+
+    def _reload_quietly(self) -> None:
+        if not self._load_lock.acquire(blocking=False):
+            return  # a load is running; the next check sees what it loaded
+        try:
+            self._load_locked()
+        except Exception:
+            log.exception("workspace %s: reload failed; the previous snapshot is still served", self.name)
+        finally:
+            self._load_lock.release()
+
+    def load(self) -> Snapshot:
+        """Load the dataset and models the database names for this workspace and swap them in."""
+        with self._load_lock:
+            return self._load_locked()
+
+    def _load_locked(self) -> Snapshot:
         from models.registry import Registry, RegistryError
         from models.response import ResponseBundle
 
-        ds_id = dataset_id or self._snapshot.dataset_id or "default"
         problems: list[str] = []
-        dataset = bundle = version = drivers = None
-        try:
-            dataset = self.datasets.get(ds_id)
-        except (LookupError, ValueError) as exc:
-            problems.append(f"dataset {ds_id!r}: {exc}")
-        try:
-            mv = Registry(self.settings.models_dir).latest()
-            bundle = ResponseBundle.load(self.settings.models_dir, mv.version)
-            version = mv.version
-            drivers = self._drivers(mv, dataset)
-        except (RegistryError, KeyError, ValueError, OSError) as exc:
-            problems.append(f"models: {exc}")
+        dataset = bundle = drivers = None
+        models_dir: Path | None = None
+        ds_id, version = wanted = self._wanted()
+        if ds_id is not None:
+            try:
+                dataset = self.datasets.get(ds_id)
+            except (LookupError, ValueError) as exc:
+                problems.append(f"dataset {ds_id!r}: {exc}")
+        else:
+            problems.append("no dataset: upload one with POST /v1/datasets")
+        if version is not None:
+            record = self.store.active_model(self.name)
+            models_dir = Path(record.registry_root) if record is not None else self.models_dir
+            try:
+                bundle = ResponseBundle.load(models_dir, version)
+                drivers = self._drivers(Registry(models_dir).load(version), dataset)
+            except (RegistryError, KeyError, ValueError, OSError) as exc:
+                problems.append(f"models {version}: {exc}")
+                bundle = None
+        else:
+            problems.append("no trained models: start training with POST /v1/train")
         _warm_up(drivers)
-        snap = Snapshot(ds_id if dataset is not None else None, dataset, bundle, version, drivers, tuple(problems))
-        with self._swap_lock:
-            self._snapshot = snap
-        self.cache.clear()
-        log.info("serving dataset=%s models=%s problems=%s", snap.dataset_id, version, problems)
+        snap = Snapshot(
+            self.name, ds_id if dataset is not None else None, dataset, bundle,
+            version if bundle is not None else None, drivers, tuple(problems), models_dir,
+        )
+        self._snapshot = snap
+        self._attempted = wanted
+        self._loaded = True
+        self._checked = time.monotonic()
+        log.info("workspace %s serves dataset=%s models=%s problems=%s", self.name, snap.dataset_id, snap.model_version, problems)
         return snap
 
     def _drivers(self, mv: Any, dataset: Any) -> Any:
@@ -161,6 +300,16 @@ class AppState:
         from training.drivers import train_driver_models
 
         return train_driver_models(dataset.campaign_daily)
+
+    # ------------------------------------------------------------------ audit
+
+    def record_advice(self, key_id: str | None, route: str, request: dict[str, Any], response: dict[str, Any]) -> None:
+        """Append advice served to the workspace's audit log (never fails the request)."""
+        snap = self._snapshot
+        try:
+            self.store.record_advice(self.name, key_id, route, request, response, snap.model_version, snap.dataset_id)
+        except Exception:
+            log.exception("workspace %s: could not write the audit log for %s", self.name, route)
 
 
 def _warm_up(drivers: Any) -> None:

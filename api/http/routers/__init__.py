@@ -1,11 +1,2 @@
-"""Thin routers: parse the request, call ``api.http.services``, return the response model."""
-
-from fastapi import Request
-
-from api.http.state import AppState
-
-
-def get_state(request: Request) -> AppState:
-    """The :class:`AppState` of the app serving ``request``."""
-    state: AppState = request.app.state.advisor
-    return state
+"""Thin routers: check the caller's key and role (``api.http.auth``), call ``api.http.services`` /
+``api.http.manage`` with the caller's workspace, return the response model."""

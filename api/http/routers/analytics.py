@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from api.http import schemas, services
-from api.http.routers import get_state
-from api.http.state import AppState
+from api.http.auth import viewer
+from api.http.state import Workspace
 
 router = APIRouter(prefix="/v1", tags=["analytics"])
 
@@ -27,7 +27,7 @@ def get_kpis(
     kpis: Annotated[list[str] | None, Query(description="KPI ids (default: all), e.g. roi,cpa")] = None,
     compare: bool = False,
     dataset: str | None = None,
-    state: AppState = Depends(get_state),
+    state: Workspace = Depends(viewer),
 ) -> dict[str, object]:
     """KPI table by any grouping and time grain (same as ``POST /v1/kpis``). Ratio KPIs are ratios of sums;
     a KPI that cannot be computed is null. Example: ``/v1/kpis?by=channel&grain=month&start=2026-07-01``."""
@@ -38,7 +38,7 @@ def get_kpis(
 
 
 @router.post("/kpis", operation_id="computeKpis", response_model=schemas.KpisResponse, summary="KPI table")
-def post_kpis(req: schemas.KpisRequest, state: AppState = Depends(get_state)) -> dict[str, object]:
+def post_kpis(req: schemas.KpisRequest, state: Workspace = Depends(viewer)) -> dict[str, object]:
     """KPI table by any grouping and time grain: one row per group (and period) with every KPI
     (spend, revenue, conversions, roi, roas, ctr, cpc, cpm, cpa, conversion_rate, cac, aov, ...)."""
     return services.kpis(state, req)
@@ -48,7 +48,7 @@ def post_kpis(req: schemas.KpisRequest, state: AppState = Depends(get_state)) ->
 def get_scorecard(
     period: Annotated[str | None, Query(description="YYYY-MM, YYYY-Qn or YYYY (default: last full month)")] = None,
     dataset: str | None = None,
-    state: AppState = Depends(get_state),
+    state: Workspace = Depends(viewer),
 ) -> dict[str, object]:
     """The department's KPI system (outcome, customer, process KPIs) against targets, each with a status, and a
     weighted composite score 0..100."""
@@ -59,7 +59,7 @@ def get_scorecard(
 def get_customers(
     grain: Annotated[str, Query(description="Cohort / trend period: week, month or quarter", pattern="^(week|month|quarter)$")] = "month",
     dataset: str | None = None,
-    state: AppState = Depends(get_state),
+    state: Workspace = Depends(viewer),
 ) -> dict[str, object]:
     """CLV (52 weeks from acquisition, first order included, undiscounted) and CLV:CAC by acquisition channel
     from the served CLV model, repeat rate, retention by cohort, CSAT/NPS trends, and findings such as channels
@@ -68,7 +68,9 @@ def get_customers(
 
 
 @router.post("/diagnose", operation_id="diagnose", response_model=schemas.DiagnoseResponse, summary="Diagnose")
-def diagnose(req: schemas.DiagnoseRequest, state: AppState = Depends(get_state)) -> dict[str, object]:
+def diagnose(req: schemas.DiagnoseRequest, request: Request, state: Workspace = Depends(viewer)) -> dict[str, object]:
     """Why a campaign, channel or attribute value is (not) meeting its targets: verdict, ranked findings with
     funnel stage and onset date, drivers (associations, in KPI units), anomalies and a summary."""
-    return services.diagnose(state, req)
+    result = services.diagnose(state, req)
+    state.record_advice(request.state.principal.key_id, "/v1/diagnose", req.model_dump(mode="json"), result)
+    return result

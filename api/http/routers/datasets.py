@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 
-from api.http import schemas, services
-from api.http.routers import get_state
-from api.http.state import AppState
+from api.http import manage, schemas
+from api.http.auth import analyst, viewer
+from api.http.state import Workspace
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
 
-PROBLEM_422: dict[int | str, dict[str, Any]] = {422: {"description": "Validation failed: problem+json with errors [{table, column, rows, rule, message}]"}}
+PROBLEM_422: dict[int | str, dict[str, Any]] = {403: {"description": "The key's role is below analyst"}, 422: {"description": "Validation failed: problem+json with errors [{table, column, rows, rule, message}]"}}
 
 
 @router.post(
@@ -30,17 +30,18 @@ def upload_dataset(
              "and optionally targets.yaml."),
     ],
     dataset_id: Annotated[str | None, Form(description="Id for the dataset (default: generated).")] = None,
-    state: AppState = Depends(get_state),
+    state: Workspace = Depends(analyst),
 ) -> dict[str, object]:
     """Store CSV/Parquet table files as a new dataset after checking every table against the data contract.
     A failing upload stores nothing and answers 422 with every issue (table, column, rows, rule, message)."""
     payload = [(f.filename or "", f.file.read()) for f in files]
     ds_id, ds = state.datasets.upload(payload, dataset_id)
+    state.refresh()  # a workspace without trained models serves its newest dataset
     return state.datasets.describe(ds_id, ds, ds_id == state.snapshot.dataset_id)
 
 
 @router.get("", operation_id="listDatasets", response_model=schemas.DatasetList, summary="List datasets")
-def list_datasets(state: AppState = Depends(get_state)) -> dict[str, object]:
-    """Datasets the service can analyse: ``default`` (the configured folder) and uploads; ``active`` marks the
-    one the served models were trained on and requests use by default."""
-    return services.list_datasets(state)
+def list_datasets(state: Workspace = Depends(viewer)) -> dict[str, object]:
+    """The workspace's datasets (the default workspace also has ``default``, the configured folder); ``active``
+    marks the one requests use by default: the served models' dataset, else the newest upload."""
+    return manage.list_datasets(state)

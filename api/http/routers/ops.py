@@ -1,13 +1,12 @@
-"""``/healthz`` (process alive), ``/readyz`` (dataset and models loaded), ``/metrics`` (Prometheus)."""
+"""``/healthz`` (process alive), ``/readyz`` (service database answers), ``/metrics`` (Prometheus). No key needed."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.http import schemas
-from api.http.routers import get_state
 from api.http.state import AppState
 
 router = APIRouter(tags=["operations"])
@@ -24,18 +23,18 @@ def healthz() -> dict[str, str]:
     operation_id="ready",
     response_model=schemas.Health,
     summary="Readiness",
-    responses={503: {"model": schemas.Health, "description": "Not ready: no dataset or no models yet"}},
+    responses={503: {"model": schemas.Health, "description": "Not ready: the service database does not answer"}},
 )
-def readyz(state: AppState = Depends(get_state)) -> Response:
-    """200 when a dataset and trained models are loaded, else 503 with what is missing."""
-    snap = state.snapshot
-    body = schemas.Health(
-        status="ready" if snap.ready else "not ready",
-        model_version=snap.model_version,
-        dataset=snap.dataset_id,
-        detail="; ".join(snap.problems) or None,
-    )
-    return JSONResponse(body.model_dump(), status_code=200 if snap.ready else 503)
+def readyz(request: Request) -> Response:
+    """200 when the process has started and the service database answers, else 503 with the reason. (Whether a
+    workspace has data and models is per workspace: see ``GET /v1/models`` with its key.)"""
+    state: AppState = request.app.state.advisor
+    try:
+        state.store.current_revision()
+    except Exception as exc:
+        body = schemas.Health(status="not ready", detail=f"service database: {type(exc).__name__}: {exc}")
+        return JSONResponse(body.model_dump(), status_code=503)
+    return JSONResponse(schemas.Health(status="ready").model_dump(), status_code=200)
 
 
 @router.get(

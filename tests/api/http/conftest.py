@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -13,18 +14,27 @@ serving = sys.modules["kpi_api_serving"]  # loaded by tests/api/conftest.py
 
 
 @pytest.fixture(scope="module")
-def uploads(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the module's server stores uploaded datasets."""
-    return tmp_path_factory.mktemp("uploads")
+def live(world: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The module's server (``serving.Live``: url, admin key of the default workspace, settings)."""
+    with serving.live_server(world, tmp_path_factory.mktemp("service"), max_body_bytes=2_000_000) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def base_url(world: object, uploads: Path) -> Iterator[str]:
-    with serving.live_server(world, uploads, max_body_bytes=2_000_000) as url:
-        yield url
+def base_url(live: Any) -> str:
+    return str(live.url)
+
+
+@pytest.fixture(scope="module")
+def uploads(live: Any) -> Path:
+    """Where the module's server stores the default workspace's uploaded datasets."""
+    path: Path = live.settings.uploads_root("default")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture()
-def client(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=60) as c:
+def client(live: Any) -> Iterator[httpx.Client]:
+    """A client with the default workspace's admin key."""
+    with live.client() as c:
         yield c

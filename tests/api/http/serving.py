@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 DAYS = 240
@@ -57,14 +59,49 @@ def copy_world(world: World, root: Path) -> World:
     return World(root / "data", root / "models")
 
 
+@dataclass(frozen=True)
+class Live:
+    """A running server: base URL, an admin key of the ``default`` workspace and the settings it runs with."""
+
+    url: str
+    key: str
+    settings: Any
+
+    def client(self, key: str | None = None, **kwargs: Any) -> httpx.Client:
+        """An httpx client sending ``key`` (default: the admin key) as ``X-API-Key``."""
+        return httpx.Client(base_url=self.url, timeout=60, headers={"X-API-Key": key or self.key}, **kwargs)
+
+    def store(self) -> Any:
+        from api.store import Store
+
+        return Store(self.settings.database_url)
+
+
+def service_settings(world: World, root: Path, **settings: object) -> Any:
+    """Settings of a test service whose database, uploads and other workspaces live under ``root``."""
+    from api.http import Settings
+
+    defaults: dict[str, object] = {
+        "data_dir": world.data, "models_dir": world.models, "fit_drivers": False, "worker": False,
+        "database_url": f"sqlite:///{root / 'service.db'}", "workspaces_dir": root / "workspaces",
+        "log_json": False,
+    }
+    return Settings(**{**defaults, **settings})  # type: ignore[arg-type]
+
+
 @contextmanager
-def live_server(world: World, uploads: Path, **settings: object) -> Iterator[str]:
-    """Serve the real app with uvicorn in a thread on a free 127.0.0.1 port; yields the base URL."""
+def live_server(world: World, root: Path, **settings: object) -> Iterator[Live]:
+    """Serve the real app with uvicorn in a thread on a free 127.0.0.1 port; yields a :class:`Live`."""
     import uvicorn
 
-    from api.http import Settings, create_app
+    from api.http import create_app
+    from api.store import Store
 
-    cfg = Settings(data_dir=world.data, models_dir=world.models, datasets_dir=uploads, fit_drivers=False, **settings)  # type: ignore[arg-type]
+    cfg = service_settings(world, root, **settings)
+    store = Store(cfg.database_url)
+    store.upgrade()
+    _, key = store.create_key("default", "admin", "tests")
+    store.dispose()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -78,7 +115,7 @@ def live_server(world: World, uploads: Path, **settings: object) -> Iterator[str
             pytest.fail("the API server did not start")
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield Live(f"http://127.0.0.1:{port}", key, cfg)
     finally:
         server.should_exit = True
         thread.join(timeout=30)

@@ -21,8 +21,9 @@ def test_health_ready_and_metrics(client: httpx.Client) -> None:
     assert client.get("/healthz").json()["status"] == "ok"
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "model_version": "v0001", "dataset": "default", "detail": None}
-    client.get("/v1/models")
+    assert ready.json()["status"] == "ready"
+    models = client.get("/v1/models").json()["models"]
+    assert [(m["version"], m["active"], m["dataset"]) for m in models] == [("v0001", True, "default")]
     text = client.get("/metrics").text
     assert 'kpi_advisor_http_requests_total{method="GET",route="/v1/models",status="200"}' in text
     assert "kpi_advisor_http_request_duration_seconds_bucket" in text

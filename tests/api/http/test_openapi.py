@@ -20,7 +20,7 @@ ROUTES = {
 @pytest.fixture(scope="module")
 def spec(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("openapi")
-    app = create_app(Settings(data_dir=root / "d", models_dir=root / "m", datasets_dir=root / "u"))
+    app = create_app(Settings(data_dir=root / "d", models_dir=root / "m", database_url=f"sqlite:///{root / 'db.sqlite'}"))
     doc: dict[str, Any] = app.openapi()
     return doc
 
@@ -70,13 +70,21 @@ def test_errors_are_documented_as_problem_json(spec: dict[str, Any]) -> None:
     assert {"type", "title", "status", "detail"} <= set(problem["properties"])
 
 
-def test_app_without_data_is_not_ready(tmp_path: Path) -> None:
+def test_app_without_data_says_what_to_do(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    app = create_app(Settings(data_dir=tmp_path / "d", models_dir=tmp_path / "m", datasets_dir=tmp_path / "u"), mcp=False)
-    with TestClient(app) as c:
+    from api.store import Store
+
+    settings = Settings(
+        data_dir=tmp_path / "d", models_dir=tmp_path / "m", workspaces_dir=tmp_path / "w",
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", worker=False,
+    )
+    store = Store(settings.database_url)
+    store.upgrade()
+    _, key = store.create_key("default", "viewer")
+    with TestClient(create_app(settings, mcp=False), headers={"X-API-Key": key}) as c:
         r = c.get("/readyz")
-        assert r.status_code == 503 and r.json()["status"] == "not ready"
+        assert r.status_code == 200 and r.json()["status"] == "ready"  # the service is up; the workspace is empty
         f = c.post("/v1/forecast", json={"start": "2026-11-01", "end": "2026-11-02", "spend": {}})
         assert f.status_code == 503 and "POST /v1/train" in f.json()["detail"]
         k = c.get("/v1/kpis")
@@ -84,5 +92,8 @@ def test_app_without_data_is_not_ready(tmp_path: Path) -> None:
 
 
 def test_public_url_is_the_openapi_server(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, models_dir=tmp_path, public_url="https://advisor.example.com")
+    settings = Settings(
+        data_dir=tmp_path, models_dir=tmp_path, public_url="https://advisor.example.com",
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+    )
     assert create_app(settings, mcp=False).openapi()["servers"] == [{"url": "https://advisor.example.com"}]

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
-from api.http import Settings, services
-from api.http.state import AppState
+from api.http import services
+from api.http.state import AppState, Workspace
+
+serving = sys.modules["kpi_api_serving"]  # loaded by tests/api/conftest.py
+
+
+def _workspace(world: object, root: Path) -> Workspace:
+    """The default workspace of a started service state on ``world`` (database under ``root``)."""
+    state = AppState(serving.service_settings(world, root))
+    state.start()
+    return state.workspace("default")
 
 
 def test_scorecard_clv_from_served_model(world: object, tmp_path: Path) -> None:
     w = world  # serving.World: data folder + registry trained by training.pipeline.train_all
-    state = AppState(Settings(data_dir=w.data, models_dir=w.models, datasets_dir=tmp_path, fit_drivers=False))  # type: ignore[attr-defined]
-    snap = state.load()
+    state = _workspace(w, tmp_path)
+    snap = state.snapshot
     assert snap.model_version is not None
     doc = services.scorecard(state, None, "2026-10")
     lines = {(k["kpi"], json.dumps(k["scope"])): k for g in doc["groups"] for k in g["kpis"]}
@@ -31,9 +41,8 @@ def test_advise_clv_uses_served_model(world: object, tmp_path: Path) -> None:
     from api.http import schemas
 
     w = world
-    state = AppState(Settings(data_dir=w.data, models_dir=w.models, datasets_dir=tmp_path, fit_drivers=False))  # type: ignore[attr-defined]
-    state.load()
-    state._llm = (None,)  # the built-in narrator, whatever the environment configures
+    state = _workspace(w, tmp_path)
+    state.app._llm = (None,)  # the built-in narrator, whatever the environment configures
     doc = services.advise(state, schemas.AdviseRequest(question="What is our CLV to CAC by channel?"))
     clv = next(a for a in doc["analyses"] if a["name"] == "clv")
     assert clv["params"]["source"] == clv["result"]["source"] == "model"
@@ -46,8 +55,13 @@ def test_get_customers(world: object, tmp_path: Path) -> None:
     from api.http import create_app
 
     w = world
-    cfg = Settings(data_dir=w.data, models_dir=w.models, datasets_dir=tmp_path, fit_drivers=False)  # type: ignore[attr-defined]
-    with TestClient(create_app(cfg, mcp=False)) as c:
+    cfg = serving.service_settings(w, tmp_path)
+    from api.store import Store
+
+    store = Store(cfg.database_url)
+    store.upgrade()
+    _, key = store.create_key("default", "viewer", "test")
+    with TestClient(create_app(cfg, mcp=False), headers={"X-API-Key": key}) as c:
         r = c.get("/v1/customers")
         assert r.status_code == 200, r.text
         doc = r.json()

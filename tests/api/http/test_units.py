@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from advisor.data import DataValidationError, ValidationIssue
+from api.http.auth import AuthenticationError, PermissionDeniedError
 from api.http.datasets import UploadError, allowed_name
 from api.http.errors import problem_of
-from api.http.jobs import JobStore, UnknownJobError
 from api.http.state import NotReadyError, ResultCache
 from models.plan import PlanError
 from models.registry import RegistryError
@@ -24,6 +22,13 @@ def test_problem_mapping() -> None:
     assert status == 422 and extra["errors"] == [issue.to_dict()] and extra["warnings"] == []
     assert problem_of(RegistryError("no such version"))[0] == 404  # type: ignore[index]
     assert problem_of(NotReadyError("train first"))[0] == 503  # type: ignore[index]
+    assert problem_of(AuthenticationError("no key"))[0] == 401  # type: ignore[index]
+    assert problem_of(PermissionDeniedError("needs analyst"))[0] == 403  # type: ignore[index]
+    from api.store import JobStateError, UnknownJobError, UnknownModelError
+
+    assert problem_of(UnknownJobError("unknown job"))[0] == 404  # type: ignore[index]
+    assert problem_of(UnknownModelError("unknown version"))[0] == 404  # type: ignore[index]
+    assert problem_of(JobStateError("finished"))[0] == 409  # type: ignore[index]
     assert problem_of(RuntimeError("boom")) is None  # crashes are not domain errors: 500 without details
 
 
@@ -56,18 +61,3 @@ def test_allowed_upload_names(name: str) -> None:
 def test_refused_upload_names(name: str) -> None:
     with pytest.raises(UploadError):
         allowed_name(name)
-
-
-def test_job_store_runs_jobs_in_order_and_records_failures() -> None:
-    jobs = JobStore()
-    ok = jobs.submit("t", lambda progress: (progress("half", 0.5), {"x": 1})[1])
-    bad = jobs.submit("t", lambda progress: 1 / 0)  # type: ignore[arg-type,return-value]
-    deadline = time.monotonic() + 10
-    while jobs.get(bad.id).status in {"queued", "running"} and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert jobs.get(ok.id).status == "succeeded" and jobs.get(ok.id).result == {"x": 1}
-    failed = jobs.get(bad.id)
-    assert failed.status == "failed" and "division by zero" in str(failed.error) and failed.finished_at
-    with pytest.raises(UnknownJobError):
-        jobs.get("nope")
-    jobs.shutdown()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import httpx2
 import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
@@ -12,20 +13,24 @@ from mcp.client.streamable_http import streamable_http_client
 EXPECTED = {"list_models", "kpis", "scorecard", "diagnose", "forecast", "optimize", "advise"}
 
 
-def run(url: str, fn: Any) -> Any:
+def run(url: str, fn: Any, headers: dict[str, str] | None = None) -> Any:
     async def main() -> Any:
-        async with streamable_http_client(url) as (read, write), ClientSession(read, write) as session:
+        async with (
+            httpx2.AsyncClient(headers=headers or {}, timeout=60) as http,
+            streamable_http_client(url, http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
             await session.initialize()
             return await fn(session)
 
     return anyio.run(main)
 
 
-def test_lists_tools_with_read_only_hints_and_output_schemas(mcp_url: str) -> None:
+def test_lists_tools_with_read_only_hints_and_output_schemas(mcp_url: str, mcp_headers: dict[str, str]) -> None:
     async def go(s: ClientSession) -> Any:
         return (await s.list_tools()).tools
 
-    tools = {t.name: t for t in run(mcp_url, go)}
+    tools = {t.name: t for t in run(mcp_url, go, mcp_headers)}
     assert EXPECTED <= set(tools)
     for name in EXPECTED:
         t = tools[name]
@@ -34,7 +39,7 @@ def test_lists_tools_with_read_only_hints_and_output_schemas(mcp_url: str) -> No
     assert set(tools["forecast"].input_schema["required"]) == {"start", "end"}
 
 
-def test_calls_tools_and_gets_structured_results(mcp_url: str) -> None:
+def test_calls_tools_and_gets_structured_results(mcp_url: str, mcp_headers: dict[str, str]) -> None:
     async def go(s: ClientSession) -> Any:
         models = await s.call_tool("list_models", {})
         chans = models.structured_content["models"][0]["channels"]
@@ -44,7 +49,7 @@ def test_calls_tools_and_gets_structured_results(mcp_url: str) -> None:
         )
         return chans, kpis, fc
 
-    chans, kpis, fc = run(mcp_url, go)
+    chans, kpis, fc = run(mcp_url, go, mcp_headers)
     assert not kpis.is_error and {r["channel"] for r in kpis.structured_content["rows"]} == set(chans)
     assert not fc.is_error
     total = fc.structured_content["total"]
@@ -61,12 +66,33 @@ def test_calls_tools_and_gets_structured_results(mcp_url: str) -> None:
         ("optimize", {"start": "2026-11-01", "end": "2027-12-01", "budget": 10.0}, "maximum horizon is 365"),
     ],
 )
-def test_domain_errors_are_tool_errors_that_say_what_to_do(mcp_url: str, tool: str, args: dict[str, Any], needle: str) -> None:
+def test_domain_errors_are_tool_errors_that_say_what_to_do(mcp_url: str, mcp_headers: dict[str, str], tool: str, args: dict[str, Any], needle: str) -> None:
     async def go(s: ClientSession) -> Any:
         return await s.call_tool(tool, args)
 
-    res = run(mcp_url, go)
+    res = run(mcp_url, go, mcp_headers)
     assert res.is_error
     text = " ".join(getattr(c, "text", "") for c in res.content)
     assert needle in text, text
     assert "call again" in text
+
+
+def test_mcp_needs_an_api_key(mcp_url: str) -> None:
+    r = httpx2.post(mcp_url + "/", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, timeout=30)
+    assert r.status_code == 401 and "API key" in r.json()["detail"]
+    with pytest.raises(Exception):  # noqa: B017 - the client surfaces the 401 as its own error type
+        run(mcp_url, lambda s: s.list_tools(), {"X-API-Key": "kpia_000000000000_nope"})
+
+
+def test_mcp_answers_from_the_key_workspace(mcp_url: str, mcp_live: Any) -> None:
+    """A key of an empty workspace sees no models and no data through the tools."""
+    store = mcp_live.store()
+    _, other = store.create_key("other-ws", "viewer", "mcp test")
+    store.dispose()
+
+    async def go(s: ClientSession) -> Any:
+        return await s.call_tool("list_models", {}), await s.call_tool("kpis", {"by": ["channel"]})
+
+    models, kpis = run(mcp_url, go, {"X-API-Key": other})
+    assert models.structured_content["models"] == []
+    assert kpis.is_error and "no dataset" in kpis.content[0].text
