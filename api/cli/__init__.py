@@ -5,6 +5,7 @@ from api.cli import customers, foundation, planning  # noqa: F401  (registers co
 from api.cli import diagnose as _diagnose  # noqa: F401  (registers `diagnose`)
 from api.cli import keys as _keys  # noqa: F401  (registers `keys`, `db`)
 from api.cli import serve as _serve  # noqa: F401  (registers `serve`, `mcp`)
+from api.cli import worker as _worker  # noqa: F401  (registers `worker`)
 from api.cli.app import app
 
 __all__ = ["app"]

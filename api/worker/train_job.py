@@ -1,0 +1,122 @@
+"""The ``train`` job: fit every model kind on a workspace's dataset, publish a registry version, record it.
+
+Runs inside the worker's child process (``api.worker.process``). Params (``JobRecord.params``):
+``{"dataset_id": str, "seed": int = 0, "backtest": bool = False, "activate": bool = True}``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from api.store import JobRecord, Store
+
+Progress = Callable[[str, float], None]
+"""``progress(message, fraction)``: fraction of the job done, 0..1."""
+
+PUBLISH_MESSAGE = "publishing"
+"""The progress message ``training.pipeline.train_all`` reports right before it writes the registry version."""
+
+
+class ModelsRoot(Protocol):
+    """What a job reads from the settings: ``api.http.settings.Settings`` or ``api.worker.child.ChildConfig``."""
+
+    def models_root(self, workspace: str) -> Path: ...
+
+
+class JobAbandonedError(RuntimeError):
+    """The job is no longer this worker's (cancel requested, or marked failed as stale): nothing is published."""
+
+
+def check_params(params: dict[str, Any]) -> tuple[str, int, bool, bool]:
+    """``(dataset_id, seed, backtest, activate)`` from a train job's params; ``ValueError`` says what to fix."""
+    dataset_id = params.get("dataset_id")
+    if not isinstance(dataset_id, str) or not dataset_id:
+        raise ValueError(f"train job params need 'dataset_id' (a dataset id string); got {params!r}")
+    seed = params.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"train job param 'seed' must be an integer; got {seed!r}")
+    return dataset_id, seed, bool(params.get("backtest", False)), bool(params.get("activate", True))
+
+
+def json_ready(value: Any) -> Any:
+    """A plain JSON value: numpy scalars/arrays unwrapped, NaN/inf → None, dates/paths → ISO text/str."""
+    if isinstance(value, Mapping):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [json_ready(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return json_ready(value.tolist())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _still_ours(store: Store, job: JobRecord) -> None:
+    if job.worker_id is None or not store.heartbeat(job.id, job.worker_id):
+        raise JobAbandonedError(
+            f"job {job.id} was cancelled or taken over before publishing; the active model is unchanged"
+        )
+
+
+def run_train_job(settings: ModelsRoot, store: Store, job: JobRecord, progress: Progress) -> dict[str, Any]:
+    """Train on ``params.dataset_id`` of ``job.workspace``; returns the JSON-ready job result
+    ``{"dataset": id, "model_version": v, "active": bool, "registry_root": str, "fingerprint": str,
+    "kinds": [...], "metrics": {...}}``.
+
+    The job must still be ours (``store.heartbeat`` True) right before the registry version is written and again
+    before the version is recorded and activated; otherwise ``JobAbandonedError`` and the active model stays.
+    """
+    from advisor.data import load_dataset
+    from training.backtest import BacktestSpec
+    from training.pipeline import train_all
+
+    dataset_id, seed, backtest, activate = check_params(job.params)
+    row = store.dataset(job.workspace, dataset_id)
+    progress(f"loading dataset {dataset_id}", 0.0)
+    ds = load_dataset(Path(row.path))
+    root = settings.models_root(job.workspace)
+
+    def report(message: str, frac: float) -> None:
+        if message == PUBLISH_MESSAGE:
+            _still_ours(store, job)  # raising here stops train_all before it writes the registry version
+        progress(message, 0.02 + 0.93 * frac)
+
+    result = train_all(
+        ds.tables,
+        Path(root),
+        seed=seed,
+        fingerprint=ds.fingerprint,
+        progress=report,
+        backtest=BacktestSpec() if backtest else None,
+    )
+    version = str(result["model_version"])
+    metrics: dict[str, Any] = json_ready(result["metrics"])
+    progress("recording the model version", 0.97)
+    _still_ours(store, job)
+    model = store.add_model_version(
+        job.workspace,
+        version,
+        registry_root=str(root),
+        dataset_id=dataset_id,
+        fingerprint=ds.fingerprint,
+        metrics=metrics,
+        activate=activate,
+    )
+    return {
+        "dataset": dataset_id,
+        "model_version": model.version,
+        "active": model.active,
+        "registry_root": str(root),
+        "fingerprint": ds.fingerprint,
+        "kinds": sorted(metrics),
+        "metrics": metrics,
+    }

@@ -1,0 +1,81 @@
+"""Fast checks of the worker's pieces: params, exit messages, settings hand-over, CLI, empty queue, bad jobs."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+import pytest
+
+
+def test_check_params_defaults_and_errors() -> None:
+    from api.worker.train_job import check_params
+
+    assert check_params({"dataset_id": "d1"}) == ("d1", 0, False, True)
+    assert check_params({"dataset_id": "d1", "seed": 3, "backtest": True, "activate": False}) == ("d1", 3, True, False)
+    with pytest.raises(ValueError, match="dataset_id"):
+        check_params({"seed": 1})
+    with pytest.raises(ValueError, match="seed"):
+        check_params({"dataset_id": "d1", "seed": "x"})
+
+
+def test_exit_message_names_the_code_and_signal() -> None:
+    from api.worker import exit_message
+
+    assert "exited with code 3" in exit_message(3)
+    killed = exit_message(-signal.SIGKILL)
+    assert "exited with code -9" in killed and "SIGKILL" in killed
+    assert "without finishing" in exit_message(0)
+
+
+def test_settings_env_round_trips_through_the_environment(service: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.http.settings import Settings
+    from api.worker import settings_env
+
+    env = settings_env(service.settings)
+    assert env["KPI_ADVISOR_DATABASE_URL"] == service.settings.database_url
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert Settings() == service.settings
+
+
+def test_cli_help_lists_the_options() -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    out = CliRunner().invoke(app, ["worker", "--help"])
+    assert out.exit_code == 0, out.output
+    for option in ("--once", "--poll-seconds", "--database-url", "KPI_ADVISOR_DATABASE_URL"):
+        assert option in out.output
+
+
+def test_run_once_on_an_empty_queue_returns_none(service: Any) -> None:
+    from api.worker import Worker
+
+    assert Worker(service.settings, service.store).run_once() is None
+
+
+def test_cli_once_upgrades_an_empty_database_and_exits_0(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from api.store import Store
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    out = CliRunner().invoke(app, ["worker", "--once", "--database-url", url])
+    assert out.exit_code == 0, out.output
+    store = Store(url)
+    assert store.current_revision() is not None
+    store.dispose()
+
+
+def test_unknown_dataset_fails_the_job_with_a_helpful_error(service: Any) -> None:
+    from api.worker import Worker
+
+    job = service.store.submit_job("acme", "train", {"dataset_id": "nope"})
+    final = Worker(service.settings, service.store).run_once()
+    assert final is not None and final.id == job.id
+    assert final.status == "failed"
+    assert final.error and "nope" in final.error
+    assert service.store.active_model("acme") is None
