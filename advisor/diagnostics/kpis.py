@@ -59,17 +59,17 @@ def kpi_report(
     cfg: DiagnoseConfig,
     X: pd.DataFrame | None = None,
     *,
-    campaign_daily: pd.DataFrame | None = None,
     cache: MeasureCache | None = None,
 ) -> tuple[list[dict[str, Any]], list[Finding]]:
     """Rows ``{kpi, value, previous, change_rel, target, target_scope, status, expected}`` and findings for
     KPIs off target (warning) or well below expectation (warning).
 
-    With ``cache`` (a :class:`~advisor.kpis.measures.MeasureCache` kept with ``campaign_daily``, the full
-    table ``frame`` was cut from) the values come from ``campaign_daily`` grouped by the scope column, so the
-    per-table precomputation is reused across calls; same values as from ``frame.rows``."""
+    ``cache``: a :class:`~advisor.kpis.measures.MeasureCache` for the KPI engine; it pays off when
+    ``frame.rows`` is itself kept across calls (``scope_frame(..., cache=)``); same values either way."""
     catalog = default_catalog()
-    table = _scope_values(frame, campaign_daily, cache)
+    table = compute_kpis(
+        {"campaign_daily": frame.rows}, start=frame.start, end=frame.end, kpis=list(SHOWN), compare=True, cache=cache
+    ).frame.iloc[0]
     tg = normalize_targets(targets).targets if targets is not None else ()
     expected = expected_values(models, frame, X)
     rows: list[dict[str, Any]] = []
@@ -112,18 +112,6 @@ def kpi_report(
                 Finding("kpi_vs_expectation", Status.WARNING, msg, kpi=kpi, evidence={"expected": exp})
             )
     return rows, findings
-
-
-def _scope_values(frame: ScopeFrame, campaign_daily: pd.DataFrame | None, cache: MeasureCache | None) -> pd.Series:
-    """One row of ``SHOWN`` KPIs with ``_change``/``_change_rel`` against the previous equal window."""
-    kw: dict[str, Any] = {"start": frame.start, "end": frame.end, "kpis": list(SHOWN), "compare": True}
-    if cache is not None and campaign_daily is not None:
-        col = frame.scope.column
-        grouped = compute_kpis({"campaign_daily": campaign_daily}, by=[col], cache=cache, **kw).frame
-        hit = grouped[grouped[col].astype(str) == frame.scope.value]
-        if len(hit):
-            return hit.iloc[0]
-    return compute_kpis({"campaign_daily": frame.rows}, **kw).frame.iloc[0]
 
 
 def _f(v: Any) -> float | None:

@@ -164,10 +164,11 @@ def diagnose(
     fields are labelled unavailable. ``driver_kpis``: KPIs whose change against the previous period is split
     into SHAP drivers (default: the funnel KPI of the top staged finding, else conversion rate; and revenue).
     ``kpi_cache``: a :class:`~advisor.kpis.measures.MeasureCache` kept with ``campaign_daily`` (e.g. one per
-    loaded dataset in a service) so the KPI values reuse its per-table precomputation; same result.
+    loaded dataset in a service): the scope's rows are cut and sorted once per table and scope, and the KPI
+    engine reuses its precomputation on them; same result.
     """
     cfg = config or DiagnoseConfig()
-    frame = scope_frame(campaign_daily, scope, start, end)
+    frame = scope_frame(campaign_daily, scope, start, end, cache=kpi_cache)
     suff = check_sufficiency(frame, cfg)
     if suff.status is Status.INSUFFICIENT:
         return Diagnosis(frame.scope, frame.start, frame.end, Verdict.INSUFFICIENT, (suff,), summary=suff.message)
@@ -182,7 +183,7 @@ def diagnose(
         ch_rows = all_rows[all_rows["channel"].astype(str) == channels[0]]
         findings.append(check_saturation(ch_rows, str(channels[0]), pd.Timestamp(frame.end), cfg))
     X = models.matrix(frame.rows) if models is not None else None
-    kpi_rows, kpi_findings = kpi_report(frame, targets, models, cfg, X, campaign_daily=campaign_daily, cache=kpi_cache)
+    kpi_rows, kpi_findings = kpi_report(frame, targets, models, cfg, X, cache=kpi_cache)
     findings += kpi_findings
     ranked = rank_findings(findings)
     verdict = verdict_of(ranked, kpi_rows)

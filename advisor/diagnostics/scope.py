@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from advisor.kpis.measures import MeasureCache
 from models.drivers.features import is_text
 
 
@@ -89,12 +90,32 @@ def _as_date(d: date | str | None, fallback: pd.Timestamp) -> date:
         raise PeriodError(f"{d!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
-def scope_frame(df: pd.DataFrame, scope: Scope, start: date | str | None, end: date | str | None) -> ScopeFrame:
-    """Slice the scope's rows; default period: the whole history. Raises ScopeError / PeriodError."""
+def scope_rows(df: pd.DataFrame, scope: Scope) -> tuple[Scope, pd.DataFrame]:
+    """(the resolved scope, its rows of ``df`` with parsed dates, sorted by date then campaign). Raises
+    :class:`ScopeError` for an unknown scope."""
     scope = resolve_scope(df, scope)
     rows = df[df[scope.column].astype(str) == scope.value].copy()
     rows["date"] = pd.to_datetime(rows["date"])
     rows = rows.sort_values(["date", *(["campaign_id"] if "campaign_id" in rows else [])], ignore_index=True)
+    return scope, rows
+
+
+def scope_frame(
+    df: pd.DataFrame,
+    scope: Scope,
+    start: date | str | None,
+    end: date | str | None,
+    *,
+    cache: MeasureCache | None = None,
+) -> ScopeFrame:
+    """Slice the scope's rows; default period: the whole history. Raises ScopeError / PeriodError.
+
+    ``cache``: a :class:`~advisor.kpis.measures.MeasureCache` kept with ``df``; the scope's rows are then cut
+    once per scope and shared by later calls (callers must not modify ``ScopeFrame.rows`` in place)."""
+    if cache is None:
+        scope, rows = scope_rows(df, scope)
+    else:
+        scope, rows = cache.get(df, ("diagnose.scope_rows", scope.column, scope.value), lambda: scope_rows(df, scope))
     first, last = rows["date"].min(), rows["date"].max()
     d0, d1 = _as_date(start, first), _as_date(end, last)
     if d0 > d1:
