@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.store.keys import KeysMixin
@@ -27,17 +28,21 @@ class CatalogMixin(KeysMixin):
     def add_dataset(self, workspace: str, dataset_id: str, path: str, fingerprint: str, tables: dict[str, int],
                     report: dict[str, Any]) -> DatasetRecord:
         """Record an uploaded dataset: ``tables`` maps table name -> rows, ``report`` is the validation report."""
-        with self._writing() as s:
-            self._ensure_workspace(s, workspace)
-            if s.get(Dataset, (workspace, dataset_id)) is not None:
-                raise DatasetExistsError(
-                    f"dataset {dataset_id!r} already exists in workspace {workspace!r}; choose another id"
-                )
-            row = Dataset(workspace=workspace, id=dataset_id, path=str(path), fingerprint=fingerprint,
-                          tables=dict(tables), report=dict(report), created_at=now())
-            s.add(row)
-            s.flush()
-            return row.record()
+        exists = DatasetExistsError(
+            f"dataset {dataset_id!r} already exists in workspace {workspace!r}; choose another id"
+        )
+        try:
+            with self._writing() as s:
+                self._ensure_workspace(s, workspace)
+                if s.get(Dataset, (workspace, dataset_id)) is not None:
+                    raise exists
+                row = Dataset(workspace=workspace, id=dataset_id, path=str(path), fingerprint=fingerprint,
+                              tables=dict(tables), report=dict(report), created_at=now())
+                s.add(row)
+                s.flush()
+                return row.record()
+        except IntegrityError as exc:  # a concurrent add of the same id won the race
+            raise exists from exc
 
     def dataset(self, workspace: str, dataset_id: str) -> DatasetRecord:
         """One dataset; ``UnknownDatasetError`` (naming the workspace's dataset ids) when absent."""
@@ -75,6 +80,15 @@ class CatalogMixin(KeysMixin):
                           fingerprint: str | None, metrics: dict[str, Any], activate: bool) -> ModelRecord:
         """Record a published registry version (idempotent on ``(workspace, version)``: an existing record is
         returned as it is, activated first when ``activate`` and it is not active)."""
+        try:
+            return self._add_model_version(workspace, version, registry_root, dataset_id, fingerprint, metrics,
+                                           activate)
+        except IntegrityError:  # a concurrent call inserted the same version first: now it exists
+            return self._add_model_version(workspace, version, registry_root, dataset_id, fingerprint, metrics,
+                                           activate)
+
+    def _add_model_version(self, workspace: str, version: str, registry_root: str, dataset_id: str | None,
+                           fingerprint: str | None, metrics: dict[str, Any], activate: bool) -> ModelRecord:
         with self._writing() as s:
             self._ensure_workspace(s, workspace)
             row = s.get(ModelVersion, (workspace, version))

@@ -88,11 +88,12 @@ class JobsMixin(CatalogMixin):
         """Record that ``worker_id`` still runs the job. False when the worker must stop it: cancel requested, or
         the job no longer runs under this worker (failed as stale, requeued, unknown)."""
         with self._writing() as s:
-            row = s.get(Job, job_id)
-            if row is None or row.status != "running" or row.worker_id != worker_id:
-                return False
-            row.heartbeat_at = now()
-            return not row.cancel_requested
+            cancel = s.scalar(
+                update(Job).where(Job.id == job_id, Job.status == "running", Job.worker_id == worker_id)
+                .values(heartbeat_at=now()).returning(Job.cancel_requested)
+                .execution_options(synchronize_session=False)
+            )
+            return cancel is not None and not cancel
 
     def update_progress(self, job_id: str, message: str, progress: float) -> None:
         """Set a running job's progress (clamped to 0..1) and message; ignored once the job has finished."""

@@ -1,11 +1,12 @@
 """Store fixtures over both backends: SQLite in ``tmp_path`` and PostgreSQL on 127.0.0.1:5432 (database ``test``).
 
-PostgreSQL tests run in a fresh schema (``kpi_test_<uuid8>``, via ``?options=-csearch_path=...``) that is dropped
+PostgreSQL (``KPI_ADVISOR_TEST_PG_URL`` overrides the server) tests run in a fresh schema (``kpi_test_<uuid8>``, via ``?options=-csearch_path=...``) that is dropped
 afterwards; when the server does not answer they skip with the reason (a user's own clone), never fail.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from api.store import Store
 from api.store.tables import Base
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_SERVER = os.environ.get("KPI_ADVISOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
 
 
@@ -30,7 +31,8 @@ def pg_schema() -> Iterator[str]:
             conn.execute(sa.text("select 1"))
     except sa.exc.OperationalError as exc:
         admin.dispose()
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 (db test, user postgres) does not answer: {exc.orig}")
+        pytest.skip(f"PostgreSQL at {admin.url.render_as_string()} does not answer (set KPI_ADVISOR_TEST_PG_URL "
+                    f"to another server): {exc.orig}")
     schema = f"kpi_test_{uuid.uuid4().hex[:8]}"
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))

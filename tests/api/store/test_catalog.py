@@ -141,3 +141,30 @@ def test_workspace_isolation_of_every_getter(store: Store) -> None:
     # and everything is still there for its own workspace
     assert store.job("acme", job.id).status == "queued" and store.active_model("acme") is not None
     assert store.authenticate(token) is not None and len(store.advice_log("acme")) == 1
+
+
+def test_concurrent_adds_of_one_id(store: Store, second) -> None:
+    import threading
+
+    others = [second() for _ in range(4)]
+    outcomes: list[object] = []
+    barrier = threading.Barrier(len(others))
+
+    def add(st: Store) -> None:
+        barrier.wait()
+        for call in (lambda: _dataset(st, "acme", "same"), lambda: _model(st, "acme", "v0001", activate=True)):
+            try:
+                outcomes.append(call())
+            except Exception as exc:
+                outcomes.append(exc)
+
+    threads = [threading.Thread(target=add, args=(st,)) for st in others]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    datasets = [o for o in outcomes if isinstance(o, DatasetRecord)]
+    models = [o for o in outcomes if isinstance(o, ModelRecord)]
+    refused = [o for o in outcomes if isinstance(o, DatasetExistsError)]
+    assert len(datasets) == 1 and len(refused) == 3 and len(outcomes) == 8  # no other error
+    assert len(models) == 4 and {m.version for m in models} == {"v0001"} and all(m.active for m in models)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -175,3 +176,45 @@ def test_job_counts(store: Store) -> None:
     counts = store.job_counts()
     assert counts == {("acme", "running"): 1, ("acme", "queued"): 1, ("beta", "queued"): 1}
     assert {status for _, status in counts} <= set(JOB_STATUSES)
+
+
+_CLAIMER = """
+import sys, time
+from pathlib import Path
+from api.store import Store
+st = Store(sys.argv[1])
+st.upgrade()  # both processes migrate at once as well
+go = Path(sys.argv[3])
+Path(f"{go}.{sys.argv[2]}").touch()  # ready
+while not go.exists():
+    time.sleep(0.005)
+ids = []
+while (job := st.claim_job(sys.argv[2])) is not None:
+    ids.append(job.id)
+    st.finish_job(job.id, "succeeded", result={"by": sys.argv[2]})
+print(" ".join(ids))
+st.dispose()
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_share_the_queue(store: Store, tmp_path: Path) -> None:
+    """A web server and a worker are separate processes: the queue must hold across processes too."""
+    import subprocess
+    import sys
+
+    submitted = {store.submit_job("acme", "train", {"i": i}).id for i in range(30)}
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", _CLAIMER, store.url, f"proc{i}", str(go)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    deadline = time.monotonic() + 120
+    while not all(Path(f"{go}.proc{i}").exists() for i in range(2)) and time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            break
+        time.sleep(0.01)
+    go.touch()  # both start claiming at the same moment, after their imports
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outputs]
+    claimed = [job_id for out, _ in outputs for job_id in out.split()]
+    assert sorted(claimed) == sorted(submitted)  # every job exactly once
+    assert store.job_counts() == {("acme", "succeeded"): 30}
