@@ -11,9 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Where the data and models live, where to listen, and the request limits.
 
-    ``data_dir``: the data folder served by default (the ``default`` dataset); ``datasets_dir``: where uploads are
-    stored, one folder per dataset id; ``models_dir``: the model registry; ``max_body_bytes``: largest request body
-    (bytes); ``max_horizon_days``: longest plan or optimisation period (days, inclusive); ``fit_drivers``: fit the
+    ``data_dir``: the data folder served as dataset ``default`` of the ``default`` workspace; ``models_dir``: the
+    model registry of the ``default`` workspace; ``max_body_bytes``: largest request body (bytes); ``max_horizon_days``: longest plan or optimisation period (days, inclusive); ``fit_drivers``: fit the
     LightGBM driver models for diagnostics at start-up when the registry holds none; ``cache_size``: results kept
     in the in-memory result cache (0 disables it); ``forecast_sims``: simulated paths behind forecast intervals;
     ``public_url``: the https URL an LLM tool (GPT Action) reaches the API at, listed in the OpenAPI ``servers``.
@@ -33,7 +32,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KPI_ADVISOR_", extra="ignore")
 
     data_dir: Path = Path("data/demo")
-    datasets_dir: Path = Path("data/datasets")
     models_dir: Path = Path("data/models")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

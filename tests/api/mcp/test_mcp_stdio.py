@@ -20,7 +20,10 @@ def test_stdio_server_lists_and_calls_tools(world: Any, tmp_path: Path) -> None:
     params = StdioServerParameters(
         command=exe,
         args=["mcp", "--data", str(world.data), "--models", str(world.models)],
-        env={**os.environ, "KPI_ADVISOR_FIT_DRIVERS": "false", "KPI_ADVISOR_DATASETS_DIR": str(tmp_path)},
+        env={
+            **os.environ, "KPI_ADVISOR_FIT_DRIVERS": "false", "KPI_ADVISOR_WORKSPACES_DIR": str(tmp_path / "ws"),
+            "KPI_ADVISOR_DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}", "KPI_ADVISOR_LOG_JSON": "false",
+        },
     )
 
     async def main() -> Any:
