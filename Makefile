@@ -8,6 +8,7 @@ DATA ?= data/demo
 MODELS ?= data/models
 HOST ?= 127.0.0.1
 PORT ?= 8000
+KEY_FILE ?= data/api-key.txt
 PYTEST_ARGS ?=
 TRAIN_ARGS ?=
 
@@ -40,13 +41,18 @@ $(DATA)/campaign_daily.csv: | install
 
 demo: $(DATA)/campaign_daily.csv
 
-## Serve the API (docs at /docs, MCP at /mcp) on the demo world; trains first when no model version exists.
+## Serve the API (docs at /docs, MCP at /mcp) on the demo world; trains first when no model version exists, makes an
+## admin API key once (data/api-key.txt) and starts the training worker with the server.
 run: install demo
 	$(BIN)/kpi-advisor validate --data $(DATA)
 	@if ls -d $(MODELS)/v[0-9]*/manifest.json >/dev/null 2>&1; then echo "models found in $(MODELS)"; \
 	else $(BIN)/kpi-advisor train --data $(DATA) --models $(MODELS) $(TRAIN_ARGS); fi
 	$(BIN)/kpi-advisor scorecard --data $(DATA)
+	@test -s $(KEY_FILE) || $(BIN)/kpi-advisor keys create --workspace default --role admin --name "make run" --json \
+		| $(BIN)/python -c "import json, sys; print(json.load(sys.stdin)['token'])" > $(KEY_FILE)
 	@echo "KPI Advisor API on http://$(HOST):$(PORT)  (docs /docs, OpenAPI /openapi.json, MCP /mcp)"
+	@echo "admin key of workspace 'default' is in $(KEY_FILE); try:"
+	@echo "  curl -H \"X-API-Key: \$$(cat $(KEY_FILE))\" http://$(HOST):$(PORT)/v1/scorecard"
 	$(BIN)/kpi-advisor serve --data $(DATA) --models $(MODELS) --host $(HOST) --port $(PORT)
 
 bench: install
