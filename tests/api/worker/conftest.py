@@ -73,7 +73,8 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> DemoData:
 
 
 @pytest.fixture()
-def service(tmp_path: Path, demo_data: DemoData) -> Iterator[Service]:
+def service(tmp_path: Path) -> Iterator[Service]:
+    """A fresh SQLite service database (upgraded) and empty folders; no dataset."""
     from api.http.settings import Settings
     from api.store import Store
 
@@ -82,14 +83,20 @@ def service(tmp_path: Path, demo_data: DemoData) -> Iterator[Service]:
         workspaces_dir=tmp_path / "workspaces",
         models_dir=tmp_path / "models",
         datasets_dir=tmp_path / "datasets",
-        data_dir=demo_data.path,
+        data_dir=tmp_path / "data",
         log_json=False,
     )
     store = Store(settings.database_url)
     store.upgrade()
-    store.add_dataset(WORKSPACE, DATASET, str(demo_data.path), demo_data.fingerprint, demo_data.tables, {})
     yield Service(settings, store, tmp_path)
     store.dispose()
+
+
+@pytest.fixture()
+def demo_service(service: Service, demo_data: DemoData) -> Service:
+    """``service`` with the demo world registered as dataset ``demo`` of workspace ``acme``."""
+    service.store.add_dataset(WORKSPACE, DATASET, str(demo_data.path), demo_data.fingerprint, demo_data.tables, {})
+    return service
 
 
 def _wait_for(what: str, check: Callable[[], Any], timeout: float = 120.0, every: float = 0.05) -> Any:

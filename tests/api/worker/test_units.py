@@ -19,6 +19,18 @@ def test_check_params_defaults_and_errors() -> None:
         check_params({"dataset_id": "d1", "seed": "x"})
 
 
+def test_json_ready_unwraps_numpy_and_drops_non_finite() -> None:
+    import json
+
+    import numpy as np
+
+    from api.worker.train_job import json_ready
+
+    doc = json_ready({"a": np.float64(1.5), "b": [np.int64(2), float("nan")], 3: np.array([1.0, np.inf])})
+    assert doc == {"a": 1.5, "b": [2, None], "3": [1.0, None]}
+    json.dumps(doc, allow_nan=False)
+
+
 def test_exit_message_names_the_code_and_signal() -> None:
     from api.worker import exit_message
 
@@ -71,11 +83,22 @@ def test_cli_once_upgrades_an_empty_database_and_exits_0(tmp_path: Any) -> None:
 
 
 def test_unknown_dataset_fails_the_job_with_a_helpful_error(service: Any) -> None:
-    from api.worker import Worker
+    from api.worker.child import ChildConfig, run_job
 
-    job = service.store.submit_job("acme", "train", {"dataset_id": "nope"})
-    final = Worker(service.settings, service.store).run_once()
-    assert final is not None and final.id == job.id
+    submitted = service.store.submit_job("acme", "train", {"dataset_id": "nope"})
+    job = service.store.claim_job("test-worker", ("train",))
+    assert job is not None and job.id == submitted.id
+    assert run_job(ChildConfig.for_job(service.settings, "acme"), service.store, job) == "failed"
+    final = service.store.job("acme", job.id)
     assert final.status == "failed"
     assert final.error and "nope" in final.error
     assert service.store.active_model("acme") is None
+
+
+def test_child_config_is_bound_to_its_workspace(service: Any) -> None:
+    from api.worker.child import ChildConfig
+
+    config = ChildConfig.for_job(service.settings, "acme")
+    assert config.models_root("acme") == service.settings.models_root("acme")
+    with pytest.raises(ValueError, match="acme"):
+        config.models_root("other")
