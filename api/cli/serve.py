@@ -28,6 +28,10 @@ def _settings(data: Path | None, models: Path | None, host: str | None = None, p
 
 
 ENV_PREFIX = "KPI_ADVISOR_"
+# uvicorn's supervisor (--workers > 1) kills a web process that does not answer its ping within this many seconds;
+# its default (5 s) is shorter than a spawned process takes to import the CLI and the model libraries (~10 s on a
+# busy 2-core machine), which made it restart the web processes forever
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def _export(overrides: dict[str, Any]) -> None:
@@ -170,6 +174,7 @@ def serve(
                 log_level=settings.log_level.lower(),
                 access_log=False,
                 timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             )
     finally:
         if training_worker is not None:
