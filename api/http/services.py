@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,17 @@ def _key(op: str, snap: Snapshot, req: Any, extra: Any = None) -> tuple[str, ...
     return (op, *snap.key(), body + json.dumps(extra, default=str))
 
 
+def _cached(state: Workspace, op: str, key: tuple[str, ...], run: Callable[[], dict[str, Any]]) -> Any:
+    """``run()`` through the result cache; computing it (not a cache hit) is timed as ``kpi_advisor_model_seconds``
+    under ``op``."""
+
+    def timed() -> dict[str, Any]:
+        with state.metrics.time_model(op):
+            return run()
+
+    return state.cache.get_or_compute(key, timed)
+
+
 def _dataset(state: Workspace, dataset_id: str | None) -> tuple[str, Any, Snapshot]:
     snap = state.require(dataset=dataset_id is None)
     if dataset_id is None or dataset_id == snap.dataset_id:
@@ -71,7 +83,7 @@ def kpis(state: Workspace, req: schemas.KpisRequest) -> dict[str, Any]:
         )
         return {"dataset": ds_id, "kpis": list(table.kpis), "rows": jsonable(table.to_records())}
 
-    result: dict[str, Any] = state.cache.get_or_compute(_key("kpis", snap, req, ds.fingerprint), run)
+    result: dict[str, Any] = _cached(state, "kpis", _key("kpis", snap, req, ds.fingerprint), run)
     return result
 
 
@@ -90,7 +102,7 @@ def scorecard(state: Workspace, dataset_id: str | None = None, period: str | Non
         doc: dict[str, Any] = jsonable(card.to_dict())
         return doc
 
-    result: dict[str, Any] = state.cache.get_or_compute(_key("scorecard", snap, {"p": period}, ds.fingerprint), run)
+    result: dict[str, Any] = _cached(state, "scorecard", _key("scorecard", snap, {"p": period}, ds.fingerprint), run)
     return result
 
 
@@ -126,7 +138,7 @@ def customers(state: Workspace, dataset_id: str | None = None, grain: str = "mon
         doc: dict[str, Any] = jsonable(customer_report(ds.tables, model, grain=grain).to_dict())
         return {"dataset": ds_id, "model_version": snap.model_version, **doc}
 
-    result: dict[str, Any] = state.cache.get_or_compute(_key("customers", snap, {"g": grain}, ds.fingerprint), run)
+    result: dict[str, Any] = _cached(state, "customers", _key("customers", snap, {"g": grain}, ds.fingerprint), run)
     return result
 
 
@@ -158,7 +170,7 @@ def diagnose(state: Workspace, req: schemas.DiagnoseRequest) -> dict[str, Any]:
         doc: dict[str, Any] = jsonable({**result.to_dict(), "customer_value": value})
         return doc
 
-    out: dict[str, Any] = state.cache.get_or_compute(_key("diagnose", snap, req, ds.fingerprint), run)
+    out: dict[str, Any] = _cached(state, "diagnose", _key("diagnose", snap, req, ds.fingerprint), run)
     return out
 
 
@@ -198,7 +210,7 @@ def forecast(state: Workspace, req: schemas.ForecastRequest) -> dict[str, Any]:
         doc: dict[str, Any] = jsonable(run_forecast(bundle, plan, n_sims=sims).to_dict())
         return {"model_version": version, **doc}
 
-    result: dict[str, Any] = state.cache.get_or_compute(_key("forecast", snap, req, version), run)
+    result: dict[str, Any] = _cached(state, "forecast", _key("forecast", snap, req, version), run)
     return result
 
 
@@ -225,7 +237,7 @@ def optimize(state: Workspace, req: schemas.OptimizeRequest) -> dict[str, Any]:
         doc: dict[str, Any] = jsonable(res.to_dict())
         return {"model_version": version, **doc}
 
-    result: dict[str, Any] = state.cache.get_or_compute(_key("optimize", snap, req, version), run)
+    result: dict[str, Any] = _cached(state, "optimize", _key("optimize", snap, req, version), run)
     return result
 
 
@@ -252,6 +264,7 @@ def advise(state: Workspace, req: schemas.AdviseRequest) -> dict[str, Any]:
         return {"dataset": ds_id, **doc}
 
     if llm is not None:  # an LLM's answer may vary: do not cache it
-        return run()
-    out: dict[str, Any] = state.cache.get_or_compute(_key("advise", snap, req, ds.fingerprint), run)
+        with state.metrics.time_model("advise"):
+            return run()
+    out: dict[str, Any] = _cached(state, "advise", _key("advise", snap, req, ds.fingerprint), run)
     return out

@@ -108,6 +108,9 @@ class AppState:
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[float, ApiKeyInfo | None]] = {}
         self._llm: tuple[Any] | None = None
+        from api.http.observability import Metrics
+
+        self.metrics = Metrics()  # Prometheus registry of this process (requests, model calls, jobs)
 
     def start(self) -> None:
         """Migrate the database, register the configured data folder and CLI-trained models of the ``default``
@@ -177,6 +180,7 @@ class Workspace:
         self.store = app.store
         self.cache = app.cache
         self.measures = app.measures
+        self.metrics = app.metrics
         self.models_dir = app.settings.models_root(name)
         default_dir = app.settings.data_dir if name == DEFAULT_WORKSPACE else None
         self.datasets = DatasetStore(app.store, name, app.settings.uploads_root(name), default_dir)

@@ -189,7 +189,6 @@ def _service_settings(world: Any, tmp_path: Path) -> Settings:
     return Settings(
         data_dir=world.data,
         models_dir=world.models,
-        datasets_dir=tmp_path / "datasets",
         workspaces_dir=tmp_path / "workspaces",
         database_url=f"sqlite:///{tmp_path / 'service.db'}",
         fit_drivers=False,
@@ -233,7 +232,7 @@ def test_serve_finishes_the_running_request_on_sigterm_and_exits_0(world: Any, t
     )
     port = _free_port()
     env = {**os.environ, "KPI_ADVISOR_SHUTDOWN_TIMEOUT_SECONDS": "15", "KPI_ADVISOR_LOG_JSON": "true"}
-    env.update({f"KPI_ADVISOR_{k.upper()}": str(getattr(settings, k)) for k in ("datasets_dir", "workspaces_dir", "database_url")})
+    env.update({f"KPI_ADVISOR_{k.upper()}": str(getattr(settings, k)) for k in ("workspaces_dir", "database_url")})
     env["KPI_ADVISOR_FIT_DRIVERS"] = "false"
     command = [str(Path(sys.executable).parent / "kpi-advisor"), "serve", "--data", str(world.data), "--models", str(world.models)]
     command += ["--port", str(port), "--worker" if with_worker else "--no-worker"]

@@ -82,7 +82,6 @@ def service(tmp_path: Path) -> Iterator[Service]:
         database_url=f"sqlite:///{tmp_path / 'service.db'}",
         workspaces_dir=tmp_path / "workspaces",
         models_dir=tmp_path / "models",
-        datasets_dir=tmp_path / "datasets",
         data_dir=tmp_path / "data",
         log_json=False,
     )
