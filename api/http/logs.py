@@ -63,7 +63,8 @@ def configure_logging(settings: LogSettings, *, stream: Any = None) -> logging.H
         raise ValueError(f"unknown log level {settings.log_level!r}; use DEBUG, INFO, WARNING, ERROR or CRITICAL")
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     setattr(handler, _HANDLER_MARK, True)
-    handler.addFilter(CorrelationIdFilter(default_value=None))
+    # no request (start-up, worker): null in JSON, "-" in text
+    handler.addFilter(CorrelationIdFilter(default_value=None if settings.log_json else "-"))
     if settings.log_json:
         handler.setFormatter(JsonFormatter(
                 list(JSON_FIELDS), rename_fields=JSON_RENAMES, reserved_attrs=SKIPPED_ATTRS, timestamp=True
