@@ -30,7 +30,6 @@ USER advisor
 # e.g. KPI_ADVISOR_DATABASE_URL=postgresql+psycopg://advisor:advisor@db:5432/advisor (see compose.yaml).
 ENV KPI_ADVISOR_DATA_DIR=/data/demo \
     KPI_ADVISOR_MODELS_DIR=/data/models \
-    KPI_ADVISOR_DATASETS_DIR=/data/datasets \
     KPI_ADVISOR_WORKSPACES_DIR=/data/workspaces \
     KPI_ADVISOR_DATABASE_URL=sqlite:////data/kpi-advisor.db \
     KPI_ADVISOR_HOST=0.0.0.0 \
