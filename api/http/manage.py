@@ -85,12 +85,20 @@ def train(state: Workspace, req: schemas.TrainRequest) -> dict[str, Any]:
     return job_dict(state.store.submit_job(state.name, "train", params))
 
 
+def _sweep(state: Workspace) -> None:
+    """Mark running jobs whose worker stopped sending heartbeats as failed (workers do it too; this covers the case
+    where no worker is left to notice)."""
+    state.store.fail_stale_jobs(state.settings.job_stale_seconds)
+
+
 def list_jobs(state: Workspace, limit: int = 50) -> dict[str, Any]:
+    _sweep(state)
     return {"jobs": [job_dict(j) for j in state.store.jobs(state.name, limit)]}
 
 
 def get_job(state: Workspace, job_id: str) -> dict[str, Any]:
     """The job; once it has succeeded, this process also swaps in the model it activated."""
+    _sweep(state)
     job = state.store.job(state.name, job_id)
     if job.status == "succeeded":
         state.refresh()
@@ -122,4 +130,9 @@ def revoke_key(state: Workspace, key_id: str) -> dict[str, Any]:
 
 
 def audit_log(state: Workspace, limit: int = 100) -> dict[str, Any]:
-    return {"entries": [jsonable(e.to_dict()) for e in state.store.advice_log(state.name, limit)]}
+    entries = []
+    for e in state.store.advice_log(state.name, limit):
+        doc = e.to_dict()
+        created = doc.pop("created_at")  # a datetime: jsonable cannot take one, the response model serialises it
+        entries.append({**jsonable(doc), "created_at": created})
+    return {"entries": entries}
