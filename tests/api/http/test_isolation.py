@@ -129,7 +129,7 @@ def operations(app: Any) -> list[Operation]:
     for route in _routes(app):
         if isinstance(route, fastapi.routing.APIRoute):
             needed = _roles_of(route.dependant)
-            for method in route.methods:
+            for method in route.methods or ():
                 roles[method, route.path] = max(needed, key=order.index) if needed else None
     ops = []
     for path, methods in app.openapi()["paths"].items():
