@@ -48,9 +48,10 @@ def run_worker(settings: Settings, *, once: bool = False, poll_seconds: float = 
         log.info("worker %s: %s received, stopping", worker.worker_id, signal.Signals(signum).name)
         stop.set()
 
+    previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, on_signal)
     parent = os.environ.get(PARENT_PID_ENV)
     if parent and parent.isdigit():
         _watch_parent(int(parent), stop)
@@ -62,6 +63,8 @@ def run_worker(settings: Settings, *, once: bool = False, poll_seconds: float = 
             worker.run(stop)
     finally:
         store.dispose()
+        for restored, handler in previous.items():  # an embedding process (tests, CliRunner) gets its own back
+            signal.signal(restored, handler)
     return 0
 
 

@@ -75,8 +75,10 @@ def test_cli_once_upgrades_an_empty_database_and_exits_0(tmp_path: Any) -> None:
     from api.store import Store
 
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    before = signal.getsignal(signal.SIGINT)
     out = CliRunner().invoke(app, ["worker", "--once", "--database-url", url])
     assert out.exit_code == 0, out.output
+    assert signal.getsignal(signal.SIGINT) is before  # the worker's stop handler is removed again
     store = Store(url)
     assert store.current_revision() is not None
     store.dispose()
