@@ -5,12 +5,14 @@ Series (all prefixed ``kpi_advisor_``):
 - ``http_requests_total{method,route,status}`` and ``http_request_duration_seconds{method,route}`` — by route
   template (``/v1/jobs/{job_id}``), never the raw path (``MetricsMiddleware``);
 - ``model_seconds{operation}`` — wall time of model calls (seconds): ``with metrics.time_model("forecast"): ...``;
-- ``job_duration_seconds{kind,status}`` — training job wall time (seconds), in the process that observes it;
+- ``job_duration_seconds{kind,status}`` — wall time of finished training jobs (seconds, started → finished): fed
+  at scrape time from the database (``finished_jobs``; each job counted once per web process) or by
+  ``observe_job``;
 - ``jobs{status}`` — jobs per status over all workspaces, read from the service database at scrape time;
 - ``active_model_info{workspace,version}`` — 1 for each workspace's active model version, read at scrape time.
 
-The last two come from ``StoreCollector`` (``metrics.watch_store(job_counts, active_models)``): callables, so this
-module needs no database. A failing callable (database down) logs a warning and drops its series from that scrape
+The database-backed series come from callables (``metrics.watch_store(job_counts, active_models, finished_jobs)``),
+so this module needs no database. A failing callable (database down) logs a warning and drops its series from that scrape
 instead of failing ``/metrics``.
 
 With ``kpi-advisor serve --workers N`` (N > 1) every web process has its own registry; a scrape sees one of them.
@@ -20,6 +22,7 @@ Scale with one web process per container when exact request counts matter.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -38,6 +41,8 @@ JobCounts = Callable[[], Mapping[tuple[str, str], int]]
 """``() -> {(workspace, status): count}`` — ``api.store.Store.job_counts``."""
 ActiveModels = Callable[[], Mapping[str, str]]
 """``() -> {workspace: active version}`` — see ``active_models_of``."""
+FinishedJobs = Callable[[], Iterable[tuple[str, str, str, float]]]
+"""``() -> [(job id, kind, final status, seconds from start to finish)]`` — see ``finished_jobs_of``."""
 
 log = logging.getLogger("kpi_advisor.metrics")
 
@@ -102,6 +107,35 @@ def active_models_of(store: Any) -> ActiveModels:
     return read
 
 
+def finished_jobs_of(store: Any, limit: int = 50) -> FinishedJobs:
+    """Finished jobs among the ``limit`` newest of every workspace of a store (``workspaces()``, ``jobs(ws, n)``)."""
+
+    def read() -> list[tuple[str, str, str, float]]:
+        out = []
+        for workspace in store.workspaces():
+            for job in store.jobs(workspace, limit):
+                if job.started_at is not None and job.finished_at is not None:
+                    seconds = (job.finished_at - job.started_at).total_seconds()
+                    out.append((job.id, job.kind, job.status, max(0.0, seconds)))
+        return out
+
+    return read
+
+
+class _JobDurations(Collector):
+    """Yields the job-duration histogram after observing the jobs that finished since the last scrape."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterable[Metric]:
+        self.metrics.feed_finished_jobs()
+        yield from self.metrics.job_duration.collect()
+
+
 class Metrics:
     """Request counters, latency histograms, model and job timings in their own registry (one per app)."""
 
@@ -129,9 +163,13 @@ class Metrics:
             "Training job wall time from start to finish (seconds)",
             ("kind", "status"),
             buckets=JOB_BUCKETS,
-            registry=self.registry,
+            registry=None,  # collected through _JobDurations, which first observes newly finished jobs
         )
+        self.registry.register(_JobDurations(self))
         self._store_collector: StoreCollector | None = None
+        self._finished_jobs: FinishedJobs | None = None
+        self._seen_jobs: set[str] = set()
+        self._jobs_lock = threading.Lock()
 
     @contextmanager
     def time_model(self, operation: str) -> Iterator[None]:
@@ -149,13 +187,34 @@ class Metrics:
         """Record a finished job's wall time (seconds) with its final status."""
         self.job_duration.labels(kind, status).observe(max(0.0, seconds))
 
-    def watch_store(self, job_counts: JobCounts | None, active_models: ActiveModels | None = None) -> None:
-        """Export ``kpi_advisor_jobs{status}`` and ``kpi_advisor_active_model_info`` from these callables.
+    def feed_finished_jobs(self) -> None:
+        """Observe each job of ``finished_jobs`` not observed yet (called at scrape time)."""
+        if self._finished_jobs is None:
+            return
+        try:
+            finished = list(self._finished_jobs())
+        except Exception as exc:
+            log.warning("metrics: finished jobs unavailable: %s", exc)
+            return
+        with self._jobs_lock:
+            for job_id, kind, status, seconds in finished:
+                if job_id not in self._seen_jobs:
+                    self._seen_jobs.add(job_id)
+                    self.observe_job(kind, status, seconds)
 
-        Typical: ``metrics.watch_store(store.job_counts, active_models_of(store))``. Calling it again replaces
-        the previous source.
+    def watch_store(
+        self,
+        job_counts: JobCounts | None,
+        active_models: ActiveModels | None = None,
+        finished_jobs: FinishedJobs | None = None,
+    ) -> None:
+        """Export ``kpi_advisor_jobs{status}``, ``kpi_advisor_active_model_info`` and job durations from these.
+
+        Typical: ``metrics.watch_store(store.job_counts, active_models_of(store), finished_jobs_of(store))``.
+        Calling it again replaces the previous sources.
         """
         if self._store_collector is not None:
             self.registry.unregister(self._store_collector)
         self._store_collector = StoreCollector(job_counts, active_models)
         self.registry.register(self._store_collector)
+        self._finished_jobs = finished_jobs

@@ -140,12 +140,14 @@ def test_text_logs_keep_the_request_id() -> None:
 def test_metrics_text_has_model_job_and_store_series() -> None:
     metrics = Metrics()
     counts = {("a", "queued"): 2, ("b", "queued"): 1, ("a", "failed"): 1}
-    metrics.watch_store(lambda: counts, lambda: {"a": "v0002", "b": "v0001"})
-    metrics.observe_job("train", "succeeded", 42.0)
+    finished = [("j1", "train", "succeeded", 42.0), ("j2", "train", "failed", 3.0)]
+    metrics.watch_store(lambda: counts, lambda: {"a": "v0002", "b": "v0001"}, lambda: finished)
     client = TestClient(_mini_app(metrics))
     client.get("/v1/items/z1")
     client.get("/v1/items/z2")
-    text = client.get("/metrics").text
+    client.get("/metrics")
+    finished.append(("j3", "train", "succeeded", 700.0))
+    text = client.get("/metrics").text  # j1 and j2 again: each job is counted once
     assert 'kpi_advisor_model_seconds_count{operation="forecast"} 2.0' in text
     total = float(re.search(r'kpi_advisor_model_seconds_sum\{operation="forecast"\} (\S+)', text).group(1))  # type: ignore[union-attr]
     assert total >= 0.02
@@ -154,7 +156,10 @@ def test_metrics_text_has_model_job_and_store_series() -> None:
     assert 'kpi_advisor_jobs{status="running"} 0.0' in text  # every status is exported
     assert "workspace" not in "".join(line for line in text.splitlines() if line.startswith("kpi_advisor_jobs{"))
     assert 'kpi_advisor_active_model_info{version="v0002",workspace="a"} 1.0' in text
-    assert 'kpi_advisor_job_duration_seconds_count{kind="train",status="succeeded"} 1.0' in text
+    assert 'kpi_advisor_job_duration_seconds_count{kind="train",status="succeeded"} 2.0' in text
+    assert 'kpi_advisor_job_duration_seconds_sum{kind="train",status="succeeded"} 742.0' in text
+    assert 'kpi_advisor_job_duration_seconds_bucket{kind="train",le="60.0",status="succeeded"} 1.0' in text
+    assert 'kpi_advisor_job_duration_seconds_count{kind="train",status="failed"} 1.0' in text
     assert 'kpi_advisor_http_requests_total{method="GET",route="/v1/items/{item_id}",status="200"} 2.0' in text
     assert "/v1/items/z1" not in text, "the route label is the template, not the raw path"
 
@@ -164,7 +169,7 @@ def test_metrics_survive_a_failing_store() -> None:
         raise ConnectionError("database is down")
 
     metrics = Metrics()
-    metrics.watch_store(broken, broken)  # type: ignore[arg-type]
+    metrics.watch_store(broken, broken, broken)  # type: ignore[arg-type]
     metrics.watch_store(broken)  # replacing the source must not register twice
     text = generate_latest(metrics.registry).decode()
     assert "kpi_advisor_http_requests_total" in text
