@@ -6,10 +6,8 @@ afterwards; when the server does not answer they skip with the reason (a user's 
 
 from __future__ import annotations
 
-import os
-import uuid
+import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,30 +16,10 @@ import sqlalchemy as sa
 from api.store import Store
 from api.store.tables import Base
 
-PG_SERVER = os.environ.get("KPI_ADVISOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
 
 
-@contextmanager
-def pg_schema() -> Iterator[str]:
-    """A new, empty PostgreSQL schema; yields a URL whose connections use it as ``search_path``."""
-    admin = sa.create_engine(PG_SERVER)
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("select 1"))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {admin.url.render_as_string()} does not answer (set KPI_ADVISOR_TEST_PG_URL "
-                    f"to another server): {exc.orig}")
-    schema = f"kpi_test_{uuid.uuid4().hex[:8]}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+pg_schema = sys.modules["kpi_api_serving"].pg_schema  # shared with the service tests (tests/api/http/serving.py)
 
 
 @pytest.fixture(scope="module")
