@@ -3,6 +3,11 @@
 Origins step back one horizon at a time from the end of the history (≥ 4 origins; 28 days, or 13
 weeks on weekly data). Each origin refits on the data before it (media search warm-started from the
 full-history fit, one start) and forecasts the next horizon given the *actual* spend.
+
+Interval calibration (split-conformal in time): up to ``calibration_origins`` extra, earlier origins are
+forecast but not scored. Every origin's intervals carry the level error estimated from the origins
+before it (:func:`calibration`), so the scored coverage is that of intervals calibrated only on the
+past; the estimate from all origins is returned for the model that is published.
 """
 
 from __future__ import annotations
@@ -20,11 +25,81 @@ from models.response import baseline as pb
 
 @dataclass(frozen=True)
 class BacktestSpec:
-    """``n_origins`` ≥ 1; ``horizon`` in periods (None: 28 days / 13 weeks); ``n_sims`` paths per origin."""
+    """``n_origins`` ≥ 1 scored origins; ``horizon`` in periods (None: 28 days / 13 weeks); ``n_sims`` paths
+    per origin; ``calibration_origins``: earlier, unscored origins that only calibrate the level error
+    (fewer when the history is short)."""
 
     n_origins: int = 4
     horizon: int | None = None
     n_sims: int = 500
+    calibration_origins: int = 4
+
+
+@dataclass(frozen=True)
+class OriginError:
+    """Forecast error at one origin, for calibration. ``rel_error``: (actual − forecast) horizon total over
+    the forecast total; ``model_sd``: s.d. of the uncalibrated simulated horizon totals over the forecast
+    total, ``media_sd``: the part of it from the media-effect draws (same units); ``resid_ms``: mean square
+    of the per-period errors around their horizon mean; ``model_ms``: the same for the uncalibrated
+    simulated paths (deviations from the mean path, each around its own mean)."""
+
+    rel_error: float
+    model_sd: float
+    resid_ms: float
+    model_ms: float
+    media_sd: float = 0.0
+
+
+#: bounds of the calibrated noise scale and of the media-draw scale
+NOISE_SCALE_BOUNDS = (0.5, 3.0)
+MEDIA_SCALE_BOUNDS = (0.25, 1.0)
+
+
+def calibration(errors: list[OriginError]) -> dict[str, float]:
+    """Keyword arguments of :meth:`models.response.ResponseModel.with_calibration` from the errors of
+    earlier origins (split-conformal in time). With ``E`` the mean squared relative level error, ``S``
+    the mean simulated level variance and ``M`` its media-draw part: when ``E ≥ S`` the missing level
+    error ``level_sd = sqrt(E − S)`` is added; otherwise the media-effect draws are narrowed by
+    ``media_scale = sqrt((E − (S − M)) / M)`` (bounded by ``MEDIA_SCALE_BOUNDS``). ``noise_scale``: the
+    per-period error s.d. over the simulated one (within the horizon, level removed), bounded by
+    ``NOISE_SCALE_BOUNDS``. Uncalibrated (``level_sd=0``, scales 1) without origins."""
+    out = {"level_sd": 0.0, "noise_scale": 1.0, "media_scale": 1.0}
+    if not errors:
+        return out
+    e2 = float(np.mean([e.rel_error**2 for e in errors]))
+    s2 = float(np.mean([e.model_sd**2 for e in errors]))
+    m2 = float(np.mean([e.media_sd**2 for e in errors]))
+    if e2 >= s2:
+        out["level_sd"] = float(np.sqrt(e2 - s2))
+    elif m2 > 0:
+        out["media_scale"] = float(np.clip(np.sqrt(max(e2 - (s2 - m2), 0.0) / m2), *MEDIA_SCALE_BOUNDS))
+    model_ms = float(np.sum([e.model_ms for e in errors]))
+    ratio = float(np.sum([e.resid_ms for e in errors])) / model_ms if model_ms > 0 else 1.0
+    out["noise_scale"] = float(np.clip(np.sqrt(ratio), *NOISE_SCALE_BOUNDS))
+    return out
+
+
+def origin_error(
+    y: NDArray[np.float64],
+    f: NDArray[np.float64],
+    draws: NDArray[np.float64],
+    media_totals: NDArray[np.float64] | None = None,
+) -> OriginError:
+    """:class:`OriginError` of actuals ``y`` ``(H,)`` against forecast ``f`` ``(H,)``, uncalibrated
+    simulated paths ``draws`` ``(n, H)`` and their media-effect horizon totals ``media_totals`` ``(n,)``."""
+    h = len(y)
+    f_tot = max(abs(float(f.sum())), 1e-12)
+    d = y - f
+    dof = h / max(h - 1, 1)
+    dev = draws - draws.mean(axis=0)  # deviations from the mean path, then each path around its own mean
+    within = dev - dev.mean(axis=1, keepdims=True)
+    return OriginError(
+        rel_error=float(d.sum()) / f_tot,
+        model_sd=float(np.std(draws.sum(axis=1))) / f_tot,
+        resid_ms=float(np.mean((d - d.mean()) ** 2)) * dof,
+        model_ms=float(np.mean(within**2)) * dof,
+        media_sd=float(np.std(media_totals)) / f_tot if media_totals is not None else 0.0,
+    )
 
 
 def wape(y: NDArray[np.float64], f: NDArray[np.float64]) -> float:
@@ -73,26 +148,37 @@ def rolling_origin(
 ) -> dict[str, Any]:
     """Backtest on ``history`` (as for :meth:`ResponseModel.fit`). Returns per-method mean metrics
     (``model``, ``prophet_no_media``, ``seasonal_naive``: wape, smape, mase, total_error; ``model`` also
-    coverage_80/coverage_95 of per-period intervals) and per-origin details."""
+    coverage_80/coverage_95 of per-period intervals and the calibration they carried), per-origin
+    details, and ``calibration``: :func:`calibration` of all origins, for the published model
+    (:meth:`models.response.ResponseModel.with_calibration`)."""
     bt = bt or BacktestSpec()
     freq = "D" if (history.index[1] - history.index[0]).days == 1 else "W"
     h = bt.horizon or (28 if freq == "D" else 13)
     m = 7 if freq == "D" else 52
     n = len(history)
+    min_train = max(3 * h, 60 if freq == "D" else 26)
     origins = [n - h * i for i in range(bt.n_origins, 0, -1)]
-    if origins[0] < max(3 * h, 60 if freq == "D" else 26):
+    if origins[0] < min_train:
         raise ValueError(f"history of {n} periods too short for {bt.n_origins} origins of {h} periods")
+    n_cal = max(min(bt.calibration_origins, (origins[0] - min_train) // h), 0)
+    calibration_at = [origins[0] - h * i for i in range(n_cal, 0, -1)]
     rows: list[dict[str, Any]] = []
+    errors: list[OriginError] = []
     fit_spec = replace(spec, n_starts=1)
-    for o in origins:
+    for o in calibration_at + origins:
         train, test = history.iloc[:o], history.iloc[o : o + h]
         yt, yv = train[y].to_numpy(float), test[y].to_numpy(float)
         model = ResponseModel(fit_spec, kpi=y).fit(
             train, y=y, channels=channels, controls=controls, warm_start=warm_start, reported=reported
         )
-        sim = model.simulate(test[channels], n=bt.n_sims, seed=spec.seed)
-        draws = sim.total
         f_model = model.expected(test[channels])
+        raw = model.simulate(test[channels], n=bt.n_sims, seed=spec.seed)
+        calib = calibration(errors)
+        errors.append(origin_error(yv, f_model, raw.total, raw.media.sum(axis=(1, 2))))
+        if o in calibration_at:
+            continue
+        model.with_calibration(**calib)
+        draws = model.simulate(test[channels], n=bt.n_sims, seed=spec.seed).total
         lo80, hi80, lo95, hi95 = np.quantile(draws, [0.1, 0.9, 0.025, 0.975], axis=0)
         ctrl = train[list(controls)] if controls else None
         proph = pb.fit_prophet(
@@ -116,12 +202,19 @@ def rolling_origin(
                     "coverage_80": float(np.mean((yv >= lo80) & (yv <= hi80))),
                     "coverage_95": float(np.mean((yv >= lo95) & (yv <= hi95))),
                     "total_in_80": bool(np.quantile(sums, 0.1) <= yv.sum() <= np.quantile(sums, 0.9)),
+                    **calib,
                 },
                 "prophet_no_media": _score(yv, f_proph, yt, m),
                 "seasonal_naive": _score(yv, f_naive, yt, m),
             }
         )
-    summary: dict[str, Any] = {"horizon": h, "n_origins": len(origins), "origins": rows}
+    summary: dict[str, Any] = {
+        "horizon": h,
+        "n_origins": len(origins),
+        "calibration_origins": len(calibration_at),
+        "calibration": calibration(errors),
+        "origins": rows,
+    }
     for method in ("model", "prophet_no_media", "seasonal_naive"):
         keys = [k for k in rows[0][method] if k != "total_in_80"]
         summary[method] = {k: float(np.mean([r[method][k] for r in rows])) for k in keys}

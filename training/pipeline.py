@@ -82,6 +82,7 @@ def train_all(
                 bt=backtest,
                 reported=reported_map(hist, kpi, channels),
             )
+            model.with_calibration(**entry["backtest"]["calibration"])  # intervals calibrated on backtest errors
         metrics["response"][kpi] = entry
     files: dict[str, str | bytes] = dict(bundle.to_files())
     kinds = ["response"]

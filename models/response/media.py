@@ -238,6 +238,33 @@ def _fit_channel_curve(
     return float(best.x[0]), float(np.exp(best.x[1]) * s_scale), float(best.x[2]), b * r_scale
 
 
+def efficiency_path(
+    reported: NDArray[np.float64], curve: NDArray[np.float64], window: int, clip: tuple[float, float] = (0.25, 4.0)
+) -> NDArray[np.float64]:
+    """Time-varying efficiency ``(T, C)``: the channel's reported KPI over what its spend-only response
+    curve predicts, as ratios of sums over a centred window of ``window`` periods (truncated at the
+    ends; 1 where the curve predicts nothing; clipped to ``clip``). ``window`` < 2 gives ones.
+
+    A planted-problem-style change in a channel's quality (creative fatigue, a broken landing page, a
+    poorer audience) moves its reported KPI but not its spend; the spend-only curve then mis-describes
+    the channel's path and the incrementality regression on the business total is biased."""
+    reported = np.asarray(reported, float)
+    curve = np.asarray(curve, float)
+    if window < 2:
+        return np.ones_like(curve)
+    t = len(curve)
+    half = window // 2
+    lo = np.clip(np.arange(t) - half, 0, t)
+    hi = np.clip(np.arange(t) + half + 1, 0, t)
+    zero = np.zeros((1, curve.shape[1]))
+    c_rep = np.vstack([zero, np.cumsum(reported, axis=0)])
+    c_fit = np.vstack([zero, np.cumsum(curve, axis=0)])
+    got = c_rep[hi] - c_rep[lo]
+    expect = c_fit[hi] - c_fit[lo]
+    eff = np.divide(got, expect, out=np.ones_like(got), where=expect > 1e-12 * max(float(np.abs(curve).max()), 1.0))
+    return np.asarray(np.clip(eff, *clip), dtype=np.float64)
+
+
 def fit_media_reported(
     y: NDArray[np.float64],
     design: NDArray[np.float64],
@@ -248,6 +275,7 @@ def fit_media_reported(
     saturation: Saturation = "hill",
     seed: int = 0,
     n_starts: int = 3,
+    efficiency_window: int = 0,
 ) -> MediaFit:
     """Two-stage fit using platform-reported outcomes per channel ``reported`` ``(T, C)``.
 
@@ -257,7 +285,11 @@ def fit_media_reported(
     (baseline design projected out, NNLS), so the effect is measured on the business outcome and
     platform over- or under-claiming cancels out. θ_c has a normal prior centred on the pooled θ
     (one scale for all channels) with s.d. ``THETA_PRIOR_CV`` × pooled θ (random-effects shrinkage:
-    a channel the totals barely inform keeps the typical incrementality). ``beta = θ · b``."""
+    a channel the totals barely inform keeps the typical incrementality). ``beta = θ · b``.
+
+    ``efficiency_window`` (periods, 0: off): the regressor of stage 2 is the fitted curve times the
+    channel's time-varying efficiency (:func:`efficiency_path`), so quality changes seen in the reported
+    KPI are part of the channel's path; ``reported_fit`` stays the spend-only curve."""
     y = np.asarray(y, float)
     spend = np.asarray(spend, float)
     reported = np.asarray(reported, float)
@@ -275,7 +307,8 @@ def fit_media_reported(
     b = np.array([p[3] for p in params])
     n0 = min(7 if freq == "D" else 2, t)
     a = geometric_adstock(spend, decay, initial=spend[:n0].mean(axis=0))
-    h = _saturate(a, k, shape, saturation) * b  # (T, C) fitted reported curves
+    curve = _saturate(a, k, shape, saturation) * b  # (T, C) fitted reported curves
+    h = curve * efficiency_path(reported, curve, efficiency_window)
     q, _ = np.linalg.qr(design)
     y_r = y - q @ (q.T @ y)
     h_r = h - q @ (q.T @ h)
@@ -310,5 +343,5 @@ def fit_media_reported(
         rss=float(resid @ resid),
         n_params=c * (3 if saturation == "hill" else 2) + c,
         saturation=saturation,
-        reported_fit=h,
+        reported_fit=curve,
     )

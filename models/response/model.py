@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy.optimize import nnls
 from scipy.signal import lfilter
 
 from models.response import baseline as pb
@@ -24,7 +25,9 @@ from models.response.media import MediaFit, fit_media, fit_media_reported
 from models.transforms import ChannelTransform, Saturation, geometric_adstock
 
 log = logging.getLogger(__name__)
-SCHEMA = 1
+SCHEMA = 2
+#: schema versions :meth:`ResponseModel.from_files` reads (1: before ``varying_efficiency``)
+READABLE_SCHEMAS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,10 @@ class ResponseSpec:
     ``"spend"`` searches all parameters on the business total (:func:`models.response.media.fit_media`),
     ``"auto"`` uses ``"reported"`` when reported columns are given; ``recent_window``: with reported
     columns, each channel's forward-looking response is scaled by its current efficiency — reported KPI
-    over the last ``recent_window`` days (weeks: days // 7) divided by what its curve predicts (0: off).
+    over the last ``recent_window`` days (weeks: days // 7) divided by what its curve predicts (0: off);
+    ``varying_efficiency``: with reported columns, the channel's past path is its curve times that
+    efficiency over a centred ``recent_window`` (:func:`models.response.media.efficiency_path`), so
+    quality changes do not bias the incrementality estimate.
     """
 
     saturation: Saturation | Literal["auto"] = "auto"
@@ -60,6 +66,7 @@ class ResponseSpec:
     shape_source: str = "auto"
     changepoint_prior_scale: float = 0.05
     recent_window: int = 28
+    varying_efficiency: bool = True
     min_active_share: float = 0.05
     min_cv: float = 0.05
     min_t: float = 2.0
@@ -70,7 +77,8 @@ class ResponseSpec:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ResponseSpec:
-        return cls(**d)
+        """Spec from :meth:`to_dict`; a spec saved before ``varying_efficiency`` existed was fitted without it."""
+        return cls(**{"varying_efficiency": False, **d})
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,26 @@ class Simulation:
         return self.baseline[None, :] + self.media.sum(axis=2) + self.noise
 
 
+def variance_function(resid: NDArray[np.float64], level: NDArray[np.float64]) -> list[float]:
+    """Coefficients ``[a, b]`` ≥ 0 of the residual variance ``a·μ + b·μ²`` at fitted level μ ``(T,)``,
+    by non-negative least squares of the squared residuals ``(T,)`` on (μ, μ²) (method of moments);
+    ``[]`` when the level is not positive everywhere or the fit is degenerate (constant variance then)."""
+    if len(level) < 10 or not np.all(level > 0):
+        return []
+    scale = float(np.mean(level))
+    mu = level / scale
+    coef, _ = nnls(np.column_stack([mu, mu**2]), (resid / scale) ** 2)
+    if not np.any(coef > 0):
+        return []
+    return [float(coef[0] * scale), float(coef[1])]
+
+
+def _noise_sd(var: list[float], level: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Noise s.d. ``sqrt(a·μ + b·μ²)`` at levels μ (floored at a tiny positive value)."""
+    mu = np.clip(level, 0.0, None)
+    return np.asarray(np.sqrt(np.maximum(var[0] * mu + var[1] * mu**2, 1e-12)), dtype=np.float64)
+
+
 @dataclass
 class _Fitted:
     freq: str
@@ -113,6 +141,10 @@ class _Fitted:
     controls: list[str]
     warnings: list[str] = field(default_factory=list)
     efficiency: dict[str, float] = field(default_factory=dict)
+    level_sd: float = 0.0
+    noise_scale: float = 1.0
+    media_scale: float = 1.0
+    noise_var: list[float] = field(default_factory=list)
 
 
 class ResponseModel:
@@ -196,7 +228,15 @@ class ResponseModel:
                 if rep is not None:
                     fits.append(
                         fit_media_reported(
-                            yv, design, spend, rep, freq=freq, saturation=sat, seed=sp.seed, n_starts=sp.n_starts
+                            yv,
+                            design,
+                            spend,
+                            rep,
+                            freq=freq,
+                            saturation=sat,
+                            seed=sp.seed,
+                            n_starts=sp.n_starts,
+                            efficiency_window=self._periods(sp.recent_window, freq) if sp.varying_efficiency else 0,
                         )
                     )
                 else:
@@ -221,7 +261,7 @@ class ResponseModel:
             if rep is not None and mf.reported_fit is not None and sp.recent_window:
                 # current efficiency: the channel's reported KPI over the last window against what its
                 # response curve predicts for the spend it had (creative fatigue, a broken landing page …)
-                win = min(sp.recent_window if freq == "D" else max(sp.recent_window // 7, 1), n)
+                win = min(self._periods(sp.recent_window, freq), n)
                 got = rep[-win:].sum(axis=0)
                 expect = mf.reported_fit[-win:].sum(axis=0)
                 eff = np.clip(np.divide(got, expect, out=np.ones_like(got), where=expect > 0), 0.25, 4.0)
@@ -255,7 +295,11 @@ class ResponseModel:
             changepoint_prior_scale=sp.changepoint_prior_scale,
         )
         base_in = pb.predict(prophet, idx, ctrl)["yhat"].to_numpy()
-        resid = yv - base_in - media_total
+        fitted_level = base_in + media_total
+        # counts are heteroscedastic: the residual variance follows the level (quasi-likelihood
+        # var = a·μ + b·μ², as for negative-binomial counts), so residuals are standardised by it
+        noise_var = variance_function(yv - fitted_level, fitted_level)
+        resid = (yv - fitted_level) / _noise_sd(noise_var, fitted_level) if noise_var else yv - fitted_level
         phi = float(np.clip(np.corrcoef(resid[:-1], resid[1:])[0, 1], -0.5, 0.95)) if n > 3 else 0.0
         innov = resid[1:] - phi * resid[:-1]
         # unbiased residual scale: in-sample residuals are smaller than out-of-sample errors by the
@@ -284,6 +328,7 @@ class ResponseModel:
             ar_phi=phi,
             ar_sigma=float(np.std(innov)) * dof_factor,
             resid_sd=float(np.std(resid)) * dof_factor,
+            noise_var=noise_var,
             future_start=str(fut[0].date()),
             baseline_future=base_fut.tolist(),
             trend_sd=tsd.tolist(),
@@ -295,6 +340,11 @@ class ResponseModel:
         self.contributions_ = pd.DataFrame(contrib, index=idx, columns=used)
         self.baseline_in_sample_ = pd.Series(base_in, index=idx, name="baseline")
         return self
+
+    @staticmethod
+    def _periods(days: int, freq: str) -> int:
+        """``days`` as periods of ``freq`` (weeks: ``days // 7``, at least 1)."""
+        return days if freq == "D" else max(days // 7, 1)
 
     # ------------------------------------------------------------ accessors
     @property
@@ -357,7 +407,10 @@ class ResponseModel:
 
     def simulate(self, spend: pd.DataFrame, n: int = 1000, seed: int = 0) -> Simulation:
         """Draws of the KPI for ``spend`` (see :class:`Simulation`): betas from their covariance
-        (truncated at 0), one trend-error draw per path scaled by Prophet's trend s.d., AR(1) residuals."""
+        (truncated at 0), one trend-error draw per path scaled by Prophet's trend s.d., AR(1) residuals
+        (in units of the level-dependent noise s.d. :func:`variance_function` for schema ≥ 2)
+        and, when calibrated (:meth:`with_calibration`), one relative level-error draw per path,
+        residuals scaled by the noise scale and beta draws' spread by the media scale."""
         f = self.fitted
         h = len(spend)
         rng = np.random.default_rng(seed)
@@ -366,16 +419,22 @@ class ResponseModel:
         media = np.zeros((n, h, c))
         if c:
             beta = np.array([f.transforms[ch].beta for ch in f.channels])
-            cov = np.asarray(f.beta_cov)
+            cov = np.asarray(f.beta_cov) * f.media_scale**2
             draws = rng.multivariate_normal(beta, cov, size=n, method="svd") if np.any(cov) else np.tile(beta, (n, 1))
             draws = np.clip(draws, 0.0, None)
             sat = np.divide(mean, beta, out=np.zeros_like(mean), where=beta > 0)
             media = sat[None, :, :] * draws[:, None, :]
-        eps = rng.standard_normal((n, h)) * f.ar_sigma
-        z0 = rng.standard_normal(n) * f.resid_sd
+        eps = rng.standard_normal((n, h)) * f.ar_sigma * f.noise_scale
+        z0 = rng.standard_normal(n) * f.resid_sd * f.noise_scale
         zi = (f.ar_phi * z0)[:, None]
         noise, _ = lfilter([1.0], [1.0, -f.ar_phi], eps, axis=1, zi=zi)
+        level = np.clip(self.baseline(h) + mean.sum(axis=1), 0.0, None)
+        if f.noise_var:
+            noise = noise * _noise_sd(f.noise_var, level)[None, :]
         noise = noise + rng.standard_normal((n, 1)) * np.asarray(f.trend_sd[:h])[None, :]
+        if f.level_sd > 0:
+            # calibrated level error (see :meth:`with_calibration`): one relative shift of the expected KPI per path
+            noise = noise + rng.standard_normal((n, 1)) * f.level_sd * level[None, :]
         return Simulation(
             dates=pd.DatetimeIndex(spend.index),
             channels=tuple(f.channels),
@@ -384,6 +443,27 @@ class ResponseModel:
             media=media,
             noise=noise,
         )
+
+    def with_calibration(
+        self, level_sd: float = 0.0, noise_scale: float = 1.0, media_scale: float = 1.0
+    ) -> ResponseModel:
+        """Set the interval calibration estimated on rolling-origin backtests
+        (:func:`training.backtest.calibration`): ``level_sd``, the relative level error (s.d. of the
+        horizon-mean error as a fraction of the expected KPI) that :meth:`simulate` adds as one shift
+        per path; ``noise_scale``, the factor on the s.d. of the per-period residual noise;
+        ``media_scale``, the factor on the spread of the media-effect draws. ``(0, 1, 1)`` is
+        uncalibrated. Returns ``self``."""
+        for name, v, lo in (
+            ("level_sd", level_sd, 0.0),
+            ("noise_scale", noise_scale, 1e-9),
+            ("media_scale", media_scale, 0.0),
+        ):
+            if not np.isfinite(v) or v < lo:
+                raise ValueError(f"{name} must be a finite number >= {lo:g}, got {v}")
+        self.fitted.level_sd = float(level_sd)
+        self.fitted.noise_scale = float(noise_scale)
+        self.fitted.media_scale = float(media_scale)
+        return self
 
     # ---------------------------------------------------------- persistence
     def to_files(self, prefix: str) -> dict[str, str]:
@@ -397,8 +477,11 @@ class ResponseModel:
     @classmethod
     def from_files(cls, files: dict[str, str], prefix: str) -> ResponseModel:
         params = json.loads(files[prefix + "params.json"])
-        if params.get("schema") != SCHEMA:
-            raise ValueError(f"response model schema {params.get('schema')} not supported (expected {SCHEMA})")
+        if params.get("schema") not in READABLE_SCHEMAS:
+            raise ValueError(
+                f"response model schema {params.get('schema')} not supported (readable: {READABLE_SCHEMAS}); "
+                "retrain with `kpi-advisor train`"
+            )
         m = cls(ResponseSpec.from_dict(params["spec"]), kpi=params["kpi"])
         d = dict(params["fitted"])
         d["transforms"] = {k: ChannelTransform.from_dict(v) for k, v in d["transforms"].items()}

@@ -7,7 +7,17 @@ import pytest
 
 from models.response import ResponseSpec
 from models.response.synthetic import synthetic_world
-from training.backtest import BacktestSpec, mase, rolling_origin, seasonal_naive, smape, wape
+from training.backtest import (
+    BacktestSpec,
+    OriginError,
+    calibration,
+    mase,
+    origin_error,
+    rolling_origin,
+    seasonal_naive,
+    smape,
+    wape,
+)
 from training.response import prepare_history
 
 
@@ -30,5 +40,31 @@ def test_rolling_origin_structure_and_short_history() -> None:
     assert len(out["origins"]) == 4
     assert [o["origin"] for o in out["origins"]] == sorted(o["origin"] for o in out["origins"])
     assert str(hist.index[-28].date()) == out["origins"][-1]["origin"]
+    # two earlier, unscored origins calibrate the first scored one; the published calibration uses all six
+    assert out["calibration_origins"] == 2
+    assert set(out["calibration"]) == {"level_sd", "noise_scale", "media_scale"}
+    assert out["calibration"]["level_sd"] >= 0 and 0 < out["calibration"]["media_scale"] <= 1
     with pytest.raises(ValueError, match="too short"):
         rolling_origin(hist.iloc[:120], y="conversions", channels=ch, spec=spec, bt=BacktestSpec(n_origins=4))
+
+
+def test_calibration_from_origin_errors() -> None:
+    assert calibration([]) == {"level_sd": 0.0, "noise_scale": 1.0, "media_scale": 1.0}
+    # level errors of ±5% where the simulation spreads 3%: the missing 4% is added; per-period errors
+    # twice as wide as simulated: noise scale 2
+    c = calibration([OriginError(0.05, 0.03, 4.0, 1.0), OriginError(-0.05, 0.03, 4.0, 1.0)])
+    assert c["level_sd"] == pytest.approx(0.04)
+    assert c["noise_scale"] == pytest.approx(2.0)
+    assert c["media_scale"] == 1.0
+    # simulation wider than the errors, mostly through the media draws: those are narrowed
+    c = calibration([OriginError(0.03, 0.05, 1.0, 4.0, media_sd=0.045)])
+    assert c["level_sd"] == 0.0
+    assert c["media_scale"] == pytest.approx(np.sqrt((0.03**2 - (0.05**2 - 0.045**2)) / 0.045**2))
+    assert c["noise_scale"] == 0.5  # bounded
+    rng = np.random.default_rng(0)
+    draws = 100.0 + rng.normal(0.0, 5.0, size=(2000, 28))
+    e = origin_error(np.full(28, 110.0), np.full(28, 100.0), draws, media_totals=np.zeros(2000))
+    assert e.rel_error == pytest.approx(0.1)
+    assert e.model_sd == pytest.approx(5.0 * np.sqrt(28) / 2800, rel=0.1)
+    assert e.resid_ms == 0.0 and e.media_sd == 0.0
+    assert e.model_ms == pytest.approx(25.0 * 28 / 27, rel=0.05)
