@@ -67,23 +67,40 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def service_key(database_url: str) -> str:
+    """An admin key of the ``default`` workspace in the server's database (created before the server starts)."""
+    from api.store import Store
+
+    store = Store(database_url)
+    store.upgrade()
+    _, token = store.create_key("default", "admin", "api_load benchmark")
+    store.dispose()
+    return token
+
+
 def start_server(
-    data: Path, models: Path, uploads: Path, port: int, cache: bool = True, workers: int = 1
-) -> subprocess.Popen[bytes]:
-    """``kpi-advisor serve`` (one process); with ``workers`` > 1, uvicorn's ``--factory api.http.app:create_app
-    --workers N`` with the same settings from the environment (each worker loads the dataset and models)."""
-    env = {**os.environ, "KPI_ADVISOR_DATASETS_DIR": str(uploads)}
+    data: Path, models: Path, service: Path, port: int, cache: bool = True, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``kpi-advisor serve`` (one process, no training worker); with ``workers`` > 1, uvicorn's ``--factory
+    api.http.app:create_app --workers N`` with the same settings from the environment (each worker loads the
+    dataset and models). Its service database and workspaces live under ``service``; returns the process and an
+    admin API key."""
+    database_url = f"sqlite:///{service / 'service.db'}"
+    env = {**os.environ, "KPI_ADVISOR_DATABASE_URL": database_url, "KPI_ADVISOR_WORKSPACES_DIR": str(service),
+           "KPI_ADVISOR_WORKER": "false"}
+    service.mkdir(parents=True, exist_ok=True)
+    key = service_key(database_url)
     if not cache:
         env["KPI_ADVISOR_CACHE_SIZE"] = "0"
     if workers > 1:
         env.update(KPI_ADVISOR_DATA_DIR=str(data), KPI_ADVISOR_MODELS_DIR=str(models))
         cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.http.app:create_app", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
-        return subprocess.Popen(cmd, env=env, cwd=ROOT)
+        return subprocess.Popen(cmd, env=env, cwd=ROOT), key
     exe = shutil.which("kpi-advisor") or str(Path(sys.executable).with_name("kpi-advisor"))
     cmd = [exe, "serve", "--data", str(data), "--models", str(models), "--host", "127.0.0.1", "--port", str(port),
            "--log-level", "warning"]
-    return subprocess.Popen(cmd, env=env)
+    return subprocess.Popen(cmd, env=env), key
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) -> dict[str, Any]:
@@ -102,9 +119,10 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) ->
     raise SystemExit("server not ready in time")
 
 
-def queries(url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], str]:
+def queries(url: str, key: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], str]:
     """kpis params, diagnose bodies, channels and the last history date, from the served models and data."""
-    model = next(m for m in httpx.get(url + "/v1/models", timeout=60).json()["models"] if m["active"])
+    headers = {"X-API-Key": key}
+    model = next(m for m in httpx.get(url + "/v1/models", timeout=60, headers=headers).json()["models"] if m["active"])
     last = np.datetime64(model["history"]["end"])
     month_starts = [str(np.datetime64(str(last)[:7]) - np.timedelta64(k, "M")) + "-01" for k in range(3)]
     kpis = [
@@ -115,7 +133,7 @@ def queries(url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[
     ]
     kpis = [{k: v for k, v in q.items() if v is not None} for q in kpis]
     recent = {"by": "campaign_id", "kpis": "spend", "start": month_starts[1], "end": str(last)}
-    rows = httpx.get(url + "/v1/kpis", params=recent, timeout=120).json()["rows"]
+    rows = httpx.get(url + "/v1/kpis", params=recent, timeout=120, headers=headers).json()["rows"]
     campaigns = sorted(r["campaign_id"] for r in rows if (r["spend"] or 0) > 0)  # running in the last 2 months
     diagnose = [
         {"campaign": c, "start": start, "end": str(last)} for c in campaigns for start in month_starts[1:]
@@ -147,11 +165,13 @@ def request(
 
 async def client(
     idx: int, url: str, stop_at: float, think: float, lat: dict[str, list[float]], errs: dict[str, list[str]],
-    data: tuple[Any, ...],
+    data: tuple[Any, ...], key: str,
 ) -> None:
     rng = random.Random(1000 + idx)
-    kinds, weights = zip(*MIX, strict=True)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=1)) as c:
+    kinds, weights = [k for k, _ in MIX], [w for _, w in MIX]
+    async with httpx.AsyncClient(
+        base_url=url, timeout=60, limits=httpx.Limits(max_connections=1), headers={"X-API-Key": key}
+    ) as c:
         await asyncio.sleep(rng.uniform(0, think))
         while time.monotonic() < stop_at:
             kind = rng.choices(kinds, weights)[0]
@@ -164,16 +184,16 @@ async def client(
                     errs[kind].append(f"{r.status_code} {r.text[:200]}")
                 lat[kind].append(ms)
                 if kind == "forecast":
-                    days = (np.datetime64(kw["json"]["end"]) - np.datetime64(kw["json"]["start"])).astype(int) + 1
+                    days = int((np.datetime64(kw["json"]["end"]) - np.datetime64(kw["json"]["start"])) // np.timedelta64(1, "D")) + 1
                     lat[f"forecast {days} d"].append(ms)
             except httpx.HTTPError as exc:
                 errs[kind].append(repr(exc))
             await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
 
-def warm_up(url: str, kpis: list[Any], diag: list[Any]) -> dict[str, list[float]]:
+def warm_up(url: str, key: str, kpis: list[Any], diag: list[Any]) -> dict[str, list[float]]:
     cold: dict[str, list[float]] = defaultdict(list)
-    with httpx.Client(base_url=url, timeout=300) as c:
+    with httpx.Client(base_url=url, timeout=300, headers={"X-API-Key": key}) as c:
         for kind, items in (("kpis", kpis), ("diagnose", diag)):
             for q in items:
                 t0 = time.perf_counter()
@@ -191,20 +211,20 @@ def phase(root: Path, data: Path, models: Path, args: argparse.Namespace, cache:
     """Start a server (result cache on or off), load it, print the table; True when every bar is met."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = start_server(data, models, root / f"uploads-{port}", port, cache=cache, workers=args.workers)
+    proc, key = start_server(data, models, root / f"service-{port}", port, cache=cache, workers=args.workers)
     try:
         t0 = time.perf_counter()
         ready = wait_ready(url, proc)
         print(f"server ready in {time.perf_counter() - t0:.1f} s: {ready}", flush=True)
-        kpis, diag, chans, last = queries(url)
-        cold = warm_up(url, kpis, diag)
+        kpis, diag, chans, last = queries(url, key)
+        cold = warm_up(url, key, kpis, diag)
         lat: dict[str, list[float]] = defaultdict(list)
         errs: dict[str, list[str]] = defaultdict(list)
 
         async def run() -> None:
             stop_at = time.monotonic() + args.seconds
             await asyncio.gather(
-                *(client(i, url, stop_at, args.think, lat, errs, (kpis, diag, chans, last, not cache))
+                *(client(i, url, stop_at, args.think, lat, errs, (kpis, diag, chans, last, not cache), key)
                   for i in range(args.clients))
             )
 
