@@ -52,6 +52,8 @@ class Worker:
     ``poll_seconds``: wait between claims when the queue is empty; ``heartbeat_seconds``: heartbeat period while a
     job runs (keep it well under ``settings.job_stale_seconds``); ``sweep_seconds``: period of
     ``store.fail_stale_jobs``; ``kill_after_seconds``: SIGTERM → SIGKILL delay when stopping a child.
+    Children are started with multiprocessing ``spawn``: a script that runs a ``Worker`` itself needs the usual
+    ``if __name__ == "__main__":`` guard (``kpi-advisor worker`` and ``python -m api.worker`` have it).
     """
 
     def __init__(
@@ -66,6 +68,12 @@ class Worker:
         kill_after_seconds: float = 5.0,
         kinds: tuple[str, ...] | None = None,
     ) -> None:
+        if not 0 < heartbeat_seconds < settings.job_stale_seconds:
+            raise ValueError(
+                f"heartbeat_seconds ({heartbeat_seconds}) must be above 0 and below job_stale_seconds "
+                f"({settings.job_stale_seconds}), else running jobs are failed as stale; lower it or raise "
+                "KPI_ADVISOR_JOB_STALE_SECONDS"
+            )
         self.settings, self.store = settings, store
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.poll_seconds, self.heartbeat_seconds = poll_seconds, heartbeat_seconds

@@ -104,3 +104,10 @@ def test_child_config_is_bound_to_its_workspace(service: Any) -> None:
     assert config.models_root("acme") == service.settings.models_root("acme")
     with pytest.raises(ValueError, match="acme"):
         config.models_root("other")
+
+
+def test_heartbeat_must_beat_the_stale_timeout(service: Any) -> None:
+    from api.worker import Worker
+
+    with pytest.raises(ValueError, match="job_stale_seconds"):
+        Worker(service.settings, service.store, heartbeat_seconds=service.settings.job_stale_seconds)
