@@ -21,11 +21,15 @@ def worker(
 ) -> None:
     """Run training jobs (POST /v1/train) until stopped with Ctrl+C or SIGTERM.
 
-    Each job runs in its own child process; its progress, result and model version go to the service database,
-    and a successful job activates its model version (servers pick it up). Stopping the worker puts a running job
-    back in the queue; a killed worker's job is marked failed and the previous model keeps serving. Settings come
-    from KPI_ADVISOR_* variables (database, workspaces and models folders, log format); the database schema is
-    upgraded first.
+    Each job runs in its own child process; progress, result and the new model version go to the database.
+
+    A successful job activates its model version; running servers pick it up.
+
+    Stopping the worker puts a running job back in the queue.
+
+    A killed worker's job is marked failed; the previous model keeps serving.
+
+    Settings come from KPI_ADVISOR_* variables (database, folders, log format). The schema is upgraded first.
 
     Examples:
 
