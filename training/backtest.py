@@ -145,6 +145,7 @@ def rolling_origin(
     bt: BacktestSpec | None = None,
     controls: tuple[str, ...] = (),
     reported: dict[str, str] | None = None,
+    campaigns: dict[str, list[tuple[str, str]]] | None = None,
 ) -> dict[str, Any]:
     """Backtest on ``history`` (as for :meth:`ResponseModel.fit`). Returns per-method mean metrics
     (``model``, ``prophet_no_media``, ``seasonal_naive``: wape, smape, mase, total_error; ``model`` also
@@ -169,7 +170,13 @@ def rolling_origin(
         train, test = history.iloc[:o], history.iloc[o : o + h]
         yt, yv = train[y].to_numpy(float), test[y].to_numpy(float)
         model = ResponseModel(fit_spec, kpi=y).fit(
-            train, y=y, channels=channels, controls=controls, warm_start=warm_start, reported=reported
+            train,
+            y=y,
+            channels=channels,
+            controls=controls,
+            warm_start=warm_start,
+            reported=reported,
+            campaigns=campaigns,
         )
         f_model = model.expected(test[channels])
         raw = model.simulate(test[channels], n=bt.n_sims, seed=spec.seed)

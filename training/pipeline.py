@@ -16,7 +16,7 @@ from models.response import ResponseSpec
 from training.backtest import BacktestSpec, rolling_origin
 from training.clv import train_clv_tables
 from training.drivers import train_driver_models
-from training.response import fit_bundle, prepare_history, reported_map
+from training.response import campaign_map, fit_bundle, prepare_history, reported_map
 
 LIBS = ("prophet", "cmdstanpy", "numpy", "pandas", "scipy", "lightgbm", "holidays")
 
@@ -81,6 +81,7 @@ def train_all(
                 warm_start=model,
                 bt=backtest,
                 reported=reported_map(hist, kpi, channels),
+                campaigns=campaign_map(hist, kpi, channels, campaigns),
             )
             model.with_calibration(**entry["backtest"]["calibration"])  # intervals calibrated on backtest errors
         metrics["response"][kpi] = entry

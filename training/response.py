@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -23,12 +24,23 @@ def reported_column(kpi: str, channel: str) -> str:
     return f"reported_{kpi}__{channel}"
 
 
+def campaign_spend_column(campaign: str) -> str:
+    """Name of the history column holding the spend of ``campaign``."""
+    return f"campaign_spend__{campaign}"
+
+
+def campaign_reported_column(kpi: str, campaign: str) -> str:
+    """Name of the history column holding the platform-reported ``kpi`` of ``campaign``."""
+    return f"campaign_reported_{kpi}__{campaign}"
+
+
 def prepare_history(
     tables: Mapping[str, pd.DataFrame],
 ) -> tuple[pd.DataFrame, list[str], dict[str, str], str]:
     """Per-period history: one spend column per channel, ``conversions`` and ``revenue`` and the
-    platform-reported KPIs per channel (:func:`reported_column`), on a complete daily (or weekly) index; also the channel list, campaign → channel map
-    and the frequency (``"D"``/``"W"``)."""
+    platform-reported KPIs per channel (:func:`reported_column`) and per campaign
+    (:func:`campaign_spend_column`, :func:`campaign_reported_column`), on a complete daily (or weekly)
+    index; also the channel list, campaign → channel map and the frequency (``"D"``/``"W"``)."""
     if "campaign_daily" not in tables:
         raise ValueError("campaign_daily table is required to train the response models")
     cd = tables["campaign_daily"].rename(columns=str.lower).copy()
@@ -66,6 +78,15 @@ def prepare_history(
         rep = cd.pivot_table(index="date", columns="channel", values=k, aggfunc="sum").reindex(hist.index)
         for ch in channels:
             hist[reported_column(k, ch)] = rep[ch].fillna(0.0).astype(float).to_numpy()
+    cd["campaign_id"] = cd["campaign_id"].astype(str)
+    cols: dict[str, np.ndarray] = {}
+    namers: list[tuple[str, Callable[[str], str]]] = [("spend", campaign_spend_column)]
+    namers += [(k, partial(campaign_reported_column, k)) for k in KPIS]
+    for value, namer in namers:
+        wide = cd.pivot_table(index="date", columns="campaign_id", values=value, aggfunc="sum").reindex(hist.index)
+        for cid in wide.columns:
+            cols[namer(str(cid))] = wide[cid].fillna(0.0).astype(float).to_numpy()
+    hist = pd.concat([hist, pd.DataFrame(cols, index=hist.index)], axis=1)
     campaigns = cd.drop_duplicates("campaign_id").set_index("campaign_id")["channel"]
     return hist, channels, {str(k): str(v) for k, v in campaigns.items()}, freq
 
@@ -74,6 +95,19 @@ def reported_map(history: pd.DataFrame, kpi: str, channels: list[str]) -> dict[s
     """Channel → reported-KPI column when ``history`` holds one for every channel, else None."""
     cols = {ch: reported_column(kpi, ch) for ch in channels}
     return cols if all(c in history for c in cols.values()) else None
+
+
+def campaign_map(
+    history: pd.DataFrame, kpi: str, channels: list[str], campaigns: Mapping[str, str]
+) -> dict[str, list[tuple[str, str]]]:
+    """Channel → ``(spend column, reported-KPI column)`` of each of its campaigns held by ``history``
+    (sorted by campaign id); ``campaigns``: campaign id → channel."""
+    out: dict[str, list[tuple[str, str]]] = {ch: [] for ch in channels}
+    for cid, ch in sorted(campaigns.items()):
+        sc, rc = campaign_spend_column(cid), campaign_reported_column(kpi, cid)
+        if ch in out and sc in history and rc in history:
+            out[ch].append((sc, rc))
+    return out
 
 
 def fit_bundle(
@@ -98,6 +132,7 @@ def fit_bundle(
             channels=channels,
             controls=controls,
             reported=reported_map(history, kpi, channels),
+            campaigns=campaign_map(history, kpi, channels, campaigns),
         )
     ctx = PlanningContext.from_history(history[channels], freq, campaigns)
     return ResponseBundle(models, ctx)

@@ -9,6 +9,7 @@ on the half-saturation keeps it finite when the data sit in the linear part of t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -265,6 +266,56 @@ def efficiency_path(
     return np.asarray(np.clip(eff, *clip), dtype=np.float64)
 
 
+def _campaign_curves(
+    parts: Sequence[tuple[NDArray[np.float64], NDArray[np.float64]]],
+    freq: str,
+    saturation: Saturation,
+    rng: np.random.Generator,
+    n_starts: int,
+    mix_window: int,
+) -> tuple[NDArray[np.float64], tuple[float, float, float, float]]:
+    """Campaign-level curves of one channel: each campaign's ``reported ≈ b · sat(adstock(spend))``.
+
+    Returns the channel's past curve ``(T,)`` (sum over campaigns) and its forward transform
+    ``(decay, k, shape, b)``: the steady-state response of the channel when its spend ``s`` is split
+    like the last ``mix_window`` periods, ``Σ_j b_j · sat_j(w_j · s)``, fitted by one curve of the same
+    family over 0–2.5 × the recent spend per period (decay: mix-weighted mean of the campaigns')."""
+    t = len(parts[0][0])
+    n0 = min(7 if freq == "D" else 2, t)
+    total = np.zeros(t)
+    fits = []
+    recent = np.array([float(sp[-mix_window:].sum()) for sp, _ in parts])
+    for sp, rep in parts:
+        active = sp[sp > 0]
+        scale = float(active.mean()) if len(active) else 1.0
+        d, kk, sh, bb = _fit_channel_curve(rep, sp, scale, freq, saturation, rng, n_starts)
+        a = geometric_adstock(sp, d, initial=sp[:n0].mean())
+        total += bb * _saturate(a, np.array([kk]), np.array([sh]), saturation)
+        fits.append((d, kk, sh, bb))
+    if recent.sum() <= 0:  # the channel is not running: its mix over the whole history
+        recent = np.array([float(sp.sum()) for sp, _ in parts])
+    w = recent / max(recent.sum(), 1e-12)
+    per_period = max(float(recent.sum()) / max(min(mix_window, t), 1), 1e-9)
+    grid = np.linspace(0.0, 2.5 * per_period, 51)[1:]
+    target = sum(
+        bb * _saturate(wj * grid, np.array([kk]), np.array([sh]), saturation)
+        for wj, (_, kk, sh, bb) in zip(w, fits, strict=True)
+    )
+    t_scale = max(float(np.max(target)), 1e-12)
+
+    def resid(th: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(
+            th[0] * _saturate(grid / per_period, np.array([np.exp(th[1])]), np.array([th[2]]), saturation)
+            - target / t_scale
+        )
+
+    lo = np.array([0.0, np.log(HALF_SAT_BOUNDS[0]), SHAPE_BOUNDS[0]])
+    hi = np.array([np.inf, np.log(HALF_SAT_BOUNDS[1] * 10), SHAPE_BOUNDS[1]])
+    res = least_squares(resid, np.array([2.0, 0.0, 1.2]), bounds=(lo, hi), method="trf", max_nfev=400)
+    decay = float(np.dot(w, [f[0] for f in fits]))
+    return total, (decay, float(np.exp(res.x[1]) * per_period), float(res.x[2]), float(res.x[0] * t_scale))
+
+
 def fit_media_reported(
     y: NDArray[np.float64],
     design: NDArray[np.float64],
@@ -276,6 +327,7 @@ def fit_media_reported(
     seed: int = 0,
     n_starts: int = 3,
     efficiency_window: int = 0,
+    campaigns: Sequence[Sequence[tuple[NDArray[np.float64], NDArray[np.float64]]]] | None = None,
 ) -> MediaFit:
     """Two-stage fit using platform-reported outcomes per channel ``reported`` ``(T, C)``.
 
@@ -289,7 +341,12 @@ def fit_media_reported(
 
     ``efficiency_window`` (periods, 0: off): the regressor of stage 2 is the fitted curve times the
     channel's time-varying efficiency (:func:`efficiency_path`), so quality changes seen in the reported
-    KPI are part of the channel's path; ``reported_fit`` stays the spend-only curve."""
+    KPI are part of the channel's path; ``reported_fit`` stays the spend-only curve.
+
+    ``campaigns`` (per channel, in column order: ``(spend (T,), reported (T,))`` of each of its campaigns):
+    stage 1 fits every campaign's own curve (:func:`_campaign_curves`); the channel's past curve is their
+    sum and its forward curve is the campaigns' curves at their recent spend mix, summarised as one
+    channel transform. A channel with fewer than two campaigns uses its totals."""
     y = np.asarray(y, float)
     spend = np.asarray(spend, float)
     reported = np.asarray(reported, float)
@@ -297,17 +354,22 @@ def fit_media_reported(
     rng = np.random.default_rng(seed)
     active = np.where(spend > 0, spend, np.nan)
     s_scale = np.nan_to_num(np.nanmean(active, axis=0), nan=1.0)
-    params = [
-        _fit_channel_curve(reported[:, j], spend[:, j], float(s_scale[j]) or 1.0, freq, saturation, rng, n_starts)
-        for j in range(c)
-    ]
-    decay = np.array([p[0] for p in params])
-    k = np.array([p[1] for p in params])
-    shape = np.array([p[2] for p in params])
-    b = np.array([p[3] for p in params])
     n0 = min(7 if freq == "D" else 2, t)
-    a = geometric_adstock(spend, decay, initial=spend[:n0].mean(axis=0))
-    curve = _saturate(a, k, shape, saturation) * b  # (T, C) fitted reported curves
+    decay, k, shape, b = np.zeros(c), np.ones(c), np.ones(c), np.zeros(c)
+    curve = np.zeros((t, c))  # fitted reported curves
+    mix_window = efficiency_window or (28 if freq == "D" else 4)
+    for j in range(c):
+        parts = campaigns[j] if campaigns is not None and j < len(campaigns) else []
+        if len(parts) > 1:
+            curve[:, j], (decay[j], k[j], shape[j], b[j]) = _campaign_curves(
+                parts, freq, saturation, rng, n_starts, mix_window
+            )
+            continue
+        decay[j], k[j], shape[j], b[j] = _fit_channel_curve(
+            reported[:, j], spend[:, j], float(s_scale[j]) or 1.0, freq, saturation, rng, n_starts
+        )
+        a = geometric_adstock(spend[:, j], decay[j], initial=spend[:n0, j].mean())
+        curve[:, j] = _saturate(a, k[j : j + 1], shape[j : j + 1], saturation) * b[j]
     h = curve * efficiency_path(reported, curve, efficiency_window)
     q, _ = np.linalg.qr(design)
     y_r = y - q @ (q.T @ y)

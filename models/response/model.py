@@ -169,9 +169,12 @@ class ResponseModel:
         controls: Sequence[str] = (),
         reported: Mapping[str, str] | None = None,
         warm_start: ResponseModel | None = None,
+        campaigns: Mapping[str, Sequence[tuple[str, str]]] | None = None,
     ) -> ResponseModel:
         """Fit on ``history`` (see module docstring). ``reported``: channel → column of the channel's
-        platform-reported KPI (see ``ResponseSpec.shape_source``). Returns ``self``."""
+        platform-reported KPI (see ``ResponseSpec.shape_source``); ``campaigns``: channel → (spend column,
+        reported-KPI column) of each of its campaigns, for campaign-level response shapes
+        (``fit_media_reported``'s ``campaigns``; used with ``reported``). Returns ``self``."""
         sp = self.spec
         idx = pd.DatetimeIndex(history.index)
         freq = infer_freq(idx)
@@ -237,6 +240,15 @@ class ResponseModel:
                             seed=sp.seed,
                             n_starts=sp.n_starts,
                             efficiency_window=self._periods(sp.recent_window, freq) if sp.varying_efficiency else 0,
+                            campaigns=[
+                                [
+                                    (history[sc].to_numpy(dtype=float), history[rc].to_numpy(dtype=float))
+                                    for sc, rc in (campaigns or {}).get(ch, [])
+                                ]
+                                for ch in used
+                            ]
+                            if campaigns
+                            else None,
                         )
                     )
                 else:

@@ -112,3 +112,42 @@ def test_variance_function_recovers_count_noise() -> None:
     for level in (200.0, 800.0):  # the variance it implies, not the (collinear) coefficients
         assert a * level + b * level**2 == pytest.approx(level + level**2 / 50, rel=0.2)
     assert variance_function(y - mu, -mu) == []
+
+
+def test_campaign_curves_give_the_channel_curve_at_the_recent_mix() -> None:
+    from models.response.media import _campaign_curves
+    from models.transforms import ChannelTransform
+
+    rng = np.random.default_rng(3)
+    t = 500
+    level = np.repeat(rng.lognormal(0.0, 0.5, size=(t // 25 + 1, 2)), 25, axis=0)[:t]
+    spend = np.array([200.0, 50.0]) * level * rng.lognormal(0.0, 0.1, size=(t, 2))
+    spend[:250, 1] = 0.0  # the second campaign starts half-way
+    k, s, b, d = np.array([150.0, 200.0]), np.array([1.5, 1.0]), np.array([30.0, 40.0]), np.array([0.3, 0.5])
+    curves = b * hill(geometric_adstock(spend, d, initial=spend[0]), k, s)
+    reported = curves * rng.gamma(200.0, 1 / 200.0, size=(t, 2))
+    parts = [(spend[:, 0], reported[:, 0]), (spend[:, 1], reported[:, 1])]
+    past, (decay, half, shape, beta) = _campaign_curves(parts, "D", "hill", rng, 2, 28)
+    np.testing.assert_allclose(past, curves.sum(axis=1), rtol=0.08, atol=0.5)
+    w = spend[-28:].sum(axis=0) / spend[-28:].sum()
+    per_period = spend[-28:].sum() / 28
+    grid = np.linspace(0.5, 1.5, 11) * per_period
+    truth = sum(b[j] * hill(w[j] * grid, k[j], s[j]) for j in range(2))
+    fwd = ChannelTransform(decay=decay, half_saturation=half, shape=shape, beta=beta).steady_state(grid)
+    np.testing.assert_allclose(fwd, truth, rtol=0.08)  # one Hill curve summarising two
+    assert min(d) <= decay <= max(d)
+
+
+def test_campaign_map_lists_each_channels_campaign_columns() -> None:
+    from training.response import campaign_map, campaign_reported_column, campaign_spend_column
+
+    w = synthetic_world(seed=2, days=120)
+    hist, ch, camp, _ = prepare_history(w.tables)
+    cmap = campaign_map(hist, "revenue", ch, camp)
+    assert set(cmap) == set(ch)
+    assert sorted(c for pairs in cmap.values() for c, _ in pairs) == sorted(campaign_spend_column(c) for c in camp)
+    for channel, pairs in cmap.items():
+        for sc, rc in pairs:
+            cid = sc.removeprefix("campaign_spend__")
+            assert camp[cid] == channel and rc == campaign_reported_column("revenue", cid)
+        assert np.allclose(sum(hist[sc] for sc, _ in pairs), hist[channel])
