@@ -318,13 +318,29 @@ def switch_times(samples: list[Sample], training: Training) -> dict[str, float |
             "answers_from_new_version": len(new), "answers_from_old_version": len(old)}
 
 
+def phases(samples: list[Sample], training: Training, switch_at: float | None) -> dict[str, dict[str, Any]]:
+    """Latency by request start: before the job was queued, while it ran (until the first answer of the new
+    version), after the switch (the new version's answers are not cached yet)."""
+    queued = training.submitted_at if training.submitted_at is not None else float("inf")
+    switched = switch_at if switch_at is not None else float("inf")
+    parts = {"before training": [s for s in samples if s.t < queued],
+             "training": [s for s in samples if queued <= s.t < switched],
+             "after switch": [s for s in samples if s.t >= switched]}
+    out = {}
+    for name, xs in parts.items():
+        ms = [s.ms for s in xs]
+        out[name] = {"n": len(xs), "failed": sum(not 200 <= s.status < 300 for s in xs), "p50_ms": pct(ms, 50),
+                     "p95_ms": pct(ms, 95), "p99_ms": pct(ms, 99), "max_ms": round(max(ms), 1) if ms else None}
+    return out
+
+
 def print_table(report: dict[str, Any]) -> None:
     s = report["summary"]
     print(f"\n{report['clients']} clients, {s['wall_s']} s of traffic, think {report['think_s']} s ±50%: "
           f"{s['overall']['n']} requests ({s['rate_per_s']}/s), failed {s['overall']['failed']}")
-    print(f"{'route':<11}{'n':>7}{'failed':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
-    for name, row in [*s["routes"].items(), ("ALL", s["overall"])]:
-        print(f"{name:<11}{row['n']:>7}{row['failed']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}{row['p99_ms']:>9}"
+    print(f"{'route / phase':<16}{'n':>7}{'failed':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for name, row in [*s["routes"].items(), ("ALL", s["overall"]), *report["phases"].items()]:
+        print(f"{name:<16}{row['n']:>7}{row['failed']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}{row['p99_ms']:>9}"
               f"{row['max_ms']:>9}")
     t, sw, m = report["training"], report["switch"], report["memory_mb"]
     print(f"training job {t['job_id']}: {t['status']} ({' → '.join(t['polls'])}); queued at {t['submitted_at']} s, "
@@ -378,7 +394,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 proc.kill()
     return {
         "clients": args.clients, "seconds": args.seconds, "think_s": args.think, "days": args.days,
-        "summary": summarize(samples, wall), "warm_up_slowest_ms": cold, "training": asdict(training), "switch": switch_times(samples, training),
+        "summary": summarize(samples, wall), "warm_up_slowest_ms": cold,
+        "phases": phases(samples, training, switch_times(samples, training)["first_new_answer_s"]), "training": asdict(training), "switch": switch_times(samples, training),
         "memory_mb": {"server_before": round(before[0]), "server_after": round(after[0]),
                       "tree_before": round(before[1]), "tree_after": round(after[1])},
         "errors": [f"{s.kind} {s.status} {s.error}" for s in samples if not 200 <= s.status < 300][:20],
