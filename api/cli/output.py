@@ -51,8 +51,10 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         return [to_jsonable(v) for v in value.tolist()]
-    if isinstance(value, pd.Timestamp | datetime):
-        return value.date().isoformat() if value == value.normalize() else value.isoformat()  # type: ignore[union-attr]
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, datetime):  # a moment (e.g. created_at) keeps its time and zone
+        return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, np.generic):

@@ -74,7 +74,7 @@ def kpis(state: Workspace, req: schemas.KpisRequest) -> dict[str, Any]:
     """KPI table (``advisor.kpis.compute_kpis``)."""
     from advisor.kpis import compute_kpis
 
-    ds_id, ds, snap = _dataset(state, req.dataset)
+    ds_id, ds, _ = _dataset(state, req.dataset)
 
     def run() -> dict[str, Any]:
         table = compute_kpis(
@@ -83,7 +83,8 @@ def kpis(state: Workspace, req: schemas.KpisRequest) -> dict[str, Any]:
         )
         return {"dataset": ds_id, "kpis": list(table.kpis), "rows": jsonable(table.to_records())}
 
-    result: dict[str, Any] = _cached(state, "kpis", _key("kpis", snap, req, ds.fingerprint), run)
+    key = ("kpis", state.name, ds_id, ds.fingerprint, req.model_dump_json())  # KPI tables do not depend on the models
+    result: dict[str, Any] = _cached(state, "kpis", key, run)
     return result
 
 

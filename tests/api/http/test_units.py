@@ -61,3 +61,60 @@ def test_allowed_upload_names(name: str) -> None:
 def test_refused_upload_names(name: str) -> None:
     with pytest.raises(UploadError):
         allowed_name(name)
+
+
+def test_result_cache_computes_concurrent_identical_requests_once() -> None:
+    import threading
+    import time
+
+    cache = ResultCache(8)
+    calls: list[int] = []
+    started = threading.Event()
+
+    def slow() -> dict[str, int]:
+        calls.append(1)
+        started.set()
+        time.sleep(0.3)
+        return {"v": len(calls)}
+
+    results: list[object] = []
+    first = threading.Thread(target=lambda: results.append(cache.get_or_compute("k", slow)))
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", slow))) for _ in range(4)]
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join(5)
+    assert calls == [1] and results == [{"v": 1}] * 5
+
+
+def test_result_cache_shares_an_error_and_does_not_keep_it() -> None:
+    import threading
+    import time
+
+    cache = ResultCache(8)
+    started = threading.Event()
+
+    def boom() -> None:
+        started.set()
+        time.sleep(0.2)
+        raise ValueError("bad plan")
+
+    errors: list[str] = []
+
+    def call() -> None:
+        try:
+            cache.get_or_compute("k", boom)
+        except ValueError as exc:
+            errors.append(str(exc))
+
+    first = threading.Thread(target=call)
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=call)
+    second.start()
+    first.join(5)
+    second.join(5)
+    assert errors == ["bad plan", "bad plan"]
+    assert cache.get_or_compute("k", lambda: 7) == 7  # the failure was not cached
