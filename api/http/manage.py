@@ -97,11 +97,11 @@ def list_jobs(state: Workspace, limit: int = 50) -> dict[str, Any]:
 
 
 def get_job(state: Workspace, job_id: str) -> dict[str, Any]:
-    """The job; once it has succeeded, this process also swaps in the model it activated."""
+    """The job (reading it also lets this process notice a model the job activated: it is warmed with the recent
+    requests and then served, within seconds)."""
     _sweep(state)
     job = state.store.job(state.name, job_id)
-    if job.status == "succeeded":
-        state.refresh()
+    _ = state.snapshot  # checks the database for a newly active version (at most every refresh_seconds)
     return job_dict(job)
 
 

@@ -93,6 +93,7 @@ def scorecard(state: Workspace, dataset_id: str | None = None, period: str | Non
     CLV model (``advisor.customers.model_kpis``) when it has one and the request is for the served dataset."""
     from advisor.kpis import build_scorecard
 
+    state.remember(f"scorecard|{dataset_id}|{period}", scorecard, dataset_id, period)
     ds_id, ds, snap = _dataset(state, dataset_id)
     if ds.targets is None:
         raise ValueError(f"dataset {ds_id!r} has no targets.yaml: a scorecard needs targets; upload one with the data")
@@ -129,6 +130,7 @@ def customers(state: Workspace, dataset_id: str | None = None, grain: str = "mon
     """Customer KPIs (``advisor.customers.customer_report``) with the served version's CLV model."""
     from advisor.customers import customer_report
 
+    state.remember(f"customers|{dataset_id}|{grain}", customers, dataset_id, grain)
     ds_id, ds, snap = _dataset(state, dataset_id)
     snap = state.require(models=True, dataset=False)
     model = _clv_model(state, snap.model_version)
@@ -148,6 +150,7 @@ def diagnose(state: Workspace, req: schemas.DiagnoseRequest) -> dict[str, Any]:
     from advisor.diagnostics import Scope
     from advisor.diagnostics import diagnose as run_diagnose
 
+    state.remember("diagnose|" + req.model_dump_json(), diagnose, req)
     ds_id, ds, snap = _dataset(state, req.dataset)
     if req.campaign is not None:
         target = Scope("campaign_id", req.campaign)
@@ -203,6 +206,8 @@ def forecast(state: Workspace, req: schemas.ForecastRequest) -> dict[str, Any]:
     from models.response.forecast import forecast as run_forecast
 
     _check_horizon(state, req.start, req.end)
+    if req.model_version is None:
+        state.remember("forecast|" + req.model_dump_json(), forecast, req)
     version, bundle, snap = _bundle(state, req.model_version)
     plan = parse_plan(req.plan(), bundle)
     sims = req.sims or state.settings.forecast_sims
@@ -220,6 +225,8 @@ def optimize(state: Workspace, req: schemas.OptimizeRequest) -> dict[str, Any]:
     from models.optimize import minimum_spend, optimize_budget
 
     _check_horizon(state, req.start, req.end)
+    if req.model_version is None:
+        state.remember("optimize|" + req.model_dump_json(), optimize, req)
     version, bundle, snap = _bundle(state, req.model_version)
     bounds = dict(req.bounds) if req.bounds else None
 
@@ -264,8 +271,9 @@ def advise(state: Workspace, req: schemas.AdviseRequest) -> dict[str, Any]:
         doc: dict[str, Any] = jsonable(result.to_dict())
         return {"dataset": ds_id, **doc}
 
-    if llm is not None:  # an LLM's answer may vary: do not cache it
+    if llm is not None:  # an LLM's answer may vary: do not cache it (nor warm it)
         with state.metrics.time_model("advise"):
             return run()
+    state.remember("advise|" + req.model_dump_json(), advise, req)
     out: dict[str, Any] = _cached(state, "advise", _key("advise", snap, req, ds.fingerprint), run)
     return out

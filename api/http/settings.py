@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     ``job_stale_seconds``: a running job whose worker sent no heartbeat for this long is marked failed;
     ``log_json``: JSON log lines (one object per line, with the request id) instead of plain text;
     ``log_level``: root log level; ``shutdown_timeout_seconds``: how long a stopping server lets running requests
-    finish.
+    finish; ``warm_requests`` / ``warm_seconds``: when a new model version is activated, the server answers up to
+    this many of the most recent distinct requests with it (within this many seconds) before serving it, so that
+    the switch does not empty the result cache at once (0 turns it off).
     """
 
     model_config = SettingsConfigDict(env_prefix="KPI_ADVISOR_", extra="ignore")
@@ -49,6 +51,8 @@ class Settings(BaseSettings):
     log_json: bool = True
     log_level: str = "INFO"
     shutdown_timeout_seconds: int = Field(default=20, ge=0)
+    warm_requests: int = Field(default=64, ge=0)
+    warm_seconds: float = Field(default=60.0, ge=0)
 
     def models_root(self, workspace: str) -> Path:
         """The model registry folder of ``workspace`` (``models_dir`` for ``default``)."""

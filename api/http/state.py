@@ -207,9 +207,42 @@ class Workspace:
         self._attempted: tuple[str | None, str | None] | None = None  # what the last load was asked to serve
         self._checked = 0.0
         self._load_lock = threading.Lock()
+        self._recent: OrderedDict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def llm(self) -> Any:
         return self.app.llm()
+
+    # ------------------------------------------------------------------ warming a new snapshot
+
+    def remember(self, key: str, call: Callable[..., Any], *args: Any) -> None:
+        """Note a request (``call(workspace, *args)``) so that a newly activated model is warmed with it before it
+        is served: after a retraining every dashboard asks its questions again at once."""
+        if self.settings.warm_requests <= 0:
+            return
+        with self._recent_lock:
+            self._recent[key] = (call, args)
+            self._recent.move_to_end(key)
+            while len(self._recent) > self.settings.warm_requests:
+                self._recent.popitem(last=False)
+
+    def _warm(self, snap: Snapshot) -> int:
+        """Answer the remembered requests from ``snap`` (not served yet) into the result cache, newest first, within
+        ``settings.warm_seconds``; returns how many were answered. Requests meanwhile go on with the old snapshot."""
+        with self._recent_lock:
+            calls = list(reversed(self._recent.values()))
+        pinned = PinnedWorkspace(self, snap)
+        deadline = time.monotonic() + self.settings.warm_seconds
+        done = 0
+        for call, args in calls:
+            if time.monotonic() > deadline:
+                break
+            try:
+                call(pinned, *args)
+                done += 1
+            except Exception:  # a question the new models cannot answer is answered (as an error) when asked
+                continue
+        return done
 
     # ------------------------------------------------------------------ the served snapshot
 
@@ -261,7 +294,7 @@ class Workspace:
         if not self._load_lock.acquire(blocking=False):
             return  # a load is running; the next check sees what it loaded
         try:
-            self._load_locked()
+            self._load_locked(warm=True)
         except Exception:
             log.exception("workspace %s: reload failed; the previous snapshot is still served", self.name)
         finally:
@@ -272,7 +305,7 @@ class Workspace:
         with self._load_lock:
             return self._load_locked()
 
-    def _load_locked(self) -> Snapshot:
+    def _load_locked(self, *, warm: bool = False) -> Snapshot:
         from models.registry import Registry, RegistryError
         from models.response import ResponseBundle
 
@@ -303,6 +336,10 @@ class Workspace:
             self.name, ds_id if dataset is not None else None, dataset, bundle,
             version if bundle is not None else None, drivers, tuple(problems), models_dir,
         )
+        if warm and snap.ready and self._snapshot.ready:
+            t0 = time.monotonic()
+            n = self._warm(snap)
+            log.info("workspace %s: warmed %d recent requests on models %s in %.1f s", self.name, n, version, time.monotonic() - t0)
         self._snapshot = snap
         self._attempted = wanted
         self._loaded = True
@@ -332,6 +369,23 @@ class Workspace:
             self.store.record_advice(self.name, key_id, route, request, response, snap.model_version, snap.dataset_id)
         except Exception:
             log.exception("workspace %s: could not write the audit log for %s", self.name, route)
+
+
+class PinnedWorkspace:
+    """A view of a :class:`Workspace` that answers from a given snapshot (used to warm a snapshot before it is
+    served); everything else is the workspace's."""
+
+    def __init__(self, workspace: Workspace, snap: Snapshot) -> None:
+        self._workspace = workspace
+        self.snapshot = snap
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._workspace, name)
+
+    def remember(self, *_: Any) -> None:
+        return None
+
+    require = Workspace.require
 
 
 def _warm_up(drivers: Any) -> None:
