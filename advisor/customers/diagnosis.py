@@ -30,6 +30,7 @@ def diagnosis_customer_value(
     value: str,
     *,
     scope_label: str | None = None,
+    table: pd.DataFrame | None = None,
 ) -> dict[str, Any] | None:
     """Customer value of the diagnosed scope ``column == value`` with ``clv_model``, or None when there is no
     CLV model or the scope is not a channel or campaign (customers are acquired by those only).
@@ -40,12 +41,13 @@ def diagnosis_customer_value(
     below 3); ``actions`` the corrective actions for them (``advisor.recommend.recommend``, ``to_dict()``,
     scoped to the diagnosed scope). When the numbers cannot be computed (no orders table, no customer acquired
     by the scope) they are null and ``reason`` says why and what to add; otherwise ``reason`` is None.
-    ``scope_label``: how the scope is named in ``reason`` (default e.g. "channel search").
+    ``scope_label``: how the scope is named in ``reason`` (default e.g. "channel search"); ``table``: the
+    precomputed ``advisor.customers.scope.acquisition_value_table`` for ``column`` (optional, saves the work).
     """
     if clv_model is None or column not in ACQUISITION_COLUMNS:
         return None
     label = scope_label or _label(column, value)
-    block = scope_customer_value(tables, clv_model, column, value)
+    block = scope_customer_value(tables, clv_model, column, value, table=table)
     if block is None:
         if tables.get("orders") is None:
             reason = "the dataset has no orders table: add orders.csv to compute CLV and CAC"

@@ -20,6 +20,17 @@ HORIZON_WEEKS = 52.0
 ANNUAL_DISCOUNT = 0.0
 
 
+def acquisition_value_table(
+    tables: Mapping[str, pd.DataFrame], model: CLVModel | CLVModelSet, column: str
+) -> pd.DataFrame:
+    """CLV, CAC and CLV:CAC of every ``column`` value (``clv_by_acquisition`` with this module's horizon and
+    discount): the scope-independent part of :func:`scope_customer_value`, worth keeping per dataset and model."""
+    return clv_by_acquisition(
+        tables["orders"], tables["campaign_daily"], model, by=column, horizon_weeks=HORIZON_WEEKS,
+        annual_discount=ANNUAL_DISCOUNT,
+    )
+
+
 def scope_customer_value(
     tables: Mapping[str, pd.DataFrame],
     model: CLVModel | CLVModelSet,
@@ -27,19 +38,20 @@ def scope_customer_value(
     value: str,
     *,
     threshold: float = 3.0,
+    table: pd.DataFrame | None = None,
 ) -> dict[str, Any] | None:
     """CLV block for ``column == value`` (``column`` "channel" or "campaign_id"), or None when the scope is of
     another kind, the tables lack orders, or no customer was acquired by it.
 
     Returns ``{"scope", "horizon_weeks", "annual_discount", "customers", "clv", "cac", "clv_cac", "findings"}``;
     money in currency units per customer; ``findings`` are ``CustomerFinding.to_dict()`` (CLV:CAC below
-    ``threshold``), empty when the scope is healthy."""
+    ``threshold``), empty when the scope is healthy. ``table``: :func:`acquisition_value_table` of the same
+    tables, model and ``column``, when the caller keeps it (it does not depend on the scope)."""
     orders, campaign_daily = tables.get("orders"), tables.get("campaign_daily")
     if column not in ("channel", "campaign_id") or orders is None or campaign_daily is None:
         return None
-    table = clv_by_acquisition(
-        orders, campaign_daily, model, by=column, horizon_weeks=HORIZON_WEEKS, annual_discount=ANNUAL_DISCOUNT
-    )
+    if table is None:
+        table = acquisition_value_table(tables, model, column)
     rows = table[table[column].astype(str) == str(value)]
     if rows.empty or not rows["customers"].iloc[0]:
         return None

@@ -112,7 +112,12 @@ def _clv_model(state: Workspace, version: str | None) -> Any:
     """The CLV model stored in registry ``version`` (``clv/model.json``), or None (no version / no CLV model)."""
     from advisor.customers import clv_model_from_registry
 
-    found = clv_model_from_registry(_registry_root(state, version), version) if version else None
+    if not version:
+        return None
+    root = _registry_root(state, version)
+    found = state.derived.get_or_compute(
+        ("clv_model", state.name, str(root), version), lambda: clv_model_from_registry(root, version)
+    )  # read once per process and version (model files are immutable once published)
     return found[0] if found is not None else None
 
 
@@ -170,7 +175,15 @@ def diagnose(state: Workspace, req: schemas.DiagnoseRequest) -> dict[str, Any]:
             kpi_cache=state.measures,
         )
         clv_model = _clv_model(state, snap.model_version) if same else None
-        value = diagnosis_customer_value(ds.tables, clv_model, result.scope.column, result.scope.value)
+        column = result.scope.column
+        table = None
+        if clv_model is not None and column in ("channel", "campaign_id") and "orders" in ds.tables:
+            from advisor.customers.scope import acquisition_value_table
+
+            table = state.derived.get_or_compute(
+                ("acquisition_value", *snap.key(), column), lambda: acquisition_value_table(ds.tables, clv_model, column)
+            )
+        value = diagnosis_customer_value(ds.tables, clv_model, column, result.scope.value, table=table)
         doc: dict[str, Any] = jsonable({**result.to_dict(), "customer_value": value})
         return doc
 

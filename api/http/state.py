@@ -122,6 +122,7 @@ class AppState:
         self.store = store or Store(settings.database_url)
         self.cache = ResultCache(settings.cache_size)
         self.measures = MeasureCache()  # request-independent KPI work per loaded table (not a result cache)
+        self.derived = ResultCache(64)  # request-independent model work per snapshot (e.g. CLV by channel), always on
         self._workspaces: dict[str, Workspace] = {}
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[float, ApiKeyInfo | None]] = {}
@@ -198,6 +199,7 @@ class Workspace:
         self.store = app.store
         self.cache = app.cache
         self.measures = app.measures
+        self.derived = app.derived
         self.metrics = app.metrics
         self.models_dir = app.settings.models_root(name)
         default_dir = app.settings.data_dir if name == DEFAULT_WORKSPACE else None
