@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from api.http import errors
 from api.http.logs import add_request_logging
 from api.http.middleware import BodyLimitMiddleware, MetricsMiddleware
-from api.http.observability import active_models_of, finished_jobs_of
+from api.http.observability import finished_jobs_of
 from api.http.routers import access, advise, analytics, datasets, ops, planning, training
 from api.http.settings import Settings
 from api.http.state import AppState
@@ -89,7 +89,8 @@ def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI
     )
     app.state.advisor = state
     app.state.metrics = state.metrics
-    app.state.metrics.watch_store(state.store.job_counts, active_models_of(state.store), finished_jobs_of(state.store))
+    # process-wide series only: a workspace's name or model version is not shown to the others
+    app.state.metrics.watch_store(state.store.job_counts, None, finished_jobs_of(state.store))
     errors.install(app)
     for module in (analytics, planning, advise, datasets, training, access, ops):
         app.include_router(module.router)

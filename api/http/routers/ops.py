@@ -1,13 +1,15 @@
-"""``/healthz`` (process alive), ``/readyz`` (service database answers), ``/metrics`` (Prometheus). No key needed."""
+"""``/healthz`` (process alive) and ``/readyz`` (service database answers), without a key; ``/metrics`` (Prometheus)
+with an admin key."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.http import schemas
-from api.http.state import AppState
+from api.http.auth import admin
+from api.http.state import AppState, Workspace
 
 router = APIRouter(tags=["operations"])
 
@@ -42,8 +44,14 @@ def readyz(request: Request) -> Response:
     operation_id="metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {"example": "kpi_advisor_http_requests_total{...} 3.0"}}}},
+    responses={
+        200: {"content": {"text/plain": {"example": "kpi_advisor_http_requests_total{...} 3.0"}}},
+        401: {"description": "No valid API key"},
+        403: {"description": "The key is not an admin key"},
+    },
 )
-def metrics(request: Request) -> Response:
-    """Request counts and latency histograms by route, in the Prometheus text format."""
+def metrics(request: Request, _: Workspace = Depends(admin)) -> Response:
+    """Request counts and latency by route, model-call and job timings, jobs by status, in the Prometheus text
+    format; process-wide figures with no workspace names or ids. Needs an admin key (Prometheus:
+    ``authorization: {credentials: <key>}``)."""
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

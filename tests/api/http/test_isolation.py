@@ -25,7 +25,7 @@ import pytest
 serving = sys.modules["kpi_api_serving"]  # loaded by tests/api/conftest.py
 
 A = "ws-a"
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"}
+PUBLIC = {"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"}
 ALLOWED_FOR_FOREIGN_IDS = {401, 403, 404, 409, 422, 503}
 BAD_CSV = (
     "date,campaign,channel,spend,impressions,clicks,conversions,revenue\n"

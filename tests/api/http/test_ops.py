@@ -179,15 +179,23 @@ def test_metrics_survive_a_failing_store() -> None:
 def test_app_metrics_endpoint_and_request_id(world: Any, tmp_path: Path) -> None:
     """The real app: X-Request-ID on responses and the new metric families on /metrics."""
     from api.http import create_app
+    from api.store import Store
 
     settings = _service_settings(world, tmp_path)
+    store = Store(settings.database_url)
+    store.upgrade()
+    _, key = store.create_key("default", "admin", "prometheus")
+    _, viewer = store.create_key("default", "viewer", "dashboard")
     with TestClient(create_app(settings, mcp=False)) as client:
-        response = client.get("/metrics", headers={"X-Request-ID": "scrape-1"})
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"X-API-Key": viewer}).status_code == 403
+        response = client.get("/metrics", headers={"X-Request-ID": "scrape-1", "X-API-Key": key})
     assert response.status_code == 200
     assert response.headers.get("X-Request-ID") == "scrape-1", "add_request_logging(app) missing in create_app"
     for name in ("kpi_advisor_http_requests_total", "kpi_advisor_model_seconds", "kpi_advisor_job_duration_seconds"):
         assert name in response.text
     assert 'kpi_advisor_jobs{status="queued"}' in response.text, "metrics.watch_store(...) missing in create_app"
+    assert "workspace=" not in response.text  # nothing of one workspace is shown to another's admin
 
 
 def _service_settings(world: Any, tmp_path: Path) -> Settings:
