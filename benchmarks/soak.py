@@ -34,7 +34,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,6 +49,9 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from api_load import free_port, prepare  # noqa: E402 - the same demo world and port helper as the load test
 
 MIX = (
     ("kpis", 0.25), ("scorecard", 0.12), ("forecast", 0.2), ("diagnose", 0.15), ("optimize", 0.04),
@@ -85,26 +87,6 @@ class Training:
     new_version: str | None = None
     error: str = ""
     polls: list[str] = field(default_factory=list)
-
-
-def prepare(root: Path, days: int) -> tuple[Path, Path]:
-    """Demo data folder and a trained registry under ``root`` (the models served before retraining)."""
-    from advisor.data import load_dataset
-    from advisor.demo import generate_world
-    from training.pipeline import train_all
-
-    data, models = root / "data", root / "models"
-    data.mkdir()
-    generate_world(seed=7, days=days).write(data)
-    ds = load_dataset(data)
-    train_all(ds.tables, models, fingerprint=ds.fingerprint, backtest=None)
-    return data, models
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(root: Path, data: Path, models: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from asgi_correlation_id import CorrelationIdFilter, CorrelationIdMiddleware
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
 ACCESS_LOGGER = "kpi_advisor.access"
@@ -119,18 +119,14 @@ class AccessLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 500
+        from api.http.middleware import StatusRecorder
+
         t0 = time.perf_counter()
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
+        recorder = StatusRecorder(send)
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive, recorder)
         finally:
+            status = recorder.status
             duration_ms = round((time.perf_counter() - t0) * 1000.0, 2)
             route = getattr(scope.get("route"), "path", None)
             client = scope.get("client")

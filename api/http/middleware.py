@@ -69,6 +69,20 @@ class BodyLimitMiddleware:
                 await self._too_large()(scope, receive, send)
 
 
+class StatusRecorder:
+    """An ASGI ``send`` that passes messages on and remembers the response status (500 until a response starts,
+    so a request that raised counts as a 500)."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.status = 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+        await self.send(message)
+
+
 class MetricsMiddleware:
     """Count and time every HTTP request by method, route template (not raw path) and status."""
 
@@ -80,18 +94,12 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 500
         t0 = time.perf_counter()
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
+        recorder = StatusRecorder(send)
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive, recorder)
         finally:
+            status = recorder.status
             route: Any = scope.get("route")
             path = getattr(route, "path", None) or ("/mcp" if scope["path"].startswith("/mcp") else "unmatched")
             method = scope["method"]
