@@ -53,7 +53,7 @@ run: install demo
 	@echo "KPI Advisor API on http://$(HOST):$(PORT)  (docs /docs, OpenAPI /openapi.json, MCP /mcp)"
 	@echo "admin key of workspace 'default' is in $(KEY_FILE); try:"
 	@echo "  curl -H \"X-API-Key: \$$(cat $(KEY_FILE))\" http://$(HOST):$(PORT)/v1/scorecard"
-	$(BIN)/kpi-advisor serve --data $(DATA) --models $(MODELS) --host $(HOST) --port $(PORT)
+	$(BIN)/kpi-advisor serve --data $(DATA) --models $(MODELS) --host $(HOST) --port $(PORT) --log-text
 
 bench: install
 	for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
