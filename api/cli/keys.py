@@ -42,7 +42,8 @@ app.add_typer(db_app, name="db")
 
 
 class Role(enum.StrEnum):
-    """What a key may do: viewer (read), analyst (also upload data and train), admin (also manage models)."""
+    """What a key may do: viewer (read and ask), analyst (also upload data, train, activate model versions, cancel
+    jobs), admin (also manage the workspace's keys, read the audit log and the metrics)."""
 
     viewer = "viewer"
     analyst = "analyst"
@@ -87,7 +88,7 @@ def _print_json(document: Any) -> None:
 @domain_errors
 def create(
     workspace: Workspace,
-    role: Annotated[Role, typer.Option(help="viewer (read), analyst (+ upload, train), admin (+ models, keys).")],
+    role: Annotated[Role, typer.Option(help="viewer (read, ask), analyst (+ upload, train, activate models), admin (+ keys, audit, metrics).")],
     name: Annotated[str, typer.Option(help="A label for people, e.g. 'ci bot'.")] = "",
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
