@@ -1,9 +1,9 @@
 """API keys: who calls and in which workspace.
 
-Every route except ``/healthz``, ``/readyz``, ``/metrics`` and the docs needs a key, sent as ``X-API-Key: kpia_…``
+Every route except ``/healthz``, ``/readyz`` and the docs needs a key, sent as ``X-API-Key: kpia_…``
 or ``Authorization: Bearer kpia_…``. A key belongs to one workspace and has a role: ``viewer`` reads and asks
 (KPIs, scorecard, diagnose, forecast, optimize, advise), ``analyst`` also uploads datasets, trains, activates model
-versions and cancels jobs, ``admin`` also manages the workspace's keys and reads its audit log. Keys are made with
+versions and cancels jobs, ``admin`` also manages the workspace's keys, reads its audit log and scrapes ``/metrics``. Keys are made with
 ``kpi-advisor keys create``. The routers ask for a role with ``Depends(viewer)`` / ``analyst`` / ``admin`` and get
 the caller's :class:`~api.http.state.Workspace`; nothing else of another workspace is reachable.
 """
