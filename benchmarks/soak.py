@@ -2,7 +2,8 @@
 
 What runs:
 - a demo world (``--days``, default 365, seed 7) written to a temporary folder and models trained on it once
-  (backtests off); a temporary SQLite service database with an admin key of the ``default`` workspace;
+  (backtests off); a temporary SQLite service database (``--postgres URL``: a fresh schema on that PostgreSQL
+  server) with an admin key of the ``default`` workspace;
 - ``kpi-advisor serve`` as a subprocess on a free port of 127.0.0.1, training worker on (the server starts it);
 - ``--clients`` (50) asyncio clients (httpx, one connection each) for ``--seconds`` (60), each looping request →
   response → think time U(``--think`` ± 50%, default 2) s over a mix of GET /v1/kpis, GET /v1/scorecard, POST /v1/forecast
@@ -38,7 +39,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,12 +92,34 @@ class Training:
     polls: list[str] = field(default_factory=list)
 
 
-def start_server(root: Path, data: Path, models: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
-    """``kpi-advisor serve`` with the worker on, its database and workspaces under ``root``; returns the process
-    and an admin API key of the ``default`` workspace (created in the database before the server starts)."""
+@contextlib.contextmanager
+def service_database(root: Path, postgres: str | None) -> Iterator[str]:
+    """The service database URL: an SQLite file under ``root``, or with ``postgres`` (a server URL) a fresh schema
+    on that server, dropped afterwards."""
+    if postgres is None:
+        yield f"sqlite:///{root / 'service.db'}"
+        return
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(postgres)
+    schema = f"soak_{uuid.uuid4().hex[:8]}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{postgres}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def start_server(
+    root: Path, data: Path, models: Path, port: int, database_url: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``kpi-advisor serve`` with the worker on, its database ``database_url`` and workspaces under ``root``;
+    returns the process and an admin API key of the ``default`` workspace (created before the server starts)."""
     from api.store import Store
 
-    database_url = f"sqlite:///{root / 'service.db'}"
     store = Store(database_url)
     store.upgrade()
     _, key = store.create_key("default", "admin", "soak benchmark")
@@ -336,14 +361,15 @@ def print_table(report: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
-        root = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-")))
         t = time.perf_counter()
         data, models = prepare(root, args.days)
         log(args, f"world {args.days} days + training: {time.perf_counter() - t:.1f} s")
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        proc, key = start_server(root, data, models, port)
+        database = stack.enter_context(service_database(root, args.postgres))
+        proc, key = start_server(root, data, models, port, database)
         try:
             t = time.perf_counter()
             wait_ready(url, proc, key)
@@ -381,7 +407,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "memory_mb": {"server_before": round(before[0]), "server_after": round(after[0]),
                       "tree_before": round(before[1]), "tree_after": round(after[1])},
         "errors": [f"{s.kind} {s.status} {s.error}" for s in samples if not 200 <= s.status < 300][:20],
-        "cpus": os.cpu_count(),
+        "cpus": os.cpu_count(), "database": "postgresql" if args.postgres else "sqlite",
     }
 
 
@@ -397,6 +423,11 @@ def main() -> int:
     ap.add_argument("--train-at", type=float, default=5, help="start the retraining job this many s into the traffic")
     ap.add_argument("--days", type=int, default=365, help="days of the demo world")
     ap.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
+    ap.add_argument(
+        "--postgres", metavar="URL", default=None,
+        help="service database on this PostgreSQL server (a fresh schema, dropped after), e.g. "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test (default: an SQLite file)",
+    )
     args = ap.parse_args()
     report = run(args)
     ok = (report["summary"]["overall"]["failed"] == 0 and report["training"]["status"] == "succeeded"
