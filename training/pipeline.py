@@ -42,6 +42,7 @@ def train_all(
     backtest: BacktestSpec | None = BacktestSpec(),
     drivers: bool = True,
     clv: bool = True,
+    provenance: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fit every model kind, backtest and publish them atomically as one registry version.
 
@@ -49,7 +50,8 @@ def train_all(
     (LightGBM funnel driver models of campaign_daily, ``drivers/...``) and ``clv`` (BG/NBD + Gamma-Gamma from
     ``orders`` when that table is present, ``clv/...``). Returns ``{"model_version": str, "metrics": {...}}``.
     Nothing is written unless every step succeeds, so a failed run leaves the previous version serving.
-    ``backtest=None`` skips backtests (metrics then hold only fit diagnostics).
+    ``backtest=None`` skips backtests (metrics then hold only fit diagnostics). ``provenance``: who made the version
+    (e.g. ``{"job": id, "workspace": name}`` from the training worker), stored in the manifest as is.
     """
 
     def report(msg: str, frac: float) -> None:
@@ -125,6 +127,8 @@ def train_all(
         "libraries": library_versions(),
         "metrics": metrics,
     }
+    if provenance:
+        manifest["provenance"] = dict(provenance)
     report("publishing", 0.97)
     version = Registry(models_dir).publish(files, manifest)
     report("done", 1.0)

@@ -4,7 +4,9 @@
 dataset ``default``) and ``kpi-advisor train --models data/models`` publishes registry versions. At start-up the
 server records that folder and any registry version the database does not know yet; when new versions were
 found, the newest one becomes active (a version trained with the CLI is served at the next start). Versions the
-database already knows keep their state, so an activation made through the API survives restarts.
+database already knows keep their state, so an activation made through the API survives restarts. A version a
+training job published but never recorded (its worker was killed in between) is imported inactive: it is not
+served unless someone activates it.
 """
 
 from __future__ import annotations
@@ -65,18 +67,24 @@ def _import_registry(models_dir: Path, store: Store, fingerprint: str | None) ->
     except (RegistryError, OSError):
         return
     new = [v for v in versions if v not in known]
+    activatable = []
     for version in new:
         try:
             manifest = registry.load(version).manifest
         except (RegistryError, OSError, ValueError) as exc:
             log.warning("model version %s in %s is unreadable, not imported: %s", version, models_dir, exc)
             continue
+        if "job" not in (manifest.get("provenance") or {}):
+            activatable.append(version)  # made outside the service (``kpi-advisor train``)
+        else:  # published by a training job that never recorded it (its worker was killed): never served by itself
+            log.warning("model version %s was published by job %s, which did not finish; imported inactive",
+                        version, manifest["provenance"]["job"])
         fp = manifest.get("data_fingerprint")
         store.add_model_version(
             DEFAULT_WORKSPACE, version, str(Path(models_dir).resolve()),
             DEFAULT_DATASET if fp is not None and fp == fingerprint else None, fp,
             {"backtest": manifest.get("backtest", {}), "history": manifest.get("history", {})}, activate=False,
         )
-    if new:
-        store.activate_model(DEFAULT_WORKSPACE, new[-1])
-        log.info("imported model versions %s from %s; %s is active", new, models_dir, new[-1])
+    if activatable:
+        store.activate_model(DEFAULT_WORKSPACE, activatable[-1])
+        log.info("imported model versions %s from %s; %s is active", new, models_dir, activatable[-1])

@@ -97,6 +97,7 @@ def run_train_job(settings: ModelsRoot, store: Store, job: JobRecord, progress: 
         fingerprint=ds.fingerprint,
         progress=report,
         backtest=BacktestSpec() if backtest else None,
+        provenance={"job": job.id, "workspace": job.workspace},
     )
     version = str(result["model_version"])
     metrics: dict[str, Any] = json_ready(result["metrics"])
