@@ -39,7 +39,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -99,18 +98,10 @@ def service_database(root: Path, postgres: str | None) -> Iterator[str]:
     if postgres is None:
         yield f"sqlite:///{root / 'service.db'}"
         return
-    import sqlalchemy as sa
+    from api.store.schemas import temporary_schema
 
-    admin = sa.create_engine(postgres)
-    schema = f"soak_{uuid.uuid4().hex[:8]}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{postgres}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with temporary_schema(postgres, "soak") as url:
+        yield url
 
 
 def start_server(

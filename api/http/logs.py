@@ -19,13 +19,14 @@ from __future__ import annotations
 import logging
 import re
 import sys
-import time
 from typing import Any, Protocol
 
 from asgi_correlation_id import CorrelationIdFilter, CorrelationIdMiddleware
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
+
+from api.http.middleware import RequestObserver
 
 REQUEST_ID_HEADER = "X-Request-ID"
 ACCESS_LOGGER = "kpi_advisor.access"
@@ -102,7 +103,7 @@ def _workspace(scope: Scope) -> str | None:
     return str(workspace) if workspace is not None else None
 
 
-class AccessLogMiddleware:
+class AccessLogMiddleware(RequestObserver):
     """Log each HTTP request once, when its response is done, on ``kpi_advisor.access``.
 
     Fields: method, path (no query string), route (the route template, e.g. ``/v1/jobs/{job_id}``), status,
@@ -112,37 +113,26 @@ class AccessLogMiddleware:
     """
 
     def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+        super().__init__(app)
         self.logger = logging.getLogger(ACCESS_LOGGER)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        from api.http.middleware import StatusRecorder
-
-        t0 = time.perf_counter()
-        recorder = StatusRecorder(send)
-        try:
-            await self.app(scope, receive, recorder)
-        finally:
-            status = recorder.status
-            duration_ms = round((time.perf_counter() - t0) * 1000.0, 2)
-            route = getattr(scope.get("route"), "path", None)
-            client = scope.get("client")
-            fields: dict[str, Any] = {
-                "method": scope["method"],
-                "path": scope["path"],
-                "route": route,
-                "status": status,
-                "duration_ms": duration_ms,
-                "client": client[0] if client else None,
-            }
-            workspace = _workspace(scope)
-            if workspace is not None:
-                fields["workspace"] = workspace
-            level = logging.WARNING if status >= 500 else logging.INFO
-            self.logger.log(level, "%s %s %d %.1fms", scope["method"], scope["path"], status, duration_ms, extra=fields)
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
+        duration_ms = round(seconds * 1000.0, 2)
+        route = getattr(scope.get("route"), "path", None)
+        client = scope.get("client")
+        fields: dict[str, Any] = {
+            "method": scope["method"],
+            "path": scope["path"],
+            "route": route,
+            "status": status,
+            "duration_ms": duration_ms,
+            "client": client[0] if client else None,
+        }
+        workspace = _workspace(scope)
+        if workspace is not None:
+            fields["workspace"] = workspace
+        level = logging.WARNING if status >= 500 else logging.INFO
+        self.logger.log(level, "%s %s %d %.1fms", scope["method"], scope["path"], status, duration_ms, extra=fields)
 
 
 def add_request_logging(app: Any) -> None:

@@ -69,7 +69,7 @@ class BodyLimitMiddleware:
                 await self._too_large()(scope, receive, send)
 
 
-class StatusRecorder:
+class _StatusRecorder:
     """An ASGI ``send`` that passes messages on and remembers the response status (500 until a response starts,
     so a request that raised counts as a 500)."""
 
@@ -83,25 +83,38 @@ class StatusRecorder:
         await self.send(message)
 
 
-class MetricsMiddleware:
-    """Count and time every HTTP request by method, route template (not raw path) and status."""
+class RequestObserver:
+    """Base of the middlewares that look at each finished HTTP request: runs the app, then calls
+    ``observe(scope, status, seconds)`` once (also when the app raised: status 500)."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         t0 = time.perf_counter()
-        recorder = StatusRecorder(send)
+        recorder = _StatusRecorder(send)
         try:
             await self.app(scope, receive, recorder)
         finally:
-            status = recorder.status
-            route: Any = scope.get("route")
-            path = getattr(route, "path", None) or ("/mcp" if scope["path"].startswith("/mcp") else "unmatched")
-            method = scope["method"]
-            self.metrics.requests.labels(method, path, str(status)).inc()
-            self.metrics.latency.labels(method, path).observe(time.perf_counter() - t0)
+            self.observe(scope, recorder.status, time.perf_counter() - t0)
+
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
+        raise NotImplementedError
+
+
+class MetricsMiddleware(RequestObserver):
+    """Count and time every HTTP request by method, route template (not raw path) and status."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        super().__init__(app)
+        self.metrics = metrics
+
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
+        route: Any = scope.get("route")
+        path = getattr(route, "path", None) or ("/mcp" if scope["path"].startswith("/mcp") else "unmatched")
+        method = scope["method"]
+        self.metrics.requests.labels(method, path, str(status)).inc()
+        self.metrics.latency.labels(method, path).observe(seconds)

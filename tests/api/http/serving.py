@@ -5,12 +5,12 @@ Loaded by both conftests with ``importlib`` (test folders are not packages).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -129,25 +129,18 @@ PG_SERVER = os.environ.get("KPI_ADVISOR_TEST_PG_URL", "postgresql+psycopg://post
 
 @contextmanager
 def pg_schema() -> Iterator[str]:
-    """A new, empty PostgreSQL schema; yields a URL whose connections use it as ``search_path``. Skips the test
-    with the reason when the server does not answer (a user's own clone); ``KPI_ADVISOR_TEST_PG_URL`` picks
-    another server."""
+    """A new, empty PostgreSQL schema (``api.store.schemas.temporary_schema``); yields its URL. Skips the test with
+    the reason when the server does not answer (a user's own clone); ``KPI_ADVISOR_TEST_PG_URL`` picks another
+    server."""
     import sqlalchemy as sa
 
-    admin = sa.create_engine(PG_SERVER)
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("select 1"))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {admin.url.render_as_string()} does not answer (set KPI_ADVISOR_TEST_PG_URL "
-                    f"to another server): {exc.orig}")
-    schema = f"kpi_test_{uuid.uuid4().hex[:8]}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    from api.store.schemas import temporary_schema
+
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(temporary_schema(PG_SERVER, "kpi_test"))
+        except sa.exc.OperationalError as exc:
+            pytest.skip(
+                f"PostgreSQL at {PG_SERVER} does not answer (set KPI_ADVISOR_TEST_PG_URL to another server): {exc.orig}"
+            )
+        yield url
