@@ -13,12 +13,13 @@ from api.store.records import (
     AdviceRecord,
     DatasetExistsError,
     DatasetRecord,
+    JobNotOwnedError,
     ModelRecord,
     UnknownDatasetError,
     UnknownModelError,
     now,
 )
-from api.store.tables import Advice, Dataset, ModelVersion, Workspace
+from api.store.tables import Advice, Dataset, Job, ModelVersion, Workspace
 
 
 class CatalogMixin(KeysMixin):
@@ -77,19 +78,28 @@ class CatalogMixin(KeysMixin):
         s.flush()
 
     def add_model_version(self, workspace: str, version: str, registry_root: str, dataset_id: str | None,
-                          fingerprint: str | None, metrics: dict[str, Any], activate: bool) -> ModelRecord:
+                          fingerprint: str | None, metrics: dict[str, Any], activate: bool,
+                          owner: tuple[str, str] | None = None) -> ModelRecord:
         """Record a published registry version (idempotent on ``(workspace, version)``: an existing record is
-        returned as it is, activated first when ``activate`` and it is not active)."""
+        returned as it is, activated first when ``activate`` and it is not active).
+
+        ``owner=(job_id, worker_id)``: record only while that job still runs under that worker with no cancel
+        requested, checked in the same transaction (the job row is locked), so a cancel can never slip in between
+        the check and the activation; otherwise ``JobNotOwnedError`` and nothing is recorded.
+        """
         try:
             return self._add_model_version(workspace, version, registry_root, dataset_id, fingerprint, metrics,
-                                           activate)
+                                           activate, owner)
         except IntegrityError:  # a concurrent call inserted the same version first: now it exists
             return self._add_model_version(workspace, version, registry_root, dataset_id, fingerprint, metrics,
-                                           activate)
+                                           activate, owner)
 
     def _add_model_version(self, workspace: str, version: str, registry_root: str, dataset_id: str | None,
-                           fingerprint: str | None, metrics: dict[str, Any], activate: bool) -> ModelRecord:
+                           fingerprint: str | None, metrics: dict[str, Any], activate: bool,
+                           owner: tuple[str, str] | None) -> ModelRecord:
         with self._writing() as s:
+            if owner is not None:
+                self._check_owner(s, *owner)
             self._ensure_workspace(s, workspace)
             row = s.get(ModelVersion, (workspace, version))
             if row is None:
@@ -101,6 +111,13 @@ class CatalogMixin(KeysMixin):
             if activate and not row.active:
                 self._activate(s, row)
             return row.record()
+
+    def _check_owner(self, s: Session, job_id: str, worker_id: str) -> None:
+        job = s.get(Job, job_id, with_for_update=self.dialect == "postgresql")
+        if job is None or job.status != "running" or job.worker_id != worker_id or job.cancel_requested:
+            why = "unknown job" if job is None else "cancel requested" if job.cancel_requested else f"now {job.status}"
+            raise JobNotOwnedError(f"job {job_id} is no longer run by worker {worker_id} ({why}); "
+                                   "the model version was not recorded")
 
     def activate_model(self, workspace: str, version: str) -> ModelRecord:
         """Make ``version`` the workspace's one active model (and every other inactive) in one transaction."""

@@ -85,6 +85,10 @@ class JobStateError(StoreError, ValueError):
     """The job is not in a state that allows the requested change."""
 
 
+class JobNotOwnedError(JobStateError):
+    """The job no longer runs under the worker that asked (cancel requested, failed as stale, requeued)."""
+
+
 class _Record:
     def to_dict(self) -> dict[str, Any]:
         """The fields as a plain dict (nested dicts copied; datetimes stay ``datetime``)."""

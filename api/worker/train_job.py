@@ -72,8 +72,9 @@ def run_train_job(settings: ModelsRoot, store: Store, job: JobRecord, progress: 
     ``{"dataset": id, "model_version": v, "active": bool, "registry_root": str, "fingerprint": str,
     "kinds": [...], "metrics": {...}}``.
 
-    The job must still be ours (``store.heartbeat`` True) right before the registry version is written and again
-    before the version is recorded and activated; otherwise ``JobAbandonedError`` and the active model stays.
+    The job must still be ours (``store.heartbeat`` True) right before the registry version is written, and again
+    in the transaction that records and activates the version; otherwise ``JobAbandonedError``, the version stays
+    unrecorded (never served) and the active model stays.
     """
     from advisor.data import load_dataset
     from training.backtest import BacktestSpec
@@ -102,16 +103,21 @@ def run_train_job(settings: ModelsRoot, store: Store, job: JobRecord, progress: 
     version = str(result["model_version"])
     metrics: dict[str, Any] = json_ready(result["metrics"])
     progress("recording the model version", 0.97)
-    _still_ours(store, job)
-    model = store.add_model_version(
-        job.workspace,
-        version,
-        registry_root=str(root),
-        dataset_id=dataset_id,
-        fingerprint=ds.fingerprint,
-        metrics=metrics,
-        activate=activate,
-    )
+    from api.store import JobNotOwnedError
+
+    try:  # the ownership check and the activation are one transaction: a cancel cannot slip in between
+        model = store.add_model_version(
+            job.workspace,
+            version,
+            registry_root=str(root),
+            dataset_id=dataset_id,
+            fingerprint=ds.fingerprint,
+            metrics=metrics,
+            activate=activate,
+            owner=(job.id, job.worker_id or ""),
+        )
+    except JobNotOwnedError as exc:
+        raise JobAbandonedError(f"{exc}; the active model is unchanged") from exc
     return {
         "dataset": dataset_id,
         "model_version": model.version,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from api.store import JOB_STATUSES, JobRecord, JobStateError, Store, UnknownJobError
+from api.store import JOB_STATUSES, JobNotOwnedError, JobRecord, JobStateError, Store, UnknownJobError
 
 
 def _running(store: Store, worker: str = "w1") -> JobRecord:
@@ -218,3 +218,33 @@ def test_two_processes_share_the_queue(store: Store, tmp_path: Path) -> None:
     claimed = [job_id for out, _ in outputs for job_id in out.split()]
     assert sorted(claimed) == sorted(submitted)  # every job exactly once
     assert store.job_counts() == {("acme", "succeeded"): 30}
+
+
+def _record(store: Store, job: JobRecord, worker: str, version: str = "v0002") -> None:
+    store.add_model_version("acme", version, "/models/acme", "ds1", "fp", {}, activate=True, owner=(job.id, worker))
+
+
+def test_recording_a_model_for_a_job_checks_ownership_in_the_same_transaction(store: Store) -> None:
+    store.add_model_version("acme", "v0001", "/models/acme", "ds1", "fp", {}, activate=True)
+    job = _running(store, "w1")
+    _record(store, job, "w1")  # still ours: recorded and active
+    assert store.active_model("acme").version == "v0002"  # type: ignore[union-attr]
+
+    for spoil, expected in (
+        (lambda j: store.request_cancel("acme", j.id), "cancel requested"),
+        (lambda j: store.finish_job(j.id, "failed", error="stale"), "now failed"),
+        (lambda j: store.requeue_job(j.id, "stopping"), "now queued"),
+    ):
+        store.finish_job(job.id, "succeeded") if store.job("acme", job.id).status == "running" else None
+        job = _running(store, "w1")
+        spoil(job)
+        with pytest.raises(JobNotOwnedError, match=expected):
+            _record(store, job, "w1", version="v0009")
+        assert store.active_model("acme").version == "v0002"  # type: ignore[union-attr]
+        assert "v0009" not in [m.version for m in store.model_versions("acme")]
+        if store.job("acme", job.id).status == "queued":
+            store.request_cancel("acme", job.id)
+
+    other = _running(store, "w1")
+    with pytest.raises(JobNotOwnedError, match="no longer run by worker w2"):
+        _record(store, other, "w2", version="v0009")
