@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from models.plan import Plan, PlanError, plan_dates, reference_plan, spend_path
+from models.plan import Plan, PlanError, plan_dates, reference_plan, resolve_channel, spend_path
 from models.response.bundle import ResponseBundle
 from models.response.forecast import Forecast, forecast
 
@@ -102,6 +102,11 @@ def _bounds(
     custom: Mapping[str, tuple[float, float]] | None,
 ) -> dict[str, tuple[float, float]]:
     fixed = {ch for ch in bundle.context.channels if not any(ch in m.transforms_ for m in bundle.models.values())}
+    if custom:
+        resolved = {resolve_channel(k, list(ref), " in bounds"): v for k, v in custom.items()}
+        if len(resolved) < len(custom):
+            raise PlanError(f"a channel is given twice in bounds: {', '.join(map(repr, custom))}")
+        custom = resolved
     out = {}
     for ch, r in ref.items():
         if custom and ch in custom:
@@ -113,9 +118,6 @@ def _bounds(
         if lo < 0 or hi < lo:
             raise PlanError(f"bounds for {ch!r} must satisfy 0 ≤ low ≤ high, got ({lo}, {hi})")
         out[ch] = (float(lo), float(hi))
-    unknown = set(custom or {}) - set(ref)
-    if unknown:
-        raise PlanError(f"unknown channel(s) {sorted(unknown)} in bounds; valid: {', '.join(ref)}")
     return out
 
 

@@ -8,8 +8,10 @@ spread over the days by the recent weekday pattern. :func:`forecast` simulates t
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,23 @@ def _amount(name: str, v: Any) -> float:
     return x
 
 
+def _norm(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name).strip().casefold())
+
+
+def resolve_channel(name: Any, channels: Sequence[str], where: str = "") -> str:
+    """The model's channel that ``name`` means: exact, else the one equal ignoring case, spaces and hyphens
+    (``"Paid Search"`` → ``paid_search``); ``PlanError`` naming the closest choices otherwise."""
+    if name in channels:
+        return str(name)
+    matches = [c for c in channels if _norm(c) == _norm(name)]
+    if len(matches) == 1:
+        return matches[0]
+    close = difflib.get_close_matches(_norm(name), list(channels), n=3, cutoff=0.5)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise PlanError(f"unknown channel {name!r}{where}{hint}; the model knows: {', '.join(channels)}")
+
+
 def parse_plan(obj: Mapping[str, Any], bundle: ResponseBundle) -> Plan:
     """Validate a plan mapping against the trained models; raises :class:`PlanError`."""
     ctx = bundle.context
@@ -75,9 +94,12 @@ def parse_plan(obj: Mapping[str, Any], bundle: ResponseBundle) -> Plan:
     if has_spend == has_camp and "daily" not in obj:
         raise PlanError("plan needs exactly one of 'spend' {channel: total} or 'campaigns' {campaign_id: total}")
     spend = {ch: 0.0 for ch in ctx.channels}
-    for ch, v in dict(obj.get("spend") or {}).items():
-        if ch not in spend:
-            raise PlanError(f"unknown channel {ch!r}; the model knows: {', '.join(ctx.channels)}")
+    named: dict[str, str] = {}
+    for given, v in dict(obj.get("spend") or {}).items():
+        ch = resolve_channel(given, ctx.channels)
+        if ch in named:
+            raise PlanError(f"channel {ch!r} is given twice in 'spend' (as {named[ch]!r} and {given!r})")
+        named[ch] = str(given)
         spend[ch] = _amount(ch, v)
     for cid, v in dict(obj.get("campaigns") or {}).items():
         if str(cid) not in ctx.campaigns:
@@ -87,9 +109,10 @@ def parse_plan(obj: Mapping[str, Any], bundle: ResponseBundle) -> Plan:
         spend[ctx.campaigns[str(cid)]] += _amount(str(cid), v)
     n_periods = len(plan_dates(start, end, ctx.freq))
     daily: dict[str, tuple[float, ...]] = {}
-    for ch, seq in dict(obj.get("daily") or {}).items():
-        if ch not in spend:
-            raise PlanError(f"unknown channel {ch!r} in 'daily'; the model knows: {', '.join(ctx.channels)}")
+    for given, seq in dict(obj.get("daily") or {}).items():
+        ch = resolve_channel(given, ctx.channels, " in 'daily'")
+        if ch in daily:
+            raise PlanError(f"channel {ch!r} is given twice in 'daily'")
         vals = tuple(_amount(ch, x) for x in seq)
         if len(vals) != n_periods:
             raise PlanError(f"'daily' series for {ch!r} has {len(vals)} values; the plan has {n_periods} periods")

@@ -38,6 +38,8 @@ def _plan(bundle: ResponseBundle, **spend: float) -> dict[str, object]:
     ("change", "match"),
     [
         ({"spend": {"tv": 100}}, r"unknown channel 'tv'; the model knows: display, search, social"),
+        ({"spend": {"serach": 100}}, r"unknown channel 'serach' \(did you mean search\?\); the model knows"),
+        ({"spend": {"search": 1, "Search": 2}}, "channel 'search' is given twice in 'spend'"),
         ({"spend": {"search": -5}}, "non-negative"),
         ({"spend": None, "campaigns": {"nope": 5}}, "unknown campaign 'nope'; known campaigns: display-01"),
         ({"end": "2000-01-01"}, "before its start"),
@@ -50,6 +52,13 @@ def test_bad_plans_name_the_problem(bundle: ResponseBundle, change: dict[str, ob
     plan = {k: v for k, v in plan.items() if v is not None}
     with pytest.raises(PlanError, match=match):
         parse_plan(plan, bundle)
+
+
+def test_channel_names_ignore_case_spaces_and_hyphens(bundle: ResponseBundle) -> None:
+    plan = parse_plan({"start": _start(bundle), "end": _start(bundle, 7), "spend": {" SEARCH ": 700.0, "Social": 70.0},
+                       "daily": {"Display": [10.0] * 7}}, bundle)
+    assert plan.spend == {"display": 70.0, "search": 700.0, "social": 70.0}
+    assert plan.daily == {"display": (10.0,) * 7}
 
 
 def test_model_trained_on_other_channels(bundle: ResponseBundle) -> None:
@@ -119,6 +128,11 @@ def test_optimizer_respects_budget_and_bounds_and_beats_reference(bundle: Respon
     assert {"allocation", "forecast", "reference_plan", "uplift"} <= set(doc)
     with pytest.raises(PlanError, match="outside what the channel bounds allow"):
         optimize_budget(bundle, 10 * ref.total, start, end)
+    lo, hi = 0.9 * ref.spend["search"], ref.spend["search"]
+    pinned = optimize_budget(bundle, ref.total, start, end, bounds={"Search": (lo, hi)}, with_forecast=False)
+    assert pinned.bounds["search"] == (pytest.approx(lo), pytest.approx(hi))  # channel names ignore case
+    with pytest.raises(PlanError, match=r"unknown channel 'tv' in bounds; the model knows"):
+        optimize_budget(bundle, ref.total, start, end, bounds={"tv": (0.0, 1.0)})
 
 
 def test_min_roi_and_minimum_spend(bundle: ResponseBundle) -> None:
