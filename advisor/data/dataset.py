@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from advisor.data.config import DataConfig, TableSource, find_config
 from advisor.data.contract import TABLES, TableContract
+from advisor.data.crosscheck import cross_table_warnings
 from advisor.data.issues import DataValidationError, ValidationIssue, ValidationReport
 from advisor.data.readers import (
     EmptySourceError,
@@ -333,6 +334,7 @@ def _assemble(
     if errors:
         raise DataValidationError(errors, warnings)
     frames = {name: r.frame for name, r in results.items()}
+    warnings += cross_table_warnings({k: v for k, v in frames.items() if v is not None}, targets)
     main = results["campaign_daily"]
     return Dataset(
         campaign_daily=frames["campaign_daily"],  # type: ignore[arg-type]  # no errors → frame present

@@ -75,7 +75,7 @@ def test_good_folder_round_trips(
     expected = source.assign(date=pd.to_datetime(source["date"])).sort_values(["date", "campaign_id"])
     pd.testing.assert_frame_equal(cd, expected.reset_index(drop=True), check_dtype=False)
     assert ds.attributes == ("audience",) and ds.numeric_drivers == ("frequency",)
-    assert ds.warnings == ()
+    assert [w.rule for w in ds.warnings] == ["outcomes_gaps"]  # outcomes_daily has 2 of the 35 days
     assert ds.orders is not None and ds.orders["order_date"].is_monotonic_increasing
     assert ds.surveys is not None and ds.surveys["metric"].tolist() == ["csat", "nps"]
     assert ds.team_kpis is not None and ds.team_kpis["period"].tolist() == ["2024-01", "2024-01"]
