@@ -119,10 +119,17 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) ->
     raise SystemExit("server not ready in time")
 
 
-def queries(url: str, key: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], str]:
-    """kpis params, diagnose bodies, channels and the last history date, from the served models and data."""
+def queries(
+    url: str, key: str, client: httpx.Client | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], str]:
+    """kpis params, diagnose bodies, channels and the last history date, from the served models and data
+    (``client``: ask it instead of ``url``, e.g. an in-process test client; ``url`` is then a path prefix)."""
     headers = {"X-API-Key": key}
-    model = next(m for m in httpx.get(url + "/v1/models", timeout=60, headers=headers).json()["models"] if m["active"])
+
+    def get(path: str, **kw: Any) -> httpx.Response:
+        return client.get(path, **kw) if client is not None else httpx.get(path, timeout=120, **kw)
+
+    model = next(m for m in get(url + "/v1/models", headers=headers).json()["models"] if m["active"])
     last = np.datetime64(model["history"]["end"])
     month_starts = [str(np.datetime64(str(last)[:7]) - np.timedelta64(k, "M")) + "-01" for k in range(3)]
     kpis = [
@@ -133,7 +140,7 @@ def queries(url: str, key: str) -> tuple[list[dict[str, Any]], list[dict[str, An
     ]
     kpis = [{k: v for k, v in q.items() if v is not None} for q in kpis]
     recent = {"by": "campaign_id", "kpis": "spend", "start": month_starts[1], "end": str(last)}
-    rows = httpx.get(url + "/v1/kpis", params=recent, timeout=120, headers=headers).json()["rows"]
+    rows = get(url + "/v1/kpis", params=recent, headers=headers).json()["rows"]
     campaigns = sorted(r["campaign_id"] for r in rows if (r["spend"] or 0) > 0)  # running in the last 2 months
     diagnose = [
         {"campaign": c, "start": start, "end": str(last)} for c in campaigns for start in month_starts[1:]
