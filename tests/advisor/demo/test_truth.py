@@ -176,3 +176,57 @@ def test_campaign_plan_equals_the_split_channel_plan(true_world: TrueWorld) -> N
     )
     one = by_campaign.iloc[:, :1] * 2.0  # other campaigns spend 0
     assert true_world.expected_totals(one)["conversions"] < true_world.expected_totals(by_campaign)["conversions"]
+
+
+def _expected_business_totals(world: DemoWorld) -> tuple[np.ndarray, np.ndarray]:
+    """Expected daily business conversions and revenue from truth.json's baseline and the noise-free incremental."""
+    bp = BaselineParams.from_dict(world.truth["baseline"])
+    dates = pd.DatetimeIndex(world.tables["outcomes_daily"]["date"])
+    inc = world.true_daily.groupby("date")[["incremental_conversions", "incremental_revenue"]].sum().reindex(dates)
+    base = bp.conversions(dates)
+    return base + inc["incremental_conversions"].to_numpy(), base * bp.aov + inc["incremental_revenue"].to_numpy()
+
+
+@pytest.mark.parametrize("seed", [2, 7])
+def test_generator_simulates_around_truths_expectation(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The expectation the generator hands to the outcomes noise is exactly truth.json's (baseline with its
+    holidays and seasonality + incremental with the planted problems), so nothing is applied on one side only."""
+    import advisor.demo.world as world_mod
+
+    seen: dict[str, np.ndarray] = {}
+    real = world_mod.funnel.outcomes_daily
+
+    def spy(rng: np.random.Generator, dates: pd.DatetimeIndex, conv: np.ndarray, rev: np.ndarray) -> pd.DataFrame:
+        seen["conversions"], seen["revenue"] = np.array(conv), np.array(rev)
+        return real(rng, dates, conv, rev)
+
+    monkeypatch.setattr(world_mod.funnel, "outcomes_daily", spy)
+    w = world_mod.generate_world(seed, days=730)
+    conv, rev = _expected_business_totals(w)
+    np.testing.assert_allclose(seen["conversions"], conv, rtol=1e-12)
+    np.testing.assert_allclose(seen["revenue"], rev, rtol=1e-12)
+    assert rev.sum() == pytest.approx(w.truth["totals"]["expected_revenue"], rel=1e-9)
+
+
+def test_outcomes_noise_averages_to_the_expectation(world: DemoWorld) -> None:
+    """Over many noise draws the simulated business totals average to truth's expectation: overall, per year
+    and at every level (no non-unit-mean noise factor, no level-dependent bias)."""
+    from advisor.demo.funnel import outcomes_daily
+
+    conv, rev = _expected_business_totals(world)
+    dates = pd.DatetimeIndex(world.tables["outcomes_daily"]["date"])
+    rng = np.random.default_rng(0)
+    n = 400
+    sums = np.zeros((2, len(dates)))
+    for _ in range(n):
+        od = outcomes_daily(rng, dates, conv, rev)
+        sums += od[["conversions", "revenue"]].to_numpy(dtype=float).T
+    mean_c, mean_r = sums / n
+    for part in (slice(0, 365), slice(365, None), slice(None)):
+        # Monte-Carlo s.e. of a year's mean is < 0.03 %; 0.2 % is > 6 s.e.
+        assert mean_c[part].sum() / conv[part].sum() == pytest.approx(1.0, abs=0.002)
+        assert mean_r[part].sum() / rev[part].sum() == pytest.approx(1.0, abs=0.002)
+    # no bias that depends on the level (e.g. a lognormal without its −σ²/2 on busy days): slope 1 through 0
+    busy = conv > np.quantile(conv, 0.9)
+    assert mean_c[busy].sum() / conv[busy].sum() == pytest.approx(1.0, abs=0.003)
+    assert mean_r[busy].sum() / rev[busy].sum() == pytest.approx(1.0, abs=0.004)
