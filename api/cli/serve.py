@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -155,6 +157,7 @@ def serve(
     if settings.worker:
         training_worker = _start_worker(settings)
         _export({"worker": False})  # the web processes must not start a second one
+    metrics_dir = _multiprocess_metrics_dir(workers)
     try:
         if not stop_requested:
             log.info(
@@ -179,7 +182,27 @@ def serve(
     finally:
         if training_worker is not None:
             training_worker.stop(max(10.0, float(settings.shutdown_timeout_seconds)))
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
         log.info("stopped")
+
+
+def _multiprocess_metrics_dir(workers: int) -> str | None:
+    """With several web processes, point ``PROMETHEUS_MULTIPROC_DIR`` at an empty folder before they start, so a
+    scrape of /metrics sums every process (``api.http.observability``). A folder the user set is emptied of the
+    previous run's files and kept; otherwise a temporary one is made, and returned so it is removed at exit."""
+    if workers <= 1:
+        return None
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.db"):
+            old.unlink()
+        return None
+    made = tempfile.mkdtemp(prefix="kpi-advisor-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made
 
 
 @app.command("mcp")

@@ -5,9 +5,9 @@ Series (all prefixed ``kpi_advisor_``):
 - ``http_requests_total{method,route,status}`` and ``http_request_duration_seconds{method,route}`` — by route
   template (``/v1/jobs/{job_id}``), never the raw path (``MetricsMiddleware``);
 - ``model_seconds{operation}`` — wall time of model calls (seconds): ``with metrics.time_model("forecast"): ...``;
-- ``job_duration_seconds{kind,status}`` — wall time of finished training jobs (seconds, started → finished): fed
-  at scrape time from the database (``finished_jobs``; each job counted once per web process) or by
-  ``observe_job``;
+- ``job_duration_seconds{kind,status}`` — wall time of finished training jobs (seconds, started → finished), built
+  at scrape time from every finished job in the database (``finished_jobs``), so every web process reports the
+  same histogram;
 - ``jobs{status}`` — jobs per status over all workspaces, read from the service database at scrape time;
 - ``active_model_info{workspace,version}`` — 1 for each workspace's active model version, read at scrape time.
 
@@ -15,21 +15,24 @@ The database-backed series come from callables (``metrics.watch_store(job_counts
 so this module needs no database. A failing callable (database down) logs a warning and drops its series from that scrape
 instead of failing ``/metrics``.
 
-With ``kpi-advisor serve --workers N`` (N > 1) every web process has its own registry; a scrape sees one of them.
-Scale with one web process per container when exact request counts matter.
+Several web processes (``kpi-advisor serve --workers N``): ``serve`` points ``PROMETHEUS_MULTIPROC_DIR`` at an empty
+folder before the processes start; the request and model-call series then live in files there (prometheus_client's
+multiprocess mode) and a scrape, whichever process answers it, sums them over all processes. The database-backed
+series are read once per scrape and are not per process.
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
-import threading
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -107,69 +110,75 @@ def active_models_of(store: Any) -> ActiveModels:
     return read
 
 
-def finished_jobs_of(store: Any, limit: int = 50) -> FinishedJobs:
-    """Finished jobs among the ``limit`` newest of every workspace of a store (``workspaces()``, ``jobs(ws, n)``)."""
-
-    def read() -> list[tuple[str, str, str, float]]:
-        out = []
-        for workspace in store.workspaces():
-            for job in store.jobs(workspace, limit):
-                if job.started_at is not None and job.finished_at is not None:
-                    seconds = (job.finished_at - job.started_at).total_seconds()
-                    out.append((job.id, job.kind, job.status, max(0.0, seconds)))
-        return out
-
-    return read
+def finished_jobs_of(store: Any) -> FinishedJobs:
+    """Every finished job of a store with ``finished_job_durations()`` (``api.store.Store``)."""
+    return store.finished_job_durations  # type: ignore[no-any-return]
 
 
 class _JobDurations(Collector):
-    """Yields the job-duration histogram after observing the jobs that finished since the last scrape."""
+    """The job-duration histogram, rebuilt from the finished jobs on each scrape (no state in the process)."""
 
-    def __init__(self, metrics: Metrics) -> None:
-        self.metrics = metrics
+    def __init__(self) -> None:
+        self.finished_jobs: FinishedJobs | None = None
 
     def describe(self) -> Iterable[Metric]:
         return []
 
     def collect(self) -> Iterable[Metric]:
-        self.metrics.feed_finished_jobs()
-        yield from self.metrics.job_duration.collect()
+        family = HistogramMetricFamily("kpi_advisor_job_duration_seconds",
+                                       "Training job wall time from start to finish (seconds)", labels=("kind", "status"))
+        finished: list[tuple[str, str, str, float]] = []
+        if self.finished_jobs is not None:
+            try:
+                finished = list(self.finished_jobs())
+            except Exception as exc:
+                log.warning("metrics: finished jobs unavailable: %s", exc)
+                return
+        groups: dict[tuple[str, str], list[float]] = {}
+        for _job_id, kind, status, seconds in finished:
+            groups.setdefault((kind, status), []).append(max(0.0, float(seconds)))
+        for (kind, status), values in sorted(groups.items()):
+            values.sort()
+            buckets = [(str(float(b)), float(bisect.bisect_right(values, b))) for b in JOB_BUCKETS]
+            buckets.append(("+Inf", float(len(values))))
+            family.add_metric((kind, status), buckets, sum(values))
+        yield family
 
 
 class Metrics:
-    """Request counters, latency histograms, model and job timings in their own registry (one per app)."""
+    """Request counters, latency histograms, model and job timings; ``registry`` is what ``/metrics`` exports.
+
+    With the ``PROMETHEUS_MULTIPROC_DIR`` environment variable set before prometheus_client is first imported
+    (``kpi-advisor serve --workers N`` does it), the counters and histograms are kept in files in that folder and
+    ``registry`` sums every process's files on each scrape. Without it, they live in this object's own registry.
+    """
 
     def __init__(self) -> None:
+        self.multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
         self.registry = CollectorRegistry()
+        own = None if self.multiprocess_dir else self.registry
+        if self.multiprocess_dir:
+            multiprocess.MultiProcessCollector(self.registry, path=self.multiprocess_dir)
         self.requests = Counter(
-            "kpi_advisor_http_requests_total", "HTTP requests", ("method", "route", "status"), registry=self.registry
+            "kpi_advisor_http_requests_total", "HTTP requests", ("method", "route", "status"), registry=own
         )
         self.latency = Histogram(
             "kpi_advisor_http_request_duration_seconds",
             "HTTP request latency (seconds)",
             ("method", "route"),
             buckets=LATENCY_BUCKETS,
-            registry=self.registry,
+            registry=own,
         )
         self.model_seconds = Histogram(
             "kpi_advisor_model_seconds",
             "Wall time of model calls by operation (seconds)",
             ("operation",),
             buckets=MODEL_BUCKETS,
-            registry=self.registry,
+            registry=own,
         )
-        self.job_duration = Histogram(
-            "kpi_advisor_job_duration_seconds",
-            "Training job wall time from start to finish (seconds)",
-            ("kind", "status"),
-            buckets=JOB_BUCKETS,
-            registry=None,  # collected through _JobDurations, which first observes newly finished jobs
-        )
-        self.registry.register(_JobDurations(self))
+        self._job_durations = _JobDurations()
+        self.registry.register(self._job_durations)
         self._store_collector: StoreCollector | None = None
-        self._finished_jobs: FinishedJobs | None = None
-        self._seen_jobs: set[str] = set()
-        self._jobs_lock = threading.Lock()
 
     @contextmanager
     def time_model(self, operation: str) -> Iterator[None]:
@@ -182,25 +191,6 @@ class Metrics:
             yield
         finally:
             self.model_seconds.labels(operation).observe(time.perf_counter() - t0)
-
-    def observe_job(self, kind: str, status: str, seconds: float) -> None:
-        """Record a finished job's wall time (seconds) with its final status."""
-        self.job_duration.labels(kind, status).observe(max(0.0, seconds))
-
-    def feed_finished_jobs(self) -> None:
-        """Observe each job of ``finished_jobs`` not observed yet (called at scrape time)."""
-        if self._finished_jobs is None:
-            return
-        try:
-            finished = list(self._finished_jobs())
-        except Exception as exc:
-            log.warning("metrics: finished jobs unavailable: %s", exc)
-            return
-        with self._jobs_lock:
-            for job_id, kind, status, seconds in finished:
-                if job_id not in self._seen_jobs:
-                    self._seen_jobs.add(job_id)
-                    self.observe_job(kind, status, seconds)
 
     def watch_store(
         self,
@@ -217,4 +207,4 @@ class Metrics:
             self.registry.unregister(self._store_collector)
         self._store_collector = StoreCollector(job_counts, active_models)
         self.registry.register(self._store_collector)
-        self._finished_jobs = finished_jobs
+        self._job_durations.finished_jobs = finished_jobs

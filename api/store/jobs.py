@@ -9,17 +9,23 @@ whose row count is checked (a lost race retries with the next job).
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api.store.catalog import CatalogMixin
-from api.store.records import FINISHED_STATUSES, JobRecord, JobStateError, UnknownJobError, now
+from api.store.records import FINISHED_STATUSES, JobRecord, JobStateError, UnknownJobError, now, utc
 from api.store.tables import Job
 
 _CLAIM_ATTEMPTS = 20
+
+
+def _utc(value: datetime | None) -> datetime:
+    aware = utc(value)
+    assert aware is not None
+    return aware
 
 
 def _unknown(job_id: str) -> UnknownJobError:
@@ -168,6 +174,16 @@ class JobsMixin(CatalogMixin):
                 failed.append(row)
             s.flush()
             return [r.record() for r in failed]
+
+    def finished_job_durations(self) -> list[tuple[str, str, str, float]]:
+        """``(job id, kind, final status, seconds from start to finish)`` of every finished job that had started
+        (for the Prometheus job-duration histogram)."""
+        with self._reading() as s:
+            rows = s.execute(select(Job.id, Job.kind, Job.status, Job.started_at, Job.finished_at)
+                             .where(Job.status.in_(FINISHED_STATUSES), Job.started_at.is_not(None),
+                                    Job.finished_at.is_not(None)).order_by(Job.finished_at, Job.id))
+            return [(job_id, kind, status, max(0.0, (_utc(end) - _utc(start)).total_seconds()))
+                    for job_id, kind, status, start, end in rows]
 
     def job_counts(self) -> dict[tuple[str, str], int]:
         """Jobs per ``(workspace, status)`` (for Prometheus gauges); absent pairs have none."""

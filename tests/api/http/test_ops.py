@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -311,6 +312,62 @@ def test_serve_finishes_the_running_request_on_sigterm_and_exits_0(world: Any, t
     assert any(m.startswith("Waiting for connections to close") for _, m in messages), messages[-10:]
     assert ("kpi_advisor.serve", "stopped") in messages
     assert all({"timestamp", "level", "logger", "request_id"} <= set(entry) for entry in logged)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_metrics_of_several_web_processes_are_summed(world: Any, tmp_path: Path) -> None:
+    """`serve --workers 2`: whichever process answers a scrape, the request counts are those of both processes."""
+    from api.store import Store
+
+    settings = _service_settings(world, tmp_path)
+    store = Store(settings.database_url)
+    store.upgrade()
+    _, key = store.create_key("default", "admin", "prometheus")
+    store.dispose()
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    env.update({f"KPI_ADVISOR_{k.upper()}": str(getattr(settings, k)) for k in ("workspaces_dir", "database_url")})
+    env.update(KPI_ADVISOR_FIT_DRIVERS="false", KPI_ADVISOR_LOG_LEVEL="WARNING")
+    command = [str(Path(sys.executable).parent / "kpi-advisor"), "serve", "--data", str(world.data), "--models",
+               str(world.models), "--port", str(port), "--workers", "2", "--no-worker"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 240
+        ready = 0
+        while ready < 20:  # both processes up: 20 answers in a row on fresh connections
+            assert proc.poll() is None, f"serve exited early: {proc.communicate()[1][-3000:]}"
+            assert time.monotonic() < deadline, "serve --workers 2 did not answer /readyz"
+            try:
+                ready = ready + 1 if httpx.get(f"{base}/readyz", timeout=5).status_code == 200 else 0
+            except httpx.TransportError:
+                ready = 0
+                time.sleep(0.3)
+        children = _children(proc.pid)
+        for _ in range(30):
+            assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200  # a new connection each time
+        pattern = re.compile(r'kpi_advisor_http_requests_total\{method="GET",route="/healthz",status="200"\} (\S+)')
+        seen = set()
+        for _ in range(8):
+            text = httpx.get(f"{base}/metrics", headers={"X-API-Key": key}, timeout=10).text
+            match = pattern.search(text)
+            assert match is not None, text[-2000:]
+            seen.add(float(match.group(1)))
+            assert "kpi_advisor_job_duration_seconds" in text and 'kpi_advisor_jobs{status="queued"}' in text
+        files = list(Path(tempfile.gettempdir()).glob("kpi-advisor-metrics-*/counter_*.db"))
+        writers = {int(f.stem.rsplit("_", 1)[1]) for f in files} & set(children)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert len(writers) == 2, f"both web processes must have served requests; counter files of {writers}"
+    assert seen == {30.0}, f"each scrape must count all 30 /healthz requests of both processes; got {sorted(seen)}"
+    leftovers = [f for f in files if f.exists()]
+    assert not leftovers, "serve removes its metrics folder at exit"
 
 
 def test_compose_file_runs_api_worker_and_postgres() -> None:
