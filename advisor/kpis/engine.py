@@ -58,6 +58,9 @@ def _merge(aggs: list[TableAggregate], keys: list[str]) -> pd.DataFrame:
     frames = [a.frame for a in aggs if a.frame is not None]
     if not frames:
         return pd.DataFrame({ALL: [0]}) if keys == [ALL] else pd.DataFrame(columns=keys)
+    fast = _outer_join(frames, keys)
+    if fast is not None:
+        return fast
     merged = frames[0]
     for nxt in frames[1:]:
         for k in keys:
@@ -66,6 +69,51 @@ def _merge(aggs: list[TableAggregate], keys: list[str]) -> pd.DataFrame:
                 nxt = nxt.assign(**{k: nxt[k].astype(str)})
         merged = merged.merge(nxt, on=keys, how="outer")
     return merged.sort_values(keys, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def _outer_join(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame | None:
+    """The result of :func:`_merge` (outer merge on ``keys``, sorted by them, missing keys last) computed with
+    integer codes instead of pandas merges, for the common case: several frames with unique keys of the same
+    dtypes (strings, numbers or dates) and distinct value columns; None otherwise (the caller merges)."""
+    if len(frames) < 2 or any(f.empty for f in frames):
+        return None
+    values = [c for f in frames for c in f.columns if c not in keys]
+    if len(set(values)) != len(values):
+        return None
+    sizes = [len(f) for f in frames]
+    gid = np.zeros(sum(sizes), dtype=np.int64)
+    columns: dict[str, np.ndarray] = {}
+    for k in keys:
+        parts = [f[k].to_numpy() for f in frames]
+        if any(p.dtype != parts[0].dtype for p in parts):
+            return None
+        joined = np.concatenate(parts)
+        codes, uniques = pd.factorize(joined, sort=True, use_na_sentinel=True)
+        if joined.dtype == object and pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
+            return None  # mixed or non-string objects: leave their ordering to pandas
+        radix = len(uniques) + 1
+        if gid.max(initial=0) > np.iinfo(np.int64).max // (radix + 1):
+            return None
+        gid = gid * radix + np.where(codes < 0, len(uniques), codes)  # missing values sort last
+        columns[k] = joined
+    union, first, inverse = np.unique(gid, return_index=True, return_inverse=True)
+    if len(union) > 0 and any(len(np.unique(p)) != len(p) for p in np.split(gid, np.cumsum(sizes)[:-1])):
+        return None  # duplicate keys within a frame: a merge would multiply rows
+    out = {k: columns[k][first] for k in keys}
+    offset = 0
+    for f, size in zip(frames, sizes, strict=True):
+        at = inverse.reshape(-1)[offset : offset + size]
+        offset += size
+        for c in f.columns:
+            if c in keys:
+                continue
+            src = f[c].to_numpy()
+            if src.dtype.kind != "f":
+                return None
+            col = np.full(len(union), np.nan, dtype=src.dtype)
+            col[at] = src
+            out[c] = col
+    return pd.DataFrame(out, copy=False)
 
 
 def _measure_col(m: MeasureSpec, merged: pd.DataFrame, agg: TableAggregate, book: ReasonBook) -> Col:

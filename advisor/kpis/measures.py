@@ -1,15 +1,18 @@
 """Base-measure aggregation: one vectorised groupby per source table.
 
 :func:`aggregate_table` filters a table to a date window, assigns each row its group keys and period start,
-and aggregates the requested :class:`~advisor.kpis.catalog.MeasureSpec` s in one ``groupby().sum()`` (plus one
-groupby per distinct-count/min/max measure). Measures it cannot compute (table, column, grouping column
-or time column missing) are reported in ``unavailable`` with a reason instead of raising.
+and aggregates the requested :class:`~advisor.kpis.catalog.MeasureSpec` s. Rows get one integer group id
+(:func:`_group_ids`, in the order of pandas' ``groupby(sort=True, dropna=False)``); sums and means are one
+pandas ``groupby().sum()`` over a float block with that id (pandas' compensated summation, rows in table
+order), distinct counts, min and max are numpy on the ids. Measures it cannot compute (table, column, grouping
+column or time column missing) are reported in ``unavailable`` with a reason instead of raising.
 
-:class:`MeasureCache` (optional) keeps per-table work that does not depend on the request — integer codes and
-non-missing masks of value columns, the rows where a value reaches ``min_rows`` — so that a service answering
-many queries on one loaded dataset does it once; results are identical with or without it.
+:class:`MeasureCache` (optional) keeps per-table work that does not depend on the request — row dates, period
+starts, filter masks, numeric columns, integer codes and non-missing masks, the rows where a value reaches
+``min_rows``, and the to-date aggregates per ``end`` — so that a service answering many queries on one loaded
+dataset does it once; results are identical with or without it. A table sorted by date is windowed by
+slicing (no copy); an unsorted one by a boolean mask (the same rows in the same order).
 """
-
 from __future__ import annotations
 
 import threading
@@ -18,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -109,6 +113,10 @@ def as_dates(values: pd.Series, spec: TableSpec) -> np.ndarray:
     return pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[ns]")
 
 
+def _numeric_column(df: pd.DataFrame, column: str) -> np.ndarray:
+    return _numeric(df[column])
+
+
 def _numeric(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -155,18 +163,13 @@ def aggregate_table(
     if monthly and grain in ("day", "week"):
         return none_available(f"{name} is monthly ('{time_col}' is YYYY-MM); it cannot be split into {grain}s")
 
-    dates = as_dates(df[time_col], spec) if dated and spec is not None else None
+    all_dates = _dates(df, time_col, spec, cache) if dated and spec is not None and time_col is not None else None
     rows: np.ndarray | slice = slice(None)
-    if dates is not None and (start is not None or end is not None):
-        keep = ~np.isnat(dates)
-        last_day = (dates.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1 if monthly else dates
-        if start is not None:
-            keep &= last_day >= np.datetime64(start, "ns")
-        if end is not None:
-            keep &= dates <= np.datetime64(end, "ns")
-        rows = keep
-        dates = dates[keep]
-    frame = df[rows] if not isinstance(rows, slice) else df
+    dates = all_dates
+    if all_dates is not None and (start is not None or end is not None):
+        rows = _window(df, all_dates, time_col, monthly, start, end, cache)
+        dates = all_dates[rows]
+    n = len(df) if dates is None else len(dates)
     first = last = None
     if dates is not None and len(dates):
         first, last = _to_date(dates.min()), _to_date(dates.max())
@@ -176,7 +179,7 @@ def aggregate_table(
     unavailable: dict[str, str] = {}
     usable: list[MeasureSpec] = []
     for m in measures:
-        absent = sorted(c for c in m.columns if c not in frame.columns)
+        absent = sorted(c for c in m.columns if c not in df.columns)
         if absent:
             unavailable[m.name] = f"column '{absent[0]}' missing from {name}"
         else:
@@ -189,17 +192,17 @@ def aggregate_table(
             key_codes, coded[c] = cache.factorized(df, c)
             keys[c] = key_codes[rows]
         else:
-            keys[c] = frame[c].to_numpy()
-    if grain is not None and dates is not None:
-        keys[PERIOD] = period_start(dates, grain)
+            keys[c] = df[c].to_numpy()[rows]
+    if grain is not None and all_dates is not None:
+        keys[PERIOD] = _periods(df, all_dates, time_col, grain, cache)[rows]
     if not keys:
-        keys[ALL] = np.zeros(len(frame), dtype=np.int8)
-    key_names = list(keys)
+        keys[ALL] = np.zeros(n, dtype=np.int8)
 
     masks: dict[str | None, np.ndarray | None] = {None: None}
     for m in usable:
         if m.where not in masks and m.filter is not None:
-            masks[m.where] = evaluate_filter(m.filter, frame)
+            full = _full(cache, df, ("filter", m.where), partial(evaluate_filter, m.filter, df))
+            masks[m.where] = full[rows]
 
     sums: dict[str, np.ndarray] = {}
     mean_parts: list[MeasureSpec] = []
@@ -207,30 +210,140 @@ def aggregate_table(
     for m in usable:
         mask = masks[m.where]
         if m.agg in ("sum", "mean"):
-            vals = _numeric(frame[m.column])
+            assert m.column is not None
+            vals = _full(cache, df, ("numeric", m.column), partial(_numeric_column, df, m.column))[rows]
             ok = ~np.isnan(vals) if mask is None else (mask & ~np.isnan(vals))
             sums[m.name] = np.where(ok, vals, 0.0) if (mask is not None or not ok.all()) else vals
             if m.agg == "mean":
                 sums[f"{m.name}__n"] = ok.astype(np.float64)
                 mean_parts.append(m)
         elif m.agg == "count":
-            ok = np.ones(len(frame), dtype=bool) if mask is None else mask
+            ok = np.ones(n, dtype=bool) if mask is None else mask
             if m.column is not None:
-                present = cache.notna(df, m.column)[rows] if cache is not None else frame[m.column].notna().to_numpy()
+                present = cache.notna(df, m.column)[rows] if cache is not None else df[m.column].notna().to_numpy()[rows]
                 ok = ok & present
             sums[m.name] = ok.astype(np.float64)
         else:
             others.append(m)
 
+    groups = _group_ids(keys, coded)
+    if groups is None:  # key dtypes the integer grouping does not cover: pandas
+        return TableAggregate(name, _aggregate_pandas(keys, coded, sums, mean_parts, others, df, rows, masks, cache),
+                              unavailable, first, last)  # fmt: skip
+    inverse, key_columns = groups
+    size = len(next(iter(key_columns.values()))) if key_columns else 0
+    out = pd.DataFrame(key_columns, copy=False)
+    if sums:
+        # one groupby over a float block with one integer key: pandas' compensated sums, row order kept per group
+        block = np.column_stack(list(sums.values())) if len(sums) > 1 else next(iter(sums.values()))[:, None]
+        totals = pd.DataFrame(block, copy=False).groupby(inverse, sort=True).sum().to_numpy()
+        summed = dict(zip(sums, totals.T, strict=True))
+        for m in mean_parts:
+            n_ok = summed.pop(f"{m.name}__n")
+            summed[m.name] = np.where(n_ok > 0, summed[m.name] / np.where(n_ok > 0, n_ok, 1), np.nan)
+        for col, vals in summed.items():
+            out[col] = vals
+    for m in others:
+        assert m.column is not None
+        codes = cache.codes(df, m.column)[rows] if cache is not None and m.agg == "nunique" else None
+        values = df[m.column].to_numpy()[rows] if codes is None else codes
+        out[m.name] = _other_by_group(inverse, size, values, m, masks[m.where], codes is not None)
+    return TableAggregate(name, out, unavailable, first, last)
+
+
+def _group_ids(
+    keys: dict[str, np.ndarray], coded: dict[str, np.ndarray]
+) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """Group of each row and the key columns of the groups, in the order of pandas' ``groupby(keys,
+    sort=True, dropna=False)``: ``(inverse, {key: values per group})``; None for key dtypes it does not cover.
+
+    ``coded`` keys hold integer codes (-1 = missing, sorted first as pandas sorts the integers) that become
+    their values again; other keys sort by value with missing values last."""
+    n = len(next(iter(keys.values())))
+    if n == 0:
+        return None
+    gid = np.zeros(n, dtype=np.int64)
+    decode: list[tuple[str, np.ndarray, int]] = []  # key, its values by code, radix
+    for c, arr in keys.items():
+        if c in coded:
+            radix = len(coded[c]) + 1
+            codes = arr + 1  # -1 (missing) → 0
+            values = np.empty(radix, dtype=object)
+            values[0] = np.nan
+            values[1:] = coded[c]
+        elif arr.dtype.kind in "biufM" or arr.dtype == object:
+            codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
+            if arr.dtype == object and pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
+                return None
+            uniques = np.asarray(uniques, dtype=arr.dtype)
+            radix = len(uniques) + 1
+            codes = np.where(codes < 0, len(uniques), codes)  # missing last
+            if arr.dtype.kind in "biu":  # never missing
+                values = uniques
+            else:
+                na = np.datetime64("NaT") if arr.dtype.kind == "M" else np.nan
+                values = np.concatenate([uniques, np.array([na], dtype=arr.dtype)])
+        else:
+            return None
+        if gid.max(initial=0) > np.iinfo(np.int64).max // (radix + 1):
+            return None
+        gid = gid * radix + codes
+        decode.append((c, values, radix))
+    uniq, inverse = np.unique(gid, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    columns: dict[str, np.ndarray] = {}
+    rest = uniq
+    for c, values, radix in reversed(decode):
+        rest, code = np.divmod(rest, radix)
+        columns[c] = values[code]
+    return inverse, {c: columns[c] for c in keys}
+
+
+def _other_by_group(
+    inverse: np.ndarray, size: int, values: np.ndarray, m: MeasureSpec, mask: np.ndarray | None, coded: bool
+) -> np.ndarray:
+    """nunique (with ``min_rows``; 0 for a group without values), min or max (NaN without values) of ``values``
+    per group (``inverse``: the group of each row), over rows in ``mask``; ``coded``: ``values`` are integer
+    codes (-1 = missing)."""
+    keep = np.ones(len(values), dtype=bool) if mask is None else mask.copy()
+    if m.agg == "nunique":
+        codes = values if coded else pd.factorize(values, use_na_sentinel=True)[0]
+        keep &= codes >= 0
+        width = int(codes.max(initial=0)) + 1
+        pairs, counts = np.unique(inverse[keep].astype(np.int64) * width + codes[keep], return_counts=True)
+        reached = pairs[counts >= m.min_rows] // width
+        return np.bincount(reached, minlength=size).astype(np.float64)
+    keep &= np.asarray(pd.notna(values), dtype=bool)
+    nums = _numeric(pd.Series(values[keep]))
+    out = np.full(size, np.nan)
+    (np.fmin if m.agg == "min" else np.fmax).at(out, inverse[keep], nums)
+    return out
+
+
+def _aggregate_pandas(
+    keys: dict[str, np.ndarray],
+    coded: dict[str, np.ndarray],
+    sums: dict[str, np.ndarray],
+    mean_parts: list[MeasureSpec],
+    others: list[MeasureSpec],
+    df: pd.DataFrame,
+    rows: np.ndarray | slice,
+    masks: dict[str | None, np.ndarray | None],
+    cache: MeasureCache | None,
+) -> pd.DataFrame:
+    """The groupby of :func:`aggregate_table` in pandas (no rows, or key dtypes :func:`_group_ids` leaves out)."""
+    key_names = list(keys)
     work = pd.DataFrame({**keys, **sums}, copy=False)
     grouped = work.groupby(key_names, sort=True, dropna=False, observed=True)
     result = grouped[list(sums)].sum() if sums else grouped.size().to_frame("__size")[[]]
     for m in mean_parts:
-        n = result.pop(f"{m.name}__n")
-        result[m.name] = np.where(n > 0, result[m.name] / n.where(n > 0, 1), np.nan)
+        n_ok = result.pop(f"{m.name}__n")
+        result[m.name] = np.where(n_ok > 0, result[m.name] / n_ok.where(n_ok > 0, 1), np.nan)
     for m in others:
-        codes = cache.codes(df, m.column)[rows] if cache is not None and m.agg == "nunique" and m.column else None
-        result[m.name] = _other(work[key_names], frame, m, masks[m.where], codes).reindex(result.index)
+        assert m.column is not None
+        codes = cache.codes(df, m.column)[rows] if cache is not None and m.agg == "nunique" else None
+        values = df[m.column].to_numpy()[rows] if codes is None else codes
+        result[m.name] = _other(work[key_names], values, m, masks[m.where], codes is not None).reindex(result.index)
         if m.agg == "nunique":
             result[m.name] = result[m.name].fillna(0.0)
     out = result.reset_index()
@@ -238,20 +351,66 @@ def aggregate_table(
         group_codes = out[c].to_numpy(dtype=np.int64)
         picked = values[np.maximum(group_codes, 0)] if len(values) else np.full(len(out), np.nan, dtype=object)
         out[c] = np.where(group_codes >= 0, picked, np.nan)
-    return TableAggregate(name, out, unavailable, first, last)
+    return out
 
 
-def _other(
-    keys: pd.DataFrame, frame: pd.DataFrame, m: MeasureSpec, mask: np.ndarray | None, codes: np.ndarray | None = None
-) -> pd.Series:
-    """nunique (with ``min_rows``), min or max of ``m.column`` per group, over rows in ``mask``. ``codes``:
-    integer codes of the column's values (-1 = missing), used instead of the values for nunique."""
-    assert m.column is not None
-    col = frame[m.column].to_numpy() if codes is None else codes
-    sub = keys.assign(__v=col)
+def _full(cache: MeasureCache | None, df: pd.DataFrame, key: Hashable, compute: Callable[[], Any]) -> Any:
+    """``compute()`` (a per-row array of the whole ``df``), kept in ``cache`` when given."""
+    return compute() if cache is None else cache.get(df, key, compute)
+
+
+def _dates(df: pd.DataFrame, time_col: str, spec: TableSpec, cache: MeasureCache | None) -> np.ndarray:
+    out: np.ndarray = _full(cache, df, ("dates", time_col, spec.month is not None), lambda: as_dates(df[time_col], spec))
+    return out
+
+
+def _periods(
+    df: pd.DataFrame, dates: np.ndarray, time_col: str | None, grain: str, cache: MeasureCache | None
+) -> np.ndarray:
+    out: np.ndarray = _full(cache, df, ("periods", time_col, grain), lambda: period_start(dates, grain))
+    return out
+
+
+def _window(
+    df: pd.DataFrame,
+    dates: np.ndarray,
+    key: Hashable,
+    monthly: bool,
+    start: date | None,
+    end: date | None,
+    cache: MeasureCache | None,
+) -> np.ndarray | slice:
+    """The rows of ``df`` (``dates``: its row dates) inside ``start``..``end``: a slice when the dates are sorted
+    and never missing (the same rows, in the same order, without a copy), else a boolean mask."""
+
+    def prepared() -> tuple[bool, np.ndarray]:
+        last_day = (dates.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1 if monthly else dates
+        ordered = bool(len(dates) == 0 or (not np.isnat(dates).any() and (dates[1:] >= dates[:-1]).all()))
+        return ordered, last_day
+
+    ordered, last_day = _full(cache, df, ("window", key, monthly), prepared)
+    lo_day = None if start is None else np.datetime64(start, "ns")
+    hi_day = None if end is None else np.datetime64(end, "ns")
+    if ordered:
+        lo = 0 if lo_day is None else int(np.searchsorted(last_day, lo_day, side="left"))
+        hi = len(dates) if hi_day is None else int(np.searchsorted(dates, hi_day, side="right"))
+        return slice(lo, max(lo, hi))
+    keep = ~np.isnat(dates)
+    if lo_day is not None:
+        keep &= last_day >= lo_day
+    if hi_day is not None:
+        keep &= dates <= hi_day
+    return keep
+
+
+def _other(keys: pd.DataFrame, values: np.ndarray, m: MeasureSpec, mask: np.ndarray | None, coded: bool) -> pd.Series:
+    """nunique (with ``min_rows``), min or max of ``values`` (``m.column`` of the rows of ``keys``) per group, over
+    rows in ``mask``. ``coded``: ``values`` are integer codes of the column's values (-1 = missing), as for
+    nunique with a cache."""
+    sub = keys.assign(__v=values)
     if mask is not None:
         sub = sub[mask]
-    sub = sub[sub["__v"].to_numpy() >= 0] if codes is not None else sub[pd.notna(sub["__v"])]
+    sub = sub[sub["__v"].to_numpy() >= 0] if coded else sub[pd.notna(sub["__v"])]
     key_names = list(keys.columns)
     if m.agg == "nunique":
         sizes = sub.groupby([*key_names, "__v"], sort=False, dropna=False, observed=True).size()
@@ -275,14 +434,46 @@ def aggregate_cumulative(
 ) -> TableAggregate:
     """Cumulative ("to date") measures: all rows up to ``end`` (no grain) or up to the end of each period.
 
-    With a grain, per-period sums are accumulated over the periods of each group; a distinct count becomes
-    the running count of values reaching ``min_rows`` rows (a customer counts from the period of their
+    With a grain, per-period sums are accumulated over the periods of each group; a distinct count (with a grain
+    or an ``end``) becomes the running count of values reaching ``min_rows`` rows (a customer counts from the period of their
     ``min_rows``-th order). ``start`` is ignored: periods before it stay, so that the engine can forward-fill
     a group's running total into later periods without rows, and drops them afterwards.
+
+    With a ``cache`` the result is kept per (table, grouping, grain, ``end``, measures): it does not depend on the
+    window's start, so the queries of a dashboard that all end on the same day share it.
     """
+    if cache is not None and df is not None:
+        table = df
+        key = ("cumulative", name, spec, tuple(by), grain, end, tuple(_measure_key(m) for m in measures))
+        kept: TableAggregate = cache.get(
+            df, key, lambda: _aggregate_cumulative(name, table, spec, measures, by, grain, end, cache)
+        )
+        frame = kept.frame.copy() if kept.frame is not None else None  # the caller owns its frame
+        return TableAggregate(kept.table, frame, dict(kept.unavailable), kept.first, kept.last)
+    return _aggregate_cumulative(name, df, spec, measures, by, grain, end, cache)
+
+
+def _measure_key(m: MeasureSpec) -> tuple[Any, ...]:
+    return (m.name, m.table, m.agg, m.column, m.where, m.min_rows, m.cumulative)
+
+
+def _aggregate_cumulative(
+    name: str,
+    df: pd.DataFrame | None,
+    spec: TableSpec | None,
+    measures: Sequence[MeasureSpec],
+    by: Sequence[str],
+    grain: str | None,
+    end: date | None,
+    cache: MeasureCache | None,
+) -> TableAggregate:
     work, plan = df, list(measures)
     time_col = None if spec is None else (spec.date or spec.month)
-    if grain is not None and df is not None and spec is not None and time_col in df.columns:
+    dated = df is not None and spec is not None and time_col in df.columns
+    if dated and (grain is not None or end is not None):
+        # a value counts from its min_rows-th row (in date order): the distinct count up to a date is a sum of
+        # these marks (rows without a date never count, as the date filter of `end` drops them)
+        assert df is not None and spec is not None
         table, tcol = df, time_col
         plan = []
         reaching: list[MeasureSpec] = []
