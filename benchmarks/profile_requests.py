@@ -4,7 +4,8 @@ What runs: the same demo world as ``benchmarks/api_load.py`` (``--days``, defaul
 backtests off; or an existing ``--root`` holding ``data/`` and ``models/`` from an earlier run), the service state
 loaded in this process with the result cache off (``cache_size=0``), and for each kind ``--n`` requests drawn as in
 ``api_load.py --no-cache`` (kpis and diagnose: a random start in the last 3 months, so every request is computed;
-forecasts: a random budget split, 1000 simulated paths). Each request is timed twice, one after the other:
+forecasts: a random budget split, 1000 simulated paths), after api_load's warm-up pass (each base kpis / diagnose
+query once, untimed). Each request is timed twice, one after the other:
 
 - ``service``: the service function alone (``api.http.services.kpis`` / ``forecast`` / ``diagnose``);
 - ``http``: the whole route through the ASGI app in process (``fastapi.testclient``: key check, validation of the
@@ -106,6 +107,10 @@ def main() -> int:
             for kind in KINDS:  # one of each first: lazy imports and first-call work are not timed
                 _, path, kw = reqs[kind][0]
                 service_call(ws, kind, "", kw)
+            for q in kpis:  # api_load's warm-up pass: each base kpis / diagnose query once
+                service_call(ws, "kpis", "GET", {"params": q})
+            for q in diag:
+                service_call(ws, "diagnose", "POST", {"json": q})
 
             if args.profile:
                 prof = cProfile.Profile()

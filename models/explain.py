@@ -157,21 +157,27 @@ def decompose_change(
     mask_from: np.ndarray,
     mask_to: np.ndarray,
     X: pd.DataFrame | None = None,
+    shap: ShapResult | None = None,
 ) -> ChangeDecomposition:
     """Split the change of ``kpi`` from the rows ``mask_from`` to the rows ``mask_to`` of ``df`` (one scope's
     full history, so adstock and age are right) into SHAP drivers plus the unexplained part.
 
     Parts are sorted by absolute impact; their impacts sum exactly to ``value_to − value_from``. For count
     KPIs periods of different lengths add a "period length" part (baseline × difference in rows). ``X``: the
-    feature matrix of ``df`` when already built.
+    feature matrix of ``df`` when already built; ``shap``: :func:`explain_rows` of all of ``X`` when already
+    computed (TreeSHAP values of a row do not depend on the other rows: same result).
     """
     target = models.models[kpi].target
     X = models.matrix(df) if X is None else X
     a_from, a_to = np.asarray(mask_from, bool), np.asarray(mask_to, bool)
     used = a_from | a_to
-    res = explain_rows(models, kpi, X[used])  # SHAP only for the rows compared
-    values, prediction = np.zeros((len(X), X.shape[1])), np.zeros(len(X))
-    values[used], prediction[used] = res.values, res.prediction
+    if shap is not None and shap.kpi == kpi and len(shap.prediction) == len(X):
+        res = shap
+        values, prediction = shap.values, shap.prediction
+    else:
+        res = explain_rows(models, kpi, X[used])  # SHAP only for the rows compared
+        values, prediction = np.zeros((len(X), X.shape[1])), np.zeros(len(X))
+        values[used], prediction[used] = res.values, res.prediction
     out: dict[str, np.ndarray] = {}
     actual: dict[str, float] = {}
     for key, m in (("from", a_from), ("to", a_to)):

@@ -9,13 +9,14 @@ rows (ratio semantics), when models are given.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from advisor.diagnostics.base import DiagnoseConfig, Finding, Status
-from advisor.diagnostics.scope import ScopeFrame
+from advisor.diagnostics.scope import ScopeFrame, per_scope
 from advisor.kpis import compute_kpis, default_catalog
 from advisor.kpis.measures import MeasureCache
 from advisor.kpis.targets import Target, assess, normalize_targets, pick_target
@@ -33,17 +34,26 @@ def _scopes(frame: ScopeFrame) -> list[tuple[tuple[str, str], ...]]:
 
 
 def expected_values(
-    models: DriverModelSet | None, frame: ScopeFrame, X: pd.DataFrame | None = None
+    models: DriverModelSet | None,
+    frame: ScopeFrame,
+    X: pd.DataFrame | None = None,
+    cache: MeasureCache | None = None,
 ) -> dict[str, float]:
     """Model-expected KPI values for the period rows (rates weighted by their actual denominators).
-    ``X``: the feature matrix of ``frame.rows`` when already built."""
+    ``X``: the feature matrix of ``frame.rows`` when already built. ``cache``: the predictions for every row of
+    the scope are kept per scope and models (a row's prediction does not depend on the other rows)."""
     if models is None:
         return {}
-    X = (models.matrix(frame.rows) if X is None else X)[frame.in_period]
+    full = models.matrix(frame.rows) if X is None else X
+    X = full[frame.in_period]
     rows = frame.period
     out = {}
     for kpi, model in models.models.items():
-        pred = model.predict(X)
+        if cache is not None:
+            every = per_scope(cache, frame.rows, ("diagnose.predict", kpi), models, partial(model.predict, full))
+            pred = every[frame.in_period]
+        else:
+            pred = model.predict(X)
         _, w = model.target.values(rows)
         if model.target.is_rate:
             out[kpi] = float(np.sum(pred * w) / w.sum()) if w.sum() > 0 else float("nan")
@@ -71,7 +81,7 @@ def kpi_report(
         {"campaign_daily": frame.rows}, start=frame.start, end=frame.end, kpis=list(SHOWN), compare=True, cache=cache
     ).frame.iloc[0]
     tg = normalize_targets(targets).targets if targets is not None else ()
-    expected = expected_values(models, frame, X)
+    expected = expected_values(models, frame, X, cache)
     rows: list[dict[str, Any]] = []
     findings: list[Finding] = []
     for kpi in SHOWN:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -27,10 +28,10 @@ from advisor.diagnostics.checks import (
     stage_changes,
 )
 from advisor.diagnostics.kpis import kpi_report
-from advisor.diagnostics.scope import Scope, ScopeFrame, scope_frame
+from advisor.diagnostics.scope import Scope, ScopeFrame, per_scope, scope_frame
 from advisor.kpis.measures import MeasureCache
 from models.drivers import DriverModelSet
-from models.explain import CAUSALITY_NOTE, Driver, decompose_change
+from models.explain import CAUSALITY_NOTE, Driver, decompose_change, explain_rows
 
 ROOT_CAUSE_CHECKS = frozenset({"creative_fatigue", "audience_change", "diminishing_returns", "saturation"})
 
@@ -101,7 +102,12 @@ def verdict_of(findings: Sequence[Finding], kpis: Sequence[dict[str, Any]]) -> V
 
 
 def _drivers(
-    models: DriverModelSet, frame: ScopeFrame, kpis: Sequence[str], top: int, X: pd.DataFrame
+    models: DriverModelSet,
+    frame: ScopeFrame,
+    kpis: Sequence[str],
+    top: int,
+    X: pd.DataFrame,
+    cache: MeasureCache | None = None,
 ) -> list[Driver]:
     if not frame.in_reference.any():
         return []
@@ -109,9 +115,31 @@ def _drivers(
     for kpi in kpis:
         if kpi not in models.models:
             continue
-        dec = decompose_change(models, kpi, frame.rows, frame.in_reference, frame.in_period, X)
+        shap = None
+        if cache is not None:  # SHAP of every row of the scope, once: a row's values do not depend on the period
+            shap = per_scope(cache, frame.rows, ("diagnose.shap", kpi), models, partial(explain_rows, models, kpi, X))
+        dec = decompose_change(models, kpi, frame.rows, frame.in_reference, frame.in_period, X, shap=shap)
         out += list(dec.parts[:top])
     return out
+
+
+def scope_matrix(models: DriverModelSet, frame: ScopeFrame, cache: MeasureCache | None = None) -> pd.DataFrame:
+    """The driver models' feature matrix of the scope's rows (``frame.rows``, its whole history), kept in
+    ``cache`` per scope and models (it does not depend on the period). Read-only."""
+    return per_scope(cache, frame.rows, "diagnose.features", models, lambda: models.matrix(frame.rows))
+
+
+def _channel_rows(campaign_daily: pd.DataFrame, channel: str, cache: MeasureCache | None) -> pd.DataFrame:
+    """The channel's rows of ``campaign_daily`` with parsed dates (for the saturation check), kept in ``cache``."""
+
+    def cut() -> pd.DataFrame:
+        all_rows = campaign_daily.assign(date=pd.to_datetime(campaign_daily["date"]))
+        return all_rows[all_rows["channel"].astype(str) == channel]
+
+    if cache is None:
+        return cut()
+    rows: pd.DataFrame = cache.get(campaign_daily, ("diagnose.channel_rows", channel), cut)
+    return rows
 
 
 def _stage_findings(df: pd.DataFrame, frame: ScopeFrame, cfg: DiagnoseConfig, fits: Any) -> list[Finding]:
@@ -165,7 +193,9 @@ def diagnose(
     into SHAP drivers (default: the funnel KPI of the top staged finding, else conversion rate; and revenue).
     ``kpi_cache``: a :class:`~advisor.kpis.measures.MeasureCache` kept with ``campaign_daily`` (e.g. one per
     loaded dataset in a service): the scope's rows are cut and sorted once per table and scope, and the KPI
-    engine reuses its precomputation on them; same result.
+    engine reuses its precomputation on them, and the scope's feature matrix, driver-model predictions and SHAP
+    values (of all its rows: a row's values do not depend on the period) are computed once per scope and driver
+    models; same result.
     """
     cfg = config or DiagnoseConfig()
     frame = scope_frame(campaign_daily, scope, start, end, cache=kpi_cache)
@@ -179,10 +209,9 @@ def diagnose(
     findings.append(anomaly_finding)
     channels = frame.rows["channel"].astype(str).unique() if "channel" in frame.rows else []
     if len(channels) == 1:
-        all_rows = campaign_daily.assign(date=pd.to_datetime(campaign_daily["date"]))
-        ch_rows = all_rows[all_rows["channel"].astype(str) == channels[0]]
+        ch_rows = _channel_rows(campaign_daily, str(channels[0]), kpi_cache)
         findings.append(check_saturation(ch_rows, str(channels[0]), pd.Timestamp(frame.end), cfg))
-    X = models.matrix(frame.rows) if models is not None else None
+    X = scope_matrix(models, frame, kpi_cache) if models is not None else None
     kpi_rows, kpi_findings = kpi_report(frame, targets, models, cfg, X, cache=kpi_cache)
     findings += kpi_findings
     ranked = rank_findings(findings)
@@ -190,7 +219,7 @@ def diagnose(
     if driver_kpis is None:  # the KPI of the most material staged finding, and revenue
         staged = [f.stage for f in ranked if f.stage in ("ctr", "conversion_rate", "aov")]
         driver_kpis = (staged[0] if staged else "conversion_rate", "revenue")
-    drivers = _drivers(models, frame, driver_kpis, top_drivers, X) if models is not None and X is not None else []
+    drivers = _drivers(models, frame, driver_kpis, top_drivers, X, kpi_cache) if models is not None and X is not None else []
     notes = [] if models is not None else ["no driver models given: drivers not computed"]
     attr = attribution(campaign_daily, frame.start, frame.end, response, [str(c) for c in channels])
     return Diagnosis(

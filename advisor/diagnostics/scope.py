@@ -7,14 +7,18 @@ raises :class:`PeriodError`. Nothing is guessed.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from advisor.kpis.measures import MeasureCache
 from models.drivers.features import is_text
+
+T = TypeVar("T")
 
 
 class ScopeError(ValueError):
@@ -130,3 +134,13 @@ def scope_frame(
     ref0 = pd.Timestamp(d0) - pd.Timedelta(days=length)
     in_ref = ((dates >= ref0) & (dates < pd.Timestamp(d0))).to_numpy()
     return ScopeFrame(scope, d0, d1, rows, in_period, in_ref)
+
+
+def per_scope(cache: MeasureCache | None, rows: pd.DataFrame, key: Hashable, owner: object, compute: Callable[[], T]) -> T:
+    """``compute()`` for a scope's rows (``ScopeFrame.rows`` as kept by ``scope_frame(..., cache=)``) and
+    ``owner`` (e.g. the driver models it depends on), kept in ``cache`` while both live; without a cache,
+    computed each time. The cached value holds ``owner``, so another owner object never matches its key."""
+    if cache is None:
+        return compute()
+    kept: tuple[object, T] = cache.get(rows, (key, id(owner)), lambda: (owner, compute()))
+    return kept[1] if kept[0] is owner else compute()

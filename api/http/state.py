@@ -121,7 +121,9 @@ class AppState:
         self.settings = settings
         self.store = store or Store(settings.database_url)
         self.cache = ResultCache(settings.cache_size)
-        self.measures = MeasureCache()  # request-independent KPI work per loaded table (not a result cache)
+        # request-independent work per loaded table and diagnosed scope (not a result cache): KPI precomputations,
+        # to-date aggregates, scope rows, feature matrices, driver predictions and SHAP values
+        self.measures = MeasureCache(size=2048)
         self.derived = ResultCache(64)  # request-independent model work per snapshot (e.g. CLV by channel), always on
         self._workspaces: dict[str, Workspace] = {}
         self._lock = threading.Lock()
