@@ -186,7 +186,8 @@ def decompose_change(
         stacked = np.column_stack([values[m], base, prediction[m]])
         out[key] = _aggregate(stacked, w, is_rate)
         actual[key] = act
-    names = [_label(f, X[a_from | a_to]) for f in res.features]
+    compared = X[used]
+    names = [_label(f, compared) for f in res.features]
     delta = out["to"][:-1] - out["from"][:-1]  # SHAP parts, then the baseline (non-zero for counts only)
     resid = (actual["to"] - out["to"][-1]) - (actual["from"] - out["from"][-1])
     labels = [*names, PERIOD_LENGTH, UNEXPLAINED]
@@ -208,7 +209,8 @@ def decompose_gap(
     w, act, is_rate = _weights(target, df[m])
     agg = _aggregate(np.column_stack([res.values[m], res.prediction[m]]), w, is_rate)
     base_agg = res.base if is_rate else res.base * int(m.sum())
-    names = [_label(f, X[m]) for f in res.features]
+    rows = X[m]
+    names = [_label(f, rows) for f in res.features]
     deltas = np.r_[base_agg - reference, agg[:-1], act - agg[-1]]
     parts = _drivers(kpi, [BASELINE, *names, UNEXPLAINED], deltas, df[m])
     parts.sort(key=lambda p: -abs(p.impact))

@@ -16,10 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+
+from advisor.kpis.measures import MeasureCache
 
 UNAVAILABLE = "unavailable: no response model fitted on outcomes_daily (run `kpi-advisor train` with outcomes_daily)"
 
@@ -95,19 +98,39 @@ class ChannelAttribution:
 
 
 def _incremental(
-    model: ResponseLike, channel: str, spend: pd.Series, mask: np.ndarray
+    model: ResponseLike, channel: str, spend: pd.Series, mask: np.ndarray, contrib: np.ndarray | None = None
 ) -> tuple[float, tuple[float, float]] | None:
+    """Incremental total over ``mask`` of the daily ``spend`` history and its 95 % interval; ``contrib``: the
+    channel's daily contribution over the whole history when already computed (:func:`_contribution`)."""
     f = model.fitted
     if channel not in f.channels:
         return None
     j = f.channels.index(channel)
     tr = f.transforms[channel]
-    contrib = np.asarray(tr.response(spend.to_numpy(float), initial=0.0), dtype=float)
+    contrib = _contribution(model, channel, spend) if contrib is None else contrib
     total = float(contrib[mask].sum())
     se = float(np.sqrt(max(f.beta_cov[j][j], 0.0)))
     rel = se / tr.beta if tr.beta > 0 else float("inf")
     lo, hi = max(total * (1 - 1.96 * rel), 0.0), total * (1 + 1.96 * rel)
     return total, (lo, hi)
+
+
+def _contribution(model: ResponseLike, channel: str, spend: pd.Series) -> np.ndarray:
+    """The channel's daily contribution under ``model`` over the daily ``spend`` history (adstock from zero)."""
+    tr = model.fitted.transforms[channel]
+    return np.asarray(tr.response(spend.to_numpy(float), initial=0.0), dtype=float)
+
+
+def _owned_contribution(model: ResponseLike, channel: str, spend: pd.Series) -> tuple[ResponseLike, np.ndarray]:
+    return model, _contribution(model, channel, spend)  # the entry holds the model: its id is not reused
+
+
+def _channel_daily(campaign_daily: pd.DataFrame, channel: str) -> pd.DataFrame:
+    """Daily spend, conversions and revenue of ``channel`` (every day from its first to its last)."""
+    names = campaign_daily["channel"].astype(str)
+    rows = campaign_daily[names == channel]
+    rows = rows.assign(date=pd.to_datetime(rows["date"]))
+    return rows.groupby("date")[["spend", "conversions", "revenue"]].sum().asfreq("D", fill_value=0.0)
 
 
 def attribution(
@@ -116,11 +139,17 @@ def attribution(
     end: date | str | None = None,
     response: Mapping[str, ResponseLike] | None = None,
     channels: list[str] | None = None,
+    cache: MeasureCache | None = None,
 ) -> list[ChannelAttribution]:
     """Per channel (all, or ``channels``): reported vs incremental over ``start``..``end`` (inclusive).
 
-    ``response``: fitted response models by KPI id (``"conversions"``, ``"revenue"``), or None.
+    ``response``: fitted response models by KPI id (``"conversions"``, ``"revenue"``), or None. ``cache``: a
+    :class:`~advisor.kpis.measures.MeasureCache` kept with ``campaign_daily``: each channel's daily series and
+    its contribution under each response model (they do not depend on the period) are computed once; same
+    result.
     """
+    if cache is not None and start is not None and end is not None and channels is not None:
+        return [_attribution_cached(campaign_daily, ch, start, end, response, cache) for ch in channels]
     names = campaign_daily["channel"].astype(str)
     df = campaign_daily if channels is None else campaign_daily[names.isin(channels)]
     df = df.assign(date=pd.to_datetime(df["date"]), channel=names[df.index])
@@ -152,3 +181,40 @@ def attribution(
             )
         )
     return out
+
+
+def _attribution_cached(
+    campaign_daily: pd.DataFrame,
+    ch: str,
+    start: date | str,
+    end: date | str,
+    response: Mapping[str, ResponseLike] | None,
+    cache: MeasureCache,
+) -> ChannelAttribution:
+    """:func:`attribution` of one channel with its daily series and contributions kept in ``cache``."""
+    daily: pd.DataFrame = cache.get(campaign_daily, ("attribution.daily", ch), partial(_channel_daily, campaign_daily, ch))
+    d0, d1 = pd.Timestamp(start), pd.Timestamp(end)
+    mask = (daily.index >= d0) & (daily.index <= d1)
+    sums = daily[mask].sum()
+    fields: dict[str, Any] = {}
+    sources = []
+    for kpi in ("conversions", "revenue"):
+        model = (response or {}).get(kpi)
+        if model is None:
+            continue
+        contrib = None
+        if ch in model.fitted.channels:
+            kept = cache.get(
+                campaign_daily,
+                ("attribution.contribution", ch, kpi, id(model)),
+                partial(_owned_contribution, model, ch, daily["spend"]),
+            )
+            contrib = kept[1] if kept[0] is model else _contribution(model, ch, daily["spend"])
+        est = _incremental(model, ch, daily["spend"], np.asarray(mask), contrib)
+        if est is not None:
+            fields[f"incremental_{kpi}"], fields[f"incremental_{kpi}_95"] = est
+            sources.append(kpi)
+    source = f"response model ({', '.join(sources)})" if sources else UNAVAILABLE
+    return ChannelAttribution(
+        ch, float(sums["spend"]), float(sums["conversions"]), float(sums["revenue"]), incremental_source=source, **fields
+    )

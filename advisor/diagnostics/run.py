@@ -221,7 +221,7 @@ def diagnose(
         driver_kpis = (staged[0] if staged else "conversion_rate", "revenue")
     drivers = _drivers(models, frame, driver_kpis, top_drivers, X, kpi_cache) if models is not None and X is not None else []
     notes = [] if models is not None else ["no driver models given: drivers not computed"]
-    attr = attribution(campaign_daily, frame.start, frame.end, response, [str(c) for c in channels])
+    attr = attribution(campaign_daily, frame.start, frame.end, response, [str(c) for c in channels], cache=kpi_cache)
     return Diagnosis(
         frame.scope,
         frame.start,

@@ -304,7 +304,7 @@ def compute_kpis(
 
     frame = keys.loc[keep, list(by)].reset_index(drop=True)
     if grain is not None:
-        frame["period"] = labels(keys.loc[keep, PERIOD].to_numpy(), grain)
+        frame["period"] = labels(keys[PERIOD].to_numpy()[keep], grain)
     else:
         w0, w1 = d0 or first_day, d1 or last_day
         frame["period"] = f"{w0.isoformat()}/{w1.isoformat()}" if w0 and w1 else None

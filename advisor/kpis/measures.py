@@ -232,7 +232,7 @@ def aggregate_table(
                               unavailable, first, last)  # fmt: skip
     inverse, key_columns = groups
     size = len(next(iter(key_columns.values()))) if key_columns else 0
-    out = pd.DataFrame(key_columns, copy=False)
+    out: dict[str, np.ndarray] = dict(key_columns)
     if sums:
         # one groupby over a float block with one integer key: pandas' compensated sums, row order kept per group
         block = np.column_stack(list(sums.values())) if len(sums) > 1 else next(iter(sums.values()))[:, None]
@@ -248,7 +248,7 @@ def aggregate_table(
         codes = cache.codes(df, m.column)[rows] if cache is not None and m.agg == "nunique" else None
         values = df[m.column].to_numpy()[rows] if codes is None else codes
         out[m.name] = _other_by_group(inverse, size, values, m, masks[m.where], codes is not None)
-    return TableAggregate(name, out, unavailable, first, last)
+    return TableAggregate(name, pd.DataFrame(out, copy=False), unavailable, first, last)
 
 
 def _group_ids(

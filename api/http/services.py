@@ -183,7 +183,13 @@ def diagnose(state: Workspace, req: schemas.DiagnoseRequest) -> dict[str, Any]:
             table = state.derived.get_or_compute(
                 ("acquisition_value", *snap.key(), column), lambda: acquisition_value_table(ds.tables, clv_model, column)
             )
-        value = diagnosis_customer_value(ds.tables, clv_model, column, result.scope.value, table=table)
+        def customer_value() -> Any:
+            return diagnosis_customer_value(ds.tables, clv_model, column, result.scope.value, table=table)
+
+        if clv_model is not None:  # it does not depend on the period: once per snapshot and scope
+            value = state.derived.get_or_compute(("customer_value", *snap.key(), column, result.scope.value), customer_value)
+        else:
+            value = customer_value()
         doc: dict[str, Any] = jsonable({**result.to_dict(), "customer_value": value})
         return doc
 

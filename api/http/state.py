@@ -124,7 +124,8 @@ class AppState:
         # request-independent work per loaded table and diagnosed scope (not a result cache): KPI precomputations,
         # to-date aggregates, scope rows, feature matrices, driver predictions and SHAP values
         self.measures = MeasureCache(size=2048)
-        self.derived = ResultCache(64)  # request-independent model work per snapshot (e.g. CLV by channel), always on
+        # request-independent model work per snapshot (e.g. CLV by channel, a scope's customer value), always on
+        self.derived = ResultCache(256)
         self._workspaces: dict[str, Workspace] = {}
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[float, ApiKeyInfo | None]] = {}

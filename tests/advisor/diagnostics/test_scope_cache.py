@@ -87,3 +87,38 @@ def test_decompose_change_with_shap_of_all_rows(world: pd.DataFrame, drivers: Dr
         assert given == plain
         part = explain_rows(drivers, kpi, X[frame.in_period])
         assert np.array_equal(full.values[frame.in_period], part.values)  # a row's SHAP values stand alone
+
+
+class _Transform:
+    beta = 2.0
+
+    def response(self, spend: object, initial: float = 0.0) -> np.ndarray:
+        x = np.asarray(spend, dtype=float)
+        return self.beta * np.sqrt(np.cumsum(x) + 1.0) - self.beta  # any deterministic curve of the history
+
+
+class _Fitted:
+    def __init__(self) -> None:
+        self.channels = ["search", "social"]
+        self.transforms = {"search": _Transform(), "social": _Transform()}
+        self.beta_cov = [[0.25, 0.0], [0.0, 0.25]]
+
+
+class _Response:
+    fitted = _Fitted()
+
+
+def test_attribution_with_cache_equals_plain(world: pd.DataFrame) -> None:
+    from advisor.diagnostics.attribution import attribution
+
+    cache = MeasureCache()
+    response = {"revenue": _Response(), "conversions": _Response()}
+    for start, end in (("2025-05-01", "2025-06-30"), ("2025-06-01", "2025-07-19"), ("2025-03-03", "2025-03-30")):
+        for channels in (["search"], ["social", "display"]):
+            plain = attribution(world, start, end, response, channels)
+            cached = attribution(world, start, end, response, channels, cache=cache)
+            assert [a.to_dict() for a in cached] == [a.to_dict() for a in plain]
+    other = {"revenue": _Response()}  # other model objects: their contributions, not the kept ones
+    assert [a.to_dict() for a in attribution(world, "2025-05-01", "2025-06-30", other, ["search"], cache=cache)] == [
+        a.to_dict() for a in attribution(world, "2025-05-01", "2025-06-30", other, ["search"])
+    ]
