@@ -94,9 +94,10 @@ def _label(feature: str, X: pd.DataFrame) -> str:
     """``feature=value`` for a categorical feature constant over ``X`` rows, else the feature name."""
     col = X[feature]
     if isinstance(col.dtype, pd.CategoricalDtype):
-        vals = col.dropna().unique()
-        if len(vals) == 1:
-            return f"{feature}={vals[0]}"
+        codes = np.unique(col.cat.codes.to_numpy())
+        codes = codes[codes >= 0]  # -1: missing
+        if len(codes) == 1:
+            return f"{feature}={col.cat.categories[codes[0]]}"
     return feature
 
 
