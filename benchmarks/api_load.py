@@ -103,6 +103,21 @@ def start_server(
     return subprocess.Popen(cmd, env=env), key
 
 
+def server_cpu(proc: subprocess.Popen[bytes]) -> float:
+    """CPU seconds (user + system) used so far by the server process and its children (uvicorn workers)."""
+    import psutil
+
+    try:
+        root = psutil.Process(proc.pid)
+        total = 0.0
+        for p in [root, *root.children(recursive=True)]:
+            t = p.cpu_times()
+            total += t.user + t.system
+        return total
+    except psutil.Error:
+        return float("nan")
+
+
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -235,9 +250,11 @@ def phase(root: Path, data: Path, models: Path, args: argparse.Namespace, cache:
                   for i in range(args.clients))
             )
 
+        cpu0 = server_cpu(proc)
         t0 = time.perf_counter()
         asyncio.run(run())
         wall = time.perf_counter() - t0
+        cpu = server_cpu(proc) - cpu0
     finally:
         proc.terminate()
         try:
@@ -249,6 +266,8 @@ def phase(root: Path, data: Path, models: Path, args: argparse.Namespace, cache:
     mode = "result cache ON (kpis/diagnose repeat warmed queries)" if cache else "result cache OFF, distinct queries"
     print(f"\n[{mode}; {args.workers} worker(s)] {args.clients} clients, {wall:.1f} s, think {args.think} s ±50%: {total} requests "
           f"({total / wall:.1f}/s), errors {sum(len(v) for v in errs.values())}")
+    print(f"server CPU during the load: {cpu:.1f} s ({100 * cpu / wall:.0f}% of one core, "
+          f"{1000 * cpu / max(total, 1):.1f} ms per request; all server processes)")
     print(f"{'kind':<10}{'n':>6}{'err':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'bar':>7}"
           f"{'cold p50':>10}{'cold max':>10}  verdict")
     ok = True

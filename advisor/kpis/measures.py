@@ -13,6 +13,7 @@ starts, filter masks, numeric columns, integer codes and non-missing masks, the 
 dataset does it once; results are identical with or without it. A table sorted by date is windowed by
 slicing (no copy); an unsorted one by a boolean mask (the same rows in the same order).
 """
+
 from __future__ import annotations
 
 import threading
