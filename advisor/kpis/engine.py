@@ -73,9 +73,9 @@ def _merge(aggs: list[TableAggregate], keys: list[str]) -> pd.DataFrame:
 
 def _outer_join(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame | None:
     """The result of :func:`_merge` (outer merge on ``keys``, sorted by them, missing keys last) computed with
-    integer codes instead of pandas merges, for the common case: several frames with unique keys of the same
+    integer codes instead of pandas merges and sorts, for the common case: frames with unique keys of the same
     dtypes (strings, numbers or dates) and distinct value columns; None otherwise (the caller merges)."""
-    if len(frames) < 2 or any(f.empty for f in frames):
+    if not frames or any(f.empty for f in frames):
         return None
     values = [c for f in frames for c in f.columns if c not in keys]
     if len(set(values)) != len(values):
@@ -217,8 +217,10 @@ def _changes_vs(
     on: list[str],
 ) -> dict[str, tuple[Col, Col]]:
     """Change of each KPI against the row of ``prev_keys`` that has the same ``on`` values."""
-    ref = prev_keys.assign(__row=np.arange(len(prev_keys)))
-    matched = keys[on].merge(ref[[*on, "__row"]], on=on, how="left")["__row"].to_numpy(dtype=np.float64)
+    matched = _match_rows(keys, prev_keys, on)
+    if matched is None:
+        ref = prev_keys.assign(__row=np.arange(len(prev_keys)))
+        matched = keys[on].merge(ref[[*on, "__row"]], on=on, how="left")["__row"].to_numpy(dtype=np.float64)
     has_prev = ~np.isnan(matched)
     idx = np.where(has_prev, matched, 0).astype(np.int64)
     out: dict[str, tuple[Col, Col]] = {}
@@ -227,6 +229,31 @@ def _changes_vs(
         prev = pc.take(idx) if len(pc.values) else Col.null("no data", len(idx), c.book)
         out[kid] = _change(c, prev, has_prev)
     return out
+
+
+def _match_rows(keys: pd.DataFrame, ref: pd.DataFrame, on: list[str]) -> np.ndarray | None:
+    """For each row of ``keys``, the row of ``ref`` with the same ``on`` values (NaN when none; missing values
+    match missing values, as in a merge), as float; None when a merge is needed (dtypes differ, or ``ref`` has
+    duplicate keys)."""
+    n, m = len(keys), len(ref)
+    gid = np.zeros(n + m, dtype=np.int64)
+    for c in on:
+        left, right = keys[c].to_numpy(), ref[c].to_numpy()
+        if left.dtype != right.dtype or left.dtype.kind not in "biufMO":
+            return None
+        codes, uniques = pd.factorize(np.concatenate([left, right]), use_na_sentinel=True)
+        radix = len(uniques) + 1
+        if gid.max(initial=0) > np.iinfo(np.int64).max // (radix + 1):
+            return None
+        gid = gid * radix + (codes + 1)
+    right_ids = gid[n:]
+    if len(np.unique(right_ids)) != m:
+        return None
+    order = np.argsort(right_ids, kind="stable")
+    pos = np.searchsorted(right_ids[order], gid[:n])
+    pos = np.minimum(pos, max(m - 1, 0))
+    found = (right_ids[order][pos] == gid[:n]) if m else np.zeros(n, dtype=bool)
+    return np.where(found, order[pos] if m else 0, np.nan).astype(np.float64)
 
 
 def _changes_by_period(

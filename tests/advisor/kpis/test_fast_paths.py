@@ -1,7 +1,7 @@
 """The KPI engine's fast paths give exactly what the plain pandas paths give.
 
-Integer grouping (``measures._group_ids``) vs pandas ``groupby``; the code-based outer join
-(``engine._outer_join``) vs pandas ``merge``; date windows as slices of sorted tables vs boolean masks; to-date
+Integer grouping (``measures._group_ids``) vs pandas ``groupby``; the code-based outer join and row matching
+(``engine._outer_join``, ``engine._match_rows``) vs pandas ``merge``; date windows as slices of sorted tables vs boolean masks; to-date
 distinct counts as sums of "reaches ``min_rows``" marks; and the per-``end`` cache of to-date aggregates
 (reused for another start, never for another table object or another end).
 """
@@ -67,6 +67,7 @@ def test_fast_paths_equal_pandas_paths(
         with monkeypatch.context() as m:
             m.setattr(measures, "_group_ids", lambda *a: None)
             m.setattr(engine, "_outer_join", lambda *a: None)
+            m.setattr(engine, "_match_rows", lambda *a: None)
             m.setattr(measures, "_window", _mask_window)
             plain = compute_kpis(tables, **kw)
         for got in fast:
