@@ -28,7 +28,10 @@ class Settings(BaseSettings):
     ``log_level``: root log level; ``shutdown_timeout_seconds``: how long a stopping server lets running requests
     finish; ``warm_requests`` / ``warm_seconds``: when a new model version is activated, the server answers up to
     this many of the most recent distinct requests with it (within this many seconds) before serving it, so that
-    the switch does not empty the result cache at once (0 turns it off).
+    the switch does not empty the result cache at once (0 turns it off); ``compute_concurrency``: how many
+    requests compute (KPI tables, forecasts, diagnoses...) at once in one server process (0: no limit) — the work
+    is CPU-bound Python, so more threads than that only fight over the GIL (20 concurrent requests took about
+    twice the CPU per request of one at a time); the others wait their turn without using CPU.
     """
 
     model_config = SettingsConfigDict(env_prefix="KPI_ADVISOR_", extra="ignore")
@@ -53,6 +56,7 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: int = Field(default=20, ge=0)
     warm_requests: int = Field(default=64, ge=0)
     warm_seconds: float = Field(default=60.0, ge=0)
+    compute_concurrency: int = Field(default=1, ge=0)
 
     def models_root(self, workspace: str) -> Path:
         """The model registry folder of ``workspace`` (``models_dir`` for ``default``)."""

@@ -13,8 +13,9 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,37 @@ class ResultCache:
             self._items.clear()
 
 
+class ComputeSlots:
+    """At most ``n`` computations at once in this process (``n`` = 0: no limit); ``with slots():`` waits for a
+    slot. Re-entrant per thread: a computation that starts another (a service calling a service) keeps its slot.
+
+    The request work is CPU-bound Python (pandas, numpy, LightGBM, SHAP): threads beyond the cores do not add
+    throughput, they contend for the GIL and multiply the CPU each request costs; waiting on the semaphore
+    costs nothing."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._sem = threading.BoundedSemaphore(n) if n > 0 else None
+        self._local = threading.local()
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        depth = getattr(self._local, "depth", 0)
+        if self._sem is None or depth:
+            self._local.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._local.depth = depth
+            return
+        with self._sem:
+            self._local.depth = 1
+            try:
+                yield
+            finally:
+                self._local.depth = 0
+
+
 class AppState:
     """The process-wide service state shared by the REST routers and the MCP tools."""
 
@@ -126,6 +158,7 @@ class AppState:
         self.measures = MeasureCache(size=2048)
         # request-independent model work per snapshot (e.g. CLV by channel, a scope's customer value), always on
         self.derived = ResultCache(256)
+        self.compute_slots = ComputeSlots(settings.compute_concurrency)
         self._workspaces: dict[str, Workspace] = {}
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[float, ApiKeyInfo | None]] = {}
@@ -203,6 +236,7 @@ class Workspace:
         self.cache = app.cache
         self.measures = app.measures
         self.derived = app.derived
+        self.compute_slots = app.compute_slots
         self.metrics = app.metrics
         self.models_dir = app.settings.models_root(name)
         default_dir = app.settings.data_dir if name == DEFAULT_WORKSPACE else None
