@@ -56,22 +56,57 @@ class Forecast:
         }
 
 
+_STAT_KEYS = ("mean", "lower_80", "upper_80", "lower_95", "upper_95")
+
+
+class _Stats:
+    """Collects ``stats(draws, mean)`` requests and answers them with one ``np.quantile`` over the stacked draws:
+    ``add`` returns the (still empty) result dict, ``fill()`` fills every one. Same values as ``models.plan.stats``
+    (draws with a non-finite value go through it one by one)."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[NDArray[np.float64], float, dict[str, Any]]] = []
+
+    def add(self, draws: NDArray[np.float64], mean: float) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        self._items.append((draws, mean, out))
+        return out
+
+    def fill(self) -> None:
+        finite = [(d, m, out) for d, m, out in self._items if np.isfinite(d).all()]
+        if finite:
+            sizes = {d.shape for d, _, _ in finite}
+            if len(sizes) == 1:
+                q = np.quantile(np.vstack([d for d, _, _ in finite]), [0.1, 0.9, 0.025, 0.975], axis=1)
+                for j, (_d, m, out) in enumerate(finite):
+                    values = (m, *q[:, j])
+                    out.update({k: (None if not np.isfinite(v) else float(v)) for k, v in zip(_STAT_KEYS, values, strict=True)})
+            else:
+                for d, m, out in finite:
+                    out.update(stats(d, m))
+        for d, m, out in self._items:
+            if not out:
+                out.update(stats(d, m))
+        self._items.clear()
+
+
 def _ratios(
-    inc_rev: NDArray[np.float64], inc_conv: NDArray[np.float64], s: float, m_rev: float, m_conv: float
+    inc_rev: NDArray[np.float64], inc_conv: NDArray[np.float64], s: float, m_rev: float, m_conv: float,
+    batch: _Stats,
 ) -> dict[str, Any]:
     with np.errstate(divide="ignore", invalid="ignore"):
         cpa = np.where(inc_conv > 0, s / inc_conv, np.nan)
         if s <= 0:
             nan = np.full_like(inc_rev, np.nan)
             return {
-                "roi": stats(nan, float("nan")),
-                "roas": stats(nan, float("nan")),
-                "cpa": stats(nan, float("nan")),
+                "roi": batch.add(nan, float("nan")),
+                "roas": batch.add(nan, float("nan")),
+                "cpa": batch.add(nan, float("nan")),
             }
         return {
-            "roi": stats((inc_rev - s) / s, (m_rev - s) / s),
-            "roas": stats(inc_rev / s, m_rev / s),
-            "cpa": stats(cpa, s / m_conv if m_conv > 0 else float("nan")),
+            "roi": batch.add((inc_rev - s) / s, (m_rev - s) / s),
+            "roas": batch.add(inc_rev / s, m_rev / s),
+            "cpa": batch.add(cpa, s / m_conv if m_conv > 0 else float("nan")),
         }
 
 
@@ -99,7 +134,9 @@ def forecast(
     path, g = spend_path(bundle, plan)
     dates = path.index[g:]
     ctx = bundle.context
-    s_ch = {ch: float(path[ch].iloc[g:].sum()) for ch in ctx.channels}
+    planned = path[list(ctx.channels)].to_numpy(dtype=float)[g:]  # (H, C) spend per period of the plan
+    s_ch = dict(zip(ctx.channels, planned.sum(axis=0).tolist(), strict=True))
+    batch = _Stats()
     s_tot = float(sum(s_ch.values()))
     total: dict[str, Any] = {"spend": s_tot}
     inc: dict[str, dict[str, NDArray[np.float64]]] = {}
@@ -117,9 +154,9 @@ def forecast(
         media = sim.media[:, g:, :]
         base = sim.baseline[g:][None, :] + sim.noise[:, g:]
         mean_media = sim.media_mean[g:]
-        total[kpi] = stats(tot.sum(axis=1), float(sim.baseline[g:].sum() + mean_media.sum()))
-        total[f"baseline_{kpi}"] = stats(base.sum(axis=1), float(sim.baseline[g:].sum()))
-        total[f"incremental_{kpi}"] = stats(media.sum(axis=(1, 2)), float(mean_media.sum()))
+        total[kpi] = batch.add(tot.sum(axis=1), float(sim.baseline[g:].sum() + mean_media.sum()))
+        total[f"baseline_{kpi}"] = batch.add(base.sum(axis=1), float(sim.baseline[g:].sum()))
+        total[f"incremental_{kpi}"] = batch.add(media.sum(axis=(1, 2)), float(mean_media.sum()))
         zeros = np.zeros(n_sims)
         inc[kpi] = {
             ch: (media[:, :, sim.channels.index(ch)].sum(axis=1) if ch in sim.channels else zeros)
@@ -141,13 +178,14 @@ def forecast(
             s_tot,
             sum(inc_mean.get("revenue", {}).values()),
             sum(inc_mean.get("conversions", {}).values()),
+            batch,
         )
     )
     by_channel: dict[str, dict[str, Any]] = {}
     for ch in ctx.channels:
         row: dict[str, Any] = {"spend": s_ch[ch]}
         for kpi in inc:
-            row[kpi] = stats(inc[kpi][ch], inc_mean[kpi][ch])
+            row[kpi] = batch.add(inc[kpi][ch], inc_mean[kpi][ch])
         row.update(
             _ratios(
                 rev.get(ch, zeros),
@@ -155,22 +193,26 @@ def forecast(
                 s_ch[ch],
                 inc_mean.get("revenue", {}).get(ch, 0.0),
                 inc_mean.get("conversions", {}).get(ch, 0.0),
+                batch,
             )
         )
         by_channel[ch] = row
-    keys = ("mean", "lower_80", "upper_80", "lower_95", "upper_95")
+    batch.fill()
     daily = []
-    for i, d in enumerate(dates):
-        day_spend = path.iloc[g + i]
-        row = {"date": str(d.date()), "spend": float(day_spend.sum())}
-        for kpi, q in daily_q.items():
-            row[kpi] = {key: float(q[j, i]) for j, key in enumerate(keys)}
+    day_q = {kpi: q.T.tolist() for kpi, q in daily_q.items()}  # per day: [mean, lower_80, upper_80, ...]
+    day_inc = {k: {ch: series.tolist() for ch, series in v.items()} for k, v in daily_inc.items()}
+    spend_rows = planned.tolist()
+    for i, d in enumerate(dates.strftime("%Y-%m-%d")):
+        day_spend = spend_rows[i]
+        row = {"date": d, "spend": float(sum(day_spend))}
+        for kpi, q in day_q.items():
+            row[kpi] = dict(zip(_STAT_KEYS, q[i], strict=True))
         row["by_channel"] = {
             ch: {
-                "spend": float(day_spend[ch]),
-                **{f"incremental_{k}": float(v[ch][i]) for k, v in daily_inc.items() if ch in v},
+                "spend": day_spend[c],
+                **{f"incremental_{k}": v[ch][i] for k, v in day_inc.items() if ch in v},
             }
-            for ch in ctx.channels
+            for c, ch in enumerate(ctx.channels)
         }
         daily.append(row)
     rc = response_curves(bundle, {ch: s_ch[ch] / len(dates) for ch in ctx.channels}, curve_points) if curves else {}
