@@ -338,8 +338,9 @@ def print_table(report: dict[str, Any]) -> None:
           f"{s['overall']['n']} requests ({s['rate_per_s']}/s), failed {s['overall']['failed']}")
     print(f"{'route / phase':<16}{'n':>7}{'failed':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for name, row in [*s["routes"].items(), ("ALL", s["overall"]), *report["phases"].items()]:
-        print(f"{name:<16}{row['n']:>7}{row['failed']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}{row['p99_ms']:>9}"
-              f"{row['max_ms']:>9}")
+        cells = {k: "-" if row[k] is None else row[k] for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")}
+        print(f"{name:<16}{row['n']:>7}{row['failed']:>8}{cells['p50_ms']:>9}{cells['p95_ms']:>9}{cells['p99_ms']:>9}"
+              f"{cells['max_ms']:>9}")
     t, sw, m = report["training"], report["switch"], report["memory_mb"]
     print(f"training job {t['job_id']}: {t['status']} ({' → '.join(t['polls'])}); queued at {t['submitted_at']} s, "
           f"done at {t['finished_at']} s; worker time {t['worker_seconds']} s; {t['old_version']} → {t['new_version']}")
