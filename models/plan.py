@@ -182,9 +182,15 @@ def reference_plan(bundle: ResponseBundle, start: pd.Timestamp, end: pd.Timestam
 def stats(draws: NDArray[np.float64], mean: float | None = None) -> dict[str, float | None]:
     """``{"mean","lower_80","upper_80","lower_95","upper_95"}`` of 1-D draws (``mean`` overrides)."""
     finite = draws[np.isfinite(draws)]
-    q = np.quantile(finite, [0.1, 0.9, 0.025, 0.975]) if finite.size else [np.nan] * 4
+    q = np.quantile(finite, STAT_QUANTILES) if finite.size else [np.nan] * 4
     m = (float(finite.mean()) if finite.size else float("nan")) if mean is None else mean
-    return {
-        k: (None if not np.isfinite(v) else float(v))
-        for k, v in zip(("mean", "lower_80", "upper_80", "lower_95", "upper_95"), (m, *q), strict=True)  # type: ignore[misc]
-    }
+    return stat_dict(m, q)
+
+
+STAT_KEYS = ("mean", "lower_80", "upper_80", "lower_95", "upper_95")
+STAT_QUANTILES = (0.1, 0.9, 0.025, 0.975)  # the quantiles behind lower_80, upper_80, lower_95, upper_95
+
+
+def stat_dict(mean: float, quantiles: Any) -> dict[str, float | None]:
+    """``{"mean","lower_80",...}`` from a mean and the four ``STAT_QUANTILES`` values (non-finite → None)."""
+    return {k: (None if not np.isfinite(v) else float(v)) for k, v in zip(STAT_KEYS, (mean, *quantiles), strict=True)}

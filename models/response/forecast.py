@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.plan import Plan, spend_path, stats
+from models.plan import STAT_KEYS, STAT_QUANTILES, Plan, spend_path, stat_dict, stats
 from models.response.bundle import KPIS, ResponseBundle
 
 
@@ -56,13 +56,10 @@ class Forecast:
         }
 
 
-_STAT_KEYS = ("mean", "lower_80", "upper_80", "lower_95", "upper_95")
-
-
 class _Stats:
-    """Collects ``stats(draws, mean)`` requests and answers them with one ``np.quantile`` over the stacked draws:
-    ``add`` returns the (still empty) result dict, ``fill()`` fills every one. Same values as ``models.plan.stats``
-    (draws with a non-finite value go through it one by one)."""
+    """Collects ``stats(draws, mean)`` requests and answers them with one ``np.quantile`` over the stacked draws
+    (every draw vector has ``n_sims`` values): ``add`` returns the (still empty) result dict, ``fill()`` fills every
+    one. Same values as ``models.plan.stats``; draws with a non-finite value go through it one by one."""
 
     def __init__(self) -> None:
         self._items: list[tuple[NDArray[np.float64], float, dict[str, Any]]] = []
@@ -75,15 +72,9 @@ class _Stats:
     def fill(self) -> None:
         finite = [(d, m, out) for d, m, out in self._items if np.isfinite(d).all()]
         if finite:
-            sizes = {d.shape for d, _, _ in finite}
-            if len(sizes) == 1:
-                q = np.quantile(np.vstack([d for d, _, _ in finite]), [0.1, 0.9, 0.025, 0.975], axis=1)
-                for j, (_d, m, out) in enumerate(finite):
-                    values = (m, *q[:, j])
-                    out.update({k: (None if not np.isfinite(v) else float(v)) for k, v in zip(_STAT_KEYS, values, strict=True)})
-            else:
-                for d, m, out in finite:
-                    out.update(stats(d, m))
+            q = np.quantile(np.vstack([d for d, _, _ in finite]), STAT_QUANTILES, axis=1)
+            for j, (_d, m, out) in enumerate(finite):
+                out.update(stat_dict(m, q[:, j]))
         for d, m, out in self._items:
             if not out:
                 out.update(stats(d, m))
@@ -166,7 +157,7 @@ def forecast(
             ch: (float(mean_media[:, sim.channels.index(ch)].sum()) if ch in sim.channels else 0.0)
             for ch in ctx.channels
         }
-        daily_q[kpi] = np.vstack([tot.mean(axis=0), np.quantile(tot, [0.1, 0.9, 0.025, 0.975], axis=0)])
+        daily_q[kpi] = np.vstack([tot.mean(axis=0), np.quantile(tot, STAT_QUANTILES, axis=0)])
         daily_inc[kpi] = {ch: mean_media[:, sim.channels.index(ch)] for ch in sim.channels}
     zeros = np.zeros(n_sims)
     rev = inc.get("revenue", {})
@@ -206,7 +197,7 @@ def forecast(
         day_spend = spend_rows[i]
         row = {"date": d, "spend": float(sum(day_spend))}
         for kpi, q in day_q.items():
-            row[kpi] = dict(zip(_STAT_KEYS, q[i], strict=True))
+            row[kpi] = dict(zip(STAT_KEYS, q[i], strict=True))
         row["by_channel"] = {
             ch: {
                 "spend": day_spend[c],

@@ -6,6 +6,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -181,6 +182,7 @@ def test_job_counts(store: Store) -> None:
 _CLAIMER = """
 import sys, time
 from pathlib import Path
+from typing import Any
 from api.store import Store
 st = Store(sys.argv[1])
 st.upgrade()  # both processes migrate at once as well
@@ -224,27 +226,29 @@ def _record(store: Store, job: JobRecord, worker: str, version: str = "v0002") -
     store.add_model_version("acme", version, "/models/acme", "ds1", "fp", {}, activate=True, owner=(job.id, worker))
 
 
-def test_recording_a_model_for_a_job_checks_ownership_in_the_same_transaction(store: Store) -> None:
+@pytest.mark.parametrize(
+    ("spoil", "expected"),
+    [
+        (lambda store, job: store.request_cancel("acme", job.id), "cancel requested"),
+        (lambda store, job: store.finish_job(job.id, "failed", error="stale"), "now failed"),
+        (lambda store, job: store.requeue_job(job.id, "stopping"), "now queued"),
+    ],
+    ids=["cancelled", "failed-as-stale", "requeued"],
+)
+def test_a_job_that_is_no_longer_ours_records_no_model(store: Store, spoil: Any, expected: str) -> None:
     store.add_model_version("acme", "v0001", "/models/acme", "ds1", "fp", {}, activate=True)
     job = _running(store, "w1")
+    spoil(store, job)
+    with pytest.raises(JobNotOwnedError, match=expected):
+        _record(store, job, "w1", version="v0002")
+    assert store.active_model("acme").version == "v0001"  # type: ignore[union-attr]
+    assert [m.version for m in store.model_versions("acme")] == ["v0001"]
+
+
+def test_recording_a_model_for_a_running_job_of_this_worker(store: Store) -> None:
+    store.add_model_version("acme", "v0001", "/models/acme", "ds1", "fp", {}, activate=True)
+    job = _running(store, "w1")
+    with pytest.raises(JobNotOwnedError, match="no longer run by worker w2"):
+        _record(store, job, "w2")
     _record(store, job, "w1")  # still ours: recorded and active
     assert store.active_model("acme").version == "v0002"  # type: ignore[union-attr]
-
-    for spoil, expected in (
-        (lambda j: store.request_cancel("acme", j.id), "cancel requested"),
-        (lambda j: store.finish_job(j.id, "failed", error="stale"), "now failed"),
-        (lambda j: store.requeue_job(j.id, "stopping"), "now queued"),
-    ):
-        store.finish_job(job.id, "succeeded") if store.job("acme", job.id).status == "running" else None
-        job = _running(store, "w1")
-        spoil(job)
-        with pytest.raises(JobNotOwnedError, match=expected):
-            _record(store, job, "w1", version="v0009")
-        assert store.active_model("acme").version == "v0002"  # type: ignore[union-attr]
-        assert "v0009" not in [m.version for m in store.model_versions("acme")]
-        if store.job("acme", job.id).status == "queued":
-            store.request_cancel("acme", job.id)
-
-    other = _running(store, "w1")
-    with pytest.raises(JobNotOwnedError, match="no longer run by worker w2"):
-        _record(store, other, "w2", version="v0009")
