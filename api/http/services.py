@@ -46,11 +46,12 @@ def _key(op: str, snap: Snapshot, req: Any, extra: Any = None) -> tuple[str, ...
 
 def _cached(state: Workspace, op: str, key: tuple[str, ...], run: Callable[[], dict[str, Any]]) -> Any:
     """``run()`` through the result cache; computing it (not a cache hit) takes one of the process's compute slots
-    (``state.compute_slots``: the work is CPU-bound, more at once only contend for the GIL) and is timed as
+    (``state.compute_slots``: the work is CPU-bound, more at once only contend for the GIL; waiting requests are
+    served earliest deadline first, so a KPI table overtakes a queued diagnosis) and is timed as
     ``kpi_advisor_model_seconds`` under ``op`` (without the wait for the slot)."""
 
     def timed() -> dict[str, Any]:
-        with state.compute_slots(), state.metrics.time_model(op):
+        with state.compute_slots(op), state.metrics.time_model(op):
             return run()
 
     return state.cache.get_or_compute(key, timed)

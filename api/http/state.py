@@ -9,6 +9,8 @@ models in while it keeps answering from the old ones.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import threading
 import time
@@ -115,35 +117,73 @@ class ResultCache:
             self._items.clear()
 
 
+#: Latency allowance of each kind of computation (seconds): a waiting computation's deadline is its arrival plus
+#: its allowance, and the free slot goes to the earliest deadline. Short interactive requests (a KPI table, a
+#: forecast) thus overtake a queued diagnosis or optimisation, which can afford to wait longer, and nothing waits
+#: forever: a long computation's deadline comes round as time passes. The values are the latency goals of the
+#: load benchmark (``benchmarks/api_load.py``): 100 ms for KPI tables and forecasts, 300 ms for a diagnosis.
+COMPUTE_ALLOWANCE_SECONDS: dict[str, float] = {
+    "kpis": 0.1, "scorecard": 0.1, "forecast": 0.1, "diagnose": 0.3, "customers": 0.3, "advise": 1.0,
+    "optimize": 2.0,
+}
+DEFAULT_ALLOWANCE_SECONDS = 1.0
+
+
 class ComputeSlots:
-    """At most ``n`` computations at once in this process (``n`` = 0: no limit); ``with slots():`` waits for a
-    slot. Re-entrant per thread: a computation that starts another (a service calling a service) keeps its slot.
+    """At most ``n`` computations at once in this process (``n`` = 0: no limit); ``with slots(kind):`` waits for
+    a slot. Waiting computations get a free slot earliest deadline first (arrival + the kind's allowance in
+    ``allowance``, seconds; :data:`COMPUTE_ALLOWANCE_SECONDS`), ties in arrival order. Re-entrant per thread: a
+    computation that starts another (a service calling a service) keeps its slot.
 
     The request work is CPU-bound Python (pandas, numpy, LightGBM, SHAP): threads beyond the cores do not add
-    throughput, they contend for the GIL and multiply the CPU each request costs; waiting on the semaphore
-    costs nothing."""
+    throughput, they contend for the GIL and multiply the CPU each request costs; waiting for a slot costs
+    nothing."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, allowance: dict[str, float] | None = None) -> None:
         self.n = n
-        self._sem = threading.BoundedSemaphore(n) if n > 0 else None
+        self.allowance = COMPUTE_ALLOWANCE_SECONDS if allowance is None else allowance
+        self._free = n
+        self._waiting: list[tuple[float, int]] = []  # heap of (deadline, arrival number)
+        self._arrivals = itertools.count()
+        self._cond = threading.Condition()
         self._local = threading.local()
 
     @contextmanager
-    def __call__(self) -> Iterator[None]:
+    def __call__(self, kind: str = "") -> Iterator[None]:
         depth = getattr(self._local, "depth", 0)
-        if self._sem is None or depth:
+        if self.n <= 0 or depth:
             self._local.depth = depth + 1
             try:
                 yield
             finally:
                 self._local.depth = depth
             return
-        with self._sem:
-            self._local.depth = 1
+        self._acquire(kind)
+        self._local.depth = 1
+        try:
+            yield
+        finally:
+            self._local.depth = 0
+            with self._cond:
+                self._free += 1
+                self._cond.notify_all()
+
+    def _acquire(self, kind: str) -> None:
+        entry = (time.monotonic() + self.allowance.get(kind, DEFAULT_ALLOWANCE_SECONDS), next(self._arrivals))
+        with self._cond:
+            heapq.heappush(self._waiting, entry)
             try:
-                yield
-            finally:
-                self._local.depth = 0
+                while not (self._free > 0 and self._waiting[0] == entry):
+                    self._cond.wait()
+            except BaseException:
+                self._waiting.remove(entry)
+                heapq.heapify(self._waiting)
+                self._cond.notify_all()
+                raise
+            heapq.heappop(self._waiting)
+            self._free -= 1
+            if self._free > 0 and self._waiting:
+                self._cond.notify_all()  # the next in line may take another free slot
 
 
 class AppState:

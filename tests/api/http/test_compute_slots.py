@@ -44,3 +44,66 @@ def test_reentrant_in_one_thread_and_released_on_error() -> None:
     done = threading.Event()
     threading.Thread(target=lambda: (slots().__enter__(), done.set())).start()
     assert done.wait(2)  # the slot was given back after the error
+
+
+def _order_of_start(slots: ComputeSlots, arrivals: list[tuple[str, float]]) -> list[str]:
+    """Kinds in the order they got the only slot, each arriving ``delay`` s after the slot was taken."""
+    started: list[str] = []
+    taken, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with slots("hold"):
+            taken.set()
+            release.wait(5)
+
+    def waiter(kind: str, delay: float) -> None:
+        time.sleep(delay)
+        with slots(kind):
+            started.append(kind)
+
+    h = threading.Thread(target=holder)
+    h.start()
+    assert taken.wait(2)
+    threads = [threading.Thread(target=waiter, args=a) for a in arrivals]
+    for t in threads:
+        t.start()
+    time.sleep(max(d for _, d in arrivals) + 0.3)  # every waiter queued
+    release.set()
+    for t in [h, *threads]:
+        t.join(5)
+    return started
+
+
+def test_a_short_request_overtakes_a_queued_long_one() -> None:
+    slots = ComputeSlots(1, {"kpis": 0.1, "diagnose": 0.3, "optimize": 2.0, "hold": 0.0})
+    order = _order_of_start(slots, [("optimize", 0.0), ("diagnose", 0.05), ("kpis", 0.1)])
+    assert order == ["kpis", "diagnose", "optimize"]
+
+
+def test_a_long_request_is_not_overtaken_once_its_deadline_is_earlier() -> None:
+    # diagnose waits from t=0 (deadline 0.3); a kpis arriving at t=0.4 has deadline 0.5: diagnose goes first
+    slots = ComputeSlots(1, {"kpis": 0.1, "diagnose": 0.3, "hold": 0.0})
+    assert _order_of_start(slots, [("diagnose", 0.0), ("kpis", 0.4)]) == ["diagnose", "kpis"]
+
+
+def test_same_kind_in_arrival_order_and_unknown_kinds_wait_their_turn() -> None:
+    slots = ComputeSlots(1, {"hold": 0.0})
+    arrivals = [(f"job{i}", 0.05 * i) for i in range(5)]
+    assert _order_of_start(slots, arrivals) == [k for k, _ in arrivals]
+
+
+def test_two_slots_serve_two_waiters_at_once() -> None:
+    slots = ComputeSlots(2)
+    assert _max_concurrent(slots) == 2
+    running = threading.Barrier(2, timeout=2)
+
+    def both(kind: str) -> None:
+        with slots(kind):
+            running.wait()  # only passes when both hold a slot at the same time
+
+    threads = [threading.Thread(target=both, args=(k,)) for k in ("kpis", "diagnose")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert not running.broken
