@@ -168,6 +168,8 @@ def spend_path(bundle: ResponseBundle, plan: Plan) -> tuple[pd.DataFrame, int]:
             w = w / w.sum() if w.sum() > 0 else np.full(len(dates), 1 / len(dates))
             cols[ch] = plan.spend.get(ch, 0.0) * w
     path = pd.DataFrame(cols, index=dates)
+    if len(gap_dates) == 0:
+        return path, 0
     return pd.concat([bundle.daily_reference(gap_dates), path]), len(gap_dates)
 
 

@@ -141,16 +141,16 @@ def forecast(
             continue
         warnings += m.warnings_
         sim = m.simulate(path, n=n_sims, seed=seed + k)
-        tot = sim.total[:, g:]
-        media = sim.media[:, g:, :]
-        base = sim.baseline[g:][None, :] + sim.noise[:, g:]
+        base = sim.baseline[g:][None, :] + sim.noise[:, g:]  # (n, H)
+        tot = base + sim.media_by_period(g)  # (n, H)
+        by_channel_draws = sim.media_by_channel(g)  # (n, C)
         mean_media = sim.media_mean[g:]
         total[kpi] = batch.add(tot.sum(axis=1), float(sim.baseline[g:].sum() + mean_media.sum()))
         total[f"baseline_{kpi}"] = batch.add(base.sum(axis=1), float(sim.baseline[g:].sum()))
-        total[f"incremental_{kpi}"] = batch.add(media.sum(axis=(1, 2)), float(mean_media.sum()))
+        total[f"incremental_{kpi}"] = batch.add(by_channel_draws.sum(axis=1), float(mean_media.sum()))
         zeros = np.zeros(n_sims)
         inc[kpi] = {
-            ch: (media[:, :, sim.channels.index(ch)].sum(axis=1) if ch in sim.channels else zeros)
+            ch: (by_channel_draws[:, sim.channels.index(ch)] if ch in sim.channels else zeros)
             for ch in ctx.channels
         }
         inc_mean[kpi] = {

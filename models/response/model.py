@@ -85,21 +85,38 @@ class ResponseSpec:
 class Simulation:
     """Draws for a future spend path of ``H`` periods and ``C`` channels (KPI units per period).
 
-    ``baseline``: ``(H,)`` point baseline; ``media``: ``(n, H, C)`` channel contributions;
-    ``noise``: ``(n, H)`` baseline trend error + AR(1) residual; ``media_mean``: ``(H, C)``.
+    ``baseline``: ``(H,)`` point baseline; ``media_mean``: ``(H, C)`` expected channel contributions;
+    ``noise``: ``(n, H)`` baseline trend error + AR(1) residual. A path's channel contribution is its draw of the
+    channel's coefficient times the channel's saturated, adstocked spend: ``beta_draws`` ``(n, C)`` times
+    ``unit_media`` ``(H, C)`` (``media_mean`` divided by the fitted coefficient); :attr:`media` builds the
+    ``(n, H, C)`` array, the other views avoid it.
     """
 
     dates: pd.DatetimeIndex
     channels: tuple[str, ...]
     baseline: NDArray[np.float64]
     media_mean: NDArray[np.float64]
-    media: NDArray[np.float64]
+    beta_draws: NDArray[np.float64]
+    unit_media: NDArray[np.float64]
     noise: NDArray[np.float64]
+
+    @property
+    def media(self) -> NDArray[np.float64]:
+        """``(n, H, C)`` draws of every channel's contribution per period."""
+        return self.unit_media[None, :, :] * self.beta_draws[:, None, :]
+
+    def media_by_period(self, start: int = 0) -> NDArray[np.float64]:
+        """``(n, H - start)`` draws of the summed channel contributions per period from period ``start`` on."""
+        return self.beta_draws @ self.unit_media[start:].T
+
+    def media_by_channel(self, start: int = 0) -> NDArray[np.float64]:
+        """``(n, C)`` draws of each channel's contribution summed over the periods from ``start`` on."""
+        return self.beta_draws * self.unit_media[start:].sum(axis=0)[None, :]
 
     @property
     def total(self) -> NDArray[np.float64]:
         """``(n, H)`` draws of the KPI."""
-        return self.baseline[None, :] + self.media.sum(axis=2) + self.noise
+        return self.baseline[None, :] + self.media_by_period() + self.noise
 
 
 def variance_function(resid: NDArray[np.float64], level: NDArray[np.float64]) -> list[float]:
@@ -428,14 +445,13 @@ class ResponseModel:
         rng = np.random.default_rng(seed)
         mean = self.media(spend)
         c = len(f.channels)
-        media = np.zeros((n, h, c))
+        draws, sat = np.zeros((n, c)), np.zeros((h, c))
         if c:
             beta = np.array([f.transforms[ch].beta for ch in f.channels])
             cov = np.asarray(f.beta_cov) * f.media_scale**2
             draws = rng.multivariate_normal(beta, cov, size=n, method="svd") if np.any(cov) else np.tile(beta, (n, 1))
             draws = np.clip(draws, 0.0, None)
             sat = np.divide(mean, beta, out=np.zeros_like(mean), where=beta > 0)
-            media = sat[None, :, :] * draws[:, None, :]
         eps = rng.standard_normal((n, h)) * f.ar_sigma * f.noise_scale
         z0 = rng.standard_normal(n) * f.resid_sd * f.noise_scale
         zi = (f.ar_phi * z0)[:, None]
@@ -452,7 +468,8 @@ class ResponseModel:
             channels=tuple(f.channels),
             baseline=self.baseline(h),
             media_mean=mean,
-            media=media,
+            beta_draws=draws,
+            unit_media=sat,
             noise=noise,
         )
 

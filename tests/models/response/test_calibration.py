@@ -151,3 +151,15 @@ def test_campaign_map_lists_each_channels_campaign_columns() -> None:
             cid = sc.removeprefix("campaign_spend__")
             assert camp[cid] == channel and rc == campaign_reported_column("revenue", cid)
         assert np.allclose(sum(hist[sc] for sc, _ in pairs), hist[channel])
+
+
+def test_simulation_views_agree_with_the_full_media_draws(fitted: tuple[ResponseModel, pd.DataFrame]) -> None:
+    m, spend = fitted
+    sim = m.simulate(spend, n=200, seed=3)
+    media = sim.media  # (n, H, C)
+    assert media.shape == (200, 28, len(sim.channels))
+    np.testing.assert_allclose(media.mean(axis=0), sim.media_mean, rtol=0.2)  # draws centre on the expectation
+    for start in (0, 5):
+        np.testing.assert_allclose(sim.media_by_period(start), media[:, start:, :].sum(axis=2), rtol=1e-12)
+        np.testing.assert_allclose(sim.media_by_channel(start), media[:, start:, :].sum(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(sim.total, sim.baseline[None, :] + media.sum(axis=2) + sim.noise, rtol=1e-12)
