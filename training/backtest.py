@@ -181,7 +181,7 @@ def rolling_origin(
         f_model = model.expected(test[channels])
         raw = model.simulate(test[channels], n=bt.n_sims, seed=spec.seed)
         calib = calibration(errors)
-        errors.append(origin_error(yv, f_model, raw.total, raw.media.sum(axis=(1, 2))))
+        errors.append(origin_error(yv, f_model, raw.total, raw.media_by_channel().sum(axis=1)))
         if o in calibration_at:
             continue
         model.with_calibration(**calib)
