@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     requests compute (KPI tables, forecasts, diagnoses...) at once in one server process (0: no limit) — the work
     is CPU-bound Python, so more threads than that only fight over the GIL (20 concurrent requests took about
     twice the CPU per request of one at a time); the others wait their turn without using CPU, earliest deadline
-    first (arrival plus 100 ms for KPI tables and forecasts, 300 ms for a diagnosis, more for longer work).
+    first (arrival plus 100 ms for KPI tables and forecasts, 300 ms for a diagnosis); optimisations and advise have
+    a lane of their own with as many slots, so they do not hold up the short requests.
     """
 
     model_config = SettingsConfigDict(env_prefix="KPI_ADVISOR_", extra="ignore")

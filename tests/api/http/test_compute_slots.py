@@ -75,7 +75,7 @@ def _order_of_start(slots: ComputeSlots, arrivals: list[tuple[str, float]]) -> l
 
 
 def test_a_short_request_overtakes_a_queued_long_one() -> None:
-    slots = ComputeSlots(1, {"kpis": 0.1, "diagnose": 0.3, "optimize": 2.0, "hold": 0.0})
+    slots = ComputeSlots(1, {"kpis": 0.1, "diagnose": 0.3, "optimize": 2.0, "hold": 0.0}, long_kinds=frozenset())
     order = _order_of_start(slots, [("optimize", 0.0), ("diagnose", 0.05), ("kpis", 0.1)])
     assert order == ["kpis", "diagnose", "optimize"]
 
@@ -107,3 +107,33 @@ def test_two_slots_serve_two_waiters_at_once() -> None:
     for t in threads:
         t.join(5)
     assert not running.broken
+
+
+def test_a_long_computation_has_its_own_lane() -> None:
+    slots = ComputeSlots(1)
+    assert (slots.lane("optimize"), slots.lane("kpis")) == ("long", "interactive")
+    holding, release = threading.Event(), threading.Event()
+
+    def optimize() -> None:
+        with slots("optimize"):
+            holding.set()
+            release.wait(5)
+
+    t = threading.Thread(target=optimize)
+    t.start()
+    assert holding.wait(2)
+    done, second = threading.Event(), threading.Event()
+
+    def run(kind: str, finished: threading.Event) -> None:
+        with slots(kind):
+            finished.set()
+
+    threading.Thread(target=run, args=("kpis", done)).start()
+    assert done.wait(2)  # the KPI table does not wait for the optimisation
+    other = threading.Thread(target=run, args=("optimize", second))
+    other.start()
+    assert not second.wait(0.3)  # a second optimisation waits for the first
+    release.set()
+    assert second.wait(2)
+    t.join(2)
+    other.join(2)
