@@ -72,3 +72,26 @@ def test_shape_values() -> None:
     np.testing.assert_allclose(shape_value(u, 10.0)[[0, 3]], [0, 1])
     floored = shape_value(np.array([10.0, 1e6]), 10.0, 0.35)
     assert 0 < floored[0] < 1 and floored[1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("floors", [(), (0.25, 0.5)])
+def test_batched_shapes_equal_one_solve_per_shape(rng, floors) -> None:
+    """All shapes fitted in one batched Newton solve give the fit of one solve per shape (converged rows only
+    take a few more, vanishing, Newton steps in a batch)."""
+    for _ in range(40):
+        n = int(rng.integers(30, 250))
+        t = np.arange(n)
+        spend = np.exp(rng.normal(0, 0.3, n))
+        clicks = rng.integers(20, 400, n).astype(float)
+        rate = np.where(t < rng.integers(10, n - 10), 0.04, 0.04 * rng.uniform(0.3, 1.2))
+        conv = rng.poisson(clicks * rate).astype(float)
+        cov = np.column_stack([np.log(spend), np.log(spend) * 0.5 + rng.normal(0, 0.1, n)])
+        batched = detect_onset_counts(t, conv, clicks, cov, floors=floors)
+        single = detect_onset_counts(t, conv, clicks, cov, floors=floors, batch=False)
+        assert (batched is None) == (single is None)
+        if batched is None or single is None:
+            continue
+        assert (batched.onset, batched.shape_days, batched.floor) == (single.onset, single.shape_days, single.floor)
+        for name in ("level", "shift", "chi2", "step_chi2"):
+            assert getattr(batched, name) == pytest.approx(getattr(single, name), rel=1e-9, abs=1e-12)
+        np.testing.assert_allclose(batched.fitted, single.fitted, rtol=1e-9)
