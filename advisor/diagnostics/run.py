@@ -202,7 +202,7 @@ def diagnose(
     suff = check_sufficiency(frame, cfg)
     if suff.status is Status.INSUFFICIENT:
         return Diagnosis(frame.scope, frame.start, frame.end, Verdict.INSUFFICIENT, (suff,), summary=suff.message)
-    fits = fit_stages(frame, cfg)
+    fits = fit_stages(frame, cfg, kpi_cache)
     findings: list[Finding] = [suff, *_stage_findings(campaign_daily, frame, cfg, fits)]
     findings.append(funnel_decomposition(frame, cfg))
     anomaly_finding, anomalies = find_anomalies(frame, fits, cfg)

@@ -22,8 +22,9 @@ import pandas as pd
 
 from advisor.diagnostics.base import DiagnoseConfig, Finding, Status
 from advisor.diagnostics.onset import SHAPES, OnsetFit, detect_onset, detect_onset_counts
-from advisor.diagnostics.scope import ScopeFrame
+from advisor.diagnostics.scope import ScopeFrame, per_scope
 from advisor.diagnostics.series import STAGES, LogRate, daily_funnel, log_rate
+from advisor.kpis.measures import MeasureCache
 from models.drivers import geometric_adstock
 from models.drivers.features import is_text
 from models.explain import to_outcomes
@@ -40,17 +41,21 @@ FATIGUE_FLOORS: tuple[float, ...] = ()
 
 
 def _switch_days(rows: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
-    """Day numbers (since ``dates[0]``) on which a text attribute of a campaign took a new value."""
+    """Day numbers (since ``dates[0]``) on which a text attribute of a campaign took a new value, i.e. differs
+    from the campaign's previous row in ``rows`` (sorted by date within each campaign); sorted, unique, float."""
     if len(dates) == 0 or "campaign_id" not in rows:
         return np.array([], dtype=float)
-    out: set[float] = set()
     cols = [c for c in rows.columns if c not in ATTRIBUTE_SKIP and is_text(rows[c])]
-    for _, g in rows.sort_values("date").groupby("campaign_id"):
-        for col in cols:
-            v = g[col].astype(str).to_numpy()
-            for i in np.flatnonzero(v[1:] != v[:-1]) + 1:
-                out.add(float((g["date"].iloc[i] - dates[0]).days))
-    return np.array(sorted(out))
+    campaign = rows["campaign_id"].astype(str).to_numpy()
+    day = (rows["date"].to_numpy() - dates[0].to_datetime64()) // np.timedelta64(1, "D")
+    order = np.lexsort((day, campaign))  # by campaign, then date: consecutive rows of one campaign
+    campaign, day = campaign[order], day[order]
+    same_campaign = campaign[1:] == campaign[:-1]
+    changed = np.zeros(max(len(order) - 1, 0), dtype=bool)
+    for col in cols:
+        v = rows[col].astype(str).to_numpy()[order]
+        changed |= v[1:] != v[:-1]
+    return np.unique(day[1:][changed & same_campaign]).astype(float)
 
 
 @dataclass(frozen=True)
@@ -64,15 +69,25 @@ class StageFit:
 
 
 def _window(frame: ScopeFrame, cfg: DiagnoseConfig) -> pd.DataFrame:
+    """The scope's rows from ``lookback_days`` before the period start to its end (a slice: rows are sorted
+    by date)."""
     lo = pd.Timestamp(frame.start) - pd.Timedelta(days=cfg.lookback_days)
-    rows = frame.rows
-    return rows[(rows["date"] >= lo) & (rows["date"] <= pd.Timestamp(frame.end))]
+    day = frame.rows["date"].to_numpy()
+    a = np.searchsorted(day, lo.to_datetime64(), side="left")
+    b = np.searchsorted(day, pd.Timestamp(frame.end).to_datetime64(), side="right")
+    return frame.rows.iloc[a:b]
 
 
-def fit_stages(frame: ScopeFrame, cfg: DiagnoseConfig) -> dict[str, StageFit]:
-    """Change fits of every stage over the period plus its lookback window."""
+def fit_stages(frame: ScopeFrame, cfg: DiagnoseConfig, cache: MeasureCache | None = None) -> dict[str, StageFit]:
+    """Change fits of every stage over the period plus its lookback window. ``cache``: the daily funnel of the
+    scope's whole history is kept per scope (``per_scope``) and sliced to the window; same values."""
     window = _window(frame, cfg)
-    daily = daily_funnel(window)
+    if cache is None:
+        daily = daily_funnel(window)
+    else:
+        lo = pd.Timestamp(frame.start) - pd.Timedelta(days=cfg.lookback_days)
+        every = per_scope(cache, frame.rows, "diagnose.daily_funnel", daily_funnel, lambda: daily_funnel(frame.rows))
+        daily = every.loc[lo : pd.Timestamp(frame.end)]
     dates = pd.DatetimeIndex(daily.index)
     t = np.asarray((dates - dates[0]).days) if len(dates) else np.array([], dtype=int)
     switches = _switch_days(window, dates)
@@ -103,10 +118,15 @@ def fit_stages(frame: ScopeFrame, cfg: DiagnoseConfig) -> dict[str, StageFit]:
     return out
 
 
-def _ratio(rows: pd.DataFrame, stage: str) -> float:
+def _ratio(rows: pd.DataFrame, stage: str, mask: np.ndarray | None = None) -> float:
+    """Stage rate as a ratio of sums over ``rows`` (only the rows of ``mask`` (len(rows),) when given);
+    NaN without denominator."""
     num, den, _ = STAGES[stage]
-    d = float(rows[den].sum())
-    return float(rows[num].sum()) / d if d > 0 else float("nan")
+    n, d = rows[num].to_numpy(), rows[den].to_numpy()
+    if mask is not None:
+        n, d = n[mask], d[mask]
+    total = float(np.nansum(d))
+    return float(np.nansum(n)) / total if total > 0 else float("nan")
 
 
 def _attribute_switch(rows: pd.DataFrame, onset: pd.Timestamp, days: int = 7) -> tuple[str, str, str] | None:
@@ -135,9 +155,14 @@ def _age_slope(rows: pd.DataFrame) -> tuple[float, float] | None:
     """Weighted slope of log CTR against campaign age (per day) and its t-statistic, over ``rows``."""
     if "campaign_id" not in rows:
         return None
-    first = rows.groupby("campaign_id")["date"].transform("min")
-    age = (rows["date"] - first).dt.days.to_numpy(float)
-    ok = (rows["clicks"] > 0).to_numpy() & (rows["impressions"] > 0).to_numpy()
+    codes, ids = pd.factorize(rows["campaign_id"])
+    day = rows["date"].to_numpy()
+    first = np.full(len(ids), np.datetime64("NaT"), dtype=day.dtype)
+    for i in range(len(ids)):  # first date of each campaign (campaigns per scope: a handful)
+        first[i] = day[codes == i].min()
+    age = ((day - first[codes]) // np.timedelta64(1, "D")).astype(float)
+    age[codes < 0] = np.nan  # no campaign id
+    ok = (rows["clicks"].to_numpy() > 0) & (rows["impressions"].to_numpy() > 0)
     if ok.sum() < 10 or np.ptp(age[ok]) == 0:
         return None
     y = np.log(rows["clicks"].to_numpy(float)[ok] / rows["impressions"].to_numpy(float)[ok])
@@ -183,10 +208,11 @@ def _finding(
         return None
     _, _, harm = STAGES[stage]
     onset = sf.dates[0] + pd.Timedelta(days=fit.onset)
-    pre = rows[(rows["date"] < onset) & (rows["date"] >= onset - pd.Timedelta(days=60))]
+    day = rows["date"].to_numpy()
+    pre = (day < onset.to_datetime64()) & (day >= (onset - pd.Timedelta(days=60)).to_datetime64())
     end = pd.Timestamp(frame.end)
-    tail = rows[rows["date"] >= max(onset, end - pd.Timedelta(days=27))]
-    before, now = _ratio(pre, stage), _ratio(tail, stage)
+    tail = day >= max(onset, end - pd.Timedelta(days=27)).to_datetime64()
+    before, now = _ratio(rows, stage, pre), _ratio(rows, stage, tail)
     if not (np.isfinite(before) and np.isfinite(now)) or before <= 0:
         return None
     rel = now / before - 1.0
