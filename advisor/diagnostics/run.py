@@ -20,6 +20,7 @@ from advisor.diagnostics.attribution import ChannelAttribution, ResponseLike, at
 from advisor.diagnostics.base import DiagnoseConfig, Finding, Status, Verdict
 from advisor.diagnostics.checks import (
     Anomaly,
+    channel_daily,
     check_saturation,
     check_sufficiency,
     find_anomalies,
@@ -129,17 +130,18 @@ def scope_matrix(models: DriverModelSet, frame: ScopeFrame, cache: MeasureCache 
     return per_scope(cache, frame.rows, "diagnose.features", models, lambda: models.matrix(frame.rows))
 
 
-def _channel_rows(campaign_daily: pd.DataFrame, channel: str, cache: MeasureCache | None) -> pd.DataFrame:
-    """The channel's rows of ``campaign_daily`` with parsed dates (for the saturation check), kept in ``cache``."""
+def _channel_daily(campaign_daily: pd.DataFrame, channel: str, cache: MeasureCache | None) -> pd.DataFrame:
+    """Daily spend, revenue and conversions of the channel (parsed dates, for the saturation check), kept in
+    ``cache``."""
 
-    def cut() -> pd.DataFrame:
+    def compute() -> pd.DataFrame:
         all_rows = campaign_daily.assign(date=pd.to_datetime(campaign_daily["date"]))
-        return all_rows[all_rows["channel"].astype(str) == channel]
+        return channel_daily(all_rows[all_rows["channel"].astype(str) == channel])
 
     if cache is None:
-        return cut()
-    rows: pd.DataFrame = cache.get(campaign_daily, ("diagnose.channel_rows", channel), cut)
-    return rows
+        return compute()
+    daily: pd.DataFrame = cache.get(campaign_daily, ("diagnose.channel_daily", channel), compute)
+    return daily
 
 
 def _stage_findings(df: pd.DataFrame, frame: ScopeFrame, cfg: DiagnoseConfig, fits: Any) -> list[Finding]:
@@ -205,12 +207,12 @@ def diagnose(
     fits = fit_stages(frame, cfg, kpi_cache)
     findings: list[Finding] = [suff, *_stage_findings(campaign_daily, frame, cfg, fits)]
     findings.append(funnel_decomposition(frame, cfg))
-    anomaly_finding, anomalies = find_anomalies(frame, fits, cfg)
+    anomaly_finding, anomalies = find_anomalies(frame, fits, cfg, kpi_cache)
     findings.append(anomaly_finding)
     channels = frame.rows["channel"].astype(str).unique() if "channel" in frame.rows else []
     if len(channels) == 1:
-        ch_rows = _channel_rows(campaign_daily, str(channels[0]), kpi_cache)
-        findings.append(check_saturation(ch_rows, str(channels[0]), pd.Timestamp(frame.end), cfg))
+        ch_daily = _channel_daily(campaign_daily, str(channels[0]), kpi_cache)
+        findings.append(check_saturation(None, str(channels[0]), pd.Timestamp(frame.end), cfg, daily=ch_daily))
     X = scope_matrix(models, frame, kpi_cache) if models is not None else None
     kpi_rows, kpi_findings = kpi_report(frame, targets, models, cfg, X, cache=kpi_cache)
     findings += kpi_findings

@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import TypeVar
 
 import numpy as np
@@ -76,12 +77,14 @@ class ScopeFrame:
     in_period: np.ndarray
     in_reference: np.ndarray
 
-    @property
+    @cached_property
     def period(self) -> pd.DataFrame:
+        """The rows of the period, cut once per frame (read-only: shared by the checks)."""
         return self.rows[self.in_period]
 
-    @property
+    @cached_property
     def reference(self) -> pd.DataFrame:
+        """The rows of the reference window, cut once per frame (read-only: shared by the checks)."""
         return self.rows[self.in_reference]
 
 

@@ -15,7 +15,8 @@ import pandas as pd
 
 from advisor.diagnostics.base import DiagnoseConfig, Finding, Status
 from advisor.diagnostics.checks.stages import StageFit
-from advisor.diagnostics.scope import ScopeFrame
+from advisor.diagnostics.scope import ScopeFrame, per_scope
+from advisor.kpis.measures import MeasureCache
 
 
 @dataclass(frozen=True)
@@ -53,24 +54,38 @@ def _rate_anomalies(sf: StageFit, frame: ScopeFrame, z_max: float) -> list[Anoma
     ]
 
 
-def _count_anomalies(frame: ScopeFrame, col: str, z_max: float) -> list[Anomaly]:
-    s = frame.rows.groupby("date")[col].sum().astype(float)
+def _count_scores(rows: pd.DataFrame, col: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Daily sums of ``col`` over ``rows`` (a scope's whole history), their trailing 14-day median and the z-score
+    of each day against it (robust scale: the trailing 28-day median absolute deviation, at least Poisson
+    noise); three Series indexed by date. They do not depend on the diagnosed period."""
+    s = rows.groupby("date")[col].sum().astype(float)
     med = s.shift(1).rolling(14, min_periods=7).median()
     mad = (s - med).abs().shift(1).rolling(28, min_periods=7).median() * 1.4826
     scale = np.sqrt(np.maximum(mad**2, med.clip(lower=1.0)))  # at least Poisson noise
-    z = (s - med) / scale
-    keep = (s.index >= pd.Timestamp(frame.start)) & (s.index <= pd.Timestamp(frame.end)) & (z.abs() >= z_max)
-    return [Anomaly(d.date(), col, float(s[d]), float(med[d]), float(z[d])) for d in s.index[keep]]
+    return s, med, (s - med) / scale
+
+
+def _count_anomalies(frame: ScopeFrame, col: str, z_max: float, cache: MeasureCache | None = None) -> list[Anomaly]:
+    """Days of the period whose ``col`` lies ``z_max`` or more robust standard deviations from its trailing
+    median; ``cache``: the scores of the scope's whole history are kept per scope (same result)."""
+    s, med, z = per_scope(
+        cache, frame.rows, ("diagnose.count_scores", col), _count_scores, lambda: _count_scores(frame.rows, col)
+    )
+    day, zz = s.index.to_numpy(), z.to_numpy()
+    start, end = pd.Timestamp(frame.start).to_datetime64(), pd.Timestamp(frame.end).to_datetime64()
+    keep = np.flatnonzero((day >= start) & (day <= end) & (np.abs(zz) >= z_max))
+    return [Anomaly(s.index[i].date(), col, float(s.iloc[i]), float(med.iloc[i]), float(zz[i])) for i in keep]
 
 
 def find_anomalies(
-    frame: ScopeFrame, fits: dict[str, StageFit], cfg: DiagnoseConfig
+    frame: ScopeFrame, fits: dict[str, StageFit], cfg: DiagnoseConfig, cache: MeasureCache | None = None
 ) -> tuple[Finding, list[Anomaly]]:
-    """Anomalous days (largest |z| first, at most ``max_anomalies``) and a summary finding (info/ok)."""
+    """Anomalous days (largest |z| first, at most ``max_anomalies``) and a summary finding (info/ok).
+    ``cache``: per-scope scores kept there (:func:`_count_anomalies`); same result."""
     found: list[Anomaly] = []
     for stage in ("ctr", "conversion_rate"):
         found += _rate_anomalies(fits[stage], frame, cfg.anomaly_z)
-    found += _count_anomalies(frame, "conversions", cfg.anomaly_z)
+    found += _count_anomalies(frame, "conversions", cfg.anomaly_z, cache)
     found.sort(key=lambda a: -abs(a.z))
     days = int(frame.period["date"].nunique())
     if not found:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from advisor.diagnostics.base import DiagnoseConfig, Finding, Status
@@ -17,24 +18,26 @@ from advisor.diagnostics.scope import ScopeFrame
 STAGE_SIGN = {"spend": 1, "cpm": -1, "ctr": 1, "conversion_rate": 1, "aov": 1}
 
 
-def _factors(rows: pd.DataFrame) -> dict[str, float] | None:
-    days = rows["date"].nunique()
-    s = rows[["spend", "impressions", "clicks", "conversions", "revenue"]].sum()
-    if days == 0 or min(s) <= 0:
+def _factors(rows: pd.DataFrame, mask: np.ndarray) -> dict[str, float] | None:
+    """Funnel factors of the rows of ``mask`` (len(rows),): spend and revenue per day with data, CPM, CTR,
+    conversion rate and AOV as ratios of sums; None when a total is not positive."""
+    days = len(np.unique(rows["date"].to_numpy()[mask]))
+    s = {c: float(np.nansum(rows[c].to_numpy()[mask])) for c in ("spend", "impressions", "clicks", "conversions", "revenue")}
+    if days == 0 or min(s.values()) <= 0:
         return None
     return {
-        "spend": s.spend / days,
-        "cpm": s.spend / s.impressions * 1000.0,
-        "ctr": s.clicks / s.impressions,
-        "conversion_rate": s.conversions / s.clicks,
-        "aov": s.revenue / s.conversions,
-        "revenue": s.revenue / days,
+        "spend": s["spend"] / days,
+        "cpm": s["spend"] / s["impressions"] * 1000.0,
+        "ctr": s["clicks"] / s["impressions"],
+        "conversion_rate": s["conversions"] / s["clicks"],
+        "aov": s["revenue"] / s["conversions"],
+        "revenue": s["revenue"] / days,
     }
 
 
 def funnel_decomposition(frame: ScopeFrame, cfg: DiagnoseConfig) -> Finding:
     """Which stage moved revenue per day from the reference window to the period (currency per day)."""
-    ref, cur = _factors(frame.reference), _factors(frame.period)
+    ref, cur = _factors(frame.rows, frame.in_reference), _factors(frame.rows, frame.in_period)
     if ref is None or cur is None:
         msg = "No reference window with spend, clicks and conversions before the period; funnel not decomposed."
         return Finding("funnel", Status.INFO, msg)

@@ -14,13 +14,31 @@ import pandas as pd
 from advisor.diagnostics.base import DiagnoseConfig, Finding, Status
 from models.drivers import geometric_adstock
 
+OUTCOMES = ["spend", "revenue", "conversions"]
+
+
+def channel_daily(channel_rows: pd.DataFrame) -> pd.DataFrame:
+    """Daily sums of spend, revenue and conversions of a channel's rows (parsed dates; days without rows are
+    absent); index: date, sorted."""
+    return channel_rows.groupby("date")[OUTCOMES].sum()
+
 
 def check_saturation(
-    channel_rows: pd.DataFrame, channel: str, end: pd.Timestamp, cfg: DiagnoseConfig, decay: float = 0.5
+    channel_rows: pd.DataFrame | None,
+    channel: str,
+    end: pd.Timestamp,
+    cfg: DiagnoseConfig,
+    decay: float = 0.5,
+    *,
+    daily: pd.DataFrame | None = None,
 ) -> Finding:
-    """Marginal ROI of ``channel`` (rows: that channel's campaign_daily rows, any period)."""
-    rows = channel_rows[(channel_rows["date"] <= end) & (channel_rows["date"] > end - pd.Timedelta(days=180))]
-    daily = rows.groupby("date")[["spend", "revenue", "conversions"]].sum()
+    """Marginal ROI of ``channel`` (rows: that channel's campaign_daily rows, any period). ``daily``:
+    :func:`channel_daily` of those rows when already computed (e.g. kept per channel; ``channel_rows`` is then
+    not read); same result."""
+    every = channel_daily(channel_rows) if daily is None else daily
+    dates = every.index
+    a, b = dates.searchsorted(end - pd.Timedelta(days=180), side="right"), dates.searchsorted(end, side="right")
+    daily = every.iloc[a:b]  # the 180 days to ``end``
     daily = daily.asfreq("D", fill_value=0.0) if len(daily) else daily
     outcome = "revenue" if daily["revenue"].sum() > 0 else "conversions"
     raw = daily["spend"].to_numpy(float)
@@ -32,7 +50,8 @@ def check_saturation(
     if ok.sum() < 28 or spend_cv < 0.05:
         msg = f"Spend of channel {channel} varies too little (or too few days) to estimate its marginal return."
         return Finding("saturation", Status.INSUFFICIENT, msg, stage="spend", evidence={"spend_cv": spend_cv})
-    dow = pd.get_dummies(daily.index[ok].dayofweek, drop_first=True).to_numpy(float)
+    weekday = daily.index[ok].dayofweek.to_numpy()
+    dow = (weekday[:, None] == np.unique(weekday)[None, 1:]).astype(float)  # weekday dummies, first dropped
     X = np.column_stack([np.ones(ok.sum()), np.log(ad[ok]), dow])
     yy = np.log(y[ok])
     beta, *_ = np.linalg.lstsq(X, yy, rcond=None)

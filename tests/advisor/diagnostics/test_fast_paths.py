@@ -1,5 +1,6 @@
-"""The numpy paths of the diagnosis equal the pandas formulations they replaced (kept here as references):
-attribute switch days, CTR slope against campaign age, stage fits with and without the per-scope cache."""
+"""The numpy and per-scope-cache paths of the diagnosis equal the pandas formulations they replaced (kept here as
+references): attribute switch days, CTR slope against campaign age, stage fits, funnel factors, anomalies and the
+saturation check with and without kept per-scope / per-channel sums."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pandas as pd
 import pytest
 
 from advisor.diagnostics import DiagnoseConfig, Scope
-from advisor.diagnostics.checks import fit_stages
+from advisor.diagnostics.checks import channel_daily, check_saturation, find_anomalies, fit_stages
+from advisor.diagnostics.checks.funnel import _factors
 from advisor.diagnostics.checks.stages import ATTRIBUTE_SKIP, _age_slope, _switch_days, _window
 from advisor.diagnostics.scope import scope_frame
 from advisor.kpis.measures import MeasureCache
@@ -87,3 +89,39 @@ def test_stage_fits_with_cache_equal_plain(world: pd.DataFrame, scope: Scope) ->
                     other.fit.onset, other.fit.shape_days, other.fit.shift, other.fit.chi2
                 )
                 np.testing.assert_array_equal(sf.fit.fitted, other.fit.fitted)
+
+
+@pytest.mark.parametrize("channel", ["search", "social"])
+@pytest.mark.parametrize("end", ["2025-03-15", "2025-05-31", "2025-07-19"])
+@pytest.mark.parametrize("gaps", [False, True])
+def test_saturation_from_kept_channel_days_equals_rows(world: pd.DataFrame, channel: str, end: str, gaps: bool) -> None:
+    """A channel's daily sums kept once and sliced to each period end give the check on the rows of that window
+    alone (missing days filled with zeros inside the window only)."""
+    rows = world.assign(date=pd.to_datetime(world["date"]))
+    rows = rows[rows["channel"] == channel].iloc[::-1]  # any order
+    if gaps:
+        rows = rows[rows["date"].dt.day % 5 != 0]
+    t = pd.Timestamp(end)
+    window = rows[(rows["date"] <= t) & (rows["date"] > t - pd.Timedelta(days=180))]
+    assert check_saturation(window, channel, t, CFG) == check_saturation(None, channel, t, CFG, daily=channel_daily(rows))
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+def test_funnel_and_anomalies_equal_pandas(world: pd.DataFrame, scope: Scope) -> None:
+    cache = MeasureCache()
+    for start, end in (("2025-04-01", "2025-07-19"), ("2025-05-10", "2025-06-30"), ("2025-02-01", "2025-02-20")):
+        frame = scope_frame(world, scope, start, end, cache=cache)
+        for mask, part in ((frame.in_period, frame.period), (frame.in_reference, frame.reference)):
+            s = part[["spend", "impressions", "clicks", "conversions", "revenue"]].sum()
+            got = _factors(frame.rows, mask)
+            if part.empty or min(s) <= 0:
+                assert got is None
+                continue
+            assert got is not None
+            days = part["date"].nunique()
+            assert got["spend"] == s.spend / days and got["revenue"] == s.revenue / days
+            assert (got["cpm"], got["ctr"], got["conversion_rate"], got["aov"]) == (
+                s.spend / s.impressions * 1000.0, s.clicks / s.impressions, s.conversions / s.clicks, s.revenue / s.conversions
+            )
+        fits = fit_stages(frame, CFG)
+        assert find_anomalies(frame, fits, CFG, cache) == find_anomalies(frame, fits, CFG)
