@@ -71,14 +71,26 @@ def explain_rows(models: DriverModelSet, kpi: str, X: pd.DataFrame) -> ShapResul
     return ShapResult(kpi, tuple(X.columns), values, base, base + values.sum(axis=1))
 
 
-def _weights(target: DriverTarget, df: pd.DataFrame) -> tuple[np.ndarray, float, bool]:
-    """Aggregation weights (n,), the actual scope KPI value, and whether the KPI is a mean (rate)."""
+def _weights(
+    target: DriverTarget, df: pd.DataFrame, mask: np.ndarray | None = None
+) -> tuple[np.ndarray, float, bool]:
+    """Aggregation weights (n,), the actual scope KPI value, and whether the KPI is a mean (rate), over the
+    rows of ``df`` (only those of ``mask`` (len(df),) when given: n = mask.sum())."""
     y, w = target.values(df)
+    if mask is not None:
+        y, w = y[mask], w[mask]
     if target.is_rate:
         den = w.sum()
-        num = float(pd.to_numeric(df[target.numerator], errors="coerce").fillna(0).sum())
+        num = _total(df, target.numerator, mask)
         return w, (num / den if den > 0 else float("nan")), True
-    return np.ones(len(df)), float(y.sum()), False
+    return np.ones(len(y)), float(y.sum()), False
+
+
+def _total(df: pd.DataFrame, col: str, mask: np.ndarray | None = None) -> float:
+    """Sum of the numeric column ``col`` of ``df`` (of the rows of ``mask`` when given); non-numbers count 0."""
+    s = df[col]
+    values = (s if pd.api.types.is_numeric_dtype(s) else pd.to_numeric(s, errors="coerce")).to_numpy()
+    return float(np.nansum(values if mask is None else values[mask]))
 
 
 def _aggregate(values: np.ndarray, w: np.ndarray, is_rate: bool) -> np.ndarray:
@@ -90,24 +102,26 @@ def _aggregate(values: np.ndarray, w: np.ndarray, is_rate: bool) -> np.ndarray:
     return values.sum(axis=0)
 
 
-def _label(feature: str, X: pd.DataFrame) -> str:
-    """``feature=value`` for a categorical feature constant over ``X`` rows, else the feature name."""
+def _label(feature: str, X: pd.DataFrame, mask: np.ndarray | None = None) -> str:
+    """``feature=value`` for a categorical feature constant over ``X`` rows (those of ``mask`` when given),
+    else the feature name."""
     col = X[feature]
     if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = np.unique(col.cat.codes.to_numpy())
+        codes = col.cat.codes.to_numpy()
+        codes = np.unique(codes if mask is None else codes[mask])
         codes = codes[codes >= 0]  # -1: missing
         if len(codes) == 1:
             return f"{feature}={col.cat.categories[codes[0]]}"
     return feature
 
 
-def funnel_totals(df: pd.DataFrame | dict[str, float]) -> dict[str, float]:
-    """Sums of impressions, clicks, conversions and revenue over ``df`` (NaN for a missing column); a dict of
-    such totals passes through."""
+def funnel_totals(df: pd.DataFrame | dict[str, float], mask: np.ndarray | None = None) -> dict[str, float]:
+    """Sums of impressions, clicks, conversions and revenue over ``df`` (the rows of ``mask`` (len(df),) when
+    given; NaN for a missing column); a dict of such totals passes through."""
     if isinstance(df, dict):
         return df
     cols = ("impressions", "clicks", "conversions", "revenue")
-    return {c: float(pd.to_numeric(df[c], errors="coerce").fillna(0).sum()) if c in df else float("nan") for c in cols}
+    return {c: _total(df, c, mask) if c in df else float("nan") for c in cols}
 
 
 def to_outcomes(
@@ -142,7 +156,9 @@ def to_outcomes(
     return clean(d_conv), clean(d_rev)
 
 
-def _drivers(kpi: str, names: list[str], deltas: np.ndarray, df_out: pd.DataFrame) -> list[Driver]:
+def _drivers(
+    kpi: str, names: list[str], deltas: np.ndarray, df_out: pd.DataFrame | dict[str, float]
+) -> list[Driver]:
     out = []
     totals = funnel_totals(df_out)
     for name, d in zip(names, deltas, strict=True):
@@ -182,17 +198,16 @@ def decompose_change(
     out: dict[str, np.ndarray] = {}
     actual: dict[str, float] = {}
     for key, m in (("from", a_from), ("to", a_to)):
-        w, act, is_rate = _weights(target, df[m])
+        w, act, is_rate = _weights(target, df, m)
         base = np.full(int(m.sum()), res.base)
         stacked = np.column_stack([values[m], base, prediction[m]])
         out[key] = _aggregate(stacked, w, is_rate)
         actual[key] = act
-    compared = X[used]
-    names = [_label(f, compared) for f in res.features]
+    names = [_label(f, X, used) for f in res.features]
     delta = out["to"][:-1] - out["from"][:-1]  # SHAP parts, then the baseline (non-zero for counts only)
     resid = (actual["to"] - out["to"][-1]) - (actual["from"] - out["from"][-1])
     labels = [*names, PERIOD_LENGTH, UNEXPLAINED]
-    parts = _drivers(kpi, labels, np.r_[delta, resid], df[a_to])
+    parts = _drivers(kpi, labels, np.r_[delta, resid], funnel_totals(df, a_to))
     parts = [p for p in parts if p.feature != PERIOD_LENGTH or p.impact != 0.0]
     parts.sort(key=lambda p: -abs(p.impact))
     return ChangeDecomposition(kpi, actual["from"], actual["to"], tuple(parts))

@@ -96,3 +96,24 @@ def test_any_two_windows_split_additively(setup, a: int, b: int, la: int, lb: in
     m_from, m_to = (idx >= a) & (idx < a + la), (idx >= b) & (idx < b + lb)
     dec = decompose_change(ms, kpi, scope, m_from, m_to)
     assert sum(p.impact for p in dec.parts) == pytest.approx(dec.change, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("kpi", ["ctr", "conversion_rate", "aov", "conversions", "revenue"])
+def test_masked_totals_equal_totals_of_the_cut_rows(setup, kpi: str) -> None:
+    """decompose_change reads weights, totals and labels through row masks; they equal those of the cut rows."""
+    from models.explain import _label, _weights, funnel_totals
+
+    df, ms = setup
+    scope = df[df.channel == "social"].reset_index(drop=True)
+    scope = scope.assign(revenue=scope["revenue"].astype(object).where(scope.index % 17 != 0, "n/a"))  # non-numbers
+    d = pd.to_datetime(scope.date)
+    X = ms.matrix(scope)
+    for mask in ((d >= "2025-04-01").to_numpy(), (d < "2025-03-01").to_numpy(), np.zeros(len(scope), bool)):
+        w, act, is_rate = _weights(ms.models[kpi].target, scope, mask)
+        w0, act0, is_rate0 = _weights(ms.models[kpi].target, scope[mask])
+        np.testing.assert_array_equal(w, w0)
+        assert (act == act0 or (np.isnan(act0) and np.isnan(act))) and is_rate == is_rate0
+        cut = scope[mask]
+        expected = {c: float(pd.to_numeric(cut[c], errors="coerce").fillna(0).sum()) for c in ("impressions", "clicks", "conversions", "revenue")}
+        assert funnel_totals(scope, mask) == funnel_totals(cut) == expected
+        assert [_label(f, X, mask) for f in X.columns] == [_label(f, X[mask]) for f in X.columns]
