@@ -129,6 +129,44 @@ def _poisson_fit(
     return theta, dev
 
 
+def _poisson_fit_onsets(
+    g: np.ndarray, Z: np.ndarray, x: np.ndarray, e: np.ndarray, theta: np.ndarray, iters: int = 12
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_poisson_fit` for the onset designs ``X_i = [1, g_i, Z]`` without building them: ``g`` (m, n) the
+    change column of each row, ``Z`` (n, q) the covariates shared by all rows, ``theta`` (m, 2 + q) start. The
+    same Newton steps; the gradient and Hessian blocks of the shared columns come from one matrix product each
+    (equal to the general fit up to rounding, ~1e-13 relative). Returns θ (m, 2 + q) and deviance (m,)."""
+    m, n = g.shape
+    A = np.column_stack([np.ones(n), Z])  # shared columns (n, 1 + q): θ positions 0, 2, 3, ...
+    AA = (A[:, :, None] * A[:, None, :]).reshape(n, -1)  # their products per day (n, (1 + q)²)
+    shared = np.r_[0, 2 : 2 + Z.shape[1]]
+    p = len(shared) + 1
+    ridge = 1e-8 * np.eye(p)[None]
+
+    def rate(theta: np.ndarray) -> np.ndarray:
+        eta = theta[:, shared] @ A.T + theta[:, 1:2] * g
+        return e[None, :] * np.exp(np.clip(eta, -30, 30))
+
+    for _ in range(iters):
+        mu = rate(theta)
+        r, mu_g = x[None, :] - mu, mu * g
+        grad = np.empty((m, p))
+        grad[:, shared], grad[:, 1] = r @ A, np.sum(r * g, axis=1)
+        hess = np.empty((m, p, p))
+        hess[:, shared[:, None], shared[None, :]] = (mu @ AA).reshape(m, p - 1, p - 1)
+        hess[:, 1, shared] = hess[:, shared, 1] = mu_g @ A
+        hess[:, 1, 1] = np.sum(mu_g * g, axis=1)
+        step = np.clip(np.linalg.solve(hess + ridge, grad[..., None])[..., 0], -1.0, 1.0)
+        theta = theta + step
+        if np.max(np.abs(step)) < 1e-6:
+            break
+    mu = rate(theta)
+    safe_x = np.where(x > 0, x, 1.0)[None, :]
+    xlogx = np.where(x[None, :] > 0, x[None, :] * np.log(safe_x / np.maximum(mu, 1e-300)), 0.0)
+    dev = 2.0 * np.sum(xlogx - (x[None, :] - mu), axis=1)
+    return theta, dev
+
+
 def detect_onset_counts(
     t: np.ndarray,
     x: np.ndarray,
@@ -175,17 +213,16 @@ def detect_onset_counts(
 
     def scan(groups: list[tuple[np.ndarray, float, float]]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Fit every onset of every group (candidate onsets (m_i,), shape k, floor) in one batched Newton
-        solve; per group: θ (m_i, 2 + q), deviance (m_i,) and the design X (m_i, n, 2 + q)."""
+        solve; per group: θ (m_i, 2 + q), deviance (m_i,) and the change column g (m_i, n)."""
         g = np.concatenate([_shape(tt, cands, k, f) for cands, k, f in groups])
         m = len(g)
-        X = np.concatenate([np.ones((m, n, 1)), g[..., None], np.broadcast_to(Z[None], (m, n, q))], axis=2)
         start = np.concatenate(
             [np.full((m, 1), base_theta[0, 0]), np.zeros((m, 1)), np.broadcast_to(base_theta[0, 1:], (m, q))],
             axis=1,
         )
-        theta, dev = _poisson_fit(X, xx, ee, start)
+        theta, dev = _poisson_fit_onsets(g, Z, xx, ee, start)
         ends = np.cumsum([len(cands) for cands, _, _ in groups])
-        return [(theta[a:b], dev[a:b], X[a:b]) for a, b in zip(np.r_[0, ends[:-1]], ends, strict=True)]
+        return [(theta[a:b], dev[a:b], g[a:b]) for a, b in zip(np.r_[0, ends[:-1]], ends, strict=True)]
 
     forms = [(k, 0.0) for k in shapes] + [(k, f) for k in shapes if k > 0 for f in floors]
     # Coarse then fine onsets of every form: all forms in one solve (batch) or one solve per form. Rows are
@@ -197,11 +234,12 @@ def detect_onset_counts(
         best = [allowed[::coarse][int(np.argmin(dev))] for _, dev, _ in coarse_fits]
         fines = [allowed[np.abs(allowed - c0) <= coarse] for c0 in best]
         fine_fits = scan([(fine, k, f) for fine, (k, f) in zip(fines, part, strict=True)])
-        for fine, (k, f), (theta, dev, X) in zip(fines, part, fine_fits, strict=True):
+        for fine, (k, f), (theta, dev, g) in zip(fines, part, fine_fits, strict=True):
             j = int(np.argmin(dev))
-            results.append((float(dev[j]), float(fine[j]), k, f, theta[j], X[j]))
+            results.append((float(dev[j]), float(fine[j]), k, f, theta[j], g[j]))
     step_dev = results[0][0] if shapes[0] == 0 else float(base_dev[0])
-    best_dev, c, k, fl, theta, Xb = min(results, key=lambda r: r[0])
+    best_dev, c, k, fl, theta, gb = min(results, key=lambda r: r[0])
+    Xb = np.column_stack([np.ones(n), gb, Z])
     mu = ee * np.exp(Xb @ theta)
     phi = max(float(np.sum((xx - mu) ** 2 / np.maximum(mu, 1e-9)) / max(n - Xb.shape[1], 1)), 1.0)
     fitted = theta[0] + theta[1] * _shape(t.astype(float), np.array([c]), k, fl)[0] + zc @ theta[2:]

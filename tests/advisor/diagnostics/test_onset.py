@@ -95,3 +95,26 @@ def test_batched_shapes_equal_one_solve_per_shape(rng, floors) -> None:
         for name in ("level", "shift", "chi2", "step_chi2"):
             assert getattr(batched, name) == pytest.approx(getattr(single, name), rel=1e-9, abs=1e-12)
         np.testing.assert_allclose(batched.fitted, single.fitted, rtol=1e-9)
+
+
+def test_onset_designs_fit_like_the_general_poisson_fit(rng) -> None:
+    """The Newton fit that keeps the shared columns [1, Z] apart equals the fit on the built designs."""
+    from advisor.diagnostics.onset import _poisson_fit, _poisson_fit_onsets, _shape
+
+    n = 157
+    t = np.arange(n, dtype=float)
+    e = rng.uniform(50, 500, n)
+    for q in (0, 2):
+        Z = rng.normal(size=(n, q))
+        Z -= Z.mean(axis=0)
+        x = rng.poisson(e * 0.05 * np.exp(Z.sum(axis=1) * 0.2) * np.where(t > 90, 0.6, 1.0)).astype(float)
+        for k in (0.0, 7.0, 90.0):
+            g = _shape(t, t[7:150], k)
+            X = np.concatenate([np.ones((len(g), n, 1)), g[..., None], np.broadcast_to(Z[None], (len(g), n, q))], axis=2)
+            start = np.zeros((len(g), 2 + q))
+            start[:, 0] = np.log(x.sum() / e.sum())
+            theta, dev = _poisson_fit(X, x, e, start)
+            theta2, dev2 = _poisson_fit_onsets(g, Z, x, e, start)
+            np.testing.assert_allclose(theta2, theta, rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(dev2, dev, rtol=1e-9)
+            assert np.argmin(dev2) == np.argmin(dev)
