@@ -46,15 +46,18 @@ def expected_values(
         return {}
     full = models.matrix(frame.rows) if X is None else X
     X = full[frame.in_period]
-    rows = frame.period
     out = {}
     for kpi, model in models.models.items():
         if cache is not None:
             every = per_scope(cache, frame.rows, ("diagnose.predict", kpi), models, partial(model.predict, full))
             pred = every[frame.in_period]
+            # row weights (the KPI's denominator per row) of the whole scope, kept per scope and masked
+            values = partial(model.target.values, frame.rows)
+            _, w_all = per_scope(cache, frame.rows, ("diagnose.weights", kpi), models, values)
+            w = w_all[frame.in_period]
         else:
             pred = model.predict(X)
-        _, w = model.target.values(rows)
+            _, w = model.target.values(frame.period)
         if model.target.is_rate:
             out[kpi] = float(np.sum(pred * w) / w.sum()) if w.sum() > 0 else float("nan")
         else:

@@ -40,22 +40,40 @@ STEP_SHAPES = (0.0, 7.0)
 FATIGUE_FLOORS: tuple[float, ...] = ()
 
 
-def _switch_days(rows: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
-    """Day numbers (since ``dates[0]``) on which a text attribute of a campaign took a new value, i.e. differs
-    from the campaign's previous row in ``rows`` (sorted by date within each campaign); sorted, unique, float."""
-    if len(dates) == 0 or "campaign_id" not in rows:
-        return np.array([], dtype=float)
+def _attribute_changes(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive rows of a campaign (by date) whose text attributes differ: the dates (datetime64[ns]) of
+    the earlier and of the later row of each such pair, two arrays (k,)."""
+    none = np.array([], dtype="datetime64[ns]")
+    if "campaign_id" not in rows or rows.empty:
+        return none, none
     cols = [c for c in rows.columns if c not in ATTRIBUTE_SKIP and is_text(rows[c])]
     campaign = rows["campaign_id"].astype(str).to_numpy()
-    day = (rows["date"].to_numpy() - dates[0].to_datetime64()) // np.timedelta64(1, "D")
+    day = rows["date"].to_numpy()
     order = np.lexsort((day, campaign))  # by campaign, then date: consecutive rows of one campaign
     campaign, day = campaign[order], day[order]
-    same_campaign = campaign[1:] == campaign[:-1]
-    changed = np.zeros(max(len(order) - 1, 0), dtype=bool)
+    changed = np.zeros(len(order) - 1, dtype=bool)
     for col in cols:
         v = rows[col].astype(str).to_numpy()[order]
         changed |= v[1:] != v[:-1]
-    return np.unique(day[1:][changed & same_campaign]).astype(float)
+    changed &= campaign[1:] == campaign[:-1]
+    return day[:-1][changed], day[1:][changed]
+
+
+def _switch_days(
+    rows: pd.DataFrame, dates: pd.DatetimeIndex, changes: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """Day numbers (since ``dates[0]``) on which a text attribute of a campaign took a new value, i.e. differs
+    from the campaign's previous row in ``rows`` (the scope's rows of a date window); sorted, unique, float.
+    ``changes``: :func:`_attribute_changes` of a longer history of the same scope (e.g. kept per scope): the
+    pairs with both rows inside the window of ``rows`` are the same."""
+    if len(dates) == 0 or "campaign_id" not in rows:
+        return np.array([], dtype=float)
+    if changes is None:
+        _, after = _attribute_changes(rows)
+    else:
+        day = rows["date"].to_numpy()
+        after = changes[1][(changes[0] >= day.min()) & (changes[1] <= day.max())]
+    return np.unique((after - dates[0].to_datetime64()) // np.timedelta64(1, "D")).astype(float)
 
 
 @dataclass(frozen=True)
@@ -79,8 +97,9 @@ def _window(frame: ScopeFrame, cfg: DiagnoseConfig) -> pd.DataFrame:
 
 
 def fit_stages(frame: ScopeFrame, cfg: DiagnoseConfig, cache: MeasureCache | None = None) -> dict[str, StageFit]:
-    """Change fits of every stage over the period plus its lookback window. ``cache``: the daily funnel of the
-    scope's whole history is kept per scope (``per_scope``) and sliced to the window; same values."""
+    """Change fits of every stage over the period plus its lookback window. ``cache``: the daily funnel and the
+    attribute changes of the scope's whole history are kept per scope (``per_scope``) and cut to the window;
+    same values."""
     window = _window(frame, cfg)
     if cache is None:
         daily = daily_funnel(window)
@@ -90,7 +109,12 @@ def fit_stages(frame: ScopeFrame, cfg: DiagnoseConfig, cache: MeasureCache | Non
         daily = every.loc[lo : pd.Timestamp(frame.end)]
     dates = pd.DatetimeIndex(daily.index)
     t = np.asarray((dates - dates[0]).days) if len(dates) else np.array([], dtype=int)
-    switches = _switch_days(window, dates)
+    changes = None
+    if cache is not None and "campaign_id" in frame.rows:
+        changes = per_scope(
+            cache, frame.rows, "diagnose.attribute_changes", _attribute_changes, lambda: _attribute_changes(frame.rows)
+        )
+    switches = _switch_days(window, dates, changes)
     spend = daily["spend"].to_numpy(float) if len(daily) else np.zeros(0)
     ad = geometric_adstock(spend, 0.5)
     cov = np.column_stack([np.log(np.maximum(spend, 1e-6)), np.log(np.maximum(ad, 1e-6))])

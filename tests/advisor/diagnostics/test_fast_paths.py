@@ -11,7 +11,13 @@ import pytest
 from advisor.diagnostics import DiagnoseConfig, Scope
 from advisor.diagnostics.checks import channel_daily, check_saturation, find_anomalies, fit_stages
 from advisor.diagnostics.checks.funnel import _factors
-from advisor.diagnostics.checks.stages import ATTRIBUTE_SKIP, _age_slope, _switch_days, _window
+from advisor.diagnostics.checks.stages import (
+    ATTRIBUTE_SKIP,
+    _age_slope,
+    _attribute_changes,
+    _switch_days,
+    _window,
+)
 from advisor.diagnostics.scope import scope_frame
 from advisor.kpis.measures import MeasureCache
 from models.drivers.features import is_text
@@ -56,6 +62,8 @@ def test_numpy_paths_equal_pandas(world: pd.DataFrame, scope: Scope, start: str 
     pd.testing.assert_frame_equal(window, expected)
     dates = pd.DatetimeIndex(sorted(window["date"].unique()))
     np.testing.assert_array_equal(_switch_days(window, dates), switch_days_reference(window, dates))
+    kept = _attribute_changes(frame.rows)  # the whole history's changes, cut to the window
+    np.testing.assert_array_equal(_switch_days(window, dates, kept), switch_days_reference(window, dates))
     assert _age_slope(frame.period) == age_slope_reference(frame.period)
 
 
