@@ -72,11 +72,15 @@ def explain_rows(models: DriverModelSet, kpi: str, X: pd.DataFrame) -> ShapResul
 
 
 def _weights(
-    target: DriverTarget, df: pd.DataFrame, mask: np.ndarray | None = None
+    target: DriverTarget,
+    df: pd.DataFrame,
+    mask: np.ndarray | None = None,
+    values: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, float, bool]:
     """Aggregation weights (n,), the actual scope KPI value, and whether the KPI is a mean (rate), over the
-    rows of ``df`` (only those of ``mask`` (len(df),) when given: n = mask.sum())."""
-    y, w = target.values(df)
+    rows of ``df`` (only those of ``mask`` (len(df),) when given: n = mask.sum()). ``values``:
+    ``target.values(df)`` when already computed."""
+    y, w = target.values(df) if values is None else values
     if mask is not None:
         y, w = y[mask], w[mask]
     if target.is_rate:
@@ -197,8 +201,9 @@ def decompose_change(
         values[used], prediction[used] = res.values, res.prediction
     out: dict[str, np.ndarray] = {}
     actual: dict[str, float] = {}
+    row_values = target.values(df)  # per-row KPI values and weights (len(df),), masked per period below
     for key, m in (("from", a_from), ("to", a_to)):
-        w, act, is_rate = _weights(target, df, m)
+        w, act, is_rate = _weights(target, df, m, row_values)
         base = np.full(int(m.sum()), res.base)
         stacked = np.column_stack([values[m], base, prediction[m]])
         out[key] = _aggregate(stacked, w, is_rate)

@@ -131,11 +131,12 @@ def scope_frame(
         raise PeriodError(
             f"period {d0}..{d1} is outside the data of {scope.label} ({first.date()}..{last.date()})"
         )
-    dates = rows["date"]
-    in_period = ((dates >= pd.Timestamp(d0)) & (dates <= pd.Timestamp(d1))).to_numpy()
+    dates = rows["date"].to_numpy()  # datetime64[ns]
+    t0, t1 = pd.Timestamp(d0).to_datetime64(), pd.Timestamp(d1).to_datetime64()
+    in_period = (dates >= t0) & (dates <= t1)
     length = (pd.Timestamp(d1) - pd.Timestamp(d0)).days + 1
-    ref0 = pd.Timestamp(d0) - pd.Timedelta(days=length)
-    in_ref = ((dates >= ref0) & (dates < pd.Timestamp(d0))).to_numpy()
+    ref0 = (pd.Timestamp(d0) - pd.Timedelta(days=length)).to_datetime64()
+    in_ref = (dates >= ref0) & (dates < t0)
     return ScopeFrame(scope, d0, d1, rows, in_period, in_ref)
 
 
