@@ -77,6 +77,8 @@ def _outer_join(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame | N
     dtypes (strings, numbers or dates) and distinct value columns; None otherwise (the caller merges)."""
     if not frames or any(f.empty for f in frames):
         return None
+    if len(frames) == 1 and len(frames[0]) == 1:  # one group (e.g. a whole-window total): nothing to join or sort
+        return frames[0].reset_index(drop=True)
     values = [c for f in frames for c in f.columns if c not in keys]
     if len(set(values)) != len(values):
         return None

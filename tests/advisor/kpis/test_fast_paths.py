@@ -193,3 +193,21 @@ def test_user_catalog_monthly_table(world: dict[str, pd.DataFrame], monkeypatch:
         m.setattr(measures, "_window", _mask_window)
         plain = compute_kpis(world, catalog=cat, **kw)
     pd.testing.assert_frame_equal(fast.frame, plain.frame, check_exact=True)
+
+
+@pytest.mark.parametrize("by", [[], ["channel"], ["campaign_id", "audience"]])
+def test_one_group_tables_equal_pandas_paths(world: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch, by: list[str]) -> None:
+    """One campaign's rows (as a diagnosis passes them): one group per window, returned without a join."""
+    cd = world["campaign_daily"]
+    rows = cd[cd["campaign_id"] == cd["campaign_id"].iloc[0]].reset_index(drop=True)
+    last = pd.Timestamp(rows["date"].max())
+    kw = {"by": by, "compare": True, "start": (last - pd.Timedelta(days=30)).date(), "end": last.date()}
+    cache = MeasureCache()
+    fast = [compute_kpis({"campaign_daily": rows}, **kw), compute_kpis({"campaign_daily": rows}, **kw, cache=cache)]
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_outer_join", lambda *a: None)
+        plain = compute_kpis({"campaign_daily": rows}, **kw)
+    assert len(plain.frame) == 1
+    for got in fast:
+        pd.testing.assert_frame_equal(got.frame, plain.frame, check_exact=True)
+        assert _records(got) == _records(plain)
