@@ -107,6 +107,13 @@ def detect_onset(
     return OnsetFit(int(c), k, a, b, best_red, step_red, fitted)
 
 
+def _deviance(x: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Poisson deviance (m,) of counts ``x`` (n,) under each row of rates ``mu`` (m, n)."""
+    safe_x = np.where(x > 0, x, 1.0)[None, :]
+    xlogx = np.where(x[None, :] > 0, x[None, :] * np.log(safe_x / np.maximum(mu, 1e-300)), 0.0)
+    return np.asarray(2.0 * np.sum(xlogx - (x[None, :] - mu), axis=1))
+
+
 def _poisson_fit(
     X: np.ndarray, x: np.ndarray, e: np.ndarray, theta: np.ndarray, iters: int = 12
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -123,10 +130,7 @@ def _poisson_fit(
         if np.max(np.abs(step)) < 1e-6:
             break
     mu = e[None, :] * np.exp(np.clip(np.matmul(X, theta[..., None])[..., 0], -30, 30))
-    safe_x = np.where(x > 0, x, 1.0)[None, :]
-    xlogx = np.where(x[None, :] > 0, x[None, :] * np.log(safe_x / np.maximum(mu, 1e-300)), 0.0)
-    dev = 2.0 * np.sum(xlogx - (x[None, :] - mu), axis=1)
-    return theta, dev
+    return theta, _deviance(x, mu)
 
 
 def _poisson_fit_onsets(
@@ -161,10 +165,7 @@ def _poisson_fit_onsets(
         if np.max(np.abs(step)) < 1e-6:
             break
     mu = rate(theta)
-    safe_x = np.where(x > 0, x, 1.0)[None, :]
-    xlogx = np.where(x[None, :] > 0, x[None, :] * np.log(safe_x / np.maximum(mu, 1e-300)), 0.0)
-    dev = 2.0 * np.sum(xlogx - (x[None, :] - mu), axis=1)
-    return theta, dev
+    return theta, _deviance(x, mu)
 
 
 def detect_onset_counts(
