@@ -22,8 +22,8 @@ from pydantic import ValidationError
 
 from api.http import manage, schemas, services
 from api.http.errors import problem_of
-from api.http.settings import DEFAULT_WORKSPACE
 from api.http.state import AppState, Workspace
+from api.settings import DEFAULT_WORKSPACE
 
 M = TypeVar("M", bound=schemas.BaseModel)
 

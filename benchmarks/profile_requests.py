@@ -83,7 +83,7 @@ def main() -> int:
     from fastapi.testclient import TestClient
 
     from api.http.app import create_app
-    from api.http.settings import Settings
+    from api.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="profile-requests-") as tmp:
         root = args.root or Path(tmp)

@@ -63,7 +63,7 @@ def _store(database_url: str | None) -> Store:
     """The migrated service database at ``database_url`` (or the configured one)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from api.http.settings import Settings
+    from api.settings import Settings
     from api.store import Store
 
     url = database_url or Settings().database_url

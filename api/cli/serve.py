@@ -17,11 +17,11 @@ import typer
 from api.cli.app import app
 
 if TYPE_CHECKING:
-    from api.http.settings import Settings
+    from api.settings import Settings
 
 
 def _settings(data: Path | None, models: Path | None, host: str | None = None, port: int | None = None) -> Settings:
-    from api.http.settings import Settings
+    from api.settings import Settings
 
     overrides: dict[str, Any] = {
         k: v for k, v in {"data_dir": data, "models_dir": models, "host": host, "port": port}.items() if v is not None
@@ -127,7 +127,7 @@ def serve(
     import uvicorn
 
     from api.http.logs import configure_logging
-    from api.http.settings import Settings
+    from api.settings import Settings
 
     _export(
         {

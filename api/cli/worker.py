@@ -37,7 +37,7 @@ def worker(
 
       kpi-advisor worker --once --database-url sqlite:///data/kpi-advisor.db
     """
-    from api.http.settings import Settings
+    from api.settings import Settings
     from api.worker.main import run_worker
 
     overrides: dict[str, Any] = {"database_url": database_url} if database_url else {}

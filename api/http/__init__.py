@@ -1,12 +1,12 @@
-"""HTTP API (FastAPI): ``create_app(settings) -> FastAPI``; settings from ``KPI_ADVISOR_*`` env variables.
+"""HTTP API (FastAPI): ``create_app(settings) -> FastAPI``; settings (``api.settings``) from ``KPI_ADVISOR_*`` env variables.
 
-``create_app`` is imported lazily, so that ``api.http.settings`` (used by the worker and the CLI) does not pull in
+``create_app`` is imported lazily, so that ``api.settings`` (used by the worker and the CLI) does not pull in
 FastAPI and the domain packages.
 """
 
 from typing import TYPE_CHECKING, Any
 
-from api.http.settings import Settings
+from api.settings import Settings
 
 if TYPE_CHECKING:
     from api.http.app import create_app

@@ -20,8 +20,8 @@ from api.http.logs import add_request_logging
 from api.http.middleware import BodyLimitMiddleware, MetricsMiddleware
 from api.http.observability import finished_jobs_of
 from api.http.routers import access, advise, analytics, datasets, ops, planning, training
-from api.http.settings import Settings
 from api.http.state import AppState
+from api.settings import Settings
 
 DESCRIPTION = """Marketing KPI advisor: KPI tables and the KPI system vs targets, campaign diagnostics,
 forecasts of spend plans with intervals, budget optimisation and answers to questions.

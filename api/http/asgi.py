@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from api.http.app import create_app
 from api.http.logs import configure_logging
-from api.http.settings import Settings
+from api.settings import Settings
 
 
 def app() -> FastAPI:

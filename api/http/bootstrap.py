@@ -15,7 +15,7 @@ import contextlib
 import logging
 from pathlib import Path
 
-from api.http.settings import DEFAULT_WORKSPACE, Settings
+from api.settings import DEFAULT_WORKSPACE, Settings
 from api.store import DatasetExistsError, Store
 
 log = logging.getLogger("kpi_advisor.api")

@@ -40,7 +40,7 @@ _HANDLER_MARK = "_kpi_advisor_handler"
 
 
 class LogSettings(Protocol):
-    """What ``configure_logging`` reads (``api.http.settings.Settings`` has both)."""
+    """What ``configure_logging`` reads (``api.settings.Settings`` has both)."""
 
     log_json: bool
     log_level: str

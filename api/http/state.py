@@ -24,7 +24,7 @@ from typing import Any
 
 from advisor.kpis.measures import MeasureCache
 from api.http.datasets import DatasetStore
-from api.http.settings import DEFAULT_WORKSPACE, Settings
+from api.settings import DEFAULT_WORKSPACE, Settings
 from api.store import ApiKeyInfo, Store
 
 log = logging.getLogger("kpi_advisor.api")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from api.worker.train_job import JobAbandonedError, ModelsRoot, run_train_job
 
 if TYPE_CHECKING:
-    from api.http.settings import Settings
+    from api.settings import Settings
     from api.store import JobRecord, Store
 
 log = logging.getLogger("kpi_advisor.worker")

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from api.http.settings import Settings
+    from api.settings import Settings
 
 JSON_FIELDS = ["levelname", "name", "message"]
 JSON_RENAMES = {"levelname": "level", "name": "logger"}

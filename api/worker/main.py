@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from api.http.settings import Settings
+    from api.settings import Settings
 
 log = logging.getLogger("kpi_advisor.worker")
 
@@ -70,7 +70,7 @@ def run_worker(settings: Settings, *, once: bool = False, poll_seconds: float = 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m api.worker [--once] [--poll-seconds F] [--database-url URL]`` (settings from KPI_ADVISOR_*)."""
-    from api.http.settings import Settings
+    from api.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m api.worker", description=run_worker.__doc__)
     parser.add_argument("--once", action="store_true", help="run at most one queued job, then exit")

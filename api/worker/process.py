@@ -23,7 +23,7 @@ from api.worker.child import RUNNERS, ChildConfig, child_main
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
-    from api.http.settings import Settings
+    from api.settings import Settings
     from api.store import JobRecord, Store
 
 log = logging.getLogger("kpi_advisor.worker")

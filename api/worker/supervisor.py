@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from api.worker.main import PARENT_PID_ENV
 
 if TYPE_CHECKING:
-    from api.http.settings import Settings
+    from api.settings import Settings
 
 log = logging.getLogger("kpi_advisor.worker")
 ENV_PREFIX = "KPI_ADVISOR_"

@@ -23,7 +23,7 @@ PUBLISH_MESSAGE = "publishing"
 
 
 class ModelsRoot(Protocol):
-    """What a job reads from the settings: ``api.http.settings.Settings`` or ``api.worker.child.ChildConfig``."""
+    """What a job reads from the settings: ``api.settings.Settings`` or ``api.worker.child.ChildConfig``."""
 
     def models_root(self, workspace: str) -> Path: ...
 

@@ -30,7 +30,7 @@ from prometheus_client import generate_latest
 from api.http.logs import ACCESS_LOGGER, add_request_logging, configure_logging, is_safe_request_id
 from api.http.middleware import MetricsMiddleware
 from api.http.observability import Metrics
-from api.http.settings import Settings
+from api.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
 HEX32 = re.compile(r"^[0-9a-f]{32}$")

@@ -27,7 +27,7 @@ class DemoData:
 
 @dataclass(frozen=True)
 class Service:
-    settings: Any  # api.http.settings.Settings
+    settings: Any  # api.settings.Settings
     store: Any  # api.store.Store
     root: Path
 
@@ -75,7 +75,7 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> DemoData:
 @pytest.fixture()
 def service(tmp_path: Path) -> Iterator[Service]:
     """A fresh SQLite service database (upgraded) and empty folders; no dataset."""
-    from api.http.settings import Settings
+    from api.settings import Settings
     from api.store import Store
 
     settings = Settings(

@@ -41,7 +41,7 @@ def test_exit_message_names_the_code_and_signal() -> None:
 
 
 def test_settings_env_round_trips_through_the_environment(service: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from api.http.settings import Settings
+    from api.settings import Settings
     from api.worker import settings_env
 
     env = settings_env(service.settings)
