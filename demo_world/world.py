@@ -17,16 +17,16 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from advisor.demo import customers, feedback, funnel
-from advisor.demo.calibrate import calibrate, make_under_funded_the_best, marginal_roas
-from advisor.demo.campaigns import sample_skeletons, sample_spend
-from advisor.demo.channels import CHANNELS, profile
-from advisor.demo.events import event_names
-from advisor.demo.params import BaselineParams
-from advisor.demo.problems import POOR_AUDIENCE, budget_multipliers, plan_problems, quality_multipliers
-from advisor.demo.response import aov_vector, incremental_conversions
-from advisor.demo.targets import build_targets
-from advisor.demo.truthdoc import TruthInputs, build_truth
+from demo_world import customers, feedback, funnel
+from demo_world.calibrate import calibrate, make_under_funded_the_best, marginal_roas
+from demo_world.campaigns import sample_skeletons, sample_spend
+from demo_world.channels import CHANNELS, profile
+from demo_world.events import event_names
+from demo_world.params import BaselineParams
+from demo_world.problems import POOR_AUDIENCE, budget_multipliers, plan_problems, quality_multipliers
+from demo_world.response import aov_vector, incremental_conversions
+from demo_world.targets import build_targets
+from demo_world.truthdoc import TruthInputs, build_truth
 
 DEFAULT_END = date(2026, 10, 31)
 MIN_DAYS = 120

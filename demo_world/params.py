@@ -11,7 +11,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.special import hyp2f1
 
-from advisor.demo.events import holiday_multipliers
+from demo_world.events import holiday_multipliers
 
 
 def _to_jsonable(value: Any) -> Any:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from advisor.demo.channels import CHANNELS
-from advisor.demo.params import ClvParams
+from demo_world.channels import CHANNELS
+from demo_world.params import ClvParams
 
 CLV_HORIZON_DAYS = 365
 

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from advisor.demo.channels import AUDIENCE_NEW, profile
-from advisor.demo.customers import CLV_HORIZON_DAYS, clv_truth
-from advisor.demo.params import BaselineParams, CampaignParams, ClvParams, Problem
+from demo_world.channels import AUDIENCE_NEW, profile
+from demo_world.customers import CLV_HORIZON_DAYS, clv_truth
+from demo_world.params import BaselineParams, CampaignParams, ClvParams, Problem
 
 SCHEMA_VERSION = "1.0"
 RECENT_DAYS = 90
@@ -137,7 +137,7 @@ def build_truth(t: TruthInputs) -> dict[str, Any]:
     inc_total = float(t.incremental.sum())
     return {
         "schema_version": SCHEMA_VERSION,
-        "generator": "advisor.demo",
+        "generator": "demo_world",
         "seed": t.seed,
         "start": t.dates[0].date().isoformat(),
         "end": t.dates[-1].date().isoformat(),

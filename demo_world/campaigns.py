@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from advisor.demo.channels import AUDIENCE_NEW, CHANNELS, CREATIVE_CTR, REGIONS, ChannelProfile
+from demo_world.channels import AUDIENCE_NEW, CHANNELS, CREATIVE_CTR, REGIONS, ChannelProfile
 
 
 @dataclass

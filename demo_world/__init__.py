@@ -4,7 +4,7 @@
 ``TrueWorld`` answers "what would truly happen under this spend plan" for benchmarks (SPEC §7).
 """
 
-from advisor.demo.truth import TrueWorld
-from advisor.demo.world import DemoWorld, generate_world
+from demo_world.truth import TrueWorld
+from demo_world.world import DemoWorld, generate_world
 
 __all__ = ["DemoWorld", "TrueWorld", "generate_world"]

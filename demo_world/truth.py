@@ -1,7 +1,7 @@
 """``TrueWorld``: the exact expected outcomes of the demo world for any future daily spend plan.
 
 Ground truth for forecasting benchmarks (SPEC §7): totals error, plan-effect error, regret. It reproduces the
-generator's expectation (same response code, ``advisor.demo.response``) with the state of the world at the end
+generator's expectation (same response code, ``demo_world.response``) with the state of the world at the end
 of the history persisting: planted problems that are still active (a broken landing page, a fatigued creative,
 a poor audience) keep their last multipliers, adstock carries over from the last history day.
 
@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from advisor.demo.params import BaselineParams, CampaignParams
-from advisor.demo.response import aov_vector, incremental_conversions
+from demo_world.params import BaselineParams, CampaignParams
+from demo_world.response import aov_vector, incremental_conversions
 
 SHARE_DAYS = 28
 
