@@ -8,6 +8,7 @@ checkout (``-S``, its own working folder): no editable finder, no source tree to
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -86,3 +87,10 @@ app(["demo-data", "--out", "out", "--seed", "3", "--days", "120"], standalone_mo
     assert truth["generator"] == "demo_world"
     for name in ("campaign_daily.csv", "outcomes_daily.csv", "orders.csv", "targets.yaml"):
         assert (tmp_path / "out" / name).stat().st_size > 0, name
+
+
+def test_docker_image_copies_every_package_demo_world_included() -> None:
+    """The image runs ``kpi-advisor demo-data`` on first start, so it must hold demo_world like the others."""
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", (REPO / "Dockerfile").read_text(), re.M))
+    assert "demo_world" in copied
+    assert {p.name for p in _top_level_packages()} <= copied
