@@ -15,6 +15,7 @@ COPY advisor ./advisor
 COPY models ./models
 COPY training ./training
 COPY api ./api
+COPY demo_world ./demo_world
 RUN uv pip install --system --no-deps . \
  # smoke-test the compiled pieces: Prophet's Stan model and LightGBM's OpenMP build
  && python -c "import logging; logging.getLogger('cmdstanpy').setLevel(logging.ERROR); \

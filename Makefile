@@ -29,7 +29,7 @@ lock:
 	$(BIN)/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 lint: install
-	$(BIN)/ruff check advisor models training api tests benchmarks
+	$(BIN)/ruff check advisor models training api demo_world tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

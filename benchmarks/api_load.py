@@ -50,7 +50,7 @@ MIX = (("kpis", 0.4), ("forecast", 0.4), ("diagnose", 0.2))
 def prepare(root: Path, days: int) -> tuple[Path, Path]:
     """Demo data folder and a trained registry under ``root``."""
     from advisor.data import load_dataset
-    from advisor.demo import generate_world
+    from demo_world import generate_world
     from training.pipeline import train_all
 
     data, models = root / "data", root / "models"

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from advisor.customers import clv_by_acquisition, overall_clv_cac  # noqa: E402
-from advisor.demo import generate_world  # noqa: E402
+from demo_world import generate_world  # noqa: E402
 from training.clv import train_clv  # noqa: E402
 
 TOLERANCE = 0.15

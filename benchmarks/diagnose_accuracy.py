@@ -17,8 +17,8 @@ from datetime import date
 
 import pandas as pd
 
-from advisor.demo import generate_world
 from advisor.diagnostics import PeriodError, Scope, diagnose
+from demo_world import generate_world
 from training.drivers import train_driver_models
 
 STAGE_OK = {"ctr": {"ctr"}, "conversion_rate": {"conversion_rate"}}

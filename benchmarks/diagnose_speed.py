@@ -13,8 +13,8 @@ import time
 
 import pandas as pd
 
-from advisor.demo import generate_world
 from advisor.diagnostics import PeriodError, Scope, diagnose
+from demo_world import generate_world
 from models.drivers import load_driver_models, save_driver_models
 from training.drivers import train_driver_models
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from advisor.demo import TrueWorld, generate_world
+from demo_world import TrueWorld, generate_world
 from models.optimize import optimize_budget
 from models.plan import parse_plan
 from models.registry import Registry

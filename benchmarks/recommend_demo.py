@@ -14,8 +14,8 @@ import argparse
 import statistics
 import time
 
-from advisor.demo import generate_world
 from advisor.recommend.demo_check import check_world
+from demo_world import generate_world
 
 
 def main() -> None:

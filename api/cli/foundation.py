@@ -36,7 +36,7 @@ def demo_data(
 
     Example: kpi-advisor demo-data --out data/demo --seed 7 --days 730
     """
-    from advisor.demo import generate_world
+    from demo_world import generate_world
 
     with stderr.status(f"generating demo world (seed {seed}, {days} days)"):
         world = generate_world(seed=seed, days=days)

@@ -11,7 +11,7 @@ from advisor.advise import advise
 from advisor.advise.analyses import run_clv
 from advisor.customers import clv_by_acquisition
 from advisor.data import Dataset
-from advisor.demo import generate_world
+from demo_world import generate_world
 from training.clv import train_clv_tables
 
 

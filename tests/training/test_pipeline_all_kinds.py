@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from advisor.demo import generate_world
+from demo_world import generate_world
 from models.drivers import driver_models_from_files
 from models.registry import Registry
 from training.pipeline import train_all

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from advisor.customers import clv_by_acquisition, clv_cac_findings, overall_clv_cac
-from advisor.demo import generate_world
+from demo_world import generate_world
 from models.clv import CLVModelSet
 from training.clv import train_clv
 

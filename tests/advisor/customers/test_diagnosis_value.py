@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from advisor.customers import acquisition_of, clv_by_acquisition, diagnosis_customer_value, scope_customer_value
-from advisor.demo import generate_world
+from demo_world import generate_world
 from models.clv import CLVModel, CLVModelSet
 from training.clv import train_clv_tables
 

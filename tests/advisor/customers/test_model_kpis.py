@@ -18,9 +18,9 @@ from advisor.customers import (
     overall_clv_cac,
     repeat_rate,
 )
-from advisor.demo import generate_world
 from advisor.kpis import build_scorecard
 from api.cli.output import to_jsonable
+from demo_world import generate_world
 from training.clv import train_clv_tables
 
 

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from advisor.customers import clv_by_acquisition, scope_customer_value
-from advisor.demo import generate_world
 from api.cli import app
+from demo_world import generate_world
 from training.clv import train_clv_tables
 from training.pipeline import train_all
 

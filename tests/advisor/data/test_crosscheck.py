@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from advisor.data import load_dataset
-from advisor.demo import generate_world
+from demo_world import generate_world
 
 CROSS_RULES = {"unknown_campaign", "unknown_channel", "campaign_channel_mismatch", "no_date_overlap", "outcomes_gaps",
                "unknown_scope"}

@@ -14,7 +14,7 @@ from advisor.diagnostics import PeriodError, Scope, Status, Verdict, diagnose
 
 @pytest.mark.slow
 def test_planted_problems_are_found_on_the_demo_world() -> None:
-    from advisor.demo import generate_world
+    from demo_world import generate_world
 
     world = generate_world(seed=7)
     cd = world.tables["campaign_daily"]

@@ -16,10 +16,10 @@ import pytest
 
 import advisor.kpis.engine as engine
 import advisor.kpis.measures as measures
-from advisor.demo import generate_world
 from advisor.kpis import compute_kpis
 from advisor.kpis.catalog import MeasureSpec, TableSpec, default_catalog
 from advisor.kpis.measures import MeasureCache, aggregate_cumulative, aggregate_table
+from demo_world import generate_world
 
 
 @pytest.fixture(scope="module")

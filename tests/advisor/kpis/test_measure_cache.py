@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from advisor.demo import generate_world
 from advisor.kpis import compute_kpis
 from advisor.kpis.measures import MeasureCache
+from demo_world import generate_world
 
 
 @pytest.fixture(scope="module")

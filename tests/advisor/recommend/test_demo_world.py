@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.demo import generate_world
 from advisor.recommend.demo_check import EXPECTED, check_world
+from demo_world import generate_world
 
 
 @pytest.mark.parametrize("seed", [1])

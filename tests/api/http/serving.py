@@ -33,7 +33,7 @@ class World:
 
 def make_world(root: Path) -> World:
     from advisor.data import load_dataset
-    from advisor.demo import generate_world
+    from demo_world import generate_world
     from training.pipeline import train_all
 
     data, models = root / "data", root / "models"

@@ -64,7 +64,7 @@ class Service:
 @pytest.fixture(scope="session")
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> DemoData:
     from advisor.data import load_dataset
-    from advisor.demo import generate_world
+    from demo_world import generate_world
 
     folder = tmp_path_factory.mktemp("worker-demo") / "data"
     generate_world(seed=7, days=240).write(folder)

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from advisor.demo.params import CampaignParams
-from advisor.demo.transforms import geometric_adstock, hill
+from demo_world.params import CampaignParams
+from demo_world.transforms import geometric_adstock, hill
 
 
 def incremental_conversions(

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from advisor.demo import DemoWorld
-from advisor.demo.params import ClvParams
+from demo_world import DemoWorld
+from demo_world.params import ClvParams
 
 END = pd.Timestamp("2026-10-31")
 

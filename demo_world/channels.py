@@ -74,6 +74,34 @@ CHANNELS: tuple[ChannelProfile, ...] = (
         objectives=("conversions",), clv=(0.8, 130.0, 1.8, 3.2),
     ),
 )
+
+#: Channels a ``WorldStructure(extra_channels=k)`` adds (the first ``k``, in this order); none by default.
+EXTRA_CHANNELS: tuple[ChannelProfile, ...] = (
+    ChannelProfile(
+        name="podcast", claim_factor=1.2, cpm=18.0, ctr=0.003, engagement_rate=0.010, roas=1.3, budget=250.0,
+        aov=90.0, decay=(0.6, 0.8), n_campaigns=(2, 3), weekday=_WEEKDAY_B2C, flighting=0.5,
+        creative_types=("video",), audiences=("prospecting", "broad"),
+        objectives=("awareness", "conversions"), clv=(0.8, 130.0, 1.9, 3.2),
+    ),
+    ChannelProfile(
+        name="native", claim_factor=1.7, cpm=5.0, ctr=0.006, engagement_rate=0.004, roas=1.4, budget=200.0,
+        aov=72.0, decay=(0.3, 0.5), n_campaigns=(2, 3), weekday=_WEEKDAY_B2C, flighting=0.3,
+        creative_types=("static", "carousel"), audiences=("prospecting", "lookalike"),
+        objectives=("traffic", "conversions"), clv=(0.7, 140.0, 2.0, 3.0),
+    ),
+    ChannelProfile(
+        name="influencer", claim_factor=1.3, cpm=12.0, ctr=0.015, engagement_rate=0.040, roas=1.6, budget=300.0,
+        aov=68.0, decay=(0.4, 0.6), n_campaigns=(2, 3), weekday=_WEEKEND_HEAVY, flighting=0.6,
+        creative_types=("video", "static"), audiences=("lookalike", "prospecting"),
+        objectives=("awareness", "conversions"), clv=(0.7, 135.0, 1.9, 3.3),
+    ),
+    ChannelProfile(
+        name="sms", claim_factor=1.3, cpm=8.0, ctr=0.030, engagement_rate=0.050, roas=3.0, budget=50.0,
+        aov=60.0, decay=(0.2, 0.4), n_campaigns=(1, 2), weekday=(1.0,) * 7, flighting=0.0,
+        creative_types=("text",), audiences=("retargeting",),
+        objectives=("retention", "conversions"), clv=(1.1, 110.0, 1.4, 4.5),
+    ),
+)
 # fmt: on
 
 #: Multipliers of the true conversion rate (and hence response) by audience; "broad" is the poor audience.
@@ -86,8 +114,8 @@ REGIONS = ("northeast", "south", "midwest", "west")
 
 
 def profile(name: str) -> ChannelProfile:
-    """The profile of channel ``name`` (KeyError when unknown)."""
-    for ch in CHANNELS:
+    """The profile of channel ``name``, default or extra (KeyError when unknown)."""
+    for ch in (*CHANNELS, *EXTRA_CHANNELS):
         if ch.name == name:
             return ch
     raise KeyError(name)

@@ -11,7 +11,8 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.special import hyp2f1
 
-from advisor.demo.events import holiday_multipliers
+from demo_world.events import holiday_multipliers
+from demo_world.structure import Promotion, TrendBreak, structure_multipliers
 
 
 def _to_jsonable(value: Any) -> Any:
@@ -72,6 +73,10 @@ class BaselineParams:
     with ``yearly(t) = 1 + Σ_k a_k sin(2πk·doy/365.25) + b_k cos(2πk·doy/365.25)`` (k = 1, 2; ``fourier`` is
     ``[a1, b1, a2, b2]``) and holiday multipliers per event name (US federal holidays of the ``holidays``
     package, actual dates, plus Black Friday and Cyber Monday). Revenue = conversions × ``aov``.
+
+    Optional structure (``structure.py``; empty in the default world and then absent from ``to_dict``): the
+    product is further multiplied by every promotion's ``lift`` inside its window and every trend break's
+    ``level · exp(growth · years since the break)`` from its start.
     """
 
     origin: date
@@ -81,6 +86,8 @@ class BaselineParams:
     fourier: tuple[float, ...]
     holidays: dict[str, float] = field(default_factory=dict)
     aov: float = 70.0
+    promotions: tuple[Promotion, ...] = ()
+    trend_breaks: tuple[TrendBreak, ...] = ()
 
     def conversions(self, dates: pd.DatetimeIndex) -> NDArray[np.float64]:
         """Expected organic conversions for each date (shape ``(len(dates),)``)."""
@@ -92,10 +99,18 @@ class BaselineParams:
         for k in (1, 2):
             a, b = self.fourier[2 * (k - 1)], self.fourier[2 * (k - 1) + 1]
             yearly += a * np.sin(2 * np.pi * k * doy / 365.25) + b * np.cos(2 * np.pi * k * doy / 365.25)
-        return np.asarray(trend * weekly * yearly * holiday_multipliers(dates, self.holidays), dtype=float)
+        out = np.asarray(trend * weekly * yearly * holiday_multipliers(dates, self.holidays), dtype=float)
+        if self.promotions or self.trend_breaks:
+            out = out * structure_multipliers(dates, self.promotions, self.trend_breaks)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: _to_jsonable(v) for k, v in asdict(self).items()}
+        d = {k: _to_jsonable(v) for k, v in asdict(self).items() if k not in ("promotions", "trend_breaks")}
+        if self.promotions:
+            d["promotions"] = [p.to_dict() for p in self.promotions]
+        if self.trend_breaks:
+            d["trend_breaks"] = [b.to_dict() for b in self.trend_breaks]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> BaselineParams:
@@ -107,6 +122,8 @@ class BaselineParams:
             fourier=tuple(float(v) for v in d["fourier"]),
             holidays={str(k): float(v) for k, v in d["holidays"].items()},
             aov=float(d["aov"]),
+            promotions=tuple(Promotion.from_dict(p) for p in d.get("promotions", [])),
+            trend_breaks=tuple(TrendBreak.from_dict(b) for b in d.get("trend_breaks", [])),
         )
 
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from advisor.demo.channels import CHANNELS
-from advisor.demo.params import ClvParams
+from demo_world.channels import profile
+from demo_world.params import ClvParams
 
 CLV_HORIZON_DAYS = 365
 
 
 def sample_clv_params(rng: np.random.Generator, aov_by_channel: dict[str, float]) -> dict[str, ClvParams]:
     """Per channel BG/NBD parameters (profile values jittered ±10%) and Gamma-Gamma parameters whose mean
-    order value is ``aov_by_channel[channel]`` (currency)."""
+    order value is ``aov_by_channel[channel]`` (currency), for the channels of ``aov_by_channel`` in its order."""
     out: dict[str, ClvParams] = {}
-    for ch in CHANNELS:
+    for ch in map(profile, aov_by_channel):
         r, alpha, a, b = ch.clv
         jit = rng.lognormal(0.0, 0.1, 4)
         p_gg, q_gg = float(rng.uniform(3.5, 5.0)), float(rng.uniform(3.0, 4.5))

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from advisor.demo.campaigns import Skeleton
-from advisor.demo.channels import AUDIENCE_CVR
-from advisor.demo.params import Problem
+from demo_world.campaigns import Skeleton
+from demo_world.channels import AUDIENCE_CVR
+from demo_world.params import Problem
 
 FATIGUE_FLOOR = 0.35
 POOR_AUDIENCE = "broad"

@@ -1,7 +1,7 @@
 """``TrueWorld``: the exact expected outcomes of the demo world for any future daily spend plan.
 
 Ground truth for forecasting benchmarks (SPEC §7): totals error, plan-effect error, regret. It reproduces the
-generator's expectation (same response code, ``advisor.demo.response``) with the state of the world at the end
+generator's expectation (same response code, ``demo_world.response``) with the state of the world at the end
 of the history persisting: planted problems that are still active (a broken landing page, a fatigued creative,
 a poor audience) keep their last multipliers, adstock carries over from the last history day.
 
@@ -10,6 +10,9 @@ campaign's share of the channel's spend over the last 28 history days (campaigns
 the generator stops campaigns at least 30 days before the end, so every campaign with a share is running).
 A plan may instead give spend per campaign id (no split). If the plan starts later than the day after the
 history, the gap is filled with the reference plan (``reference_daily_spend``: business as usual).
+
+A world generated with a ``WorldStructure`` keeps it in the future: promotions and trend breaks (also those
+dated after the history end) shape the baseline of every plan; extra channels are channels like any other.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from advisor.demo.params import BaselineParams, CampaignParams
-from advisor.demo.response import aov_vector, incremental_conversions
+from demo_world.params import BaselineParams, CampaignParams
+from demo_world.response import aov_vector, incremental_conversions
+from demo_world.structure import WorldStructure
 
 SHARE_DAYS = 28
 
@@ -69,6 +73,11 @@ class TrueWorld:
             recent_spend=recent[[c.campaign_id for c in camps]],
             truth=d,
         )
+
+    @property
+    def structure(self) -> WorldStructure:
+        """The structure the world was generated with (``truth.json`` ``structure``; default when absent)."""
+        return WorldStructure.from_dict(self.truth.get("structure", {}))
 
     @property
     def channels(self) -> list[str]:

@@ -8,7 +8,7 @@ surveys and team KPIs → targets and the truth document (see ``truthdoc``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,16 +17,17 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from advisor.demo import customers, feedback, funnel
-from advisor.demo.calibrate import calibrate, make_under_funded_the_best, marginal_roas
-from advisor.demo.campaigns import sample_skeletons, sample_spend
-from advisor.demo.channels import CHANNELS, profile
-from advisor.demo.events import event_names
-from advisor.demo.params import BaselineParams
-from advisor.demo.problems import POOR_AUDIENCE, budget_multipliers, plan_problems, quality_multipliers
-from advisor.demo.response import aov_vector, incremental_conversions
-from advisor.demo.targets import build_targets
-from advisor.demo.truthdoc import TruthInputs, build_truth
+from demo_world import customers, feedback, funnel
+from demo_world.calibrate import calibrate, make_under_funded_the_best, marginal_roas
+from demo_world.campaigns import sample_skeletons, sample_spend
+from demo_world.channels import CHANNELS, EXTRA_CHANNELS, profile
+from demo_world.events import event_names
+from demo_world.params import BaselineParams
+from demo_world.problems import POOR_AUDIENCE, budget_multipliers, plan_problems, quality_multipliers
+from demo_world.response import aov_vector, incremental_conversions
+from demo_world.structure import WorldStructure
+from demo_world.targets import build_targets
+from demo_world.truthdoc import TruthInputs, build_truth
 
 DEFAULT_END = date(2026, 10, 31)
 MIN_DAYS = 120
@@ -94,15 +95,23 @@ def _baseline(rng: np.random.Generator, dates: pd.DatetimeIndex, mean_incrementa
     return BaselineParams(unit.origin, level, unit.growth, unit.weekly, unit.fourier, unit.holidays, unit.aov)
 
 
-def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> DemoWorld:
-    """Generate ``days`` days of history ending on ``end`` (inclusive); deterministic in ``seed``."""
+def generate_world(
+    seed: int = 7, days: int = 730, end: date = DEFAULT_END, structure: WorldStructure | None = None
+) -> DemoWorld:
+    """Generate ``days`` days of history ending on ``end`` (inclusive); deterministic in ``seed`` and ``structure``.
+
+    ``structure`` (optional, ``structure.WorldStructure``): promotion windows and trend breaks of the organic
+    demand, extra channels. ``None`` or the default structure gives the classic world, unchanged byte for byte.
+    """
     if days < MIN_DAYS:
         raise ValueError(f"days must be at least {MIN_DAYS}, got {days}")
+    structure = structure or WorldStructure()
+    extra = EXTRA_CHANNELS[: structure.extra_channels]
     rng = np.random.default_rng(seed)
     dates = pd.date_range(end=pd.Timestamp(end), periods=days, freq="D")
-    sks = sample_skeletons(rng, days)
+    sks = sample_skeletons(rng, days, extra)
     plan = plan_problems(rng, sks, dates)
-    channel_names = [ch.name for ch in CHANNELS]
+    channel_names = [ch.name for ch in (*CHANNELS, *extra)]
     bmult = budget_multipliers(plan, channel_names, days)
     troubled = {p.campaign_id for p in plan.problems if p.campaign_id is not None}
     spend = np.column_stack(
@@ -125,6 +134,8 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
         audiences[poor[1] :, ids.index(str(poor[0].campaign_id))] = POOR_AUDIENCE
 
     baseline = _baseline(rng, dates, float(incremental.sum(axis=1).mean()))
+    if structure.promotions or structure.trend_breaks:
+        baseline = replace(baseline, promotions=structure.promotions, trend_breaks=structure.trend_breaks)
     base_conv = baseline.conversions(dates)
     base_rev = base_conv * baseline.aov
 
@@ -154,6 +165,7 @@ def generate_world(seed: int = 7, days: int = 730, end: date = DEFAULT_END) -> D
             team_truth=team_truth,
             survey_truth=feedback.survey_truth(),
             marginal_roas_end=marginal_roas(campaigns, spend[-SHARE_DAYS:], (ctr_mult * cvr_mult)[-1]),
+            structure=structure,
         )
     )
     overall = truth["clv"]["overall"]

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from advisor.demo.campaigns import Skeleton
-from advisor.demo.channels import AUDIENCE_CVR, profile
-from advisor.demo.params import CampaignParams
-from advisor.demo.transforms import hill
+from demo_world.campaigns import Skeleton
+from demo_world.channels import AUDIENCE_CVR, profile
+from demo_world.params import CampaignParams
+from demo_world.transforms import hill
 
 #: The under-funded channel is an efficient one: its true ROAS is this much above its profile's.
 UNDER_FUNDED_ROAS_BOOST = 1.8

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from advisor.demo.channels import AUDIENCE_NEW, profile
-from advisor.demo.params import CampaignParams
+from demo_world.channels import AUDIENCE_NEW, profile
+from demo_world.params import CampaignParams
 
 
 def cpm_season(dates: pd.DatetimeIndex) -> NDArray[np.float64]:

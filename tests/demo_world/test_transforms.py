@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.demo.transforms import geometric_adstock, hill
+from demo_world.transforms import geometric_adstock, hill
 
 spend = st.lists(st.floats(0, 1e4, allow_nan=False), min_size=1, max_size=60)
 decay = st.floats(0.0, 0.95)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from advisor.demo.channels import AUDIENCE_NEW, CHANNELS, CREATIVE_CTR, REGIONS, ChannelProfile
+from demo_world.channels import AUDIENCE_NEW, CHANNELS, CREATIVE_CTR, REGIONS, ChannelProfile
 
 
 @dataclass
@@ -45,18 +45,24 @@ class Skeleton:
         return AUDIENCE_NEW[self.audience]
 
 
-def sample_skeletons(rng: np.random.Generator, n_days: int) -> list[Skeleton]:
-    """Campaigns per channel (within each profile's range; total clipped to 15–25), with lifetimes:
-    campaign 1 of a channel runs the whole history, campaign 2 starts in the first 30% and runs to the end,
-    the others start anywhere in the first 60% and a third of them stop early (after ≥ 90 days)."""
+def sample_skeletons(rng: np.random.Generator, n_days: int, extra: tuple[ChannelProfile, ...] = ()) -> list[Skeleton]:
+    """Campaigns per channel (within each profile's range; the six default channels' total clipped to 15–25,
+    the ``extra`` channels' campaigns added after them), with lifetimes: campaign 1 of a channel runs the whole
+    history, campaign 2 starts in the first 30% and runs to the end, the others start anywhere in the first 60%
+    and a third of them stop early (after ≥ 90 days)."""
     out: list[Skeleton] = []
-    counts = {ch.name: int(rng.integers(ch.n_campaigns[0], ch.n_campaigns[1] + 1)) for ch in CHANNELS}
-    while sum(counts.values()) < 15:
+    channels = (*CHANNELS, *extra)
+    counts = {ch.name: int(rng.integers(ch.n_campaigns[0], ch.n_campaigns[1] + 1)) for ch in channels}
+    while sum(counts[ch.name] for ch in CHANNELS) < 15:
         counts["search"] += 1
     for ch in CHANNELS:
         for k in range(counts[ch.name]):
             out.append(_skeleton(rng, ch, k, n_days))
-    return out[:25]
+    out = out[:25]
+    for ch in extra:
+        for k in range(counts[ch.name]):
+            out.append(_skeleton(rng, ch, k, n_days))
+    return out
 
 
 def _skeleton(rng: np.random.Generator, ch: ChannelProfile, k: int, n_days: int) -> Skeleton:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.demo import DemoWorld, TrueWorld, generate_world
+from demo_world import DemoWorld, TrueWorld, generate_world
 
 
 @pytest.fixture(scope="session")

@@ -5,21 +5,23 @@ Top-level keys: ``schema_version``, ``generator``, ``seed``, ``start``, ``end``,
 totals, marginal true ROAS at the last 28 days' mean spend), ``campaigns`` (every true parameter, adstock state and quality multipliers at the end of history),
 ``baseline`` (parameters and totals), ``totals``, ``clv`` (per channel and overall CLV, CAC, CLV:CAC),
 ``problems``, ``recent_spend`` (last 90 days per campaign), ``daily`` (true daily baseline and incremental
-per channel), ``surveys``, ``team_kpis``.
+per channel), ``surveys``, ``team_kpis``; ``structure`` (``WorldStructure.to_dict``) only when the world was
+generated with a non-default structure (promotions, trend breaks, extra channels; see ``structure.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from advisor.demo.channels import AUDIENCE_NEW, profile
-from advisor.demo.customers import CLV_HORIZON_DAYS, clv_truth
-from advisor.demo.params import BaselineParams, CampaignParams, ClvParams, Problem
+from demo_world.channels import AUDIENCE_NEW, profile
+from demo_world.customers import CLV_HORIZON_DAYS, clv_truth
+from demo_world.params import BaselineParams, CampaignParams, ClvParams, Problem
+from demo_world.structure import WorldStructure
 
 SCHEMA_VERSION = "1.0"
 RECENT_DAYS = 90
@@ -67,6 +69,7 @@ class TruthInputs:
     team_truth: dict[str, Any]
     survey_truth: dict[str, Any]
     marginal_roas_end: dict[str, float]
+    structure: WorldStructure = field(default_factory=WorldStructure)
 
 
 def _lifetime_mask(t: TruthInputs) -> NDArray[np.bool_]:
@@ -137,7 +140,7 @@ def build_truth(t: TruthInputs) -> dict[str, Any]:
     inc_total = float(t.incremental.sum())
     return {
         "schema_version": SCHEMA_VERSION,
-        "generator": "advisor.demo",
+        "generator": "demo_world",
         "seed": t.seed,
         "start": t.dates[0].date().isoformat(),
         "end": t.dates[-1].date().isoformat(),
@@ -181,4 +184,5 @@ def build_truth(t: TruthInputs) -> dict[str, Any]:
         },
         "surveys": t.survey_truth,
         "team_kpis": t.team_truth,
+        **({} if t.structure.is_default else {"structure": t.structure.to_dict()}),
     }

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from advisor.demo import DemoWorld, generate_world
+from demo_world import DemoWorld, generate_world
 
 CAMPAIGN_COLS = [
     "date", "campaign_id", "channel", "spend", "impressions", "clicks", "conversions", "revenue",

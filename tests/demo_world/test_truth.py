@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from advisor.demo import DemoWorld, TrueWorld
-from advisor.demo.params import BaselineParams, CampaignParams
-from advisor.demo.response import incremental_conversions
-from advisor.demo.transforms import geometric_adstock, hill
+from demo_world import DemoWorld, TrueWorld
+from demo_world.params import BaselineParams, CampaignParams
+from demo_world.response import incremental_conversions
+from demo_world.transforms import geometric_adstock, hill
 
 START = pd.Timestamp("2026-11-01")
 
@@ -191,7 +191,7 @@ def _expected_business_totals(world: DemoWorld) -> tuple[np.ndarray, np.ndarray]
 def test_generator_simulates_around_truths_expectation(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The expectation the generator hands to the outcomes noise is exactly truth.json's (baseline with its
     holidays and seasonality + incremental with the planted problems), so nothing is applied on one side only."""
-    import advisor.demo.world as world_mod
+    import demo_world.world as world_mod
 
     seen: dict[str, np.ndarray] = {}
     real = world_mod.funnel.outcomes_daily
@@ -211,7 +211,7 @@ def test_generator_simulates_around_truths_expectation(seed: int, monkeypatch: p
 def test_outcomes_noise_averages_to_the_expectation(world: DemoWorld) -> None:
     """Over many noise draws the simulated business totals average to truth's expectation: overall, per year
     and at every level (no non-unit-mean noise factor, no level-dependent bias)."""
-    from advisor.demo.funnel import outcomes_daily
+    from demo_world.funnel import outcomes_daily
 
     conv, rev = _expected_business_totals(world)
     dates = pd.DatetimeIndex(world.tables["outcomes_daily"]["date"])
