@@ -31,8 +31,8 @@ import pandas as pd
 from advisor.kpis.catalog import KpiCatalog, default_catalog
 from advisor.kpis.engine import compute_kpis
 from advisor.kpis.measures import as_dates
-from advisor.kpis.periods import Period, last_full_month, parse_period
-from advisor.kpis.targets import DEFAULT_TOLERANCE, Target, assess, normalize_targets, pick_target, same_period
+from advisor.core.periods import Period, last_full_month, parse_period, same_period
+from advisor.kpis.targets import DEFAULT_TOLERANCE, Target, assess, normalize_targets, pick_target
 
 GROUP_ORDER = ("outcome", "customer", "process", "efficiency", "volume")
 

@@ -14,8 +14,8 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from advisor.core.periods import same_period
 from advisor.kpis.catalog import KpiCatalog, UnknownKpiError
-from advisor.kpis.periods import parse_period
 from advisor.kpis.table import KpiTable
 
 Status = Literal["on_track", "at_risk", "off_track", "no_data", "no_target"]
@@ -209,13 +209,3 @@ def target_status(table: KpiTable, targets: Any, tolerance: float = DEFAULT_TOLE
         rows.append((row, kpi, t.scope_label(), value, t.target, a.status, a.score, a.gap))
     return pd.DataFrame(rows, columns=["row", "kpi", "scope", "value", "target", "status", "score", "gap"])
 
-
-def same_period(a: str, b: str) -> bool:
-    """Whether two period labels name the same dates ("2026-10" and "2026-10-01..2026-10-31" do)."""
-    if a.strip().upper() == b.strip().upper():
-        return True
-    try:
-        pa, pb = parse_period(a), parse_period(b)
-    except ValueError:
-        return False
-    return (pa.start, pa.end) == (pb.start, pb.end)
