@@ -14,8 +14,8 @@ import argparse
 import statistics
 import time
 
+from advisor.advise.demo_check import check_world
 from advisor.demo import generate_world
-from advisor.recommend.demo_check import check_world
 
 
 def main() -> None:

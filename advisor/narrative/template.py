@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from advisor.recommend.engine import scope_label
+from advisor.core.names import scope_label
 
 T: dict[str, dict[str, str]] = {
     "en": {

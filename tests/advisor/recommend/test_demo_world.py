@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from advisor.advise.demo_check import EXPECTED, check_world
 from advisor.demo import generate_world
-from advisor.recommend.demo_check import EXPECTED, check_world
 
 
 @pytest.mark.parametrize("seed", [1])
