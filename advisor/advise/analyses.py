@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from advisor.core.findings import Finding
+from advisor.core.status import Status
 from advisor.core.thresholds import CLV_CAC_TARGET, CLV_COMPARED_DISCOUNT, CLV_HORIZON_WEEKS
 from advisor.customers import (
     clv_by_acquisition,
@@ -104,7 +105,9 @@ def run_scorecard(ds: Dataset) -> Analysis:
     sc = build_scorecard(ds.tables, ds.targets)
     lines = [ln for g in sc.groups for ln in g.lines]
     doc = sc.to_dict()
-    doc["counts"] = {s: sum(ln.status == s for ln in lines) for s in ("on_track", "at_risk", "off_track")}
+    doc["counts"] = {
+        s.value: sum(ln.status == s for ln in lines) for s in (Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK)
+    }
     findings = [f for ln in lines if (f := ln.finding()) is not None]
     return Analysis("scorecard", {"period": sc.period}, doc, findings)
 

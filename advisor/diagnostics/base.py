@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from advisor.core.findings import Finding
 from advisor.core.status import Status, Verdict
+from advisor.core.thresholds import TARGET_TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class DiagnoseConfig:
     min_segment_days: int = 7
     spend_jump: float = 0.50
     anomaly_z: float = 4.0
-    target_tolerance: float = 0.10
+    target_tolerance: float = TARGET_TOLERANCE
     max_anomalies: int = 20
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from advisor.core.findings import Finding
 from advisor.core.names import scope_label
+from advisor.core.status import Status
 from advisor.core.thresholds import CLV_CAC_TARGET
 from advisor.kpis.expr import evaluate_filter
 from advisor.recommend import impact as imp
@@ -121,7 +122,7 @@ def _render(template: Mapping[str, str], lang: str, values: Mapping[str, Any]) -
 
 
 def _confidence(spec: ActionSpec, f: Finding, source: str) -> float:
-    strength = {"failing": 1.0, "off_track": 0.9, "warning": 0.8, "at_risk": 0.8}.get(f.status, 0.7)
+    strength = {Status.FAILING: 1.0, Status.OFF_TRACK: 0.9, Status.WARNING: 0.8, Status.AT_RISK: 0.8}.get(f.status, 0.7)
     lo = f.evidence.get("marginal_roi_95_1")
     if spec.impact_method == "reallocate" and isinstance(lo, int | float):
         strength = 1.0 if lo < 1.0 else 0.7  # the source's upper 95% bound is below the threshold
