@@ -14,7 +14,7 @@ import argparse
 import statistics
 import time
 
-from advisor.recommend.demo_check import check_world
+from advisor.advise.demo_check import check_world
 from demo_world import generate_world
 
 

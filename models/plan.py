@@ -8,9 +8,7 @@ spread over the days by the recent weekday pattern. :func:`forecast` simulates t
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ import pandas as pd
 import yaml
 from numpy.typing import NDArray
 
+from models.names import closest_names, resolve_name
 from models.response.bundle import ResponseBundle
 
 MAX_HORIZON_DAYS = 365
@@ -55,19 +54,14 @@ def _amount(name: str, v: Any) -> float:
     return x
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", str(name).strip().casefold())
-
-
 def resolve_channel(name: Any, channels: Sequence[str], where: str = "") -> str:
     """The model's channel that ``name`` means: exact, else the one equal ignoring case, spaces and hyphens
-    (``"Paid Search"`` → ``paid_search``); ``PlanError`` naming the closest choices otherwise."""
-    if name in channels:
-        return str(name)
-    matches = [c for c in channels if _norm(c) == _norm(name)]
-    if len(matches) == 1:
-        return matches[0]
-    close = difflib.get_close_matches(_norm(name), list(channels), n=3, cutoff=0.5)
+    (``"Paid Search"`` → ``paid_search``); ``PlanError`` naming the closest choices otherwise
+    (:mod:`models.names` policy)."""
+    found = resolve_name(name, channels)
+    if found is not None:
+        return found
+    close = closest_names(name, channels)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise PlanError(f"unknown channel {name!r}{where}{hint}; the model knows: {', '.join(channels)}")
 

@@ -12,11 +12,19 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.customers import clv_by_acquisition, clv_cac_findings, satisfaction_findings, satisfaction_trends
+from advisor.core.findings import Finding
+from advisor.core.status import Status
+from advisor.core.thresholds import CLV_CAC_TARGET, CLV_COMPARED_DISCOUNT, CLV_HORIZON_WEEKS
+from advisor.customers import (
+    clv_by_acquisition,
+    clv_cac_findings,
+    clv_cac_status,
+    satisfaction_findings,
+    satisfaction_trends,
+)
 from advisor.data import Dataset
-from advisor.diagnostics import Diagnosis, PeriodError, Scope, ScopeError, diagnose
+from advisor.diagnostics import Diagnosis, PeriodError, Scope, ScopeError, bundle_returns, diagnose, local_returns
 from advisor.kpis import build_scorecard, compute_kpis
-from advisor.recommend import FindingView, bundle_returns, local_returns
 from models.clv import CLVModel, CLVModelSet
 from models.drivers import DriverModelSet
 from models.optimize import optimize_budget
@@ -30,13 +38,13 @@ NO_MODELS = "no trained response models: run `kpi-advisor train` and pass --mode
 
 @dataclass(frozen=True)
 class Analysis:
-    """``params`` and ``result`` are JSON-safe; ``findings`` feed :func:`advisor.recommend.recommend`;
+    """``params`` and ``result`` are JSON-safe; ``findings`` (core findings) feed :func:`advisor.recommend.recommend`;
     ``context``: extra recommendation context (diagnosed scope, period end and length, SHAP drivers)."""
 
     name: str
     params: Mapping[str, Any]
     result: Mapping[str, Any]
-    findings: Sequence[Any] = ()
+    findings: Sequence[Finding] = ()
     context: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,8 +105,11 @@ def run_scorecard(ds: Dataset) -> Analysis:
     sc = build_scorecard(ds.tables, ds.targets)
     lines = [ln for g in sc.groups for ln in g.lines]
     doc = sc.to_dict()
-    doc["counts"] = {s: sum(ln.status == s for ln in lines) for s in ("on_track", "at_risk", "off_track")}
-    return Analysis("scorecard", {"period": sc.period}, doc, lines)
+    doc["counts"] = {
+        s.value: sum(ln.status == s for ln in lines) for s in (Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK)
+    }
+    findings = [f for ln in lines if (f := ln.finding()) is not None]
+    return Analysis("scorecard", {"period": sc.period}, doc, findings)
 
 
 def run_kpis(ds: Dataset, scope: Mapping[str, str] | None = None, days: int = 28) -> Analysis:
@@ -114,7 +125,8 @@ def run_kpis(ds: Dataset, scope: Mapping[str, str] | None = None, days: int = 28
     return Analysis("kpis", params, {"rows": rows})
 
 
-def _clv_findings(rows: list[dict[str, Any]], threshold: float, days: float) -> list[dict[str, Any]]:
+def _clv_findings(rows: list[dict[str, Any]], threshold: float, days: float) -> list[Finding]:
+    """CLV:CAC findings from the KPI engine's historical CLV (no model): rows below ``threshold``."""
     out = []
     for r in rows:
         ratio = r.get("clv_cac")
@@ -123,26 +135,30 @@ def _clv_findings(rows: list[dict[str, Any]], threshold: float, days: float) -> 
         evidence = {"clv_cac": ratio, "clv_mean": r["clv"], "cac": r["cac"], "spend": r["spend"],
                     "new_customers": r["new_customers"], "days": days}
         msg = f"channel {r['channel']}: CLV:CAC {ratio:.2f} is below {threshold:g} (CLV {r['clv']:.2f}, CAC {r['cac']:.2f})"
-        status = "off_track" if ratio < 1 else "at_risk"
-        out.append({"check": "clv_cac", "status": status, "kind": "customer", "kpi": "clv_cac",
-                    "scope": {"channel": str(r["channel"])}, "message": msg, "evidence": evidence})
+        out.append(
+            Finding(
+                "clv_cac", clv_cac_status(ratio, threshold), msg, kpi="clv_cac", stage="retention",
+                evidence=evidence, scope={"channel": str(r["channel"])}, kind="customer",
+            )
+        )
     return out
 
 
-CLV_HORIZON_WEEKS = 52  # model CLV: first year from acquisition, first order included, undiscounted
 
 
 def _model_clv(
     ds: Dataset, model: CLVModel | CLVModelSet, scope: Mapping[str, str] | None, threshold: float, days: float
-) -> tuple[list[dict[str, Any]], list[Any]]:
+) -> tuple[list[dict[str, Any]], list[Finding]]:
     """Rows and findings from the fitted CLV model (``advisor.customers.clv_by_acquisition``)."""
     table = clv_by_acquisition(
-        ds.tables["orders"], ds.campaign_daily, model, horizon_weeks=CLV_HORIZON_WEEKS, annual_discount=0.0
+        ds.tables["orders"], ds.campaign_daily, model, horizon_weeks=CLV_HORIZON_WEEKS,
+        annual_discount=CLV_COMPARED_DISCOUNT,
     )
     if scope and "channel" in scope:
         table = table[table["channel"].astype(str) == scope["channel"]]
     findings = clv_cac_findings(
-        table, threshold=threshold, horizon_weeks=CLV_HORIZON_WEEKS, annual_discount=0.0, period_days=days
+        table, threshold=threshold, horizon_weeks=CLV_HORIZON_WEEKS, annual_discount=CLV_COMPARED_DISCOUNT,
+        period_days=days,
     )
     rows = table.rename(columns={"clv_mean": "clv"})
     cols = ["channel", "clv", "cac", "clv_cac", "spend", "new_customers", "customers", "realized_share"]
@@ -152,7 +168,7 @@ def _model_clv(
 def run_clv(
     ds: Dataset,
     scope: Mapping[str, str] | None = None,
-    threshold: float = 3.0,
+    threshold: float = CLV_CAC_TARGET,
     clv_model: CLVModel | CLVModelSet | None = None,
 ) -> Analysis:
     """CLV, CAC and CLV:CAC by acquisition channel, and CSAT/NPS drops of the last two months (overall and by
@@ -161,7 +177,7 @@ def run_clv(
     otherwise the KPI engine's historical CLV (revenue to date per customer). ``result.source`` says which."""
     dates = ds.campaign_daily["date"]
     days = float((pd.Timestamp(dates.max()) - pd.Timestamp(dates.min())).days + 1)
-    findings: list[Any]
+    findings: list[Finding]
     if clv_model is not None and ds.tables.get("orders") is not None:
         rows, findings = _model_clv(ds, clv_model, scope, threshold, days)
         source = "model"
@@ -172,7 +188,6 @@ def run_clv(
         rows = clean(table[["channel", "clv", "cac", "clv_cac", "spend", "new_customers"]].to_dict("records"))
         findings = _clv_findings(rows, threshold, days)
         source = "data"
-    model_findings = [f.to_dict() for f in findings if not isinstance(f, dict)]
     satisfaction: list[dict[str, Any]] = []
     if ds.surveys is not None and len(ds.surveys):
         for by in (None, "channel"):
@@ -184,15 +199,15 @@ def run_clv(
             findings += found
             satisfaction += [f.to_dict() for f in found]
     result = {"rows": rows, "threshold": threshold, "source": source,
-              "findings": [f for f in findings if isinstance(f, dict)] + model_findings, "satisfaction": satisfaction}
+              "findings": [f.to_dict() for f in findings if f.check == "clv_cac"], "satisfaction": satisfaction}
     params: dict[str, Any] = {"by": "channel", "threshold": threshold, "source": source}
     if source == "model":
-        params.update({"horizon_weeks": CLV_HORIZON_WEEKS, "annual_discount": 0.0})
+        params.update({"horizon_weeks": CLV_HORIZON_WEEKS, "annual_discount": CLV_COMPARED_DISCOUNT})
     return Analysis("clv", params, result, findings)
 
 
 def run_returns(ds: Dataset, bundle: ResponseBundle | None) -> Analysis:
-    views: list[FindingView] = bundle_returns(bundle) if bundle is not None else local_returns(ds.campaign_daily)
+    views: list[Finding] = bundle_returns(bundle) if bundle is not None else local_returns(ds.campaign_daily)
     channels = [
         {"channel": v.scope["channel"], **{k: v.evidence.get(k) for k in ("marginal_roi", "spend_per_day", "source")}}
         for v in views

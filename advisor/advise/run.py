@@ -11,12 +11,13 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from advisor.advise import analyses as an
+from advisor.advise.recommendations import recommend_for_diagnosis
 from advisor.advise.router import Intent, route
 from advisor.advise.tools import choose
 from advisor.data import Dataset
 from advisor.diagnostics import Diagnosis
 from advisor.narrative import LLMSettings, narrate
-from advisor.recommend import ActionCatalog, Recommendation, RecommendContext, recommend, recommend_for_diagnosis
+from advisor.recommend import ActionCatalog, Recommendation, RecommendContext, recommend
 from models.clv import CLVModel, CLVModelSet
 from models.drivers import DriverModelSet
 from models.response import ResponseBundle

@@ -4,8 +4,7 @@ Domain functions over contract tables (SPEC §2 orders, surveys, campaign_daily)
 diagnostics call; the CLV models themselves live in ``models.clv`` and are fitted by ``training.clv``.
 """
 
-from advisor.customers.diagnosis import diagnosis_customer_value
-from advisor.customers.findings import CustomerFinding, clv_cac_findings, satisfaction_findings
+from advisor.customers.findings import clv_cac_findings, clv_cac_status, satisfaction_findings
 from advisor.customers.model_kpis import clv_model_from_registry, clv_values_as_of, model_kpis
 from advisor.customers.report import CustomerReport, customer_report
 from advisor.customers.retention import repeat_rate, retention_by_cohort
@@ -14,16 +13,15 @@ from advisor.customers.scope import scope_customer_value
 from advisor.customers.value import acquisition_of, clv_by_acquisition, customer_values, overall_clv_cac
 
 __all__ = [
-    "CustomerFinding",
     "CustomerReport",
     "acquisition_of",
     "clv_by_acquisition",
     "clv_cac_findings",
+    "clv_cac_status",
     "clv_model_from_registry",
     "clv_values_as_of",
     "customer_report",
     "customer_values",
-    "diagnosis_customer_value",
     "model_kpis",
     "overall_clv_cac",
     "repeat_rate",

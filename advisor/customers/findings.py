@@ -1,48 +1,39 @@
 """Findings as data for the diagnostics: acquisition groups whose CLV:CAC is too low, satisfaction drops.
 
-Status words follow the KPI statuses of SPEC §3: ``off_track`` (CLV:CAC < 1: a customer is worth less than
-it costs to acquire), ``at_risk`` (1 ≤ CLV:CAC < threshold, 3 by default, the usual rule of thumb),
+Each is an :class:`advisor.core.findings.Finding` (kind ``customer``). Status words follow the KPI statuses of
+SPEC §3: ``off_track`` (CLV:CAC < 1: a customer is worth less than it costs to acquire), ``at_risk``
+(1 ≤ CLV:CAC < threshold, :data:`advisor.core.thresholds.CLV_CAC_TARGET` by default, the usual rule of thumb),
 ``on_track``. Every number in a message is also in ``evidence``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from advisor.core.findings import Finding
+from advisor.core.status import Status
+from advisor.core.thresholds import (
+    CLV_ANNUAL_DISCOUNT,
+    CLV_CAC_BREAKEVEN,
+    CLV_CAC_TARGET,
+    CLV_HORIZON_WEEKS,
+    CSAT_DROP,
+    MIN_ANSWERS,
+    MIN_CUSTOMERS,
+    NPS_DROP_POINTS,
+)
 from advisor.customers.satisfaction import TREND_COLUMNS
 
 
-@dataclass(frozen=True)
-class CustomerFinding:
-    """One check's result: ``check`` id, ``status``, ``kpi``, ``scope`` (e.g. ``{"channel": "video"}``), a
-    one-sentence ``message``, ``evidence`` (the numbers behind it), the funnel ``stage`` and the period it
-    ``started`` (label, when known)."""
-
-    check: str
-    status: str
-    kpi: str
-    scope: Mapping[str, str]
-    message: str
-    evidence: Mapping[str, Any] = field(default_factory=dict)
-    stage: str = "retention"
-    started: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "status": self.status,
-            "kpi": self.kpi,
-            "scope": dict(self.scope),
-            "stage": self.stage,
-            "message": self.message,
-            "started": self.started,
-            "evidence": dict(self.evidence),
-        }
+def clv_cac_status(ratio: float, target: float = CLV_CAC_TARGET) -> Status:
+    """``off_track`` below :data:`~advisor.core.thresholds.CLV_CAC_BREAKEVEN` (a customer is worth less than
+    their cost), ``at_risk`` below ``target``, else ``on_track``."""
+    if ratio < CLV_CAC_BREAKEVEN:
+        return Status.OFF_TRACK
+    return Status.AT_RISK if ratio < target else Status.ON_TRACK
 
 
 def _num(value: Any) -> float | None:
@@ -54,25 +45,25 @@ def clv_cac_findings(
     table: pd.DataFrame,
     *,
     by: str = "channel",
-    threshold: float = 3.0,
-    min_customers: int = 30,
-    horizon_weeks: float = 52,
-    annual_discount: float = 0.10,
+    threshold: float = CLV_CAC_TARGET,
+    min_customers: int = MIN_CUSTOMERS,
+    horizon_weeks: float = CLV_HORIZON_WEEKS,
+    annual_discount: float = CLV_ANNUAL_DISCOUNT,
     include_on_track: bool = False,
     period_days: float | None = None,
-) -> list[CustomerFinding]:
+) -> list[Finding]:
     """Findings from a ``clv_by_acquisition`` table (give the same horizon/discount it was made with, for the
     message). Groups with fewer than ``min_customers`` customers or no CAC are skipped. Worst first.
     ``period_days``: length of the campaign_daily period the spend and new customers were summed over; it goes
     into the evidence as ``days`` so a recommendation can scale the spend to its own horizon."""
-    out: list[CustomerFinding] = []
+    out: list[Finding] = []
     for row in table.sort_values("clv_cac", na_position="last").itertuples(index=False):
         r = row._asdict()
         ratio, cac = _num(r["clv_cac"]), _num(r["cac"])
         if ratio is None or cac is None or r["customers"] < min_customers:
             continue
-        status = "off_track" if ratio < 1 else "at_risk" if ratio < threshold else "on_track"
-        if status == "on_track" and not include_on_track:
+        status = clv_cac_status(ratio, threshold)
+        if status == Status.ON_TRACK and not include_on_track:
             continue
         group = str(r[by])
         relation = "below" if ratio < threshold else "at or above"
@@ -97,18 +88,27 @@ def clv_cac_findings(
         }
         if period_days is not None:
             evidence["days"] = float(period_days)
-        out.append(CustomerFinding("clv_cac", status, "clv_cac", {by: group}, message, evidence))
+        out.append(
+            Finding(
+                "clv_cac", status, message, kpi="clv_cac", stage="retention", evidence=evidence, scope={by: group},
+                kind="customer",
+            )
+        )
     return out
 
 
 def satisfaction_findings(
-    trends: pd.DataFrame, *, nps_drop: float = 10.0, csat_drop: float = 0.3, min_n: int = 30
-) -> list[CustomerFinding]:
+    trends: pd.DataFrame,
+    *,
+    nps_drop: float = NPS_DROP_POINTS,
+    csat_drop: float = CSAT_DROP,
+    min_n: int = MIN_ANSWERS,
+) -> list[Finding]:
     """``at_risk`` findings for periods whose NPS fell by ≥ ``nps_drop`` points or CSAT by ≥ ``csat_drop``
     against the previous period, from a ``satisfaction_trends`` table (periods with < ``min_n`` answers of the
     metric are skipped). The group columns of the table become the scope."""
     keys = [c for c in trends.columns if c not in TREND_COLUMNS]
-    out: list[CustomerFinding] = []
+    out: list[Finding] = []
     for row in trends.itertuples(index=False):
         r = row._asdict()
         scope = {k: str(r[k]) for k in keys}
@@ -124,7 +124,10 @@ def satisfaction_findings(
             )
             evidence = {"value": value, "change": change, "n": int(r[f"{kpi}_n"]), "period": r["period"]}
             out.append(
-                CustomerFinding(f"{kpi}_drop", "at_risk", kpi, scope, message, evidence, "satisfaction", r["period"])
+                Finding(
+                    f"{kpi}_drop", Status.AT_RISK, message, kpi=kpi, stage="satisfaction", started=r["period"],
+                    evidence=evidence, scope=scope, kind="customer",
+                )
             )
     return out
 

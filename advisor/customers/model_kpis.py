@@ -7,7 +7,7 @@ acquisition plus the model's expectation for the part not yet observed) and CLV:
 new customers, both summed over ``campaign_daily`` up to the date).
 
 Default definition — **52 weeks from acquisition, first order included, undiscounted** (``annual_discount=0``):
-this is the definition of the demo world's ``clv`` target (``advisor.demo``: true 365-day CLV, first order
+this is the definition of the demo world's ``clv`` target (``demo_world``: true 365-day CLV, first order
 included, undiscounted) and the usual "first-year value" read on a scorecard, so the model line and the target
 measure the same thing. Pass ``annual_discount`` (e.g. 0.10) for a discounted value; the line's ``basis`` says
 which horizon and discount were used.
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from advisor.core.thresholds import CLV_COMPARED_DISCOUNT, CLV_HORIZON_WEEKS
 from advisor.customers.value import clv_by_acquisition, overall_clv_cac
 from advisor.kpis import ModelKpis
 from models.clv import CLVModel, CLVModelSet
@@ -62,8 +63,8 @@ def clv_values_as_of(
     as_of: date | None,
     *,
     by: Sequence[str] = ("channel",),
-    horizon_weeks: float = 52,
-    annual_discount: float = 0.0,
+    horizon_weeks: float = CLV_HORIZON_WEEKS,
+    annual_discount: float = CLV_COMPARED_DISCOUNT,
 ) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """``{(kpi, scope): value}`` for ``clv`` (currency per customer) and ``clv_cac`` (ratio), overall (scope
     ``()``) and per acquisition group of each ``by`` column ("channel", "campaign_id"), from the orders and
@@ -97,8 +98,8 @@ def model_kpis(
     model: CLVModel | CLVModelSet,
     *,
     by: Sequence[str] = ("channel",),
-    horizon_weeks: float = 52,
-    annual_discount: float = 0.0,
+    horizon_weeks: float = CLV_HORIZON_WEEKS,
+    annual_discount: float = CLV_COMPARED_DISCOUNT,
     label: str | None = None,
 ) -> ModelKpis:
     """A scorecard provider (``advisor.kpis.ModelKpis``) of model ``clv`` / ``clv_cac`` from ``tables``

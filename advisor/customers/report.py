@@ -11,7 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.customers.findings import CustomerFinding, clv_cac_findings, satisfaction_findings
+from advisor.core.findings import Finding
+from advisor.core.thresholds import CLV_CAC_TARGET, CLV_COMPARED_DISCOUNT, CLV_HORIZON_WEEKS
+from advisor.customers.findings import clv_cac_findings, satisfaction_findings
 from advisor.customers.retention import repeat_rate, retention_by_cohort
 from advisor.customers.satisfaction import satisfaction_trends
 from advisor.customers.value import clv_by_acquisition, overall_clv_cac
@@ -39,7 +41,7 @@ class CustomerReport:
     by_channel: pd.DataFrame
     retention: pd.DataFrame
     satisfaction: pd.DataFrame | None
-    findings: tuple[CustomerFinding, ...]
+    findings: tuple[Finding, ...]
 
     def retention_matrix(self) -> pd.DataFrame:
         """Retention as a cohort × period-number matrix (shares in [0, 1]; NaN where not yet observed)."""
@@ -69,9 +71,9 @@ def customer_report(
     model: CLVModel | CLVModelSet,
     *,
     grain: str = "month",
-    horizon_weeks: float = 52,
-    annual_discount: float = 0.0,
-    threshold: float = 3.0,
+    horizon_weeks: float = CLV_HORIZON_WEEKS,
+    annual_discount: float = CLV_COMPARED_DISCOUNT,
+    threshold: float = CLV_CAC_TARGET,
 ) -> CustomerReport:
     """Build the report from contract tables (needs ``orders`` and ``campaign_daily``; ``surveys`` optional)
     and a fitted CLV model. Defaults: first-year CLV, undiscounted (the demo world's ``clv`` definition)."""

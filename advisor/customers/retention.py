@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.customers.periods import period_label, period_start, periods_between
+from advisor.core.periods import labels, period_start, periods_between
 from advisor.customers.value import acquisition_of
 from models.clv import transactions
 
@@ -66,17 +66,17 @@ def retention_by_cohort(orders: pd.DataFrame, grain: str = "month", *, as_of: An
     tx = transactions(orders)
     end = pd.Timestamp(as_of).normalize() if as_of is not None else tx["order_date"].max()
     tx = tx[tx["order_date"] <= end].copy()
-    tx["period"] = period_start(tx["order_date"], grain)
+    tx["period"] = pd.Series(period_start(pd.to_datetime(tx["order_date"]), grain), index=tx.index)
     tx["cohort"] = tx.groupby("customer_id")["period"].transform("min")
     tx["period_number"] = periods_between(tx["cohort"], tx["period"], grain)
     active = tx.groupby(["cohort", "period_number", "period"])["customer_id"].nunique().rename("active_customers")
     size = tx[tx["period_number"] == 0].groupby("cohort")["customer_id"].nunique().rename("cohort_size")
     out = active.reset_index().merge(size.reset_index(), on="cohort")
-    last = period_start(pd.Series([end]), grain).iloc[0]
-    next_day = period_start(pd.Series([end + pd.Timedelta(days=1)]), grain).iloc[0]
+    last = pd.Timestamp(period_start(pd.Series([end]), grain)[0])
+    next_day = pd.Timestamp(period_start(pd.Series([end + pd.Timedelta(days=1)]), grain)[0])
     out["retention"] = out["active_customers"] / out["cohort_size"]
     out["complete"] = (out["period"] < last) | (next_day > last)
-    out["cohort"] = period_label(out["cohort"], grain)
-    out["period"] = period_label(out["period"], grain)
+    out["cohort"] = labels(out["cohort"].to_numpy(), grain)
+    out["period"] = labels(out["period"].to_numpy(), grain)
     cols = ["cohort", "period_number", "period", "cohort_size", "active_customers", "retention", "complete"]
     return out[cols].sort_values(["cohort", "period_number"], ignore_index=True)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from advisor.customers.periods import period_label, period_start
+from advisor.core.periods import labels, period_start
 
 #: Columns of a ``satisfaction_trends`` table after its grouping keys.
 TREND_COLUMNS = (
@@ -60,11 +60,11 @@ def satisfaction_trends(
     surveys: pd.DataFrame, grain: str = "month", by: str | Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Per period (and group): ``[*by, period, csat, csat_satisfied, csat_n, csat_change, nps, promoters,
-    detractors, nps_n, nps_change, n]``; ``period`` labels as in ``advisor.customers.periods``; a metric
+    detractors, nps_n, nps_change, n]``; ``period`` labels as in :mod:`advisor.core.periods` (weeks ``2026-W43``); a metric
     without answers in a period is NaN there (and its change NaN)."""
     keys = [by] if isinstance(by, str) else list(by or [])
     df = _check(surveys, keys)
-    df["_p"] = period_start(df["date"], grain)
+    df["_p"] = period_start(pd.to_datetime(df["date"]), grain)
     group = [*keys, "_p"]
     cs = df[df["metric"] == "csat"].groupby(group)["score"]
     ns = df[df["metric"] == "nps"].groupby(group)["score"]
@@ -84,5 +84,5 @@ def satisfaction_trends(
     out["csat_change"] = grouped["csat"].diff()
     out["nps_change"] = grouped["nps"].diff()
     out = out.reset_index()
-    out.insert(len(keys), "period", period_label(out.pop("_p"), grain))
+    out.insert(len(keys), "period", labels(out.pop("_p").to_numpy(), grain))
     return out[[*keys, *TREND_COLUMNS]]

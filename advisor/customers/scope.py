@@ -11,13 +11,14 @@ from typing import Any
 
 import pandas as pd
 
+from advisor.core.thresholds import CLV_CAC_TARGET, CLV_COMPARED_DISCOUNT, CLV_HORIZON_WEEKS
 from advisor.customers.findings import clv_cac_findings
 from advisor.customers.value import clv_by_acquisition
 from models.clv import CLVModel, CLVModelSet
 
 #: Same definition as the scorecard's model CLV and the demo target: 52 weeks from acquisition, undiscounted.
-HORIZON_WEEKS = 52.0
-ANNUAL_DISCOUNT = 0.0
+HORIZON_WEEKS = CLV_HORIZON_WEEKS
+ANNUAL_DISCOUNT = CLV_COMPARED_DISCOUNT
 
 
 def acquisition_value_table(
@@ -37,14 +38,14 @@ def scope_customer_value(
     column: str,
     value: str,
     *,
-    threshold: float = 3.0,
+    threshold: float = CLV_CAC_TARGET,
     table: pd.DataFrame | None = None,
 ) -> dict[str, Any] | None:
     """CLV block for ``column == value`` (``column`` "channel" or "campaign_id"), or None when the scope is of
     another kind, the tables lack orders, or no customer was acquired by it.
 
     Returns ``{"scope", "horizon_weeks", "annual_discount", "customers", "clv", "cac", "clv_cac", "findings"}``;
-    money in currency units per customer; ``findings`` are ``CustomerFinding.to_dict()`` (CLV:CAC below
+    money in currency units per customer; ``findings`` are ``Finding.to_dict()`` (CLV:CAC below
     ``threshold``), empty when the scope is healthy. ``table``: :func:`acquisition_value_table` of the same
     tables, model and ``column``, when the caller keeps it (it does not depend on the scope)."""
     orders, campaign_daily = tables.get("orders"), tables.get("campaign_daily")

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from advisor.core.thresholds import CLV_ANNUAL_DISCOUNT, CLV_HORIZON_WEEKS
 from models.clv import CLVModel, CLVModelSet, remaining_discounted_purchases, rfm_summary, transactions
 from models.clv.rfm import parse_dates
 
@@ -62,8 +63,8 @@ def customer_values(
     orders: pd.DataFrame,
     model: CLVModel | CLVModelSet,
     *,
-    horizon_weeks: float = 52,
-    annual_discount: float = 0.10,
+    horizon_weeks: float = CLV_HORIZON_WEEKS,
+    annual_discount: float = CLV_ANNUAL_DISCOUNT,
     as_of: Any = None,
     campaign_daily: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -137,8 +138,8 @@ def clv_by_acquisition(
     model: CLVModel | CLVModelSet,
     *,
     by: str = "channel",
-    horizon_weeks: float = 52,
-    annual_discount: float = 0.10,
+    horizon_weeks: float = CLV_HORIZON_WEEKS,
+    annual_discount: float = CLV_ANNUAL_DISCOUNT,
     as_of: Any = None,
 ) -> pd.DataFrame:
     """CLV, CAC and CLV:CAC per acquisition ``by`` ("channel" or "campaign_id").

@@ -15,11 +15,11 @@ Row numbers are not given (the tables are sorted by then); the message names the
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from advisor.core.names import closest_names
 from advisor.data.issues import ValidationIssue
 from advisor.data.targets import TargetsFile
 
@@ -74,10 +74,8 @@ def _unknown_values(table: str, column: str, values: pd.Series, known: set[str])
 
 
 def _closest(value: str, known: set[str]) -> list[str]:
-    folded = {k.casefold(): k for k in known}
-    if value.casefold() in folded:
-        return [folded[value.casefold()]]
-    return difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.75)
+    """The one known name ``value`` most likely means (:mod:`models.names` policy), or ``[]``."""
+    return closest_names(value, known, n=1)
 
 
 def _channel_mismatch(orders: pd.DataFrame, main: pd.DataFrame) -> list[ValidationIssue]:

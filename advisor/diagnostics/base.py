@@ -1,79 +1,14 @@
-"""Check results and configuration shared by every diagnostic check (after Google Meridian's
-``analysis/review``: each check takes a frozen config and returns a frozen result with status, message and
-evidence)."""
+"""Configuration shared by every diagnostic check (after Google Meridian's ``analysis/review``: each check takes
+a frozen config and returns a frozen :class:`~advisor.core.findings.Finding` with status, message and evidence).
+``Finding``, ``Status`` and ``Verdict`` are the vocabulary of :mod:`advisor.core`, re-exported here."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date
-from enum import Enum, StrEnum
-from typing import Any
+from dataclasses import dataclass
 
-
-class Status(StrEnum):
-    """Outcome of a check, worst last: ``failing`` means a material, significant problem."""
-
-    OK = "ok"
-    INFO = "info"
-    WARNING = "warning"
-    FAILING = "failing"
-    INSUFFICIENT = "insufficient_data"
-
-    @property
-    def severity(self) -> int:
-        return {"ok": 0, "info": 1, "insufficient_data": 1, "warning": 2, "failing": 3}[self.value]
-
-
-class Verdict(StrEnum):
-    """Overall verdict for a scope and period."""
-
-    SUCCEEDING = "succeeding"
-    ON_TRACK = "on_track"
-    UNDER_PERFORMING = "under_performing"
-    FAILING = "failing"
-    INSUFFICIENT = "insufficient_data"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One check's result.
-
-    ``kpi``/``stage``: the KPI and funnel stage concerned (``spend``, ``cpm``, ``ctr``, ``conversion_rate``,
-    ``aov`` or None); ``started``: onset date when the check dates a change; ``impact_revenue`` /
-    ``impact_conversions``: gained (+) or lost (−) over the period, currency / conversions, used for ranking;
-    ``evidence``: JSON-safe numbers behind the message.
-    """
-
-    check: str
-    status: Status
-    message: str
-    kpi: str | None = None
-    stage: str | None = None
-    started: date | None = None
-    impact_revenue: float | None = None
-    impact_conversions: float | None = None
-    evidence: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def materiality(self) -> float:
-        """Size used to rank findings of equal status: lost or gained revenue, else conversions."""
-        if self.impact_revenue is not None:
-            return abs(self.impact_revenue)
-        return abs(self.impact_conversions or 0.0)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "status": self.status.value,
-            "kpi": self.kpi,
-            "stage": self.stage,
-            "message": self.message,
-            "started": self.started.isoformat() if self.started else None,
-            "impact_revenue": _num(self.impact_revenue),
-            "impact_conversions": _num(self.impact_conversions),
-            "evidence": {k: _jsonable(v) for k, v in self.evidence.items()},
-        }
+from advisor.core.findings import Finding
+from advisor.core.status import Status, Verdict
+from advisor.core.thresholds import TARGET_TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -97,28 +32,9 @@ class DiagnoseConfig:
     min_segment_days: int = 7
     spend_jump: float = 0.50
     anomaly_z: float = 4.0
-    target_tolerance: float = 0.10
+    target_tolerance: float = TARGET_TOLERANCE
     max_anomalies: int = 20
 
 
-def _num(v: float | None) -> float | None:
-    if v is None:
-        return None
-    f = float(v)
-    return round(f, 6) if f == f and abs(f) != float("inf") else None
 
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, Enum):
-        return v.value
-    if isinstance(v, float | int) and not isinstance(v, bool):
-        return _num(float(v)) if isinstance(v, float) else int(v)
-    if hasattr(v, "item"):
-        return _jsonable(v.item())
-    if isinstance(v, Mapping):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_jsonable(x) for x in v]
-    return v
+__all__ = ["DiagnoseConfig", "Finding", "Status", "Verdict"]

@@ -1,12 +1,11 @@
 """Resolve a diagnosis scope (campaign, channel or any attribute value) and period against the data.
 
-Unknown ids raise :class:`ScopeError` with the closest known ids (``difflib``); a period outside the data
+Unknown ids raise :class:`ScopeError` with the closest known ids (:mod:`models.names` policy); a period outside the data
 raises :class:`PeriodError`. Nothing is guessed.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +15,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from advisor.core.names import closest_names, resolve_name, scope_word
 from advisor.kpis.measures import MeasureCache
 from models.drivers.features import is_text
 
@@ -43,24 +43,23 @@ class Scope:
 
     @property
     def label(self) -> str:
-        kind = {"campaign_id": "campaign", "channel": "channel"}.get(self.column, self.column)
-        return f"{kind} {self.value}"
+        return f"{scope_word(self.column)} {self.value}"
 
 
 def resolve_scope(df: pd.DataFrame, scope: Scope) -> Scope:
     """Check that ``scope`` exists in ``df``; returns it (value as stored) or raises :class:`ScopeError`."""
     if scope.column not in df.columns:
         known = [c for c in df.columns if is_text(df[c])]
-        close = tuple(difflib.get_close_matches(scope.column, known, n=3, cutoff=0.5))
+        close = tuple(closest_names(scope.column, known))
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ScopeError(f"no column {scope.column!r} in campaign_daily{hint}", close)
     values = sorted(df[scope.column].dropna().astype(str).unique())
     if scope.value in values:
         return scope
-    lower = {v.lower(): v for v in values}
-    if scope.value.lower() in lower:
-        return Scope(scope.column, lower[scope.value.lower()])
-    close = tuple(difflib.get_close_matches(scope.value, values, n=3, cutoff=0.4))
+    same = resolve_name(scope.value, values)
+    if same is not None:
+        return Scope(scope.column, same)
+    close = tuple(closest_names(scope.value, values))
     hint = f"; closest known: {', '.join(close)}" if close else f"; known: {', '.join(values[:10])}"
     raise ScopeError(f"unknown {scope.label}{hint}", close)
 

@@ -11,6 +11,8 @@ Public API::
     target_status(kpi_table, targets, tolerance=0.10) -> DataFrame (row, kpi, scope, value, target, status, ...)
 """
 
+from advisor.core.grains import GRAINS
+from advisor.core.periods import Period, parse_period
 from advisor.kpis.catalog import (
     CatalogError,
     KpiCatalog,
@@ -23,7 +25,6 @@ from advisor.kpis.catalog import (
 )
 from advisor.kpis.engine import compute_kpis
 from advisor.kpis.expr import ExpressionError
-from advisor.kpis.periods import GRAINS, Period, parse_period
 from advisor.kpis.scorecard import ModelKpis, Scorecard, ScorecardGroup, ScorecardLine, build_scorecard
 from advisor.kpis.table import KpiTable
 from advisor.kpis.targets import Assessment, Target, Targets, assess, normalize_targets, target_status

@@ -28,11 +28,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from advisor.core.findings import Finding
+from advisor.core.periods import Period, last_full_month, parse_period, same_period
+from advisor.core.status import as_status
 from advisor.kpis.catalog import KpiCatalog, default_catalog
 from advisor.kpis.engine import compute_kpis
 from advisor.kpis.measures import as_dates
-from advisor.kpis.periods import Period, last_full_month, parse_period
-from advisor.kpis.targets import DEFAULT_TOLERANCE, Target, assess, normalize_targets, pick_target, same_period
+from advisor.kpis.targets import DEFAULT_TOLERANCE, Target, assess, normalize_targets, pick_target
 
 GROUP_ORDER = ("outcome", "customer", "process", "efficiency", "volume")
 
@@ -77,13 +79,32 @@ class ScorecardLine:
     source: str = "data"
     basis: str | None = None
 
+    def finding(self) -> Finding | None:
+        """This line as a ``kpi_vs_target`` finding (kind ``scorecard``) when it misses its target (at risk or
+        off track); None when it is on track or has no target or value. Evidence: ``value``, ``target``,
+        ``gap`` (value − target, KPI units), ``kpi_name``, ``score``."""
+        status = as_status(self.status)
+        if self.target is None or self.value is None or not status.is_problem:
+            return None
+        evidence = {
+            "value": self.value,
+            "target": self.target,
+            "kpi_name": self.name,
+            "score": self.score or 0.0,
+            "gap": self.value - self.target,
+        }
+        message = f"{self.name} {self.value:.4g} against a target of {self.target:.4g}: {status.replace('_', ' ')}."
+        return Finding(
+            "kpi_vs_target", status, message, kpi=self.kpi, evidence=evidence, scope=dict(self.scope), kind="scorecard"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kpi": self.kpi,
             "name": self.name,
             "value": self.value,
             "target": self.target,
-            "status": self.status,
+            "status": str(self.status),
             "unit": self.unit,
             "direction": self.direction,
             "score": self.score,

@@ -9,17 +9,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
+from advisor.core.periods import same_period
+from advisor.core.status import Status, status_of_shortfall
+from advisor.core.thresholds import TARGET_TOLERANCE
 from advisor.kpis.catalog import KpiCatalog, UnknownKpiError
-from advisor.kpis.periods import parse_period
 from advisor.kpis.table import KpiTable
 
-Status = Literal["on_track", "at_risk", "off_track", "no_data", "no_target"]
-DEFAULT_TOLERANCE = 0.10
+DEFAULT_TOLERANCE = TARGET_TOLERANCE
 
 
 class TargetLike(Protocol):
@@ -138,12 +139,12 @@ def assess(
     if tolerance < 0:
         raise ValueError(f"tolerance must be ≥ 0, got {tolerance}")
     if target is None:
-        return Assessment("no_target", None, None)
+        return Assessment(Status.NO_TARGET, None, None)
     if value is None or not math.isfinite(value):
-        return Assessment("no_data", None, None)
+        return Assessment(Status.NO_DATA, None, None)
     band = tolerance * abs(target)
     shortfall = (target - value) if direction == "higher" else (value - target)
-    status: Status = "on_track" if shortfall <= 0 else ("at_risk" if shortfall <= band else "off_track")
+    status = status_of_shortfall(shortfall, band)
     if shortfall <= 0:
         score = 100.0
     elif target > 0 and direction == "higher":
@@ -209,13 +210,3 @@ def target_status(table: KpiTable, targets: Any, tolerance: float = DEFAULT_TOLE
         rows.append((row, kpi, t.scope_label(), value, t.target, a.status, a.score, a.gap))
     return pd.DataFrame(rows, columns=["row", "kpi", "scope", "value", "target", "status", "score", "gap"])
 
-
-def same_period(a: str, b: str) -> bool:
-    """Whether two period labels name the same dates ("2026-10" and "2026-10-01..2026-10-31" do)."""
-    if a.strip().upper() == b.strip().upper():
-        return True
-    try:
-        pa, pb = parse_period(a), parse_period(b)
-    except ValueError:
-        return False
-    return (pa.start, pa.end) == (pb.start, pb.end)

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from advisor.narrative.numbers import NUMBER, parse_number
+
 #: keys whose string values name campaigns, channels or other scope values
 NAME_KEYS = frozenset({"campaign_id", "channel", "to_channel", "value", "label", "campaign", "from", "to", "team"})
 
@@ -47,8 +49,6 @@ def _walk(obj: Any, key: str, nums: list[float], strs: list[tuple[str, str]], sc
 
 
 def _numbers_in(text: str) -> list[float]:
-    from advisor.narrative.verify import NUMBER, parse_number
-
     out = []
     for m in NUMBER.finditer(text):
         try:

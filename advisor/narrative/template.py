@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from advisor.recommend.engine import scope_label
+from advisor.core.names import scope_label
+from advisor.core.status import Status
 
 T: dict[str, dict[str, str]] = {
     "en": {
@@ -107,7 +108,7 @@ def _diagnose(r: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> list[str
     per = r.get("period") or {}
     out = [t["verdict"].format(scope=scope, start=per.get("from"), end=per.get("to"), verdict=r.get("verdict"))]
     names = CHECKS[lang]
-    for f in [f for f in r.get("findings", []) if f.get("status") in ("failing", "warning")][:2]:
+    for f in [f for f in r.get("findings", []) if f.get("status") in (Status.FAILING, Status.WARNING)][:2]:
         rel = (f.get("evidence") or {}).get("relative_change")
         name = names.get(f["check"], f["check"].replace("_", " "))
         if rel is not None and f.get("started"):
@@ -119,12 +120,12 @@ def _diagnose(r: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> list[str
 
 def _scorecard(r: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> list[str]:
     lines = [k for g in r.get("groups", []) for k in g.get("kpis", [])]
-    off = [k for k in lines if k.get("status") == "off_track" and k.get("value") is not None]
+    off = [k for k in lines if k.get("status") == Status.OFF_TRACK and k.get("value") is not None]
     worst = ""
     if off:
         worst = " (" + ", ".join(f"{k['kpi']} {sig(k['value'], lang)} / {sig(k['target'], lang)}" for k in off[:3]) + ")"
     score = "—" if r.get("score") is None else num(r["score"], lang, 1)
-    n_off = (r.get("counts") or {}).get("off_track", len(off))
+    n_off = (r.get("counts") or {}).get(Status.OFF_TRACK.value, len(off))
     return [t["score"].format(period=r.get("period"), score=score, off=n_off, worst=worst)]
 
 

@@ -13,12 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from advisor.narrative.facts import Facts
+from advisor.narrative.numbers import NUMBER, parse_number
 
 DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 PERIOD = re.compile(r"\b\d{4}-(?:\d{2}|Q[1-4]|W\d{2})\b")
-NUMBER = re.compile(
-    r"(?<![\w.,])[-+−]?(?:\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+|\d+)(?:[.,]\d+)?(?:\s?%)?(?![\w])"
-)
 IDENT = re.compile(r"\b[A-Za-z][A-Za-z]*[-_][A-Za-z0-9_-]*\d[A-Za-z0-9_-]*\b")
 NAMED = re.compile(
     r"(?:campaign|channel|кампани[яиюей]|канал[аеу]?)\s+[\"«“']([^\"»”']{1,120})[\"»”']", re.IGNORECASE
@@ -41,20 +39,6 @@ class Verification:
 
     def message(self) -> str:
         return "; ".join(self.complaints)
-
-
-def parse_number(token: str) -> tuple[float, int, bool]:
-    """``(value, decimals written, is_percent)`` of a number token in English or Russian notation."""
-    t = token.strip().replace("−", "-").replace("\u00a0", " ").replace("\u202f", " ")
-    pct = t.endswith("%")
-    t = t.rstrip("%").strip().replace(" ", "")
-    if "," in t and "." in t:
-        t = t.replace(",", "")
-    elif "," in t:
-        head, _, tail = t.rpartition(",")
-        t = t.replace(",", "") if len(tail) == 3 and head.lstrip("+-").isdigit() else head.replace(",", "") + "." + tail
-    decimals = len(t.split(".")[1]) if "." in t else 0
-    return float(t), decimals, pct
 
 
 def number_matches(value: float, decimals: int, pct: bool, facts: Sequence[float]) -> bool:

@@ -3,35 +3,31 @@
 Public API::
 
     recommend(findings, context=RecommendContext()) -> list[Recommendation]   # .to_dict(): §5 JSON item
-    recommend_for_diagnosis(diagnosis, campaign_daily, *, bundle=None, lang="en") -> list[Recommendation]
     load_actions(*user_yaml) -> ActionCatalog;  default_actions() -> ActionCatalog
-    local_returns(campaign_daily, end=None) / bundle_returns(bundle) -> channel marginal-return findings
+
+Findings are :class:`advisor.core.findings.Finding` (or their JSON mappings); this package imports only
+``advisor.core``, ``advisor.kpis`` (the safe filter language) and ``models``. Compositions with the diagnostics
+and the customer KPIs live in ``advisor.advise`` (``recommend_for_diagnosis``, ``diagnosis_customer_value``);
+channel-return findings in ``advisor.diagnostics.returns``.
 
 The catalog is ``actions.yaml`` next to this file (plus user files merged over it); preconditions are
 declarative and parsed with the safe filter language of :mod:`advisor.kpis.expr`.
 """
 
 from advisor.recommend.catalog import ActionCatalog, ActionCatalogError, ActionSpec, default_actions, load_actions
-from advisor.recommend.diagnosis import recommend_for_diagnosis, scope_channel
 from advisor.recommend.engine import Recommendation, RecommendContext, matches, recommend
-from advisor.recommend.findings import FindingView, view, views
-from advisor.recommend.returns import bundle_returns, local_returns
+from advisor.recommend.findings import prepare, prepare_all
 
 __all__ = [
     "ActionCatalog",
     "ActionCatalogError",
     "ActionSpec",
-    "FindingView",
     "RecommendContext",
     "Recommendation",
-    "bundle_returns",
     "default_actions",
     "load_actions",
-    "local_returns",
     "matches",
+    "prepare",
+    "prepare_all",
     "recommend",
-    "recommend_for_diagnosis",
-    "scope_channel",
-    "view",
-    "views",
 ]

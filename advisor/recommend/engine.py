@@ -11,14 +11,16 @@ from typing import Any
 
 import pandas as pd
 
+from advisor.core.findings import Finding
+from advisor.core.names import scope_label
+from advisor.core.status import Status
+from advisor.core.thresholds import CLV_CAC_TARGET
 from advisor.kpis.expr import evaluate_filter
 from advisor.recommend import impact as imp
 from advisor.recommend.catalog import ActionCatalog, ActionSpec, Condition, default_actions
-from advisor.recommend.findings import FindingView, views
+from advisor.recommend.findings import prepare_all
 from models.explain import Driver
 from models.response import ResponseBundle
-
-BAD_STATUSES = ("failing", "warning", "off_track", "at_risk")
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class Recommendation:
         }
 
 
-def matches(cond: Condition, f: FindingView) -> bool:
+def matches(cond: Condition, f: Finding) -> bool:
     """True when ``f`` meets every part of ``cond``; a ``where`` that reads missing evidence is False."""
     if f.check not in cond.check:
         return False
@@ -111,21 +113,6 @@ class _Fields(string.Formatter):
         return out
 
 
-_SCOPE_WORDS = {
-    "en": {"campaign_id": "campaign", "channel": "channel", "": "all campaigns"},
-    "ru": {"campaign_id": "кампании", "channel": "канала", "": "всех кампаний"},
-}
-
-
-def scope_label(scope: Mapping[str, str], lang: str = "en") -> str:
-    """``campaign "x"`` / ``кампании «x»``: scope values quoted as data."""
-    words = _SCOPE_WORDS.get(lang, _SCOPE_WORDS["en"])
-    if not scope:
-        return words[""]
-    q = ("«", "»") if lang == "ru" else ('"', '"')
-    return ", ".join(f"{words.get(k, k)} {q[0]}{v}{q[1]}" for k, v in scope.items())
-
-
 def _render(template: Mapping[str, str], lang: str, values: Mapping[str, Any]) -> str | None:
     text = template.get(lang) or template["en"]
     try:
@@ -134,8 +121,8 @@ def _render(template: Mapping[str, str], lang: str, values: Mapping[str, Any]) -
         return None
 
 
-def _confidence(spec: ActionSpec, f: FindingView, source: str) -> float:
-    strength = {"failing": 1.0, "off_track": 0.9, "warning": 0.8, "at_risk": 0.8}.get(f.status, 0.7)
+def _confidence(spec: ActionSpec, f: Finding, source: str) -> float:
+    strength = {Status.FAILING: 1.0, Status.OFF_TRACK: 0.9, Status.WARNING: 0.8, Status.AT_RISK: 0.8}.get(f.status, 0.7)
     lo = f.evidence.get("marginal_roi_95_1")
     if spec.impact_method == "reallocate" and isinstance(lo, int | float):
         strength = 1.0 if lo < 1.0 else 0.7  # the source's upper 95% bound is below the threshold
@@ -143,7 +130,7 @@ def _confidence(spec: ActionSpec, f: FindingView, source: str) -> float:
     return round(min(0.95, spec.confidence * strength + bonus), 2)
 
 
-def _build(spec: ActionSpec, f: FindingView, pair: FindingView | None, ctx: RecommendContext) -> Recommendation | None:
+def _build(spec: ActionSpec, f: Finding, pair: Finding | None, ctx: RecommendContext) -> Recommendation | None:
     p = spec.impact_params
     horizon = ctx.horizon_days
     impact: imp.Impact
@@ -154,7 +141,7 @@ def _build(spec: ActionSpec, f: FindingView, pair: FindingView | None, ctx: Reco
         if impact.value is None or impact.value <= 0:
             return None  # moving money there is not expected to pay off
     elif spec.impact_method == "cac_to_clv":
-        impact = imp.cac_to_clv(f, p.get("ratio", 3.0), horizon)
+        impact = imp.cac_to_clv(f, p.get("ratio", CLV_CAC_TARGET), horizon)
     elif spec.impact_method == "target_gap":
         impact = imp.target_gap(f)
     else:
@@ -173,8 +160,8 @@ def _build(spec: ActionSpec, f: FindingView, pair: FindingView | None, ctx: Reco
     if pair is not None:
         evidence.update({f"to_{k}": v for k, v in pair.evidence.items() if isinstance(v, int | float)})
         evidence["to_channel"] = pair.scope.get("channel", "")
-    if f.started:
-        evidence["started"] = f.started
+    if f.started_label:
+        evidence["started"] = f.started_label
     return Recommendation(
         spec.id,
         text,
@@ -220,8 +207,11 @@ def _cap_sources(catalog: ActionCatalog, recs: list[Recommendation]) -> list[Rec
     return out
 
 
-def recommend(findings: Iterable[Any], context: RecommendContext | None = None) -> list[Recommendation]:
-    """Ranked corrective actions for ``findings`` (any mix accepted by :func:`advisor.recommend.findings.view`).
+def recommend(
+    findings: Iterable[Finding | Mapping[str, Any]], context: RecommendContext | None = None
+) -> list[Recommendation]:
+    """Ranked corrective actions for ``findings`` (core findings or their JSON mappings; see
+    :func:`advisor.recommend.findings.prepare`; a scorecard line enters as ``line.finding()``).
 
     Each action of the catalog is tried on each finding whose status is a problem (failing, warning,
     off_track, at_risk) or that is a channel-return finding; a ``pair`` condition takes the best other
@@ -231,11 +221,11 @@ def recommend(findings: Iterable[Any], context: RecommendContext | None = None) 
     """
     ctx = context or RecommendContext()
     catalog = ctx.catalog or default_actions()
-    fs = views(findings, ctx.scope, ctx.period_days, ctx.channel)
+    fs = prepare_all(findings, ctx.scope, ctx.channel)
     best: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Recommendation, float | None]] = {}
     for spec in catalog.actions:
         for f in fs:
-            if f.status not in BAD_STATUSES and f.kind != "response":
+            if not f.status.is_problem and f.kind != "response":
                 continue
             if not any(matches(c, f) for c in spec.when):
                 continue

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.recommend.findings import FindingView
+from advisor.core.findings import Finding
 from models.explain import Driver
 from models.plan import Plan, reference_plan
 from models.response import ResponseBundle
@@ -53,14 +53,14 @@ class Impact:
 NONE = Impact(None, None, None, None, "none")
 
 
-def _days_since(started: str | None, end: date | None) -> float | None:
+def _days_since(started: date | str | None, end: date | None) -> float | None:
     if not started or end is None:
         return None
     return float((pd.Timestamp(end) - pd.Timestamp(started)).days + 1)
 
 
 def restore_loss(
-    f: FindingView, recovery: float, horizon: int, end: date | None, drivers: Sequence[Driver], period_days: float | None
+    f: Finding, recovery: float, horizon: int, end: date | None, drivers: Sequence[Driver], period_days: float | None
 ) -> Impact:
     """See module docstring; ``end``: last day of the diagnosed period; ``period_days``: its length."""
     names = CAUSE_FEATURES.get(f.check, ())
@@ -70,7 +70,7 @@ def restore_loss(
         if d.revenue is not None and d.revenue < 0 and period_days and any(n in d.feature for n in names):
             gain = -d.revenue / period_days * horizon * recovery
             return Impact(gain, "revenue", "currency", gain, "shap", {"shap_feature": d.feature})
-    days = _days_since(f.started, end) or f.period_days
+    days = _days_since(f.started, end) or period_days
     for kpi, loss in (("revenue", f.impact_revenue), ("conversions", f.impact_conversions)):
         if loss is not None and loss < 0:
             gain = -loss * recovery * (horizon / days if days else 1.0)
@@ -86,7 +86,7 @@ def _shift_plan(plan: Plan, src: str, dst: str, amount: float) -> Plan:
     return Plan(plan.start, plan.end, spend)
 
 
-def reallocate(src: FindingView, dst: FindingView, share: float, horizon: int, bundle: ResponseBundle | None) -> Impact:
+def reallocate(src: Finding, dst: Finding, share: float, horizon: int, bundle: ResponseBundle | None) -> Impact:
     """See module docstring. ``extra``: ``amount`` (currency moved over the horizon), ``horizon_days``."""
     s_ch, d_ch = src.scope.get("channel"), dst.scope.get("channel")
     if s_ch is None or d_ch is None or s_ch == d_ch:
@@ -117,7 +117,7 @@ def reallocate(src: FindingView, dst: FindingView, share: float, horizon: int, b
     return Impact(gain, "revenue", "currency", gain, "local_elasticity", {"amount": a * horizon, "horizon_days": horizon})
 
 
-def cac_to_clv(f: FindingView, ratio: float, horizon: int) -> Impact:
+def cac_to_clv(f: Finding, ratio: float, horizon: int) -> Impact:
     """Spend saved over the horizon at the same new customers per day, were CAC at CLV/``ratio``
     (evidence ``spend``, ``new_customers`` over ``days`` days, ``clv_mean``); over the evidence's period when
     ``days`` is absent."""
@@ -135,7 +135,7 @@ def cac_to_clv(f: FindingView, ratio: float, horizon: int) -> Impact:
     return Impact(saved, "spend", "currency", saved, "clv_cac", {"target_cac": clv / ratio})
 
 
-def target_gap(f: FindingView) -> Impact:
+def target_gap(f: Finding) -> Impact:
     ev = f.evidence
     if not isinstance(ev.get("value"), int | float) or not isinstance(ev.get("target"), int | float):
         return NONE

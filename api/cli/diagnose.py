@@ -25,7 +25,8 @@ def _customer_value(tables: dict[str, Any], models: Path | None, column: str, va
     model (latest version); None without a registry or CLV model."""
     if models is None:
         return None
-    from advisor.customers import clv_model_from_registry, diagnosis_customer_value
+    from advisor.advise import diagnosis_customer_value
+    from advisor.customers import clv_model_from_registry
     from models.registry import RegistryError
 
     try:
@@ -115,7 +116,7 @@ def diagnose(
             drivers = train_driver_models(ds.campaign_daily)
     result = run_diagnose(ds.campaign_daily, target, start, end, models=drivers, targets=ds.targets, response=response)
     doc = result.to_dict()
-    from advisor.recommend import recommend_for_diagnosis
+    from advisor.advise import recommend_for_diagnosis
 
     recommendations = recommend_for_diagnosis(result, ds.campaign_daily)
     doc["customer_value"] = _customer_value(ds.tables, models, result.scope.column, result.scope.value)

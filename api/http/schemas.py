@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Grain = Literal["day", "week", "month", "quarter"]
+from advisor.core.grains import Grain as Grain  # the one definition, re-exported for the routers
+
 Objective = Literal["revenue", "conversions", "profit"]
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 Role = Literal["viewer", "analyst", "admin"]

@@ -170,7 +170,7 @@ def diagnose(state: Workspace, req: schemas.DiagnoseRequest) -> dict[str, Any]:
     response = snap.bundle.models if same and snap.bundle is not None else None
 
     def run() -> dict[str, Any]:
-        from advisor.customers import diagnosis_customer_value
+        from advisor.advise import diagnosis_customer_value
 
         result = run_diagnose(
             ds.campaign_daily, target, req.start, req.end, models=drivers, targets=ds.targets, response=response,

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from advisor.customers import acquisition_of, clv_by_acquisition, diagnosis_customer_value, scope_customer_value
+from advisor.advise import diagnosis_customer_value
+from advisor.customers import acquisition_of, clv_by_acquisition, scope_customer_value
 from demo_world import generate_world
 from models.clv import CLVModel, CLVModelSet
 from training.clv import train_clv_tables

@@ -60,6 +60,6 @@ def test_retention_other_grains_and_errors() -> None:
     assert q.loc[0, "cohort"] == "2024-Q1" and q.loc[0, "cohort_size"] == 4
     assert q.loc[1, "period"] == "2024-Q2" and q.loc[1, "active_customers"] == 1
     w = retention_by_cohort(ORDERS, "week")
-    assert w["cohort"].iloc[0] == "2024-01-01"  # ISO week starting Monday
+    assert w["cohort"].iloc[0] == "2024-W01"  # ISO week label (Monday 2024-01-01), as advisor.core.periods
     with pytest.raises(ValueError, match="grain"):
         retention_by_cohort(ORDERS, "year")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor.recommend import ActionCatalogError, FindingView, default_actions, load_actions, matches
+from advisor.core.findings import Finding
+from advisor.recommend import ActionCatalogError, default_actions, load_actions, matches
 
 
 def test_builtin_catalog_has_the_issue_actions() -> None:
@@ -69,9 +70,9 @@ def test_template_attribute_access_is_rejected(tmp_path: Path) -> None:
 
 def test_where_filters_on_numeric_evidence_and_missing_evidence_is_false() -> None:
     cond = default_actions()["move_budget"].when[0]
-    low = FindingView("saturation", "ok", "response", scope={"channel": "a"}, evidence={"marginal_roi": 0.4})
-    high = FindingView("saturation", "ok", "response", scope={"channel": "b"}, evidence={"marginal_roi": 3.0})
-    none = FindingView("saturation", "ok", "response", scope={"channel": "c"}, evidence={})
+    low = Finding("saturation", "ok", kind="response", scope={"channel": "a"}, evidence={"marginal_roi": 0.4})
+    high = Finding("saturation", "ok", kind="response", scope={"channel": "b"}, evidence={"marginal_roi": 3.0})
+    none = Finding("saturation", "ok", kind="response", scope={"channel": "c"}, evidence={})
     assert matches(cond, low)
     assert not matches(cond, high)
     assert not matches(cond, none)

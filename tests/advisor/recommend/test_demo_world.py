@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.recommend.demo_check import EXPECTED, check_world
+from advisor.advise.demo_check import EXPECTED, check_world
 from demo_world import generate_world
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from advisor.customers import CustomerFinding
-from advisor.diagnostics import Finding, Status
+from advisor.core.findings import Finding
+from advisor.core.status import Status
 from advisor.kpis import ScorecardLine
-from advisor.recommend import FindingView, RecommendContext, recommend
+from advisor.recommend import RecommendContext, recommend
 from models.explain import Driver
 
 END = date(2026, 10, 31)
@@ -24,9 +24,9 @@ def landing() -> Finding:
                    date(2026, 9, 28), -25000.0, -200.0, ev)
 
 
-def ret(ch: str, roi: float, e: float, avg: float, spend: float) -> FindingView:
+def ret(ch: str, roi: float, e: float, avg: float, spend: float) -> Finding:
     ev = {"marginal_roi": roi, "elasticity": e, "average_return_per_spend": avg, "spend_per_day": spend}
-    return FindingView("saturation", "ok", "response", scope={"channel": ch}, evidence=ev)
+    return Finding("saturation", Status.OK, kind="response", scope={"channel": ch}, evidence=ev)
 
 
 def ctx(**kw: object) -> RecommendContext:
@@ -87,10 +87,14 @@ def test_no_budget_move_without_a_destination() -> None:
 def test_customer_and_team_findings() -> None:
     clv = {"check": "clv_cac", "status": "at_risk", "kind": "customer", "kpi": "clv_cac", "scope": {"channel": "video"},
            "evidence": {"clv_cac": 1.2, "clv_mean": 105.0, "cac": 90.0, "spend": 300000.0, "new_customers": 3400.0, "days": 400}}
-    nps = CustomerFinding("nps_drop", "at_risk", "nps", {"channel": "social"}, "NPS fell", {"value": 22.9, "change": -20.5, "n": 48, "period": "2026-10"}, "satisfaction", "2026-10")
+    nps = Finding("nps_drop", Status.AT_RISK, "NPS fell", "nps", "satisfaction", "2026-10", scope={"channel": "social"},
+                  evidence={"value": 22.9, "change": -20.5, "n": 48, "period": "2026-10"}, kind="customer")
     team = ScorecardLine("creativity_score", "Creativity score", "score", "higher", 6.5, 7.3, "off_track", 40.0, None, None)
     fine = ScorecardLine("research_studies", "Research studies", "count", "higher", 12.0, 11.0, "on_track", 100.0, None, None)
-    recs = {r.id: r for r in recommend([clv, nps, team, fine], RecommendContext())}
+    assert fine.finding() is None  # on track: nothing to act on
+    team_finding = team.finding()
+    assert team_finding is not None and team_finding.kind == "scorecard" and team_finding.check == "kpi_vs_target"
+    recs = {r.id: r for r in recommend([clv, nps, team_finding], RecommendContext())}
     assert set(recs) == {"tighten_targeting_or_retention", "fix_customer_experience", "team_creativity"}
     saved = 300000.0 - 3400.0 * 105.0 / 3
     assert abs(recs["tighten_targeting_or_retention"].expected_impact - saved * 28 / 400) < 1e-6  # type: ignore[operator]

@@ -8,7 +8,8 @@ import pytest
 
 from advisor.advise import advise
 from advisor.data import Dataset
-from advisor.recommend import RecommendContext, bundle_returns, load_actions, recommend
+from advisor.diagnostics import bundle_returns
+from advisor.recommend import RecommendContext, load_actions, recommend
 from models.response import ResponseBundle, ResponseSpec
 from models.response.synthetic import synthetic_world
 from training.response import fit_bundle, prepare_history

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 
 from advisor.diagnostics import Scope, diagnose
-from advisor.recommend.engine import Recommendation, RecommendContext, recommend
-from advisor.recommend.returns import local_returns
+from advisor.diagnostics.returns import local_returns
+from advisor.recommend import Recommendation, RecommendContext, recommend
 
 #: planted problem kind → the action id that fixes it
 EXPECTED = {

@@ -1,7 +1,9 @@
 """The ``customer_value`` block of a diagnosis: CLV, CAC, CLV:CAC of the scope, its findings and their actions.
 
 One function for every interface (CLI ``diagnose``, HTTP ``POST /v1/diagnose``, MCP ``diagnose``), so they
-render the same block for the same scope and model.
+render the same block for the same scope and model. It composes the customer KPIs and the action catalog, so it
+sits in ``advisor.advise`` above both (moved from ``advisor.customers.diagnosis``, which imported
+``advisor.recommend`` while ``advisor.recommend`` imported ``advisor.customers``).
 """
 
 from __future__ import annotations
@@ -11,16 +13,13 @@ from typing import Any
 
 import pandas as pd
 
+from advisor.core.names import scope_word
 from advisor.customers.scope import ANNUAL_DISCOUNT, HORIZON_WEEKS, scope_customer_value
+from advisor.recommend import RecommendContext, recommend
 from models.clv import CLVModel, CLVModelSet
 
 #: Scope columns whose customers can be traced to their acquisition (``orders.acquisition_*``).
 ACQUISITION_COLUMNS = ("channel", "campaign_id")
-
-
-def _label(column: str, value: str) -> str:
-    kind = {"campaign_id": "campaign", "channel": "channel"}.get(column, column)
-    return f"{kind} {value}"
 
 
 def diagnosis_customer_value(
@@ -37,7 +36,7 @@ def diagnosis_customer_value(
 
     Returns ``{"scope", "horizon_weeks", "annual_discount", "customers", "clv", "cac", "clv_cac", "findings",
     "actions", "reason"}``: ``clv`` and ``cac`` in currency units per customer (CLV over ``horizon_weeks`` from
-    acquisition, undiscounted), ``clv_cac`` a ratio; ``findings`` are ``CustomerFinding.to_dict()`` (CLV:CAC
+    acquisition, undiscounted), ``clv_cac`` a ratio; ``findings`` are ``Finding.to_dict()`` (CLV:CAC
     below 3); ``actions`` the corrective actions for them (``advisor.recommend.recommend``, ``to_dict()``,
     scoped to the diagnosed scope). When the numbers cannot be computed (no orders table, no customer acquired
     by the scope) they are null and ``reason`` says why and what to add; otherwise ``reason`` is None.
@@ -46,7 +45,7 @@ def diagnosis_customer_value(
     """
     if clv_model is None or column not in ACQUISITION_COLUMNS:
         return None
-    label = scope_label or _label(column, value)
+    label = scope_label or f"{scope_word(column)} {value}"
     block = scope_customer_value(tables, clv_model, column, value, table=table)
     if block is None:
         if tables.get("orders") is None:
@@ -67,8 +66,6 @@ def diagnosis_customer_value(
             "actions": [],
             "reason": reason,
         }
-    from advisor.recommend import RecommendContext, recommend  # advisor.recommend imports this package
-
     actions = recommend(block["findings"], RecommendContext(scope={column: str(value)})) if block["findings"] else []
     return {**block, "actions": [a.to_dict() for a in actions], "reason": None}
 

@@ -1,17 +1,18 @@
-"""Recommendations for a :class:`advisor.diagnostics.Diagnosis` (the ``diagnose`` JSON's ``recommendations``)."""
+"""Recommendations for a :class:`advisor.diagnostics.Diagnosis` (the ``diagnose`` JSON's ``recommendations``).
+
+A composition of the diagnostics (findings, channel returns) and the action catalog, so it sits in
+``advisor.advise``, above both (moved from ``advisor.recommend.diagnosis``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 
+from advisor.core.findings import Finding
 from advisor.diagnostics import Diagnosis
-from advisor.recommend.catalog import ActionCatalog
-from advisor.recommend.engine import Recommendation, RecommendContext, recommend
-from advisor.recommend.findings import FindingView
-from advisor.recommend.returns import bundle_returns, local_returns
+from advisor.diagnostics.returns import bundle_returns, local_returns
+from advisor.recommend import ActionCatalog, Recommendation, RecommendContext, recommend
 from models.response import ResponseBundle
 
 
@@ -28,7 +29,7 @@ def recommend_for_diagnosis(
     campaign_daily: pd.DataFrame,
     *,
     bundle: ResponseBundle | None = None,
-    returns: Sequence[FindingView] | None = None,
+    returns: Sequence[Finding] | None = None,
     lang: str = "en",
     horizon_days: int = 28,
     catalog: ActionCatalog | None = None,
@@ -53,6 +54,6 @@ def recommend_for_diagnosis(
         lang,
         channel,
     )
-    findings: list[Any] = [*diagnosis.findings, *returns]
+    findings: list[Finding] = [*diagnosis.findings, *returns]
     recs = recommend(findings, ctx)
     return [r for r in recs if r.id not in ("move_budget", "cut_saturated_spend") or r.scope.get("channel") == channel]

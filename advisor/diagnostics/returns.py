@@ -1,7 +1,8 @@
-"""Marginal returns by channel as findings for the budget actions (``saturation`` / ``marginal_return``).
+"""Marginal returns by channel as findings (kind ``response``) for the budget actions (``saturation`` /
+``marginal_return``).
 
 Two sources: the fitted response models (:func:`bundle_returns`, marginal ROAS of each channel's response
-curve at its run-rate spend) or, without models, the diagnostics' local constant-elasticity estimate
+curve at its run-rate spend) or, without models, the local constant-elasticity estimate
 (:func:`local_returns`, :func:`advisor.diagnostics.checks.check_saturation` for every channel).
 """
 
@@ -11,14 +12,15 @@ from datetime import date
 
 import pandas as pd
 
-from advisor.diagnostics import DiagnoseConfig
-from advisor.diagnostics.checks import check_saturation
-from advisor.recommend.findings import FindingView, flatten
+from advisor.core.findings import Finding, flatten
+from advisor.core.status import Status
+from advisor.diagnostics.base import DiagnoseConfig
+from advisor.diagnostics.checks.saturation import check_saturation
 from models.response import ResponseBundle
 from models.response.forecast import response_curves
 
 
-def local_returns(campaign_daily: pd.DataFrame, end: date | str | None = None, days: int = 28) -> list[FindingView]:
+def local_returns(campaign_daily: pd.DataFrame, end: date | str | None = None, days: int = 28) -> list[Finding]:
     """One ``saturation`` finding per channel (kind ``response``) with ``marginal_roi``, ``elasticity``,
     ``average_return_per_spend`` and ``spend_per_day`` (mean over the last ``days`` days to ``end``,
     currency per day). Channels without enough spend variation are skipped."""
@@ -36,11 +38,13 @@ def local_returns(campaign_daily: pd.DataFrame, end: date | str | None = None, d
         ev["spend_per_day"] = float(recent["spend"].sum()) / days
         ev["marginal_roas"] = ev["marginal_roi"] + 1.0
         ev["source"] = "local_elasticity"
-        out.append(FindingView("saturation", f.status.value, "response", f.message, "roi", "spend", {"channel": ch}, None, ev))
+        out.append(
+            Finding("saturation", f.status, f.message, "roi", "spend", evidence=ev, scope={"channel": ch}, kind="response")
+        )
     return out
 
 
-def bundle_returns(bundle: ResponseBundle) -> list[FindingView]:
+def bundle_returns(bundle: ResponseBundle) -> list[Finding]:
     """One ``marginal_return`` finding per channel from the response curves at the run-rate spend per period
     (``marginal_roas`` = extra revenue per extra currency unit; ``marginal_roi`` = that − 1)."""
     run = {ch: float(v) for ch, v in bundle.context.run_rate.items()}
@@ -58,5 +62,7 @@ def bundle_returns(bundle: ResponseBundle) -> list[FindingView]:
         if c.get("marginal_cpa") is not None:
             ev["marginal_cpa"] = float(c["marginal_cpa"])
         msg = f"Channel {ch}: marginal ROI {ev['marginal_roi']:+.0%} at its run-rate spend (response model)."
-        out.append(FindingView("marginal_return", "ok", "response", msg, "roi", "spend", {"channel": ch}, None, ev))
+        out.append(
+            Finding("marginal_return", Status.OK, msg, "roi", "spend", evidence=ev, scope={"channel": ch}, kind="response")
+        )
     return out
