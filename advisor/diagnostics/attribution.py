@@ -13,7 +13,7 @@ Incremental ROI = (incremental revenue − spend) / spend.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -34,9 +34,12 @@ class _Transform(Protocol):
 
 
 class _Fitted(Protocol):
-    channels: list[str]
-    transforms: Mapping[str, _Transform]
-    beta_cov: list[list[float]]
+    @property
+    def channels(self) -> Sequence[str]: ...
+    @property
+    def transforms(self) -> Mapping[str, _Transform]: ...
+    @property
+    def beta_cov(self) -> list[list[float]]: ...
 
 
 class ResponseLike(Protocol):

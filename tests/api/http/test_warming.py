@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from api.http import schemas, services
-from api.http.state import AppState, PinnedWorkspace
+from api.http.state import AppState
+from api.http.warming import PinnedWorkspace
 
 serving = sys.modules["kpi_api_serving"]  # loaded by tests/api/conftest.py
 
@@ -22,7 +23,7 @@ def test_recent_requests_are_answered_from_the_new_snapshot_before_it_is_served(
     services.diagnose(ws, schemas.DiagnoseRequest(channel="social"))  # keeps the 2 most recent: scorecard drops out
     new = dataclasses.replace(old, workspace="next")  # stands for the next version's snapshot (another cache key)
     misses = app.cache.misses
-    assert ws._warm(new) == 2
+    assert ws.recent.warm(PinnedWorkspace(ws, new)) == 2
     assert app.cache.misses == misses + 2  # computed for the new snapshot, not served from the old entries
     assert ws.snapshot is old  # warming does not serve the new snapshot
     hits = app.cache.hits
@@ -37,4 +38,4 @@ def test_warming_can_be_turned_off(world: object, tmp_path: Path) -> None:
     app.start()
     ws = app.workspace("default")
     services.diagnose(ws, schemas.DiagnoseRequest(channel="search"))
-    assert ws._warm(dataclasses.replace(ws.snapshot, workspace="next")) == 0
+    assert ws.recent.warm(PinnedWorkspace(ws, dataclasses.replace(ws.snapshot, workspace="next"))) == 0
