@@ -28,7 +28,8 @@ UNAVAILABLE = "unavailable: no response model fitted on outcomes_daily (run `kpi
 
 
 class _Transform(Protocol):
-    beta: float
+    @property
+    def beta(self) -> float: ...
 
     def response(self, spend: Any, initial: float = 0.0) -> Any: ...
 

@@ -24,6 +24,7 @@ class ResultCache:
         self._pending: dict[Hashable, Future[Any]] = {}
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+        self.shared = 0  # requests that waited for an identical one being computed and took its result
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         if self.size <= 0:
@@ -34,7 +35,9 @@ class ResultCache:
                 self.hits += 1
                 return self._items[key]
             pending = self._pending.get(key)
-            if pending is None:
+            if pending is not None:
+                self.shared += 1
+            else:
                 self.misses += 1
                 mine: Future[Any] = Future()
                 self._pending[key] = mine
@@ -55,6 +58,10 @@ class ResultCache:
             del self._pending[key]
         mine.set_result(value)
         return value
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
 
     def clear(self) -> None:
         with self._lock:

@@ -62,6 +62,12 @@ class DeadlineQueue:
             self._free += 1
             self._cond.notify_all()
 
+    @property
+    def waiting(self) -> int:
+        """How many computations wait for a slot."""
+        with self._cond:
+            return len(self._waiting)
+
 
 class ComputeSlots:
     """At most ``n`` computations at once in this process (``n`` = 0: no limit) per lane; ``with slots(kind):``
@@ -92,6 +98,10 @@ class ComputeSlots:
     def lane(self, kind: str) -> str:
         """``"long"`` or ``"interactive"``: the lane computations of ``kind`` queue in."""
         return "long" if kind in self.long_kinds else "interactive"
+
+    def waiting(self, kind: str) -> int:
+        """How many computations wait for a slot in the lane of ``kind``."""
+        return self._lanes[self.lane(kind)].waiting
 
     @contextmanager
     def __call__(self, kind: str = "") -> Iterator[None]:

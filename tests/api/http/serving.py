@@ -23,6 +23,16 @@ import pytest
 DAYS = 240
 
 
+def wait_until(what: str, check: Any, timeout: float = 30.0) -> None:
+    """Wait until ``check()`` holds (something the threads or processes under test cause); fail naming ``what``
+    after ``timeout`` seconds. A time-out, not a measurement: no test asserts on how long anything takes."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.002)
+
+
 @dataclass(frozen=True)
 class World:
     """A demo data folder and a model registry trained on it (backtests off)."""

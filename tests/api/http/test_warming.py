@@ -6,9 +6,11 @@ import dataclasses
 import sys
 from pathlib import Path
 
+import pytest
+
 from api.http import schemas, services
 from api.http.state import AppState
-from api.http.warming import PinnedWorkspace
+from api.http.warming import PinnedWorkspace, RecentRequests
 
 serving = sys.modules["kpi_api_serving"]  # loaded by tests/api/conftest.py
 
@@ -39,3 +41,53 @@ def test_warming_can_be_turned_off(world: object, tmp_path: Path) -> None:
     ws = app.workspace("default")
     services.diagnose(ws, schemas.DiagnoseRequest(channel="search"))
     assert ws.recent.warm(PinnedWorkspace(ws, dataclasses.replace(ws.snapshot, workspace="next"))) == 0
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_recent_requests_keep_the_newest_distinct_ones() -> None:
+    recent = RecentRequests(size=2, seconds=60)
+    seen: list[tuple[object, str]] = []
+    for key in ("a", "b", "a", "c"):  # a again moves it to the newest end; then c pushes out b
+        recent.remember(key, lambda ws, k: seen.append((ws, k)), key)
+    assert len(recent) == 2
+    assert recent.warm("target") == 2 and seen == [("target", "c"), ("target", "a")]  # newest first
+    off = RecentRequests(size=0, seconds=60)
+    off.remember("a", lambda ws: None)
+    assert len(off) == 0 and off.warm("target") == 0
+
+
+def test_warming_skips_failures_and_stops_when_its_time_is_up() -> None:
+    clock = FakeClock()
+    recent = RecentRequests(size=10, seconds=5, clock=clock)
+    answered: list[str] = []
+
+    def answer(_: object, key: str) -> None:
+        clock.now += 2  # each answer takes 2 s
+        if key == "bad":
+            raise ValueError("the new models cannot answer this")
+        answered.append(key)
+
+    for key in ("old", "older-ok", "bad", "new"):
+        recent.remember(key, answer, key)
+    # new (t=2), bad (t=4, skipped), older-ok (t=6): then past the 5 s budget, "old" is not answered
+    assert recent.warm(None) == 2 and answered == ["new", "older-ok"]
+
+
+def test_a_pinned_workspace_answers_from_its_snapshot() -> None:
+    from types import SimpleNamespace
+
+    from api.http.snapshot import NotReadyError, Snapshot
+
+    workspace = SimpleNamespace(name="acme", snapshot=Snapshot("acme", "ds1", SimpleNamespace(fingerprint="f")))
+    pinned = PinnedWorkspace(workspace, Snapshot("acme", problems=("next",)))
+    assert pinned.name == "acme" and pinned.snapshot.problems == ("next",)
+    pinned.remember("k", print)  # not remembered again
+    with pytest.raises(NotReadyError):
+        pinned.require()
