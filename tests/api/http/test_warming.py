@@ -1,4 +1,4 @@
-"""A new model version is warmed with the workspace's recent requests before it is served."""
+"""A new model version is warmed with the workspace's recent requests before it is served (``api.http.warming``)."""
 
 from __future__ import annotations
 
@@ -19,28 +19,29 @@ def test_recent_requests_are_answered_from_the_new_snapshot_before_it_is_served(
     app = AppState(serving.service_settings(world, tmp_path, warm_requests=2))
     app.start()
     ws = app.workspace("default")
-    old = ws.snapshot
-    services.scorecard(ws, None, "2026-10")
-    services.diagnose(ws, schemas.DiagnoseRequest(channel="search"))
-    services.diagnose(ws, schemas.DiagnoseRequest(channel="social"))  # keeps the 2 most recent: scorecard drops out
+    assert ws.recent.size == 2
+    old = ws.require(models=True)
+    assert old.bundle is not None
+    channel = old.bundle.context.channels[0]
+    plans = [
+        schemas.ForecastRequest(start="2026-11-01", end="2026-11-28", spend={channel: spend}, sims=100)  # type: ignore[arg-type]
+        for spend in (1000.0, 2000.0, 3000.0)
+    ]
+    for plan in plans:
+        services.forecast(ws, plan)  # the workspace keeps the 2 most recent: the first drops out
     new = dataclasses.replace(old, workspace="next")  # stands for the next version's snapshot (another cache key)
     misses = app.cache.misses
     assert ws.recent.warm(PinnedWorkspace(ws, new)) == 2
     assert app.cache.misses == misses + 2  # computed for the new snapshot, not served from the old entries
     assert ws.snapshot is old  # warming does not serve the new snapshot
-    hits = app.cache.hits
     pinned = PinnedWorkspace(ws, new)
-    for channel in ("search", "social"):
-        services.diagnose(pinned, schemas.DiagnoseRequest(channel=channel))  # type: ignore[arg-type]
+    hits = app.cache.hits
+    for plan in plans[1:]:
+        services.forecast(pinned, plan)  # type: ignore[arg-type]
     assert app.cache.hits == hits + 2
-
-
-def test_warming_can_be_turned_off(world: object, tmp_path: Path) -> None:
-    app = AppState(serving.service_settings(world, tmp_path, warm_requests=0))
-    app.start()
-    ws = app.workspace("default")
-    services.diagnose(ws, schemas.DiagnoseRequest(channel="search"))
-    assert ws.recent.warm(PinnedWorkspace(ws, dataclasses.replace(ws.snapshot, workspace="next"))) == 0
+    services.forecast(pinned, plans[0])  # type: ignore[arg-type]
+    assert app.cache.misses == misses + 3  # the request that dropped out was not warmed
+    app.shutdown()
 
 
 class FakeClock:
