@@ -8,6 +8,7 @@ Loaded by both conftests with ``importlib`` (test folders are not packages).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import socket
@@ -60,9 +61,22 @@ _WORLD: list[World] = []
 
 
 def shared_world(factory: pytest.TempPathFactory) -> World:
-    """One trained world per test process, shared by tests/api/http and tests/api/mcp (read-only use)."""
+    """One trained world per test run, shared by tests/api/http and tests/api/mcp (read-only use). Under
+    pytest-xdist the first worker trains it into the run's common temporary folder and the others wait for it and
+    read it (a file lock), so it is trained once, not once per worker."""
     if not _WORLD:
-        _WORLD.append(make_world(factory.mktemp("api-world")))
+        base = factory.getbasetemp()
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            base = base.parent  # the folder every worker of this run shares
+        root, ready = base / "api-world", base / "api-world.ready"
+        with open(base / "api-world.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            if not ready.exists():
+                shutil.rmtree(root, ignore_errors=True)  # a run that died half way
+                root.mkdir()
+                make_world(root)
+                ready.touch()
+        _WORLD.append(World(root / "data", root / "models"))
     return _WORLD[0]
 
 
