@@ -14,7 +14,6 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from advisor.kpis.measures import MeasureCache
 from api.http.cache import ResultCache
 from api.http.scheduling import ComputeSlots
 from api.http.snapshot import NotReadyError, Snapshot
@@ -26,6 +25,8 @@ from api.store import ApiKeyInfo, Store
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+    from advisor.kpis.measures import MeasureCache
 
 __all__ = [
     "KEY_CACHE_SECONDS", "AppState", "ComputeSlots", "NotReadyError", "PinnedWorkspace", "ResultCache", "Snapshot",
@@ -39,12 +40,14 @@ class AppState:
     """The process-wide service state shared by the REST routers and the MCP tools."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        from advisor.kpis.measures import MeasureCache  # pandas: loaded when a server is built, not on import
+
         self.settings = settings
         self.store = store or Store(settings.database_url)
         self.cache = ResultCache(settings.cache_size)
         # request-independent work per loaded table and diagnosed scope (not a result cache): KPI precomputations,
         # to-date aggregates, scope rows, feature matrices, driver predictions and SHAP values
-        self.measures = MeasureCache(size=2048)
+        self.measures: MeasureCache = MeasureCache(size=2048)
         # request-independent model work per snapshot (e.g. CLV by channel, a scope's customer value), always on
         self.derived = ResultCache(256)
         self.compute_slots = ComputeSlots(settings.compute_concurrency)
