@@ -1,10 +1,13 @@
-"""Service settings from the environment (prefix ``KPI_ADVISOR_``), e.g. ``KPI_ADVISOR_DATA_DIR=data/demo``."""
+"""Settings from the environment (prefix ``KPI_ADVISOR_``), e.g. ``KPI_ADVISOR_DATA_DIR=data/demo``: the one place
+the CLI, the server, the MCP server and the worker read their configuration from, once per process
+(:func:`get_settings`; the server builds them in its app factory)."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,6 +37,12 @@ class Settings(BaseSettings):
     twice the CPU per request of one at a time); the others wait their turn without using CPU, earliest deadline
     first (arrival plus 100 ms for KPI tables and forecasts, 300 ms for a diagnosis); optimisations and advise have
     a lane of their own with as many slots, so they do not hold up the short requests.
+
+    LLM (the narrative of advise; none configured: the built-in narrator answers): ``llm_model``
+    (``KPI_ADVISOR_LLM_MODEL``, e.g. ``openai:gpt-4o-mini``, ``anthropic:claude-...``, ``ollama:llama3``);
+    ``llm_base_url`` (``KPI_ADVISOR_LLM_BASE_URL``: any OpenAI-compatible endpoint); ``llm_api_key``
+    (``KPI_ADVISOR_LLM_API_KEY``); ``llm_timeout_s`` (``KPI_ADVISOR_LLM_TIMEOUT_S``: time budget of the LLM calls
+    of one answer, seconds); ``llm_temperature`` (``KPI_ADVISOR_LLM_TEMPERATURE``).
     """
 
     model_config = SettingsConfigDict(env_prefix="KPI_ADVISOR_", extra="ignore")
@@ -48,6 +57,11 @@ class Settings(BaseSettings):
     cache_size: int = Field(default=512, ge=0)
     forecast_sims: int = Field(default=1000, ge=100, le=20000)
     public_url: str | None = Field(default=None, description="External base URL listed in OpenAPI 'servers'.")
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(default=20.0, gt=0)
+    llm_temperature: float = Field(default=0.0, ge=0, le=2)
     database_url: str = "sqlite:///data/kpi-advisor.db"
     workspaces_dir: Path = Path("data/workspaces")
     worker: bool = True
@@ -70,3 +84,10 @@ class Settings(BaseSettings):
 
 
 DEFAULT_WORKSPACE = "default"
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The settings of this process, read from the environment on the first call and kept (the CLI's commands and
+    the server's app factory share them)."""
+    return Settings()

@@ -16,7 +16,7 @@ from advisor.advise.router import Intent, route
 from advisor.advise.tools import choose
 from advisor.data import Dataset
 from advisor.diagnostics import Diagnosis
-from advisor.narrative import LLMSettings, narrate
+from advisor.narrative import DEFAULT_TIMEOUT_S, narrate
 from advisor.recommend import ActionCatalog, Recommendation, RecommendContext, recommend
 from models.clv import CLVModel, CLVModelSet
 from models.drivers import DriverModelSet
@@ -137,7 +137,7 @@ def advise(
     failure falls back to the router); they run, their findings become ranked recommendations, and the
     narrative is written by the LLM and verified (else by the template narrator). ``scope``: a campaign or
     channel the question is about (``{"campaign_id": "c1"}``), overriding what the router reads from the
-    question. ``timeout_s``: time budget of all LLM calls together (default ``KPI_ADVISOR_LLM_TIMEOUT_S``).
+    question. ``timeout_s``: time budget of all LLM calls together (default :data:`advisor.narrative.DEFAULT_TIMEOUT_S`; the application passes its ``llm_timeout_s`` setting).
     Forecast and optimise need ``bundle``; without it they report an error in their result. ``clv_model``: the
     fitted CLV model (``training.clv.load_model``); with it the CLV analysis uses model CLV:CAC by channel
     (``advisor.customers.clv_by_acquisition``) instead of the historical one.
@@ -145,7 +145,7 @@ def advise(
     if lang not in ("en", "ru"):
         raise ValueError(f"lang must be 'en' or 'ru', got {lang!r}")
     names = known_names(dataset)
-    budget = timeout_s if timeout_s is not None else LLMSettings().llm_timeout_s
+    budget = timeout_s if timeout_s is not None else DEFAULT_TIMEOUT_S
     deadline = time.monotonic() + budget
     intents: list[Intent] | None = None
     router = "rules"

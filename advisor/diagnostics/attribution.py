@@ -13,7 +13,7 @@ Incremental ROI = (incremental revenue − spend) / spend.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -28,15 +28,19 @@ UNAVAILABLE = "unavailable: no response model fitted on outcomes_daily (run `kpi
 
 
 class _Transform(Protocol):
-    beta: float
+    @property
+    def beta(self) -> float: ...
 
     def response(self, spend: Any, initial: float = 0.0) -> Any: ...
 
 
 class _Fitted(Protocol):
-    channels: list[str]
-    transforms: Mapping[str, _Transform]
-    beta_cov: list[list[float]]
+    @property
+    def channels(self) -> Sequence[str]: ...
+    @property
+    def transforms(self) -> Mapping[str, _Transform]: ...
+    @property
+    def beta_cov(self) -> list[list[float]]: ...
 
 
 class ResponseLike(Protocol):

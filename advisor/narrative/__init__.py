@@ -7,22 +7,22 @@ Public API::
     narrate(result, *, question="", lang="en", llm=None, names=(), timeout_s=None) -> Narrative
     template_narrative(result, lang="en") -> str
     verify(text, collect_facts(result, names), action_ids=()) -> Verification
-    LLMSettings (env prefix KPI_ADVISOR_), chat_model_from_settings(settings=None) -> BaseChatModel | None
+    chat_model(model, *, base_url=None, api_key=None, temperature=0.0, timeout_s=20.0) -> BaseChatModel | None
 """
 
 from advisor.narrative.facts import Facts, collect_facts
-from advisor.narrative.llm import LLMSettings, NarrativeOut, chat_model_from_settings, data_block
+from advisor.narrative.llm import DEFAULT_TIMEOUT_S, NarrativeOut, chat_model, data_block
 from advisor.narrative.narrate import Narrative, narrate
 from advisor.narrative.template import template_narrative
 from advisor.narrative.verify import Verification, verify
 
 __all__ = [
+    "DEFAULT_TIMEOUT_S",
     "Facts",
-    "LLMSettings",
     "Narrative",
     "NarrativeOut",
     "Verification",
-    "chat_model_from_settings",
+    "chat_model",
     "collect_facts",
     "data_block",
     "narrate",

@@ -1,9 +1,9 @@
-"""LLM settings, the provider-agnostic chat model, and one structured narrative call with a time limit.
+"""The provider-agnostic chat model and one structured narrative call with a time limit.
 
-Settings come from the environment (prefix ``KPI_ADVISOR_``), e.g. ``KPI_ADVISOR_LLM_MODEL="openai:gpt-4o-mini"``,
-``KPI_ADVISOR_LLM_BASE_URL`` (any OpenAI-compatible endpoint), ``KPI_ADVISOR_LLM_API_KEY``,
-``KPI_ADVISOR_LLM_TIMEOUT_S``. LangChain's ``init_chat_model`` picks the provider (OpenAI, Anthropic, Ollama, ...;
-the provider's integration package must be installed, e.g. ``langchain-openai``).
+:func:`chat_model` takes its configuration as arguments; the application reads it once from its settings
+(``api.settings.Settings``: ``KPI_ADVISOR_LLM_MODEL``, ``KPI_ADVISOR_LLM_BASE_URL``, ...). LangChain's
+``init_chat_model`` picks the provider (OpenAI, Anthropic, Ollama, ...; the provider's integration package must be
+installed, e.g. ``langchain-openai``).
 
 Prompt-injection defence: the system prompt says the data block is data, the result goes in as JSON inside
 ``<data>...</data>`` (with ``</`` escaped so a value cannot close the block), and the verifier, not the model,
@@ -19,20 +19,10 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field
 
-
-class LLMSettings(BaseSettings):
-    """LLM configuration; no ``llm_model`` means no LLM (the deterministic narrator is used)."""
-
-    model_config = SettingsConfigDict(env_prefix="KPI_ADVISOR_", extra="ignore")
-
-    llm_model: str | None = None
-    llm_base_url: str | None = None
-    llm_api_key: SecretStr | None = None
-    llm_timeout_s: float = 20.0
-    llm_temperature: float = 0.0
+#: Time budget of all LLM calls of one narrative or one answer together (seconds) when the caller gives none.
+DEFAULT_TIMEOUT_S = 20.0
 
 
 class NarrativeOut(BaseModel):
@@ -70,23 +60,31 @@ SYSTEM_PROMPT = {
 }
 
 
-def chat_model_from_settings(settings: LLMSettings | None = None) -> BaseChatModel | None:
-    """The configured chat model, or None when ``llm_model`` is unset. Raises ImportError/ValueError from
-    LangChain when the provider package is missing or the model string is unknown."""
-    s = settings or LLMSettings()
-    if not s.llm_model:
+def chat_model(
+    model: str | None,
+    *,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    temperature: float = 0.0,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> BaseChatModel | None:
+    """The chat model ``model`` (``"openai:gpt-4o-mini"``, ``"anthropic:claude-..."``, ``"ollama:llama3"``; a bare
+    name with ``base_url`` means an OpenAI-compatible endpoint), or None when ``model`` is empty (no LLM: the
+    deterministic narrator answers). ``timeout_s``: limit of one call (seconds); no retries. Raises
+    ImportError/ValueError from LangChain when the provider package is missing or the model string is unknown."""
+    if not model:
         return None
     from langchain.chat_models import init_chat_model
 
-    kwargs: dict[str, Any] = {"temperature": s.llm_temperature, "timeout": s.llm_timeout_s, "max_retries": 0}
-    if s.llm_base_url:
-        kwargs["base_url"] = s.llm_base_url
-        if ":" not in s.llm_model:
+    kwargs: dict[str, Any] = {"temperature": temperature, "timeout": timeout_s, "max_retries": 0}
+    if base_url:
+        kwargs["base_url"] = base_url
+        if ":" not in model:
             kwargs["model_provider"] = "openai"
-    if s.llm_api_key is not None:
-        kwargs["api_key"] = s.llm_api_key.get_secret_value()
-    model: BaseChatModel = init_chat_model(s.llm_model, **kwargs)
-    return model
+    if api_key is not None:
+        kwargs["api_key"] = api_key
+    chat: BaseChatModel = init_chat_model(model, **kwargs)
+    return chat
 
 
 def data_block(result: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from advisor.narrative.facts import collect_facts
-from advisor.narrative.llm import LLMSettings, ask, messages
+from advisor.narrative.llm import DEFAULT_TIMEOUT_S, ask, messages
 from advisor.narrative.template import template_narrative
 from advisor.narrative.verify import verify
 
@@ -43,13 +43,13 @@ def narrate(
 
     With ``llm``: ask for a structured answer, verify it (numbers, dates, names, actions); on failure retry
     once with the verifier's complaint; if that fails too, or time runs out (``timeout_s`` for all attempts
-    together, default ``LLMSettings().llm_timeout_s``), use the deterministic narrator. ``names``: campaign and
+    together, default :data:`DEFAULT_TIMEOUT_S`), use the deterministic narrator. ``names``: campaign and
     channel names known to exist besides those in ``result``.
     """
     facts = collect_facts(result, names)
     complaints: list[str] = []
     if llm is not None:
-        budget = timeout_s if timeout_s is not None else LLMSettings().llm_timeout_s
+        budget = timeout_s if timeout_s is not None else DEFAULT_TIMEOUT_S
         deadline = time.monotonic() + budget
         complaint: str | None = None
         for _ in range(attempts):

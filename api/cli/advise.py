@@ -65,8 +65,9 @@ def advise(
     """
     from advisor.advise import advise as run_advise
     from advisor.data import load_dataset
-    from advisor.narrative import chat_model_from_settings
     from advisor.recommend import load_actions
+    from api.llm import chat_model_of
+    from api.settings import get_settings
 
     if lang not in ("en", "ru"):
         raise typer.BadParameter("use en or ru", param_hint="--lang")
@@ -75,14 +76,14 @@ def advise(
     clv_model = _clv_model(models)
     catalog = load_actions(actions) if actions else None
     try:
-        llm = chat_model_from_settings()
+        llm = chat_model_of(get_settings())
     except (ImportError, ValueError) as exc:
         stderr.print(f"LLM not available ({exc}); using the built-in narrator")
         llm = None
     with stderr.status("analysing"):
         result = run_advise(
             question, dataset=ds, bundle=bundle, driver_models=drivers, lang=lang, llm=llm, catalog=catalog,
-            clv_model=clv_model,
+            clv_model=clv_model, timeout_s=get_settings().llm_timeout_s,
         )
     doc = result.to_dict()
     if fmt is OutputFormat.json:

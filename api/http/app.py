@@ -21,7 +21,7 @@ from api.http.middleware import BodyLimitMiddleware, MetricsMiddleware
 from api.http.observability import finished_jobs_of
 from api.http.routers import access, advise, analytics, datasets, ops, planning, training
 from api.http.state import AppState
-from api.settings import Settings
+from api.settings import Settings, get_settings
 
 DESCRIPTION = """Marketing KPI advisor: KPI tables and the KPI system vs targets, campaign diagnostics,
 forecasts of spend plans with intervals, budget optimisation and answers to questions.
@@ -49,8 +49,9 @@ TAGS = [
 
 
 def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI:
-    """Build the app. ``mcp=False`` leaves out the ``/mcp`` mount."""
-    settings = settings or Settings()
+    """Build the app on ``settings`` (default: the process's, :func:`api.settings.get_settings`, read once).
+    ``mcp=False`` leaves out the ``/mcp`` mount."""
+    settings = settings or get_settings()
     state = AppState(settings)
     server = None
     if mcp:

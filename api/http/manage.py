@@ -22,7 +22,7 @@ def list_datasets(state: Workspace) -> dict[str, Any]:
     out = []
     for ds_id in state.datasets.ids():
         try:
-            ds = snap.dataset if ds_id == snap.dataset_id else state.datasets.get(ds_id)
+            ds = snap.dataset if ds_id == snap.dataset_id and snap.dataset is not None else state.datasets.get(ds_id)
         except (LookupError, ValueError):
             continue  # a folder that no longer validates is not offered
         out.append(state.datasets.describe(ds_id, ds, ds_id == snap.dataset_id))

@@ -1,8 +1,6 @@
-"""Driver training pipeline: split, skipped targets, fingerprint, speed on a realistic size."""
+"""Driver training pipeline: split, skipped targets, fingerprint, the work bound on a realistic size."""
 
 from __future__ import annotations
-
-import time
 
 import pandas as pd
 
@@ -34,14 +32,19 @@ def test_fingerprint_changes_with_data() -> None:
     assert data_fingerprint(changed) != data_fingerprint(df)
 
 
-def test_training_time_budget() -> None:
-    """40 campaigns × 365 days (14,600 rows), five targets: well inside the 30 s share of the budget."""
+def test_realistic_size_trains_five_models_within_the_tree_budget() -> None:
+    """40 campaigns × 365 days (14,600 rows), five targets. The work is bounded by what the time budget rests on
+    (``n_estimators`` trees per model, at most ``num_leaves`` leaves each), checked on the fitted boosters rather
+    than on a stopwatch; the seconds are a benchmark's business (benchmarks/diagnose_speed.py)."""
     parts = [
         synthetic_campaign_daily(seed=s, days=365).assign(campaign_id=lambda d, s=s: d.campaign_id + f"_{s}")
         for s in range(7)
     ]
     df = pd.concat(parts, ignore_index=True)
-    t0 = time.perf_counter()
-    ms = train_driver_models(df)
-    assert time.perf_counter() - t0 < 30
+    params = DriverParams()
+    ms = train_driver_models(df, params=params)
     assert len(ms.models) == 5
+    for model in ms.models.values():
+        dump = model.booster_.dump_model()
+        assert 0 < model.booster_.num_trees() <= params.n_estimators
+        assert max(tree["num_leaves"] for tree in dump["tree_info"]) <= params.num_leaves

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from advisor.narrative import LLMSettings, chat_model_from_settings, data_block, narrate
+from advisor.narrative import chat_model, data_block, narrate
 from advisor.narrative.examples import RESULT
 
 NAMES = ["video-02", "social", "search"]
@@ -78,11 +78,10 @@ def test_provider_errors_fall_back(fakes: Any) -> None:
     assert n.source == "template" and any("ConnectionError" in c for c in n.complaints)
 
 
-def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("KPI_ADVISOR_LLM_MODEL", raising=False)
-    assert chat_model_from_settings() is None
-    monkeypatch.setenv("KPI_ADVISOR_LLM_MODEL", "openai:gpt-4o-mini")
-    monkeypatch.setenv("KPI_ADVISOR_LLM_BASE_URL", "http://127.0.0.1:9/v1")
-    monkeypatch.setenv("KPI_ADVISOR_LLM_TIMEOUT_S", "3.5")
-    s = LLMSettings()
-    assert (s.llm_model, s.llm_base_url, s.llm_timeout_s) == ("openai:gpt-4o-mini", "http://127.0.0.1:9/v1", 3.5)
+def test_chat_model_takes_its_configuration_as_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KPI_ADVISOR_LLM_MODEL", "openai:gpt-4o-mini")  # the factory reads no environment
+    assert chat_model(None) is None and chat_model("") is None
+    m = chat_model("gpt-4o-mini", base_url="http://127.0.0.1:9/v1", api_key="sk-test", timeout_s=3.5)
+    assert m is not None
+    assert (m.model_name, m.request_timeout, m.max_retries) == ("gpt-4o-mini", 3.5, 0)  # type: ignore[attr-defined]
+    assert str(m.openai_api_base) == "http://127.0.0.1:9/v1"  # type: ignore[attr-defined]

@@ -1,4 +1,5 @@
-"""Fixtures for the HTTP API tests: a live server per module on the session's world (tests/api/conftest.py)."""
+"""Fixtures for the HTTP API tests: the app in process, one per module, on the session's world
+(tests/api/conftest.py); tests of HTTP itself start a live server (``serving.live_server``)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ serving = sys.modules["kpi_api_serving"]  # loaded by tests/api/conftest.py
 
 @pytest.fixture(scope="module")
 def live(world: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The module's server (``serving.Live``: url, admin key of the default workspace, settings)."""
-    with serving.live_server(world, tmp_path_factory.mktemp("service"), max_body_bytes=2_000_000) as running:
+    """The module's app (``serving.Live``: url, admin key of the default workspace, settings), in process."""
+    with serving.app_in_process(world, tmp_path_factory.mktemp("service"), max_body_bytes=2_000_000) as running:
         yield running
 
 

@@ -1,4 +1,4 @@
-"""POST /v1/diagnose over a live server carries the `customer_value` block (served CLV model), with the
+"""POST /v1/diagnose (the app in process) carries the `customer_value` block (served CLV model), with the
 corrective action of its CLV:CAC finding, and it is the block `kpi-advisor diagnose --models` prints."""
 
 from __future__ import annotations

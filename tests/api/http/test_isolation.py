@@ -1,6 +1,6 @@
 """Workspace isolation and access control over EVERY route of the app (issue 6, "Must show").
 
-Two workspaces share one live server: B is ``default`` (the trained world, a job, an upload, an audit entry) and A
+Two workspaces share one app (in process): B is ``default`` (the trained world, a job, an upload, an audit entry) and A
 is a fresh workspace with its own admin and viewer keys. The routes are read from the app itself (its route table
 and OpenAPI document), never from a hand-written list, so a new route is covered as soon as it exists: a new path
 parameter fails :func:`request_for` until it is given one of B's ids here.
@@ -37,7 +37,7 @@ AUDIT_MARKER = "zebra-4711"  # a word only B's question contains
 
 @dataclass(frozen=True)
 class Env:
-    """The live server and what each workspace owns.
+    """The app and what each workspace owns.
 
     live: ``serving.Live`` (its key is B's admin key); a_admin / a_viewer: A's tokens; b_dataset / b_upload: B's
     dataset ids; b_version: B's served model version; b_job: a queued job of B; b_key: id of a viewer key of B (the
@@ -65,7 +65,7 @@ def key_id(token: str) -> str:
 def env(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     from api.http import create_app
 
-    with serving.live_server(world, tmp_path_factory.mktemp("isolation"), max_body_bytes=5_000_000) as live:
+    with serving.app_in_process(world, tmp_path_factory.mktemp("isolation"), max_body_bytes=5_000_000) as live:
         store = live.store()
         _, a_admin = store.create_key(A, "admin", "a admin")
         _, a_viewer = store.create_key(A, "viewer", "a viewer")
@@ -204,7 +204,7 @@ def test_every_route_but_health_and_docs_needs_a_key(env: Env) -> None:
             if method == "HEAD":
                 continue
             url = path.replace("{", "").replace("}", "") + ("/" if not getattr(route, "methods", None) else "")
-            with httpx.Client(base_url=env.live.url, timeout=60) as anon:
+            with env.live.anonymous() as anon:
                 r = anon.request(method, url, json={})
                 wrong = anon.request(method, url, json={}, headers={"X-API-Key": "kpia_000000000000_" + "x" * 43})
             checked.append(f"{method} {path}")

@@ -290,14 +290,15 @@ def test_serve_finishes_the_running_request_on_sigterm_and_exits_0(world: Any, t
         client_thread.start()
         assert sent_first.wait(10)
         time.sleep(0.3)
-        t_term = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         time.sleep(1.0)
         with pytest.raises(httpx.TransportError):  # no new connections while the running one finishes
             httpx.get(f"{base}/healthz", timeout=2)
         client_thread.join(60)
-        _stdout, stderr = proc.communicate(timeout=40)
-        elapsed = time.monotonic() - t_term
+        try:  # the shutdown timeout (15 s) plus time to stop the worker: a bound, not a measurement
+            _stdout, stderr = proc.communicate(timeout=15 + 15)
+        except subprocess.TimeoutExpired:
+            pytest.fail("serve did not stop within its shutdown timeout after SIGTERM")
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -305,7 +306,6 @@ def test_serve_finishes_the_running_request_on_sigterm_and_exits_0(world: Any, t
     assert "error" not in result, f"the in-flight request failed: {result.get('error')}"
     assert result["status"] < 500, f"the in-flight request got {result['status']}"
     assert proc.returncode == 0, f"exit code {proc.returncode}: {stderr[-3000:]}"
-    assert elapsed < 15 + 15, f"shutdown took {elapsed:.1f} s"
     assert not [pid for pid in workers_seen if _alive(pid)], "a child process outlived serve"
     logged = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     messages = [(entry["logger"], entry["message"]) for entry in logged]

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(scope="module")
 def live(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with serving.pg_schema() as url, serving.live_server(
+    with serving.pg_schema() as url, serving.app_in_process(
         world, tmp_path_factory.mktemp("pg-service"), database_url=url
     ) as running:
         yield running

@@ -17,7 +17,7 @@ serving = sys.modules["kpi_api_serving"]  # loaded by conftest.py
 def train_url(world: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
     """A server with its training worker process, on a private copy of the world (training adds versions)."""
     own = serving.copy_world(world, tmp_path_factory.mktemp("train-world"))
-    with serving.live_server(own, tmp_path_factory.mktemp("train-service"), worker=True) as live:
+    with serving.app_in_process(own, tmp_path_factory.mktemp("train-service"), worker=True) as live:
         yield live, own.models
 
 

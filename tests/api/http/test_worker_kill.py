@@ -19,7 +19,7 @@ PLAN = {"start": "2026-11-01", "end": "2026-11-07", "spend": {}}
 @pytest.fixture()
 def live(world: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     own = serving.copy_world(world, tmp_path_factory.mktemp("kill-world"))
-    with serving.live_server(own, tmp_path_factory.mktemp("kill-service"), job_stale_seconds=3.0) as running:
+    with serving.app_in_process(own, tmp_path_factory.mktemp("kill-service"), job_stale_seconds=3.0) as running:
         yield running
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from api.store import JOB_STATUSES, JobNotOwnedError, JobRecord, JobStateError, Store, UnknownJobError
 
@@ -151,12 +153,21 @@ def test_requeue_of_a_cancel_requested_job_cancels_it(store: Store) -> None:
     assert store.requeue_job(job.id, "shutdown").status == "cancelled"
 
 
+def _age_heartbeat(store: Store, job_id: str, seconds: float) -> None:
+    """Move the job's last heartbeat ``seconds`` into the past (what a silent worker looks like after that long)."""
+    from api.store.records import now
+    from api.store.tables import Job
+
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(Job).where(Job.id == job_id).values(heartbeat_at=now() - timedelta(seconds=seconds)))
+
+
 def test_fail_stale_jobs(store: Store) -> None:
     stale = _running(store, "w1")
-    assert store.fail_stale_jobs(3600) == []
-    time.sleep(0.05)
     fresh = _running(store, "w2")
-    failed = store.fail_stale_jobs(0.03)
+    assert store.fail_stale_jobs(600) == []
+    _age_heartbeat(store, stale.id, 3600)  # w1 silent for an hour, w2 beat just now
+    failed = store.fail_stale_jobs(600)
     assert [j.id for j in failed] == [stale.id]
     assert failed[0].status == "failed" and failed[0].finished_at is not None
     assert failed[0].error is not None and "stopped responding" in failed[0].error and "start the job again" in failed[0].error

@@ -1,4 +1,6 @@
-"""The real server (uvicorn on a free port) called over HTTP."""
+"""Every route of the real app (in process, lifespan run) on the trained world: answers, problems, uploads.
+
+The wire itself (body limits on a socket, keep-alive) is tested against a live server in test_wire.py."""
 
 from __future__ import annotations
 
@@ -163,11 +165,6 @@ def test_good_upload_is_listed_and_queryable(client: httpx.Client, world: object
         "/v1/datasets", files=[("files", ("campaign_daily.csv", content, "text/csv"))], data={"dataset_id": "mini"}
     )
     assert again.status_code == 409
-
-
-def test_body_limit_is_413(client: httpx.Client) -> None:
-    r = client.post("/v1/datasets", files=[("files", ("campaign_daily.csv", b"x" * 2_100_000, "text/csv"))])
-    assert r.status_code == 413 and r.headers["content-type"] == PROBLEM
 
 
 def test_unknown_ids_are_404(client: httpx.Client) -> None:
