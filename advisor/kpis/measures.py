@@ -2,9 +2,9 @@
 
 :func:`aggregate_table` filters a table to a date window, assigns each row its group keys and period start,
 and aggregates the requested :class:`~advisor.kpis.catalog.MeasureSpec` s. Rows get one integer group id
-(:func:`_group_ids`, in the order of pandas' ``groupby(sort=True, dropna=False)``); sums and means are one
-pandas ``groupby().sum()`` over a float block with that id (pandas' compensated summation, rows in table
-order), distinct counts, min and max are numpy on the ids. Measures it cannot compute (table, column, grouping
+(:func:`_group_ids`, in the order of pandas' ``groupby(sort=True, dropna=False)``, for keys of any dtype and
+any number of rows); sums and means are one pandas ``groupby().sum()`` over a float block with that id (pandas'
+compensated summation, rows in table order), distinct counts, min and max are numpy on the ids. Measures it cannot compute (table, column, grouping
 column or time column missing) are reported in ``unavailable`` with a reason instead of raising.
 
 :class:`MeasureCache` (optional) keeps per-table work that does not depend on the request — row dates, period
@@ -227,11 +227,7 @@ def aggregate_table(
         else:
             others.append(m)
 
-    groups = _group_ids(keys, coded)
-    if groups is None:  # key dtypes the integer grouping does not cover: pandas
-        return TableAggregate(name, _aggregate_pandas(keys, coded, sums, mean_parts, others, df, rows, masks, cache),
-                              unavailable, first, last)  # fmt: skip
-    inverse, key_columns = groups
+    inverse, key_columns = _group_ids(keys, coded)
     size = len(next(iter(key_columns.values()))) if key_columns else 0
     out: dict[str, np.ndarray] = dict(key_columns)
     if sums:
@@ -252,52 +248,46 @@ def aggregate_table(
     return TableAggregate(name, pd.DataFrame(out, copy=False), unavailable, first, last)
 
 
-def _group_ids(
-    keys: dict[str, np.ndarray], coded: dict[str, np.ndarray]
-) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
-    """Group of each row and the key columns of the groups, in the order of pandas' ``groupby(keys,
-    sort=True, dropna=False)``: ``(inverse, {key: values per group})``; None for key dtypes it does not cover.
+def _group_ids(keys: dict[str, np.ndarray], coded: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Group of each row and the key columns of the groups, in the order of pandas' ``groupby(keys, sort=True,
+    dropna=False)``: ``(inverse (n,) int64, {key: (g,) values per group})``; any number of rows (none too).
 
     ``coded`` keys hold integer codes (-1 = missing, sorted first as pandas sorts the integers) that become
-    their values again; other keys sort by value with missing values last."""
+    their values again; other keys sort by value as ``pd.factorize(sort=True)`` orders them (numbers before
+    strings in a mixed object column), missing values last."""
     n = len(next(iter(keys.values())))
-    if n == 0:
-        return None
     gid = np.zeros(n, dtype=np.int64)
-    decode: list[tuple[str, np.ndarray, int]] = []  # key, its values by code, radix
+    parts: list[tuple[str, np.ndarray, np.ndarray]] = []  # key, its code per row, its values by code
     for c, arr in keys.items():
-        if c in coded:
-            radix = len(coded[c]) + 1
-            codes = arr + 1  # -1 (missing) → 0
-            values = np.empty(radix, dtype=object)
-            values[0] = np.nan
-            values[1:] = coded[c]
-        elif arr.dtype.kind in "biufM" or arr.dtype == object:
-            codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
-            if arr.dtype == object and pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
-                return None
-            uniques = np.asarray(uniques, dtype=arr.dtype)
-            radix = len(uniques) + 1
-            codes = np.where(codes < 0, len(uniques), codes)  # missing last
-            if arr.dtype.kind in "biu":  # never missing
-                values = uniques
-            else:
-                na = np.datetime64("NaT") if arr.dtype.kind == "M" else np.nan
-                values = np.concatenate([uniques, np.array([na], dtype=arr.dtype)])
-        else:
-            return None
-        if gid.max(initial=0) > np.iinfo(np.int64).max // (radix + 1):
-            return None
+        codes, values = _sorted_codes(arr, coded.get(c))
+        radix = max(len(values), 1)
+        if gid.max(initial=0) > (np.iinfo(np.int64).max - radix) // radix:  # renumber the groups so far (order kept)
+            gid = np.unique(gid, return_inverse=True)[1].reshape(-1)
         gid = gid * radix + codes
-        decode.append((c, values, radix))
+        parts.append((c, codes, values))
     uniq, inverse = np.unique(gid, return_inverse=True)
     inverse = inverse.reshape(-1)
-    columns: dict[str, np.ndarray] = {}
-    rest = uniq
-    for c, values, radix in reversed(decode):
-        rest, code = np.divmod(rest, radix)
-        columns[c] = values[code]
-    return inverse, {c: columns[c] for c in keys}
+    first = np.empty(len(uniq), dtype=np.int64)  # the first row of each group
+    first[inverse[::-1]] = np.arange(n - 1, -1, -1)
+    return inverse, {c: values[codes[first]] for c, codes, values in parts}
+
+
+def _sorted_codes(arr: np.ndarray, coded_values: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes (n,) int64 >= 0, values by code)`` of a key column: codes follow the order of the values
+    (missing values last), or, for a ``coded_values`` key (``arr``: codes with -1 = missing), the given codes
+    shifted by one (missing first)."""
+    if coded_values is not None:
+        values = np.empty(len(coded_values) + 1, dtype=object)
+        values[0] = np.nan
+        values[1:] = coded_values
+        return arr.astype(np.int64) + 1, values
+    codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=arr.dtype)
+    codes = np.where(codes < 0, len(uniques), codes).astype(np.int64)  # missing last
+    if arr.dtype.kind in "biuUS":  # never missing
+        return codes, uniques
+    missing = np.array(["NaT"], dtype=arr.dtype) if arr.dtype.kind in "mM" else np.array([np.nan], dtype=arr.dtype)
+    return codes, np.concatenate([uniques, missing])
 
 
 def _other_by_group(
@@ -318,40 +308,6 @@ def _other_by_group(
     nums = _numeric(pd.Series(values[keep]))
     out = np.full(size, np.nan)
     (np.fmin if m.agg == "min" else np.fmax).at(out, inverse[keep], nums)
-    return out
-
-
-def _aggregate_pandas(
-    keys: dict[str, np.ndarray],
-    coded: dict[str, np.ndarray],
-    sums: dict[str, np.ndarray],
-    mean_parts: list[MeasureSpec],
-    others: list[MeasureSpec],
-    df: pd.DataFrame,
-    rows: np.ndarray | slice,
-    masks: dict[str | None, np.ndarray | None],
-    cache: MeasureCache | None,
-) -> pd.DataFrame:
-    """The groupby of :func:`aggregate_table` in pandas (no rows, or key dtypes :func:`_group_ids` leaves out)."""
-    key_names = list(keys)
-    work = pd.DataFrame({**keys, **sums}, copy=False)
-    grouped = work.groupby(key_names, sort=True, dropna=False, observed=True)
-    result = grouped[list(sums)].sum() if sums else grouped.size().to_frame("__size")[[]]
-    for m in mean_parts:
-        n_ok = result.pop(f"{m.name}__n")
-        result[m.name] = np.where(n_ok > 0, result[m.name] / n_ok.where(n_ok > 0, 1), np.nan)
-    for m in others:
-        assert m.column is not None
-        codes = cache.codes(df, m.column)[rows] if cache is not None and m.agg == "nunique" else None
-        values = df[m.column].to_numpy()[rows] if codes is None else codes
-        result[m.name] = _other(work[key_names], values, m, masks[m.where], codes is not None).reindex(result.index)
-        if m.agg == "nunique":
-            result[m.name] = result[m.name].fillna(0.0)
-    out = result.reset_index()
-    for c, values in coded.items():  # codes back to values (-1: missing); rows are in code order, not value order
-        group_codes = out[c].to_numpy(dtype=np.int64)
-        picked = values[np.maximum(group_codes, 0)] if len(values) else np.full(len(out), np.nan, dtype=object)
-        out[c] = np.where(group_codes >= 0, picked, np.nan)
     return out
 
 
@@ -402,24 +358,6 @@ def _window(
     if hi_day is not None:
         keep &= dates <= hi_day
     return keep
-
-
-def _other(keys: pd.DataFrame, values: np.ndarray, m: MeasureSpec, mask: np.ndarray | None, coded: bool) -> pd.Series:
-    """nunique (with ``min_rows``), min or max of ``values`` (``m.column`` of the rows of ``keys``) per group, over
-    rows in ``mask``. ``coded``: ``values`` are integer codes of the column's values (-1 = missing), as for
-    nunique with a cache."""
-    sub = keys.assign(__v=values)
-    if mask is not None:
-        sub = sub[mask]
-    sub = sub[sub["__v"].to_numpy() >= 0] if coded else sub[pd.notna(sub["__v"])]
-    key_names = list(keys.columns)
-    if m.agg == "nunique":
-        sizes = sub.groupby([*key_names, "__v"], sort=False, dropna=False, observed=True).size()
-        sizes = sizes[sizes >= m.min_rows]
-        return sizes.groupby(level=key_names, dropna=False, observed=True).size().astype(np.float64)
-    sub = sub.assign(__v=_numeric(sub["__v"]))
-    g = sub.groupby(key_names, sort=False, dropna=False, observed=True)["__v"]
-    return (g.min() if m.agg == "min" else g.max()).astype(np.float64)
 
 
 def aggregate_cumulative(

@@ -143,24 +143,27 @@ def frame_json(frame: pd.DataFrame) -> dict[str, Any]:
     return {"dtypes": {str(c): str(t) for c, t in frame.dtypes.items()}, "columns": cols}
 
 
-def aggregate_cases() -> dict[str, Any]:
+def aggregate_inputs() -> dict[str, tuple[pd.DataFrame, list[str], str | None, Any]]:
+    """{case: (table, by, grain, start)} for :func:`aggregate_table` over :data:`RANDOM_MEASURES`: every grouping
+    of :func:`random_table` with and without weeks, then edge cases."""
     df = random_table()
-    out: dict[str, Any] = {}
+    out: dict[str, tuple[pd.DataFrame, list[str], str | None, Any]] = {}
     for by, grain in itertools.product(AGG_BYS, AGG_GRAINS):
-        agg = aggregate_table("t", df, RANDOM_SPEC, RANDOM_MEASURES, by, grain, None, None)
-        assert agg.frame is not None
-        out[f"{'+'.join(by) or '-'}|{grain or '-'}"] = frame_json(agg.frame)
-    edge = {
-        # no row in the window: empty groups of every key dtype
-        "empty-window|g+h|week": (df, ["g", "h"], "week", pd.Timestamp("2027-01-01").date()),
-        # object keys that are not all strings (numbers and strings mixed, missing values)
-        "mixed-objects|k|-": (df.assign(k=np.array([1, "x", 2.5, None] * 100, dtype=object)), ["k"], None, None),
-        # a key that is always missing
-        "all-missing|m|-": (df.assign(m=np.array([None] * len(df), dtype=object)), ["m"], None, None),
-        # integer and boolean keys
-        "int-bool|i+b|-": (df.assign(i=np.arange(len(df)) % 3, b=np.arange(len(df)) % 2 == 0), ["i", "b"], None, None),
-    }
-    for name, (table, by, grain, start) in edge.items():
+        out[f"{'+'.join(by) or '-'}|{grain or '-'}"] = (df, by, grain, None)
+    # no row in the window: empty groups of every key dtype
+    out["empty-window|g+h|week"] = (df, ["g", "h"], "week", pd.Timestamp("2027-01-01").date())
+    # object keys that are not all strings (numbers and strings mixed, missing values)
+    out["mixed-objects|k|-"] = (df.assign(k=np.array([1, "x", 2.5, None] * 100, dtype=object)), ["k"], None, None)
+    # a key that is always missing
+    out["all-missing|m|-"] = (df.assign(m=np.array([None] * len(df), dtype=object)), ["m"], None, None)
+    # integer and boolean keys
+    out["int-bool|i+b|-"] = (df.assign(i=np.arange(len(df)) % 3, b=np.arange(len(df)) % 2 == 0), ["i", "b"], None, None)
+    return out
+
+
+def aggregate_cases() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, (table, by, grain, start) in aggregate_inputs().items():
         agg = aggregate_table("t", table, RANDOM_SPEC, RANDOM_MEASURES, by, grain, start, None)
         assert agg.frame is not None
         out[name] = frame_json(agg.frame)

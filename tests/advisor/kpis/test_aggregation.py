@@ -1,0 +1,188 @@
+"""KPI aggregation against known values: golden KPI tables and table aggregates (``golden/``, see
+:mod:`tests.advisor.kpis.golden_cases`), with and without a :class:`MeasureCache`; hand-computed groupings (key
+dtypes, missing keys, no rows); to-date distinct counts as sums of "reaches ``min_rows``" marks; and the per-``end``
+cache of to-date aggregates (reused for another start, never for another table object or another end).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import advisor.kpis.measures as measures
+from advisor.kpis import compute_kpis
+from advisor.kpis.catalog import MeasureSpec, TableSpec, default_catalog
+from advisor.kpis.measures import MeasureCache, aggregate_cumulative, aggregate_table
+from tests.advisor.kpis import golden_cases as gc
+
+KPI_GOLDEN = json.loads((gc.GOLDEN / "kpi_tables.json").read_text())
+AGG_GOLDEN = json.loads((gc.GOLDEN / "aggregates.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def world() -> dict[str, pd.DataFrame]:
+    return gc.world()
+
+
+@pytest.fixture(scope="module")
+def variants(world: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+    return {"plain": world, "messy": gc.messy(world)}
+
+
+def assert_same(got: Any, want: Any, where: str = "") -> None:
+    """Equal JSON-like values; floats to 1e-12 relative (summation order may change in the last bits)."""
+    if isinstance(want, float) and isinstance(got, float):
+        assert math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-12), f"{where}: {got!r} != {want!r}"
+    elif isinstance(want, dict):
+        assert isinstance(got, dict) and sorted(got) == sorted(want), f"{where}: keys {sorted(got)} != {sorted(want)}"
+        for k in want:
+            assert_same(got[k], want[k], f"{where}.{k}")
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), f"{where}: {len(got)} items != {len(want)}"
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            assert_same(g, w, f"{where}[{i}]")
+    else:
+        assert got == want and type(got) is type(want), f"{where}: {got!r} != {want!r}"
+
+
+def _golden_table(table: Any) -> dict[str, Any]:
+    return {"dtypes": {c: str(t) for c, t in table.frame.dtypes.items()}, "records": table.to_records(reasons=True)}
+
+
+@pytest.mark.parametrize(("variant", "by", "grain", "compare"), gc.kpi_queries())
+def test_kpi_tables_equal_golden(
+    variants: dict[str, dict[str, pd.DataFrame]], variant: str, by: list[str], grain: str | None, compare: bool
+) -> None:
+    """Every grouping (missing group values, a missing date, unsorted orders in the messy tables) with and without a
+    cache (filled by the first cached call, read by the second) gives the recorded table."""
+    tables = variants[variant]
+    last = pd.Timestamp(tables["campaign_daily"]["date"].max())
+    kw = {"by": by, "grain": grain, "compare": compare, "kpis": gc.KPIS,
+          "start": (last - pd.Timedelta(days=45)).date(), "end": last.date()}  # fmt: skip
+    want = KPI_GOLDEN[gc.kpi_case_name(variant, by, grain, compare)]
+    cache = MeasureCache()
+    for got in (compute_kpis(tables, **kw), compute_kpis(tables, **kw, cache=cache), compute_kpis(tables, **kw, cache=cache)):
+        assert_same(_golden_table(got), want)
+
+
+def test_monthly_and_one_campaign_tables_equal_golden(world: dict[str, pd.DataFrame]) -> None:
+    """A monthly table (team KPIs by team) and one campaign's rows alone (one group per window, with compare)."""
+    for name, table in gc.extra_tables(world).items():
+        assert_same(_golden_table(table), KPI_GOLDEN[name], name)
+
+
+@pytest.mark.parametrize("case", sorted(gc.aggregate_inputs()))
+def test_aggregates_equal_golden(case: str) -> None:
+    """Sums, means, counts, min, max and distinct counts (with ``min_rows``) by string, float, integer, boolean,
+    mixed-object and always-missing keys (missing keys last), by week, and over a window without rows."""
+    df, by, grain, start = gc.aggregate_inputs()[case]
+    for cache in (None, MeasureCache()):
+        agg = aggregate_table("t", df, gc.RANDOM_SPEC, gc.RANDOM_MEASURES, by, grain, start, None, cache)
+        assert agg.frame is not None
+        got = gc.frame_json(agg.frame)
+        if cache is not None:  # cached string keys group in code order; the engine sorts its joined frame
+            order = sorted(range(len(agg.frame)), key=lambda i: _sort_key(got, by, i))
+            got = {"dtypes": got["dtypes"], "columns": {c: [v[i] for i in order] for c, v in got["columns"].items()}}
+        assert_same(got, AGG_GOLDEN[case], case)
+
+
+def _sort_key(frame: dict[str, Any], by: list[str], i: int) -> tuple[Any, ...]:
+    cols = frame["columns"]
+    values = [cols[c][i] for c in [*by, "_period"] if c in cols]
+    return tuple((v is None, isinstance(v, str), 0 if v is None else v) for v in values)  # numbers, strings, missing
+
+
+def test_grouping_by_hand() -> None:
+    """Missing keys sort last (first for cached string keys before the engine sorts), numbers before strings;
+    mean over non-missing values, count of rows with a value, min/max, distinct counts with min_rows."""
+    df = pd.DataFrame(
+        {
+            "g": np.array(["b", None, "a", "b", 7, "a", None], dtype=object),
+            "v": [1.0, 2.0, np.nan, 4.0, 8.0, 16.0, 32.0],
+            "who": ["x", "x", "y", "x", "z", "y", "w"],
+        }
+    )
+    ms = [
+        MeasureSpec("total", "t", "sum", "v"),
+        MeasureSpec("avg", "t", "mean", "v"),
+        MeasureSpec("n", "t", "count", "v"),
+        MeasureSpec("lo", "t", "min", "v"),
+        MeasureSpec("hi", "t", "max", "v"),
+        MeasureSpec("repeat", "t", "nunique", "who", min_rows=2),
+    ]
+    frame = aggregate_table("t", df, TableSpec("t"), ms, ["g"], None, None, None).frame
+    assert frame is not None
+    assert frame["g"].tolist()[:3] == [7, "a", "b"] and pd.isna(frame["g"].iloc[3])
+    assert frame["total"].tolist() == [8.0, 16.0, 5.0, 34.0]
+    assert frame["avg"].tolist() == [8.0, 16.0, 2.5, 17.0]
+    assert frame["n"].tolist() == [1.0, 1.0, 2.0, 2.0]
+    assert frame["lo"].tolist() == [8.0, 16.0, 1.0, 2.0] and frame["hi"].tolist() == [8.0, 16.0, 4.0, 32.0]
+    assert frame["repeat"].tolist() == [0.0, 1.0, 1.0, 0.0]
+    none = aggregate_table("t", df.iloc[:0], TableSpec("t"), ms, ["g"], None, None, None).frame
+    assert none is not None and list(none.columns) == ["g", *[m.name for m in ms]] and len(none) == 0
+
+
+def test_to_date_counts_as_marks_equal_distinct_counts(world: dict[str, pd.DataFrame]) -> None:
+    """Without a grain, the to-date distinct counts up to ``end`` (sums of reaches-marks) equal a plain nunique
+    over the rows up to ``end``."""
+    cat = default_catalog()
+    orders = gc.messy(world)["orders"]
+    ms = [cat.measures[n] for n in ("customers_to_date", "repeat_customers_to_date")]
+    end = (pd.Timestamp(orders["order_date"].max()) - pd.Timedelta(days=30)).date()
+    got = aggregate_cumulative("orders", orders, cat.tables["orders"], ms, ["channel"], None, None, end).frame
+    assert got is not None
+    upto = orders[orders["order_date"] <= pd.Timestamp(end)]
+    counts = upto.groupby(["channel", "customer_id"], dropna=False).size()
+    want_all = counts.groupby(level="channel", dropna=False).size()
+    want_repeat = counts[counts >= 2].groupby(level="channel", dropna=False).size()
+    for _, row in got.iterrows():
+        key = row["channel"]
+        key = np.nan if pd.isna(key) else key
+        assert row["customers_to_date"] == want_all.get(key, 0)
+        assert row["repeat_customers_to_date"] == want_repeat.get(key, 0)
+
+
+def test_to_date_cache_is_per_end_and_table(world: dict[str, pd.DataFrame]) -> None:
+    """The to-date aggregate is computed once per (table object, grouping, grain, end), whatever the start; a
+    new table object (a new dataset snapshot) or another end is computed afresh, and callers get their own
+    frame."""
+    cat = default_catalog()
+    ms = [m for m in cat.measures.values() if m.cumulative]
+    spec = cat.tables["orders"]
+    orders = world["orders"]
+    end = pd.Timestamp(orders["order_date"].max()).date()
+    cache = MeasureCache()
+    calls: list[object] = []
+    real = measures._aggregate_cumulative
+
+    def counting(*args: object) -> object:
+        calls.append(args[6])
+        return real(*args)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(measures, "_aggregate_cumulative", counting)
+        a = aggregate_cumulative("orders", orders, spec, ms, ["channel"], "month", None, end, cache)
+        b = aggregate_cumulative("orders", orders, spec, ms, ["channel"], "month", end, end, cache)  # start ignored
+        assert len(calls) == 1
+        assert a.frame is not None and b.frame is not None and a.frame is not b.frame
+        pd.testing.assert_frame_equal(a.frame, b.frame)
+        a.frame.iloc[0, -1] = -1.0  # a caller changing its frame does not change the cached one
+        c = aggregate_cumulative("orders", orders, spec, ms, ["channel"], "month", None, end, cache)
+        assert c.frame is not None and c.frame.iloc[0, -1] != -1.0
+        earlier = (pd.Timestamp(end) - pd.Timedelta(days=20)).date()
+        aggregate_cumulative("orders", orders, spec, ms, ["channel"], "month", None, earlier, cache)
+        assert len(calls) == 2
+        changed = orders.copy()
+        changed["revenue"] = changed["revenue"] * 2
+        d = aggregate_cumulative("orders", changed, spec, ms, ["channel"], "month", None, end, cache)
+        assert len(calls) == 3
+        assert d.frame is not None
+        fresh = real("orders", changed, spec, ms, ["channel"], "month", end, None)
+        assert fresh.frame is not None
+        pd.testing.assert_frame_equal(d.frame, fresh.frame)
+        assert not d.frame["order_revenue_to_date"].equals(c.frame["order_revenue_to_date"])
