@@ -2,7 +2,7 @@
 
 :func:`aggregate_table` filters a table to a date window, assigns each row its group keys and period start,
 and aggregates the requested :class:`~advisor.kpis.catalog.MeasureSpec` s. Rows get one integer group id
-(:func:`_group_ids`, in the order of pandas' ``groupby(sort=True, dropna=False)``, for keys of any dtype and
+(:func:`group_ids`, in the order of pandas' ``groupby(sort=True, dropna=False)``, for keys of any dtype and
 any number of rows); sums and means are one pandas ``groupby().sum()`` over a float block with that id (pandas'
 compensated summation, rows in table order), distinct counts, min and max are numpy on the ids. Measures it cannot compute (table, column, grouping
 column or time column missing) are reported in ``unavailable`` with a reason instead of raising.
@@ -227,7 +227,7 @@ def aggregate_table(
         else:
             others.append(m)
 
-    inverse, key_columns = _group_ids(keys, coded)
+    inverse, key_columns = group_ids(keys, coded)
     size = len(next(iter(key_columns.values()))) if key_columns else 0
     out: dict[str, np.ndarray] = dict(key_columns)
     if sums:
@@ -248,7 +248,7 @@ def aggregate_table(
     return TableAggregate(name, pd.DataFrame(out, copy=False), unavailable, first, last)
 
 
-def _group_ids(keys: dict[str, np.ndarray], coded: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def group_ids(keys: dict[str, np.ndarray], coded: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Group of each row and the key columns of the groups, in the order of pandas' ``groupby(keys, sort=True,
     dropna=False)``: ``(inverse (n,) int64, {key: (g,) values per group})``; any number of rows (none too).
 

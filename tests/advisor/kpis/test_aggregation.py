@@ -186,3 +186,24 @@ def test_to_date_cache_is_per_end_and_table(world: dict[str, pd.DataFrame]) -> N
         assert fresh.frame is not None
         pd.testing.assert_frame_equal(d.frame, fresh.frame)
         assert not d.frame["order_revenue_to_date"].equals(c.frame["order_revenue_to_date"])
+
+
+def test_join_of_aggregates_by_hand() -> None:
+    """Outer join sorted by the keys (missing last); a frame without rows adds its columns; ids read as numbers in
+    one table match the same ids read as text in another (missing ids stay missing); rows of the previous window
+    are matched by key, missing to missing."""
+    from advisor.kpis.engine import _match_rows, _merge
+    from advisor.kpis.measures import TableAggregate
+
+    a = pd.DataFrame({"campaign_id": np.array(["2", None, "1"], dtype=object), "x": [1.0, 2.0, 3.0]})
+    b = pd.DataFrame({"campaign_id": np.array([3, 1]), "y": [10.0, 30.0]})
+    empty = pd.DataFrame({"campaign_id": np.array([], dtype=float), "z": np.array([], dtype=float)})
+    merged = _merge([TableAggregate("a", a), TableAggregate("b", b), TableAggregate("e", empty)], ["campaign_id"])
+    assert merged["campaign_id"].tolist()[:3] == ["1", "2", "3"] and pd.isna(merged["campaign_id"].iloc[3])
+    np.testing.assert_array_equal(merged["x"], [3.0, 1.0, np.nan, 2.0])
+    np.testing.assert_array_equal(merged["y"], [30.0, np.nan, 10.0, np.nan])
+    assert merged["z"].isna().all() and list(merged.columns) == ["campaign_id", "x", "y", "z"]
+    keys = pd.DataFrame({"g": np.array(["a", None, "c"], dtype=object), "p": [1, 2, 3]})
+    prev = pd.DataFrame({"g": np.array([None, "a", "a"], dtype=object), "p": [2, 1, 2]})
+    np.testing.assert_array_equal(_match_rows(keys, prev, ["g", "p"]), [1.0, 0.0, np.nan])
+    np.testing.assert_array_equal(_match_rows(keys, prev.iloc[:0], ["g"]), [np.nan] * 3)
