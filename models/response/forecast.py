@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.plan import STAT_KEYS, STAT_QUANTILES, Plan, spend_path, stat_dict, stats
+from models.plan import STAT_KEYS, STAT_QUANTILES, Plan, spend_path, stats
 from models.response.bundle import KPIS, ResponseBundle
 
 
@@ -57,9 +57,8 @@ class Forecast:
 
 
 class _Stats:
-    """Collects ``stats(draws, mean)`` requests and answers them with one ``np.quantile`` over the stacked draws
-    (every draw vector has ``n_sims`` values): ``add`` returns the (still empty) result dict, ``fill()`` fills every
-    one. Same values as ``models.plan.stats``; draws with a non-finite value go through it one by one."""
+    """Collects the :func:`models.plan.stats` requests of a forecast (draws (n_sims,), mean): ``add`` returns the
+    (still empty) result dict, ``fill()`` answers all of them with one call."""
 
     def __init__(self) -> None:
         self._items: list[tuple[NDArray[np.float64], float, dict[str, Any]]] = []
@@ -70,14 +69,9 @@ class _Stats:
         return out
 
     def fill(self) -> None:
-        finite = [(d, m, out) for d, m, out in self._items if np.isfinite(d).all()]
-        if finite:
-            q = np.quantile(np.vstack([d for d, _, _ in finite]), STAT_QUANTILES, axis=1)
-            for j, (_d, m, out) in enumerate(finite):
-                out.update(stat_dict(m, q[:, j]))
-        for d, m, out in self._items:
-            if not out:
-                out.update(stats(d, m))
+        answers = stats([d for d, _, _ in self._items], [m for _, m, _ in self._items])
+        for (_, _, out), answer in zip(self._items, answers, strict=True):
+            out.update(answer)
         self._items.clear()
 
 
