@@ -70,7 +70,7 @@ def onset_cases() -> dict[str, Any]:
                     "shift": fit.shift, "chi2": fit.chi2, "step_chi2": fit.step_chi2,
                     "fitted_first": float(fit.fitted[0]), "fitted_last": float(fit.fitted[-1]),
                     "fitted_mean": float(fit.fitted.mean()),
-                }  # fmt: skip
+                }
             )
         out["floors=" + ",".join(map(str, floors))] = fits
     return out
