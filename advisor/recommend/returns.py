@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 
 from advisor.diagnostics import DiagnoseConfig
-from advisor.diagnostics.checks import check_saturation
+from advisor.diagnostics.checks import channel_daily, check_saturation
 from advisor.recommend.findings import FindingView, flatten
 from models.response import ResponseBundle
 from models.response.forecast import response_curves
@@ -28,7 +28,7 @@ def local_returns(campaign_daily: pd.DataFrame, end: date | str | None = None, d
     out = []
     for ch in sorted(rows["channel"].astype(str).unique()):
         ch_rows = rows[rows["channel"].astype(str) == ch]
-        f = check_saturation(ch_rows, ch, last, cfg)
+        f = check_saturation(channel_daily(ch_rows), ch, last, cfg)
         ev = flatten(f.evidence)
         if "marginal_roi" not in ev:
             continue

@@ -100,7 +100,7 @@ def scope_cases() -> dict[str, Any]:
         ch_rows = dated[dated["channel"] == channel]
         if gaps:
             ch_rows = ch_rows[ch_rows["date"].dt.day % 5 != 0]
-        f = check_saturation(None, channel, pd.Timestamp(end), CFG, daily=channel_daily(ch_rows))
+        f = check_saturation(channel_daily(ch_rows), channel, pd.Timestamp(end), CFG)
         out["saturation"][f"{channel}|{end}|{'gaps' if gaps else 'full'}"] = {"message": f.message, "evidence": f.evidence}
     return out
 
