@@ -24,6 +24,7 @@ from advisor.kpis.measures import (
     aggregate_cumulative,
     aggregate_table,
     group_ids,
+    sorted_codes,
 )
 from advisor.kpis.periods import check_grain, labels, period_start, shift
 from advisor.kpis.table import KpiTable
@@ -69,8 +70,8 @@ def _merge(aggs: list[TableAggregate], keys: list[str]) -> pd.DataFrame:
     frames = [a.frame for a in aggs if a.frame is not None]
     if not frames:
         return pd.DataFrame({ALL: [0]}) if keys == [ALL] else pd.DataFrame(columns=keys)
-    joined = {k: np.concatenate(_same_dtype([f[k].to_numpy() for f in frames])) for k in keys}
-    inverse, out = group_ids(joined, {})
+    joined = {k: sorted_codes(np.concatenate(_same_dtype([f[k].to_numpy() for f in frames]))) for k in keys}
+    inverse, out = group_ids(joined)
     size = len(out[keys[0]])
     offset = 0
     for f in frames:
@@ -219,8 +220,8 @@ def _match_rows(keys: pd.DataFrame, ref: pd.DataFrame, on: list[str]) -> np.ndar
     """``(len(keys),)`` float: for each row of ``keys``, the row of ``ref`` with the same ``on`` values (NaN when
     none; missing values match missing values, as in a merge). ``ref``'s ``on`` values are unique (the keys of
     an aggregate)."""
-    joined = {c: np.concatenate(_same_dtype([keys[c].to_numpy(), ref[c].to_numpy()])) for c in on}
-    inverse, _ = group_ids(joined, {})
+    joined = {c: sorted_codes(np.concatenate(_same_dtype([keys[c].to_numpy(), ref[c].to_numpy()]))) for c in on}
+    inverse, _ = group_ids(joined)
     row_of = np.full(int(inverse.max(initial=-1)) + 1, np.nan)
     row_of[inverse[len(keys) :]] = np.arange(len(ref))
     return row_of[inverse[: len(keys)]]

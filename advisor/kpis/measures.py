@@ -3,14 +3,16 @@
 :func:`aggregate_table` filters a table to a date window, assigns each row its group keys and period start,
 and aggregates the requested :class:`~advisor.kpis.catalog.MeasureSpec` s. Rows get one integer group id
 (:func:`group_ids`, in the order of pandas' ``groupby(sort=True, dropna=False)``, for keys of any dtype and
-any number of rows); sums and means are one pandas ``groupby().sum()`` over a float block with that id (pandas'
-compensated summation, rows in table order), distinct counts, min and max are numpy on the ids. Measures it cannot compute (table, column, grouping
-column or time column missing) are reported in ``unavailable`` with a reason instead of raising.
+any number of rows); sums and means are one pandas ``groupby().sum()`` over a float block with that id
+(pandas' compensated summation, rows in table order), distinct counts, min and max are numpy on the ids.
+Measures it cannot compute (table, column, grouping column or time column missing) are reported in
+``unavailable`` with a reason instead of raising.
 
 :class:`MeasureCache` (optional) keeps per-table work that does not depend on the request — row dates, period
-starts, filter masks, numeric columns, integer codes and non-missing masks, the rows where a value reaches
-``min_rows``, and the to-date aggregates per ``end`` — so that a service answering many queries on one loaded
-dataset does it once; results are identical with or without it. A table sorted by date is windowed by
+starts, filter masks, numeric columns, sorted codes of key columns, integer codes and non-missing masks, the
+rows where a value reaches ``min_rows``, and the to-date aggregates per ``end`` — so that a service answering
+many queries on one loaded dataset does it once; results are identical with or without it (the same functions
+run on the whole table once instead of on the window's rows each time). A table sorted by date is windowed by
 slicing (no copy); an unsorted one by a boolean mask (the same rows in the same order).
 """
 
@@ -81,24 +83,14 @@ class MeasureCache:
                 self._items.popitem(last=False)
         return value
 
-    def factorized(self, df: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(codes, values)``: ``(len(df),)`` int64 codes of ``df[column]`` (equal values share a code, missing
-        values are -1) and the ``(k,)`` object array of distinct values, ``values[codes[i]] == df[column][i]``."""
-
-        def run() -> tuple[np.ndarray, np.ndarray]:
-            codes, uniques = pd.factorize(df[column], use_na_sentinel=True)
-            return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
-
-        out: tuple[np.ndarray, np.ndarray] = self.get(df, ("codes", column), run)
-        return out
-
     def codes(self, df: pd.DataFrame, column: str) -> np.ndarray:
         """``(len(df),)`` int64 codes of ``df[column]``: equal values share a code, missing values are -1."""
-        return self.factorized(df, column)[0]
+        out: np.ndarray = self.get(df, ("codes", column), partial(_value_codes, df, column))
+        return out
 
     def notna(self, df: pd.DataFrame, column: str) -> np.ndarray:
         """``(len(df),)`` bool: ``df[column]`` is not missing."""
-        out: np.ndarray = self.get(df, ("notna", column), lambda: df[column].notna().to_numpy())
+        out: np.ndarray = self.get(df, ("notna", column), partial(_notna, df, column))
         return out
 
 
@@ -186,18 +178,14 @@ def aggregate_table(
         else:
             usable.append(m)
 
-    keys: dict[str, np.ndarray] = {}
-    coded: dict[str, np.ndarray] = {}  # object key column → its distinct values, when grouped by integer codes
+    keys: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # key column → (codes of the rows, values by code)
     for c in by:
-        if cache is not None and df[c].dtype == object:
-            key_codes, coded[c] = cache.factorized(df, c)
-            keys[c] = key_codes[rows]
-        else:
-            keys[c] = df[c].to_numpy()[rows]
-    if grain is not None and all_dates is not None:
-        keys[PERIOD] = _periods(df, all_dates, time_col, grain, cache)[rows]
+        keys[c] = _key_codes(cache, df, ("key codes", c), partial(_column_values, df, c), rows)
+    if grain is not None and all_dates is not None and time_col is not None:
+        periods = partial(_periods, df, all_dates, time_col, grain, cache)
+        keys[PERIOD] = _key_codes(cache, df, ("period codes", time_col, grain), periods, rows)
     if not keys:
-        keys[ALL] = np.zeros(n, dtype=np.int8)
+        keys[ALL] = (np.zeros(n, dtype=np.int64), np.zeros(1, dtype=np.int8))
 
     masks: dict[str | None, np.ndarray | None] = {None: None}
     for m in usable:
@@ -221,13 +209,12 @@ def aggregate_table(
         elif m.agg == "count":
             ok = np.ones(n, dtype=bool) if mask is None else mask
             if m.column is not None:
-                present = cache.notna(df, m.column)[rows] if cache is not None else df[m.column].notna().to_numpy()[rows]
-                ok = ok & present
+                ok = ok & _full(cache, df, ("notna", m.column), partial(_notna, df, m.column))[rows]
             sums[m.name] = ok.astype(np.float64)
         else:
             others.append(m)
 
-    inverse, key_columns = group_ids(keys, coded)
+    inverse, key_columns = group_ids(keys)
     size = len(next(iter(key_columns.values()))) if key_columns else 0
     out: dict[str, np.ndarray] = dict(key_columns)
     if sums:
@@ -242,63 +229,83 @@ def aggregate_table(
             out[col] = vals
     for m in others:
         assert m.column is not None
-        codes = cache.codes(df, m.column)[rows] if cache is not None and m.agg == "nunique" else None
-        values = df[m.column].to_numpy()[rows] if codes is None else codes
-        out[m.name] = _other_by_group(inverse, size, values, m, masks[m.where], codes is not None)
+        if m.agg == "nunique":
+            values = _full(cache, df, ("codes", m.column), partial(_value_codes, df, m.column))[rows]
+        else:
+            values = df[m.column].to_numpy()[rows]
+        out[m.name] = _other_by_group(inverse, size, values, m, masks[m.where])
     return TableAggregate(name, pd.DataFrame(out, copy=False), unavailable, first, last)
 
 
-def group_ids(keys: dict[str, np.ndarray], coded: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def group_ids(keys: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Group of each row and the key columns of the groups, in the order of pandas' ``groupby(keys, sort=True,
-    dropna=False)``: ``(inverse (n,) int64, {key: (g,) values per group})``; any number of rows (none too).
+    dropna=False)``: ``(inverse (n,) int64, {key: (g,) values per group})``, for any number of rows (none too).
 
-    ``coded`` keys hold integer codes (-1 = missing, sorted first as pandas sorts the integers) that become
-    their values again; other keys sort by value as ``pd.factorize(sort=True)`` orders them (numbers before
-    strings in a mixed object column), missing values last."""
-    n = len(next(iter(keys.values())))
+    ``keys``: {key: (codes (n,) of the rows, values by code)} as :func:`sorted_codes` gives them (codes follow
+    the order of the values); the codes may come from a longer column than the rows (values never used are
+    left out)."""
+    n = len(next(iter(keys.values()))[0])
     gid = np.zeros(n, dtype=np.int64)
-    parts: list[tuple[str, np.ndarray, np.ndarray]] = []  # key, its code per row, its values by code
-    for c, arr in keys.items():
-        codes, values = _sorted_codes(arr, coded.get(c))
+    for codes, values in keys.values():
         radix = max(len(values), 1)
         if gid.max(initial=0) > (np.iinfo(np.int64).max - radix) // radix:  # renumber the groups so far (order kept)
             gid = np.unique(gid, return_inverse=True)[1].reshape(-1)
         gid = gid * radix + codes
-        parts.append((c, codes, values))
     uniq, inverse = np.unique(gid, return_inverse=True)
     inverse = inverse.reshape(-1)
     first = np.empty(len(uniq), dtype=np.int64)  # the first row of each group
     first[inverse[::-1]] = np.arange(n - 1, -1, -1)
-    return inverse, {c: values[codes[first]] for c, codes, values in parts}
+    return inverse, {c: values[codes[first]] for c, (codes, values) in keys.items()}
 
 
-def _sorted_codes(arr: np.ndarray, coded_values: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes (n,) int64 >= 0, values by code)`` of a key column: codes follow the order of the values
-    (missing values last), or, for a ``coded_values`` key (``arr``: codes with -1 = missing), the given codes
-    shifted by one (missing first)."""
-    if coded_values is not None:
-        values = np.empty(len(coded_values) + 1, dtype=object)
-        values[0] = np.nan
-        values[1:] = coded_values
-        return arr.astype(np.int64) + 1, values
+def sorted_codes(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes (n,) int64 >= 0, values by code)`` of a key column: codes in the order of the values as
+    ``pd.factorize(sort=True)`` (= pandas' ``groupby(sort=True)``) orders them — numbers before strings in a
+    mixed object column — and missing values (NaN/None/NaT) last, as one value."""
     codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=arr.dtype)
-    codes = np.where(codes < 0, len(uniques), codes).astype(np.int64)  # missing last
+    codes = np.where(codes < 0, len(uniques), codes).astype(np.int64)
     if arr.dtype.kind in "biuUS":  # never missing
         return codes, uniques
     missing = np.array(["NaT"], dtype=arr.dtype) if arr.dtype.kind in "mM" else np.array([np.nan], dtype=arr.dtype)
     return codes, np.concatenate([uniques, missing])
 
 
-def _other_by_group(
-    inverse: np.ndarray, size: int, values: np.ndarray, m: MeasureSpec, mask: np.ndarray | None, coded: bool
-) -> np.ndarray:
+def _key_codes(
+    cache: MeasureCache | None,
+    df: pd.DataFrame,
+    key: Hashable,
+    column: Callable[[], np.ndarray],
+    rows: np.ndarray | slice,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sorted_codes` of a key column (``column()``: its values for every row of ``df``) for ``rows``:
+    those of the whole column, kept in ``cache``, cut to the rows; without a cache those of the rows."""
+    if cache is None:
+        return sorted_codes(column()[rows])
+    codes, values = cache.get(df, key, lambda: sorted_codes(column()))
+    return codes[rows], values
+
+
+def _column_values(df: pd.DataFrame, column: str) -> np.ndarray:
+    return df[column].to_numpy()
+
+
+def _notna(df: pd.DataFrame, column: str) -> np.ndarray:
+    return df[column].notna().to_numpy()
+
+
+def _value_codes(df: pd.DataFrame, column: str) -> np.ndarray:
+    """``(len(df),)`` int64 codes of ``df[column]`` (equal values share one, missing values are -1)."""
+    return np.asarray(pd.factorize(df[column], use_na_sentinel=True)[0], dtype=np.int64)
+
+
+def _other_by_group(inverse: np.ndarray, size: int, values: np.ndarray, m: MeasureSpec, mask: np.ndarray | None) -> np.ndarray:
     """nunique (with ``min_rows``; 0 for a group without values), min or max (NaN without values) of ``values``
-    per group (``inverse``: the group of each row), over rows in ``mask``; ``coded``: ``values`` are integer
-    codes (-1 = missing)."""
+    per group (``inverse``: the group of each row), over rows in ``mask``. For nunique ``values`` are the
+    integer codes of the column (:func:`_value_codes`, -1 = missing)."""
     keep = np.ones(len(values), dtype=bool) if mask is None else mask.copy()
     if m.agg == "nunique":
-        codes = values if coded else pd.factorize(values, use_na_sentinel=True)[0]
+        codes = values
         keep &= codes >= 0
         width = int(codes.max(initial=0)) + 1
         pairs, counts = np.unique(inverse[keep].astype(np.int64) * width + codes[keep], return_counts=True)
