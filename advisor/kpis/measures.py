@@ -12,8 +12,8 @@ Measures it cannot compute (table, column, grouping column or time column missin
 starts, filter masks, numeric columns, sorted codes of key columns, integer codes and non-missing masks, the
 rows where a value reaches ``min_rows``, and the to-date aggregates per ``end`` — so that a service answering
 many queries on one loaded dataset does it once; results are identical with or without it (the same functions
-run on the whole table once instead of on the window's rows each time). A table sorted by date is windowed by
-slicing (no copy); an unsorted one by a boolean mask (the same rows in the same order).
+run on the whole table once instead of on the window's rows each time). The date window is two binary searches
+over the rows in date order: a slice of a table sorted by date (no copy), the row positions of an unsorted one.
 """
 
 from __future__ import annotations
@@ -344,27 +344,24 @@ def _window(
     end: date | None,
     cache: MeasureCache | None,
 ) -> np.ndarray | slice:
-    """The rows of ``df`` (``dates``: its row dates) inside ``start``..``end``: a slice when the dates are sorted
-    and never missing (the same rows, in the same order, without a copy), else a boolean mask."""
+    """The rows of ``df`` (``dates``: its row dates; missing dates never match) inside ``start``..``end`` (a
+    monthly row matches when its month overlaps the window), in table order: two binary searches over the
+    rows in date order (kept in ``cache``), giving a slice when the table is sorted by date (no copy), else the
+    row positions (int64, ascending)."""
 
-    def prepared() -> tuple[bool, np.ndarray]:
-        last_day = (dates.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1 if monthly else dates
-        ordered = bool(len(dates) == 0 or (not np.isnat(dates).any() and (dates[1:] >= dates[:-1]).all()))
-        return ordered, last_day
+    def prepared() -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        order = np.argsort(dates, kind="stable")  # missing dates (NaT) last
+        valid = int(len(dates) - np.isnat(dates).sum())
+        by_date = dates[order][:valid]
+        last_day = (by_date.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1 if monthly else by_date
+        in_order = bool((order[:valid] == np.arange(valid)).all())
+        return (None if in_order else order[:valid]), by_date, last_day.astype("datetime64[ns]")
 
-    ordered, last_day = _full(cache, df, ("window", key, monthly), prepared)
-    lo_day = None if start is None else np.datetime64(start, "ns")
-    hi_day = None if end is None else np.datetime64(end, "ns")
-    if ordered:
-        lo = 0 if lo_day is None else int(np.searchsorted(last_day, lo_day, side="left"))
-        hi = len(dates) if hi_day is None else int(np.searchsorted(dates, hi_day, side="right"))
-        return slice(lo, max(lo, hi))
-    keep = ~np.isnat(dates)
-    if lo_day is not None:
-        keep &= last_day >= lo_day
-    if hi_day is not None:
-        keep &= dates <= hi_day
-    return keep
+    order, by_date, last_day = _full(cache, df, ("window", key, monthly), prepared)
+    lo = 0 if start is None else int(np.searchsorted(last_day, np.datetime64(start, "ns"), side="left"))
+    hi = len(by_date) if end is None else int(np.searchsorted(by_date, np.datetime64(end, "ns"), side="right"))
+    hi = max(lo, hi)
+    return slice(lo, hi) if order is None else np.sort(order[lo:hi])
 
 
 def aggregate_cumulative(

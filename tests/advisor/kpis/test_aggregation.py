@@ -199,3 +199,26 @@ def test_join_of_aggregates_by_hand() -> None:
     prev = pd.DataFrame({"g": np.array([None, "a", "a"], dtype=object), "p": [2, 1, 2]})
     np.testing.assert_array_equal(_match_rows(keys, prev, ["g", "p"]), [1.0, 0.0, np.nan])
     np.testing.assert_array_equal(_match_rows(keys, prev.iloc[:0], ["g"]), [np.nan] * 3)
+
+
+def test_date_window_by_hand() -> None:
+    """Inclusive bounds; rows without a date never match; unsorted and sorted tables give the same rows; a
+    monthly row matches when its month overlaps the window (its date range then ends on the month's last day)."""
+    ms = [MeasureSpec("total", "t", "sum", "v")]
+    df = pd.DataFrame(
+        {"date": pd.to_datetime(["2026-01-03", "2026-01-01", None, "2026-01-02", "2026-01-05"]), "v": [1.0, 2.0, 4.0, 8.0, 16.0]}
+    )
+    spec = TableSpec("t", date="date")
+    start, end = pd.Timestamp("2026-01-02").date(), pd.Timestamp("2026-01-03").date()
+    for table in (df, df.sort_values("date", na_position="last"), df.sort_values("date", na_position="first")):
+        for cache in (None, MeasureCache()):
+            agg = aggregate_table("t", table, spec, ms, [], None, start, end, cache)
+            assert agg.frame is not None and agg.frame["total"].tolist() == [9.0]
+            assert (agg.first, agg.last) == (start, end)
+            after = aggregate_table("t", table, spec, ms, [], None, pd.Timestamp("2026-01-04").date(), None, cache)
+            assert after.frame is not None and after.frame["total"].tolist() == [16.0]
+    months = pd.DataFrame({"month": ["2026-03", "2026-01", "2026-02"], "v": [1.0, 2.0, 4.0]})
+    agg = aggregate_table("t", months, TableSpec("t", month="month"), ms, [], None, pd.Timestamp("2026-01-20").date(),
+                          pd.Timestamp("2026-02-10").date(), None)  # fmt: skip
+    assert agg.frame is not None and agg.frame["total"].tolist() == [6.0]
+    assert (str(agg.first), str(agg.last)) == ("2026-01-01", "2026-02-28")
