@@ -115,31 +115,13 @@ def _deviance(x: np.ndarray, mu: np.ndarray) -> np.ndarray:
 
 
 def _poisson_fit(
-    X: np.ndarray, x: np.ndarray, e: np.ndarray, theta: np.ndarray, iters: int = 12
-) -> tuple[np.ndarray, np.ndarray]:
-    """Batched Poisson regression ``x ~ Poisson(e · exp(X θ))``; ``X`` (m, n, p), ``theta`` (m, p) start.
-    Damped Newton steps; returns θ (m, p) and deviance (m,)."""
-    Xt = X.transpose(0, 2, 1)
-    ridge = 1e-8 * np.eye(X.shape[2])[None]
-    for _ in range(iters):
-        mu = e[None, :] * np.exp(np.clip(np.matmul(X, theta[..., None])[..., 0], -30, 30))
-        grad = np.matmul(Xt, (x[None, :] - mu)[..., None])
-        hess = np.matmul(Xt * mu[:, None, :], X) + ridge
-        step = np.clip(np.linalg.solve(hess, grad)[..., 0], -1.0, 1.0)
-        theta = theta + step
-        if np.max(np.abs(step)) < 1e-6:
-            break
-    mu = e[None, :] * np.exp(np.clip(np.matmul(X, theta[..., None])[..., 0], -30, 30))
-    return theta, _deviance(x, mu)
-
-
-def _poisson_fit_onsets(
     g: np.ndarray, Z: np.ndarray, x: np.ndarray, e: np.ndarray, theta: np.ndarray, iters: int = 12
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_poisson_fit` for the onset designs ``X_i = [1, g_i, Z]`` without building them: ``g`` (m, n) the
-    change column of each row, ``Z`` (n, q) the covariates shared by all rows, ``theta`` (m, 2 + q) start. The
-    same Newton steps; the gradient and Hessian blocks of the shared columns come from one matrix product each
-    (equal to the general fit up to rounding, ~1e-13 relative). Returns θ (m, 2 + q) and deviance (m,)."""
+    """Batched Poisson regressions ``x ~ Poisson(e · exp(X_i θ_i))`` for the onset designs ``X_i = [1, g_i, Z]``
+    without building them: ``g`` (m, n) the change column of each row (zeros: the model without a change, whose
+    θ_1 then stays at its start), ``Z`` (n, q) the covariates shared by all rows, ``theta`` (m, 2 + q) start.
+    Damped Newton steps (each coordinate at most ±1, ridge 1e-8); the gradient and Hessian blocks of the shared
+    columns come from one matrix product each. Returns θ (m, 2 + q) and deviance (m,)."""
     m, n = g.shape
     A = np.column_stack([np.ones(n), Z])  # shared columns (n, 1 + q): θ positions 0, 2, 3, ...
     AA = (A[:, :, None] * A[:, None, :]).reshape(n, -1)  # their products per day (n, (1 + q)²)
@@ -180,7 +162,6 @@ def detect_onset_counts(
     coarse: int = 4,
     candidates: np.ndarray | None = None,
     floors: tuple[float, ...] = (),
-    batch: bool = True,
 ) -> OnsetFit | None:
     """Like :func:`detect_onset` for a rate of counts: ``x`` (n,) successes out of exposure ``e`` (n,)
     (clicks of impressions, conversions of clicks). Poisson log-linear model
@@ -190,9 +171,8 @@ def detect_onset_counts(
     days, then refined day by day around the best. ``chi2`` = deviance reduction divided by the Pearson
     over-dispersion of the best fit (≥ 1); ``level``/``shift`` are on the log-rate scale. ``candidates``:
     restrict onsets to these day numbers (e.g. the dates a campaign attribute was switched). ``floors``: also
-    try, for every gradual ``k``, a rate decaying exponentially to that fraction (:func:`shape_value`). ``batch``:
-    fit all shapes in one batched Newton solve per scan (faster); False fits each shape on its own (the same
-    onset and fit up to ~1e-12 relative: converged rows only take a few more, vanishing, Newton steps)."""
+    try, for every gradual ``k``, a rate decaying exponentially to that fraction (:func:`shape_value`). Every
+    onset of every shape is fitted in one batched Newton solve per scan (coarse, then fine)."""
     ok = e > 0
     tt, xx, ee = t[ok].astype(float), x[ok].astype(float), e[ok].astype(float)
     zc = np.zeros((len(t), 0)) if covariates is None else np.asarray(covariates, float).reshape(len(t), -1)
@@ -208,9 +188,7 @@ def detect_onset_counts(
     if len(allowed) == 0:
         return None
     a0 = float(np.log(xx.sum() / ee.sum()))
-    base_theta, base_dev = _poisson_fit(
-        np.concatenate([np.ones((1, n, 1)), Z[None]], axis=2), xx, ee, np.r_[a0, np.zeros(q)][None]
-    )
+    base_theta, base_dev = _poisson_fit(np.zeros((1, n)), Z, xx, ee, np.r_[a0, 0.0, np.zeros(q)][None])
 
     def scan(groups: list[tuple[np.ndarray, float, float]]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Fit every onset of every group (candidate onsets (m_i,), shape k, floor) in one batched Newton
@@ -218,26 +196,22 @@ def detect_onset_counts(
         g = np.concatenate([_shape(tt, cands, k, f) for cands, k, f in groups])
         m = len(g)
         start = np.concatenate(
-            [np.full((m, 1), base_theta[0, 0]), np.zeros((m, 1)), np.broadcast_to(base_theta[0, 1:], (m, q))],
+            [np.full((m, 1), base_theta[0, 0]), np.zeros((m, 1)), np.broadcast_to(base_theta[0, 2:], (m, q))],
             axis=1,
         )
-        theta, dev = _poisson_fit_onsets(g, Z, xx, ee, start)
+        theta, dev = _poisson_fit(g, Z, xx, ee, start)
         ends = np.cumsum([len(cands) for cands, _, _ in groups])
         return [(theta[a:b], dev[a:b], g[a:b]) for a, b in zip(np.r_[0, ends[:-1]], ends, strict=True)]
 
     forms = [(k, 0.0) for k in shapes] + [(k, f) for k in shapes if k > 0 for f in floors]
-    # Coarse then fine onsets of every form: all forms in one solve (batch) or one solve per form. Rows are
-    # independent; a batch only runs converged rows for a few more Newton steps (changes of order 1e-12).
-    solves = [forms] if batch else [[form] for form in forms]
+    coarse_fits = scan([(allowed[::coarse], k, f) for k, f in forms])
+    best = [allowed[::coarse][int(np.argmin(dev))] for _, dev, _ in coarse_fits]
+    fines = [allowed[np.abs(allowed - c0) <= coarse] for c0 in best]
+    fine_fits = scan([(fine, k, f) for fine, (k, f) in zip(fines, forms, strict=True)])
     results = []
-    for part in solves:
-        coarse_fits = scan([(allowed[::coarse], k, f) for k, f in part])
-        best = [allowed[::coarse][int(np.argmin(dev))] for _, dev, _ in coarse_fits]
-        fines = [allowed[np.abs(allowed - c0) <= coarse] for c0 in best]
-        fine_fits = scan([(fine, k, f) for fine, (k, f) in zip(fines, part, strict=True)])
-        for fine, (k, f), (theta, dev, g) in zip(fines, part, fine_fits, strict=True):
-            j = int(np.argmin(dev))
-            results.append((float(dev[j]), float(fine[j]), k, f, theta[j], g[j]))
+    for fine, (k, f), (theta, dev, g) in zip(fines, forms, fine_fits, strict=True):
+        j = int(np.argmin(dev))
+        results.append((float(dev[j]), float(fine[j]), k, f, theta[j], g[j]))
     step_dev = results[0][0] if shapes[0] == 0 else float(base_dev[0])
     best_dev, c, k, fl, theta, gb = min(results, key=lambda r: r[0])
     Xb = np.column_stack([np.ones(n), gb, Z])

@@ -15,7 +15,7 @@ import pandas as pd
 from advisor.core.findings import Finding, flatten
 from advisor.core.status import Status
 from advisor.diagnostics.base import DiagnoseConfig
-from advisor.diagnostics.checks.saturation import check_saturation
+from advisor.diagnostics.checks.saturation import channel_daily, check_saturation
 from models.response import ResponseBundle
 from models.response.forecast import response_curves
 
@@ -30,7 +30,7 @@ def local_returns(campaign_daily: pd.DataFrame, end: date | str | None = None, d
     out = []
     for ch in sorted(rows["channel"].astype(str).unique()):
         ch_rows = rows[rows["channel"].astype(str) == ch]
-        f = check_saturation(ch_rows, ch, last, cfg)
+        f = check_saturation(channel_daily(ch_rows), ch, last, cfg)
         ev = flatten(f.evidence)
         if "marginal_roi" not in ev:
             continue

@@ -212,7 +212,7 @@ def diagnose(
     channels = frame.rows["channel"].astype(str).unique() if "channel" in frame.rows else []
     if len(channels) == 1:
         ch_daily = _channel_daily(campaign_daily, str(channels[0]), kpi_cache)
-        findings.append(check_saturation(None, str(channels[0]), pd.Timestamp(frame.end), cfg, daily=ch_daily))
+        findings.append(check_saturation(ch_daily, str(channels[0]), pd.Timestamp(frame.end), cfg))
     X = scope_matrix(models, frame, kpi_cache) if models is not None else None
     kpi_rows, kpi_findings = kpi_report(frame, targets, models, cfg, X, cache=kpi_cache)
     findings += kpi_findings

@@ -16,7 +16,16 @@ import pandas as pd
 
 from advisor.kpis.catalog import KpiCatalog, MeasureSpec, UnknownKpiError, default_catalog
 from advisor.kpis.expr import Col, ReasonBook, evaluate_formula, first_reason
-from advisor.kpis.measures import ALL, PERIOD, MeasureCache, TableAggregate, aggregate_cumulative, aggregate_table
+from advisor.kpis.measures import (
+    ALL,
+    PERIOD,
+    MeasureCache,
+    TableAggregate,
+    aggregate_cumulative,
+    aggregate_table,
+    group_ids,
+    sorted_codes,
+)
 from advisor.kpis.periods import check_grain, labels, period_start, shift
 from advisor.kpis.table import KpiTable
 
@@ -55,67 +64,44 @@ def _enrich(
 
 
 def _merge(aggs: list[TableAggregate], keys: list[str]) -> pd.DataFrame:
+    """Outer join of the aggregates' frames on ``keys`` (unique within each frame), sorted by the keys as
+    :func:`~advisor.kpis.measures.group_ids` orders them (missing values last): one row per key combination
+    found in any frame, the value columns of every frame (NaN where a frame has no such row)."""
     frames = [a.frame for a in aggs if a.frame is not None]
     if not frames:
         return pd.DataFrame({ALL: [0]}) if keys == [ALL] else pd.DataFrame(columns=keys)
-    fast = _outer_join(frames, keys)
-    if fast is not None:
-        return fast
-    merged = frames[0]
-    for nxt in frames[1:]:
-        for k in keys:
-            if merged[k].dtype != nxt[k].dtype:
-                merged = merged.assign(**{k: merged[k].astype(str)})
-                nxt = nxt.assign(**{k: nxt[k].astype(str)})
-        merged = merged.merge(nxt, on=keys, how="outer")
-    return merged.sort_values(keys, na_position="last", kind="stable").reset_index(drop=True)
-
-
-def _outer_join(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame | None:
-    """The result of :func:`_merge` (outer merge on ``keys``, sorted by them, missing keys last) computed with
-    integer codes instead of pandas merges and sorts, for the common case: frames with unique keys of the same
-    dtypes (strings, numbers or dates) and distinct value columns; None otherwise (the caller merges)."""
-    if not frames or any(f.empty for f in frames):
-        return None
-    if len(frames) == 1 and len(frames[0]) == 1:  # one group (e.g. a whole-window total): nothing to join or sort
-        return frames[0].reset_index(drop=True)
-    values = [c for f in frames for c in f.columns if c not in keys]
-    if len(set(values)) != len(values):
-        return None
-    sizes = [len(f) for f in frames]
-    gid = np.zeros(sum(sizes), dtype=np.int64)
-    columns: dict[str, np.ndarray] = {}
-    for k in keys:
-        parts = [f[k].to_numpy() for f in frames]
-        if any(p.dtype != parts[0].dtype for p in parts):
-            return None
-        joined = np.concatenate(parts)
-        codes, uniques = pd.factorize(joined, sort=True, use_na_sentinel=True)
-        if joined.dtype == object and pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
-            return None  # mixed or non-string objects: leave their ordering to pandas
-        radix = len(uniques) + 1
-        if gid.max(initial=0) > np.iinfo(np.int64).max // (radix + 1):
-            return None
-        gid = gid * radix + np.where(codes < 0, len(uniques), codes)  # missing values sort last
-        columns[k] = joined
-    union, first, inverse = np.unique(gid, return_index=True, return_inverse=True)
-    if len(union) > 0 and any(len(np.unique(p)) != len(p) for p in np.split(gid, np.cumsum(sizes)[:-1])):
-        return None  # duplicate keys within a frame: a merge would multiply rows
-    out = {k: columns[k][first] for k in keys}
+    joined = {k: sorted_codes(np.concatenate(_same_dtype([f[k].to_numpy() for f in frames]))) for k in keys}
+    inverse, out = group_ids(joined)
+    size = len(out[keys[0]])
     offset = 0
-    for f, size in zip(frames, sizes, strict=True):
-        at = inverse.reshape(-1)[offset : offset + size]
-        offset += size
+    for f in frames:
+        at = inverse[offset : offset + len(f)]
+        offset += len(f)
         for c in f.columns:
             if c in keys:
                 continue
-            src = f[c].to_numpy()
-            if src.dtype.kind != "f":
-                return None
-            col = np.full(len(union), np.nan, dtype=src.dtype)
-            col[at] = src
+            if c in out:
+                raise ValueError(f"measure column {c!r} comes from two aggregated tables")
+            col = np.full(size, np.nan)
+            col[at] = f[c].to_numpy(dtype=np.float64, na_value=np.nan)
             out[c] = col
     return pd.DataFrame(out, copy=False)
+
+
+def _same_dtype(parts: list[np.ndarray]) -> list[np.ndarray]:
+    """One key column of several frames in one dtype: as they are when the frames with rows agree, else as
+    text with missing values kept (campaign ids read as numbers in one table match the same ids read as text
+    in another)."""
+    dtypes = {p.dtype for p in parts if len(p)} or {parts[0].dtype}
+    if len(dtypes) == 1:
+        dtype = dtypes.pop()
+        return [p if p.dtype == dtype else p.astype(dtype) for p in parts]  # only empty parts are cast
+    out = []
+    for p in parts:
+        text = p.astype(str).astype(object)
+        text[np.asarray(pd.isna(p), dtype=bool)] = np.nan
+        out.append(text)
+    return out
 
 
 def _measure_col(m: MeasureSpec, merged: pd.DataFrame, agg: TableAggregate, book: ReasonBook) -> Col:
@@ -220,9 +206,6 @@ def _changes_vs(
 ) -> dict[str, tuple[Col, Col]]:
     """Change of each KPI against the row of ``prev_keys`` that has the same ``on`` values."""
     matched = _match_rows(keys, prev_keys, on)
-    if matched is None:
-        ref = prev_keys.assign(__row=np.arange(len(prev_keys)))
-        matched = keys[on].merge(ref[[*on, "__row"]], on=on, how="left")["__row"].to_numpy(dtype=np.float64)
     has_prev = ~np.isnan(matched)
     idx = np.where(has_prev, matched, 0).astype(np.int64)
     out: dict[str, tuple[Col, Col]] = {}
@@ -233,29 +216,15 @@ def _changes_vs(
     return out
 
 
-def _match_rows(keys: pd.DataFrame, ref: pd.DataFrame, on: list[str]) -> np.ndarray | None:
-    """For each row of ``keys``, the row of ``ref`` with the same ``on`` values (NaN when none; missing values
-    match missing values, as in a merge), as float; None when a merge is needed (dtypes differ, or ``ref`` has
-    duplicate keys)."""
-    n, m = len(keys), len(ref)
-    gid = np.zeros(n + m, dtype=np.int64)
-    for c in on:
-        left, right = keys[c].to_numpy(), ref[c].to_numpy()
-        if left.dtype != right.dtype or left.dtype.kind not in "biufMO":
-            return None
-        codes, uniques = pd.factorize(np.concatenate([left, right]), use_na_sentinel=True)
-        radix = len(uniques) + 1
-        if gid.max(initial=0) > np.iinfo(np.int64).max // (radix + 1):
-            return None
-        gid = gid * radix + (codes + 1)
-    right_ids = gid[n:]
-    if len(np.unique(right_ids)) != m:
-        return None
-    order = np.argsort(right_ids, kind="stable")
-    pos = np.searchsorted(right_ids[order], gid[:n])
-    pos = np.minimum(pos, max(m - 1, 0))
-    found = (right_ids[order][pos] == gid[:n]) if m else np.zeros(n, dtype=bool)
-    return np.where(found, order[pos] if m else 0, np.nan).astype(np.float64)
+def _match_rows(keys: pd.DataFrame, ref: pd.DataFrame, on: list[str]) -> np.ndarray:
+    """``(len(keys),)`` float: for each row of ``keys``, the row of ``ref`` with the same ``on`` values (NaN when
+    none; missing values match missing values, as in a merge). ``ref``'s ``on`` values are unique (the keys of
+    an aggregate)."""
+    joined = {c: sorted_codes(np.concatenate(_same_dtype([keys[c].to_numpy(), ref[c].to_numpy()]))) for c in on}
+    inverse, _ = group_ids(joined)
+    row_of = np.full(int(inverse.max(initial=-1)) + 1, np.nan)
+    row_of[inverse[len(keys) :]] = np.arange(len(ref))
+    return row_of[inverse[: len(keys)]]
 
 
 def _changes_by_period(

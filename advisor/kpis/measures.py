@@ -2,16 +2,18 @@
 
 :func:`aggregate_table` filters a table to a date window, assigns each row its group keys and period start,
 and aggregates the requested :class:`~advisor.kpis.catalog.MeasureSpec` s. Rows get one integer group id
-(:func:`_group_ids`, in the order of pandas' ``groupby(sort=True, dropna=False)``); sums and means are one
-pandas ``groupby().sum()`` over a float block with that id (pandas' compensated summation, rows in table
-order), distinct counts, min and max are numpy on the ids. Measures it cannot compute (table, column, grouping
-column or time column missing) are reported in ``unavailable`` with a reason instead of raising.
+(:func:`group_ids`, in the order of pandas' ``groupby(sort=True, dropna=False)``, for keys of any dtype and
+any number of rows); sums and means are one pandas ``groupby().sum()`` over a float block with that id
+(pandas' compensated summation, rows in table order), distinct counts, min and max are numpy on the ids.
+Measures it cannot compute (table, column, grouping column or time column missing) are reported in
+``unavailable`` with a reason instead of raising.
 
 :class:`MeasureCache` (optional) keeps per-table work that does not depend on the request — row dates, period
-starts, filter masks, numeric columns, integer codes and non-missing masks, the rows where a value reaches
-``min_rows``, and the to-date aggregates per ``end`` — so that a service answering many queries on one loaded
-dataset does it once; results are identical with or without it. A table sorted by date is windowed by
-slicing (no copy); an unsorted one by a boolean mask (the same rows in the same order).
+starts, filter masks, numeric columns, sorted codes of key columns, integer codes and non-missing masks, the
+rows where a value reaches ``min_rows``, and the to-date aggregates per ``end`` — so that a service answering
+many queries on one loaded dataset does it once; results are identical with or without it (the same functions
+run on the whole table once instead of on the window's rows each time). The date window is two binary searches
+over the rows in date order: a slice of a table sorted by date (no copy), the row positions of an unsorted one.
 """
 
 from __future__ import annotations
@@ -81,24 +83,14 @@ class MeasureCache:
                 self._items.popitem(last=False)
         return value
 
-    def factorized(self, df: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(codes, values)``: ``(len(df),)`` int64 codes of ``df[column]`` (equal values share a code, missing
-        values are -1) and the ``(k,)`` object array of distinct values, ``values[codes[i]] == df[column][i]``."""
-
-        def run() -> tuple[np.ndarray, np.ndarray]:
-            codes, uniques = pd.factorize(df[column], use_na_sentinel=True)
-            return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
-
-        out: tuple[np.ndarray, np.ndarray] = self.get(df, ("codes", column), run)
-        return out
-
     def codes(self, df: pd.DataFrame, column: str) -> np.ndarray:
         """``(len(df),)`` int64 codes of ``df[column]``: equal values share a code, missing values are -1."""
-        return self.factorized(df, column)[0]
+        out: np.ndarray = self.get(df, ("codes", column), partial(_value_codes, df, column))
+        return out
 
     def notna(self, df: pd.DataFrame, column: str) -> np.ndarray:
         """``(len(df),)`` bool: ``df[column]`` is not missing."""
-        out: np.ndarray = self.get(df, ("notna", column), lambda: df[column].notna().to_numpy())
+        out: np.ndarray = self.get(df, ("notna", column), partial(_notna, df, column))
         return out
 
 
@@ -186,18 +178,14 @@ def aggregate_table(
         else:
             usable.append(m)
 
-    keys: dict[str, np.ndarray] = {}
-    coded: dict[str, np.ndarray] = {}  # object key column → its distinct values, when grouped by integer codes
+    keys: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # key column → (codes of the rows, values by code)
     for c in by:
-        if cache is not None and df[c].dtype == object:
-            key_codes, coded[c] = cache.factorized(df, c)
-            keys[c] = key_codes[rows]
-        else:
-            keys[c] = df[c].to_numpy()[rows]
-    if grain is not None and all_dates is not None:
-        keys[PERIOD] = _periods(df, all_dates, time_col, grain, cache)[rows]
+        keys[c] = _key_codes(cache, df, ("key codes", c), partial(_column_values, df, c), rows)
+    if grain is not None and all_dates is not None and time_col is not None:
+        periods = partial(_periods, df, all_dates, time_col, grain, cache)
+        keys[PERIOD] = _key_codes(cache, df, ("period codes", time_col, grain), periods, rows)
     if not keys:
-        keys[ALL] = np.zeros(n, dtype=np.int8)
+        keys[ALL] = (np.zeros(n, dtype=np.int64), np.zeros(1, dtype=np.int8))
 
     masks: dict[str | None, np.ndarray | None] = {None: None}
     for m in usable:
@@ -221,17 +209,12 @@ def aggregate_table(
         elif m.agg == "count":
             ok = np.ones(n, dtype=bool) if mask is None else mask
             if m.column is not None:
-                present = cache.notna(df, m.column)[rows] if cache is not None else df[m.column].notna().to_numpy()[rows]
-                ok = ok & present
+                ok = ok & _full(cache, df, ("notna", m.column), partial(_notna, df, m.column))[rows]
             sums[m.name] = ok.astype(np.float64)
         else:
             others.append(m)
 
-    groups = _group_ids(keys, coded)
-    if groups is None:  # key dtypes the integer grouping does not cover: pandas
-        return TableAggregate(name, _aggregate_pandas(keys, coded, sums, mean_parts, others, df, rows, masks, cache),
-                              unavailable, first, last)  # fmt: skip
-    inverse, key_columns = groups
+    inverse, key_columns = group_ids(keys)
     size = len(next(iter(key_columns.values()))) if key_columns else 0
     out: dict[str, np.ndarray] = dict(key_columns)
     if sums:
@@ -246,69 +229,83 @@ def aggregate_table(
             out[col] = vals
     for m in others:
         assert m.column is not None
-        codes = cache.codes(df, m.column)[rows] if cache is not None and m.agg == "nunique" else None
-        values = df[m.column].to_numpy()[rows] if codes is None else codes
-        out[m.name] = _other_by_group(inverse, size, values, m, masks[m.where], codes is not None)
+        if m.agg == "nunique":
+            values = _full(cache, df, ("codes", m.column), partial(_value_codes, df, m.column))[rows]
+        else:
+            values = df[m.column].to_numpy()[rows]
+        out[m.name] = _other_by_group(inverse, size, values, m, masks[m.where])
     return TableAggregate(name, pd.DataFrame(out, copy=False), unavailable, first, last)
 
 
-def _group_ids(
-    keys: dict[str, np.ndarray], coded: dict[str, np.ndarray]
-) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
-    """Group of each row and the key columns of the groups, in the order of pandas' ``groupby(keys,
-    sort=True, dropna=False)``: ``(inverse, {key: values per group})``; None for key dtypes it does not cover.
+def group_ids(keys: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Group of each row and the key columns of the groups, in the order of pandas' ``groupby(keys, sort=True,
+    dropna=False)``: ``(inverse (n,) int64, {key: (g,) values per group})``, for any number of rows (none too).
 
-    ``coded`` keys hold integer codes (-1 = missing, sorted first as pandas sorts the integers) that become
-    their values again; other keys sort by value with missing values last."""
-    n = len(next(iter(keys.values())))
-    if n == 0:
-        return None
+    ``keys``: {key: (codes (n,) of the rows, values by code)} as :func:`sorted_codes` gives them (codes follow
+    the order of the values); the codes may come from a longer column than the rows (values never used are
+    left out)."""
+    n = len(next(iter(keys.values()))[0])
     gid = np.zeros(n, dtype=np.int64)
-    decode: list[tuple[str, np.ndarray, int]] = []  # key, its values by code, radix
-    for c, arr in keys.items():
-        if c in coded:
-            radix = len(coded[c]) + 1
-            codes = arr + 1  # -1 (missing) → 0
-            values = np.empty(radix, dtype=object)
-            values[0] = np.nan
-            values[1:] = coded[c]
-        elif arr.dtype.kind in "biufM" or arr.dtype == object:
-            codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
-            if arr.dtype == object and pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
-                return None
-            uniques = np.asarray(uniques, dtype=arr.dtype)
-            radix = len(uniques) + 1
-            codes = np.where(codes < 0, len(uniques), codes)  # missing last
-            if arr.dtype.kind in "biu":  # never missing
-                values = uniques
-            else:
-                na = np.datetime64("NaT") if arr.dtype.kind == "M" else np.nan
-                values = np.concatenate([uniques, np.array([na], dtype=arr.dtype)])
-        else:
-            return None
-        if gid.max(initial=0) > np.iinfo(np.int64).max // (radix + 1):
-            return None
+    for codes, values in keys.values():
+        radix = max(len(values), 1)
+        if gid.max(initial=0) > (np.iinfo(np.int64).max - radix) // radix:  # renumber the groups so far (order kept)
+            gid = np.unique(gid, return_inverse=True)[1].reshape(-1)
         gid = gid * radix + codes
-        decode.append((c, values, radix))
     uniq, inverse = np.unique(gid, return_inverse=True)
     inverse = inverse.reshape(-1)
-    columns: dict[str, np.ndarray] = {}
-    rest = uniq
-    for c, values, radix in reversed(decode):
-        rest, code = np.divmod(rest, radix)
-        columns[c] = values[code]
-    return inverse, {c: columns[c] for c in keys}
+    first = np.empty(len(uniq), dtype=np.int64)  # the first row of each group
+    first[inverse[::-1]] = np.arange(n - 1, -1, -1)
+    return inverse, {c: values[codes[first]] for c, (codes, values) in keys.items()}
 
 
-def _other_by_group(
-    inverse: np.ndarray, size: int, values: np.ndarray, m: MeasureSpec, mask: np.ndarray | None, coded: bool
-) -> np.ndarray:
+def sorted_codes(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes (n,) int64 >= 0, values by code)`` of a key column: codes in the order of the values as
+    ``pd.factorize(sort=True)`` (= pandas' ``groupby(sort=True)``) orders them — numbers before strings in a
+    mixed object column — and missing values (NaN/None/NaT) last, as one value."""
+    codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=arr.dtype)
+    codes = np.where(codes < 0, len(uniques), codes).astype(np.int64)
+    if arr.dtype.kind in "biuUS":  # never missing
+        return codes, uniques
+    missing = np.array(["NaT"], dtype=arr.dtype) if arr.dtype.kind in "mM" else np.array([np.nan], dtype=arr.dtype)
+    return codes, np.concatenate([uniques, missing])
+
+
+def _key_codes(
+    cache: MeasureCache | None,
+    df: pd.DataFrame,
+    key: Hashable,
+    column: Callable[[], np.ndarray],
+    rows: np.ndarray | slice,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sorted_codes` of a key column (``column()``: its values for every row of ``df``) for ``rows``:
+    those of the whole column, kept in ``cache``, cut to the rows; without a cache those of the rows."""
+    if cache is None:
+        return sorted_codes(column()[rows])
+    codes, values = cache.get(df, key, lambda: sorted_codes(column()))
+    return codes[rows], values
+
+
+def _column_values(df: pd.DataFrame, column: str) -> np.ndarray:
+    return df[column].to_numpy()
+
+
+def _notna(df: pd.DataFrame, column: str) -> np.ndarray:
+    return df[column].notna().to_numpy()
+
+
+def _value_codes(df: pd.DataFrame, column: str) -> np.ndarray:
+    """``(len(df),)`` int64 codes of ``df[column]`` (equal values share one, missing values are -1)."""
+    return np.asarray(pd.factorize(df[column], use_na_sentinel=True)[0], dtype=np.int64)
+
+
+def _other_by_group(inverse: np.ndarray, size: int, values: np.ndarray, m: MeasureSpec, mask: np.ndarray | None) -> np.ndarray:
     """nunique (with ``min_rows``; 0 for a group without values), min or max (NaN without values) of ``values``
-    per group (``inverse``: the group of each row), over rows in ``mask``; ``coded``: ``values`` are integer
-    codes (-1 = missing)."""
+    per group (``inverse``: the group of each row), over rows in ``mask``. For nunique ``values`` are the
+    integer codes of the column (:func:`_value_codes`, -1 = missing)."""
     keep = np.ones(len(values), dtype=bool) if mask is None else mask.copy()
     if m.agg == "nunique":
-        codes = values if coded else pd.factorize(values, use_na_sentinel=True)[0]
+        codes = values
         keep &= codes >= 0
         width = int(codes.max(initial=0)) + 1
         pairs, counts = np.unique(inverse[keep].astype(np.int64) * width + codes[keep], return_counts=True)
@@ -318,40 +315,6 @@ def _other_by_group(
     nums = _numeric(pd.Series(values[keep]))
     out = np.full(size, np.nan)
     (np.fmin if m.agg == "min" else np.fmax).at(out, inverse[keep], nums)
-    return out
-
-
-def _aggregate_pandas(
-    keys: dict[str, np.ndarray],
-    coded: dict[str, np.ndarray],
-    sums: dict[str, np.ndarray],
-    mean_parts: list[MeasureSpec],
-    others: list[MeasureSpec],
-    df: pd.DataFrame,
-    rows: np.ndarray | slice,
-    masks: dict[str | None, np.ndarray | None],
-    cache: MeasureCache | None,
-) -> pd.DataFrame:
-    """The groupby of :func:`aggregate_table` in pandas (no rows, or key dtypes :func:`_group_ids` leaves out)."""
-    key_names = list(keys)
-    work = pd.DataFrame({**keys, **sums}, copy=False)
-    grouped = work.groupby(key_names, sort=True, dropna=False, observed=True)
-    result = grouped[list(sums)].sum() if sums else grouped.size().to_frame("__size")[[]]
-    for m in mean_parts:
-        n_ok = result.pop(f"{m.name}__n")
-        result[m.name] = np.where(n_ok > 0, result[m.name] / n_ok.where(n_ok > 0, 1), np.nan)
-    for m in others:
-        assert m.column is not None
-        codes = cache.codes(df, m.column)[rows] if cache is not None and m.agg == "nunique" else None
-        values = df[m.column].to_numpy()[rows] if codes is None else codes
-        result[m.name] = _other(work[key_names], values, m, masks[m.where], codes is not None).reindex(result.index)
-        if m.agg == "nunique":
-            result[m.name] = result[m.name].fillna(0.0)
-    out = result.reset_index()
-    for c, values in coded.items():  # codes back to values (-1: missing); rows are in code order, not value order
-        group_codes = out[c].to_numpy(dtype=np.int64)
-        picked = values[np.maximum(group_codes, 0)] if len(values) else np.full(len(out), np.nan, dtype=object)
-        out[c] = np.where(group_codes >= 0, picked, np.nan)
     return out
 
 
@@ -381,45 +344,24 @@ def _window(
     end: date | None,
     cache: MeasureCache | None,
 ) -> np.ndarray | slice:
-    """The rows of ``df`` (``dates``: its row dates) inside ``start``..``end``: a slice when the dates are sorted
-    and never missing (the same rows, in the same order, without a copy), else a boolean mask."""
+    """The rows of ``df`` (``dates``: its row dates; missing dates never match) inside ``start``..``end`` (a
+    monthly row matches when its month overlaps the window), in table order: two binary searches over the
+    rows in date order (kept in ``cache``), giving a slice when the table is sorted by date (no copy), else the
+    row positions (int64, ascending)."""
 
-    def prepared() -> tuple[bool, np.ndarray]:
-        last_day = (dates.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1 if monthly else dates
-        ordered = bool(len(dates) == 0 or (not np.isnat(dates).any() and (dates[1:] >= dates[:-1]).all()))
-        return ordered, last_day
+    def prepared() -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        order = np.argsort(dates, kind="stable")  # missing dates (NaT) last
+        valid = int(len(dates) - np.isnat(dates).sum())
+        by_date = dates[order][:valid]
+        last_day = (by_date.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1 if monthly else by_date
+        in_order = bool((order[:valid] == np.arange(valid)).all())
+        return (None if in_order else order[:valid]), by_date, last_day.astype("datetime64[ns]")
 
-    ordered, last_day = _full(cache, df, ("window", key, monthly), prepared)
-    lo_day = None if start is None else np.datetime64(start, "ns")
-    hi_day = None if end is None else np.datetime64(end, "ns")
-    if ordered:
-        lo = 0 if lo_day is None else int(np.searchsorted(last_day, lo_day, side="left"))
-        hi = len(dates) if hi_day is None else int(np.searchsorted(dates, hi_day, side="right"))
-        return slice(lo, max(lo, hi))
-    keep = ~np.isnat(dates)
-    if lo_day is not None:
-        keep &= last_day >= lo_day
-    if hi_day is not None:
-        keep &= dates <= hi_day
-    return keep
-
-
-def _other(keys: pd.DataFrame, values: np.ndarray, m: MeasureSpec, mask: np.ndarray | None, coded: bool) -> pd.Series:
-    """nunique (with ``min_rows``), min or max of ``values`` (``m.column`` of the rows of ``keys``) per group, over
-    rows in ``mask``. ``coded``: ``values`` are integer codes of the column's values (-1 = missing), as for
-    nunique with a cache."""
-    sub = keys.assign(__v=values)
-    if mask is not None:
-        sub = sub[mask]
-    sub = sub[sub["__v"].to_numpy() >= 0] if coded else sub[pd.notna(sub["__v"])]
-    key_names = list(keys.columns)
-    if m.agg == "nunique":
-        sizes = sub.groupby([*key_names, "__v"], sort=False, dropna=False, observed=True).size()
-        sizes = sizes[sizes >= m.min_rows]
-        return sizes.groupby(level=key_names, dropna=False, observed=True).size().astype(np.float64)
-    sub = sub.assign(__v=_numeric(sub["__v"]))
-    g = sub.groupby(key_names, sort=False, dropna=False, observed=True)["__v"]
-    return (g.min() if m.agg == "min" else g.max()).astype(np.float64)
+    order, by_date, last_day = _full(cache, df, ("window", key, monthly), prepared)
+    lo = 0 if start is None else int(np.searchsorted(last_day, np.datetime64(start, "ns"), side="left"))
+    hi = len(by_date) if end is None else int(np.searchsorted(by_date, np.datetime64(end, "ns"), side="right"))
+    hi = max(lo, hi)
+    return slice(lo, hi) if order is None else np.sort(order[lo:hi])
 
 
 def aggregate_cumulative(

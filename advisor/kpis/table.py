@@ -49,27 +49,12 @@ def _column_values(series: pd.Series) -> list[Any]:
     return [v.item() if isinstance(v, np.generic) else v for v in out.tolist()]
 
 
-def _float_block(frame: pd.DataFrame, cols: list[str]) -> np.ndarray | None:
-    """``frame[cols]`` as an object array of Python floats with None for NaN/inf (what :func:`_column_values`
-    gives column by column), or None when a column is not float."""
-    if not cols or not all(pd.api.types.is_float_dtype(frame[c]) for c in cols):
-        return None
-    arr = frame[cols].to_numpy(dtype=np.float64)
+def _float_block(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """``frame[cols]`` (KPI and change columns: float by construction) as an ``(len(frame), len(cols))`` object
+    array of Python floats with None for NaN/inf."""
+    arr = frame[cols].to_numpy(dtype=np.float64) if cols else np.empty((len(frame), 0))
     out = arr.astype(object)
     out[~np.isfinite(arr)] = None
-    return out
-
-
-def _float_rows(frame: pd.DataFrame, cols: list[str]) -> list[list[Any]] | None:
-    block = _float_block(frame, cols)
-    return None if block is None else block.tolist()
-
-
-def _float_columns(frame: pd.DataFrame, cols: list[str]) -> list[list[Any]]:
-    block = _float_block(frame, cols)
-    if block is None:
-        return [_column_values(frame[c]) for c in cols]
-    out: list[list[Any]] = block.T.tolist()
     return out
 
 
@@ -153,18 +138,14 @@ class KpiTable:
         cols = [*self.by, "period", *self.kpis]
         keys = [*self.by, "period"]
         values = [_column_values(self.frame[c]) for c in keys]
-        kpi_values = _float_rows(self.frame, list(self.kpis))
-        if kpi_values is None:  # a KPI column that is not float: column by column
-            values += [_column_values(self.frame[c]) for c in self.kpis]
-            records = [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
-        else:
-            records = [
-                dict(zip(cols, (*row, *kpi_row), strict=True))
-                for row, kpi_row in zip(zip(*values, strict=True), kpi_values, strict=True)
-            ]
+        kpi_values = _float_block(self.frame, list(self.kpis)).tolist()
+        records = [
+            dict(zip(cols, (*row, *kpi_row), strict=True))
+            for row, kpi_row in zip(zip(*values, strict=True), kpi_values, strict=True)
+        ]
         if self.compare:
-            absolute = _float_columns(self.frame, [f"{k}_change" for k in self.kpis])
-            relative = _float_columns(self.frame, [f"{k}_change_rel" for k in self.kpis])
+            absolute = _float_block(self.frame, [f"{k}_change" for k in self.kpis]).T.tolist()
+            relative = _float_block(self.frame, [f"{k}_change_rel" for k in self.kpis]).T.tolist()
             for i, rec in enumerate(records):
                 rec["change"] = {
                     k: {"absolute": absolute[j][i], "relative": relative[j][i]} for j, k in enumerate(self.kpis)

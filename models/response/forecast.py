@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.plan import STAT_KEYS, STAT_QUANTILES, Plan, spend_path, stat_dict, stats
+from models.plan import Plan, spend_path, stats
 from models.response.bundle import KPIS, ResponseBundle
 
 
@@ -57,9 +57,8 @@ class Forecast:
 
 
 class _Stats:
-    """Collects ``stats(draws, mean)`` requests and answers them with one ``np.quantile`` over the stacked draws
-    (every draw vector has ``n_sims`` values): ``add`` returns the (still empty) result dict, ``fill()`` fills every
-    one. Same values as ``models.plan.stats``; draws with a non-finite value go through it one by one."""
+    """Collects the :func:`models.plan.stats` requests of a forecast (draws (n_sims,), mean): ``add`` returns the
+    (still empty) result dict, ``fill()`` answers all of them with one call."""
 
     def __init__(self) -> None:
         self._items: list[tuple[NDArray[np.float64], float, dict[str, Any]]] = []
@@ -70,14 +69,9 @@ class _Stats:
         return out
 
     def fill(self) -> None:
-        finite = [(d, m, out) for d, m, out in self._items if np.isfinite(d).all()]
-        if finite:
-            q = np.quantile(np.vstack([d for d, _, _ in finite]), STAT_QUANTILES, axis=1)
-            for j, (_d, m, out) in enumerate(finite):
-                out.update(stat_dict(m, q[:, j]))
-        for d, m, out in self._items:
-            if not out:
-                out.update(stats(d, m))
+        answers = stats([d for d, _, _ in self._items], [m for _, m, _ in self._items])
+        for (_, _, out), answer in zip(self._items, answers, strict=True):
+            out.update(answer)
         self._items.clear()
 
 
@@ -132,7 +126,7 @@ def forecast(
     total: dict[str, Any] = {"spend": s_tot}
     inc: dict[str, dict[str, NDArray[np.float64]]] = {}
     inc_mean: dict[str, dict[str, float]] = {}
-    daily_q: dict[str, NDArray[np.float64]] = {}
+    daily_bands: dict[str, list[dict[str, Any]]] = {}  # per KPI: the stats of each period's total
     daily_inc: dict[str, dict[str, NDArray[np.float64]]] = {}
     warnings: list[str] = []
     for k, kpi in enumerate(KPIS):
@@ -157,7 +151,7 @@ def forecast(
             ch: (float(mean_media[:, sim.channels.index(ch)].sum()) if ch in sim.channels else 0.0)
             for ch in ctx.channels
         }
-        daily_q[kpi] = np.vstack([tot.mean(axis=0), np.quantile(tot, STAT_QUANTILES, axis=0)])
+        daily_bands[kpi] = [batch.add(day, float(mean)) for day, mean in zip(tot.T, tot.mean(axis=0), strict=True)]
         daily_inc[kpi] = {ch: mean_media[:, sim.channels.index(ch)] for ch in sim.channels}
     zeros = np.zeros(n_sims)
     rev = inc.get("revenue", {})
@@ -190,14 +184,13 @@ def forecast(
         by_channel[ch] = row
     batch.fill()
     daily = []
-    day_q = {kpi: q.T.tolist() for kpi, q in daily_q.items()}  # per day: [mean, lower_80, upper_80, ...]
     day_inc = {k: {ch: series.tolist() for ch, series in v.items()} for k, v in daily_inc.items()}
     spend_rows = planned.tolist()
     for i, d in enumerate(dates.strftime("%Y-%m-%d")):
         day_spend = spend_rows[i]
         row = {"date": d, "spend": float(sum(day_spend))}
-        for kpi, q in day_q.items():
-            row[kpi] = dict(zip(STAT_KEYS, q[i], strict=True))
+        for kpi, bands in daily_bands.items():
+            row[kpi] = bands[i]
         row["by_channel"] = {
             ch: {
                 "spend": day_spend[c],

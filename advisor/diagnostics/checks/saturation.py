@@ -24,18 +24,12 @@ def channel_daily(channel_rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_saturation(
-    channel_rows: pd.DataFrame | None,
-    channel: str,
-    end: pd.Timestamp,
-    cfg: DiagnoseConfig,
-    decay: float = 0.5,
-    *,
-    daily: pd.DataFrame | None = None,
+    daily: pd.DataFrame, channel: str, end: pd.Timestamp, cfg: DiagnoseConfig, decay: float = 0.5
 ) -> Finding:
-    """Marginal ROI of ``channel`` (rows: that channel's campaign_daily rows, any period). ``daily``:
-    :func:`channel_daily` of those rows when already computed (e.g. kept per channel; ``channel_rows`` is then
-    not read); same result."""
-    every = channel_daily(channel_rows) if daily is None else daily
+    """Marginal ROI of ``channel`` at ``end`` from ``daily``, the :func:`channel_daily` sums of that channel's
+    campaign_daily rows over any period (e.g. its whole history, kept per channel): the 180 days to ``end`` are
+    used, days without rows inside them count as zero."""
+    every = daily
     dates = every.index
     a, b = dates.searchsorted(end - pd.Timedelta(days=180), side="right"), dates.searchsorted(end, side="right")
     daily = every.iloc[a:b]  # the 180 days to ``end``

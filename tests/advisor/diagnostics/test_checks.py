@@ -11,6 +11,7 @@ import pytest
 
 from advisor.diagnostics import DiagnoseConfig, Scope, Status
 from advisor.diagnostics.checks import (
+    channel_daily,
     check_saturation,
     check_sufficiency,
     find_anomalies,
@@ -89,13 +90,13 @@ def test_saturation_detects_a_flat_response() -> None:
     spend = 1000 * np.exp(rng.normal(0, 0.4, 200))
     revenue = 2000 * (spend / 1000) ** 0.2 * np.exp(rng.normal(0, 0.05, 200))  # ROAS 2, elasticity 0.2
     rows = pd.DataFrame({"date": dates, "spend": spend, "revenue": revenue, "conversions": revenue / 50})
-    f = check_saturation(rows, "video", dates[-1], CFG)
+    f = check_saturation(channel_daily(rows), "video", dates[-1], CFG)
     assert f.status is Status.WARNING
     assert f.evidence["elasticity"] == pytest.approx(0.2, abs=0.1)
     lo, hi = f.evidence["marginal_roi_95"]
     assert lo < f.evidence["marginal_roi"] < hi < 0
     linear = rows.assign(revenue=3 * spend * np.exp(rng.normal(0, 0.05, 200)))
-    headroom = check_saturation(linear, "search", dates[-1], CFG)
+    headroom = check_saturation(channel_daily(linear), "search", dates[-1], CFG)
     assert headroom.status is Status.INFO and "room to grow" in headroom.message
     assert headroom.evidence["marginal_roi"] > 0.5  # true value 2; carry-over in the regressor blurs it
 
@@ -103,7 +104,7 @@ def test_saturation_detects_a_flat_response() -> None:
 def test_saturation_needs_spend_variation() -> None:
     dates = pd.date_range("2025-01-01", periods=100)
     rows = pd.DataFrame({"date": dates, "spend": 100.0, "revenue": 300.0, "conversions": 5.0})
-    assert check_saturation(rows, "email", dates[-1], CFG).status is Status.INSUFFICIENT
+    assert check_saturation(channel_daily(rows), "email", dates[-1], CFG).status is Status.INSUFFICIENT
 
 
 def test_spend_driven_cvr_drop_is_not_failing() -> None:

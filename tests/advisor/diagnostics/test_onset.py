@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from advisor.diagnostics.onset import detect_onset, detect_onset_counts
+from tests.advisor.diagnostics import golden_cases as gc
 
 N = 200
 
@@ -74,47 +77,36 @@ def test_shape_values() -> None:
     assert 0 < floored[0] < 1 and floored[1] == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("floors", [(), (0.25, 0.5)])
-def test_batched_shapes_equal_one_solve_per_shape(rng, floors) -> None:
-    """All shapes fitted in one batched Newton solve give the fit of one solve per shape (converged rows only
-    take a few more, vanishing, Newton steps in a batch)."""
-    for _ in range(40):
-        n = int(rng.integers(30, 250))
-        t = np.arange(n)
-        spend = np.exp(rng.normal(0, 0.3, n))
-        clicks = rng.integers(20, 400, n).astype(float)
-        rate = np.where(t < rng.integers(10, n - 10), 0.04, 0.04 * rng.uniform(0.3, 1.2))
-        conv = rng.poisson(clicks * rate).astype(float)
-        cov = np.column_stack([np.log(spend), np.log(spend) * 0.5 + rng.normal(0, 0.1, n)])
-        batched = detect_onset_counts(t, conv, clicks, cov, floors=floors)
-        single = detect_onset_counts(t, conv, clicks, cov, floors=floors, batch=False)
-        assert (batched is None) == (single is None)
-        if batched is None or single is None:
+@pytest.mark.parametrize("floors", gc.FLOORS)
+def test_count_onsets_equal_golden(floors: tuple[float, ...]) -> None:
+    """40 random series of 30–250 days with covariates (with and without fatigue floors) give the recorded fits:
+    onset, shape and floor exactly, the numbers to 1e-9 relative (Newton steps end at a tolerance)."""
+    want = json.loads((gc.GOLDEN / "onset_fits.json").read_text())["floors=" + ",".join(map(str, floors))]
+    for i, (t, conv, clicks, cov) in enumerate(gc.onset_series(floors)):
+        fit = detect_onset_counts(t, conv, clicks, cov, floors=floors)
+        if want[i] is None:
+            assert fit is None, i
             continue
-        assert (batched.onset, batched.shape_days, batched.floor) == (single.onset, single.shape_days, single.floor)
-        for name in ("level", "shift", "chi2", "step_chi2"):
-            assert getattr(batched, name) == pytest.approx(getattr(single, name), rel=1e-9, abs=1e-12)
-        np.testing.assert_allclose(batched.fitted, single.fitted, rtol=1e-9)
+        assert fit is not None, i
+        assert (fit.onset, fit.shape_days, fit.floor) == (want[i]["onset"], want[i]["shape_days"], want[i]["floor"]), i
+        got = {"level": fit.level, "shift": fit.shift, "chi2": fit.chi2, "step_chi2": fit.step_chi2,
+               "fitted_first": fit.fitted[0], "fitted_last": fit.fitted[-1], "fitted_mean": fit.fitted.mean()}  # fmt: skip
+        for name, value in got.items():
+            assert value == pytest.approx(want[i][name], rel=1e-9, abs=1e-12), (i, name)
 
 
-def test_onset_designs_fit_like_the_general_poisson_fit(rng) -> None:
-    """The Newton fit that keeps the shared columns [1, Z] apart equals the fit on the built designs."""
-    from advisor.diagnostics.onset import _poisson_fit, _poisson_fit_onsets, _shape
+def test_poisson_fit_by_hand() -> None:
+    """Without covariates the Poisson fit of a step is the two segments' pooled log rates: a = ln(Σx/Σe) before
+    the step, a + b after; with a zero change column b stays 0 and a is the pooled log rate of all days."""
+    from advisor.diagnostics.onset import _poisson_fit
 
-    n = 157
-    t = np.arange(n, dtype=float)
-    e = rng.uniform(50, 500, n)
-    for q in (0, 2):
-        Z = rng.normal(size=(n, q))
-        Z -= Z.mean(axis=0)
-        x = rng.poisson(e * 0.05 * np.exp(Z.sum(axis=1) * 0.2) * np.where(t > 90, 0.6, 1.0)).astype(float)
-        for k in (0.0, 7.0, 90.0):
-            g = _shape(t, t[7:150], k)
-            X = np.concatenate([np.ones((len(g), n, 1)), g[..., None], np.broadcast_to(Z[None], (len(g), n, q))], axis=2)
-            start = np.zeros((len(g), 2 + q))
-            start[:, 0] = np.log(x.sum() / e.sum())
-            theta, dev = _poisson_fit(X, x, e, start)
-            theta2, dev2 = _poisson_fit_onsets(g, Z, x, e, start)
-            np.testing.assert_allclose(theta2, theta, rtol=1e-9, atol=1e-12)
-            np.testing.assert_allclose(dev2, dev, rtol=1e-9)
-            assert np.argmin(dev2) == np.argmin(dev)
+    e = np.array([100.0, 200.0, 100.0, 400.0, 100.0, 300.0])
+    x = np.array([5.0, 7.0, 3.0, 2.0, 0.0, 1.0])
+    g = np.array([[0.0, 0.0, 0.0, 1.0, 1.0, 1.0], [0.0] * 6])
+    start = np.array([[np.log(x.sum() / e.sum()), 0.0]] * 2)
+    theta, dev = _poisson_fit(g, np.zeros((6, 0)), x, e, start, iters=50)
+    np.testing.assert_allclose(theta[0], [np.log(15 / 400), np.log(3 / 800) - np.log(15 / 400)], rtol=1e-9)
+    np.testing.assert_allclose(theta[1], [np.log(18 / 1200), 0.0], rtol=1e-9, atol=1e-15)
+    mu = e * 18 / 1200
+    full = 2 * np.sum(np.where(x > 0, x * np.log(np.where(x > 0, x, 1) / mu), 0.0) - (x - mu))
+    assert dev[1] == pytest.approx(full, rel=1e-9) and dev[0] < dev[1]
