@@ -19,7 +19,7 @@ from advisor.data.contract import TableContract
 from advisor.data.issues import ValidationIssue
 from advisor.data.messages import describe
 from advisor.data.readers import RawTable
-from advisor.data.schemas import rule_schema, type_schema, warning_schema
+from advisor.data.schemas import failure_cases, frame_rules, rule_schema, type_schema, warning_rules
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?$")
 _MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00(:00(\.0+)?)?$")
@@ -110,16 +110,16 @@ def validate_raw(
         rule_schema(contract, present).validate(typed, lazy=True)
     except SchemaErrors as exc:
         errors += describe(exc.failure_cases, contract, typed, raw)
+    across = failure_cases(typed, frame_rules(contract, present))
+    if len(across):
+        errors += describe(across, contract, typed, raw)
     if errors:
         return TableResult(name, None, tuple(sorted(errors, key=lambda i: _issue_order(i, contract))))
 
     warnings: list[ValidationIssue] = []
-    schema = warning_schema(contract, present)
-    if schema is not None:
-        try:
-            schema.validate(typed, lazy=True)
-        except SchemaErrors as exc:
-            warnings += describe(exc.failure_cases, contract, typed, raw)
+    history = failure_cases(typed, warning_rules(contract, present))
+    if len(history):
+        warnings += describe(history, contract, typed, raw)
     frame, attributes, drivers = _finalize(typed, contract, raw.decimal_comma, text_extras)
     return TableResult(name, frame, (), tuple(warnings), attributes, drivers)
 
