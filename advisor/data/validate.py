@@ -164,13 +164,14 @@ def clean_text(s: pd.Series) -> pd.Series:
     """Text cells as stripped ``str`` (object dtype), empty → NA; whole floats lose '.0' (916.0 → '916')."""
     if pd.api.types.is_float_dtype(s) and s.dropna().mod(1).eq(0).all():
         s = s.astype("Int64")
-    out = s.astype("string").str.strip()
+    out = s.astype("string[pyarrow]").str.strip()  # Arrow kernels: no Python call per cell
     out = out.mask(out == "")
     return out.astype(object).where(out.notna(), None)
 
 
 def normalise_numbers(s: pd.Series, decimal_comma: bool) -> pd.Series:
-    """Number spellings of CSV exports → plain ones (other text is left for the type check to report).
+    """Number spellings of CSV exports → plain ones (other text is left for the type check to report); a
+    column whose every cell parses is returned as float64.
 
     Strips spaces and a currency sign ('$1,234.50'); semicolon files: '1,5' → '1.5', '1.234,5' → '1234.5';
     comma files: '1,234.5' → '1234.5'.
@@ -178,7 +179,7 @@ def normalise_numbers(s: pd.Series, decimal_comma: bool) -> pd.Series:
     plain = pd.to_numeric(s, errors="coerce")  # fast C path; only the cells it rejects are rewritten
     todo = s.notna() & plain.isna()
     if not todo.any():
-        return s
+        return plain.astype("float64")  # every cell parsed: typing it again would parse the text twice
     out = s.astype(object).copy()
     out[todo] = _respell(s[todo], decimal_comma)
     return out.where(out.notna(), None)
