@@ -171,7 +171,7 @@ def clean_text(s: pd.Series) -> pd.Series:
 
 def normalise_numbers(s: pd.Series, decimal_comma: bool) -> pd.Series:
     """Number spellings of CSV exports → plain ones (other text is left for the type check to report); a
-    column whose every cell parses is returned as float64.
+    column whose every cell parses is returned as numbers (int64 or float64, as ``pd.to_numeric`` reads it).
 
     Strips spaces and a currency sign ('$1,234.50'); semicolon files: '1,5' → '1.5', '1.234,5' → '1234.5';
     comma files: '1,234.5' → '1234.5'.
@@ -179,7 +179,7 @@ def normalise_numbers(s: pd.Series, decimal_comma: bool) -> pd.Series:
     plain = pd.to_numeric(s, errors="coerce")  # fast C path; only the cells it rejects are rewritten
     todo = s.notna() & plain.isna()
     if not todo.any():
-        return plain.astype("float64")  # every cell parsed: typing it again would parse the text twice
+        return plain  # every cell parsed (int64 or float64): typing it again would parse the text twice
     out = s.astype(object).copy()
     out[todo] = _respell(s[todo], decimal_comma)
     return out.where(out.notna(), None)
@@ -241,8 +241,8 @@ def _finalize(
             drivers.append(col)
         elif pd.api.types.is_datetime64_any_dtype(s):
             continue
-        elif _all_numeric(s, decimal_comma):
-            out[col] = pd.to_numeric(normalise_numbers(s, decimal_comma), errors="coerce")
+        elif (numbers := _as_numbers(s, decimal_comma)) is not None:
+            out[col] = numbers
             drivers.append(col)
         else:
             out[col] = clean_text(s)
@@ -255,12 +255,13 @@ def _finalize(
     return out.reset_index(drop=True), tuple(attributes), tuple(drivers)
 
 
-def _all_numeric(s: pd.Series, decimal_comma: bool) -> bool:
-    """True when every non-empty cell reads as a number (a sample is tried first: text columns exit early)."""
+def _as_numbers(s: pd.Series, decimal_comma: bool) -> pd.Series | None:
+    """``s`` as numbers (``pd.to_numeric``'s dtype) when every non-empty cell reads as a number, else None (a sample is tried first: text
+    columns exit early)."""
     values = s.dropna()
     if values.empty:
-        return False
-    for part in (values.head(50), values):
-        if pd.to_numeric(normalise_numbers(part, decimal_comma), errors="coerce").isna().any():
-            return False
-    return True
+        return None
+    if pd.to_numeric(normalise_numbers(values.head(50), decimal_comma), errors="coerce").isna().any():
+        return None
+    numbers = pd.to_numeric(normalise_numbers(s, decimal_comma), errors="coerce")
+    return None if numbers[s.notna()].isna().any() else numbers
