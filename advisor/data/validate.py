@@ -99,7 +99,7 @@ def validate_raw(
 
     typed = df
     try:
-        typed = type_schema(contract).validate(df, lazy=True)
+        typed = type_schema(contract).validate(df, lazy=True, inplace=True)  # df is our own copy
     except SchemaErrors as exc:
         found = describe(exc.failure_cases, contract, df, raw)
         # a column claimed by several headers is already reported as ambiguous, not also as missing
@@ -107,7 +107,7 @@ def validate_raw(
         typed = _best_effort(df, contract)
     present = [c for c in contract.names if c in typed.columns]
     try:
-        rule_schema(contract, present).validate(typed, lazy=True)
+        rule_schema(contract, present).validate(typed, lazy=True, inplace=True)
     except SchemaErrors as exc:
         errors += describe(exc.failure_cases, contract, typed, raw)
     across = failure_cases(typed, frame_rules(contract, present))
@@ -216,7 +216,7 @@ def _finalize(
     df: pd.DataFrame, contract: TableContract, decimal_comma: bool, text_extras: Sequence[str]
 ) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
     """Final dtypes, column order (contract then extras), sort order; classify extras."""
-    out = df.copy()
+    out = df  # the typed frame is validate_raw's own (from _prepare), used by nothing after this
     for spec in contract.columns:
         if spec.name not in out.columns:
             continue
