@@ -52,7 +52,7 @@ def _bounded_loader(source: str, max_depth: int) -> type[yaml.SafeLoader]:
     class BoundedLoader(yaml.SafeLoader):
         _depth = 0
 
-        def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        def compose_node(self, parent: Node | None, index: int) -> Node | None:
             if self.check_event(ScalarEvent, AliasEvent):  # leaves: no new level
                 return super().compose_node(parent, index)  # type: ignore[no-any-return]
             self._depth += 1

@@ -99,9 +99,9 @@ def _header_index(lines: list[str], sep: str) -> int:
 class _BoundedText(io.TextIOBase):
     """UTF-8 text of a binary stream, read in chunks, that refuses to grow past the limits.
 
-    Counts characters read (against ``max_decompressed_bytes``: the text of a CSV is its decompressed size) and
-    the length of every physical line (against ``max_field_chars``); notes whether a quote character was seen
-    (only then can a cell span lines). ``lines_read``: line breaks passed so far.
+    Counts bytes read (against ``max_decompressed_bytes``: CSV inputs are plain text, so their size is their
+    decompressed size) and the characters of every physical line (against ``max_field_chars``); notes whether a
+    quote character was seen (only then can a cell span lines). ``lines_read``: line breaks passed so far.
     """
 
     def __init__(self, raw: BinaryIO, name: str, table: str, limits: DataLimits) -> None:
@@ -109,7 +109,6 @@ class _BoundedText(io.TextIOBase):
         self._raw, self._name, self._table, self._limits = raw, name, table, limits
         self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
         self._bytes_in = 0
-        self._chars = 0
         self._line_chars = 0  # length of the line still open at the end of the last chunk
         self._pending = ""
         self.lines_read = 0
@@ -119,21 +118,32 @@ class _BoundedText(io.TextIOBase):
         return True
 
     def read(self, size: int | None = -1) -> str:
-        want = _CHUNK_BYTES if size is None or size < 0 else size
-        out = self._pending
-        while len(out) < want:
+        """Up to ``size`` characters (all the rest when ``size`` is None or negative)."""
+        whole = size is None or size < 0
+        parts, have = [self._pending], len(self._pending)
+        while whole or have < (size or 0):
             chunk = self._next_chunk()
             if not chunk:
                 break
-            out += chunk
-        self._pending = out[want:] if size is not None and size >= 0 else ""
-        return out[:want] if size is not None and size >= 0 else out
+            parts.append(chunk)
+            have += len(chunk)
+        out = "".join(parts)
+        if whole:
+            self._pending = ""
+            return out
+        self._pending = out[size:]
+        return out[:size]
 
     def _next_chunk(self) -> str:
         data = self._raw.read(_CHUNK_BYTES)
-        final = not data
+        limit = self._limits.max_decompressed_bytes
+        if self._bytes_in + len(data) > limit:
+            raise LimitExceeded(
+                self._table, "max_decompressed_bytes", limit, None,
+                f"{self._table}: {self._name} holds more than {limit:,} bytes of text (max_decompressed_bytes)",
+            )
         try:
-            text = self._decoder.decode(data, final=final)
+            text = self._decoder.decode(data, final=not data)
         except UnicodeDecodeError as exc:
             at = self._bytes_in + exc.start - len(self._decoder.getstate()[0])
             raise SourceReadError(f"{self._name}: not UTF-8 text ({exc.reason} at byte {max(at, 0)})") from exc
@@ -144,13 +154,6 @@ class _BoundedText(io.TextIOBase):
 
     def _check(self, text: str) -> None:
         limits = self._limits
-        self._chars += len(text)
-        if self._chars > limits.max_decompressed_bytes:
-            raise LimitExceeded(
-                self._table, "max_decompressed_bytes", limits.max_decompressed_bytes, self._chars,
-                f"{self._table}: {self._name} holds more than {limits.max_decompressed_bytes:,} characters of "
-                f"text (max_decompressed_bytes); split it or raise the limit",
-            )
         self.saw_quote = self.saw_quote or '"' in text
         parts = text.split("\n")
         lengths = [self._line_chars + len(parts[0]), *map(len, parts[1:])]
