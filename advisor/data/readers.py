@@ -173,13 +173,15 @@ def _head_lines(path: Path, table: str, limits: DataLimits) -> tuple[list[str], 
     """The first ``HEAD_LINES`` lines (without line ends) and whether that is the whole file."""
     with open(path, "rb") as raw:
         stream = _BoundedText(raw, path.name, table, limits)
-        text = ""
-        while text.count("\n") < HEAD_LINES:
+        chunks: list[str] = []
+        breaks = 0
+        while breaks < HEAD_LINES:
             chunk = stream.read(1 << 16)
             if not chunk:
-                return [line.rstrip("\r") for line in text.split("\n")], True
-            text += chunk
-    return [line.rstrip("\r") for line in text.split("\n")[:HEAD_LINES]], False
+                return [line.rstrip("\r") for line in "".join(chunks).split("\n")], True
+            chunks.append(chunk)
+            breaks += chunk.count("\n")
+    return [line.rstrip("\r") for line in "".join(chunks).split("\n")[:HEAD_LINES]], False
 
 
 def read_csv(path: Path, *, table: str | None = None, limits: DataLimits = DEFAULT_LIMITS) -> RawTable:
@@ -187,8 +189,8 @@ def read_csv(path: Path, *, table: str | None = None, limits: DataLimits = DEFAU
 
     Title lines above the header (as in Google Ads report downloads) are skipped: the header is the first line
     with the modal number of fields. The file is streamed: a header wider than ``limits.max_columns`` is refused
-    before any row is parsed, parsing stops after ``max_rows + 1`` rows, and text past
-    ``max_decompressed_bytes`` characters or a line/cell longer than ``max_field_chars`` raises ``LimitExceeded``
+    before any row is parsed, parsing stops after ``max_rows + 1`` rows, and a file past
+    ``max_decompressed_bytes`` bytes or a line/cell longer than ``max_field_chars`` raises ``LimitExceeded``
     (``table``: the name used in its message, default the file's stem).
     """
     path = Path(path)
