@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from advisor.data.aliases import header_key, resolve_columns, snake
@@ -138,9 +140,7 @@ def _prepare(df: pd.DataFrame, contract: TableContract, decimal_comma: bool) -> 
         if spec.name not in df.columns:
             continue
         if spec.dtype == "text":
-            df[spec.name] = clean_text(df[spec.name])
-            if spec.allowed is not None:
-                df[spec.name] = df[spec.name].str.lower()
+            df[spec.name] = clean_text(df[spec.name], lower=spec.allowed is not None)
         elif spec.dtype in ("number", "integer") and df[spec.name].dtype == object:
             df[spec.name] = normalise_numbers(df[spec.name], decimal_comma)
         elif spec.dtype == "date" and df[spec.name].dtype == object:
@@ -160,13 +160,16 @@ def _strip_midnight(s: pd.Series) -> pd.Series:
     return s.where(~is_long, text)
 
 
-def clean_text(s: pd.Series) -> pd.Series:
-    """Text cells as stripped ``str`` (object dtype), empty → NA; whole floats lose '.0' (916.0 → '916')."""
+def clean_text(s: pd.Series, lower: bool = False) -> pd.Series:
+    """Text cells as stripped ``str`` (object dtype; lower-cased if ``lower``), empty → None; whole floats lose
+    '.0' (916.0 → '916'). Computed with Arrow kernels (no Python call per cell)."""
     if pd.api.types.is_float_dtype(s) and s.dropna().mod(1).eq(0).all():
         s = s.astype("Int64")
-    out = s.astype("string[pyarrow]").str.strip()  # Arrow kernels: no Python call per cell
-    out = out.mask(out == "")
-    return out.astype(object).where(out.notna(), None)
+    text = pc.utf8_trim_whitespace(_arrow_text(s))
+    if lower:
+        text = pc.utf8_lower(text)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=s.index, name=s.name, dtype=object)
 
 
 def normalise_numbers(s: pd.Series, decimal_comma: bool) -> pd.Series:
@@ -176,13 +179,43 @@ def normalise_numbers(s: pd.Series, decimal_comma: bool) -> pd.Series:
     Strips spaces and a currency sign ('$1,234.50'); semicolon files: '1,5' → '1.5', '1.234,5' → '1234.5';
     comma files: '1,234.5' → '1234.5'.
     """
-    plain = pd.to_numeric(s, errors="coerce")  # fast C path; only the cells it rejects are rewritten
+    fast = _arrow_numbers(s)
+    if fast is not None:
+        return fast
+    plain = pd.to_numeric(s, errors="coerce")  # C path; only the cells it rejects are rewritten
     todo = s.notna() & plain.isna()
     if not todo.any():
         return plain  # every cell parsed (int64 or float64): typing it again would parse the text twice
     out = s.astype(object).copy()
     out[todo] = _respell(s[todo], decimal_comma)
     return out.where(out.notna(), None)
+
+
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """``s`` as an Arrow string array (missing → null): converted in C++ when every cell is ``str``, else each
+    cell through ``str`` (mixed object columns, numbers)."""
+    if s.dtype == object:
+        try:
+            return pa.array(s.to_numpy(), type=pa.string(), from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            pass
+    return pa.array(s.astype("string[pyarrow]"))
+
+
+def _arrow_numbers(s: pd.Series) -> pd.Series | None:
+    """``s`` parsed by Arrow's string casts when every cell is a plain number (int64 when all are integers and
+    none is missing, else float64, as ``pd.to_numeric`` reads them); None as soon as one cell is not."""
+    try:
+        text = _arrow_text(s)
+        if text.null_count == 0:
+            try:
+                return pd.Series(pc.cast(text, pa.int64()).to_numpy(), index=s.index, name=s.name)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+        numbers = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError, ValueError):
+        return None
+    return pd.Series(numbers, index=s.index, name=s.name)
 
 
 def _respell(s: pd.Series, decimal_comma: bool) -> pd.Series:
