@@ -13,11 +13,11 @@ Lives in ``models`` so that ``models.plan`` (which cannot import ``advisor``) an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from yaml.events import AliasEvent, ScalarEvent
-from yaml.nodes import MappingNode, Node
+if TYPE_CHECKING:  # PyYAML is imported on first use: this module sits on the CLI's start-up path
+    import yaml
+    from yaml.nodes import MappingNode, Node
 
 #: Default largest YAML file, bytes (``advisor.data.limits.DataLimits.max_yaml_bytes`` uses it).
 MAX_YAML_BYTES = 1024**2
@@ -48,6 +48,8 @@ class YamlLimitError(ValueError):
 
 def _bounded_loader(source: str, max_depth: int) -> type[yaml.SafeLoader]:
     """A ``SafeLoader`` subclass that counts nesting while composing and reads 1.1 boolean keys as text."""
+    import yaml
+    from yaml.events import AliasEvent, ScalarEvent
 
     class BoundedLoader(yaml.SafeLoader):
         _depth = 0

@@ -23,12 +23,50 @@ Modules: ``contract`` (tables as frozen data), ``aliases`` (header matching), ``
 ``dataset`` (folder loading, ``Dataset``).
 """
 
-from advisor.data.config import DataConfig, TableSource
-from advisor.data.contract import TABLES, ColumnSpec, TableContract
-from advisor.data.dataset import Dataset, load_dataset, load_table, validate_folder
-from advisor.data.issues import DataValidationError, ValidationIssue, ValidationReport
-from advisor.data.limits import DEFAULT_LIMITS, DataLimits, LimitExceeded
-from advisor.data.targets import TargetsFile, TargetSpec
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from advisor.data.config import DataConfig, TableSource
+    from advisor.data.contract import TABLES, ColumnSpec, TableContract
+    from advisor.data.dataset import Dataset, load_dataset, load_table, validate_folder
+    from advisor.data.issues import DataValidationError, ValidationIssue, ValidationReport
+    from advisor.data.limits import DEFAULT_LIMITS, DataLimits, LimitExceeded
+    from advisor.data.targets import TargetsFile, TargetSpec
+
+#: Public name → module defining it. Imported on first use (PEP 562), so that ``advisor.data.limits`` (read by
+#: the service's settings on the CLI's start-up path) does not pull in pandas and pandera.
+_EXPORTS = {
+    "DataConfig": "advisor.data.config",
+    "TableSource": "advisor.data.config",
+    "TABLES": "advisor.data.contract",
+    "ColumnSpec": "advisor.data.contract",
+    "TableContract": "advisor.data.contract",
+    "Dataset": "advisor.data.dataset",
+    "load_dataset": "advisor.data.dataset",
+    "load_table": "advisor.data.dataset",
+    "validate_folder": "advisor.data.dataset",
+    "DataValidationError": "advisor.data.issues",
+    "ValidationIssue": "advisor.data.issues",
+    "ValidationReport": "advisor.data.issues",
+    "DEFAULT_LIMITS": "advisor.data.limits",
+    "DataLimits": "advisor.data.limits",
+    "LimitExceeded": "advisor.data.limits",
+    "TargetsFile": "advisor.data.targets",
+    "TargetSpec": "advisor.data.targets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'advisor.data' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_LIMITS",
