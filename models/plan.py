@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from models.names import closest_names, resolve_name
 from models.response.bundle import ResponseBundle
+from models.yamlio import YamlLimitError, load_yaml
 
 MAX_HORIZON_DAYS = 365
 
@@ -127,7 +128,9 @@ def load_plan(path: str | Path, bundle: ResponseBundle) -> Plan:
     except OSError as e:
         raise PlanError(f"cannot read plan file {p}: {e.strerror}") from None
     try:
-        obj = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+        obj = json.loads(text) if p.suffix.lower() == ".json" else load_yaml(text, p.name)
+    except YamlLimitError as e:
+        raise PlanError(str(e)) from None
     except (json.JSONDecodeError, yaml.YAMLError) as e:
         raise PlanError(f"plan file {p} is not valid {'JSON' if p.suffix == '.json' else 'YAML'}: {e}") from None
     if not isinstance(obj, Mapping):

@@ -23,6 +23,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from advisor.data.contract import TABLES
+from advisor.data.limits import DEFAULT_LIMITS, DataLimits
+from advisor.data.yamlfile import read_user_yaml
 
 CONFIG_NAMES = ("kpi-advisor.yaml", "kpi-advisor.yml")
 
@@ -72,10 +74,10 @@ class DataConfig(BaseModel):
         return v
 
     @classmethod
-    def from_yaml(cls, path: Path) -> DataConfig:
+    def from_yaml(cls, path: Path, *, limits: DataLimits = DEFAULT_LIMITS) -> DataConfig:
         """Parse a config file; raises ``ValueError`` with a readable message on bad content."""
         try:
-            raw: Any = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+            raw: Any = read_user_yaml(path, "config", limits)
         except yaml.YAMLError as exc:
             raise ValueError(f"{path.name}: not valid YAML: {exc}") from exc
         try:

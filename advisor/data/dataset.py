@@ -23,6 +23,7 @@ from advisor.data.config import DataConfig, TableSource, find_config
 from advisor.data.contract import TABLES, TableContract
 from advisor.data.crosscheck import cross_table_warnings
 from advisor.data.issues import DataValidationError, ValidationIssue, ValidationReport
+from advisor.data.limits import DEFAULT_LIMITS, DataLimits, LimitExceeded
 from advisor.data.readers import (
     EmptySourceError,
     RawTable,
@@ -90,10 +91,11 @@ class Dataset:
         team_kpis: pd.DataFrame | None = None,
         *,
         targets: TargetsFile | Mapping[str, Any] | None = None,
+        limits: DataLimits = DEFAULT_LIMITS,
     ) -> Dataset:
         """Validate in-memory frames exactly like files (rows in issues = 1-based record numbers).
 
-        Raises ``DataValidationError`` when any table fails.
+        Raises ``DataValidationError`` when any table fails, ``LimitExceeded`` when one has too many rows/columns.
         """
         frames = {
             "campaign_daily": campaign_daily,
@@ -103,7 +105,7 @@ class Dataset:
             "team_kpis": team_kpis,
         }
         results = {
-            name: validate_raw(from_frame(df, f"{name} frame"), TABLES[name])
+            name: validate_raw(from_frame(df, f"{name} frame", table=name, limits=limits), TABLES[name])
             for name, df in frames.items()
             if df is not None
         }
@@ -131,9 +133,15 @@ def _column_bytes(s: pd.Series) -> bytes:
     return missing.tobytes() + values.tobytes()
 
 
-def validate_folder(folder: Path, config_path: Path | None = None) -> ValidationReport:
-    """Check every table of a data folder (and its config and targets files); never raises for bad data."""
-    results, _, extra = _check_folder(Path(folder), config_path)
+def validate_folder(
+    folder: Path, config_path: Path | None = None, *, limits: DataLimits = DEFAULT_LIMITS
+) -> ValidationReport:
+    """Check every table of a data folder (and its config and targets files); never raises for bad data.
+
+    An input over ``limits`` is not bad data but a refusal: it raises ``LimitExceeded`` (table, rule, numbers)
+    as soon as it is seen, before the table is materialised.
+    """
+    results, _, extra = _check_folder(Path(folder), config_path, limits)
     errors = list(extra) + [i for r in results.values() for i in r.errors]
     warnings = [i for r in results.values() for i in r.warnings]
     return ValidationReport(
@@ -141,9 +149,12 @@ def validate_folder(folder: Path, config_path: Path | None = None) -> Validation
     )
 
 
-def load_dataset(folder: Path, config_path: Path | None = None) -> Dataset:
-    """Load and validate a data folder; raises ``DataValidationError`` (all issues) when anything fails."""
-    results, targets, extra = _check_folder(Path(folder), config_path)
+def load_dataset(
+    folder: Path, config_path: Path | None = None, *, limits: DataLimits = DEFAULT_LIMITS
+) -> Dataset:
+    """Load and validate a data folder; raises ``DataValidationError`` (all issues) when anything fails and
+    ``LimitExceeded`` when an input is over ``limits``."""
+    results, targets, extra = _check_folder(Path(folder), config_path, limits)
     return _assemble(results, targets, extra)
 
 
@@ -157,6 +168,7 @@ def load_table(
     defaults: Mapping[str, object] | None = None,
     require: Sequence[str] | None = None,
     attributes: Sequence[str] = (),
+    limits: DataLimits = DEFAULT_LIMITS,
 ) -> pd.DataFrame:
     """Load and validate one table from a file, a SQLAlchemy URL (``sql_table=`` or ``query=``) or a frame.
 
@@ -165,14 +177,15 @@ def load_table(
     ``require=("campaign_id", "spend", "impressions", "clicks", "conversions")`` loads an ad-level export
     without dates (date rules are then skipped); attributes: extra columns forced to text.
     The frame's ``attrs`` hold ``attributes``, ``numeric_drivers`` and ``warnings`` (ValidationIssues).
-    Raises ``DataValidationError`` (nothing partial) when the table fails.
+    Raises ``DataValidationError`` (nothing partial) when the table fails, ``LimitExceeded`` when the source is
+    over ``limits`` (checked while reading).
     """
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; expected one of {list(TABLES)}")
     contract = TABLES[table] if require is None else TABLES[table].with_required(tuple(require))
     if isinstance(source, pd.DataFrame):
         result = validate_raw(
-            from_frame(source), contract, columns=columns, defaults=defaults, text_extras=attributes
+            from_frame(source, table=table, limits=limits), contract, columns=columns, defaults=defaults, text_extras=attributes
         )
     else:
         spec = _source_spec(
@@ -183,7 +196,7 @@ def load_table(
             defaults=defaults,
             attributes=attributes,
         )
-        result = _load_source(contract, spec, Path.cwd())
+        result = _load_source(contract, spec, Path.cwd(), limits)
     if result.frame is None:
         raise DataValidationError(result.errors, result.warnings)
     frame = result.frame
@@ -214,25 +227,25 @@ def _source_spec(
     return TableSource(path=str(Path(source).resolve()), **common)
 
 
-def _read(spec: TableSource, folder: Path) -> RawTable:
+def _read(spec: TableSource, folder: Path, table: str, limits: DataLimits) -> RawTable:
     if spec.url is not None:
-        return read_sql(spec.resolved_url() or "", table=spec.table, query=spec.query)
+        return read_sql(spec.resolved_url() or "", table=spec.table, query=spec.query, name=table, limits=limits)
     path = folder / (spec.path or "")
     if not path.is_file():
         raise FileNotFoundError(f"file not found: {path}")
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
-        return read_parquet(path)
+        return read_parquet(path, table=table, limits=limits)
     if suffix in CSV_SUFFIXES:
-        return read_csv(path)
+        return read_csv(path, table=table, limits=limits)
     raise SourceReadError(f"{path.name}: unsupported file type {suffix!r} (use .csv or .parquet)")
 
 
-def _load_source(contract: TableContract, spec: TableSource, folder: Path) -> TableResult:
-    """Read and validate one source; read problems become a single table-level error."""
+def _load_source(contract: TableContract, spec: TableSource, folder: Path, limits: DataLimits) -> TableResult:
+    """Read and validate one source; read problems become a single table-level error (limits raise)."""
     name = contract.name
     try:
-        raw = _read(spec, folder)
+        raw = _read(spec, folder, name, limits)
     except EmptySourceError as exc:
         return failed(name, "empty_file", f"{name}: {exc}")
     except FileNotFoundError as exc:
@@ -262,7 +275,7 @@ def _found_files(folder: Path) -> str:
 
 
 def _check_folder(
-    folder: Path, config_path: Path | None
+    folder: Path, config_path: Path | None, limits: DataLimits
 ) -> tuple[dict[str, TableResult], TargetsFile | None, list[ValidationIssue]]:
     """Results per present table, parsed targets, and folder-level issues (config, targets, missing table)."""
     if not folder.is_dir():
@@ -276,7 +289,9 @@ def _check_folder(
     try:
         found = find_config(folder, config_path)
         if found is not None:
-            config = DataConfig.from_yaml(found)
+            config = DataConfig.from_yaml(found, limits=limits)
+    except LimitExceeded:
+        raise
     except ValueError as exc:
         extra.append(ValidationIssue("config", None, (), "config_error", f"config: {exc}"))
     results: dict[str, TableResult] = {}
@@ -302,14 +317,16 @@ def _check_folder(
                     )
                 continue
             spec = TableSource(path=files[0].name)
-        results[name] = _load_source(contract, spec, folder)
-    targets, target_issue = _targets(folder, config)
+        results[name] = _load_source(contract, spec, folder, limits)
+    targets, target_issue = _targets(folder, config, limits)
     if target_issue is not None:
         extra.append(target_issue)
     return results, targets, extra
 
 
-def _targets(folder: Path, config: DataConfig) -> tuple[TargetsFile | None, ValidationIssue | None]:
+def _targets(
+    folder: Path, config: DataConfig, limits: DataLimits
+) -> tuple[TargetsFile | None, ValidationIssue | None]:
     if config.targets is not None:
         path: Path | None = folder / config.targets
         if path is None or not path.is_file():
@@ -321,7 +338,9 @@ def _targets(folder: Path, config: DataConfig) -> tuple[TargetsFile | None, Vali
     if path is None:
         return None, None
     try:
-        return TargetsFile.from_yaml(path), None
+        return TargetsFile.from_yaml(path, limits=limits), None
+    except LimitExceeded:
+        raise
     except ValueError as exc:
         return None, ValidationIssue("targets", None, (), "targets_error", f"targets: {exc}")
 

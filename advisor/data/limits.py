@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.yamlio import MAX_YAML_BYTES, MAX_YAML_DEPTH
+
 
 @dataclass(frozen=True)
 class DataLimits:
@@ -19,8 +21,8 @@ class DataLimits:
     max_columns: int = 500
     max_field_chars: int = 100_000
     max_decompressed_bytes: int = 2 * 1024**3
-    max_yaml_bytes: int = 1024**2
-    max_yaml_depth: int = 32
+    max_yaml_bytes: int = MAX_YAML_BYTES
+    max_yaml_depth: int = MAX_YAML_DEPTH
 
 
 DEFAULT_LIMITS = DataLimits()

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from advisor.data.contract import MIN_HISTORY_DAYS, OUTLIER_Z, TableContract
-from advisor.data.issues import ValidationIssue, first_rows
+from advisor.data.issues import MAX_ROWS, ValidationIssue
 from advisor.data.readers import RawTable
 
 _DELIMITERS = {"\t": "tab", "|": "'|'", " ": "space"}
@@ -25,14 +26,22 @@ def describe(
     """Issues (errors or warnings, as the caller decides) from a pandera ``SchemaErrors.failure_cases``."""
     table = contract.name
     frame_level = _frame_level_columns(contract, frame)
-    grouped: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
-    for case in failure_cases.to_dict("records"):
-        check = str(case["check"])
-        frame_check = case["schema_context"] == "DataFrameSchema" and check in frame_level
-        if frame_check and case["column"] != frame_level[check][0]:
-            continue  # frame-level checks repeat each failing row for every column; keep the reported one
-        rule, column = _rule_and_column(case, contract, frame_level)
-        grouped.setdefault((rule, column), []).append(case)
+    grouped: dict[tuple[str, str | None], list[pd.DataFrame]] = {}
+    if len(failure_cases):
+        missing = failure_cases["check"] == "column_in_dataframe"  # the missing column is the failure case
+        cases = failure_cases.assign(
+            column=failure_cases["column"].astype(object),
+            subject=failure_cases["failure_case"].where(missing, "").astype(str),
+        )
+        keys = ["schema_context", "check", "column", "subject"]
+        # one group per (context, check, column): few groups, each handled with vectorised operations
+        for (context, check, column, _), group in cases.groupby(keys, sort=False, dropna=False):
+            head = {"schema_context": context, "check": check, "column": column,
+                    "failure_case": group["failure_case"].iloc[0]}
+            frame_check = context == "DataFrameSchema" and str(check) in frame_level
+            if frame_check and column != frame_level[str(check)][0]:
+                continue  # pandera repeats frame-level failures for every column; keep the reported one
+            grouped.setdefault(_rule_and_column(head, contract, frame_level), []).append(group)
 
     missing = [str(c) for (rule, c) in grouped if rule == "missing_column"]
     issues: list[ValidationIssue] = []
@@ -52,12 +61,14 @@ def describe(
         )
         grouped = {k: v for k, v in grouped.items() if k[0] != "missing_column"}
 
-    for (rule, column), cases in grouped.items():
-        rows_all = [c["index"] for c in cases if _is_row(c["index"])]
-        rows = first_rows(rows_all)
-        n = len(set(rows_all))
-        values = list(dict.fromkeys(_show(c["failure_case"]) for c in cases if c["failure_case"] is not None))
-        ctx = _Ctx(table, column, n, values[:3], contract, frame, rows_all, raw)
+    for (rule, column), groups in grouped.items():
+        found = pd.concat(groups, ignore_index=True) if len(groups) > 1 else groups[0]
+        row_numbers = pd.to_numeric(found["index"], errors="coerce").dropna().drop_duplicates()
+        rows = tuple(int(r) for r in np.sort(row_numbers.to_numpy())[:MAX_ROWS] if float(r).is_integer())
+        n = len(row_numbers)
+        shown = found["failure_case"].dropna().head(1000)
+        values = list(dict.fromkeys(_show(v) for v in shown))
+        ctx = _Ctx(table, column, n, values[:3], contract, frame, row_numbers.to_numpy(), raw)
         text = _message_for(rule, contract)(ctx)
         where = f" (rows {', '.join(map(str, rows))}{' ...' if n > len(rows) else ''})" if rows else ""
         issues.append(ValidationIssue(table, column, rows, rule, text + where))
@@ -99,10 +110,6 @@ def _delimiter_suspect(raw: RawTable) -> bool:
     return raw.sep is not None and len(raw.headers) == 1
 
 
-def _is_row(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and value != value)
-
-
 def _show(value: Any) -> str:
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
@@ -120,7 +127,7 @@ class _Ctx(NamedTuple):
     values: list[str]
     contract: TableContract
     frame: pd.DataFrame
-    rows: list[Any]
+    rows: np.ndarray
     raw: RawTable
 
 
@@ -189,7 +196,7 @@ def _pattern(x: _Ctx) -> str:
 
 
 def _bad_rows(x: _Ctx) -> pd.DataFrame:
-    return x.frame.loc[[r for r in x.rows if r in x.frame.index]]
+    return x.frame[x.frame.index.isin(x.rows)]
 
 
 def _duplicate(x: _Ctx) -> str:
@@ -219,10 +226,9 @@ def _constant(x: _Ctx) -> str:
 
 def _gaps(x: _Ctx) -> str:
     campaigns = list(dict.fromkeys(_bad_rows(x)["campaign_id"].astype(str)))
-    missing = 0
-    for c in campaigns:
-        d = x.frame.loc[x.frame["campaign_id"].astype(str) == c, "date"]
-        missing += (d.max() - d.min()).days + 1 - d.nunique()
+    ids = x.frame["campaign_id"].astype(str)
+    spans = x.frame.loc[ids.isin(campaigns), "date"].groupby(ids).agg(["min", "max", "nunique"])
+    missing = int(((spans["max"] - spans["min"]).dt.days + 1 - spans["nunique"]).sum())
     more = " ..." if len(campaigns) > 5 else ""
     return (
         f"{x.table}.date: {x.n} gap(s) in daily dates ({missing} missing day(s)) in campaign(s) "

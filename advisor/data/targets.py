@@ -18,6 +18,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from advisor.data.limits import DEFAULT_LIMITS, DataLimits
+from advisor.data.yamlfile import read_user_yaml
+
 _PERIOD = re.compile(
     r"\d{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-W(0[1-9]|[1-4]\d|5[0-3]))?"
     r"|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}"
@@ -67,10 +70,10 @@ class TargetsFile(BaseModel):
         return v
 
     @classmethod
-    def from_yaml(cls, path: Path) -> TargetsFile:
+    def from_yaml(cls, path: Path, *, limits: DataLimits = DEFAULT_LIMITS) -> TargetsFile:
         """Parse a targets file; raises ``ValueError`` naming the offending entry."""
         try:
-            raw: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
+            raw: Any = read_user_yaml(Path(path), "targets", limits)
         except yaml.YAMLError as exc:
             raise ValueError(f"{Path(path).name}: not valid YAML: {exc}") from exc
         try:

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from advisor.data.aliases import header_key, resolve_columns, snake
@@ -19,7 +21,7 @@ from advisor.data.contract import TableContract
 from advisor.data.issues import ValidationIssue
 from advisor.data.messages import describe
 from advisor.data.readers import RawTable
-from advisor.data.schemas import rule_schema, type_schema, warning_schema
+from advisor.data.schemas import failure_cases, frame_rules, rule_schema, type_schema, warning_rules
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?$")
 _MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00(:00(\.0+)?)?$")
@@ -99,7 +101,7 @@ def validate_raw(
 
     typed = df
     try:
-        typed = type_schema(contract).validate(df, lazy=True)
+        typed = type_schema(contract).validate(df, lazy=True, inplace=True)  # df is our own copy
     except SchemaErrors as exc:
         found = describe(exc.failure_cases, contract, df, raw)
         # a column claimed by several headers is already reported as ambiguous, not also as missing
@@ -107,19 +109,19 @@ def validate_raw(
         typed = _best_effort(df, contract)
     present = [c for c in contract.names if c in typed.columns]
     try:
-        rule_schema(contract, present).validate(typed, lazy=True)
+        rule_schema(contract, present).validate(typed, lazy=True, inplace=True)
     except SchemaErrors as exc:
         errors += describe(exc.failure_cases, contract, typed, raw)
+    across = failure_cases(typed, frame_rules(contract, present))
+    if len(across):
+        errors += describe(across, contract, typed, raw)
     if errors:
         return TableResult(name, None, tuple(sorted(errors, key=lambda i: _issue_order(i, contract))))
 
     warnings: list[ValidationIssue] = []
-    schema = warning_schema(contract, present)
-    if schema is not None:
-        try:
-            schema.validate(typed, lazy=True)
-        except SchemaErrors as exc:
-            warnings += describe(exc.failure_cases, contract, typed, raw)
+    history = failure_cases(typed, warning_rules(contract, present))
+    if len(history):
+        warnings += describe(history, contract, typed, raw)
     frame, attributes, drivers = _finalize(typed, contract, raw.decimal_comma, text_extras)
     return TableResult(name, frame, (), tuple(warnings), attributes, drivers)
 
@@ -138,9 +140,7 @@ def _prepare(df: pd.DataFrame, contract: TableContract, decimal_comma: bool) -> 
         if spec.name not in df.columns:
             continue
         if spec.dtype == "text":
-            df[spec.name] = clean_text(df[spec.name])
-            if spec.allowed is not None:
-                df[spec.name] = df[spec.name].str.lower()
+            df[spec.name] = clean_text(df[spec.name], lower=spec.allowed is not None)
         elif spec.dtype in ("number", "integer") and df[spec.name].dtype == object:
             df[spec.name] = normalise_numbers(df[spec.name], decimal_comma)
         elif spec.dtype == "date" and df[spec.name].dtype == object:
@@ -160,28 +160,62 @@ def _strip_midnight(s: pd.Series) -> pd.Series:
     return s.where(~is_long, text)
 
 
-def clean_text(s: pd.Series) -> pd.Series:
-    """Text cells as stripped ``str`` (object dtype), empty → NA; whole floats lose '.0' (916.0 → '916')."""
+def clean_text(s: pd.Series, lower: bool = False) -> pd.Series:
+    """Text cells as stripped ``str`` (object dtype; lower-cased if ``lower``), empty → None; whole floats lose
+    '.0' (916.0 → '916'). Computed with Arrow kernels (no Python call per cell)."""
     if pd.api.types.is_float_dtype(s) and s.dropna().mod(1).eq(0).all():
         s = s.astype("Int64")
-    out = s.astype("string").str.strip()
-    out = out.mask(out == "")
-    return out.astype(object).where(out.notna(), None)
+    text = pc.utf8_trim_whitespace(_arrow_text(s))
+    if lower:
+        text = pc.utf8_lower(text)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=s.index, name=s.name, dtype=object)
 
 
 def normalise_numbers(s: pd.Series, decimal_comma: bool) -> pd.Series:
-    """Number spellings of CSV exports → plain ones (other text is left for the type check to report).
+    """Number spellings of CSV exports → plain ones (other text is left for the type check to report); a
+    column whose every cell parses is returned as numbers (int64 or float64, as ``pd.to_numeric`` reads it).
 
     Strips spaces and a currency sign ('$1,234.50'); semicolon files: '1,5' → '1.5', '1.234,5' → '1234.5';
     comma files: '1,234.5' → '1234.5'.
     """
-    plain = pd.to_numeric(s, errors="coerce")  # fast C path; only the cells it rejects are rewritten
+    fast = _arrow_numbers(s)
+    if fast is not None:
+        return fast
+    plain = pd.to_numeric(s, errors="coerce")  # C path; only the cells it rejects are rewritten
     todo = s.notna() & plain.isna()
     if not todo.any():
-        return s
+        return plain  # every cell parsed (int64 or float64): typing it again would parse the text twice
     out = s.astype(object).copy()
     out[todo] = _respell(s[todo], decimal_comma)
     return out.where(out.notna(), None)
+
+
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """``s`` as an Arrow string array (missing → null): converted in C++ when every cell is ``str``, else each
+    cell through ``str`` (mixed object columns, numbers)."""
+    if s.dtype == object:
+        try:
+            return pa.array(s.to_numpy(), type=pa.string(), from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            pass
+    return pa.array(s.astype("string[pyarrow]"))
+
+
+def _arrow_numbers(s: pd.Series) -> pd.Series | None:
+    """``s`` parsed by Arrow's string casts when every cell is a plain number (int64 when all are integers and
+    none is missing, else float64, as ``pd.to_numeric`` reads them); None as soon as one cell is not."""
+    try:
+        text = _arrow_text(s)
+        if text.null_count == 0:
+            try:
+                return pd.Series(pc.cast(text, pa.int64()).to_numpy(), index=s.index, name=s.name)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+        numbers = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError, ValueError):
+        return None
+    return pd.Series(numbers, index=s.index, name=s.name)
 
 
 def _respell(s: pd.Series, decimal_comma: bool) -> pd.Series:
@@ -215,7 +249,7 @@ def _finalize(
     df: pd.DataFrame, contract: TableContract, decimal_comma: bool, text_extras: Sequence[str]
 ) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
     """Final dtypes, column order (contract then extras), sort order; classify extras."""
-    out = df.copy()
+    out = df  # the typed frame is validate_raw's own (from _prepare), used by nothing after this
     for spec in contract.columns:
         if spec.name not in out.columns:
             continue
@@ -240,8 +274,8 @@ def _finalize(
             drivers.append(col)
         elif pd.api.types.is_datetime64_any_dtype(s):
             continue
-        elif _all_numeric(s, decimal_comma):
-            out[col] = pd.to_numeric(normalise_numbers(s, decimal_comma), errors="coerce")
+        elif (numbers := _as_numbers(s, decimal_comma)) is not None:
+            out[col] = numbers
             drivers.append(col)
         else:
             out[col] = clean_text(s)
@@ -254,12 +288,13 @@ def _finalize(
     return out.reset_index(drop=True), tuple(attributes), tuple(drivers)
 
 
-def _all_numeric(s: pd.Series, decimal_comma: bool) -> bool:
-    """True when every non-empty cell reads as a number (a sample is tried first: text columns exit early)."""
+def _as_numbers(s: pd.Series, decimal_comma: bool) -> pd.Series | None:
+    """``s`` as numbers (``pd.to_numeric``'s dtype) when every non-empty cell reads as a number, else None (a sample is tried first: text
+    columns exit early)."""
     values = s.dropna()
     if values.empty:
-        return False
-    for part in (values.head(50), values):
-        if pd.to_numeric(normalise_numbers(part, decimal_comma), errors="coerce").isna().any():
-            return False
-    return True
+        return None
+    if pd.to_numeric(normalise_numbers(values.head(50), decimal_comma), errors="coerce").isna().any():
+        return None
+    numbers = pd.to_numeric(normalise_numbers(s, decimal_comma), errors="coerce")
+    return None if numbers[s.notna()].isna().any() else numbers

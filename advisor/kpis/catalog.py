@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 
 from advisor.kpis.expr import ExpressionError, Filter, Formula, parse_filter, parse_formula
+from models.yamlio import YamlLimitError, read_yaml
 
 BUILTIN_PATH = Path(__file__).with_name("catalog.yaml")
 AGGS = ("sum", "count", "mean", "nunique", "min", "max")
@@ -279,7 +280,9 @@ def _fields(body: Any, source: str, what: str, cls: type) -> dict[str, Any]:
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        doc = read_yaml(path)  # size and depth bounded; `on:` keys stay text
+    except YamlLimitError as exc:
+        raise CatalogError(str(exc)) from None
     except OSError as exc:
         raise CatalogError(f"cannot read catalog file {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from advisor.kpis.expr import ExpressionError, Filter, parse_filter
+from models.yamlio import YamlLimitError, read_yaml
 
 DEFAULT_PATH = Path(__file__).with_name("actions.yaml")
 LANGS = ("en", "ru")
@@ -155,7 +156,9 @@ def _action(raw: Any) -> ActionSpec:
 
 def _read(path: Path) -> list[Any]:
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        doc = read_yaml(path) or {}  # size and depth bounded; `on:` keys stay text
+    except YamlLimitError as exc:
+        raise ActionCatalogError(str(exc)) from None
     except yaml.YAMLError as exc:
         raise ActionCatalogError(f"{path}: not valid YAML: {exc}") from None
     actions = doc.get("actions") if isinstance(doc, Mapping) else None
