@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.data import validate_folder
-from advisor.demo import generate_world
+from demo_world import generate_world
 
 
 def tiled(base: pd.DataFrame, rows: int) -> pd.DataFrame:
