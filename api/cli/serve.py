@@ -34,6 +34,9 @@ ENV_PREFIX = "KPI_ADVISOR_"
 # its default (5 s) is shorter than a spawned process takes to import the CLI and the model libraries (~10 s on a
 # busy 2-core machine), which made it restart the web processes forever
 WORKER_HEALTHCHECK_SECONDS = 60
+HEADER_SLACK_BYTES = 8 * 1024
+"""Header bytes uvicorn buffers beyond ``max_header_bytes`` (request line, separators), so that the app can answer
+headers just over the limit with a 431 problem+json rather than the server cutting the connection."""
 
 
 def _export(overrides: dict[str, Any]) -> None:
@@ -178,6 +181,10 @@ def serve(
                 access_log=False,
                 timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
                 timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                # h11 bounds the header block it buffers (httptools does not): a 1 MB header is refused before it
+                # is parsed; the app answers 431 for headers over max_header_bytes below that bound
+                http="h11",
+                h11_max_incomplete_event_size=settings.max_header_bytes + HEADER_SLACK_BYTES,
             )
     finally:
         if training_worker is not None:

@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from advisor.kpis.measures import MeasureCache
-from api.http.datasets import DatasetStore
+from api.http.datasets import DatasetCache, DatasetStore
+from api.http.keycache import KeyCache
 from api.settings import DEFAULT_WORKSPACE, Settings
 from api.store import ApiKeyInfo, Store
+from api.store.keys import well_formed
 
 log = logging.getLogger("kpi_advisor.api")
 
@@ -223,9 +225,10 @@ class AppState:
         # request-independent model work per snapshot (e.g. CLV by channel, a scope's customer value), always on
         self.derived = ResultCache(256)
         self.compute_slots = ComputeSlots(settings.compute_concurrency)
+        self.dataset_cache = DatasetCache(settings.dataset_cache_bytes)  # loaded datasets, bounded by bytes
         self._workspaces: dict[str, Workspace] = {}
         self._lock = threading.Lock()
-        self._keys: dict[str, tuple[float, ApiKeyInfo | None]] = {}
+        self._keys: KeyCache[ApiKeyInfo] = KeyCache(ttl_seconds=KEY_CACHE_SECONDS)
         self._llm: tuple[Any] | None = None
         from api.http.observability import Metrics
 
@@ -255,16 +258,11 @@ class AppState:
             return list(self._workspaces.values())
 
     def authenticate(self, token: str) -> ApiKeyInfo | None:
-        """The key behind ``token`` (None: unknown, malformed or revoked), cached for ``KEY_CACHE_SECONDS``."""
-        now = time.monotonic()
-        hit = self._keys.get(token)
-        if hit is not None and now - hit[0] < KEY_CACHE_SECONDS:
-            return hit[1]
-        info = self.store.authenticate(token)
-        if len(self._keys) > 10_000:
-            self._keys.clear()
-        self._keys[token] = (now, info)
-        return info
+        """The key behind ``token`` (None: unknown, malformed or revoked), cached for ``KEY_CACHE_SECONDS``; a
+        malformed token is refused before the cache (``api.http.keycache``)."""
+        if not well_formed(token):
+            return None
+        return self._keys.get_or_load(token, self.store.authenticate)
 
     def forget_keys(self) -> None:
         """Drop the key cache (after a revocation in this process)."""
@@ -303,8 +301,7 @@ class Workspace:
         self.compute_slots = app.compute_slots
         self.metrics = app.metrics
         self.models_dir = app.settings.models_root(name)
-        default_dir = app.settings.data_dir if name == DEFAULT_WORKSPACE else None
-        self.datasets = DatasetStore(app.store, name, app.settings.uploads_root(name), default_dir)
+        self.datasets = DatasetStore.of(app.settings, app.store, name, app.dataset_cache)
         self._snapshot = Snapshot(name, problems=("starting",))
         self._loaded = False
         self._attempted: tuple[str | None, str | None] | None = None  # what the last load was asked to serve

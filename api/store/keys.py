@@ -21,9 +21,22 @@ from api.store.records import ApiKeyInfo, UnknownKeyError, check_role, check_wor
 from api.store.tables import ApiKey, Workspace
 
 TOKEN_PREFIX = "kpia_"
-TOKEN_PATTERN = re.compile(r"kpia_([0-9a-f]{12})_([A-Za-z0-9_-]{20,200})")
+TOKEN_PATTERN = re.compile(r"kpia_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
+TOKEN_CHARS = len(TOKEN_PREFIX) + 12 + 1 + 43
+"""Length of every token: prefix, 12 hex id, ``_``, ``secrets.token_urlsafe(32)`` (43 characters)."""
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 """``last_used_at`` is written at most this often per key, so authenticating is normally a single read."""
+
+
+def well_formed(token: str | None) -> bool:
+    """True when ``token`` looks like a key this store makes (``kpia_<12 hex>_<43 url-safe characters>``), checked
+    cheaply (length first) so that a malformed token of any size is refused without a look-up or a cache entry."""
+    return (
+        isinstance(token, str)
+        and len(token) == TOKEN_CHARS
+        and token.startswith(TOKEN_PREFIX)
+        and TOKEN_PATTERN.fullmatch(token) is not None
+    )
 
 
 def _digest(secret: str) -> str:
@@ -64,9 +77,10 @@ class KeysMixin(Database):
 
     def authenticate(self, token: str) -> ApiKeyInfo | None:
         """The key a bearer token belongs to; ``None`` when the token is malformed, unknown, wrong or revoked."""
-        match = TOKEN_PATTERN.fullmatch(token or "")
-        if match is None:
+        if not well_formed(token):
             return None
+        match = TOKEN_PATTERN.fullmatch(token)
+        assert match is not None
         key_id, secret = match.groups()
         with self._reading() as s:
             row = s.get(ApiKey, key_id)
