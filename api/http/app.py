@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI
 
             worker = WorkerProcess(settings)
             worker.start()
+            app.state.worker = worker  # /readyz: not ready while it is dead (it is restarted with backoff)
         try:
             if server is not None:
                 async with server.session_manager.run():
