@@ -29,6 +29,7 @@ from api.http.state import NotReadyError
 from api.store import (
     DatasetExistsError,
     JobStateError,
+    LastAdminKeyError,
     UnknownDatasetError,
     UnknownJobError,
     UnknownKeyError,
@@ -60,6 +61,7 @@ MAPPING: tuple[tuple[type[Exception], int, str, str], ...] = (
     (UnknownJobError, 404, "/problems/unknown-job", "Unknown job"),
     (UnknownModelError, 404, "/problems/unknown-model", "Unknown model version"),
     (UnknownKeyError, 404, "/problems/unknown-key", "Unknown API key"),
+    (LastAdminKeyError, 409, "/problems/last-admin-key", "The workspace's last admin key cannot be revoked"),
     (JobStateError, 409, "/problems/job-finished", "The job is not in a state that allows this"),
     (RegistryError, 404, "/problems/unknown-model", "Model version not available"),
     (NotReadyError, 503, "/problems/not-ready", "The service is not ready for this request"),

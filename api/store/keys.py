@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api.store.db import Database
-from api.store.records import ApiKeyInfo, UnknownKeyError, check_role, check_workspace, now
+from api.store.records import ApiKeyInfo, LastAdminKeyError, UnknownKeyError, check_role, check_workspace, now
 from api.store.tables import ApiKey, Workspace
 
 TOKEN_PREFIX = "kpia_"
@@ -106,7 +106,8 @@ class KeysMixin(Database):
             return [r.record() for r in rows]
 
     def revoke_key(self, workspace: str, key_id: str) -> ApiKeyInfo:
-        """Revoke a key of ``workspace`` (idempotent: a revoked key keeps its first revocation time)."""
+        """Revoke a key of ``workspace`` (idempotent: a revoked key keeps its first revocation time).
+        ``LastAdminKeyError`` when it is the workspace's last active admin key."""
         with self._writing() as s:
             row = s.get(ApiKey, key_id)
             if row is None or row.workspace != workspace:
@@ -114,6 +115,16 @@ class KeysMixin(Database):
                     f"unknown API key {key_id!r} in workspace {workspace!r}; list keys with "
                     f"`kpi-advisor keys list --workspace {workspace}`"
                 )
+            if row.revoked_at is None and row.role == "admin":
+                admins = s.scalars(
+                    select(ApiKey.id).where(ApiKey.workspace == workspace, ApiKey.role == "admin",
+                                            ApiKey.revoked_at.is_(None)).with_for_update()
+                ).all()
+                if set(admins) <= {key_id}:
+                    raise LastAdminKeyError(
+                        f"key {key_id!r} is the last active admin key of workspace {workspace!r}; create another "
+                        "admin key first (`kpi-advisor keys create --role admin`), then revoke this one"
+                    )
             if row.revoked_at is None:
                 row.revoked_at = now()
             s.flush()
