@@ -1,0 +1,397 @@
+"""Resource limits of the service (issue 17), with the limits lowered: headers, tokens and the key cache, bodies,
+problem+json for limits, compact crash logs with keep-alive kept, uploads (ids, quota, stale folders, abandoned
+validation), the dataset memory budget, readiness without a worker, no server paths in job responses."""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from advisor.data.limits import LimitExceeded
+from api.http import manage
+from api.http.datasets import (
+    DatasetCache,
+    DatasetStore,
+    UploadError,
+    UploadQuota,
+    remove_stale_uploads,
+)
+from api.http.keycache import KeyCache
+from api.store import JobRecord, Store
+
+serving = sys.modules["kpi_api_serving"]
+
+HEADER_LIMIT = 4096
+BODY_LIMIT = 256 * 1024
+
+
+def small_upload(world: Any, rows: int = 150) -> list[tuple[str, bytes]]:
+    """The first ``rows`` days x campaigns of the world's campaign table: a valid one-table data folder."""
+    lines = (world.data / "campaign_daily.csv").read_text().splitlines()
+    return [("campaign_daily.csv", ("\n".join(lines[: rows + 1]) + "\n").encode())]
+
+
+def crash_routes(app: FastAPI) -> None:
+    """Routes that fail the ways the issue found: an unhandled error with a long message, a limit."""
+
+    def boom() -> None:
+        raise RuntimeError("x" * 100_000)
+
+    def limit() -> None:
+        raise LimitExceeded("campaign_daily", "max_columns", 500, 12_000, "12000 columns; at most 500", column=None)
+
+    app.add_api_route("/test/boom", boom)
+    app.add_api_route("/test/limit", limit)
+
+
+@dataclass
+class Env:
+    client: TestClient
+    app: FastAPI
+    admin: str
+    analyst: str
+    settings: Any
+
+
+@pytest.fixture(scope="module")
+def env(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    from api.http import create_app
+
+    root = tmp_path_factory.mktemp("limits")
+    cfg = serving.service_settings(
+        world, root, max_body_bytes=BODY_LIMIT, max_header_bytes=HEADER_LIMIT, max_datasets_per_workspace=2,
+    )
+    store = Store(cfg.database_url)
+    store.upgrade()
+    _, admin = store.create_key("default", "admin", "tests")
+    _, analyst = store.create_key("default", "analyst", "tests")
+    store.dispose()
+    app = create_app(cfg, mcp=False)
+    crash_routes(app)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Env(client, app, admin, analyst, cfg)
+
+
+# ---------------------------------------------------------------------------------------------- headers and tokens
+
+
+def test_huge_headers_get_431_before_authentication(env: Env) -> None:
+    r = env.client.get("/v1/datasets", headers={"X-API-Key": "kpia_" + "ab" * 500_000})
+    assert r.status_code == 431 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["rule"] == "max_header_bytes" and r.json()["limit"] == HEADER_LIMIT
+
+
+def test_malformed_tokens_never_reach_the_key_cache(env: Env) -> None:
+    cache = env.app.state.advisor._keys
+    before = len(cache)
+    for n in range(50):
+        r = env.client.get("/v1/datasets", headers={"X-API-Key": f"kpia_{n:03d}" + "f" * 3000})
+        assert r.status_code == 401 and "malformed" in r.json()["detail"]
+    r = env.client.get("/v1/datasets", headers={"Authorization": "Bearer " + "x" * 3000})
+    assert r.status_code == 401
+    assert len(cache) == before
+    assert env.client.get("/v1/datasets", headers={"X-API-Key": env.admin}).status_code == 200
+    assert len(cache) == before + 1  # a well-formed key is cached
+
+
+def test_key_cache_is_lru_bounded_with_a_time_to_live() -> None:
+    now = [0.0]
+    cache: KeyCache[str] = KeyCache(size=3, ttl_seconds=10, clock=lambda: now[0])
+    loads: list[str] = []
+
+    def load(token: str) -> str:
+        loads.append(token)
+        return token.upper()
+
+    for t in ("a", "b", "c", "a", "d"):  # "a" refreshed, so "b" is dropped for "d"
+        assert cache.get_or_load(t, load) == t.upper()
+    assert len(cache) == 3 and loads == ["a", "b", "c", "d"]
+    cache.get_or_load("b", load)
+    assert loads[-1] == "b"
+    now[0] = 11.0  # expired: looked up again
+    cache.get_or_load("d", load)
+    assert loads[-1] == "d" and len(cache) == 3
+
+
+# ---------------------------------------------------------------------------------------------- bodies and errors
+
+
+def test_a_chunked_body_over_the_limit_gets_413(env: Env) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"campaign_daily.csv\"\r\n\r\n"
+        for _ in range(BODY_LIMIT // 8192 + 4):
+            yield b"x" * 8192
+
+    r = env.client.post(
+        "/v1/datasets", content=chunks(),
+        headers={"X-API-Key": env.analyst, "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert r.status_code == 413 and r.json()["rule"] == "max_body_bytes"
+
+
+def test_limit_exceeded_is_a_413_naming_table_column_rule_and_limit(env: Env) -> None:
+    r = env.client.get("/test/limit")
+    assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert (body["table"], body.get("column"), body["rule"], body["limit"], body["actual"]) == (
+        "campaign_daily", None, "max_columns", 500, 12_000)
+    assert body["type"] == "/problems/limit-exceeded"
+
+
+def test_an_unhandled_error_logs_one_compact_line(env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="kpi_advisor.api"):
+        r = env.client.get("/test/boom")
+    assert r.status_code == 500 and r.json()["type"] == "/problems/internal" and "xxx" not in r.text
+    lines = [rec for rec in caplog.records if rec.name == "kpi_advisor.api" and rec.levelno >= logging.ERROR]
+    assert len(lines) == 1 and lines[0].exc_info is None
+    text = lines[0].getMessage()
+    assert "RuntimeError" in text and "test_limits.py" in text and len(text) < 1000
+
+
+def test_an_unhandled_error_keeps_the_connection_alive(world: Any, tmp_path: Path) -> None:
+    import uvicorn
+
+    from api.http import create_app
+
+    app = create_app(serving.service_settings(world, tmp_path), mcp=False)
+    crash_routes(app)
+    with _uvicorn(app) as port:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/test/boom")
+        first = conn.getresponse()
+        first.read()
+        sock = conn.sock
+        assert first.status == 500 and not first.will_close
+        conn.request("GET", "/healthz")
+        second = conn.getresponse()
+        assert second.status == 200 and conn.sock is sock  # the same connection answered
+        conn.close()
+    del uvicorn
+
+
+# ---------------------------------------------------------------------------------------------- uploads
+
+
+def test_dataset_ids_are_anchored(env: Env, world: Any) -> None:
+    for bad in ("ok-id\n", "ok-id\r\n", "../x", "Upper", "-lead"):
+        r = env.client.post(
+            "/v1/datasets", files=[("files", small_upload(world, 5)[0])], data={"dataset_id": bad},
+            headers={"X-API-Key": env.analyst},
+        )
+        assert r.status_code == 422 and r.json()["type"] == "/problems/invalid-upload", bad
+    assert not [p for p in env.settings.uploads_root("default").glob("*") if "\n" in p.name]
+
+
+def test_the_upload_quota_answers_413_over_http(env: Env, world: Any) -> None:
+    codes = []
+    for n in range(3):  # the quota is 2 datasets
+        r = env.client.post(
+            "/v1/datasets", files=[("files", small_upload(world)[0])], data={"dataset_id": f"q{n}"},
+            headers={"X-API-Key": env.analyst},
+        )
+        codes.append(r.status_code)
+    assert codes == [201, 201, 413]
+    assert r.json()["rule"] == "max_uploads" and r.json()["limit"] == 2 and r.json()["table"] == "datasets"
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Iterator[Store]:
+    st = Store(f"sqlite:///{tmp_path / 'service.db'}")
+    st.upgrade()
+    st.ensure_workspace("acme")
+    yield st
+    st.dispose()
+
+
+def test_quota_in_bytes_is_checked_before_anything_is_written(store: Store, world: Any, tmp_path: Path) -> None:
+    files = small_upload(world)
+    size = sum(len(c) for _, c in files)
+    datasets = DatasetStore(store, "acme", tmp_path / "up", quota=UploadQuota(10, int(size * 1.5)))
+    datasets.upload(files, "first")
+    with pytest.raises(LimitExceeded) as raised:
+        datasets.upload(files, "second")
+    assert raised.value.rule == "max_upload_bytes" and raised.value.limit == int(size * 1.5)
+    assert raised.value.actual is not None and raised.value.actual >= 2 * size
+    assert sorted(p.name for p in (tmp_path / "up").iterdir()) == ["first"] and datasets.ids() == ["first"]
+
+
+def test_an_abandoned_upload_stores_nothing(store: Store, world: Any, tmp_path: Path) -> None:
+    gone = threading.Event()
+    gone.set()
+    datasets = DatasetStore(store, "acme", tmp_path / "up")
+    with pytest.raises(UploadError, match="abandoned"):
+        datasets.upload(small_upload(world), "late", gone)
+    assert list((tmp_path / "up").iterdir()) == [] and datasets.ids() == []
+
+
+def test_stale_upload_folders_are_removed_when_a_workspace_opens(store: Store, tmp_path: Path) -> None:
+    up = tmp_path / "up"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = [up / f".upload-{dead.pid}-abc", up / ".upload-legacy"]
+    live_other = up / f".upload-{os.getppid()}-busy"  # another live process uploading right now
+    for folder in (*stale, live_other):
+        folder.mkdir(parents=True)
+        (folder / "campaign_daily.csv").write_text("date\n")
+    DatasetStore(store, "acme", up)
+    assert [p.exists() for p in stale] == [False, False] and live_other.exists()
+    old = time.time() - 2 * 24 * 3600
+    os.utime(live_other, (old, old))
+    assert remove_stale_uploads(up) == [live_other]  # a day old: its process is not uploading it any more
+
+
+def test_loaded_datasets_are_kept_within_a_byte_budget(store: Store, world: Any, tmp_path: Path) -> None:
+    from api.http.datasets import dataset_bytes
+
+    cache = DatasetCache(max_bytes=1000)
+    fake = [SimpleNamespace(name=str(i)) for i in range(4)]
+    cache.put("a", fake[0], 400)  # type: ignore[arg-type]
+    cache.put("b", fake[1], 400)  # type: ignore[arg-type]
+    assert cache.get("a") is fake[0]  # "a" used: "b" is dropped first
+    cache.put("c", fake[2], 400)  # type: ignore[arg-type]
+    assert "b" not in cache and "a" in cache and "c" in cache and cache.bytes == 800
+    cache.put("huge", fake[3], 5000)  # type: ignore[arg-type]
+    assert "huge" not in cache and cache.bytes == 800
+    datasets = DatasetStore(store, "acme", tmp_path / "up", cache=DatasetCache(10**9))
+    _, ds = datasets.upload(small_upload(world), "one")
+    assert datasets.cache.bytes == dataset_bytes(ds) > 0
+    assert datasets.get("one") is ds
+    tight = DatasetStore(store, "acme", tmp_path / "up", cache=DatasetCache(dataset_bytes(ds) - 1))
+    assert tight.get("one") is not tight.get("one")  # over the budget: loaded, served, not kept
+    assert isinstance(tight.get("one").campaign_daily, pd.DataFrame)
+
+
+def test_the_server_stops_within_its_timeout_while_an_upload_is_validated(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from api.http import create_app, datasets
+
+    entered, release = threading.Event(), threading.Event()
+    original = datasets.load_limited
+
+    def stuck(folder: Path, limits: Any) -> Any:  # an upload whose validation would run for minutes (a bomb)
+        if not folder.name.startswith(".upload-"):
+            return original(folder, limits)  # the configured dataset, loaded at start-up
+        entered.set()
+        release.wait(120)
+        raise UploadError("released by the test")
+
+    monkeypatch.setattr(datasets, "load_limited", stuck)
+    cfg = serving.service_settings(world, tmp_path)
+    store = Store(cfg.database_url)
+    store.upgrade()
+    _, analyst = store.create_key("default", "analyst", "tests")
+    store.dispose()
+    answers: list[object] = []
+
+    def upload(port: int) -> None:
+        try:
+            answers.append(httpx.post(f"http://127.0.0.1:{port}/v1/datasets", files=[("files", small_upload(world)[0])],
+                                      headers={"X-API-Key": analyst}, timeout=60).status_code)
+        except httpx.HTTPError as exc:
+            answers.append(exc)
+
+    try:
+        with _uvicorn(create_app(cfg, mcp=False), graceful_seconds=1) as port:
+            client = threading.Thread(target=upload, args=(port,), daemon=True)
+            client.start()
+            assert entered.wait(60), "the upload did not reach validation"
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200  # still responsive
+        # leaving the block stopped the server (graceful timeout 1 s) while the validation still runs
+        assert not release.is_set()
+        client.join(30)
+        assert answers and answers[0] != 201
+    finally:
+        release.set()
+
+
+# ---------------------------------------------------------------------------------------------- readiness, paths
+
+
+def test_readyz_is_503_while_the_worker_is_down(env: Env) -> None:
+    assert env.client.get("/readyz").status_code == 200  # no worker configured (worker=False)
+
+    class DeadWorker:
+        def readiness(self) -> str:
+            return "worker process 123 exited with code -9; restarting in 2.0 s"
+
+    env.app.state.worker = DeadWorker()
+    try:
+        r = env.client.get("/readyz")
+        assert r.status_code == 503 and "exited with code -9" in r.json()["detail"]
+    finally:
+        del env.app.state.worker
+
+
+def test_job_responses_show_no_server_paths(env: Env) -> None:
+    root = str(Path(env.settings.models_dir).resolve())
+    t = datetime.now(UTC)
+    job = JobRecord(
+        id="j1", workspace="default", kind="train", status="failed", progress=1.0,
+        message=f"publishing to {root}/v0002", params={}, error=f"[Errno 28] No space left: '{root}/v0002'",
+        result={"model_version": "v0002", "registry_root": root, "dataset": "default"},
+        created_at=t, started_at=t, finished_at=t, heartbeat_at=t, worker_id="w", cancel_requested=False,
+    )
+    state = SimpleNamespace(settings=env.settings, name="default")
+    doc = manage.job_dict(job, state)  # type: ignore[arg-type]
+    assert "registry_root" not in doc["result"] and doc["result"]["model_version"] == "v0002"
+    assert root not in repr(doc) and "<server>/v0002" in doc["error"]
+
+
+def test_revoking_the_last_admin_key_over_http_is_409(env: Env) -> None:
+    with TestClient(env.app) as client:
+        keys = client.get("/v1/keys", headers={"X-API-Key": env.admin}).json()["keys"]
+        admin_id = next(k["id"] for k in keys if k["role"] == "admin" and k["revoked_at"] is None)
+        r = client.delete(f"/v1/keys/{admin_id}", headers={"X-API-Key": env.admin})
+    assert r.status_code == 409 and r.json()["type"] == "/problems/last-admin-key"
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+class _uvicorn:
+    """Serve ``app`` with uvicorn in a thread on a free loopback port (``with _uvicorn(app) as port``); leaving
+    the block stops it (graceful timeout ``graceful_seconds``) and checks the server thread ended."""
+
+    def __init__(self, app: FastAPI, graceful_seconds: int = 5) -> None:
+        import uvicorn
+
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on",
+                                                    timeout_graceful_shutdown=graceful_seconds))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def __enter__(self) -> int:
+        self.thread.start()
+        deadline = time.monotonic() + 120
+        while not self.server.started:
+            assert self.thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        return int(self.sock.getsockname()[1])
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=60)
+        self.sock.close()
+        assert not self.thread.is_alive(), "the server did not stop"
