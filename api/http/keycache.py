@@ -18,8 +18,6 @@ from typing import Generic, TypeVar
 
 V = TypeVar("V")
 
-_MISSING = object()
-
 
 class KeyCache(Generic[V]):
     """LRU of ``token -> value`` (``value`` may be None: an unknown or revoked key) with a time to live.
@@ -43,12 +41,10 @@ class KeyCache(Generic[V]):
         key = self._key(token)
         now = self.clock()
         with self._lock:
-            hit = self._items.get(key, _MISSING)
-            if hit is not _MISSING:
-                stamp, value = hit  # type: ignore[misc]
-                if now - stamp < self.ttl_seconds:
-                    self._items.move_to_end(key)
-                    return value  # type: ignore[no-any-return]
+            hit = self._items.get(key)
+            if hit is not None and now - hit[0] < self.ttl_seconds:
+                self._items.move_to_end(key)
+                return hit[1]
         value = load(token)
         with self._lock:
             self._items[key] = (now, value)

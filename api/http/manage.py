@@ -96,8 +96,9 @@ def job_dict(job: JobRecord, state: Workspace | None = None) -> dict[str, Any]:
     workspace, whose configured folders are hidden in the texts)."""
     doc = job.to_dict()
     out = {k: doc.get(k) for k in schemas.JobStatus.model_fields}
-    if isinstance(out.get("result"), dict):
-        out["result"] = {k: v for k, v in out["result"].items() if k not in SERVER_ONLY_RESULT_KEYS}
+    result = out.get("result")
+    if isinstance(result, dict):
+        out["result"] = {k: v for k, v in result.items() if k not in SERVER_ONLY_RESULT_KEYS}
     if state is not None:
         roots = _server_roots(state)
         for field in ("message", "error"):
