@@ -2,7 +2,8 @@
 
 An upload is written to a hidden temporary folder (``.upload-<pid>-…``), loaded and validated with
 ``advisor.data.load_dataset`` under the service's :class:`~advisor.data.limits.DataLimits` (the same checks as
-``kpi-advisor validate``) and renamed into place only when it passes, so a failing upload stores nothing. The
+``kpi-advisor validate``) in a separate process (``api.http.validation``: the web process keeps its GIL and memory
+for requests) and renamed into place only when it passes, so a failing upload stores nothing. The
 workspace's quota (datasets kept, bytes on disk) is checked before anything is written. Temporary folders left by a
 process that died are removed when the workspace is next opened.
 
@@ -28,11 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from advisor.data import TABLES, Dataset, ValidationReport, load_dataset
+from advisor.data import TABLES, Dataset, load_dataset
 from advisor.data.limits import DEFAULT_LIMITS, DataLimits, LimitExceeded
 from api.store import DatasetExistsError, Store, UnknownDatasetError
 
 if TYPE_CHECKING:
+    from api.http.validation import UploadSummary
     from api.settings import Settings
 
 __all__ = [
@@ -76,6 +78,13 @@ def load_limited(folder: Path, limits: DataLimits) -> Dataset:
     if "limits" in inspect.signature(load_dataset).parameters:
         return load_dataset(folder, limits=limits)  # type: ignore[call-arg,unused-ignore]
     return load_dataset(folder)
+
+
+def check_upload(folder: Path, limits: DataLimits) -> UploadSummary:
+    """Validate the upload in ``folder`` in the process's validation pool (``api.http.validation.POOL``)."""
+    from api.http.validation import POOL
+
+    return POOL.check(folder, limits)
 
 
 def dataset_bytes(ds: Dataset) -> int:
@@ -219,7 +228,9 @@ class DatasetStore:
 
     ``default_dir`` (the ``default`` workspace only) is the configured data folder, registered as dataset
     ``default`` at start-up. ``limits``: the data limits every load runs under; ``quota``: what the workspace may
-    keep; ``cache``: the process's loaded datasets (shared by its workspaces; datasets are immutable once stored).
+    keep; ``cache``: the process's loaded datasets (shared by its workspaces; datasets are immutable once stored);
+    ``validator``: ``(folder, limits) -> UploadSummary`` checking an upload (default :func:`check_upload`, in the
+    validation processes; ``api.http.validation.summarise`` validates in this process).
     Opening the store removes temporary upload folders left by a process that died.
     """
 
@@ -233,6 +244,7 @@ class DatasetStore:
         limits: DataLimits = DEFAULT_LIMITS,
         quota: UploadQuota | None = None,
         cache: DatasetCache | None = None,
+        validator: Callable[[Path, DataLimits], UploadSummary] | None = None,
     ) -> None:
         self.store = store
         self.workspace = workspace
@@ -241,6 +253,7 @@ class DatasetStore:
         self.limits = limits
         self.quota = quota or UploadQuota()
         self.cache = cache if cache is not None else DatasetCache(2 * 1024**3)
+        self.validator = validator  # None: the validation processes (check_upload)
         self._lock = threading.Lock()
         self._reserved = (0, 0)  # uploads of this process being validated: (datasets, bytes)
         remove_stale_uploads(self.uploads_dir)
@@ -308,8 +321,9 @@ class DatasetStore:
         files: Iterable[tuple[str, bytes]],
         dataset_id: str | None = None,
         abandoned: threading.Event | None = None,
-    ) -> tuple[str, Dataset]:
-        """Store a data folder from ``(file name, content)`` pairs if every table passes validation.
+    ) -> tuple[str, UploadSummary]:
+        """Store a data folder from ``(file name, content)`` pairs if every table passes validation; returns the
+        dataset id and what the validation found (the dataset is loaded in this process when first used).
 
         Raises ``UploadError`` (bad names), ``DatasetExistsError`` (id taken), ``LimitExceeded`` (quota or data
         limits) or ``DataValidationError`` (every error found). A failing upload stores nothing: no folder, no
@@ -338,7 +352,9 @@ class DatasetStore:
         finally:
             self._release(incoming)
 
-    def _store(self, named: dict[str, bytes], dataset_id: str, abandoned: threading.Event | None) -> tuple[str, Dataset]:
+    def _store(
+        self, named: dict[str, bytes], dataset_id: str, abandoned: threading.Event | None
+    ) -> tuple[str, UploadSummary]:
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
         final = self.uploads_dir / dataset_id
         tmp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=self.uploads_dir))
@@ -349,9 +365,8 @@ class DatasetStore:
             with UPLOAD_VALIDATIONS:
                 if abandoned is not None and abandoned.is_set():
                     raise UploadError("the upload was abandoned before it was validated")
-                ds = load_limited(tmp, self.limits)  # DataValidationError with every issue, LimitExceeded
-            report = ValidationReport(ok=True, errors=(), warnings=ds.warnings, tables=tuple(ds.tables))
-            size = dataset_bytes(ds)
+                # DataValidationError with every issue, LimitExceeded
+                summary = (self.validator or check_upload)(tmp, self.limits)
             if abandoned is not None and abandoned.is_set():
                 raise UploadError("the upload was abandoned before it was stored")
             try:
@@ -360,14 +375,20 @@ class DatasetStore:
                 raise DatasetExistsError(f"dataset {dataset_id!r} already exists; choose another id") from None
             placed = True
             self.store.add_dataset(
-                self.workspace, dataset_id, str(final.resolve()), ds.fingerprint,
-                {name: len(df) for name, df in ds.tables.items()}, report.to_dict(),
+                self.workspace, dataset_id, str(final.resolve()), summary.fingerprint, summary.tables, summary.report,
             )
         except BaseException:
             shutil.rmtree(final if placed else tmp, ignore_errors=True)
             raise
-        self.cache.put((self.workspace, dataset_id), ds, size)
-        return dataset_id, ds
+        return dataset_id, summary
+
+    @staticmethod
+    def describe_upload(dataset_id: str, summary: UploadSummary, active: bool) -> dict[str, Any]:
+        """``DatasetInfo`` fields of a dataset just uploaded (from its validation summary)."""
+        return {
+            "id": dataset_id, "tables": dict(summary.tables), "has_targets": summary.has_targets,
+            "fingerprint": summary.fingerprint, "active": active, "warnings": list(summary.warnings),
+        }
 
     def describe(self, dataset_id: str, ds: Dataset, active: bool) -> dict[str, Any]:
         """``DatasetInfo`` fields of a loaded dataset."""

@@ -46,16 +46,16 @@ async def upload_dataset(
     payload = [(f.filename or "", await f.read()) for f in files]
     abandoned = threading.Event()
     try:
-        # validation is CPU-bound and may take seconds: a daemon thread the server does not wait for when the
-        # client goes away or the server stops
-        ds_id, ds = await in_daemon_thread(state.datasets.upload, payload, dataset_id, abandoned)
+        # validation runs in the validation processes, awaited from a daemon thread the server does not wait for
+        # when the client goes away or the server stops
+        ds_id, summary = await in_daemon_thread(state.datasets.upload, payload, dataset_id, abandoned)
     except BaseException:
         abandoned.set()
         raise
 
     def describe() -> dict[str, object]:
         state.refresh()  # a workspace without trained models serves its newest dataset
-        return state.datasets.describe(ds_id, ds, ds_id == state.snapshot.dataset_id)
+        return state.datasets.describe_upload(ds_id, summary, ds_id == state.snapshot.dataset_id)
 
     return await anyio.to_thread.run_sync(describe)
 

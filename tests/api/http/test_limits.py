@@ -34,6 +34,7 @@ from api.http.datasets import (
     remove_stale_uploads,
 )
 from api.http.keycache import KeyCache
+from api.http.validation import summarise
 from api.store import JobRecord, Store
 
 serving = sys.modules["kpi_api_serving"]
@@ -211,6 +212,29 @@ def test_the_upload_quota_answers_413_over_http(env: Env, world: Any) -> None:
     assert r.json()["rule"] == "max_uploads" and r.json()["limit"] == 2 and r.json()["table"] == "datasets"
 
 
+def test_validation_errors_come_back_from_the_validation_processes(env: Env, world: Any) -> None:
+    name, content = small_upload(world, 20)[0]
+    lines = content.decode().splitlines()
+    cells = lines[3].split(",")
+    cells[3] = "-5"  # negative spend
+    bad = "\n".join([*lines[:3], ",".join(cells), *lines[4:]]) + "\n"
+    r = env.client.post("/v1/datasets", files=[("files", (name, bad.encode()))], data={"dataset_id": "bad-spend"},
+                        headers={"X-API-Key": env.analyst})
+    assert r.status_code == 422 and r.json()["type"] == "/problems/invalid-data"
+    assert any(e["table"] == "campaign_daily" and e["column"] == "spend" for e in r.json()["errors"])
+
+
+def test_limit_errors_cross_the_process_boundary() -> None:
+    from api.http.validation import _raise
+
+    fields = LimitExceeded("orders", "max_rows", 10, 11, "orders has more than 10 rows", column=None).to_dict()
+    with pytest.raises(LimitExceeded) as raised:
+        _raise("limit", fields)
+    assert raised.value.to_dict() == fields
+    with pytest.raises(RecursionError):
+        _raise("error", ("RecursionError", "too deep"))
+
+
 @pytest.fixture()
 def store(tmp_path: Path) -> Iterator[Store]:
     st = Store(f"sqlite:///{tmp_path / 'service.db'}")
@@ -223,7 +247,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def test_quota_in_bytes_is_checked_before_anything_is_written(store: Store, world: Any, tmp_path: Path) -> None:
     files = small_upload(world)
     size = sum(len(c) for _, c in files)
-    datasets = DatasetStore(store, "acme", tmp_path / "up", quota=UploadQuota(10, int(size * 1.5)))
+    datasets = DatasetStore(store, "acme", tmp_path / "up", quota=UploadQuota(10, int(size * 1.5)), validator=summarise)
     datasets.upload(files, "first")
     with pytest.raises(LimitExceeded) as raised:
         datasets.upload(files, "second")
@@ -235,7 +259,7 @@ def test_quota_in_bytes_is_checked_before_anything_is_written(store: Store, worl
 def test_an_abandoned_upload_stores_nothing(store: Store, world: Any, tmp_path: Path) -> None:
     gone = threading.Event()
     gone.set()
-    datasets = DatasetStore(store, "acme", tmp_path / "up")
+    datasets = DatasetStore(store, "acme", tmp_path / "up", validator=summarise)
     with pytest.raises(UploadError, match="abandoned"):
         datasets.upload(small_upload(world), "late", gone)
     assert list((tmp_path / "up").iterdir()) == [] and datasets.ids() == []
@@ -269,9 +293,11 @@ def test_loaded_datasets_are_kept_within_a_byte_budget(store: Store, world: Any,
     assert "b" not in cache and "a" in cache and "c" in cache and cache.bytes == 800
     cache.put("huge", fake[3], 5000)  # type: ignore[arg-type]
     assert "huge" not in cache and cache.bytes == 800
-    datasets = DatasetStore(store, "acme", tmp_path / "up", cache=DatasetCache(10**9))
-    _, ds = datasets.upload(small_upload(world), "one")
-    assert datasets.cache.bytes == dataset_bytes(ds) > 0
+    datasets = DatasetStore(store, "acme", tmp_path / "up", cache=DatasetCache(10**9), validator=summarise)
+    _, summary = datasets.upload(small_upload(world), "one")
+    assert len(datasets.cache) == 0  # validated elsewhere: loaded in this process when first used
+    ds = datasets.get("one")
+    assert datasets.cache.bytes == dataset_bytes(ds) == summary.memory_bytes > 0
     assert datasets.get("one") is ds
     tight = DatasetStore(store, "acme", tmp_path / "up", cache=DatasetCache(dataset_bytes(ds) - 1))
     assert tight.get("one") is not tight.get("one")  # over the budget: loaded, served, not kept
@@ -286,16 +312,13 @@ def test_the_server_stops_within_its_timeout_while_an_upload_is_validated(
     from api.http import create_app, datasets
 
     entered, release = threading.Event(), threading.Event()
-    original = datasets.load_limited
 
     def stuck(folder: Path, limits: Any) -> Any:  # an upload whose validation would run for minutes (a bomb)
-        if not folder.name.startswith(".upload-"):
-            return original(folder, limits)  # the configured dataset, loaded at start-up
         entered.set()
         release.wait(120)
         raise UploadError("released by the test")
 
-    monkeypatch.setattr(datasets, "load_limited", stuck)
+    monkeypatch.setattr(datasets, "check_upload", stuck)
     cfg = serving.service_settings(world, tmp_path)
     store = Store(cfg.database_url)
     store.upgrade()
