@@ -82,6 +82,11 @@ def problem_of(exc: BaseException) -> tuple[int, str, str, str, dict[str, Any]] 
                 detail = f"{len(report['errors'])} data error(s); fix the rows listed in 'errors' and upload again"
             elif isinstance(exc, LimitExceeded):
                 extra = {k: v for k, v in exc.to_dict().items() if k != "message"}
+            elif isinstance(exc, csv.Error):
+                too_long = "field larger than field limit" in detail
+                extra = {"rule": "max_field_chars" if too_long else "csv_format"}
+                detail = (f"a CSV field is too long ({detail}); split long text cells" if too_long
+                          else f"the CSV file cannot be parsed: {detail}")
             elif isinstance(exc, RecursionError):
                 extra = {"rule": "max_depth"}
                 detail = "the input is nested too deeply to be read; flatten it"

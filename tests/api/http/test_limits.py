@@ -418,3 +418,14 @@ class _uvicorn:
         self.thread.join(timeout=60)
         self.sock.close()
         assert not self.thread.is_alive(), "the server did not stop"
+
+
+def test_csv_and_nesting_errors_are_4xx_with_a_rule() -> None:
+    import csv
+
+    from api.http.errors import problem_of
+
+    status, _, _, detail, extra = problem_of(csv.Error("field larger than field limit (131072)"))  # type: ignore[misc]
+    assert (status, extra["rule"]) == (422, "max_field_chars") and "too long" in detail
+    status, _, _, _, extra = problem_of(RecursionError("maximum recursion depth exceeded"))  # type: ignore[misc]
+    assert (status, extra["rule"]) == (413, "max_depth")
