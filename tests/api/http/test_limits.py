@@ -68,6 +68,7 @@ class Env:
     app: FastAPI
     admin: str
     analyst: str
+    quota_analyst: str  # of workspace "quota", whose uploads fill its quota
     settings: Any
 
 
@@ -83,11 +84,12 @@ def env(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     store.upgrade()
     _, admin = store.create_key("default", "admin", "tests")
     _, analyst = store.create_key("default", "analyst", "tests")
+    _, quota_analyst = store.create_key("quota", "analyst", "tests")
     store.dispose()
     app = create_app(cfg, mcp=False)
     crash_routes(app)
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield Env(client, app, admin, analyst, cfg)
+        yield Env(client, app, admin, analyst, quota_analyst, cfg)
 
 
 # ---------------------------------------------------------------------------------------------- headers and tokens
@@ -205,7 +207,7 @@ def test_the_upload_quota_answers_413_over_http(env: Env, world: Any) -> None:
     for n in range(3):  # the quota is 2 datasets
         r = env.client.post(
             "/v1/datasets", files=[("files", small_upload(world)[0])], data={"dataset_id": f"q{n}"},
-            headers={"X-API-Key": env.analyst},
+            headers={"X-API-Key": env.quota_analyst},
         )
         codes.append(r.status_code)
     assert codes == [201, 201, 413]
