@@ -58,20 +58,37 @@ def summarise(folder: Path, limits: DataLimits) -> UploadSummary:
     )
 
 
-def _check(folder: str, limits: DataLimits) -> tuple[str, Any]:
-    """Pool task: ``("ok", summary)``, ``("invalid", (issues, warnings))`` or ``("limit", fields)``; other errors
-    travel as ``("error", (type name, message))`` (exceptions with custom constructors do not pickle)."""
-    from advisor.data import DataValidationError
-    from advisor.data.limits import LimitExceeded
+def memory_bound(limits: DataLimits) -> int:
+    """Data memory a validation process may take (bytes): twice the largest decompressed table plus 1 GiB for the
+    libraries; a hard bound (``RLIMIT_DATA``) behind the data limits, whatever a reader misses."""
+    return 2 * limits.max_decompressed_bytes + 1024**3
 
+
+def _check(folder: str, limits: DataLimits) -> tuple[str, Any]:
+    """Pool task: ``("ok", summary)``, ``("invalid", (issues, warnings))``, ``("limit", fields)`` or
+    ``("memory", bound)``; other errors travel as ``("error", (type name, message))`` (exceptions with custom
+    constructors do not pickle)."""
     try:
-        return "ok", summarise(Path(folder), limits)
-    except LimitExceeded as exc:
-        return "limit", exc.to_dict()
-    except DataValidationError as exc:
-        return "invalid", (exc.issues, exc.warnings)
+        from advisor.data import DataValidationError
+        from advisor.data.limits import LimitExceeded
+
+        try:
+            return "ok", summarise(Path(folder), limits)
+        except LimitExceeded as exc:
+            return "limit", exc.to_dict()
+        except DataValidationError as exc:
+            return "invalid", (exc.issues, exc.warnings)
+    except MemoryError:
+        return "memory", _memory_limit()
     except (ValueError, LookupError, OSError, RecursionError) as exc:
         return "error", (type(exc).__name__, str(exc)[:2000])
+
+
+def _memory_limit() -> int | None:
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_DATA)
+    return None if soft == resource.RLIM_INFINITY else int(soft)
 
 
 def _raise(kind: str, value: Any) -> UploadSummary:
@@ -86,15 +103,30 @@ def _raise(kind: str, value: Any) -> UploadSummary:
                             column=value.get("column"))
     if kind == "invalid":
         raise DataValidationError(*value)
+    if kind == "memory":
+        bound = int(value or 0)
+        raise LimitExceeded(
+            "upload", "max_validation_memory", bound, None,
+            f"validating the upload needs more than {bound} bytes of memory; send fewer rows or columns, or raise "
+            "KPI_ADVISOR_MAX_DECOMPRESSED_BYTES (the bound is twice it plus 1 GiB)",
+        )
     name, message = value
     if name == "RecursionError":
         raise RecursionError(message)
     raise ValueError(f"the upload cannot be read ({name}): {message}")
 
 
-def _watch_parent(parent: int) -> None:
-    """Pool initializer: exit when the web process that started this pool is gone (it may exit without
-    terminating the pool, e.g. after a graceful-shutdown timeout)."""
+def _start_process(parent: int, memory_bytes: int | None) -> None:
+    """Pool initializer: bound this process's data memory (``RLIMIT_DATA``, bytes; None: no bound) and exit when
+    the web process that started the pool is gone (it may exit without terminating the pool, e.g. after a
+    graceful-shutdown timeout)."""
+    if memory_bytes is not None:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard != resource.RLIM_INFINITY:
+            memory_bytes = min(memory_bytes, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, hard))
 
     def watch() -> None:
         while True:
@@ -109,24 +141,26 @@ class ValidationPool:
     """``processes`` spawned validation processes, started on first use and shared by the process's workspaces;
     :meth:`check` blocks the calling thread (run it in a daemon thread) until the folder is validated."""
 
-    def __init__(self, processes: int = 2) -> None:
+    def __init__(self, processes: int = 2, memory_bytes: int | None = None) -> None:
         self.processes = processes
+        self.memory_bytes = memory_bytes  # None: memory_bound(limits) of the first check
         self._pool: Pool | None = None
         self._lock = threading.Lock()
 
-    def _get(self) -> Pool:
+    def _get(self, limits: DataLimits) -> Pool:
         with self._lock:
             if self._pool is None:
                 ctx = multiprocessing.get_context("spawn")
-                self._pool = ctx.Pool(self.processes, initializer=_watch_parent, initargs=(os.getpid(),),
+                bound = self.memory_bytes if self.memory_bytes is not None else memory_bound(limits)
+                self._pool = ctx.Pool(self.processes, initializer=_start_process, initargs=(os.getpid(), bound),
                                       maxtasksperchild=50)
                 atexit.register(self.close)
             return self._pool
 
     def check(self, folder: Path, limits: DataLimits) -> UploadSummary:
-        """The summary of the valid upload in ``folder``; ``DataValidationError`` / ``LimitExceeded`` /
-        ``ValueError`` otherwise."""
-        kind, value = self._get().apply(_check, (str(folder), limits))
+        """The summary of the valid upload in ``folder``; ``DataValidationError`` / ``LimitExceeded`` (data limits,
+        or the process's memory bound: ``max_validation_memory``) / ``ValueError`` otherwise."""
+        kind, value = self._get(limits).apply(_check, (str(folder), limits))
         return _raise(kind, value)
 
     def close(self) -> None:

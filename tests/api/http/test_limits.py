@@ -431,3 +431,31 @@ def test_csv_and_nesting_errors_are_4xx_with_a_rule() -> None:
     assert (status, extra["rule"]) == (422, "max_field_chars") and "too long" in detail
     status, _, _, _, extra = problem_of(RecursionError("maximum recursion depth exceeded"))  # type: ignore[misc]
     assert (status, extra["rule"]) == (413, "max_depth")
+
+
+def test_a_validation_process_has_a_hard_memory_bound(tmp_path: Path) -> None:
+    """A valid table too large for the bound (2M distinct rows) fails inside the validation process at its memory
+    bound, as a 4xx error naming the allocation, not in the web process (without the bound it validates)."""
+    import numpy as np
+
+    from advisor.data import DataValidationError
+    from advisor.data.limits import DEFAULT_LIMITS
+    from api.http.validation import ValidationPool
+
+    campaigns, days = 2000, 1000
+    dates = pd.date_range("2020-01-01", periods=days, freq="D").strftime("%Y-%m-%d").to_numpy()
+    ids = np.array([f"c-{i:04d}" for i in range(campaigns)])
+    rows = campaigns * days
+    frame = pd.DataFrame({"date": np.repeat(dates, campaigns), "campaign_id": np.tile(ids, days),
+                          "channel": np.full(rows, "search"), "spend": np.full(rows, 1.0),
+                          "impressions": np.full(rows, 10), "clicks": np.full(rows, 1),
+                          "conversions": np.full(rows, 0.0), "revenue": np.full(rows, 0.0)})
+    frame.to_parquet(tmp_path / "campaign_daily.parquet", compression="zstd")
+    pool = ValidationPool(1, memory_bytes=400 * 2**20)
+    try:
+        with pytest.raises((DataValidationError, LimitExceeded)) as raised:
+            pool.check(tmp_path, DEFAULT_LIMITS)
+    finally:
+        pool.close()
+    error = raised.value
+    assert getattr(error, "rule", None) == "max_validation_memory" or "alloc" in str(error) or "memory" in str(error)
