@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:  # advisor.data imports pandas: not on the CLI's start-up path
+    from advisor.data.limits import DataLimits
 
 
 class Settings(BaseSettings):
@@ -43,6 +47,17 @@ class Settings(BaseSettings):
     ``llm_base_url`` (``KPI_ADVISOR_LLM_BASE_URL``: any OpenAI-compatible endpoint); ``llm_api_key``
     (``KPI_ADVISOR_LLM_API_KEY``); ``llm_timeout_s`` (``KPI_ADVISOR_LLM_TIMEOUT_S``: time budget of the LLM calls
     of one answer, seconds); ``llm_temperature`` (``KPI_ADVISOR_LLM_TEMPERATURE``).
+
+    Resource limits (answers 413/431 problem+json naming the rule): ``max_rows`` / ``max_columns`` per table,
+    ``max_field_chars`` per CSV cell, ``max_decompressed_bytes`` of a table once decompressed, ``max_yaml_bytes`` /
+    ``max_yaml_depth`` of ``targets.yaml`` (all passed down as ``advisor.data.DataLimits`` by ``data_limits()``);
+    ``max_header_bytes``: request headers, all together (bytes); ``max_datasets_per_workspace`` /
+    ``max_dataset_bytes_per_workspace``: uploads a workspace may keep (count, bytes on disk);
+    ``dataset_cache_bytes``: memory the loaded datasets of one server process may take (bytes, estimated with
+    ``DataFrame.memory_usage(deep=True)``; least recently used ones are dropped; the served ones stay);
+    ``worker_restart_min_seconds`` / ``worker_restart_max_seconds``: the backoff before ``serve`` restarts a dead
+    training worker (doubling from min to max; reset once a worker ran for a minute); ``worker_status_file``: set by
+    ``serve`` for its web processes: where the supervisor writes whether the worker is alive (``/readyz`` reads it).
     """
 
     model_config = SettingsConfigDict(env_prefix="KPI_ADVISOR_", extra="ignore")
@@ -73,6 +88,30 @@ class Settings(BaseSettings):
     warm_requests: int = Field(default=64, ge=0)
     warm_seconds: float = Field(default=60.0, ge=0)
     compute_concurrency: int = Field(default=1, ge=0)
+    # resource limits (issue 17); defaults sized for a department with ~5M campaign rows, see README
+    max_rows: int = Field(default=5_000_000, ge=1)
+    max_columns: int = Field(default=500, ge=1)
+    max_field_chars: int = Field(default=100_000, ge=1)
+    max_decompressed_bytes: int = Field(default=2 * 1024**3, ge=1024)
+    max_yaml_bytes: int = Field(default=1024**2, ge=64)
+    max_yaml_depth: int = Field(default=32, ge=2)
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    max_datasets_per_workspace: int = Field(default=50, ge=1)
+    max_dataset_bytes_per_workspace: int = Field(default=5 * 1024**3, ge=1024)
+    dataset_cache_bytes: int = Field(default=2 * 1024**3, ge=0)
+    worker_restart_min_seconds: float = Field(default=1.0, gt=0)
+    worker_restart_max_seconds: float = Field(default=60.0, gt=0)
+    worker_status_file: Path | None = None
+
+    def data_limits(self) -> DataLimits:
+        """The limits on uploaded and configured data (rows, columns, cell size, decompressed bytes, YAML)."""
+        from advisor.data.limits import DataLimits
+
+        return DataLimits(
+            max_rows=self.max_rows, max_columns=self.max_columns, max_field_chars=self.max_field_chars,
+            max_decompressed_bytes=self.max_decompressed_bytes, max_yaml_bytes=self.max_yaml_bytes,
+            max_yaml_depth=self.max_yaml_depth,
+        )
 
     def models_root(self, workspace: str) -> Path:
         """The model registry folder of ``workspace`` (``models_dir`` for ``default``)."""

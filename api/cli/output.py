@@ -84,6 +84,18 @@ def _fmt_cell(value: Any) -> str:
     return str(value)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` for a CSV cell a spreadsheet opens safely: text starting like a formula (``=``, ``+``, ``-``,
+    ``@``, tab, carriage return) gets a leading ``'`` so it is shown as text; numbers (``-3.5``) are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def print_records(records: Sequence[Mapping[str, Any]], fmt: OutputFormat, *, title: str | None = None) -> None:
     """Print a list of row objects as JSON, CSV or a table (columns in first-seen order)."""
     if fmt is OutputFormat.json:
@@ -97,7 +109,7 @@ def print_records(records: Sequence[Mapping[str, Any]], fmt: OutputFormat, *, ti
         writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in records:
-            writer.writerow({k: to_jsonable(row.get(k)) for k in columns})
+            writer.writerow({k: csv_safe(to_jsonable(row.get(k))) for k in columns})
         sys.stdout.write(buf.getvalue())
         return
     table = Table(title=title, show_lines=False)

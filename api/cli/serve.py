@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -34,6 +35,9 @@ ENV_PREFIX = "KPI_ADVISOR_"
 # its default (5 s) is shorter than a spawned process takes to import the CLI and the model libraries (~10 s on a
 # busy 2-core machine), which made it restart the web processes forever
 WORKER_HEALTHCHECK_SECONDS = 60
+HEADER_SLACK_BYTES = 8 * 1024
+"""Header bytes uvicorn buffers beyond ``max_header_bytes`` (request line, separators), so that the app can answer
+headers just over the limit with a 431 problem+json rather than the server cutting the connection."""
 
 
 def _export(overrides: dict[str, Any]) -> None:
@@ -69,16 +73,31 @@ class _WorkerSubprocess:
             self.process.wait()
 
 
-def _start_worker(settings: Settings) -> Any:
-    """Start the one training worker of this server (``api.worker.WorkerProcess``); returns it (``stop(timeout)``)."""
+def _start_worker(settings: Settings, status_file: Path | None = None) -> Any:
+    """Start the one training worker of this server (``api.worker.WorkerProcess``, restarted with backoff when it
+    dies; its state written to ``status_file`` for the web processes' ``/readyz``); returns it (``stop(timeout)``)."""
     try:
         from api.worker import WorkerProcess
     except ImportError:
         worker: Any = _WorkerSubprocess()
     else:
-        worker = WorkerProcess(settings)
+        worker = WorkerProcess(settings, status_file=status_file)
     worker.start()
     return worker
+
+
+def _exit_without_lingering_threads(log: logging.Logger) -> None:
+    """After the graceful shutdown, do not wait for request threads still computing (a CPU-bound request can run
+    for minutes; the interpreter would join them): exit now if any is left, so that the shutdown keeps its bound."""
+    lingering = [t for t in threading.enumerate()
+                 if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if not lingering:
+        return
+    log.warning("%d request thread(s) still running after the graceful shutdown; exiting without them", len(lingering))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @app.command("serve")
@@ -154,9 +173,13 @@ def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, on_signal)
     training_worker = None
+    status_dir: str | None = None
     if settings.worker:
-        training_worker = _start_worker(settings)
-        _export({"worker": False})  # the web processes must not start a second one
+        status_dir = tempfile.mkdtemp(prefix="kpi-advisor-worker-")
+        status_file = Path(status_dir) / "worker.json"
+        training_worker = _start_worker(settings, status_file)
+        # the web processes must not start a second one; /readyz reads whether this one is alive
+        _export({"worker": False, "worker_status_file": status_file})
     metrics_dir = _multiprocess_metrics_dir(workers)
     try:
         if not stop_requested:
@@ -178,13 +201,20 @@ def serve(
                 access_log=False,
                 timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
                 timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                # h11 bounds the header block it buffers (httptools does not): a 1 MB header is refused before it
+                # is parsed; the app answers 431 for headers over max_header_bytes below that bound
+                http="h11",
+                h11_max_incomplete_event_size=settings.max_header_bytes + HEADER_SLACK_BYTES,
             )
     finally:
         if training_worker is not None:
             training_worker.stop(max(10.0, float(settings.shutdown_timeout_seconds)))
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+        if status_dir is not None:
+            shutil.rmtree(status_dir, ignore_errors=True)
         log.info("stopped")
+    _exit_without_lingering_threads(log)
 
 
 def _multiprocess_metrics_dir(workers: int) -> str | None:

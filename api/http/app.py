@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI
 
             worker = WorkerProcess(settings)
             worker.start()
+            app.state.worker = worker  # /readyz: not ready while it is dead (it is restarted with backoff)
         try:
             if server is not None:
                 async with server.session_manager.run():
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI
         app.include_router(module.router)
     if server is not None:
         app.mount("/mcp", mcp_app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     add_request_logging(app)  # outermost: every log line of a request carries its id
     return app

@@ -18,6 +18,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from api.http.state import AppState, Workspace
 from api.store import ApiKeyInfo, role_allows
+from api.store.keys import TOKEN_PREFIX, well_formed
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -55,7 +56,13 @@ def principal_from_token(state: AppState, token: str | None) -> Principal:
         raise AuthenticationError(
             f"an API key is required: send it as '{API_KEY_HEADER}: kpia_…' (make one with `kpi-advisor keys create`)"
         )
-    key = state.authenticate(token.strip())
+    token = token.strip()
+    if not well_formed(token):  # before any cache or database: a 1 MB token costs nothing
+        raise AuthenticationError(
+            f"the API key is malformed: a key is '{TOKEN_PREFIX}<12 hex>_<43 characters>' as printed by "
+            "`kpi-advisor keys create`"
+        )
+    key = state.authenticate(token)
     if key is None:
         raise AuthenticationError("the API key is unknown or revoked; ask an admin of your workspace for a new one")
     return Principal.of(key)

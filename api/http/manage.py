@@ -70,9 +70,40 @@ def activate_model(state: Workspace, version: str) -> dict[str, Any]:
     return _model(record, snap.model_version, channels)
 
 
-def job_dict(job: JobRecord) -> dict[str, Any]:
+SERVER_ONLY_RESULT_KEYS = frozenset({"registry_root"})
+"""Job result fields that describe the server's file system: kept in the database, never shown to a caller."""
+
+
+def _server_roots(state: Workspace) -> list[str]:
+    """The server's folders, absolute and as configured, longest first (hidden in job messages)."""
+    settings = state.settings
+    roots: set[str] = set()
+    for folder in (settings.workspaces_dir, settings.models_dir, settings.data_dir, settings.models_root(state.name)):
+        roots.update(p for p in (str(folder), str(Path(folder).resolve())) if len(p) > 1)
+    return sorted(roots, key=len, reverse=True)
+
+
+def _redact(text: Any, roots: list[str]) -> Any:
+    if not isinstance(text, str):
+        return text
+    for root in roots:
+        text = text.replace(root, "<server>")
+    return text
+
+
+def job_dict(job: JobRecord, state: Workspace | None = None) -> dict[str, Any]:
+    """The ``JobStatus`` fields of a job; no server path in its result, message or error (``state``: the
+    workspace, whose configured folders are hidden in the texts)."""
     doc = job.to_dict()
-    return {k: doc.get(k) for k in schemas.JobStatus.model_fields}
+    out = {k: doc.get(k) for k in schemas.JobStatus.model_fields}
+    result = out.get("result")
+    if isinstance(result, dict):
+        out["result"] = {k: v for k, v in result.items() if k not in SERVER_ONLY_RESULT_KEYS}
+    if state is not None:
+        roots = _server_roots(state)
+        for field in ("message", "error"):
+            out[field] = _redact(out.get(field), roots)
+    return out
 
 
 def train(state: Workspace, req: schemas.TrainRequest) -> dict[str, Any]:
@@ -82,7 +113,7 @@ def train(state: Workspace, req: schemas.TrainRequest) -> dict[str, Any]:
         raise NotReadyError("the workspace has no dataset: upload one with POST /v1/datasets, then train")
     state.store.dataset(state.name, ds_id)  # unknown dataset: fail now, not in the job
     params = {"dataset_id": ds_id, "seed": req.seed, "backtest": req.backtest, "activate": req.activate}
-    return job_dict(state.store.submit_job(state.name, "train", params))
+    return job_dict(state.store.submit_job(state.name, "train", params), state)
 
 
 def _sweep(state: Workspace) -> None:
@@ -93,7 +124,7 @@ def _sweep(state: Workspace) -> None:
 
 def list_jobs(state: Workspace, limit: int = 50) -> dict[str, Any]:
     _sweep(state)
-    return {"jobs": [job_dict(j) for j in state.store.jobs(state.name, limit)]}
+    return {"jobs": [job_dict(j, state) for j in state.store.jobs(state.name, limit)]}
 
 
 def get_job(state: Workspace, job_id: str) -> dict[str, Any]:
@@ -102,11 +133,11 @@ def get_job(state: Workspace, job_id: str) -> dict[str, Any]:
     _sweep(state)
     job = state.store.job(state.name, job_id)
     _ = state.snapshot  # checks the database for a newly active version (at most every refresh_seconds)
-    return job_dict(job)
+    return job_dict(job, state)
 
 
 def cancel_job(state: Workspace, job_id: str) -> dict[str, Any]:
-    return job_dict(state.store.request_cancel(state.name, job_id))
+    return job_dict(state.store.request_cancel(state.name, job_id), state)
 
 
 def _key(info: Any) -> dict[str, Any]:

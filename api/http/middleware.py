@@ -21,43 +21,79 @@ class BodyTooLarge(Exception):
     pass
 
 
-class BodyLimitMiddleware:
-    """Refuse request bodies over ``max_bytes`` (by Content-Length up front, else while streaming)."""
+def header_bytes(scope: Scope) -> int:
+    """Bytes of a request's headers (names and values), as received."""
+    return sum(len(name) + len(value) for name, value in scope.get("headers") or [])
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimitMiddleware:
+    """Refuse requests whose headers together exceed ``max_header_bytes`` (431, when given) and bodies over
+    ``max_bytes`` (413: by Content-Length up front, else while streaming, chunked bodies included).
+
+    The server itself bounds what it buffers of the header block (``kpi-advisor serve`` runs uvicorn's h11 with
+    ``h11_max_incomplete_event_size``); this check gives the answer a problem+json body and holds for any server.
+    A streamed body over the limit is answered 413 even when the app caught the error and answered something else
+    (FastAPI turns any error while reading a form into a 400)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_header_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_header_bytes = max_header_bytes
 
     def _too_large(self) -> ProblemResponse:
         return ProblemResponse(
             413,
             type="/problems/body-too-large",
             detail=f"request body exceeds {self.max_bytes} bytes; split the upload or raise KPI_ADVISOR_MAX_BODY_BYTES",
+            rule="max_body_bytes",
+            limit=self.max_bytes,
+        )
+
+    def _headers_too_large(self, size: int) -> ProblemResponse:
+        return ProblemResponse(
+            431,
+            type="/problems/headers-too-large",
+            title="Request header fields too large",
+            detail=f"request headers take {size} bytes, more than {self.max_header_bytes}; send shorter headers "
+            "(an API key is 61 characters)",
+            rule="max_header_bytes",
+            limit=self.max_header_bytes,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.max_header_bytes is not None:
+            size = header_bytes(scope)
+            if size > self.max_header_bytes:
+                await self._headers_too_large(size)(scope, receive, send)
+                return
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             await self._too_large()(scope, receive, send)
             return
         seen = 0
-        started = False
+        started = overflow = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, overflow
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    overflow = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if overflow:  # the app answered the body error itself (400): answer 413 instead, once
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._too_large()(scope, receive, send)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)

@@ -208,3 +208,19 @@ class Metrics:
         self._store_collector = StoreCollector(job_counts, active_models)
         self.registry.register(self._store_collector)
         self._job_durations.finished_jobs = finished_jobs
+
+
+def worker_problem(app_state: Any, settings: Any) -> str | None:
+    """Why the training worker this server is meant to run is not alive (None: it is, or none is configured).
+
+    ``app_state``: the FastAPI ``app.state`` (``worker``: the ``WorkerProcess`` the app started itself);
+    ``settings.worker_status_file``: the status ``kpi-advisor serve`` writes for its web processes."""
+    worker = getattr(app_state, "worker", None)
+    if worker is not None:
+        reason: str | None = worker.readiness()
+        return reason
+    if getattr(settings, "worker_status_file", None) is not None:
+        from api.worker.supervisor import worker_readiness
+
+        return worker_readiness(settings.worker_status_file)
+    return None

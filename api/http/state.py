@@ -11,10 +11,11 @@ The parts live in their own modules: ``api.http.cache`` (:class:`ResultCache`), 
 from __future__ import annotations
 
 import threading
-import time
 from typing import TYPE_CHECKING
 
 from api.http.cache import ResultCache
+from api.http.datasets import DatasetCache
+from api.http.keycache import KeyCache
 from api.http.scheduling import ComputeSlots
 from api.http.snapshot import NotReadyError, Snapshot
 from api.http.warming import PinnedWorkspace
@@ -22,6 +23,7 @@ from api.http.workspace import Workspace
 from api.llm import SharedChatModel
 from api.settings import Settings
 from api.store import ApiKeyInfo, Store
+from api.store.keys import well_formed
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -51,10 +53,11 @@ class AppState:
         # request-independent model work per snapshot (e.g. CLV by channel, a scope's customer value), always on
         self.derived = ResultCache(256)
         self.compute_slots = ComputeSlots(settings.compute_concurrency)
+        self.dataset_cache = DatasetCache(settings.dataset_cache_bytes)  # loaded datasets, bounded by bytes
         self._chat_model = SharedChatModel(settings)
         self._workspaces: dict[str, Workspace] = {}
         self._lock = threading.Lock()
-        self._keys: dict[str, tuple[float, ApiKeyInfo | None]] = {}
+        self._keys: KeyCache[ApiKeyInfo] = KeyCache(ttl_seconds=KEY_CACHE_SECONDS)
         from api.http.observability import Metrics
 
         self.metrics = Metrics()  # Prometheus registry of this process (requests, model calls, jobs)
@@ -83,16 +86,11 @@ class AppState:
             return list(self._workspaces.values())
 
     def authenticate(self, token: str) -> ApiKeyInfo | None:
-        """The key behind ``token`` (None: unknown, malformed or revoked), cached for ``KEY_CACHE_SECONDS``."""
-        now = time.monotonic()
-        hit = self._keys.get(token)
-        if hit is not None and now - hit[0] < KEY_CACHE_SECONDS:
-            return hit[1]
-        info = self.store.authenticate(token)
-        if len(self._keys) > 10_000:
-            self._keys.clear()
-        self._keys[token] = (now, info)
-        return info
+        """The key behind ``token`` (None: unknown, malformed or revoked), cached for ``KEY_CACHE_SECONDS``; a
+        malformed token is refused before the cache (``api.http.keycache``)."""
+        if not well_formed(token):
+            return None
+        return self._keys.get_or_load(token, self.store.authenticate)
 
     def forget_keys(self) -> None:
         """Drop the key cache (after a revocation in this process)."""

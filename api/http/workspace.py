@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from api.http.datasets import DatasetStore
 from api.http.snapshot import Snapshot
 from api.http.warming import PinnedWorkspace, RecentRequests, warm_up_models
-from api.settings import DEFAULT_WORKSPACE
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -49,8 +48,7 @@ class Workspace:
         self.compute_slots = app.compute_slots
         self.metrics = app.metrics
         self.models_dir = app.settings.models_root(name)
-        default_dir = app.settings.data_dir if name == DEFAULT_WORKSPACE else None
-        self.datasets = DatasetStore(app.store, name, app.settings.uploads_root(name), default_dir)
+        self.datasets = DatasetStore.of(app.settings, app.store, name, app.dataset_cache)
         self.recent = RecentRequests(app.settings.warm_requests, app.settings.warm_seconds)
         self._snapshot = Snapshot(name, problems=("starting",))
         self._loaded = False

@@ -17,13 +17,26 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api.store.db import Database
-from api.store.records import ApiKeyInfo, UnknownKeyError, check_role, check_workspace, now
+from api.store.records import ApiKeyInfo, LastAdminKeyError, UnknownKeyError, check_role, check_workspace, now
 from api.store.tables import ApiKey, Workspace
 
 TOKEN_PREFIX = "kpia_"
-TOKEN_PATTERN = re.compile(r"kpia_([0-9a-f]{12})_([A-Za-z0-9_-]{20,200})")
+TOKEN_PATTERN = re.compile(r"kpia_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
+TOKEN_CHARS = len(TOKEN_PREFIX) + 12 + 1 + 43
+"""Length of every token: prefix, 12 hex id, ``_``, ``secrets.token_urlsafe(32)`` (43 characters)."""
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 """``last_used_at`` is written at most this often per key, so authenticating is normally a single read."""
+
+
+def well_formed(token: str | None) -> bool:
+    """True when ``token`` looks like a key this store makes (``kpia_<12 hex>_<43 url-safe characters>``), checked
+    cheaply (length first) so that a malformed token of any size is refused without a look-up or a cache entry."""
+    return (
+        isinstance(token, str)
+        and len(token) == TOKEN_CHARS
+        and token.startswith(TOKEN_PREFIX)
+        and TOKEN_PATTERN.fullmatch(token) is not None
+    )
 
 
 def _digest(secret: str) -> str:
@@ -64,9 +77,10 @@ class KeysMixin(Database):
 
     def authenticate(self, token: str) -> ApiKeyInfo | None:
         """The key a bearer token belongs to; ``None`` when the token is malformed, unknown, wrong or revoked."""
-        match = TOKEN_PATTERN.fullmatch(token or "")
-        if match is None:
+        if not well_formed(token):
             return None
+        match = TOKEN_PATTERN.fullmatch(token)
+        assert match is not None
         key_id, secret = match.groups()
         with self._reading() as s:
             row = s.get(ApiKey, key_id)
@@ -92,7 +106,8 @@ class KeysMixin(Database):
             return [r.record() for r in rows]
 
     def revoke_key(self, workspace: str, key_id: str) -> ApiKeyInfo:
-        """Revoke a key of ``workspace`` (idempotent: a revoked key keeps its first revocation time)."""
+        """Revoke a key of ``workspace`` (idempotent: a revoked key keeps its first revocation time).
+        ``LastAdminKeyError`` when it is the workspace's last active admin key."""
         with self._writing() as s:
             row = s.get(ApiKey, key_id)
             if row is None or row.workspace != workspace:
@@ -100,6 +115,16 @@ class KeysMixin(Database):
                     f"unknown API key {key_id!r} in workspace {workspace!r}; list keys with "
                     f"`kpi-advisor keys list --workspace {workspace}`"
                 )
+            if row.revoked_at is None and row.role == "admin":
+                admins = s.scalars(
+                    select(ApiKey.id).where(ApiKey.workspace == workspace, ApiKey.role == "admin",
+                                            ApiKey.revoked_at.is_(None)).with_for_update()
+                ).all()
+                if set(admins) <= {key_id}:
+                    raise LastAdminKeyError(
+                        f"key {key_id!r} is the last active admin key of workspace {workspace!r}; create another "
+                        "admin key first (`kpi-advisor keys create --role admin`), then revoke this one"
+                    )
             if row.revoked_at is None:
                 row.revoked_at = now()
             s.flush()

@@ -81,6 +81,10 @@ class DatasetExistsError(StoreError, ValueError):
     """A dataset with that id already exists in the workspace."""
 
 
+class LastAdminKeyError(StoreError, ValueError):
+    """Revoking this key would leave its workspace without an active admin key (nobody could manage keys)."""
+
+
 class JobStateError(StoreError, ValueError):
     """The job is not in a state that allows the requested change."""
 

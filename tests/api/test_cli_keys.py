@@ -44,10 +44,10 @@ def test_create_prints_a_token_that_authenticates(db_url: str) -> None:
 
 
 def test_create_json_then_list_and_revoke(db_url: str) -> None:
-    created = _run("keys", "create", "-w", "acme", "--role", "admin", "--json", "--database-url", db_url)
+    created = _run("keys", "create", "-w", "acme", "--role", "analyst", "--json", "--database-url", db_url)
     assert created.exit_code == 0, created.output
     doc = json.loads(created.stdout)
-    assert doc["token"].startswith(f"kpia_{doc['id']}_") and doc["role"] == "admin" and doc["revoked_at"] is None
+    assert doc["token"].startswith(f"kpia_{doc['id']}_") and doc["role"] == "analyst" and doc["revoked_at"] is None
 
     listed = _run("keys", "list", "--workspace", "acme", "--json", "--database-url", db_url)
     rows = json.loads(listed.stdout)

@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.http import schemas
 from api.http.auth import admin
+from api.http.observability import worker_problem
 from api.http.state import AppState, Workspace
 
 router = APIRouter(tags=["operations"])
@@ -25,16 +26,21 @@ def healthz() -> dict[str, str]:
     operation_id="ready",
     response_model=schemas.Health,
     summary="Readiness",
-    responses={503: {"model": schemas.Health, "description": "Not ready: the service database does not answer"}},
+    responses={503: {"model": schemas.Health, "description": "Not ready: the service database does not answer, or the training worker is down"}},
 )
 def readyz(request: Request) -> Response:
-    """200 when the process has started and the service database answers, else 503 with the reason. (Whether a
+    """200 when the process has started, the service database answers and the training worker the server runs
+    (if any) is alive, else 503 with the reason (a dead worker is restarted with backoff). (Whether a
     workspace has data and models is per workspace: see ``GET /v1/models`` with its key.)"""
     state: AppState = request.app.state.advisor
     try:
         state.store.current_revision()
     except Exception as exc:
         body = schemas.Health(status="not ready", detail=f"service database: {type(exc).__name__}: {exc}")
+        return JSONResponse(body.model_dump(), status_code=503)
+    problem = worker_problem(request.app.state, state.settings)
+    if problem is not None:
+        body = schemas.Health(status="not ready", detail=f"training worker: {problem}")
         return JSONResponse(body.model_dump(), status_code=503)
     return JSONResponse(schemas.Health(status="ready").model_dump(), status_code=200)
 
