@@ -35,11 +35,6 @@ def test_a_declared_body_over_the_limit_is_413(wire: Any) -> None:
     assert "KPI_ADVISOR_MAX_BODY_BYTES" in r.json()["detail"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BodyLimitMiddleware raises inside receive(); FastAPI turns a failed body read into 400 "
-    "'error parsing the body' before the middleware can answer 413 (api/http/middleware.py, issue 17)",
-)
 def test_a_chunked_body_over_the_limit_is_413(wire: Any) -> None:
     """No Content-Length: the server counts the bytes as they arrive."""
     conn = _connection(wire)
