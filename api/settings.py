@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     of one answer, seconds); ``llm_temperature`` (``KPI_ADVISOR_LLM_TEMPERATURE``).
 
     Resource limits (answers 413/431 problem+json naming the rule): ``max_rows`` / ``max_columns`` per table,
-    ``max_field_chars`` per CSV cell, ``max_decompressed_bytes`` of a table once decompressed, ``max_yaml_bytes`` /
+    ``max_field_chars`` per CSV cell, ``max_decompressed_bytes`` of a table once decompressed, ``max_expansion``:
+    how many times its size on disk a Parquet file may grow once decoded (past 64 MiB), ``max_yaml_bytes`` /
     ``max_yaml_depth`` of ``targets.yaml`` (all passed down as ``advisor.data.DataLimits`` by ``data_limits()``);
     ``max_header_bytes``: request headers, all together (bytes); ``max_datasets_per_workspace`` /
     ``max_dataset_bytes_per_workspace``: uploads a workspace may keep (count, bytes on disk);
@@ -93,6 +94,7 @@ class Settings(BaseSettings):
     max_columns: int = Field(default=500, ge=1)
     max_field_chars: int = Field(default=100_000, ge=1)
     max_decompressed_bytes: int = Field(default=2 * 1024**3, ge=1024)
+    max_expansion: int = Field(default=200, ge=2)
     max_yaml_bytes: int = Field(default=1024**2, ge=64)
     max_yaml_depth: int = Field(default=32, ge=2)
     max_header_bytes: int = Field(default=16 * 1024, ge=1024)
@@ -109,7 +111,7 @@ class Settings(BaseSettings):
 
         return DataLimits(
             max_rows=self.max_rows, max_columns=self.max_columns, max_field_chars=self.max_field_chars,
-            max_decompressed_bytes=self.max_decompressed_bytes, max_yaml_bytes=self.max_yaml_bytes,
+            max_decompressed_bytes=self.max_decompressed_bytes, max_expansion=self.max_expansion, max_yaml_bytes=self.max_yaml_bytes,
             max_yaml_depth=self.max_yaml_depth,
         )
 

@@ -300,6 +300,15 @@ def _embedded_newlines(frame: pd.DataFrame, saw_quote: bool) -> np.ndarray:
     return np.concatenate(([0], np.cumsum(breaks)[:-1]))
 
 
+def _expands_too_much(table: str, name: str, limits: DataLimits, size: int, on_disk: int) -> LimitExceeded:
+    return LimitExceeded(
+        table, "max_expansion", limits.max_expansion, size // on_disk,
+        f"{table}: {name} ({on_disk:,} bytes) grew past {size:,} bytes once decoded, more than "
+        f"{limits.max_expansion} times its size (rule max_expansion): a decompression bomb or a table of "
+        f"repeated rows; upload the rows themselves",
+    )
+
+
 def read_parquet(path: Path, *, table: str | None = None, limits: DataLimits = DEFAULT_LIMITS) -> RawTable:
     """Read a Parquet file (typed columns kept); rows numbered 1..n.
 
@@ -326,6 +335,7 @@ def read_parquet(path: Path, *, table: str | None = None, limits: DataLimits = D
         if declared > limits.max_decompressed_bytes:
             raise _too_many_bytes(table, name, limits, declared)
         batches, rows, size = [], 0, 0
+        on_disk = max(path.stat().st_size, 1)
         try:
             for batch in file.iter_batches(batch_size=65_536):
                 rows += batch.num_rows
@@ -334,6 +344,8 @@ def read_parquet(path: Path, *, table: str | None = None, limits: DataLimits = D
                     raise _too_many_rows(table, name, limits, None)
                 if size > limits.max_decompressed_bytes:
                     raise _too_many_bytes(table, name, limits, size)
+                if size > limits.expansion_floor_bytes and size > limits.max_expansion * on_disk:
+                    raise _expands_too_much(table, name, limits, size, on_disk)
                 batches.append(batch)
             frame = pa.Table.from_batches(batches, schema=file.schema_arrow).to_pandas()
         except LimitExceeded:

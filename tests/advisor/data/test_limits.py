@@ -209,3 +209,29 @@ def test_cli_validate_over_long_field_exits_cleanly(tmp_path: Path) -> None:
 
 def _never(*args: object, **kwargs: object) -> None:
     raise AssertionError("the input should have been refused before this read")
+
+
+def test_parquet_bomb_refused_by_its_expansion_after_the_first_batches(tmp_path: Path) -> None:
+    """Within every size limit, a file of repeated rows is still refused once it grows max_expansion times."""
+    path = tmp_path / "campaign_daily.parquet"
+    _identical_rows_parquet(path, 300_000)
+    on_disk = path.stat().st_size
+    limits = DataLimits(max_expansion=200, expansion_floor_bytes=1_000_000)
+    with pytest.raises(LimitExceeded) as info:
+        read_parquet(path, table="campaign_daily", limits=limits)
+    err = info.value
+    assert (err.table, err.rule, err.limit) == ("campaign_daily", "max_expansion", 200)
+    assert err.actual is not None and err.actual > 200 and "max_expansion" in str(err)
+    assert err.actual * on_disk < pq.read_table(path).nbytes  # stopped before the whole table was decoded
+
+
+def test_real_campaign_rows_expand_far_less_than_the_limit(tmp_path: Path) -> None:
+    from demo_world import generate_world
+
+    rows = generate_world(seed=3, days=200).tables["campaign_daily"]
+    path = tmp_path / "campaign_daily.parquet"
+    rows.to_parquet(path, compression="zstd")
+    ratio = pq.read_table(path).nbytes / path.stat().st_size
+    assert ratio < DataLimits().max_expansion / 4
+    frame = read_parquet(path, limits=DataLimits(expansion_floor_bytes=0)).frame
+    assert len(frame) == len(rows)
