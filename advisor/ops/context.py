@@ -89,12 +89,12 @@ class OpsContext:
         return value
 
 
-def check_horizon(ctx: OpsContext, start: Any, end: Any) -> None:
-    """:class:`HorizonError` when ``start..end`` (dates, inclusive) is longer than ``ctx.max_horizon_days``."""
+def check_horizon(max_horizon_days: int, start: Any, end: Any) -> None:
+    """:class:`HorizonError` when ``start..end`` (dates, inclusive) is longer than ``max_horizon_days``."""
     days = (end - start).days + 1
-    if days > ctx.max_horizon_days:
+    if days > max_horizon_days:
         raise HorizonError(
-            f"the period {start}..{end} covers {days} days; the maximum horizon is {ctx.max_horizon_days}"
+            f"the period {start}..{end} covers {days} days; the maximum horizon is {max_horizon_days}"
         )
 
 

@@ -32,7 +32,7 @@ def forecast(req: ForecastRequest, ctx: OpsContext) -> ForecastResult:
     from models.plan import parse_plan
     from models.response.forecast import forecast as run_forecast
 
-    check_horizon(ctx, req.start, req.end)
+    check_horizon(ctx.max_horizon_days, req.start, req.end)
     bundle = ctx.require_bundle()
     plan = parse_plan(req.plan(), bundle)
     return ForecastResult(ctx.models.version, run_forecast(bundle, plan, n_sims=req.sims or ctx.forecast_sims))

@@ -32,7 +32,7 @@ def optimize(req: OptimizeRequest, ctx: OpsContext) -> OptimizeResult:
     the least spend) over ``req.start..req.end`` with the context's response models."""
     from models.optimize import minimum_spend, optimize_budget
 
-    check_horizon(ctx, req.start, req.end)
+    check_horizon(ctx.max_horizon_days, req.start, req.end)
     bundle = ctx.require_bundle()
     bounds = dict(req.bounds) if req.bounds else None
     start, end = req.start.isoformat(), req.end.isoformat()

@@ -17,7 +17,7 @@ def test_recent_requests_are_answered_from_the_new_snapshot_before_it_is_served(
     app.start()
     ws = app.workspace("default")
     old = ws.snapshot
-    services.scorecard(ws, None, "2026-10")
+    services.scorecard(ws, schemas.ScorecardRequest(period="2026-10"))
     services.diagnose(ws, schemas.DiagnoseRequest(channel="search"))
     services.diagnose(ws, schemas.DiagnoseRequest(channel="social"))  # keeps the 2 most recent: scorecard drops out
     new = dataclasses.replace(old, workspace="next")  # stands for the next version's snapshot (another cache key)
