@@ -54,9 +54,10 @@ def diagnose(req: DiagnoseRequest, ctx: OpsContext) -> DiagnoseResult:
 
         drivers = train_driver_models(ds.campaign_daily)
     bundle = ctx.models.bundle
+    response: Any = bundle.models if bundle is not None else None  # ResponseModel is a ResponseLike
     result = run_diagnose(
         ds.campaign_daily, Scope(column, value), req.start, req.end, models=drivers, targets=ds.targets,
-        response=bundle.models if bundle is not None else None, kpi_cache=ctx.measures,
+        response=response, kpi_cache=ctx.measures,
     )
     recommendations = [r.to_dict() for r in recommend_for_diagnosis(result, ds.campaign_daily)]
     customer_value = _customer_value(ctx, result.scope.column, result.scope.value)

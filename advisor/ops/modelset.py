@@ -12,15 +12,15 @@ import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from models.clv import CLVModel, CLVModelSet
     from models.drivers import DriverModelSet
     from models.response import ResponseBundle
 
-Part = Literal["response", "drivers", "clv"]
-ALL_PARTS: tuple[Part, ...] = ("response", "drivers", "clv")
+ALL_PARTS = ("response", "drivers", "clv")
+"""What a registry version may hold: response models, driver models, the CLV model."""
 #: Where ``training.pipeline.train_all`` stores the CLV model in a registry version (``training.clv.MODEL_FILE``).
 CLV_MODEL_FILE = "clv/model.json"
 DRIVERS_PREFIX = "drivers/"
@@ -53,7 +53,7 @@ EMPTY = ModelSet()
 
 
 def load_model_set(
-    root: str | Path, version: str | None = None, *, parts: Collection[Part] = ALL_PARTS
+    root: str | Path, version: str | None = None, *, parts: Collection[str] = ALL_PARTS
 ) -> ModelSet:
     """The models of ``version`` (default: the latest) of the registry at ``root``; only ``parts`` are read.
 
@@ -64,6 +64,9 @@ def load_model_set(
     """
     from models.registry import Registry, RegistryError
 
+    unknown = set(parts) - set(ALL_PARTS)
+    if unknown:
+        raise ValueError(f"unknown model parts {sorted(unknown)}; valid: {', '.join(ALL_PARTS)}")
     root = Path(root)
     if "drivers" in parts:
         for folder in (root, root / "drivers"):

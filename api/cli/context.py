@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from api.cli.output import fail, stderr
 
@@ -20,14 +20,12 @@ if TYPE_CHECKING:
 #: The registry the CLI reads when --models is not given (used when the folder exists).
 DEFAULT_MODELS = Path("data/models")
 
-Part = Literal["response", "drivers", "clv"]
-
 
 def model_set(
     models: Path | None,
     version: str | None = None,
     *,
-    parts: Collection[Part] = ("response", "drivers", "clv"),
+    parts: Collection[str] = ("response", "drivers", "clv"),
     required: bool = False,
     default: bool = False,
 ) -> ModelSet:
