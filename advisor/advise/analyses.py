@@ -7,11 +7,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import pandas as pd
 
+from advisor.core.jsonable import to_jsonable
 from advisor.customers import clv_by_acquisition, clv_cac_findings, satisfaction_findings, satisfaction_trends
 from advisor.data import Dataset
 from advisor.diagnostics import Diagnosis, PeriodError, Scope, ScopeError, diagnose
@@ -44,18 +44,8 @@ class Analysis:
 
 
 def clean(obj: Any) -> Any:
-    """JSON-safe copy: numpy scalars → Python, NaN/inf → None, dates → ISO strings."""
-    if hasattr(obj, "item") and not isinstance(obj, str | bytes):
-        obj = obj.item()
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, date):
-        return obj.isoformat()
-    if isinstance(obj, Mapping):
-        return {str(k): clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [clean(v) for v in obj]
-    return obj
+    """JSON-safe copy (``advisor.core.jsonable.to_jsonable``: numpy → Python, NaN/inf → None, dates → ISO)."""
+    return to_jsonable(obj)
 
 
 def _last_day(ds: Dataset) -> pd.Timestamp:
