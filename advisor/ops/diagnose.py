@@ -44,7 +44,7 @@ def diagnose(req: DiagnoseRequest, ctx: OpsContext) -> DiagnoseResult:
     response models (drivers fitted now when missing and ``ctx.fit_missing``)."""
     from advisor.diagnostics import Scope
     from advisor.diagnostics import diagnose as run_diagnose
-    from advisor.recommend import recommend_for_diagnosis
+    from advisor.recommend import local_returns, recommend_for_diagnosis
 
     ds = ctx.require_dataset()
     column, value = req.target()
@@ -59,7 +59,10 @@ def diagnose(req: DiagnoseRequest, ctx: OpsContext) -> DiagnoseResult:
         ds.campaign_daily, Scope(column, value), req.start, req.end, models=drivers, targets=ds.targets,
         response=response, kpi_cache=ctx.measures,
     )
-    recommendations = [r.to_dict() for r in recommend_for_diagnosis(result, ds.campaign_daily)]
+    returns = ctx.memoized(  # every channel's marginal return to the diagnosis end: data only, not the scope
+        "local_returns", (str(result.end),), lambda: local_returns(ds.campaign_daily, result.end)
+    )
+    recommendations = [r.to_dict() for r in recommend_for_diagnosis(result, ds.campaign_daily, returns=returns)]
     customer_value = _customer_value(ctx, result.scope.column, result.scope.value)
     if customer_value:
         seen = {_scope_key(r) for r in recommendations}

@@ -58,3 +58,4 @@ def test_diagnose_needs_exactly_one_scope() -> None:
     for bad in ({}, {"campaign": "a", "channel": "b"}, {"scope_column": "audience"}):
         with pytest.raises(ValidationError, match="scope"):
             DiagnoseRequest.model_validate(bad)
+
