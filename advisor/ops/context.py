@@ -49,7 +49,8 @@ class OpsContext:
     service's snapshot key); llm: chat model for the narrative, or None; actions: action catalog merged over the
     built-in one; fit_missing: fit driver / CLV models on the dataset when the model set lacks them (the CLI does;
     the service fits at load time); models_root: registry folder ``train`` publishes to; progress: training
-    progress callback ``(message, fraction 0..1)``.
+    progress callback ``(message, fraction 0..1)``; provenance: what started training, kept in the manifest
+    (e.g. the service's job id).
     """
 
     dataset: Dataset | None
@@ -65,6 +66,7 @@ class OpsContext:
     fit_missing: bool = False
     models_root: Path | None = None
     progress: Callable[[str, float], None] | None = field(default=None, compare=False)
+    provenance: Mapping[str, Any] | None = None
 
     def require_dataset(self) -> Dataset:
         if self.dataset is None:

@@ -36,6 +36,6 @@ def train(req: TrainRequest, ctx: OpsContext) -> TrainResult:
     ds = ctx.require_dataset()
     summary = train_all(
         ds.tables, ctx.models_root, seed=req.seed, fingerprint=ds.fingerprint, progress=ctx.progress,
-        backtest=BacktestSpec() if req.backtest else None,
+        backtest=BacktestSpec() if req.backtest else None, provenance=ctx.provenance,
     )
     return TrainResult(dict(summary))
