@@ -28,8 +28,9 @@ from api.settings import DEFAULT_WORKSPACE
 M = TypeVar("M", bound=schemas.BaseModel)
 
 INSTRUCTIONS = """Marketing KPI advisor. Start with `list_models` and `kpis` (by channel, grain month) to see the
-data; `scorecard` for the KPI system vs targets; `diagnose` a campaign or channel that misses; `forecast` a spend
-plan (channels from `list_models`, dates after the history end) and `optimize` a budget. Money is in the data's
+data; `scorecard` for the KPI system vs targets; `customers` for CLV and CLV:CAC by channel; `diagnose` a campaign
+or channel that misses; `forecast` a spend plan (channels from `list_models`, dates after the history end) and
+`optimize` a budget. Money is in the data's
 currency, ratios are fractions (roi 0.25 = +25%), dates are YYYY-MM-DD. Quote numbers from the results only."""
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
