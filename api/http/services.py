@@ -67,15 +67,16 @@ def served_models(state: Workspace, snap: Snapshot) -> ModelSet:
 def _context(state: Workspace, dataset_id: str | None, snap: Snapshot, models: ModelSet | None = None) -> OpsContext:
     """The context of a request for ``dataset_id`` (None: the served dataset). The served models apply only to the
     dataset they were trained on; another dataset is answered without models."""
-    if dataset_id is None or dataset_id == snap.dataset_id:
+    served = dataset_id is None or dataset_id == snap.dataset_id
+    if served:
         ds_id, ds = snap.dataset_id, snap.dataset
-        default_models = served_models(state, snap)
     else:
-        ds_id, ds, default_models = dataset_id, state.datasets.get(dataset_id), EMPTY
+        ds_id, ds = dataset_id, state.datasets.get(dataset_id)
+    if models is None:
+        models = served_models(state, snap) if served else EMPTY
     return OpsContext(
-        ds, state.settings.max_horizon_days, state.settings.forecast_sims, dataset_id=ds_id,
-        models=default_models if models is None else models, measures=state.measures, memo=state.derived,
-        memo_scope=(state.name,), llm=None,
+        ds, state.settings.max_horizon_days, state.settings.forecast_sims, dataset_id=ds_id, models=models,
+        measures=state.measures, memo=state.derived, memo_scope=(state.name,),
     )
 
 
