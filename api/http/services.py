@@ -68,7 +68,7 @@ def _context(state: Workspace, dataset_id: str | None, snap: Snapshot, models: M
     """The context of a request for ``dataset_id`` (None: the served dataset). The served models apply only to the
     dataset they were trained on; another dataset is answered without models."""
     served = dataset_id is None or dataset_id == snap.dataset_id
-    if served:
+    if dataset_id is None or served:
         ds_id, ds = snap.dataset_id, snap.dataset
     else:
         ds_id, ds = dataset_id, state.datasets.get(dataset_id)
