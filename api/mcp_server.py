@@ -12,7 +12,6 @@ the files anyway) they answer from the workspace given to ``kpi-advisor mcp --wo
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any, Literal, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -20,6 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import ValidationError
 
+from advisor.ops.requests import IsoDate
 from api.http import manage, schemas, services
 from api.http.errors import problem_of
 from api.http.state import AppState, Workspace
@@ -28,8 +28,9 @@ from api.settings import DEFAULT_WORKSPACE
 M = TypeVar("M", bound=schemas.BaseModel)
 
 INSTRUCTIONS = """Marketing KPI advisor. Start with `list_models` and `kpis` (by channel, grain month) to see the
-data; `scorecard` for the KPI system vs targets; `diagnose` a campaign or channel that misses; `forecast` a spend
-plan (channels from `list_models`, dates after the history end) and `optimize` a budget. Money is in the data's
+data; `scorecard` for the KPI system vs targets; `customers` for CLV and CLV:CAC by channel; `diagnose` a campaign
+or channel that misses; `forecast` a spend plan (channels from `list_models`, dates after the history end) and
+`optimize` a budget. Money is in the data's
 currency, ratios are fractions (roi 0.25 = +25%), dates are YYYY-MM-DD. Quote numbers from the results only."""
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -85,103 +86,115 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
         """Published model versions, newest first; the active one lists the channels a plan may use."""
         return _call(schemas.ModelList, lambda: manage.list_models(ws_of(ctx)[0]))
 
+    def run(ctx: Context | None, op: Callable[[Workspace, Any], dict[str, Any]], model: type[Any], args: dict[str, Any]) -> dict[str, Any]:
+        """Validate the tool arguments through the operation's request model and run it in the caller's workspace."""
+        return op(ws_of(ctx)[0], model.model_validate(args))
+
     @server.tool(annotations=READ_ONLY)
     def kpis(
         by: list[str] | None = None,
         grain: Literal["day", "week", "month", "quarter"] | None = None,
-        start: date | None = None,
-        end: date | None = None,
+        start: IsoDate | None = None,
+        end: IsoDate | None = None,
         kpis: list[str] | None = None,
         compare: bool = False,
         dataset: str | None = None,
         ctx: Context | None = None,
     ) -> schemas.KpisResponse:
-        """KPI table grouped by columns (channel, campaign_id, any attribute) and a time grain, between start and
-        end (YYYY-MM-DD). Rows hold the group columns, `period`, then one key per KPI (spend, revenue,
+        """KPI table grouped by columns (channel, campaign_id, any column of the dataset) and a time grain, between
+        start and end (YYYY-MM-DD). Rows hold the group columns, `period`, then one key per KPI (spend, revenue,
         conversions, roi, roas, ctr, cpc, cpm, cpa, conversion_rate, cac, aov, ...); null = not computable."""
-        return _call(
-            schemas.KpisResponse,
-            lambda: services.kpis(
-                ws_of(ctx)[0],
-                schemas.KpisRequest(
-                    dataset=dataset, by=by or [], grain=grain, start=start, end=end, kpis=kpis, compare=compare
-                ),
-            ),
-        )
+        args = {"dataset": dataset, "by": by or [], "grain": grain, "start": start, "end": end, "kpis": kpis,
+                "compare": compare}
+        return _call(schemas.KpisResponse, lambda: run(ctx, services.kpis, schemas.KpisRequest, args))
 
     @server.tool(annotations=READ_ONLY)
     def scorecard(
-        period: str | None = None, dataset: str | None = None, ctx: Context | None = None
+        period: str | None = None, historical_clv: bool = False, dataset: str | None = None, ctx: Context | None = None
     ) -> schemas.ScorecardResponse:
         """The department's KPI system vs targets for a period (YYYY-MM, YYYY-Qn or YYYY; default the last full
         month): each KPI with value, target and status, group scores and a composite score 0..100."""
-        return _call(schemas.ScorecardResponse, lambda: services.scorecard(ws_of(ctx)[0], dataset, period))
+        args = {"period": period, "historical_clv": historical_clv, "dataset": dataset}
+        return _call(schemas.ScorecardResponse, lambda: run(ctx, services.scorecard, schemas.ScorecardRequest, args))
+
+    @server.tool(annotations=READ_ONLY)
+    def customers(
+        grain: Literal["week", "month", "quarter"] = "month",
+        horizon_weeks: int = 52,
+        annual_discount: float = 0.0,
+        threshold: float = 3.0,
+        dataset: str | None = None,
+        ctx: Context | None = None,
+    ) -> schemas.CustomersResponse:
+        """Customer KPIs from the served CLV model: CLV (horizon_weeks from acquisition, first order included) and
+        CLV:CAC by acquisition channel, repeat rate, retention by cohort, CSAT/NPS trends, and findings such as
+        channels whose CLV:CAC is below `threshold`."""
+        args = {"grain": grain, "horizon_weeks": horizon_weeks, "annual_discount": annual_discount,
+                "threshold": threshold, "dataset": dataset}
+        return _call(schemas.CustomersResponse, lambda: run(ctx, services.customers, schemas.CustomersRequest, args))
 
     @server.tool(annotations=READ_ONLY)
     def diagnose(
         campaign: str | None = None,
         channel: str | None = None,
-        start: date | None = None,
-        end: date | None = None,
+        scope_column: str | None = None,
+        scope_value: str | None = None,
+        start: IsoDate | None = None,
+        end: IsoDate | None = None,
         dataset: str | None = None,
         ctx: Context | None = None,
     ) -> schemas.DiagnoseResponse:
-        """Why one campaign (id) or one channel is (not) meeting its targets between start and end: verdict,
-        ranked findings with funnel stage and onset date, drivers (associations), anomalies, summary. Give
-        exactly one of campaign or channel."""
+        """Why one campaign (id), one channel or one attribute value (scope_column = scope_value) is (not) meeting
+        its targets between start and end: verdict, ranked findings with funnel stage and onset date, drivers
+        (associations), anomalies, recommended actions, summary. Give exactly one scope."""
+        args = {"dataset": dataset, "campaign": campaign, "channel": channel, "scope_column": scope_column,
+                "scope_value": scope_value, "start": start, "end": end}
         return _call(
             schemas.DiagnoseResponse,
-            lambda: audited(
-                ctx, "mcp:diagnose", services.diagnose,
-                schemas.DiagnoseRequest(dataset=dataset, campaign=campaign, channel=channel, start=start, end=end),
-            ),
+            lambda: audited(ctx, "mcp:diagnose", services.diagnose, schemas.DiagnoseRequest.model_validate(args)),
         )
 
     @server.tool(annotations=READ_ONLY)
     def forecast(
-        start: date,
-        end: date,
+        start: IsoDate,
+        end: IsoDate,
         spend: dict[str, float] | None = None,
         campaigns: dict[str, float] | None = None,
+        daily: dict[str, list[float]] | None = None,
+        sims: int | None = None,
         model_version: str | None = None,
         ctx: Context | None = None,
     ) -> schemas.ForecastResponse:
         """Forecast a spend plan for start..end (after the history, at most 365 days): `spend` maps channel →
         total for the period (or `campaigns` maps campaign id → total). Returns conversions, revenue, roi, roas,
         cpa in total and per channel with mean and 80%/95% intervals."""
-        return _call(
-            schemas.ForecastResponse,
-            lambda: services.forecast(
-                ws_of(ctx)[0],
-                schemas.ForecastRequest(
-                    start=start, end=end, spend=spend, campaigns=campaigns, model_version=model_version
-                ),
-            ),
-        )
+        args = {"start": start, "end": end, "spend": spend, "campaigns": campaigns, "daily": daily, "sims": sims,
+                "model_version": model_version}
+        return _call(schemas.ForecastResponse, lambda: run(ctx, services.forecast, schemas.ForecastRequest, args))
 
     @server.tool(annotations=READ_ONLY)
     def optimize(
-        start: date,
-        end: date,
+        start: IsoDate,
+        end: IsoDate,
         budget: float | None = None,
         objective: Literal["revenue", "conversions", "profit"] = "revenue",
+        min_roi: float | None = None,
         target_conversions: float | None = None,
         target_revenue: float | None = None,
         width: float = 0.5,
+        bounds: dict[str, tuple[float, float]] | None = None,
+        model_version: str | None = None,
         ctx: Context | None = None,
     ) -> schemas.OptimizeResponse:
         """Best split of `budget` over channels for start..end (each channel within ± width of its recent
         spend), or with target_conversions / target_revenue the least spend reaching it. Returns the allocation,
         the reference (run-rate) plan, the uplift and the forecast. Give exactly one of the three goals."""
+        args = {"start": start, "end": end, "budget": budget, "objective": objective, "min_roi": min_roi,
+                "target_conversions": target_conversions, "target_revenue": target_revenue, "width": width,
+                "bounds": bounds, "model_version": model_version}
         return _call(
             schemas.OptimizeResponse,
-            lambda: audited(
-                ctx, "mcp:optimize", services.optimize,
-                schemas.OptimizeRequest(
-                    start=start, end=end, budget=budget, objective=objective,
-                    target_conversions=target_conversions, target_revenue=target_revenue, width=width,
-                ),
-            ),
+            lambda: audited(ctx, "mcp:optimize", services.optimize, schemas.OptimizeRequest.model_validate(args)),
         )
 
     _advise_tool(server, audited)

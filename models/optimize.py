@@ -298,13 +298,13 @@ def minimum_spend(
 
 
 def _check_period(bundle: ResponseBundle, start: pd.Timestamp, end: pd.Timestamp) -> None:
-    from models.plan import MAX_HORIZON_DAYS
+    from models.plan import MAX_LEAD_DAYS
 
     last = pd.Timestamp(bundle.context.last_date)
     if end < start:
         raise PlanError(f"end {end.date()} is before start {start.date()}")
-    if (end - start).days + 1 > MAX_HORIZON_DAYS:
-        raise PlanError(f"period covers {(end - start).days + 1} days; the maximum horizon is {MAX_HORIZON_DAYS}")
+    if (end - last).days > MAX_LEAD_DAYS:
+        raise PlanError(f"period ends {(end - last).days} days after the history ({bundle.context.last_date}); at most {MAX_LEAD_DAYS}")
     if start <= last:
         raise PlanError(f"period must start after the training data ends ({bundle.context.last_date})")
     if not len(plan_dates(start, end, bundle.context.freq, last)):

@@ -23,7 +23,9 @@ from models.names import closest_names, resolve_name
 from models.response.bundle import ResponseBundle
 from models.yamlio import YamlLimitError, load_yaml
 
-MAX_HORIZON_DAYS = 365
+#: How far after the history a plan may end (days): the models extrapolate trend and seasonality no further. The
+#: longest plan period is a service setting (``Settings.max_horizon_days``), checked by ``advisor.ops``.
+MAX_LEAD_DAYS = 730
 
 
 class PlanError(ValueError):
@@ -78,13 +80,11 @@ def parse_plan(obj: Mapping[str, Any], bundle: ResponseBundle) -> Plan:
         raise PlanError(f"plan dates must be YYYY-MM-DD: {e}") from None
     if end < start:
         raise PlanError(f"plan end {end.date()} is before its start {start.date()}")
-    if (end - start).days + 1 > MAX_HORIZON_DAYS:
-        raise PlanError(f"plan covers {(end - start).days + 1} days; the maximum horizon is {MAX_HORIZON_DAYS}")
     last = pd.Timestamp(ctx.last_date)
     if start <= last:
         raise PlanError(f"plan must start after the training data ends ({ctx.last_date}); got {start.date()}")
-    if (end - last).days > 2 * MAX_HORIZON_DAYS:
-        raise PlanError(f"plan ends {(end - last).days} days after the history ({ctx.last_date}); at most 730")
+    if (end - last).days > MAX_LEAD_DAYS:
+        raise PlanError(f"plan ends {(end - last).days} days after the history ({ctx.last_date}); at most {MAX_LEAD_DAYS}")
     has_spend, has_camp = "spend" in obj, "campaigns" in obj
     if has_spend == has_camp and "daily" not in obj:
         raise PlanError("plan needs exactly one of 'spend' {channel: total} or 'campaigns' {campaign_id: total}")

@@ -7,12 +7,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import pandas as pd
 
 from advisor.core.findings import Finding
+from advisor.core.jsonable import to_jsonable
 from advisor.core.status import Status
 from advisor.core.thresholds import CLV_CAC_TARGET, CLV_COMPARED_DISCOUNT, CLV_HORIZON_WEEKS
 from advisor.customers import (
@@ -52,18 +52,8 @@ class Analysis:
 
 
 def clean(obj: Any) -> Any:
-    """JSON-safe copy: numpy scalars → Python, NaN/inf → None, dates → ISO strings."""
-    if hasattr(obj, "item") and not isinstance(obj, str | bytes):
-        obj = obj.item()
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, date):
-        return obj.isoformat()
-    if isinstance(obj, Mapping):
-        return {str(k): clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [clean(v) for v in obj]
-    return obj
+    """JSON-safe copy (``advisor.core.jsonable.to_jsonable``: numpy → Python, NaN/inf → None, dates → ISO)."""
+    return to_jsonable(obj)
 
 
 def _last_day(ds: Dataset) -> pd.Timestamp:

@@ -5,7 +5,7 @@ diagnostics call; the CLV models themselves live in ``models.clv`` and are fitte
 """
 
 from advisor.customers.findings import clv_cac_findings, clv_cac_status, satisfaction_findings
-from advisor.customers.model_kpis import clv_model_from_registry, clv_values_as_of, model_kpis
+from advisor.customers.model_kpis import clv_values_as_of, model_kpis
 from advisor.customers.report import CustomerReport, customer_report
 from advisor.customers.retention import repeat_rate, retention_by_cohort
 from advisor.customers.satisfaction import satisfaction_trends
@@ -18,7 +18,6 @@ __all__ = [
     "clv_by_acquisition",
     "clv_cac_findings",
     "clv_cac_status",
-    "clv_model_from_registry",
     "clv_values_as_of",
     "customer_report",
     "customer_values",

@@ -15,8 +15,6 @@ which horizon and discount were used.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -29,26 +27,8 @@ from advisor.customers.value import clv_by_acquisition, overall_clv_cac
 from advisor.kpis import ModelKpis
 from models.clv import CLVModel, CLVModelSet
 from models.clv.rfm import parse_dates
-from models.registry import Registry
 
 MODEL_KPIS = ("clv", "clv_cac")
-#: Where ``training.pipeline.train_all`` stores the CLV model in a registry version (``training.clv.MODEL_FILE``).
-CLV_MODEL_FILE = "clv/model.json"
-
-
-def clv_model_from_registry(
-    models_dir: str | os.PathLike[str], version: str | None = None
-) -> tuple[CLVModel | CLVModelSet, str] | None:
-    """(CLV model, version) stored in ``version`` (default: the latest) of the model registry, or None when that
-    version has no CLV model. Raises ``models.registry.RegistryError`` for an empty registry / unknown version.
-    Same rebuild as ``training.clv.load_model`` (a pooled ``CLVModel`` or a per-channel ``CLVModelSet``)."""
-    reg = Registry(models_dir)
-    mv = reg.load(version) if version is not None else reg.latest()
-    if CLV_MODEL_FILE not in mv.files:
-        return None
-    doc = json.loads(mv.read_text(CLV_MODEL_FILE))
-    model = CLVModelSet.from_dict(doc) if doc.get("model") == "clv_model_set" else CLVModel.from_dict(doc)
-    return model, mv.version
 
 
 def _until(df: pd.DataFrame, column: str, as_of: date | None) -> pd.DataFrame:

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
-from advisor.customers import clv_by_acquisition
 from api.cli.app import app
+from api.cli.context import cli_context, model_set
 from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, print_json, print_records, stderr
-from models.clv import CLVModel, CLVModelSet
-from training.clv import train_clv
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from models.clv import CLVModel, CLVModelSet
 
 
 def read_table(path: Path, table: str) -> pd.DataFrame:
     """A CSV (comma or semicolon, UTF-8 with or without BOM) or Parquet file; headers trimmed, lower-cased."""
+    import pandas as pd
+
     if not path.is_file():
         raise FileNotFoundError(2, "no such file", str(path))
     if path.suffix.lower() in (".parquet", ".pq"):
@@ -42,6 +46,8 @@ def _rename(df: pd.DataFrame, mapping: dict[str, str | None]) -> pd.DataFrame:
 
 
 def _date(value: str | None, name: str) -> pd.Timestamp | None:
+    import pandas as pd
+
     if value is None:
         return None
     try:
@@ -51,6 +57,8 @@ def _date(value: str | None, name: str) -> pd.Timestamp | None:
 
 
 def _pooled(model: CLVModel | CLVModelSet) -> CLVModel:
+    from models.clv import CLVModelSet
+
     return model.pooled_ if isinstance(model, CLVModelSet) else model
 
 
@@ -81,6 +89,10 @@ def clv(
     kpi-advisor clv --orders cdnow_transactions.csv --customer-col id --date-col date --revenue-col spent
     --calibration-end 1997-09-30 --holdout-end 1998-06-30 --format json
     """
+    from advisor.customers import clv_by_acquisition
+    from models.clv import CLVModelSet
+    from training.clv import train_clv
+
     cal = _date(calibration_end, "--calibration-end")
     hold = _date(holdout_end, "--holdout-end")
     if hold is not None and cal is not None and hold <= cal:
@@ -144,28 +156,6 @@ def clv(
         print_records(doc["by_acquisition"], fmt, title=f"CLV:CAC by {by}")
 
 
-def _customer_model(tables: Any, models: Path | None) -> tuple[Any, str]:
-    """(CLV model, where it came from): the registry's latest version (``--models``, default ``data/models`` when
-    present) when it has a CLV model, else fitted now on the orders (``training.clv.train_clv_tables``)."""
-    from advisor.customers import clv_model_from_registry
-    from models.registry import RegistryError
-    from training.clv import train_clv_tables
-
-    root = models if models is not None else Path("data/models")
-    if models is not None or root.is_dir():
-        try:
-            found = clv_model_from_registry(root)
-        except RegistryError as exc:
-            stderr.print(f"no CLV model ({exc}); fitting one now")
-            found = None
-        if found is not None:
-            return found[0], f"registry {root} version {found[1]}"
-        if models is not None:
-            stderr.print(f"the latest version in {root} has no CLV model; fitting one now")
-    with stderr.status("fitting BG/NBD + Gamma-Gamma"):
-        return train_clv_tables(tables).model, "fitted now on the orders"
-
-
 @app.command("customers")
 @domain_errors
 def customers(
@@ -187,22 +177,22 @@ def customers(
     CLV = value per acquired customer over --horizon-weeks from acquisition, first order included (default:
     52 weeks, undiscounted). Example: kpi-advisor customers --data data/demo --models data/models --format json
     """
-    from advisor.customers import customer_report
-    from advisor.data import load_dataset
+    from advisor.ops.customers import FITTED_NOW
+    from advisor.ops.customers import customers as run_customers
+    from advisor.ops.requests import CustomersRequest
 
-    if grain not in ("week", "month", "quarter"):
-        raise typer.BadParameter("use week, month or quarter", param_hint="--grain")
-    ds = load_dataset(data, config)
-    model, source = _customer_model(ds.tables, models)
-    report = customer_report(
-        ds.tables,
-        model,
-        grain=grain,
-        horizon_weeks=horizon_weeks,
-        annual_discount=annual_discount,
-        threshold=threshold,
+    req = CustomersRequest(
+        grain=grain, horizon_weeks=horizon_weeks, annual_discount=annual_discount, threshold=threshold  # type: ignore[arg-type]
     )
-    doc = {"model": source, **report.to_dict()}
+    ctx = cli_context(data, config, model_set(models, parts=("clv",), default=True), fit_missing=True)
+    if ctx.models.clv_model is None:
+        stderr.print(f"no CLV model in the registry; {FITTED_NOW}", highlight=False)
+        with stderr.status("fitting BG/NBD + Gamma-Gamma"):
+            result = run_customers(req, ctx)
+    else:
+        result = run_customers(req, ctx)
+    report, source = result.report, result.model_source
+    doc = result.to_json()
     if fmt is OutputFormat.json:
         print_json(doc)
         return

@@ -1,67 +1,15 @@
-"""`diagnose`: campaign / channel diagnostics (SPEC §5)."""
+"""`diagnose`: campaign / channel diagnostics (SPEC §5) through ``advisor.ops.diagnose``."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from api.cli.app import app
-from api.cli.output import (
-    FORMAT_OPTION,
-    OutputFormat,
-    domain_errors,
-    fail,
-    parse_date,
-    print_json,
-    print_records,
-    stderr,
-)
-
-
-def _customer_value(tables: dict[str, Any], models: Path | None, column: str, value: str) -> dict[str, Any] | None:
-    """The ``customer_value`` block (``advisor.customers.diagnosis_customer_value``) with the registry's CLV
-    model (latest version); None without a registry or CLV model."""
-    if models is None:
-        return None
-    from advisor.advise import diagnosis_customer_value
-    from advisor.customers import clv_model_from_registry
-    from models.registry import RegistryError
-
-    try:
-        found = clv_model_from_registry(models)
-    except (RegistryError, FileNotFoundError):
-        return None
-    return diagnosis_customer_value(tables, found[0], column, value) if found else None
-
-
-def _load_models(models: Path | None) -> tuple[Any, Any]:
-    """Driver models and response models from ``models``: a registry root (latest version), or a plain folder
-    written by ``save_driver_models``. Either may be None."""
-    if models is None:
-        return None, None
-    from models.drivers import driver_models_from_files, load_driver_models
-
-    drivers = response = None
-    for folder in (models, models / "drivers"):
-        if (folder / "manifest.json").is_file() and (folder / "features.json").is_file():
-            return load_driver_models(folder), None
-    try:
-        from models.registry import Registry, RegistryError
-        from models.response import ResponseBundle
-
-        mv = Registry(models).latest()
-        files = mv.texts("drivers/")
-        if files:
-            drivers = driver_models_from_files(files)
-        try:
-            response = ResponseBundle.from_files(mv.texts(ResponseBundle.PREFIX)).models
-        except (KeyError, ValueError, RegistryError):
-            response = None
-    except (RegistryError, FileNotFoundError) as exc:
-        fail(f"no models in {models}: {exc}")
-    return drivers, response
+from api.cli.context import cli_context, model_set
+from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, print_json, print_records, stderr
 
 
 @app.command("diagnose")
@@ -85,46 +33,31 @@ def diagnose(
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Why is a campaign or channel (not) meeting its targets: verdict, ranked findings with the funnel stage
-    and onset date, SHAP drivers, anomalies.
+    and onset date, SHAP drivers, anomalies, recommended actions.
 
-    Example: kpi-advisor diagnose --data data/demo --campaign social-02 --from 2026-08-01 --to 2026-10-31
-    --format json
+    --format json prints the document POST /v1/diagnose answers. Example:
+    kpi-advisor diagnose --data data/demo --campaign social-02 --from 2026-08-01 --to 2026-10-31 --format json
     """
-    from advisor.data import load_dataset
-    from advisor.diagnostics import Scope
-    from advisor.diagnostics import diagnose as run_diagnose
+    from advisor.ops.diagnose import diagnose as run_diagnose
+    from advisor.ops.requests import DiagnoseRequest
 
-    chosen = [s for s in (campaign, channel, scope) if s]
-    if len(chosen) != 1:
+    if len([s for s in (campaign, channel, scope) if s]) != 1:
         raise typer.BadParameter("give exactly one of --campaign, --channel, --scope COLUMN=VALUE")
-    if campaign:
-        target = Scope("campaign_id", campaign)
-    elif channel:
-        target = Scope("channel", channel)
-    else:
-        col, sep, val = str(scope).partition("=")
-        if not sep or not col.strip() or not val.strip():
+    column = value = None
+    if scope:
+        column, sep, value = (part.strip() for part in scope.partition("="))
+        if not sep or not column or not value:
             raise typer.BadParameter("use COLUMN=VALUE, e.g. audience=broad", param_hint="--scope")
-        target = Scope(col.strip(), val.strip())
-    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
-    ds = load_dataset(data, config)
-    drivers, response = _load_models(models)
-    if drivers is None and fit:
-        from training.drivers import train_driver_models
-
+    req = DiagnoseRequest(
+        campaign=campaign or None, channel=channel or None, scope_column=column, scope_value=value,
+        start=date_from, end=date_to,  # type: ignore[arg-type]
+    )
+    ctx = cli_context(data, config, model_set(models), fit_missing=fit)
+    if fit and ctx.models.drivers is None:
         with stderr.status("fitting driver models (use --models to reuse trained ones)"):
-            drivers = train_driver_models(ds.campaign_daily)
-    result = run_diagnose(ds.campaign_daily, target, start, end, models=drivers, targets=ds.targets, response=response)
-    doc = result.to_dict()
-    from advisor.advise import recommend_for_diagnosis
-
-    recommendations = recommend_for_diagnosis(result, ds.campaign_daily)
-    doc["customer_value"] = _customer_value(ds.tables, models, result.scope.column, result.scope.value)
-    doc["recommendations"] = [r.to_dict() for r in recommendations]
-    if doc["customer_value"]:
-        seen = {(r["id"], tuple(sorted(r["scope"].items()))) for r in doc["recommendations"]}
-        extra = doc["customer_value"]["actions"]
-        doc["recommendations"] += [r for r in extra if (r["id"], tuple(sorted(r["scope"].items()))) not in seen]
+            doc = run_diagnose(req, ctx).to_json()
+    else:
+        doc = run_diagnose(req, ctx).to_json()
     if fmt is OutputFormat.json:
         print_json(doc)
         return
@@ -133,3 +66,6 @@ def diagnose(
     print_records(findings, fmt, title=f"Findings — verdict: {doc['verdict']}")
     if doc["drivers"] and fmt is OutputFormat.table:
         print_records(doc["drivers"], fmt, title="Drivers of the change vs the previous period (associations)")
+    if doc["recommendations"] and fmt is OutputFormat.table:
+        recs = [{k: r.get(k) for k in ("action", "expected_impact", "confidence")} for r in doc["recommendations"]]
+        print_records(recs, fmt, title="Recommended actions")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from api.cli.app import app
-from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, parse_date, print_json, print_records, stderr
+from api.cli.context import cli_context, model_set
+from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, print_json, print_records, stderr
 
 #: KPIs shown by `kpis --format table` when --kpis is not given (json and csv always carry every KPI).
 TABLE_KPIS = ("spend", "revenue", "conversions", "roi", "roas", "ctr", "cpc", "cpa", "conversion_rate", "cac")
@@ -92,28 +93,30 @@ def kpis(
 ) -> None:
     """KPI table by any grouping and time grain; ratio KPIs are ratios of sums.
 
+    --format json prints the document GET /v1/kpis answers: {"dataset", "kpis", "rows"}.
     Example: kpi-advisor kpis --data data/demo --by channel --grain month --from 2026-07-01 --format json
     """
-    from advisor.data import load_dataset
-    from advisor.kpis import compute_kpis
+    from advisor.ops.kpis import kpis as run_kpis
+    from advisor.ops.requests import KpisRequest
 
-    if grain is not None and grain not in {"day", "week", "month", "quarter"}:
-        raise typer.BadParameter("choose one of day, week, month, quarter", param_hint="--grain")
-    ds = load_dataset(data, config)
-    table = compute_kpis(
-        ds.tables,
-        by=[c.strip() for c in by.split(",") if c.strip()] if by else (),
-        grain=grain,
-        start=parse_date(date_from, "--from"),
-        end=parse_date(date_to, "--to"),
-        kpis=[k.strip() for k in only.split(",") if k.strip()] if only else None,
-        compare=compare,
+    req = KpisRequest(
+        by=split_list(by), grain=grain, start=date_from, end=date_to,  # type: ignore[arg-type]
+        kpis=split_list(only) or None, compare=compare,
     )
-    records = table.to_records()
+    result = run_kpis(req, cli_context(data, config))
+    if fmt is OutputFormat.json:
+        print_json(result.to_json())
+        return
+    records = result.records()
     if fmt is OutputFormat.table and only is None:
         # a readable default for people; json/csv always carry every KPI
-        records = [{k: v for k, v in r.items() if k not in table.kpis or k in TABLE_KPIS} for r in records]
+        records = [{k: v for k, v in r.items() if k not in result.table.kpis or k in TABLE_KPIS} for r in records]
     print_records(records, fmt, title="KPIs")
+
+
+def split_list(value: str | None) -> list[str]:
+    """A comma-separated option as a list of its trimmed, non-empty items."""
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
 
 @app.command("scorecard")
@@ -144,15 +147,14 @@ def scorecard(
     otherwise from the data (revenue to date per customer). Example:
     kpi-advisor scorecard --data data/demo --models data/models --period 2026-10
     """
-    from advisor.data import load_dataset
-    from advisor.kpis import build_scorecard
+    from advisor.ops.requests import ScorecardRequest
+    from advisor.ops.scorecard import scorecard as run_scorecard
 
-    ds = load_dataset(data, config)
-    if ds.targets is None:
-        raise ValueError(f"no targets.yaml in {data}: a scorecard needs targets (see README, 'targets')")
-    provider = None if historical_clv else _model_clv(ds.tables, models)
-    card = build_scorecard(ds.tables, ds.targets, period=period, model_kpis=provider)
-    doc: dict[str, Any] = card.to_dict()
+    req = ScorecardRequest(period=period, historical_clv=historical_clv)
+    found = model_set(None if historical_clv else models, parts=("clv",), default=not historical_clv)
+    for problem in found.problems:
+        stderr.print(f"{problem}; CLV comes from the data", highlight=False)
+    doc = run_scorecard(req, cli_context(data, config, found)).to_json()
     if fmt is OutputFormat.json:
         print_json(doc)
         return
@@ -168,24 +170,3 @@ def scorecard(
     ]
     score = "n/a (no KPI has both a target and data)" if doc["score"] is None else f"{doc['score']:.1f} / 100"
     print_records(rows, fmt, title=f"Scorecard {doc.get('period', '')}: composite score {score}")
-
-
-def _model_clv(tables: Any, models: Path | None) -> Any:
-    """``advisor.kpis.ModelKpis`` of model CLV from the latest registry version in ``models`` (default
-    ``data/models`` when it exists), or None (no registry, no CLV model, or no orders / campaign_daily)."""
-    from advisor.customers import clv_model_from_registry, model_kpis
-    from models.registry import RegistryError
-
-    root = models if models is not None else Path("data/models")
-    if (models is None and not root.is_dir()) or tables.get("orders") is None or tables.get("campaign_daily") is None:
-        return None
-    try:
-        found = clv_model_from_registry(root)
-    except RegistryError as exc:
-        stderr.print(f"no CLV model ({exc}); CLV comes from the data")
-        return None
-    if found is None:
-        stderr.print(f"the latest version in {root} has no CLV model; CLV comes from the data")
-        return None
-    model, version = found
-    return model_kpis(tables, model, label=f"model version {version}")

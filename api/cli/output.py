@@ -6,28 +6,46 @@ renders a Rich table. Progress and errors go to stderr so stdout stays machine-r
 
 from __future__ import annotations
 
-import csv
 import enum
 import functools
-import io
-import json
-import math
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
-stderr = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
-stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+from advisor.core.jsonable import dumps, to_jsonable
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class _LazyConsole:
+    """A Rich console made on first use (importing Rich costs start-up time that ``--help`` should not pay)."""
+
+    def __init__(self, *, to_stderr: bool) -> None:
+        self._to_stderr = to_stderr
+        self._console: Console | None = None
+
+    def _get(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            stream = sys.stderr if self._to_stderr else sys.stdout
+            width = None if stream.isatty() else 160
+            self._console = Console(stderr=True, width=width) if self._to_stderr else Console(soft_wrap=True, width=width)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+
+stderr: Any = _LazyConsole(to_stderr=True)
+stdout: Any = _LazyConsole(to_stderr=False)
 
 
 class OutputFormat(enum.StrEnum):
@@ -42,35 +60,12 @@ FORMAT_OPTION = typer.Option(
     OutputFormat.table, "--format", "-f", help="table (for people), json (one document on stdout), or csv."
 )
 
-
-def to_jsonable(value: Any) -> Any:
-    """Convert numpy/pandas scalars, dates and NaN into plain JSON values (NaN/inf become null)."""
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [to_jsonable(v) for v in value.tolist()]
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat() if value == value.normalize() else value.isoformat()
-    if isinstance(value, datetime):  # a moment (e.g. created_at) keeps its time and zone
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if hasattr(value, "to_dict") and callable(value.to_dict):
-        return to_jsonable(value.to_dict())
-    return value
+__all__ = ["FORMAT_OPTION", "OutputFormat", "fail", "print_json", "print_records", "stderr", "stdout", "to_jsonable"]
 
 
 def print_json(document: Any) -> None:
-    """Print one JSON document on stdout."""
-    sys.stdout.write(json.dumps(to_jsonable(document), ensure_ascii=False, indent=2) + "\n")
+    """Print one JSON document on stdout (``advisor.core.jsonable``: NaN/inf become null)."""
+    sys.stdout.write(dumps(document, indent=2) + "\n")
 
 
 def _fmt_cell(value: Any) -> str:
@@ -105,6 +100,9 @@ def print_records(records: Sequence[Mapping[str, Any]], fmt: OutputFormat, *, ti
     for row in records:
         columns.extend(k for k in row if k not in columns)
     if fmt is OutputFormat.csv:
+        import csv
+        import io
+
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
@@ -112,6 +110,8 @@ def print_records(records: Sequence[Mapping[str, Any]], fmt: OutputFormat, *, ti
             writer.writerow({k: csv_safe(to_jsonable(row.get(k))) for k in columns})
         sys.stdout.write(buf.getvalue())
         return
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False)
     for col in columns:
         table.add_column(col, overflow="fold")
@@ -140,9 +140,21 @@ def domain_errors(func: Callable[P, R]) -> Callable[P, R]:
         except FileNotFoundError as exc:
             fail(f"file not found: {exc.filename or exc}")
         except (ValueError, KeyError, LookupError) as exc:
-            fail(str(exc).strip("'\""))
+            fail(_message(exc))
 
     return wrapper
+
+
+def _message(exc: Exception) -> str:
+    """The error line of a domain error; a request that failed validation lists each field and rule."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors) and type(exc).__name__ == "ValidationError":
+        parts = []
+        for e in errors():
+            where = ".".join(str(p) for p in e.get("loc", ())) or "options"
+            parts.append(f"{where}: {str(e.get('msg', '')).removeprefix('Value error, ')}")
+        return "invalid options: " + "; ".join(parts)
+    return str(exc).strip("'\"")
 
 
 def parse_date(value: str | None, name: str) -> date | None:

@@ -8,22 +8,39 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.app import app
+from api.cli.context import DEFAULT_MODELS, cli_context, model_set
 from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, fail, print_json, print_records, stderr
 
 ModelsOpt = Annotated[Path, typer.Option("--models", "-m", help="Model registry folder.")]
 VersionOpt = Annotated[str | None, typer.Option("--version", help="Model version (default: the latest).")]
-DEFAULT_MODELS = Path("data/models")
 KPI_KEYS = ("conversions", "revenue", "roi", "roas", "cpa")
 
 
-def _bundle(models: Path, version: str | None) -> Any:
-    from models.registry import RegistryError
-    from models.response import ResponseBundle
+def _response_models(models: Path, version: str | None) -> Any:
+    """The context of a forecast / optimisation: the response models of ``version`` of ``models``, no dataset."""
+    return cli_context(None, models=model_set(models, version, parts=("response",), required=True))
+
+
+def _plan_file(path: Path) -> dict[str, Any]:
+    """A YAML or JSON plan file as a mapping (start, end, spend | campaigns | daily)."""
+    import json
+
+    import yaml
+
+    from models.plan import PlanError
 
     try:
-        return ResponseBundle.load(models, version)
-    except RegistryError as exc:
-        fail(str(exc))
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise PlanError(f"cannot read plan file {path}: {e.strerror}") from None
+    try:
+        obj = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as e:
+        raise PlanError(f"plan file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {e}") from None
+    if not isinstance(obj, dict):
+        raise PlanError(f"plan file {path} must hold a mapping with start, end and spend/campaigns")
+    # YAML reads an unquoted 2026-11-01 as a date: the request takes dates or YYYY-MM-DD text
+    return obj
 
 
 def _num(v: float) -> str:
@@ -61,24 +78,16 @@ def train(
     A failed run leaves the previous model version serving. Example:
     kpi-advisor train --data data/demo --models data/models --format json
     """
-    from advisor.data import load_dataset
-    from training.backtest import BacktestSpec
-    from training.pipeline import train_all
+    from advisor.ops.requests import TrainRequest
+    from advisor.ops.train import train as run_train
 
-    ds = load_dataset(data, config)
+    req = TrainRequest(seed=seed, backtest=backtest)
     with stderr.status("training") as status:
 
         def progress(msg: str, frac: float) -> None:
             status.update(f"training: {msg} ({100 * frac:.0f}%)")
 
-        result = train_all(
-            ds.tables,
-            models,
-            seed=seed,
-            fingerprint=ds.fingerprint,
-            progress=progress,
-            backtest=BacktestSpec() if backtest else None,
-        )
+        result = run_train(req, cli_context(data, config, models_root=models, progress=progress)).to_json()
     if fmt is OutputFormat.json:
         print_json(result)
         return
@@ -109,7 +118,10 @@ def forecast(
     plan: Annotated[Path, typer.Option("--plan", "-p", help="Plan file (YAML or JSON): start, end, spend|campaigns.")],
     models: ModelsOpt = DEFAULT_MODELS,
     version: VersionOpt = None,
-    sims: Annotated[int, typer.Option(min=100, max=20000, help="Simulated paths for the intervals.")] = 1000,
+    sims: Annotated[
+        int | None,
+        typer.Option(min=100, max=5000, help="Simulated paths for the intervals (default: KPI_ADVISOR_FORECAST_SIMS)."),
+    ] = None,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Forecast conversions, revenue, ROI, ROAS and CPA of a spend plan, per channel and in total, with 80% and
@@ -117,11 +129,11 @@ def forecast(
 
     Example plan: {"start": "2026-11-01", "end": "2026-11-28", "spend": {"search": 20000, "social": 15000}}
     """
-    from models.plan import load_plan
-    from models.response.forecast import forecast as run_forecast
+    from advisor.ops.forecast import forecast as run_forecast
+    from advisor.ops.requests import ForecastRequest
 
-    bundle = _bundle(models, version)
-    doc = run_forecast(bundle, load_plan(plan, bundle), n_sims=sims).to_dict()
+    req = ForecastRequest.model_validate({**_plan_file(plan), "sims": sims})
+    doc = run_forecast(req, _response_models(models, version)).to_json()
     if fmt is OutputFormat.json:
         print_json(doc)
         return
@@ -156,29 +168,18 @@ def optimize(
 
     Example: kpi-advisor optimize --budget 120000 --start 2026-11-01 --end 2026-11-28 --format json
     """
-    from models.optimize import minimum_spend, optimize_budget
+    from advisor.ops.optimize import optimize as run_optimize
+    from advisor.ops.requests import OptimizeRequest
 
-    bundle = _bundle(models, version)
-    targets = [(k, v) for k, v in (("conversions", target_conversions), ("revenue", target_revenue)) if v is not None]
-    if len(targets) + (budget is not None) != 1:
+    goals = [budget, target_conversions, target_revenue]
+    if sum(g is not None for g in goals) != 1:
         fail("give exactly one of --budget, --target-conversions, --target-revenue")
-    if targets:
-        kpi, value = targets[0]
-        res = minimum_spend(bundle, kpi, value, start, end, width=width)  # type: ignore[arg-type]
-    else:
-        assert budget is not None
-        if objective not in ("revenue", "conversions", "profit"):
-            fail(f"unknown objective {objective!r}; valid: revenue, conversions, profit")
-        res = optimize_budget(
-            bundle,
-            budget,
-            start,
-            end,
-            objective=objective,  # type: ignore[arg-type]
-            min_roi=min_roi,
-            width=width,
-        )
-    doc = res.to_dict()
+    req = OptimizeRequest(
+        start=start, end=end, budget=budget, objective=objective, min_roi=min_roi,  # type: ignore[arg-type]
+        target_conversions=target_conversions, target_revenue=target_revenue, width=width,
+    )
+    result = run_optimize(req, _response_models(models, version))
+    res, doc = result.allocation, result.to_json()
     if fmt is OutputFormat.json:
         print_json(doc)
         return

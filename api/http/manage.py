@@ -11,8 +11,8 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+from advisor.core.jsonable import to_jsonable as jsonable
 from api.http import schemas
-from api.http.services import jsonable
 from api.http.state import NotReadyError, Workspace
 from api.store import JobRecord, ModelRecord
 

@@ -6,20 +6,38 @@ ISO ``YYYY-MM-DD``. Nested domain blocks keep ``extra="allow"`` so fields the do
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from advisor.core.grains import Grain as Grain  # the one definition, re-exported for the routers
+from advisor.ops import requests as ops
 
-Objective = Literal["revenue", "conversions", "profit"]
+Grain = ops.Grain
+Objective = ops.Objective
+
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 Role = Literal["viewer", "analyst", "admin"]
 
 
 def _examples(*examples: dict[str, Any], extra: str = "forbid") -> ConfigDict:
     return ConfigDict(extra=extra, json_schema_extra={"examples": list(examples)})  # type: ignore[typeddict-item]
+
+
+def _request_examples(*examples: dict[str, Any]) -> ConfigDict:
+    """Config of a request model: the operation's rules (frozen, unknown fields and non-finite numbers refused)."""
+    return ConfigDict(
+        frozen=True, extra="forbid", allow_inf_nan=False,
+        json_schema_extra={"examples": list(examples)},  # type: ignore[typeddict-item]
+    )
+
+
+def _dataset() -> Any:
+    return Field(default=None, description="Dataset id (default: the active dataset).")
+
+
+def _model_version() -> Any:
+    return Field(default=None, description="Registry version (default: the served one).")
 
 
 class Open(BaseModel):
@@ -100,13 +118,11 @@ class ModelList(BaseModel):
     models: list[ModelInfo]
 
 
-class TrainRequest(BaseModel):
+class TrainRequest(ops.TrainRequest):
     """Fit and publish new models on a dataset; the served models are swapped when the job succeeds."""
 
-    model_config = _examples({"dataset": "default", "seed": 0, "backtest": False})
-    dataset: str | None = Field(default=None, description="Dataset id (default: the active dataset).")
-    seed: int = Field(default=0, ge=0, description="Same data and seed give the same models.")
-    backtest: bool = Field(default=False, description="Run rolling-origin backtests (slower, metrics in manifest).")
+    model_config = _request_examples({"dataset": "default", "seed": 0, "backtest": False})
+    dataset: str | None = _dataset()
     activate: bool = Field(default=True, description="Serve the new version when the job succeeds.")
 
 
@@ -215,17 +231,19 @@ class AuditLog(BaseModel):
 # ---------------------------------------------------------------- KPIs and scorecard
 
 
-class KpisRequest(BaseModel):
-    """KPI table by any grouping and time grain; ratio KPIs are ratios of sums."""
+class KpisRequest(ops.KpisRequest):
+    __doc__ = ops.KpisRequest.__doc__
+    dataset: str | None = _dataset()
 
-    model_config = _examples({"by": ["channel"], "grain": "month", "start": "2026-07-01", "end": "2026-10-31"})
-    dataset: str | None = Field(default=None, description="Dataset id (default: the active dataset).")
-    by: list[str] = Field(default_factory=list, description="Group columns: channel, campaign_id or any attribute.")
-    grain: Grain | None = Field(default=None, description="Time grain; omit for one row per group.")
-    start: date | None = Field(default=None, description="First date (inclusive).")
-    end: date | None = Field(default=None, description="Last date (inclusive).")
-    kpis: list[str] | None = Field(default=None, description="KPI ids to return (default: all).")
-    compare: bool = Field(default=False, description="Add period-over-period change columns.")
+
+class ScorecardRequest(ops.ScorecardRequest):
+    __doc__ = ops.ScorecardRequest.__doc__
+    dataset: str | None = _dataset()
+
+
+class CustomersRequest(ops.CustomersRequest):
+    __doc__ = ops.CustomersRequest.__doc__
+    dataset: str | None = _dataset()
 
 
 class KpisResponse(BaseModel):
@@ -299,6 +317,7 @@ class CustomersResponse(Open):
     )
     dataset: str
     model_version: str | None = None
+    model_source: str | None = Field(default=None, description="Where the CLV model came from.")
     as_of: str
     clv: dict[str, Any]
     retention: dict[str, Any]
@@ -309,26 +328,9 @@ class CustomersResponse(Open):
 # ---------------------------------------------------------------- diagnostics
 
 
-class DiagnoseRequest(BaseModel):
-    """Diagnose one campaign, one channel or any attribute value over a period."""
-
-    model_config = _examples({"campaign": "social-02", "start": "2026-08-01", "end": "2026-10-31"})
-    dataset: str | None = Field(default=None, description="Dataset id (default: the active dataset).")
-    campaign: str | None = Field(default=None, description="Campaign id, e.g. social-02.")
-    channel: str | None = Field(default=None, description="Channel name, e.g. search.")
-    scope_column: str | None = Field(default=None, description="Any attribute column, with scope_value.")
-    scope_value: str | None = None
-    start: date | None = Field(default=None, description="First date (default: the first date of the data).")
-    end: date | None = Field(default=None, description="Last date (default: the last date of the data).")
-
-    @model_validator(mode="after")
-    def _one_scope(self) -> DiagnoseRequest:
-        given = [self.campaign, self.channel, self.scope_column]
-        if sum(x is not None for x in given) != 1:
-            raise ValueError("give exactly one of campaign, channel, or scope_column with scope_value")
-        if self.scope_column is not None and not self.scope_value:
-            raise ValueError("scope_column needs scope_value")
-        return self
+class DiagnoseRequest(ops.DiagnoseRequest):
+    __doc__ = ops.DiagnoseRequest.__doc__
+    dataset: str | None = _dataset()
 
 
 class Finding(Open):
@@ -423,28 +425,9 @@ class Interval(BaseModel):
     upper_95: float | None
 
 
-class ForecastRequest(BaseModel):
-    """A spend plan: totals by channel (or by campaign) for ``start..end``; optional per-day series."""
-
-    model_config = _examples(
-        {"start": "2026-11-01", "end": "2026-11-28", "spend": {"search": 20000, "social": 15000}},
-        {"start": "2026-11-01", "end": "2026-11-30", "campaigns": {"search-01": 9000, "social-02": 4000}},
-    )
-    start: date
-    end: date
-    spend: dict[str, float] | None = Field(default=None, description="Channel → total spend for the period.")
-    campaigns: dict[str, float] | None = Field(default=None, description="Campaign id → total spend.")
-    daily: dict[str, list[float]] | None = Field(default=None, description="Channel → spend per day of the plan.")
-    sims: int | None = Field(default=None, ge=100, le=5000, description="Simulated paths for the intervals.")
-    model_version: str | None = Field(default=None, description="Registry version (default: the served one).")
-
-    def plan(self) -> dict[str, Any]:
-        """The plan mapping of ``models.plan.parse_plan``."""
-        out: dict[str, Any] = {"start": self.start.isoformat(), "end": self.end.isoformat()}
-        for key in ("spend", "campaigns", "daily"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        return out
+class ForecastRequest(ops.ForecastRequest):
+    __doc__ = ops.ForecastRequest.__doc__
+    model_version: str | None = _model_version()
 
 
 class ForecastResponse(Open):
@@ -473,30 +456,9 @@ class ForecastResponse(Open):
     warnings: list[str] = Field(default_factory=list)
 
 
-class OptimizeRequest(BaseModel):
-    """Best split of a budget over channels, or (with a target) the least spend that reaches it."""
-
-    model_config = _examples(
-        {"budget": 120000, "start": "2026-11-01", "end": "2026-11-28", "objective": "revenue"},
-        {"target_conversions": 2000, "start": "2026-11-01", "end": "2026-11-28"},
-    )
-    start: date
-    end: date
-    budget: float | None = Field(default=None, gt=0, description="Total budget for the period.")
-    objective: Objective = "revenue"
-    min_roi: float | None = Field(default=None, description="Floor on incremental ROI.")
-    target_conversions: float | None = Field(default=None, gt=0)
-    target_revenue: float | None = Field(default=None, gt=0)
-    width: float = Field(default=0.5, ge=0, le=1, description="Channel bounds: ± this share of recent spend.")
-    bounds: dict[str, tuple[float, float]] | None = Field(default=None, description="Channel → (low, high) spend.")
-    model_version: str | None = None
-
-    @model_validator(mode="after")
-    def _one_goal(self) -> OptimizeRequest:
-        goals = [self.budget, self.target_conversions, self.target_revenue]
-        if sum(g is not None for g in goals) != 1:
-            raise ValueError("give exactly one of budget, target_conversions, target_revenue")
-        return self
+class OptimizeRequest(ops.OptimizeRequest):
+    __doc__ = ops.OptimizeRequest.__doc__
+    model_version: str | None = _model_version()
 
 
 class OptimizeResponse(Open):
@@ -527,26 +489,9 @@ class OptimizeResponse(Open):
 # ---------------------------------------------------------------- advise
 
 
-class AdviseRequest(BaseModel):
-    """A question in natural language, optionally scoped; the answer cites the analyses it ran."""
-
-    model_config = _examples(
-        {"question": "Why did social-02 miss its targets last month?", "lang": "en"},
-        {"question": "What should we do about this channel?", "channel": "display", "lang": "en"},
-    )
-    question: str = Field(min_length=3, max_length=2000, description="The question, in English or Russian.")
-    campaign: str | None = Field(default=None, description="Campaign id the question is about (overrides the text).")
-    channel: str | None = Field(default=None, description="Channel the question is about (overrides the text).")
-    dataset: str | None = Field(default=None, description="Dataset id (default: the active dataset).")
-    lang: Literal["en", "ru"] = "en"
-
-    def scope(self) -> dict[str, str] | None:
-        """``{"campaign_id": ...}`` or ``{"channel": ...}`` when given."""
-        if self.campaign is not None:
-            return {"campaign_id": self.campaign}
-        if self.channel is not None:
-            return {"channel": self.channel}
-        return None
+class AdviseRequest(ops.AdviseRequest):
+    __doc__ = ops.AdviseRequest.__doc__
+    dataset: str | None = _dataset()
 
 
 class AdviseResponse(Open):

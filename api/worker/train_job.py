@@ -6,9 +6,7 @@ Runs inside the worker's child process (``api.worker.process``). Params (``JobRe
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -44,20 +42,10 @@ def check_params(params: dict[str, Any]) -> tuple[str, int, bool, bool]:
 
 
 def json_ready(value: Any) -> Any:
-    """A plain JSON value: numpy scalars/arrays unwrapped, NaN/inf → None, dates/paths → ISO text/str."""
-    if isinstance(value, Mapping):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [json_ready(v) for v in value]
-    if hasattr(value, "tolist"):  # numpy scalars and arrays
-        return json_ready(value.tolist())
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    return value
+    """A plain JSON value (``advisor.core.jsonable.to_jsonable``: numpy unwrapped, NaN/inf → None, dates → ISO)."""
+    from advisor.core.jsonable import to_jsonable
+
+    return to_jsonable(value)
 
 
 def _still_ours(store: Store, job: JobRecord) -> None:
@@ -77,8 +65,9 @@ def run_train_job(settings: ModelsRoot, store: Store, job: JobRecord, progress: 
     unrecorded (never served) and the active model stays.
     """
     from advisor.data import load_dataset
-    from training.backtest import BacktestSpec
-    from training.pipeline import train_all
+    from advisor.ops.context import OpsContext
+    from advisor.ops.requests import TrainRequest
+    from advisor.ops.train import train
 
     dataset_id, seed, backtest, activate = check_params(job.params)
     row = store.dataset(job.workspace, dataset_id)
@@ -91,15 +80,12 @@ def run_train_job(settings: ModelsRoot, store: Store, job: JobRecord, progress: 
             _still_ours(store, job)  # raising here stops train_all before it writes the registry version
         progress(message, 0.02 + 0.93 * frac)
 
-    result = train_all(
-        ds.tables,
-        Path(root),
-        seed=seed,
-        fingerprint=ds.fingerprint,
-        progress=report,
-        backtest=BacktestSpec() if backtest else None,
+    ctx = OpsContext(
+        ds, max_horizon_days=0, forecast_sims=0,  # training neither plans nor simulates
+        dataset_id=dataset_id, models_root=Path(root), progress=report,
         provenance={"job": job.id, "workspace": job.workspace},
     )
+    result = train(TrainRequest(seed=seed, backtest=backtest), ctx).summary
     version = str(result["model_version"])
     metrics: dict[str, Any] = json_ready(result["metrics"])
     progress("recording the model version", 0.97)

@@ -75,7 +75,7 @@ def test_customers_command_json(world: tuple[Path, Path]) -> None:
     res = CliRunner().invoke(app, ["customers", "--data", str(data), "--models", str(models), "--format", "json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    assert doc["model"].endswith("version v0001")
+    assert doc["model_version"] == "v0001" and doc["model_source"] == "model version v0001"
     truth = json.loads((data / "truth.json").read_text())["clv"]["by_channel"]
     rows = {r["channel"]: r for r in doc["clv"]["by_channel"]}
     assert set(rows) == set(truth)

@@ -86,7 +86,10 @@ def test_kpis_json_has_group_period_and_every_kpi(runner: CliRunner, demo_dir: P
         app, ["kpis", "--data", str(demo_dir), "--by", "channel", "--grain", "month", "--format", "json"]
     )
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
+    doc = json.loads(result.stdout)
+    assert doc.keys() == {"dataset", "kpis", "rows"}  # the document GET /v1/kpis answers
+    rows = doc["rows"]
+    assert set(doc["kpis"]) >= KPI_KEYS
     assert rows and all({"channel", "period"} <= row.keys() for row in rows)
     assert rows[0].keys() >= KPI_KEYS
     channels = {r["channel"] for r in rows}
@@ -123,7 +126,14 @@ def test_errors_go_to_stderr_with_nonzero_exit(runner: CliRunner, tmp_path: Path
 def test_bad_grain_is_rejected(runner: CliRunner, demo_dir: Path) -> None:
     result = runner.invoke(app, ["kpis", "--data", str(demo_dir), "--grain", "fortnight"])
     assert result.exit_code == 2
-    assert "day, week, month, quarter" in result.stderr
+    assert "grain" in result.stderr and "'quarter'" in result.stderr
+
+
+def test_non_iso_dates_and_unknown_columns_are_refused(runner: CliRunner, demo_dir: Path) -> None:
+    result = runner.invoke(app, ["kpis", "--data", str(demo_dir), "--from", "0"])
+    assert result.exit_code == 2 and "not an ISO date" in result.stderr
+    result = runner.invoke(app, ["kpis", "--data", str(demo_dir), "--by", "__class__"])
+    assert result.exit_code == 2 and "known columns" in result.stderr and "channel" in result.stderr
 
 
 def test_help_has_examples(runner: CliRunner) -> None:

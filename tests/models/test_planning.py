@@ -43,7 +43,7 @@ def _plan(bundle: ResponseBundle, **spend: float) -> dict[str, object]:
         ({"spend": {"search": -5}}, "non-negative"),
         ({"spend": None, "campaigns": {"nope": 5}}, "unknown campaign 'nope'; known campaigns: display-01"),
         ({"end": "2000-01-01"}, "before its start"),
-        ({"end": "2099-01-01"}, "maximum horizon is 365"),
+        ({"end": "2099-01-01"}, "at most 730"),
         ({"start": "2024-01-10", "end": "2024-01-20"}, "must start after the training data ends"),
     ],
 )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from advisor.ops.requests import CohortGrain, IsoDate
 from api.http import schemas, services
 from api.http.auth import viewer
 from api.http.state import Workspace
@@ -22,8 +22,8 @@ def _split(values: list[str] | None) -> list[str]:
 def get_kpis(
     by: Annotated[list[str] | None, Query(description="Group columns (repeat or comma-separate): channel, campaign_id, ...")] = None,
     grain: Annotated[schemas.Grain | None, Query(description="day, week, month or quarter")] = None,
-    start: Annotated[date | None, Query(description="First date, YYYY-MM-DD")] = None,
-    end: Annotated[date | None, Query(description="Last date, YYYY-MM-DD")] = None,
+    start: Annotated[IsoDate | None, Query(description="First date, YYYY-MM-DD")] = None,
+    end: Annotated[IsoDate | None, Query(description="Last date, YYYY-MM-DD")] = None,
     kpis: Annotated[list[str] | None, Query(description="KPI ids (default: all), e.g. roi,cpa")] = None,
     compare: bool = False,
     dataset: str | None = None,
@@ -46,25 +46,27 @@ def post_kpis(req: schemas.KpisRequest, state: Workspace = Depends(viewer)) -> d
 
 @router.get("/scorecard", operation_id="getScorecard", response_model=schemas.ScorecardResponse, summary="Scorecard")
 def get_scorecard(
-    period: Annotated[str | None, Query(description="YYYY-MM, YYYY-Qn or YYYY (default: last full month)")] = None,
+    period: Annotated[
+        str | None, Query(max_length=16, description="YYYY-MM, YYYY-Qn or YYYY (default: last full month)")
+    ] = None,
     dataset: str | None = None,
     state: Workspace = Depends(viewer),
 ) -> dict[str, object]:
     """The department's KPI system (outcome, customer, process KPIs) against targets, each with a status, and a
     weighted composite score 0..100."""
-    return services.scorecard(state, dataset, period)
+    return services.scorecard(state, schemas.ScorecardRequest(dataset=dataset, period=period))
 
 
 @router.get("/customers", operation_id="getCustomers", response_model=schemas.CustomersResponse, summary="Customer KPIs")
 def get_customers(
-    grain: Annotated[str, Query(description="Cohort / trend period: week, month or quarter", pattern="^(week|month|quarter)$")] = "month",
+    grain: Annotated[CohortGrain, Query(description="Cohort / trend period: week, month or quarter")] = "month",
     dataset: str | None = None,
     state: Workspace = Depends(viewer),
 ) -> dict[str, object]:
     """CLV (52 weeks from acquisition, first order included, undiscounted) and CLV:CAC by acquisition channel
     from the served CLV model, repeat rate, retention by cohort, CSAT/NPS trends, and findings such as channels
     whose CLV:CAC is below 3. Needs trained models with a CLV model and a dataset with orders."""
-    return services.customers(state, dataset, grain)
+    return services.customers(state, schemas.CustomersRequest(dataset=dataset, grain=grain))
 
 
 @router.post("/diagnose", operation_id="diagnose", response_model=schemas.DiagnoseResponse, summary="Diagnose")

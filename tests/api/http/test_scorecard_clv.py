@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api.http import services
+from api.http import schemas, services
 from api.http.state import AppState, Workspace
 
 serving = sys.modules["kpi_api_serving"]  # loaded by tests/api/conftest.py
@@ -26,7 +26,7 @@ def test_scorecard_clv_from_served_model(world: object, tmp_path: Path) -> None:
     state = _workspace(w, tmp_path)
     snap = state.snapshot
     assert snap.model_version is not None
-    doc = services.scorecard(state, None, "2026-10")
+    doc = services.scorecard(state, schemas.ScorecardRequest(period="2026-10"))
     lines = {(k["kpi"], json.dumps(k["scope"])): k for g in doc["groups"] for k in g["kpis"]}
     clv, ratio = lines[("clv", "{}")], lines[("clv_cac", "{}")]
     assert clv["source"] == ratio["source"] == "model"
@@ -34,7 +34,7 @@ def test_scorecard_clv_from_served_model(world: object, tmp_path: Path) -> None:
     truth = json.loads((w.data / "truth.json").read_text())["clv"]["overall"]  # type: ignore[attr-defined]
     assert clv["value"] == pytest.approx(truth["clv"], rel=0.2)
     assert lines[("roi", "{}")]["source"] == "data"
-    assert services.scorecard(state, None, "2026-10") is doc  # cached
+    assert services.scorecard(state, schemas.ScorecardRequest(period="2026-10")) is doc  # cached
 
 
 def test_advise_clv_uses_served_model(world: object, tmp_path: Path) -> None:

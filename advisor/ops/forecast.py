@@ -1,0 +1,38 @@
+"""``forecast``: conversions, revenue, ROI, ROAS and CPA of a spend plan with intervals
+(``models.response.forecast.forecast``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from advisor.core.jsonable import to_jsonable
+from advisor.ops.context import OpsContext, check_horizon
+from advisor.ops.requests import ForecastRequest
+
+if TYPE_CHECKING:
+    from models.response.forecast import Forecast
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """The forecast of the plan and the model version it came from."""
+
+    model_version: str | None
+    forecast: Forecast
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = to_jsonable(self.forecast.to_dict())
+        return {"model_version": self.model_version, **doc}
+
+
+def forecast(req: ForecastRequest, ctx: OpsContext) -> ForecastResult:
+    """Forecast ``req``'s plan with the context's response models; ``req.sims`` (default ``ctx.forecast_sims``)
+    simulated paths behind the 80% / 95% intervals."""
+    from models.plan import parse_plan
+    from models.response.forecast import forecast as run_forecast
+
+    check_horizon(ctx.max_horizon_days, req.start, req.end)
+    bundle = ctx.require_bundle()
+    plan = parse_plan(req.plan(), bundle)
+    return ForecastResult(ctx.models.version, run_forecast(bundle, plan, n_sims=req.sims or ctx.forecast_sims))

@@ -1,0 +1,58 @@
+"""``kpis``: the KPI table by any grouping and time grain (``advisor.kpis.compute_kpis``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from advisor.core.jsonable import to_jsonable
+from advisor.ops.context import OpsContext, known_columns
+from advisor.ops.requests import KpisRequest
+
+if TYPE_CHECKING:
+    from advisor.kpis import KpiTable
+
+
+class UnknownColumnError(ValueError):
+    """A grouping column that is not a column of the dataset; the message lists the known ones."""
+
+
+@dataclass(frozen=True)
+class KpisResult:
+    """The KPI table (``advisor.kpis.KpiTable``: one row per group and period, one column per KPI) of a dataset."""
+
+    dataset: str | None
+    table: KpiTable
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows: group columns (and ``period``), then one key per KPI id (None: not computable)."""
+        rows: list[dict[str, Any]] = self.table.to_records()
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"dataset", "kpis": [KPI ids], "rows": [...]}`` (the same document on every interface)."""
+        return {"dataset": self.dataset, "kpis": list(self.table.kpis), "rows": to_jsonable(self.records())}
+
+
+def check_group_columns(by: list[str], tables: Any) -> None:
+    """:class:`UnknownColumnError` for a ``by`` column that no table of the dataset has."""
+    known = known_columns(tables)
+    unknown = [c for c in by if c not in known]
+    if unknown:
+        raise UnknownColumnError(
+            f"cannot group by {', '.join(map(repr, unknown))}: not a column of the dataset; "
+            f"known columns: {', '.join(known)}"
+        )
+
+
+def kpis(req: KpisRequest, ctx: OpsContext) -> KpisResult:
+    """KPIs per group and period of ``ctx.dataset``; ratio KPIs are ratios of sums."""
+    from advisor.kpis import compute_kpis
+
+    ds = ctx.require_dataset()
+    check_group_columns(req.by, ds.tables)
+    table = compute_kpis(
+        ds.tables, by=req.by, grain=req.grain, start=req.start, end=req.end, kpis=req.kpis, compare=req.compare,
+        cache=ctx.measures,
+    )
+    return KpisResult(ctx.dataset_id, table)

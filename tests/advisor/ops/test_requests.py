@@ -1,0 +1,61 @@
+"""advisor.ops.requests: the rules every interface validates through."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from advisor.ops.requests import DiagnoseRequest, ForecastRequest, KpisRequest, OptimizeRequest, parse_iso_date
+
+
+@pytest.mark.parametrize("bad", [0, "0", 20261001, "2026-1-5", "2026/10/01", "01.10.2026", "2026-02-30", "", None])
+def test_dates_are_strict_iso(bad: object) -> None:
+    with pytest.raises(ValueError, match="date"):
+        parse_iso_date(bad)
+
+
+def test_iso_dates_and_date_objects_pass_a_moment_does_not() -> None:
+    assert parse_iso_date("2026-10-01") == date(2026, 10, 1) == parse_iso_date(date(2026, 10, 1))
+    with pytest.raises(ValueError, match="moment"):
+        parse_iso_date(datetime(2026, 10, 1, 12))
+    assert KpisRequest.model_validate_json('{"start": "2026-07-01", "end": null}').start == date(2026, 7, 1)
+    with pytest.raises(ValidationError, match="ISO date"):
+        KpisRequest.model_validate_json('{"start": 0}')
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"start": "2026-11-01", "end": "2026-11-28", "budget": 1000, "min_roi": NaN}',
+        '{"start": "2026-11-01", "end": "2026-11-28", "budget": 1000, "min_roi": -Infinity}',
+        '{"start": "2026-11-01", "end": "2026-11-28", "target_revenue": Infinity}',
+        '{"start": "2026-11-01", "end": "2026-11-28", "budget": 1000, "bounds": {"search": [0, Infinity]}}',
+    ],
+)
+def test_non_finite_numbers_are_refused(body: str) -> None:
+    with pytest.raises(ValidationError, match="finite"):
+        OptimizeRequest.model_validate_json(body)
+
+
+def test_non_finite_plan_amounts_are_refused() -> None:
+    with pytest.raises(ValidationError, match="finite"):
+        ForecastRequest(start=date(2026, 11, 1), end=date(2026, 11, 2), spend={"search": float("nan")})
+
+
+def test_requests_are_frozen_and_refuse_unknown_fields() -> None:
+    req = KpisRequest(by=["channel"])
+    with pytest.raises(ValidationError):
+        req.grain = "month"  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="Extra inputs"):
+        KpisRequest.model_validate({"by": ["channel"], "group": "x"})
+
+
+def test_diagnose_needs_exactly_one_scope() -> None:
+    assert DiagnoseRequest(channel="search").target() == ("channel", "search")
+    assert DiagnoseRequest(scope_column="audience", scope_value="broad").target() == ("audience", "broad")
+    for bad in ({}, {"campaign": "a", "channel": "b"}, {"scope_column": "audience"}):
+        with pytest.raises(ValidationError, match="scope"):
+            DiagnoseRequest.model_validate(bad)
+
