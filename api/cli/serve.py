@@ -145,7 +145,7 @@ def serve(
     """
     import uvicorn
 
-    from api.http.logs import configure_logging
+    from api.logs import configure_logging
     from api.settings import Settings
 
     _export(

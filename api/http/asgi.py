@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.http.app import create_app
-from api.http.logs import configure_logging
+from api.logs import configure_logging
 from api.settings import Settings
 
 

@@ -27,9 +27,10 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from prometheus_client import generate_latest
 
-from api.http.logs import ACCESS_LOGGER, add_request_logging, configure_logging, is_safe_request_id
+from api.http.logs import add_request_logging, is_safe_request_id
 from api.http.middleware import MetricsMiddleware
 from api.http.observability import Metrics
+from api.logs import ACCESS_LOGGER, configure_logging
 from api.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
