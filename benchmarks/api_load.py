@@ -82,7 +82,7 @@ def start_server(
     data: Path, models: Path, service: Path, port: int, cache: bool = True, workers: int = 1
 ) -> tuple[subprocess.Popen[bytes], str]:
     """``kpi-advisor serve`` (one process, no training worker); with ``workers`` > 1, uvicorn's ``--factory
-    api.http.app:create_app --workers N`` with the same settings from the environment (each worker loads the
+    api.server:create_app --workers N`` with the same settings from the environment (each worker loads the
     dataset and models). Its service database and workspaces live under ``service``; returns the process and an
     admin API key."""
     database_url = f"sqlite:///{service / 'service.db'}"
@@ -94,7 +94,7 @@ def start_server(
         env["KPI_ADVISOR_CACHE_SIZE"] = "0"
     if workers > 1:
         env.update(KPI_ADVISOR_DATA_DIR=str(data), KPI_ADVISOR_MODELS_DIR=str(models))
-        cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.http.app:create_app", "--host", "127.0.0.1",
+        cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.server:create_app", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
         return subprocess.Popen(cmd, env=env, cwd=ROOT), key
     exe = shutil.which("kpi-advisor") or str(Path(sys.executable).with_name("kpi-advisor"))

@@ -21,11 +21,11 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from demo_world import TrueWorld, generate_world
+from models.forecast import forecast
 from models.optimize import optimize_budget
 from models.plan import parse_plan
 from models.registry import Registry
 from models.response import ResponseBundle, ResponseModel, ResponseSpec
-from models.response.forecast import forecast
 from training.backtest import BacktestSpec, calibration, origin_error
 from training.pipeline import train_all
 from training.response import campaign_map, prepare_history, reported_column, reported_map

@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from forecast_demo import H, plans
 
 from demo_world import Promotion, TrendBreak, TrueWorld, WorldStructure, generate_world
+from models.forecast import forecast
 from models.plan import parse_plan
 from models.registry import Registry
 from models.response import ResponseBundle
-from models.response.forecast import forecast
 from training.pipeline import train_all
 
 KPI = "conversions"

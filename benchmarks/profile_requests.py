@@ -82,7 +82,7 @@ def main() -> int:
 
     from fastapi.testclient import TestClient
 
-    from api.http.app import create_app
+    from api.server import create_app
     from api.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="profile-requests-") as tmp:

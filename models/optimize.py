@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
+from models.forecast import Forecast, forecast
 from models.plan import Plan, PlanError, plan_dates, reference_plan, resolve_channel, spend_path
 from models.response.bundle import ResponseBundle
-from models.response.forecast import Forecast, forecast
 
 Objective = Literal["revenue", "conversions", "profit"]
 

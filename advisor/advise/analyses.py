@@ -27,10 +27,10 @@ from advisor.diagnostics import Diagnosis, PeriodError, Scope, ScopeError, bundl
 from advisor.kpis import build_scorecard, compute_kpis
 from models.clv import CLVModel, CLVModelSet
 from models.drivers import DriverModelSet
+from models.forecast import forecast
 from models.optimize import optimize_budget
 from models.plan import Plan, PlanError, reference_plan
 from models.response import ResponseBundle
-from models.response.forecast import forecast
 
 KPI_COLUMNS = ("spend", "revenue", "conversions", "roi", "roas", "ctr", "conversion_rate", "cpa", "engagement_rate")
 NO_MODELS = "no trained response models: run `kpi-advisor train` and pass --models"

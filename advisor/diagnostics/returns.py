@@ -16,8 +16,8 @@ from advisor.core.findings import Finding, flatten
 from advisor.core.status import Status
 from advisor.diagnostics.base import DiagnoseConfig
 from advisor.diagnostics.checks.saturation import channel_daily, check_saturation
+from models.forecast import response_curves
 from models.response import ResponseBundle
-from models.response.forecast import response_curves
 
 
 def local_returns(campaign_daily: pd.DataFrame, end: date | str | None = None, days: int = 28) -> list[Finding]:

@@ -1,5 +1,5 @@
 """``forecast``: conversions, revenue, ROI, ROAS and CPA of a spend plan with intervals
-(``models.response.forecast.forecast``)."""
+(``models.forecast.forecast``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from advisor.ops.context import OpsContext, check_horizon
 from advisor.ops.requests import ForecastRequest
 
 if TYPE_CHECKING:
-    from models.response.forecast import Forecast
+    from models.forecast import Forecast
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ class ForecastResult:
 def forecast(req: ForecastRequest, ctx: OpsContext) -> ForecastResult:
     """Forecast ``req``'s plan with the context's response models; ``req.sims`` (default ``ctx.forecast_sims``)
     simulated paths behind the 80% / 95% intervals."""
+    from models.forecast import forecast as run_forecast
     from models.plan import parse_plan
-    from models.response.forecast import forecast as run_forecast
 
     check_horizon(ctx.max_horizon_days, req.start, req.end)
     bundle = ctx.require_bundle()

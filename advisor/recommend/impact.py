@@ -23,9 +23,9 @@ import pandas as pd
 
 from advisor.core.findings import Finding
 from models.explain import Driver
+from models.forecast import expected_totals
 from models.plan import Plan, reference_plan
 from models.response import ResponseBundle
-from models.response.forecast import expected_totals
 
 #: driver features (substrings) that name the cause behind a finding's check
 CAUSE_FEATURES = {

@@ -145,7 +145,7 @@ def serve(
     """
     import uvicorn
 
-    from api.http.logs import configure_logging
+    from api.logs import configure_logging
     from api.settings import Settings
 
     _export(
@@ -191,7 +191,7 @@ def serve(
                 "on" if training_worker is not None else "off",
             )
             uvicorn.run(
-                "api.http.asgi:app",
+                "api.server:app",
                 factory=True,
                 host=settings.host,
                 port=settings.port,

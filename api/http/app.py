@@ -1,19 +1,23 @@
-"""The FastAPI application factory: ``create_app(settings) -> FastAPI``.
+"""The HTTP application factory: ``create_http_app(state, mounts=...) -> FastAPI`` (the whole service, with the MCP
+server mounted at ``/mcp``: ``api.server.create_app``).
 
-Routes live under ``/v1`` (plus ``/healthz``, ``/readyz``, ``/metrics``); the MCP server is mounted at ``/mcp``
-(streamable HTTP). Every ``/v1`` route and ``/mcp`` needs an API key (``api.http.auth``). The lifespan migrates the
-service database, loads every workspace's dataset and models once (in a worker thread) and, when
-``settings.worker`` is on, starts the training worker process; served models are swapped when the database names
-a new active version.
+Routes live under ``/v1`` (plus ``/healthz``, ``/readyz``, ``/metrics``); other ASGI apps (the MCP server, streamable
+HTTP) are mounted beside them and their lifespans run inside the app's. Every ``/v1`` route and ``/mcp`` needs an
+API key (``api.http.auth``). The lifespan migrates the service database, loads every workspace's dataset and models
+once (in a worker thread) and, when ``settings.worker`` is on, starts the training worker process; served models are
+swapped when the database names a new active version.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import anyio
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from api.http import errors
 from api.http.logs import add_request_logging
@@ -21,7 +25,6 @@ from api.http.middleware import BodyLimitMiddleware, MetricsMiddleware
 from api.http.observability import finished_jobs_of
 from api.http.routers import access, advise, analytics, datasets, ops, planning, training
 from api.http.state import AppState
-from api.settings import Settings, get_settings
 
 DESCRIPTION = """Marketing KPI advisor: KPI tables and the KPI system vs targets, campaign diagnostics,
 forecasts of spend plans with intervals, budget optimisation and answers to questions.
@@ -48,17 +51,21 @@ TAGS = [
 ]
 
 
-def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI:
-    """Build the app on ``settings`` (default: the process's, :func:`api.settings.get_settings`, read once).
-    ``mcp=False`` leaves out the ``/mcp`` mount."""
-    settings = settings or get_settings()
-    state = AppState(settings)
-    server = None
-    if mcp:
-        from api.mcp_server import McpAuthMiddleware, build_mcp
+@dataclass(frozen=True)
+class MountedApp:
+    """An ASGI app served under ``path`` (e.g. the MCP server at ``/mcp``) whose ``lifespan()`` context runs inside
+    the HTTP app's lifespan, after the workspaces are loaded (Starlette runs no lifespan of a mounted app)."""
 
-        server = build_mcp(state)
-        mcp_app = McpAuthMiddleware(server.streamable_http_app(streamable_http_path="/", host=settings.host), state)
+    path: str
+    app: ASGIApp
+    lifespan: Callable[[], AbstractAsyncContextManager[Any]]
+
+
+def create_http_app(state: AppState, *, mounts: Sequence[MountedApp] = ()) -> FastAPI:
+    """Build the HTTP app (routers, problem+json errors, middleware, lifespan) serving ``state`` (its settings:
+    ``state.settings``), with ``mounts`` mounted beside the routers. The whole service, MCP included, is
+    ``api.server.create_app``."""
+    settings = state.settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,10 +78,9 @@ def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI
             worker.start()
             app.state.worker = worker  # /readyz: not ready while it is dead (it is restarted with backoff)
         try:
-            if server is not None:
-                async with server.session_manager.run():
-                    yield
-            else:
+            async with AsyncExitStack() as mounted:
+                for mount in mounts:
+                    await mounted.enter_async_context(mount.lifespan())
                 yield
         finally:
             if worker is not None:
@@ -96,8 +102,8 @@ def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI
     errors.install(app)
     for module in (analytics, planning, advise, datasets, training, access, ops):
         app.include_router(module.router)
-    if server is not None:
-        app.mount("/mcp", mcp_app)
+    for mount in mounts:
+        app.mount(mount.path, mount.app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     add_request_logging(app)  # outermost: every log line of a request carries its id

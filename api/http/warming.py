@@ -89,8 +89,7 @@ def warm_up_models(drivers: DriverModelSet | None) -> None:
     build each driver model's SHAP explainer (importing ``shap`` alone takes seconds; the explainers are cached
     on the models), so that the first diagnose is as fast as the next ones."""
     import advisor.diagnostics  # noqa: F401
-    import models.plan
-    import models.response.forecast  # noqa: F401
+    import models.forecast  # noqa: F401
 
     for model in getattr(drivers, "models", {}).values():
         model.explainer()

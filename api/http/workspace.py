@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from api.http.datasets import DatasetStore
 from api.http.snapshot import Snapshot
@@ -24,11 +24,40 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from advisor.data import Dataset
-    from api.http.state import AppState
+    from advisor.kpis.measures import MeasureCache
+    from api.http.cache import ResultCache
+    from api.http.datasets import DatasetCache
+    from api.http.observability import Metrics
+    from api.http.scheduling import ComputeSlots
+    from api.settings import Settings
+    from api.store import Store
     from models.drivers import DriverModelSet
     from models.registry import ModelVersion
 
 log = logging.getLogger("kpi_advisor.api")
+
+
+class ProcessState(Protocol):
+    """What a :class:`Workspace` uses of the state its server process shares between workspaces
+    (``api.http.state.AppState`` is one; typed here so that this module does not import the state that creates it).
+    """
+
+    settings: Settings
+    store: Store
+    cache: ResultCache
+    measures: MeasureCache
+    derived: ResultCache
+    compute_slots: ComputeSlots
+    metrics: Metrics
+    dataset_cache: DatasetCache
+
+    def llm(self) -> BaseChatModel | None:
+        """The process's chat model, or None."""
+        ...
+
+    def forget_keys(self) -> None:
+        """Drop the process's API-key cache (after a revocation)."""
+        ...
 
 
 class Workspace:
@@ -37,7 +66,7 @@ class Workspace:
     The services take a ``Workspace`` as ``state``; nothing here is visible to another workspace.
     """
 
-    def __init__(self, app: AppState, name: str) -> None:
+    def __init__(self, app: ProcessState, name: str) -> None:
         self.app = app
         self.name = name
         self.settings = app.settings

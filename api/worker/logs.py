@@ -1,28 +1,15 @@
-"""Logging set-up of the worker (the server's ``api.http.logs``) and of its training child (same line format,
-without importing the web app, which would slow every job's start)."""
+"""Logging set-up of a training job's child process: the line format of ``api.logs`` without the request id,
+and without importing the web stack, which would slow every job's start. The worker process itself uses
+``api.logs.configure_logging``."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from api.settings import Settings
 
 JSON_FIELDS = ["levelname", "name", "message"]
 JSON_RENAMES = {"levelname": "level", "name": "logger"}
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-
-
-def configure(settings: Settings) -> None:
-    """The worker process: root logger from ``settings.log_json`` / ``settings.log_level`` (``api.http.logs``)."""
-    try:
-        from api.http.logs import configure_logging
-    except ImportError:  # pragma: no cover - older server without the logging module
-        configure_child(settings.log_json, settings.log_level)
-        return
-    configure_logging(settings)
 
 
 def configure_child(log_json: bool, log_level: str) -> None:

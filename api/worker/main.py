@@ -34,11 +34,11 @@ def run_worker(settings: Settings, *, once: bool = False, poll_seconds: float = 
 
     A stop signal during a job stops its child and puts the job back in the queue for the next worker.
     """
+    from api.logs import configure_logging
     from api.store import Store
-    from api.worker.logs import configure
     from api.worker.process import Worker
 
-    configure(settings)
+    configure_logging(settings)
     store = Store(settings.database_url)
     store.upgrade()
     worker = Worker(settings, store, poll_seconds=poll_seconds)

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models.forecast import expected_totals, forecast
 from models.optimize import minimum_spend, optimize_budget
 from models.plan import PlanError, load_plan, parse_plan, reference_plan
 from models.response import ResponseBundle, ResponseSpec
-from models.response.forecast import expected_totals, forecast
 from models.response.synthetic import synthetic_world
 from training.response import fit_bundle, prepare_history
 

@@ -156,7 +156,7 @@ def app_in_process(world: World, root: Path, **settings: object) -> Iterator[Liv
     a server."""
     from fastapi.testclient import TestClient
 
-    from api.http import create_app
+    from api.server import create_app
 
     cfg = service_settings(world, root, **settings)
     key = _admin_key(cfg)
@@ -170,7 +170,7 @@ def live_server(world: World, root: Path, **settings: object) -> Iterator[Live]:
     tests of HTTP itself (the wire, keep-alive, streaming protocols); the others use :func:`app_in_process`."""
     import uvicorn
 
-    from api.http import create_app
+    from api.server import create_app
 
     cfg = service_settings(world, root, **settings)
     key = _admin_key(cfg)

@@ -63,7 +63,7 @@ def key_id(token: str) -> str:
 
 @pytest.fixture(scope="module")
 def env(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    from api.http import create_app
+    from api.server import create_app
 
     with serving.app_in_process(world, tmp_path_factory.mktemp("isolation"), max_body_bytes=5_000_000) as live:
         store = live.store()

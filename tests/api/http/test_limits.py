@@ -75,7 +75,7 @@ class Env:
 
 @pytest.fixture(scope="module")
 def env(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    from api.http import create_app
+    from api.server import create_app
 
     root = tmp_path_factory.mktemp("limits")
     cfg = serving.service_settings(
@@ -172,7 +172,7 @@ def test_an_unhandled_error_logs_one_compact_line(env: Env, caplog: pytest.LogCa
 def test_an_unhandled_error_keeps_the_connection_alive(world: Any, tmp_path: Path) -> None:
     import uvicorn
 
-    from api.http import create_app
+    from api.server import create_app
 
     app = create_app(serving.service_settings(world, tmp_path), mcp=False)
     crash_routes(app)
@@ -312,7 +312,8 @@ def test_the_server_stops_within_its_timeout_while_an_upload_is_validated(
 ) -> None:
     import httpx
 
-    from api.http import create_app, datasets
+    from api.http import datasets
+    from api.server import create_app
 
     entered, release = threading.Event(), threading.Event()
 

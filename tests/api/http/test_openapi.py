@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from api.http import Settings, create_app
+from api.http import Settings
+from api.server import create_app
 
 ROUTES = {
     ("post", "/v1/datasets"), ("get", "/v1/datasets"), ("post", "/v1/train"), ("get", "/v1/jobs/{job_id}"),

@@ -27,9 +27,10 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from prometheus_client import generate_latest
 
-from api.http.logs import ACCESS_LOGGER, add_request_logging, configure_logging, is_safe_request_id
+from api.http.logs import add_request_logging, is_safe_request_id
 from api.http.middleware import MetricsMiddleware
 from api.http.observability import Metrics
+from api.logs import ACCESS_LOGGER, configure_logging
 from api.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
@@ -179,7 +180,7 @@ def test_metrics_survive_a_failing_store() -> None:
 
 def test_app_metrics_endpoint_and_request_id(world: Any, tmp_path: Path) -> None:
     """The real app: X-Request-ID on responses and the new metric families on /metrics."""
-    from api.http import create_app
+    from api.server import create_app
     from api.store import Store
 
     settings = _service_settings(world, tmp_path)
@@ -234,7 +235,7 @@ def _alive(pid: int) -> bool:
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_serve_finishes_the_running_request_on_sigterm_and_exits_0(world: Any, tmp_path: Path) -> None:
-    from api.http import create_app
+    from api.server import create_app
 
     settings = _service_settings(world, tmp_path)
     try:

@@ -27,7 +27,7 @@ MAX_EXAMPLES = 10
 @pytest.fixture(scope="module")
 def api_app(world: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str]:
     """The app on the trained world and an admin key of its ``default`` workspace."""
-    from api.http import create_app
+    from api.server import create_app
     from api.store import Store
 
     root: Path = tmp_path_factory.mktemp("schemathesis")

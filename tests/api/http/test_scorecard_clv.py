@@ -52,7 +52,7 @@ def test_advise_clv_uses_served_model(world: object, tmp_path: Path) -> None:
 def test_get_customers(world: object, tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from api.http import create_app
+    from api.server import create_app
 
     w = world
     cfg = serving.service_settings(w, tmp_path)

@@ -1,6 +1,6 @@
 """The cases behind ``golden/interval_stats.json``: interval statistics of draw vectors (finite, with NaN or inf
 values, all missing, constant), written by the code as it stood before the batched statistics of the forecast
-and the one-vector ``models.plan.stats`` were merged (they agreed exactly then).
+and the one-vector ``models.intervals.stats`` were merged (they agreed exactly then).
 
 Regenerate only when a change of the numbers is intended: ``.venv/bin/python -m tests.models.response.golden_cases``.
 """
@@ -35,7 +35,7 @@ def draw_vectors() -> list[tuple[np.ndarray, float | None]]:
 
 
 def cases() -> list[dict[str, Any]]:
-    from models.plan import stats
+    from models.intervals import stats
 
     return [{"case": i, "mean_given": m is not None, "stats": stats([d], [m])[0]} for i, (d, m) in enumerate(draw_vectors())]
 

@@ -1,4 +1,4 @@
-"""Interval statistics of simulated draws (``models.plan.stats``, what a forecast reports for every total)."""
+"""Interval statistics of simulated draws (``models.intervals.stats``, what a forecast reports for every total)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from models.plan import stats
+from models.intervals import stats
 from tests.models.response import golden_cases as gc
 
 

@@ -12,13 +12,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.plan import Plan, spend_path, stats
+from models.intervals import stats
+from models.plan import Plan, spend_path
 from models.response.bundle import KPIS, ResponseBundle
 
 
 @dataclass(frozen=True)
 class Forecast:
-    """Result of :func:`forecast`. ``total``/``by_channel`` map KPI id → :func:`models.plan.stats` dicts.
+    """Result of :func:`forecast`. ``total``/``by_channel`` map KPI id → :func:`models.intervals.stats` dicts.
 
     ``daily``: per period the spend, KPI bands and per channel spend and mean incremental KPIs.
     Totals: ``conversions``/``revenue`` are the whole business outcome (baseline + media);
@@ -57,7 +58,7 @@ class Forecast:
 
 
 class _Stats:
-    """Collects the :func:`models.plan.stats` requests of a forecast (draws (n_sims,), mean): ``add`` returns the
+    """Collects the :func:`models.intervals.stats` requests of a forecast (draws (n_sims,), mean): ``add`` returns the
     (still empty) result dict, ``fill()`` answers all of them with one call."""
 
     def __init__(self) -> None:
