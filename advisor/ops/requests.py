@@ -2,8 +2,9 @@
 
 HTTP bodies (``api.http.schemas`` subclasses them to add the dataset / model version to answer from), MCP tool
 arguments and CLI options are all turned into these models, so one rule set applies everywhere: numbers must be
-finite (``NaN``/``Infinity`` refused), dates are strictly ISO ``YYYY-MM-DD`` (``0`` is not 1970-01-01), unknown
-fields are refused. Money is in the data's currency, ratios are fractions (``roi`` 0.25 = +25%).
+finite (``NaN``/``Infinity`` refused), dates are strictly ISO ``YYYY-MM-DD`` (``0`` is not 1970-01-01), flags are JSON
+booleans (``0`` or ``"yes"`` refused), unknown fields are refused. Money is in the data's currency, ratios
+are fractions (``roi`` 0.25 = +25%).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
 from advisor.core.grains import Grain
 
@@ -66,7 +67,7 @@ class KpisRequest(OpRequest):
     start: IsoDate | None = Field(default=None, description="First date (inclusive).")
     end: IsoDate | None = Field(default=None, description="Last date (inclusive).")
     kpis: list[str] | None = Field(default=None, description="KPI ids to return (default: all).")
-    compare: bool = Field(default=False, description="Add period-over-period change columns.")
+    compare: StrictBool = Field(default=False, description="Add period-over-period change columns.")
 
 
 class ScorecardRequest(OpRequest):
@@ -76,7 +77,7 @@ class ScorecardRequest(OpRequest):
     period: str | None = Field(
         default=None, max_length=16, description="YYYY-MM, YYYY-Qn or YYYY (default: the last full month)."
     )
-    historical_clv: bool = Field(
+    historical_clv: StrictBool = Field(
         default=False, description="Use the catalog's historical CLV even when a CLV model is available."
     )
 
@@ -196,4 +197,4 @@ class TrainRequest(OpRequest):
 
     model_config = _config({"seed": 0, "backtest": False})
     seed: int = Field(default=0, ge=0, description="Same data and seed give the same models.")
-    backtest: bool = Field(default=False, description="Run rolling-origin backtests (slower, metrics in manifest).")
+    backtest: StrictBool = Field(default=False, description="Run rolling-origin backtests (slower, metrics in manifest).")

@@ -59,3 +59,11 @@ def test_diagnose_needs_exactly_one_scope() -> None:
         with pytest.raises(ValidationError, match="scope"):
             DiagnoseRequest.model_validate(bad)
 
+
+
+@pytest.mark.parametrize("flag", [0, 1, "true", "yes"])
+def test_flags_are_json_booleans(flag: object) -> None:
+    """schemathesis ST201: ``{"compare": 0}`` was accepted by ``POST /v1/kpis`` as false."""
+    with pytest.raises(ValidationError, match="boolean"):
+        KpisRequest.model_validate({"by": ["channel"], "compare": flag})
+    assert KpisRequest.model_validate({"by": ["channel"], "compare": True}).compare is True

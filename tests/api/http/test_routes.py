@@ -57,6 +57,14 @@ def test_unknown_kpi_and_bad_grain_are_problems(client: httpx.Client) -> None:
     assert r.json()["errors"][0]["loc"][-1] == "grain"
 
 
+def test_flags_given_as_numbers_are_422(client: httpx.Client) -> None:
+    """schemathesis ST201: ``{"compare": 0}`` and ``{"activate": 0}`` were accepted (200, 202) as false."""
+    for path, body in (("/v1/kpis", {"compare": 0}), ("/v1/train", {"activate": 0})):
+        r = client.post(path, json=body)
+        assert r.status_code == 422 and r.headers["content-type"] == PROBLEM, (path, r.text)
+        assert r.json()["errors"][0]["loc"][-1] in body
+
+
 def test_scorecard(client: httpx.Client) -> None:
     r = client.get("/v1/scorecard", params={"period": "2026-10"})
     assert r.status_code == 200
