@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pandas as pd
+import pytest
 
 PROBLEM = "application/problem+json"
 
@@ -190,3 +191,12 @@ def test_advise_cites_its_analyses(client: httpx.Client) -> None:
     assert "social-02" in str(doc["analyses"])
     bad = client.post("/v1/advise", json={"question": "why?", "lang": "de"})
     assert bad.status_code == 422 and bad.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(("path", "methods"), [("/v1/kpis", {"GET", "POST"}), ("/v1/keys", {"GET", "POST"}),
+                                               ("/v1/datasets", {"GET", "POST"})])
+def test_405_lists_every_method_of_the_path(client: httpx.Client, path: str, methods: set[str]) -> None:
+    """schemathesis ST205: ``OPTIONS /v1/kpis`` answered ``Allow: GET`` (Starlette names the first route only)."""
+    r = client.options(path)
+    assert r.status_code == 405 and r.headers["content-type"] == PROBLEM
+    assert set(r.headers["allow"].split(", ")) == methods
