@@ -480,7 +480,9 @@ class OptimizeResponse(Open):
     allocation: dict[str, float]
     reference_plan: dict[str, float]
     forecast: dict[str, Any] | None = None
-    uplift: dict[str, float]
+    uplift: dict[str, float | None] = Field(
+        description="Allocation minus reference plan per KPI; null when undefined (the ROI of no spend)."
+    )
     status: str
     objective: str
     message: str = ""

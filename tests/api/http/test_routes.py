@@ -130,6 +130,15 @@ def test_optimize_keeps_the_budget(client: httpx.Client) -> None:
     assert two.status_code == 422
 
 
+def test_optimize_for_a_target_reached_with_no_spend_answers_null_roi(client: httpx.Client) -> None:
+    """schemathesis: ``target_revenue: 5e-324`` allocates nothing; the ROI of no spend is undefined (NaN), which
+    broke the response schema (500). It is answered as null, like a KPI that cannot be computed."""
+    body = {"start": "2026-11-01", "end": "2026-11-30", "bounds": {}, "target_revenue": 5e-324, "width": 1.0}
+    r = client.post("/v1/optimize", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["uplift"]["roi"] is None
+
+
 BAD_CSV = (
     "date,campaign_id,channel,spend,impressions,clicks,conversions,revenue\n"
     "2026-01-01,c1,search,100,1000,50,5,500\n"
