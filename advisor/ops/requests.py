@@ -24,19 +24,28 @@ Lang = Literal["en", "ru"]
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+"""The dates a request may name: inside the range pandas' nanosecond timestamps hold (1677-2262) with room for
+the previous period of ``compare``."""
+
+
 def parse_iso_date(value: Any) -> date:
-    """``value`` as a date when it is a date or a strict ``YYYY-MM-DD`` string; ValueError otherwise (numbers,
-    timestamps and other spellings are refused rather than guessed)."""
+    """``value`` as a date when it is a date or a strict ``YYYY-MM-DD`` string between :data:`EARLIEST_DATE` and
+    :data:`LATEST_DATE`; ValueError otherwise (numbers, timestamps and other spellings are refused rather than
+    guessed)."""
     if isinstance(value, datetime):
         raise ValueError(f"{value.isoformat()!r} is a moment, not a date; use YYYY-MM-DD")
-    if isinstance(value, date):
-        return value
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:
-            return date.fromisoformat(value)
+            value = date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a valid date: {exc}") from None
-    raise ValueError(f"{value!r} is not an ISO date YYYY-MM-DD")
+    if not isinstance(value, date):
+        raise ValueError(f"{value!r} is not an ISO date YYYY-MM-DD")
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"date {value.isoformat()} is out of range: dates must lie between "
+                         f"{EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}")
+    return value
 
 
 IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]

@@ -16,6 +16,13 @@ def test_dates_are_strict_iso(bad: object) -> None:
         parse_iso_date(bad)
 
 
+@pytest.mark.parametrize("bad", ["0303-09-19", "1899-12-31", "2200-01-01", date(1, 1, 1)])
+def test_dates_out_of_range_are_refused(bad: object) -> None:
+    with pytest.raises(ValueError, match=r"out of range.*1900-01-01 and 2199-12-31"):
+        parse_iso_date(bad)
+    assert parse_iso_date("1900-01-01") == date(1900, 1, 1) and parse_iso_date("2199-12-31") == date(2199, 12, 31)
+
+
 def test_iso_dates_and_date_objects_pass_a_moment_does_not() -> None:
     assert parse_iso_date("2026-10-01") == date(2026, 10, 1) == parse_iso_date(date(2026, 10, 1))
     with pytest.raises(ValueError, match="moment"):
