@@ -8,6 +8,7 @@ This is the only place that knows HTTP status codes for domain exceptions. Every
 from __future__ import annotations
 
 import csv
+import inspect
 import logging
 import traceback
 from typing import Any
@@ -185,7 +186,9 @@ def install(app: FastAPI) -> None:
     async def http_problem(request: Request, exc: Exception) -> Any:
         """The library's problem for an HTTP error; a 405 lists in ``Allow`` the methods of every route of the
         path (Starlette names only the first route's: ``GET`` for ``/v1/kpis`` that also takes ``POST``)."""
-        response = await http_error(request, exc)
+        response = http_error(request, exc)
+        if inspect.isawaitable(response):
+            response = await response
         if isinstance(exc, HTTPException) and exc.status_code == 405:
             response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
