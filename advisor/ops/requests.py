@@ -2,9 +2,9 @@
 
 HTTP bodies (``api.http.schemas`` subclasses them to add the dataset / model version to answer from), MCP tool
 arguments and CLI options are all turned into these models, so one rule set applies everywhere: numbers must be
-finite (``NaN``/``Infinity`` refused), dates are strictly ISO ``YYYY-MM-DD`` (``0`` is not 1970-01-01), flags are JSON
-booleans (``0`` or ``"yes"`` refused), unknown fields are refused. Money is in the data's currency, ratios
-are fractions (``roi`` 0.25 = +25%).
+finite (``NaN``/``Infinity`` refused), dates are strictly ISO ``YYYY-MM-DD`` (``0`` is not 1970-01-01), flags are
+JSON booleans and numbers JSON numbers (``0`` for ``false``, ``false`` for ``0`` and ``"5"`` refused), unknown fields
+are refused. Money is in the data's currency, ratios are fractions (``roi`` 0.25 = +25%).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
 from advisor.core.grains import Grain
 
@@ -96,9 +96,9 @@ class CustomersRequest(OpRequest):
 
     model_config = _config({"grain": "month"}, {"grain": "quarter", "horizon_weeks": 104, "annual_discount": 0.1})
     grain: CohortGrain = Field(default="month", description="Cohort / trend period.")
-    horizon_weeks: int = Field(default=52, ge=1, le=520, description="CLV horizon from acquisition, weeks.")
-    annual_discount: float = Field(default=0.0, ge=0, le=1, description="Annual discount rate of CLV (0: none).")
-    threshold: float = Field(default=3.0, ge=0, description="Flag channels whose CLV:CAC is below this.")
+    horizon_weeks: StrictInt = Field(default=52, ge=1, le=520, description="CLV horizon from acquisition, weeks.")
+    annual_discount: StrictFloat = Field(default=0.0, ge=0, le=1, description="Annual discount rate of CLV (0: none).")
+    threshold: StrictFloat = Field(default=3.0, ge=0, description="Flag channels whose CLV:CAC is below this.")
 
 
 class DiagnoseRequest(OpRequest):
@@ -142,7 +142,7 @@ class ForecastRequest(OpRequest):
     spend: dict[str, float] | None = Field(default=None, description="Channel → total spend for the period.")
     campaigns: dict[str, float] | None = Field(default=None, description="Campaign id → total spend.")
     daily: dict[str, list[float]] | None = Field(default=None, description="Channel → spend per day of the plan.")
-    sims: int | None = Field(
+    sims: StrictInt | None = Field(
         default=None, ge=100, le=5000, description="Simulated paths for the intervals (default: the service's)."
     )
 
@@ -164,12 +164,12 @@ class OptimizeRequest(OpRequest):
     )
     start: IsoDate
     end: IsoDate
-    budget: float | None = Field(default=None, gt=0, description="Total budget for the period.")
+    budget: StrictFloat | None = Field(default=None, gt=0, description="Total budget for the period.")
     objective: Objective = "revenue"
-    min_roi: float | None = Field(default=None, description="Floor on incremental ROI (fraction).")
-    target_conversions: float | None = Field(default=None, gt=0)
-    target_revenue: float | None = Field(default=None, gt=0)
-    width: float = Field(default=0.5, ge=0, le=1, description="Channel bounds: ± this share of recent spend.")
+    min_roi: StrictFloat | None = Field(default=None, description="Floor on incremental ROI (fraction).")
+    target_conversions: StrictFloat | None = Field(default=None, gt=0)
+    target_revenue: StrictFloat | None = Field(default=None, gt=0)
+    width: StrictFloat = Field(default=0.5, ge=0, le=1, description="Channel bounds: ± this share of recent spend.")
     bounds: dict[str, tuple[float, float]] | None = Field(default=None, description="Channel → (low, high) spend.")
 
     @model_validator(mode="after")
@@ -205,5 +205,5 @@ class TrainRequest(OpRequest):
     """Fit and publish new models (response, drivers, CLV) on the dataset."""
 
     model_config = _config({"seed": 0, "backtest": False})
-    seed: int = Field(default=0, ge=0, description="Same data and seed give the same models.")
+    seed: StrictInt = Field(default=0, ge=0, description="Same data and seed give the same models.")
     backtest: StrictBool = Field(default=False, description="Run rolling-origin backtests (slower, metrics in manifest).")

@@ -7,7 +7,14 @@ from datetime import date, datetime
 import pytest
 from pydantic import ValidationError
 
-from advisor.ops.requests import DiagnoseRequest, ForecastRequest, KpisRequest, OptimizeRequest, parse_iso_date
+from advisor.ops.requests import (
+    DiagnoseRequest,
+    ForecastRequest,
+    KpisRequest,
+    OptimizeRequest,
+    TrainRequest,
+    parse_iso_date,
+)
 
 
 @pytest.mark.parametrize("bad", [0, "0", 20261001, "2026-1-5", "2026/10/01", "01.10.2026", "2026-02-30", "", None])
@@ -74,3 +81,19 @@ def test_flags_are_json_booleans(flag: object) -> None:
     with pytest.raises(ValidationError, match="boolean"):
         KpisRequest.model_validate({"by": ["channel"], "compare": flag})
     assert KpisRequest.model_validate({"by": ["channel"], "compare": True}).compare is True
+
+
+@pytest.mark.parametrize("field", ["seed"])
+@pytest.mark.parametrize("value", [False, True, "5", 5.0])
+def test_integers_are_json_integers(field: str, value: object) -> None:
+    """schemathesis ST201: ``POST /v1/train {"seed": false}`` was queued as seed 0."""
+    with pytest.raises(ValidationError, match="valid integer"):
+        TrainRequest.model_validate({field: value})
+    assert TrainRequest.model_validate({field: 5}).seed == 5
+
+
+@pytest.mark.parametrize("value", ["true", '"1000"'])
+def test_amounts_are_json_numbers(value: str) -> None:
+    with pytest.raises(ValidationError, match="valid number"):
+        OptimizeRequest.model_validate_json(f'{{"start": "2026-11-01", "end": "2026-11-28", "budget": {value}}}')
+    assert OptimizeRequest.model_validate_json('{"start": "2026-11-01", "end": "2026-11-28", "budget": 1000}').budget == 1000.0

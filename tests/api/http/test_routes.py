@@ -58,9 +58,9 @@ def test_unknown_kpi_and_bad_grain_are_problems(client: httpx.Client) -> None:
     assert r.json()["errors"][0]["loc"][-1] == "grain"
 
 
-def test_flags_given_as_numbers_are_422(client: httpx.Client) -> None:
-    """schemathesis ST201: ``{"compare": 0}`` and ``{"activate": 0}`` were accepted (200, 202) as false."""
-    for path, body in (("/v1/kpis", {"compare": 0}), ("/v1/train", {"activate": 0})):
+def test_flags_and_numbers_of_the_wrong_json_type_are_422(client: httpx.Client) -> None:
+    """schemathesis ST201: ``{"compare": 0}``, ``{"activate": 0}`` and ``{"seed": false}`` were accepted (200, 202)."""
+    for path, body in (("/v1/kpis", {"compare": 0}), ("/v1/train", {"activate": 0}), ("/v1/train", {"seed": False})):
         r = client.post(path, json=body)
         assert r.status_code == 422 and r.headers["content-type"] == PROBLEM, (path, r.text)
         assert r.json()["errors"][0]["loc"][-1] in body
