@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, model_validator
 
 from advisor.core.grains import Grain
 
@@ -47,6 +47,17 @@ def parse_iso_date(value: Any) -> date:
                          f"{EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}")
     return value
 
+
+def refuse_bool_and_text(value: Any) -> Any:
+    """``value`` unchanged unless it is a boolean or a string (ValueError): an integer field takes JSON integers,
+    ``5.0`` included (JSON Schema counts it as an integer), not ``false`` or ``"5"``."""
+    if isinstance(value, bool | str):
+        raise ValueError(f"{value!r} is not a valid integer: give a JSON number")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(refuse_bool_and_text)]
+"""An integer given as a JSON number (``5`` or ``5.0``; ``5.5``, ``true`` and ``"5"`` refused)."""
 
 IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
 """A date given as ``YYYY-MM-DD`` (JSON schema ``format: date``)."""
@@ -96,7 +107,7 @@ class CustomersRequest(OpRequest):
 
     model_config = _config({"grain": "month"}, {"grain": "quarter", "horizon_weeks": 104, "annual_discount": 0.1})
     grain: CohortGrain = Field(default="month", description="Cohort / trend period.")
-    horizon_weeks: StrictInt = Field(default=52, ge=1, le=520, description="CLV horizon from acquisition, weeks.")
+    horizon_weeks: JsonInt = Field(default=52, ge=1, le=520, description="CLV horizon from acquisition, weeks.")
     annual_discount: StrictFloat = Field(default=0.0, ge=0, le=1, description="Annual discount rate of CLV (0: none).")
     threshold: StrictFloat = Field(default=3.0, ge=0, description="Flag channels whose CLV:CAC is below this.")
 
@@ -142,7 +153,7 @@ class ForecastRequest(OpRequest):
     spend: dict[str, float] | None = Field(default=None, description="Channel → total spend for the period.")
     campaigns: dict[str, float] | None = Field(default=None, description="Campaign id → total spend.")
     daily: dict[str, list[float]] | None = Field(default=None, description="Channel → spend per day of the plan.")
-    sims: StrictInt | None = Field(
+    sims: JsonInt | None = Field(
         default=None, ge=100, le=5000, description="Simulated paths for the intervals (default: the service's)."
     )
 
@@ -205,5 +216,5 @@ class TrainRequest(OpRequest):
     """Fit and publish new models (response, drivers, CLV) on the dataset."""
 
     model_config = _config({"seed": 0, "backtest": False})
-    seed: StrictInt = Field(default=0, ge=0, description="Same data and seed give the same models.")
+    seed: JsonInt = Field(default=0, ge=0, description="Same data and seed give the same models.")
     backtest: StrictBool = Field(default=False, description="Run rolling-origin backtests (slower, metrics in manifest).")
