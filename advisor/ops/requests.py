@@ -153,8 +153,8 @@ class ForecastRequest(OpRequest):
     spend: dict[str, float] | None = Field(default=None, description="Channel → total spend for the period.")
     campaigns: dict[str, float] | None = Field(default=None, description="Campaign id → total spend.")
     daily: dict[str, list[float]] | None = Field(default=None, description="Channel → spend per day of the plan.")
-    sims: JsonInt | None = Field(
-        default=None, ge=100, le=5000, description="Simulated paths for the intervals (default: the service's)."
+    sims: Annotated[int, Field(ge=100, le=5000), BeforeValidator(refuse_bool_and_text)] | None = Field(
+        default=None, description="Simulated paths for the intervals (default: the service's)."
     )
 
     def plan(self) -> dict[str, Any]:

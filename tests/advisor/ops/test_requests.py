@@ -98,3 +98,9 @@ def test_amounts_are_json_numbers(value: str) -> None:
     with pytest.raises(ValidationError, match="valid number"):
         OptimizeRequest.model_validate_json(f'{{"start": "2026-11-01", "end": "2026-11-28", "budget": {value}}}')
     assert OptimizeRequest.model_validate_json('{"start": "2026-11-01", "end": "2026-11-28", "budget": 1000}').budget == 1000.0
+
+
+def test_optional_integer_bounds_are_documented_as_json_schema() -> None:
+    """schemathesis ST202: ``sims`` was documented with pydantic's ``ge`` (not ``minimum``), so 0 looked valid."""
+    sims = ForecastRequest.model_json_schema()["properties"]["sims"]["anyOf"][0]
+    assert sims == {"type": "integer", "minimum": 100, "maximum": 5000}
