@@ -2,8 +2,9 @@
 
 HTTP bodies (``api.http.schemas`` subclasses them to add the dataset / model version to answer from), MCP tool
 arguments and CLI options are all turned into these models, so one rule set applies everywhere: numbers must be
-finite (``NaN``/``Infinity`` refused), dates are strictly ISO ``YYYY-MM-DD`` (``0`` is not 1970-01-01), unknown
-fields are refused. Money is in the data's currency, ratios are fractions (``roi`` 0.25 = +25%).
+finite (``NaN``/``Infinity`` refused), dates are strictly ISO ``YYYY-MM-DD`` (``0`` is not 1970-01-01), flags are
+JSON booleans and numbers JSON numbers (``0`` for ``false``, ``false`` for ``0`` and ``"5"`` refused), unknown fields
+are refused. Money is in the data's currency, ratios are fractions (``roi`` 0.25 = +25%).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, model_validator
 
 from advisor.core.grains import Grain
 
@@ -23,20 +24,40 @@ Lang = Literal["en", "ru"]
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+"""The dates a request may name: inside the range pandas' nanosecond timestamps hold (1677-2262) with room for
+the previous period of ``compare``."""
+
+
 def parse_iso_date(value: Any) -> date:
-    """``value`` as a date when it is a date or a strict ``YYYY-MM-DD`` string; ValueError otherwise (numbers,
-    timestamps and other spellings are refused rather than guessed)."""
+    """``value`` as a date when it is a date or a strict ``YYYY-MM-DD`` string between :data:`EARLIEST_DATE` and
+    :data:`LATEST_DATE`; ValueError otherwise (numbers, timestamps and other spellings are refused rather than
+    guessed)."""
     if isinstance(value, datetime):
         raise ValueError(f"{value.isoformat()!r} is a moment, not a date; use YYYY-MM-DD")
-    if isinstance(value, date):
-        return value
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:
-            return date.fromisoformat(value)
+            value = date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a valid date: {exc}") from None
-    raise ValueError(f"{value!r} is not an ISO date YYYY-MM-DD")
+    if not isinstance(value, date):
+        raise ValueError(f"{value!r} is not an ISO date YYYY-MM-DD")
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"date {value.isoformat()} is out of range: dates must lie between "
+                         f"{EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}")
+    return value
 
+
+def refuse_bool_and_text(value: Any) -> Any:
+    """``value`` unchanged unless it is a boolean or a string (ValueError): an integer field takes JSON integers,
+    ``5.0`` included (JSON Schema counts it as an integer), not ``false`` or ``"5"``."""
+    if isinstance(value, bool | str):
+        raise ValueError(f"{value!r} is not a valid integer: give a JSON number")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(refuse_bool_and_text)]
+"""An integer given as a JSON number (``5`` or ``5.0``; ``5.5``, ``true`` and ``"5"`` refused)."""
 
 IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
 """A date given as ``YYYY-MM-DD`` (JSON schema ``format: date``)."""
@@ -66,7 +87,7 @@ class KpisRequest(OpRequest):
     start: IsoDate | None = Field(default=None, description="First date (inclusive).")
     end: IsoDate | None = Field(default=None, description="Last date (inclusive).")
     kpis: list[str] | None = Field(default=None, description="KPI ids to return (default: all).")
-    compare: bool = Field(default=False, description="Add period-over-period change columns.")
+    compare: StrictBool = Field(default=False, description="Add period-over-period change columns.")
 
 
 class ScorecardRequest(OpRequest):
@@ -76,7 +97,7 @@ class ScorecardRequest(OpRequest):
     period: str | None = Field(
         default=None, max_length=16, description="YYYY-MM, YYYY-Qn or YYYY (default: the last full month)."
     )
-    historical_clv: bool = Field(
+    historical_clv: StrictBool = Field(
         default=False, description="Use the catalog's historical CLV even when a CLV model is available."
     )
 
@@ -86,9 +107,9 @@ class CustomersRequest(OpRequest):
 
     model_config = _config({"grain": "month"}, {"grain": "quarter", "horizon_weeks": 104, "annual_discount": 0.1})
     grain: CohortGrain = Field(default="month", description="Cohort / trend period.")
-    horizon_weeks: int = Field(default=52, ge=1, le=520, description="CLV horizon from acquisition, weeks.")
-    annual_discount: float = Field(default=0.0, ge=0, le=1, description="Annual discount rate of CLV (0: none).")
-    threshold: float = Field(default=3.0, ge=0, description="Flag channels whose CLV:CAC is below this.")
+    horizon_weeks: JsonInt = Field(default=52, ge=1, le=520, description="CLV horizon from acquisition, weeks.")
+    annual_discount: StrictFloat = Field(default=0.0, ge=0, le=1, description="Annual discount rate of CLV (0: none).")
+    threshold: StrictFloat = Field(default=3.0, ge=0, description="Flag channels whose CLV:CAC is below this.")
 
 
 class DiagnoseRequest(OpRequest):
@@ -132,8 +153,8 @@ class ForecastRequest(OpRequest):
     spend: dict[str, float] | None = Field(default=None, description="Channel → total spend for the period.")
     campaigns: dict[str, float] | None = Field(default=None, description="Campaign id → total spend.")
     daily: dict[str, list[float]] | None = Field(default=None, description="Channel → spend per day of the plan.")
-    sims: int | None = Field(
-        default=None, ge=100, le=5000, description="Simulated paths for the intervals (default: the service's)."
+    sims: Annotated[int, Field(ge=100, le=5000), BeforeValidator(refuse_bool_and_text)] | None = Field(
+        default=None, description="Simulated paths for the intervals (default: the service's)."
     )
 
     def plan(self) -> dict[str, Any]:
@@ -154,12 +175,12 @@ class OptimizeRequest(OpRequest):
     )
     start: IsoDate
     end: IsoDate
-    budget: float | None = Field(default=None, gt=0, description="Total budget for the period.")
+    budget: StrictFloat | None = Field(default=None, gt=0, description="Total budget for the period.")
     objective: Objective = "revenue"
-    min_roi: float | None = Field(default=None, description="Floor on incremental ROI (fraction).")
-    target_conversions: float | None = Field(default=None, gt=0)
-    target_revenue: float | None = Field(default=None, gt=0)
-    width: float = Field(default=0.5, ge=0, le=1, description="Channel bounds: ± this share of recent spend.")
+    min_roi: StrictFloat | None = Field(default=None, description="Floor on incremental ROI (fraction).")
+    target_conversions: StrictFloat | None = Field(default=None, gt=0)
+    target_revenue: StrictFloat | None = Field(default=None, gt=0)
+    width: StrictFloat = Field(default=0.5, ge=0, le=1, description="Channel bounds: ± this share of recent spend.")
     bounds: dict[str, tuple[float, float]] | None = Field(default=None, description="Channel → (low, high) spend.")
 
     @model_validator(mode="after")
@@ -195,5 +216,5 @@ class TrainRequest(OpRequest):
     """Fit and publish new models (response, drivers, CLV) on the dataset."""
 
     model_config = _config({"seed": 0, "backtest": False})
-    seed: int = Field(default=0, ge=0, description="Same data and seed give the same models.")
-    backtest: bool = Field(default=False, description="Run rolling-origin backtests (slower, metrics in manifest).")
+    seed: JsonInt = Field(default=0, ge=0, description="Same data and seed give the same models.")
+    backtest: StrictBool = Field(default=False, description="Run rolling-origin backtests (slower, metrics in manifest).")

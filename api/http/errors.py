@@ -8,6 +8,7 @@ This is the only place that knows HTTP status codes for domain exceptions. Every
 from __future__ import annotations
 
 import csv
+import inspect
 import logging
 import traceback
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 import fastapi_problem_details as problem
 from fastapi import FastAPI, Request
 from fastapi_problem_details import ProblemResponse
+from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from advisor.data import DataValidationError
@@ -150,6 +153,17 @@ class CrashMiddleware:
             await internal_error()(scope, receive, send)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods (sorted) that the app's OpenAPI document gives the request's path (the included routers are
+    not flat Starlette routes, so the document is the one list of every method of a path)."""
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].match(path):
+            methods |= {method.upper() for method in operations}
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     """Register the problem+json handlers on ``app`` (validation errors, HTTP errors, domain errors) and
     :class:`CrashMiddleware` for the rest (call it before adding the other middlewares: it must be the innermost)."""
@@ -167,4 +181,17 @@ def install(app: FastAPI) -> None:
 
     for cls in {c for c, *_ in MAPPING}:
         app.add_exception_handler(cls, domain)
+    http_error = app.exception_handlers[HTTPException]
+
+    async def http_problem(request: Request, exc: Exception) -> Any:
+        """The library's problem for an HTTP error; a 405 lists in ``Allow`` the methods of every route of the
+        path (Starlette names only the first route's: ``GET`` for ``/v1/kpis`` that also takes ``POST``)."""
+        response = http_error(request, exc)
+        if inspect.isawaitable(response):
+            response = await response
+        if isinstance(exc, HTTPException) and exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
+
+    app.add_exception_handler(HTTPException, http_problem)
     app.add_middleware(CrashMiddleware)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from advisor.ops import requests as ops
 
@@ -123,7 +123,7 @@ class TrainRequest(ops.TrainRequest):
 
     model_config = _request_examples({"dataset": "default", "seed": 0, "backtest": False})
     dataset: str | None = _dataset()
-    activate: bool = Field(default=True, description="Serve the new version when the job succeeds.")
+    activate: StrictBool = Field(default=True, description="Serve the new version when the job succeeds.")
 
 
 class JobStatus(BaseModel):
@@ -480,7 +480,9 @@ class OptimizeResponse(Open):
     allocation: dict[str, float]
     reference_plan: dict[str, float]
     forecast: dict[str, Any] | None = None
-    uplift: dict[str, float]
+    uplift: dict[str, float | None] = Field(
+        description="Allocation minus reference plan per KPI; null when undefined (the ROI of no spend)."
+    )
     status: str
     objective: str
     message: str = ""

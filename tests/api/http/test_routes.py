@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pandas as pd
+import pytest
 
 PROBLEM = "application/problem+json"
 
@@ -55,6 +56,14 @@ def test_unknown_kpi_and_bad_grain_are_problems(client: httpx.Client) -> None:
     r = client.get("/v1/kpis", params={"grain": "fortnight"})
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
     assert r.json()["errors"][0]["loc"][-1] == "grain"
+
+
+def test_flags_and_numbers_of_the_wrong_json_type_are_422(client: httpx.Client) -> None:
+    """schemathesis ST201: ``{"compare": 0}``, ``{"activate": 0}`` and ``{"seed": false}`` were accepted (200, 202)."""
+    for path, body in (("/v1/kpis", {"compare": 0}), ("/v1/train", {"activate": 0}), ("/v1/train", {"seed": False})):
+        r = client.post(path, json=body)
+        assert r.status_code == 422 and r.headers["content-type"] == PROBLEM, (path, r.text)
+        assert r.json()["errors"][0]["loc"][-1] in body
 
 
 def test_scorecard(client: httpx.Client) -> None:
@@ -121,6 +130,28 @@ def test_optimize_keeps_the_budget(client: httpx.Client) -> None:
     assert two.status_code == 422
 
 
+def test_optimize_for_a_target_reached_with_no_spend_answers_null_roi(client: httpx.Client) -> None:
+    """schemathesis: ``target_revenue: 5e-324`` allocates nothing; the ROI of no spend is undefined (NaN), which
+    broke the response schema (500). It is answered as null, like a KPI that cannot be computed."""
+    body = {"start": "2026-11-01", "end": "2026-11-30", "bounds": {}, "target_revenue": 5e-324, "width": 1.0}
+    r = client.post("/v1/optimize", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["uplift"]["roi"] is None
+
+
+@pytest.mark.parametrize("grain", [None, "day", "quarter"])
+def test_kpis_at_the_ends_of_the_date_range(client: httpx.Client, grain: str | None) -> None:
+    """schemathesis 500: ``GET /v1/kpis?compare=true&start=0303-09-19`` overflowed Python dates while shifting to the
+    previous period. Dates are refused outside 1900-01-01..2199-12-31 (422 naming the field); inside, the widest
+    window answers."""
+    grain_param = {"grain": grain} if grain else {}
+    r = client.get("/v1/kpis", params={"compare": "true", "start": "0303-09-19", **grain_param})
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM, r.text
+    assert r.json()["errors"][0]["loc"][-1] == "start" and "1900-01-01" in r.text
+    r = client.get("/v1/kpis", params={"compare": "true", "start": "1900-01-01", "end": "2199-12-31", **grain_param})
+    assert r.status_code == 200, r.text
+
+
 BAD_CSV = (
     "date,campaign_id,channel,spend,impressions,clicks,conversions,revenue\n"
     "2026-01-01,c1,search,100,1000,50,5,500\n"
@@ -182,3 +213,12 @@ def test_advise_cites_its_analyses(client: httpx.Client) -> None:
     assert "social-02" in str(doc["analyses"])
     bad = client.post("/v1/advise", json={"question": "why?", "lang": "de"})
     assert bad.status_code == 422 and bad.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(("path", "methods"), [("/v1/kpis", {"GET", "POST"}), ("/v1/keys", {"GET", "POST"}),
+                                               ("/v1/datasets", {"GET", "POST"})])
+def test_405_lists_every_method_of_the_path(client: httpx.Client, path: str, methods: set[str]) -> None:
+    """schemathesis ST205: ``OPTIONS /v1/kpis`` answered ``Allow: GET`` (Starlette names the first route only)."""
+    r = client.options(path)
+    assert r.status_code == 405 and r.headers["content-type"] == PROBLEM
+    assert set(r.headers["allow"].split(", ")) == methods
