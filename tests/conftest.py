@@ -29,8 +29,8 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """What pytest-xdist 3.8 means to do for ``--dist loadgroup``: suffix the node id with ``@<group>`` (its
     scheduler groups by that suffix). Its own hook writes ``item._nodeid``, which pytest 9 no longer reads (the id
-    lives in ``item._id``), so without this every ``xdist_group`` mark is ignored. A no-op once xdist's suffix
-    shows in the node id, and without ``--dist loadgroup``."""
+    lives in ``item._id``), so without this every ``xdist_group`` mark is ignored (pytest-xdist issue #1386, fix
+    in PR #1388). A no-op once xdist's suffix shows in the node id, and without ``--dist loadgroup``."""
     if not config.getoption("loadgroup", default=False):
         return
     from _pytest.nodeid import NodeId
