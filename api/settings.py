@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     ``worker``: start a training worker process with the server (off: run ``kpi-advisor worker`` separately);
     ``refresh_seconds``: how often a server process checks the database for a newly activated model (seconds);
     ``job_stale_seconds``: a running job whose worker sent no heartbeat for this long is marked failed;
+    ``key_cache_seconds``: how long a process trusts a checked API key, so a key revoked by another process (e.g.
+    ``kpi-advisor keys revoke``) stops working within this many seconds;
     ``log_json``: JSON log lines (one object per line, with the request id) instead of plain text;
     ``log_level``: root log level; ``shutdown_timeout_seconds``: how long a stopping server lets running requests
     finish; ``warm_requests`` / ``warm_seconds``: when a new model version is activated, the server answers up to
@@ -83,6 +85,7 @@ class Settings(BaseSettings):
     worker: bool = True
     refresh_seconds: float = Field(default=1.0, gt=0, le=60)
     job_stale_seconds: float = Field(default=30.0, gt=0)
+    key_cache_seconds: float = Field(default=10.0, gt=0)
     log_json: bool = True
     log_level: str = "INFO"
     shutdown_timeout_seconds: int = Field(default=20, ge=0)

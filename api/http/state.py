@@ -31,11 +31,9 @@ if TYPE_CHECKING:
     from advisor.kpis.measures import MeasureCache
 
 __all__ = [
-    "KEY_CACHE_SECONDS", "AppState", "ComputeSlots", "NotReadyError", "PinnedWorkspace", "ResultCache", "Snapshot",
+    "AppState", "ComputeSlots", "NotReadyError", "PinnedWorkspace", "ResultCache", "Snapshot",
     "Workspace",
 ]
-
-KEY_CACHE_SECONDS = 10.0  # a revoked key stops working within this many seconds in every process
 
 
 class AppState:
@@ -57,7 +55,7 @@ class AppState:
         self._chat_model = SharedChatModel(settings)
         self._workspaces: dict[str, Workspace] = {}
         self._lock = threading.Lock()
-        self._keys: KeyCache[ApiKeyInfo] = KeyCache(ttl_seconds=KEY_CACHE_SECONDS)
+        self._keys: KeyCache[ApiKeyInfo] = KeyCache(ttl_seconds=settings.key_cache_seconds)
         from api.http.observability import Metrics
 
         self.metrics = Metrics()  # Prometheus registry of this process (requests, model calls, jobs)
@@ -86,8 +84,8 @@ class AppState:
             return list(self._workspaces.values())
 
     def authenticate(self, token: str) -> ApiKeyInfo | None:
-        """The key behind ``token`` (None: unknown, malformed or revoked), cached for ``KEY_CACHE_SECONDS``; a
-        malformed token is refused before the cache (``api.http.keycache``)."""
+        """The key behind ``token`` (None: unknown, malformed or revoked), cached for
+        ``settings.key_cache_seconds``; a malformed token is refused before the cache (``api.http.keycache``)."""
         if not well_formed(token):
             return None
         return self._keys.get_or_load(token, self.store.authenticate)

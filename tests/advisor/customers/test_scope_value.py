@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -11,18 +12,30 @@ from typer.testing import CliRunner
 
 from advisor.customers import clv_by_acquisition, scope_customer_value
 from api.cli import app
-from demo_world import generate_world
+from demo_world import DemoWorld, generate_world
 from training.clv import train_clv_tables
 from training.pipeline import train_all
 
 
 @pytest.fixture(scope="module")
-def world_tables() -> dict[str, pd.DataFrame]:
-    return generate_world(seed=4, days=240).tables
+def world() -> DemoWorld:
+    return generate_world(seed=4, days=240)
 
 
-def test_block_matches_the_channel_row_and_flags_low_clv_cac(world_tables: dict[str, pd.DataFrame]) -> None:
-    model = train_clv_tables(world_tables).model
+@pytest.fixture(scope="module")
+def world_tables(world: DemoWorld) -> dict[str, pd.DataFrame]:
+    return world.tables
+
+
+@pytest.fixture(scope="module")
+def clv_model(world_tables: dict[str, pd.DataFrame]) -> Any:
+    """The CLV model of the demo world (trained once for the module)."""
+    return train_clv_tables(world_tables).model
+
+
+def test_block_matches_the_channel_row_and_flags_low_clv_cac(world_tables: dict[str, pd.DataFrame],
+                                                             clv_model: Any) -> None:
+    model = clv_model
     table = clv_by_acquisition(
         world_tables["orders"], world_tables["campaign_daily"], model, horizon_weeks=52, annual_discount=0.0
     )
@@ -39,11 +52,10 @@ def test_block_matches_the_channel_row_and_flags_low_clv_cac(world_tables: dict[
 
 
 @pytest.mark.slow
-def test_diagnose_json_carries_customer_value_and_its_action(tmp_path: Path) -> None:
-    world = generate_world(seed=4, days=240)
+def test_diagnose_json_carries_customer_value_and_its_action(world: DemoWorld, clv_model: Any, tmp_path: Path) -> None:
     world.write(tmp_path / "data")
     train_all(world.tables, tmp_path / "models", backtest=None)
-    model = train_clv_tables(world.tables).model
+    model = clv_model
     table = clv_by_acquisition(
         world.tables["orders"], world.tables["campaign_daily"], model, horizon_weeks=52, annual_discount=0.0
     )

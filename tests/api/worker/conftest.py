@@ -62,14 +62,13 @@ class Service:
 
 
 @pytest.fixture(scope="session")
-def demo_data(tmp_path_factory: pytest.TempPathFactory) -> DemoData:
+def demo_data(world: Any) -> DemoData:
+    """The data folder of the session's demo world (``tests/api/conftest.py``: seed 7, shared with the HTTP tests,
+    generated once per run); the jobs only read it."""
     from advisor.data import load_dataset
-    from demo_world import generate_world
 
-    folder = tmp_path_factory.mktemp("worker-demo") / "data"
-    generate_world(seed=7, days=240).write(folder)
-    ds = load_dataset(folder)
-    return DemoData(folder, ds.fingerprint, {name: len(df) for name, df in ds.tables.items() if df is not None})
+    ds = load_dataset(world.data)
+    return DemoData(world.data, ds.fingerprint, {name: len(df) for name, df in ds.tables.items() if df is not None})
 
 
 @pytest.fixture()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 from typing import Any
 
 import psutil
@@ -59,10 +58,9 @@ def test_killed_worker_leaves_the_active_model_and_no_orphan(demo_service: Any, 
     finally:
         if proc.poll() is None:
             proc.kill()
-    time.sleep(2.5)  # let the last heartbeat age
     assert demo_service.store.active_model(WS).version == before
-    assert demo_service.store.job(WS, job.id).status == "running"
-    failed = demo_service.store.fail_stale_jobs(1.0)
+    assert demo_service.store.job(WS, job.id).status == "running"  # nobody has noticed yet
+    failed = wait_for("the job's last heartbeat to be 1 s old", lambda: demo_service.store.fail_stale_jobs(1.0))
     assert [j.id for j in failed] == [job.id]
     record = demo_service.store.job(WS, job.id)
     assert record.status == "failed" and "stopped responding" in (record.error or "")
@@ -88,12 +86,9 @@ def test_cancel_stops_a_running_job_within_seconds(demo_service: Any, wait_for: 
     child = worker.child
     assert child is not None and child.pid is not None
     pid = child.pid
-    t0 = time.monotonic()
     demo_service.store.request_cancel(WS, job.id)
-    thread.join(30)
-    elapsed = time.monotonic() - t0
-    assert not thread.is_alive()
-    assert elapsed < 5.0, f"cancel took {elapsed:.1f} s"
+    thread.join(10)  # heartbeat 0.5 s + kill after 2 s: a bound, not a measurement
+    assert not thread.is_alive(), "the cancelled job still runs 10 s after the cancel request"
     assert done[0].status == "cancelled"
     assert demo_service.store.job(WS, job.id).status == "cancelled"
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
