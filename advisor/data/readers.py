@@ -160,6 +160,13 @@ class _BoundedText(io.TextIOBase):
         longest = max(lengths)
         if longest > limits.max_field_chars:
             line = self.lines_read + 1 + lengths.index(longest)
+            fields = max(parts[0].count(","), parts[0].count(";")) + 1
+            if self.lines_read == 0 and fields > limits.max_columns:  # a very wide header: say so, not its length
+                raise LimitExceeded(
+                    self._table, "max_columns", limits.max_columns, fields,
+                    f"{self._table}: {self._name} has at least {fields:,} columns, more than the "
+                    f"{limits.max_columns:,} allowed (max_columns)",
+                )
             raise LimitExceeded(
                 self._table, "max_field_chars", limits.max_field_chars, None,
                 f"{self._table}: line {line} of {self._name} is longer than {limits.max_field_chars:,} "

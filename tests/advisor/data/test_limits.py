@@ -235,3 +235,14 @@ def test_real_campaign_rows_expand_far_less_than_the_limit(tmp_path: Path) -> No
     assert ratio < DataLimits().max_expansion / 4
     frame = read_parquet(path, limits=DataLimits(expansion_floor_bytes=0)).frame
     assert len(frame) == len(rows)
+
+
+def test_a_header_too_long_for_a_line_is_refused_as_too_many_columns(tmp_path: Path) -> None:
+    """12,000 columns make a header longer than max_field_chars: the rule named is the column cap."""
+    path = tmp_path / "campaign_daily.csv"
+    path.write_text(",".join(f"column_{i}" for i in range(12_000)) + "\n" + ",".join("1" for _ in range(12_000)) + "\n")
+    with pytest.raises(LimitExceeded) as info:
+        validate_folder(tmp_path)
+    err = info.value
+    assert (err.table, err.rule, err.limit) == ("campaign_daily", "max_columns", 500)
+    assert err.actual is not None and err.actual > 500 and "max_columns" in str(err)
