@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from api.worker.train_job import JobAbandonedError, ModelsRoot, run_train_job
 
 if TYPE_CHECKING:
+    from advisor.data.limits import DataLimits
     from api.settings import Settings
     from api.store import JobRecord, Store
 
@@ -41,7 +42,8 @@ PARENT_WATCH_SECONDS = 0.5
 class ChildConfig:
     """The settings a job's child needs (plain values: the child never imports the web app).
 
-    ``workspace_models``: the model registry folder of the job's workspace (``Settings.models_root``).
+    ``workspace_models``: the model registry folder of the job's workspace (``Settings.models_root``);
+    ``limits``: the data limits uploads were accepted under (``Settings.data_limits()``).
     """
 
     database_url: str
@@ -49,11 +51,15 @@ class ChildConfig:
     workspace_models: Path
     log_json: bool
     log_level: str
+    limits: DataLimits
 
     @classmethod
     def for_job(cls, settings: Settings, workspace: str) -> ChildConfig:
         return cls(settings.database_url, workspace, Path(settings.models_root(workspace)), settings.log_json,
-                   settings.log_level)
+                   settings.log_level, settings.data_limits())
+
+    def data_limits(self) -> DataLimits:
+        return self.limits
 
     def models_root(self, workspace: str) -> Path:
         if workspace != self.workspace:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from advisor.data.limits import DataLimits
     from api.store import JobRecord, Store
 
 Progress = Callable[[str, float], None]
@@ -24,6 +25,8 @@ class ModelsRoot(Protocol):
     """What a job reads from the settings: ``api.settings.Settings`` or ``api.worker.child.ChildConfig``."""
 
     def models_root(self, workspace: str) -> Path: ...
+
+    def data_limits(self) -> DataLimits: ...
 
 
 class JobAbandonedError(RuntimeError):
@@ -72,7 +75,7 @@ def run_train_job(settings: ModelsRoot, store: Store, job: JobRecord, progress: 
     dataset_id, seed, backtest, activate = check_params(job.params)
     row = store.dataset(job.workspace, dataset_id)
     progress(f"loading dataset {dataset_id}", 0.0)
-    ds = load_dataset(Path(row.path))
+    ds = load_dataset(Path(row.path), limits=settings.data_limits())  # the limits the upload was accepted under
     root = settings.models_root(job.workspace)
 
     def report(message: str, frac: float) -> None:
