@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from advisor.core.names import scope_word
-from advisor.customers.scope import ANNUAL_DISCOUNT, HORIZON_WEEKS, scope_customer_value
+from advisor.core.thresholds import CLV_COMPARED_DISCOUNT, CLV_HORIZON_WEEKS
+from advisor.customers.scope import scope_customer_value
 from advisor.recommend import RecommendContext, recommend
 from models.clv import CLVModel, CLVModelSet
 
@@ -56,8 +57,8 @@ def diagnosis_customer_value(
             reason = f"no customer in orders was acquired by {label}: CLV and CAC are undefined for it"
         return {
             "scope": {column: str(value)},
-            "horizon_weeks": HORIZON_WEEKS,
-            "annual_discount": ANNUAL_DISCOUNT,
+            "horizon_weeks": CLV_HORIZON_WEEKS,
+            "annual_discount": CLV_COMPARED_DISCOUNT,
             "customers": 0,
             "clv": None,
             "cac": None,

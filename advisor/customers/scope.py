@@ -17,8 +17,6 @@ from advisor.customers.value import clv_by_acquisition
 from models.clv import CLVModel, CLVModelSet
 
 #: Same definition as the scorecard's model CLV and the demo target: 52 weeks from acquisition, undiscounted.
-HORIZON_WEEKS = CLV_HORIZON_WEEKS
-ANNUAL_DISCOUNT = CLV_COMPARED_DISCOUNT
 
 
 def acquisition_value_table(
@@ -27,8 +25,8 @@ def acquisition_value_table(
     """CLV, CAC and CLV:CAC of every ``column`` value (``clv_by_acquisition`` with this module's horizon and
     discount): the scope-independent part of :func:`scope_customer_value`, worth keeping per dataset and model."""
     return clv_by_acquisition(
-        tables["orders"], tables["campaign_daily"], model, by=column, horizon_weeks=HORIZON_WEEKS,
-        annual_discount=ANNUAL_DISCOUNT,
+        tables["orders"], tables["campaign_daily"], model, by=column, horizon_weeks=CLV_HORIZON_WEEKS,
+        annual_discount=CLV_COMPARED_DISCOUNT,
     )
 
 
@@ -58,7 +56,7 @@ def scope_customer_value(
         return None
     row = rows.iloc[0]
     findings = clv_cac_findings(
-        rows, by=column, threshold=threshold, horizon_weeks=HORIZON_WEEKS, annual_discount=ANNUAL_DISCOUNT
+        rows, by=column, threshold=threshold, horizon_weeks=CLV_HORIZON_WEEKS, annual_discount=CLV_COMPARED_DISCOUNT
     )
 
     def num(v: Any) -> float | None:
@@ -66,8 +64,8 @@ def scope_customer_value(
 
     return {
         "scope": {column: str(value)},
-        "horizon_weeks": HORIZON_WEEKS,
-        "annual_discount": ANNUAL_DISCOUNT,
+        "horizon_weeks": CLV_HORIZON_WEEKS,
+        "annual_discount": CLV_COMPARED_DISCOUNT,
         "customers": int(row["customers"]),
         "clv": num(row["clv_mean"]),
         "cac": num(row["cac"]),

@@ -52,19 +52,6 @@ class ValidationIssue:
         }
 
 
-def first_rows(rows: Iterable[Any]) -> tuple[int, ...]:
-    """Sorted unique row numbers, at most ``MAX_ROWS`` of them (non-integers such as None are skipped)."""
-    clean = sorted({int(r) for r in rows if r is not None and _is_int_like(r)})
-    return tuple(clean[:MAX_ROWS])
-
-
-def _is_int_like(value: Any) -> bool:
-    try:
-        return float(value) == int(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
 @dataclass(frozen=True)
 class ValidationReport:
     """Outcome of validating a data folder (SPEC §5 ``validate``).

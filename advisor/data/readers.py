@@ -162,11 +162,7 @@ class _BoundedText(io.TextIOBase):
             line = self.lines_read + 1 + lengths.index(longest)
             fields = max(parts[0].count(","), parts[0].count(";")) + 1
             if self.lines_read == 0 and fields > limits.max_columns:  # a very wide header: say so, not its length
-                raise LimitExceeded(
-                    self._table, "max_columns", limits.max_columns, fields,
-                    f"{self._table}: {self._name} has at least {fields:,} columns, more than the "
-                    f"{limits.max_columns:,} allowed (max_columns)",
-                )
+                raise _too_many_columns(self._table, self._name, limits, fields)
             raise LimitExceeded(
                 self._table, "max_field_chars", limits.max_field_chars, None,
                 f"{self._table}: line {line} of {self._name} is longer than {limits.max_field_chars:,} "
@@ -213,11 +209,7 @@ def read_csv(path: Path, *, table: str | None = None, limits: DataLimits = DEFAU
     first = _header_index(lines, sep)
     header = [h.strip() for h in _fields(lines[first], sep)]
     if len(header) > limits.max_columns:
-        raise LimitExceeded(
-            table, "max_columns", limits.max_columns, len(header),
-            f"{table}: {name} has {len(header):,} columns, more than the {limits.max_columns:,} allowed "
-            f"(max_columns)",
-        )
+        raise _too_many_columns(table, name, limits, len(header))
     duplicates = tuple(sorted(h for h, n in Counter(header).items() if n > 1))
     with open(path, "rb") as raw:
         stream = _BoundedText(raw, name, table, limits)

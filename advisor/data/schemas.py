@@ -200,17 +200,8 @@ def _long_enough(df: pd.DataFrame) -> pd.Series:
     return days >= MIN_HISTORY_DAYS
 
 
-def robust_z(values: pd.Series) -> pd.Series:
-    """Modified z-score 0.6745·(x − median)/MAD of one series; 0 where MAD is 0 (shape preserved)."""
-    med = values.median()
-    mad = (values - med).abs().median()
-    if not np.isfinite(mad) or mad == 0:
-        return pd.Series(0.0, index=values.index)
-    return 0.6745 * (values - med) / mad
-
-
 def _outlier_check(column: str) -> Callable[[pd.DataFrame], pd.Series]:
-    """Rows whose robust z-score (``robust_z`` within their campaign) exceeds ``OUTLIER_Z``, in campaigns of at
+    """Rows whose robust z-score 0.6745·(x − median)/MAD within their campaign exceeds ``OUTLIER_Z``, in campaigns of at
     least ``OUTLIER_MIN_ROWS`` rows; computed with grouped medians (no Python call per campaign)."""
 
     def fn(df: pd.DataFrame) -> pd.Series:

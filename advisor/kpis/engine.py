@@ -14,6 +14,8 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 
+from advisor.core.grains import check_grain
+from advisor.core.periods import labels, period_start, shift
 from advisor.kpis.catalog import KpiCatalog, MeasureSpec, UnknownKpiError, default_catalog
 from advisor.kpis.expr import Col, ReasonBook, evaluate_formula, first_reason
 from advisor.kpis.measures import (
@@ -26,7 +28,6 @@ from advisor.kpis.measures import (
     group_ids,
     sorted_codes,
 )
-from advisor.kpis.periods import check_grain, labels, period_start, shift
 from advisor.kpis.table import KpiTable
 
 DateLike: TypeAlias = date | datetime | str | pd.Timestamp

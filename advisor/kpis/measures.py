@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from advisor.core.periods import period_start
 from advisor.kpis.catalog import MeasureSpec, TableSpec
 from advisor.kpis.expr import evaluate_filter
-from advisor.kpis.periods import period_start
 
 PERIOD = "_period"  # internal key column: first day of the period (datetime64[ns])
 ALL = "_all"  # internal key column when there is no grouping at all

@@ -31,10 +31,11 @@ import pandas as pd
 from advisor.core.findings import Finding
 from advisor.core.periods import Period, last_full_month, parse_period, same_period
 from advisor.core.status import as_status
+from advisor.core.thresholds import TARGET_TOLERANCE
 from advisor.kpis.catalog import KpiCatalog, default_catalog
 from advisor.kpis.engine import compute_kpis
 from advisor.kpis.measures import as_dates
-from advisor.kpis.targets import DEFAULT_TOLERANCE, Target, assess, normalize_targets, pick_target
+from advisor.kpis.targets import Target, assess, normalize_targets, pick_target
 
 GROUP_ORDER = ("outcome", "customer", "process", "efficiency", "volume")
 
@@ -143,7 +144,7 @@ class Scorecard:
     start: date | None
     end: date | None
     groups: tuple[ScorecardGroup, ...]
-    tolerance: float = DEFAULT_TOLERANCE
+    tolerance: float = TARGET_TOLERANCE
 
     def to_dict(self) -> dict[str, Any]:
         """SPEC §5 ``scorecard`` JSON: ``{"score", "period", "start", "end", "tolerance", "groups"}``."""
@@ -200,7 +201,7 @@ def build_scorecard(
     *,
     period: str | None = None,
     catalog: KpiCatalog | None = None,
-    tolerance: float = DEFAULT_TOLERANCE,
+    tolerance: float = TARGET_TOLERANCE,
     model_kpis: ModelKpis | None = None,
 ) -> Scorecard:
     """The KPI system against ``targets`` for ``period`` ("2026-10", "2026-Q3", "2026-W43", "2026", or

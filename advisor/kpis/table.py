@@ -62,7 +62,7 @@ def _float_block(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
 class KpiTable:
     """KPIs per group and period.
 
-    ``frame``: the ``by`` columns, ``period`` (label, see :mod:`advisor.kpis.periods`), then one float column
+    ``frame``: the ``by`` columns, ``period`` (label, see :mod:`advisor.core.periods`), then one float column
     per KPI id in ``kpis`` (NaN = null); with ``compare`` also ``<kpi>_change`` (absolute, KPI units) and
     ``<kpi>_change_rel`` (fraction of the previous value). ``null_codes``: {column: int32 array aligned with
     ``frame``, 0 where the value exists, else an index into ``reason_texts``}. :attr:`reasons` gives the same

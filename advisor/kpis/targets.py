@@ -20,8 +20,6 @@ from advisor.core.thresholds import TARGET_TOLERANCE
 from advisor.kpis.catalog import KpiCatalog, UnknownKpiError
 from advisor.kpis.table import KpiTable
 
-DEFAULT_TOLERANCE = TARGET_TOLERANCE
-
 
 class TargetLike(Protocol):
     kpi: str
@@ -123,7 +121,7 @@ class Assessment:
 
 
 def assess(
-    value: float | None, target: float | None, direction: str, tolerance: float = DEFAULT_TOLERANCE
+    value: float | None, target: float | None, direction: str, tolerance: float = TARGET_TOLERANCE
 ) -> Assessment:
     """Status and attainment of ``value`` against ``target`` for a KPI where ``direction`` ("higher"/"lower")
     is better.
@@ -172,7 +170,7 @@ def pick_target(
     return generic
 
 
-def target_status(table: KpiTable, targets: Any, tolerance: float = DEFAULT_TOLERANCE) -> pd.DataFrame:
+def target_status(table: KpiTable, targets: Any, tolerance: float = TARGET_TOLERANCE) -> pd.DataFrame:
     """Status of every KPI cell of ``table`` that has a target: a tidy frame with columns ``row`` (position in
     ``table.frame``), ``kpi``, ``scope`` ("channel=search", "" for none), ``value``, ``target``, ``status``,
     ``score`` (attainment 0–100) and ``gap`` (value − target, KPI units).

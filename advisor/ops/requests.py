@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, model_validator
 
 from advisor.core.grains import Grain
+from advisor.core.thresholds import CLV_CAC_TARGET, CLV_COMPARED_DISCOUNT, CLV_HORIZON_WEEKS
 
 CohortGrain = Literal["week", "month", "quarter"]
 Objective = Literal["revenue", "conversions", "profit"]
@@ -107,9 +108,9 @@ class CustomersRequest(OpRequest):
 
     model_config = _config({"grain": "month"}, {"grain": "quarter", "horizon_weeks": 104, "annual_discount": 0.1})
     grain: CohortGrain = Field(default="month", description="Cohort / trend period.")
-    horizon_weeks: JsonInt = Field(default=52, ge=1, le=520, description="CLV horizon from acquisition, weeks.")
-    annual_discount: StrictFloat = Field(default=0.0, ge=0, le=1, description="Annual discount rate of CLV (0: none).")
-    threshold: StrictFloat = Field(default=3.0, ge=0, description="Flag channels whose CLV:CAC is below this.")
+    horizon_weeks: JsonInt = Field(default=int(CLV_HORIZON_WEEKS), ge=1, le=520, description="CLV horizon from acquisition, weeks.")
+    annual_discount: StrictFloat = Field(default=CLV_COMPARED_DISCOUNT, ge=0, le=1, description="Annual discount rate of CLV (0: none).")
+    threshold: StrictFloat = Field(default=CLV_CAC_TARGET, ge=0, description="Flag channels whose CLV:CAC is below this.")
 
 
 class DiagnoseRequest(OpRequest):

@@ -10,7 +10,6 @@ import enum
 import functools
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
@@ -155,13 +154,3 @@ def _message(exc: Exception) -> str:
             parts.append(f"{where}: {str(e.get('msg', '')).removeprefix('Value error, ')}")
         return "invalid options: " + "; ".join(parts)
     return str(exc).strip("'\"")
-
-
-def parse_date(value: str | None, name: str) -> date | None:
-    """An ISO ``YYYY-MM-DD`` option value as a date (None stays None); a clear usage error otherwise."""
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO date YYYY-MM-DD", param_hint=name) from None

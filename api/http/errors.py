@@ -24,10 +24,10 @@ from advisor.data import DataValidationError
 from advisor.data.limits import LimitExceeded
 from advisor.diagnostics import PeriodError, ScopeError
 from advisor.kpis import CatalogError, ExpressionError, UnknownKpiError
+from advisor.ops.context import HorizonError
 from api.http.auth import AuthenticationError, PermissionDeniedError
 from api.http.datasets import UploadError
 from api.http.middleware import BodyTooLarge
-from api.http.services import HorizonError
 from api.http.state import NotReadyError
 from api.store import (
     DatasetExistsError,

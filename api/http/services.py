@@ -13,15 +13,13 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
-from advisor.core.jsonable import to_jsonable
-from advisor.ops.context import HorizonError, OpsContext, check_horizon
+from advisor.ops.context import OpsContext, check_horizon
 from advisor.ops.modelset import EMPTY, ModelSet, load_model_set
 from api.http import schemas
 from api.http.state import Snapshot, Workspace
 from api.store import UnknownModelError
 
-jsonable = to_jsonable  # the name the management routes use
-__all__ = ["HorizonError", "advise", "customers", "diagnose", "forecast", "jsonable", "kpis", "optimize", "scorecard"]
+__all__ = ["advise", "customers", "diagnose", "forecast", "kpis", "optimize", "scorecard"]
 
 
 def _key(op: str, snap: Snapshot, req: Any, extra: Any = None) -> tuple[Hashable, ...]:

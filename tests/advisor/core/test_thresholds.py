@@ -2,12 +2,13 @@ import inspect
 
 from advisor.core import thresholds
 from advisor.customers import clv_cac_findings, clv_cac_status
-from advisor.kpis.targets import DEFAULT_TOLERANCE, assess
+from advisor.kpis.targets import assess, target_status
 
 
 def test_thresholds_are_the_defaults_of_their_users() -> None:
-    assert inspect.signature(clv_cac_findings).parameters["threshold"].default == thresholds.CLV_CAC_TARGET == 3.0
-    assert DEFAULT_TOLERANCE == thresholds.TARGET_TOLERANCE
+    assert inspect.signature(clv_cac_findings).parameters["threshold"].default == 3.0
+    assert inspect.signature(target_status).parameters["tolerance"].default == 0.10
+    assert (thresholds.CLV_CAC_TARGET, thresholds.TARGET_TOLERANCE) == (3.0, 0.10)
 
 
 def test_clv_cac_status_follows_the_thresholds() -> None:

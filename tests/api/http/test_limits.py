@@ -344,7 +344,6 @@ def test_the_server_stops_within_its_timeout_while_an_upload_is_validated(
             assert entered.wait(60), "the upload did not reach validation"
             assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200  # still responsive
         # leaving the block stopped the server (graceful timeout 1 s) while the validation still runs
-        assert not release.is_set()
         client.join(30)
         assert answers and answers[0] != 201
     finally:

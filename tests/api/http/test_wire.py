@@ -53,12 +53,14 @@ def test_a_chunked_body_over_the_limit_is_413(wire: Any) -> None:
 def test_keep_alive_serves_several_requests_on_one_connection(wire: Any) -> None:
     conn = _connection(wire)
     try:
+        sockets = []
         for path in ("/healthz", "/readyz", "/healthz"):
             conn.request("GET", path)
             r = conn.getresponse()
             assert r.status == 200, r.read()
             r.read()
             assert not r.will_close
-        assert conn.sock is not None  # the same socket all along
+            sockets.append(conn.sock)
+        assert sockets[0] is not None and all(s is sockets[0] for s in sockets)  # the same socket all along
     finally:
         conn.close()
