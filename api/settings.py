@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from advisor.data.limits import DEFAULT_LIMITS, DataLimits  # light: advisor.data loads pandas only when used
+if TYPE_CHECKING:  # advisor.data imports pandas: not on the CLI's start-up path
+    from advisor.data.limits import DataLimits
 
 
 class Settings(BaseSettings):
@@ -91,13 +93,13 @@ class Settings(BaseSettings):
     warm_seconds: float = Field(default=60.0, ge=0)
     compute_concurrency: int = Field(default=1, ge=0)
     # resource limits (issue 17); defaults sized for a department with ~5M campaign rows, see README
-    max_rows: int = Field(default=DEFAULT_LIMITS.max_rows, ge=1)
-    max_columns: int = Field(default=DEFAULT_LIMITS.max_columns, ge=1)
-    max_field_chars: int = Field(default=DEFAULT_LIMITS.max_field_chars, ge=1)
-    max_decompressed_bytes: int = Field(default=DEFAULT_LIMITS.max_decompressed_bytes, ge=1024)
-    max_expansion: int = Field(default=DEFAULT_LIMITS.max_expansion, ge=2)
-    max_yaml_bytes: int = Field(default=DEFAULT_LIMITS.max_yaml_bytes, ge=64)
-    max_yaml_depth: int = Field(default=DEFAULT_LIMITS.max_yaml_depth, ge=2)
+    max_rows: int = Field(default=5_000_000, ge=1)
+    max_columns: int = Field(default=500, ge=1)
+    max_field_chars: int = Field(default=100_000, ge=1)
+    max_decompressed_bytes: int = Field(default=2 * 1024**3, ge=1024)
+    max_expansion: int = Field(default=200, ge=2)
+    max_yaml_bytes: int = Field(default=1024**2, ge=64)
+    max_yaml_depth: int = Field(default=32, ge=2)
     max_header_bytes: int = Field(default=16 * 1024, ge=1024)
     max_datasets_per_workspace: int = Field(default=50, ge=1)
     max_dataset_bytes_per_workspace: int = Field(default=5 * 1024**3, ge=1024)
@@ -108,6 +110,8 @@ class Settings(BaseSettings):
 
     def data_limits(self) -> DataLimits:
         """The limits on uploaded and configured data (rows, columns, cell size, decompressed bytes, YAML)."""
+        from advisor.data.limits import DataLimits
+
         return DataLimits(
             max_rows=self.max_rows, max_columns=self.max_columns, max_field_chars=self.max_field_chars,
             max_decompressed_bytes=self.max_decompressed_bytes, max_expansion=self.max_expansion, max_yaml_bytes=self.max_yaml_bytes,
