@@ -65,3 +65,15 @@ def test_example_roles(shared_datasets: Path) -> None:
 def test_validate_reports_the_grain(shared_datasets: Path) -> None:
     doc = validate_folder(EXAMPLES / "meridian_geo").to_dict()
     assert doc["ok"] and doc["mmm"]["grain"] == "W" and doc["mmm"]["geos"] == 40 and doc["mmm"]["periods"] == 156
+
+
+def test_validate_command_prints_the_grain(shared_datasets: Path) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    result = CliRunner().invoke(app, ["validate", "--data", str(EXAMPLES / "robyn")])
+    assert result.exit_code == 0
+    assert "mmm: weekly (grain W), 208 periods 2015-11-23..2019-11-11, 1 geo(s)" in result.output
+    doc = CliRunner().invoke(app, ["validate", "--data", str(EXAMPLES / "robyn"), "--format", "json"])
+    assert '"grain": "W"' in doc.stdout
