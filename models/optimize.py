@@ -122,11 +122,13 @@ Bound = tuple[float | None, float | None]
 
 
 def _money(x: float) -> str:
+    if abs(x) >= 1e15:
+        return f"{x:.3g}"
     return f"{x:,.0f}" if abs(x) >= 100 or x == 0 else f"{x:,.2f}"
 
 
 def _ratio(x: float) -> str:
-    return f"{x:.1f}" if x >= 1 else f"{x:.2g}"
+    return f"{x:,.1f}" if 1 <= x < 1e6 else f"{x:.2g}"
 
 
 def _explicit(custom: Mapping[str, Bound] | None, channels: list[str]) -> dict[str, Bound]:
@@ -227,6 +229,12 @@ def channel_bounds(
             "them or explicit bounds set them"
         )
     out = {ch: (float(lo[ch]), float(max(hi[ch], lo[ch]))) for ch in chans}
+    if not all(np.isfinite(b[1]) for b in out.values()) or not np.isfinite(sum(b[1] for b in out.values())):
+        raise PlanError(
+            f"channel bounds overflow: width {width:.3g}"
+            + (f" and budget {_money(budget)}" if budget is not None else "")
+            + f" are too large for a run rate of {_money(run_rate)}"
+        )
     if budget is not None:
         _check_budget_fits(out, given, budget, cap)
     return out, notes
