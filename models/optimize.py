@@ -231,9 +231,9 @@ def channel_bounds(
     out = {ch: (float(lo[ch]), float(max(hi[ch], lo[ch]))) for ch in chans}
     if not all(np.isfinite(b[1]) for b in out.values()) or not np.isfinite(sum(b[1] for b in out.values())):
         raise PlanError(
-            f"channel bounds overflow: width {width:.3g}"
-            + (f" and budget {_money(budget)}" if budget is not None else "")
-            + f" are too large for a run rate of {_money(run_rate)}"
+            "channel bounds are too large to compute with (their upper bounds sum to more than a float holds): "
+            f"width {width:.3g}" + (f", budget {_money(budget)}" if budget is not None else "")
+            + f", run rate {_money(run_rate)}" + (f", explicit bounds for {', '.join(given)}" if given else "")
         )
     if budget is not None:
         _check_budget_fits(out, given, budget, cap)

@@ -124,6 +124,9 @@ def test_explicit_bounds_are_kept_and_the_others_widen(bundle: ResponseBundle) -
         ({"search": (-1.0, 1.0)}, 1.0, r"bounds for 'search': low must be a non-negative number"),
         ({"tv": (0.0, 1.0)}, 1.0, r"unknown channel 'tv' in bounds; the model knows: display, search, social"),
         ({"search": (0.0, 1.0), "SEARCH": (0.0, 2.0)}, 1.0, r"channel 'search' is given twice in bounds"),
+        ({"search": (0.0, 1.7e308), "social": (0.0, 1.7e308)}, 1.0,
+         r"channel bounds are too large to compute with .*explicit bounds for search, social"),
+        ({}, 1e300, r"channel bounds are too large to compute with .* width 0\.5, budget \S+e\+30\d, run rate"),
     ],
 )
 def test_infeasible_or_bad_explicit_bounds_are_clear_errors(
