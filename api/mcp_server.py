@@ -167,7 +167,9 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
     ) -> schemas.ForecastResponse:
         """Forecast a spend plan for start..end (after the history, at most 365 days): `spend` maps channel →
         total for the period (or `campaigns` maps campaign id → total). Returns conversions, revenue, roi, roas,
-        cpa in total and per channel with mean and 80%/95% intervals."""
+        cpa in total and per channel with mean and 80%/95% intervals; a KPI the models were not trained for (data
+        with one outcome) is null with its ratios, and `notes` say so. On weekly models a plan covers the weeks
+        starting in start..end and `daily` holds one amount per week."""
         args = {"start": start, "end": end, "spend": spend, "campaigns": campaigns, "daily": daily, "sims": sims,
                 "model_version": model_version}
         return _call(schemas.ForecastResponse, lambda: run(ctx, services.forecast, schemas.ForecastRequest, args))
