@@ -22,11 +22,9 @@ own orthonormal basis (batched, no block-diagonal matrix), and an outcome scale
    ``(TAU_FLOOR · β_c)²``, i.e. nearly full pooling when the geos do not disagree beyond noise). θ is then
    refined (one more ``least_squares`` run from the pooled optimum) on the residuals of this partially
    pooled model — per-geo data residuals ``/σ_g``, shrinkage residuals ``δ/τ``, lift residuals — with the
-   geo coefficients solved in closed form (clipped at 0) for each θ; the final ones come from NNLS per
-   geo on the augmented system. A channel
-   with lift tests is then rescaled so that its national fitted incremental over the test windows stays
-   that of the pooled fit (the tests constrain the national sum). Geo coefficients in KPI units:
-   ``β_{g,c} = w_g · b_{g,c}``.
+   geo coefficients solved in closed form (clipped at 0) for each θ, the final ones included (so the lift
+   residuals the search saw are those of the result; national lift tests constrain the national sum
+   ``Σ_g w_g b_{g,c} Σ_{t∈window} h_{g,t,c}``). Geo coefficients in KPI units: ``β_{g,c} = w_g · b_{g,c}``.
 3. *National transform*: decay_c, half-saturation ``k_c × M_c`` (``M_c`` the national mean active spend),
    shape_c and ``beta = Σ_g β_{g,c}``. Exact when each geo's share of the channel's spend is constant over
    time (then every geo's normalised spend path is the national one); otherwise an approximation of the
@@ -388,7 +386,7 @@ def fit_geo_media(
     )
     th = best.x
     beta, h, h_r = prob.solve(th)
-    b = _geo_coefficients(h_r, prob.y_r, beta, sig, tau, exact=True)
+    b = _geo_coefficients(h_r, prob.y_r, beta, sig, tau, exact=False)
     resid_w = (prob.y_r - np.einsum("gtc,gc->gt", h_r, b)) * prob.omega[:, None]
     dof = max(g_n * (t_n - prob.q.shape[2]) - n_theta - c_n, 1)
     sigma = float(np.sqrt((resid_w**2).sum() / dof))
@@ -400,16 +398,6 @@ def fit_geo_media(
         ld = prob.lift.design(prob.national(h)) / prob.lift.std_error[:, None]
         precision = precision + ld.T @ ld
     cov_pooled = np.asarray(np.linalg.pinv(precision), dtype=np.float64)  # normalised units
-    if prob.lift is not None:
-        nat = prob.national(h)
-        for c in set(prob.lift.column.tolist()):
-            rows = prob.lift.column == c
-            pooled_sum = float((prob.lift.mask[rows].astype(float) @ nat[:, c]).sum() * beta[c])
-            geo_sum = float(
-                (prob.lift.mask[rows].astype(float) @ np.einsum("g,gt->t", prob.w * b[:, c], h[:, :, c])).sum()
-            )
-            if geo_sum > 0:
-                b[:, c] *= pooled_sum / geo_sum
     ys = prob.y_scale
     geo_beta = prob.w[:, None] * b * ys  # (G, C) KPI units
     contrib = h * geo_beta[:, None, :]  # (G, T, C)

@@ -146,6 +146,15 @@ def _noise_sd(var: list[float], level: NDArray[np.float64]) -> NDArray[np.float6
     return np.asarray(np.sqrt(np.maximum(var[0] * mu + var[1] * mu**2, 1e-12)), dtype=np.float64)
 
 
+def _lift_chi2(rows: LiftRows | None, fit: MediaFit) -> float:
+    """Sum over the lift tests of ((fitted incremental over the window − measured) / std_error)² (0 without)."""
+    if rows is None:
+        return 0.0
+    fitted = rows.mask.astype(float) @ fit.contributions  # (L, C)
+    got = fitted[np.arange(len(rows.tests)), rows.column]
+    return float(np.sum(((got - rows.measured) / rows.std_error) ** 2))
+
+
 @dataclass
 class _Fitted:
     freq: str
@@ -350,7 +359,11 @@ class ResponseModel:
                         )
                     )
             # BIC on the business-total residual picks the saturation family when ``saturation="auto"``
-            bic = [n_obs * np.log(max(f.rss, 1e-12) / n_obs) + f.n_params * np.log(n_obs) for f in fits]
+            # (with lift tests: plus their χ², so the family that contradicts the experiments is not preferred)
+            bic = [
+                n_obs * np.log(max(f.rss, 1e-12) / n_obs) + f.n_params * np.log(n_obs) + _lift_chi2(lift_rows, f)
+                for f in fits
+            ]
             best = int(np.argmin(bic))
             mf = fits[best]
             self.media_fit_ = mf
