@@ -153,7 +153,10 @@ def train_all(
     report("preparing history", 0.0)
     rf = _fit_response(tables, mmm, spec, lambda m, f: report(m, 0.05 + 0.2 * f))
     bundle, hist, channels = rf.bundle, rf.history, rf.channels
-    general = [w for w in rf.warnings if not any(w.startswith(f"{k}:") or w.startswith(f"WARNING {k}:") for k in KPIS)]
+    def _own(w: str, kpi: str) -> bool:
+        return w.startswith(f"{kpi}:") or w.startswith(f"WARNING {kpi}:")
+
+    general = [w for w in rf.warnings if not any(_own(w, k) for k in bundle.models)]
     metrics: dict[str, Any] = {"response": {}, "data": rf.data, "warnings": general}
     bt_spec = backtest
     if backtest is not None and not rf.campaign_path:
@@ -163,7 +166,7 @@ def train_all(
         elif rf.data["geos"]:
             general.append("backtests refit the national model at each origin (the geo-pooled fit is not refitted)")
     for i, (kpi, model) in enumerate(bundle.models.items()):
-        own = [w for w in rf.warnings if w.startswith(f"{kpi}:") or w.startswith(f"WARNING {kpi}:")]
+        own = [w for w in rf.warnings if _own(w, kpi)]
         entry = _entry(kpi, model, own, len(rf.lift.get(kpi, ())))
         if bt_spec is not None:
             report(f"backtesting {kpi}", 0.25 + 0.5 * i / len(bundle.models))
