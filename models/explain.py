@@ -128,9 +128,7 @@ def funnel_totals(df: pd.DataFrame | dict[str, float], mask: np.ndarray | None =
     return {c: _total(df, c, mask) if c in df else float("nan") for c in cols}
 
 
-def to_outcomes(
-    kpi: str, delta: float, df: pd.DataFrame | dict[str, float]
-) -> tuple[float | None, float | None]:
+def to_outcomes(kpi: str, delta: float, df: pd.DataFrame | dict[str, float]) -> tuple[float | None, float | None]:
     """Conversions and revenue gained by moving ``kpi`` by ``delta`` over the rows of ``df`` (the funnel
     below the KPI held at its observed values). ``None`` where the KPI does not map to that outcome."""
 
@@ -160,9 +158,7 @@ def to_outcomes(
     return clean(d_conv), clean(d_rev)
 
 
-def _drivers(
-    kpi: str, names: list[str], deltas: np.ndarray, df_out: pd.DataFrame | dict[str, float]
-) -> list[Driver]:
+def _drivers(kpi: str, names: list[str], deltas: np.ndarray, df_out: pd.DataFrame | dict[str, float]) -> list[Driver]:
     out = []
     totals = funnel_totals(df_out)
     for name, d in zip(names, deltas, strict=True):

@@ -77,7 +77,11 @@ class _Stats:
 
 
 def _ratios(
-    inc_rev: NDArray[np.float64], inc_conv: NDArray[np.float64], s: float, m_rev: float, m_conv: float,
+    inc_rev: NDArray[np.float64],
+    inc_conv: NDArray[np.float64],
+    s: float,
+    m_rev: float,
+    m_conv: float,
     batch: _Stats,
 ) -> dict[str, Any]:
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -145,8 +149,7 @@ def forecast(
         total[f"incremental_{kpi}"] = batch.add(by_channel_draws.sum(axis=1), float(mean_media.sum()))
         zeros = np.zeros(n_sims)
         inc[kpi] = {
-            ch: (by_channel_draws[:, sim.channels.index(ch)] if ch in sim.channels else zeros)
-            for ch in ctx.channels
+            ch: (by_channel_draws[:, sim.channels.index(ch)] if ch in sim.channels else zeros) for ch in ctx.channels
         }
         inc_mean[kpi] = {
             ch: (float(mean_media[:, sim.channels.index(ch)].sum()) if ch in sim.channels else 0.0)

@@ -304,7 +304,9 @@ def _check_period(bundle: ResponseBundle, start: pd.Timestamp, end: pd.Timestamp
     if end < start:
         raise PlanError(f"end {end.date()} is before start {start.date()}")
     if (end - last).days > MAX_LEAD_DAYS:
-        raise PlanError(f"period ends {(end - last).days} days after the history ({bundle.context.last_date}); at most {MAX_LEAD_DAYS}")
+        raise PlanError(
+            f"period ends {(end - last).days} days after the history ({bundle.context.last_date}); at most {MAX_LEAD_DAYS}"
+        )
     if start <= last:
         raise PlanError(f"period must start after the training data ends ({bundle.context.last_date})")
     if not len(plan_dates(start, end, bundle.context.freq, last)):

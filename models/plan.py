@@ -83,7 +83,9 @@ def parse_plan(obj: Mapping[str, Any], bundle: ResponseBundle) -> Plan:
     if start <= last:
         raise PlanError(f"plan must start after the training data ends ({ctx.last_date}); got {start.date()}")
     if (end - last).days > MAX_LEAD_DAYS:
-        raise PlanError(f"plan ends {(end - last).days} days after the history ({ctx.last_date}); at most {MAX_LEAD_DAYS}")
+        raise PlanError(
+            f"plan ends {(end - last).days} days after the history ({ctx.last_date}); at most {MAX_LEAD_DAYS}"
+        )
     has_spend, has_camp = "spend" in obj, "campaigns" in obj
     if has_spend == has_camp and "daily" not in obj:
         raise PlanError("plan needs exactly one of 'spend' {channel: total} or 'campaigns' {campaign_id: total}")

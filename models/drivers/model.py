@@ -121,9 +121,7 @@ class DriverModel:
         self.target = target
         self.params = params or DriverParams()
 
-    def fit(
-        self, X: pd.DataFrame, y: np.ndarray, w: np.ndarray, n_estimators: int | None = None
-    ) -> DriverModel:
+    def fit(self, X: pd.DataFrame, y: np.ndarray, w: np.ndarray, n_estimators: int | None = None) -> DriverModel:
         """Fit on features ``X`` (n, p), targets ``y`` (n,) in KPI units and weights ``w`` (n,)."""
         keep = w > 0
         params = self.params.lgb_params()

@@ -56,6 +56,19 @@ def holiday_frame(country: str | None, start: pd.Timestamp, end: pd.Timestamp) -
     return pd.DataFrame({"holiday": list(hol.values()), "ds": list(hol.keys())})
 
 
+def weekly_holiday_count(dates: pd.DatetimeIndex, country: str | None) -> NDArray[np.float64]:
+    """Number of public holidays of ``country`` (:func:`holiday_dates`) in each week ``(T,)``; a week is the
+    7 days starting at its index date (zeros when ``country`` is None)."""
+    hol = holiday_dates(country, range(dates[0].year, dates[-1].year + 2)) if len(dates) else {}
+    if not hol:
+        return np.zeros(len(dates))
+    days = pd.DatetimeIndex(sorted(hol)).normalize()
+    starts = pd.DatetimeIndex(dates).normalize()
+    lo = np.searchsorted(days.values, starts.values, side="left")
+    hi = np.searchsorted(days.values, (starts + pd.Timedelta(days=7)).values, side="left")
+    return np.asarray(hi - lo, dtype=float)
+
+
 def baseline_design(
     dates: pd.DatetimeIndex,
     freq: str,
@@ -69,7 +82,8 @@ def baseline_design(
     """Design matrix ``(T, P)``: intercept, linear trend (with hinges every ``changepoint_every`` days
     within the first 80% of history when given — flexible trends soak up slow media effects, so the
     default is none), yearly Fourier terms (when ≥ 1 year of history), day-of-week
-    dummies and one dummy per holiday name (daily data only)."""
+    dummies and one dummy per holiday name (daily data), or the count of holidays per week
+    (:func:`weekly_holiday_count`, weekly data)."""
     t = np.asarray((dates - origin).days, dtype=float)
     span = float(t[-1] - t[0]) if len(t) else 0.0
     scale = max(span, 1.0)
@@ -91,4 +105,8 @@ def baseline_design(
         names = pd.Series([hol.get(d, "") for d in dates])
         for name in sorted(set(names) - {""}):
             cols.append((names == name).to_numpy(dtype=float))
+    elif country:
+        count = weekly_holiday_count(dates, country)
+        if count.std() > 0:
+            cols.append(count)
     return np.column_stack(cols)

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import least_squares, nnls
 
+from models.response.lift import LiftRows
 from models.transforms import Saturation, geometric_adstock, hill, logistic
 
 HALF_SAT_BOUNDS = (0.1, 10.0)  # × mean active spend of the channel
@@ -80,6 +81,7 @@ class _Problem:
         self.max_decay = 0.95 if freq == "D" else 0.9
         self.n_shape = 0 if saturation == "logistic" else self.C
         self.sigma = 1.0
+        self.lift: LiftRows | None = None  # set after the first-pass sigma (y-scaled units)
 
     def unpack(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         c = self.C
@@ -96,14 +98,23 @@ class _Problem:
     def solve(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         h = self.features(th)
         h_r = h - self.q @ (self.q.T @ h)
-        beta, _ = nnls(h_r, self.y_r, maxiter=50 * self.C)
+        if self.lift is None:
+            beta, _ = nnls(h_r, self.y_r, maxiter=50 * self.C)
+        else:  # weighted stack [H_r/σ ; L/se] β = [y_r/σ ; m/se]
+            lr = self.lift
+            a = np.vstack([h_r / self.sigma, lr.design(h) / lr.std_error[:, None]])
+            b = np.concatenate([self.y_r / self.sigma, lr.measured / lr.std_error])
+            beta, _ = nnls(a, b, maxiter=50 * self.C)
         return beta, h, h_r
 
     def residuals(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
-        beta, _, h_r = self.solve(th)
+        beta, h, h_r = self.solve(th)
         r = (self.y_r - h_r @ beta) / self.sigma
         prior = th[self.C : 2 * self.C] / PRIOR_LOG_K_SD
-        return np.concatenate([r, prior])
+        if self.lift is None:
+            return np.concatenate([r, prior])
+        lr = self.lift
+        return np.concatenate([r, (lr.design(h) @ beta - lr.measured) / lr.std_error, prior])
 
     def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         c = self.C
@@ -136,9 +147,16 @@ def fit_media(
     seed: int = 0,
     n_starts: int = 3,
     warm_start: MediaFit | None = None,
+    lift: LiftRows | None = None,
 ) -> MediaFit:
     """Fit media parameters. ``y``: ``(T,)`` KPI per period; ``design``: ``(T, P)`` baseline design;
-    ``spend``: ``(T, C)`` spend per period and channel (C ≥ 1). Deterministic for a given ``seed``."""
+    ``spend``: ``(T, C)`` spend per period and channel (C ≥ 1). Deterministic for a given ``seed``.
+
+    ``lift`` (:func:`models.response.lift.map_lift_tests` on the same columns): each test adds the residual
+    ``(fitted incremental over its window − measured) / std_error`` to the objective and a row to the
+    coefficient solve, which becomes NNLS on ``[H_r/σ ; L/se] β = [y_r/σ ; m/se]`` (σ: residual s.d. of a
+    first pass without tests); the coefficient covariance is the inverse of that augmented Gram matrix.
+    Without tests the computation is the original one."""
     prob = _Problem(np.asarray(y, float), np.asarray(design, float), np.asarray(spend, float), freq, saturation)
     lo, hi = prob.bounds()
     starts: list[NDArray[np.float64]] = []
@@ -158,6 +176,8 @@ def fit_media(
     # noise scale for the prior weight, from the first start
     beta0, _, h_r0 = prob.solve(starts[0])
     prob.sigma = float(np.std(prob.y_r - h_r0 @ beta0)) or 1.0
+    if lift is not None:
+        prob.lift = lift.scaled(prob.y_scale)
     best = None
     for th0 in starts:
         res = least_squares(prob.residuals, th0, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=60 * len(th0))
@@ -172,7 +192,11 @@ def fit_media(
     phi = _ar1(resid)
     infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
     gram = h_r.T @ h_r
-    cov = np.asarray(np.linalg.pinv(gram) * sigma**2 * infl, dtype=np.float64)
+    if prob.lift is None:
+        cov = np.asarray(np.linalg.pinv(gram) * sigma**2 * infl, dtype=np.float64)
+    else:
+        ld = prob.lift.design(h) / prob.lift.std_error[:, None]
+        cov = np.asarray(np.linalg.pinv(gram / (sigma**2 * infl) + ld.T @ ld), dtype=np.float64)
     decay, k, s = prob.unpack(th)
     ys = prob.y_scale
     contrib = h * beta * ys
@@ -328,6 +352,7 @@ def fit_media_reported(
     n_starts: int = 3,
     efficiency_window: int = 0,
     campaigns: Sequence[Sequence[tuple[NDArray[np.float64], NDArray[np.float64]]]] | None = None,
+    lift: LiftRows | None = None,
 ) -> MediaFit:
     """Two-stage fit using platform-reported outcomes per channel ``reported`` ``(T, C)``.
 
@@ -346,7 +371,12 @@ def fit_media_reported(
     ``campaigns`` (per channel, in column order: ``(spend (T,), reported (T,))`` of each of its campaigns):
     stage 1 fits every campaign's own curve (:func:`_campaign_curves`); the channel's past curve is their
     sum and its forward curve is the campaigns' curves at their recent spend mix, summarised as one
-    channel transform. A channel with fewer than two campaigns uses its totals."""
+    channel transform. A channel with fewer than two campaigns uses its totals.
+
+    ``lift`` (:func:`models.response.lift.map_lift_tests`): each test constrains ``θ_c ·`` (the sum of the
+    channel's stage-2 regressor over its window) to the measured value: one more NNLS row weighted by
+    ``s/se`` (``s``: the AR(1)-inflated residual s.d. that also weights the prior rows) and one more term
+    ``L'L/se²`` in the precision of θ. Without tests the computation is the original one."""
     y = np.asarray(y, float)
     spend = np.asarray(spend, float)
     reported = np.asarray(reported, float)
@@ -386,9 +416,17 @@ def fit_media_reported(
     w = np.sqrt(sigma**2 * infl) / tau
     aug_x = np.vstack([h_r, w * np.eye(c)])
     aug_y = np.concatenate([y_r, np.full(c, w * theta_bar)])
+    if lift is not None:
+        s_eff = np.sqrt(sigma**2 * infl)
+        ld = lift.design(h) / lift.std_error[:, None]
+        aug_x = np.vstack([aug_x, s_eff * ld])
+        aug_y = np.concatenate([aug_y, s_eff * lift.measured / lift.std_error])
     theta, _ = nnls(aug_x, aug_y, maxiter=50 * c)
     resid = y_r - h_r @ theta
-    cov_theta = np.linalg.pinv(h_r.T @ h_r / (sigma**2 * infl) + np.eye(c) / tau**2)
+    precision = h_r.T @ h_r / (sigma**2 * infl) + np.eye(c) / tau**2
+    if lift is not None:
+        precision = precision + ld.T @ ld
+    cov_theta = np.linalg.pinv(precision)
     cov = np.asarray(cov_theta * np.outer(b, b), dtype=np.float64)
     contrib = h * theta
     return MediaFit(

@@ -20,14 +20,20 @@ from scipy.optimize import nnls
 from scipy.signal import lfilter
 
 from models.response import baseline as pb
-from models.response.design import baseline_design, infer_freq
+from models.response.design import baseline_design, infer_freq, weekly_holiday_count
+from models.response.lift import LiftRows, LiftTest, map_lift_tests
 from models.response.media import MediaFit, fit_media, fit_media_reported
 from models.transforms import ChannelTransform, Saturation, geometric_adstock
 
 log = logging.getLogger(__name__)
-SCHEMA = 2
-#: schema versions :meth:`ResponseModel.from_files` reads (1: before ``varying_efficiency``)
-READABLE_SCHEMAS = (1, 2)
+SCHEMA = 3
+#: schema versions :meth:`ResponseModel.from_files` reads (1: before ``varying_efficiency``; 2: before lift
+#: tests, geo models, shape sources, weekly holiday counts and future control values)
+READABLE_SCHEMAS = (1, 2, 3)
+#: Prophet regressor holding the number of public holidays per week (weekly data with a country)
+HOLIDAY_COUNT = "holidays__count"
+#: a KPI whose platform-reported total is below this share of the business total is not used for shapes
+MIN_REPORTED_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -162,6 +168,10 @@ class _Fitted:
     noise_scale: float = 1.0
     media_scale: float = 1.0
     noise_var: list[float] = field(default_factory=list)
+    shape_source: dict[str, str] = field(default_factory=dict)
+    lift: list[dict[str, Any]] = field(default_factory=list)
+    geo: dict[str, Any] = field(default_factory=dict)
+    control_future: dict[str, float] = field(default_factory=dict)
 
 
 class ResponseModel:
@@ -187,17 +197,24 @@ class ResponseModel:
         reported: Mapping[str, str] | None = None,
         warm_start: ResponseModel | None = None,
         campaigns: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+        lift_tests: Sequence[LiftTest] = (),
     ) -> ResponseModel:
         """Fit on ``history`` (see module docstring). ``reported``: channel → column of the channel's
         platform-reported KPI (see ``ResponseSpec.shape_source``); ``campaigns``: channel → (spend column,
         reported-KPI column) of each of its campaigns, for campaign-level response shapes
-        (``fit_media_reported``'s ``campaigns``; used with ``reported``). Returns ``self``."""
+        (``fit_media_reported``'s ``campaigns``; used with ``reported``); ``lift_tests``: incrementality
+        experiments of this KPI (:class:`models.response.lift.LiftTest`), each a likelihood term weighted
+        by ``1/std_error`` in the media fit (:mod:`models.response.lift`). ``controls``: linear regressors
+        (controls, organic media, events) of the media design and of Prophet; a constant column is dropped
+        with a warning. Raises ``ValueError`` when ``y`` is zero in every period. Returns ``self``."""
         sp = self.spec
         idx = pd.DatetimeIndex(history.index)
         freq = infer_freq(idx)
         yv = history[y].to_numpy(dtype=float)
         if not np.all(np.isfinite(yv)):
             raise ValueError(f"{y} has missing or non-finite values")
+        if not np.any(yv != 0):
+            raise ValueError(f"{y} is zero in every period; nothing to fit")
         refused: dict[str, str] = {}
         used: list[str] = []
         n = len(idx)
@@ -215,6 +232,7 @@ class ResponseModel:
             f"{self.kpi}: channel {ch!r} refused — {why}; its response is treated as zero"
             for ch, why in refused.items()
         ]
+        kept_controls = self._usable_controls(history, controls, warn)
         origin = idx[0]
         design = baseline_design(
             idx,
@@ -224,14 +242,17 @@ class ResponseModel:
             changepoint_every=sp.changepoint_every,
             yearly_order=sp.yearly_order,
         )
-        ctrl = history[list(controls)].astype(float) if controls else None
+        ctrl = history[kept_controls].astype(float) if kept_controls else None
         if ctrl is not None:
             design = np.column_stack([design, ctrl.to_numpy()])
         spend = history[used].to_numpy(dtype=float) if used else np.zeros((n, 0))
         contrib = np.zeros((n, len(used)))
         transforms: dict[str, ChannelTransform] = {}
         efficiency: dict[str, float] = {}
+        shape_source: dict[str, str] = {}
         cov = np.zeros((len(used), len(used)))
+        lift_rows, lift_warn = map_lift_tests(lift_tests, idx, used, label=self.kpi)
+        warn += lift_warn
         if used:
             ws = warm_start.media_fit_ if warm_start is not None else None
             if ws is not None and warm_start is not None and warm_start.channels_ != used:
@@ -240,6 +261,14 @@ class ResponseModel:
             if sp.shape_source == "reported" and not use_reported:
                 raise ValueError("shape_source='reported' needs a reported column for every channel")
             rep = history[[reported[ch] for ch in used]].to_numpy(dtype=float) if use_reported and reported else None
+            if rep is not None:
+                unusable = self._unusable_reported(rep, yv, used)
+                if unusable:
+                    if sp.shape_source == "reported":
+                        raise ValueError(f"{self.kpi}: shape_source='reported' but {unusable}")
+                    warn.append(f"{self.kpi}: {unusable}; response shapes taken from spend")
+                    rep = None
+            shape_source = {ch: "reported" if rep is not None else "spend" for ch in used}
             candidates: list[Saturation] = ["hill", "logistic"] if sp.saturation == "auto" else [sp.saturation]
             if ws is not None:
                 candidates = [ws.saturation]
@@ -266,6 +295,7 @@ class ResponseModel:
                             ]
                             if campaigns
                             else None,
+                            lift=lift_rows,
                         )
                     )
                 else:
@@ -279,6 +309,7 @@ class ResponseModel:
                             seed=sp.seed,
                             n_starts=sp.n_starts,
                             warm_start=ws,
+                            lift=lift_rows,
                         )
                     )
             # BIC on the business-total residual picks the saturation family when ``saturation="auto"``
@@ -309,21 +340,28 @@ class ResponseModel:
                     warn.append(f"{self.kpi}: channel {ch!r} shows no detectable effect; response set to zero")
                 elif t < sp.min_t:
                     warn.append(f"{self.kpi}: channel {ch!r} weakly identified (t={t:.1f}); wide intervals")
+        lift_fit = self._lift_fit(lift_rows, contrib)
         for w in warn:
             log.warning(w)
         # stage 2: Prophet on the KPI net of media
         media_total = contrib.sum(axis=1)
+        hol_week = freq == "W" and bool(sp.country)
+        p_ctrl = ctrl
+        if hol_week:
+            count = weekly_holiday_count(idx, sp.country)
+            if count.std() > 0:
+                p_ctrl = pd.concat([ctrl, pd.DataFrame({HOLIDAY_COUNT: count}, index=idx)], axis=1)
         prophet = pb.fit_prophet(
             idx,
             yv - media_total,
             freq=freq,
             country=sp.country,
-            controls=ctrl,
+            controls=p_ctrl,
             seed=sp.seed,
             seasonality_mode=sp.seasonality_mode,
             changepoint_prior_scale=sp.changepoint_prior_scale,
         )
-        base_in = pb.predict(prophet, idx, ctrl)["yhat"].to_numpy()
+        base_in = pb.predict(prophet, idx, p_ctrl)["yhat"].to_numpy()
         fitted_level = base_in + media_total
         # counts are heteroscedastic: the residual variance follows the level (quasi-likelihood
         # var = a·μ + b·μ², as for negative-binomial counts), so residuals are standardised by it
@@ -338,7 +376,13 @@ class ResponseModel:
         step = pd.Timedelta(days=1 if freq == "D" else 7)
         horizon = sp.horizon if freq == "D" else max(sp.horizon // 7, 1)
         fut = pd.date_range(idx[-1] + step, periods=horizon, freq=step)
-        base_fut = pb.predict(prophet, fut)["yhat"].to_numpy()
+        control_future = self._control_future(ctrl, self._periods(sp.recent_window or 28, freq))
+        fut_ctrl = None
+        if p_ctrl is not None:
+            fut_ctrl = pd.DataFrame({c: np.full(len(fut), v) for c, v in control_future.items()}, index=fut)
+            if HOLIDAY_COUNT in p_ctrl:
+                fut_ctrl[HOLIDAY_COUNT] = weekly_holiday_count(fut, sp.country)
+        base_fut = pb.predict(prophet, fut, fut_ctrl)["yhat"].to_numpy()
         tsd = pb.trend_sd(prophet, fut, seed=sp.seed)
         state: dict[str, float] = {}
         for j, ch in enumerate(used):
@@ -361,14 +405,77 @@ class ResponseModel:
             future_start=str(fut[0].date()),
             baseline_future=base_fut.tolist(),
             trend_sd=tsd.tolist(),
-            controls=list(controls),
+            controls=list(kept_controls),
             efficiency=efficiency,
             warnings=warn,
+            shape_source=shape_source,
+            lift=lift_fit,
+            control_future={c: v for c, v in control_future.items() if v != 0.0},
         )
         self._prophet_json = pb.to_json(prophet)
         self.contributions_ = pd.DataFrame(contrib, index=idx, columns=used)
         self.baseline_in_sample_ = pd.Series(base_in, index=idx, name="baseline")
         return self
+
+    def _usable_controls(self, history: pd.DataFrame, controls: Sequence[str], warn: list[str]) -> list[str]:
+        """The control columns to use: a column with missing or non-finite values is an error; a constant
+        (or all-zero) one carries no information beyond the intercept and is dropped with a warning in ``warn``."""
+        kept = []
+        for c in controls:
+            v = history[c].to_numpy(dtype=float)
+            bad = int((~np.isfinite(v)).sum())
+            if bad:
+                raise ValueError(f"{self.kpi}: control column {c!r} has {bad} missing or non-finite values")
+            if np.ptp(v) == 0:
+                warn.append(f"{self.kpi}: control {c!r} is constant ({v[0]:g}) over the history; dropped")
+            else:
+                kept.append(c)
+        return kept
+
+    def _unusable_reported(self, rep: NDArray[np.float64], yv: NDArray[np.float64], used: list[str]) -> str:
+        """Why the platform-reported columns ``rep`` ``(T, C)`` cannot give response shapes ("" when they
+        can): a channel whose reported figures are all zero, or a reported total below
+        :data:`MIN_REPORTED_SHARE` of the business total. One unusable channel sends every channel of the
+        KPI to the spend-driven fit (mixing the two sources in one fit is not supported)."""
+        zero = [ch for j, ch in enumerate(used) if not np.any(rep[:, j] != 0)]
+        if zero:
+            return f"platform-reported figures are all zero for {', '.join(repr(c) for c in zero)}"
+        total, business = float(rep.sum()), float(np.abs(yv).sum())
+        if total < MIN_REPORTED_SHARE * business:
+            return (
+                f"platform-reported figures are all zero for practical purposes (their total {total:,.4g} is "
+                f"below {MIN_REPORTED_SHARE:.0%} of the business total {business:,.4g})"
+            )
+        return ""
+
+    @staticmethod
+    def _control_future(ctrl: pd.DataFrame | None, window: int) -> dict[str, float]:
+        """Control values assumed after the history: 0 for 0/1 columns (events, off unless planned), else
+        the mean of the last ``window`` periods (a level such as price or competitor sales held)."""
+        if ctrl is None:
+            return {}
+        out = {}
+        for c in ctrl.columns:
+            v = ctrl[c].to_numpy(dtype=float)
+            binary = bool(np.isin(v, (0.0, 1.0)).all())
+            out[c] = 0.0 if binary else float(v[-window:].mean())
+        return out
+
+    def _lift_fit(self, rows: LiftRows | None, contrib: NDArray[np.float64]) -> list[dict[str, Any]]:
+        """Measured vs fitted of each lift test used: the test's fields plus ``fitted`` (the channel's
+        in-sample contribution summed over the window) and ``fitted_sd`` (its s.d. from the coefficient
+        covariance)."""
+        if rows is None:
+            return []
+        out = []
+        for i, t in enumerate(rows.tests):
+            c = int(rows.column[i])
+            fitted = float(contrib[rows.mask[i], c].sum())
+            mf = self.media_fit_
+            beta = float(mf.beta[c]) if mf is not None else 0.0
+            sd = float(np.sqrt(max(mf.beta_cov[c, c], 0.0))) * fitted / beta if mf is not None and beta > 0 else 0.0
+            out.append({**t.to_dict(), "fitted": fitted, "fitted_sd": sd, "periods": int(rows.mask[i].sum())})
+        return out
 
     @staticmethod
     def _periods(days: int, freq: str) -> int:
@@ -393,6 +500,25 @@ class ResponseModel:
     @property
     def transforms_(self) -> dict[str, ChannelTransform]:
         return dict(self.fitted.transforms)
+
+    @property
+    def shape_source_(self) -> dict[str, str]:
+        """Channel → ``"reported"`` (shape from its platform-reported KPI) or ``"spend"`` (searched on the
+        business total); empty for models saved before schema 3."""
+        return dict(self.fitted.shape_source)
+
+    @property
+    def lift_fit_(self) -> list[tuple[LiftTest, float]]:
+        """Each lift test used by the fit with the fitted incremental KPI over its window (the channel's
+        in-sample contribution summed over the window's periods); see :meth:`lift_table` for more columns."""
+        return [(LiftTest.from_dict(d), float(d["fitted"])) for d in self.fitted.lift]
+
+    def lift_table(self) -> pd.DataFrame:
+        """Lift tests used by the fit: ``channel``, ``start``, ``end``, ``incremental`` (measured),
+        ``std_error``, ``fitted``, ``fitted_sd`` (s.d. of the fitted value from the coefficient covariance),
+        ``periods`` (history periods in the window); one row per test, empty without tests."""
+        cols = ["channel", "start", "end", "incremental", "std_error", "fitted", "fitted_sd", "periods"]
+        return pd.DataFrame(self.fitted.lift, columns=cols)
 
     @property
     def warnings_(self) -> list[str]:

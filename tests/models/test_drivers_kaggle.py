@@ -34,9 +34,7 @@ def test_kaggle_driver_analysis_runs(shared_datasets) -> None:
         DriverTarget("conversion_rate", "conversions", "clicks"),
         DriverTarget("cpa", "spend", "conversions"),
     )
-    ms = train_driver_models(
-        df, targets=targets, spend_feature=False, params=DriverParams(min_data_in_leaf=10, seed=0)
-    )
+    ms = train_driver_models(df, targets=targets, spend_feature=False, params=DriverParams(min_data_in_leaf=10, seed=0))
     assert ms.features.names == ["age", "gender", "interest"]
     for kpi in ("conversion_rate", "cpa"):
         drivers = global_drivers(ms, kpi, df)

@@ -86,7 +86,10 @@ def test_global_drivers_and_category_effects(setup) -> None:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    a=st.integers(0, 140), b=st.integers(0, 140), la=st.integers(5, 60), lb=st.integers(5, 60),
+    a=st.integers(0, 140),
+    b=st.integers(0, 140),
+    la=st.integers(5, 60),
+    lb=st.integers(5, 60),
     kpi=st.sampled_from(["ctr", "conversion_rate", "revenue"]),
 )
 def test_any_two_windows_split_additively(setup, a: int, b: int, la: int, lb: int, kpi: str) -> None:
@@ -114,6 +117,9 @@ def test_masked_totals_equal_totals_of_the_cut_rows(setup, kpi: str) -> None:
         np.testing.assert_array_equal(w, w0)
         assert (act == act0 or (np.isnan(act0) and np.isnan(act))) and is_rate == is_rate0
         cut = scope[mask]
-        expected = {c: float(pd.to_numeric(cut[c], errors="coerce").fillna(0).sum()) for c in ("impressions", "clicks", "conversions", "revenue")}
+        expected = {
+            c: float(pd.to_numeric(cut[c], errors="coerce").fillna(0).sum())
+            for c in ("impressions", "clicks", "conversions", "revenue")
+        }
         assert funnel_totals(scope, mask) == funnel_totals(cut) == expected
         assert [_label(f, X, mask) for f in X.columns] == [_label(f, X[mask]) for f in X.columns]

@@ -55,8 +55,15 @@ def test_bad_plans_name_the_problem(bundle: ResponseBundle, change: dict[str, ob
 
 
 def test_channel_names_ignore_case_spaces_and_hyphens(bundle: ResponseBundle) -> None:
-    plan = parse_plan({"start": _start(bundle), "end": _start(bundle, 7), "spend": {" SEARCH ": 700.0, "Social": 70.0},
-                       "daily": {"Display": [10.0] * 7}}, bundle)
+    plan = parse_plan(
+        {
+            "start": _start(bundle),
+            "end": _start(bundle, 7),
+            "spend": {" SEARCH ": 700.0, "Social": 70.0},
+            "daily": {"Display": [10.0] * 7},
+        },
+        bundle,
+    )
     assert plan.spend == {"display": 70.0, "search": 700.0, "social": 70.0}
     assert plan.daily == {"display": (10.0,) * 7}
 

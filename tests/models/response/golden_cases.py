@@ -37,7 +37,9 @@ def draw_vectors() -> list[tuple[np.ndarray, float | None]]:
 def cases() -> list[dict[str, Any]]:
     from models.intervals import stats
 
-    return [{"case": i, "mean_given": m is not None, "stats": stats([d], [m])[0]} for i, (d, m) in enumerate(draw_vectors())]
+    return [
+        {"case": i, "mean_given": m is not None, "stats": stats([d], [m])[0]} for i, (d, m) in enumerate(draw_vectors())
+    ]
 
 
 def write() -> None:
