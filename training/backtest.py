@@ -12,7 +12,8 @@ past; the estimate from all origins is returned for the model that is published.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -156,6 +157,21 @@ def _score(y: NDArray[np.float64], f: NDArray[np.float64], train: NDArray[np.flo
     }
 
 
+class _Quiet:
+    """Raises the level of logger ``name`` to ERROR while :meth:`around`'s items are iterated."""
+
+    def __init__(self, name: str) -> None:
+        self.log = logging.getLogger(name)
+
+    def around(self, items: list[int]) -> Iterator[int]:
+        level = self.log.level
+        self.log.setLevel(logging.ERROR)
+        try:
+            yield from items
+        finally:
+            self.log.setLevel(level)
+
+
 def rolling_origin(
     history: pd.DataFrame,
     *,
@@ -189,7 +205,8 @@ def rolling_origin(
     rows: list[dict[str, Any]] = []
     errors: list[OriginError] = []
     fit_spec = replace(spec, n_starts=1)
-    for o in calibration_at + origins:
+    quiet = _Quiet("models.response")  # each refit repeats the published fit's warnings; they are not news
+    for o in quiet.around(calibration_at + origins):
         train, test = history.iloc[:o], history.iloc[o : o + h]
         yt, yv = train[y].to_numpy(float), test[y].to_numpy(float)
         lift = [t for t in lift_tests if pd.Timestamp(t.end) <= train.index[-1]]
@@ -213,7 +230,12 @@ def rolling_origin(
         model.with_calibration(**calib)
         draws = model.simulate(test[channels], n=bt.n_sims, seed=spec.seed).total
         lo80, hi80, lo95, hi95 = np.quantile(draws, [0.1, 0.9, 0.025, 0.975], axis=0)
-        ctrl = train[list(controls)] if controls else None
+        kept = list(model.fitted.controls)
+        ctrl = train[kept] if kept else None
+        # the future controls are not known when forecasting: Prophet-without-media gets the values the model
+        # assumes after the history (ResponseModel's control_future), so both forecasts see the same information
+        held = model.fitted.control_future
+        fut_ctrl = pd.DataFrame({c: np.full(len(test), held.get(c, 0.0)) for c in kept}, index=test.index)
         proph = pb.fit_prophet(
             pd.DatetimeIndex(train.index),
             yt,
@@ -224,7 +246,7 @@ def rolling_origin(
             uncertainty_samples=0,
             seasonality_mode=spec.seasonality_mode,
         )
-        f_proph = pb.predict(proph, test.index, test[list(controls)] if controls else None)["yhat"].to_numpy()
+        f_proph = pb.predict(proph, test.index, fut_ctrl if kept else None)["yhat"].to_numpy()
         f_naive = seasonal_naive(yt, h, m)
         sums = draws.sum(axis=1)
         rows.append(

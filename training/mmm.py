@@ -207,7 +207,7 @@ def zero_effect_warning(kpi: str, model: ResponseModel) -> str | None:
 def shape_sources(model: ResponseModel) -> dict[str, str]:
     """Channel → ``"reported"``/``"spend"`` (``model.shape_source_`` when the model records it)."""
     got = getattr(model, "shape_source_", None)
-    if isinstance(got, Mapping):
+    if isinstance(got, Mapping) and got:
         return {str(k): str(v) for k, v in got.items()}
     src = "spend" if model.media_fit_ is None or model.media_fit_.reported_fit is None else "reported"
     return {ch: src for ch in model.channels_}

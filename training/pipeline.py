@@ -43,13 +43,20 @@ def _campaign_channels(tables: Mapping[str, pd.DataFrame], channels: Sequence[st
 
 
 def _entry(kpi: str, model: ResponseModel, extra_warnings: Sequence[str], n_lift: int) -> dict[str, Any]:
-    """Training report of one KPI's response model (metrics of the manifest and the CLI table)."""
+    """Training report of one KPI's response model (metrics of the manifest and the CLI table): channels used,
+    refused (channel → why), shape source per channel, lift tests given and used (``lift_fit``: measured vs
+    fitted per test), number of geos, warnings and each channel's incremental KPI over the history."""
     warnings = list(model.warnings_) + [w for w in extra_warnings if w not in model.warnings_]
+    lift_fit = [
+        {**t.to_dict(), "fitted": fitted} for t, fitted in (model.lift_fit_ if hasattr(model, "lift_fit_") else [])
+    ]
     return {
         "channels": model.channels_,
         "refused": model.refused_,
         "shape_source": shape_sources(model),
-        "lift_tests": n_lift,
+        "lift_tests_given": n_lift,
+        "lift_tests": len(lift_fit),
+        "lift_fit": lift_fit,
         "geos": len(getattr(model, "geos_", ()) or ()),
         "warnings": warnings,
         "incremental_over_history": {c: float(v) for c, v in model.contributions_.sum().items()}
