@@ -277,3 +277,52 @@ def test_response_model_is_fitted_once_per_outcome(monkeypatch: pytest.MonkeyPat
     frame, layout, _ = mmm_frame(weeks=60, geos=5, seed=15)
     _bundle(frame, layout)
     assert calls == ["conversions", "revenue"]  # one pooled fit per KPI, not one per geo
+
+
+def test_robyn_example_trains_with_no_channel_silently_zeroed(shared_datasets: Path, tmp_path: Path) -> None:
+    """Shared data set smoke test: Robyn's weekly demo data through examples/robyn/kpi-advisor.yaml alone."""
+    from advisor.data.dataset import load_dataset
+    from advisor.ops.train import training_tables
+
+    repo = Path(__file__).resolve().parents[2]
+    ds = load_dataset(repo / "examples" / "robyn")
+    tables, layout = training_tables(ds)
+    assert layout is not None and layout.country == "DE" and layout.outcomes == ("revenue",)
+    res = train_all(tables, tmp_path, mmm=layout, campaign_source=ds.campaign_source, spec=SPEC, backtest=None)
+    rev = res["metrics"]["response"]["revenue"]
+    assert set(rev["channels"]) | set(rev["refused"]) == set(layout.channels)
+    assert set(rev["shape_source"].values()) == {"spend"}
+    model = ResponseBundle.load(tmp_path).models["revenue"]
+    assert model.spec.country == "DE"
+    for ch in layout.channels:  # a channel whose response is zero is named in a warning, never silently
+        live = ch in model.transforms_ and model.transforms_[ch].beta > 0
+        assert live or any(repr(ch) in w for w in rev["warnings"]), ch
+    assert not any("EVERY channel" in w for w in rev["warnings"])
+    assert "no campaign rows" in res["metrics"]["drivers"]["skipped"]
+
+
+def test_campaign_rows_path_takes_lift_tests_per_kpi(tmp_path: Path) -> None:
+    from models.response.synthetic import synthetic_world
+
+    w = synthetic_world(seed=2, days=240)
+    window = w.incremental.loc["2023-05-01":"2023-05-28"]
+    lift = pd.DataFrame(
+        {
+            "channel": ["search", "social", "search"],
+            "start": ["2023-05-01"] * 3,
+            "end": ["2023-05-28"] * 3,
+            "kpi": ["conversions", "conversions", "revenue"],
+            "incremental": [float(window["search"].sum()), float(window["social"].sum()), 1.0e5],
+            "std_error": [50.0, 50.0, 1.0e4],
+        }
+    )
+    spec = ResponseSpec(country=None, n_starts=1, seed=2)
+    res = train_all({**w.tables, "lift_tests": lift}, tmp_path, spec=spec, backtest=None, drivers=False, clv=False)
+    conv, rev = res["metrics"]["response"]["conversions"], res["metrics"]["response"]["revenue"]
+    assert (conv["lift_tests_given"], conv["lift_tests"], rev["lift_tests"]) == (2, 2, 1)
+    assert [(d["channel"], d["incremental"]) for d in conv["lift_fit"]] == [
+        ("search", float(window["search"].sum())),
+        ("social", float(window["social"].sum())),
+    ]
+    assert all(isinstance(d["fitted"], float) for d in conv["lift_fit"])
+    assert res["metrics"]["data"] == {"source": "campaign_daily", "grain": "D", "geos": []}
