@@ -272,14 +272,14 @@ def _grain(frame: pd.DataFrame, config: MmmConfig) -> tuple[str, list[Validation
         if g.freq is None:
             what = "a single period" if g.step_days == 0 else f"a typical step of {g.step_days} days"
             errors.append(_issue(col, (), "unsupported_grain", (
-                f"periods must be daily or weekly; found {what}{where} (aggregate monthly data to weeks or "
-                "days is not possible: give daily or weekly rows)")))
+                f"periods must be daily or weekly; found {what}{where} (monthly or irregular periods cannot be "
+                "modelled: give one row per day or per week)")))
             continue
         if g.off_steps:
             bad = rows[list(g.off_steps)]
             errors.append(_issue(col, bad, "mixed_grain", (
                 f"periods mix grains{where}: steps between dates must all be 1 day or all 7 days "
-                f"(mostly {g.step_days} days); {len(bad)} date(s) break that (e.g. "
+                f"(mostly {g.step_days} day{'s' if g.step_days > 1 else ''}); {len(bad)} date(s) break that (e.g. "
                 f"{ordered['date'].iloc[g.off_steps[0]].date()})")))
             continue
         freqs.setdefault(g.freq, []).append(str(geo))
