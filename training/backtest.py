@@ -38,23 +38,25 @@ class BacktestSpec:
     min_train: int | None = None
 
 
-#: media-mix backtests: horizon and minimal training history in periods, by frequency
+#: media-mix backtests: horizon in periods, minimal training history in periods (preferred, fallback), by frequency
 MMM_HORIZON = {"W": 4, "D": 28}
-MMM_MIN_TRAIN = {"W": 52, "D": 365}
+MMM_MIN_TRAIN = {"W": (52, 26), "D": (365, 182)}
 MMM_MAX_ORIGINS = 30
 
 
 def mmm_backtest_spec(n_periods: int, freq: str, base: BacktestSpec | None = None) -> BacktestSpec | None:
     """Rolling origins for media-mix data: a 4-week (28-day) horizon and as many origins as the history allows
-    with at least one year of training data before the first (at most ``MMM_MAX_ORIGINS``), about a third of
-    them (at most ``base.calibration_origins``) only calibrating intervals. None when fewer than 2 fit."""
+    with at least one year of training data before the first (half a year when a year leaves fewer than 2
+    origins; at most ``MMM_MAX_ORIGINS``), about a third of them (at most ``base.calibration_origins``) only
+    calibrating intervals. None when fewer than 2 origins fit even so."""
     base = base or BacktestSpec()
-    h, min_train = MMM_HORIZON[freq], MMM_MIN_TRAIN[freq]
-    total = min((n_periods - min_train) // h, MMM_MAX_ORIGINS)
-    if total < 2:
-        return None
-    n_cal = min(base.calibration_origins, total // 3)
-    return replace(base, n_origins=total - n_cal, horizon=h, calibration_origins=n_cal, min_train=min_train)
+    h = MMM_HORIZON[freq]
+    for min_train in MMM_MIN_TRAIN[freq]:
+        total = min((n_periods - min_train) // h, MMM_MAX_ORIGINS)
+        if total >= 2:
+            n_cal = min(base.calibration_origins, total // 3)
+            return replace(base, n_origins=total - n_cal, horizon=h, calibration_origins=n_cal, min_train=min_train)
+    return None
 
 
 @dataclass(frozen=True)

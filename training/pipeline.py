@@ -169,7 +169,7 @@ def train_all(
     if backtest is not None and not rf.campaign_path:
         bt_spec = mmm_backtest_spec(len(hist), rf.data["grain"], backtest)
         if bt_spec is None:
-            general.append(f"history of {len(hist)} periods too short for backtests (needs > 1 year); none run")
+            general.append(f"history of {len(hist)} periods too short for backtests (needs > half a year); none run")
         elif any(getattr(m, "geos_", ()) for m in bundle.models.values()):
             general.append("backtests refit the national model at each origin (the geo-pooled fit is not refitted)")
     for i, (kpi, model) in enumerate(bundle.models.items()):

@@ -203,7 +203,9 @@ def test_mmm_backtest_spec_origins() -> None:
     assert (bt.horizon, bt.min_train, bt.n_origins, bt.calibration_origins) == (4, 52, 9, 4)
     small = mmm_backtest_spec(60, "W")
     assert small is not None and (small.n_origins, small.calibration_origins) == (2, 0)
-    assert mmm_backtest_spec(59, "W") is None
+    half = mmm_backtest_spec(59, "W")  # a year leaves one origin: half a year of training instead
+    assert half is not None and (half.min_train, half.n_origins, half.calibration_origins) == (26, 6, 2)
+    assert mmm_backtest_spec(33, "W") is None
     daily = mmm_backtest_spec(365 + 28 * 6, "D", BacktestSpec(calibration_origins=1))
     assert daily is not None and (daily.horizon, daily.n_origins, daily.calibration_origins) == (28, 5, 1)
     assert mmm_backtest_spec(52 + 4 * 100, "W") is not None and mmm_backtest_spec(452, "W").n_origins == 26  # type: ignore[union-attr]
@@ -326,3 +328,10 @@ def test_campaign_rows_path_takes_lift_tests_per_kpi(tmp_path: Path) -> None:
     ]
     assert all(isinstance(d["fitted"], float) for d in conv["lift_fit"])
     assert res["metrics"]["data"] == {"source": "campaign_daily", "grain": "D", "geos": []}
+
+
+def test_short_mmm_history_says_no_backtests_ran(tmp_path: Path) -> None:
+    frame, layout, _ = mmm_frame(weeks=30, seed=16, outcomes=("conversions",))
+    res = train_all({"mmm": frame}, tmp_path, mmm=layout, campaign_source="mmm", spec=SPEC, backtest=BacktestSpec())
+    assert "history of 30 periods too short for backtests (needs > half a year); none run" in res["metrics"]["warnings"]
+    assert "backtest" not in res["metrics"]["response"]["conversions"]
