@@ -21,6 +21,7 @@ from scipy.signal import lfilter
 
 from models.response import baseline as pb
 from models.response.design import baseline_design, infer_freq, weekly_holiday_count
+from models.response.geo import GeoFit, fit_geo_media, geo_arrays, geo_features, initial_state
 from models.response.lift import LiftRows, LiftTest, map_lift_tests
 from models.response.media import MediaFit, fit_media, fit_media_reported
 from models.transforms import ChannelTransform, Saturation, geometric_adstock
@@ -198,6 +199,8 @@ class ResponseModel:
         warm_start: ResponseModel | None = None,
         campaigns: Mapping[str, Sequence[tuple[str, str]]] | None = None,
         lift_tests: Sequence[LiftTest] = (),
+        geo_panel: pd.DataFrame | None = None,
+        geo_column: str = "geo",
     ) -> ResponseModel:
         """Fit on ``history`` (see module docstring). ``reported``: channel → column of the channel's
         platform-reported KPI (see ``ResponseSpec.shape_source``); ``campaigns``: channel → (spend column,
@@ -206,7 +209,11 @@ class ResponseModel:
         experiments of this KPI (:class:`models.response.lift.LiftTest`), each a likelihood term weighted
         by ``1/std_error`` in the media fit (:mod:`models.response.lift`). ``controls``: linear regressors
         (controls, organic media, events) of the media design and of Prophet; a constant column is dropped
-        with a warning. Raises ``ValueError`` when ``y`` is zero in every period. Returns ``self``."""
+        with a warning. ``geo_panel``: long frame (``date``, ``geo_column``, ``y``, the channel spend columns,
+        optionally the control columns per geo) whose per-date sum is ``history``; the media parameters are
+        then fitted on it with effects partially pooled across geos (:mod:`models.response.geo`; shapes from
+        spend; national lift tests constrain the national sum) and the national transforms are their
+        national equivalents. Raises ``ValueError`` when ``y`` is zero in every period. Returns ``self``."""
         sp = self.spec
         idx = pd.DatetimeIndex(history.index)
         freq = infer_freq(idx)
@@ -234,7 +241,7 @@ class ResponseModel:
         ]
         kept_controls = self._usable_controls(history, controls, warn)
         origin = idx[0]
-        design = baseline_design(
+        base_design = baseline_design(
             idx,
             freq,
             origin=origin,
@@ -243,8 +250,7 @@ class ResponseModel:
             yearly_order=sp.yearly_order,
         )
         ctrl = history[kept_controls].astype(float) if kept_controls else None
-        if ctrl is not None:
-            design = np.column_stack([design, ctrl.to_numpy()])
+        design = base_design if ctrl is None else np.column_stack([base_design, ctrl.to_numpy()])
         spend = history[used].to_numpy(dtype=float) if used else np.zeros((n, 0))
         contrib = np.zeros((n, len(used)))
         transforms: dict[str, ChannelTransform] = {}
@@ -253,11 +259,18 @@ class ResponseModel:
         cov = np.zeros((len(used), len(used)))
         lift_rows, lift_warn = map_lift_tests(lift_tests, idx, used, label=self.kpi)
         warn += lift_warn
+        geo: dict[str, Any] = {}
+        geo_fits: list[GeoFit] = []
+        n_obs = n
         if used:
             ws = warm_start.media_fit_ if warm_start is not None else None
             if ws is not None and warm_start is not None and warm_start.channels_ != used:
                 ws = None
             use_reported = sp.shape_source != "spend" and reported is not None and all(ch in reported for ch in used)
+            if geo_panel is not None:
+                if sp.shape_source == "reported":
+                    raise ValueError("shape_source='reported' is not supported with a geo panel")
+                use_reported = False
             if sp.shape_source == "reported" and not use_reported:
                 raise ValueError("shape_source='reported' needs a reported column for every channel")
             rep = history[[reported[ch] for ch in used]].to_numpy(dtype=float) if use_reported and reported else None
@@ -273,8 +286,32 @@ class ResponseModel:
             if ws is not None:
                 candidates = [ws.saturation]
             fits = []
+            gp = None
+            if geo_panel is not None:
+                gp = geo_arrays(geo_panel, idx, geo_column=geo_column, y=y, channels=used, controls=ctrl)
+                gap = float(np.abs(gp.y.sum(axis=0) - yv).max())
+                if gap > 1e-6 * max(float(np.abs(yv).max()), 1.0):
+                    raise ValueError(
+                        f"geo panel's {y} summed over geos differs from the national history by up to {gap:,.6g}"
+                    )
+                n_obs = gp.y.size
             for sat in candidates:
-                if rep is not None:
+                if gp is not None:
+                    geo_fits.append(
+                        fit_geo_media(
+                            gp,
+                            base_design,
+                            national_spend=spend,
+                            freq=freq,
+                            saturation=sat,
+                            seed=sp.seed,
+                            n_starts=sp.n_starts,
+                            warm_start=ws,
+                            lift=lift_rows,
+                        )
+                    )
+                    fits.append(geo_fits[-1].media)
+                elif rep is not None:
                     fits.append(
                         fit_media_reported(
                             yv,
@@ -313,9 +350,12 @@ class ResponseModel:
                         )
                     )
             # BIC on the business-total residual picks the saturation family when ``saturation="auto"``
-            bic = [n * np.log(max(f.rss, 1e-12) / n) + f.n_params * np.log(n) for f in fits]
-            mf = fits[int(np.argmin(bic))]
+            bic = [n_obs * np.log(max(f.rss, 1e-12) / n_obs) + f.n_params * np.log(n_obs) for f in fits]
+            best = int(np.argmin(bic))
+            mf = fits[best]
             self.media_fit_ = mf
+            if geo_fits:
+                geo = self._geo_params(geo_fits[best], used, geo_column)
             contrib = mf.contributions
             eff = np.ones(len(used))
             if rep is not None and mf.reported_fit is not None and sp.recent_window:
@@ -411,6 +451,7 @@ class ResponseModel:
             shape_source=shape_source,
             lift=lift_fit,
             control_future={c: v for c, v in control_future.items() if v != 0.0},
+            geo=geo,
         )
         self._prophet_json = pb.to_json(prophet)
         self.contributions_ = pd.DataFrame(contrib, index=idx, columns=used)
@@ -447,6 +488,24 @@ class ResponseModel:
                 f"below {MIN_REPORTED_SHARE:.0%} of the business total {business:,.4g})"
             )
         return ""
+
+    @staticmethod
+    def _geo_params(gf: GeoFit, used: list[str], geo_column: str) -> dict[str, Any]:
+        """Persistable per-geo parameters of a geo fit (see :meth:`geo_contributions`)."""
+        return {
+            "column": geo_column,
+            "geos": list(gf.geos),
+            "k_rel": dict(zip(used, gf.k_rel.tolist(), strict=True)),
+            "spend_scale": {
+                g: dict(zip(used, row, strict=True)) for g, row in zip(gf.geos, gf.spend_scale.tolist(), strict=True)
+            },
+            "beta": {
+                g: dict(zip(used, row, strict=True)) for g, row in zip(gf.geos, gf.geo_beta.tolist(), strict=True)
+            },
+            "weight": dict(zip(gf.geos, gf.weight.tolist(), strict=True)),
+            "tau": dict(zip(used, gf.tau.tolist(), strict=True)),
+            "pooled_beta": dict(zip(used, gf.pooled_beta.tolist(), strict=True)),
+        }
 
     @staticmethod
     def _control_future(ctrl: pd.DataFrame | None, window: int) -> dict[str, float]:
@@ -519,6 +578,52 @@ class ResponseModel:
         ``periods`` (history periods in the window); one row per test, empty without tests."""
         cols = ["channel", "start", "end", "incremental", "std_error", "fitted", "fitted_sd", "periods"]
         return pd.DataFrame(self.fitted.lift, columns=cols)
+
+    @property
+    def geos_(self) -> tuple[str, ...]:
+        """Geos of a geo-level fit (empty when the model was fitted nationally)."""
+        return tuple(self.fitted.geo.get("geos", ()))
+
+    def geo_coefficients(self) -> pd.DataFrame:
+        """Per-geo coefficients (KPI units per period at full saturation), one row per geo (index ``geo``),
+        one column per channel; empty for a national fit."""
+        g = self.fitted.geo
+        if not g:
+            return pd.DataFrame(columns=self.channels_)
+        return pd.DataFrame.from_dict(g["beta"], orient="index")[self.channels_].rename_axis("geo")
+
+    def geo_contributions(self, geo_panel: pd.DataFrame) -> pd.DataFrame:
+        """Channel contributions per geo and period (KPI units): ``date``, ``geo``, one column per channel of
+        :attr:`channels_`, from the panel's spend (long frame as given to :meth:`fit`; its geos must be
+        fitted ones; its first periods set the adstock start as in the fit). Raises ``ValueError`` for a
+        national model or an unknown geo."""
+        g = self.fitted.geo
+        if not g:
+            raise ValueError(f"{self.kpi} model was fitted nationally; it has no geo contributions")
+        col = g["column"]
+        dates = pd.DatetimeIndex(sorted(pd.to_datetime(geo_panel["date"]).dt.normalize().unique()))
+        chans = self.channels_
+        gp = geo_arrays(geo_panel, dates, geo_column=col, y=None, channels=chans)
+        unknown = [x for x in gp.geos if x not in g["beta"]]
+        if unknown:
+            raise ValueError(f"geo panel has geos the {self.kpi} model was not fitted on: {unknown[:5]}")
+        m = np.array([[g["spend_scale"][x][c] for c in chans] for x in gp.geos])
+        beta = np.array([[g["beta"][x][c] for c in chans] for x in gp.geos])
+        tr = self.fitted.transforms
+        s = gp.spend / m[:, None, :]
+        h = geo_features(
+            s,
+            initial_state(s, self.freq_),
+            np.array([tr[c].decay for c in chans]),
+            np.array([g["k_rel"][c] for c in chans]),
+            np.array([tr[c].shape for c in chans]),
+            tr[chans[0]].saturation if chans else "hill",
+        )
+        contrib = h * beta[:, None, :]
+        out = pd.DataFrame(contrib.reshape(-1, len(chans)), columns=chans)
+        out.insert(0, "geo", np.repeat(gp.geos, len(dates)))
+        out.insert(0, "date", np.tile(dates, len(gp.geos)))
+        return out
 
     @property
     def warnings_(self) -> list[str]:

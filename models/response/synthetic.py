@@ -88,3 +88,77 @@ def synthetic_world(seed: int = 0, days: int = 730, noise: float = 8.0) -> Synth
         channels=dict(TRUE_CHANNELS),
         adstock_state=state,
     )
+
+
+@dataclass(frozen=True)
+class GeoWorld:
+    """Weekly geo panel with known truth: ``panel`` (long: ``date``, ``geo``, ``y``, one spend column per
+    channel, ``price`` per geo), ``history`` (national: per-date sums, ``price`` averaged), ``channels``,
+    ``incremental`` (long like ``panel``: true contribution per geo, period and channel), ``decay``/
+    ``half_saturation`` (relative to each geo's mean active spend)/``shape`` per channel; ``coefficient``:
+    true per-geo coefficients (index geo, one column per channel)."""
+
+    panel: pd.DataFrame
+    history: pd.DataFrame
+    channels: list[str]
+    incremental: pd.DataFrame
+    decay: dict[str, float]
+    half_saturation: dict[str, float]
+    shape: dict[str, float]
+    coefficient: pd.DataFrame
+
+
+def synthetic_geo_world(
+    seed: int = 0, geos: int = 10, weeks: int = 104, channels: int = 4, geo_effect: float = 0.2, noise: float = 40.0
+) -> GeoWorld:
+    """A weekly world of ``geos`` geos (sizes log-normal) from 2023-01-02: per-geo baseline (level ∝ size,
+    trend, yearly season, a price control), ``channels`` channels whose national flighted spend is split over
+    geos by shares that drift slowly, Hill media with shared shapes and per-geo coefficients (∝ size × a
+    ``geo_effect`` relative s.d. geo effect), Gaussian noise ``noise`` × √size per week."""
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2023-01-02", periods=weeks, freq="7D")
+    t = np.arange(weeks)
+    size = rng.lognormal(0.0, 0.6, geos)
+    size /= size.mean()
+    names = [f"ch{j:02d}" for j in range(channels)]
+    decay = {c: float(rng.uniform(0.1, 0.7)) for c in names}
+    k = {c: float(rng.uniform(0.6, 1.6)) for c in names}
+    shape = {c: float(rng.uniform(0.9, 2.0)) for c in names}
+    beta = {c: float(rng.uniform(100, 400)) for c in names}
+    season = 1 + 0.15 * np.sin(2 * np.pi * t / 52.18)
+    price = 10 + 0.5 * rng.standard_normal((geos, weeks)).cumsum(axis=1) / np.sqrt(weeks)
+    rows_p, rows_i, coef = [], [], {}
+    nat_spend = {c: 1000 * rng.lognormal(0, 0.5, weeks) * (rng.random(weeks) > 0.15) for c in names}
+    share0 = rng.dirichlet(np.ones(geos) * 3, size=channels) * 0.5 + 0.5 * size / size.sum()
+    for g in range(geos):
+        base = size[g] * (2000 + 3 * t + 2000 * (season - 1)) - 60 * size[g] * (price[g] - 10)
+        y = base.copy()
+        spend_g, inc_g = {}, {}
+        for j, c in enumerate(names):
+            drift = 1 + 0.2 * np.sin(2 * np.pi * t / weeks + g + j)
+            x = nat_spend[c] * share0[j, g] * drift
+            m = float(x[x > 0].mean())
+            s = x / m
+            a = geometric_adstock(s, decay[c], initial=s[:2].mean())
+            b = beta[c] * size[g] * (1 + geo_effect * rng.standard_normal())
+            inc = b * a ** shape[c] / (a ** shape[c] + k[c] ** shape[c])
+            spend_g[c], inc_g[c] = np.round(x, 2), inc
+            coef[(f"g{g:02d}", c)] = b
+            y = y + inc
+        y = y + rng.normal(0, noise * np.sqrt(size[g]), weeks)
+        rows_p.append(pd.DataFrame({"date": idx, "geo": f"g{g:02d}", "y": y, **spend_g, "price": price[g]}))
+        rows_i.append(pd.DataFrame({"date": idx, "geo": f"g{g:02d}", **inc_g}))
+    panel = pd.concat(rows_p, ignore_index=True)
+    hist = panel.groupby("date")[["y", *names]].sum()
+    hist["price"] = panel.groupby("date")["price"].mean()
+    hist.index = pd.DatetimeIndex(hist.index)
+    return GeoWorld(
+        panel=panel,
+        history=hist,
+        channels=names,
+        incremental=pd.concat(rows_i, ignore_index=True),
+        decay=decay,
+        half_saturation=k,
+        shape=shape,
+        coefficient=pd.Series(coef).unstack()[names].rename_axis("geo"),
+    )

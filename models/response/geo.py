@@ -1,0 +1,450 @@
+"""Geo-level media fit with effects partially pooled across geos.
+
+Data: ``G`` geos, ``T`` periods, ``C`` channels. Per geo ``g`` and channel ``c`` the media feature is
+
+    h_{g,t,c} = sat(adstock(x_{g,t,c} / m_{g,c}; decay_c); k_c, shape_c)
+
+with ``m_{g,c}`` the mean active spend of the channel in the geo, so the shape parameters θ_c (decay,
+half-saturation ``k_c`` relative to ``m``, Hill shape) are shared by all geos. Each geo has its own
+linear baseline (the national baseline design, plus the geo's controls), projected out per geo by its
+own orthonormal basis (batched, no block-diagonal matrix), and an outcome scale
+``w_g = mean(y_g) / mean_g(mean(y_g))`` so that the series ``y_g / w_g`` are comparable.
+
+1. *Pooled fit* (variable projection on all geos stacked): for fixed θ the pooled coefficients
+   ``β_c ≥ 0`` come from NNLS on the stacked projected features (rows weighted by the inverse residual
+   s.d. of their geo from a first pass); ``scipy.optimize.least_squares`` searches θ as in
+   :func:`models.response.media.fit_media`. National lift tests add rows
+   ``Σ_g w_g Σ_{t∈window} h_{g,t,c} · β_c`` against the measured value, weighted ``1/std_error``.
+2. *Partial pooling*: per geo, ``b_g = β + δ_g ≥ 0`` minimises ``|y_g − H_g b_g|²/σ_g² + Σ_c δ_{g,c}²/τ_c²``
+   (ridge towards the pooled coefficients). ``σ_g`` is the geo's residual s.d. under the pooled fit and
+   ``τ_c²``, the between-geo variance of the channel's coefficient, is estimated empirical-Bayes style as the
+   variance of the geos' unpooled least-squares estimates minus their mean sampling variance (floored at
+   ``(TAU_FLOOR · β_c)²``, i.e. nearly full pooling when the geos do not disagree beyond noise). θ is then
+   refined (one more ``least_squares`` run from the pooled optimum) on the residuals of this partially
+   pooled model — per-geo data residuals ``/σ_g``, shrinkage residuals ``δ/τ``, lift residuals — with the
+   geo coefficients solved in closed form (clipped at 0) for each θ; the final ones come from NNLS per
+   geo on the augmented system. A channel
+   with lift tests is then rescaled so that its national fitted incremental over the test windows stays
+   that of the pooled fit (the tests constrain the national sum). Geo coefficients in KPI units:
+   ``β_{g,c} = w_g · b_{g,c}``.
+3. *National transform*: decay_c, half-saturation ``k_c × M_c`` (``M_c`` the national mean active spend),
+   shape_c and ``beta = Σ_g β_{g,c}``. Exact when each geo's share of the channel's spend is constant over
+   time (then every geo's normalised spend path is the national one); otherwise an approximation of the
+   sum of the geo curves (forecasts and plans are national). The in-sample contributions are the exact
+   sums of the geo contributions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy.optimize import least_squares, nnls
+from scipy.signal import lfilter
+
+from models.response.lift import LiftRows
+from models.response.media import HALF_SAT_BOUNDS, PRIOR_LOG_K_SD, SHAPE_BOUNDS, MediaFit, _ar1, _saturate
+from models.transforms import Saturation
+
+#: floor of the between-geo s.d. of a channel's coefficient, as a share of the pooled coefficient
+TAU_FLOOR = 0.02
+
+
+@dataclass(frozen=True)
+class GeoPanel:
+    """A geo panel as arrays on the national index: ``geos`` (G,), ``y`` ``(G, T)``, ``spend`` ``(G, T, C)``,
+    ``controls`` ``(G, T, K)`` (the geo's own column when the panel has it, else the national one)."""
+
+    geos: tuple[str, ...]
+    y: NDArray[np.float64]
+    spend: NDArray[np.float64]
+    controls: NDArray[np.float64]
+
+
+def geo_arrays(
+    panel: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    *,
+    geo_column: str,
+    y: str | None,
+    channels: Sequence[str],
+    controls: pd.DataFrame | None = None,
+) -> GeoPanel:
+    """Arrays of ``panel`` (long: ``date``, ``geo_column``, ``y``, the channel spend columns, optionally control
+    columns) on ``index``. Every (geo, date) of ``index`` must be present once; ``y=None`` skips the outcome.
+    Raises ``ValueError`` naming the column or the missing/duplicate rows."""
+    need = ["date", geo_column, *([y] if y else []), *channels]
+    missing = [c for c in need if c not in panel]
+    if missing:
+        raise ValueError(f"geo panel lacks columns {missing}")
+    df = panel.copy()
+    df["date"] = pd.to_datetime(df["date"]).dt.normalize()
+    df[geo_column] = df[geo_column].astype(str)
+    df = df[df["date"].isin(pd.DatetimeIndex(index).normalize())]
+    dup = df.duplicated(["date", geo_column])
+    if dup.any():
+        r = df[dup].iloc[0]
+        raise ValueError(
+            f"geo panel has {int(dup.sum())} duplicate (date, {geo_column}) rows, e.g. {r['date'].date()}, {r[geo_column]}"
+        )
+    geos = tuple(sorted(df[geo_column].unique()))
+    if not geos:
+        raise ValueError("geo panel has no rows on the history's dates")
+    full = pd.MultiIndex.from_product([geos, pd.DatetimeIndex(index).normalize()], names=[geo_column, "date"])
+    df = df.set_index([geo_column, "date"])
+    absent = full.difference(df.index)
+    if len(absent):
+        g, d = absent[0]
+        raise ValueError(f"geo panel lacks {len(absent)} (geo, date) rows of the history, e.g. {g}, {d.date()}")
+    df = df.reindex(full)
+    g_n, t_n = len(geos), len(index)
+
+    def arr(col: str) -> NDArray[np.float64]:
+        v = df[col].to_numpy(dtype=float).reshape(g_n, t_n)
+        bad = int((~np.isfinite(v)).sum())
+        if bad:
+            raise ValueError(f"geo panel column {col!r} has {bad} missing or non-finite values")
+        return v
+
+    yv = arr(y) if y else np.zeros((g_n, t_n))
+    spend = np.stack([arr(c) for c in channels], axis=2) if channels else np.zeros((g_n, t_n, 0))
+    if (spend < 0).any():
+        raise ValueError("geo panel has negative spend")
+    ctrl_cols = list(controls.columns) if controls is not None else []
+    ctrl = np.zeros((g_n, t_n, len(ctrl_cols)))
+    for k, c in enumerate(ctrl_cols):
+        if c in df:
+            ctrl[:, :, k] = arr(c)
+        else:
+            assert controls is not None
+            ctrl[:, :, k] = controls[c].to_numpy(dtype=float)[None, :]
+    return GeoPanel(geos=geos, y=yv, spend=spend, controls=ctrl)
+
+
+def _mean_active(x: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
+    """Mean of the positive values along ``axis`` (1 where there are none)."""
+    pos = x > 0
+    cnt = pos.sum(axis=axis)
+    tot = np.where(pos, x, 0.0).sum(axis=axis)
+    return np.where(cnt > 0, tot / np.maximum(cnt, 1), 1.0)
+
+
+def _bases(design: NDArray[np.float64], ctrl: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per-geo orthonormal bases ``(G, T, P)`` of ``[design, ctrl_g]`` (rank-deficient columns dropped by SVD,
+    padded with zero columns to a common width)."""
+    g_n, t_n, _ = ctrl.shape
+    if ctrl.shape[2] == 0:
+        u, s, _ = np.linalg.svd(design, full_matrices=False)
+        q = u[:, s > s[0] * 1e-10]
+        return np.broadcast_to(q, (g_n, *q.shape))
+    qs = []
+    for g in range(g_n):
+        u, s, _ = np.linalg.svd(np.column_stack([design, ctrl[g]]), full_matrices=False)
+        qs.append(u[:, s > s[0] * 1e-10])
+    width = max(q.shape[1] for q in qs)
+    out = np.zeros((g_n, t_n, width))
+    for g, q in enumerate(qs):
+        out[g, :, : q.shape[1]] = q
+    return out
+
+
+@dataclass(frozen=True)
+class GeoFit:
+    """Result of :func:`fit_geo_media`.
+
+    ``media``: national-equivalent :class:`MediaFit` (see module docstring; ``contributions`` ``(T, C)`` are
+    the sums of the geo contributions); ``geos`` (G,); ``k_rel`` ``(C,)`` half-saturation relative to each
+    geo's mean active spend; ``spend_scale`` ``(G, C)`` those means; ``geo_beta`` ``(G, C)`` coefficients in
+    KPI units; ``weight`` ``(G,)`` outcome scales ``w_g``; ``tau`` ``(C,)`` between-geo s.d. of the
+    normalised coefficients used for the shrinkage; ``pooled_beta`` ``(C,)`` normalised pooled coefficients
+    (KPI units of an average geo); ``contributions`` ``(G, T, C)``."""
+
+    media: MediaFit
+    geos: tuple[str, ...]
+    k_rel: NDArray[np.float64]
+    spend_scale: NDArray[np.float64]
+    geo_beta: NDArray[np.float64]
+    weight: NDArray[np.float64]
+    tau: NDArray[np.float64]
+    pooled_beta: NDArray[np.float64]
+    contributions: NDArray[np.float64]
+
+
+def geo_features(
+    s: NDArray[np.float64],
+    init: NDArray[np.float64],
+    decay: NDArray[np.float64],
+    k: NDArray[np.float64],
+    shape: NDArray[np.float64],
+    saturation: Saturation,
+) -> NDArray[np.float64]:
+    """Saturated adstock ``(G, T, C)`` of normalised spend ``s`` ``(G, T, C)``; ``init`` ``(G, C)`` adstock
+    state before the first period; ``decay``/``k``/``shape`` ``(C,)`` shared by the geos."""
+    a = np.empty_like(s)
+    for c in range(s.shape[2]):
+        lam = float(decay[c])
+        zi = (lam * init[:, c])[None, :]
+        out, _ = lfilter([1.0 - lam], [1.0, -lam], s[:, :, c].T, axis=0, zi=zi)
+        a[:, :, c] = out.T
+    return _saturate(a, k, shape, saturation)
+
+
+def initial_state(s: NDArray[np.float64], freq: str) -> NDArray[np.float64]:
+    """Adstock state ``(G, C)`` before the first period: mean normalised spend of the first week (daily: 7
+    periods, weekly: 2), as in the national fit."""
+    n0 = min(7 if freq == "D" else 2, s.shape[1])
+    return np.asarray(s[:, :n0].mean(axis=1))
+
+
+class _GeoProblem:
+    def __init__(self, panel: GeoPanel, design: NDArray[np.float64], freq: str, saturation: Saturation) -> None:
+        y = panel.y
+        self.G, self.T, self.C = panel.spend.shape
+        self.sat = saturation
+        geo_mean = y.mean(axis=1)
+        overall = float(np.mean(np.abs(geo_mean))) or 1.0
+        self.w = np.maximum(geo_mean, 1e-6 * overall) / overall  # (G,)
+        yt = y / self.w[:, None]
+        self.y_scale = float(np.mean(np.abs(yt))) or 1.0
+        self.yt = yt / self.y_scale
+        self.m = _mean_active(panel.spend, axis=1)  # (G, C)
+        self.S = panel.spend / self.m[:, None, :]
+        self.init = initial_state(self.S, freq)  # (G, C)
+        self.q = _bases(design, panel.controls)
+        self.y_r = self.yt - self._project(self.yt[:, :, None])[:, :, 0]
+        self.max_decay = 0.95 if freq == "D" else 0.9
+        self.n_shape = 0 if saturation == "logistic" else self.C
+        self.sigma = 1.0
+        self.omega = np.ones(self.G)  # per-geo row weights (inverse residual s.d., relative)
+        self.lift: LiftRows | None = None
+        self.pool: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None  # (σ_g, τ_c) of the second pass
+
+    def _project(self, a: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per-geo projection onto the baseline space: ``a`` ``(G, T, k)``."""
+        return np.asarray(self.q @ (np.swapaxes(self.q, 1, 2) @ a))
+
+    def unpack(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        c = self.C
+        return th[:c], np.exp(th[c : 2 * c]), (th[2 * c :] if self.n_shape else np.ones(c))
+
+    def features(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
+        decay, k, s = self.unpack(th)
+        return geo_features(self.S, self.init, decay, k, s, self.sat)
+
+    def national(self, h: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``(T, C)``: Σ_g w_g h_g — national incremental per unit of a normalised coefficient."""
+        return np.asarray(np.einsum("g,gtc->tc", self.w, h))
+
+    def solve(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        h = self.features(th)
+        h_r = h - self._project(h)
+        a = (h_r * self.omega[:, None, None]).reshape(-1, self.C) / self.sigma
+        b = (self.y_r * self.omega[:, None]).ravel() / self.sigma
+        if self.lift is not None:
+            lr = self.lift
+            a = np.vstack([a, lr.design(self.national(h)) / lr.std_error[:, None]])
+            b = np.concatenate([b, lr.measured / lr.std_error])
+        beta, _ = nnls(a, b, maxiter=50 * self.C)
+        return beta, h, h_r
+
+    def residuals(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
+        beta, h, h_r = self.solve(th)
+        if self.pool is not None:  # second pass: per-geo coefficients shrunk towards the pooled ones
+            sig, tau = self.pool
+            b = _geo_coefficients(h_r, self.y_r, beta, sig, tau, exact=False)
+            parts = [((self.y_r - np.einsum("gtc,gc->gt", h_r, b)) / sig[:, None]).ravel(), ((b - beta) / tau).ravel()]
+            if self.lift is not None:
+                lr = self.lift
+                fitted = lr.mask.astype(float) @ np.einsum("g,gtc,gc->tc", self.w, h, b)
+                parts.append((fitted[np.arange(len(lr.column)), lr.column] - lr.measured) / lr.std_error)
+            parts.append(th[self.C : 2 * self.C] / PRIOR_LOG_K_SD)
+            return np.concatenate(parts)
+        r = ((self.y_r - h_r @ beta) * self.omega[:, None]).ravel() / self.sigma
+        parts = [r]
+        if self.lift is not None:
+            lr = self.lift
+            parts.append((lr.design(self.national(h)) @ beta - lr.measured) / lr.std_error)
+        parts.append(th[self.C : 2 * self.C] / PRIOR_LOG_K_SD)
+        return np.concatenate(parts)
+
+    def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        c = self.C
+        lo = [0.0] * c + [np.log(HALF_SAT_BOUNDS[0])] * c + [SHAPE_BOUNDS[0]] * self.n_shape
+        hi = [self.max_decay] * c + [np.log(HALF_SAT_BOUNDS[1])] * c + [SHAPE_BOUNDS[1]] * self.n_shape
+        return np.array(lo), np.array(hi)
+
+    def start(self, rng: np.random.Generator | None) -> NDArray[np.float64]:
+        lo, hi = self.bounds()
+        if rng is None:
+            c = self.C
+            th = np.concatenate([np.full(c, 0.4 * self.max_decay), np.zeros(c), np.full(self.n_shape, 1.2)])
+            return np.clip(th, lo, hi)
+        return lo + (hi - lo) * rng.uniform(0.1, 0.9, size=lo.shape)
+
+
+def _pool_scales(
+    h_r: NDArray[np.float64], y_r: NDArray[np.float64], beta: NDArray[np.float64], dof: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Residual s.d. per geo ``(G,)`` under the pooled coefficients ``beta`` and the between-geo s.d. ``tau``
+    ``(C,)`` of the coefficients (empirical Bayes, see module docstring). ``h_r`` ``(G, T, C)``, ``y_r``
+    ``(G, T)`` projected, normalised units."""
+    t_n = h_r.shape[1]
+    resid = y_r - h_r @ beta
+    sig = np.sqrt((resid**2).sum(axis=1) / max(t_n - dof, 1))
+    sig = np.maximum(sig, 1e-9 * max(float(sig.max()), 1e-12))
+    gram = np.einsum("gtc,gtd->gcd", h_r, h_r)
+    inv = np.linalg.pinv(gram)
+    est = np.einsum("gcd,gd->gc", inv, np.einsum("gtc,gt->gc", h_r, y_r))
+    var = np.clip(np.diagonal(inv, axis1=1, axis2=2), 0, None) * sig[:, None] ** 2
+    between = est.var(axis=0) - var.mean(axis=0)
+    floor = (TAU_FLOOR * np.maximum(beta, 1e-12)) ** 2
+    return sig, np.sqrt(np.maximum(between, floor))
+
+
+def _geo_coefficients(
+    h_r: NDArray[np.float64],
+    y_r: NDArray[np.float64],
+    beta: NDArray[np.float64],
+    sig: NDArray[np.float64],
+    tau: NDArray[np.float64],
+    exact: bool,
+) -> NDArray[np.float64]:
+    """Per-geo coefficients ``(G, C)``: ``argmin |y_g − H_g b|²/σ_g² + Σ_c (b_c − β_c)²/τ_c²`` over ``b ≥ 0``
+    (``exact``: NNLS per geo; else the batched unconstrained solution clipped at 0, used inside the search)."""
+    g_n, _, c_n = h_r.shape
+    if exact:
+        out = np.zeros((g_n, c_n))
+        eye = np.eye(c_n)
+        for g in range(g_n):
+            a = np.vstack([h_r[g] / sig[g], eye / tau[:, None]])
+            rhs = np.concatenate([y_r[g] / sig[g], beta / tau])
+            out[g], _ = nnls(a, rhs, maxiter=50 * c_n)
+        return out
+    w = 1.0 / sig**2
+    lhs = np.einsum("gtc,gtd->gcd", h_r, h_r) * w[:, None, None] + np.diag(1.0 / tau**2)[None]
+    rhs = np.einsum("gtc,gt->gc", h_r, y_r) * w[:, None] + (beta / tau**2)[None, :]
+    return np.clip(np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0], 0.0, None)
+
+
+def fit_geo_media(
+    panel: GeoPanel,
+    design: NDArray[np.float64],
+    *,
+    national_spend: NDArray[np.float64],
+    freq: str = "W",
+    saturation: Saturation = "hill",
+    seed: int = 0,
+    n_starts: int = 3,
+    warm_start: MediaFit | None = None,
+    lift: LiftRows | None = None,
+) -> GeoFit:
+    """Fit the partially pooled geo media model (module docstring). ``panel``: :func:`geo_arrays` on the
+    history; ``design``: ``(T, P)`` national baseline design without controls (the panel's controls are added
+    per geo); ``national_spend``: ``(T, C)`` spend summed over geos (for the national transform); ``lift``:
+    national lift tests on the channel columns. Deterministic for a given ``seed``."""
+    prob = _GeoProblem(panel, np.asarray(design, float), freq, saturation)
+    lo, hi = prob.bounds()
+    m_nat = _mean_active(np.asarray(national_spend, float), axis=0)
+    starts: list[NDArray[np.float64]] = []
+    if warm_start is not None:
+        ws = np.concatenate(
+            [warm_start.decay, np.log(warm_start.half_saturation / m_nat), warm_start.shape[: prob.n_shape]]
+        )
+        starts.append(np.clip(ws, lo + 1e-9, hi - 1e-9))
+    else:
+        starts.append(prob.start(None))
+        rng = np.random.default_rng(seed)
+        starts += [prob.start(rng) for _ in range(max(n_starts - 1, 0))]
+    # first pass: residual s.d. per geo (row weights) and overall (scale of the data rows against the tests)
+    beta0, _, h_r0 = prob.solve(starts[0])
+    r0 = prob.y_r - h_r0 @ beta0
+    sd_g = r0.std(axis=1)
+    sd_g = np.where(sd_g > 0, sd_g, max(float(sd_g.max()), 1e-12))
+    prob.omega = float(np.sqrt(np.mean(sd_g**2))) / sd_g
+    r0w = r0 * prob.omega[:, None]
+    prob.sigma = float(np.std(r0w)) or 1.0
+    if lift is not None:
+        prob.lift = lift.scaled(prob.y_scale)
+    best = None
+    for th0 in starts:
+        res = least_squares(
+            prob.residuals, th0, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=40 * len(th0), tr_solver="lsmr"
+        )
+        if best is None or res.cost < best.cost:
+            best = res
+    assert best is not None
+    th = best.x
+    beta, h, h_r = prob.solve(th)
+    g_n, t_n, c_n = h.shape
+    n_theta = len(th)
+    # second pass: θ refined with per-geo coefficients partially pooled (σ_g, τ from the pooled fit)
+    sig, tau = _pool_scales(h_r, prob.y_r, beta, dof=prob.q.shape[2] + c_n)
+    prob.pool = (sig, tau)
+    best = least_squares(
+        prob.residuals, th, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=40 * len(th), tr_solver="lsmr"
+    )
+    th = best.x
+    beta, h, h_r = prob.solve(th)
+    b = _geo_coefficients(h_r, prob.y_r, beta, sig, tau, exact=True)
+    resid_w = (prob.y_r - np.einsum("gtc,gc->gt", h_r, b)) * prob.omega[:, None]
+    dof = max(g_n * (t_n - prob.q.shape[2]) - n_theta - c_n, 1)
+    sigma = float(np.sqrt((resid_w**2).sum() / dof))
+    phi = float(np.mean([_ar1(r) for r in resid_w]))
+    infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
+    hw = (h_r * prob.omega[:, None, None]).reshape(-1, c_n)
+    precision = hw.T @ hw / (sigma**2 * infl)
+    if prob.lift is not None:
+        ld = prob.lift.design(prob.national(h)) / prob.lift.std_error[:, None]
+        precision = precision + ld.T @ ld
+    cov_pooled = np.asarray(np.linalg.pinv(precision), dtype=np.float64)  # normalised units
+    if prob.lift is not None:
+        nat = prob.national(h)
+        for c in set(prob.lift.column.tolist()):
+            rows = prob.lift.column == c
+            pooled_sum = float((prob.lift.mask[rows].astype(float) @ nat[:, c]).sum() * beta[c])
+            geo_sum = float(
+                (prob.lift.mask[rows].astype(float) @ np.einsum("g,gt->t", prob.w * b[:, c], h[:, :, c])).sum()
+            )
+            if geo_sum > 0:
+                b[:, c] *= pooled_sum / geo_sum
+    ys = prob.y_scale
+    geo_beta = prob.w[:, None] * b * ys  # (G, C) KPI units
+    contrib = h * geo_beta[:, None, :]  # (G, T, C)
+    nat_contrib = contrib.sum(axis=0)
+    beta_nat = geo_beta.sum(axis=0)
+    # covariance of the national coefficients: the pooled one, rescaled coefficient by coefficient
+    r = np.where(beta > 0, beta_nat / np.where(beta > 0, beta, 1.0), prob.w.sum() * ys)
+    cov = cov_pooled * np.outer(r, r)
+    decay, k, s = prob.unpack(th)
+    # fitted baseline per geo (linear, in KPI units), summed: y − projected residual − media
+    fitted_base = ((prob.yt - prob.y_r) * prob.w[:, None] * ys).sum(axis=0) - prob._project(contrib).sum(axis=(0, 2))
+    rss = float((resid_w**2).sum()) * ys**2
+    media = MediaFit(
+        decay=decay.copy(),
+        half_saturation=k * m_nat,
+        shape=s.copy(),
+        beta=beta_nat,
+        beta_se=np.sqrt(np.clip(np.diag(cov), 0, None)),
+        beta_cov=cov,
+        contributions=nat_contrib,
+        baseline=fitted_base,
+        sigma=sigma * ys,
+        cost=float(best.cost),
+        rss=rss,
+        n_params=n_theta + c_n,
+        saturation=saturation,
+    )
+    return GeoFit(
+        media=media,
+        geos=panel.geos,
+        k_rel=k.copy(),
+        spend_scale=prob.m,
+        geo_beta=geo_beta,
+        weight=prob.w,
+        tau=tau * ys,
+        pooled_beta=beta * ys,
+        contributions=contrib,
+    )

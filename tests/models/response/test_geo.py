@@ -1,0 +1,108 @@
+"""Geo-level response model: pooled shapes, partially pooled geo coefficients, national equivalents, lift tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.response import ResponseModel, ResponseSpec
+from models.response.lift import LiftTest
+from models.response.synthetic import GeoWorld, synthetic_geo_world
+
+SPEC = ResponseSpec(country=None, n_starts=1, saturation="hill", seed=1)
+
+
+@pytest.fixture(scope="module")
+def world() -> GeoWorld:
+    return synthetic_geo_world(seed=3, geos=8, weeks=104, channels=3, geo_effect=0.3)
+
+
+@pytest.fixture(scope="module")
+def model(world: GeoWorld) -> ResponseModel:
+    return ResponseModel(SPEC, kpi="y").fit(
+        world.history, y="y", channels=world.channels, controls=("price",), geo_panel=world.panel
+    )
+
+
+def test_recovers_contributions_shapes_and_geo_coefficients(world: GeoWorld, model: ResponseModel) -> None:
+    inc = world.incremental.groupby("date")[world.channels].sum()
+    err = model.contributions_.sum() / inc.sum() - 1
+    assert err.abs().max() < 0.2, err.to_dict()
+    for c in world.channels:
+        assert model.transforms_[c].decay == pytest.approx(world.decay[c], abs=0.08)
+    coef = model.geo_coefficients()
+    assert list(coef.index) == list(model.geos_) == [f"g{g:02d}" for g in range(8)]
+    for c in world.channels:
+        assert np.corrcoef(coef[c], world.coefficient.loc[coef.index, c])[0, 1] > 0.9
+    assert model.shape_source_ == {c: "spend" for c in world.channels}
+
+
+def test_geo_contributions_add_up_to_the_national_ones(world: GeoWorld, model: ResponseModel) -> None:
+    gc = model.geo_contributions(world.panel)
+    assert list(gc.columns) == ["date", "geo", *model.channels_]
+    assert len(gc) == 8 * 104
+    nat = gc.groupby("date")[model.channels_].sum()
+    np.testing.assert_allclose(nat.to_numpy(), model.contributions_.to_numpy(), rtol=1e-9)
+    truth = world.incremental.set_index(["date", "geo"])
+    got = gc.set_index(["date", "geo"]).loc[truth.index]
+    per_geo = (got.groupby("geo").sum() / truth.groupby("geo").sum() - 1).abs()
+    assert float(per_geo.to_numpy().mean()) < 0.2, per_geo
+    with pytest.raises(ValueError, match="not fitted on: \\['zz'\\]"):
+        model.geo_contributions(world.panel.assign(geo=world.panel["geo"].replace({"g00": "zz"})))
+
+
+def test_round_trip_keeps_geo_parameters(world: GeoWorld, model: ResponseModel) -> None:
+    back = ResponseModel.from_files(model.to_files("g/"), "g/")
+    assert back.geos_ == model.geos_
+    pd.testing.assert_frame_equal(back.geo_contributions(world.panel), model.geo_contributions(world.panel))
+    spend = pd.DataFrame({c: np.full(8, 900.0) for c in world.channels}, index=back.future_dates(8))
+    np.testing.assert_allclose(back.expected(spend), model.expected(spend))
+
+
+def test_national_transform_is_exact_under_constant_shares() -> None:
+    """Each geo's spend a fixed share of the national spend: the national transform reproduces the summed
+    geo contributions of any national spend path."""
+    w = synthetic_geo_world(seed=5, geos=5, weeks=104, channels=2, geo_effect=0.3)
+    share = np.array([0.1, 0.15, 0.2, 0.25, 0.3])
+    panel = w.panel.copy()
+    for c in w.channels:
+        nat = w.history[c]
+        panel[c] = [nat.loc[d] * share[int(g[1:])] for d, g in zip(panel["date"], panel["geo"], strict=True)]
+    m = ResponseModel(SPEC, kpi="y").fit(w.history, y="y", channels=w.channels, geo_panel=panel)
+    gc = m.geo_contributions(panel).groupby("date")[w.channels].sum()
+    for c in w.channels:
+        t = m.transforms_[c]
+        s = w.history[c].to_numpy()
+        np.testing.assert_allclose(t.response(s, initial=s[:2].mean()), gc[c].to_numpy(), rtol=1e-8)
+    assert m.geo_contributions(panel).shape == (5 * 104, 4)
+
+
+def test_national_lift_test_constrains_the_national_sum(world: GeoWorld, model: ResponseModel) -> None:
+    win = world.history.index[50:54]
+    c = world.channels[1]
+    base = float(model.contributions_.loc[win, c].sum())
+    target = 1.5 * base
+    m = ResponseModel(SPEC, kpi="y").fit(
+        world.history,
+        y="y",
+        channels=world.channels,
+        controls=("price",),
+        geo_panel=world.panel,
+        lift_tests=[LiftTest(c, win[0], win[-1], target, 0.01 * target)],
+    )
+    ((_, fitted),) = m.lift_fit_
+    assert fitted == pytest.approx(target, rel=0.05)
+    assert fitted == pytest.approx(float(m.contributions_.loc[win, c].sum()))
+
+
+def test_panel_errors(world: GeoWorld) -> None:
+    h, ch = world.history, world.channels
+    with pytest.raises(ValueError, match="geo panel lacks 1 \\(geo, date\\) rows of the history"):
+        ResponseModel(SPEC, kpi="y").fit(h, y="y", channels=ch, geo_panel=world.panel.iloc[1:])
+    with pytest.raises(ValueError, match="summed over geos differs from the national history"):
+        ResponseModel(SPEC, kpi="y").fit(h.assign(y=h["y"] * 1.01), y="y", channels=ch, geo_panel=world.panel)
+    with pytest.raises(ValueError, match="geo panel lacks columns \\['region'\\]"):
+        ResponseModel(SPEC, kpi="y").fit(h, y="y", channels=ch, geo_panel=world.panel, geo_column="region")
+    with pytest.raises(ValueError, match="fitted nationally; it has no geo contributions"):
+        ResponseModel(SPEC, kpi="y").fit(h, y="y", channels=ch).geo_contributions(world.panel)
