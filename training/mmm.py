@@ -148,8 +148,18 @@ def national_history(
     if geo:
         panel = f.rename(columns={**rename, geo: "geo"})[["date", "geo", *outcomes, *channels, *kept]]
         panel["geo"] = panel["geo"].astype(str)
-        panel = panel.sort_values(["geo", "date"]).reset_index(drop=True)
         geos = tuple(sorted(panel["geo"].unique()))
+        full = pd.MultiIndex.from_product([geos, hist.index], names=["geo", "date"])
+        panel = panel.set_index(["geo", "date"])
+        if panel.index.duplicated().any():
+            raise ValueError("mmm table has duplicate (date, geo) rows")
+        absent = len(full.difference(panel.index))
+        if absent:  # a geo without some periods: zero spend, outcomes and regressors interpolated within the geo
+            panel = panel.reindex(full)
+            panel[list(channels)] = panel[list(channels)].fillna(0.0)
+            panel = panel.groupby(level="geo", group_keys=False).apply(lambda g: g.interpolate(limit_direction="both"))
+            warnings.append(f"mmm table: {absent} missing (geo, period) row(s) filled (zero spend, interpolated)")
+        panel = panel.reindex(full).reset_index()[["date", "geo", *outcomes, *channels, *kept]]
         for c, (mu, sd) in scale.items():  # per-geo values whose per-date sum (or mean/max) is the national one
             panel[c] = (panel[c] - (mu / len(geos) if _aggregation(c) == "sum" else mu)) / sd
     return MmmHistory(hist, panel, geos, tuple(kept), warnings)
