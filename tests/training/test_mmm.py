@@ -139,7 +139,7 @@ def test_missing_weeks_and_constant_regressors_are_reported() -> None:
     assert "control__flat" not in fit.data.regressors
 
 
-def test_every_channel_zero_is_loud() -> None:
+def test_every_channel_zero_is_loud(tmp_path: Path) -> None:
     frame, layout, _ = mmm_frame(weeks=70, seed=10, outcomes=("conversions",))
     for ch in CHANNELS:  # constant spend: every channel refused (confounded with the intercept)
         frame[f"spend__{ch}"] = 1000.0
@@ -149,6 +149,9 @@ def test_every_channel_zero_is_loud() -> None:
     loud = zero_effect_warning("conversions", model)
     assert loud is not None and loud.startswith("WARNING conversions: EVERY channel's response is zero")
     assert loud in warnings
+    res = train_all({"mmm": frame}, tmp_path, mmm=layout, campaign_source="mmm", spec=SPEC, backtest=None)
+    entry = res["metrics"]["response"]["conversions"]
+    assert loud in entry["warnings"] and set(entry["refused"]) == set(CHANNELS)
 
 
 def test_lift_tests_for_selects_the_kpi_and_flags_unknown_channels() -> None:
