@@ -207,3 +207,17 @@ def test_weekly_holiday_count_regressor(weekly) -> None:
     assert "holidays__count" in m.prophet().extra_regressors  # type: ignore[attr-defined]
     none = ResponseModel(SPEC).fit(wk, y="conversions", channels=ch)
     assert not none.prophet().extra_regressors  # type: ignore[attr-defined]
+
+
+def test_reads_schema_2_files_without_the_new_fields(weekly) -> None:
+    wk, ch, _ = weekly
+    m = ResponseModel(SPEC).fit(wk, y="conversions", channels=ch)
+    files = m.to_files("r/")
+    params = json.loads(files["r/params.json"])
+    assert params["schema"] == 3
+    params["schema"] = 2
+    for key in ("shape_source", "lift", "geo", "control_future"):
+        del params["fitted"][key]
+    back = ResponseModel.from_files({**files, "r/params.json": json.dumps(params)}, "r/")
+    assert back.shape_source_ == {} and back.lift_fit_ == [] and back.geos_ == ()
+    assert back.transforms_ == m.transforms_
