@@ -338,3 +338,22 @@ def test_short_mmm_history_says_no_backtests_ran(tmp_path: Path) -> None:
     res = train_all({"mmm": frame}, tmp_path, mmm=layout, campaign_source="mmm", spec=SPEC, backtest=BacktestSpec())
     assert "history of 30 periods too short for backtests (needs > half a year); none run" in res["metrics"]["warnings"]
     assert "backtest" not in res["metrics"]["response"]["conversions"]
+
+
+def test_geo_fit_with_lift_tests() -> None:
+    frame, layout, inc = mmm_frame(weeks=70, geos=3, seed=17, outcomes=("conversions",))
+    window = inc.loc["2023-06-05":"2023-06-26"]
+    lift = pd.DataFrame(
+        {
+            "channel": ["tv"],
+            "start": ["2023-06-05"],
+            "end": ["2023-06-26"],
+            "kpi": ["conversions"],
+            "incremental": [float(window["tv"].sum())],
+            "std_error": [0.1 * float(window["tv"].sum())],
+        }
+    )
+    fit = fit_mmm(frame, layout, lift_tests=lift, spec=SPEC)
+    model = fit.bundle.models["conversions"]
+    assert tuple(model.geos_) == ("g00", "g01", "g02")
+    assert [t.channel for t, _ in model.lift_fit_] == ["tv"] and len(fit.lift["conversions"]) == 1
