@@ -1,7 +1,7 @@
 """Rolling-origin backtests of the response models against seasonal-naive and Prophet-without-media.
 
 Origins step back one horizon at a time from the end of the history (≥ 4 origins; 28 days, or 13
-weeks on weekly data). Each origin refits on the data before it (media search warm-started from the
+weeks on weekly data; media-mix data: :func:`mmm_backtest_spec`). Each origin refits on the data before it (media search warm-started from the
 full-history fit, one start) and forecasts the next horizon given the *actual* spend.
 
 Interval calibration (split-conformal in time): up to ``calibration_origins`` extra, earlier origins are
@@ -12,6 +12,8 @@ past; the estimate from all origins is returned for the model that is published.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,6 +35,28 @@ class BacktestSpec:
     horizon: int | None = None
     n_sims: int = 500
     calibration_origins: int = 4
+    min_train: int | None = None
+
+
+#: media-mix backtests: horizon in periods, minimal training history in periods (preferred, fallback), by frequency
+MMM_HORIZON = {"W": 4, "D": 28}
+MMM_MIN_TRAIN = {"W": (52, 26), "D": (365, 182)}
+MMM_MAX_ORIGINS = 30
+
+
+def mmm_backtest_spec(n_periods: int, freq: str, base: BacktestSpec | None = None) -> BacktestSpec | None:
+    """Rolling origins for media-mix data: a 4-week (28-day) horizon and as many origins as the history allows
+    with at least one year of training data before the first (half a year when a year leaves fewer than 2
+    origins; at most ``MMM_MAX_ORIGINS``), about a third of them (at most ``base.calibration_origins``) only
+    calibrating intervals. None when fewer than 2 origins fit even so."""
+    base = base or BacktestSpec()
+    h = MMM_HORIZON[freq]
+    for min_train in MMM_MIN_TRAIN[freq]:
+        total = min((n_periods - min_train) // h, MMM_MAX_ORIGINS)
+        if total >= 2:
+            n_cal = min(base.calibration_origins, total // 3)
+            return replace(base, n_origins=total - n_cal, horizon=h, calibration_origins=n_cal, min_train=min_train)
+    return None
 
 
 @dataclass(frozen=True)
@@ -135,6 +159,21 @@ def _score(y: NDArray[np.float64], f: NDArray[np.float64], train: NDArray[np.flo
     }
 
 
+class _Quiet:
+    """Raises the level of logger ``name`` to ERROR while :meth:`around`'s items are iterated."""
+
+    def __init__(self, name: str) -> None:
+        self.log = logging.getLogger(name)
+
+    def around(self, items: list[int]) -> Iterator[int]:
+        level = self.log.level
+        self.log.setLevel(logging.ERROR)
+        try:
+            yield from items
+        finally:
+            self.log.setLevel(level)
+
+
 def rolling_origin(
     history: pd.DataFrame,
     *,
@@ -146,18 +185,20 @@ def rolling_origin(
     controls: tuple[str, ...] = (),
     reported: dict[str, str] | None = None,
     campaigns: dict[str, list[tuple[str, str]]] | None = None,
+    lift_tests: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """Backtest on ``history`` (as for :meth:`ResponseModel.fit`). Returns per-method mean metrics
     (``model``, ``prophet_no_media``, ``seasonal_naive``: wape, smape, mase, total_error; ``model`` also
     coverage_80/coverage_95 of per-period intervals and the calibration they carried), per-origin
     details, and ``calibration``: :func:`calibration` of all origins, for the published model
-    (:meth:`models.response.ResponseModel.with_calibration`)."""
+    (:meth:`models.response.ResponseModel.with_calibration`). ``lift_tests``: each origin's fit uses the tests
+    that ended before the origin."""
     bt = bt or BacktestSpec()
     freq = "D" if (history.index[1] - history.index[0]).days == 1 else "W"
     h = bt.horizon or (28 if freq == "D" else 13)
     m = 7 if freq == "D" else 52
     n = len(history)
-    min_train = max(3 * h, 60 if freq == "D" else 26)
+    min_train = bt.min_train if bt.min_train is not None else max(3 * h, 60 if freq == "D" else 26)
     origins = [n - h * i for i in range(bt.n_origins, 0, -1)]
     if origins[0] < min_train:
         raise ValueError(f"history of {n} periods too short for {bt.n_origins} origins of {h} periods")
@@ -166,9 +207,12 @@ def rolling_origin(
     rows: list[dict[str, Any]] = []
     errors: list[OriginError] = []
     fit_spec = replace(spec, n_starts=1)
-    for o in calibration_at + origins:
+    quiet = _Quiet("models.response")  # each refit repeats the published fit's warnings; they are not news
+    for o in quiet.around(calibration_at + origins):
         train, test = history.iloc[:o], history.iloc[o : o + h]
         yt, yv = train[y].to_numpy(float), test[y].to_numpy(float)
+        lift = [t for t in lift_tests if pd.Timestamp(t.end) <= train.index[-1]]
+        extra: dict[str, Any] = {"lift_tests": lift} if lift else {}
         model = ResponseModel(fit_spec, kpi=y).fit(
             train,
             y=y,
@@ -177,6 +221,7 @@ def rolling_origin(
             warm_start=warm_start,
             reported=reported,
             campaigns=campaigns,
+            **extra,
         )
         f_model = model.expected(test[channels])
         raw = model.simulate(test[channels], n=bt.n_sims, seed=spec.seed)
@@ -187,7 +232,12 @@ def rolling_origin(
         model.with_calibration(**calib)
         draws = model.simulate(test[channels], n=bt.n_sims, seed=spec.seed).total
         lo80, hi80, lo95, hi95 = np.quantile(draws, [0.1, 0.9, 0.025, 0.975], axis=0)
-        ctrl = train[list(controls)] if controls else None
+        kept = list(model.fitted.controls)
+        ctrl = train[kept] if kept else None
+        # the future controls are not known when forecasting: Prophet-without-media gets the values the model
+        # assumes after the history (ResponseModel's control_future), so both forecasts see the same information
+        held = model.fitted.control_future
+        fut_ctrl = pd.DataFrame({c: np.full(len(test), held.get(c, 0.0)) for c in kept}, index=test.index)
         proph = pb.fit_prophet(
             pd.DatetimeIndex(train.index),
             yt,
@@ -198,7 +248,7 @@ def rolling_origin(
             uncertainty_samples=0,
             seasonality_mode=spec.seasonality_mode,
         )
-        f_proph = pb.predict(proph, test.index, test[list(controls)] if controls else None)["yhat"].to_numpy()
+        f_proph = pb.predict(proph, test.index, fut_ctrl if kept else None)["yhat"].to_numpy()
         f_naive = seasonal_naive(yt, h, m)
         sums = draws.sum(axis=1)
         rows.append(
@@ -217,6 +267,8 @@ def rolling_origin(
         )
     summary: dict[str, Any] = {
         "horizon": h,
+        "frequency": freq,
+        "min_train": min_train,
         "n_origins": len(origins),
         "calibration_origins": len(calibration_at),
         "calibration": calibration(errors),

@@ -6,9 +6,10 @@ Takes DataFrames (SPEC §2), never reads files. KPI series are the business tota
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -118,14 +119,19 @@ def fit_bundle(
     spec: ResponseSpec | None = None,
     progress: Progress | None = None,
     controls: tuple[str, ...] = (),
+    lift_tests: Mapping[str, Sequence[Any]] | None = None,
 ) -> ResponseBundle:
-    """Fit one :class:`ResponseModel` per KPI present in ``history``."""
+    """Fit one :class:`ResponseModel` per KPI present in ``history``. ``lift_tests``: KPI → its
+    ``models.response.lift.LiftTest`` objects (see :func:`training.mmm.lift_tests_for`); without them the
+    fit is exactly the one without calibration."""
     spec = spec or ResponseSpec()
     models = {}
     kpis = [k for k in KPIS if k in history]
     for i, kpi in enumerate(kpis):
         if progress:
             progress(f"fitting {kpi} response model", i / max(len(kpis), 1))
+        tests = list((lift_tests or {}).get(kpi, ()))
+        extra: dict[str, Any] = {"lift_tests": tests} if tests else {}
         models[kpi] = ResponseModel(replace(spec), kpi=kpi).fit(
             history,
             y=kpi,
@@ -133,6 +139,7 @@ def fit_bundle(
             controls=controls,
             reported=reported_map(history, kpi, channels),
             campaigns=campaign_map(history, kpi, channels, campaigns),
+            **extra,
         )
     ctx = PlanningContext.from_history(history[channels], freq, campaigns)
     return ResponseBundle(models, ctx)

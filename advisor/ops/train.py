@@ -4,11 +4,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.core.jsonable import to_jsonable
 from advisor.ops.context import OpsContext
 from advisor.ops.requests import TrainRequest
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from advisor.data.dataset import Dataset
+    from training.mmm import MmmLayout
 
 
 @dataclass(frozen=True)
@@ -34,8 +40,35 @@ def train(req: TrainRequest, ctx: OpsContext) -> TrainResult:
     if ctx.models_root is None:
         raise ValueError("training needs a model registry folder to publish into")
     ds = ctx.require_dataset()
+    tables, layout = training_tables(ds)
     summary = train_all(
-        ds.tables, ctx.models_root, seed=req.seed, fingerprint=ds.fingerprint, progress=ctx.progress,
+        tables, ctx.models_root, seed=req.seed, fingerprint=ds.fingerprint, progress=ctx.progress,
         backtest=BacktestSpec() if req.backtest else None, provenance=ctx.provenance,
+        mmm=layout, campaign_source=str(getattr(ds, "campaign_source", "campaign_daily")),
     )
     return TrainResult(dict(summary))
+
+
+def training_tables(ds: Dataset) -> tuple[dict[str, pd.DataFrame], MmmLayout | None]:
+    """The frames ``train_all`` takes and the mmm layout: ``tables["mmm"]`` is the canonical mmm frame and
+    ``tables["lift_tests"]`` the lift tests when the dataset has them; the layout names the mmm column roles
+    (channel → spend column, outcomes, controls + organic + events as regressors, geo, grain, holidays)."""
+    from training.mmm import MmmLayout
+
+    tables = dict(ds.tables)
+    lift = getattr(ds, "lift_tests", None)
+    if lift is not None:
+        tables["lift_tests"] = lift
+    mmm = getattr(ds, "mmm", None)
+    if mmm is None:
+        return tables, None
+    tables["mmm"] = mmm.frame
+    layout = MmmLayout(
+        channels={ch: mmm.spend_column(ch) for ch in mmm.channels},
+        outcomes=tuple(mmm.outcomes),
+        regressors=(*mmm.controls, *mmm.organic, *mmm.events),
+        geo="geo" if mmm.geo else None,
+        freq=mmm.freq,
+        country=mmm.holidays,
+    )
+    return tables, layout

@@ -134,24 +134,39 @@ def train(
         print_json(result)
         return
     stderr.print(f"published model version {result['model_version']} in {models}")
+    metrics = result["metrics"]
+    layout = metrics.get("data") or {}
     rows = []
-    for kpi, m in result["metrics"]["response"].items():
-        bt = m.get("backtest", {}).get("model", {})
+    for kpi, m in metrics["response"].items():
+        bt_doc = m.get("backtest", {})
+        bt = bt_doc.get("model", {})
+        shapes = m.get("shape_source") or {}
         rows.append(
             {
                 "kpi": kpi,
-                "channels": ", ".join(m["channels"]),
-                "refused": ", ".join(m["refused"]) or "—",
+                "channels": ", ".join(f"{c} ({shapes[c]})" if c in shapes else c for c in m["channels"]),
+                "refused": "; ".join(f"{c}: {why}" for c, why in m["refused"].items()) or "—",
+                "lift tests": m.get("lift_tests", 0),
+                "origins": bt_doc.get("n_origins"),
                 "wape": bt.get("wape"),
                 "mase": bt.get("mase"),
                 "coverage_80": bt.get("coverage_80"),
                 "coverage_95": bt.get("coverage_95"),
             }
         )
-    print_records(rows, fmt, title=f"model {result['model_version']}")
-    for m in result["metrics"]["response"].values():
+    grain = {"D": "daily", "W": "weekly"}.get(str(layout.get("grain")), layout.get("grain"))
+    geos = f", {len(layout['geos'])} geos" if layout.get("geos") else ""
+    source = f" — {layout['source']} data, {grain}{geos}" if layout.get("source") else ""
+    print_records(rows, fmt, title=f"model {result['model_version']}{source}; channels (shape source)")
+    skipped = (metrics.get("drivers") or {}).get("skipped")
+    if isinstance(skipped, str):
+        stderr.print(f"driver models skipped: {skipped}", highlight=False)
+    for w in metrics.get("warnings") or []:
+        stderr.print(f"[yellow]warning:[/] {w}", highlight=False)
+    for m in metrics["response"].values():
         for w in m["warnings"]:
-            stderr.print(f"[yellow]warning:[/] {w}", highlight=False)
+            loud = w.startswith("WARNING")
+            stderr.print(f"[bold red]{w}[/]" if loud else f"[yellow]warning:[/] {w}", highlight=False)
 
 
 @app.command("forecast")
