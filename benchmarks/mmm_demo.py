@@ -13,7 +13,9 @@ standard error), and scores against ``truth.json``:
   scored by the TRUE outcome (``demo_world.true_outcome``) against the true optimum (scipy), as the share of
   the achievable gain lost; target ≤ 10 %;
 - 80 % interval coverage of the training backtest (4-week origins; N printed); target 75–85 %;
-- train wall time (load + fit + backtests; shared machine).
+- train wall time (load + fit + backtests; shared machine);
+- the information limit: the contribution error of a least-squares fit that knows the true transforms
+  (``mmm_score.oracle_error``), i.e. how far the business totals alone can separate the channels.
 Prints a table per seed and the median over seeds per setting.
 """
 
@@ -26,7 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mmm_score import backtest_coverage, contribution_error, train_folder, true_regret
+from mmm_score import backtest_coverage, contribution_error, oracle_error, train_folder, true_regret
 
 from demo_world import generate_mmm_world, mmm_lift_tests, write_lift_tests
 
@@ -43,6 +45,7 @@ def run(seed: int, geos: int, lift: bool, days: int, weeks: int, root: Path) -> 
     trained = train_folder(folder / "data", folder / "models", seed=seed)
     out: dict[str, Any] = {"train_s": trained.seconds}
     for kpi in KPIS:
+        out[f"oracle_{kpi}"] = oracle_error(world, kpi)
         truth = {c: v["true_incremental"][kpi] for c, v in world.truth["channels"].items()}
         err, signed = contribution_error(trained.contributions(kpi), truth)
         reg = true_regret(world.truth, trained.bundle, kpi, weeks=weeks)
@@ -92,6 +95,10 @@ def main() -> None:
                     results[(seed, geos, lift)] = r
                     name = f"{'national' if geos == 0 else f'{geos} geos'} {'+lift' if lift else ''}"
                     print(_row(name, r), flush=True)
+                    print(
+                        f"      information limit (OLS knowing the true transforms): contribution error "
+                        f"{100 * r['oracle_conversions']:.1f}/{100 * r['oracle_revenue']:.1f}%"
+                    )
                     for kpi in KPIS:
                         by = r[kpi]["by_channel"]
                         print(

@@ -175,3 +175,29 @@ def backtest_coverage(trained: Trained, kpi: str) -> dict[str, Any]:
         "n_origins": int(bt.get("n_origins", 0)),
         "horizon": int(bt.get("horizon", 0)),
     }
+
+
+def oracle_error(world: Any, kpi: str = "conversions") -> float:
+    """The information limit of an mmm demo world: the contribution error (mean over channels of ``|est / true −
+    1|``) of an ordinary least-squares fit of the observed national ``kpi`` that KNOWS every channel's true adstock,
+    saturation and per-geo split (only one scale per channel is estimated; truth = 1), with a flexible baseline
+    (quadratic trend, three yearly Fourier pairs, the mean price index and the promotion days). A model that must
+    also find the transforms cannot expect to do better on the same data."""
+    from demo_world.mmm_truth import channel_arrays, media_response
+
+    truth, frame, chans = world.truth, world.frame, world.channels
+    geos = truth["geo_names"]
+    w = len(frame) // len(geos)  # rows are sorted by (geo, week)
+    spend = np.stack([frame[f"{c}_spend"].to_numpy(float).reshape(len(geos), w).T for c in chans], axis=1)
+    arr = channel_arrays(truth)
+    unit, _ = media_response(spend, arr["decay"], arr["half_saturation"], arr["shape"], arr["coefficient"], spend[0])
+    x = unit.sum(axis=2) * (arr["aov"][None] if kpi == "revenue" else 1.0)  # true contributions per channel
+    nat = frame.groupby("week_start").agg({kpi: "sum", "price_index": "mean", "promo_days": "max"})
+    y = nat[kpi].to_numpy(float)
+    n = len(y)
+    t = np.arange(n) / 52.0
+    doy = nat.index.dayofyear.to_numpy(float)
+    base = [np.ones(n), t, t**2, nat["price_index"].to_numpy(float), nat["promo_days"].to_numpy(float)]
+    base += [f(2 * np.pi * k * doy / 365.25) for k in (1, 2, 3) for f in (np.sin, np.cos)]
+    coef, *_ = np.linalg.lstsq(np.column_stack([x, *base]), y, rcond=None)
+    return float(np.mean(np.abs(coef[: len(chans)] - 1.0)))
