@@ -31,22 +31,54 @@ ConfigOpt = Annotated[
 def demo_data(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the demo tables and truth.json into.")],
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world.")] = 7,
-    days: Annotated[int, typer.Option(min=120, max=3650, help="Days of history.")] = 730,
+    days: Annotated[int, typer.Option(min=120, max=3650, help="Days of history (mmm: days // 7 weeks, >= 364).")] = 730,
+    layout: Annotated[
+        str,
+        typer.Option(
+            "--layout",
+            help="campaign: daily campaign rows and every other table; mmm: a weekly media-mix table (mmm.csv, "
+            "kpi-advisor.yaml with the mmm: section).",
+        ),
+    ] = "campaign",
+    geos: Annotated[int, typer.Option("--geos", min=0, max=200, help="mmm: geos (0: national rows).")] = 0,
+    channels: Annotated[int, typer.Option("--channels", min=2, max=10, help="mmm: number of channels.")] = 6,
+    lift_tests: Annotated[
+        bool,
+        typer.Option("--lift-tests", help="Also write lift_tests.csv: one four-week test per channel and KPI."),
+    ] = False,
 ) -> None:
-    """Write a demo marketing department (all tables, targets.yaml and the ground truth truth.json).
+    """Write a demo marketing department with its ground truth (truth.json).
 
+    --layout campaign (default): all tables and targets.yaml; --layout mmm: mmm.csv (weekly, per geo with
+    --geos), kpi-advisor.yaml and truth.json. --lift-tests adds lift_tests.csv (measured = true incremental
+    over the window + noise with a 10% standard error).
     Example: kpi-advisor demo-data --out data/demo --seed 7 --days 730
+    Example: kpi-advisor demo-data --out data/mmm --layout mmm --geos 10 --lift-tests
     """
-    from demo_world import generate_world
+    from demo_world import campaign_lift_tests, generate_mmm_world, generate_world, mmm_lift_tests, write_lift_tests
 
-    with stderr.status(f"generating demo world (seed {seed}, {days} days)"):
-        world = generate_world(seed=seed, days=days)
+    if layout not in ("campaign", "mmm"):
+        raise typer.BadParameter(f"--layout must be campaign or mmm, got {layout!r}", param_hint="--layout")
+    if layout == "campaign" and (geos or channels != 6):
+        raise typer.BadParameter("--geos and --channels apply to --layout mmm only", param_hint="--layout")
+    with stderr.status(f"generating demo world ({layout}, seed {seed}, {days} days)"):
         out.mkdir(parents=True, exist_ok=True)
-        world.write(out)
-    rows = {name: len(df) for name, df in world.tables.items()}
-    stderr.print(
-        f"wrote {out}: " + ", ".join(f"{k} {v:,} rows" for k, v in rows.items()) + ", targets.yaml, truth.json"
-    )
+        if layout == "mmm":
+            mmm = generate_mmm_world(seed=seed, days=days, geos=geos, channels=channels)
+            mmm.write(out)
+            rows = {"mmm": len(mmm.frame)}
+            tests = mmm_lift_tests(mmm.truth, seed) if lift_tests else None
+            extra = ", kpi-advisor.yaml, truth.json"
+        else:
+            world = generate_world(seed=seed, days=days)
+            world.write(out)
+            rows = {name: len(df) for name, df in world.tables.items()}
+            tests = campaign_lift_tests(world.true_daily, seed) if lift_tests else None
+            extra = ", targets.yaml, truth.json"
+        if tests is not None:
+            write_lift_tests(tests, out / "lift_tests.csv")
+            rows["lift_tests"] = len(tests)
+    stderr.print(f"wrote {out}: " + ", ".join(f"{k} {v:,} rows" for k, v in rows.items()) + extra)
 
 
 @app.command("validate")

@@ -1,0 +1,131 @@
+"""Media-mix benchmark on the demo world in the ``mmm`` layout (issue 13, "Must show").
+
+Run: ``.venv/bin/python benchmarks/mmm_demo.py [--seeds 1 2 3] [--geos 0 10] [--days 1092] [--weeks 13]``.
+For each seed and geo count (0 = national rows): writes the folder with ``demo_world.generate_mmm_world``
+(weekly, six channels, price index control, promotion days event; ``--days`` of history, default 156 weeks so
+the backtest has enough origins), trains it as ``kpi-advisor train`` does (``mmm_score.train_folder``, backtests
+included), once without and once with ``lift_tests.csv`` (one four-week test per channel and KPI, 10 %
+standard error), and scores against ``truth.json``:
+
+- contribution error: mean over channels of ``|estimated / true − 1|`` of each channel's incremental KPI over the
+  history (national), conversions and revenue; targets ≤ 20 % without lift tests, ≤ 10 % with;
+- regret: the model's optimal split of the reference budget over the next ``--weeks`` weeks (bounds ±50 %)
+  scored by the TRUE outcome (``demo_world.true_outcome``) against the true optimum (scipy), as the share of
+  the achievable gain lost; target ≤ 10 %;
+- 80 % interval coverage of the training backtest (4-week origins; N printed); target 75–85 %;
+- train wall time (load + fit + backtests; shared machine);
+- the information limit: the contribution error of a least-squares fit that knows the true transforms
+  (``mmm_score.oracle_error``), i.e. how far the business totals alone can separate the channels.
+Prints a table per seed and the median over seeds per setting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mmm_score import backtest_coverage, contribution_error, oracle_error, train_folder, true_regret
+
+from demo_world import generate_mmm_world, mmm_lift_tests, write_lift_tests
+
+KPIS = ("conversions", "revenue")
+
+
+def run(seed: int, geos: int, lift: bool, days: int, weeks: int, root: Path) -> dict[str, Any]:
+    """Generate, train and score one setting."""
+    folder = root / f"s{seed}-g{geos}-{'lift' if lift else 'none'}"
+    world = generate_mmm_world(seed=seed, days=days, geos=geos)
+    world.write(folder / "data")
+    if lift:
+        write_lift_tests(mmm_lift_tests(world.truth, seed), folder / "data" / "lift_tests.csv")
+    trained = train_folder(folder / "data", folder / "models", seed=seed)
+    out: dict[str, Any] = {"train_s": trained.seconds}
+    for kpi in KPIS:
+        out[f"oracle_{kpi}"] = oracle_error(world, kpi)
+        truth = {c: v["true_incremental"][kpi] for c, v in world.truth["channels"].items()}
+        err, signed = contribution_error(trained.contributions(kpi), truth)
+        reg = true_regret(world.truth, trained.bundle, kpi, weeks=weeks)
+        out[kpi] = {
+            "contribution_error": err,
+            "by_channel": signed,
+            "regret": reg["regret"],
+            "regret_of_total": reg["regret_of_total"],
+            "optimize_s": reg["seconds"],
+            "lift_tests": trained.response(kpi).get("lift_tests"),
+            "zeroed": trained.zeroed(kpi),
+            **backtest_coverage(trained, kpi),
+        }
+    return out
+
+
+def _row(name: str, r: dict[str, Any]) -> str:
+    c, v = r["conversions"], r["revenue"]
+    cov = (
+        f"{100 * c['coverage_80']:5.1f}/{100 * v['coverage_80']:5.1f}% (N={c['n_origins']}x{c['horizon']}w)"
+        if "coverage_80" in c and "coverage_80" in v
+        else "no backtest"
+    )
+    return (
+        f"   {name:16s} contrib err {100 * c['contribution_error']:5.1f}/{100 * v['contribution_error']:5.1f}%  "
+        f"regret {100 * c['regret']:5.1f}/{100 * v['regret']:5.1f}%  cov80 {cov}  train {r['train_s']:6.1f}s"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--geos", type=int, nargs="+", default=[0, 10])
+    ap.add_argument("--days", type=int, default=1092, help="history length (default 156 weeks)")
+    ap.add_argument("--weeks", type=int, default=13, help="planning horizon of the regret, weeks")
+    args = ap.parse_args()
+    logging.getLogger("models").setLevel(logging.ERROR)
+    logging.getLogger("cmdstanpy").setLevel(logging.ERROR)
+    results: dict[tuple[int, int, bool], dict[str, Any]] = {}
+    print("figures: conversions/revenue; shared machine (timings indicative only)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in args.seeds:
+            print(f"== seed {seed}", flush=True)
+            for geos in args.geos:
+                for lift in (False, True):
+                    r = run(seed, geos, lift, args.days, args.weeks, Path(tmp))
+                    results[(seed, geos, lift)] = r
+                    name = f"{'national' if geos == 0 else f'{geos} geos'} {'+lift' if lift else ''}"
+                    print(_row(name, r), flush=True)
+                    print(
+                        f"      information limit (OLS knowing the true transforms): contribution error "
+                        f"{100 * r['oracle_conversions']:.1f}/{100 * r['oracle_revenue']:.1f}%"
+                    )
+                    for kpi in KPIS:
+                        by = r[kpi]["by_channel"]
+                        print(
+                            f"      {kpi} by channel (est/true − 1): "
+                            + ", ".join(f"{c} {100 * e:+.1f}%" for c, e in by.items())
+                            + (f"; ZEROED {r[kpi]['zeroed']}" if r[kpi]["zeroed"] else "")
+                        )
+    med = statistics.median
+    print(
+        f"== median over seeds {args.seeds} (targets: contribution error ≤ 20% without lift tests, ≤ 10% with; "
+        "regret ≤ 10%; coverage80 75–85%)"
+    )
+    for geos in args.geos:
+        for lift in (False, True):
+            rs = [results[(s, geos, lift)] for s in args.seeds]
+            agg: dict[str, Any] = {"train_s": med([r["train_s"] for r in rs])}
+            for kpi in KPIS:
+                agg[kpi] = {
+                    k: med([r[kpi][k] for r in rs])
+                    for k in ("contribution_error", "regret", "coverage_80", "n_origins", "horizon")
+                    if all(k in r[kpi] for r in rs)
+                }
+            name = f"{'national' if geos == 0 else f'{geos} geos'} {'+lift' if lift else ''}"
+            print(_row(name, agg))
+            worst = max(r[kpi]["contribution_error"] for r in rs for kpi in KPIS)
+            print(f"      worst seed contribution error {100 * worst:.1f}%")
+
+
+if __name__ == "__main__":
+    main()

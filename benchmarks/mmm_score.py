@@ -1,0 +1,203 @@
+"""Shared scoring helpers of the media-mix benchmarks (``mmm_demo``, ``mmm_datasets``, ``mmm_speed``).
+
+``train_folder`` loads a data folder through its ``kpi-advisor.yaml`` (``advisor.data.load_dataset``) and trains
+it the way ``kpi-advisor train`` does (``advisor.ops.train.training_tables`` + ``training.pipeline.train_all``),
+timed. ``contribution_error`` is the mean over channels of ``|estimate / truth − 1|``. ``true_regret`` scores a
+model's optimal allocation against the TRUE optimum of a demo world (``demo_world.true_outcome`` + scipy).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from demo_world import reference_plan, true_outcome
+from models.registry import Registry
+from models.response import ResponseBundle
+
+
+@dataclass(frozen=True)
+class Trained:
+    """One training run: the ``train_all`` summary (``metrics``), the published bundle and the wall time (s)."""
+
+    summary: dict[str, Any]
+    bundle: ResponseBundle
+    seconds: float
+    channels: tuple[str, ...]
+
+    def response(self, kpi: str) -> dict[str, Any]:
+        """The training report of one KPI (``metrics.response.<kpi>``), empty when that KPI was not fitted."""
+        return dict(self.summary["metrics"]["response"].get(kpi, {}))
+
+    def contributions(self, kpi: str) -> dict[str, float]:
+        """Each channel's estimated incremental KPI over the history (0 for a refused channel)."""
+        est = self.response(kpi).get("incremental_over_history", {})
+        return {c: float(est.get(c, 0.0)) for c in self.channels}
+
+    def zeroed(self, kpi: str) -> dict[str, str]:
+        """Channels the fit set to no effect: refused ones (with the reason) and those contributing exactly 0."""
+        rep = self.response(kpi)
+        if not rep:
+            return {}
+        out = {str(c): str(r) for c, r in rep.get("refused", {}).items()}
+        for c, v in self.contributions(kpi).items():
+            if c not in out and abs(v) == 0.0:
+                out[c] = "zero contribution"
+        return out
+
+
+def train_folder(
+    folder: Path,
+    models_dir: Path,
+    *,
+    config: Path | None = None,
+    seed: int = 0,
+    backtest: bool = True,
+    progress: Callable[[str, float], None] | None = None,
+) -> Trained:
+    """Load ``folder`` (its ``kpi-advisor.yaml`` or ``config``) and train as ``kpi-advisor train`` does; timed from
+    loading to the published version (backtests included when ``backtest``)."""
+    from advisor.data import load_dataset
+    from advisor.ops.train import training_tables
+    from training.backtest import BacktestSpec
+    from training.pipeline import train_all
+
+    t0 = time.perf_counter()
+    ds = load_dataset(Path(folder), config)
+    tables, layout = training_tables(ds)
+    summary = train_all(
+        tables,
+        models_dir,
+        seed=seed,
+        fingerprint=ds.fingerprint,
+        progress=progress,
+        backtest=BacktestSpec() if backtest else None,
+        mmm=layout,
+        campaign_source=str(getattr(ds, "campaign_source", "campaign_daily")),
+    )
+    seconds = time.perf_counter() - t0
+    bundle = ResponseBundle.from_files(Registry(models_dir).latest().texts("response/"))
+    channels = tuple(layout.channels) if layout is not None else tuple(next(iter(bundle.models.values())).channels_)
+    return Trained(dict(summary), bundle, seconds, channels)
+
+
+def contribution_error(estimate: Mapping[str, float], truth: Mapping[str, float]) -> tuple[float, dict[str, float]]:
+    """Mean over channels with a non-zero truth of ``|estimate / truth − 1|``, and the signed ``estimate / truth
+    − 1`` per channel (a channel missing from ``estimate`` counts as 0, i.e. −100 %)."""
+    signed = {c: float(estimate.get(c, 0.0)) / t - 1.0 for c, t in truth.items() if t != 0}
+    return float(np.mean([abs(v) for v in signed.values()])), signed
+
+
+def even_plan(truth: dict[str, Any], totals: Mapping[str, float], weeks: int) -> pd.DataFrame:
+    """A weekly plan spending each channel's total evenly over the ``weeks`` weeks after the history."""
+    ref = reference_plan(truth, weeks)
+    return pd.DataFrame({c: np.full(weeks, float(totals.get(c, 0.0)) / weeks) for c in ref.columns}, index=ref.index)
+
+
+def true_optimum(
+    truth: dict[str, Any], budget: float, bounds: Mapping[str, tuple[float, float]], weeks: int, kpi: str
+) -> float:
+    """The TRUE maximum of the total ``kpi`` over ``weeks`` weeks for channel totals within ``bounds`` summing to
+    ``budget`` (each spent evenly), by SLSQP from two starts."""
+    chans = list(truth["channels"])
+    lo = np.array([bounds[c][0] for c in chans])
+    hi = np.array([bounds[c][1] for c in chans])
+    scale = np.maximum(hi, 1.0)
+
+    def value(x: np.ndarray) -> float:
+        plan = even_plan(truth, dict(zip(chans, x * scale, strict=True)), weeks)
+        return float(true_outcome(truth, plan)[f"total_{kpi}"].sum())
+
+    mid = lo + (hi - lo) * (budget - lo.sum()) / max(hi.sum() - lo.sum(), 1e-9)
+    norm = value(mid / scale)
+    best = -np.inf
+    for x0 in (mid / scale, np.clip(budget * hi / hi.sum(), lo, hi) / scale):
+        res = minimize(
+            lambda x: -value(x) / norm,
+            x0,
+            method="SLSQP",
+            bounds=list(zip(lo / scale, hi / scale, strict=True)),
+            constraints=[{"type": "eq", "fun": lambda x: (x @ scale - budget) / budget}],
+            options={"maxiter": 300, "ftol": 1e-12},
+        )
+        best = max(best, value(res.x))
+    return best
+
+
+def true_regret(
+    truth: dict[str, Any], bundle: ResponseBundle, kpi: str, weeks: int = 13, width: float = 0.5
+) -> dict[str, Any]:
+    """Regret of the model's optimal split of the reference budget over the next ``weeks`` weeks (channel bounds
+    ±``width`` around the reference): ``(true best − true outcome of the model's split) / (true best − true
+    reference)``, i.e. the share of the achievable gain the model's plan loses (0 = optimal), and the same lost
+    outcome as a share of the true best total (``regret_of_total``). Also the allocation and seconds."""
+    from models.optimize import optimize_budget
+
+    ref = reference_plan(truth, weeks)
+    totals = ref.sum()
+    budget = float(totals.sum())
+    bounds = {c: ((1 - width) * float(totals[c]), (1 + width) * float(totals[c])) for c in ref.columns}
+    start = ref.index[0]
+    end = ref.index[-1] + pd.Timedelta(days=6)
+    t0 = time.perf_counter()
+    alloc = optimize_budget(bundle, budget, start, end, objective=kpi, bounds=bounds)  # type: ignore[arg-type]
+    seconds = time.perf_counter() - t0
+    t_rec = float(true_outcome(truth, even_plan(truth, alloc.allocation, weeks))[f"total_{kpi}"].sum())
+    t_ref = float(true_outcome(truth, ref)[f"total_{kpi}"].sum())
+    t_best = max(true_optimum(truth, budget, bounds, weeks, kpi), t_rec)
+    return {
+        "regret": (t_best - t_rec) / max(t_best - t_ref, 1e-9),
+        "regret_of_total": (t_best - t_rec) / t_best,
+        "true_best": t_best,
+        "true_model_plan": t_rec,
+        "true_reference": t_ref,
+        "allocation": dict(alloc.allocation),
+        "seconds": seconds,
+    }
+
+
+def backtest_coverage(trained: Trained, kpi: str) -> dict[str, Any]:
+    """The training backtest's 80 % / 95 % interval coverage of one KPI, with its scored origins and horizon."""
+    bt = trained.response(kpi).get("backtest")
+    if not bt:
+        return {}
+    return {
+        "coverage_80": float(bt["model"]["coverage_80"]),
+        "coverage_95": float(bt["model"]["coverage_95"]),
+        "wape": float(bt["model"]["wape"]),
+        "n_origins": int(bt.get("n_origins", 0)),
+        "horizon": int(bt.get("horizon", 0)),
+    }
+
+
+def oracle_error(world: Any, kpi: str = "conversions") -> float:
+    """The information limit of an mmm demo world: the contribution error (mean over channels of ``|est / true −
+    1|``) of an ordinary least-squares fit of the observed national ``kpi`` that KNOWS every channel's true adstock,
+    saturation and per-geo split (only one scale per channel is estimated; truth = 1), with a flexible baseline
+    (quadratic trend, three yearly Fourier pairs, the mean price index and the promotion days). A model that must
+    also find the transforms cannot expect to do better on the same data."""
+    from demo_world.mmm_truth import channel_arrays, media_response
+
+    truth, frame, chans = world.truth, world.frame, world.channels
+    geos = truth["geo_names"]
+    w = len(frame) // len(geos)  # rows are sorted by (geo, week)
+    spend = np.stack([frame[f"{c}_spend"].to_numpy(float).reshape(len(geos), w).T for c in chans], axis=1)
+    arr = channel_arrays(truth)
+    unit, _ = media_response(spend, arr["decay"], arr["half_saturation"], arr["shape"], arr["coefficient"], spend[0])
+    x = unit.sum(axis=2) * (arr["aov"][None] if kpi == "revenue" else 1.0)  # true contributions per channel
+    nat = frame.groupby("week_start").agg({kpi: "sum", "price_index": "mean", "promo_days": "max"})
+    y = nat[kpi].to_numpy(float)
+    n = len(y)
+    t = np.arange(n) / 52.0
+    doy = nat.index.dayofyear.to_numpy(float)
+    base = [np.ones(n), t, t**2, nat["price_index"].to_numpy(float), nat["promo_days"].to_numpy(float)]
+    base += [f(2 * np.pi * k * doy / 365.25) for k in (1, 2, 3) for f in (np.sin, np.cos)]
+    coef, *_ = np.linalg.lstsq(np.column_stack([x, *base]), y, rcond=None)
+    return float(np.mean(np.abs(coef[: len(chans)] - 1.0)))
