@@ -49,6 +49,16 @@ from models.transforms import Saturation
 
 #: floor of the between-geo s.d. of a channel's coefficient, as a share of the pooled coefficient
 TAU_FLOOR = 0.02
+#: weekly data: normal prior on the weekly decay (mean, s.d.) and log-normal prior on the half-saturation relative
+#: to each geo's mean active spend (median, log s.d.) — the same as the national weekly spend-driven fit's; real
+#: weekly media decays by 0.1–0.7 a week and half-saturates around 0.5–3 × its mean spend. Without it a channel
+#: that always spends can saturate at a tenth of its spend, its feature then aliases the intercept and its
+#: contribution takes the baseline's level (seen: +1,700 % on a demo world)
+WEEKLY_DECAY_PRIOR = (0.4, 0.25)
+WEEKLY_HALF_SAT_PRIOR = (1.2, 0.6)
+#: bounds of the empirical-Bayes prior s.d. of a channel's return per unit spend, as a share of the pooled return
+#: (the national fit's return-per-spend shrinkage, applied to the pooled coefficients)
+ROI_PRIOR_CV_BOUNDS = (0.25, 1.0)
 
 
 @dataclass(frozen=True)
@@ -214,10 +224,13 @@ class _GeoProblem:
         self.q = _bases(design, panel.controls)
         self.y_r = self.yt - self._project(self.yt[:, :, None])[:, :, 0]
         self.max_decay = 0.95 if freq == "D" else 0.9
+        self.weekly = freq == "W"
         self.n_shape = 0 if saturation == "logistic" else self.C
         self.sigma = 1.0
         self.omega = np.ones(self.G)  # per-geo row weights (inverse residual s.d., relative)
         self.lift: LiftRows | None = None
+        self.spend_sum = np.maximum(panel.spend.sum(axis=(0, 1)), 1e-12)  # (C,) national currency
+        self.roi: tuple[float, float] | None = None  # (pooled return per unit spend, prior s.d.), normalised units
         self.pool: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None  # (σ_g, τ_c) of the second pass
 
     def _project(self, a: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -245,8 +258,22 @@ class _GeoProblem:
             lr = self.lift
             a = np.vstack([a, lr.design(self.national(h)) / lr.std_error[:, None]])
             b = np.concatenate([b, lr.measured / lr.std_error])
+        if self.roi is not None:
+            r_bar, tau = self.roi
+            a = np.vstack([a, np.diag(self.unit_return(h)) / tau])
+            b = np.concatenate([b, np.full(self.C, r_bar / tau)])
         beta, _ = nnls(a, b, maxiter=50 * self.C)
         return beta, h, h_r
+
+    def unit_return(self, h: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``(C,)`` national return per unit spend of a unit pooled coefficient: Σ_{g,t} w_g h_{g,t,c} / Σ spend_c."""
+        return np.asarray(self.national(h).sum(axis=0) / self.spend_sum, dtype=np.float64)
+
+    def roi_residuals(self, h: NDArray[np.float64], beta: NDArray[np.float64]) -> list[NDArray[np.float64]]:
+        if self.roi is None:
+            return []
+        r_bar, tau = self.roi
+        return [(self.unit_return(h) * beta - r_bar) / tau]
 
     def residuals(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
         beta, h, h_r = self.solve(th)
@@ -258,15 +285,26 @@ class _GeoProblem:
                 lr = self.lift
                 fitted = lr.mask.astype(float) @ np.einsum("g,gtc,gc->tc", self.w, h, b)
                 parts.append((fitted[np.arange(len(lr.column)), lr.column] - lr.measured) / lr.std_error)
-            parts.append(th[self.C : 2 * self.C] / PRIOR_LOG_K_SD)
+            parts += self.roi_residuals(h, beta)
+            parts.append(self.shape_prior(th))
             return np.concatenate(parts)
         r = ((self.y_r - h_r @ beta) * self.omega[:, None]).ravel() / self.sigma
         parts = [r]
         if self.lift is not None:
             lr = self.lift
             parts.append((lr.design(self.national(h)) @ beta - lr.measured) / lr.std_error)
-        parts.append(th[self.C : 2 * self.C] / PRIOR_LOG_K_SD)
+        parts += self.roi_residuals(h, beta)
+        parts.append(self.shape_prior(th))
         return np.concatenate(parts)
+
+    def shape_prior(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Prior residuals of the shape parameters: weekly data :data:`WEEKLY_DECAY_PRIOR` and
+        :data:`WEEKLY_HALF_SAT_PRIOR`; daily data the weak log-normal prior on the half-saturation only."""
+        log_k = th[self.C : 2 * self.C]
+        if not self.weekly:
+            return np.asarray(log_k / PRIOR_LOG_K_SD, dtype=np.float64)
+        decay = (th[: self.C] - WEEKLY_DECAY_PRIOR[0]) / WEEKLY_DECAY_PRIOR[1]
+        return np.concatenate([decay, (log_k - np.log(WEEKLY_HALF_SAT_PRIOR[0])) / WEEKLY_HALF_SAT_PRIOR[1]])
 
     def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         c = self.C
@@ -278,7 +316,8 @@ class _GeoProblem:
         lo, hi = self.bounds()
         if rng is None:
             c = self.C
-            th = np.concatenate([np.full(c, 0.4 * self.max_decay), np.zeros(c), np.full(self.n_shape, 1.2)])
+            d0, k0 = (WEEKLY_DECAY_PRIOR[0], np.log(WEEKLY_HALF_SAT_PRIOR[0])) if self.weekly else (0.4 * self.max_decay, 0.0)
+            th = np.concatenate([np.full(c, d0), np.full(c, k0), np.full(self.n_shape, 1.2)])
             return np.clip(th, lo, hi)
         return lo + (hi - lo) * rng.uniform(0.1, 0.9, size=lo.shape)
 
@@ -300,6 +339,29 @@ def _pool_scales(
     between = est.var(axis=0) - var.mean(axis=0)
     floor = (TAU_FLOOR * np.maximum(beta, 1e-12)) ** 2
     return sig, np.sqrt(np.maximum(between, floor))
+
+
+def _roi_prior(prob: _GeoProblem, th: NDArray[np.float64]) -> tuple[float, float]:
+    """Empirical-Bayes prior ``(r̄, τ)`` of the channels' national return per unit spend at ``th`` (normalised
+    units): ``r̄`` from one common return for every channel (weighted least squares on the projected rows), ``τ``
+    the spread of the channels' free returns around it minus their mean squared standard error, its root
+    bounded to :data:`ROI_PRIOR_CV_BOUNDS` × ``r̄``."""
+    beta, h, h_r = prob.solve(th)
+    u = prob.unit_return(h)
+    hw = (h_r * prob.omega[:, None, None]).reshape(-1, prob.C)
+    yw = (prob.y_r * prob.omega[:, None]).ravel()
+    pooled = hw @ (1.0 / np.maximum(u, 1e-12))
+    r_bar = max(float(pooled @ yw) / max(float(pooled @ pooled), 1e-12), 0.0)
+    r_free = beta * u
+    if r_bar <= 0:
+        r_bar = float(np.mean(r_free)) or 1e-9
+    resid = yw - hw @ beta
+    s2 = float(resid @ resid) / max(len(yw) - prob.G * prob.q.shape[2] - 3 * prob.C, 1)
+    se2 = np.clip(np.diag(np.linalg.pinv(hw.T @ hw)), 0, None) * s2 * u**2
+    var = float(np.mean((r_free - r_bar) ** 2) - np.mean(se2))
+    lo_cv, hi_cv = ROI_PRIOR_CV_BOUNDS
+    tau = float(np.clip(np.sqrt(max(var, 0.0)), lo_cv * r_bar, hi_cv * r_bar))
+    return r_bar, max(tau, 1e-12)
 
 
 def _geo_coefficients(
@@ -338,6 +400,7 @@ def fit_geo_media(
     n_starts: int = 3,
     warm_start: MediaFit | None = None,
     lift: LiftRows | None = None,
+    shrink: bool = True,
 ) -> GeoFit:
     """Fit the partially pooled geo media model (module docstring). ``panel``: :func:`geo_arrays` on the
     history; ``design``: ``(T, P)`` national baseline design without controls (the panel's controls are added
@@ -374,6 +437,12 @@ def fit_geo_media(
         if best is None or res.cost < best.cost:
             best = res
     assert best is not None
+    if shrink and prob.C > 1:  # return-per-spend shrinkage, then the search again from the optimum
+        prob.roi = _roi_prior(prob, best.x)
+        best = least_squares(
+            prob.residuals, best.x, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=40 * len(best.x),
+            tr_solver="lsmr",
+        )
     th = best.x
     beta, h, h_r = prob.solve(th)
     g_n, t_n, c_n = h.shape
@@ -397,6 +466,8 @@ def fit_geo_media(
     if prob.lift is not None:
         ld = prob.lift.design(prob.national(h)) / prob.lift.std_error[:, None]
         precision = precision + ld.T @ ld
+    if prob.roi is not None:
+        precision = precision + np.diag((prob.unit_return(h) / prob.roi[1]) ** 2)
     cov_pooled = np.asarray(np.linalg.pinv(precision), dtype=np.float64)  # normalised units
     ys = prob.y_scale
     geo_beta = prob.w[:, None] * b * ys  # (G, C) KPI units
