@@ -186,13 +186,17 @@ def rolling_origin(
     reported: dict[str, str] | None = None,
     campaigns: dict[str, list[tuple[str, str]]] | None = None,
     lift_tests: Sequence[Any] = (),
+    geo_panel: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Backtest on ``history`` (as for :meth:`ResponseModel.fit`). Returns per-method mean metrics
     (``model``, ``prophet_no_media``, ``seasonal_naive``: wape, smape, mase, total_error; ``model`` also
     coverage_80/coverage_95 of per-period intervals and the calibration they carried), per-origin
     details, and ``calibration``: :func:`calibration` of all origins, for the published model
     (:meth:`models.response.ResponseModel.with_calibration`). ``lift_tests``: each origin's fit uses the tests
-    that ended before the origin."""
+    that ended before the origin. ``geo_panel``: the long per-geo frame of a geo-pooled model (``date``, ``geo``,
+    ``y``, the channel and control columns; see :meth:`ResponseModel.fit`) — each origin then refits the geo-pooled
+    model on the panel's rows before the origin, so the backtest scores (and calibrates) the model that is
+    published, not a national stand-in."""
     bt = bt or BacktestSpec()
     freq = "D" if (history.index[1] - history.index[0]).days == 1 else "W"
     h = bt.horizon or (28 if freq == "D" else 13)
@@ -213,6 +217,9 @@ def rolling_origin(
         yt, yv = train[y].to_numpy(float), test[y].to_numpy(float)
         lift = [t for t in lift_tests if pd.Timestamp(t.end) <= train.index[-1]]
         extra: dict[str, Any] = {"lift_tests": lift} if lift else {}
+        if geo_panel is not None:
+            extra["geo_panel"] = geo_panel[pd.to_datetime(geo_panel["date"]).isin(train.index)]
+            extra["geo_column"] = "geo"
         model = ResponseModel(fit_spec, kpi=y).fit(
             train,
             y=y,
@@ -271,6 +278,7 @@ def rolling_origin(
         "min_train": min_train,
         "n_origins": len(origins),
         "calibration_origins": len(calibration_at),
+        "refit": "geo-pooled" if geo_panel is not None else "national",
         "calibration": calibration(errors),
         "origins": rows,
     }

@@ -80,6 +80,7 @@ class _ResponseFit:
     campaigns: Mapping[str, str]
     warnings: list[str]
     data: dict[str, Any]
+    panel: pd.DataFrame | None = None
 
 
 def _fit_response(
@@ -99,6 +100,7 @@ def _fit_response(
         return _ResponseFit(
             fit.bundle, fit.data.history, list(mmm.channels), fit.data.regressors,
             replace(spec, country=mmm.country, shape_source="spend"), fit.lift, False, campaigns, fit.warnings, data,
+            fit.data.panel,
         )
     hist, channels, campaigns, freq = prepare_history(tables)
     lift: dict[str, list[Any]] = {}
@@ -170,25 +172,24 @@ def train_all(
         bt_spec = mmm_backtest_spec(len(hist), rf.data["grain"], backtest)
         if bt_spec is None:
             general.append(f"history of {len(hist)} periods too short for backtests (needs > half a year); none run")
-        elif any(getattr(m, "geos_", ()) for m in bundle.models.values()):
-            general.append("backtests refit the national model at each origin (the geo-pooled fit is not refitted)")
     for i, (kpi, model) in enumerate(bundle.models.items()):
         own = [w for w in rf.warnings if _own(w, kpi)]
         entry = _entry(kpi, model, own, len(rf.lift.get(kpi, ())))
         if bt_spec is not None:
             report(f"backtesting {kpi}", 0.25 + 0.5 * i / len(bundle.models))
-            geo_fit = bool(getattr(model, "geos_", ()))
+            geo_fit = bool(getattr(model, "geos_", ())) and rf.panel is not None
             entry["backtest"] = rolling_origin(
                 hist,
                 y=kpi,
                 channels=channels,
                 spec=rf.spec,
-                warm_start=None if geo_fit else model,
+                warm_start=model,
                 bt=bt_spec,
                 controls=rf.controls,
                 reported=reported_map(hist, kpi, channels) if rf.campaign_path else None,
                 campaigns=campaign_map(hist, kpi, channels, rf.campaigns) if rf.campaign_path else None,
                 lift_tests=rf.lift.get(kpi, ()),
+                geo_panel=rf.panel[["date", "geo", kpi, *channels, *rf.controls]] if geo_fit and rf.panel is not None else None,
             )
             model.with_calibration(**entry["backtest"]["calibration"])  # intervals calibrated on backtest errors
         metrics["response"][kpi] = entry

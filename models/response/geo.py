@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.optimize import least_squares, nnls
+from scipy.optimize import OptimizeResult, least_squares, nnls
 from scipy.signal import lfilter
 
 from models.response.lift import LiftRows
@@ -56,6 +56,8 @@ TAU_FLOOR = 0.02
 #: contribution takes the baseline's level (seen: +1,700 % on a demo world)
 WEEKLY_DECAY_PRIOR = (0.4, 0.25)
 WEEKLY_HALF_SAT_PRIOR = (1.2, 0.6)
+#: evaluations of the one search of a warm-started refit (backtest origins start at the full-history optimum)
+WARM_NFEV = 15
 #: bounds of the empirical-Bayes prior s.d. of a channel's return per unit spend, as a share of the pooled return
 #: (the national fit's return-per-spend shrinkage, applied to the pooled coefficients)
 ROI_PRIOR_CV_BOUNDS = (0.25, 1.0)
@@ -247,7 +249,7 @@ class _GeoProblem:
 
     def national(self, h: NDArray[np.float64]) -> NDArray[np.float64]:
         """``(T, C)``: Σ_g w_g h_g — national incremental per unit of a normalised coefficient."""
-        return np.asarray(np.einsum("g,gtc->tc", self.w, h))
+        return np.asarray(np.tensordot(self.w, h, axes=1))
 
     def solve(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         h = self.features(th)
@@ -280,10 +282,10 @@ class _GeoProblem:
         if self.pool is not None:  # second pass: per-geo coefficients shrunk towards the pooled ones
             sig, tau = self.pool
             b = _geo_coefficients(h_r, self.y_r, beta, sig, tau, exact=False)
-            parts = [((self.y_r - np.einsum("gtc,gc->gt", h_r, b)) / sig[:, None]).ravel(), ((b - beta) / tau).ravel()]
+            parts = [((self.y_r - (h_r @ b[:, :, None])[:, :, 0]) / sig[:, None]).ravel(), ((b - beta) / tau).ravel()]
             if self.lift is not None:
                 lr = self.lift
-                fitted = lr.mask.astype(float) @ np.einsum("g,gtc,gc->tc", self.w, h, b)
+                fitted = lr.mask.astype(float) @ np.tensordot(self.w, h * b[:, None, :], axes=1)
                 parts.append((fitted[np.arange(len(lr.column)), lr.column] - lr.measured) / lr.std_error)
             parts += self.roi_residuals(h, beta)
             parts.append(self.shape_prior(th))
@@ -384,9 +386,36 @@ def _geo_coefficients(
             out[g], _ = nnls(a, rhs, maxiter=50 * c_n)
         return out
     w = 1.0 / sig**2
-    lhs = np.einsum("gtc,gtd->gcd", h_r, h_r) * w[:, None, None] + np.diag(1.0 / tau**2)[None]
-    rhs = np.einsum("gtc,gt->gc", h_r, y_r) * w[:, None] + (beta / tau**2)[None, :]
+    ht = np.swapaxes(h_r, 1, 2)
+    lhs = (ht @ h_r) * w[:, None, None] + np.diag(1.0 / tau**2)[None]
+    rhs = (ht @ y_r[:, :, None])[:, :, 0] * w[:, None] + (beta / tau**2)[None, :]
     return np.clip(np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0], 0.0, None)
+
+
+def _search(
+    prob: _GeoProblem,
+    starts: Sequence[NDArray[np.float64]],
+    lo: NDArray[np.float64],
+    hi: NDArray[np.float64],
+    max_nfev: int | None = None,
+) -> OptimizeResult:
+    """The best (lowest cost) bounded least-squares search of ``prob`` over ``starts`` (``max_nfev``: evaluations
+    per start, default 40 per parameter)."""
+    best = None
+    for th0 in starts:
+        res = least_squares(
+            prob.residuals,
+            th0,
+            bounds=(lo, hi),
+            method="trf",
+            x_scale="jac",
+            max_nfev=max_nfev or 40 * len(th0),
+            tr_solver="lsmr",
+        )
+        if best is None or res.cost < best.cost:
+            best = res
+    assert best is not None
+    return best
 
 
 def fit_geo_media(
@@ -429,30 +458,22 @@ def fit_geo_media(
     prob.sigma = float(np.std(r0w)) or 1.0
     if lift is not None:
         prob.lift = lift.scaled(prob.y_scale)
-    best = None
-    for th0 in starts:
-        res = least_squares(
-            prob.residuals, th0, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=40 * len(th0), tr_solver="lsmr"
-        )
-        if best is None or res.cost < best.cost:
-            best = res
-    assert best is not None
-    if shrink and prob.C > 1:  # return-per-spend shrinkage, then the search again from the optimum
-        prob.roi = _roi_prior(prob, best.x)
-        best = least_squares(
-            prob.residuals, best.x, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=40 * len(best.x),
-            tr_solver="lsmr",
-        )
-    th = best.x
+    if warm_start is None:
+        th = _search(prob, starts, lo, hi).x
+        if shrink and prob.C > 1:  # return-per-spend shrinkage, then the search again from the optimum
+            prob.roi = _roi_prior(prob, th)
+            th = _search(prob, [th], lo, hi).x
+    else:  # refits (backtest origins): the warm start is a pooled optimum already; one search, the second pass
+        th = starts[0]
+        if shrink and prob.C > 1:
+            prob.roi = _roi_prior(prob, th)
     beta, h, h_r = prob.solve(th)
     g_n, t_n, c_n = h.shape
     n_theta = len(th)
     # second pass: θ refined with per-geo coefficients partially pooled (σ_g, τ from the pooled fit)
     sig, tau = _pool_scales(h_r, prob.y_r, beta, dof=prob.q.shape[2] + c_n)
     prob.pool = (sig, tau)
-    best = least_squares(
-        prob.residuals, th, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=40 * len(th), tr_solver="lsmr"
-    )
+    best = _search(prob, [th], lo, hi, max_nfev=WARM_NFEV if warm_start is not None else None)
     th = best.x
     beta, h, h_r = prob.solve(th)
     b = _geo_coefficients(h_r, prob.y_r, beta, sig, tau, exact=False)
