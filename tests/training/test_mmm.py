@@ -3,6 +3,7 @@ weekly backtests, the training report, and nothing published by a failed run."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from pathlib import Path
 
@@ -357,3 +358,31 @@ def test_geo_fit_with_lift_tests() -> None:
     model = fit.bundle.models["conversions"]
     assert tuple(model.geos_) == ("g00", "g01", "g02")
     assert [t.channel for t, _ in model.lift_fit_] == ["tv"] and len(fit.lift["conversions"]) == 1
+
+
+def test_geo_backtest_refits_the_geo_pooled_model_at_every_origin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The published model is geo-pooled, so every backtest origin refits the geo-pooled model (on the panel's
+    rows before the origin, warm-started), not a national stand-in."""
+    frame, layout, _ = mmm_frame(weeks=64, geos=3, seed=21, outcomes=("conversions",))
+    panels: list[tuple[int, str]] = []
+    real = ResponseModel.fit
+
+    @functools.wraps(real)  # keeps the signature: fit_mmm passes geo_panel only to a fit that takes it
+    def spy(self: ResponseModel, history: pd.DataFrame, **kw: object) -> ResponseModel:
+        gp = kw.get("geo_panel")
+        if gp is not None:
+            assert isinstance(gp, pd.DataFrame)
+            assert pd.to_datetime(gp["date"]).max() == history.index[-1]  # nothing after the origin
+            panels.append((len(history), str(gp["geo"].nunique())))
+        return real(self, history, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ResponseModel, "fit", spy)
+    res = train_all({"mmm": frame}, tmp_path, mmm=layout, spec=SPEC, backtest=BacktestSpec(n_sims=100))
+    bt = res["metrics"]["response"]["conversions"]["backtest"]
+    assert bt["refit"] == "geo-pooled"
+    n_fits = bt["n_origins"] + bt["calibration_origins"]
+    assert len(panels) == 1 + n_fits  # the published fit, then one geo-pooled refit per origin
+    assert panels[0] == (64, "3") and all(g == "3" and n < 64 for n, g in panels[1:])
+    assert not any("not refitted" in w for w in res["metrics"]["warnings"])
