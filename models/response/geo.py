@@ -13,7 +13,8 @@ own orthonormal basis (batched, no block-diagonal matrix), and an outcome scale
 1. *Pooled fit* (variable projection on all geos stacked): for fixed θ the pooled coefficients
    ``β_c ≥ 0`` come from NNLS on the stacked projected features (rows weighted by the inverse residual
    s.d. of their geo from a first pass); ``scipy.optimize.least_squares`` searches θ as in
-   :func:`models.response.media.fit_media`. National lift tests add rows
+   :func:`models.response.media.fit_media`, with weekly shape priors (:data:`WEEKLY_DECAY_PRIOR`,
+   :data:`WEEKLY_HALF_SAT_PRIOR`). National lift tests add rows
    ``Σ_g w_g Σ_{t∈window} h_{g,t,c} · β_c`` against the measured value, weighted ``1/std_error``.
 2. *Partial pooling*: per geo, ``b_g = β + δ_g ≥ 0`` minimises ``|y_g − H_g b_g|²/σ_g² + Σ_c δ_{g,c}²/τ_c²``
    (ridge towards the pooled coefficients). ``σ_g`` is the geo's residual s.d. under the pooled fit and
@@ -25,6 +26,8 @@ own orthonormal basis (batched, no block-diagonal matrix), and an outcome scale
    geo coefficients solved in closed form (clipped at 0) for each θ, the final ones included (so the lift
    residuals the search saw are those of the result; national lift tests constrain the national sum
    ``Σ_g w_g b_{g,c} Σ_{t∈window} h_{g,t,c}``). Geo coefficients in KPI units: ``β_{g,c} = w_g · b_{g,c}``.
+   A warm-started refit (backtest origins, warm start = the full-history fit) skips the pooled search and
+   runs the second pass only, for at most :data:`WARM_NFEV` evaluations.
 3. *National transform*: decay_c, half-saturation ``k_c × M_c`` (``M_c`` the national mean active spend),
    shape_c and ``beta = Σ_g β_{g,c}``. Exact when each geo's share of the channel's spend is constant over
    time (then every geo's normalised spend path is the national one); otherwise an approximation of the
@@ -58,9 +61,6 @@ WEEKLY_DECAY_PRIOR = (0.4, 0.25)
 WEEKLY_HALF_SAT_PRIOR = (1.2, 0.6)
 #: evaluations of the one search of a warm-started refit (backtest origins start at the full-history optimum)
 WARM_NFEV = 15
-#: bounds of the empirical-Bayes prior s.d. of a channel's return per unit spend, as a share of the pooled return
-#: (the national fit's return-per-spend shrinkage, applied to the pooled coefficients)
-ROI_PRIOR_CV_BOUNDS = (0.25, 1.0)
 
 
 @dataclass(frozen=True)
@@ -231,8 +231,6 @@ class _GeoProblem:
         self.sigma = 1.0
         self.omega = np.ones(self.G)  # per-geo row weights (inverse residual s.d., relative)
         self.lift: LiftRows | None = None
-        self.spend_sum = np.maximum(panel.spend.sum(axis=(0, 1)), 1e-12)  # (C,) national currency
-        self.roi: tuple[float, float] | None = None  # (pooled return per unit spend, prior s.d.), normalised units
         self.pool: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None  # (σ_g, τ_c) of the second pass
 
     def _project(self, a: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -260,22 +258,8 @@ class _GeoProblem:
             lr = self.lift
             a = np.vstack([a, lr.design(self.national(h)) / lr.std_error[:, None]])
             b = np.concatenate([b, lr.measured / lr.std_error])
-        if self.roi is not None:
-            r_bar, tau = self.roi
-            a = np.vstack([a, np.diag(self.unit_return(h)) / tau])
-            b = np.concatenate([b, np.full(self.C, r_bar / tau)])
         beta, _ = nnls(a, b, maxiter=50 * self.C)
         return beta, h, h_r
-
-    def unit_return(self, h: NDArray[np.float64]) -> NDArray[np.float64]:
-        """``(C,)`` national return per unit spend of a unit pooled coefficient: Σ_{g,t} w_g h_{g,t,c} / Σ spend_c."""
-        return np.asarray(self.national(h).sum(axis=0) / self.spend_sum, dtype=np.float64)
-
-    def roi_residuals(self, h: NDArray[np.float64], beta: NDArray[np.float64]) -> list[NDArray[np.float64]]:
-        if self.roi is None:
-            return []
-        r_bar, tau = self.roi
-        return [(self.unit_return(h) * beta - r_bar) / tau]
 
     def residuals(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
         beta, h, h_r = self.solve(th)
@@ -287,7 +271,6 @@ class _GeoProblem:
                 lr = self.lift
                 fitted = lr.mask.astype(float) @ np.tensordot(self.w, h * b[:, None, :], axes=1)
                 parts.append((fitted[np.arange(len(lr.column)), lr.column] - lr.measured) / lr.std_error)
-            parts += self.roi_residuals(h, beta)
             parts.append(self.shape_prior(th))
             return np.concatenate(parts)
         r = ((self.y_r - h_r @ beta) * self.omega[:, None]).ravel() / self.sigma
@@ -295,7 +278,6 @@ class _GeoProblem:
         if self.lift is not None:
             lr = self.lift
             parts.append((lr.design(self.national(h)) @ beta - lr.measured) / lr.std_error)
-        parts += self.roi_residuals(h, beta)
         parts.append(self.shape_prior(th))
         return np.concatenate(parts)
 
@@ -341,29 +323,6 @@ def _pool_scales(
     between = est.var(axis=0) - var.mean(axis=0)
     floor = (TAU_FLOOR * np.maximum(beta, 1e-12)) ** 2
     return sig, np.sqrt(np.maximum(between, floor))
-
-
-def _roi_prior(prob: _GeoProblem, th: NDArray[np.float64]) -> tuple[float, float]:
-    """Empirical-Bayes prior ``(r̄, τ)`` of the channels' national return per unit spend at ``th`` (normalised
-    units): ``r̄`` from one common return for every channel (weighted least squares on the projected rows), ``τ``
-    the spread of the channels' free returns around it minus their mean squared standard error, its root
-    bounded to :data:`ROI_PRIOR_CV_BOUNDS` × ``r̄``."""
-    beta, h, h_r = prob.solve(th)
-    u = prob.unit_return(h)
-    hw = (h_r * prob.omega[:, None, None]).reshape(-1, prob.C)
-    yw = (prob.y_r * prob.omega[:, None]).ravel()
-    pooled = hw @ (1.0 / np.maximum(u, 1e-12))
-    r_bar = max(float(pooled @ yw) / max(float(pooled @ pooled), 1e-12), 0.0)
-    r_free = beta * u
-    if r_bar <= 0:
-        r_bar = float(np.mean(r_free)) or 1e-9
-    resid = yw - hw @ beta
-    s2 = float(resid @ resid) / max(len(yw) - prob.G * prob.q.shape[2] - 3 * prob.C, 1)
-    se2 = np.clip(np.diag(np.linalg.pinv(hw.T @ hw)), 0, None) * s2 * u**2
-    var = float(np.mean((r_free - r_bar) ** 2) - np.mean(se2))
-    lo_cv, hi_cv = ROI_PRIOR_CV_BOUNDS
-    tau = float(np.clip(np.sqrt(max(var, 0.0)), lo_cv * r_bar, hi_cv * r_bar))
-    return r_bar, max(tau, 1e-12)
 
 
 def _geo_coefficients(
@@ -429,7 +388,6 @@ def fit_geo_media(
     n_starts: int = 3,
     warm_start: MediaFit | None = None,
     lift: LiftRows | None = None,
-    shrink: bool = True,
 ) -> GeoFit:
     """Fit the partially pooled geo media model (module docstring). ``panel``: :func:`geo_arrays` on the
     history; ``design``: ``(T, P)`` national baseline design without controls (the panel's controls are added
@@ -458,15 +416,8 @@ def fit_geo_media(
     prob.sigma = float(np.std(r0w)) or 1.0
     if lift is not None:
         prob.lift = lift.scaled(prob.y_scale)
-    if warm_start is None:
-        th = _search(prob, starts, lo, hi).x
-        if shrink and prob.C > 1:  # return-per-spend shrinkage, then the search again from the optimum
-            prob.roi = _roi_prior(prob, th)
-            th = _search(prob, [th], lo, hi).x
-    else:  # refits (backtest origins): the warm start is a pooled optimum already; one search, the second pass
-        th = starts[0]
-        if shrink and prob.C > 1:
-            prob.roi = _roi_prior(prob, th)
+    # refits (backtest origins) start at the full-history optimum: no pooled search, a short second-pass one
+    th = _search(prob, starts, lo, hi).x if warm_start is None else starts[0]
     beta, h, h_r = prob.solve(th)
     g_n, t_n, c_n = h.shape
     n_theta = len(th)
@@ -487,8 +438,6 @@ def fit_geo_media(
     if prob.lift is not None:
         ld = prob.lift.design(prob.national(h)) / prob.lift.std_error[:, None]
         precision = precision + ld.T @ ld
-    if prob.roi is not None:
-        precision = precision + np.diag((prob.unit_return(h) / prob.roi[1]) ** 2)
     cov_pooled = np.asarray(np.linalg.pinv(precision), dtype=np.float64)  # normalised units
     ys = prob.y_scale
     geo_beta = prob.w[:, None] * b * ys  # (G, C) KPI units
