@@ -38,7 +38,7 @@ own orthonormal basis (batched, no block-diagonal matrix), and an outcome scale
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -414,8 +414,16 @@ def fit_geo_media(
     prob.omega = float(np.sqrt(np.mean(sd_g**2))) / sd_g
     r0w = r0 * prob.omega[:, None]
     prob.sigma = float(np.std(r0w)) or 1.0
+    lift_se = None
     if lift is not None:
-        prob.lift = lift.scaled(prob.y_scale)
+        # the data rows' residuals are autocorrelated (a misspecified baseline leaves slow swings), so they carry
+        # fewer independent observations than rows: against the lift tests they count (1 − φ)/(1 + φ) as much
+        # (φ: mean lag-1 autocorrelation of the geos' first-pass residuals), as in their covariance below
+        phi0 = float(np.mean([_ar1(r) for r in r0w]))
+        infl0 = (1 + phi0) / (1 - phi0) if phi0 > 0 else 1.0
+        rows = lift.scaled(prob.y_scale)
+        lift_se = rows.std_error
+        prob.lift = replace(rows, std_error=rows.std_error / np.sqrt(infl0))
     # refits (backtest origins) start at the full-history optimum: no pooled search, a short second-pass one
     th = _search(prob, starts, lo, hi).x if warm_start is None else starts[0]
     beta, h, h_r = prob.solve(th)
@@ -435,8 +443,8 @@ def fit_geo_media(
     infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
     hw = (h_r * prob.omega[:, None, None]).reshape(-1, c_n)
     precision = hw.T @ hw / (sigma**2 * infl)
-    if prob.lift is not None:
-        ld = prob.lift.design(prob.national(h)) / prob.lift.std_error[:, None]
+    if prob.lift is not None and lift_se is not None:
+        ld = prob.lift.design(prob.national(h)) / lift_se[:, None]
         precision = precision + ld.T @ ld
     cov_pooled = np.asarray(np.linalg.pinv(precision), dtype=np.float64)  # normalised units
     ys = prob.y_scale
