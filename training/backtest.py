@@ -7,7 +7,8 @@ full-history fit, one start) and forecasts the next horizon given the *actual* s
 Interval calibration (split-conformal in time): up to ``calibration_origins`` extra, earlier origins are
 forecast but not scored. Every origin's intervals carry the level error estimated from the origins
 before it (:func:`calibration`), so the scored coverage is that of intervals calibrated only on the
-past; the estimate from all origins is returned for the model that is published.
+past; the estimate from the most recent origins (``BacktestSpec.calibration_window``) is returned for the
+model that is published. A geo-pooled model is refitted as such at each origin (``geo_panel``).
 """
 
 from __future__ import annotations
@@ -29,13 +30,16 @@ from models.response import baseline as pb
 class BacktestSpec:
     """``n_origins`` ≥ 1 scored origins; ``horizon`` in periods (None: 28 days / 13 weeks); ``n_sims`` paths
     per origin; ``calibration_origins``: earlier, unscored origins that only calibrate the level error
-    (fewer when the history is short)."""
+    (fewer when the history is short); ``calibration_window``: each calibration uses the errors of at most this
+    many most recent origins (None: all) — early origins, fitted on the shortest histories, err more than
+    today's model and widened every later interval (media-mix backtests have up to 30 origins)."""
 
     n_origins: int = 4
     horizon: int | None = None
     n_sims: int = 500
     calibration_origins: int = 4
     min_train: int | None = None
+    calibration_window: int | None = 8
 
 
 #: media-mix backtests: horizon in periods, minimal training history in periods (preferred, fallback), by frequency
@@ -79,15 +83,17 @@ NOISE_SCALE_BOUNDS = (0.5, 3.0)
 MEDIA_SCALE_BOUNDS = (0.25, 1.0)
 
 
-def calibration(errors: list[OriginError]) -> dict[str, float]:
+def calibration(errors: list[OriginError], window: int | None = None) -> dict[str, float]:
     """Keyword arguments of :meth:`models.response.ResponseModel.with_calibration` from the errors of
-    earlier origins (split-conformal in time). With ``E`` the mean squared relative level error, ``S``
-    the mean simulated level variance and ``M`` its media-draw part: when ``E ≥ S`` the missing level
-    error ``level_sd = sqrt(E − S)`` is added; otherwise the media-effect draws are narrowed by
+    earlier origins (split-conformal in time; ``window``: only the last ``window`` of them). With ``E`` the
+    mean squared relative level error, ``S`` the mean simulated level variance and ``M`` its media-draw part:
+    when ``E ≥ S`` the missing level error ``level_sd = sqrt(E − S)`` is added; otherwise the media-effect draws are narrowed by
     ``media_scale = sqrt((E − (S − M)) / M)`` (bounded by ``MEDIA_SCALE_BOUNDS``). ``noise_scale``: the
     per-period error s.d. over the simulated one (within the horizon, level removed), bounded by
     ``NOISE_SCALE_BOUNDS``. Uncalibrated (``level_sd=0``, scales 1) without origins."""
     out = {"level_sd": 0.0, "noise_scale": 1.0, "media_scale": 1.0}
+    if window is not None:
+        errors = errors[-window:] if window > 0 else []
     if not errors:
         return out
     e2 = float(np.mean([e.rel_error**2 for e in errors]))
@@ -232,7 +238,7 @@ def rolling_origin(
         )
         f_model = model.expected(test[channels])
         raw = model.simulate(test[channels], n=bt.n_sims, seed=spec.seed)
-        calib = calibration(errors)
+        calib = calibration(errors, window=bt.calibration_window)
         errors.append(origin_error(yv, f_model, raw.total, raw.media_by_channel().sum(axis=1)))
         if o in calibration_at:
             continue
@@ -279,7 +285,7 @@ def rolling_origin(
         "n_origins": len(origins),
         "calibration_origins": len(calibration_at),
         "refit": "geo-pooled" if geo_panel is not None else "national",
-        "calibration": calibration(errors),
+        "calibration": calibration(errors, window=bt.calibration_window),
         "origins": rows,
     }
     for method in ("model", "prophet_no_media", "seasonal_naive"):

@@ -68,3 +68,15 @@ def test_calibration_from_origin_errors() -> None:
     assert e.model_sd == pytest.approx(5.0 * np.sqrt(28) / 2800, rel=0.1)
     assert e.resid_ms == 0.0 and e.media_sd == 0.0
     assert e.model_ms == pytest.approx(25.0 * 28 / 27, rel=0.05)
+
+
+def test_calibration_window_forgets_the_early_origins() -> None:
+    """Early origins (shortest training histories) erred by 20%; the recent ones by 2% where the simulation
+    spreads 3%: over all origins a 10% level error would be added to every interval, over the recent window none."""
+    early = [OriginError(0.2, 0.03, 1.0, 1.0)] * 4
+    recent = [OriginError(0.02, 0.03, 1.0, 1.0), OriginError(-0.02, 0.03, 1.0, 1.0)] * 4
+    assert calibration(early + recent)["level_sd"] == pytest.approx(np.sqrt((4 * 0.04 + 8 * 0.0004) / 12 - 0.0009))
+    assert calibration(early + recent, window=8)["level_sd"] == 0.0
+    assert calibration(early + recent, window=8) == calibration(recent)
+    assert calibration(early, window=0) == calibration([])
+    assert BacktestSpec().calibration_window == 8
