@@ -107,7 +107,7 @@ def validate(data: DataOpt, config: ConfigOpt = None, fmt: OutputFormat = FORMAT
             grain = {"D": "daily", "W": "weekly"}.get(mmm["grain"], mmm["grain"])
             stderr.print(
                 f"mmm: {grain} (grain {mmm['grain']}), {mmm['periods']} periods {mmm['first']}..{mmm['last']}, "
-                f"{mmm['geos']} geo(s), channels: {', '.join(mmm['channels'])}; outcomes: {', '.join(mmm['outcomes'])}"
+                f"{'national' if mmm['geos'] <= 1 else str(mmm['geos']) + ' geos'}, channels: {', '.join(mmm['channels'])}; outcomes: {', '.join(mmm['outcomes'])}"
             )
         stderr.print(f"{'OK' if doc['ok'] else 'FAILED'}: {len(doc['errors'])} errors, {len(doc['warnings'])} warnings")
     if not doc["ok"]:
