@@ -241,16 +241,22 @@ class KpiCatalog:
     # -- YAML -----------------------------------------------------------------------------------------------
     def merge_document(self, doc: Mapping[str, Any], source: str = "<dict>") -> KpiCatalog:
         """Merge a parsed catalog document (sections tables/measures/kpis/scorecard) over this catalog."""
-        unknown = set(doc) - {"tables", "measures", "kpis", "scorecard"}
+        if not isinstance(doc, Mapping):
+            raise CatalogError(f"{source}: a catalog is a mapping with sections {list(SECTIONS)}")
+        unknown = set(map(str, doc)) - set(SECTIONS)
         if unknown:
-            raise CatalogError(f"{source}: unknown sections {sorted(unknown)}")
-        for name, body in (doc.get("tables") or {}).items():
-            self.tables[name] = TableSpec(name=name, **_fields(body, source, f"table {name!r}", TableSpec))
-        for name, body in (doc.get("measures") or {}).items():
-            self.register_measure(MeasureSpec(name=name, **_fields(body, source, f"measure {name!r}", MeasureSpec)))
-        for kid, body in (doc.get("kpis") or {}).items():
-            self.register(KpiSpec(id=kid, **_fields(body, source, f"KPI {kid!r}", KpiSpec)))
+            raise CatalogError(f"{source}: unknown sections {sorted(unknown)}; allowed: {list(SECTIONS)}")
+        for name, body in _section(doc, "tables", source).items():
+            self.tables[name] = _build(TableSpec, source, f"table {name!r}", name=name, **_fields(body, source, f"table {name!r}", TableSpec))
+        for name, body in _section(doc, "measures", source).items():
+            what = f"measure {name!r}"
+            self.register_measure(_build(MeasureSpec, source, what, name=name, **_fields(body, source, what, MeasureSpec)))
+        for kid, body in _section(doc, "kpis", source).items():
+            what = f"KPI {kid!r}"
+            self.register(_build(KpiSpec, source, what, id=kid, **_fields(body, source, what, KpiSpec)))
         if doc.get("scorecard") is not None:
+            if not isinstance(doc["scorecard"], list):
+                raise CatalogError(f"{source}: 'scorecard' must be a list of KPI ids")
             self.scorecard = [str(k) for k in doc["scorecard"]]
         return self
 
@@ -261,6 +267,36 @@ class KpiCatalog:
         for path in paths:
             cat.merge_document(_read_yaml(Path(path)), str(path))
         return cat.validate()
+
+
+SECTIONS = ("tables", "measures", "kpis", "scorecard")
+#: At most this many entries per section of a user catalog (a request body must not make the engine crawl).
+MAX_SECTION_ENTRIES = 500
+
+
+def _section(doc: Mapping[str, Any], name: str, source: str) -> Mapping[str, Any]:
+    """Section ``name`` of a catalog document: a mapping of text names (empty when absent)."""
+    body = doc.get(name)
+    if body is None:
+        return {}
+    if not isinstance(body, Mapping):
+        raise CatalogError(f"{source}: section {name!r} must be a mapping of {name} by name, got {type(body).__name__}")
+    if len(body) > MAX_SECTION_ENTRIES:
+        raise CatalogError(f"{source}: section {name!r} has {len(body)} entries; at most {MAX_SECTION_ENTRIES}")
+    bad = [k for k in body if not isinstance(k, str)]
+    if bad:
+        raise CatalogError(f"{source}: section {name!r}: name {bad[0]!r} must be text")
+    return body
+
+
+def _build(cls: type, source: str, what: str, **kwargs: Any) -> Any:
+    """``cls(**kwargs)``; a field of the wrong type becomes a :class:`CatalogError` naming ``source`` and ``what``."""
+    try:
+        return cls(**kwargs)
+    except CatalogError as exc:
+        raise CatalogError(f"{source}: {exc}") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise CatalogError(f"{source}: {what}: a field has the wrong type ({exc})") from None
 
 
 def _fields(body: Any, source: str, what: str, cls: type) -> dict[str, Any]:
@@ -300,11 +336,37 @@ def _builtin() -> KpiCatalog:
 
 
 def load_catalog(*extra_paths: str | Path) -> KpiCatalog:
-    """The built-in catalog with ``extra_paths`` (user YAML files) merged over it, validated. A fresh copy."""
+    """The built-in catalog with ``extra_paths`` (user YAML files) merged over it, validated. A fresh copy.
+
+    Raises :class:`CatalogError` naming the file, the KPI (or measure) and the problem."""
     cat = _builtin().copy()
     for path in extra_paths:
-        cat.merge_document(_read_yaml(Path(path)), str(path))
-    return cat.validate()
+        cat = extend_catalog(read_catalog_file(path), str(path), base=cat)
+    return cat
+
+
+def read_catalog_file(path: str | Path) -> Mapping[str, Any]:
+    """A user catalog file (YAML, size- and depth-bounded) as a document; :class:`CatalogError` when it cannot
+    be read or is not a mapping."""
+    return _read_yaml(Path(path))
+
+
+def extend_catalog(doc: Mapping[str, Any] | None, source: str = "catalog", *, base: KpiCatalog | None = None) -> KpiCatalog:
+    """``base`` (default: the built-in catalog) with a user catalog document — the sections of ``catalog.yaml``:
+    ``tables``, ``measures``, ``kpis``, ``scorecard`` — merged over it, validated; a fresh catalog.
+
+    A user KPI with a built-in id replaces it. Raises :class:`CatalogError` whose message starts with ``source``
+    (the file, or "catalog" for a request body) and names the KPI or measure and the problem (unsafe or
+    unparsable formula, unknown name, cycle, unknown field, wrong type), or :class:`UnknownKpiError` for a
+    ``scorecard`` entry that is not a KPI."""
+    cat = (base if base is not None else _builtin()).copy()
+    if not doc:
+        return cat.validate()
+    cat.merge_document(doc, source)
+    try:
+        return cat.validate()
+    except CatalogError as exc:
+        raise CatalogError(f"{source}: {exc}") from None
 
 
 def default_catalog() -> KpiCatalog:
