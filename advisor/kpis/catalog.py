@@ -21,6 +21,8 @@ from models.yamlio import YamlLimitError, read_yaml
 BUILTIN_PATH = Path(__file__).with_name("catalog.yaml")
 AGGS = ("sum", "count", "mean", "nunique", "min", "max")
 DIRECTIONS = ("higher", "lower")
+#: Names of the KPI table's own columns and record keys, which no KPI id may take.
+RESERVED_IDS = ("period", "change", "reasons")
 Direction = Literal["higher", "lower"]
 
 
@@ -120,6 +122,11 @@ class KpiSpec:
     def __post_init__(self) -> None:
         if not self.id.isidentifier() or self.id.startswith("_"):
             raise CatalogError(f"KPI id {self.id!r} must be an identifier not starting with '_'")
+        if self.id in RESERVED_IDS or self.id.endswith(("_change", "_change_rel")):
+            raise CatalogError(
+                f"KPI id {self.id!r} is reserved: the KPI table uses {', '.join(RESERVED_IDS)} and <kpi>_change, "
+                "<kpi>_change_rel for its own columns"
+            )
         if self.direction not in DIRECTIONS:
             raise CatalogError(f"KPI {self.id!r}: direction must be one of {DIRECTIONS}, got {self.direction!r}")
         try:
@@ -300,18 +307,28 @@ def _build(cls: type, source: str, what: str, **kwargs: Any) -> Any:
 
 
 def _fields(body: Any, source: str, what: str, cls: type) -> dict[str, Any]:
+    """The fields of one catalog entry, checked: known names only, text fields as text (numbers are written out,
+    e.g. ``formula: 5``), ``cumulative`` a boolean and ``min_rows`` an integer."""
     if not isinstance(body, Mapping):
         raise CatalogError(f"{source}: {what} must be a mapping, got {type(body).__name__}")
     allowed = {f.name for f in fields(cls)} - {"id", "name"} | ({"name"} if cls is KpiSpec else set())
-    extra = set(body) - allowed
+    extra = {str(k) for k in body} - allowed
     if extra:
         raise CatalogError(f"{source}: {what} has unknown fields {sorted(extra)}; allowed: {sorted(allowed)}")
     if cls is KpiSpec and ("name" not in body or "formula" not in body):
         raise CatalogError(f"{source}: {what} needs at least 'name' and 'formula'")
-    try:
-        return {k: (str(v) if k in {"formula", "where", "format"} else v) for k, v in body.items()}
-    except Exception as exc:  # pragma: no cover - defensive
-        raise CatalogError(f"{source}: {what}: {exc}") from None
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if key == "cumulative" and not isinstance(value, bool):
+            raise CatalogError(f"{source}: {what}: 'cumulative' must be true or false, got {value!r}")
+        if key == "min_rows" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise CatalogError(f"{source}: {what}: 'min_rows' must be an integer, got {value!r}")
+        if key not in ("cumulative", "min_rows") and value is not None:
+            if not isinstance(value, str | int | float):
+                raise CatalogError(f"{source}: {what}: {key!r} must be text, got {type(value).__name__}")
+            value = str(value)
+        out[str(key)] = value
+    return out
 
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:

@@ -202,7 +202,9 @@ def aggregate_table(
 
     sums: dict[str, np.ndarray] = {}
     mean_parts: list[MeasureSpec] = []
-    nan_sums: list[MeasureSpec] = []  # sums over a column with missing values (a group may have none known)
+    # sums over a column with missing values, where a group may have none known: {name: (known rows, missing
+    # rows matching the filter — None without a filter)}
+    nan_sums: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     others: list[MeasureSpec] = []
     for m in usable:
         mask = masks[m.where]
@@ -215,10 +217,8 @@ def aggregate_table(
             if m.agg == "mean":
                 sums[f"{m.name}__n"] = ok.astype(np.float64)
                 mean_parts.append(m)
-            elif missing.any():  # only columns with missing values pay for the counts
-                sums[f"{m.name}__n"] = ok.astype(np.float64)
-                sums[f"{m.name}__missing"] = (missing if mask is None else mask & missing).astype(np.float64)
-                nan_sums.append(m)
+            elif missing.any():  # only columns with missing values pay for the counts (two bincounts)
+                nan_sums[m.name] = (ok, None if mask is None else mask & missing)
         elif m.agg == "count":
             ok = np.ones(n, dtype=bool) if mask is None else mask
             if m.column is not None:
@@ -238,11 +238,12 @@ def aggregate_table(
         for m in mean_parts:
             n_ok = summed.pop(f"{m.name}__n")
             summed[m.name] = np.where(n_ok > 0, summed[m.name] / np.where(n_ok > 0, n_ok, 1), np.nan)
-        for m in nan_sums:
-            n_ok, n_missing = summed.pop(f"{m.name}__n"), summed.pop(f"{m.name}__missing")
-            unknown = (n_ok == 0) & (n_missing > 0)
-            summed[m.name] = np.where(unknown, np.nan, summed[m.name])
-            summed[unknown_column(m.name)] = unknown.astype(np.float64)
+        for name, (known, missing_rows) in nan_sums.items():
+            unknown = np.bincount(inverse[known], minlength=size) == 0  # a group without a filter has rows
+            if missing_rows is not None:  # with one it needs matching rows (none: a true 0)
+                unknown &= np.bincount(inverse[missing_rows], minlength=size) > 0
+            summed[name] = np.where(unknown, np.nan, summed[name])
+            summed[unknown_column(name)] = unknown.astype(np.float64)
         for col, vals in summed.items():
             out[col] = vals
     for m in others:

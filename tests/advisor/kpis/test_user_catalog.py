@@ -69,6 +69,14 @@ def test_user_kpis_are_added_and_override_built_ins(tmp_path: Path, tables: dict
         ({"measures": {"m": {"table": "nowhere", "agg": "sum", "column": "x"}}}, "table 'nowhere' is not declared"),
         ({"measures": {"m": {"table": "orders", "agg": "nunique", "column": "x", "min_rows": "two"}}}, "measure 'm'"),
         ({"metrics": {}}, "unknown sections ['metrics']"),
+        ({"kpis": {"period": {"name": "P", "formula": "spend"}}}, "KPI id 'period' is reserved"),
+        ({"kpis": {"spend_change": {"name": "P", "formula": "spend"}}}, "KPI id 'spend_change' is reserved"),
+        ({"kpis": {"bad": {"name": "B", "formula": {"x": 1}}}}, "KPI 'bad': 'formula' must be text, got dict"),
+        ({"kpis": {"bad": {1: "x", "name": "B", "formula": "spend"}}}, "KPI 'bad' has unknown fields ['1']"),
+        ({"kpis": {5: {"name": "B", "formula": "spend"}}}, "section 'kpis': name 5 must be text"),
+        ({"measures": {"m": {"table": "campaign_daily", "agg": "sum", "column": ["spend"]}}}, "'column' must be text"),
+        ({"measures": {"m": {"table": "orders", "agg": "sum", "column": "revenue", "cumulative": "yes"}}},
+         "measure 'm': 'cumulative' must be true or false"),
     ],
 )
 def test_bad_catalog_names_the_kpi_and_the_problem(doc: dict[str, Any], message: str) -> None:
