@@ -8,7 +8,11 @@ Public API::
 
     report = validate_folder(folder, config_path=None)   # ValidationReport; never raises for bad data
     ds = load_dataset(folder, config_path=None)          # Dataset; raises DataValidationError
-    ds = Dataset.from_frames(campaign_daily=df, ..., targets=None)   # same checks for in-memory frames
+    ds = Dataset.from_frames(campaign_daily=df, ..., targets=None, lift_tests=None)   # same checks, in memory
+    ds = Dataset.from_mmm(wide_df, {"date": "week", "outcomes": {"revenue": "sales"},
+                                    "channels": {"tv": {"spend": "tv_cost"}}})          # a media-mix frame
+    ds.mmm            # MmmTable | None (advisor.data.mmm): canonical columns, freq "D"/"W", national()
+    ds.lift_tests     # the lift_tests table | None; ds.business_daily; ds.campaign_source ("campaign_daily"|"mmm")
     df = load_table("campaign_daily", path_or_url_or_frame, {"Cost": "spend"}, sql_table=..., query=...,
                     defaults={"channel": "social"}, require=(...), attributes=(...))
 
@@ -20,7 +24,8 @@ Row numbers in issues: CSV → the file's line numbers with the header as line 1
 Parquet, SQL and in-memory frames → 1-based record numbers. See ``advisor.data.issues``.
 Modules: ``contract`` (tables as frozen data), ``aliases`` (header matching), ``config`` (kpi-advisor.yaml),
 ``readers``, ``schemas`` (pandera), ``validate`` + ``messages`` (pipeline, issue texts), ``targets``,
-``dataset`` (folder loading, ``Dataset``).
+``mmm`` (the ``mmm:`` config and ``MmmTable``) + ``mmm_check`` (its rules), ``grain`` (daily/weekly detection),
+``crosscheck`` (checks across tables, lift tests against the data), ``dataset`` (folder loading, ``Dataset``).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
     from advisor.data.dataset import Dataset, load_dataset, load_table, validate_folder
     from advisor.data.issues import DataValidationError, ValidationIssue, ValidationReport
     from advisor.data.limits import DEFAULT_LIMITS, DataLimits, LimitExceeded
+    from advisor.data.mmm import MmmConfig, MmmTable
     from advisor.data.targets import TargetsFile, TargetSpec
 
 #: Public name → module defining it. Imported on first use (PEP 562), so that ``advisor.data.limits`` (read by
@@ -54,6 +60,8 @@ _EXPORTS = {
     "DEFAULT_LIMITS": "advisor.data.limits",
     "DataLimits": "advisor.data.limits",
     "LimitExceeded": "advisor.data.limits",
+    "MmmConfig": "advisor.data.mmm",
+    "MmmTable": "advisor.data.mmm",
     "TargetsFile": "advisor.data.targets",
     "TargetSpec": "advisor.data.targets",
 }
@@ -77,6 +85,8 @@ __all__ = [
     "DataValidationError",
     "Dataset",
     "LimitExceeded",
+    "MmmConfig",
+    "MmmTable",
     "TableContract",
     "TableSource",
     "TargetSpec",

@@ -10,6 +10,11 @@ tables:
     defaults: {channel: social}      # constant columns for exports without them
     attributes: [interest]           # extra columns to keep as text even if they look numeric
 targets: targets.yaml                # optional, relative to the data folder
+mmm:                                 # optional media-mix table (advisor.data.mmm, SPEC §2)
+  file: weekly.csv
+  date: week
+  outcomes: {revenue: sales}
+  channels: {tv: {spend: tv_cost}}
 ```
 """
 
@@ -24,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from advisor.data.contract import TABLES
 from advisor.data.limits import DEFAULT_LIMITS, DataLimits
+from advisor.data.mmm import MmmConfig
 from advisor.data.yamlfile import read_user_yaml
 
 CONFIG_NAMES = ("kpi-advisor.yaml", "kpi-advisor.yml")
@@ -64,6 +70,7 @@ class DataConfig(BaseModel):
 
     tables: dict[str, TableSource] = Field(default_factory=dict)
     targets: str | None = Field(default=None, description="targets file, relative to the data folder")
+    mmm: MmmConfig | None = Field(default=None, description="media-mix table (SPEC §2 media-mix layout)")
 
     @field_validator("tables")
     @classmethod

@@ -26,7 +26,8 @@ OUTLIER_MIN_ROWS = 14
 class ColumnSpec:
     """One contract column.
 
-    min_value/max_value: inclusive bounds (units of the column); allowed: permitted text values
+    min_value/max_value: inclusive bounds (units of the column; ``min_exclusive``: the lower bound is exclusive,
+    rule ``positive`` when it is 0); allowed: permitted text values
     (compared lower-case); pattern: full-match regex for text values.
     """
 
@@ -38,6 +39,7 @@ class ColumnSpec:
     allowed: tuple[str, ...] | None = None
     pattern: str | None = None
     description: str = ""
+    min_exclusive: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,26 @@ TEAM_KPIS = TableContract(
     sort_by=("period", "team", "metric"),
 )
 
+LIFT_TESTS = TableContract(
+    name="lift_tests",
+    columns=(
+        ColumnSpec("channel", "text", True, description="a channel of the data (campaign rows or mmm table)"),
+        ColumnSpec("start", "date", True, description="first day of the test window"),
+        ColumnSpec("end", "date", True, description="last day of the test window (inclusive)"),
+        ColumnSpec("kpi", "text", True, allowed=("conversions", "revenue")),
+        ColumnSpec(
+            "incremental", "number", True, description="measured incremental KPI over the window (may be < 0)"
+        ),
+        ColumnSpec(
+            "std_error", "number", True, min_value=0.0, min_exclusive=True,
+            description="standard error of incremental, > 0",
+        ),
+    ),
+    less_equal=(LessEqual("start", "end"),),
+    sort_by=("channel", "start"),
+)
+
 #: Every table of the contract by name, in contract order (campaign_daily first).
 TABLES: Mapping[str, TableContract] = MappingProxyType(
-    {t.name: t for t in (CAMPAIGN_DAILY, OUTCOMES_DAILY, ORDERS, SURVEYS, TEAM_KPIS)}
+    {t.name: t for t in (CAMPAIGN_DAILY, OUTCOMES_DAILY, ORDERS, SURVEYS, TEAM_KPIS, LIFT_TESTS)}
 )

@@ -10,6 +10,13 @@ table is valid on its own, but the tables disagree in a way that silently drops 
 | ``outcomes_gaps`` | dates inside ``campaign_daily``'s range missing from ``outcomes_daily`` |
 | ``unknown_scope`` | a target's scope names a column or value absent from ``campaign_daily`` |
 
+``lift_test_issues`` checks the ``lift_tests`` table against the data and gives **errors** too:
+
+| rule | level | when |
+|---|---|---|
+| ``unknown_channel`` | error | a test names a channel that neither the campaign rows nor the mmm table have |
+| ``window_outside_history`` | warning | a test window is not inside the history (first date .. last period's end) |
+
 Row numbers are not given (the tables are sorted by then); the message names the values and how many rows have them.
 """
 
@@ -20,7 +27,9 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from advisor.core.names import closest_names
+from advisor.data.grain import table_step
 from advisor.data.issues import ValidationIssue
+from advisor.data.mmm import MmmTable
 from advisor.data.targets import TargetsFile
 
 _SHOWN = 5
@@ -149,3 +158,46 @@ def _target_scopes(targets: TargetsFile, main: pd.DataFrame) -> list[ValidationI
 
 def _scope_columns(main: pd.DataFrame) -> Sequence[str]:
     return [c for c in main.columns if main[c].dtype == object or c in ("campaign_id", "channel")]
+
+
+def lift_test_issues(
+    lift: pd.DataFrame, campaign_daily: pd.DataFrame | None, mmm: MmmTable | None
+) -> tuple[list[ValidationIssue], list[ValidationIssue]]:
+    """(errors, warnings) of a validated ``lift_tests`` frame against the channels and dates of the data."""
+    known: set[str] = set()
+    spans: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    if campaign_daily is not None and not campaign_daily.empty:
+        known |= set(campaign_daily["channel"].astype(str))
+        step = table_step(campaign_daily, "date", "campaign_id") - pd.Timedelta(days=1)
+        spans.append((campaign_daily["date"].min(), campaign_daily["date"].max() + step))
+    if mmm is not None:
+        known |= set(mmm.channels)
+        step = pd.Timedelta(days=6 if mmm.freq == "W" else 0)
+        spans.append((mmm.frame["date"].min(), mmm.frame["date"].max() + step))
+    errors: list[ValidationIssue] = []
+    channels = lift["channel"].astype(str)
+    unknown = sorted(set(channels) - known)
+    if unknown:
+        hints = [f"{v!r} → {close[0]!r}?" for v in unknown[:_SHOWN] if (close := _closest(v, known))]
+        hint = f" (did you mean: {'; '.join(hints)})" if hints else ""
+        n = int(channels.isin(unknown).sum())
+        errors.append(ValidationIssue(
+            "lift_tests", "channel", (), "unknown_channel",
+            f"lift_tests.channel: {n} test(s) name channel(s) the data does not have: "
+            f"{', '.join(map(repr, unknown[:_SHOWN]))}{hint}; known channels: {', '.join(sorted(known)) or 'none'} "
+            "(rule unknown_channel)",
+        ))
+    warnings: list[ValidationIssue] = []
+    if spans:
+        first, last = min(s[0] for s in spans), max(s[1] for s in spans)
+        outside = lift[(lift["start"] < first) | (lift["end"] > last)]
+        if not outside.empty:
+            shown = "; ".join(
+                f"{r.channel} {r.start.date()}..{r.end.date()}" for r in outside.head(_SHOWN).itertuples()
+            )
+            warnings.append(ValidationIssue(
+                "lift_tests", "start,end", (), "window_outside_history",
+                f"lift_tests: {len(outside)} test window(s) are not inside the history {first.date()}..{last.date()} "
+                f"({shown}); only the part inside is compared with the fit (rule window_outside_history)",
+            ))
+    return errors, warnings

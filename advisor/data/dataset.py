@@ -2,8 +2,11 @@
 
 A data folder holds one file per table named after it (``campaign_daily.csv`` or ``.parquet`` ...), optional
 ``targets.yaml`` and optional ``kpi-advisor.yaml`` (``advisor.data.config``) that can point a table at another
-file or a SQL source and map its columns. Every table is validated in full; a table with an error is never
-returned, not even in part.
+file or a SQL source and map its columns, and declare a media-mix table (``mmm:``, ``advisor.data.mmm``). Every
+table is validated in full; a table with an error is never returned, not even in part.
+
+A folder needs ``campaign_daily`` or an ``mmm`` table (or both). With only an ``mmm`` table,
+``Dataset.campaign_daily`` is derived from it (one row per date, geo and channel; ``campaign_source == "mmm"``).
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from pydantic import ValidationError
 
 from advisor.data.config import DataConfig, TableSource, find_config
 from advisor.data.contract import TABLES, TableContract
-from advisor.data.crosscheck import cross_table_warnings
+from advisor.data.crosscheck import cross_table_warnings, lift_test_issues
 from advisor.data.issues import DataValidationError, ValidationIssue, ValidationReport
 from advisor.data.limits import DEFAULT_LIMITS, DataLimits, LimitExceeded
+from advisor.data.mmm import MmmConfig, MmmTable, derive_campaign_daily
+from advisor.data.mmm_check import MmmResult, check_mmm
 from advisor.data.readers import (
     EmptySourceError,
     RawTable,
@@ -48,6 +53,9 @@ class Dataset:
     attributes / numeric_drivers: extra text / numeric columns of ``campaign_daily`` (campaign attributes and
     numeric drivers). warnings: non-blocking issues found while loading. Treat the frames as read-only:
     ``fingerprint`` is computed once.
+    mmm: the media-mix table when one is configured; lift_tests: the ``lift_tests`` table (SPEC §2);
+    campaign_source: ``"campaign_daily"`` (rows as loaded) or ``"mmm"`` (derived from the mmm table: spend and
+    exposure per channel, ``conversions``/``revenue`` NaN because platforms reported none).
     """
 
     campaign_daily: pd.DataFrame
@@ -59,6 +67,23 @@ class Dataset:
     warnings: tuple[ValidationIssue, ...] = ()
     attributes: tuple[str, ...] = ()
     numeric_drivers: tuple[str, ...] = ()
+    lift_tests: pd.DataFrame | None = None
+    mmm: MmmTable | None = None
+    campaign_source: str = "campaign_daily"
+
+    @property
+    def business_daily(self) -> pd.DataFrame | None:
+        """Business totals per period: ``date``, (``geo``), ``conversions``, ``revenue`` (NaN where the source
+        has no such outcome), from the mmm table when there is one, else ``outcomes_daily``, else None."""
+        if self.mmm is not None:
+            keys = ["date", "geo"] if self.mmm.geo else ["date"]
+            out = self.mmm.frame[keys].copy()
+            for name in ("conversions", "revenue"):
+                out[name] = self.mmm.frame[name] if name in self.mmm.outcomes else np.nan
+            return out
+        if self.outcomes_daily is not None:
+            return self.outcomes_daily[["date", "conversions", "revenue"]].copy()
+        return None
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -79,6 +104,12 @@ class Dataset:
             for col in df.columns:
                 digest.update(f"# {col} {df[col].dtype}\n".encode())
                 digest.update(_column_bytes(df[col]))
+        if self.mmm is not None:
+            m = self.mmm
+            digest.update(f"## mmm {len(m.frame)} {m.freq} {m.holidays} {m.channels} {m.outcomes}\n".encode())
+            for col in m.frame.columns:
+                digest.update(f"# {col} {m.frame[col].dtype}\n".encode())
+                digest.update(_column_bytes(m.frame[col]))
         return digest.hexdigest()
 
     @classmethod
@@ -91,31 +122,82 @@ class Dataset:
         team_kpis: pd.DataFrame | None = None,
         *,
         targets: TargetsFile | Mapping[str, Any] | None = None,
+        lift_tests: pd.DataFrame | None = None,
         limits: DataLimits = DEFAULT_LIMITS,
     ) -> Dataset:
         """Validate in-memory frames exactly like files (rows in issues = 1-based record numbers).
 
         Raises ``DataValidationError`` when any table fails, ``LimitExceeded`` when one has too many rows/columns.
         """
-        frames = {
-            "campaign_daily": campaign_daily,
-            "outcomes_daily": outcomes_daily,
-            "orders": orders,
-            "surveys": surveys,
-            "team_kpis": team_kpis,
-        }
-        results = {
-            name: validate_raw(from_frame(df, f"{name} frame", table=name, limits=limits), TABLES[name])
-            for name, df in frames.items()
-            if df is not None
-        }
-        parsed, extra = targets if isinstance(targets, TargetsFile) else None, []
-        if targets is not None and parsed is None:
+        return _from_frames(
+            {
+                "campaign_daily": campaign_daily,
+                "outcomes_daily": outcomes_daily,
+                "orders": orders,
+                "surveys": surveys,
+                "team_kpis": team_kpis,
+                "lift_tests": lift_tests,
+            },
+            targets,
+            None,
+            limits,
+        )
+
+    @classmethod
+    def from_mmm(
+        cls,
+        frame: pd.DataFrame,
+        config: MmmConfig | Mapping[str, Any],
+        *,
+        lift_tests: pd.DataFrame | None = None,
+        campaign_daily: pd.DataFrame | None = None,
+        outcomes_daily: pd.DataFrame | None = None,
+        targets: TargetsFile | Mapping[str, Any] | None = None,
+        limits: DataLimits = DEFAULT_LIMITS,
+    ) -> Dataset:
+        """A dataset from an in-memory media-mix ``frame`` described by ``config`` (the ``mmm:`` section as a
+        mapping or ``MmmConfig``; its ``file``/``url`` may be omitted), validated like a file (rows = 1-based
+        records). Without ``campaign_daily`` the campaign rows are derived from the mmm table. For tests and
+        benchmarks: ``Dataset.from_mmm(df, {"date": "week", "outcomes": {"revenue": "sales"},
+        "channels": {"tv": {"spend": "tv"}}})``. Raises ``DataValidationError`` / ``LimitExceeded``.
+        """
+        if not isinstance(config, MmmConfig):
+            given = dict(config)
+            if "file" not in given and "url" not in given:
+                given["file"] = "<frame>"
             try:
-                parsed = TargetsFile.model_validate(targets)
+                config = MmmConfig.model_validate(given)
             except ValidationError as exc:
-                extra.append(ValidationIssue("targets", None, (), "targets_error", f"targets: {exc}"))
-        return _assemble(results, parsed, extra)
+                raise DataValidationError(
+                    [ValidationIssue("config", None, (), "config_error", f"config: mmm: {exc}")]
+                ) from exc
+        mmm = check_mmm(from_frame(frame, "mmm frame", table="mmm", limits=limits), config)
+        return _from_frames(
+            {"campaign_daily": campaign_daily, "outcomes_daily": outcomes_daily, "lift_tests": lift_tests},
+            targets,
+            mmm,
+            limits,
+        )
+
+
+def _from_frames(
+    frames: Mapping[str, pd.DataFrame | None],
+    targets: TargetsFile | Mapping[str, Any] | None,
+    mmm: MmmResult | None,
+    limits: DataLimits,
+) -> Dataset:
+    results = {
+        name: validate_raw(from_frame(df, f"{name} frame", table=name, limits=limits), TABLES[name])
+        for name, df in frames.items()
+        if df is not None
+    }
+    parsed, extra = targets if isinstance(targets, TargetsFile) else None, []
+    if targets is not None and parsed is None:
+        try:
+            parsed = TargetsFile.model_validate(targets)
+        except ValidationError as exc:
+            extra.append(ValidationIssue("targets", None, (), "targets_error", f"targets: {exc}"))
+    return _assemble(_Checked(results, parsed, extra, mmm))
 
 
 def _column_bytes(s: pd.Series) -> bytes:
@@ -141,12 +223,27 @@ def validate_folder(
     An input over ``limits`` is not bad data but a refusal: it raises ``LimitExceeded`` (table, rule, numbers)
     as soon as it is seen, before the table is materialised.
     """
-    results, _, extra = _check_folder(Path(folder), config_path, limits)
-    errors = list(extra) + [i for r in results.values() for i in r.errors]
-    warnings = [i for r in results.values() for i in r.warnings]
+    checked = _check_folder(Path(folder), config_path, limits)
+    errors, warnings = checked.issues()
+    tables = tuple(checked.results) + (("mmm",) if checked.mmm is not None else ())
+    mmm = checked.mmm.table if checked.mmm is not None else None
     return ValidationReport(
-        ok=not errors, errors=tuple(errors), warnings=tuple(warnings), tables=tuple(results)
+        ok=not errors, errors=tuple(errors), warnings=tuple(warnings), tables=tables,
+        mmm=_mmm_summary(mmm) if mmm is not None else None,
     )
+
+
+def _mmm_summary(table: MmmTable) -> dict[str, Any]:
+    """``{"grain", "periods", "geos", "channels", "outcomes", "first", "last"}`` for ``validate``."""
+    return {
+        "grain": table.freq,
+        "periods": table.periods,
+        "geos": len(table.geos) if table.geo else 1,
+        "channels": list(table.channels),
+        "outcomes": list(table.outcomes),
+        "first": str(table.frame["date"].min().date()),
+        "last": str(table.frame["date"].max().date()),
+    }
 
 
 def load_dataset(
@@ -154,8 +251,7 @@ def load_dataset(
 ) -> Dataset:
     """Load and validate a data folder; raises ``DataValidationError`` (all issues) when anything fails and
     ``LimitExceeded`` when an input is over ``limits``."""
-    results, targets, extra = _check_folder(Path(folder), config_path, limits)
-    return _assemble(results, targets, extra)
+    return _assemble(_check_folder(Path(folder), config_path, limits))
 
 
 def load_table(
@@ -274,12 +370,63 @@ def _found_files(folder: Path) -> str:
     return f"; data files present: {', '.join(names[:10])}" if names else ""
 
 
-def _check_folder(
-    folder: Path, config_path: Path | None, limits: DataLimits
-) -> tuple[dict[str, TableResult], TargetsFile | None, list[ValidationIssue]]:
-    """Results per present table, parsed targets, and folder-level issues (config, targets, missing table)."""
+@dataclass(frozen=True, eq=False)
+class _Checked:
+    """Everything found in a folder (or frames): per-table results, parsed targets, folder-level errors (config,
+    targets, missing table) and the mmm result, if an mmm table is configured."""
+
+    results: Mapping[str, TableResult]
+    targets: TargetsFile | None
+    extra: Sequence[ValidationIssue]
+    mmm: MmmResult | None = None
+
+    def issues(self) -> tuple[list[ValidationIssue], list[ValidationIssue]]:
+        """(errors, warnings), with the lift-test checks against the data once every table passed."""
+        errors = list(self.extra) + [i for r in self.results.values() for i in r.errors]
+        warnings = [i for r in self.results.values() for i in r.warnings]
+        if self.mmm is not None:
+            errors += self.mmm.errors
+            warnings += self.mmm.warnings
+        no_folder = any(i.rule == "missing_folder" for i in self.extra)
+        if "campaign_daily" not in self.results and self.mmm is None and not no_folder:
+            errors.append(ValidationIssue(
+                "campaign_daily", None, (), "missing_table",
+                "campaign_daily: required table not given (or configure an mmm table)",
+            ))
+        lift = self.results.get("lift_tests")
+        if not errors and lift is not None and lift.frame is not None:
+            main = self.results.get("campaign_daily")
+            found_errors, found_warnings = lift_test_issues(
+                lift.frame, main.frame if main is not None else None, self.mmm.table if self.mmm else None
+            )
+            errors += found_errors
+            warnings += found_warnings
+        return errors, warnings
+
+
+def _load_mmm(config: MmmConfig, folder: Path, limits: DataLimits) -> MmmResult:
+    """Read the configured mmm source with the table readers and check it; read problems are one error."""
+    spec = (
+        TableSource(path=config.file)
+        if config.file is not None
+        else TableSource(url=config.url, table=config.table, query=config.query)
+    )
+    try:
+        raw = _read(spec, folder, "mmm", limits)
+    except EmptySourceError as exc:
+        return MmmResult(None, (ValidationIssue("mmm", None, (), "empty_file", f"mmm: {exc}"),))
+    except FileNotFoundError as exc:
+        return MmmResult(None, (ValidationIssue("mmm", None, (), "missing_table", f"mmm: {exc}"),))
+    except SourceReadError as exc:
+        where = f" (rows {', '.join(map(str, exc.rows))})" if exc.rows else ""
+        return MmmResult(None, (ValidationIssue("mmm", None, exc.rows, "unreadable_file", f"mmm: {exc}{where}"),))
+    return check_mmm(raw, config)
+
+
+def _check_folder(folder: Path, config_path: Path | None, limits: DataLimits) -> _Checked:
+    """Results per present table, parsed targets, folder-level issues (config, targets, missing table), mmm."""
     if not folder.is_dir():
-        return (
+        return _Checked(
             {},
             None,
             [ValidationIssue("dataset", None, (), "missing_folder", f"data folder not found: {folder}")],
@@ -308,20 +455,22 @@ def _check_folder(
                 )
                 continue
             if not files:
-                if contract.required_table:
+                if contract.required_table and config.mmm is None:
                     results[name] = failed(
                         name,
                         "missing_table",
                         f"{name}: required table not found in {folder} (expected {name}.csv or "
-                        f"{name}.parquet, or a source in kpi-advisor.yaml){_found_files(folder)}",
+                        f"{name}.parquet, or a source in kpi-advisor.yaml, or an mmm: table there)"
+                        f"{_found_files(folder)}",
                     )
                 continue
             spec = TableSource(path=files[0].name)
         results[name] = _load_source(contract, spec, folder, limits)
+    mmm = _load_mmm(config.mmm, folder, limits) if config.mmm is not None else None
     targets, target_issue = _targets(folder, config, limits)
     if target_issue is not None:
         extra.append(target_issue)
-    return results, targets, extra
+    return _Checked(results, targets, extra, mmm)
 
 
 def _targets(
@@ -345,24 +494,35 @@ def _targets(
         return None, ValidationIssue("targets", None, (), "targets_error", f"targets: {exc}")
 
 
-def _assemble(
-    results: Mapping[str, TableResult], targets: TargetsFile | None, extra: Sequence[ValidationIssue]
-) -> Dataset:
-    errors = list(extra) + [i for r in results.values() for i in r.errors]
-    warnings = [i for r in results.values() for i in r.warnings]
+def _assemble(checked: _Checked) -> Dataset:
+    errors, warnings = checked.issues()
     if errors:
         raise DataValidationError(errors, warnings)
+    results = checked.results
     frames = {name: r.frame for name, r in results.items()}
-    warnings += cross_table_warnings({k: v for k, v in frames.items() if v is not None}, targets)
-    main = results["campaign_daily"]
+    mmm = checked.mmm.table if checked.mmm is not None else None
+    main = results.get("campaign_daily")
+    if main is not None and main.frame is not None:
+        campaign, source = main.frame, "campaign_daily"
+        attributes, drivers = main.attributes, main.numeric_drivers
+    else:
+        assert mmm is not None  # issues() reports a missing campaign_daily without an mmm table
+        campaign, source = derive_campaign_daily(mmm), "mmm"
+        attributes, drivers = (("geo",) if mmm.geo else ()), ()
+    present = {k: v for k, v in frames.items() if v is not None}
+    present["campaign_daily"] = campaign
+    warnings += cross_table_warnings(present, checked.targets)
     return Dataset(
-        campaign_daily=frames["campaign_daily"],  # type: ignore[arg-type]  # no errors → frame present
+        campaign_daily=campaign,
         outcomes_daily=frames.get("outcomes_daily"),
         orders=frames.get("orders"),
         surveys=frames.get("surveys"),
         team_kpis=frames.get("team_kpis"),
-        targets=targets,
+        targets=checked.targets,
         warnings=tuple(warnings),
-        attributes=main.attributes,
-        numeric_drivers=main.numeric_drivers,
+        attributes=attributes,
+        numeric_drivers=drivers,
+        lift_tests=frames.get("lift_tests"),
+        mmm=mmm,
+        campaign_source=source,
     )

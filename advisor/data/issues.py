@@ -57,22 +57,29 @@ class ValidationReport:
     """Outcome of validating a data folder (SPEC §5 ``validate``).
 
     ok: True when there are no errors (warnings allowed).
-    tables: the tables that were found and checked, in contract order.
+    tables: the tables that were found and checked, in contract order (``mmm`` last when configured).
+    mmm: summary of a valid media-mix table (``{"grain": "D"|"W", "periods", "geos", "channels", "outcomes",
+    "first", "last"}``), None when there is none (or it failed).
     """
 
     ok: bool
     errors: tuple[ValidationIssue, ...]
     warnings: tuple[ValidationIssue, ...]
     tables: tuple[str, ...]
+    mmm: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"ok", "errors": [...], "warnings": [...], "tables": [...]}`` (``validate --format json``)."""
-        return {
+        """``{"ok", "errors": [...], "warnings": [...], "tables": [...]}`` plus ``"mmm": {...}`` when a media-mix
+        table was read (``validate --format json``)."""
+        out = {
             "ok": self.ok,
             "errors": [i.to_dict() for i in self.errors],
             "warnings": [i.to_dict() for i in self.warnings],
             "tables": list(self.tables),
         }
+        if self.mmm is not None:
+            out["mmm"] = self.mmm
+        return out
 
 
 class DataValidationError(ValueError):

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.data.contract import MIN_HISTORY_DAYS, OUTLIER_Z, TableContract
+from advisor.data.grain import table_step
 from advisor.data.issues import MAX_ROWS, ValidationIssue
 from advisor.data.readers import RawTable
 
@@ -228,12 +229,18 @@ def _gaps(x: _Ctx) -> str:
     campaigns = list(dict.fromkeys(_bad_rows(x)["campaign_id"].astype(str)))
     ids = x.frame["campaign_id"].astype(str)
     spans = x.frame.loc[ids.isin(campaigns), "date"].groupby(ids).agg(["min", "max", "nunique"])
-    missing = int(((spans["max"] - spans["min"]).dt.days + 1 - spans["nunique"]).sum())
+    days = table_step(x.frame, "date", "campaign_id").days
+    missing = int(((spans["max"] - spans["min"]).dt.days // days + 1 - spans["nunique"]).sum())
+    grain, unit = ("weekly", "week") if days == 7 else ("daily", "day")
     more = " ..." if len(campaigns) > 5 else ""
     return (
-        f"{x.table}.date: {x.n} gap(s) in daily dates ({missing} missing day(s)) in campaign(s) "
+        f"{x.table}.date: {x.n} gap(s) in {grain} dates ({missing} missing {unit}(s)) in campaign(s) "
         f"{', '.join(campaigns[:5])}{more}"
     )
+
+
+def _positive(x: _Ctx) -> str:
+    return f"{x.table}.{x.column}: must be > 0, {x.n} value(s) are zero or negative{_eg(x.values)}"
 
 
 def _short(x: _Ctx) -> str:
@@ -261,6 +268,7 @@ _MESSAGES: dict[str, Message] = {
     "integer": _integer,
     "finite": _finite,
     "non_negative": _non_negative,
+    "positive": _positive,
     "out_of_range": _out_of_range,
     "allowed_values": _allowed,
     "pattern": _pattern,

@@ -34,6 +34,7 @@ from advisor.data.contract import (
     RangeBy,
     TableContract,
 )
+from advisor.data.grain import table_step
 
 ISO_DATE = pandas_engine.DateTime(to_datetime_kwargs={"format": "%Y-%m-%d"})  # type: ignore[call-arg]
 
@@ -133,7 +134,9 @@ def _column_checks(c: ColumnSpec) -> list[pa.Check]:
         checks.append(pa.Check(lambda s: np.isfinite(s), name="finite", error="finite"))
     if c.dtype == "integer":
         checks.append(pa.Check(lambda s: s % 1 == 0, name="integer", error="integer"))
-    if c.min_value == 0.0:
+    if c.min_value == 0.0 and c.min_exclusive:
+        checks.append(pa.Check.gt(0.0, name="positive", error="positive"))
+    elif c.min_value == 0.0:
         checks.append(pa.Check.ge(0.0, name="non_negative", error="non_negative"))
     elif c.min_value is not None:
         checks.append(pa.Check.ge(c.min_value, name="out_of_range", error="out_of_range"))
@@ -189,10 +192,12 @@ def _range_check(rule: RangeBy) -> Callable[[pd.DataFrame], pd.Series]:
 
 
 def _no_gap_before(df: pd.DataFrame) -> pd.Series:
-    """False on a row whose previous day in the same campaign is missing (first row after a gap)."""
+    """False on a row whose previous period in the same campaign is missing (first row after a gap); the period
+    is a week when the table is weekly (every step a whole number of weeks, ``advisor.data.grain``), else a day."""
+    period = table_step(df, "date", "campaign_id")
     order = df.sort_values(["campaign_id", "date"], kind="mergesort")
     step = order.groupby("campaign_id", sort=False)["date"].diff()
-    return (step.isna() | (step <= pd.Timedelta(days=1))).reindex(df.index)
+    return (step.isna() | (step <= period)).reindex(df.index)
 
 
 def _long_enough(df: pd.DataFrame) -> pd.Series:

@@ -71,6 +71,12 @@ def validate(data: DataOpt, config: ConfigOpt = None, fmt: OutputFormat = FORMAT
         ]
         if issues:
             print_records(issues, fmt, title="Validation issues")
+        if mmm := doc.get("mmm"):
+            grain = {"D": "daily", "W": "weekly"}.get(mmm["grain"], mmm["grain"])
+            stderr.print(
+                f"mmm: {grain} (grain {mmm['grain']}), {mmm['periods']} periods {mmm['first']}..{mmm['last']}, "
+                f"{mmm['geos']} geo(s), channels: {', '.join(mmm['channels'])}; outcomes: {', '.join(mmm['outcomes'])}"
+            )
         stderr.print(f"{'OK' if doc['ok'] else 'FAILED'}: {len(doc['errors'])} errors, {len(doc['warnings'])} warnings")
     if not doc["ok"]:
         raise typer.Exit(1)

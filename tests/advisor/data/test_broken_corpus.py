@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from advisor.data import DataValidationError, load_table
+from advisor.data import DataValidationError, load_dataset, load_table, validate_folder
 
 CD = "campaign_daily"
 
@@ -148,3 +148,80 @@ def test_number_spellings(tmp_path: Path, sep: str, spend: str, expected: float)
     header = ["date", "campaign_id", "channel", "spend", "impressions", "clicks", "conversions", "revenue"]
     (tmp_path / "n.csv").write_text(sep.join(header) + "\n" + sep.join(cells) + "\n")
     assert load_table(CD, tmp_path / "n.csv")["spend"].tolist() == [expected]
+
+
+# media-mix cases: a folder per case (kpi-advisor.yaml + mmm.csv [+ lift_tests.csv]) → exact errors
+MMM = "mmm"
+MMM_EXPECTED: list[tuple[str, set[tuple[str, str | None, tuple[int, ...], str]]]] = [
+    ("missing_channel_column", {(MMM, "tv_cost", (), "missing_column")}),
+    ("negative_spend", {(MMM, "tv_spend", (4,), "non_negative")}),
+    ("text_in_spend", {(MMM, "search_spend", (3, 6), "wrong_type")}),
+    ("negative_outcome", {(MMM, "sales", (2,), "non_negative")}),
+    ("missing_date", {(MMM, "week", (5,), "missing_value")}),
+    ("bad_date", {(MMM, "week", (5,), "bad_date")}),
+    ("duplicate_period", {(MMM, "week", (5, 6), "duplicate_key")}),
+    ("mixed_grain", {(MMM, "week", (8, 9), "mixed_grain")}),
+    ("monthly", {(MMM, "week", (), "unsupported_grain")}),
+    ("no_outcome", {(MMM, None, (), "no_outcome")}),
+    ("no_channels", {(MMM, None, (), "no_channels")}),
+    ("lift_unknown_channel", {("lift_tests", "channel", (), "unknown_channel")}),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), MMM_EXPECTED, ids=[e[0] for e in MMM_EXPECTED])
+def test_broken_mmm_folder_reports_exact_issues(broken_dir: Path, name: str, expected: set) -> None:
+    folder = broken_dir / "mmm" / name
+    report = validate_folder(folder)
+    assert not report.ok
+    assert {(i.table, i.column, i.rows, i.rule) for i in report.errors} == expected
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(folder)
+    assert {(i.table, i.column, i.rows, i.rule) for i in info.value.issues} == expected
+    for issue in info.value.issues:
+        assert issue.message.startswith(issue.table)
+        if issue.rows:
+            assert f"rows {issue.rows[0]}" in issue.message
+
+
+def test_broken_mmm_messages_name_key_columns_and_channels(broken_dir: Path) -> None:
+    (missing,) = validate_folder(broken_dir / "mmm" / "missing_channel_column").errors
+    assert "channels.tv.spend" in missing.message and "TV_Spend" in missing.message  # the columns found
+    (unknown,) = validate_folder(broken_dir / "mmm" / "lift_unknown_channel").errors
+    assert "'social'" in unknown.message and "known channels: search, tv" in unknown.message
+    (mixed,) = validate_folder(broken_dir / "mmm" / "mixed_grain").errors
+    assert "1 day or all 7 days" in mixed.message and "2024-02-06" in mixed.message
+
+
+@pytest.mark.parametrize(
+    ("name", "warning"),
+    [("valid", None), ("valid_semicolon_bom", None), ("weekly_gap_valid", ("week", (5,), "gap")),
+     ("lift_outside_history_valid", ("start,end", (), "window_outside_history"))],
+)
+def test_valid_mmm_folders_load(broken_dir: Path, name: str, warning: tuple | None) -> None:
+    ds = load_dataset(broken_dir / "mmm" / name)
+    assert ds.mmm is not None and ds.mmm.freq == "W" and ds.mmm.channels == ("tv", "search")
+    assert ds.mmm.frame["control__price"].eq(1.5).all()  # decimal comma read in the semicolon file
+    assert ds.mmm.events == ("event__promo=spring",)
+    assert [(w.column, w.rows, w.rule) for w in ds.warnings] == ([warning] if warning else [])
+    if warning and warning[2] == "gap":
+        assert "1 missing week(s)" in ds.warnings[0].message and "day" not in ds.warnings[0].message
+
+
+LIFT_EXPECTED = [
+    ("lift_tests_start_after_end.csv", {("lift_tests", "start", (3,), "start_le_end")}),
+    (
+        "lift_tests_bad_values.csv",
+        {
+            ("lift_tests", "kpi", (2,), "allowed_values"),
+            ("lift_tests", "std_error", (3,), "positive"),
+            ("lift_tests", "end", (4,), "missing_value"),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), LIFT_EXPECTED, ids=[e[0] for e in LIFT_EXPECTED])
+def test_broken_lift_tests_report_exact_issues(broken_dir: Path, name: str, expected: set) -> None:
+    with pytest.raises(DataValidationError) as info:
+        load_table("lift_tests", broken_dir / name)
+    assert {(i.table, i.column, i.rows, i.rule) for i in info.value.issues} == expected

@@ -40,7 +40,11 @@ def _extras() -> dict[str, pd.DataFrame]:
             "team": ["insights", "creative"],
         }
     )
-    return {"outcomes_daily": outcomes, "orders": orders, "surveys": surveys, "team_kpis": team}
+    lift = pd.DataFrame(
+        {"channel": ["search"], "start": ["2024-01-01"], "end": ["2024-01-14"], "kpi": ["Conversions"],
+         "incremental": [-3.5], "std_error": [1.2]}
+    )
+    return {"outcomes_daily": outcomes, "orders": orders, "surveys": surveys, "team_kpis": team, "lift_tests": lift}
 
 
 def test_good_folder_round_trips(
