@@ -267,3 +267,53 @@ def test_scorecard_shows_business_lines_where_platform_outcomes_are_unknown(tabl
     card = build_scorecard({"campaign_daily": rows}, targets, period="2026-10")  # neither source of outcomes
     assert card.line("roi").value is None and card.score is None
     assert [n for n in card.notes if "no business totals" in n and "mer, blended_cac" in n]
+
+
+# ------------------------------------------------------------------------------------ a real mmm data folder
+
+MMM_CSV = """week,region,orders,sales,tv_cost,search_cost,search_impr
+2026-10-05,north,10,600,100,50,1000
+2026-10-05,south,5,450,200,25,500
+2026-10-12,north,12,700,300,50,1000
+2026-10-12,south,3,150,0,75,1500
+"""
+MMM_YAML = """mmm:
+  file: mmm.csv
+  date: week
+  geo: region
+  outcomes: {conversions: orders, revenue: sales}
+  channels:
+    tv: {spend: tv_cost}
+    search: {spend: search_cost, impressions: search_impr}
+"""
+
+
+def test_mmm_folder_kpis_by_geo_channel_and_week(tmp_path: Any) -> None:
+    from advisor.data import load_dataset
+
+    (tmp_path / "mmm.csv").write_text(MMM_CSV)
+    (tmp_path / "kpi-advisor.yaml").write_text(MMM_YAML)
+    (tmp_path / "targets.yaml").write_text("targets:\n  - {kpi: roas, target: 2.0}\n")
+    ds = load_dataset(tmp_path)
+    assert ds.campaign_source == "mmm"
+    ctx = _context(ds)
+    by_geo = {r["geo"]: r for r in run_kpis(KpisRequest(by=["geo"]), ctx).to_json()["rows"]}
+    assert by_geo["north"]["spend"] == 500.0 and by_geo["south"]["spend"] == 300.0
+    assert by_geo["north"]["mer"] == pytest.approx(1300 / 500)
+    assert by_geo["south"]["blended_cac"] == pytest.approx(300 / 8)
+    for kid in ("conversions", "revenue", "roi", "roas", "cpa", "conversion_rate", "aov", "ctr", "cpc"):
+        assert by_geo["north"][kid] is None, kid
+    assert by_geo["south"]["cpm"] == pytest.approx(1000 * 300 / 2000)
+    by_channel = {r["channel"]: r for r in run_kpis(KpisRequest(by=["channel"]), ctx).to_json()["rows"]}
+    assert by_channel["tv"]["spend"] == 600.0 and by_channel["tv"]["mer"] is None
+    weekly = run_kpis(KpisRequest(by=["geo"], grain="week", kpis=["mer"]), ctx).table
+    assert weekly.value("mer", geo="north", period="2026-W42") == pytest.approx(700 / 350)
+    total = run_kpis(KpisRequest(kpis=["mer", "blended_roas", "blended_cac"]), ctx).table
+    assert total.value("mer") == pytest.approx(1900 / 800) == total.value("blended_roas")
+    assert total.value("blended_cac") == pytest.approx(800 / 30)
+    card = run_scorecard(ScorecardRequest(period="2026-10", historical_clv=True), ctx).to_json()
+    lines = {ln["kpi"]: ln for g in card["groups"] for ln in g["kpis"]}
+    assert lines["roas"]["value"] is None and lines["roas"]["status"] == "no_data"
+    assert lines["mer"]["value"] == pytest.approx(1900 / 800)
+    assert lines["blended_cac"]["value"] == pytest.approx(800 / 30)
+    assert card["notes"] == [DERIVED_ROWS_NOTE]
