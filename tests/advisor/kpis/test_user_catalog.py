@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from advisor.kpis import CatalogError, UnknownKpiError, compute_kpis, extend_catalog, load_catalog, read_catalog_file
@@ -112,3 +114,38 @@ def test_request_catalog_document() -> None:
         KpisRequest.model_validate({"catalog": {"kpis": {}, "file": "/etc/passwd"}})
     with pytest.raises(ValidationError):
         CatalogDocument.model_validate({"kpis": ["profit"]})
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+_field = st.sampled_from(["name", "formula", "unit", "direction", "group", "format", "table", "agg", "column",
+                          "where", "min_rows", "cumulative", "date", "month", "description"])  # fmt: skip
+_value = _json | st.sampled_from(["spend", "revenue / spend", "campaign_daily", "sum", "count", "higher", ".2f",
+                                  "channel == 'search'", "orders", "customer_id"])  # fmt: skip
+_entry = st.dictionaries(_field, _value, max_size=5)
+_doc = st.fixed_dictionaries(
+    {},
+    optional={
+        "tables": st.dictionaries(st.sampled_from(["campaign_daily", "t"]), _entry, max_size=2),
+        "measures": st.dictionaries(st.sampled_from(["m", "spend", "n"]), _entry, max_size=2),
+        "kpis": st.dictionaries(st.sampled_from(["k", "roi", "x"]), _entry, max_size=2),
+        "scorecard": st.lists(st.sampled_from(["k", "roi", "nope"]), max_size=2),
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(doc=_doc)
+def test_any_request_catalog_is_accepted_or_refused_with_a_value_error(doc: dict[str, Any]) -> None:
+    """A catalog from a request body either works (the KPI table computes) or is refused with a ValueError (HTTP
+    422): never another exception (HTTP 500)."""
+    campaign = pd.DataFrame({"date": pd.to_datetime(["2026-10-01"]), "campaign_id": ["A"], "channel": ["search"],
+                             "spend": [1.0], "revenue": [2.0]})  # fmt: skip
+    try:
+        cat = extend_catalog(doc)
+    except ValueError:
+        return
+    compute_kpis({"campaign_daily": campaign}, catalog=cat, by=["channel"], grain="month")
