@@ -109,6 +109,7 @@ def kpis(
     Example: kpi-advisor kpis --data data/demo --by channel --grain month --from 2026-07-01 --format json
     """
     from advisor.kpis import extend_catalog, read_catalog_file
+    from advisor.kpis.business import DERIVED_ROWS_NOTE, derived_campaign_rows
     from advisor.ops.kpis import kpis as run_kpis
     from advisor.ops.requests import CatalogDocument, KpisRequest
 
@@ -121,7 +122,10 @@ def kpis(
         by=split_list(by), grain=grain, start=date_from, end=date_to,  # type: ignore[arg-type]
         kpis=split_list(only) or None, compare=compare, catalog=user,
     )
-    result = run_kpis(req, cli_context(data, config))
+    ctx = cli_context(data, config)
+    result = run_kpis(req, ctx)
+    if derived_campaign_rows(ctx.dataset):
+        stderr.print(f"note: {DERIVED_ROWS_NOTE}", highlight=False)
     if fmt is OutputFormat.json:
         print_json(result.to_json())
         return

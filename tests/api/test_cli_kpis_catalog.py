@@ -73,3 +73,20 @@ def test_scorecard_with_a_user_catalog_and_business_totals(folder: Path) -> None
     assert doc["notes"] == []
     without = CliRunner().invoke(app, base)  # no --catalog: a target on an unknown KPI
     assert without.exit_code == 2 and "'profit'" in without.stderr
+
+
+def test_kpis_by_geo_on_an_mmm_folder_says_the_rows_are_derived(tmp_path: Path) -> None:
+    (tmp_path / "mmm.csv").write_text(
+        "week,region,sales,tv_cost,search_cost\n2026-10-05,north,600,100,50\n2026-10-05,south,450,200,25\n"
+        "2026-10-12,north,700,300,50\n2026-10-12,south,150,0,75\n"
+    )
+    (tmp_path / "kpi-advisor.yaml").write_text(
+        "mmm:\n  file: mmm.csv\n  date: week\n  geo: region\n  outcomes: {revenue: sales}\n"
+        "  channels:\n    tv: {spend: tv_cost}\n    search: {spend: search_cost}\n"
+    )
+    result = CliRunner().invoke(app, ["kpis", "--data", str(tmp_path), "--by", "geo", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["geo"]: r for r in json.loads(result.stdout)["rows"]}
+    assert rows["north"]["spend"] == 500.0 and rows["north"]["mer"] == pytest.approx(1300 / 500)
+    assert rows["south"]["revenue"] is None and rows["south"]["ctr"] is None
+    assert "note: the data has no campaign rows" in result.stderr
