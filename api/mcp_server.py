@@ -167,7 +167,9 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
     ) -> schemas.ForecastResponse:
         """Forecast a spend plan for start..end (after the history, at most 365 days): `spend` maps channel →
         total for the period (or `campaigns` maps campaign id → total). Returns conversions, revenue, roi, roas,
-        cpa in total and per channel with mean and 80%/95% intervals."""
+        cpa in total and per channel with mean and 80%/95% intervals; a KPI the models were not trained for (data
+        with one outcome) is null with its ratios, and `notes` say so. On weekly models a plan covers the weeks
+        starting in start..end and `daily` holds one amount per week."""
         args = {"start": start, "end": end, "spend": spend, "campaigns": campaigns, "daily": daily, "sims": sims,
                 "model_version": model_version}
         return _call(schemas.ForecastResponse, lambda: run(ctx, services.forecast, schemas.ForecastRequest, args))
@@ -177,18 +179,21 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
         start: IsoDate,
         end: IsoDate,
         budget: float | None = None,
-        objective: Literal["revenue", "conversions", "profit"] = "revenue",
+        objective: Literal["revenue", "conversions", "profit"] | None = None,
         min_roi: float | None = None,
         target_conversions: float | None = None,
         target_revenue: float | None = None,
         width: float = 0.5,
-        bounds: dict[str, tuple[float, float]] | None = None,
+        bounds: dict[str, tuple[float | None, float | None]] | None = None,
         model_version: str | None = None,
         ctx: Context | None = None,
     ) -> schemas.OptimizeResponse:
         """Best split of `budget` over channels for start..end (each channel within ± width of its recent
-        spend), or with target_conversions / target_revenue the least spend reaching it. Returns the allocation,
-        the reference (run-rate) plan, the uplift and the forecast. Give exactly one of the three goals."""
+        spend; any budget fits: those bounds widen when it is outside them, and `notes` say how), or with
+        target_conversions / target_revenue the least spend reaching it. `bounds` maps channel → [low, high]
+        total spend (null side = default); `objective` defaults to revenue, or conversions without a revenue
+        model. Returns the allocation, the reference (run-rate) plan, the uplift and the forecast. Give exactly
+        one of the three goals."""
         args = {"start": start, "end": end, "budget": budget, "objective": objective, "min_roi": min_roi,
                 "target_conversions": target_conversions, "target_revenue": target_revenue, "width": width,
                 "bounds": bounds, "model_version": model_version}

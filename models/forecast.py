@@ -6,7 +6,7 @@ AR(1) residuals, one baseline-trend error per path), never from summing daily ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,10 @@ class Forecast:
     ``roi`` = (incremental revenue − spend)/spend, ``roas`` = incremental revenue/spend,
     ``cpa`` = spend/incremental conversions. By channel: incremental conversions and revenue of the
     channel and the same ratios on its spend.
+
+    A KPI without a model in the bundle (data with one outcome: revenue only or conversions only) is null
+    everywhere, and so are the ratios that need it (``roi``/``roas`` need revenue, ``cpa`` conversions); ``notes``
+    say which.
     """
 
     start: str
@@ -36,6 +40,7 @@ class Forecast:
     daily: list[dict[str, Any]]
     response_curves: dict[str, Any]
     warnings: list[str]
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +52,7 @@ class Forecast:
             "daily": self.daily,
             "response_curves": self.response_curves,
             "warnings": self.warnings,
+            "notes": self.notes,
             "definitions": {
                 "conversions": "business total over the plan period (baseline + paid media)",
                 "roi": "(incremental revenue - spend) / spend",
@@ -77,23 +83,38 @@ class _Stats:
 
 
 def _ratios(
-    inc_rev: NDArray[np.float64], inc_conv: NDArray[np.float64], s: float, m_rev: float, m_conv: float,
+    inc_rev: NDArray[np.float64] | None,
+    inc_conv: NDArray[np.float64] | None,
+    s: float,
+    m_rev: float,
+    m_conv: float,
     batch: _Stats,
 ) -> dict[str, Any]:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cpa = np.where(inc_conv > 0, s / inc_conv, np.nan)
-        if s <= 0:
+    """ROI, ROAS (None without revenue draws ``inc_rev``) and CPA (None without conversion draws ``inc_conv``) of
+    spend ``s``; ``m_rev``/``m_conv`` the mean incremental revenue / conversions."""
+    out: dict[str, Any] = {"roi": None, "roas": None, "cpa": None}
+    if inc_rev is not None:
+        if s > 0:
+            out["roi"] = batch.add((inc_rev - s) / s, (m_rev - s) / s)
+            out["roas"] = batch.add(inc_rev / s, m_rev / s)
+        else:
             nan = np.full_like(inc_rev, np.nan)
-            return {
-                "roi": batch.add(nan, float("nan")),
-                "roas": batch.add(nan, float("nan")),
-                "cpa": batch.add(nan, float("nan")),
-            }
-        return {
-            "roi": batch.add((inc_rev - s) / s, (m_rev - s) / s),
-            "roas": batch.add(inc_rev / s, m_rev / s),
-            "cpa": batch.add(cpa, s / m_conv if m_conv > 0 else float("nan")),
-        }
+            out["roi"], out["roas"] = batch.add(nan, float("nan")), batch.add(nan, float("nan"))
+    if inc_conv is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cpa = np.where(inc_conv > 0, s / inc_conv, np.nan) if s > 0 else np.full_like(inc_conv, np.nan)
+        out["cpa"] = batch.add(cpa, s / m_conv if s > 0 and m_conv > 0 else float("nan"))
+    return out
+
+
+def missing_kpi_notes(bundle: ResponseBundle) -> list[str]:
+    """One note per KPI the bundle has no model for, naming the figures that are null because of it."""
+    derived = {"revenue": "revenue, ROI and ROAS", "conversions": "conversions and CPA"}
+    return [
+        f"no {kpi} model (the data has no {kpi} outcome, or it was not fitted): {derived[kpi]} are null"
+        for kpi in KPIS
+        if kpi not in bundle.models
+    ]
 
 
 def expected_totals(bundle: ResponseBundle, plan: Plan) -> dict[str, Any]:
@@ -155,12 +176,15 @@ def forecast(
         daily_bands[kpi] = [batch.add(day, float(mean)) for day, mean in zip(tot.T, tot.mean(axis=0), strict=True)]
         daily_inc[kpi] = {ch: mean_media[:, sim.channels.index(ch)] for ch in sim.channels}
     zeros = np.zeros(n_sims)
-    rev = inc.get("revenue", {})
-    conv = inc.get("conversions", {})
+    rev = inc.get("revenue")
+    conv = inc.get("conversions")
+    for kpi in KPIS:
+        if kpi not in inc:
+            total.update({kpi: None, f"baseline_{kpi}": None, f"incremental_{kpi}": None})
     total.update(
         _ratios(
-            sum(rev.values(), zeros),
-            sum(conv.values(), zeros),
+            sum(rev.values(), zeros) if rev is not None else None,
+            sum(conv.values(), zeros) if conv is not None else None,
             s_tot,
             sum(inc_mean.get("revenue", {}).values()),
             sum(inc_mean.get("conversions", {}).values()),
@@ -170,12 +194,12 @@ def forecast(
     by_channel: dict[str, dict[str, Any]] = {}
     for ch in ctx.channels:
         row: dict[str, Any] = {"spend": s_ch[ch]}
-        for kpi in inc:
-            row[kpi] = batch.add(inc[kpi][ch], inc_mean[kpi][ch])
+        for kpi in KPIS:
+            row[kpi] = batch.add(inc[kpi][ch], inc_mean[kpi][ch]) if kpi in inc else None
         row.update(
             _ratios(
-                rev.get(ch, zeros),
-                conv.get(ch, zeros),
+                rev[ch] if rev is not None else None,
+                conv[ch] if conv is not None else None,
                 s_ch[ch],
                 inc_mean.get("revenue", {}).get(ch, 0.0),
                 inc_mean.get("conversions", {}).get(ch, 0.0),
@@ -190,8 +214,8 @@ def forecast(
     for i, d in enumerate(dates.strftime("%Y-%m-%d")):
         day_spend = spend_rows[i]
         row = {"date": d, "spend": float(sum(day_spend))}
-        for kpi, bands in daily_bands.items():
-            row[kpi] = bands[i]
+        for kpi in KPIS:
+            row[kpi] = daily_bands[kpi][i] if kpi in daily_bands else None
         row["by_channel"] = {
             ch: {
                 "spend": day_spend[c],
@@ -201,12 +225,16 @@ def forecast(
         }
         daily.append(row)
     rc = response_curves(bundle, {ch: s_ch[ch] / len(dates) for ch in ctx.channels}, curve_points) if curves else {}
-    return Forecast(str(plan.start.date()), str(plan.end.date()), s_ch, total, by_channel, daily, rc, warnings)
+    return Forecast(
+        str(plan.start.date()), str(plan.end.date()), s_ch, total, by_channel, daily, rc, warnings,
+        missing_kpi_notes(bundle),
+    )
 
 
 def response_curves(bundle: ResponseBundle, planned: dict[str, float], points: int = 21) -> dict[str, Any]:
     """Steady-state response per period vs spend per period, per channel, and the marginal ROAS/ROI
-    and marginal CPA at the planned spend per period (``planned``: channel → spend per period)."""
+    and marginal CPA at the planned spend per period (``planned``: channel → spend per period); a KPI without a
+    model has no curve and the ratios that need it are None."""
     ctx = bundle.context
     out: dict[str, Any] = {}
     for ch in ctx.channels:
@@ -221,9 +249,10 @@ def response_curves(bundle: ResponseBundle, planned: dict[str, float], points: i
             t = m.transforms_.get(ch)
             cur[f"{kpi}_per_period"] = t.steady_state(grid).tolist() if t else [0.0] * points
             marg[kpi] = t.marginal(planned.get(ch, 0.0)) if t else 0.0
-        cur["marginal_roas"] = marg.get("revenue", 0.0)
-        cur["marginal_roi"] = marg.get("revenue", 0.0) - 1.0
-        mc = marg.get("conversions", 0.0)
-        cur["marginal_cpa"] = 1.0 / mc if mc > 0 else None
+        mr = marg.get("revenue")
+        cur["marginal_roas"] = mr
+        cur["marginal_roi"] = mr - 1.0 if mr is not None else None
+        mc = marg.get("conversions")
+        cur["marginal_cpa"] = 1.0 / mc if mc is not None and mc > 0 else None
         out[ch] = cur
     return out

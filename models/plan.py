@@ -1,9 +1,15 @@
 """Spend plans over the channels of a response bundle.
 
 A plan is ``{"start": D, "end": D, "spend": {channel: total}}`` or ``{"start", "end", "campaigns":
-{campaign_id: total}}`` (SPEC §5), optionally with ``"daily": {channel: [amount per day]}``. Totals are
+{campaign_id: total}}`` (SPEC §5), optionally with ``"daily": {channel: [amount per period]}``. Totals are
 spread over the days by the recent weekday pattern. ``models.forecast.forecast`` simulates the response models
 (parameter and correlated residual paths) so interval bounds of horizon totals are honest.
+
+Periods of a plan (:func:`plan_dates`): on a daily model every day of ``[start, end]``; on a weekly model every
+week of the model's weekly grid (the dates that label the weeks of the history, one week apart) whose label —
+its start date for data labelled by the first day of the week — lies in ``[start, end]``. A plan's ``daily``
+series holds one amount per such period (per week on a weekly model), and a total is spread evenly over the
+weeks. A period of a weekly model holding no week start is refused, naming the nearest week starts.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import pandas as pd
 import yaml
 
 from models.names import closest_names, resolve_name
-from models.response.bundle import ResponseBundle
+from models.response.bundle import PlanningContext, ResponseBundle
 from models.yamlio import YamlLimitError, load_yaml
 
 #: How far after the history a plan may end (days): the models extrapolate trend and seasonality no further. The
@@ -34,7 +40,8 @@ class PlanError(ValueError):
 @dataclass(frozen=True)
 class Plan:
     """Spend by channel over ``[start, end]`` (inclusive). ``spend``: channel → total (currency);
-    ``daily``: optional channel → per-period amounts (overrides the weekday spread)."""
+    ``daily``: optional channel → per-period amounts, one per day (per week on a weekly model; overrides the
+    weekday spread)."""
 
     start: pd.Timestamp
     end: pd.Timestamp
@@ -101,7 +108,7 @@ def parse_plan(obj: Mapping[str, Any], bundle: ResponseBundle) -> Plan:
             more = f" (and {len(known) - 20} more)" if len(known) > 20 else ""
             raise PlanError(f"unknown campaign {cid!r}; known campaigns: {', '.join(known[:20])}{more}")
         spend[ctx.campaigns[str(cid)]] += _amount(str(cid), v)
-    n_periods = len(plan_dates(start, end, ctx.freq))
+    n_periods = len(periods_of(start, end, ctx))
     daily: dict[str, tuple[float, ...]] = {}
     for given, seq in dict(obj.get("daily") or {}).items():
         ch = resolve_channel(given, ctx.channels, " in 'daily'")
@@ -109,7 +116,8 @@ def parse_plan(obj: Mapping[str, Any], bundle: ResponseBundle) -> Plan:
             raise PlanError(f"channel {ch!r} is given twice in 'daily'")
         vals = tuple(_amount(ch, x) for x in seq)
         if len(vals) != n_periods:
-            raise PlanError(f"'daily' series for {ch!r} has {len(vals)} values; the plan has {n_periods} periods")
+            unit = "days" if ctx.freq == "D" else "weeks (one value per week of the weekly model)"
+            raise PlanError(f"'daily' series for {ch!r} has {len(vals)} values; the plan has {n_periods} {unit}")
         daily[ch] = vals
         spend[ch] = float(sum(vals))
     for kpi, m in bundle.models.items():
@@ -138,12 +146,32 @@ def load_plan(path: str | Path, bundle: ResponseBundle) -> Plan:
 
 
 def plan_dates(start: pd.Timestamp, end: pd.Timestamp, freq: str, last: pd.Timestamp | None = None) -> pd.DatetimeIndex:
-    """Model periods inside ``[start, end]`` (weekly models: the weekly grid after ``last``)."""
+    """Model periods inside ``[start, end]``: every day (``freq == "D"``), or every week of the weekly grid after
+    ``last`` (the last week of the history; default: a grid starting at ``start``) whose date lies in ``[start,
+    end]``. Empty when no week starts inside the period (:func:`periods_of` says so as an error)."""
     if freq == "D":
         return pd.date_range(start, end, freq="D")
     anchor = last if last is not None else start - pd.Timedelta(days=7)
     grid = pd.date_range(anchor + pd.Timedelta(days=7), end, freq="7D")
-    return grid[grid >= start] if len(grid[grid >= start]) else grid[-1:]
+    return grid[grid >= start]
+
+
+def periods_of(start: pd.Timestamp, end: pd.Timestamp, ctx: PlanningContext) -> pd.DatetimeIndex:
+    """:func:`plan_dates` of the bundle's grid; :class:`PlanError` when a weekly model has no week starting in
+    ``[start, end]`` (the message names the week starts around it)."""
+    last = pd.Timestamp(ctx.last_date)
+    dates = plan_dates(start, end, ctx.freq, last)
+    if len(dates) == 0:
+        if ctx.freq != "W":
+            raise PlanError(f"period {start.date()}..{end.date()} holds no day")
+        k = max(int(np.ceil((start - last).days / 7)), 1)
+        before, after = last + pd.Timedelta(days=7 * (k - 1)), last + pd.Timedelta(days=7 * k)
+        near = ", ".join(str(d.date()) for d in (before, after) if d > last)
+        raise PlanError(
+            f"period {start.date()}..{end.date()} holds no week of the weekly model: a week counts when its start date "
+            f"lies in [start, end], and the model's weeks start on {after.day_name()}s (nearest: {near})"
+        )
+    return dates
 
 
 def spend_path(bundle: ResponseBundle, plan: Plan) -> tuple[pd.DataFrame, int]:
@@ -152,7 +180,7 @@ def spend_path(bundle: ResponseBundle, plan: Plan) -> tuple[pd.DataFrame, int]:
     ctx = bundle.context
     last = pd.Timestamp(ctx.last_date)
     step = pd.Timedelta(days=1 if ctx.freq == "D" else 7)
-    dates = plan_dates(plan.start, plan.end, ctx.freq, last)
+    dates = periods_of(plan.start, plan.end, ctx)
     gap_dates = pd.date_range(last + step, dates[0] - step, freq=step) if dates[0] > last + step else dates[:0]
     ref = bundle.daily_reference(dates)
     cols = {}
@@ -172,6 +200,6 @@ def spend_path(bundle: ResponseBundle, plan: Plan) -> tuple[pd.DataFrame, int]:
 def reference_plan(bundle: ResponseBundle, start: pd.Timestamp, end: pd.Timestamp) -> Plan:
     """The recent run-rate over ``[start, end]``."""
     ctx = bundle.context
-    dates = plan_dates(start, end, ctx.freq, pd.Timestamp(ctx.last_date))
+    dates = periods_of(start, end, ctx)
     ref = bundle.daily_reference(dates)
     return Plan(start, end, {ch: float(ref[ch].sum()) for ch in ctx.channels})

@@ -245,7 +245,8 @@ def _positive(x: _Ctx) -> str:
 
 def _short(x: _Ctx) -> str:
     days = _bad_rows(x).groupby("campaign_id")["date"].nunique()
-    shown = ", ".join(f"{c} ({d} days)" for c, d in days.head(5).items())
+    unit = "weeks" if table_step(x.frame, "date", "campaign_id").days == 7 else "days"
+    shown = ", ".join(f"{c} ({d} {unit})" for c, d in days.head(5).items())
     more = " ..." if len(days) > 5 else ""
     return (
         f"{x.table}: {len(days)} campaign(s) have fewer than {MIN_HISTORY_DAYS} days of history, too little "

@@ -100,7 +100,7 @@ def _resolve(config: MmmConfig, raw: RawTable) -> tuple[dict[str, str], list[Val
             continue
         hits = _match(column, headers)
         if not hits:
-            close = closest_names(column, headers, n=1)
+            close = closest_names(column, headers, n=1) or _named_after(key, headers)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             issues.append(_issue(column, (), "missing_column", (
                 f"{key} maps to column {column!r}, which is not in {raw.source}{hint} (columns found: {shown})")))
@@ -111,6 +111,18 @@ def _resolve(config: MmmConfig, raw: RawTable) -> tuple[dict[str, str], list[Val
         else:
             found[column] = hits[0]
     return found, issues
+
+
+def _named_after(key: str, headers: Sequence[str]) -> list[str]:
+    """For ``channels.<name>.<role>``: the one header that contains the channel name and the role's usual word
+    (``tv`` + ``spend``/``cost`` → ``TV_Spend``), else ``[]``."""
+    parts = key.split(".")
+    if len(parts) != 3 or parts[0] != "channels":
+        return []
+    words = {"spend": ("spend", "cost"), "impressions": ("impr",), "exposure": ("impr", "grp", "click", "exposure")}
+    name = header_key(parts[1])
+    hits = [h for h in headers if name in header_key(h) and any(w in header_key(h) for w in words[parts[2]])]
+    return hits if len(hits) == 1 else []
 
 
 def _rows(mask: pd.Series) -> list[int]:

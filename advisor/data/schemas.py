@@ -201,8 +201,9 @@ def _no_gap_before(df: pd.DataFrame) -> pd.Series:
 
 
 def _long_enough(df: pd.DataFrame) -> pd.Series:
-    days = df.groupby("campaign_id", sort=False)["date"].transform("nunique")
-    return days >= MIN_HISTORY_DAYS
+    """Campaigns with at least ``MIN_HISTORY_DAYS`` days of history (a weekly row counts as 7 days)."""
+    periods = df.groupby("campaign_id", sort=False)["date"].transform("nunique")
+    return periods * table_step(df, "date", "campaign_id").days >= MIN_HISTORY_DAYS
 
 
 def _outlier_check(column: str) -> Callable[[pd.DataFrame], pd.Series]:

@@ -28,8 +28,10 @@ class OptimizeResult:
 
 
 def optimize(req: OptimizeRequest, ctx: OpsContext) -> OptimizeResult:
-    """Allocate ``req.budget`` for ``req.objective`` (or reach ``target_conversions`` / ``target_revenue`` with
-    the least spend) over ``req.start..req.end`` with the context's response models."""
+    """Allocate ``req.budget`` for ``req.objective`` (default: revenue, or conversions for models without a revenue
+    model) or reach ``target_conversions`` / ``target_revenue`` with the least spend, over ``req.start..req.end``
+    with the context's response models. Any budget fits the default bounds (they widen; the result's ``notes`` say
+    how); ``req.bounds`` are a channel's own (``models.optimize.channel_bounds``)."""
     from models.optimize import minimum_spend, optimize_budget
 
     check_horizon(ctx.max_horizon_days, req.start, req.end)

@@ -210,19 +210,39 @@ class OptimizeRequest(OpRequest):
     )
     start: IsoDate
     end: IsoDate
-    budget: StrictFloat | None = Field(default=None, gt=0, description="Total budget for the period.")
-    objective: Objective = "revenue"
+    budget: StrictFloat | None = Field(
+        default=None, gt=0,
+        description="Total budget for the period; any positive amount (default channel bounds widen to fit it).",
+    )
+    objective: Objective | None = Field(
+        default=None,
+        description="What to maximise; default revenue when there is a revenue model, else conversions.",
+    )
     min_roi: StrictFloat | None = Field(default=None, description="Floor on incremental ROI (fraction).")
     target_conversions: StrictFloat | None = Field(default=None, gt=0)
     target_revenue: StrictFloat | None = Field(default=None, gt=0)
-    width: StrictFloat = Field(default=0.5, ge=0, le=1, description="Channel bounds: ± this share of recent spend.")
-    bounds: dict[str, tuple[float, float]] | None = Field(default=None, description="Channel → (low, high) spend.")
+    width: StrictFloat = Field(
+        default=0.5, ge=0,
+        description="Default channel bounds: ± this share of recent spend (above 1 the lower bound is 0 and the "
+        "upper bound 1 + width times recent spend).",
+    )
+    bounds: dict[str, tuple[StrictFloat | None, StrictFloat | None]] | None = Field(
+        default=None,
+        description="Channel → [low, high] spend over the period (currency; null side = the default bound). Bounds "
+        "given here are never widened.",
+    )
 
     @model_validator(mode="after")
     def _one_goal(self) -> OptimizeRequest:
         goals = [self.budget, self.target_conversions, self.target_revenue]
         if sum(g is not None for g in goals) != 1:
             raise ValueError("give exactly one of budget, target_conversions, target_revenue")
+        for channel, (lo, hi) in (self.bounds or {}).items():
+            for side, v in (("low", lo), ("high", hi)):
+                if v is not None and v < 0:
+                    raise ValueError(f"bounds for {channel!r}: {side} must be >= 0, got {v:g}")
+            if lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"bounds for {channel!r}: low {lo:g} is above high {hi:g}")
         return self
 
 

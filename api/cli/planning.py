@@ -22,25 +22,65 @@ def _response_models(models: Path, version: str | None) -> Any:
 
 
 def _plan_file(path: Path) -> dict[str, Any]:
-    """A YAML or JSON plan file as a mapping (start, end, spend | campaigns | daily)."""
+    """A YAML or JSON plan file as a mapping (start, end, spend | campaigns | daily). YAML is read by
+    ``models.yamlio.load_yaml`` (size and depth limits; channel keys ``on``/``no``/``yes``/``off`` stay text)."""
     import json
 
     import yaml
 
     from models.plan import PlanError
+    from models.yamlio import YamlLimitError, load_yaml
 
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as e:
         raise PlanError(f"cannot read plan file {path}: {e.strerror}") from None
     try:
-        obj = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        obj = json.loads(text) if path.suffix.lower() == ".json" else load_yaml(text, path.name)
+    except YamlLimitError as e:
+        raise PlanError(str(e)) from None
     except (json.JSONDecodeError, yaml.YAMLError) as e:
         raise PlanError(f"plan file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {e}") from None
     if not isinstance(obj, dict):
         raise PlanError(f"plan file {path} must hold a mapping with start, end and spend/campaigns")
-    # YAML reads an unquoted 2026-11-01 as a date: the request takes dates or YYYY-MM-DD text
+    # YAML reads an unquoted 2026-11-01 as a date: the request takes dates or YYYY-MM-DD text. Channel and campaign
+    # keys are names: a key YAML reads as a number (``2024: 500``) is the text it spells.
+    for key in ("spend", "campaigns", "daily"):
+        if isinstance(obj.get(key), dict):
+            obj[key] = {k if isinstance(k, str) else str(k): v for k, v in obj[key].items()}
     return obj
+
+
+def parse_bounds(items: list[str]) -> dict[str, tuple[float | None, float | None]]:
+    """``--bounds channel=low:high`` options (repeatable) as ``{channel: (low, high)}``; an empty side is None (the
+    default bound). ``typer.BadParameter`` names the option that is malformed."""
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for item in items:
+        name, eq, rng = item.rpartition("=")
+        lo_s, colon, hi_s = rng.partition(":")
+        if not eq or not name.strip() or not colon:
+            raise typer.BadParameter(f"{item!r}: use channel=low:high, e.g. search=1000:5000 (either side may be empty)",
+                                     param_hint="--bounds")
+        sides: list[float | None] = []
+        for text in (lo_s, hi_s):
+            text = text.strip().replace(",", "").replace("_", "")
+            if not text:
+                sides.append(None)
+                continue
+            try:
+                x = float(text)
+            except ValueError:
+                raise typer.BadParameter(f"{item!r}: {text!r} is not a number", param_hint="--bounds") from None
+            if x != x or x in (float("inf"), float("-inf")) or x < 0:
+                raise typer.BadParameter(f"{item!r}: bounds must be non-negative numbers", param_hint="--bounds")
+            sides.append(x)
+        channel = name.strip()
+        if channel in out:
+            raise typer.BadParameter(f"channel {channel!r} is given twice", param_hint="--bounds")
+        if sides[0] is not None and sides[1] is not None and sides[0] > sides[1]:
+            raise typer.BadParameter(f"{item!r}: low {sides[0]:g} is above high {sides[1]:g}", param_hint="--bounds")
+        out[channel] = (sides[0], sides[1])
+    return out
 
 
 def _num(v: float) -> str:
@@ -59,6 +99,8 @@ def _rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
             if isinstance(v, dict):
                 row[k] = v["mean"]
                 row[f"{k} 80%"] = f"{_num(v['lower_80'])}–{_num(v['upper_80'])}" if v["lower_80"] is not None else None
+            elif k in block:  # a KPI without a model (one-outcome data): null, see the notes
+                row[k] = row[f"{k} 80%"] = None
         rows.append(row)
     return rows
 
@@ -141,6 +183,8 @@ def forecast(
     print_records(_rows(doc), fmt, title=title)
     for w in doc["warnings"]:
         stderr.print(f"[yellow]warning:[/] {w}", highlight=False)
+    for n in doc.get("notes", []):
+        stderr.print(f"note: {n}", highlight=False)
 
 
 @app.command("optimize")
@@ -149,7 +193,11 @@ def optimize(
     start: Annotated[str, typer.Option("--start", help="First day of the period (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--end", help="Last day of the period (YYYY-MM-DD).")],
     budget: Annotated[float | None, typer.Option("--budget", "-b", help="Total budget for the period.")] = None,
-    objective: Annotated[str, typer.Option(help="revenue, conversions or profit (budget as a cap).")] = "revenue",
+    objective: Annotated[
+        str | None,
+        typer.Option(help="revenue, conversions or profit (budget as a cap); default revenue, or conversions when "
+                     "the models have no revenue model."),
+    ] = None,
     min_roi: Annotated[float | None, typer.Option("--min-roi", help="Floor on incremental ROI.")] = None,
     target_conversions: Annotated[
         float | None, typer.Option("--target-conversions", help="Instead of a budget: least spend reaching this.")
@@ -157,16 +205,26 @@ def optimize(
     target_revenue: Annotated[
         float | None, typer.Option("--target-revenue", help="Instead of a budget: least spend reaching this.")
     ] = None,
-    width: Annotated[float, typer.Option(min=0.0, max=1.0, help="Channel bounds: ± this share of recent spend.")] = 0.5,
+    width: Annotated[
+        float,
+        typer.Option(min=0.0, help="Default channel bounds: ± this share of recent spend; above 1 the lower bound is "
+                     "0 and the upper 1 + width times recent spend."),
+    ] = 0.5,
+    bounds: Annotated[
+        list[str] | None,
+        typer.Option("--bounds", help="Explicit bounds channel=low:high (total over the period, currency; "
+                     "repeatable; an empty side keeps the default, e.g. tv=:50000). Never widened."),
+    ] = None,
     models: ModelsOpt = DEFAULT_MODELS,
     version: VersionOpt = None,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Best split of a budget over channels (bounds ±50% of recent spend by default), or with
     --target-conversions/--target-revenue the least spend that reaches the target. Reports the uplift over the
-    reference plan (recent run-rate).
+    reference plan (recent run-rate). Any budget is accepted: when it is outside what the default bounds allow,
+    they widen around the budget split at run-rate shares (a note says how); --bounds sets a channel's own.
 
-    Example: kpi-advisor optimize --budget 120000 --start 2026-11-01 --end 2026-11-28 --format json
+    Example: kpi-advisor optimize --budget 120000 --start 2026-11-01 --end 2026-11-28 --bounds tv=0:20000
     """
     from advisor.ops.optimize import optimize as run_optimize
     from advisor.ops.requests import OptimizeRequest
@@ -177,12 +235,15 @@ def optimize(
     req = OptimizeRequest(
         start=start, end=end, budget=budget, objective=objective, min_roi=min_roi,  # type: ignore[arg-type]
         target_conversions=target_conversions, target_revenue=target_revenue, width=width,
+        bounds=parse_bounds(bounds or []) or None,
     )
     result = run_optimize(req, _response_models(models, version))
     res, doc = result.allocation, result.to_json()
     if fmt is OutputFormat.json:
         print_json(doc)
         return
+    for n in res.notes:
+        stderr.print(f"note: {n}", highlight=False)
     if res.status == "infeasible":
         fail(res.message)
     rows = [

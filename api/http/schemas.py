@@ -455,6 +455,9 @@ class ForecastResponse(Open):
     total: dict[str, Any]
     by_channel: dict[str, dict[str, Any]]
     warnings: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list, description="E.g. a KPI without a model (one-outcome data): it and its ratios are null."
+    )
 
 
 class OptimizeRequest(ops.OptimizeRequest):
@@ -487,6 +490,13 @@ class OptimizeResponse(Open):
     status: str
     objective: str
     message: str = ""
+    bounds: dict[str, list[float]] = Field(
+        default_factory=dict, description="Channel → [low, high] spend the allocation was held to."
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="How the bounds were set when not the plain default (widened to fit the "
+        "budget, channels with no recent spend)."
+    )
 
 
 # ---------------------------------------------------------------- advise

@@ -47,3 +47,17 @@ def test_plan_file_too_deep_is_a_plan_error(tmp_path: Path) -> None:
     path.write_text("spend: " + "[" * 600 + "]" * 600 + "\n")
     with pytest.raises(PlanError, match="max_yaml_depth"):
         load_plan(path, cast(Any, None))  # refused while parsing, before the bundle is used
+
+
+def test_plan_file_channel_names_yaml_would_read_as_booleans(tmp_path: Path) -> None:
+    from models.response.bundle import PlanningContext, ResponseBundle
+
+    names = ("n", "no", "off", "on", "y", "yes")
+    ctx = PlanningContext(names, {}, {c: (1 / 7,) * 7 for c in names}, {c: 10.0 for c in names}, "2026-10-31", "D")
+    path = tmp_path / "plan.yaml"
+    path.write_text("start: 2026-11-01\nend: 2026-11-07\nspend:\n" + "".join(f"  {c}: {i + 1}\n" for i, c in
+                                                                          enumerate(names))
+                    + "daily:\n  ON: [1, 1, 1, 1, 1, 1, 1]\n")
+    plan = load_plan(path, ResponseBundle({}, ctx))
+    assert plan.spend == {"n": 1.0, "no": 2.0, "off": 3.0, "on": 7.0, "y": 5.0, "yes": 6.0}
+    assert plan.daily == {"on": (1.0,) * 7}

@@ -185,7 +185,7 @@ def test_broken_mmm_folder_reports_exact_issues(broken_dir: Path, name: str, exp
 
 def test_broken_mmm_messages_name_key_columns_and_channels(broken_dir: Path) -> None:
     (missing,) = validate_folder(broken_dir / "mmm" / "missing_channel_column").errors
-    assert "channels.tv.spend" in missing.message and "TV_Spend" in missing.message  # the columns found
+    assert "channels.tv.spend" in missing.message and "did you mean 'TV_Spend'?" in missing.message
     (unknown,) = validate_folder(broken_dir / "mmm" / "lift_unknown_channel").errors
     assert "'social'" in unknown.message and "known channels: search, tv" in unknown.message
     (mixed,) = validate_folder(broken_dir / "mmm" / "mixed_grain").errors

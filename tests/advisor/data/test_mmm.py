@@ -245,6 +245,9 @@ def test_weekly_campaign_rows_have_no_daily_gap_warnings() -> None:
     gap = Dataset.from_frames(cd.drop(index=[5, 6])).warnings
     assert [(w.rule, w.rows) for w in gap] == [("date_gaps", (6,))]
     assert "weekly dates (2 missing week(s))" in gap[0].message
+    short = Dataset.from_frames(cd.iloc[:3]).warnings  # 3 weeks = 21 days < 28
+    assert [w.rule for w in short] == ["short_history"] and "(3 weeks)" in short[0].message
+    assert Dataset.from_frames(cd.iloc[:4]).warnings == ()  # 4 weeks = 28 days
 
 
 @pytest.mark.parametrize(
