@@ -290,6 +290,7 @@ class ScorecardResponse(Open):
     score: float | None = None
     period: str | None = None
     groups: list[ScorecardGroupOut]
+    notes: list[str] = Field(default_factory=list, description="What the data lacks for the card (e.g. business totals).")
 
 
 class CustomersResponse(Open):
