@@ -260,11 +260,18 @@ class LiftComparison:
         }
 
 
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
 def _model_lift_fit(model: ResponseLike, channel: str, start: pd.Timestamp, end: pd.Timestamp) -> float | None:
-    """The model's own fitted figure for the test ``channel``/``start``/``end`` (``lift_fit_``), if it has one."""
-    for test, fitted in getattr(model, "lift_fit_", None) or ():
-        same = str(getattr(test, "channel", "")) == channel
-        if same and pd.Timestamp(test.start) == start and pd.Timestamp(test.end) == end:
+    """The model's own fitted figure for the test ``channel``/``start``/``end`` (``lift_fit_``: pairs of a lift
+    test — an object or, as read back from a file, a mapping — and the fitted incremental), if it has one."""
+    for pair in getattr(model, "lift_fit_", None) or ():
+        test, fitted = pair
+        if str(_field(test, "channel")) != channel or _field(test, "start") is None or _field(test, "end") is None:
+            continue
+        if pd.Timestamp(_field(test, "start")) == start and pd.Timestamp(_field(test, "end")) == end:
             return float(fitted)
     return None
 

@@ -71,12 +71,16 @@ def spend_history(ds: Any, freq: str) -> pd.DataFrame:
     return wide.reindex(full).fillna(0.0).astype(float)
 
 
-def reported(ds: Any, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, tuple[float | None, float | None]]:
-    """Platform-reported (conversions, revenue) per channel summed over the rows dated ``start..end``; None where
-    every row is NaN (rows derived from an ``mmm`` table)."""
+def reported(
+    ds: Any, start: pd.Timestamp, end: pd.Timestamp, freq: str = "D"
+) -> dict[str, tuple[float | None, float | None]]:
+    """Platform-reported (conversions, revenue) per channel summed over the rows dated inside the periods
+    ``start..end`` (a weekly period dated ``d`` covers ``d..d+6``, so daily campaign rows beside a weekly ``mmm``
+    table count in full); None where every row is NaN (rows derived from an ``mmm`` table)."""
     cd = ds.campaign_daily
     dates = pd.to_datetime(cd["date"])
-    rows = cd[(dates >= start) & (dates <= end)]
+    last = end + pd.Timedelta(days=6) if freq == "W" else end
+    rows = cd[(dates >= start) & (dates <= last)]
     out: dict[str, tuple[float | None, float | None]] = {}
     for ch, g in rows.groupby(rows["channel"].astype(str)):
         sums = [g[k].sum(min_count=1) if k in g else float("nan") for k in ("conversions", "revenue")]
@@ -135,7 +139,7 @@ def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
         )
     channels = list(req.channels) if req.channels else known
     start, end = _window(req, pd.DatetimeIndex(history.index))
-    effects = channel_effects(history, start, end, models, channels, reported(ds, start, end))
+    effects = channel_effects(history, start, end, models, channels, reported(ds, start, end, freq))
     warnings = []
     if getattr(ds, "campaign_source", "campaign_daily") == "mmm":
         warnings.append("the data has no campaign rows: platform-reported figures are null")

@@ -170,3 +170,13 @@ def test_geo_effects_split_the_national_figures_with_the_national_relative_inter
     assert g1["upper_80"] == pytest.approx(0.75 * (100 + Z80 * 4) * 1.25)
     assert "reported_conversions" not in g1
     assert geo_effects(panel, *WINDOW, {"conversions": CONV}, ["a"], national) == {}  # national model: no geos
+
+
+def test_lift_fit_read_back_from_a_file_as_mappings_is_used_too() -> None:
+    tests = pd.DataFrame({"channel": ["a"], "kpi": ["conversions"], "start": ["2026-01-01"], "end": ["2026-01-02"],
+                          "incremental": [130.0], "std_error": [10.0]})
+    stored = [({"channel": "a", "start": "2026-01-01", "end": "2026-01-02", "incremental": 130.0}, 119.0),
+              ({"channel": "a", "start": "2026-01-01", "end": "2026-01-03", "incremental": 1.0}, 5.0)]
+    conv = Model({"a": 100.0}, {"a": 4.0}, lift_fit_=stored)  # type: ignore[arg-type]
+    (a,) = lift_comparisons(tests, SPEND, {"conversions": conv})
+    assert (a.fitted, a.source, a.z) == (119.0, "model", pytest.approx(-1.1))

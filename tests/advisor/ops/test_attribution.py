@@ -94,7 +94,8 @@ class MmmData:
         f = self.mmm.frame
         self.campaign_daily = pd.concat(
             [pd.DataFrame({"date": f["date"], "channel": ch, "spend": f[f"spend__{ch}"], "conversions": np.nan,
-                           "revenue": np.nan}) for ch in self.mmm.channels]
+                           "revenue": np.nan}) for ch in self.mmm.channels],
+            ignore_index=True,
         )
         self.lift_tests = pd.DataFrame({"channel": ["tv"], "kpi": ["revenue"], "start": ["2026-01-12"],
                                         "end": ["2026-01-25"], "incremental": [20.0], "std_error": [5.0]})
@@ -114,3 +115,58 @@ def test_attribution_of_a_weekly_mmm_table_revenue_only() -> None:
     assert doc["warnings"] == ["the data has no campaign rows: platform-reported figures are null"]
     (test,) = doc["lift_tests"]
     assert test["fitted"] == pytest.approx(30.0) and test["measured"] == 20.0 and test["z"] == pytest.approx(2.0)
+
+
+def test_diagnostics_attribution_keeps_weekly_periods_and_null_reported_figures() -> None:
+    """advisor.diagnostics.attribution (diagnose's block, 95 % fields) on weekly mmm-derived campaign rows: the
+    weekly model's transform runs over weeks (no zero days in between) and reported figures stay NaN."""
+    from advisor.diagnostics.attribution import attribution as diagnostics_attribution
+
+    data = MmmData()
+    (tv,) = diagnostics_attribution(
+        data.campaign_daily, "2026-01-05", "2026-01-19", {"revenue": _model({"tv": 40.0})}, ["tv"]
+    )
+    assert tv.incremental_revenue == pytest.approx(50.0) and tv.incremental_revenue_95 is not None
+    assert np.isnan(tv.reported_revenue) and tv.claim_ratio("revenue") is None
+    doc = tv.to_dict()
+    assert doc["claim_ratio_revenue"] is None and doc["incremental_roi"] == pytest.approx(0.25)
+
+
+class GeoMmm(Mmm):
+    """Two geos, each holding half of every week's spend; national() sums them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        nat = self.frame
+        self.frame = pd.concat([nat.assign(geo=g, **{c: nat[c] / 2 for c in ("revenue", "spend__tv", "spend__on")})
+                                for g in ("north", "south")], ignore_index=True)
+        self.geo = True
+
+    def national(self) -> pd.DataFrame:
+        return self.frame.groupby("date")[["revenue", "spend__tv", "spend__on"]].sum()
+
+
+def test_geo_model_reports_each_geo_from_its_own_contributions() -> None:
+    seen: list[pd.DataFrame] = []
+
+    def geo_contributions(panel: pd.DataFrame) -> pd.DataFrame:
+        seen.append(panel)  # per geo: the pooled curve on the geo's own spend column (named by the channel)
+        tr = ChannelTransform(0.0, 10.0, 1.0, 40.0)
+        parts = [g.assign(tv=tr.response(g["tv"].to_numpy()) / 2)[["date", "geo", "tv"]] for _, g in panel.groupby("geo")]
+        return pd.concat(parts, ignore_index=True)
+
+    model = _model({"tv": 40.0})
+    model.geos_ = ("north", "south")
+    model.geo_contributions = geo_contributions
+    data = MmmData()
+    data.mmm = GeoMmm()
+    doc = attribution(AttributionRequest(channels=["tv"]), _ctx(data, {"revenue": model}, freq="W")).to_json()
+    assert {"tv", "on"} <= set(seen[0].columns) and set(seen[0]["geo"]) == {"north", "south"}
+    north = doc["geos"]["north"]["tv"]
+    # north spends [5, 0, 15]: 40/2 * (5/15 + 0 + 15/25); the national interval's relative width
+    expected = 20 * (5 / 15 + 15 / 25)
+    assert north["spend"] == 20.0 and north["incremental_revenue"] == pytest.approx(expected)
+    national = doc["channels"]["tv"]
+    assert north["revenue_upper_80"] / north["incremental_revenue"] == pytest.approx(
+        national["revenue_upper_80"] / national["incremental_revenue"])
+    assert north["roi"] == pytest.approx((expected - 20) / 20) and "reported_revenue" not in north
