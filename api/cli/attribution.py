@@ -14,9 +14,13 @@ from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, print_jso
 
 
 def _num(v: float | None) -> str:
+    """Compact interval bound: 3 significant digits, k / M for thousands / millions (12.3k, 2.45M)."""
     if v is None:
         return "—"
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
+    for above, unit, suffix in ((1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if abs(v) >= above:
+            return f"{v / unit:.3g}{suffix}"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
 
 
 def _pct(v: float | None) -> str | None:
@@ -25,7 +29,7 @@ def _pct(v: float | None) -> str | None:
 
 def channel_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Table rows: channel, spend, incremental conversions (80 %), incremental revenue (80 %), ROI (80 %),
-    reported conversions and reported / incremental."""
+    reported conversions and reported / incremental conversions ("reported/incr")."""
     rows = []
     for ch, c in doc["channels"].items():
         conv = c["incremental_conversions"]
@@ -41,7 +45,7 @@ def channel_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
                 "ROI": _pct(c["roi"]),
                 "ROI 80%": f"{_pct(c['roi_lower_80'])}…{_pct(c['roi_upper_80'])}" if c["roi"] is not None else None,
                 "reported conv": c["reported_conversions"],
-                "reported/incremental": c["reported_to_incremental"],
+                "reported/incr": c["reported_to_incremental"],
             }
         )
     return rows
@@ -61,6 +65,16 @@ def lift_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
             "source": t["source"] or t["note"],
         }
         for t in doc["lift_tests"]
+    ]
+
+
+def geo_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Table rows of a geo model's split: geo, channel, spend, incremental conversions and revenue, ROI."""
+    return [
+        {"geo": geo, "channel": ch, "spend": c["spend"], "incremental conv": c["incremental_conversions"],
+         "incremental revenue": c["incremental_revenue"], "ROI": _pct(c["roi"])}
+        for geo, block in doc.get("geos", {}).items()
+        for ch, c in block.items()
     ]
 
 
@@ -98,5 +112,7 @@ def attribution(
     print_records(channel_rows(doc), fmt, title=title)
     if doc["lift_tests"] and fmt is OutputFormat.table:
         print_records(lift_rows(doc), fmt, title="Lift tests: measured vs fitted (z = gap in standard errors)")
+    if doc.get("geos") and fmt is OutputFormat.table:
+        print_records(geo_rows(doc), fmt, title="By geo (intervals: see --format json)")
     for w in doc["warnings"]:
         stderr.print(f"[yellow]warning:[/] {w}", highlight=False)

@@ -9,6 +9,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.cli.attribution import _num, geo_rows
 
 
 def run(*args: str) -> Any:
@@ -46,3 +47,12 @@ def test_errors_say_what_to_change(world: Any, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "ISO date" in bad.stderr
     none = run("--data", str(world.data), "--models", str(tmp_path / "empty"))
     assert none.exit_code == 2 and "no models in" in none.stderr
+
+
+def test_compact_interval_numbers_and_geo_rows() -> None:
+    assert [_num(v) for v in (13_712.0, 2_448_188.0, 950.4, 7.25, None)] == ["13.7k", "2.45M", "950", "7.25", "—"]
+    doc = {"geos": {"north": {"tv": {"spend": 20.0, "incremental_conversions": None, "incremental_revenue": 29.3,
+                                     "roi": 0.47}}}}
+    assert geo_rows(doc) == [{"geo": "north", "channel": "tv", "spend": 20.0, "incremental conv": None,
+                              "incremental revenue": 29.3, "ROI": "+47%"}]
+    assert geo_rows({"channels": {}}) == []
