@@ -14,10 +14,10 @@ from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, print_jso
 
 
 def _num(v: float | None) -> str:
-    """Compact interval bound: 3 significant digits, k / M for thousands / millions (12.3k, 2.45M)."""
+    """Compact interval bound: 3 significant digits, k / M / B for thousands / millions / billions (12.3k, 2.45M)."""
     if v is None:
         return "—"
-    for above, unit, suffix in ((1e6, 1e6, "M"), (1e4, 1e3, "k")):
+    for above, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if abs(v) >= above:
             return f"{v / unit:.3g}{suffix}"
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
