@@ -99,10 +99,13 @@ def test_channel_effects_over_a_window_with_carry_over_roi_and_reported() -> Non
     assert any("no platform-reported" in n for n in bdoc["notes"])
 
 
-def test_media_scale_widens_the_interval_as_simulate_does() -> None:
+def test_media_scale_widens_the_interval_as_simulate_does_but_never_narrows_it() -> None:
     scaled = Model({"a": 100.0}, {"a": 4.0}, media_scale=2.0)
     (a,) = channel_effects(SPEND, *WINDOW, {"conversions": scaled}, ["a"])
     assert a.conversions is not None and a.conversions.upper_80 == pytest.approx((100 + Z80 * 8) * 1.25)
+    narrowed = Model({"a": 100.0}, {"a": 4.0}, media_scale=0.25)
+    (b,) = channel_effects(SPEND, *WINDOW, {"conversions": narrowed}, ["a"])
+    assert b.conversions is not None and b.conversions.upper_80 == pytest.approx((100 + Z80 * 4) * 1.25)
 
 
 def test_revenue_only_model_gives_null_conversions_with_a_reason_not_a_crash() -> None:
