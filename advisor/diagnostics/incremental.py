@@ -2,8 +2,8 @@
 
 Everything is computed per model period (a day or a week, ``spend_history``'s index): a channel's contribution
 under a fitted response model (:class:`models.response.ResponseModel`, one per KPI) is its transform applied to
-the channel's whole spend history, adstock starting from zero at the first period,
-``contribution_t = beta · sat(adstock(spend)_t)``; the incremental KPI over a window is the sum over the periods
+the channel's whole spend history, ``contribution_t = beta · sat(adstock(spend)_t)``, the adstock starting from
+the state the fit assumes (mean spend of the first week: the channel ran before the history); the incremental KPI over a window is the sum over the periods
 whose date lies in the window (inclusive).
 
 Intervals: the contribution is linear in the channel coefficient ``beta`` with the curve shape held fixed, so
@@ -86,13 +86,22 @@ def coefficient_interval(total: float, beta: float, se: float) -> Incremental:
     return Incremental(total, bound(-Z80), bound(Z80), bound(-Z95), bound(Z95))
 
 
+def initial_state(spend: pd.Series) -> float:
+    """Adstock state before the first period, as the response fit sets it (the channel ran before the history):
+    the mean spend of the first week (daily: 7 periods, weekly: 2)."""
+    dates = pd.DatetimeIndex(spend.index)
+    daily = len(dates) < 2 or (dates[1] - dates[0]) <= pd.Timedelta(days=1)
+    head = spend.to_numpy(dtype=float)[: 7 if daily else 2]
+    return float(head.mean()) if len(head) else 0.0
+
+
 def contribution(model: ResponseLike, channel: str, spend: pd.Series) -> pd.Series | None:
-    """The channel's contribution per period under ``model`` over its whole ``spend`` history (index kept);
-    None when the model has no transform for the channel."""
+    """The channel's contribution per period under ``model`` over its whole ``spend`` history (index kept; adstock
+    from :func:`initial_state`, as in the fit); None when the model has no transform for the channel."""
     transforms = model.fitted.transforms
     if channel not in transforms:
         return None
-    values = transforms[channel].response(spend.to_numpy(dtype=float), initial=0.0)
+    values = transforms[channel].response(spend.to_numpy(dtype=float), initial=initial_state(spend))
     return pd.Series(np.asarray(values, dtype=float), index=spend.index)
 
 

@@ -17,16 +17,17 @@ from advisor.diagnostics.incremental import (
     channel_effects,
     coefficient_interval,
     geo_effects,
+    initial_state,
     lift_comparisons,
 )
 from models.transforms import ChannelTransform
 
 DAYS = pd.date_range("2026-01-01", periods=4, freq="D")
 # channel a: no carry-over, Hill k=10 s=1 -> saturation [0.5, 0.75, 0, 0.5]
-# channel b: decay 0.5 (normalised adstock [10, 5, 2.5, 1.25]) -> saturation [1/2, 1/3, 1/5, 1/9]
+# channel b: decay 0.5, adstock state before day 1 = mean spend of the first (up to 7) days = 5, as the fit sets it
+#   -> normalised adstock [0.5*20 + 0.5*5, 6.25, 3.125, 1.5625] -> saturation [5/9, 5/13, 5/21, 5/37]
 SPEND = pd.DataFrame({"a": [10.0, 30.0, 0.0, 10.0], "b": [20.0, 0.0, 0.0, 0.0]}, index=DAYS)
-SAT_A = np.array([0.5, 0.75, 0.0, 0.5])
-SAT_B = np.array([1 / 2, 1 / 3, 1 / 5, 1 / 9])
+SAT_B = np.array([5 / 9, 5 / 13, 5 / 21, 5 / 37])
 
 
 @dataclass
@@ -54,6 +55,12 @@ class Model:
 CONV = Model({"a": 100.0, "b": 60.0}, {"a": 4.0, "b": 90.0})
 REV = Model({"a": 1000.0, "b": 300.0}, {"a": 100.0, "b": 30.0})
 WINDOW = (pd.Timestamp("2026-01-02"), pd.Timestamp("2026-01-04"))
+
+
+def test_adstock_starts_where_the_fit_starts_it() -> None:
+    assert initial_state(SPEND["b"]) == 5.0  # the four days' mean (fewer than 7)
+    weeks = pd.Series([8.0, 2.0, 100.0], index=pd.date_range("2026-01-05", periods=3, freq="7D"))
+    assert initial_state(weeks) == 5.0  # weekly: the first two weeks
 
 
 def test_coefficient_interval_is_the_truncated_normal_quantile_of_the_coefficient() -> None:
@@ -89,7 +96,7 @@ def test_channel_effects_over_a_window_with_carry_over_roi_and_reported() -> Non
     assert doc["reported_conversions"] == 80.0 and doc["reported_to_incremental"] == pytest.approx(80 / 125)
     assert doc["cost_per_incremental_conversion"] == pytest.approx(40 / 125)
     assert doc["notes"] == []
-    # b: no spend in the window, yet its carried-over adstock still works: 60 * (1/3 + 1/5 + 1/9)
+    # b: no spend in the window, yet its carried-over adstock still works: 60 * (5/13 + 5/21 + 5/37)
     assert b.spend == 0.0 and b.conversions is not None
     assert b.conversions.mean == pytest.approx(60 * float(SAT_B[1:].sum()))
     bdoc = b.to_dict()
@@ -133,8 +140,8 @@ def test_lift_tests_measured_vs_fitted_prefers_the_fit_s_own_figure() -> None:
     test_a = SimpleNamespace(channel="a", start=pd.Timestamp("2026-01-01"), end=pd.Timestamp("2026-01-02"))
     conv = Model({"a": 100.0, "b": 60.0}, {"a": 4.0, "b": 90.0}, lift_fit_=[(test_a, 121.5)])
     b, a, rev = lift_comparisons(tests, SPEND, {"conversions": conv})
-    assert b.fitted == pytest.approx(60 * (1 / 3 + 1 / 5)) and b.source == "spend history"
-    assert b.to_dict()["z"] == pytest.approx((60 * (1 / 3 + 1 / 5) - 40) / 4)
+    assert b.fitted == pytest.approx(60 * (5 / 13 + 5 / 21)) and b.source == "spend history"
+    assert b.to_dict()["z"] == pytest.approx((60 * (5 / 13 + 5 / 21) - 40) / 4)
     assert a.fitted == 121.5 and a.source == "model"  # from lift_fit_, not the 125 the spend history gives
     assert rev.fitted is None and rev.z is None and rev.note == "no revenue response model"
     assert rev.to_dict() == {
