@@ -147,6 +147,16 @@ class CustomersRequest(OpRequest):
     threshold: StrictFloat = Field(default=CLV_CAC_TARGET, ge=0, description="Flag channels whose CLV:CAC is below this.")
 
 
+class AttributionRequest(OpRequest):
+    """Incremental effect of channels (default: all) over ``start..end`` (default: the whole history; the window
+    must overlap it)."""
+
+    model_config = _config({"start": "2026-08-01", "end": "2026-10-31"}, {"channels": ["search", "social"]})
+    start: IsoDate | None = Field(default=None, description="First date (inclusive; default: the first period).")
+    end: IsoDate | None = Field(default=None, description="Last date (inclusive; default: the last period).")
+    channels: list[str] | None = Field(default=None, description="Channels to attribute (default: all).")
+
+
 class DiagnoseRequest(OpRequest):
     """Diagnose one campaign, one channel or any attribute value over a period."""
 
