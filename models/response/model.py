@@ -64,9 +64,9 @@ class ResponseSpec:
     spend-driven fit of weekly data (:func:`models.response.media.fit_media` ``weekly_prior``/``shrink``), priors
     on the weekly decay and half-saturation, and random-effects shrinkage of each channel's return per unit
     spend towards the pooled one (daily data and the reported-shape fit are unaffected);
-    ``weekly_saturation``: the family of that national weekly spend-driven fit when ``saturation="auto"``
-    (``"auto"``: the BIC choice); ``weekly_changepoint_every``: trend hinges (days) of its linear baseline when
-    ``changepoint_every`` is None, so a trend break is not absorbed by media (None: a straight trend).
+    ``weekly_changepoint_every``: trend hinges (days) of the linear baseline of the national weekly
+    spend-driven fit when ``changepoint_every`` is None, so a trend break is not absorbed by media (None: a
+    straight trend).
     """
 
     saturation: Saturation | Literal["auto"] = "auto"
@@ -86,7 +86,6 @@ class ResponseSpec:
     horizon: int = 730
     weekly_priors: bool = True
     roi_shrinkage: bool = True
-    weekly_saturation: Saturation | Literal["auto"] = "hill"
     weekly_changepoint_every: int | None = 182
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,8 +93,10 @@ class ResponseSpec:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ResponseSpec:
-        """Spec from :meth:`to_dict`; a spec saved before ``varying_efficiency`` existed was fitted without it."""
-        return cls(**{"varying_efficiency": False, **d})
+        """Spec from :meth:`to_dict`; a spec saved before ``varying_efficiency`` or the weekly spend-driven rules
+        (``weekly_priors``, ``roi_shrinkage``, ``weekly_changepoint_every``) existed was fitted without them."""
+        old = {"varying_efficiency": False, "weekly_priors": False, "roi_shrinkage": False}
+        return cls(**{**old, "weekly_changepoint_every": None, **d})
 
 
 @dataclass(frozen=True)
@@ -303,8 +304,6 @@ class ResponseModel:
             shape_source = {ch: "reported" if rep is not None else "spend" for ch in used}
             candidates: list[Saturation] = ["hill", "logistic"] if sp.saturation == "auto" else [sp.saturation]
             weekly_spend = freq == "W" and rep is None and geo_panel is None  # national weekly spend-driven fit
-            if weekly_spend and sp.saturation == "auto" and sp.weekly_saturation != "auto":
-                candidates = [sp.weekly_saturation]
             spend_design = design
             if weekly_spend and sp.changepoint_every is None and sp.weekly_changepoint_every:
                 hinged = baseline_design(
