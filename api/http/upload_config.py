@@ -12,8 +12,9 @@ key and the rule (``DataValidationError``, answered 422 with ``errors [{table: "
   suffix: ``upload_file_suffix``; not part of the upload: ``upload_missing_file``;
 - a ``targets`` other than ``targets.yaml`` / ``targets.yml`` of the same upload: ``upload_targets``.
 
-What the ``mmm:`` section says beyond its source (columns, channels, grain) is checked with the data, in the
-validation process (``api.http.validation``), like any other table.
+A config that passes is then checked against ``DataConfig`` (its shape only, rule ``config_error``); what the
+``mmm:`` section says about the data (columns, channels, grain) is checked with the data, in the validation process
+(``api.http.validation``), like any other table.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
-from advisor.data import TABLES, DataLimits, DataValidationError, LimitExceeded, ValidationIssue
+from advisor.data import TABLES, DataConfig, DataLimits, DataValidationError, LimitExceeded, ValidationIssue
 from models.yamlio import YamlLimitError, load_yaml
 
 CONFIG_NAMES = ("kpi-advisor.yaml", "kpi-advisor.yml")
@@ -77,9 +79,24 @@ def check_upload_config(content: bytes, uploaded: Collection[str], limits: DataL
     ]
     mmm_file = _mmm_file(raw.get("mmm"), uploaded, issues) if "mmm" in raw else None
     targets = _targets(raw.get("targets"), uploaded, issues) if "targets" in raw else None
+    if not issues:
+        issues = _schema_issues(raw)
     if issues:
         raise DataValidationError(issues)
     return UploadConfig(mmm_file, targets)
+
+
+def _schema_issues(raw: dict[str, Any]) -> list[ValidationIssue]:
+    """The config's shape checked against ``DataConfig`` (small: no table is read): one issue per broken field,
+    so that a malformed section (``controls: [[a]]``) is a 422 here rather than an error in the validation process."""
+    try:
+        DataConfig.model_validate(raw)
+    except ValidationError as exc:
+        return [_issue(".".join(str(p) for p in err["loc"]) or "(file)", "config_error", err["msg"])
+                for err in exc.errors()[:20]]
+    except (TypeError, ValueError) as exc:
+        return [_issue("mmm", "config_error", str(exc))]
+    return []
 
 
 def _mmm_file(section: Any, uploaded: Collection[str], issues: list[ValidationIssue]) -> str | None:

@@ -110,7 +110,7 @@ def _check(folder: str, limits: DataLimits) -> tuple[str, Any]:
             return "invalid", (exc.issues, exc.warnings)
     except MemoryError:
         return "memory", _memory_limit()
-    except (ValueError, LookupError, OSError, RecursionError) as exc:
+    except (ValueError, LookupError, OSError, RecursionError, TypeError) as exc:
         return "error", (type(exc).__name__, str(exc)[:2000])
 
 

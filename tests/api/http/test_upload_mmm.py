@@ -114,6 +114,9 @@ REFUSED = [
     ({"targets": "../targets.yaml"}, "targets", "upload_targets"),
     ({"targets": "targets.yaml"}, "targets", "upload_missing_file"),
     ({"mmm": "mmm.csv"}, "mmm", "upload_mmm_source"),
+    ({"mmm": {"date": None}}, "mmm.date", "config_error"),  # the section's shape, checked before any data is read
+    ({"mmm": {"controls": [["price_index"]]}}, "mmm", "config_error"),
+    ({"mmm": {"channels": {"tv": ["tv_spend"]}}}, "mmm.channels.tv", "config_error"),
 ]
 
 
@@ -204,3 +207,21 @@ def test_cache_size_counts_the_media_mix_frame(mmm_files: dict[str, bytes], tmp_
     summary = summarise(tmp_path, DEFAULT_LIMITS)
     assert summary.memory_bytes == dataset_bytes(ds)
     assert summary.tables["mmm"] == 60 and summary.report["mmm"]["channels"] == ["search", "social"]
+
+
+def test_an_unexpected_type_error_in_validation_is_a_422_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The validation process's safety net: a ``TypeError`` raised while loading an upload (e.g. the data layer
+    tripping over a config shape) travels back as a readable ``ValueError`` (422), not a 500."""
+    from advisor.data import DEFAULT_LIMITS
+    from api.http import validation
+
+    def trips(folder: Path, limits: object) -> None:
+        raise TypeError("unhashable type: 'list'")
+
+    monkeypatch.setattr(validation, "summarise", trips)
+    kind, value = validation._check(str(tmp_path), DEFAULT_LIMITS)
+    assert (kind, value) == ("error", ("TypeError", "unhashable type: 'list'"))
+    with pytest.raises(ValueError, match="cannot be read"):
+        validation._raise(kind, value)
