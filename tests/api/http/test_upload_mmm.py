@@ -225,3 +225,23 @@ def test_an_unexpected_type_error_in_validation_is_a_422_not_a_crash(
     assert (kind, value) == ("error", ("TypeError", "unhashable type: 'list'"))
     with pytest.raises(ValueError, match="cannot be read"):
         validation._raise(kind, value)
+
+
+def test_lift_tests_upload_with_campaign_rows(client: httpx.Client, world: object) -> None:
+    """``lift_tests.csv`` beside campaign rows (the campaign layout): stored, counted, and read back by the dataset."""
+    content = (Path(world.data) / "campaign_daily.csv").read_bytes()  # type: ignore[attr-defined]
+    lift = (b"channel,start,end,kpi,incremental,std_error\n"
+            b"search,2026-09-01,2026-09-28,conversions,120.5,30\n"
+            b"social,2026-08-01,2026-08-28,revenue,-40,25\n")
+    r = client.post("/v1/datasets", data={"dataset_id": "with-lift"},
+                    files=[("files", ("campaign_daily.csv", content)), ("files", ("lift_tests.csv", lift))])
+    assert r.status_code == 201, r.text
+    assert r.json()["tables"]["lift_tests"] == 2 and r.json()["mmm"] is None
+    listed = {d["id"]: d for d in client.get("/v1/datasets").json()["datasets"]}
+    assert listed["with-lift"]["tables"]["lift_tests"] == 2
+    bad = lift + b"search,2026-09-28,2026-09-01,conversions,1,0\n"
+    r = client.post("/v1/datasets", data={"dataset_id": "bad-lift-rows"},
+                    files=[("files", ("campaign_daily.csv", content)), ("files", ("lift_tests.csv", bad))])
+    assert r.status_code == 422
+    rows = {e["rule"]: e["rows"] for e in r.json()["errors"] if e["table"] == "lift_tests"}
+    assert rows and all(v == [4] for v in rows.values()), r.json()["errors"]
