@@ -59,6 +59,18 @@ class ValidationIssueOut(BaseModel):
     message: str
 
 
+class MmmInfo(BaseModel):
+    """The media-mix table of a dataset (``mmm:`` in its ``kpi-advisor.yaml``), as ``validate`` reports it."""
+
+    grain: str = Field(description="Detected grain: D (daily) or W (weekly).")
+    periods: int = Field(description="Distinct periods (dates).")
+    geos: int = Field(description="Geos (1 when national).")
+    channels: list[str] = Field(description="Paid channels, in config order.")
+    outcomes: list[str] = Field(description="Configured outcomes: conversions and/or revenue.")
+    first: str = Field(description="First period start (ISO date).")
+    last: str = Field(description="Last period start (ISO date).")
+
+
 class DatasetInfo(BaseModel):
     """A dataset the service can analyse: ``default`` is the configured data folder, others are uploads."""
 
@@ -78,6 +90,7 @@ class DatasetInfo(BaseModel):
     fingerprint: str = Field(description="sha256 of the canonical table contents.")
     active: bool = Field(description="True for the dataset the trained models and default requests use.")
     warnings: list[ValidationIssueOut] = Field(default_factory=list)
+    mmm: MmmInfo | None = Field(default=None, description="The media-mix table, when the dataset has one.")
 
 
 class DatasetList(BaseModel):
