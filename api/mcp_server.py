@@ -28,7 +28,8 @@ from api.settings import DEFAULT_WORKSPACE
 M = TypeVar("M", bound=schemas.BaseModel)
 
 INSTRUCTIONS = """Marketing KPI advisor. Start with `list_models` and `kpis` (by channel, grain month) to see the
-data; `scorecard` for the KPI system vs targets; `customers` for CLV and CLV:CAC by channel; `diagnose` a campaign
+data; `scorecard` for the KPI system vs targets; `customers` for CLV and CLV:CAC by channel; `attribution` for each channel's
+incremental effect vs what platforms reported; `diagnose` a campaign
 or channel that misses; `forecast` a spend plan (channels from `list_models`, dates after the history end) and
 `optimize` a budget. Money is in the data's
 currency, ratios are fractions (roi 0.25 = +25%), dates are YYYY-MM-DD. Quote numbers from the results only."""
@@ -132,6 +133,23 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
         args = {"grain": grain, "horizon_weeks": horizon_weeks, "annual_discount": annual_discount,
                 "threshold": threshold, "dataset": dataset}
         return _call(schemas.CustomersResponse, lambda: run(ctx, services.customers, schemas.CustomersRequest, args))
+
+    @server.tool(annotations=READ_ONLY)
+    def attribution(
+        start: IsoDate | None = None,
+        end: IsoDate | None = None,
+        channels: list[str] | None = None,
+        dataset: str | None = None,
+        ctx: Context | None = None,
+    ) -> schemas.AttributionResponse:
+        """Each channel's incremental conversions and revenue between start and end (YYYY-MM-DD; default the whole
+        history) with 80%/95% intervals, ROI = (incremental revenue - spend) / spend and the platform-reported
+        figures beside them (null when the data has none); lift tests measured vs fitted; per geo for a geo model.
+        The same document as GET /v1/attribution?from=&to=&channel=."""
+        args = {"start": start, "end": end, "channels": channels, "dataset": dataset}
+        return _call(
+            schemas.AttributionResponse, lambda: run(ctx, services.attribution, schemas.AttributionRequest, args)
+        )
 
     @server.tool(annotations=READ_ONLY)
     def diagnose(

@@ -40,6 +40,10 @@ from models.response.bundle import ResponseBundle
 Objective = Literal["revenue", "conversions", "profit"]
 
 
+#: spend (currency) below which a plan's ROI is undefined (null)
+MIN_ROI_SPEND = 0.01
+
+
 @dataclass(frozen=True)
 class Allocation:
     """Optimiser result: ``allocation`` and ``reference_plan`` are channel → spend totals;
@@ -114,7 +118,8 @@ class _Evaluator:
         if "incremental_revenue" in out:
             inc_rev = out["incremental_revenue"]
             out["profit"] = inc_rev - s
-            out["roi"] = (inc_rev - s) / s if s > 0 else float("nan")
+            # ROI of less than a cent of spend is undefined (an optimizer's rounding dust, not a plan)
+            out["roi"] = (inc_rev - s) / s if s >= MIN_ROI_SPEND else float("nan")
         return out
 
 

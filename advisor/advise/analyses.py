@@ -25,6 +25,7 @@ from advisor.customers import (
 from advisor.data import Dataset
 from advisor.diagnostics import Diagnosis, PeriodError, Scope, ScopeError, bundle_returns, diagnose, local_returns
 from advisor.kpis import build_scorecard, compute_kpis
+from advisor.kpis.business import kpi_tables
 from models.clv import CLVModel, CLVModelSet
 from models.drivers import DriverModelSet
 from models.forecast import forecast
@@ -92,7 +93,7 @@ def run_diagnose(
 def run_scorecard(ds: Dataset) -> Analysis:
     if ds.targets is None:
         return Analysis("scorecard", {}, {"error": "no targets.yaml in the data folder"})
-    sc = build_scorecard(ds.tables, ds.targets)
+    sc = build_scorecard(kpi_tables(ds), ds.targets)
     lines = [ln for g in sc.groups for ln in g.lines]
     doc = sc.to_dict()
     doc["counts"] = {
@@ -106,7 +107,7 @@ def run_kpis(ds: Dataset, scope: Mapping[str, str] | None = None, days: int = 28
     end = _last_day(ds)
     start = end - pd.Timedelta(days=days - 1)
     table = compute_kpis(
-        ds.tables, by=("channel",), start=start.date(), end=end.date(), kpis=list(KPI_COLUMNS), compare=False
+        kpi_tables(ds), by=("channel",), start=start.date(), end=end.date(), kpis=list(KPI_COLUMNS), compare=False
     ).frame
     if scope and "channel" in scope:
         table = table[table["channel"].astype(str) == scope["channel"]]

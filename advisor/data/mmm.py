@@ -100,7 +100,11 @@ class MmmConfig(BaseModel):
     def _name_lists(cls, v: Any) -> Any:
         if isinstance(v, str):
             return (v,)
-        return tuple(dict.fromkeys(_text(x) for x in v)) if isinstance(v, list | tuple) else v
+        if isinstance(v, list | tuple):
+            if any(isinstance(x, list | tuple | dict) for x in v):
+                raise ValueError("must be a list of column names, not of lists or mappings")
+            return tuple(dict.fromkeys(_text(x) for x in v))
+        return v
 
     @field_validator("outcomes", mode="before")
     @classmethod

@@ -52,7 +52,8 @@ class ResponseLike(Protocol):
 
 @dataclass(frozen=True)
 class ChannelAttribution:
-    """One channel over the period. Money in currency units, conversions in counts; intervals are 95 %."""
+    """One channel over the period. Money in currency units, conversions in counts; intervals are 95 %. Reported
+    figures are NaN when the data has none (campaign rows derived from an ``mmm`` table)."""
 
     channel: str
     spend: float
@@ -81,7 +82,7 @@ class ChannelAttribution:
         """reported / incremental for ``conversions`` or ``revenue`` (None when not estimable)."""
         rep = self.reported_conversions if kpi == "conversions" else self.reported_revenue
         inc = self.incremental_conversions if kpi == "conversions" else self.incremental_revenue
-        return rep / inc if inc is not None and inc > 0 else None
+        return rep / inc if inc is not None and inc > 0 and np.isfinite(rep) else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,12 +130,38 @@ def _owned_contribution(model: ResponseLike, channel: str, spend: pd.Series) -> 
     return model, _contribution(model, channel, spend)  # the entry holds the model: its id is not reused
 
 
+def _grain(dates: pd.Series) -> str:
+    """``"7D"`` when the rows are weekly (every gap between distinct dates a whole number of weeks), else ``"D"``:
+    a weekly model's transforms are per week, so its spend history must not be padded with zero days."""
+    days = pd.DatetimeIndex(dates.unique()).sort_values()
+    gaps = np.diff(days.asi8) // 86_400_000_000_000 if len(days) > 1 else np.array([1])
+    return "7D" if len(gaps) and np.all(gaps % 7 == 0) and gaps.min() >= 7 else "D"
+
+
+def _period_sums(rows: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Spend, conversions and revenue per period (every period from the first to the last, missing ones 0); a
+    reported column with no figure at all (rows derived from an ``mmm`` table) stays NaN rather than 0."""
+    sums = rows.groupby("date")[["spend", "conversions", "revenue"]].sum(min_count=1)
+    full = pd.date_range(sums.index.min(), sums.index.max(), freq=freq) if len(sums) else sums.index
+    sums = sums.reindex(full)
+    for col in ("spend", "conversions", "revenue"):
+        if col == "spend" or rows[col].notna().any():
+            sums[col] = sums[col].fillna(0.0)
+    return sums
+
+
+def _window_sum(values: pd.Series) -> float:
+    """Sum over a window; NaN when every value is NaN (no reported figure), 0.0 for an empty window."""
+    return float(values.sum(min_count=1)) if len(values) else 0.0
+
+
 def _channel_daily(campaign_daily: pd.DataFrame, channel: str) -> pd.DataFrame:
-    """Daily spend, conversions and revenue of ``channel`` (every day from its first to its last)."""
+    """Spend, conversions and revenue of ``channel`` per period (days, or weeks for weekly rows; every period
+    from its first to its last)."""
     names = campaign_daily["channel"].astype(str)
     rows = campaign_daily[names == channel]
     rows = rows.assign(date=pd.to_datetime(rows["date"]))
-    return rows.groupby("date")[["spend", "conversions", "revenue"]].sum().asfreq("D", fill_value=0.0)
+    return _period_sums(rows, _grain(pd.to_datetime(campaign_daily["date"])))
 
 
 def attribution(
@@ -160,11 +187,11 @@ def attribution(
     d0 = pd.Timestamp(start) if start is not None else df["date"].min()
     d1 = pd.Timestamp(end) if end is not None else df["date"].max()
     out = []
+    freq = _grain(df["date"])
     for ch in channels or sorted(df["channel"].unique()):
-        rows = df[df["channel"] == ch]
-        daily = rows.groupby("date")[["spend", "conversions", "revenue"]].sum().asfreq("D", fill_value=0.0)
+        daily = _period_sums(df[df["channel"] == ch], freq)
         mask = ((daily.index >= d0) & (daily.index <= d1))
-        sums = daily[mask].sum()
+        sums = daily[mask].apply(_window_sum)
         fields: dict[str, Any] = {}
         sources = []
         for kpi in ("conversions", "revenue"):
@@ -199,7 +226,7 @@ def _attribution_cached(
     daily: pd.DataFrame = cache.get(campaign_daily, ("attribution.daily", ch), partial(_channel_daily, campaign_daily, ch))
     d0, d1 = pd.Timestamp(start), pd.Timestamp(end)
     mask = (daily.index >= d0) & (daily.index <= d1)
-    sums = daily[mask].sum()
+    sums = daily[mask].apply(_window_sum)
     fields: dict[str, Any] = {}
     sources = []
     for kpi in ("conversions", "revenue"):

@@ -7,6 +7,9 @@ Public API::
     build_scorecard(tables, targets, *, period=None, catalog=None, tolerance=0.10, model_kpis=None) -> Scorecard
     ModelKpis(kpis, values, basis): model-based KPI values (e.g. probabilistic CLV) for the scorecard
     load_catalog(*extra_yaml_paths) -> KpiCatalog;  default_catalog() -> KpiCatalog
+    extend_catalog(document, source="catalog", base=None) -> KpiCatalog: built-in + a user catalog document
+    read_catalog_file(path) -> document (YAML, bounded); kpi_tables(dataset) in advisor.kpis.business: the tables
+    plus business_daily (MER, blended ROAS, blended CAC)
     assess(value, target, direction, tolerance=0.10) -> Assessment
     target_status(kpi_table, targets, tolerance=0.10) -> DataFrame (row, kpi, scope, value, target, status, ...)
 """
@@ -21,7 +24,9 @@ from advisor.kpis.catalog import (
     TableSpec,
     UnknownKpiError,
     default_catalog,
+    extend_catalog,
     load_catalog,
+    read_catalog_file,
 )
 from advisor.kpis.engine import compute_kpis
 from advisor.kpis.expr import ExpressionError
@@ -51,8 +56,10 @@ __all__ = [
     "build_scorecard",
     "compute_kpis",
     "default_catalog",
+    "extend_catalog",
     "load_catalog",
     "normalize_targets",
     "parse_period",
+    "read_catalog_file",
     "target_status",
 ]

@@ -21,6 +21,8 @@ from models.yamlio import YamlLimitError, read_yaml
 BUILTIN_PATH = Path(__file__).with_name("catalog.yaml")
 AGGS = ("sum", "count", "mean", "nunique", "min", "max")
 DIRECTIONS = ("higher", "lower")
+#: Names of the KPI table's own columns and record keys, which no KPI id may take.
+RESERVED_IDS = ("period", "change", "reasons")
 Direction = Literal["higher", "lower"]
 
 
@@ -120,6 +122,11 @@ class KpiSpec:
     def __post_init__(self) -> None:
         if not self.id.isidentifier() or self.id.startswith("_"):
             raise CatalogError(f"KPI id {self.id!r} must be an identifier not starting with '_'")
+        if self.id in RESERVED_IDS or self.id.endswith(("_change", "_change_rel")):
+            raise CatalogError(
+                f"KPI id {self.id!r} is reserved: the KPI table uses {', '.join(RESERVED_IDS)} and <kpi>_change, "
+                "<kpi>_change_rel for its own columns"
+            )
         if self.direction not in DIRECTIONS:
             raise CatalogError(f"KPI {self.id!r}: direction must be one of {DIRECTIONS}, got {self.direction!r}")
         try:
@@ -241,16 +248,22 @@ class KpiCatalog:
     # -- YAML -----------------------------------------------------------------------------------------------
     def merge_document(self, doc: Mapping[str, Any], source: str = "<dict>") -> KpiCatalog:
         """Merge a parsed catalog document (sections tables/measures/kpis/scorecard) over this catalog."""
-        unknown = set(doc) - {"tables", "measures", "kpis", "scorecard"}
+        if not isinstance(doc, Mapping):
+            raise CatalogError(f"{source}: a catalog is a mapping with sections {list(SECTIONS)}")
+        unknown = set(map(str, doc)) - set(SECTIONS)
         if unknown:
-            raise CatalogError(f"{source}: unknown sections {sorted(unknown)}")
-        for name, body in (doc.get("tables") or {}).items():
-            self.tables[name] = TableSpec(name=name, **_fields(body, source, f"table {name!r}", TableSpec))
-        for name, body in (doc.get("measures") or {}).items():
-            self.register_measure(MeasureSpec(name=name, **_fields(body, source, f"measure {name!r}", MeasureSpec)))
-        for kid, body in (doc.get("kpis") or {}).items():
-            self.register(KpiSpec(id=kid, **_fields(body, source, f"KPI {kid!r}", KpiSpec)))
+            raise CatalogError(f"{source}: unknown sections {sorted(unknown)}; allowed: {list(SECTIONS)}")
+        for name, body in _section(doc, "tables", source).items():
+            self.tables[name] = _build(TableSpec, source, f"table {name!r}", name=name, **_fields(body, source, f"table {name!r}", TableSpec))
+        for name, body in _section(doc, "measures", source).items():
+            what = f"measure {name!r}"
+            self.register_measure(_build(MeasureSpec, source, what, name=name, **_fields(body, source, what, MeasureSpec)))
+        for kid, body in _section(doc, "kpis", source).items():
+            what = f"KPI {kid!r}"
+            self.register(_build(KpiSpec, source, what, id=kid, **_fields(body, source, what, KpiSpec)))
         if doc.get("scorecard") is not None:
+            if not isinstance(doc["scorecard"], list):
+                raise CatalogError(f"{source}: 'scorecard' must be a list of KPI ids")
             self.scorecard = [str(k) for k in doc["scorecard"]]
         return self
 
@@ -263,19 +276,59 @@ class KpiCatalog:
         return cat.validate()
 
 
+SECTIONS = ("tables", "measures", "kpis", "scorecard")
+#: At most this many entries per section of a user catalog (a request body must not make the engine crawl).
+MAX_SECTION_ENTRIES = 500
+
+
+def _section(doc: Mapping[str, Any], name: str, source: str) -> Mapping[str, Any]:
+    """Section ``name`` of a catalog document: a mapping of text names (empty when absent)."""
+    body = doc.get(name)
+    if body is None:
+        return {}
+    if not isinstance(body, Mapping):
+        raise CatalogError(f"{source}: section {name!r} must be a mapping of {name} by name, got {type(body).__name__}")
+    if len(body) > MAX_SECTION_ENTRIES:
+        raise CatalogError(f"{source}: section {name!r} has {len(body)} entries; at most {MAX_SECTION_ENTRIES}")
+    bad = [k for k in body if not isinstance(k, str)]
+    if bad:
+        raise CatalogError(f"{source}: section {name!r}: name {bad[0]!r} must be text")
+    return body
+
+
+def _build(cls: type, source: str, what: str, **kwargs: Any) -> Any:
+    """``cls(**kwargs)``; a field of the wrong type becomes a :class:`CatalogError` naming ``source`` and ``what``."""
+    try:
+        return cls(**kwargs)
+    except CatalogError as exc:
+        raise CatalogError(f"{source}: {exc}") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise CatalogError(f"{source}: {what}: a field has the wrong type ({exc})") from None
+
+
 def _fields(body: Any, source: str, what: str, cls: type) -> dict[str, Any]:
+    """The fields of one catalog entry, checked: known names only, text fields as text (numbers are written out,
+    e.g. ``formula: 5``), ``cumulative`` a boolean and ``min_rows`` an integer."""
     if not isinstance(body, Mapping):
         raise CatalogError(f"{source}: {what} must be a mapping, got {type(body).__name__}")
     allowed = {f.name for f in fields(cls)} - {"id", "name"} | ({"name"} if cls is KpiSpec else set())
-    extra = set(body) - allowed
+    extra = {str(k) for k in body} - allowed
     if extra:
         raise CatalogError(f"{source}: {what} has unknown fields {sorted(extra)}; allowed: {sorted(allowed)}")
     if cls is KpiSpec and ("name" not in body or "formula" not in body):
         raise CatalogError(f"{source}: {what} needs at least 'name' and 'formula'")
-    try:
-        return {k: (str(v) if k in {"formula", "where", "format"} else v) for k, v in body.items()}
-    except Exception as exc:  # pragma: no cover - defensive
-        raise CatalogError(f"{source}: {what}: {exc}") from None
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if key == "cumulative" and not isinstance(value, bool):
+            raise CatalogError(f"{source}: {what}: 'cumulative' must be true or false, got {value!r}")
+        if key == "min_rows" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise CatalogError(f"{source}: {what}: 'min_rows' must be an integer, got {value!r}")
+        if key not in ("cumulative", "min_rows") and value is not None:
+            if not isinstance(value, str | int | float):
+                raise CatalogError(f"{source}: {what}: {key!r} must be text, got {type(value).__name__}")
+            value = str(value)
+        out[str(key)] = value
+    return out
 
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:
@@ -300,11 +353,37 @@ def _builtin() -> KpiCatalog:
 
 
 def load_catalog(*extra_paths: str | Path) -> KpiCatalog:
-    """The built-in catalog with ``extra_paths`` (user YAML files) merged over it, validated. A fresh copy."""
+    """The built-in catalog with ``extra_paths`` (user YAML files) merged over it, validated. A fresh copy.
+
+    Raises :class:`CatalogError` naming the file, the KPI (or measure) and the problem."""
     cat = _builtin().copy()
     for path in extra_paths:
-        cat.merge_document(_read_yaml(Path(path)), str(path))
-    return cat.validate()
+        cat = extend_catalog(read_catalog_file(path), str(path), base=cat)
+    return cat
+
+
+def read_catalog_file(path: str | Path) -> Mapping[str, Any]:
+    """A user catalog file (YAML, size- and depth-bounded) as a document; :class:`CatalogError` when it cannot
+    be read or is not a mapping."""
+    return _read_yaml(Path(path))
+
+
+def extend_catalog(doc: Mapping[str, Any] | None, source: str = "catalog", *, base: KpiCatalog | None = None) -> KpiCatalog:
+    """``base`` (default: the built-in catalog) with a user catalog document — the sections of ``catalog.yaml``:
+    ``tables``, ``measures``, ``kpis``, ``scorecard`` — merged over it, validated; a fresh catalog.
+
+    A user KPI with a built-in id replaces it. Raises :class:`CatalogError` whose message starts with ``source``
+    (the file, or "catalog" for a request body) and names the KPI or measure and the problem (unsafe or
+    unparsable formula, unknown name, cycle, unknown field, wrong type), or :class:`UnknownKpiError` for a
+    ``scorecard`` entry that is not a KPI."""
+    cat = (base if base is not None else _builtin()).copy()
+    if not doc:
+        return cat.validate()
+    cat.merge_document(doc, source)
+    try:
+        return cat.validate()
+    except CatalogError as exc:
+        raise CatalogError(f"{source}: {exc}") from None
 
 
 def default_catalog() -> KpiCatalog:

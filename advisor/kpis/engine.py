@@ -27,6 +27,7 @@ from advisor.kpis.measures import (
     aggregate_table,
     group_ids,
     sorted_codes,
+    unknown_column,
 )
 from advisor.kpis.table import KpiTable
 
@@ -113,7 +114,12 @@ def _measure_col(m: MeasureSpec, merged: pd.DataFrame, agg: TableAggregate, book
     col = Col(values, np.zeros(n, dtype=np.int32), book)
     absent = np.isnan(values)
     if m.agg in ("sum", "count", "nunique"):
-        return Col(np.where(absent, 0.0, values), col.codes, book)  # no rows for the group: a true zero
+        col = Col(np.where(absent, 0.0, values), col.codes, book)  # no rows for the group: a true zero
+        marker = unknown_column(m.name)
+        if marker in merged:  # rows, but every one of them lacks the value: unknown, not 0
+            unknown = merged[marker].to_numpy(dtype=np.float64, na_value=np.nan) == 1.0
+            col = col.with_reason(unknown, f"{m.table}.{m.column} is missing in every row of this group/period")
+        return col
     where = f" matching {m.where}" if m.where else ""
     return col.with_reason(absent, f"no {m.table} rows{where} in this group/period")
 

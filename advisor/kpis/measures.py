@@ -6,7 +6,9 @@ and aggregates the requested :class:`~advisor.kpis.catalog.MeasureSpec` s. Rows 
 any number of rows); sums and means are one pandas ``groupby().sum()`` over a float block with that id
 (pandas' compensated summation, rows in table order), distinct counts, min and max are numpy on the ids.
 Measures it cannot compute (table, column, grouping column or time column missing) are reported in
-``unavailable`` with a reason instead of raising.
+``unavailable`` with a reason instead of raising. Missing values (NaN) are skipped by sums, but a group whose
+rows all lack the value sums to NaN (unknown, not 0) and is marked in :func:`unknown_column` — e.g. the platform
+conversions of campaign rows derived from a media-mix table; a group without rows still sums to 0.
 
 :class:`MeasureCache` (optional) keeps per-table work that does not depend on the request — row dates, period
 starts, filter masks, numeric columns, sorted codes of key columns, integer codes and non-missing masks, the
@@ -36,6 +38,10 @@ from advisor.kpis.expr import evaluate_filter
 
 PERIOD = "_period"  # internal key column: first day of the period (datetime64[ns])
 ALL = "_all"  # internal key column when there is no grouping at all
+#: Why a table cannot be grouped by a column it lacks, where more can be said than "not in the table".
+NOT_GROUPABLE = {
+    "business_daily": "business totals are not broken down by '{column}' (column '{column}' not in business_daily)",
+}
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,8 @@ def aggregate_table(
         return none_available(f"table '{name}' not provided")
     missing_keys = [c for c in by if c not in df.columns]
     if missing_keys:
-        return none_available(f"grouping column '{missing_keys[0]}' not in {name}")
+        note = NOT_GROUPABLE.get(name, "grouping column '{column}' not in {table}")
+        return none_available(note.format(column=missing_keys[0], table=name))
 
     time_col = None if spec is None else (spec.date or spec.month)
     dated = time_col is not None and time_col in df.columns
@@ -195,17 +202,23 @@ def aggregate_table(
 
     sums: dict[str, np.ndarray] = {}
     mean_parts: list[MeasureSpec] = []
+    # sums over a column with missing values, where a group may have none known: {name: (known rows, missing
+    # rows matching the filter — None without a filter)}
+    nan_sums: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     others: list[MeasureSpec] = []
     for m in usable:
         mask = masks[m.where]
         if m.agg in ("sum", "mean"):
             assert m.column is not None
             vals = _full(cache, df, ("numeric", m.column), partial(_numeric_column, df, m.column))[rows]
-            ok = ~np.isnan(vals) if mask is None else (mask & ~np.isnan(vals))
+            missing = np.isnan(vals)
+            ok = ~missing if mask is None else (mask & ~missing)
             sums[m.name] = np.where(ok, vals, 0.0) if (mask is not None or not ok.all()) else vals
             if m.agg == "mean":
                 sums[f"{m.name}__n"] = ok.astype(np.float64)
                 mean_parts.append(m)
+            elif missing.any():  # only columns with missing values pay for the counts (two bincounts)
+                nan_sums[m.name] = (ok, None if mask is None else mask & missing)
         elif m.agg == "count":
             ok = np.ones(n, dtype=bool) if mask is None else mask
             if m.column is not None:
@@ -225,6 +238,12 @@ def aggregate_table(
         for m in mean_parts:
             n_ok = summed.pop(f"{m.name}__n")
             summed[m.name] = np.where(n_ok > 0, summed[m.name] / np.where(n_ok > 0, n_ok, 1), np.nan)
+        for name, (known, missing_rows) in nan_sums.items():
+            unknown = np.bincount(inverse[known], minlength=size) == 0  # a group without a filter has rows
+            if missing_rows is not None:  # with one it needs matching rows (none: a true 0)
+                unknown &= np.bincount(inverse[missing_rows], minlength=size) > 0
+            summed[name] = np.where(unknown, np.nan, summed[name])
+            summed[unknown_column(name)] = unknown.astype(np.float64)
         for col, vals in summed.items():
             out[col] = vals
     for m in others:
@@ -235,6 +254,12 @@ def aggregate_table(
             values = df[m.column].to_numpy()[rows]
         out[m.name] = _other_by_group(inverse, size, values, m, masks[m.where])
     return TableAggregate(name, pd.DataFrame(out, copy=False), unavailable, first, last)
+
+
+def unknown_column(measure: str) -> str:
+    """The column of an aggregate frame that is 1.0 where every row of the group has ``measure``'s column
+    missing (the sum is unknown, NaN) — present only for sums over a column with missing values."""
+    return f"{measure}__unknown"
 
 
 def group_ids(keys: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -438,6 +463,7 @@ def _aggregate_cumulative(
     if grain is None or agg.frame is None or agg.frame.empty:
         return TableAggregate(name, agg.frame, agg.unavailable, None, agg.last)
     frame = agg.frame.sort_values([*by, PERIOD], kind="stable", na_position="last").reset_index(drop=True)
+    frame = frame.drop(columns=[unknown_column(m.name) for m in measures if unknown_column(m.name) in frame])
     cols = [m.name for m in measures if m.name in frame.columns]
     if by:
         frame[cols] = frame.groupby(list(by), sort=False, dropna=False, observed=True)[cols].cumsum()

@@ -1,7 +1,9 @@
 """Department scorecard (SPEC §1 head of marketing, §5 ``scorecard``): KPI groups against targets.
 
-Shown KPIs: the catalog's ``scorecard`` list (outcome, customer and process KPIs) plus every KPI that has a
-target (a scoped target, e.g. ``{channel: search}``, is its own line). Each line has its value for the period,
+Shown KPIs: the catalog's ``scorecard`` list (outcome, customer and process KPIs; those that read the business
+totals — MER, blended CAC — only where the campaign rows carry no platform revenue or conversions, e.g. rows
+derived from a media-mix table, and the tables include ``business_daily``; a note says when neither source of
+outcomes exists) plus every KPI that has a target (a scoped target, e.g. ``{channel: search}``, is its own line). Each line has its value for the period,
 target, status, attainment score in [0, 100] (:func:`~advisor.kpis.targets.assess`) and change against the
 previous period. A group's score is the weighted mean of its lines' scores; the composite is the weighted
 mean of group scores. Lines without a score (no target or no data) carry no weight.
@@ -32,6 +34,7 @@ from advisor.core.findings import Finding
 from advisor.core.periods import Period, last_full_month, parse_period, same_period
 from advisor.core.status import as_status
 from advisor.core.thresholds import TARGET_TOLERANCE
+from advisor.kpis.business import BUSINESS_TABLE
 from advisor.kpis.catalog import KpiCatalog, default_catalog
 from advisor.kpis.engine import compute_kpis
 from advisor.kpis.measures import as_dates
@@ -145,9 +148,11 @@ class Scorecard:
     end: date | None
     groups: tuple[ScorecardGroup, ...]
     tolerance: float = TARGET_TOLERANCE
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """SPEC §5 ``scorecard`` JSON: ``{"score", "period", "start", "end", "tolerance", "groups"}``."""
+        """SPEC §5 ``scorecard`` JSON: ``{"score", "period", "start", "end", "tolerance", "groups", "notes"}``
+        (``notes``: what the data lacks for the card, e.g. business totals; empty when nothing)."""
         return {
             "score": self.score,
             "period": self.period,
@@ -155,6 +160,7 @@ class Scorecard:
             "end": None if self.end is None else self.end.isoformat(),
             "tolerance": self.tolerance,
             "groups": [g.to_dict() for g in self.groups],
+            "notes": list(self.notes),
         }
 
     def line(self, kpi: str, **scope: str) -> ScorecardLine:
@@ -183,6 +189,16 @@ def _last_date(tables: Mapping[str, pd.DataFrame], cat: KpiCatalog) -> date | No
         if len(dates):
             found.append(dates.max())
     return pd.Timestamp(max(found)).date() if found else None
+
+
+def _platform_outcomes_unknown(tables: Mapping[str, pd.DataFrame]) -> bool:
+    """True when campaign_daily has no known platform revenue or conversions (absent, or missing in every row —
+    campaign rows derived from a media-mix table): the scorecard's outcome lines then come from the business
+    totals."""
+    df = tables.get("campaign_daily")
+    if df is None:
+        return True
+    return all(c not in df.columns or not df[c].notna().any() for c in ("revenue", "conversions"))
 
 
 def _weighted(scores: list[float | None], weights: list[float]) -> tuple[float | None, list[float]]:
@@ -221,7 +237,17 @@ def build_scorecard(
         per = last_full_month(last) if last is not None else None
     label = per.label if per is not None else "all"
 
-    lines_wanted: list[tuple[str, tuple[tuple[str, str], ...]]] = [(k, ()) for k in cat.scorecard]
+    business = [k for k in cat.scorecard if BUSINESS_TABLE in cat.source_tables(k)]
+    unknown_outcomes = _platform_outcomes_unknown(tables)
+    has_business = tables.get(BUSINESS_TABLE) is not None
+    notes: list[str] = []
+    if business and unknown_outcomes and not has_business:
+        notes.append(
+            "the campaign rows carry no platform revenue and the data has no business totals (outcomes_daily or an "
+            f"mmm table): no outcome KPI can be computed ({', '.join(business)} need business totals)"
+        )
+    shown = [k for k in cat.scorecard if k not in business or (unknown_outcomes and has_business)]
+    lines_wanted: list[tuple[str, tuple[tuple[str, str], ...]]] = [(k, ()) for k in shown]
     for t in tg.targets:
         applies = t.period is None or per is None or same_period(t.period, label)
         if applies and (t.kpi, t.scope) not in lines_wanted:
@@ -286,6 +312,7 @@ def build_scorecard(
         end=per.end if per else None,
         groups=final,
         tolerance=tolerance,
+        notes=tuple(notes),
     )
 
 

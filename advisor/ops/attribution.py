@@ -1,54 +1,153 @@
-"""``attribution``: reported vs incremental conversions and revenue per channel
-(``advisor.diagnostics.attribution``). The operation only; its CLI command, route and tool are issue 13."""
+"""``attribution``: each channel's incremental conversions and revenue over a window of the history, with 80 %
+intervals, ROI, the platform-reported figures beside them, lift tests measured vs fitted and, for a geo model,
+the split by geo (SPEC §5; ``advisor.diagnostics.incremental``).
+
+The spend history is the one the response models were fitted on: the ``mmm`` table's national spend when the data
+has one, else ``campaign_daily``'s spend per channel on the models' grain (days or weeks). Reported figures are
+``campaign_daily``'s platform conversions and revenue; rows derived from an ``mmm`` table carry none (null)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
+import pandas as pd
 
 from advisor.core.jsonable import to_jsonable
-from advisor.ops.context import OpsContext
-from advisor.ops.requests import IsoDate, OpRequest, _config
+from advisor.ops.context import ModelsUnavailable, OpsContext
+from advisor.ops.requests import AttributionRequest
 
 if TYPE_CHECKING:
-    from advisor.diagnostics.attribution import ChannelAttribution
+    from advisor.diagnostics.incremental import ChannelEffect, LiftComparison
 
-
-class AttributionRequest(OpRequest):
-    """Channels (default: all) over ``start..end`` (default: the whole history)."""
-
-    model_config = _config({"start": "2026-08-01", "end": "2026-10-31"}, {"channels": ["search", "social"]})
-    start: IsoDate | None = Field(default=None, description="First date (inclusive).")
-    end: IsoDate | None = Field(default=None, description="Last date (inclusive).")
-    channels: list[str] | None = Field(default=None, description="Channels to attribute (default: all).")
+__all__ = ["AttributionRequest", "AttributionResult", "attribution"]
 
 
 @dataclass(frozen=True)
 class AttributionResult:
-    """One row per channel: spend, reported and incremental (with 95% interval) conversions and revenue,
-    incremental ROI and the over/under-claim ratios."""
+    """The window (first and last period in it), the channels' effects, the lift tests and per-geo effects
+    (``geos``: geo → channel → effect; empty unless the models are geo models)."""
 
+    dataset: str | None
     model_version: str | None
-    channels: tuple[ChannelAttribution, ...]
+    start: pd.Timestamp
+    end: pd.Timestamp
+    freq: str
+    channels: tuple[ChannelEffect, ...]
+    lift_tests: tuple[LiftComparison, ...] = ()
+    geos: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        rows: list[dict[str, Any]] = to_jsonable([c.to_dict() for c in self.channels])
-        return {"model_version": self.model_version, "channels": rows}
+        doc: dict[str, Any] = {
+            "dataset": self.dataset,
+            "model_version": self.model_version,
+            "from": self.start.date().isoformat(),
+            "to": self.end.date().isoformat(),
+            "freq": self.freq,
+            "channels": {c.channel: c.to_dict() for c in self.channels},
+            "lift_tests": [t.to_dict() for t in self.lift_tests],
+            "warnings": list(self.warnings),
+        }
+        if self.geos:
+            doc["geos"] = {g: dict(block) for g, block in self.geos.items()}
+        out: dict[str, Any] = to_jsonable(doc)
+        return out
+
+
+def spend_history(ds: Any, freq: str) -> pd.DataFrame:
+    """Spend per period by channel (DatetimeIndex on the models' grain, every period from the first to the last):
+    the ``mmm`` table's national spend when there is one, else ``campaign_daily``'s."""
+    mmm = getattr(ds, "mmm", None)
+    if mmm is not None:
+        nat = mmm.national()
+        cols = {ch: nat[mmm.spend_column(ch)].astype(float) for ch in mmm.channels}
+        return pd.DataFrame(cols, index=pd.DatetimeIndex(nat.index)).sort_index()
+    cd = ds.campaign_daily
+    frame = cd.assign(date=pd.to_datetime(cd["date"]), channel=cd["channel"].astype(str))
+    wide = frame.pivot_table(index="date", columns="channel", values="spend", aggfunc="sum")
+    full = pd.date_range(wide.index.min(), wide.index.max(), freq="D" if freq == "D" else "7D")
+    return wide.reindex(full).fillna(0.0).astype(float)
+
+
+def reported(
+    ds: Any, start: pd.Timestamp, end: pd.Timestamp, freq: str = "D"
+) -> dict[str, tuple[float | None, float | None]]:
+    """Platform-reported (conversions, revenue) per channel summed over the rows dated inside the periods
+    ``start..end`` (a weekly period dated ``d`` covers ``d..d+6``, so daily campaign rows beside a weekly ``mmm``
+    table count in full); None where every row is NaN (rows derived from an ``mmm`` table)."""
+    cd = ds.campaign_daily
+    dates = pd.to_datetime(cd["date"])
+    last = end + pd.Timedelta(days=6) if freq == "W" else end
+    rows = cd[(dates >= start) & (dates <= last)]
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for ch, g in rows.groupby(rows["channel"].astype(str)):
+        sums = [g[k].sum(min_count=1) if k in g else float("nan") for k in ("conversions", "revenue")]
+        conv, rev = (None if pd.isna(v) else float(v) for v in sums)
+        out[str(ch)] = (conv, rev)
+    return out
+
+
+def _window(req: AttributionRequest, index: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last period of ``index`` inside the requested window; PeriodError when there is none."""
+    from advisor.diagnostics.scope import PeriodError
+
+    first, last = index[0], index[-1]
+    lo = pd.Timestamp(req.start) if req.start is not None else first
+    hi = pd.Timestamp(req.end) if req.end is not None else last
+    if lo > hi:
+        raise PeriodError(f"the window {lo.date()}..{hi.date()} is reversed: 'from' must not be after 'to'")
+    inside = index[(index >= lo) & (index <= hi)]
+    if len(inside) == 0:
+        raise PeriodError(
+            f"the window {lo.date()}..{hi.date()} does not overlap the history {first.date()}..{last.date()} "
+            "(no period of the history is dated inside it)"
+        )
+    return inside[0], inside[-1]
+
+
+def _geo_panel(ds: Any) -> pd.DataFrame | None:
+    """The ``mmm`` table's geo rows with one spend column per channel named by the channel (what the geo
+    model's ``geo_contributions`` reads), or None when the data has no geo column."""
+    mmm = getattr(ds, "mmm", None)
+    if mmm is None or not getattr(mmm, "geo", False):
+        return None
+    frame = mmm.frame
+    return frame.assign(**{ch: frame[mmm.spend_column(ch)].astype(float) for ch in mmm.channels})
 
 
 def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
-    """Attribution of ``ctx.dataset``'s channels with the context's response models (without them the
-    incremental fields are null and say why)."""
-    from advisor.diagnostics.attribution import attribution as run_attribution
+    """Attribution of ``ctx.dataset``'s channels with the context's response models; ModelsUnavailable without
+    them, ScopeError for an unknown channel, PeriodError for a window outside the history."""
+    from advisor.diagnostics.incremental import channel_effects, geo_effects, lift_comparisons
+    from advisor.diagnostics.scope import ScopeError
 
     ds = ctx.require_dataset()
-    known = sorted(ds.campaign_daily["channel"].astype(str).unique())
+    bundle = ctx.models.bundle
+    if bundle is None:
+        why = "; ".join(ctx.models.problems) or "no trained models"
+        raise ModelsUnavailable(f"attribution needs response models ({why}): run `kpi-advisor train`")
+    models: dict[str, Any] = dict(bundle.models)
+    freq = str(bundle.context.freq)
+    history = spend_history(ds, freq)
+    known = list(history.columns)
     unknown = [c for c in req.channels or [] if c not in known]
     if unknown:
-        raise ValueError(f"unknown channel(s) {', '.join(map(repr, unknown))}; known channels: {', '.join(known)}")
-    bundle = ctx.models.bundle
-    response: Any = bundle.models if bundle is not None else None
-    rows = run_attribution(ds.campaign_daily, req.start, req.end, response=response, channels=req.channels)
-    return AttributionResult(ctx.models.version if bundle is not None else None, tuple(rows))
+        raise ScopeError(
+            f"unknown channel(s) {', '.join(map(repr, unknown))}; known channels: {', '.join(known)}", tuple(known)
+        )
+    channels = list(req.channels) if req.channels else known
+    start, end = _window(req, pd.DatetimeIndex(history.index))
+    effects = channel_effects(history, start, end, models, channels, reported(ds, start, end, freq))
+    warnings = []
+    if getattr(ds, "campaign_source", "campaign_daily") == "mmm":
+        warnings.append("the data has no campaign rows: platform-reported figures are null")
+    tests = lift_comparisons(getattr(ds, "lift_tests", None), history, models)
+    geos: dict[str, Any] = {}
+    panel = _geo_panel(ds) if any(getattr(m, "geos_", ()) for m in models.values()) else None
+    if panel is not None:
+        geos = geo_effects(panel, start, end, models, channels, effects)
+    return AttributionResult(
+        ctx.dataset_id, ctx.models.version, start, end, freq, tuple(effects), tuple(tests), geos, tuple(warnings)
+    )

@@ -47,6 +47,12 @@ def diagnose(req: DiagnoseRequest, ctx: OpsContext) -> DiagnoseResult:
     from advisor.diagnostics import diagnose as run_diagnose
 
     ds = ctx.require_dataset()
+    if ds.campaign_source == "mmm":
+        raise ValueError(
+            "diagnose needs campaign rows with platform-reported figures (campaign_daily); this dataset has only a "
+            "media-mix (mmm) table — use `attribution` for each channel's incremental effect and `kpis` for spend "
+            "and the business KPIs (MER, blended ROAS, blended CAC)"
+        )
     column, value = req.target()
     drivers = ctx.models.drivers
     if drivers is None and ctx.fit_missing:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.core.jsonable import to_jsonable
 from advisor.ops.context import OpsContext, known_columns
-from advisor.ops.requests import KpisRequest
+from advisor.ops.requests import CatalogDocument, KpisRequest
 
 if TYPE_CHECKING:
-    from advisor.kpis import KpiTable
+    from advisor.kpis import KpiCatalog, KpiTable
 
 
 class UnknownColumnError(ValueError):
@@ -45,14 +45,27 @@ def check_group_columns(by: list[str], tables: Any) -> None:
         )
 
 
+def request_catalog(document: CatalogDocument | None) -> KpiCatalog | None:
+    """The built-in catalog extended by a request's user catalog (None without one: the built-in is used).
+    Raises ``advisor.kpis.CatalogError`` naming the KPI and the problem."""
+    from advisor.kpis import extend_catalog
+
+    return None if document is None else extend_catalog(document.document(), "catalog")
+
+
 def kpis(req: KpisRequest, ctx: OpsContext) -> KpisResult:
-    """KPIs per group and period of ``ctx.dataset``; ratio KPIs are ratios of sums."""
+    """KPIs per group and period of ``ctx.dataset``; ratio KPIs are ratios of sums.
+
+    The tables are the dataset's plus its business totals (``business_daily``: MER, blended ROAS and CAC);
+    ``req.catalog`` adds user KPIs to the built-in catalog."""
     from advisor.kpis import compute_kpis
+    from advisor.kpis.business import kpi_tables
 
     ds = ctx.require_dataset()
-    check_group_columns(req.by, ds.tables)
+    tables = kpi_tables(ds)
+    check_group_columns(req.by, tables)
     table = compute_kpis(
-        ds.tables, by=req.by, grain=req.grain, start=req.start, end=req.end, kpis=req.kpis, compare=req.compare,
-        cache=ctx.measures,
+        tables, by=req.by, grain=req.grain, start=req.start, end=req.end, kpis=req.kpis, compare=req.compare,
+        catalog=request_catalog(req.catalog), cache=ctx.measures,
     )
     return KpisResult(ctx.dataset_id, table)

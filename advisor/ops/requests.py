@@ -77,6 +77,34 @@ class OpRequest(BaseModel):
     model_config = _config()
 
 
+class CatalogDocument(BaseModel):
+    """A user KPI catalog, the sections of the catalog file (SPEC §3; see ``advisor/kpis/catalog.yaml``): KPIs
+    and base measures added to the built-in catalog for this request (a built-in id is replaced). Formulas are
+    safe arithmetic over measure names and KPI ids, never evaluated as code."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", allow_inf_nan=False,
+        json_schema_extra={"examples": [{
+            "kpis": {"profit": {"name": "Profit", "formula": "revenue - spend", "unit": "currency"}},
+        }]},  # type: ignore[typeddict-item]
+    )
+    tables: dict[str, dict[str, Any]] | None = Field(
+        default=None, description="Time placement of tables: {name: {date: column} or {month: column}}."
+    )
+    measures: dict[str, dict[str, Any]] | None = Field(
+        default=None, description="Base measures: {name: {table, agg, column, where, min_rows, cumulative}}."
+    )
+    kpis: dict[str, dict[str, Any]] | None = Field(
+        default=None,
+        description="KPIs: {id: {name, formula, unit, direction (higher|lower), group, format, description}}.",
+    )
+    scorecard: list[str] | None = Field(default=None, description="KPIs the scorecard shows without a target.")
+
+    def document(self) -> dict[str, Any]:
+        """The catalog document (sections given), as ``advisor.kpis.extend_catalog`` takes it."""
+        return self.model_dump(exclude_none=True)
+
+
 class KpisRequest(OpRequest):
     """KPI table by any grouping and time grain; ratio KPIs are ratios of sums."""
 
@@ -89,6 +117,9 @@ class KpisRequest(OpRequest):
     end: IsoDate | None = Field(default=None, description="Last date (inclusive).")
     kpis: list[str] | None = Field(default=None, description="KPI ids to return (default: all).")
     compare: StrictBool = Field(default=False, description="Add period-over-period change columns.")
+    catalog: CatalogDocument | None = Field(
+        default=None, description="User KPIs and measures added to the built-in catalog for this request."
+    )
 
 
 class ScorecardRequest(OpRequest):
@@ -101,6 +132,9 @@ class ScorecardRequest(OpRequest):
     historical_clv: StrictBool = Field(
         default=False, description="Use the catalog's historical CLV even when a CLV model is available."
     )
+    catalog: CatalogDocument | None = Field(
+        default=None, description="User KPIs and measures added to the built-in catalog (targets may name them)."
+    )
 
 
 class CustomersRequest(OpRequest):
@@ -111,6 +145,16 @@ class CustomersRequest(OpRequest):
     horizon_weeks: JsonInt = Field(default=int(CLV_HORIZON_WEEKS), ge=1, le=520, description="CLV horizon from acquisition, weeks.")
     annual_discount: StrictFloat = Field(default=CLV_COMPARED_DISCOUNT, ge=0, le=1, description="Annual discount rate of CLV (0: none).")
     threshold: StrictFloat = Field(default=CLV_CAC_TARGET, ge=0, description="Flag channels whose CLV:CAC is below this.")
+
+
+class AttributionRequest(OpRequest):
+    """Incremental effect of channels (default: all) over ``start..end`` (default: the whole history; the window
+    must overlap it)."""
+
+    model_config = _config({"start": "2026-08-01", "end": "2026-10-31"}, {"channels": ["search", "social"]})
+    start: IsoDate | None = Field(default=None, description="First date (inclusive; default: the first period).")
+    end: IsoDate | None = Field(default=None, description="Last date (inclusive; default: the last period).")
+    channels: list[str] | None = Field(default=None, description="Channels to attribute (default: all).")
 
 
 class DiagnoseRequest(OpRequest):

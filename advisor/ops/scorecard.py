@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from advisor.core.jsonable import to_jsonable
@@ -38,12 +38,21 @@ def model_clv(ctx: OpsContext) -> ModelKpis | None:
 
 def scorecard(req: ScorecardRequest, ctx: OpsContext) -> ScorecardResult:
     """The KPI system vs ``ctx.dataset``'s targets for ``req.period``; CLV and CLV:CAC from the CLV model when
-    there is one (unless ``historical_clv``), else from the data."""
+    there is one (unless ``historical_clv``), else from the data. The business totals feed MER and blended
+    CAC; on campaign rows derived from an mmm table the card says that platform outcomes are unknown.
+    ``req.catalog`` adds user KPIs (targets may name them)."""
     from advisor.kpis import build_scorecard
+    from advisor.kpis.business import DERIVED_ROWS_NOTE, derived_campaign_rows, kpi_tables
+    from advisor.ops.kpis import request_catalog
 
     ds = ctx.require_dataset()
     if ds.targets is None:
         name = f"dataset {ctx.dataset_id!r}" if ctx.dataset_id else "the dataset"
         raise ValueError(f"{name} has no targets.yaml: a scorecard needs targets (see README, 'targets')")
     provider = None if req.historical_clv else model_clv(ctx)
-    return ScorecardResult(build_scorecard(ds.tables, ds.targets, period=req.period, model_kpis=provider))
+    card = build_scorecard(
+        kpi_tables(ds), ds.targets, period=req.period, catalog=request_catalog(req.catalog), model_kpis=provider
+    )
+    if derived_campaign_rows(ds):
+        card = replace(card, notes=(DERIVED_ROWS_NOTE, *card.notes))
+    return ScorecardResult(card)

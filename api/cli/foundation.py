@@ -107,7 +107,7 @@ def validate(data: DataOpt, config: ConfigOpt = None, fmt: OutputFormat = FORMAT
             grain = {"D": "daily", "W": "weekly"}.get(mmm["grain"], mmm["grain"])
             stderr.print(
                 f"mmm: {grain} (grain {mmm['grain']}), {mmm['periods']} periods {mmm['first']}..{mmm['last']}, "
-                f"{mmm['geos']} geo(s), channels: {', '.join(mmm['channels'])}; outcomes: {', '.join(mmm['outcomes'])}"
+                f"{'national' if mmm['geos'] <= 1 else str(mmm['geos']) + ' geos'}, channels: {', '.join(mmm['channels'])}; outcomes: {', '.join(mmm['outcomes'])}"
             )
         stderr.print(f"{'OK' if doc['ok'] else 'FAILED'}: {len(doc['errors'])} errors, {len(doc['warnings'])} warnings")
     if not doc["ok"]:
@@ -128,27 +128,45 @@ def kpis(
     compare: Annotated[bool, typer.Option("--compare", help="Add period-over-period change.")] = False,
     config: ConfigOpt = None,
     fmt: OutputFormat = FORMAT_OPTION,
+    catalog: Annotated[
+        Path | None,
+        typer.Option("--catalog", help="User KPI catalog YAML (sections measures, kpis), added to the built-in KPIs."),
+    ] = None,
 ) -> None:
     """KPI table by any grouping and time grain; ratio KPIs are ratios of sums.
 
-    --format json prints the document GET /v1/kpis answers: {"dataset", "kpis", "rows"}.
+    --format json prints the document GET /v1/kpis answers: {"dataset", "kpis", "rows"}. Business KPIs (mer,
+    blended_roas, blended_cac) come from the business totals (outcomes_daily or the mmm table); --catalog FILE
+    adds your own KPIs (formulas over measures, see advisor/kpis/catalog.yaml).
     Example: kpi-advisor kpis --data data/demo --by channel --grain month --from 2026-07-01 --format json
     """
+    from advisor.kpis import extend_catalog, read_catalog_file
+    from advisor.kpis.business import DERIVED_ROWS_NOTE, derived_campaign_rows
     from advisor.ops.kpis import kpis as run_kpis
-    from advisor.ops.requests import KpisRequest
+    from advisor.ops.requests import CatalogDocument, KpisRequest
 
+    user = None
+    if catalog is not None:
+        doc = read_catalog_file(catalog)
+        extend_catalog(doc, str(catalog))  # errors name the file, the KPI and the problem
+        user = CatalogDocument.model_validate(doc)
     req = KpisRequest(
         by=split_list(by), grain=grain, start=date_from, end=date_to,  # type: ignore[arg-type]
-        kpis=split_list(only) or None, compare=compare,
+        kpis=split_list(only) or None, compare=compare, catalog=user,
     )
-    result = run_kpis(req, cli_context(data, config))
+    ctx = cli_context(data, config)
+    result = run_kpis(req, ctx)
+    if derived_campaign_rows(ctx.dataset):
+        stderr.print(f"note: {DERIVED_ROWS_NOTE}", highlight=False)
     if fmt is OutputFormat.json:
         print_json(result.to_json())
         return
     records = result.records()
     if fmt is OutputFormat.table and only is None:
-        # a readable default for people; json/csv always carry every KPI
-        records = [{k: v for k, v in r.items() if k not in result.table.kpis or k in TABLE_KPIS} for r in records]
+        # a readable default for people (plus the user catalog's KPIs); json/csv always carry every KPI
+        shown = set(TABLE_KPIS) | set((user.kpis or {}) if user is not None else ())
+        shown |= {k for k in ("mer", "blended_cac") if any(r.get(k) is not None for r in records)}
+        records = [{k: v for k, v in r.items() if k not in result.table.kpis or k in shown} for r in records]
     print_records(records, fmt, title="KPIs")
 
 
@@ -177,6 +195,10 @@ def scorecard(
         bool, typer.Option("--historical-clv", help="Use the catalog's historical CLV even when a model exists.")
     ] = False,
     fmt: OutputFormat = FORMAT_OPTION,
+    catalog: Annotated[
+        Path | None,
+        typer.Option("--catalog", help="User KPI catalog YAML, added to the built-in KPIs (targets may name them)."),
+    ] = None,
 ) -> None:
     """The department's KPI system against targets, with a weighted composite score.
 
@@ -185,10 +207,16 @@ def scorecard(
     otherwise from the data (revenue to date per customer). Example:
     kpi-advisor scorecard --data data/demo --models data/models --period 2026-10
     """
-    from advisor.ops.requests import ScorecardRequest
+    from advisor.kpis import extend_catalog, read_catalog_file
+    from advisor.ops.requests import CatalogDocument, ScorecardRequest
     from advisor.ops.scorecard import scorecard as run_scorecard
 
-    req = ScorecardRequest(period=period, historical_clv=historical_clv)
+    user = None
+    if catalog is not None:
+        doc = read_catalog_file(catalog)
+        extend_catalog(doc, str(catalog))  # errors name the file, the KPI and the problem
+        user = CatalogDocument.model_validate(doc)
+    req = ScorecardRequest(period=period, historical_clv=historical_clv, catalog=user)
     found = model_set(None if historical_clv else models, parts=("clv",), default=not historical_clv)
     for problem in found.problems:
         stderr.print(f"{problem}; CLV comes from the data", highlight=False)
@@ -206,5 +234,7 @@ def scorecard(
         for g in doc["groups"]
         for item in g["kpis"]
     ]
+    for note in doc.get("notes") or ():
+        stderr.print(f"note: {note}", highlight=False)
     score = "n/a (no KPI has both a target and data)" if doc["score"] is None else f"{doc['score']:.1f} / 100"
     print_records(rows, fmt, title=f"Scorecard {doc.get('period', '')}: composite score {score}")

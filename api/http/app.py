@@ -23,7 +23,7 @@ from api.http import errors
 from api.http.logs import add_request_logging
 from api.http.middleware import BodyLimitMiddleware, MetricsMiddleware
 from api.http.observability import finished_jobs_of
-from api.http.routers import access, advise, analytics, datasets, ops, planning, training
+from api.http.routers import access, advise, analytics, attribution, datasets, ops, planning, training
 from api.http.state import AppState
 
 DESCRIPTION = """Marketing KPI advisor: KPI tables and the KPI system vs targets, campaign diagnostics,
@@ -100,7 +100,7 @@ def create_http_app(state: AppState, *, mounts: Sequence[MountedApp] = ()) -> Fa
     # process-wide series only: a workspace's name or model version is not shown to the others
     app.state.metrics.watch_store(state.store.job_counts, None, finished_jobs_of(state.store))
     errors.install(app)
-    for module in (analytics, planning, advise, datasets, training, access, ops):
+    for module in (analytics, attribution, planning, advise, datasets, training, access, ops):
         app.include_router(module.router)
     for mount in mounts:
         app.mount(mount.path, mount.app)

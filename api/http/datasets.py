@@ -1,5 +1,8 @@
 """Datasets of a workspace: the configured data folder (``default``, default workspace only) and validated uploads.
 
+An upload is a data folder's files: table files named after their table, ``targets.yaml``, and optionally a
+``kpi-advisor.yaml`` restricted to a media-mix table read from a file of the same upload (``api.http.upload_config``).
+
 An upload is written to a hidden temporary folder (``.upload-<pid>-…``), loaded and validated with
 ``advisor.data.load_dataset`` under the service's :class:`~advisor.data.limits.DataLimits` (the same checks as
 ``kpi-advisor validate``) in a separate process (``api.http.validation``: the web process keeps its GIL and memory
@@ -30,7 +33,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from advisor.data import TABLES, Dataset, load_dataset
 from advisor.data.limits import DEFAULT_LIMITS, DataLimits, LimitExceeded
-from api.http.validation import dataset_bytes
+from api.http.upload_config import CONFIG_NAMES, TARGET_NAMES, UploadConfig, check_upload_config
+from api.http.validation import dataset_bytes, mmm_summary
 from api.store import DatasetExistsError, Store, UnknownDatasetError
 
 if TYPE_CHECKING:
@@ -39,7 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_ID", "DatasetCache", "DatasetExistsError", "DatasetStore", "UnknownDatasetError", "UploadError",
-    "UploadQuota", "allowed_name", "in_daemon_thread",
+    "UploadQuota", "allowed_name", "in_daemon_thread", "upload_files",
 ]
 
 log = logging.getLogger("kpi_advisor.api")
@@ -47,7 +51,6 @@ log = logging.getLogger("kpi_advisor.api")
 DEFAULT_ID = "default"
 ID_RE = re.compile(r"\A[a-z0-9][a-z0-9_-]{0,62}\Z")
 TABLE_SUFFIXES = (".csv", ".txt", ".parquet", ".pq")
-TARGET_NAMES = ("targets.yaml", "targets.yml")
 TEMP_PREFIX = ".upload-"
 STALE_UPLOAD_SECONDS = 24 * 3600.0
 """A temporary upload folder older than this is removed even if the process that made it looks alive."""
@@ -61,15 +64,58 @@ class UploadError(ValueError):
     """An upload that cannot be a data folder (bad file name, no files)."""
 
 
-def allowed_name(name: str) -> str:
-    """The plain file name if it is a table file (``campaign_daily.csv`` ...) or ``targets.yaml``."""
-    base = PurePath(name.replace("\\", "/")).name.lower()
+def plain_name(name: str) -> str:
+    """The file name of an upload part without any directory parts (``dir/x.csv`` → ``x.csv``)."""
+    return PurePath(name.replace("\\", "/")).name
+
+
+def allowed_name(name: str, extra: Iterable[str] = ()) -> str:
+    """The plain file name if it is a table file (``campaign_daily.csv`` ...) or ``targets.yaml`` (lower case), or
+    one of ``extra`` (compared case-insensitively; returned as ``extra`` spells it: the media-mix file an uploaded
+    ``kpi-advisor.yaml`` names)."""
+    base = plain_name(name).lower()
+    for spelled in extra:
+        if base == spelled.lower():
+            return spelled
     stem, _, _ = base.partition(".")
     suffix = base[len(stem) :]
     if base in TARGET_NAMES or (stem in TABLES and suffix in TABLE_SUFFIXES):
         return base
     tables = ", ".join(f"{t}.csv|.parquet" for t in TABLES)
-    raise UploadError(f"file {name!r} is not part of a data folder; expected one of {tables}, targets.yaml")
+    raise UploadError(
+        f"file {name!r} is not part of a data folder; expected one of {tables}, targets.yaml, or kpi-advisor.yaml "
+        "with an mmm: section and the media-mix file it names (mmm.file)"
+    )
+
+
+def upload_files(files: Iterable[tuple[str, bytes]], limits: DataLimits) -> dict[str, bytes]:
+    """The upload's files by the name they are stored under, after checking the names and an uploaded
+    ``kpi-advisor.yaml`` (``api.http.upload_config``: only ``mmm:`` from a file of the upload, and ``targets:``).
+
+    Raises ``UploadError`` (a name that is not part of a data folder, a file given twice, no files),
+    ``DataValidationError`` (a config the upload rules refuse, naming key and rule) or ``LimitExceeded`` (a config
+    over the YAML limits). Nothing is written.
+    """
+    parts = list(files)
+    configs = [(plain_name(n).lower(), c) for n, c in parts if plain_name(n).lower() in CONFIG_NAMES]
+    if len(configs) > 1:
+        raise UploadError(f"several config files {[n for n, _ in configs]}; send one kpi-advisor.yaml")
+    config = UploadConfig()
+    if configs:
+        others = {plain_name(n).lower() for n, _ in parts if plain_name(n).lower() not in CONFIG_NAMES}
+        config = check_upload_config(configs[0][1], others, limits)
+    extra = (config.mmm_file,) if config.mmm_file is not None else ()
+    named: dict[str, bytes] = {}
+    for name, content in parts:
+        base = plain_name(name).lower()
+        clean = base if base in CONFIG_NAMES else allowed_name(name, extra)
+        if clean in named:
+            raise UploadError(f"file {clean!r} given twice")
+        named[clean] = content
+    if not named:
+        raise UploadError("no files uploaded; send campaign_daily.csv (and the other tables), or kpi-advisor.yaml "
+                          "with an mmm: section and its file, as multipart 'files'")
+    return named
 
 
 def load_limited(folder: Path, limits: DataLimits) -> Dataset:
@@ -317,8 +363,10 @@ class DatasetStore:
         """Store a data folder from ``(file name, content)`` pairs if every table passes validation; returns the
         dataset id and what the validation found (the dataset is loaded in this process when first used).
 
-        Raises ``UploadError`` (bad names), ``DatasetExistsError`` (id taken), ``LimitExceeded`` (quota or data
-        limits) or ``DataValidationError`` (every error found). A failing upload stores nothing: no folder, no
+        The files are table files, ``targets.yaml`` and optionally a ``kpi-advisor.yaml`` with an ``mmm:`` section
+        and the media-mix file it names (:func:`upload_files`). Raises ``UploadError`` (bad names),
+        ``DatasetExistsError`` (id taken), ``LimitExceeded`` (quota or data limits) or ``DataValidationError``
+        (every error found; a refused config names key and rule). A failing upload stores nothing: no folder, no
         database row; nor does one whose ``abandoned`` event is set before it is stored (the client went away).
         """
         dataset_id = dataset_id or uuid.uuid4().hex[:12]
@@ -327,14 +375,7 @@ class DatasetStore:
                 f"dataset id {dataset_id!r} must be 1-63 characters: lowercase letters, digits, '-' and '_', "
                 f"starting with a letter or digit, and not {DEFAULT_ID!r}"
             )
-        named: dict[str, bytes] = {}
-        for name, content in files:
-            clean = allowed_name(name)
-            if clean in named:
-                raise UploadError(f"file {clean!r} given twice")
-            named[clean] = content
-        if not named:
-            raise UploadError("no files uploaded; send campaign_daily.csv (and the other tables) as multipart 'files'")
+        named = upload_files(files, self.limits)
         if dataset_id in self.ids():
             raise DatasetExistsError(f"dataset {dataset_id!r} already exists in this workspace; choose another id")
         incoming = sum(len(c) for c in named.values())
@@ -380,15 +421,21 @@ class DatasetStore:
         return {
             "id": dataset_id, "tables": dict(summary.tables), "has_targets": summary.has_targets,
             "fingerprint": summary.fingerprint, "active": active, "warnings": list(summary.warnings),
+            "mmm": summary.report.get("mmm"),
         }
 
     def describe(self, dataset_id: str, ds: Dataset, active: bool) -> dict[str, Any]:
-        """``DatasetInfo`` fields of a loaded dataset."""
+        """``DatasetInfo`` fields of a loaded dataset (``tables`` counts the ``mmm`` table's rows too)."""
+        mmm = getattr(ds, "mmm", None)
+        tables = {name: len(df) for name, df in ds.tables.items()}
+        if mmm is not None:
+            tables["mmm"] = len(mmm.frame)
         return {
             "id": dataset_id,
-            "tables": {name: len(df) for name, df in ds.tables.items()},
+            "tables": tables,
             "has_targets": ds.targets is not None,
             "fingerprint": ds.fingerprint,
             "active": active,
             "warnings": [w.to_dict() for w in ds.warnings],
+            "mmm": mmm_summary(mmm) if mmm is not None else None,
         }

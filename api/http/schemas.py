@@ -59,6 +59,18 @@ class ValidationIssueOut(BaseModel):
     message: str
 
 
+class MmmInfo(BaseModel):
+    """The media-mix table of a dataset (``mmm:`` in its ``kpi-advisor.yaml``), as ``validate`` reports it."""
+
+    grain: str = Field(description="Detected grain: D (daily) or W (weekly).")
+    periods: int = Field(description="Distinct periods (dates).")
+    geos: int = Field(description="Geos (1 when national).")
+    channels: list[str] = Field(description="Paid channels, in config order.")
+    outcomes: list[str] = Field(description="Configured outcomes: conversions and/or revenue.")
+    first: str = Field(description="First period start (ISO date).")
+    last: str = Field(description="Last period start (ISO date).")
+
+
 class DatasetInfo(BaseModel):
     """A dataset the service can analyse: ``default`` is the configured data folder, others are uploads."""
 
@@ -78,6 +90,7 @@ class DatasetInfo(BaseModel):
     fingerprint: str = Field(description="sha256 of the canonical table contents.")
     active: bool = Field(description="True for the dataset the trained models and default requests use.")
     warnings: list[ValidationIssueOut] = Field(default_factory=list)
+    mmm: MmmInfo | None = Field(default=None, description="The media-mix table, when the dataset has one.")
 
 
 class DatasetList(BaseModel):
@@ -290,6 +303,7 @@ class ScorecardResponse(Open):
     score: float | None = None
     period: str | None = None
     groups: list[ScorecardGroupOut]
+    notes: list[str] = Field(default_factory=list, description="What the data lacks for the card (e.g. business totals).")
 
 
 class CustomersResponse(Open):
@@ -410,6 +424,57 @@ class DiagnoseResponse(Open):
         description="CLV, CAC, CLV:CAC of the channel or campaign with findings and actions; null without a CLV "
         "model, for another dataset than the served one, or for another kind of scope.",
     )
+
+
+class AttributionRequest(ops.AttributionRequest):
+    __doc__ = ops.AttributionRequest.__doc__
+    dataset: str | None = _dataset()
+
+
+class AttributionResponse(Open):
+    """Each channel's incremental conversions (count) and revenue (currency) over ``from..to`` (the first and last
+    period of the history inside the requested window) with 80 % and 95 % intervals of the channel's effect
+    (``lower_80``/``upper_80`` of incremental conversions, ``revenue_lower_80``/``revenue_upper_80`` of incremental
+    revenue), ROI = (incremental revenue − spend) / spend, the platform-reported conversions and revenue (null when
+    the data has none) and reported / incremental. ``lift_tests``: each incrementality experiment's measured
+    figure next to what the model fits over its window (``z``: the gap in standard errors). ``geos`` (only for a
+    geo model): geo → channel → the same figures per geo. A KPI without a response model gives nulls and a note."""
+
+    model_config = _examples(
+        {
+            "dataset": "default",
+            "model_version": "v0003",
+            "from": "2026-08-01",
+            "to": "2026-10-31",
+            "freq": "D",
+            "channels": {
+                "search": {
+                    "spend": 61250.0, "incremental_conversions": 1240.0, "lower_80": 1010.0, "upper_80": 1470.0,
+                    "lower_95": 890.0, "upper_95": 1590.0, "incremental_revenue": 98000.0,
+                    "revenue_lower_80": 80500.0, "revenue_upper_80": 115500.0, "revenue_lower_95": 71200.0,
+                    "revenue_upper_95": 124800.0, "roi": 0.6, "roi_lower_80": 0.314, "roi_upper_80": 0.886,
+                    "cost_per_incremental_conversion": 49.4, "reported_conversions": 1630.0,
+                    "reported_revenue": 129000.0, "reported_to_incremental": 1.31,
+                    "reported_to_incremental_revenue": 1.32, "notes": [],
+                }
+            },
+            "lift_tests": [
+                {"channel": "search", "kpi": "conversions", "start": "2026-09-01", "end": "2026-09-28",
+                 "measured": 410.0, "std_error": 60.0, "fitted": 388.0, "difference": -22.0, "z": -0.37,
+                 "source": "spend history", "note": None}
+            ],
+            "warnings": [],
+        },
+        extra="allow",
+    )
+    dataset: str | None = None
+    model_version: str | None = None
+    from_: str = Field(alias="from", description="First period in the window (YYYY-MM-DD).")
+    to: str = Field(description="Last period in the window (YYYY-MM-DD).")
+    freq: str = Field(description="The models' grain: D (days) or W (weeks).")
+    channels: dict[str, dict[str, Any]]
+    lift_tests: list[dict[str, Any]]
+    warnings: list[str] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- planning

@@ -19,7 +19,7 @@ from api.http import schemas
 from api.http.state import Snapshot, Workspace
 from api.store import UnknownModelError
 
-__all__ = ["advise", "customers", "diagnose", "forecast", "kpis", "optimize", "scorecard"]
+__all__ = ["advise", "attribution", "customers", "diagnose", "forecast", "kpis", "optimize", "scorecard"]
 
 
 def _key(op: str, snap: Snapshot, req: Any, extra: Any = None) -> tuple[Hashable, ...]:
@@ -128,6 +128,19 @@ def diagnose(state: Workspace, req: schemas.DiagnoseRequest) -> dict[str, Any]:
     result: dict[str, Any] = _cached(
         state, "diagnose", _key("diagnose", snap, req, _fingerprint(ctx)), lambda: op(req, ctx).to_json()
     )
+    return result
+
+
+def attribution(state: Workspace, req: schemas.AttributionRequest) -> dict[str, Any]:
+    """Incremental effect per channel over a window of the history (``advisor.ops.attribution``) with the served
+    response models; a dataset other than the served one has no models (503 from ``state.require``)."""
+    from advisor.ops.attribution import attribution as op
+
+    state.remember("attribution|" + req.model_dump_json(), attribution, req)
+    snap = state.require(models=True, dataset=req.dataset is None)
+    ctx = _context(state, req.dataset, snap)
+    key = _key("attribution", snap, req, _fingerprint(ctx))
+    result: dict[str, Any] = _cached(state, "attribution", key, lambda: op(req, ctx).to_json())
     return result
 
 

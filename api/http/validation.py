@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
 
-    from advisor.data import Dataset
+    from advisor.data import Dataset, MmmTable
     from advisor.data.limits import DataLimits
 
 log = logging.getLogger("kpi_advisor.api")
@@ -46,18 +46,43 @@ class UploadSummary:
 
 
 def dataset_bytes(ds: Dataset) -> int:
-    """Memory the dataset's tables take (bytes, ``DataFrame.memory_usage(deep=True)``; text cells counted)."""
-    return int(sum(int(df.memory_usage(deep=True).sum()) for df in ds.tables.values()))
+    """Memory the dataset's tables take (bytes, ``DataFrame.memory_usage(deep=True)``; text cells counted), the
+    media-mix frame (``ds.mmm.frame``) included."""
+    frames = list(ds.tables.values())
+    mmm = getattr(ds, "mmm", None)
+    if mmm is not None:
+        frames.append(mmm.frame)
+    return int(sum(int(df.memory_usage(deep=True).sum()) for df in frames))
+
+
+def mmm_summary(table: MmmTable) -> dict[str, Any]:
+    """What a media-mix table holds, as ``kpi-advisor validate --format json`` reports it: ``grain`` ("D"|"W"),
+    ``periods``, ``geos`` (1 when national), ``channels``, ``outcomes``, ``first`` / ``last`` (ISO dates)."""
+    return {
+        "grain": table.freq,
+        "periods": int(table.periods),
+        "geos": len(table.geos) if table.geo else 1,
+        "channels": list(table.channels),
+        "outcomes": list(table.outcomes),
+        "first": str(table.frame["date"].min().date()),
+        "last": str(table.frame["date"].max().date()),
+    }
 
 
 def summarise(folder: Path, limits: DataLimits) -> UploadSummary:
-    """Load and validate ``folder`` under ``limits`` in this process (``DataValidationError``, ``LimitExceeded``)."""
+    """Load and validate ``folder`` under ``limits`` in this process (``DataValidationError``, ``LimitExceeded``).
+    ``tables`` has the ``mmm`` table's rows and ``report`` its :func:`mmm_summary` when the upload configures one."""
     from advisor.data import ValidationReport, load_dataset
 
     ds = load_dataset(folder, limits=limits)
-    report = ValidationReport(ok=True, errors=(), warnings=ds.warnings, tables=tuple(ds.tables))
+    tables = {name: len(df) for name, df in ds.tables.items()}
+    mmm = None
+    if ds.mmm is not None:
+        tables["mmm"] = len(ds.mmm.frame)
+        mmm = mmm_summary(ds.mmm)
+    report = ValidationReport(ok=True, errors=(), warnings=ds.warnings, tables=tuple(tables), mmm=mmm)
     return UploadSummary(
-        fingerprint=ds.fingerprint, tables={name: len(df) for name, df in ds.tables.items()},
+        fingerprint=ds.fingerprint, tables=tables,
         has_targets=ds.targets is not None, warnings=[w.to_dict() for w in ds.warnings], report=report.to_dict(),
         memory_bytes=dataset_bytes(ds),
     )
@@ -85,7 +110,7 @@ def _check(folder: str, limits: DataLimits) -> tuple[str, Any]:
             return "invalid", (exc.issues, exc.warnings)
     except MemoryError:
         return "memory", _memory_limit()
-    except (ValueError, LookupError, OSError, RecursionError) as exc:
+    except (ValueError, LookupError, OSError, RecursionError, TypeError) as exc:
         return "error", (type(exc).__name__, str(exc)[:2000])
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import least_squares, nnls
+from scipy.optimize import OptimizeResult, least_squares, nnls
 
 from models.response.lift import LiftRows
 from models.transforms import Saturation, geometric_adstock, hill, logistic
@@ -23,6 +23,14 @@ HALF_SAT_BOUNDS = (0.1, 10.0)  # × mean active spend of the channel
 SHAPE_BOUNDS = (0.5, 3.0)
 PRIOR_LOG_K_SD = 1.5
 THETA_PRIOR_CV = 0.3
+#: weekly spend-driven fits (:func:`fit_media` with ``freq="W"``): normal prior on the weekly decay (mean, s.d.),
+#: log-normal prior on the half-saturation (median × mean active spend, log s.d.) — real weekly media decays by
+#: 0.1–0.7 a week and half-saturates around 0.5–3 × its mean spend
+WEEKLY_DECAY_PRIOR = (0.4, 0.25)
+WEEKLY_HALF_SAT_PRIOR = (1.2, 0.6)
+#: return-per-spend shrinkage (:func:`fit_media` ``shrink``): bounds of the empirical-Bayes prior s.d. of a
+#: channel's return per unit spend, as a share of the pooled return
+ROI_PRIOR_CV_BOUNDS = (0.25, 0.5)
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,7 @@ class _Problem:
         spend: NDArray[np.float64],
         freq: str,
         saturation: Saturation,
+        weekly_prior: bool = False,
     ) -> None:
         self.T, self.C = spend.shape
         self.sat = saturation
@@ -82,6 +91,9 @@ class _Problem:
         self.n_shape = 0 if saturation == "logistic" else self.C
         self.sigma = 1.0
         self.lift: LiftRows | None = None  # set after the first-pass sigma (y-scaled units)
+        self.weekly_prior = freq == "W" and weekly_prior
+        self.spend_sum = np.maximum(spend.sum(axis=0), 1e-12)  # original currency units
+        self.roi: tuple[float, float] | None = None  # (pooled return per unit spend (y-scaled), prior s.d.)
 
     def unpack(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         c = self.C
@@ -95,26 +107,48 @@ class _Problem:
         a = geometric_adstock(self.S, decay, initial=self.init)
         return _saturate(a, k, s, self.sat)
 
+    def unit_return(self, h: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``(C,)`` return per unit spend of a unit coefficient: Σ_t h_tc / Σ_t spend_tc (y-scaled / currency)."""
+        return np.asarray(h.sum(axis=0) / self.spend_sum, dtype=np.float64)
+
     def solve(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         h = self.features(th)
         h_r = h - self.q @ (self.q.T @ h)
-        if self.lift is None:
+        if self.lift is None and self.roi is None:
             beta, _ = nnls(h_r, self.y_r, maxiter=50 * self.C)
-        else:  # weighted stack [H_r/σ ; L/se] β = [y_r/σ ; m/se]
-            lr = self.lift
-            a = np.vstack([h_r / self.sigma, lr.design(h) / lr.std_error[:, None]])
-            b = np.concatenate([self.y_r / self.sigma, lr.measured / lr.std_error])
-            beta, _ = nnls(a, b, maxiter=50 * self.C)
+        else:  # weighted stack [H_r/σ ; L/se ; diag(u)/τ] β = [y_r/σ ; m/se ; r̄/τ]
+            a_parts, b_parts = [h_r / self.sigma], [self.y_r / self.sigma]
+            if self.lift is not None:
+                lr = self.lift
+                a_parts.append(lr.design(h) / lr.std_error[:, None])
+                b_parts.append(lr.measured / lr.std_error)
+            if self.roi is not None:
+                r_bar, tau = self.roi
+                a_parts.append(np.diag(self.unit_return(h)) / tau)
+                b_parts.append(np.full(self.C, r_bar / tau))
+            beta, _ = nnls(np.vstack(a_parts), np.concatenate(b_parts), maxiter=50 * self.C)
         return beta, h, h_r
+
+    def shape_prior(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Prior residuals of the non-linear parameters (see :data:`WEEKLY_DECAY_PRIOR`)."""
+        log_k = th[self.C : 2 * self.C]
+        if not self.weekly_prior:
+            return np.asarray(log_k / PRIOR_LOG_K_SD, dtype=np.float64)
+        decay = (th[: self.C] - WEEKLY_DECAY_PRIOR[0]) / WEEKLY_DECAY_PRIOR[1]
+        k = (log_k - np.log(WEEKLY_HALF_SAT_PRIOR[0])) / WEEKLY_HALF_SAT_PRIOR[1]
+        return np.concatenate([decay, k])
 
     def residuals(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
         beta, h, h_r = self.solve(th)
-        r = (self.y_r - h_r @ beta) / self.sigma
-        prior = th[self.C : 2 * self.C] / PRIOR_LOG_K_SD
-        if self.lift is None:
-            return np.concatenate([r, prior])
-        lr = self.lift
-        return np.concatenate([r, (lr.design(h) @ beta - lr.measured) / lr.std_error, prior])
+        parts = [(self.y_r - h_r @ beta) / self.sigma]
+        if self.lift is not None:
+            lr = self.lift
+            parts.append((lr.design(h) @ beta - lr.measured) / lr.std_error)
+        if self.roi is not None:
+            r_bar, tau = self.roi
+            parts.append((self.unit_return(h) * beta - r_bar) / tau)
+        parts.append(self.shape_prior(th))
+        return np.concatenate(parts)
 
     def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         c = self.C
@@ -126,7 +160,8 @@ class _Problem:
         lo, hi = self.bounds()
         if rng is None:
             c = self.C
-            th = np.concatenate([np.full(c, 0.4 * self.max_decay), np.zeros(c), np.full(self.n_shape, 1.2)])
+            d0, k0 = (WEEKLY_DECAY_PRIOR[0], np.log(WEEKLY_HALF_SAT_PRIOR[0])) if self.weekly_prior else (0.4 * self.max_decay, 0.0)
+            th = np.concatenate([np.full(c, d0), np.full(c, k0), np.full(self.n_shape, 1.2)])
             return np.clip(th, lo, hi)
         return lo + (hi - lo) * rng.uniform(0.1, 0.9, size=lo.shape)
 
@@ -135,6 +170,38 @@ def _ar1(r: NDArray[np.float64]) -> float:
     if len(r) < 3 or np.std(r) == 0:
         return 0.0
     return float(np.clip(np.corrcoef(r[:-1], r[1:])[0, 1], -0.9, 0.95))
+
+
+def _search(
+    prob: _Problem, starts: Sequence[NDArray[np.float64]], lo: NDArray[np.float64], hi: NDArray[np.float64]
+) -> OptimizeResult:
+    """The best (lowest cost) bounded least-squares search of ``prob`` over ``starts``."""
+    best = None
+    for th0 in starts:
+        res = least_squares(prob.residuals, th0, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=60 * len(th0))
+        if best is None or res.cost < best.cost:
+            best = res
+    assert best is not None
+    return best
+
+
+def _roi_prior(prob: _Problem, th: NDArray[np.float64]) -> tuple[float, float]:
+    """Empirical-Bayes prior ``(r̄, τ)`` of the channels' return per unit spend at ``th`` (y-scaled units; see
+    :func:`fit_media` ``shrink``)."""
+    beta, h, h_r = prob.solve(th)
+    u = prob.unit_return(h)
+    r_free = beta * u
+    pooled = h_r @ (1.0 / np.maximum(u, 1e-12))  # Σ_c h_r,c / u_c: every channel at return 1
+    r_bar = max(float(pooled @ prob.y_r) / max(float(pooled @ pooled), 1e-12), 0.0)
+    if r_bar <= 0:
+        r_bar = float(np.mean(r_free)) or 1e-9
+    resid = prob.y_r - h_r @ beta
+    s2 = float(resid @ resid) / max(prob.T - prob.q.shape[1] - 3 * prob.C, 1)
+    se2 = np.clip(np.diag(np.linalg.pinv(h_r.T @ h_r)), 0, None) * s2 * u**2
+    var = float(np.mean((r_free - r_bar) ** 2) - np.mean(se2))
+    lo_cv, hi_cv = ROI_PRIOR_CV_BOUNDS
+    tau = float(np.clip(np.sqrt(max(var, 0.0)), lo_cv * r_bar, hi_cv * r_bar))
+    return r_bar, max(tau, 1e-12)
 
 
 def fit_media(
@@ -148,6 +215,8 @@ def fit_media(
     n_starts: int = 3,
     warm_start: MediaFit | None = None,
     lift: LiftRows | None = None,
+    weekly_prior: bool = False,
+    shrink: bool = False,
 ) -> MediaFit:
     """Fit media parameters. ``y``: ``(T,)`` KPI per period; ``design``: ``(T, P)`` baseline design;
     ``spend``: ``(T, C)`` spend per period and channel (C ≥ 1). Deterministic for a given ``seed``.
@@ -156,8 +225,20 @@ def fit_media(
     ``(fitted incremental over its window − measured) / std_error`` to the objective and a row to the
     coefficient solve, which becomes NNLS on ``[H_r/σ ; L/se] β = [y_r/σ ; m/se]`` (σ: residual s.d. of a
     first pass without tests); the coefficient covariance is the inverse of that augmented Gram matrix.
-    Without tests the computation is the original one."""
-    prob = _Problem(np.asarray(y, float), np.asarray(design, float), np.asarray(spend, float), freq, saturation)
+    Without tests the computation is the original one.
+
+    ``weekly_prior`` (weekly data only): the decay and half-saturation get the priors of
+    :data:`WEEKLY_DECAY_PRIOR` / :data:`WEEKLY_HALF_SAT_PRIOR` (instead of the weak half-saturation prior) and
+    the fixed start is their centre. ``shrink``: random-effects shrinkage of each channel's return per unit
+    spend over the history (``r_c = β_c Σ_t h_tc / Σ_t spend_tc``) towards the pooled return ``r̄`` (one
+    return for all channels, least squares on the projected residual): after a first search without it, the
+    prior s.d. ``τ`` is the empirical-Bayes spread of the channels' free returns around ``r̄`` (their variance
+    minus their mean squared standard error, its root bounded to :data:`ROI_PRIOR_CV_BOUNDS` × ``r̄``); the
+    search is then repeated from the first one's optimum with the rows ``(r_c − r̄)/τ`` added to the objective
+    and to the coefficient solve, and ``1/τ²`` on the precision of ``r``."""
+    prob = _Problem(
+        np.asarray(y, float), np.asarray(design, float), np.asarray(spend, float), freq, saturation, weekly_prior
+    )
     lo, hi = prob.bounds()
     starts: list[NDArray[np.float64]] = []
     if warm_start is not None:
@@ -178,12 +259,10 @@ def fit_media(
     prob.sigma = float(np.std(prob.y_r - h_r0 @ beta0)) or 1.0
     if lift is not None:
         prob.lift = lift.scaled(prob.y_scale)
-    best = None
-    for th0 in starts:
-        res = least_squares(prob.residuals, th0, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=60 * len(th0))
-        if best is None or res.cost < best.cost:
-            best = res
-    assert best is not None
+    best = _search(prob, starts, lo, hi)
+    if shrink and prob.C > 1:
+        prob.roi = _roi_prior(prob, best.x)
+        best = _search(prob, [best.x], lo, hi)
     th = best.x
     beta, h, h_r = prob.solve(th)
     resid = prob.y_r - h_r @ beta
@@ -192,11 +271,16 @@ def fit_media(
     phi = _ar1(resid)
     infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
     gram = h_r.T @ h_r
-    if prob.lift is None:
+    if prob.lift is None and prob.roi is None:
         cov = np.asarray(np.linalg.pinv(gram) * sigma**2 * infl, dtype=np.float64)
     else:
-        ld = prob.lift.design(h) / prob.lift.std_error[:, None]
-        cov = np.asarray(np.linalg.pinv(gram / (sigma**2 * infl) + ld.T @ ld), dtype=np.float64)
+        precision = gram / (sigma**2 * infl)
+        if prob.lift is not None:
+            ld = prob.lift.design(h) / prob.lift.std_error[:, None]
+            precision = precision + ld.T @ ld
+        if prob.roi is not None:
+            precision = precision + np.diag((prob.unit_return(h) / prob.roi[1]) ** 2)
+        cov = np.asarray(np.linalg.pinv(precision), dtype=np.float64)
     decay, k, s = prob.unpack(th)
     ys = prob.y_scale
     contrib = h * beta * ys

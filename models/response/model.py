@@ -60,7 +60,13 @@ class ResponseSpec:
     over the last ``recent_window`` days (weeks: days // 7) divided by what its curve predicts (0: off);
     ``varying_efficiency``: with reported columns, the channel's past path is its curve times that
     efficiency over a centred ``recent_window`` (:func:`models.response.media.efficiency_path`), so
-    quality changes do not bias the incrementality estimate.
+    quality changes do not bias the incrementality estimate; ``weekly_priors``/``roi_shrinkage``: in the
+    spend-driven fit of weekly data (:func:`models.response.media.fit_media` ``weekly_prior``/``shrink``), priors
+    on the weekly decay and half-saturation, and random-effects shrinkage of each channel's return per unit
+    spend towards the pooled one (daily data and the reported-shape fit are unaffected);
+    ``weekly_changepoint_every``: trend hinges (days) of the linear baseline of the national weekly
+    spend-driven fit when ``changepoint_every`` is None, so a trend break is not absorbed by media (None: a
+    straight trend).
     """
 
     saturation: Saturation | Literal["auto"] = "auto"
@@ -78,14 +84,19 @@ class ResponseSpec:
     min_cv: float = 0.05
     min_t: float = 2.0
     horizon: int = 730
+    weekly_priors: bool = True
+    roi_shrinkage: bool = True
+    weekly_changepoint_every: int | None = 182
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ResponseSpec:
-        """Spec from :meth:`to_dict`; a spec saved before ``varying_efficiency`` existed was fitted without it."""
-        return cls(**{"varying_efficiency": False, **d})
+        """Spec from :meth:`to_dict`; a spec saved before ``varying_efficiency`` or the weekly spend-driven rules
+        (``weekly_priors``, ``roi_shrinkage``, ``weekly_changepoint_every``) existed was fitted without them."""
+        old = {"varying_efficiency": False, "weekly_priors": False, "roi_shrinkage": False}
+        return cls(**{**old, "weekly_changepoint_every": None, **d})
 
 
 @dataclass(frozen=True)
@@ -292,6 +303,18 @@ class ResponseModel:
                     rep = None
             shape_source = {ch: "reported" if rep is not None else "spend" for ch in used}
             candidates: list[Saturation] = ["hill", "logistic"] if sp.saturation == "auto" else [sp.saturation]
+            weekly_spend = freq == "W" and rep is None and geo_panel is None  # national weekly spend-driven fit
+            spend_design = design
+            if weekly_spend and sp.changepoint_every is None and sp.weekly_changepoint_every:
+                hinged = baseline_design(
+                    idx,
+                    freq,
+                    origin=origin,
+                    country=sp.country,
+                    changepoint_every=sp.weekly_changepoint_every,
+                    yearly_order=sp.yearly_order,
+                )
+                spend_design = hinged if ctrl is None else np.column_stack([hinged, ctrl.to_numpy()])
             if ws is not None:
                 candidates = [ws.saturation]
             fits = []
@@ -348,7 +371,7 @@ class ResponseModel:
                     fits.append(
                         fit_media(
                             yv,
-                            design,
+                            spend_design,
                             spend,
                             freq=freq,
                             saturation=sat,
@@ -356,6 +379,8 @@ class ResponseModel:
                             n_starts=sp.n_starts,
                             warm_start=ws,
                             lift=lift_rows,
+                            weekly_prior=sp.weekly_priors,
+                            shrink=sp.roi_shrinkage and freq == "W",
                         )
                     )
             # BIC on the business-total residual picks the saturation family when ``saturation="auto"``

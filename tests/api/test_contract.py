@@ -147,6 +147,24 @@ def test_diagnose_with_recommendations(world: Any, service: Any) -> None:
     assert all(doc["recommendations"] == docs[0]["recommendations"] for doc in docs)
 
 
+def test_attribution(world: Any, service: Any) -> None:
+    docs = (
+        cli(world, "attribution", "--data", str(world.data), "--models", str(world.models), "--from", "2026-06-01",
+            "--to", "2026-07-31", "--channel", "search", "--channel", "social"),
+        http(service, "GET", "/v1/attribution?from=2026-06-01&to=2026-07-31&channel=search,social"),
+        mcp(service, "attribution", {"start": "2026-06-01", "end": "2026-07-31", "channels": ["search", "social"]}),
+    )
+    same(*docs)
+    assert list(docs[0]["channels"]) == ["search", "social"] and docs[0]["from"] == "2026-06-01"
+    whole = (
+        cli(world, "attribution", "--data", str(world.data), "--models", str(world.models)),
+        http(service, "GET", "/v1/attribution"),
+        mcp(service, "attribution", {}),
+    )
+    same(*whole)
+    assert whole[0]["channels"]["search"]["incremental_conversions"] > 0
+
+
 def test_forecast(world: Any, service: Any, channels: list[str], tmp_path: Path) -> None:
     req = {**PLAN, "spend": {c: 5000.0 for c in channels}}
     plan = tmp_path / "plan.json"
@@ -191,6 +209,9 @@ def test_advise(world: Any, service: Any) -> None:
         ("POST", "/v1/diagnose", '{"channel": "search", "end": "2026-10-3"}', "ISO date"),
         ("GET", "/v1/kpis?by=__class__", None, "known columns"),
         ("POST", "/v1/kpis", '{"by": ["channel", "nope"]}', "known columns: "),
+        ("GET", "/v1/attribution?from=2031-01-01&to=2031-02-01", None, "does not overlap the history"),
+        ("GET", "/v1/attribution?from=2026-13-01", None, "valid date"),
+        ("GET", "/v1/attribution?channel=tv", None, "known channels: "),
     ],
 )
 def test_bad_requests_are_422_naming_the_rule(service: Any, method: str, path: str, body: str | None, needle: str) -> None:

@@ -34,15 +34,19 @@ PROBLEM_422: dict[int | str, dict[str, Any]] = {
 async def upload_dataset(
     files: Annotated[
         list[UploadFile],
-        File(description="Table files named after their table (campaign_daily.csv|.parquet, orders.csv, ...) "
-             "and optionally targets.yaml."),
+        File(description="Table files named after their table (campaign_daily.csv|.parquet, orders.csv, "
+             "lift_tests.csv, ...), optionally targets.yaml, and for a media-mix data set kpi-advisor.yaml with "
+             "only an mmm: section (and targets:) whose mmm.file names a .csv/.parquet file of the same upload."),
     ],
     dataset_id: Annotated[str | None, Form(description="Id for the dataset (default: generated).")] = None,
     state: Workspace = Depends(analyst),
 ) -> dict[str, object]:
     """Store CSV/Parquet table files as a new dataset after checking every table against the data contract.
-    A failing upload stores nothing and answers 422 with every issue (table, column, rows, rule, message); one over
-    a limit (rows, columns, cell size, decompressed size, the workspace's quota) answers 413 naming the rule."""
+    A media-mix (Robyn-style wide) data set comes as its file plus a ``kpi-advisor.yaml`` whose ``mmm:`` section
+    reads it (``file:`` a plain name of the upload; no ``tables:``, ``url``, ``table`` or ``query``: a refused key
+    answers 422 naming key and rule). A failing upload stores nothing and answers 422 with every issue (table,
+    column, rows, rule, message); one over a limit (rows, columns, cell size, decompressed size, the workspace's
+    quota) answers 413 naming the rule."""
     payload = [(f.filename or "", await f.read()) for f in files]
     abandoned = threading.Event()
     try:

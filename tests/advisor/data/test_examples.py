@@ -74,6 +74,6 @@ def test_validate_command_prints_the_grain(shared_datasets: Path) -> None:
 
     result = CliRunner().invoke(app, ["validate", "--data", str(EXAMPLES / "robyn")])
     assert result.exit_code == 0
-    assert "mmm: weekly (grain W), 208 periods 2015-11-23..2019-11-11, 1 geo(s)" in result.output
+    assert "mmm: weekly (grain W), 208 periods 2015-11-23..2019-11-11, national" in result.output
     doc = CliRunner().invoke(app, ["validate", "--data", str(EXAMPLES / "robyn"), "--format", "json"])
     assert '"grain": "W"' in doc.stdout

@@ -265,3 +265,13 @@ def test_weekly_campaign_rows_have_no_daily_gap_warnings() -> None:
 def test_grain_detection(dates: list[str], freq: str | None, off: tuple[int, ...]) -> None:
     g = detect(pd.Series(pd.to_datetime(dates)))
     assert (g.freq, g.off_steps) == (freq, off)
+
+
+@pytest.mark.parametrize("key", ["controls", "organic", "events"])
+def test_nested_name_lists_are_a_config_error_not_a_crash(key: str) -> None:
+    """``controls: [[a]]`` once raised TypeError (unhashable list) inside the validator: a crash, not an error."""
+    from pydantic import ValidationError
+
+    base = {"file": "m.csv", "date": "d", "outcomes": {"revenue": "y"}, "channels": {"tv": {"spend": "tv"}}}
+    with pytest.raises(ValidationError, match="list of column names"):
+        MmmConfig.model_validate({**base, key: [["a"]]})

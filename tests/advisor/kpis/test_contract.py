@@ -43,7 +43,8 @@ def _zero_tables() -> dict[str, pd.DataFrame]:
     )
     surveys = pd.DataFrame({"date": pd.to_datetime(["2026-10-01"]), "metric": ["other"], "score": [3.0]})
     team = pd.DataFrame({"period": ["2026-10"], "metric": ["other"], "value": [1.0]})
-    return {"campaign_daily": cd, "orders": orders, "surveys": surveys, "team_kpis": team}
+    business = pd.DataFrame({"date": pd.to_datetime(["2026-10-01", "2026-10-02"]), "conversions": 0.0, "revenue": 0.0})
+    return {"campaign_daily": cd, "orders": orders, "surveys": surveys, "team_kpis": team, "business_daily": business}
 
 
 def _check(table: KpiTable, kpi_id: str) -> list[str | None]:

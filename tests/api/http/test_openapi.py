@@ -12,7 +12,7 @@ from api.server import create_app
 
 ROUTES = {
     ("post", "/v1/datasets"), ("get", "/v1/datasets"), ("post", "/v1/train"), ("get", "/v1/jobs/{job_id}"),
-    ("get", "/v1/models"), ("get", "/v1/kpis"), ("post", "/v1/kpis"), ("get", "/v1/scorecard"),
+    ("get", "/v1/models"), ("get", "/v1/kpis"), ("get", "/v1/attribution"), ("post", "/v1/kpis"), ("get", "/v1/scorecard"),
     ("post", "/v1/diagnose"), ("post", "/v1/forecast"), ("post", "/v1/optimize"), ("post", "/v1/advise"),
     ("get", "/healthz"), ("get", "/readyz"), ("get", "/metrics"),
 }

@@ -10,7 +10,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-EXPECTED = {"list_models", "kpis", "scorecard", "diagnose", "forecast", "optimize", "advise"}
+EXPECTED = {"list_models", "kpis", "scorecard", "attribution", "diagnose", "forecast", "optimize", "advise"}
 
 
 def run(url: str, fn: Any, headers: dict[str, str] | None = None) -> Any:
@@ -63,6 +63,8 @@ def test_calls_tools_and_gets_structured_results(mcp_url: str, mcp_headers: dict
         ("forecast", {"start": "2026-11-01", "end": "2026-11-14", "spend": {"tv": 10.0}}, "the model knows: affiliate"),
         ("diagnose", {"campaign": "nope-1"}, "unknown campaign nope-1"),
         ("diagnose", {}, "exactly one of campaign"),
+        ("attribution", {"channels": ["tv"]}, "known channels: affiliate"),
+        ("attribution", {"start": "2031-01-01", "end": "2031-02-01"}, "does not overlap the history"),
         ("optimize", {"start": "2026-11-01", "end": "2027-12-01", "budget": 10.0}, "maximum horizon is 365"),
     ],
 )

@@ -1,0 +1,118 @@
+"""`attribution`: incremental effect of each channel over a window of the history (SPEC §5) through
+``advisor.ops.attribution``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.cli.app import app
+from api.cli.context import DEFAULT_MODELS, cli_context, model_set
+from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, print_json, print_records, stderr
+
+
+def _num(v: float | None) -> str:
+    """Compact interval bound: 3 significant digits, k / M / B for thousands / millions / billions (12.3k, 2.45M)."""
+    if v is None:
+        return "—"
+    for above, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if abs(v) >= above:
+            return f"{v / unit:.3g}{suffix}"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def _pct(v: float | None) -> str | None:
+    return None if v is None else f"{100 * v:+.0f}%"
+
+
+def channel_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Table rows: channel, spend, incremental conversions (80 %), incremental revenue (80 %), ROI (80 %),
+    reported conversions and reported / incremental conversions ("reported/incr")."""
+    rows = []
+    for ch, c in doc["channels"].items():
+        conv = c["incremental_conversions"]
+        rev = c["incremental_revenue"]
+        rows.append(
+            {
+                "channel": ch,
+                "spend": c["spend"],
+                "incremental conv": conv,
+                "conv 80%": f"{_num(c['lower_80'])}–{_num(c['upper_80'])}" if conv is not None else None,
+                "incremental revenue": rev,
+                "revenue 80%": f"{_num(c['revenue_lower_80'])}–{_num(c['revenue_upper_80'])}" if rev is not None else None,
+                "ROI": _pct(c["roi"]),
+                "ROI 80%": f"{_pct(c['roi_lower_80'])}…{_pct(c['roi_upper_80'])}" if c["roi"] is not None else None,
+                "reported conv": c["reported_conversions"],
+                "reported/incr": c["reported_to_incremental"],
+            }
+        )
+    return rows
+
+
+def lift_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Table rows of the lift tests: window, measured ± s.e., fitted and the gap in standard errors."""
+    return [
+        {
+            "channel": t["channel"],
+            "kpi": t["kpi"],
+            "window": f"{t['start']}..{t['end']}",
+            "measured": t["measured"],
+            "std error": t["std_error"],
+            "fitted": t["fitted"],
+            "z": t["z"],
+            "source": t["source"] or t["note"],
+        }
+        for t in doc["lift_tests"]
+    ]
+
+
+def geo_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Table rows of a geo model's split: geo, channel, spend, incremental conversions and revenue, ROI."""
+    return [
+        {"geo": geo, "channel": ch, "spend": c["spend"], "incremental conv": c["incremental_conversions"],
+         "incremental revenue": c["incremental_revenue"], "ROI": _pct(c["roi"])}
+        for geo, block in doc.get("geos", {}).items()
+        for ch, c in block.items()
+    ]
+
+
+@app.command("attribution")
+@domain_errors
+def attribution(
+    data: Annotated[Path, typer.Option("--data", "-d", help="Data folder (campaign_daily and/or an mmm table).")],
+    models: Annotated[Path, typer.Option("--models", "-m", help="Model registry folder.")] = DEFAULT_MODELS,
+    version: Annotated[str | None, typer.Option("--version", help="Model version (default: the latest).")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD (default: first).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD (default: last).")] = None,
+    channel: Annotated[
+        list[str] | None, typer.Option("--channel", "-c", help="Channel to attribute (repeat; default: all).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Data config YAML.")] = None,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Incremental conversions and revenue of each channel over a window of the history, with 80% intervals,
+    ROI and the platform-reported figures beside them; lift tests measured vs fitted; per geo for a geo model.
+
+    --format json prints the document GET /v1/attribution answers. Example:
+    kpi-advisor attribution --data data/demo --models data/models --from 2026-08-01 --to 2026-10-31
+    """
+    from advisor.ops.attribution import attribution as run_attribution
+    from advisor.ops.requests import AttributionRequest
+
+    channels = [v.strip() for item in channel or [] for v in item.split(",") if v.strip()]
+    req = AttributionRequest.model_validate({"start": date_from, "end": date_to, "channels": channels or None})
+    ctx = cli_context(data, config, model_set(models, version, parts=("response",), required=True))
+    doc = run_attribution(req, ctx).to_json()
+    if fmt is OutputFormat.json:
+        print_json(doc)
+        return
+    title = f"incremental effect {doc['from']} .. {doc['to']} (model {doc['model_version']}; intervals 80%)"
+    print_records(channel_rows(doc), fmt, title=title)
+    if doc["lift_tests"] and fmt is OutputFormat.table:
+        print_records(lift_rows(doc), fmt, title="Lift tests: measured vs fitted (z = gap in standard errors)")
+    if doc.get("geos") and fmt is OutputFormat.table:
+        print_records(geo_rows(doc), fmt, title="By geo (intervals: see --format json)")
+    for w in doc["warnings"]:
+        stderr.print(f"[yellow]warning:[/] {w}", highlight=False)
