@@ -25,8 +25,8 @@ PRIOR_LOG_K_SD = 1.5
 THETA_PRIOR_CV = 0.3
 #: weekly spend-driven fits (:func:`fit_media` with ``freq="W"``): normal prior on the weekly decay (mean, s.d.),
 #: log-normal prior on the half-saturation (median × mean active spend, log s.d.) — real weekly media decays by
-#: 0.1–0.7 a week and half-saturates around 0.5–3 × its mean spend
-WEEKLY_DECAY_PRIOR = (0.4, 0.25)
+#: 0.1–0.7 a week (the decay prior's ±2 s.d.) and half-saturates around 0.5–3 × its mean spend
+WEEKLY_DECAY_PRIOR = (0.4, 0.15)
 WEEKLY_HALF_SAT_PRIOR = (1.2, 0.6)
 #: return-per-spend shrinkage (:func:`fit_media` ``shrink``): bounds of the empirical-Bayes prior s.d. of a
 #: channel's return per unit spend, as a share of the pooled return
