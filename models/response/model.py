@@ -166,6 +166,18 @@ def _lift_chi2(rows: LiftRows | None, fit: MediaFit) -> float:
     return float(np.sum(((got - rows.measured) / rows.std_error) ** 2))
 
 
+def _psd(cov: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``cov`` ``(C, C)`` made symmetric, with negative eigenvalues (round-off of an augmented or shrunk
+    precision's inverse) clipped to 0 when they are more than round-off; an exactly symmetric PSD matrix is
+    returned unchanged."""
+    cov = (cov + cov.T) / 2
+    if cov.size:
+        w, v = np.linalg.eigh(cov)
+        if w.min() < -1e-10 * max(float(w.max()), 0.0):
+            cov = (v * np.clip(w, 0.0, None)) @ v.T
+    return cov
+
+
 @dataclass
 class _Fitted:
     freq: str
@@ -717,7 +729,7 @@ class ResponseModel:
         draws, sat = np.zeros((n, c)), np.zeros((h, c))
         if c:
             beta = np.array([f.transforms[ch].beta for ch in f.channels])
-            cov = np.asarray(f.beta_cov) * f.media_scale**2
+            cov = _psd(np.asarray(f.beta_cov) * f.media_scale**2)
             draws = rng.multivariate_normal(beta, cov, size=n, method="svd") if np.any(cov) else np.tile(beta, (n, 1))
             draws = np.clip(draws, 0.0, None)
             sat = np.divide(mean, beta, out=np.zeros_like(mean), where=beta > 0)
