@@ -115,7 +115,7 @@ REFUSED = [
     ({"targets": "targets.yaml"}, "targets", "upload_missing_file"),
     ({"mmm": "mmm.csv"}, "mmm", "upload_mmm_source"),
     ({"mmm": {"date": None}}, "mmm.date", "config_error"),  # the section's shape, checked before any data is read
-    ({"mmm": {"controls": [["price_index"]]}}, "mmm", "config_error"),
+    ({"mmm": {"controls": [["price_index"]]}}, "mmm.controls", "config_error"),  # a config error naming the key (was a TypeError)
     ({"mmm": {"channels": {"tv": ["tv_spend"]}}}, "mmm.channels.tv", "config_error"),
 ]
 
