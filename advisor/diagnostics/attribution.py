@@ -13,41 +13,19 @@ Incremental ROI = (incremental revenue − spend) / spend.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from advisor.diagnostics.incremental import ResponseLike
 from advisor.kpis.measures import MeasureCache
 
 UNAVAILABLE = "unavailable: no response model fitted on outcomes_daily (run `kpi-advisor train` with outcomes_daily)"
-
-
-class _Transform(Protocol):
-    @property
-    def beta(self) -> float: ...
-
-    def response(self, spend: Any, initial: float = 0.0) -> Any: ...
-
-
-class _Fitted(Protocol):
-    @property
-    def channels(self) -> Sequence[str]: ...
-    @property
-    def transforms(self) -> Mapping[str, _Transform]: ...
-    @property
-    def beta_cov(self) -> list[list[float]]: ...
-
-
-class ResponseLike(Protocol):
-    """What attribution needs from a fitted response model (``models.response.ResponseModel``)."""
-
-    @property
-    def fitted(self) -> _Fitted: ...
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,47 @@ def _saturate(
     return logistic(a, 1.0 / k) if sat == "logistic" else hill(a, k, s)
 
 
-class _Problem:
+class ShapeSpace:
+    """Bounds, starts and priors of the shape parameters θ = (decay ``(C,)``, log half-saturation ``(C,)`` in units
+    of the channel's mean active spend, Hill shape ``(n_shape,)``) shared by the national and the geo search.
+
+    ``decay_prior``: ``(mean, s.d.)`` of the weekly decay prior, with :data:`WEEKLY_HALF_SAT_PRIOR` on the
+    half-saturation; None: only the weak log-normal half-saturation prior (:data:`PRIOR_LOG_K_SD`).
+    Subclasses set ``C``, ``n_shape``, ``max_decay`` and ``decay_prior``."""
+
+    C: int
+    n_shape: int
+    max_decay: float
+    decay_prior: tuple[float, float] | None = None
+
+    def shape_prior(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Prior residuals of the non-linear parameters ``(C,)`` or ``(2C,)``."""
+        log_k = th[self.C : 2 * self.C]
+        if self.decay_prior is None:
+            return np.asarray(log_k / PRIOR_LOG_K_SD, dtype=np.float64)
+        decay = (th[: self.C] - self.decay_prior[0]) / self.decay_prior[1]
+        k = (log_k - np.log(WEEKLY_HALF_SAT_PRIOR[0])) / WEEKLY_HALF_SAT_PRIOR[1]
+        return np.concatenate([decay, k])
+
+    def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        c = self.C
+        lo = [0.0] * c + [np.log(HALF_SAT_BOUNDS[0])] * c + [SHAPE_BOUNDS[0]] * self.n_shape
+        hi = [self.max_decay] * c + [np.log(HALF_SAT_BOUNDS[1])] * c + [SHAPE_BOUNDS[1]] * self.n_shape
+        return np.array(lo), np.array(hi)
+
+    def start(self, rng: np.random.Generator | None) -> NDArray[np.float64]:
+        """The prior's centre (``rng`` None) or a uniform draw inside the bounds."""
+        lo, hi = self.bounds()
+        if rng is None:
+            c = self.C
+            prior = self.decay_prior
+            d0, k0 = (prior[0], np.log(WEEKLY_HALF_SAT_PRIOR[0])) if prior else (0.4 * self.max_decay, 0.0)
+            th = np.concatenate([np.full(c, d0), np.full(c, k0), np.full(self.n_shape, 1.2)])
+            return np.clip(th, lo, hi)
+        return lo + (hi - lo) * rng.uniform(0.1, 0.9, size=lo.shape)
+
+
+class _Problem(ShapeSpace):
     def __init__(
         self,
         y: NDArray[np.float64],
@@ -91,7 +131,7 @@ class _Problem:
         self.n_shape = 0 if saturation == "logistic" else self.C
         self.sigma = 1.0
         self.lift: LiftRows | None = None  # set after the first-pass sigma (y-scaled units)
-        self.weekly_prior = freq == "W" and weekly_prior
+        self.decay_prior = WEEKLY_DECAY_PRIOR if freq == "W" and weekly_prior else None
         self.spend_sum = np.maximum(spend.sum(axis=0), 1e-12)  # original currency units
         self.roi: tuple[float, float] | None = None  # (pooled return per unit spend (y-scaled), prior s.d.)
 
@@ -129,15 +169,6 @@ class _Problem:
             beta, _ = nnls(np.vstack(a_parts), np.concatenate(b_parts), maxiter=50 * self.C)
         return beta, h, h_r
 
-    def shape_prior(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Prior residuals of the non-linear parameters (see :data:`WEEKLY_DECAY_PRIOR`)."""
-        log_k = th[self.C : 2 * self.C]
-        if not self.weekly_prior:
-            return np.asarray(log_k / PRIOR_LOG_K_SD, dtype=np.float64)
-        decay = (th[: self.C] - WEEKLY_DECAY_PRIOR[0]) / WEEKLY_DECAY_PRIOR[1]
-        k = (log_k - np.log(WEEKLY_HALF_SAT_PRIOR[0])) / WEEKLY_HALF_SAT_PRIOR[1]
-        return np.concatenate([decay, k])
-
     def residuals(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
         beta, h, h_r = self.solve(th)
         parts = [(self.y_r - h_r @ beta) / self.sigma]
@@ -149,21 +180,6 @@ class _Problem:
             parts.append((self.unit_return(h) * beta - r_bar) / tau)
         parts.append(self.shape_prior(th))
         return np.concatenate(parts)
-
-    def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        c = self.C
-        lo = [0.0] * c + [np.log(HALF_SAT_BOUNDS[0])] * c + [SHAPE_BOUNDS[0]] * self.n_shape
-        hi = [self.max_decay] * c + [np.log(HALF_SAT_BOUNDS[1])] * c + [SHAPE_BOUNDS[1]] * self.n_shape
-        return np.array(lo), np.array(hi)
-
-    def start(self, rng: np.random.Generator | None) -> NDArray[np.float64]:
-        lo, hi = self.bounds()
-        if rng is None:
-            c = self.C
-            d0, k0 = (WEEKLY_DECAY_PRIOR[0], np.log(WEEKLY_HALF_SAT_PRIOR[0])) if self.weekly_prior else (0.4 * self.max_decay, 0.0)
-            th = np.concatenate([np.full(c, d0), np.full(c, k0), np.full(self.n_shape, 1.2)])
-            return np.clip(th, lo, hi)
-        return lo + (hi - lo) * rng.uniform(0.1, 0.9, size=lo.shape)
 
 
 def _ar1(r: NDArray[np.float64]) -> float:
