@@ -19,7 +19,7 @@ with what the model fits over the test's window; geo models are split per geo wi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -325,6 +325,37 @@ def lift_comparisons(
     return out
 
 
+def geo_totals(
+    geo_panel: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, models: Mapping[str, ResponseLike]
+) -> dict[str, pd.DataFrame]:
+    """KPI → per-geo sums over ``start..end`` of each geo model's ``geo_contributions(geo_panel)`` (index: geo,
+    columns: channels, KPI units); KPIs whose model is not a geo model are absent."""
+    per_kpi: dict[str, pd.DataFrame] = {}
+    for kpi in KPIS:
+        model = models.get(kpi)
+        if model is not None and tuple(getattr(model, "geos_", ()) or ()):
+            contrib = model.geo_contributions(geo_panel)  # type: ignore[attr-defined]
+            rows = contrib[in_window(pd.DatetimeIndex(pd.to_datetime(contrib["date"])), start, end)]
+            per_kpi[kpi] = rows.groupby(rows["geo"].astype(str)).sum(numeric_only=True)
+    return per_kpi
+
+
+def national_from_geos(effects: Sequence[ChannelEffect], per_kpi: Mapping[str, pd.DataFrame]) -> list[ChannelEffect]:
+    """``effects`` with each geo-modelled KPI's incremental figure set to the sum over geos of the geo fit
+    (``per_kpi`` from :func:`geo_totals`), keeping the interval's relative width: the national transforms
+    applied to national spend equal that sum only while every geo's share of a channel's spend is constant, and
+    a report whose national line is not the sum of its geo lines would contradict itself."""
+    out = []
+    for e in effects:
+        est: dict[str, Incremental | None] = {"conversions": e.conversions, "revenue": e.revenue}
+        for kpi, sums in per_kpi.items():
+            cur = est.get(kpi)
+            if cur is not None and cur.mean > 0 and e.channel in sums.columns:
+                est[kpi] = cur.scaled(float(sums[e.channel].sum()) / cur.mean)
+        out.append(replace(e, conversions=est["conversions"], revenue=est["revenue"]))
+    return out
+
+
 def geo_effects(
     geo_panel: pd.DataFrame,
     start: pd.Timestamp,
@@ -339,13 +370,7 @@ def geo_effects(
     uncertainty the national interval carries). Empty when no model is a geo model.
 
     ``geo_panel``: long frame (``date``, ``geo``, one spend column per channel named by the channel, …)."""
-    per_kpi: dict[str, pd.DataFrame] = {}
-    for kpi in KPIS:
-        model = models.get(kpi)
-        if model is not None and tuple(getattr(model, "geos_", ()) or ()):
-            contrib = model.geo_contributions(geo_panel)  # type: ignore[attr-defined]
-            rows = contrib[in_window(pd.DatetimeIndex(pd.to_datetime(contrib["date"])), start, end)]
-            per_kpi[kpi] = rows.groupby(rows["geo"].astype(str)).sum(numeric_only=True)
+    per_kpi = geo_totals(geo_panel, start, end, models)
     if not per_kpi:
         return {}
     panel = geo_panel[in_window(pd.DatetimeIndex(pd.to_datetime(geo_panel["date"])), start, end)]

@@ -120,7 +120,13 @@ def _geo_panel(ds: Any) -> pd.DataFrame | None:
 def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
     """Attribution of ``ctx.dataset``'s channels with the context's response models; ModelsUnavailable without
     them, ScopeError for an unknown channel, PeriodError for a window outside the history."""
-    from advisor.diagnostics.incremental import channel_effects, geo_effects, lift_comparisons
+    from advisor.diagnostics.incremental import (
+        channel_effects,
+        geo_effects,
+        geo_totals,
+        lift_comparisons,
+        national_from_geos,
+    )
     from advisor.diagnostics.scope import ScopeError
 
     ds = ctx.require_dataset()
@@ -147,6 +153,7 @@ def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
     geos: dict[str, Any] = {}
     panel = _geo_panel(ds) if any(getattr(m, "geos_", ()) for m in models.values()) else None
     if panel is not None:
+        effects = national_from_geos(effects, geo_totals(panel, start, end, models))
         geos = geo_effects(panel, start, end, models, channels, effects)
     return AttributionResult(
         ctx.dataset_id, ctx.models.version, start, end, freq, tuple(effects), tuple(tests), geos, tuple(warnings)

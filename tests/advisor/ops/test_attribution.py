@@ -170,3 +170,7 @@ def test_geo_model_reports_each_geo_from_its_own_contributions() -> None:
     assert north["revenue_upper_80"] / north["incremental_revenue"] == pytest.approx(
         national["revenue_upper_80"] / national["incremental_revenue"])
     assert north["roi"] == pytest.approx((expected - 20) / 20) and "reported_revenue" not in north
+    # the national line of a geo model is the sum of its geo lines (not the national curve on national spend,
+    # which equals it only when each geo's share of the spend is constant)
+    total = sum(g["tv"]["incremental_revenue"] for g in doc["geos"].values())
+    assert national["incremental_revenue"] == pytest.approx(total)
