@@ -19,7 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import ValidationError
 
-from advisor.ops.requests import IsoDate
+from advisor.ops.requests import CatalogDocument, IsoDate
 from api.http import manage, schemas, services
 from api.http.errors import problem_of
 from api.http.state import AppState, Workspace
@@ -99,14 +99,17 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
         end: IsoDate | None = None,
         kpis: list[str] | None = None,
         compare: bool = False,
+        catalog: CatalogDocument | None = None,
         dataset: str | None = None,
         ctx: Context | None = None,
     ) -> schemas.KpisResponse:
         """KPI table grouped by columns (channel, campaign_id, any column of the dataset) and a time grain, between
         start and end (YYYY-MM-DD). Rows hold the group columns, `period`, then one key per KPI (spend, revenue,
-        conversions, roi, roas, ctr, cpc, cpm, cpa, conversion_rate, cac, aov, ...); null = not computable."""
+        conversions, roi, roas, ctr, cpc, cpm, cpa, conversion_rate, cac, aov, business_revenue, mer, blended_roas,
+        blended_cac, ...); null = not computable. `catalog` adds KPIs for this call, e.g.
+        {"kpis": {"profit": {"name": "Profit", "formula": "revenue - spend", "unit": "currency"}}}."""
         args = {"dataset": dataset, "by": by or [], "grain": grain, "start": start, "end": end, "kpis": kpis,
-                "compare": compare}
+                "compare": compare, "catalog": catalog.model_dump(exclude_none=True) if catalog else None}
         return _call(schemas.KpisResponse, lambda: run(ctx, services.kpis, schemas.KpisRequest, args))
 
     @server.tool(annotations=READ_ONLY)

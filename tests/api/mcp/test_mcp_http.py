@@ -43,7 +43,8 @@ def test_calls_tools_and_gets_structured_results(mcp_url: str, mcp_headers: dict
     async def go(s: ClientSession) -> Any:
         models = await s.call_tool("list_models", {})
         chans = models.structured_content["models"][0]["channels"]
-        kpis = await s.call_tool("kpis", {"by": ["channel"], "kpis": ["spend", "roi"]})
+        kpis = await s.call_tool("kpis", {"by": ["channel"], "kpis": ["spend", "roi", "profit"], "catalog": {
+            "kpis": {"profit": {"name": "Profit", "formula": "revenue - spend", "unit": "currency"}}}})
         fc = await s.call_tool(
             "forecast", {"start": "2026-11-01", "end": "2026-11-14", "spend": {c: 1000.0 for c in chans}}
         )
@@ -51,6 +52,8 @@ def test_calls_tools_and_gets_structured_results(mcp_url: str, mcp_headers: dict
 
     chans, kpis, fc = run(mcp_url, go, mcp_headers)
     assert not kpis.is_error and {r["channel"] for r in kpis.structured_content["rows"]} == set(chans)
+    for row in kpis.structured_content["rows"]:  # the user KPI from the call's catalog
+        assert row["profit"] == pytest.approx(row["spend"] * row["roi"])
     assert not fc.is_error
     total = fc.structured_content["total"]
     assert abs(total["spend"] - 1000.0 * len(chans)) < 1e-6
