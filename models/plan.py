@@ -131,6 +131,12 @@ def parse_plan(obj: Mapping[str, Any], bundle: ResponseBundle) -> Plan:
 
 def load_plan(path: str | Path, bundle: ResponseBundle) -> Plan:
     """Read a YAML or JSON plan file and validate it."""
+    return parse_plan(read_plan_file(path), bundle)
+
+
+def read_plan_file(path: str | Path) -> dict[str, Any]:
+    """A YAML or JSON plan file as a mapping (not yet validated); YAML is read by ``models.yamlio.load_yaml``
+    (size and depth limits; channel keys ``on``/``no``/``yes`` stay text). :class:`PlanError` when unreadable."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -144,7 +150,7 @@ def load_plan(path: str | Path, bundle: ResponseBundle) -> Plan:
         raise PlanError(f"plan file {p} is not valid {'JSON' if p.suffix == '.json' else 'YAML'}: {e}") from None
     if not isinstance(obj, Mapping):
         raise PlanError(f"plan file {p} must hold a mapping with start, end and spend/campaigns")
-    return parse_plan(obj, bundle)
+    return dict(obj)
 
 
 def plan_dates(start: pd.Timestamp, end: pd.Timestamp, freq: str, last: pd.Timestamp | None = None) -> pd.DatetimeIndex:

@@ -22,27 +22,11 @@ def _response_models(models: Path, version: str | None) -> Any:
 
 
 def _plan_file(path: Path) -> dict[str, Any]:
-    """A YAML or JSON plan file as a mapping (start, end, spend | campaigns | daily). YAML is read by
-    ``models.yamlio.load_yaml`` (size and depth limits; channel keys ``on``/``no``/``yes``/``off`` stay text)."""
-    import json
+    """A YAML or JSON plan file as a mapping (start, end, spend | campaigns | daily), read by
+    ``models.plan.read_plan_file``."""
+    from models.plan import read_plan_file
 
-    import yaml
-
-    from models.plan import PlanError
-    from models.yamlio import YamlLimitError, load_yaml
-
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as e:
-        raise PlanError(f"cannot read plan file {path}: {e.strerror}") from None
-    try:
-        obj = json.loads(text) if path.suffix.lower() == ".json" else load_yaml(text, path.name)
-    except YamlLimitError as e:
-        raise PlanError(str(e)) from None
-    except (json.JSONDecodeError, yaml.YAMLError) as e:
-        raise PlanError(f"plan file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {e}") from None
-    if not isinstance(obj, dict):
-        raise PlanError(f"plan file {path} must hold a mapping with start, end and spend/campaigns")
+    obj = read_plan_file(path)
     # YAML reads an unquoted 2026-11-01 as a date: the request takes dates or YYYY-MM-DD text. Channel and campaign
     # keys are names: a key YAML reads as a number (``2024: 500``) is the text it spells.
     for key in ("spend", "campaigns", "daily"):

@@ -272,17 +272,18 @@ class ResponseModel:
             for ch, why in refused.items()
         ]
         kept_controls = self._usable_controls(history, controls, warn)
-        origin = idx[0]
-        base_design = baseline_design(
-            idx,
-            freq,
-            origin=origin,
-            country=sp.country,
-            changepoint_every=sp.changepoint_every,
-            yearly_order=sp.yearly_order,
-        )
         ctrl = history[kept_controls].astype(float) if kept_controls else None
-        design = base_design if ctrl is None else np.column_stack([base_design, ctrl.to_numpy()])
+
+        def designs(changepoint_every: int | None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+            """The linear baseline design ``(T, P)`` with trend hinges every ``changepoint_every`` days, alone
+            and with the control columns appended."""
+            base = baseline_design(
+                idx, freq, origin=idx[0], country=sp.country, changepoint_every=changepoint_every,
+                yearly_order=sp.yearly_order,
+            )
+            return base, base if ctrl is None else np.column_stack([base, ctrl.to_numpy()])
+
+        base_design, design = designs(sp.changepoint_every)
         spend = history[used].to_numpy(dtype=float) if used else np.zeros((n, 0))
         contrib = np.zeros((n, len(used)))
         transforms: dict[str, ChannelTransform] = {}
@@ -318,15 +319,7 @@ class ResponseModel:
             weekly_spend = freq == "W" and rep is None and geo_panel is None  # national weekly spend-driven fit
             spend_design = design
             if weekly_spend and sp.changepoint_every is None and sp.weekly_changepoint_every:
-                hinged = baseline_design(
-                    idx,
-                    freq,
-                    origin=origin,
-                    country=sp.country,
-                    changepoint_every=sp.weekly_changepoint_every,
-                    yearly_order=sp.yearly_order,
-                )
-                spend_design = hinged if ctrl is None else np.column_stack([hinged, ctrl.to_numpy()])
+                _, spend_design = designs(sp.weekly_changepoint_every)
             if ws is not None:
                 candidates = [ws.saturation]
             fits = []
