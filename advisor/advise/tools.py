@@ -26,13 +26,16 @@ import datetime as dt
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
+import pandas as pd
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.advise.question import KINDS, Period, Question, SpendChange
+from advisor.data import Dataset
 
 #: Largest spend factor, and largest ``percent`` (a fraction): a plan may at most be 10× the run rate.
 MAX_FACTOR = 10.0
@@ -40,8 +43,11 @@ MAX_FACTOR = 10.0
 HORIZON_DAYS = {"week": 7.0, "month": 30.4375, "quarter": 91.3125}
 #: Latest end of a future period after the data's last date (days).
 MAX_FUTURE_DAYS = 366
+#: Days of the run rate (mean total spend per day over the data's last days) that bounds amounts.
+RUN_RATE_DAYS = 28
 
 Horizon = Literal["week", "month", "quarter"]
+PERCENT = "the percentage the question names, as a fraction (30% -> 0.3)"
 
 
 class _Args(BaseModel):
@@ -86,6 +92,7 @@ class what_if(_Args):
 
     changes: list[Change] = Field(min_length=1, max_length=10)
     horizon: Horizon = "month"
+    percent: float | None = Field(None, ge=0, le=MAX_FACTOR, allow_inf_nan=False, description=PERCENT)
     kpi: str | None = Field(None, description="KPI the question asks about (conversions, revenue, roi...), if any")
 
 
@@ -149,6 +156,7 @@ class forecast(_Args):
 
     amount: float | None = Field(None, gt=0, allow_inf_nan=False, description="total budget in currency; none: run rate")
     horizon: Horizon = "month"
+    percent: float | None = Field(None, ge=0, le=MAX_FACTOR, allow_inf_nan=False, description=PERCENT)
     kpi: str | None = None
 
 
@@ -288,6 +296,7 @@ class _Rules:
             campaigns=(campaign,) if campaign else (),
             channels=tuple(moved) if changes else ((channel,) if channel else ()),
             kpi=kpi, attribute=attribute, period=self.period(a), amount=self.amount(a.get("amount"), horizon),
+            percent=a.get("percent"),
             horizon=horizon, changes=changes, direction=a.get("direction"), extra={"tool": kind},
         )
 
@@ -374,3 +383,46 @@ def choose(
         except ValueError as exc:
             reasons.append(str(exc))
     raise NoValidCall("; ".join(reasons) or "the model called no tool")
+
+
+@dataclass(frozen=True)
+class DataContext:
+    """What :func:`choose` checks a tool call against, read from a dataset: ``names`` (``campaign_id``/``channel``
+    → values), ``attributes`` (the ``campaign_daily`` text columns besides date, campaign and channel), ``dates``
+    (first, last; ISO) and ``daily_spend`` (mean total spend per day over the last :data:`RUN_RATE_DAYS` days,
+    currency)."""
+
+    names: Mapping[str, Sequence[str]]
+    attributes: tuple[str, ...]
+    dates: tuple[str, str] | None
+    daily_spend: float | None
+
+
+def data_context(dataset: Dataset) -> DataContext:
+    """The :class:`DataContext` of ``dataset``."""
+    cd = dataset.campaign_daily
+    names = {col: sorted(cd[col].astype(str).unique()) for col in ("campaign_id", "channel") if col in cd}
+    skip = {"date", "campaign_id", "channel"}
+    attributes = tuple(c for c in cd.columns if c not in skip and not pd.api.types.is_numeric_dtype(cd[c]))
+    dates: tuple[str, str] | None = None
+    daily: float | None = None
+    if "date" in cd and len(cd):
+        day = pd.to_datetime(cd["date"])
+        dates = (day.min().date().isoformat(), day.max().date().isoformat())
+        if "spend" in cd:
+            recent = day > day.max() - pd.Timedelta(days=RUN_RATE_DAYS)
+            daily = float(cd.loc[recent, "spend"].sum()) / RUN_RATE_DAYS
+    return DataContext(names, attributes, dates, daily)
+
+
+def choose_for(
+    llm: BaseChatModel, question_text: str, dataset: Dataset, timeout_s: float, lang: Literal["en", "ru"] = "en",
+    *, kpis: Iterable[str] | None = None,
+) -> Question:
+    """:func:`choose` with the names, attributes, dates and run-rate spend of ``dataset`` (what the application
+    calls)."""
+    ctx = data_context(dataset)
+    return choose(
+        llm, question_text, ctx.names, ctx.attributes, timeout_s, lang, kpis=kpis, dates=ctx.dates,
+        daily_spend=ctx.daily_spend,
+    )

@@ -74,8 +74,8 @@ def ask(llm: BaseChatModel, text: str = "a question", **kw: Any) -> Question:
          {"campaigns": ("video-02",), "period": ("2026-05-01", "2026-05-31")}),
         ("why", {"channel": "Search", "kpi": "ROI"}, {"channels": ("search",), "kpi": "roi"}),
         ("attention", {}, {}),
-        ("what_if", {"changes": [{"op": "scale", "channel": "video", "factor": 0.7}], "kpi": "conversions"},
-         {"channels": ("video",), "kpi": "conversions", "changes": (("scale", "video", None, 0.7, None),)}),
+        ("what_if", {"changes": [{"op": "scale", "channel": "video", "factor": 0.7}], "kpi": "conversions", "percent": 0.3},
+         {"channels": ("video",), "kpi": "conversions", "percent": 0.3, "changes": (("scale", "video", None, 0.7, None),)}),
         ("what_if", {"changes": [{"op": "move", "channel": "video", "to": "email", "amount": 10000}], "horizon": "quarter"},
          {"channels": ("video", "email"), "horizon": "quarter", "changes": (("move", "video", "email", None, 10000.0),)}),
         ("what_if", {"changes": [{"op": "off", "channel": "social"}]}, {"channels": ("social",), "changes": (("off", "social", None, 0.0, None),)}),
@@ -98,10 +98,11 @@ def test_a_tool_call_becomes_the_question(llm: BaseChatModel, server: Any, name:
     assert (q.kind, q.lang, q.text) == (name, "ru", "Почему просел video-02?")
     got = {
         "campaigns": q.campaigns, "channels": q.channels, "kpi": q.kpi, "attribute": q.attribute, "amount": q.amount,
+            "percent": q.percent,
         "horizon": q.horizon, "direction": q.direction, "period": (q.period.start, q.period.end) if q.period else None,
         "changes": tuple((c.op, c.channel, c.to, c.factor, c.amount) for c in q.changes),
     }
-    defaults = {"campaigns": (), "channels": (), "kpi": None, "attribute": None, "amount": None, "horizon": "month",
+    defaults = {"campaigns": (), "channels": (), "kpi": None, "attribute": None, "amount": None, "percent": None, "horizon": "month",
                 "direction": None, "period": None, "changes": ()}
     assert got == {**defaults, **expect}
 
@@ -140,6 +141,8 @@ def test_the_request_offers_one_tool_per_kind_and_the_question_is_data(llm: Base
         ("what_if", {"changes": [{"op": "move", "channel": "video", "to": "email", "factor": 1.5}]}, "a factor in"),
         ("what_if", {"changes": [{"op": "total", "channel": "video", "factor": 1.1}]}, "no channel"),
         ("what_if", {"changes": [{"op": "launch", "channel": "video"}]}, "Input should be 'scale'"),
+        ("what_if", {"changes": [{"op": "off", "channel": "video"}], "percent": 30}, "less than or equal to 10"),
+        ("forecast", {"percent": -0.2}, "greater than or equal to 0"),
         ("split", {"amount": -5000}, "greater than 0"),
         ("split", {"amount": 0}, "greater than 0"),
         ("split", '{"amount": 1e999}', "finite"),  # infinite
