@@ -233,7 +233,7 @@ def _advise_tool(server: MCPServer, audited: Callable[..., dict[str, Any]]) -> N
         question: str,
         campaign: str | None = None,
         channel: str | None = None,
-        lang: Literal["en", "ru"] = "en",
+        lang: Literal["en", "ru"] | None = None,
         dataset: str | None = None,
         ctx: Context | None = None,
     ) -> schemas.AdviseResponse:

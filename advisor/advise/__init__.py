@@ -3,9 +3,10 @@ verified narrative (SPEC §5 ``advise``).
 
 Public API::
 
-    advise(question, *, dataset, bundle=None, driver_models=None, scope=None, lang="en", llm=None)
-        -> AdviceResult          # .to_dict(): {"answer","analyses","recommendations","narrative_source","verified",...}
-    route(question, names=None, scope=None) -> list[Intent]       # the deterministic intent router
+    advise(question, *, dataset, bundle=None, driver_models=None, scope=None, lang=None, llm=None)
+        -> AdviceResult          # .to_dict(): {"answer","understood","analyses","recommendations","verified",...}
+    understand(question, names, *, attributes=None, last_date=None, lang=None) -> Question   # the parser
+    handler(kind) -> (question, Env) -> Answer                    # one per kind (advisor.advise.kinds)
     recommend_for_diagnosis(diagnosis, campaign_daily, *, bundle=None, lang="en") -> list[Recommendation]
     diagnosis_customer_value(tables, clv_model, column, value) -> dict | None   # diagnose's customer_value block
 
@@ -21,21 +22,27 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from advisor.advise.analyses import Analysis
     from advisor.advise.customer_value import diagnosis_customer_value
+    from advisor.advise.kinds import Answer, Env, handler
+    from advisor.advise.question import KINDS, Question
     from advisor.advise.recommendations import recommend_for_diagnosis, scope_channel
-    from advisor.advise.router import ANALYSES, Intent, route
     from advisor.advise.run import AdviceResult, advise, known_names
+    from advisor.advise.understand import detect_lang, understand
 
 #: name → module; imported on first use, so ``diagnose`` does not load the LLM stack ``advise`` needs.
 _EXPORTS = {
-    "ANALYSES": "advisor.advise.router",
+    "KINDS": "advisor.advise.question",
     "AdviceResult": "advisor.advise.run",
     "Analysis": "advisor.advise.analyses",
-    "Intent": "advisor.advise.router",
+    "Answer": "advisor.advise.kinds",
+    "Env": "advisor.advise.kinds",
+    "Question": "advisor.advise.question",
     "advise": "advisor.advise.run",
+    "detect_lang": "advisor.advise.understand",
+    "handler": "advisor.advise.kinds",
+    "understand": "advisor.advise.understand",
     "diagnosis_customer_value": "advisor.advise.customer_value",
     "known_names": "advisor.advise.run",
     "recommend_for_diagnosis": "advisor.advise.recommendations",
-    "route": "advisor.advise.router",
     "scope_channel": "advisor.advise.recommendations",
 }
 
@@ -48,14 +55,18 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "ANALYSES",
+    "KINDS",
     "AdviceResult",
     "Analysis",
-    "Intent",
+    "Answer",
+    "Env",
+    "Question",
     "advise",
+    "detect_lang",
     "diagnosis_customer_value",
+    "handler",
     "known_names",
     "recommend_for_diagnosis",
-    "route",
     "scope_channel",
+    "understand",
 ]

@@ -1,35 +1,43 @@
-"""``advise``: a natural-language question → analyses → recommendations → a verified narrative."""
+"""``advise``: a question in English or Russian → what it asks (kind + entities) → the analyses that kind needs →
+ranked actions → a verified narrative in the question's language (SPEC §5 "Advise")."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from langchain_core.language_models import BaseChatModel
 
 from advisor.advise import analyses as an
-from advisor.advise.recommendations import recommend_for_diagnosis
-from advisor.advise.router import Intent, route
-from advisor.advise.tools import choose
+from advisor.advise.kinds import Answer, Env, handler
+from advisor.advise.question import Question
 from advisor.data import Dataset
-from advisor.diagnostics import Diagnosis
 from advisor.narrative import DEFAULT_TIMEOUT_S, narrate
-from advisor.recommend import ActionCatalog, Recommendation, RecommendContext, recommend
+from advisor.narrative.template import recommendation_lines
+from advisor.recommend import ActionCatalog, Recommendation
 from models.clv import CLVModel, CLVModelSet
 from models.drivers import DriverModelSet
 from models.response import ResponseBundle
 
 log = logging.getLogger(__name__)
 
+#: categorical columns of ``campaign_daily`` a segment question may name (those present are offered)
+ATTRIBUTE_COLUMNS = ("audience", "creative_type", "objective", "region", "format", "age_group", "device", "placement")
+#: recommendations written into the narrative (all of them are in the result)
+NARRATED_ACTIONS = 3
+
 
 @dataclass(frozen=True)
 class AdviceResult:
-    """SPEC §5 ``advise``: ``answer`` (the narrative), the analyses run (name, params, result), the ranked
-    recommendations, ``narrative_source`` (``llm``/``template``), ``verified``; ``router``: ``rules`` or
-    ``llm`` (who chose the analyses); ``complaints``: why LLM answers were rejected."""
+    """SPEC §5 ``advise``: ``answer`` (the narrative), ``understood`` (the parsed question: kind, entities,
+    language), the analyses run (name, params, result), the ranked recommendations, ``narrative_source``
+    (``llm``/``template``), ``verified``; ``router``: ``rules`` or ``llm`` (who read the question);
+    ``complaints``: why LLM answers were rejected."""
 
     question: str
     answer: str
@@ -40,9 +48,15 @@ class AdviceResult:
     lang: str = "en"
     router: str = "rules"
     complaints: tuple[str, ...] = ()
+    understood: Question | None = None
+
+    @property
+    def kind(self) -> str | None:
+        return self.understood.kind if self.understood is not None else None
 
     def structured(self) -> dict[str, Any]:
-        """The result without the narrative: what the narrative may quote."""
+        """The result without the narrative: what the narrative may quote (not the parsed question: a number
+        in the question is not a fact)."""
         return {
             "question": self.question,
             "analyses": [a.to_dict() for a in self.analyses],
@@ -53,6 +67,7 @@ class AdviceResult:
         return {
             "answer": self.answer,
             **self.structured(),
+            "understood": self.understood.to_dict() if self.understood is not None else None,
             "narrative_source": self.narrative_source,
             "verified": self.verified,
             "lang": self.lang,
@@ -67,54 +82,67 @@ def known_names(ds: Dataset) -> dict[str, list[str]]:
     return {col: sorted(cd[col].astype(str).unique()) for col in ("campaign_id", "channel") if col in cd}
 
 
-def _run(
-    intent: Intent,
-    ds: Dataset,
-    bundle: ResponseBundle | None,
-    drivers: DriverModelSet | None,
-    clv_model: CLVModel | CLVModelSet | None = None,
-) -> an.Analysis:
-    p = intent.params
-    if intent.name == "diagnose":
-        return an.run_diagnose(ds, p["scope"], p.get("period", "last_90_days"), drivers, bundle)
-    if intent.name == "scorecard":
-        return an.run_scorecard(ds)
-    if intent.name == "kpis":
-        return an.run_kpis(ds, p.get("scope"))
-    if intent.name == "clv":
-        return an.run_clv(ds, p.get("scope"), clv_model=clv_model)
-    if intent.name == "returns":
-        return an.run_returns(ds, bundle)
-    if intent.name == "forecast":
-        return an.run_forecast(bundle, p.get("budget"), p.get("horizon", "month"))
-    if intent.name == "optimize":
-        return an.run_optimize(bundle, p.get("budget"), p.get("horizon", "month"))
-    raise ValueError(f"unknown analysis {intent.name!r}")
+def known_attributes(ds: Dataset) -> dict[str, list[str]]:
+    """The segment attributes of ``campaign_daily`` present in the data → their values."""
+    cd = ds.campaign_daily
+    return {
+        col: sorted(cd[col].dropna().astype(str).unique())
+        for col in ATTRIBUTE_COLUMNS
+        if col in cd and cd[col].notna().any()
+    }
 
 
-def _recommend(done: Sequence[an.Analysis], bundle: ResponseBundle | None, lang: str, catalog: ActionCatalog | None) -> list[Recommendation]:
-    """Recommendations of every analysis: a diagnosis with its scope context, the rest together (channel
-    returns pair with each other and with the diagnosis' saturation finding)."""
-    returns = [f for a in done if a.name == "returns" for f in a.findings]
-    out: list[Recommendation] = []
-    for a in done:
-        if a.name == "diagnose" and isinstance(a.context.get("diagnosis"), Diagnosis):
-            out += recommend_for_diagnosis(
-                a.context["diagnosis"], a.context["campaign_daily"], bundle=bundle, returns=returns or None,
-                lang=lang, catalog=catalog,
-            )
-    # with a diagnosis, the channel returns only pair with its scope's channel (no department-wide moves)
-    skip = {"diagnose", "returns"} if any(a.name == "diagnose" for a in done) else {"diagnose"}
-    rest = [f for a in done if a.name not in skip for f in a.findings]
-    if rest:
-        out += recommend(rest, RecommendContext(bundle=bundle, catalog=catalog, lang=lang))
-    best: dict[tuple[str, tuple[tuple[str, str], ...]], Recommendation] = {}
-    for r in out:
-        best.setdefault((r.id, tuple(sorted(r.scope.items()))), r)
-    recs = list(best.values())
-    money = [r for r in recs if r.impact_units == "currency" and r.expected_impact is not None]
-    other = [r for r in recs if r not in money]
-    return sorted(money, key=lambda r: -(r.expected_impact or 0.0)) + sorted(other, key=lambda r: -r.confidence)
+def _last_date(ds: Dataset) -> Any:
+    dates = ds.campaign_daily["date"]
+    return pd.Timestamp(dates.max()).date() if len(dates) else None
+
+
+def understand_question(
+    question: str,
+    dataset: Dataset,
+    *,
+    lang: str | None = None,
+    scope: Mapping[str, str] | None = None,
+    llm: BaseChatModel | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> tuple[Question, str, list[str]]:
+    """The parsed question, who parsed it (``llm`` or ``rules``) and the LLM's failures. With ``llm`` the model
+    picks the kind and entities by a tool call (validated against the data, same limits); any failure falls back
+    to the deterministic parser. ``scope`` (a campaign or channel) overrides the entities of the text."""
+    from advisor.advise.understand import understand
+
+    names, attributes = known_names(dataset), known_attributes(dataset)
+    complaints: list[str] = []
+    parsed: Question | None = None
+    router = "rules"
+    if llm is not None:
+        from advisor.advise.tools import choose
+
+        try:
+            parsed = choose(llm, question, names, attributes, timeout_s, lang)
+            router = "llm"
+        except Exception as exc:  # any failure of the model: the deterministic parser answers
+            complaints.append(f"tool choice: {type(exc).__name__}: {exc}")
+            log.info("LLM tool choice failed, using the parser: %s", exc)
+    if parsed is None:
+        parsed = understand(question, names, attributes=attributes, last_date=_last_date(dataset), lang=lang)
+    if lang is not None and parsed.lang != lang:
+        parsed = dataclasses.replace(parsed, lang=lang)  # type: ignore[arg-type]
+    if scope:
+        col, value = next(iter(scope.items()))
+        entity = {"campaigns": (value,), "channels": ()} if col == "campaign_id" else {"channels": (value,), "campaigns": ()}
+        kind = "why" if parsed.kind in ("other", "overview", "attention") else parsed.kind
+        parsed = dataclasses.replace(parsed, kind=kind, **entity)  # type: ignore[arg-type]
+    return parsed, router, complaints
+
+
+def answer_text(answer: Answer, recs: Sequence[Recommendation], lang: str) -> str:
+    """The deterministic narrative: the handler's lines, the top actions, then its notes (each said once)."""
+    parts = list(answer.lines)
+    if recs:
+        parts += recommendation_lines([r.to_dict() for r in recs[:NARRATED_ACTIONS]], lang)
+    parts += list(dict.fromkeys(answer.notes))
+    return "\n".join(parts)
 
 
 def advise(
@@ -124,58 +152,43 @@ def advise(
     bundle: ResponseBundle | None = None,
     driver_models: DriverModelSet | None = None,
     scope: Mapping[str, str] | None = None,
-    lang: str = "en",
+    lang: str | None = None,
     llm: BaseChatModel | None = None,
     catalog: ActionCatalog | None = None,
     timeout_s: float | None = None,
     max_recommendations: int = 10,
     clv_model: CLVModel | CLVModelSet | None = None,
 ) -> AdviceResult:
-    """Answer ``question`` (English or Russian) about ``dataset``.
+    """Answer ``question`` (English or Russian) about ``dataset``, in the question's language (``lang``
+    overrides: ``en``/``ru``).
 
-    The deterministic router picks the analyses (with ``llm``, the model may pick them by tool calling; any
-    failure falls back to the router); they run, their findings become ranked recommendations, and the
-    narrative is written by the LLM and verified (else by the template narrator). ``scope``: a campaign or
-    channel the question is about (``{"campaign_id": "c1"}``), overriding what the router reads from the
-    question. ``timeout_s``: time budget of all LLM calls together (default :data:`advisor.narrative.DEFAULT_TIMEOUT_S`; the application passes its ``llm_timeout_s`` setting).
-    Forecast and optimise need ``bundle``; without it they report an error in their result. ``clv_model``: the
-    fitted CLV model (``training.clv.load_model``); with it the CLV analysis uses model CLV:CAC by channel
-    (``advisor.customers.clv_by_acquisition``) instead of the historical one.
+    The question is read into a :class:`~advisor.advise.question.Question` (kind + entities: by the LLM's tool
+    call when ``llm`` is given and it succeeds, else by the deterministic parser); the kind's handler runs the
+    analyses it needs and writes the deterministic answer; the narrative is the LLM's when it verifies (else
+    that answer). ``scope``: a campaign or channel the question is about (``{"campaign_id": "c1"}``), overriding
+    the text. ``timeout_s``: time budget of all LLM calls together (default
+    :data:`advisor.narrative.DEFAULT_TIMEOUT_S`). Forecasts, plans and incremental figures need ``bundle``;
+    without it the answer says so once. ``clv_model``: the fitted CLV model (model CLV:CAC by channel).
     """
-    if lang not in ("en", "ru"):
+    if lang is not None and lang not in ("en", "ru"):
         raise ValueError(f"lang must be 'en' or 'ru', got {lang!r}")
-    names = known_names(dataset)
     budget = timeout_s if timeout_s is not None else DEFAULT_TIMEOUT_S
     deadline = time.monotonic() + budget
-    intents: list[Intent] | None = None
-    router = "rules"
-    complaints: list[str] = []
-    if llm is not None:
-        try:
-            intents = choose(llm, question, names, max(budget / 2, 0.1))
-            router = "llm"
-            if scope:
-                intents = [Intent(i.name, {**i.params, "scope": dict(scope)}) if i.name == "diagnose" else i for i in intents]
-        except Exception as exc:
-            complaints.append(f"tool choice: {type(exc).__name__}: {exc}")
-            log.info("LLM tool choice failed, using the router: %s", exc)
-    if intents is None:
-        intents = route(question, names, scope)
-    done = [_run(i, dataset, bundle, driver_models, clv_model) for i in intents]
-    recs = _recommend(done, bundle, lang, catalog)[:max_recommendations]
-    for a in done:
-        if a.name == "diagnose" and "recommendations" in a.result:
-            d = a.context["diagnosis"]
-            diag_scope = {d.scope.column: d.scope.value}
-            a.result["recommendations"] = [  # type: ignore[index]
-                r.to_dict() for r in recs if all(r.scope.get(k) == v for k, v in diag_scope.items())
-            ]
-    partial = AdviceResult(question, "", tuple(done), tuple(recs), "template", False, lang, router)
+    parsed, router, complaints = understand_question(
+        question, dataset, lang=lang, scope=scope, llm=llm, timeout_s=max(budget / 2, 0.1)
+    )
+    names = known_names(dataset)
+    env = Env(dataset, bundle, driver_models, clv_model, catalog, names)
+    answer = handler(parsed.kind)(parsed, env)
+    recs = tuple(answer.recommendations[:max_recommendations])
+    out_lang = parsed.lang
+    partial = AdviceResult(question, "", answer.analyses, recs, "template", False, out_lang, router, (), parsed)
     story = narrate(
-        partial.structured(), question=question, lang=lang, llm=llm,
+        partial.structured(), question=question, lang=out_lang, llm=llm,
         names=[n for v in names.values() for n in v], timeout_s=max(deadline - time.monotonic(), 0.0),
+        fallback=answer_text(answer, recs, out_lang),
     )
     return AdviceResult(
-        question, story.text, tuple(done), tuple(recs), story.source, story.verified, lang, router,
-        tuple(complaints) + story.complaints,
+        question, story.text, answer.analyses, recs, story.source, story.verified, out_lang, router,
+        tuple(complaints) + story.complaints, parsed,
     )

@@ -38,13 +38,15 @@ def narrate(
     names: Iterable[str] = (),
     timeout_s: float | None = None,
     attempts: int = 2,
+    fallback: str | None = None,
 ) -> Narrative:
     """Narrative of ``result`` (the ``advise`` JSON without its narrative fields).
 
     With ``llm``: ask for a structured answer, verify it (numbers, dates, names, actions); on failure retry
     once with the verifier's complaint; if that fails too, or time runs out (``timeout_s`` for all attempts
     together, default :data:`DEFAULT_TIMEOUT_S`), use the deterministic narrator. ``names``: campaign and
-    channel names known to exist besides those in ``result``.
+    channel names known to exist besides those in ``result``. ``fallback``: the deterministic text to use (the
+    kind handler's answer); None renders ``result`` with :func:`template_narrative`.
     """
     facts = collect_facts(result, names)
     complaints: list[str] = []
@@ -64,5 +66,5 @@ def narrate(
                 return Narrative(out.answer.strip(), "llm", True, tuple(complaints))
             complaint = check.message() or "empty answer"
             complaints.append(complaint)
-    text = template_narrative(result, lang)
+    text = fallback if fallback is not None else template_narrative(result, lang)
     return Narrative(text, "template", verify(text, facts).ok, tuple(complaints))

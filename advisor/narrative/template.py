@@ -6,7 +6,7 @@ Every number is written at a rounding the verifier accepts (percentages of fract
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from advisor.core.names import scope_label
@@ -223,13 +223,18 @@ def template_narrative(result: Mapping[str, Any], lang: str = "en", top: int = 3
         if fn is not None:
             parts += fn(res, lang, t)
     recs = list(result.get("recommendations", []))[:top]
-    if recs:
-        parts.append(t["recs"])
-        for r in recs:
-            impact = _impact(r, lang, t)
-            conf = num(float(r.get("confidence", 0.0)), lang, 2)
-            key = "rec" if impact else "rec_noimpact"
-            parts.append(t[key].format(action=r["action"], impact=impact, conf=conf))
-    else:
-        parts.append(t["none"])
+    parts += recommendation_lines(recs, lang) if recs else [t["none"]]
     return "\n".join(parts)
+
+
+def recommendation_lines(recs: Sequence[Mapping[str, Any]], lang: str = "en") -> list[str]:
+    """"Recommended actions:" and one line per recommendation (its JSON: action, expected impact, confidence)."""
+    t = T.get(lang, T["en"])
+    lang = lang if lang in T else "en"
+    out = [t["recs"]]
+    for r in recs:
+        impact = _impact(r, lang, t)
+        conf = num(float(r.get("confidence", 0.0)), lang, 2)
+        key = "rec" if impact else "rec_noimpact"
+        out.append(t[key].format(action=r["action"], impact=impact, conf=conf))
+    return out

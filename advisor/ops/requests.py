@@ -266,7 +266,7 @@ class AdviseRequest(OpRequest):
     question: str = Field(min_length=3, max_length=2000, description="The question, in English or Russian.")
     campaign: str | None = Field(default=None, description="Campaign id the question is about (overrides the text).")
     channel: str | None = Field(default=None, description="Channel the question is about (overrides the text).")
-    lang: Lang = "en"
+    lang: Lang | None = Field(default=None, description="Answer language (en, ru); default: the question's language.")
 
     def scope(self) -> dict[str, str] | None:
         """``{"campaign_id": ...}`` or ``{"channel": ...}`` when given."""

@@ -20,7 +20,9 @@ def advise(
         "data/demo"
     ),
     models: Annotated[Path | None, typer.Option("--models", "-m", help="Model registry (for forecasts).")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Answer language: en or ru.")] = "en",
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Answer language: en or ru (default: the question's language).")
+    ] = None,
     actions: Annotated[
         Path | None, typer.Option("--actions", help="Extra actions YAML merged over the built-in catalog.")
     ] = None,

@@ -588,6 +588,10 @@ class AdviseResponse(Open):
     recommendations: list[Any]
     narrative_source: str
     verified: bool
+    understood: dict[str, Any] | None = Field(
+        default=None, description="What the question was read as: kind, campaigns, channels, KPI, period, amounts, language."
+    )
+    lang: str | None = Field(default=None, description="Language of the answer (the question's unless overridden).")
 
 
 class Health(BaseModel):
