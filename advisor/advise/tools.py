@@ -320,6 +320,15 @@ def validate_call(name: str, args: Any, rules: _Rules, text: str, lang: Literal[
     return rules.question(name, parsed.model_dump(exclude_none=True), text, lang)
 
 
+def is_russian(text: str, names: Mapping[str, Iterable[str]] | None = None) -> bool:
+    """True when ``text`` has more Cyrillic than Latin letters once the data's ``names`` are taken out."""
+    for name in sorted((str(v) for vals in (names or {}).values() for v in vals), key=len, reverse=True):
+        text = text.replace(name, " ")
+    cyrillic = sum(1 for ch in text if "а" <= ch.lower() <= "я" or ch.lower() == "ё")
+    latin = sum(1 for ch in text if "a" <= ch.lower() <= "z")
+    return cyrillic > latin
+
+
 def prompt(
     question_text: str,
     names: Mapping[str, Iterable[str]],
@@ -346,7 +355,7 @@ def choose(
     names: Mapping[str, Iterable[str]],
     attributes: Iterable[str],
     timeout_s: float,
-    lang: Literal["en", "ru"] = "en",
+    lang: str | None = None,
     *,
     kpis: Iterable[str] | None = None,
     dates: tuple[str, str] | None = None,
@@ -357,7 +366,7 @@ def choose(
     ``names``: ``campaign_id``/``channel`` → the data's values; ``attributes``: the ``campaign_daily`` attribute
     columns; ``kpis``: KPI catalog names (default: the built-in catalog); ``dates``: the data's first and last
     date (ISO; bounds periods); ``daily_spend``: run-rate total spend per day (bounds amounts); ``lang``: the
-    question's language (not the model's choice). Raises :class:`NoValidCall` (no valid call, with the reasons),
+    question's language (``en``/``ru``; None: detected from the text, never the model's choice). Raises :class:`NoValidCall` (no valid call, with the reasons),
     ``TimeoutError`` after ``timeout_s`` seconds, or the provider's error; the caller falls back to the
     deterministic parser on any exception."""
     if kpis is None:
@@ -366,6 +375,7 @@ def choose(
         kpis = [k.id for k in default_catalog()]
     kpis, attributes = list(kpis), list(attributes)
     rules = _Rules(names, attributes, kpis, dates, daily_spend)
+    language: Literal["en", "ru"] = "ru" if lang == "ru" or (lang is None and is_russian(question_text, names)) else "en"
     bound = llm.bind_tools(list(TOOLS.values()))
     pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-advisor-tools")
     try:
@@ -379,7 +389,7 @@ def choose(
     reasons: list[str] = []
     for call in calls:
         try:
-            return validate_call(str(call.get("name")), call.get("args") or {}, rules, question_text, lang)
+            return validate_call(str(call.get("name")), call.get("args") or {}, rules, question_text, language)
         except ValueError as exc:
             reasons.append(str(exc))
     raise NoValidCall("; ".join(reasons) or "the model called no tool")
@@ -416,7 +426,7 @@ def data_context(dataset: Dataset) -> DataContext:
 
 
 def choose_for(
-    llm: BaseChatModel, question_text: str, dataset: Dataset, timeout_s: float, lang: Literal["en", "ru"] = "en",
+    llm: BaseChatModel, question_text: str, dataset: Dataset, timeout_s: float, lang: str | None = None,
     *, kpis: Iterable[str] | None = None,
 ) -> Question:
     """:func:`choose` with the names, attributes, dates and run-rate spend of ``dataset`` (what the application

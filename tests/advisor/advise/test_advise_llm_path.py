@@ -172,6 +172,15 @@ def test_amounts_are_bounded_by_the_run_rate(llm: BaseChatModel, server: Any) ->
     assert ask(llm, daily_spend=daily).horizon == "quarter"
 
 
+@pytest.mark.parametrize(("text", "lang", "expect"), [
+    ("Почему просел video-02 в search?", None, "ru"), ("Why did видео-02 drop?", None, "en"),
+    ("Почему просел video-02?", "en", "en"), ("video-02", None, "en"),
+])
+def test_the_language_is_the_questions_not_the_models(llm: BaseChatModel, server: Any, text: str, lang: str | None, expect: str) -> None:
+    server.push(oai.tool_call("why", {"campaign_id": "video-02"}))
+    assert choose(llm, text, NAMES, ATTRIBUTES, 10.0, lang).lang == expect
+
+
 def test_the_first_valid_call_wins(llm: BaseChatModel, server: Any) -> None:
     server.push(oai.tool_call(
         "drop_database", {}, ("why", {"campaign_id": "nope"}), ("why", {"campaign_id": "social-01"}),
