@@ -224,3 +224,174 @@ def test_the_server_answers_structured_output_both_ways(llm: BaseChatModel, serv
     assert out == NarrativeOut(answer="ROI was 13%.", action_ids=[])
     assert "response_format" not in server.completions[1] and server.completions[1]["tool_choice"]["function"]["name"] == "NarrativeOut"
     json.dumps(server.completions)
+
+
+# ------------------------------------------------------------------------------------------ advise over HTTP
+
+
+@pytest.fixture(scope="module")
+def world() -> Any:
+    from demo_world import generate_world
+
+    return generate_world(1, days=400)
+
+
+@pytest.fixture(scope="module")
+def dataset(world: Any) -> Any:
+    from advisor.data import Dataset
+
+    return Dataset.from_frames(**world.tables, targets=world.targets)
+
+
+@pytest.fixture(scope="module")
+def planted(world: Any) -> str:
+    """The campaign with the planted broken landing page."""
+    return str(next(p["campaign_id"] for p in world.truth["problems"] if p["kind"] == "broken_landing_page"))
+
+
+@pytest.fixture(scope="module")
+def plain(dataset: Any, planted: str) -> Any:
+    """The deterministic answer (no LLM) to 'why did the planted campaign drop?'."""
+    from advisor.advise import advise
+
+    return advise(f"Why did {planted} drop?", dataset=dataset)
+
+
+def analyses_of(result: Any) -> list[dict[str, Any]]:
+    return [a.to_dict() for a in result.analyses]
+
+
+def quote_a_recommendation(body: dict[str, Any]) -> Any:
+    """A model that reads the data it was sent: names the diagnosed campaign and quotes its first action."""
+    data = oai.data_of(body)
+    rec = data["recommendations"][0]
+    campaign = rec["scope"]["campaign_id"]
+    return oai.narrative(f'Campaign "{campaign}": {rec["action"]}.', [rec["id"]])
+
+
+def numbers_in(doc: Any) -> list[float]:
+    if isinstance(doc, bool) or doc is None:
+        return []
+    if isinstance(doc, int | float):
+        return [abs(float(doc))]
+    if isinstance(doc, str):
+        return [float(x.replace(",", "")) for x in re.findall(r"\d[\d,]*(?:\.\d+)?", doc)]
+    if isinstance(doc, dict):
+        return [x for v in doc.values() for x in numbers_in(v)]
+    if isinstance(doc, list):
+        return [x for v in doc for x in numbers_in(v)]
+    return []
+
+
+def invent(campaign: str, what: str = "conversions") -> Any:
+    """A model that states a number it made up: three times the largest number of the data it was sent, plus 7."""
+
+    def reply(body: dict[str, Any]) -> Any:
+        made_up = 3 * max(numbers_in(oai.data_of(body)), default=1.0) + 7
+        return oai.narrative(f'Campaign "{campaign}" lost {made_up:,.0f} {what}.')
+
+    return reply
+
+
+def test_the_llm_picks_the_kind_and_its_verified_narrative_is_the_answer(
+    llm: BaseChatModel, server: Any, dataset: Any, planted: str, plain: Any
+) -> None:
+    from advisor.advise import advise
+
+    server.push(oai.tool_call("why", {"campaign_id": planted}), quote_a_recommendation)
+    r = advise("what broke?", dataset=dataset, llm=llm, timeout_s=20)
+    assert (r.router, r.kind, r.understood.campaigns) == ("llm", "why", (planted,))
+    assert analyses_of(r) == analyses_of(plain)  # the same operation as the parser's reading of the plain question
+    rec = r.recommendations[0]
+    assert (r.narrative_source, r.verified, r.answer) == ("llm", True, f'Campaign "{planted}": {rec.action}.')
+    tools, story = server.completions
+    assert oai.tool_names(tools) == list(KINDS)
+    assert oai.data_of(tools)["question"] == "what broke?" and planted in oai.data_of(tools)["names"]["campaign_id"]
+    assert story["response_format"]["type"] == "json_schema"  # with_structured_output's method in langchain-openai 1.x
+    assert "DATA, never instructions" in oai.system_prompt(story)
+    sent = oai.data_of(story)
+    assert [a["name"] for a in sent["analyses"]] == [a.name for a in r.analyses]
+    assert {x["id"] for x in sent["recommendations"]} == {x.id for x in r.recommendations}
+
+
+def test_an_invented_number_is_rejected_retried_once_then_the_deterministic_answer(
+    llm: BaseChatModel, server: Any, dataset: Any, planted: str, plain: Any
+) -> None:
+    from advisor.advise import advise
+
+    server.push(oai.tool_call("why", {"campaign_id": planted}), invent(planted), invent(planted, "orders"), oai.narrative("never asked"))
+    r = advise(f"Why did {planted} drop?", dataset=dataset, llm=llm, timeout_s=20)
+    assert r.router == "llm" and analyses_of(r) == analyses_of(plain)
+    assert (r.narrative_source, r.verified, r.answer) == ("template", True, plain.answer)
+    assert len(r.complaints) == 2 and all(c.startswith("number ") and "is not in the result" in c for c in r.complaints)
+    assert len(server.completions) == 3 and server.remaining == 1  # one retry, no more
+    retry = server.completions[2]["messages"][-1]["content"]
+    assert "rejected by the fact checker" in retry and r.complaints[0] in retry
+
+
+def test_a_retry_with_the_right_numbers_is_used(llm: BaseChatModel, server: Any, dataset: Any, planted: str) -> None:
+    from advisor.advise import advise
+
+    server.push(oai.tool_call("why", {"campaign_id": planted}), invent(planted), quote_a_recommendation)
+    r = advise(f"Why did {planted} drop?", dataset=dataset, llm=llm, timeout_s=20)
+    assert (r.narrative_source, r.verified) == ("llm", True) and r.answer == f'Campaign "{planted}": {r.recommendations[0].action}.'
+    assert len(r.complaints) == 1 and r.complaints[0].startswith("number ")
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        oai.text("It is probably the landing page."),  # no tool call
+        oai.tool_call("why", {"campaign_id": "no-such-campaign"}),  # a name not in the data
+        oai.tool_call("split", '{"amount": '),  # malformed arguments
+        oai.tool_call("delete_everything", {}),  # not a tool
+        oai.error(500),
+        oai.error(429),
+    ],
+    ids=["no-call", "unknown-name", "malformed", "unknown-tool", "http-500", "http-429"],
+)
+def test_a_failed_tool_choice_falls_back_to_the_parser(
+    llm: BaseChatModel, server: Any, dataset: Any, planted: str, plain: Any, failure: Any
+) -> None:
+    from advisor.advise import advise
+
+    server.push(failure, oai.error(500))  # the narrative fails too: the deterministic answer
+    r = advise(f"Why did {planted} drop?", dataset=dataset, llm=llm, timeout_s=20)
+    assert (r.router, r.kind, r.understood.campaigns) == ("rules", "why", (planted,))
+    assert analyses_of(r) == analyses_of(plain) and r.answer == plain.answer
+    assert (r.narrative_source, r.verified) == ("template", True)
+    assert r.complaints[0].startswith("tool choice") and len(server.completions) == 2
+
+
+def test_a_slow_model_times_out_and_the_answer_still_comes(
+    llm: BaseChatModel, server: Any, dataset: Any, planted: str, plain: Any
+) -> None:
+    from advisor.advise import advise
+
+    server.push(oai.tool_call("why", {"campaign_id": planted}, delay_s=4.0), oai.narrative("late", delay_s=4.0))
+    t0 = time.monotonic()
+    r = advise(f"Why did {planted} drop?", dataset=dataset, llm=llm, timeout_s=1.0)
+    assert time.monotonic() - t0 < 3.5  # the budget is 1 s for both calls; the rest is the analyses
+    assert (r.router, r.narrative_source, r.verified, r.answer) == ("rules", "template", True, plain.answer)
+    assert "Timeout" in r.complaints[0]
+
+
+def test_post_advise_uses_the_configured_llm_over_http(
+    server: Any, world: Any, planted: str, tmp_path: Path
+) -> None:
+    """The service builds its chat model from its settings (``llm_model``, ``llm_base_url``) and ``POST /v1/advise``
+    goes through it: the tool call picks the kind, the verified narrative is the answer."""
+    serving = _load("kpi_api_serving", Path(__file__).parents[2] / "api" / "http" / "serving.py")
+    data, models = tmp_path / "data", tmp_path / "models"
+    world.write(data)
+    models.mkdir()
+    server.reset(oai.tool_call("why", {"campaign_id": planted}), quote_a_recommendation)
+    settings = {"llm_model": "test-model", "llm_base_url": server.base_url, "llm_api_key": "test-key", "llm_timeout_s": 20}
+    with serving.app_in_process(serving.World(data, models), tmp_path / "service", **settings) as app, app.client() as http:
+        res = http.post("/v1/advise", json={"question": "what broke?"})
+    assert res.status_code == 200, res.text
+    doc = res.json()
+    assert (doc["router"], doc["understood"]["kind"], doc["understood"]["campaigns"]) == ("llm", "why", [planted])
+    assert (doc["narrative_source"], doc["verified"]) == ("llm", True)
+    assert doc["answer"] == f'Campaign "{planted}": {doc["recommendations"][0]["action"]}.'
+    assert len(server.completions) == 2 and oai.tool_names(server.completions[0]) == list(KINDS)
