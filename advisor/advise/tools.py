@@ -320,15 +320,6 @@ def validate_call(name: str, args: Any, rules: _Rules, text: str, lang: Literal[
     return rules.question(name, parsed.model_dump(exclude_none=True), text, lang)
 
 
-def is_russian(text: str, names: Mapping[str, Iterable[str]] | None = None) -> bool:
-    """True when ``text`` has more Cyrillic than Latin letters once the data's ``names`` are taken out."""
-    for name in sorted((str(v) for vals in (names or {}).values() for v in vals), key=len, reverse=True):
-        text = text.replace(name, " ")
-    cyrillic = sum(1 for ch in text if "а" <= ch.lower() <= "я" or ch.lower() == "ё")
-    latin = sum(1 for ch in text if "a" <= ch.lower() <= "z")
-    return cyrillic > latin
-
-
 def prompt(
     question_text: str,
     names: Mapping[str, Iterable[str]],
@@ -375,7 +366,11 @@ def choose(
         kpis = [k.id for k in default_catalog()]
     kpis, attributes = list(kpis), list(attributes)
     rules = _Rules(names, attributes, kpis, dates, daily_spend)
-    language: Literal["en", "ru"] = "ru" if lang == "ru" or (lang is None and is_russian(question_text, names)) else "en"
+    if lang is None:
+        from advisor.advise.understand import detect_lang  # the parser's detector: both paths agree
+
+        lang = detect_lang(question_text)
+    language: Literal["en", "ru"] = "ru" if lang == "ru" else "en"
     bound = llm.bind_tools(list(TOOLS.values()))
     pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-advisor-tools")
     try:
