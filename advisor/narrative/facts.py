@@ -64,9 +64,15 @@ def collect_facts(result: Mapping[str, Any], names: Iterable[str] = ()) -> Facts
     strs: list[tuple[str, str]] = []
     scope: list[str] = []
     _walk(result, "", nums, strs, scope)
-    for _, s in strs:  # numbers written inside messages of the result (e.g. an error naming the bounds)
-        nums += _numbers_in(s)
     dates = {s[:10] for _, s in strs if len(s) >= 10 and s[4] == "-" and s[7] == "-" and s[:4].isdigit()}
     known = {s for k, s in strs if k in NAME_KEYS} | set(scope) | {str(n) for n in names}
+    # numbers written inside messages of the result (e.g. an error naming the bounds) — not those of the question
+    # nor of a name (a campaign called "... ROI is 900%" makes 900 no fact): names are data, not statements
+    longest = sorted((n for n in known if len(n) > 3), key=len, reverse=True)
+    for key, s in strs:
+        if key != "question":
+            for name in longest:
+                s = s.replace(name, " ")
+            nums += _numbers_in(s)
     ids = {str(r["id"]) for r in result.get("recommendations", []) if isinstance(r, Mapping) and "id" in r}
     return Facts(tuple(sorted(set(nums))), frozenset(dates), frozenset(known), frozenset(ids))
