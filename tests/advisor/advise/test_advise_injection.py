@@ -153,7 +153,7 @@ def test_the_llm_may_name_the_injected_campaign_but_only_as_data(
     plain = advise(f"Why did {NAME} drop?", dataset=injected)
     server.push(oai.tool_call("why", {"campaign_id": NAME}), oai.narrative(f"{NAME}."), oai.narrative("ROI is 90000000000%."))
     r = advise("Why did that campaign drop?", dataset=injected, llm=llm, timeout_s=30)
-    assert (r.router, r.kind, r.understood.campaigns) == ("llm", "why", (NAME,))
+    assert (r.router, r.kind, (r.understood.campaigns if r.understood else None)) == ("llm", "why", (NAME,))
     assert outcome(r, planted) == outcome(plain, planted)
     assert (r.narrative_source, r.answer) == ("template", plain.answer)
 
