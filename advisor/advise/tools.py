@@ -65,7 +65,7 @@ class Change(_Args):
     op: Literal["scale", "off", "move", "set", "total"] = Field(
         description="scale: channel spend x factor (cut 30% -> 0.7, double -> 2.0); off: channel switched off; "
         "move: amount (or factor = share of the channel's spend) moved from channel to `to`; set: channel total over "
-        "the horizon = amount; total: every channel x factor (no channel)"
+        "the horizon = amount; total: every channel x factor, or the whole plan = amount (no channel)"
     )
     channel: str | None = Field(None, description="channel name exactly as in the data")
     to: str | None = Field(None, description="receiving channel of a move")
@@ -257,10 +257,10 @@ class _Rules:
         channel = _lookup(c.get("channel"), self.channels, "channel")
         to = _lookup(c.get("to"), self.channels, "channel")
         factor, amount = c.get("factor"), self.amount(c.get("amount"), horizon)
-        if op == "total":
-            if channel is not None or to is not None or factor is None or amount is not None:
-                raise _Bad("a total change takes a factor and no channel")
-            return SpendChange("total", factor=float(factor))
+        if op == "total":  # every channel x factor, or the plan's total = amount
+            if channel is not None or to is not None or (factor is None) == (amount is None):
+                raise _Bad("a total change takes a factor or an amount, and no channel")
+            return SpendChange("total", factor=None if factor is None else float(factor), amount=amount)
         if channel is None:
             raise _Bad(f"a {op} change needs a channel")
         if op == "scale":
