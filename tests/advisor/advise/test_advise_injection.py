@@ -44,14 +44,16 @@ def world() -> Any:
 
 
 @pytest.fixture(scope="module")
-def planted(world: Any) -> str:
-    """The campaign with the planted broken landing page (it needs attention: the injection is in the answer)."""
-    return str(next(p["campaign_id"] for p in world.truth["problems"] if p["kind"] == "broken_landing_page"))
+def clean(world: Any) -> Dataset:
+    return Dataset.from_frames(**world.tables, targets=world.targets)
 
 
 @pytest.fixture(scope="module")
-def clean(world: Any) -> Dataset:
-    return Dataset.from_frames(**world.tables, targets=world.targets)
+def planted(world: Any, clean: Dataset) -> str:
+    """A campaign with a planted problem that the attention scan names (so the injected name is in the answer)."""
+    campaigns = [str(p["campaign_id"]) for p in world.truth["problems"] if p.get("campaign_id")]
+    scan = advise("Which campaigns need attention?", dataset=clean).answer
+    return next((c for c in campaigns if f'"{c}"' in scan), campaigns[0])
 
 
 @pytest.fixture(scope="module")
