@@ -400,3 +400,52 @@ def test_post_advise_uses_the_configured_llm_over_http(
     assert (doc["narrative_source"], doc["verified"]) == ("llm", True)
     assert doc["answer"] == f'Campaign "{planted}": {doc["recommendations"][0]["action"]}.'
     assert len(server.completions) == 2 and oai.tool_names(server.completions[0]) == list(KINDS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "args"),
+    [
+        ("attention", {}),
+        ("off_target", {}),
+        ("segment", {"attribute": "audience", "kpi": "conversion_rate"}),
+        ("trust", {}),
+        ("overview", {}),
+        ("customers", {"kpi": "clv"}),
+        ("trend", {"kpi": "roi", "channel": "search"}),
+        ("funding", {"channel": "email", "direction": "more"}),
+        ("what_if", {"changes": [{"op": "scale", "channel": "video", "factor": 0.7}]}),
+        ("split", {"amount": 150000}),
+        ("forecast", {"horizon": "quarter"}),
+        ("other", {}),
+    ],
+)
+def test_the_kind_the_llm_picks_is_the_kind_that_runs(
+    llm: BaseChatModel, server: Any, dataset: Any, kind: str, args: dict[str, Any]
+) -> None:
+    from advisor.advise import advise
+    from advisor.advise.kinds import MODULES
+
+    if importlib.util.find_spec(f"advisor.advise.kinds.{MODULES[kind]}") is None:
+        pytest.skip(f"the {kind} handler has not landed on this branch")
+    server.push(oai.tool_call(kind, args), oai.error(500))
+    r = advise("Tell me something", dataset=dataset, llm=llm, timeout_s=30)
+    assert (r.router, r.kind, r.understood.extra.get("tool") if r.understood else None) == ("llm", kind, kind)
+    assert r.narrative_source == "template" and r.answer  # the narrative failed: the handler's answer
+    if kind == "other":
+        assert r.analyses == ()  # runs nothing
+    else:
+        assert r.analyses
+
+
+def test_a_russian_question_gets_the_russian_prompt_and_answer(
+    llm: BaseChatModel, server: Any, dataset: Any, planted: str
+) -> None:
+    from advisor.advise import advise
+
+    question = f"Почему просела кампания {planted}?"
+    plain = advise(question, dataset=dataset)
+    server.push(oai.tool_call("why", {"campaign_id": planted}), invent(planted), invent(planted))
+    r = advise(question, dataset=dataset, llm=llm, timeout_s=20)
+    assert (r.router, r.lang, r.kind) == ("llm", "ru", "why") and r.understood and r.understood.lang == "ru"
+    assert (r.narrative_source, r.verified, r.answer) == ("template", True, plain.answer) and plain.lang == "ru"
+    assert "Отвечайте по-русски" in oai.system_prompt(server.completions[1])
