@@ -228,6 +228,20 @@ def test_the_server_answers_structured_output_both_ways(llm: BaseChatModel, serv
     json.dumps(server.completions)
 
 
+def test_the_scripted_server_itself(server: Any) -> None:
+    """Models listed, unknown routes 404, every completion request recorded, an exhausted script answers 500."""
+    import httpx
+
+    server.reset(oai.text("hello"))
+    with httpx.Client(base_url=server.base_url, timeout=10) as http:
+        assert http.get("/models").json()["data"][0]["id"] == "test-model"
+        assert http.post("/embeddings", json={}).status_code == 404
+        ok = http.post("/chat/completions", json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+        assert ok.json()["choices"][0]["message"]["content"] == "hello"
+        assert http.post("/chat/completions", json={"model": "m", "messages": []}).status_code == 500
+    assert [b["messages"] for b in server.completions] == [[{"role": "user", "content": "hi"}], []]
+
+
 # ------------------------------------------------------------------------------------------ advise over HTTP
 
 
