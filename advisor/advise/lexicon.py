@@ -52,7 +52,7 @@ CHANNEL_WORDS: dict[str, tuple[str, ...]] = {
     "social": (
         r"social(?: media| networks?| ads)?", r"paid social", r"facebook", r"instagram", r"vk", r"vkontakte",
         r"tiktok", r"smm", r"соцсет\w*", r"соц\.? сет\w*", r"социальн\w* сет\w*", r"вконтакте", r"вк",
-        r"таргет\w*", r"смм", r"инстаграм\w*", r"тикток\w*",
+        r"таргет\w*", r"смм", r"инстаграм\w*", r"тикток\w*", r"фейсбук\w*", r"фб", r"телеграм\w*",
     ),
     "display": (
         r"display(?: ads)?", r"banners?", r"programmatic", r"медийн\w*(?: реклам\w*)?", r"медийк\w*",
@@ -255,7 +255,8 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     "trust_weak": rx(r"real(?:ly)?", r"actual(?:ly)?", r"true", r"genuine", r"реальн\w*", r"на самом деле", r"правд\w*",
                      r"честн\w*"),
     "reported": rx(r"reported", r"platforms?", r"claimed", r"attributed", r"numbers", r"figures", r"площадк\w*",
-                   r"платформ\w*", r"цифр\w*", r"отчет\w*", r"заявлен\w*", r"кабинет\w*"),
+                   r"платформ\w*", r"цифр\w*", r"отчет\w*", r"заявлен\w*", r"кабинет\w*", r"показыва\w*",
+                   r"shows?", r"says?", r"report\w*"),
     "what_if": rx(
         r"what if", r"what happens", r"what would", r"what will happen", r"if we", r"if i", r"suppose\w*", r"scenario\w*",
         r"would happen", r"что будет", r"что если", r"а если", r"если", r"что произойд\w*", r"что станет",
@@ -341,8 +342,6 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"как (?:работает|работаем|справляемся)", r"в целом", r"общ\w* картин\w*", r"сводк\w*", r"итог\w*",
         r"обзор\w*", r"отчет\w*", r"состояни\w*", r"как (?:там|в целом)",
     ),
-    "ranking": rx(r"best", r"worst", r"top", r"highest", r"lowest", r"performs?", r"converts?", r"compare\w*", r"which",
-                  r"лучш\w*", r"хуж\w*", r"эффективн\w*", r"сравн\w*", r"как\w*", r"котор\w*"),
 }
 #: funding direction: more budget (under-funded) or less (over-funded, where to cut).
 DIRECTION_MORE = rx(

@@ -29,7 +29,7 @@ Precedence of kinds (first rule that holds wins)
 ------------------------------------------------
 1. empty text or a bare greeting → ``other``;
 2. ``trust``: trust/inflate/incremental words ("можно ли верить", "завышают"), or real/actual with
-   reported/platform/numbers;
+   reported/platform/numbers or with conversions/revenue ("are the conversions real?");
 3. ``what_if``: at least one spend change was parsed, unless the question asks *why* without a what-if cue
    ("why did search drop by 30%?" stays a why). A what-if with an edit beats ``forecast``
    ("what revenue do we expect next month if we cut video by 30%" → what_if);
@@ -174,8 +174,10 @@ def _campaigns(text: str, ids: Sequence[str]) -> list[_Hit]:
 
 def _channel_patterns(channels: Sequence[str]) -> list[tuple[str, str, int]]:
     """(pattern, data channel, priority): each channel's own name (priority 2), then the synonyms of its canonical
-    channel (priority 1; a canonical channel's words go to the data channel named exactly so, else the first)."""
+    channel (priority 1; a canonical channel's words go to the data channel named exactly so, else the first).
+    A channel word glued to digits ("search-010", an unknown campaign id) is not the channel."""
     out = [(_value_pattern(str(c)), str(c), 2) for c in channels if str(c).strip()]
+    out = [(p + r"(?!-?\d)", c, prio) for p, c, prio in out]
     owner: dict[str, str] = {}
     for c in channels:
         k = _key(str(c))
@@ -183,7 +185,7 @@ def _channel_patterns(channels: Sequence[str]) -> list[tuple[str, str, int]]:
             if k == canon or (k in aliases and canon not in owner):
                 owner[canon] = str(c)
     for canon, ch in owner.items():
-        out += [(lx.word(p), ch, 1) for p in lx.CHANNEL_WORDS[canon]]
+        out += [(lx.word(p) + r"(?!-?\d)", ch, 1) for p in lx.CHANNEL_WORDS[canon]]
     return out
 
 
@@ -549,7 +551,7 @@ def _changes(text: str, channels: Sequence[_Hit], sizes: Sequence[_Hit]) -> tupl
         s_hi = min(b for b in bounds if b > v.start)
         lo = max(s_lo, verbs[i - 1].end if i > 0 else 0)
         hi = min(s_hi, verbs[i + 1].start if i + 1 < len(verbs) else len(text))
-        after = [c for c in channels if v.end <= c.start < hi]
+        after = [c for c in channels if v.start <= c.start < hi]  # inside: "turn video off"
         chans = after or [c for c in channels if lo <= c.start < v.start]
         size_after = [s for s in sizes if v.end <= s.start < hi]
         size = size_after or [s for s in sizes if lo <= s.start < v.start]
@@ -657,7 +659,8 @@ def _kind(
     named = bool(campaigns or channels)
     why = _has("why", words)
     what_if = _has("what_if", words)
-    if _has("trust", words) or (_has("trust_weak", words) and _has("reported", words)):
+    claimed = _has("reported", words) or any(k in ("conversions", "revenue") for k in kpis)
+    if _has("trust", words) or (_has("trust_weak", words) and claimed):
         return "trust", {}
     if changes and not (why and not what_if):
         return "what_if", {}
