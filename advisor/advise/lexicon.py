@@ -161,7 +161,7 @@ _NR = NOT_REFLEXIVE
 VERBS: dict[str, tuple[str, ...]] = {
     "off": (
         r"switch(?:ed|ing)? off", r"switch(?:ed|ing)? \ue001+ off", r"turn(?:ed|ing)? off", r"turn(?:ed|ing)? \ue001+ off",
-        r"shut(?:ting)? (?:down|off)", r"paus(?:e|ed|es|ing)", r"stop(?:s|ped|ping)?", r"kill(?:s|ed|ing)?",
+        r"shut(?:ting)? (?:down|off)", r"paus(?:e|ed|es|ing)", r"stop(?:s|ped|ping)?(?! \w+ing)", r"kill(?:s|ed|ing)?",
         r"disabl(?:e|ed|es|ing)", r"eliminat(?:e|ed|es|ing)", r"remov(?:e|ed|es|ing)", r"without", r"cut (?:out|off)",
         r"get rid of", r"drop(?:ped|ping)? (?=\ue001)", r"no more",
         rf"отключ{_NR}\w*", rf"выключ{_NR}\w*", rf"остан[ао]в{_NR}\w*", rf"приостан[ао]в{_NR}\w*", r"убра(?:ть|ли|л)",
@@ -273,13 +273,15 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"tank\w*", r"slump\w*", r"plummet\w*", r"worse", r"miss(?:ed|es|ing)?", r"bad(?:ly)?", r"poor(?:ly)?",
         r"weak\w*", r"просел\w*", r"просед\w*", r"упал\w*", r"упад\w*", r"паден\w*", r"снизил\w*", r"снижени\w*",
         r"ухудш\w*", r"провал\w*", r"хуже", r"не дотяг\w*", r"обвал\w*", r"плох\w*", r"слаб\w*", r"не работает",
+        r"stopp?(?:ed|s)? (?:working|converting|performing|selling)", r"перестал\w*",
     ),
     "attention": rx(
         r"attention", r"worr\w*", r"concern\w*", r"problems?", r"problematic", r"issues?", r"troubles?", r"red flags?",
         r"on fire", r"burning", r"alarm\w*", r"failing", r"broken", r"under-?perform\w*", r"look at first",
         r"priorit\w*", r"fix first", r"need(?:s)? fixing", r"worst", r"внимани\w*", r"проблем\w*", r"беспоко\w*",
         r"тревож\w*", r"гор(?:ят|ит|ящ\w*)", r"пожар\w*", r"не так", r"в первую очередь", r"приорите\w*",
-        r"исправ\w*", r"хуже всего", r"худш\w*",
+        r"исправ\w*", r"хуже всего", r"худш\w*", r"drag\w* (?:us |\w+ )?down", r"los(?:e|es|ing) money", r"wast\w*",
+        r"bleed\w*", r"тян\w* (?:нас |\w+ )?вниз", r"тер(?:яем|яют|ять|яет) деньги", r"слива\w*", r"слив\w*",
     ),
     "off_target": rx(
         r"off[- ](?:target|track)\w*", r"(?:miss|missing|missed|below|under|behind|not meeting|not hitting|"
@@ -305,6 +307,8 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"(?:куда|где|какому|каким|какой|какие|какого)\W+(?:\w+\W+){0,4}?(?:добав|вложи|увелич|нарасти|сократ|урез|"
         r"срез|сэконом|убав|перелож)\w*",
         r"(?:больше|меньше) (?:бюджет|денег|средств|тратить|вкладывать)\w*", r"добавить (?:бюджет|денег|средств)\w*",
+        r"(?:should|do|must) we (?:increase|raise|add|grow|cut|reduce|trim|lower) (?:\w+ ){0,3}?(?:budget|spend\w*|investment)",
+        r"(?:нужно|стоит|надо|следует|пора)(?: ли)? (?:\w+ ){0,2}?(?:увелич|добав|сократ|урез|нарасти|сниз)\w*",
     ),
     "split": rx(
         r"split\w*", r"allocat\w*", r"distribut\w*", r"divid\w*", r"budget mix", r"media mix", r"(?:best|optimal) mix",
@@ -341,6 +345,8 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"how (?:did|do) we (?:do|perform)", r"how well", r"как (?:у нас |наши )?дела", r"как мы", r"как (?:идут|обстоят) дела",
         r"как (?:работает|работаем|справляемся)", r"в целом", r"общ\w* картин\w*", r"сводк\w*", r"итог\w*",
         r"обзор\w*", r"отчет\w*", r"состояни\w*", r"как (?:там|в целом)",
+        r"(?:which|what) channels? (?:is|are|has|have|performs?|works?|brings?|gives?)", r"best[- ]performing",
+        r"most (?:effective|efficient|profitable)", r"как(?:ой|ие) канал\w*", r"сам\w* (?:эффективн|прибыльн|выгодн)\w*",
     ),
 }
 #: funding direction: more budget (under-funded) or less (over-funded, where to cut).

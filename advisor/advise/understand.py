@@ -32,7 +32,9 @@ Precedence of kinds (first rule that holds wins)
    reported/platform/numbers or with conversions/revenue ("are the conversions real?");
 3. ``what_if``: at least one spend change was parsed, unless the question asks *why* without a what-if cue
    ("why did search drop by 30%?" stays a why). A what-if with an edit beats ``forecast``
-   ("what revenue do we expect next month if we cut video by 30%" → what_if);
+   ("what revenue do we expect next month if we cut video by 30%" → what_if). A change of the whole budget only
+   (``total``) with a funding or split cue and no what-if cue is not a what-if ("where should we cut 20% of the
+   budget?" → funding);
 4. ``off_target``: off-target cues ("off target", "не выполняются"), unless the question asks why about a named
    campaign or channel ("why did search-01 miss its target" → why). "Why are we missing targets?" → off_target;
 5. ``why``: why-cues or drop words ("почему просела", "what went wrong with", "underperformed") naming a campaign
@@ -50,7 +52,8 @@ Precedence of kinds (first rule that holds wins)
     (``extra["unparsed_change"]``);
 15. ``forecast``: forecast cues, a future period, or a what-if cue without a channel edit ("what if we spend 150k
     next quarter" = forecast at that budget, ``amount`` 150000, ``horizon`` quarter);
-16. ``overview`` ("how are we doing", "как у нас дела");
+16. ``overview`` ("how are we doing", "как у нас дела"); about a named campaign ("как дела у кампании X") → ``why``
+    (its diagnosis is the answer);
 17. a campaign named alone → ``why``; a channel or KPI named alone → ``overview``;
 18. anything else → ``other``.
 
@@ -662,7 +665,9 @@ def _kind(
     claimed = _has("reported", words) or any(k in ("conversions", "revenue") for k in kpis)
     if _has("trust", words) or (_has("trust_weak", words) and claimed):
         return "trust", {}
-    if changes and not (why and not what_if):
+    channel_edit = any(c.op != "total" for c in changes)
+    budget_cue = _has("funding_strong", words) or _has("funding_weak", words) or _has("split", words)
+    if changes and not (why and not what_if) and (channel_edit or what_if or not budget_cue):
         return "what_if", {}
     if _has("off_target", words) and not (why and named):
         return "off_target", {}
@@ -690,7 +695,7 @@ def _kind(
     if _has("forecast", words) or future or what_if:
         return "forecast", {}
     if _has("overview", words):
-        return "overview", {}
+        return ("why", {}) if campaigns else ("overview", {})
     if campaigns:
         return "why", {}
     if channels or kpis:

@@ -38,6 +38,7 @@ KIND_CASES = [
     ("Why did search drop?", "why"),
     ("What went wrong with social?", "why"),
     ("Why did search-01 miss its target?", "why"),
+    ("When did search stop converting?", "why"),
     ("Почему просела кампания search-01?", "why"),
     ("Почему упала кампания video-01 в сентябре?", "why"),
     ("Что случилось с поиском?", "why"),
@@ -45,6 +46,10 @@ KIND_CASES = [
     ("Почему кампания video-02 не выполнила план?", "why"),
     ("Почему снизилась выручка поиска на 30%?", "why"),
     ("Почему видео-кампании проседают по CTR?", "why"),
+    ("Из-за чего упали конверсии в соцсетях?", "why"),
+    ("Объясни, почему кампания display-01 перестала приносить выручку", "why"),
+    ("Что произошло с видео в августе?", "why"),
+    ("Как дела у кампании search-02?", "why"),
     # attention
     ("Which campaigns need attention?", "attention"),
     ("What should I worry about?", "attention"),
@@ -55,6 +60,11 @@ KIND_CASES = [
     ("Какие кампании горят?", "attention"),
     ("Какие кампании работают хуже всего?", "attention"),
     ("На что обратить внимание в первую очередь?", "attention"),
+    ("Which campaigns are dragging us down?", "attention"),
+    ("Where are we losing money?", "attention"),
+    ("Какие кампании тянут нас вниз?", "attention"),
+    ("Где мы теряем деньги?", "attention"),
+    ("Что у нас горит?", "attention"),
     # what_if
     ("What happens to conversions if we cut video by 30%?", "what_if"),
     ("What if we switch off display?", "what_if"),
@@ -68,6 +78,8 @@ KIND_CASES = [
     ("Что будет с выручкой, если урезать контекст на 15%?", "what_if"),
     ("А если выключить баннеры?", "what_if"),
     ("Что если удвоить бюджет на видео?", "what_if"),
+    ("Что будет, если перенести 20% бюджета с медийки на поиск?", "what_if"),
+    ("Что если снизить расходы на рассылки на 5 тыс.?", "what_if"),
     # split
     ("How should we split 150k next month?", "split"),
     ("Best budget mix?", "split"),
@@ -75,15 +87,22 @@ KIND_CASES = [
     ("Как распределить 1,5 млн на следующий квартал?", "split"),
     ("Как лучше распределить бюджет 300 тыс. рублей на ноябрь?", "split"),
     ("Оптимальный микс каналов на следующий месяц", "split"),
+    ("Как поделить 500 тыс. между каналами?", "split"),
     # funding
     ("Is our email channel underfunded?", "funding"),
     ("Which channel deserves more budget?", "funding"),
     ("Where should we cut?", "funding"),
     ("Is search saturated?", "funding"),
+    ("Which channel deserves 20% more budget?", "funding"),
+    ("Where should we cut 20% of the budget?", "funding"),
     ("Недофинансирован ли email?", "funding"),
     ("Какому каналу добавить бюджет?", "funding"),
     ("Какой канал перекормлен?", "funding"),
     ("Где сократить расходы?", "funding"),
+    ("Нужно ли увеличить бюджет на email?", "funding"),
+    ("Какой канал пора урезать?", "funding"),
+    ("Куда лучше вложить 100 тысяч?", "funding"),
+    ("Стоит ли добавить денег в поиск?", "funding"),
     # trend
     ("ROI trend?", "trend"),
     ("How did CPA change over time?", "trend"),
@@ -91,12 +110,15 @@ KIND_CASES = [
     ("Динамика ROI по месяцам", "trend"),
     ("Как менялась конверсия?", "trend"),
     ("Как менялся ROI поиска за последние 6 месяцев?", "trend"),
+    ("Как росла выручка в этом году?", "trend"),
+    ("Покажи динамику CAC", "trend"),
     # off_target
     ("Which KPIs are off target and why?", "off_target"),
     ("Why are we missing targets?", "off_target"),
     ("Какие KPI не выполняются?", "off_target"),
     ("Почему мы не выполняем цели?", "off_target"),
     ("Какие показатели отстают от плана?", "off_target"),
+    ("Какие цели по KPI мы не достигли?", "off_target"),
     # segment
     ("Which audience performs worst?", "segment"),
     ("Which creative type converts best?", "segment"),
@@ -105,6 +127,8 @@ KIND_CASES = [
     ("Какая аудитория лучше?", "segment"),
     ("Какой креатив лучше конвертирует?", "segment"),
     ("Как работает ретаргетинг?", "segment"),
+    ("В каком регионе самый дорогой клик?", "segment"),
+    ("Какой тип креатива работает лучше всего?", "segment"),
     # trust
     ("Can we trust the platforms' numbers?", "trust"),
     ("Are the reported conversions real?", "trust"),
@@ -112,12 +136,18 @@ KIND_CASES = [
     ("Можно ли верить цифрам площадок?", "trust"),
     ("Завышают ли платформы конверсии?", "trust"),
     ("Можно ли доверять данным рекламных кабинетов?", "trust"),
+    ("Насколько завышены конверсии в отчётах площадок?", "trust"),
+    ("Сколько реальных конверсий дают соцсети?", "trust"),
+    ("Реальны ли конверсии, которые показывает фейсбук?", "trust"),
     # overview
     ("How are we doing?", "overview"),
     ("Give me an overview", "overview"),
+    ("Which channel performs best?", "overview"),
+    ("Какой канал самый эффективный?", "overview"),
     ("Как у нас дела?", "overview"),
     ("Как дела в целом?", "overview"),
     ("Как партнёрка показала себя в октябре?", "overview"),
+    ("Подведи итоги месяца", "overview"),
     # customers
     ("What is our CLV by channel?", "customers"),
     ("What is our LTV to CAC?", "customers"),
@@ -126,6 +156,8 @@ KIND_CASES = [
     ("Удержание клиентов", "customers"),
     ("Какой CAC по каналам?", "customers"),
     ("Какая удовлетворённость клиентов?", "customers"),
+    ("Какой отток клиентов?", "customers"),
+    ("Какой NPS у нас сейчас?", "customers"),
     # forecast
     ("What do we expect next month?", "forecast"),
     ("What if we spend 150k next quarter?", "forecast"),
@@ -133,6 +165,8 @@ KIND_CASES = [
     ("Прогноз выручки на квартал", "forecast"),
     ("Сколько выручки ожидать в следующем квартале?", "forecast"),
     ("Что будет, если потратим 2 млн ₽ в следующем квартале?", "forecast"),
+    ("Что ждать от следующего месяца?", "forecast"),
+    ("Какая будет выручка в декабре?", "forecast"),
     # other
     ("What is the capital of France?", "other"),
     ("Tell me a joke", "other"),
@@ -142,6 +176,8 @@ KIND_CASES = [
     ("Напиши стихотворение", "other"),
     ("Какая столица Франции?", "other"),
     ("Привет!", "other"),
+    ("Как приготовить борщ?", "other"),
+    ("Спасибо", "other"),
 ]
 
 
@@ -570,7 +606,7 @@ def test_campaign_name_with_instructions_creates_no_change_and_keeps_the_kind() 
     q = ask(f"Why did {INJECTED} underperform?", names=names)
     assert (q.kind, q.campaigns, q.changes) == ("why", (INJECTED,), ())
     q = ask(f"Как дела у кампании «{INJECTED}»?", names=names)
-    assert (q.kind, q.campaigns, q.changes, q.lang) == ("overview", (INJECTED,), (), "ru")
+    assert (q.kind, q.campaigns, q.changes, q.lang) == ("why", (INJECTED,), (), "ru")
 
 
 def test_channel_and_value_names_with_instructions_are_data() -> None:
