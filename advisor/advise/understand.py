@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -151,10 +152,16 @@ def _value_pattern(value: str) -> str:
     return lx.word(r"[_\- ]?".join(parts)) if parts else ""
 
 
-def _find(pattern: str | re.Pattern[str], text: str, kind: str, value: Any, priority: int = 0) -> list[_Hit]:
+@functools.lru_cache(maxsize=8192)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """Compiled once per process (``re``'s own cache holds 512 patterns; a dataset's names need more)."""
+    return re.compile(pattern)
+
+
+def _find(pattern: str, text: str, kind: str, value: Any, priority: int = 0) -> list[_Hit]:
     if not pattern:
         return []
-    return [_Hit(m.start(), m.end(), kind, value, priority) for m in re.finditer(pattern, text) if m.end() > m.start()]
+    return [_Hit(m.start(), m.end(), kind, value, priority) for m in _compiled(pattern).finditer(text) if m.end() > m.start()]
 
 
 def _key(name: str) -> str:
@@ -166,13 +173,25 @@ def _uniq(items: Sequence[str]) -> tuple[str, ...]:
 
 
 # ------------------------------------------------------------------------------------------------ entities
-def _campaigns(text: str, ids: Sequence[str]) -> list[_Hit]:
-    hits: list[_Hit] = []
+@functools.lru_cache(maxsize=64)
+def _campaign_index(ids: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """One alternation of the campaign ids (longest first, so the longest id wins where several start) and the
+    normalised id → id map (the first id wins among ids that differ only in case)."""
+    by_norm: dict[str, str] = {}
     for cid in ids:
-        s = str(cid)
-        if s.strip():
-            hits += _find(lx.word(re.escape(_norm(s))), text, "campaign", s)
-    return _greedy(hits)
+        if cid.strip():
+            by_norm.setdefault(_norm(cid), cid)
+    if not by_norm:
+        return None, by_norm
+    alt = "|".join(re.escape(k) for k in sorted(by_norm, key=len, reverse=True))
+    return re.compile(lx.word(alt)), by_norm
+
+
+def _campaigns(text: str, ids: Sequence[str]) -> list[_Hit]:
+    pattern, by_norm = _campaign_index(tuple(str(c) for c in ids))
+    if pattern is None:
+        return []
+    return [_Hit(m.start(), m.end(), "campaign", by_norm[m.group(0)]) for m in pattern.finditer(text)]
 
 
 def _channel_patterns(channels: Sequence[str]) -> list[tuple[str, str, int]]:
