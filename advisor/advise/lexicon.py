@@ -90,7 +90,8 @@ KPI_WORDS: dict[str, tuple[str, ...]] = {
     "cpm": (r"cpm", r"cost per (?:mille|thousand)", r"(?:стоимост|цен)\w* (?:тысяч\w* )?показ\w*"),
     "cpa": (r"cpa", r"cost per (?:acquisition|action|conversion|lead)",
             r"(?:стоимост|цен)\w* (?:конверси|заявк|лид|действи)\w*"),
-    "cac": (r"cac", r"customer acquisition costs?", r"acquisition costs?", r"(?:стоимост|цен)\w* привлечени\w*(?: клиент\w*)?"),
+    "cac": (r"cac", r"customer acquisition costs?", r"acquisition costs?", r"cost to acquire(?: a)?(?: customers?)?",
+            r"(?:стоимост|цен)\w* привлечени\w*(?: клиент\w*)?", r"стоит привлеч\w*(?: клиент\w*)?"),
     "conversion_rate": (
         r"conversion rates?", r"conv\.? rate", r"cvr", r"конверси(?:я|ю|ей)", r"(?:коэффициент|уровень|уровня|процент)\w* конверси\w*",
     ),
@@ -252,9 +253,10 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"завыш\w*", r"преувелич\w*", r"накруч\w*", r"накрут\w*", r"инкремент\w*", r"достоверн\w*",
         r"приписыва\w*", r"двойн\w* уч[её]т\w*",
     ),
-    "trust_weak": rx(r"real(?:ly)?", r"actual(?:ly)?", r"true", r"genuine", r"реальн\w*", r"на самом деле", r"правд\w*",
+    "trust_weak": rx(r"real(?:ly)?", r"reality", r"actual(?:ly)?", r"true", r"genuine", r"accura\w*", r"реальност\w*",
+                     r"точн\w*", r"реальн\w*", r"на самом деле", r"правд\w*",
                      r"честн\w*"),
-    "reported": rx(r"reported", r"platforms?", r"claimed", r"attributed", r"numbers", r"figures", r"площадк\w*",
+    "reported": rx(r"reported", r"platforms?", r"attribut\w*", r"атрибуци\w*", r"claimed", r"attributed", r"numbers", r"figures", r"площадк\w*",
                    r"платформ\w*", r"цифр\w*", r"отчет\w*", r"заявлен\w*", r"кабинет\w*", r"показыва\w*",
                    r"shows?", r"says?", r"report\w*"),
     "what_if": rx(
@@ -291,6 +293,9 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"не выполня\w*", r"не выполн\w*", r"не достига\w*", r"не достигнут\w*", r"не достигл\w*", r"вне цел\w*",
         r"отста\w* от (?:план|цел)\w*", r"ниже (?:цел|план)\w*", r"не дотяг\w* до (?:цел|план)\w*",
         r"какие kpi", r"какие показател\w*", r"план\w* не выполн\w*", r"не в цел\w*", r"мимо цел\w*",
+        r"(?:are|is) (?:we|it|everything) on track", r"(?:hitting|meeting|reaching|hit|meet|reach) (?:our |the |all )?(?:kpi )?(?:targets?|goals?|plans?)",
+        r"выполня\w* ли (?:мы )?(?:\w+ )?план\w*", r"выполним ли", r"достига\w* ли (?:мы )?(?:\w+ )?цел\w*",
+        r"в план\w* ли", r"идем ли (?:мы )?по плану",
     ),
     "funding_strong": rx(
         r"under-?fund\w*", r"over-?fund\w*", r"under-?invest\w*", r"over-?invest\w*", r"over-?spend\w*",
@@ -309,6 +314,9 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"(?:больше|меньше) (?:бюджет|денег|средств|тратить|вкладывать)\w*", r"добавить (?:бюджет|денег|средств)\w*",
         r"(?:should|do|must) we (?:increase|raise|add|grow|cut|reduce|trim|lower) (?:\w+ ){0,3}?(?:budget|spend\w*|investment)",
         r"(?:нужно|стоит|надо|следует|пора)(?: ли)? (?:\w+ ){0,2}?(?:увелич|добав|сократ|урез|нарасти|сниз)\w*",
+        r"how much (?:\w+ ){0,2}?(?:should|to|do|must|can) (?:we |i )?(?:spend|invest|put|allocate)",
+        r"сколько (?:\w+ ){0,2}?(?:тратить|вкладывать|вложить|потратить|выделять|выделить)",
+        r"worth (?:increas|rais|add|cut|reduc|spend|invest|scal|grow|trim)\w*",
     ),
     "split": rx(
         r"split\w*", r"allocat\w*", r"distribut\w*", r"divid\w*", r"budget mix", r"media mix", r"(?:best|optimal) mix",
@@ -352,12 +360,12 @@ SIGNALS: dict[str, re.Pattern[str]] = {
 #: funding direction: more budget (under-funded) or less (over-funded, where to cut).
 DIRECTION_MORE = rx(
     r"under-?fund\w*", r"under-?invest\w*", r"under-?spend\w*", r"deserv\w* more", r"more", r"extra", r"additional",
-    r"add", r"increase", r"raise", r"invest", r"scale up", r"starv\w*", r"headroom", r"room to (?:grow|scale)",
+    r"add(?:s|ed|ing)?", r"increas\w*", r"rais\w*", r"invest(?:s|ed|ing)?", r"scal\w* up", r"grow\w*", r"starv\w*", r"headroom", r"room to (?:grow|scale)",
     r"недофинанс\w*", r"недоинвест\w*", r"недокорм\w*", r"недобюджет\w*", r"добав\w*", r"больше", r"нарасти\w*",
     r"увелич\w*", r"вложи\w*",
 )
 DIRECTION_LESS = rx(
-    r"over-?fund\w*", r"over-?invest\w*", r"over-?spend\w*", r"saturat\w*", r"cut", r"trim", r"reduce", r"less",
+    r"over-?fund\w*", r"over-?invest\w*", r"over-?spend\w*", r"saturat\w*", r"cut\w*", r"trim\w*", r"reduc\w*", r"less", r"scal\w* (?:back|down)",
     r"save", r"waste\w*", r"перефинанс\w*", r"переинвест\w*", r"перекорм\w*", r"перегрет\w*", r"насыщ\w*",
     r"меньше", r"сократ\w*", r"урез\w*", r"срез\w*", r"сэконом\w*", r"убав\w*", r"лишн\w*",
 )

@@ -271,6 +271,7 @@ _REL = re.compile(lx.word(
     r"|(?:(?:в|на|за|по|во)\s+)?(прошл\w*|предыдущ\w*|эт\w*|текущ\w*|следующ\w*|ближайш\w*|предстоящ\w*)\s+"
     r"(недел\w*|месяц\w*|квартал\w*|год\w*)"
 ))
+_DAY = re.compile(lx.word(r"(yesterday|вчера|вчерашн\w*|today|сегодня|сегодняшн\w*)"))
 _TO_DATE = re.compile(lx.word(r"(ytd|year[- ]to[- ]date|с начала года|mtd|month[- ]to[- ]date|с начала месяца|"
                               r"qtd|quarter[- ]to[- ]date|с начала квартала)"))
 _QUARTER = re.compile(lx.word(
@@ -292,7 +293,7 @@ _STRICT_MONTH = re.compile(r"may|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|m
 @dataclass(frozen=True)
 class _PeriodHit:
     """A period named in the question: ``how`` (``last_n``, ``next_n``, ``rel``, ``to_date``, ``quarter``, ``month``,
-    ``year``, ``range``) and its parameters; resolved against the data's last date by :func:`_resolve`."""
+    ``since_month``, ``year``, ``day``, ``date``) and its parameters; resolved against the data's last date by :func:`_resolve`."""
 
     start: int
     end: int
@@ -338,6 +339,8 @@ def _periods(text: str) -> list[_PeriodHit]:
         if not m.group(1) and u.startswith("год") and not re.match(r"(?:год|года|году|годом)$", u):
             continue
         hits.append(_PeriodHit(m.start(), m.end(), "rel", (_rel_which(which), _unit(u))))
+    for m in _DAY.finditer(text):
+        hits.append(_PeriodHit(m.start(), m.end(), "day", (0,)))  # the data's last day (data run to yesterday)
     for m in _TO_DATE.finditer(text):
         w = m.group(1)
         unit = "year" if ("y" in w[:1] or "года" in w or "year" in w) else ("quarter" if ("q" in w[:1] or "квартал" in w) else "month")
@@ -361,7 +364,9 @@ def _periods(text: str) -> list[_PeriodHit]:
         if _STRICT_MONTH.fullmatch(name) and not (m.group("pre") or m.group("year") or m.group("day2")):
             continue  # "may", "mar", "dec"... are months only with a preposition, a day or a year
         start = m.start("pre") if m.group("pre") else (m.start("day") if m.group("day") else m.start(f"m{month}"))
-        hits.append(_PeriodHit(start, m.end(), "month", (month, int(m.group("year")) if m.group("year") else None)))
+        since = (m.group("pre") or "").strip() in ("since", "с", "from")
+        hits.append(_PeriodHit(start, m.end(), "since_month" if since else "month",
+                               (month, int(m.group("year")) if m.group("year") else None)))
     for m in _YEAR.finditer(text):
         y = m.group(1) or m.group(2)
         hits.append(_PeriodHit(m.start(), m.end(), "year", (int(y),)))
@@ -389,7 +394,8 @@ def _quarter_start(d: dt.date) -> dt.date:
 def _resolve(h: _PeriodHit, last: dt.date, future: bool) -> tuple[dt.date, dt.date] | None:
     """The dates of a period hit. Past periods end at ``last`` at the latest; "last month/week/quarter" is the last
     *full* one in the data (as ``run_diagnose``); a month or quarter named without a year is its latest occurrence
-    starting on or before ``last`` — or, for forward-looking questions (``future``), its next one after ``last``."""
+    starting on or before ``last`` — or, for forward-looking questions (``future``), its next one after ``last``;
+    "since January" / "с января" runs to ``last``; "yesterday"/"today" ("вчера"/"сегодня") is the data's last day ``last``."""
     one = dt.timedelta(days=1)
     if h.how == "last_n":
         n, unit = h.args
@@ -434,7 +440,9 @@ def _resolve(h: _PeriodHit, last: dt.date, future: bool) -> tuple[dt.date, dt.da
             end = last if _add_months(qs, 3) - one == last else qs - one
             return _quarter_start(end), end
         return dt.date(last.year - 1, 1, 1), dt.date(last.year - 1, 12, 31)
-    if h.how in ("quarter", "month"):
+    if h.how == "day":
+        return last + dt.timedelta(days=h.args[0]), last + dt.timedelta(days=h.args[0])
+    if h.how in ("quarter", "month", "since_month"):
         idx, year = h.args
         first_month = 3 * idx - 2 if h.how == "quarter" else idx
         span = 3 if h.how == "quarter" else 1
@@ -446,7 +454,7 @@ def _resolve(h: _PeriodHit, last: dt.date, future: bool) -> tuple[dt.date, dt.da
             elif dt.date(year, first_month, 1) > last:
                 year -= 1
         start = dt.date(year, first_month, 1)
-        end = _add_months(start, span) - one
+        end = last if h.how == "since_month" and start <= last else _add_months(start, span) - one
         return (start, min(end, last)) if start <= last else (start, end)
     if h.how == "year":
         (year,) = h.args

@@ -95,6 +95,10 @@ KIND_CASES = [
     ("Is search saturated?", "funding"),
     ("Which channel deserves 20% more budget?", "funding"),
     ("Where should we cut 20% of the budget?", "funding"),
+    ("How much should we spend on search?", "funding"),
+    ("Is it worth increasing video spend?", "funding"),
+    ("Сколько тратить на поиск?", "funding"),
+    ("Какой предельный ROI у видео?", "funding"),
     ("Недофинансирован ли email?", "funding"),
     ("Какому каналу добавить бюджет?", "funding"),
     ("Какой канал перекормлен?", "funding"),
@@ -119,6 +123,9 @@ KIND_CASES = [
     ("Почему мы не выполняем цели?", "off_target"),
     ("Какие показатели отстают от плана?", "off_target"),
     ("Какие цели по KPI мы не достигли?", "off_target"),
+    ("Are we on track?", "off_target"),
+    ("Выполняем ли мы план?", "off_target"),
+    ("Насколько мы отстаём от целей по выручке?", "off_target"),
     # segment
     ("Which audience performs worst?", "segment"),
     ("Which creative type converts best?", "segment"),
@@ -139,6 +146,9 @@ KIND_CASES = [
     ("Насколько завышены конверсии в отчётах площадок?", "trust"),
     ("Сколько реальных конверсий дают соцсети?", "trust"),
     ("Реальны ли конверсии, которые показывает фейсбук?", "trust"),
+    ("How accurate is the attribution?", "trust"),
+    ("Do the platform-reported conversions match reality?", "trust"),
+    ("Насколько точна атрибуция площадок?", "trust"),
     # overview
     ("How are we doing?", "overview"),
     ("Give me an overview", "overview"),
@@ -292,6 +302,7 @@ def test_campaign_named_alone_is_a_why_question() -> None:
         ("Кликабельность видео", "ctr"),
         ("Стоимость клика в поиске", "cpc"),
         ("Стоимость привлечения клиента", "cac"),
+        ("Сколько стоит привлечь клиента через соцсети?", "cac"),
         ("Средний чек по регионам", "aov"),
         ("Удовлетворённость клиентов", "csat"),
         ("Расходы на рассылки", "spend"),
@@ -372,6 +383,11 @@ def test_a_value_that_is_also_a_channel_or_kpi_stays_a_channel_or_kpi() -> None:
         ("Прогноз на следующий квартал", "2026-11-01", "2027-01-31"),
         ("Прогноз на следующую неделю", "2026-11-01", "2026-11-07"),
         ("How should we split 150k in December?", "2026-12-01", "2026-12-31"),
+        ("How has email revenue trended since January?", "2026-01-01", "2026-10-31"),
+        ("Как менялась выручка с марта?", "2026-03-01", "2026-10-31"),
+        ("Отчёт по кампаниям за вчера", "2026-10-31", "2026-10-31"),
+        ("Какая будет выручка в декабре?", "2026-12-01", "2026-12-31"),
+        ("Прогноз на 1 квартал 2027 года", "2027-01-01", "2027-03-31"),
     ],
 )
 def test_period(text: str, start: str, end: str) -> None:
@@ -559,6 +575,8 @@ def test_what_if_spend_without_a_channel_is_a_forecast_at_that_budget() -> None:
         ("Какому каналу добавить бюджет?", "more"),
         ("Какой канал перекормлен?", "less"),
         ("Где сократить расходы?", "less"),
+        ("Is it worth increasing video spend?", "more"),
+        ("Are we over-investing in search?", "less"),
     ],
 )
 def test_funding_direction(text: str, direction: str) -> None:
