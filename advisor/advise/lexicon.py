@@ -156,6 +156,10 @@ VALUE_WORDS: dict[str, tuple[str, ...]] = {
     "desktop": (r"десктоп\w*",),
 }
 
+#: attribute values too vague to name a segment when they occur in a question.
+VAGUE_VALUES = frozenset({"all", "other", "others", "none", "unknown", "n/a", "na", "mixed", "default", "general",
+                          "various", "misc", "any", "total", "другое", "все", "прочее"})
+
 # --------------------------------------------------------------------------------------------- spend changes
 _NR = NOT_REFLEXIVE
 #: verbs of a spend change, by class.
@@ -203,7 +207,7 @@ MULT_WORDS: tuple[tuple[str, tuple[str, float]], ...] = (
     (r"twice|twofold|вдвое|в два раза", ("mult", 2.0)),
     (r"threefold|втрое|в три раза", ("mult", 3.0)),
     (r"fourfold|вчетверо|в четыре раза", ("mult", 4.0)),
-    (r"(?:in |by )?half|наполовину", ("pct", 0.5)),
+    (r"(?:in |by )?half(?! a (?:million|thousand|billion))|наполовину", ("pct", 0.5)),
     (r"by (?:a|one) third|на треть", ("pct", 1 / 3)),
     (r"by (?:a|one) quarter|на четверть", ("pct", 0.25)),
 )
@@ -220,6 +224,19 @@ SCALE_WORDS: tuple[tuple[str, float], ...] = (
     (r"m|mm|mn|mln|million\w*|млн\.?|миллион\w*|лям\w*", 1e6),
     (r"bn|b|billion\w*|млрд\.?|миллиард\w*", 1e9),
 )
+#: number words before a scale word ("полтора миллиона", "двести пятьдесят тысяч", "half a million").
+NUMBER_WORDS: dict[str, float] = {
+    "полтора": 1.5, "полторы": 1.5, "один": 1, "одна": 1, "одну": 1, "два": 2, "две": 2, "три": 3, "четыре": 4,
+    "пять": 5, "шесть": 6, "семь": 7, "восемь": 8, "девять": 9, "десять": 10, "двадцать": 20, "тридцать": 30,
+    "сорок": 40, "пятьдесят": 50, "шестьдесят": 60, "семьдесят": 70, "восемьдесят": 80, "девяносто": 90,
+    "сто": 100, "двести": 200, "триста": 300, "четыреста": 400, "пятьсот": 500, "шестьсот": 600, "семьсот": 700,
+    "восемьсот": 800, "девятьсот": 900,
+    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "half a": 0.5,
+}
+WORD_SCALES: dict[str, float] = {"тысяч": 1e3, "тысячи": 1e3, "тысяча": 1e3, "тысячу": 1e3, "миллион": 1e6,
+                                 "миллиона": 1e6, "миллионов": 1e6, "млн": 1e6, "thousand": 1e3, "million": 1e6,
+                                 "billion": 1e9, "миллиард": 1e9, "миллиарда": 1e9, "миллиардов": 1e9, "млрд": 1e9}
 CURRENCY = (r"[$€£₽]|usd|eur|gbp|rub|руб\w*|р\.|dollars?|bucks|euros?|pounds?|rubles?|roubles?|долл\w*|евро|"
             r"фунт\w*")
 PERCENT_AFTER = r"\s*(?:%|percent(?:age points?)?|per cent|pct|процент\w*|проц\.?|п\.п\.)"

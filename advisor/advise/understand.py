@@ -174,24 +174,37 @@ def _uniq(items: Sequence[str]) -> tuple[str, ...]:
 
 # ------------------------------------------------------------------------------------------------ entities
 @functools.lru_cache(maxsize=64)
-def _campaign_index(ids: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+def _campaign_index(ids: tuple[str, ...], channels: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
     """One alternation of the campaign ids (longest first, so the longest id wins where several start) and the
-    normalised id → id map (the first id wins among ids that differ only in case)."""
+    normalised id → id map (the first id wins among ids that differ only in case). An id that is also a channel
+    name is left to the channel; an id made of digits only ("101") counts only after "campaign"/"кампания"/"#"
+    (otherwise it would be read in amounts and dates)."""
     by_norm: dict[str, str] = {}
+    taken = {_norm(c) for c in channels}
     for cid in ids:
-        if cid.strip():
+        if cid.strip() and _norm(cid) not in taken:
             by_norm.setdefault(_norm(cid), cid)
     if not by_norm:
         return None, by_norm
-    alt = "|".join(re.escape(k) for k in sorted(by_norm, key=len, reverse=True))
-    return re.compile(lx.word(alt)), by_norm
+    words = [k for k in sorted(by_norm, key=len, reverse=True) if not k.isdigit()]
+    digits = [k for k in sorted(by_norm, key=len, reverse=True) if k.isdigit()]
+    alts = []
+    if words:
+        alts.append(r"(?<!\w)(?P<w>" + "|".join(re.escape(k) for k in words) + r")(?!\w)")
+    if digits:
+        alts.append(r"(?:campaigns?|кампани\w*|id|#)\s*(?:#|№|no\.?)?\s*(?P<d>" + "|".join(digits) + r")(?!\w)")
+    return re.compile("|".join(alts)), by_norm
 
 
-def _campaigns(text: str, ids: Sequence[str]) -> list[_Hit]:
-    pattern, by_norm = _campaign_index(tuple(str(c) for c in ids))
+def _campaigns(text: str, ids: Sequence[str], channels: Sequence[str]) -> list[_Hit]:
+    pattern, by_norm = _campaign_index(tuple(str(c) for c in ids), tuple(str(c) for c in channels))
     if pattern is None:
         return []
-    return [_Hit(m.start(), m.end(), "campaign", by_norm[m.group(0)]) for m in pattern.finditer(text)]
+    out: list[_Hit] = []
+    for m in pattern.finditer(text):
+        g = "w" if "w" in pattern.groupindex and m.group("w") else "d"
+        out.append(_Hit(m.start(g), m.end(g), "campaign", by_norm[m.group(g)]))
+    return out
 
 
 def _channel_patterns(channels: Sequence[str]) -> list[tuple[str, str, int]]:
@@ -239,7 +252,7 @@ def _entities(text: str, names: Mapping[str, Sequence[str]], attributes: Mapping
     for col, values in attributes.items():
         for v in values:
             s = str(v)
-            if not s.strip():
+            if len(s.strip()) < 2 or s.strip().lower() in lx.VAGUE_VALUES:
                 continue
             found = _find(_value_pattern(s), text, "value", (str(col), s))
             found += [h for p in lx.VALUE_WORDS.get(s.lower(), ()) for h in _find(lx.word(p), text, "value", (str(col), s))]
@@ -268,7 +281,7 @@ _NEXT_N = re.compile(lx.word(
 _REL = re.compile(lx.word(
     r"(?:(?:in|over|for|during) )?(?:the )?(last|previous|past|prior|this|current|next|coming|upcoming)\s+"
     r"(week|month|quarter|year)"
-    r"|(?:(?:в|на|за|по|во)\s+)?(прошл\w*|предыдущ\w*|эт\w*|текущ\w*|следующ\w*|ближайш\w*|предстоящ\w*)\s+"
+    r"|(?:(?:в|на|за|по|во)\s+)?(прошл\w*|предыдущ\w*|последн\w*|эт\w*|текущ\w*|следующ\w*|ближайш\w*|предстоящ\w*)\s+"
     r"(недел\w*|месяц\w*|квартал\w*|год\w*)"
 ))
 _DAY = re.compile(lx.word(r"(yesterday|вчера|вчерашн\w*|today|сегодня|сегодняшн\w*)"))
@@ -312,7 +325,9 @@ def _unit(word: str) -> str:
 
 def _rel_which(word: str) -> str:
     w = word.lower()
-    if w.startswith(("last", "previous", "past", "prior", "прошл", "предыдущ")):
+    if w.startswith(("past", "последн", "recent")):
+        return "rolling"
+    if w.startswith(("last", "previous", "prior", "прошл", "предыдущ")):
         return "last"
     if w.startswith(("next", "coming", "upcoming", "следующ", "ближайш", "предстоящ")):
         return "next"
@@ -415,6 +430,8 @@ def _resolve(h: _PeriodHit, last: dt.date, future: bool) -> tuple[dt.date, dt.da
         return start, _add_months(start, {"month": 1, "quarter": 3, "year": 12}[unit] * n) - one
     if h.how == "rel":
         which, unit = h.args
+        if which == "rolling":  # "past year", "за последний месяц": the trailing window, not the calendar one
+            return _resolve(_PeriodHit(h.start, h.end, "last_n", (1, unit)), last, future)
         if which == "next":
             start = last + one
             if unit == "week":
@@ -486,6 +503,10 @@ _AMOUNT = re.compile(
     r"(?<![\w.,\-/:\ue000\ue001])(?P<cur1>(?:[$€£₽]|usd|eur|rub)\s*)?" + _NUM.replace("(", "(?P<num>", 1)
     + r"(?:\s*(?:" + _SCALE + r")(?!\w))?(?P<cur2>\s*(?:" + lx.CURRENCY + r")(?!\w))?"
 )
+_NUMBER_WORD = "|".join(re.escape(w) for w in sorted(lx.NUMBER_WORDS, key=len, reverse=True))
+_WORD_AMOUNT = re.compile(
+    r"(?<!\w)((?:(?:" + _NUMBER_WORD + r")\s+)+)?(" + "|".join(sorted(lx.WORD_SCALES, key=len, reverse=True)) + r")(?!\w)"
+)
 _PERCENT = re.compile(r"(?<![\w.,\-])" + _NUM + lx.PERCENT_AFTER + r"(?!\w)")
 _UNITS_AFTER = re.compile(lx.PERIOD_UNITS)
 
@@ -539,6 +560,20 @@ def _numbers(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Hit]:
         end = m.end() if m.group("cur2") else (m.end() - len(m.group(0)) + len(m.group(0).rstrip()))
         out.append(_Hit(m.start(), end, "amount", v * (scale or 1.0)))
         taken.append((m.start(), end))
+    for m in _WORD_AMOUNT.finditer(text):
+        words = re.split(r"\s+", m.group(1).strip()) if m.group(1) else []
+        base = 0.0
+        i = 0
+        while i < len(words):
+            pair = " ".join(words[i:i + 2])
+            if pair in lx.NUMBER_WORDS:
+                base, i = base + lx.NUMBER_WORDS[pair], i + 2
+            else:
+                base, i = base + lx.NUMBER_WORDS.get(words[i], 0.0), i + 1
+        scale = lx.WORD_SCALES[m.group(2)]
+        if free(m.start(), m.end()):
+            out.append(_Hit(m.start(), m.end(), "amount", (base or 1.0) * scale))
+            taken.append((m.start(), m.end()))
     return sorted(out, key=lambda h: h.start)
 
 
@@ -771,7 +806,7 @@ def understand(
     attributes = attributes or {}
     last = last_date or dt.date.today()
     norm = _norm(text or "")
-    camp_hits = _campaigns(norm, list(names.get("campaign_id", ())))
+    camp_hits = _campaigns(norm, list(names.get("campaign_id", ())), list(names.get("channel", ())))
     masked = _mask(norm, camp_hits, ENTITY_MASK)
     ents = _entities(masked, names, attributes)
     chan_hits = [h for h in ents if h.kind == "channel"]

@@ -276,6 +276,22 @@ def test_campaigns_whole_word_case_insensitive(text: str, campaigns: tuple[str, 
     assert (q.campaigns, q.channels) == (campaigns, channels)
 
 
+def test_numeric_campaign_ids_need_the_word_campaign_and_a_channel_name_stays_a_channel() -> None:
+    names = {"campaign_id": ["101", "150", "video"], "channel": ["video", "search"]}
+    q = ask("Why did campaign 101 drop?", names=names)
+    assert (q.kind, q.campaigns) == ("why", ("101",))
+    assert ask("Кампания №101 просела", names=names).campaigns == ("101",)
+    q = ask("Split 150 000 next month", names=names)
+    assert (q.campaigns, q.amount) == ((), 150_000)
+    q = ask("Cut video by 30%", names=names)
+    assert (q.campaigns, q.channels) == ((), ("video",))
+
+
+def test_vague_attribute_values_name_no_segment() -> None:
+    q = ask("Split 150k across all channels", attributes={"region": ["all", "west"]})
+    assert (q.kind, q.attribute) == ("split", None)
+
+
 def test_campaign_named_alone_is_a_why_question() -> None:
     q = ask("search-01")
     assert (q.kind, q.campaigns, q.scope()) == ("why", ("search-01",), {"campaign_id": "search-01"})
@@ -388,6 +404,9 @@ def test_a_value_that_is_also_a_channel_or_kpi_stays_a_channel_or_kpi() -> None:
         ("Отчёт по кампаниям за вчера", "2026-10-31", "2026-10-31"),
         ("Какая будет выручка в декабре?", "2026-12-01", "2026-12-31"),
         ("Прогноз на 1 квартал 2027 года", "2027-01-01", "2027-03-31"),
+        ("ROI over the past year", "2025-11-01", "2026-10-31"),
+        ("ROI за последний месяц", "2026-10-01", "2026-10-31"),
+        ("ROI за прошлый год", "2025-01-01", "2025-12-31"),
     ],
 )
 def test_period(text: str, start: str, end: str) -> None:
@@ -445,6 +464,11 @@ def test_horizon(text: str, horizon: str) -> None:
         ("Как распределить 10к?", 10_000),
         ("Split 150k in Q3 2025", 150_000),
         ("Что если потратить 200 тысяч в ноябре?", 200_000),
+        ("Как распределить полтора миллиона?", 1_500_000),
+        ("Как распределить двести пятьдесят тысяч рублей?", 250_000),
+        ("How should we split half a million?", 500_000),
+        ("Split $150k", 150_000),
+        ("Split 2 million dollars next quarter", 2_000_000),
     ],
 )
 def test_amount(text: str, amount: float) -> None:
