@@ -37,9 +37,13 @@ CHANNEL_ALIASES: dict[str, frozenset[str]] = {
     "email": frozenset({"email", "e_mail", "crm", "newsletter", "mail"}),
     "affiliate": frozenset({"affiliate", "affiliates", "partners", "partner", "cpa_networks"}),
     "tv": frozenset({"tv", "television", "ctv"}),
-    "radio": frozenset({"radio", "audio"}),
+    "radio": frozenset({"radio"}),
     "print": frozenset({"print", "press"}),
     "ooh": frozenset({"ooh", "outdoor", "out_of_home", "dooh"}),
+    "podcast": frozenset({"podcast", "podcasts", "audio"}),
+    "native": frozenset({"native", "native_ads", "native_advertising"}),
+    "influencer": frozenset({"influencer", "influencers", "influencer_marketing", "bloggers"}),
+    "sms": frozenset({"sms", "text_messages", "messaging"}),
 }
 
 #: canonical channel → words for it in questions (EN and RU).
@@ -73,6 +77,10 @@ CHANNEL_WORDS: dict[str, tuple[str, ...]] = {
               r"журнал\w*"),
     "ooh": (r"d?ooh", r"out[- ]of[- ]home", r"outdoor", r"billboards?", r"наружн\w*(?: реклам\w*)?", r"наружк\w*",
             r"билборд\w*"),
+    "podcast": (r"podcasts?", r"подкаст\w*"),
+    "native": (r"native(?: ads| advertising)?", r"нативн\w*(?: реклам\w*)?", r"натив\w*"),
+    "influencer": (r"influencers?(?: marketing)?", r"bloggers?", r"инфлюенс\w*", r"блогер\w*", r"блоггер\w*"),
+    "sms": (r"sms(?:es)?", r"text messages?", r"смс(?:-| )?(?:рассылк\w*)?", r"sms-рассылк\w*", r"эсэмэс\w*"),
 }
 
 # --------------------------------------------------------------------------------------------- KPIs

@@ -77,6 +77,8 @@ from advisor.advise.question import Kind, Period, Question, SpendChange
 
 __all__ = ["detect_lang", "understand"]
 
+#: only the question's first characters are read (a question is short; this bounds the parser's time, ~30 µs/char)
+MAX_CHARS = 2000
 ENTITY_MASK = "\ue000"
 CHANNEL_MASK = "\ue001"
 _CYR = re.compile(r"[а-яё]", re.I)
@@ -583,7 +585,7 @@ _SENTENCE_END = re.compile(r"[?!;]|\.(?=\s+[a-zа-я])(?<!тыс\.)(?<!млн\.)
 _FILLER = {"the", "our", "its", "their", "of", "budget", "spend", "spending", "channel", "channels", "бюджет",
            "бюджета", "канал", "канала", "каналы", "каналов", "расходы", "расходов", "всего", "all"}
 _FROM = {"from", "out", "off", "из", "изо", "с", "со", "от"}
-_TO = {"to", "into", "toward", "towards", "onto", "в", "во", "на", "до"}
+_TO = {"to", "into", "toward", "towards", "onto", "в", "во", "на", "до", "к", "ко"}
 
 
 def _verbs(text: str) -> list[_Hit]:
@@ -802,10 +804,11 @@ def understand(
     of ``campaign_daily`` → their values; ``last_date``: the data's last date (periods are resolved against it;
     None → today); ``lang``: the caller's override (``"en"``/``"ru"``), else detected. Entity values in the result
     are exactly as in the data. ``extra`` holds ``kpis`` (every KPI named, in order), ``values`` (attribute
-    column → values named) and, when they apply, ``why_unscoped`` and ``unparsed_change``."""
+    column → values named) and, when they apply, ``why_unscoped`` and ``unparsed_change``. Only the first
+    :data:`MAX_CHARS` characters are read; ``text`` is kept whole."""
     attributes = attributes or {}
     last = last_date or dt.date.today()
-    norm = _norm(text or "")
+    norm = _norm((text or "")[:MAX_CHARS])
     camp_hits = _campaigns(norm, list(names.get("campaign_id", ())), list(names.get("channel", ())))
     masked = _mask(norm, camp_hits, ENTITY_MASK)
     ents = _entities(masked, names, attributes)
@@ -833,7 +836,7 @@ def understand(
     kind, notes = _kind(cue_text, campaigns=campaigns, channels=channels, kpis=kpis, attribute=attribute,
                         changes=changes, unparsed=unparsed, future=future_words)
     forward = kind in ("what_if", "split", "forecast")
-    period = _period(period_hits, text or "", last, forward)
+    period = _period(period_hits, (text or "")[:MAX_CHARS], last, forward)
     amounts = [float(s.value) for s in sizes if s.kind == "amount"]
     percents = [float(s.value) for s in sizes if s.kind == "pct"]
     kpi = next((k for k in kpis if k != "spend"), kpis[0] if kpis else None)
@@ -841,7 +844,7 @@ def understand(
     if lang in ("en", "ru"):
         out_lang: Literal["en", "ru"] = "ru" if lang == "ru" else "en"
     else:
-        plain = _mask(text or "", camp_hits + own_channel, " ")
+        plain = _mask((text or "")[:MAX_CHARS], camp_hits + own_channel, " ")
         out_lang = detect_lang(plain)
     extra: dict[str, Any] = {"kpis": list(kpis), "values": values, **notes}
     return Question(

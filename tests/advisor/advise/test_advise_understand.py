@@ -679,3 +679,52 @@ def test_names_may_be_empty_and_last_date_defaults_to_today() -> None:
     q = understand("How are we doing last month?", {})
     assert q.kind == "overview" and q.period is not None
     assert dt.date.fromisoformat(q.period.end) <= dt.date.today()
+
+
+# ---------------------------------------------------------------------------------------------------- robustness
+@pytest.mark.parametrize(
+    "text",
+    ["?", "🙂🙂", "x" * 10_000, "why " * 3000, "\x00\x01", "1" * 500, "1 000 000 000 000 000 000", "from to " * 500,
+     "((([[[", "Почему " + "очень " * 2000 + "просел поиск"],
+)
+def test_odd_input_does_not_crash(text: str) -> None:
+    q = ask(text)
+    assert q.kind in KINDS and q.text == text
+
+
+def test_names_with_regex_characters_are_matched_literally() -> None:
+    names = {"campaign_id": ["c++(1)", "[promo]*", "Летняя распродажа"], "channel": ["tv+radio", ".*"]}
+    q = ask("Why did c++(1) and [promo]* drop?", names=names)
+    assert (q.kind, q.campaigns) == ("why", ("c++(1)", "[promo]*"))
+    q = ask("Почему просела Летняя распродажа?", names=names)
+    assert (q.campaigns, q.lang) == (("Летняя распродажа",), "ru")
+    q = ask("What if we switch off tv+radio?", names=names)
+    assert q.changes == (SpendChange("off", "tv+radio", factor=0.0),)
+    assert ask("What if we cut search by 30%?", names=names).channels == ()
+
+
+# ---------------------------------------------------------------------------------------------------- a demo world's names
+@pytest.fixture(scope="module")
+def world() -> Any:
+    from demo_world import generate_world
+    from demo_world.structure import WorldStructure
+
+    return generate_world(3, days=120, structure=WorldStructure(extra_channels=4))
+
+
+def test_demo_world_names_attributes_and_planted_campaign(world: Any) -> None:
+    cd = world.tables["campaign_daily"]
+    names = {"campaign_id": sorted(cd["campaign_id"].unique()), "channel": sorted(cd["channel"].unique())}
+    attributes = {c: sorted(cd[c].unique()) for c in ("audience", "creative_type", "objective", "region")}
+    last = cd["date"].max().date()
+    planted = next(p for p in world.truth["problems"] if p.get("campaign_id"))
+    q = understand(f"Почему просела кампания {planted['campaign_id']} в прошлом месяце?", names,
+                   attributes=attributes, last_date=last)
+    assert (q.kind, q.campaigns, q.lang) == ("why", (planted["campaign_id"],), "ru")
+    assert q.period is not None and q.period.end <= last.isoformat()
+    q = understand("Что если отключить подкасты и перенести 10 тыс. из нативной рекламы к блогерам?", names,
+                   attributes=attributes, last_date=last)
+    assert q.changes == (SpendChange("off", "podcast", factor=0.0),
+                         SpendChange("move", "native", to="influencer", amount=10_000))
+    q = understand("Which audience converts worst on SMS?", names, attributes=attributes, last_date=last)
+    assert (q.kind, q.attribute, q.channels) == ("segment", "audience", ("sms",))
