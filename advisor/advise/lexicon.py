@@ -56,7 +56,7 @@ CHANNEL_WORDS: dict[str, tuple[str, ...]] = {
     "social": (
         r"social(?: media| networks?| ads)?", r"paid social", r"facebook", r"instagram", r"vk", r"vkontakte",
         r"tiktok", r"smm", r"соцсет\w*", r"соц\.? сет\w*", r"социальн\w* сет\w*", r"вконтакте", r"вк",
-        r"таргет\w*", r"смм", r"инстаграм\w*", r"тикток\w*", r"фейсбук\w*", r"фб", r"телеграм\w*",
+        r"таргет(?!инг)\w*", r"смм", r"инстаграм\w*", r"тикток\w*", r"фейсбук\w*", r"фб", r"телеграм\w*",
     ),
     "display": (
         r"display(?: ads)?", r"banners?", r"programmatic", r"медийн\w*(?: реклам\w*)?", r"медийк\w*",
@@ -118,7 +118,7 @@ KPI_WORDS: dict[str, tuple[str, ...]] = {
     "creativity_score": (r"creativity(?: score)?", r"креативност\w*"),
     "cross_team_rating": (r"cross[- ]team(?: rating)?", r"collaboration", r"сотрудничеств\w*"),
     "revenue": (r"revenues?", r"sales", r"income", r"выручк\w*", r"доход\w*", r"продаж\w*"),
-    "conversions": (r"conversions?", r"leads?", r"purchases?", r"orders?", r"конверси(?:й|и|ям|ями|ях)",
+    "conversions": (r"conversions?", r"leads?(?! to)", r"purchases?", r"orders?(?! to)", r"конверси(?:й|и|ям|ями|ях)",
                     r"заявк\w*", r"лид(?:ы|ов|ам|ами|ах)?", r"покупк\w*", r"заказ(?:ы|ов|ам|ами|ах)?"),
     "impressions": (r"impressions?", r"показ(?:ы|ов|ам|ами|ах)"),
     "clicks": (r"clicks?", r"клик(?:и|ов|ам|ами|ах)?"),
@@ -178,7 +178,7 @@ VERBS: dict[str, tuple[str, ...]] = {
         r"disabl(?:e|ed|es|ing)", r"eliminat(?:e|ed|es|ing)", r"remov(?:e|ed|es|ing)", r"without", r"cut (?:out|off)",
         r"get rid of", r"drop(?:ped|ping)? (?=\ue001)", r"no more",
         rf"отключ{_NR}\w*", rf"выключ{_NR}\w*", rf"остан[ао]в{_NR}\w*", rf"приостан[ао]в{_NR}\w*", r"убра(?:ть|ли|л)",
-        r"убер(?:ем|ешь|ите|у)", r"отказа(?:ться|лись) от", r"откаж(?:емся|ешься|усь) от", r"без",
+        r"убер(?:ем|ешь|ите|у)", r"отказа(?:ться|лись) от", r"откаж(?:емся|ешься|усь) от", r"без(?! уч[её]т)",
         rf"закр(?:ыть|оем|ыли|ой|ойте){_NR}", r"свернут\w*", r"свернем", r"выруб\w*",
     ),
     "cut": (
@@ -291,9 +291,9 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     ),
     "why": rx(
         r"why", r"what went wrong", r"went wrong", r"what happened", r"what'?s wrong", r"what is wrong",
-        r"what'?s going on", r"cause[sd]?", r"reasons?", r"root cause", r"explain\w*", r"почему", r"что случилось",
+        r"what'?s going on", r"cause[sd]?", r"reasons?", r"root cause", r"почему", r"что случилось",
         r"что произошло", r"в ч[её]м причин\w*", r"причин\w*", r"из-за чего", r"отчего", r"что не так",
-        r"объясн\w*", r"с чем связан\w*",
+        r"с чем связан\w*",
     ),
     "drop": rx(
         r"under-?perform\w*", r"dropp?(?:ed|ing|s)?", r"fell", r"fall(?:ing|en|s)?", r"declin\w*", r"decreased",
