@@ -70,12 +70,15 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from advisor.advise import lexicon as lx
 from advisor.advise.question import Kind, Period, Question, SpendChange
 
-__all__ = ["detect_lang", "understand"]
+if TYPE_CHECKING:
+    from advisor.data import Dataset
+
+__all__ = ["detect_lang", "understand", "vocabulary"]
 
 #: only the question's first characters are read (a question is short; this bounds the parser's time, ~30 µs/char)
 MAX_CHARS = 2000
@@ -863,3 +866,22 @@ def understand(
         direction=_direction(cue_text) if kind == "funding" else None,
         extra=extra,
     )
+
+
+def vocabulary(
+    dataset: Dataset, max_values: int = 500
+) -> tuple[dict[str, list[str]], dict[str, list[str]], dt.date | None]:
+    """``(names, attributes, last_date)`` for :func:`understand` from a dataset's ``campaign_daily``: campaign ids
+    and channels, each text attribute column (``dataset.attributes``) with its values (columns with more than
+    ``max_values`` distinct values are left out: free text, not a segment), and the last date. Compute once per
+    dataset and reuse (it reads the whole table)."""
+    cd = dataset.campaign_daily
+    names = {col: sorted(str(v) for v in cd[col].dropna().unique()) for col in ("campaign_id", "channel") if col in cd}
+    attributes: dict[str, list[str]] = {}
+    for col in dataset.attributes:
+        if col in cd and col not in names:
+            values = cd[col].dropna().unique()
+            if len(values) <= max_values:
+                attributes[col] = sorted(str(v) for v in values)
+    last = cd["date"].max() if "date" in cd and len(cd) else None
+    return names, attributes, (last.date() if last is not None and hasattr(last, "date") else None)

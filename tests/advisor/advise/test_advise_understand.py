@@ -728,3 +728,17 @@ def test_demo_world_names_attributes_and_planted_campaign(world: Any) -> None:
                          SpendChange("move", "native", to="influencer", amount=10_000))
     q = understand("Which audience converts worst on SMS?", names, attributes=attributes, last_date=last)
     assert (q.kind, q.attribute, q.channels) == ("segment", "audience", ("sms",))
+
+
+def test_vocabulary_of_a_dataset(world: Any) -> None:
+    from advisor.advise.understand import vocabulary
+    from advisor.data import Dataset
+
+    ds = Dataset.from_frames(**world.tables)
+    names, attributes, last = vocabulary(ds)
+    cd = world.tables["campaign_daily"]
+    assert set(names["channel"]) == set(cd["channel"]) and "podcast" in names["channel"]
+    assert set(names["campaign_id"]) == set(cd["campaign_id"])
+    assert set(attributes) == {"audience", "creative_type", "objective", "region"}
+    assert attributes["audience"] == sorted(cd["audience"].unique())
+    assert last == cd["date"].max().date()
