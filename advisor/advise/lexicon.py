@@ -308,12 +308,13 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"priorit\w*", r"fix first", r"need(?:s)? fixing", r"worst", r"внимани\w*", r"проблем\w*", r"беспоко\w*",
         r"тревож\w*", r"гор(?:ят|ит|ящ\w*)", r"пожар\w*", r"не так", r"в первую очередь", r"приорите\w*",
         r"исправ\w*", r"хуже всего", r"худш\w*", r"drag\w* (?:us |\w+ )?down", r"los(?:e|es|ing) money", r"wast\w*",
-        r"bleed\w*", r"тян\w* (?:нас |\w+ )?вниз", r"тер(?:яем|яют|ять|яет) деньги", r"слива\w*", r"слив\w*",
+        r"bleed\w*", r"broken?", r"сломал\w*", r"слома\w*", r"тян\w* (?:нас |\w+ )?вниз", r"тер(?:яем|яют|ять|яет) деньги", r"слива\w*", r"слив\w*",
     ),
     "off_target": rx(
         r"off[- ](?:target|track)\w*", r"(?:miss|missing|missed|below|under|behind|not meeting|not hitting|"
         r"falling short of|fall short of|short of)\s+(?:our |the |its |their |any )?(?:kpi )?(?:targets?|goals?|plans?)",
-        r"targets? (?:are |were )?(?:missed|not met)", r"not on track", r"against (?:our |the )?targets?",
+        r"targets? (?:are |were )?(?:missed|not met)", r"targets? (?:\w+ ){0,3}?(?:missing|missed|behind|off)",
+        r"(?:which|what) (?:targets|goals)", r"not on track", r"against (?:our |the )?targets?",
         r"kpis? (?:are |is )?(?:off|missing|failing|red|below|behind)", r"which kpis", r"what kpis",
         r"не выполня\w*", r"не выполн\w*", r"не достига\w*", r"не достигнут\w*", r"не достигл\w*", r"вне цел\w*",
         r"отста\w* от (?:план|цел)\w*", r"ниже (?:цел|план)\w*", r"не дотяг\w* до (?:цел|план)\w*",
@@ -327,6 +328,7 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"under-?spend\w*", r"deserv\w*", r"starv\w*", r"saturat\w*", r"marginal\w*", r"diminishing", r"headroom",
         r"room to (?:grow|scale)", r"недофинанс\w*", r"перефинанс\w*", r"недоинвест\w*", r"переинвест\w*",
         r"перекорм\w*", r"недокорм\w*", r"заслужива\w*", r"насыщ\w*", r"предельн\w*", r"перегрет\w*",
+        r"потол(?:ок|ка|ке|ком)", r"уп[её]р(?:ся|лись|лась)", r"плато", r"plateau\w*", r"ceiling",
         r"недобюджет\w*",
     ),
     "funding_weak": rx(
@@ -338,7 +340,7 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"срез|сэконом|убав|перелож)\w*",
         r"(?:больше|меньше) (?:бюджет|денег|средств|тратить|вкладывать)\w*", r"добавить (?:бюджет|денег|средств)\w*",
         r"(?:should|do|must) we (?:increase|raise|add|grow|cut|reduce|trim|lower) (?:\w+ ){0,3}?(?:budget|spend\w*|investment)",
-        r"(?:нужно|стоит|надо|следует|пора)(?: ли)? (?:\w+ ){0,2}?(?:увелич|добав|сократ|урез|нарасти|сниз)\w*",
+        r"(?:нужно|стоит|надо|следует|пора)(?: ли)? (?:\w+ ){0,2}?(?:увелич|добав|сократ|урез|нарасти|сниз|вкладыв|влож|инвестир|тратить больше|тратить меньше)\w*",
         r"how much (?:\w+ ){0,2}?(?:should|to|do|must|can) (?:we |i )?(?:spend|invest|put|allocate)",
         r"сколько (?:\w+ ){0,2}?(?:тратить|вкладывать|вложить|потратить|выделять|выделить)",
         r"worth (?:increas|rais|add|cut|reduc|spend|invest|scal|grow|trim)\w*",
@@ -393,4 +395,5 @@ DIRECTION_LESS = rx(
     r"over-?fund\w*", r"over-?invest\w*", r"over-?spend\w*", r"saturat\w*", r"cut\w*", r"trim\w*", r"reduc\w*", r"less", r"scal\w* (?:back|down)",
     r"save", r"waste\w*", r"перефинанс\w*", r"переинвест\w*", r"перекорм\w*", r"перегрет\w*", r"насыщ\w*",
     r"меньше", r"сократ\w*", r"урез\w*", r"срез\w*", r"сэконом\w*", r"убав\w*", r"лишн\w*",
+    r"потол\w*", r"уп[её]р\w*", r"плато", r"plateau\w*", r"ceiling",
 )

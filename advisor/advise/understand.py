@@ -87,6 +87,9 @@ CHANNEL_MASK = "\ue001"
 _CYR = re.compile(r"[а-яё]", re.I)
 _LAT = re.compile(r"[a-z]", re.I)
 _TOKEN = re.compile(r"[^\W_]+", re.U)
+#: a token that looks like a campaign id ("display-09", "cmp_12"): reported in ``extra["unknown_ids"]`` when it is
+#: not one of the data's campaigns, so the answer can say the campaign is not in the data
+_ID_LIKE = re.compile(r"(?<![\w-])[^\W\d_]+[-_]\d+(?![\w-])")
 
 
 def detect_lang(text: str) -> Literal["en", "ru"]:
@@ -154,7 +157,7 @@ def _greedy(hits: Sequence[_Hit]) -> list[_Hit]:
 def _value_pattern(value: str) -> str:
     """A data value as a whole-word pattern; ``_``, ``-`` and spaces interchangeable."""
     parts = [re.escape(p) for p in re.split(r"[_\- ]+", value.lower().replace("ё", "е")) if p]
-    return lx.word(r"[_\- ]?".join(parts)) if parts else ""
+    return lx.word(r"[_\- ]?".join(parts)) + r"(?!-?\d)" if parts else ""
 
 
 @functools.lru_cache(maxsize=8192)
@@ -217,7 +220,7 @@ def _channel_patterns(channels: Sequence[str]) -> list[tuple[str, str, int]]:
     channel (priority 1; a canonical channel's words go to the data channel named exactly so, else the first).
     A channel word glued to digits ("search-010", an unknown campaign id) is not the channel."""
     out = [(_value_pattern(str(c)), str(c), 2) for c in channels if str(c).strip()]
-    out = [(p + r"(?!-?\d)", c, prio) for p, c, prio in out]
+
     owner: dict[str, str] = {}
     for c in channels:
         k = _key(str(c))
@@ -237,7 +240,7 @@ def _attribute_patterns(attributes: Mapping[str, Sequence[str]]) -> list[tuple[s
         out.append((_value_pattern(str(col)), str(col)))
         for concept, (aliases, words) in lx.ATTRIBUTE_WORDS.items():
             if k == concept or k in aliases:
-                out += [(lx.word(p), str(col)) for p in words]
+                out += [(lx.word(p) + r"(?!-?\d)", str(col)) for p in words]
     return out
 
 
@@ -260,7 +263,7 @@ def _entities(text: str, names: Mapping[str, Sequence[str]], attributes: Mapping
             if len(s.strip()) < 2 or s.strip().lower() in lx.VAGUE_VALUES:
                 continue
             found = _find(_value_pattern(s), text, "value", (str(col), s))
-            found += [h for p in lx.VALUE_WORDS.get(s.lower(), ()) for h in _find(lx.word(p), text, "value", (str(col), s))]
+            found += [h for p in lx.VALUE_WORDS.get(s.lower(), ()) for h in _find(lx.word(p) + r"(?!-?\d)", text, "value", (str(col), s))]
             value_hits += found
     # a value that is also a channel or KPI word is a value only next to its attribute's word ("video creatives")
     others = [h for h in hits if h.kind in ("channel", "kpi")]
@@ -807,7 +810,8 @@ def understand(
     of ``campaign_daily`` → their values; ``last_date``: the data's last date (periods are resolved against it;
     None → today); ``lang``: the caller's override (``"en"``/``"ru"``), else detected. Entity values in the result
     are exactly as in the data. ``extra`` holds ``kpis`` (every KPI named, in order), ``values`` (attribute
-    column → values named) and, when they apply, ``why_unscoped`` and ``unparsed_change``. Only the first
+    column → values named) and, when they apply, ``why_unscoped``, ``unparsed_change`` and ``unknown_ids``
+    (id-like tokens such as ``display-09`` that are no campaign of the data). Only the first
     :data:`MAX_CHARS` characters are read; ``text`` is kept whole."""
     attributes = attributes or {}
     last = last_date or dt.date.today()
@@ -850,6 +854,9 @@ def understand(
         plain = _mask((text or "")[:MAX_CHARS], camp_hits + own_channel, " ")
         out_lang = detect_lang(plain)
     extra: dict[str, Any] = {"kpis": list(kpis), "values": values, **notes}
+    unknown = _uniq([m.group(0) for m in _ID_LIKE.finditer(_mask(masked, ents, ENTITY_MASK))])
+    if unknown:
+        extra["unknown_ids"] = list(unknown)
     return Question(
         text=text or "",
         kind=kind,

@@ -50,6 +50,8 @@ KIND_CASES = [
     ("Объясни, почему кампания display-01 перестала приносить выручку", "why"),
     ("Что произошло с видео в августе?", "why"),
     ("Как дела у кампании search-02?", "why"),
+    ("В чём причина падения video-01?", "why"),
+    ("Почему у display-01 упала конверсия?", "why"),
     # attention
     ("Which campaigns need attention?", "attention"),
     ("What should I worry about?", "attention"),
@@ -65,6 +67,8 @@ KIND_CASES = [
     ("Какие кампании тянут нас вниз?", "attention"),
     ("Где мы теряем деньги?", "attention"),
     ("Что у нас горит?", "attention"),
+    ("Что сломалось?", "attention"),
+    ("What's broken right now?", "attention"),
     # what_if
     ("What happens to conversions if we cut video by 30%?", "what_if"),
     ("What if we switch off display?", "what_if"),
@@ -99,6 +103,8 @@ KIND_CASES = [
     ("Is it worth increasing video spend?", "funding"),
     ("Сколько тратить на поиск?", "funding"),
     ("Какой предельный ROI у видео?", "funding"),
+    ("Стоит ли вкладывать больше в email?", "funding"),
+    ("Какой канал упёрся в потолок?", "funding"),
     ("Недофинансирован ли email?", "funding"),
     ("Какому каналу добавить бюджет?", "funding"),
     ("Какой канал перекормлен?", "funding"),
@@ -124,6 +130,7 @@ KIND_CASES = [
     ("Какие показатели отстают от плана?", "off_target"),
     ("Какие цели по KPI мы не достигли?", "off_target"),
     ("Are we on track?", "off_target"),
+    ("Which targets are we missing and why?", "off_target"),
     ("Выполняем ли мы план?", "off_target"),
     ("Насколько мы отстаём от целей по выручке?", "off_target"),
     # segment
@@ -290,6 +297,13 @@ def test_numeric_campaign_ids_need_the_word_campaign_and_a_channel_name_stays_a_
 def test_vague_attribute_values_name_no_segment() -> None:
     q = ask("Split 150k across all channels", attributes={"region": ["all", "west"]})
     assert (q.kind, q.attribute) == ("split", None)
+
+
+def test_unknown_id_like_token_is_reported_and_finds_no_channel_or_value() -> None:
+    q = ask("Why did video-09 drop?")
+    assert (q.kind, q.campaigns, q.channels, q.attribute) == ("attention", (), (), None)
+    assert q.extra["unknown_ids"] == ["video-09"] and q.extra["why_unscoped"] is True
+    assert "unknown_ids" not in ask("Why did video-01 drop?").extra
 
 
 def test_campaign_named_alone_is_a_why_question() -> None:
