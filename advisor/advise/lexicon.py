@@ -210,8 +210,9 @@ VERBS: dict[str, tuple[str, ...]] = {
 FROM_WORDS = rx(r"from", r"out of", r"off", r"из", r"изо", r"с", r"со", r"от")
 TO_WORDS = rx(r"to", r"into", r"towards?", r"onto", r"в", r"во", r"на", r"до")
 #: multipliers: ``2x``, ``x2``, ``в 2 раза``, ``twice``, ``вдвое`` → ("mult", m); fractions ``half``, ``на треть``
-#: → ("pct", p).
+#: → ("pct", p); "to zero" / "до нуля" → ("zero", 0): the channel is switched off.
 MULT_WORDS: tuple[tuple[str, tuple[str, float]], ...] = (
+    (r"(?:down )?to (?:zero|nothing|0)|до нуля|в ноль|до 0", ("zero", 0.0)),
     (r"twice|twofold|вдвое|в два раза", ("mult", 2.0)),
     (r"threefold|втрое|в три раза", ("mult", 3.0)),
     (r"fourfold|вчетверо|в четыре раза", ("mult", 4.0)),
@@ -276,7 +277,8 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"trust\w*", r"believ\w*", r"reliab\w*", r"inflat\w*", r"overstat\w*", r"over-?report\w*", r"over-?count\w*",
         r"over-?claim\w*", r"exaggerat\w*", r"incrementa\w*", r"double[- ]count\w*", r"довер\w*", r"вер(?:ить|им|ят|ю|ишь)",
         r"завыш\w*", r"преувелич\w*", r"накруч\w*", r"накрут\w*", r"инкремент\w*", r"достоверн\w*",
-        r"приписыва\w*", r"двойн\w* уч[её]т\w*",
+        r"приписыва\w*", r"двойн\w* уч[её]т\w*", r"(?:take|taking|takes|claim\w*) (?:too much |more )?credit",
+        r"over-?credit\w*", r"without (?:any )?(?:ads|advertising|marketing)", r"без рекламы",
     ),
     "trust_weak": rx(r"real(?:ly)?", r"reality", r"actual(?:ly)?", r"true", r"genuine", r"accura\w*", r"реальност\w*",
                      r"точн\w*", r"реальн\w*", r"на самом деле", r"правд\w*",
@@ -319,14 +321,14 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"не выполня\w*", r"не выполн\w*", r"не достига\w*", r"не достигнут\w*", r"не достигл\w*", r"вне цел\w*",
         r"отста\w* от (?:план|цел)\w*", r"ниже (?:цел|план)\w*", r"не дотяг\w* до (?:цел|план)\w*",
         r"какие kpi", r"какие показател\w*", r"план\w* не выполн\w*", r"не в цел\w*", r"мимо цел\w*",
-        r"(?:are|is) (?:we|it|everything) on track", r"(?:hitting|meeting|reaching|hit|meet|reach) (?:our |the |all )?(?:kpi )?(?:targets?|goals?|plans?)",
+        r"(?:are|is) (?:we|it|everything) on track", r"(?:hitting|meeting|reaching|hit|meet|reach) (?:our |the |all )?(?:\w+ )?(?:targets?|goals?|plans?)",
         r"выполня\w* ли (?:мы )?(?:\w+ )?план\w*", r"выполним ли", r"достига\w* ли (?:мы )?(?:\w+ )?цел\w*",
         r"в план\w* ли", r"идем ли (?:мы )?по плану",
     ),
     "funding_strong": rx(
         r"under-?fund\w*", r"over-?fund\w*", r"under-?invest\w*", r"over-?invest\w*", r"over-?spend\w*",
         r"under-?spend\w*", r"deserv\w*", r"starv\w*", r"saturat\w*", r"marginal\w*", r"diminishing", r"headroom",
-        r"room to (?:grow|scale)", r"недофинанс\w*", r"перефинанс\w*", r"недоинвест\w*", r"переинвест\w*",
+        r"room to (?:grow|scale)", r"potential", r"потенциал\w*", r"extra", r"дополнительн\w*", r"недофинанс\w*", r"перефинанс\w*", r"недоинвест\w*", r"переинвест\w*",
         r"перекорм\w*", r"недокорм\w*", r"заслужива\w*", r"насыщ\w*", r"предельн\w*", r"перегрет\w*",
         r"потол(?:ок|ка|ке|ком)", r"уп[её]р(?:ся|лись|лась)", r"плато", r"plateau\w*", r"ceiling",
         r"недобюджет\w*",
@@ -344,6 +346,9 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"how much (?:\w+ ){0,2}?(?:should|to|do|must|can) (?:we |i )?(?:spend|invest|put|allocate)",
         r"сколько (?:\w+ ){0,2}?(?:тратить|вкладывать|вложить|потратить|выделять|выделить)",
         r"worth (?:increas|rais|add|cut|reduc|spend|invest|scal|grow|trim)\w*",
+        r"where (?:\w+ ){0,4}?(?:extra|additional|spare)", r"where (?:should|would|could|to|do) (?:\w+ ){0,4}?(?:go|put|spend|invest)",
+        r"(?:growth|scaling) potential", r"potential to (?:grow|scale)", r"потенциал\w* (?:рост|масштаб)\w*",
+        r"куда (?:\w+ ){0,2}?(?:направ|потрат|деть|отда|инвестир|пустить)\w*",
     ),
     "split": rx(
         r"split\w*", r"allocat\w*", r"distribut\w*", r"divid\w*", r"budget mix", r"media mix", r"(?:best|optimal) mix",
@@ -356,6 +361,8 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"trend\w*", r"over time", r"by month", r"per month", r"month[- ]over[- ]month", r"mom", r"monthly",
         r"week[- ]over[- ]week", r"weekly", r"dynamics?", r"history", r"historical\w*", r"evolv\w*", r"trajector\w*",
         r"how (?:has|have|did|does|do|is|are) (?:\w+\W+){0,5}?(?:chang|develop|evolv|mov|trend|shift|grow|grew)\w*",
+        r"going (?:up|down)", r"up or down", r"rising or falling", r"improving or (?:declining|worsening)",
+        r"раст[её]т", r"растут", r"(?:улучша|ухудша)\w* или (?:ухудша|улучша)\w*",
         r"тренд\w*", r"динамик\w*", r"по месяцам", r"помесячн\w*", r"по неделям", r"понедельн\w*",
         r"с течением времени", r"как (?:\w+\s+){0,3}?(?:менял|изменял|изменил|развивал|росл|рос|падал|вел)\w*",
     ),
@@ -381,6 +388,7 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"как (?:работает|работаем|справляемся)", r"в целом", r"общ\w* картин\w*", r"сводк\w*", r"итог\w*",
         r"обзор\w*", r"отчет\w*", r"состояни\w*", r"как (?:там|в целом)",
         r"(?:which|what) channels? (?:is|are|has|have|performs?|works?|brings?|gives?)", r"best[- ]performing",
+        r"how'?s (?:\w+ ){0,2}?going", r"how (?:is|are) (?:\w+ ){0,2}?going",
         r"most (?:effective|efficient|profitable)", r"как(?:ой|ие) канал\w*", r"сам\w* (?:эффективн|прибыльн|выгодн)\w*",
     ),
 }
@@ -389,7 +397,7 @@ DIRECTION_MORE = rx(
     r"under-?fund\w*", r"under-?invest\w*", r"under-?spend\w*", r"deserv\w* more", r"more", r"extra", r"additional",
     r"add(?:s|ed|ing)?", r"increas\w*", r"rais\w*", r"invest(?:s|ed|ing)?", r"scal\w* up", r"grow\w*", r"starv\w*", r"headroom", r"room to (?:grow|scale)",
     r"недофинанс\w*", r"недоинвест\w*", r"недокорм\w*", r"недобюджет\w*", r"добав\w*", r"больше", r"нарасти\w*",
-    r"увелич\w*", r"вложи\w*",
+    r"увелич\w*", r"вложи\w*", r"potential", r"потенциал\w*", r"дополнительн\w*", r"направ\w*",
 )
 DIRECTION_LESS = rx(
     r"over-?fund\w*", r"over-?invest\w*", r"over-?spend\w*", r"saturat\w*", r"cut\w*", r"trim\w*", r"reduc\w*", r"less", r"scal\w* (?:back|down)",

@@ -29,7 +29,7 @@ Precedence of kinds (first rule that holds wins)
 ------------------------------------------------
 1. empty text or a bare greeting → ``other``;
 2. ``trust``: trust/inflate/incremental words ("можно ли верить", "завышают"), or real/actual with
-   reported/platform/numbers or with conversions/revenue ("are the conversions real?");
+   reported/platform/numbers or with conversions/revenue/ROI/ROAS/CPA ("are the conversions real?", "true ROI");
 3. ``what_if``: at least one spend change was parsed, unless the question asks *why* without a what-if cue
    ("why did search drop by 30%?" stays a why). A what-if with an edit beats ``forecast``
    ("what revenue do we expect next month if we cut video by 30%" → what_if). A change of the whole budget only
@@ -417,7 +417,8 @@ def _quarter_start(d: dt.date) -> dt.date:
 def _resolve(h: _PeriodHit, last: dt.date, future: bool) -> tuple[dt.date, dt.date] | None:
     """The dates of a period hit. Past periods end at ``last`` at the latest; "last month/week/quarter" is the last
     *full* one in the data (as ``run_diagnose``); a month or quarter named without a year is its latest occurrence
-    starting on or before ``last`` — or, for forward-looking questions (``future``), its next one after ``last``;
+    starting on or before ``last`` — or, for forward-looking questions (``future``), what is left of it after
+    ``last`` when it is under way, else its next occurrence;
     "since January" / "с января" runs to ``last``; "yesterday"/"today" ("вчера"/"сегодня") is the data's last day ``last``."""
     one = dt.timedelta(days=1)
     if h.how == "last_n":
@@ -473,13 +474,15 @@ def _resolve(h: _PeriodHit, last: dt.date, future: bool) -> tuple[dt.date, dt.da
         span = 3 if h.how == "quarter" else 1
         if year is None:
             year = last.year
-            if future:
-                if dt.date(year, first_month, 1) <= last:
-                    year += 1
+            if future and h.how != "since_month":
+                if _add_months(dt.date(year, first_month, 1), span) - one <= last:
+                    year += 1  # over already: its next occurrence
             elif dt.date(year, first_month, 1) > last:
                 year -= 1
         start = dt.date(year, first_month, 1)
         end = last if h.how == "since_month" and start <= last else _add_months(start, span) - one
+        if future and start <= last < end:
+            return last + one, end  # under way: what is left of it
         return (start, min(end, last)) if start <= last else (start, end)
     if h.how == "year":
         (year,) = h.args
@@ -515,6 +518,7 @@ _NUMBER_WORD = "|".join(re.escape(w) for w in sorted(lx.NUMBER_WORDS, key=len, r
 _WORD_AMOUNT = re.compile(
     r"(?<!\w)((?:(?:" + _NUMBER_WORD + r")\s+)+)?(" + "|".join(sorted(lx.WORD_SCALES, key=len, reverse=True)) + r")(?!\w)"
 )
+_SIGNED_PERCENT = re.compile(r"(?<![\w.,])([+\-−])\s?(\d+(?:[.,]\d+)?)\s*%")
 _PERCENT = re.compile(r"(?<![\w.,\-])" + _NUM + lx.PERCENT_AFTER + r"(?!\w)")
 _UNITS_AFTER = re.compile(lx.PERIOD_UNITS)
 
@@ -538,6 +542,11 @@ def _numbers(text: str, blocked: Sequence[tuple[int, int]]) -> list[_Hit]:
         return all(b <= s or a >= e for s, e in taken)
 
     out: list[_Hit] = []
+    for m in _SIGNED_PERCENT.finditer(text):
+        v = _to_float(m.group(2))
+        if v is not None and free(m.start(), m.end()):
+            out.append(_Hit(m.start(), m.end(), "spct", (-v if m.group(1) in "-−" else v) / 100))
+            taken.append((m.start(), m.end()))
     for m in _PERCENT.finditer(text):
         v = _to_float(m.group(1))
         if v is not None and free(m.start(), m.end()):
@@ -619,6 +628,7 @@ def _changes(text: str, channels: Sequence[_Hit], sizes: Sequence[_Hit]) -> tupl
     bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text) + 1]
     out: list[SpendChange] = []
     unparsed = moved = False
+    used: set[int] = set()
     for i, v in enumerate(verbs):
         s_lo = max(b for b in bounds if b <= v.start)
         s_hi = min(b for b in bounds if b > v.start)
@@ -651,9 +661,12 @@ def _changes(text: str, channels: Sequence[_Hit], sizes: Sequence[_Hit]) -> tupl
         if not size:
             unparsed = unparsed or (bool(names) and cls in ("cut", "increase"))
             continue
+        used.update(id(s) for s in size)
         if cls == "set":
             amounts = [s for s in size if s.kind == "amount"]
-            if names and amounts:
+            if names and any(z.kind == "zero" for z in size):
+                out += [SpendChange("off", channel=n, factor=0.0) for n in names]
+            elif names and amounts:
                 out += [SpendChange("set", channel=n, amount=float(a.value)) for n, a in _pair(names, amounts)]
             continue
         targets: list[str | None] = list(names)
@@ -663,6 +676,13 @@ def _changes(text: str, channels: Sequence[_Hit], sizes: Sequence[_Hit]) -> tupl
             targets = [None]
         for n, s in _pair(targets, size):
             out.append(_sized(cls, n, s, text))
+    # "search +20%, display -20%": a signed percentage right after a channel, with no verb of its own
+    for s in sizes:
+        if s.kind != "spct" or id(s) in used:
+            continue
+        before = [c for c in channels if c.end <= s.start and re.fullmatch(r"[\s:]*(?:by\s+|на\s+)?", text[c.end:s.start])]
+        if before:
+            out.append(SpendChange("scale", channel=str(before[-1].value), factor=round(max(1.0 + float(s.value), 0.0), 6)))
     return out, ("move" if moved else ("size" if unparsed else None))
 
 
@@ -682,10 +702,12 @@ def _sized(cls: str, channel: str | None, s: _Hit, text: str) -> SpendChange:
         if to_level and channel:
             return SpendChange("set", channel=channel, amount=float(s.value))
         return SpendChange(op, channel=channel, amount=sign * float(s.value))
+    if s.kind == "zero":
+        return SpendChange("off", channel=channel, factor=0.0) if channel else SpendChange("total", factor=0.0)
     if s.kind == "mult":
         m = float(s.value)
         return SpendChange(op, channel=channel, factor=round(1.0 / m if cls == "cut" else m, 6))
-    p = float(s.value)
+    p = abs(float(s.value))
     factor = p if to_level else 1.0 + sign * p
     return SpendChange(op, channel=channel, factor=round(max(factor, 0.0), 6))
 
@@ -732,7 +754,7 @@ def _kind(
     named = bool(campaigns or channels)
     why = _has("why", words)
     what_if = _has("what_if", words)
-    claimed = _has("reported", words) or any(k in ("conversions", "revenue") for k in kpis)
+    claimed = _has("reported", words) or any(k in ("conversions", "revenue", "roi", "roas", "cpa") for k in kpis)
     if _has("trust", words) or (_has("trust_weak", words) and claimed):
         return "trust", {}
     channel_edit = any(c.op != "total" for c in changes)
@@ -845,7 +867,7 @@ def understand(
     forward = kind in ("what_if", "split", "forecast")
     period = _period(period_hits, (text or "")[:MAX_CHARS], last, forward)
     amounts = [float(s.value) for s in sizes if s.kind == "amount"]
-    percents = [float(s.value) for s in sizes if s.kind == "pct"]
+    percents = [abs(float(s.value)) for s in sizes if s.kind in ("pct", "spct")]
     kpi = next((k for k in kpis if k != "spend"), kpis[0] if kpis else None)
 
     if lang in ("en", "ru"):
