@@ -366,6 +366,8 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"тренд\w*", r"динамик\w*", r"по месяцам", r"помесячн\w*", r"по неделям", r"понедельн\w*",
         r"с течением времени", r"как (?:\w+\s+){0,3}?(?:менял|изменял|изменил|развивал|росл|рос|падал|вел)\w*",
     ),
+    "which_campaigns": rx(r"(?:which|what) (?:of (?:our|the) )?(?:\w+ )?campaigns", r"any (?:\w+ )?campaigns",
+                          r"как(?:ие|их|им) (?:\w+ ){0,2}?кампани\w*", r"котор\w* (?:\w+ )?кампани\w*"),
     "segment": rx(r"segments?", r"сегмент\w*", r"breakdown by", r"в разрезе", r"по срезам"),
     "customers": rx(
         r"clv", r"c?ltv", r"lifetime", r"cac", r"acquisition costs?", r"retention", r"retain\w*", r"churn\w*",

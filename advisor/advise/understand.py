@@ -21,9 +21,15 @@ How it reads a question
 4. Spend changes: each change verb (cut, increase, double, halve, triple, switch off, move, set) owns the text up to
    the next verb in its sentence; the channels and sizes there (else just before the verb) make its
    :class:`~advisor.advise.question.SpendChange` s. A cut/increase needs a size; with no channel but a budget word
-   ("cut the budget by 20%") it is a ``total`` change. Extensions of the ``SpendChange`` contract: ``scale`` with
-   ``amount`` instead of ``factor`` adds (cut: subtracts) that much currency over the horizon ("add 10k to search",
-   "cut video by 5k"); ``total`` may carry ``amount`` likewise ("spend 50k more").
+   ("cut the budget by 20%") it is a ``total`` change. A size after "to"/"до" is a level: "cut social to 20k" →
+   ``set``, "reduce video to zero"/"до нуля" → ``off``. A move needs two channels ("from"/"из"/"с" marks the
+   source, else the first named) and a size: an amount, a percentage or "all"/"half"/"весь" (a share of the
+   source). "search +20%, display -20%" (a signed percentage right after a channel) scales that channel.
+   Extensions of the ``SpendChange`` contract: ``scale`` with ``amount`` instead of ``factor`` adds (cut:
+   subtracts) that much currency over the horizon ("add 10k to search", "cut video by 5k"); ``total`` may carry
+   ``amount`` likewise ("spend 50k more").
+5. Campaign-id-like tokens that are no campaign of the data ("display-09") are reported in
+   ``extra["unknown_ids"]`` and name nothing. Only the first :data:`MAX_CHARS` characters are read.
 
 Precedence of kinds (first rule that holds wins)
 ------------------------------------------------
@@ -38,7 +44,8 @@ Precedence of kinds (first rule that holds wins)
 4. ``off_target``: off-target cues ("off target", "не выполняются"), unless the question asks why about a named
    campaign or channel ("why did search-01 miss its target" → why). "Why are we missing targets?" → off_target;
 5. ``why``: why-cues or drop words ("почему просела", "what went wrong with", "underperformed") naming a campaign
-   or channel;
+   or channel — but "which (search) campaigns underperform?" / "какие кампании в поиске просели?" asks for a
+   scan: ``attention`` (scoped by the channel named);
 6. ``funding`` with a strong cue (under-/over-funded, deserves, saturated, marginal, недофинансирован, перекормлен);
 7. ``split`` (split, allocate, distribute, best mix, распределить);
 8. ``funding`` with a weak cue ("more budget", "where should we cut", "какому каналу добавить");
@@ -746,7 +753,7 @@ def _kind(
     changes: Sequence[SpendChange], unparsed: str | None, future: bool,
 ) -> tuple[Kind, dict[str, Any]]:
     """The question's kind by the precedence of the module docstring, and notes for ``extra``."""
-    words = re.sub(r"[\ue000\ue001]+", " x ", text)
+    words = re.sub(r"[\ue000\ue001]+", "x", text)
     if not re.search(r"[^\W\d_]", text.replace(ENTITY_MASK, "").replace(CHANNEL_MASK, "")) and not campaigns and not channels:
         return "other", {}
     if _has("greeting", words):
@@ -764,6 +771,8 @@ def _kind(
     if _has("off_target", words) and not (why and named):
         return "off_target", {}
     drop = _has("drop", words)
+    if (why or drop) and not campaigns and _has("which_campaigns", words):
+        return "attention", {}
     if (why or drop) and named:
         return "why", {}
     if _has("funding_strong", words):

@@ -69,6 +69,8 @@ KIND_CASES = [
     ("Что у нас горит?", "attention"),
     ("Что сломалось?", "attention"),
     ("What's broken right now?", "attention"),
+    ("Which search campaigns underperform?", "attention"),
+    ("Какие кампании в поиске просели?", "attention"),
     # what_if
     ("What happens to conversions if we cut video by 30%?", "what_if"),
     ("What if we switch off display?", "what_if"),
@@ -316,6 +318,12 @@ def test_unknown_id_like_token_is_reported_and_finds_no_channel_or_value() -> No
     assert (q.kind, q.campaigns, q.channels, q.attribute) == ("attention", (), (), None)
     assert q.extra["unknown_ids"] == ["video-09"] and q.extra["why_unscoped"] is True
     assert "unknown_ids" not in ask("Why did video-01 drop?").extra
+
+
+def test_a_scan_of_one_channel_keeps_the_channel() -> None:
+    q = ask("Какие кампании в поиске просели в прошлом месяце?")
+    assert (q.kind, q.channels, q.scope()) == ("attention", ("search",), {"channel": "search"})
+    assert q.period is not None and q.period.start == "2026-10-01"
 
 
 def test_campaign_named_alone_is_a_why_question() -> None:
