@@ -300,7 +300,7 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     "drop": rx(
         r"under-?perform\w*", r"dropp?(?:ed|ing|s)?", r"fell", r"fall(?:ing|en|s)?", r"declin\w*", r"decreased",
         r"tank\w*", r"slump\w*", r"plummet\w*", r"worse", r"miss(?:ed|es|ing)?", r"bad(?:ly)?", r"poor(?:ly)?",
-        r"weak\w*", r"просел\w*", r"просед\w*", r"упал\w*", r"упад\w*", r"паден\w*", r"снизил\w*", r"снижени\w*",
+        r"weak\w*", r"просел\w*", r"просед\w*", r"упал\w*", r"упад\w*", r"паден\w*", r"пада(?:ет|ют|л|ла|ли|ть)", r"снизил\w*", r"снижени\w*",
         r"ухудш\w*", r"провал\w*", r"хуже", r"не дотяг\w*", r"обвал\w*", r"плох\w*", r"слаб\w*", r"не работает",
         r"stopp?(?:ed|s)? (?:working|converting|performing|selling)", r"перестал\w*",
     ),
@@ -353,14 +353,15 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     "split": rx(
         r"split\w*", r"allocat\w*", r"distribut\w*", r"divid\w*", r"budget mix", r"media mix", r"(?:best|optimal) mix",
         r"optimal (?:allocation|budget|split|plan)", r"optimi[sz]\w*",
-        r"how (?:should|do|would|can|to) (?:we |i )?(?:spend|invest|use|deploy)", r"распредел\w*", r"раздел\w*",
-        r"подел\w*", r"разбить", r"разбивк\w*", r"оптимальн\w*", r"оптимиз\w*", r"микс\w*", r"сплит\w*",
+        r"how (?:should|do|would|can|to) (?:we |i )?(?:spend|invest|use|deploy)", r"распредел\w*", r"раздел(?:ить|им|ите|и|ять|ение\w*)",
+        r"подел(?:ить|им|ите|и)", r"разбить", r"разбивк\w*", r"оптимальн\w*", r"оптимиз\w*", r"микс\w*", r"сплит\w*",
         r"как (?:лучше )?(?:потратить|вложить|использовать|тратить)",
     ),
     "trend": rx(
         r"trend\w*", r"over time", r"by month", r"per month", r"month[- ]over[- ]month", r"mom", r"monthly",
         r"week[- ]over[- ]week", r"weekly", r"dynamics?", r"history", r"historical\w*", r"evolv\w*", r"trajector\w*",
-        r"how (?:has|have|did|does|do|is|are) (?:\w+\W+){0,5}?(?:chang|develop|evolv|mov|trend|shift|grow|grew)\w*",
+        r"how (?:has|have|did) (?:\w+\W+){0,5}?(?:chang|develop|evolv|mov|trend|shift|grow|grew)\w*",
+        r"how (?:does|do|is|are) (?:\w+\W+){0,5}?(?:chang|evolv|trend)\w*",
         r"going (?:up|down)", r"up or down", r"rising or falling", r"improving or (?:declining|worsening)",
         r"раст[её]т", r"растут", r"(?:улучша|ухудша)\w* или (?:ухудша|улучша)\w*",
         r"тренд\w*", r"динамик\w*", r"по месяцам", r"помесячн\w*", r"по неделям", r"понедельн\w*",

@@ -45,7 +45,8 @@ Precedence of kinds (first rule that holds wins)
    campaign or channel ("why did search-01 miss its target" → why). "Why are we missing targets?" → off_target;
 5. ``why``: why-cues or drop words ("почему просела", "what went wrong with", "underperformed") naming a campaign
    or channel — but "which (search) campaigns underperform?" / "какие кампании в поиске просели?" asks for a
-   scan: ``attention`` (scoped by the channel named);
+   scan: ``attention`` (scoped by the channel named); a drop word with an attribute and no why-cue is a segment
+   question ("какая аудитория в поиске хуже всего?");
 6. ``funding`` with a strong cue (under-/over-funded, deserves, saturated, marginal, недофинансирован, перекормлен);
 7. ``split`` (split, allocate, distribute, best mix, распределить);
 8. ``funding`` with a weak cue ("more budget", "where should we cut", "какому каналу добавить");
@@ -773,7 +774,7 @@ def _kind(
     drop = _has("drop", words)
     if (why or drop) and not campaigns and _has("which_campaigns", words):
         return "attention", {}
-    if (why or drop) and named:
+    if (why or drop) and named and (why or campaigns or attribute is None):
         return "why", {}
     if _has("funding_strong", words):
         return "funding", {}

@@ -71,6 +71,7 @@ KIND_CASES = [
     ("What's broken right now?", "attention"),
     ("Which search campaigns underperform?", "attention"),
     ("Какие кампании в поиске просели?", "attention"),
+    ("Что делать, если ROI падает?", "attention"),
     # what_if
     ("What happens to conversions if we cut video by 30%?", "what_if"),
     ("What if we switch off display?", "what_if"),
@@ -94,6 +95,7 @@ KIND_CASES = [
     ("Как лучше распределить бюджет 300 тыс. рублей на ноябрь?", "split"),
     ("Оптимальный микс каналов на следующий месяц", "split"),
     ("Как поделить 500 тыс. между каналами?", "split"),
+    ("Как поделить бюджет?", "split"),
     # funding
     ("Is our email channel underfunded?", "funding"),
     ("Which channel deserves more budget?", "funding"),
@@ -153,6 +155,7 @@ KIND_CASES = [
     ("Как работает ретаргетинг?", "segment"),
     ("В каком регионе самый дорогой клик?", "segment"),
     ("Какой тип креатива работает лучше всего?", "segment"),
+    ("Какая аудитория в поиске хуже всего?", "segment"),
     # trust
     ("Can we trust the platforms' numbers?", "trust"),
     ("Are the reported conversions real?", "trust"),
@@ -201,6 +204,7 @@ KIND_CASES = [
     # other
     ("What is the capital of France?", "other"),
     ("Tell me a joke", "other"),
+    ("Поделись мнением о погоде", "other"),
     ("", "other"),
     ("   ", "other"),
     ("hello", "other"),
