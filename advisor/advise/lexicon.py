@@ -101,7 +101,8 @@ KPI_WORDS: dict[str, tuple[str, ...]] = {
     "cac": (r"cac", r"customer acquisition costs?", r"acquisition costs?", r"cost to acquire(?: a)?(?: customers?)?",
             r"(?:стоимост|цен)\w* привлечени\w*(?: клиент\w*)?", r"стоит привлеч\w*(?: клиент\w*)?"),
     "conversion_rate": (
-        r"conversion rates?", r"conv\.? rate", r"cvr", r"конверси(?:я|ю|ей)", r"(?:коэффициент|уровень|уровня|процент)\w* конверси\w*",
+        r"conversion rates?", r"conv\.? rate", r"cvr", r"конверси(?:я|ю|ей)", r"convert(?:s|ing)?",
+        r"конвертир\w*", r"конвертит\w*", r"конвертя\w*", r"(?:коэффициент|уровень|уровня|процент)\w* конверси\w*",
     ),
     "engagement_rate": (r"engagement rate", r"вовлеченност\w*"),
     "engagements": (r"engagements?", r"вовлечени\w*"),
@@ -331,7 +332,7 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"room to (?:grow|scale)", r"potential", r"потенциал\w*", r"extra", r"дополнительн\w*", r"недофинанс\w*", r"перефинанс\w*", r"недоинвест\w*", r"переинвест\w*",
         r"перекорм\w*", r"недокорм\w*", r"заслужива\w*", r"насыщ\w*", r"предельн\w*", r"перегрет\w*",
         r"потол(?:ок|ка|ке|ком)", r"уп[её]р(?:ся|лись|лась)", r"плато", r"plateau\w*", r"ceiling",
-        r"недобюджет\w*",
+        r"недобюджет\w*", r"переплач\w*", r"переплат\w*", r"overpay\w*", r"overpaid",
     ),
     "funding_weak": rx(
         r"(?:more|less|extra|additional) (?:budget|money|spend|investment|funding)",
@@ -349,6 +350,8 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"where (?:\w+ ){0,4}?(?:extra|additional|spare)", r"where (?:should|would|could|to|do) (?:\w+ ){0,4}?(?:go|put|spend|invest)",
         r"(?:growth|scaling) potential", r"potential to (?:grow|scale)", r"потенциал\w* (?:рост|масштаб)\w*",
         r"куда (?:\w+ ){0,2}?(?:направ|потрат|деть|отда|инвестир|пустить)\w*",
+        r"(?:есть|имеет) (?:ли )?смысл (?:\w+ ){0,2}?(?:вложи|вкладыв|увелич|добав|сократ|урез|тратить|нарасти|сниз)\w*",
+        r"(?:makes? sense|worth it) to (?:\w+ ){0,2}?(?:spend|invest|add|cut|increase|reduce)\w*",
     ),
     "split": rx(
         r"split\w*", r"allocat\w*", r"distribut\w*", r"divid\w*", r"budget mix", r"media mix", r"(?:best|optimal) mix",
@@ -356,6 +359,8 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"how (?:should|do|would|can|to) (?:we |i )?(?:spend|invest|use|deploy)", r"распредел\w*", r"раздел(?:ить|им|ите|и|ять|ение\w*)",
         r"подел(?:ить|им|ите|и)", r"разбить", r"разбивк\w*", r"оптимальн\w*", r"оптимиз\w*", r"микс\w*", r"сплит\w*",
         r"как (?:лучше )?(?:потратить|вложить|использовать|тратить)",
+        r"best way to (?:spend|use|invest|allocate|deploy)", r"(?:how|where) (?:best )?to (?:spend|invest|allocate)",
+        r"разлож\w*", r"раскид\w*", r"раскин\w*",
     ),
     "trend": rx(
         r"trend\w*", r"over time", r"by month", r"per month", r"month[- ]over[- ]month", r"mom", r"monthly",
@@ -366,6 +371,12 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"раст[её]т", r"растут", r"(?:улучша|ухудша)\w* или (?:ухудша|улучша)\w*",
         r"тренд\w*", r"динамик\w*", r"по месяцам", r"помесячн\w*", r"по неделям", r"понедельн\w*",
         r"с течением времени", r"как (?:\w+\s+){0,3}?(?:менял|изменял|изменил|развивал|росл|рос|падал|вел)\w*",
+    ),
+    "injection": rx(
+        r"ignore (?:all |any |the |your )?(?:previous |prior |above |earlier )?(?:instructions|rules|prompts?)",
+        r"system prompt", r"disregard (?:all |the |your )?(?:previous |prior )?(?:instructions|rules)",
+        r"you are now", r"jailbreak\w*", r"игнорир\w* (?:\w+ )?(?:инструкц|правил)\w*",
+        r"забудь (?:\w+ )?(?:инструкц|правил)\w*", r"системн\w* (?:промпт|подсказк|инструкц)\w*",
     ),
     "which_campaigns": rx(r"(?:which|what) (?:of (?:our|the) )?(?:\w+ )?campaigns", r"any (?:\w+ )?campaigns",
                           r"как(?:ие|их|им) (?:\w+ ){0,2}?кампани\w*", r"котор\w* (?:\w+ )?кампани\w*"),
@@ -389,7 +400,8 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"scorecard", r"big picture", r"report card", r"performance (?:review|summary|report)", r"kpi system",
         r"how (?:did|do) we (?:do|perform)", r"how well", r"как (?:у нас |наши )?дела", r"как мы", r"как (?:идут|обстоят) дела",
         r"как (?:работает|работаем|справляемся)", r"в целом", r"общ\w* картин\w*", r"сводк\w*", r"итог\w*",
-        r"обзор\w*", r"отчет\w*", r"состояни\w*", r"как (?:там|в целом)",
+        r"обзор\w*", r"отчет\w*", r"состояни\w*", r"как (?:там|в целом)", r"health(?:[- ]?check)?", r"healthy",
+        r"check-?up", r"здоров\w*",
         r"(?:which|what) channels? (?:is|are|has|have|performs?|works?|brings?|gives?)", r"best[- ]performing",
         r"how'?s (?:\w+ ){0,2}?going", r"how (?:is|are) (?:\w+ ){0,2}?going",
         r"most (?:effective|efficient|profitable)", r"как(?:ой|ие) канал\w*", r"сам\w* (?:эффективн|прибыльн|выгодн)\w*",
@@ -406,5 +418,6 @@ DIRECTION_LESS = rx(
     r"over-?fund\w*", r"over-?invest\w*", r"over-?spend\w*", r"saturat\w*", r"cut\w*", r"trim\w*", r"reduc\w*", r"less", r"scal\w* (?:back|down)",
     r"save", r"waste\w*", r"перефинанс\w*", r"переинвест\w*", r"перекорм\w*", r"перегрет\w*", r"насыщ\w*",
     r"меньше", r"сократ\w*", r"урез\w*", r"срез\w*", r"сэконом\w*", r"убав\w*", r"лишн\w*",
-    r"потол\w*", r"уп[её]р\w*", r"плато", r"plateau\w*", r"ceiling",
+    r"потол\w*", r"уп[её]р\w*", r"плато", r"plateau\w*", r"ceiling", r"переплач\w*", r"переплат\w*",
+    r"overpay\w*", r"overpaid",
 )
