@@ -25,9 +25,10 @@ How it reads a question
    ``set``, "reduce video to zero"/"до нуля" → ``off``. A move needs two channels ("from"/"из"/"с" marks the
    source, else the first named) and a size: an amount, a percentage or "all"/"half"/"весь" (a share of the
    source). "search +20%, display -20%" (a signed percentage right after a channel) scales that channel.
-   Extensions of the ``SpendChange`` contract: ``scale`` with ``amount`` instead of ``factor`` adds (cut:
-   subtracts) that much currency over the horizon ("add 10k to search", "cut video by 5k"); ``total`` may carry
-   ``amount`` likewise ("spend 50k more").
+   Extensions of the ``SpendChange`` contract: ``scale`` with ``amount`` instead of ``factor`` is a *delta*: that
+   much currency added (negative: taken) over the horizon ("add 10k to search" → +10000, "cut video by 5k" →
+   −5000; ``channel`` None: the whole budget, "spend 50k more"); ``total`` with ``amount`` is a *level*: the new
+   total budget over the horizon ("cut the budget to 100k", "set the budget to 200k").
 5. Campaign-id-like tokens that are no campaign of the data ("display-09") are reported in
    ``extra["unknown_ids"]`` and name nothing. Only the first :data:`MAX_CHARS` characters are read.
 
@@ -681,6 +682,8 @@ def _changes(text: str, channels: Sequence[_Hit], sizes: Sequence[_Hit]) -> tupl
                 out += [SpendChange("off", channel=n, factor=0.0) for n in names]
             elif names and amounts:
                 out += [SpendChange("set", channel=n, amount=float(a.value)) for n, a in _pair(names, amounts)]
+            elif amounts and re.match(r"\W*(?:the |our |a )?(?:total |overall |whole |marketing |общ\w* )?(?:budget|бюджет)\w*", text[v.end:hi]):
+                out.append(SpendChange("total", amount=float(amounts[0].value)))  # "set the budget to 200k"
             continue
         targets: list[str | None] = list(names)
         if not targets:
@@ -712,9 +715,12 @@ def _sized(cls: str, channel: str | None, s: _Hit, text: str) -> SpendChange:
     sign = -1.0 if cls == "cut" else 1.0
     to_level = re.search(r"(?:(?<!\w)(?:to|до))\s*$", text[max(0, s.start - 6):s.start]) is not None
     if s.kind == "amount":
-        if to_level and channel:
-            return SpendChange("set", channel=channel, amount=float(s.value))
-        return SpendChange(op, channel=channel, amount=sign * float(s.value))
+        if to_level:  # a level: the channel's (or the whole budget's) new total over the horizon
+            if channel:
+                return SpendChange("set", channel=channel, amount=float(s.value))
+            return SpendChange("total", amount=float(s.value))
+        # a delta: that much currency added (cut: taken) over the horizon; channel None = the whole budget
+        return SpendChange("scale", channel=channel, amount=sign * float(s.value))
     if s.kind == "zero":
         return SpendChange("off", channel=channel, factor=0.0) if channel else SpendChange("total", factor=0.0)
     if s.kind == "mult":

@@ -584,6 +584,12 @@ CHANGE_CASES = [
     ("Add 10k to search", [SpendChange("scale", "search", amount=10_000)]),
     ("Cut the budget by 20%", [SpendChange("total", factor=0.8)]),
     ("What if we spend 20% more?", [SpendChange("total", factor=1.2)]),
+    ("What if we spend 50k more?", [SpendChange("scale", None, amount=50_000)]),  # a delta on the whole budget
+    ("Увеличить бюджет на 50 тыс.", [SpendChange("scale", None, amount=50_000)]),
+    ("Cut the budget to 100k", [SpendChange("total", amount=100_000)]),  # a level: the new total
+    ("Что если сократить бюджет до 100 тыс.?", [SpendChange("total", amount=100_000)]),
+    ("Set the budget to 200k", [SpendChange("total", amount=200_000)]),
+    ("Cut video by 5k", [SpendChange("scale", "video", amount=-5_000)]),
     ("Cut video and display by 30% and double search", [
         SpendChange("scale", "video", factor=0.7), SpendChange("scale", "display", factor=0.7),
         SpendChange("scale", "search", factor=2.0)]),
