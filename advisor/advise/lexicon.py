@@ -94,9 +94,11 @@ KPI_WORDS: dict[str, tuple[str, ...]] = {
     "roi": (r"roi", r"return on investment", r"окупаемост\w*", r"рентабельност\w*", r"доходност\w*"),
     "roas": (r"roas", r"return on ad spend"),
     "ctr": (r"ctr", r"click[- ]through(?: rate)?", r"кликабельност\w*"),
-    "cpc": (r"cpc", r"cost per click", r"(?:стоимост|цен)\w* клик\w*"),
+    "cpc": (r"cpc", r"cost per click", r"(?:стоимост|цен)\w* клик\w*", r"(?:expensive|cheap\w*|costly) clicks?",
+            r"(?:дорог|деш[её]в)\w* клик\w*"),
     "cpm": (r"cpm", r"cost per (?:mille|thousand)", r"(?:стоимост|цен)\w* (?:тысяч\w* )?показ\w*"),
-    "cpa": (r"cpa", r"cost per (?:acquisition|action|conversion|lead)",
+    "cpa": (r"cpa", r"cost per (?:acquisition|action|conversion|lead)", r"(?:expensive|cheap\w*|costly) (?:conversions?|leads?)",
+            r"(?:дорог|деш[её]в)\w* (?:конверси|заявк|лид)\w*",
             r"(?:стоимост|цен)\w* (?:конверси|заявк|лид|действи)\w*"),
     "cac": (r"cac", r"customer acquisition costs?", r"acquisition costs?", r"cost to acquire(?: a)?(?: customers?)?",
             r"(?:стоимост|цен)\w* привлечени\w*(?: клиент\w*)?", r"стоит привлеч\w*(?: клиент\w*)?"),
@@ -407,6 +409,16 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"most (?:effective|efficient|profitable)", r"как(?:ой|ие) канал\w*", r"сам\w* (?:эффективн|прибыльн|выгодн)\w*",
     ),
 }
+#: "best" / "worst" of a ranking question; "highest"/"lowest" name a value, so they flip for the KPIs where lower is
+#: better (:data:`LOWER_IS_BETTER`, the catalog's ``direction: lower``)
+ORDER_BEST = rx(r"best", r"top", r"strongest", r"most (?:effective|efficient|profitable)", r"outperform\w*",
+                r"лучш\w*", r"лучше", r"сильн\w*", r"самы\w* эффективн\w*", r"эффективне\w*", r"выгодн\w*")
+ORDER_WORST = rx(r"worst", r"weakest", r"bottom", r"under-?perform\w*", r"least (?:effective|efficient)",
+                 r"хуж\w*", r"худш\w*", r"слаб\w*", r"провал\w*", r"отста\w*")
+ORDER_HIGH = rx(r"highest", r"most expensive", r"самы\w* (?:высок|дорог)\w*", r"наибольш\w*", r"максимальн\w*", r"дорож\w*")
+ORDER_LOW = rx(r"lowest", r"cheapest", r"самы\w* (?:низк|дешев)\w*", r"наименьш\w*", r"минимальн\w*", r"дешевл\w*")
+LOWER_IS_BETTER = frozenset({"spend", "cpc", "cpm", "cpa", "cac", "blended_cac"})
+
 #: funding direction: more budget (under-funded) or less (over-funded, where to cut).
 DIRECTION_MORE = rx(
     r"under-?fund\w*", r"under-?invest\w*", r"under-?spend\w*", r"deserv\w* more", r"more", r"extra", r"additional",

@@ -836,6 +836,18 @@ def _horizon(text: str, period: Period | None, last: dt.date) -> Literal["week",
     return "month"
 
 
+def _order(text: str, kpi: str | None) -> Literal["best", "worst"] | None:
+    """Which end of a ranking the question asks for: the first of best/worst words, or highest/lowest read through
+    the KPI's direction ("highest CPA" is the worst)."""
+    lower = kpi in lx.LOWER_IS_BETTER
+    ends: list[tuple[re.Pattern[str], Literal["best", "worst"]]] = [
+        (lx.ORDER_BEST, "best"), (lx.ORDER_WORST, "worst"), (lx.ORDER_HIGH, "worst" if lower else "best"),
+        (lx.ORDER_LOW, "best" if lower else "worst"),
+    ]
+    found = [(m.start(), order) for pat, order in ends if (m := pat.search(text)) is not None]
+    return min(found)[1] if found else None
+
+
 def _direction(text: str) -> Literal["more", "less"] | None:
     more = lx.DIRECTION_MORE.search(text)
     less = lx.DIRECTION_LESS.search(text)
@@ -860,7 +872,9 @@ def understand(
     of ``campaign_daily`` → their values; ``last_date``: the data's last date (periods are resolved against it;
     None → today); ``lang``: the caller's override (``"en"``/``"ru"``), else detected. Entity values in the result
     are exactly as in the data. ``extra`` holds ``kpis`` (every KPI named, in order), ``values`` (attribute
-    column → values named) and, when they apply, ``why_unscoped``, ``unparsed_change`` and ``unknown_ids``
+    column → values named) and, when they apply, ``order`` (``"best"``/``"worst"``: the end of the ranking a
+    segment, attention or overview question asks for; "highest CPA" is the worst), ``why_unscoped``,
+    ``unparsed_change``, ``injection`` and ``unknown_ids``
     (id-like tokens such as ``display-09`` that are no campaign of the data). Only the first
     :data:`MAX_CHARS` characters are read; ``text`` is kept whole."""
     attributes = attributes or {}
@@ -904,6 +918,10 @@ def understand(
         plain = _mask((text or "")[:MAX_CHARS], camp_hits + own_channel, " ")
         out_lang = detect_lang(plain)
     extra: dict[str, Any] = {"kpis": list(kpis), "values": values, **notes}
+    if kind in ("segment", "attention", "overview"):
+        order = _order(cue_text, kpi)
+        if order is not None:
+            extra["order"] = order
     unknown = _uniq([m.group(0) for m in _ID_LIKE.finditer(_mask(masked, ents, ENTITY_MASK))])
     if unknown:
         extra["unknown_ids"] = list(unknown)

@@ -817,3 +817,24 @@ def test_vocabulary_of_a_dataset(world: Any) -> None:
     assert set(attributes) == {"audience", "creative_type", "objective", "region"}
     assert attributes["audience"] == sorted(cd["audience"].unique())
     assert last == cd["date"].max().date()
+
+
+# ---------------------------------------------------------------------------------------------------- ranking order
+@pytest.mark.parametrize(
+    ("text", "order", "kpi"),
+    [
+        ("Which audience performs worst?", "worst", None),
+        ("Which creative type converts best?", "best", "conversion_rate"),
+        ("Which region has the highest CPA?", "worst", "cpa"),
+        ("Which region has the lowest CPA?", "best", "cpa"),
+        ("Which region has the highest ROAS?", "best", "roas"),
+        ("Какой регион хуже всего?", "worst", None),
+        ("Какая аудитория лучше?", "best", None),
+        ("В каком регионе самый дорогой клик?", "worst", "cpc"),
+        ("Какая аудитория даёт самые дешёвые заявки?", "best", "cpa"),
+        ("Какой регион даёт наименьшую выручку?", "worst", "revenue"),
+    ],
+)
+def test_segment_order(text: str, order: str, kpi: str | None) -> None:
+    q = ask(text)
+    assert (q.kind, q.extra.get("order"), q.kpi) == ("segment", order, kpi)
