@@ -167,6 +167,11 @@ VALUE_WORDS: dict[str, tuple[str, ...]] = {
     "desktop": (r"десктоп\w*",),
 }
 
+#: attribute values that are also everyday KPI words: a value only next to its attribute's word ("objective traffic",
+#: "traffic campaigns' objective"), not in "why did traffic drop?"
+KPI_LIKE_VALUES = frozenset({"traffic", "conversions", "conversion", "awareness", "engagement", "sales", "leads",
+                             "reach", "clicks", "revenue", "consideration"})
+
 #: attribute values too vague to name a segment when they occur in a question.
 VAGUE_VALUES = frozenset({"all", "other", "others", "none", "unknown", "n/a", "na", "mixed", "default", "general",
                           "various", "misc", "any", "total", "другое", "все", "прочее"})
@@ -405,7 +410,7 @@ SIGNALS: dict[str, re.Pattern[str]] = {
         r"обзор\w*", r"отчет\w*", r"состояни\w*", r"как (?:там|в целом)", r"health(?:[- ]?check)?", r"healthy",
         r"check-?up", r"здоров\w*",
         r"(?:which|what) channels? (?:is|are|has|have|performs?|works?|brings?|gives?)", r"best[- ]performing",
-        r"how'?s (?:\w+ ){0,2}?going", r"how (?:is|are) (?:\w+ ){0,2}?going",
+        r"how'?s (?:\w+ ){0,2}?going", r"how (?:is|are) (?:\w+ ){0,2}?going", r"how (?:is|are|'?s) (?:\w+ ){1,3}?(?:doing|performing)",
         r"most (?:effective|efficient|profitable)", r"как(?:ой|ие) канал\w*", r"сам\w* (?:эффективн|прибыльн|выгодн)\w*",
     ),
 }

@@ -12,8 +12,8 @@ How it reads a question
    change the kind nor create a spend change. Channels (their own names, then the EN/RU synonyms of the canonical
    channel they map to — a synonym is used only for a channel that exists), KPI words (catalog keys), attribute
    words (only for columns in ``attributes``) and attribute values are found next, longest match first; a value
-   that is also a channel or KPI word ("video", "conversions") counts as a value only next to its attribute's
-   word ("video creatives"). Channels and values are masked before the kind's cue words are read.
+   that is also a channel or KPI word ("video", "conversions", "traffic") counts as a value only next to its
+   attribute's word ("video creatives", "objective traffic"). Channels and values are masked before the kind's cue words are read.
 3. Periods ("last month", "в прошлом месяце", "Q3", "третий квартал", "в сентябре", "last 90 days", "next
    quarter"...), then percentages ("30%", "30 процентов" → 0.3), multipliers ("2x", "в 2 раза", "вдвое") and
    amounts ("150k", "$150,000", "150 000", "1,5 млн", "150 тыс. рублей"; never a year, a date, a percentage or a
@@ -287,7 +287,8 @@ def _entities(text: str, names: Mapping[str, Sequence[str]], attributes: Mapping
     # a value that is also a channel or KPI word is a value only next to its attribute's word ("video creatives")
     others = [h for h in hits if h.kind in ("channel", "kpi")]
     for vh in value_hits:
-        clash = any(not (vh.end <= o.start or vh.start >= o.end) for o in others)
+        clash = str(vh.value[1]).lower() in lx.KPI_LIKE_VALUES or any(
+            not (vh.end <= o.start or vh.start >= o.end) for o in others)
         near = any(a.value == vh.value[0] and (abs(a.start - vh.end) <= 25 or abs(vh.start - a.end) <= 25) for a in attr_hits)
         if not clash or near:
             hits.append(_Hit(vh.start, vh.end, "value", vh.value, 3 if clash else 0))

@@ -187,6 +187,7 @@ KIND_CASES = [
     ("Как партнёрка показала себя в октябре?", "overview"),
     ("Подведи итоги месяца", "overview"),
     ("Give me a quick health check of marketing for October.", "overview"),
+    ("How are our campaigns performing?", "overview"),
     # customers
     ("What is our CLV by channel?", "customers"),
     ("What is our LTV to CAC?", "customers"),
@@ -411,6 +412,12 @@ def test_attribute_only_when_the_column_exists() -> None:
     with_age = {**ATTRIBUTES, "age_group": ["18-24", "25-34"]}
     q = ask("Какой возраст лучше конвертит?", attributes=with_age)
     assert (q.kind, q.attribute) == ("segment", "age_group")
+
+
+def test_a_kpi_like_value_is_a_value_only_next_to_its_attribute() -> None:
+    assert (ask("Why did traffic drop?").kind, ask("Why did traffic drop?").attribute) == ("attention", None)
+    q = ask("How do campaigns with the traffic objective perform?")
+    assert (q.kind, q.attribute, q.extra["values"]) == ("segment", "objective", {"objective": ["traffic"]})
 
 
 def test_a_value_that_is_also_a_channel_or_kpi_stays_a_channel_or_kpi() -> None:
