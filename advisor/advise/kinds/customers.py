@@ -108,9 +108,11 @@ def run_customer_kpis(
     if channel:
         frame = frame[frame["channel"].astype(str) == channel]
     row = frame.iloc[0].to_dict() if len(frame) else {}
-    kpis = [{"kpi": k, "value": row.get(k), "change": row.get(f"{k}_change"), "change_rel": row.get(f"{k}_change_rel")}
-            for k in kpis]
-    result = {"from": str(start.date()), "to": str(end.date()), "days": days, "channel": channel, "kpis": kpis}
+    values = [
+        {"kpi": k, "value": row.get(k), "change": row.get(f"{k}_change"), "change_rel": row.get(f"{k}_change_rel")}
+        for k in kpis
+    ]
+    result = {"from": str(start.date()), "to": str(end.date()), "days": days, "channel": channel, "kpis": values}
     params = {"from": str(start.date()), "to": str(end.date()), "compare": "previous_period", "channel": channel}
     return Analysis("customer_kpis", params, clean(result))
 

@@ -152,7 +152,9 @@ def scorecard_lines(res: Mapping[str, Any], lang: str) -> list[str]:
 
 def recent_lines(res: Mapping[str, Any], lang: str) -> list[str]:
     t = T[lang]
-    better, worse, same = [], [], []
+    better: list[str] = []
+    worse: list[str] = []
+    same: list[str] = []
     spend = None
     for k in res["kpis"]:
         if k["value"] is None:

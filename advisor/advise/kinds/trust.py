@@ -136,6 +136,11 @@ def _div(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b is not None and b > 0 else None
 
 
+def _sort_key(row: Mapping[str, Any]) -> float:
+    """Highest ratio first, channels without one last."""
+    return -float(row["ratio"]) if row.get("ratio") is not None else float("inf")
+
+
 def _row(e: ChannelEffect) -> dict[str, Any]:
     """The channel's comparison: reported, incremental (80 % bounds), ratio and its range, verdict and basis."""
     doc = e.to_dict()
@@ -188,7 +193,7 @@ def run_trust(ds: Dataset, bundle: ResponseBundle | None, question: Question) ->
     channels = [c for c in history.columns if not question.channels or c in question.channels] or list(history.columns)
     effects = channel_effects(history, start, end, dict(bundle.models), channels, reported(ds, start, end, freq))
     rows = [_row(e) for e in effects]
-    rows.sort(key=lambda r: -(r["ratio"] if r["ratio"] is not None else float("-inf")))
+    rows.sort(key=_sort_key)
     params.update({"from": str(start.date()), "to": str(end.date()), "freq": freq})
     available = any(r["reported_conversions"] is not None or r["reported_revenue"] is not None for r in rows)
     result = {"from": str(start.date()), "to": str(end.date()), "tolerance": TOLERANCE, "channels": rows,
