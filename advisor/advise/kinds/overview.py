@@ -9,6 +9,7 @@ scorecard's findings and the channel returns together (budget moves between chan
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -134,9 +135,20 @@ def _target_item(k: Mapping[str, Any], lang: str) -> str:
     )
 
 
+def _valued(res: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [k for g in res.get("groups", []) for k in g.get("kpis", []) if k.get("value") is not None]
+
+
+def scorecard_counts(res: Mapping[str, Any]) -> dict[str, int]:
+    """What the lead counts: KPIs with a value, and those of them off track / at risk."""
+    kpis = _valued(res)
+    return {"kpis_with_value": len(kpis), "off_track_with_value": sum(k.get("status") == "off_track" for k in kpis),
+            "at_risk_with_value": sum(k.get("status") == "at_risk" for k in kpis)}
+
+
 def scorecard_lines(res: Mapping[str, Any], lang: str) -> list[str]:
     t = T[lang]
-    kpis = [k for g in res.get("groups", []) for k in g.get("kpis", []) if k.get("value") is not None]
+    kpis = _valued(res)
     off = [k for k in kpis if k.get("status") == "off_track"]
     risk = [k for k in kpis if k.get("status") == "at_risk"]
     score = "—" if res.get("score") is None else num(res["score"], lang, 1)
@@ -213,6 +225,8 @@ def handle(question: Question, env: Env) -> Answer:
     returns = run_returns(ds, env.bundle)
     if ds.targets is not None:
         main = run_scorecard(ds)
+        if "error" not in main.result:
+            main = dataclasses.replace(main, result={**main.result, **scorecard_counts(main.result)})
         lines = scorecard_lines(main.result, lang)
     else:
         main = run_recent(ds)
