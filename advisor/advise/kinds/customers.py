@@ -13,6 +13,7 @@ by channel, anything else → CLV:CAC by channel. Recommendations come from the 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -31,6 +32,7 @@ from advisor.kpis import compute_kpis
 from advisor.kpis.business import kpi_tables
 from advisor.narrative.template import num, pct
 from advisor.recommend import RecommendContext, recommend
+from models.clv import CLVModel, CLVModelSet
 
 CUSTOMER_KPIS = ("csat", "nps", "repeat_rate", "cac")
 RECENT_DAYS = 28
@@ -82,6 +84,25 @@ T: dict[str, dict[str, str]] = {
         "no_rows": "В данных нет новых клиентов по каналам, чтобы посчитать CAC и CLV.",
     },
 }
+
+
+#: run_clv results per dataset (weakly held: gone with the dataset) → (model, scope, threshold) → (model, analysis);
+#: the model-based CLV takes seconds on the demo world and neither the frames nor a loaded model change
+_CLV_CACHE: weakref.WeakKeyDictionary[Dataset, dict[tuple[int, str | None, float], tuple[object, Analysis]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def cached_clv(ds: Dataset, channel: str | None, threshold: float, model: CLVModel | CLVModelSet | None) -> Analysis:
+    """:func:`advisor.advise.analyses.run_clv` for the channel (None: all), memoised per dataset object and model."""
+    per = _CLV_CACHE.setdefault(ds, {})
+    key = (id(model), channel, threshold)
+    hit = per.get(key)
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    a = run_clv(ds, {"channel": channel} if channel else None, threshold=threshold, clv_model=model)
+    per[key] = (model, a)
+    return a
 
 
 def clv_cac_threshold(ds: Dataset) -> tuple[float, str]:
@@ -225,7 +246,7 @@ def handle(question: Question, env: Env) -> Answer:
     ds = env.dataset
     channel = question.channels[0] if question.channels else None
     threshold, kind = clv_cac_threshold(ds)
-    clv = run_clv(ds, {"channel": channel} if channel else None, threshold=threshold, clv_model=env.clv_model)
+    clv = cached_clv(ds, channel, threshold, env.clv_model)
     if "error" not in clv.result:
         extra: dict[str, Any] = {"threshold_kind": kind}
         if clv.params.get("horizon_weeks") is not None:

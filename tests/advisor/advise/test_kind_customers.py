@@ -120,3 +120,14 @@ def test_answer_verifies_in_both_languages(env: Env, lang: Lang, kpi: str | None
     assert_verified(ans, env)
     if lang == "ru":
         assert latin_words(rendered(ans)) == [], rendered(ans)
+
+
+def test_clv_analysis_is_memoised_per_dataset_and_threshold(env: Env) -> None:
+    from advisor.advise.kinds.customers import cached_clv
+
+    first = cached_clv(env.dataset, None, 3.0, None)
+    assert cached_clv(env.dataset, None, 3.0, None) is first
+    assert cached_clv(env.dataset, None, 2.0, None) is not first
+    other = dataclasses.replace(env.dataset, targets=None)
+    assert cached_clv(other, None, 3.0, None) is not first
+    assert cached_clv(other, None, 3.0, None).result == first.result
