@@ -263,7 +263,7 @@ def handle(question: Question, env: Env) -> Answer:
         wanted = {"csat_drop", "nps_drop"} if kpi in SATISFACTION else {"clv_cac"}
     else:
         lines = _cac_lines(res, lang) if kpi == "cac" else _ratio_lines(res, kind, lang)
-        if res.get("rows"):
+        if any(r.get("clv") is not None for r in res.get("rows", [])):
             src = res.get("source")
             lines.append(t["source_model"].format(weeks=res.get("horizon_weeks")) if src == "model" else t["source_data"])
         lines += _drop_lines(res, lang, channel)

@@ -31,6 +31,8 @@ from models.response import ResponseBundle
 
 #: KPIs of the no-targets comparison (last 28 days vs the 28 before)
 RECENT_KPIS = ("revenue", "conversions", "roi", "cpa", "conversion_rate", "spend")
+#: the same from the business totals, for media-mix data (campaign rows carry no platform revenue or conversions)
+BUSINESS_KPIS = ("business_revenue", "business_conversions", "mer", "blended_cac", "spend")
 RECENT_DAYS = 28
 #: changes smaller than this (relative) count as unchanged
 FLAT = 0.02
@@ -48,6 +50,8 @@ T: dict[str, dict[str, str]] = {
                        "{worse}.",
         "recent_lead_none": "Last {days} days ({start}..{end}) against the {days} before: no KPI changed by more than "
                             "{flat}.",
+        "recent_empty": "Last {days} days ({start}..{end}): the data has no revenue or conversions to compare with the "
+                        "{days} days before.",
         "recent_item": "{kpi} {value} ({change})",
         "nothing": "nothing",
         "spend_line": "Spend {value} ({change}).",
@@ -69,6 +73,8 @@ T: dict[str, dict[str, str]] = {
                        "{worse}.",
         "recent_lead_none": "Последние {days} дней ({start}..{end}) против предыдущих {days}: ни один KPI не "
                             "изменился больше чем на {flat}.",
+        "recent_empty": "Последние {days} дней ({start}..{end}): в данных нет выручки и конверсий, чтобы сравнить их с "
+                        "предыдущими {days} днями.",
         "recent_item": "{kpi} {value} ({change})",
         "nothing": "ничего",
         "spend_line": "Расходы {value} ({change}).",
@@ -82,16 +88,19 @@ T: dict[str, dict[str, str]] = {
 
 
 def run_recent(ds: Dataset, days: int = RECENT_DAYS) -> Analysis:
-    """KPIs of the last ``days`` days of data against the ``days`` before (``<kpi>_change_rel``: a fraction)."""
+    """KPIs of the last ``days`` days of data against the ``days`` before (``<kpi>_change_rel``: a fraction): revenue,
+    conversions, ROI, CPA, conversion rate and spend; for media-mix data the business totals' (revenue,
+    conversions, MER, blended CAC) and spend."""
     end = pd.Timestamp(ds.campaign_daily["date"].max()).normalize()
     start = end - pd.Timedelta(days=days - 1)
-    frame = compute_kpis(kpi_tables(ds), start=start.date(), end=end.date(), kpis=list(RECENT_KPIS), compare=True).frame
+    ids = BUSINESS_KPIS if ds.campaign_source == "mmm" else RECENT_KPIS
+    frame = compute_kpis(kpi_tables(ds), start=start.date(), end=end.date(), kpis=list(ids), compare=True).frame
     row = frame.iloc[0].to_dict() if len(frame) else {}
     cat = default_catalog()
     kpis = [
         {"kpi": k, "value": row.get(k), "change": row.get(f"{k}_change"), "change_rel": row.get(f"{k}_change_rel"),
          "direction": cat[k].direction}
-        for k in RECENT_KPIS
+        for k in ids
     ]
     params = {"from": str(start.date()), "to": str(end.date()), "compare": "previous_period", "days": days}
     return Analysis("kpis_recent", params, clean({"from": str(start.date()), "to": str(end.date()), "days": days,
@@ -185,7 +194,9 @@ def recent_lines(res: Mapping[str, Any], lang: str) -> list[str]:
         good = (rel > 0) == (k["direction"] == "higher")
         (better if good else worse).append(item)
     span = {"days": res["days"], "start": res["from"], "end": res["to"]}
-    if better or worse:
+    if not (better or worse or same):
+        out = [t["recent_empty"].format(**span)]
+    elif better or worse:
         out = [t["recent_lead"].format(better="; ".join(better) or t["nothing"], worse="; ".join(worse) or t["nothing"],
                                        **span)]
     else:
