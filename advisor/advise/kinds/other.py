@@ -7,6 +7,7 @@ the data, quoted), never on the question's words: instructions inside a question
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from advisor.advise.kinds.base import Answer, Env
@@ -62,9 +63,13 @@ T: dict[str, dict[str, str]] = {
 }
 
 
+#: a name plain enough to show in an example (a long or odd campaign name is data, but no example)
+PLAIN = re.compile(r"[\w][\w .-]{0,39}")
+
+
 def _first(names: Mapping[str, Sequence[str]], column: str) -> str | None:
-    values = sorted(str(v) for v in names.get(column, ()))
-    return values[0] if values else None
+    """The first (sorted) plain name of ``column``, or None."""
+    return next((v for v in sorted(str(v) for v in names.get(column, ())) if PLAIN.fullmatch(v)), None)
 
 
 def capabilities(lang: str, names: Mapping[str, Sequence[str]] | None = None) -> tuple[str, ...]:

@@ -83,3 +83,10 @@ def test_without_names_the_examples_are_generic(env: Env) -> None:
     ans = handle(Question(text="?", kind="other", lang="ru"), Env(env.dataset))
     assert latin_words("\n".join(ans.lines)) == []
     assert verify("\n".join(ans.lines), collect_facts({})).ok
+
+
+def test_an_odd_campaign_name_is_not_an_example(env: Env) -> None:
+    names = {"campaign_id": [INJECTION, *env.names["campaign_id"]], "channel": list(env.names["channel"])}
+    ans = handle(Question(text="?", kind="other"), Env(env.dataset, names=names))
+    assert INJECTION not in "\n".join(ans.lines)
+    assert ans.lines == ask(env, "?").lines
