@@ -19,7 +19,7 @@ def parse_number(token: str) -> tuple[float, int, bool]:
         t = t.replace(",", "")
     elif "," in t:
         head, _, tail = t.rpartition(",")
-        t = t.replace(",", "") if len(tail) == 3 and head.lstrip("+-").isdigit() else head.replace(",", "") + "." + tail
+        t = t.replace(",", "") if len(tail) == 3 and head.lstrip("+-").replace(",", "").isdigit() else head.replace(",", "") + "." + tail
     decimals = len(t.split(".")[1]) if "." in t else 0
     return float(t), decimals, pct
 
