@@ -70,10 +70,10 @@ def window(last_date: str | pd.Timestamp, question: Question) -> tuple[pd.Timest
 
 def period_words(question: Question, start: pd.Timestamp, end: pd.Timestamp) -> str:
     """``next month (2026-11-01..2026-11-30)`` / ``в следующем месяце (2026-11-01..2026-11-30)``; the question's
-    own label when it named the period."""
-    label = question.period.label if question.period is not None and question.period.label else t(question.lang)[
-        question.horizon
-    ]
+    own label when it named exactly this period."""
+    p = question.period
+    own = p is not None and p.label and pd.Timestamp(p.start) == start and pd.Timestamp(p.end) == end
+    label = p.label if own and p is not None else t(question.lang)[question.horizon]
     return f"{label} ({start.date()}..{end.date()})"
 
 
