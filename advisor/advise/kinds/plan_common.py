@@ -9,7 +9,6 @@ difference's distribution (its interval is much narrower than the difference of 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,9 +31,11 @@ N_SIMS = 300
 RUN_RATE_DAYS = 28
 #: relative s.d. of the response-shape error of a channel's change of outcome (:func:`shape_error`). The
 #: simulated paths vary the media coefficients, residuals and level but keep each curve's shape (half-saturation,
-#: adstock) fixed, so intervals of a plan CHANGE were too narrow: with this error the 80% intervals held the true
-#: change of the demo worlds' plans (seeds 1-3, ten edits each, month and quarter) about 80% of the time.
-SHAPE_SD = float(os.environ.get("KPI_ADVISOR_SHAPE_SD", "0.2"))
+#: adstock) fixed, so alone they made the intervals of a plan CHANGE too narrow: the true change of the demo
+#: worlds' plans (seeds 1-5, ten edits each, month and quarter, conversions/revenue/ROI: 300 checks) lay inside the
+#: 80% interval 75% of the time with no shape error (seeds 1-3), 82% with 0.10, 91% with 0.15, 94% with 0.20; the
+#: sign was right in all 300.
+SHAPE_SD = 0.15
 
 T: dict[str, dict[str, str]] = {
     "en": {
