@@ -22,7 +22,7 @@ under-funded one (or out of an over-funded one into the best), never against the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 

@@ -116,11 +116,11 @@ def handle(question: Question, env: Env) -> Answer:
         r_total = sum(ref.values())
         budget = float(question.amount or r_total)
         scaled = {ch: v * budget / r_total if r_total > 0 else 0.0 for ch, v in ref.items()}
-        result = {"start": params["start"], "end": params["end"], "budget": budget, "run_rate_total": r_total,
-                  "channels": _channel_rows(scaled, ref), "error": pc.t(lang)["no_models"]}
+        doc = {"start": params["start"], "end": params["end"], "budget": budget, "run_rate_total": r_total,
+               "channels": _channel_rows(scaled, ref), "error": pc.t(lang)["no_models"]}
         lines = [t["nomodel"].format(budget=num(budget, lang), when=when), *_channel_lines(scaled, ref, lang),
                  t["total"].format(budget=num(budget, lang), ref=num(r_total, lang))]
-        return Answer((Analysis("split", params, pc.clean_result(result)),), tuple(lines),
+        return Answer((Analysis("split", params, pc.clean_result(doc)),), tuple(lines),
                       notes=(pc.t(lang)["no_models"],))
     ref = dict(reference_plan(bundle, start, end).spend)
     r_total = float(sum(ref.values()))
@@ -130,11 +130,11 @@ def handle(question: Question, env: Env) -> Answer:
     try:
         res = optimize_budget(bundle, budget, start, end, objective=objective, n_sims=pc.N_SIMS, with_forecast=False)
     except PlanError as exc:
-        result = {"error": str(exc), "budget": budget}
-        return Answer((Analysis("split", params, result),), (t["error"].format(error=str(exc)),))
+        return Answer((Analysis("split", params, {"error": str(exc), "budget": budget}),),
+                      (t["error"].format(error=str(exc)),))
     if res.status == "infeasible" or not res.allocation:
-        result = {"error": res.message, "budget": budget, "status": res.status}
-        return Answer((Analysis("split", params, result),), (t["infeasible"].format(budget=num(budget, lang)),))
+        return Answer((Analysis("split", params, {"error": res.message, "budget": budget, "status": res.status}),),
+                      (t["infeasible"].format(budget=num(budget, lang)),))
     alloc = dict(res.allocation)
     same = {ch: v * budget / r_total if r_total > 0 else budget / len(ref) for ch, v in ref.items()}
     new_d = pc.simulate(bundle, Plan(start, end, alloc))
