@@ -263,7 +263,10 @@ def handle(question: Question, env: Env) -> Answer:
     lang = question.lang if question.lang in T else "en"
     t = T[lang]
     bundle = env.bundle
-    findings = bundle_returns(bundle) if bundle is not None else local_returns(env.dataset.campaign_daily)
+    findings = bundle_returns(bundle) if bundle is not None else []
+    if not findings:  # no models, or models without a revenue outcome: the data's local elasticities
+        bundle = None
+        findings = local_returns(env.dataset.campaign_daily)
     rows = channel_returns(findings, bundle)
     less = question.direction == "less"
     params: dict[str, Any] = {"source": "response_model" if bundle is not None else "local_elasticity",

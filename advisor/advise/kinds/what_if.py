@@ -6,7 +6,10 @@ last 28 days with its weekday pattern, over the next week/month/quarter or the q
 changed plan applies ``question.changes`` (:class:`~advisor.advise.question.SpendChange`: scale / off / move / set
 / total) to it. Both are simulated with the same draws (:func:`advisor.advise.kinds.plan_common.simulate`: the
 response models' coefficient, residual and level-error draws are shared, so the interval is the interval of the
-DIFFERENCE, path by path) and the answer states the change of the changed plan against the run-rate.
+DIFFERENCE, path by path, plus a response-shape error of each channel's change, ``plan_common.SHAPE_SD``) and the
+answer states the change of the changed plan against the run-rate. ``models.forecast.forecast`` exposes only
+summary statistics, not its paths, so the paths are drawn here with the same ``simulate`` calls and seeds it uses
+(a ``forecast`` of the run-rate plan makes the same draws).
 
 Answer format (one line per outcome, always in this order, the grader parses them; the sign is always written,
 ``0`` when it rounds to zero):
