@@ -117,12 +117,16 @@ def test_move_keeps_the_total_and_the_interval_is_of_the_paired_difference(
     _verified(a)
 
 
-def test_the_true_change_has_the_forecast_sign_and_lies_in_the_interval(
+def test_the_true_change_has_the_forecast_sign_and_mostly_lies_in_the_interval(
     world: Any, dataset: Dataset, bundle: ResponseBundle
 ) -> None:
+    """Against the demo world's truth (same daily plans): the sign always, the 80% interval most of the time."""
     tw = TrueWorld.from_dict(world.truth)
     chans = list(bundle.context.channels)
-    for change in (SpendChange("total", factor=0.7), SpendChange("off", "display")):
+    edits = (SpendChange("total", factor=0.7), SpendChange("off", "display"), SpendChange("scale", "video", factor=0.7),
+             SpendChange("scale", "search", factor=1.5), SpendChange("move", "social", "search", amount=10_000))
+    inside = 0
+    for change in edits:
         a = handle(Question("q", "what_if", changes=(change,)), Env(dataset, bundle))
         r = a.analyses[0].result
         start, end = pd.Timestamp(r["start"]), pd.Timestamp(r["end"])
@@ -134,8 +138,9 @@ def test_the_true_change_has_the_forecast_sign_and_lies_in_the_interval(
         true = truth({c["channel"]: c["plan"] for c in r["channels"]}) - truth(
             {c["channel"]: c["reference"] for c in r["channels"]})
         rev = _outcome(a, "revenue")
-        assert (true > 0) == (rev["change"] > 0)
-        assert rev["lower_80"] <= true <= rev["upper_80"], (change, true, rev)
+        assert (true > 0) == (rev["change"] > 0), (change, true, rev)
+        inside += rev["lower_80"] <= true <= rev["upper_80"]
+    assert inside >= 3
 
 
 def test_budget_amount_without_edits_scales_every_channel(dataset: Dataset, bundle: ResponseBundle) -> None:
