@@ -29,10 +29,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "advise_bank"))
 
-from bank_facts import WorldFacts, world_facts  # noqa: E402
-from bank_grade import BankQuestion, grade, load_bank  # noqa: E402
+from bank_facts import WorldFacts, world_facts
+from bank_grade import BankQuestion, grade, load_bank
 
-from advisor.advise.question import KINDS  # noqa: E402
+from advisor.advise.question import KINDS
 
 #: issue 14: graded right per kind and overall
 TARGET = 0.90

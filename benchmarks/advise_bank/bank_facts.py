@@ -120,12 +120,12 @@ class Window:
 @dataclass
 class WorldFacts:
     """One world: ``truth`` (truth.json), ``campaign_daily`` (the data), optional ``scorecard`` facts
-    (``off_track``: KPI ids marked off track; ``score``: composite 0..100) from :func:`scorecard_facts`."""
+    (``off_track``: KPI ids marked off track; ``scores``: composite 0..100, per CLV basis) from :func:`scorecard_facts`."""
 
     truth: Mapping[str, Any]
     campaign_daily: pd.DataFrame
     off_track: frozenset[str] = frozenset()
-    score: float | None = None
+    scores: tuple[float, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     # ---- truth ------------------------------------------------------------------------------------------------
@@ -272,29 +272,37 @@ class WorldFacts:
         return text.format_map(self.placeholders)
 
 
-def scorecard_facts(dataset: Any, clv_model: Any = None, label: str | None = None) -> tuple[frozenset[str], float | None]:
-    """The KPIs the scorecard marks off track and its composite score, computed as ``kpi-advisor scorecard`` does
-    (``advisor.ops.scorecard``: model CLV lines when a CLV model is given), independently of any answer."""
+def scorecard_facts(
+    dataset: Any, clv_model: Any = None, label: str | None = None
+) -> tuple[frozenset[str], tuple[float, ...]]:
+    """The KPIs the scorecard marks off track and its composite score(s), computed as ``kpi-advisor scorecard`` does
+    (``advisor.ops.scorecard``), independently of any answer. With a CLV model the card is built twice, with model
+    and with historical CLV lines (an answer may use either): the off-track KPIs are those off track in both, the
+    scores both cards' composite scores."""
     from advisor.kpis import build_scorecard
     from advisor.kpis.business import kpi_tables
 
     if dataset.targets is None:
-        return frozenset(), None
-    provider = None
+        return frozenset(), ()
+    providers: list[Any] = [None]
     if clv_model is not None and dataset.tables.get("orders") is not None:
         from advisor.customers import model_kpis
 
-        provider = model_kpis(dataset.tables, clv_model, label=label)
-    card = build_scorecard(kpi_tables(dataset), dataset.targets, model_kpis=provider)
-    off = frozenset(ln.kpi for g in card.groups for ln in g.lines if str(ln.status) in ("off_track", "Status.OFF_TRACK"))
-    return off, card.score
+        providers.append(model_kpis(dataset.tables, clv_model, label=label))
+    offs, scores = [], []
+    for provider in providers:
+        card = build_scorecard(kpi_tables(dataset), dataset.targets, model_kpis=provider)
+        offs.append(frozenset(ln.kpi for g in card.groups for ln in g.lines if str(ln.status) == "off_track"))
+        if card.score is not None:
+            scores.append(float(card.score))
+    return frozenset.intersection(*offs), tuple(scores)
 
 
 def world_facts(truth: Mapping[str, Any], dataset: Any, clv_model: Any = None, label: str | None = None) -> WorldFacts:
     """:class:`WorldFacts` of a world: its truth, its dataset (``advisor.data.Dataset``) and, for the scorecard's
     CLV lines, the CLV model the answers use."""
-    off, score = scorecard_facts(dataset, clv_model, label)
-    return WorldFacts(truth, dataset.campaign_daily, off_track=off, score=score)
+    off, scores = scorecard_facts(dataset, clv_model, label)
+    return WorldFacts(truth, dataset.campaign_daily, off_track=off, scores=scores)
 
 
 def apply_edits(ref: pd.DataFrame, edits: Sequence[Mapping[str, Any]]) -> pd.DataFrame:

@@ -122,10 +122,7 @@ CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 def to_float(s: str, lang: str) -> float:
     """A number as the answer writes it: ``-1,234.5`` (en) or ``−1 234,5`` (ru)."""
     t = s.strip().replace("−", "-").replace("+", "")
-    if lang == "ru":
-        t = re.sub(r"[ \u00a0\u202f\u2009]", "", t).replace(",", ".")
-    else:
-        t = t.replace(",", "")
+    t = re.sub(r"[ \u00a0\u202f\u2009]", "", t).replace(",", ".") if lang == "ru" else t.replace(",", "")
     return float(t)
 
 
@@ -187,7 +184,8 @@ def kpi_pattern(kpi: str, lang: str) -> str:
             else:
                 words.append(re.escape(w) + r"s?")
         pats.append(r"[\s\-]+".join(words))
-    return r"(?<![\w])(?:" + "|".join(sorted(pats, key=len, reverse=True)) + r")(?![\w])"
+    # "CAC" is not named by "CLV:CAC" (nor "CLV" by it), but "CAC: 45" names CAC
+    return r"(?<!\w)(?<![A-Za-z][:/])(?:" + "|".join(sorted(pats, key=len, reverse=True)) + r")(?!\w|[:/][A-Za-z])"
 
 
 KPI_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -401,7 +399,8 @@ def grade_what_if(q: BankQuestion, result: Mapping[str, Any], facts: WorldFacts,
     """For each KPI of the question: the answer's line ``Conversions: X (80% interval A..B)`` has the sign of the
     true change (``demo_world.TrueWorld.expected_totals`` of the changed minus the run-rate plan, built here from
     the question's edit) and the true change lies in [A, B]."""
-    fails, extra = [], {}
+    fails: list[str] = []
+    extra: dict[str, Any] = {}
     truth = true_change(q, facts)
     for kpi in q.spec["kpis"]:
         got = find_interval(text, kpi, q.lang)
@@ -579,16 +578,16 @@ def grade_trust(q: BankQuestion, result: Mapping[str, Any], facts: WorldFacts, t
 
 
 def grade_overview(q: BankQuestion, result: Mapping[str, Any], facts: WorldFacts, text: str) -> tuple[list[str], dict[str, Any]]:
-    """States the composite score (±1 point of the scorecard's, computed here) or names every off-track KPI."""
+    """States the composite score (±1 point of the scorecard's, computed here with model or historical CLV) or
+    names every off-track KPI."""
     said_score = False
-    if facts.score is not None:
-        for m in re.finditer(rf"(?:{SCORE_WORDS[q.lang]})\D{{0,40}}?({NUM[q.lang]})", norm(text), flags=re.IGNORECASE):
-            if abs(to_float(m.group(1), q.lang) - facts.score) <= 1.0:
-                said_score = True
+    for m in re.finditer(rf"(?:{SCORE_WORDS[q.lang]})\D{{0,40}}?({NUM[q.lang]})", norm(text), flags=re.IGNORECASE):
+        if any(abs(to_float(m.group(1), q.lang) - s) <= 1.0 for s in facts.scores):
+            said_score = True
     all_off = bool(facts.off_track) and all(kpi_named(text, k, q.lang) for k in facts.off_track)
     if said_score or all_off:
         return [], {}
-    return [f"neither the composite score ({facts.score}) nor all off-track KPIs {sorted(facts.off_track)}"], {}
+    return [f"neither the composite score ({[round(x, 1) for x in facts.scores]}) nor all off-track KPIs {sorted(facts.off_track)}"], {}
 
 
 def grade_customers(q: BankQuestion, result: Mapping[str, Any], facts: WorldFacts, text: str) -> tuple[list[str], dict[str, Any]]:
