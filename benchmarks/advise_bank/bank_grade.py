@@ -241,11 +241,11 @@ def find_interval(text: str, kpi: str, lang: str) -> tuple[float, float, float] 
     if m:
         return to_float(m.group(1), lang), to_float(m.group(2), lang), to_float(m.group(3), lang)
     for line in text.splitlines():
-        lab = re.search(label, line, flags=re.IGNORECASE)
-        iv = re.search(rf"80\s*%[^\d+\-−]*?({num}){RANGE_SEP}({num})", line)
-        if lab and iv and lab.start() < iv.start():
-            pt = re.search(num, line[lab.end() : iv.start()].replace("80%", ""))
-            if pt:
+        for lab in re.finditer(label, line, flags=re.IGNORECASE):
+            rest = line[lab.end() :]
+            iv = re.search(rf"80\s*%[^\d+\-−]*?({num}){RANGE_SEP}({num})", rest)
+            pt = re.search(num, rest[: iv.start()]) if iv else None
+            if iv and pt:
                 return to_float(pt.group(0), lang), to_float(iv.group(1), lang), to_float(iv.group(2), lang)
     return None
 
@@ -271,7 +271,8 @@ def first_word(text: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    return [s for line in text.splitlines() for s in re.split(r"(?<=[.;!?])\s+", line) if s.strip()]
+    """Lines split at sentence ends (not at ";": a list row keeps its channel with its verdict)."""
+    return [s for line in text.splitlines() for s in re.split(r"(?<=[.!?])\s+", line) if s.strip()]
 
 
 # direction words (first one in the answer's body counts)
@@ -292,9 +293,12 @@ MONTH_RU_STEMS = ("январ", "феврал", "март", "апрел", "ма[
 
 
 def month_named(text: str, month: pd.Timestamp) -> bool:
+    """The month is named: "May" / "May 2026" / "Jun" (capitalised: not the verb "may"), "мая" / "май 2026",
+    "2026-05" or "05.2026"."""
     i = month.month - 1
-    pats = [rf"\b{MONTHS_EN[i]}\b", rf"\b{MONTHS_EN[i][:3]}\b", rf"\b{MONTH_RU_STEMS[i]}\w*",
-            rf"\b{month.year}-{month.month:02d}\b", rf"\b{month.month:02d}[./]{month.year}\b"]
+    if re.search(rf"\b(?:{MONTHS_EN[i]}|{MONTHS_EN[i][:3]})\b", text):
+        return True
+    pats = [rf"\b{MONTH_RU_STEMS[i]}\w*", rf"\b{month.year}-{month.month:02d}\b", rf"\b{month.month:02d}[./]{month.year}\b"]
     return any(first_position(text, p) is not None for p in pats)
 
 

@@ -284,3 +284,17 @@ def test_other(bank: dict[str, bg.BankQuestion], facts: WorldFacts) -> None:
     assert check(q, caps, facts, analyses=[]).ok
     assert not check(q, caps, facts, analyses=[{"name": "scorecard"}]).ok  # ran something
     assert not check(q, "Вот стихотворение о бренде.", facts, analyses=[]).ok
+
+
+def test_reading_numbers_intervals_and_months() -> None:
+    line = "Forecast: conversions 12,100 (80% interval 11,000..13,000), revenue 847,214 (80% interval 795,404..901,162)."
+    assert bg.find_interval(line, "revenue", "en") == (847214, 795404, 901162)
+    assert bg.find_interval(line, "conversions", "en") == (12100, 11000, 13000)
+    ru_line = "Конверсии: −412 (80% интервал −530..−300) к текущему темпу 5 100."
+    assert bg.find_interval(ru_line, "conversions", "ru") == (-412, -530, -300)
+    assert bg.find_interval("Выручка: +70 836 (80% интервал +40 000..+101 000).", "revenue", "ru") == (70836, 40000, 101000)
+    assert bg.find_interval("Revenue will grow.", "revenue", "en") is None
+    may = pd.Timestamp("2026-05-01")
+    assert bg.month_named("ROI in May 2026: +40%", may) and bg.month_named("ROI в мае: +40%", may)
+    assert not bg.month_named("ROI may rise in June.", may)
+    assert bg.dates_in("period 2026-08-03..2026-10-31, since 2026-09-15") == [pd.Timestamp("2026-09-15")]
