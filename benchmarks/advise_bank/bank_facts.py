@@ -229,6 +229,15 @@ class WorldFacts:
         return two_sig(BUDGET_FACTOR * float(self.recent_spend().sum()))
 
     @cached_property
+    def quarter_budget(self) -> float:
+        """The quarter split question's budget: 1.2 × the run-rate plan of the next quarter, 2 significant digits."""
+        return two_sig(1.2 * float(self.reference("quarter").to_numpy().sum()))
+
+    def budget_for(self, horizon: str) -> float:
+        """The budget a split / forecast question over ``horizon`` names."""
+        return self.quarter_budget if horizon == "quarter" else self.budget
+
+    @cached_property
     def move_amount(self) -> float:
         """The what-if "move" amount: 25 % of the over-funded channel's next-month run-rate, 2 significant digits."""
         return two_sig(MOVE_SHARE * float(self.reference()[self.over_channel].sum()))
@@ -255,10 +264,11 @@ class WorldFacts:
             ph[name] = ch
             for case in ("nom", "acc", "loc", "gen"):
                 ph[f"{name}_ru_{case}"] = channel_ru(ch, case)
-        for name, amount in (("budget", self.budget), ("move", self.move_amount)):
+        for name, amount in (("budget", self.budget), ("qbudget", self.quarter_budget), ("move", self.move_amount)):
             ph[f"{name}_amount"] = f"{amount:.0f}"
             for style, text in money_words(amount).items():
                 ph[f"{name}_{style}"] = text
+            ph[f"{name}_ru_mln"] = f"{amount / 1e6:.2f}".rstrip("0").rstrip(".").replace(".", ",") + " млн"
         months = self.months_back(6)
         for label, m in (("last_month", months[-1]), ("month6", months[0]), ("month4", months[-4])):
             i = m.month - 1

@@ -458,9 +458,9 @@ def grade_split(q: BankQuestion, result: Mapping[str, Any], facts: WorldFacts, t
     missing = [c for c in channels if c not in alloc]
     if missing:
         fails.append(f"no amount for channels {missing}")
-    total = sum(alloc.values())
-    if alloc and abs(total - facts.budget) > 0.01 * facts.budget:
-        fails.append(f"amounts sum to {total:,.0f}, budget {facts.budget:,.0f}")
+    total, budget = sum(alloc.values()), facts.budget_for(q.spec.get("horizon", "month"))
+    if alloc and abs(total - budget) > 0.01 * budget:
+        fails.append(f"amounts sum to {total:,.0f}, budget {budget:,.0f}")
     if not fails and q.spec.get("regret", True):
         try:
             extra["regret"] = split_regret(facts, alloc, q.spec.get("objective", "revenue"), q.spec.get("horizon", "month"))
@@ -612,7 +612,7 @@ def grade_forecast(q: BankQuestion, result: Mapping[str, Any], facts: WorldFacts
     kpi = q.spec["kpi"]
     ref = facts.reference(q.spec.get("horizon", "month"))
     if q.spec.get("budget"):
-        ref = ref * facts.budget / float(ref.to_numpy().sum())
+        ref = ref * facts.budget_for(q.spec.get("horizon", "month")) / float(ref.to_numpy().sum())
     t = facts.true_totals(ref)[kpi]
     got = find_interval(text, kpi, q.lang)
     if got is None:

@@ -298,3 +298,13 @@ def test_reading_numbers_intervals_and_months() -> None:
     assert bg.month_named("ROI in May 2026: +40%", may) and bg.month_named("ROI в мае: +40%", may)
     assert not bg.month_named("ROI may rise in June.", may)
     assert bg.dates_in("period 2026-08-03..2026-10-31, since 2026-09-15") == [pd.Timestamp("2026-09-15")]
+
+
+def test_split_over_a_quarter_sums_to_the_quarter_budget(bank: dict[str, bg.BankQuestion], facts: WorldFacts) -> None:
+    base = bank["split-quarter-ru"]
+    q = bg.BankQuestion(base.id, base.kind, base.lang, base.text, spec={**base.spec, "regret": False})
+    assert "млн" in facts.fill(q.text)
+    chans = [c for c in facts.channels if facts.recent_spend()[c] > 0]
+    for budget, ok in ((facts.quarter_budget, True), (facts.budget, False)):
+        lines = "\n".join(f"- «{c}»: {budget / len(chans):,.0f}".replace(",", " ") for c in chans)
+        assert check(q, lines, facts).ok is ok
