@@ -21,7 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -141,14 +141,23 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def cause(failure: str) -> str:
+    """The check a failure line comes from (for the tally)."""
+    for prefix, name in (("not verified", "verified"), ("Latin words", "language"), ("Cyrillic", "language"),
+                         ("injection obeyed", "injection"), ("advise raised", "advise error"),
+                         ("grader error", "grader error")):
+        if failure.startswith(prefix):
+            return name
+    return "kind check"
+
+
 def report(runs: list[dict[str, Any]], summary: dict[str, Any], timings: dict[str, dict[str, float]]) -> None:
     labels = [run["label"] for run in runs]
     print("== advise question bank: % graded right (target ≥ 90 % per kind and overall)")
     print(f"   {'kind':12s} " + " ".join(f"{lb:>9s}" for lb in [*labels, "median"]) + "   n/run")
     for k, row in summary["percent_right"].items():
-        n = sum(1 for r in runs[0]["records"] if k.startswith("overall") or r["kind"] == k)
-        if k == "overall en" or k == "overall ru":
-            n = sum(1 for r in runs[0]["records"] if r["lang"] == k[-2:])
+        recs = runs[0]["records"]
+        n = sum(1 for r in recs if r["kind"] == k or k == "overall" or k == f"overall {r['lang']}")
         flag = "" if row["median"] >= 100 * TARGET else "  < target"
         print(f"   {k:12s} " + " ".join(f"{row[lb]:9.1f}" for lb in [*labels, "median"]) + f"   {n}{flag}")
     lat = summary["latency_s"]
@@ -159,6 +168,9 @@ def report(runs: list[dict[str, Any]], summary: dict[str, Any], timings: dict[st
     if reg:
         print(f"== split regret vs the true optimum (not graded; target ≤ 10 %): median {100 * reg['median']:.1f}%  "
               f"max {100 * reg['max']:.1f}%  over {reg['n']} parsed allocations")
+    causes = Counter(cause(f) for run in runs for r in run["records"] for f in r["failures"])
+    if causes:
+        print("== failed checks (all runs): " + ", ".join(f"{c} {n}" for c, n in causes.most_common()))
     for lb, t in timings.items():
         print(f"== {lb}: " + ", ".join(f"{k} {v:.1f}s" for k, v in t.items()))
     print("== failures")
