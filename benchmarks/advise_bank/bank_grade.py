@@ -220,7 +220,7 @@ def language_problems(answer: str, lang: str) -> list[str]:
         bad = sorted(set(re.findall(r"[А-Яа-яЁё]+", answer)))
         return [f"Cyrillic in an English answer: {bad[:5]}"] if bad else []
     t = re.sub(r'"[^"\n]*"|«[^»\n]*»|“[^”\n]*”', " ", answer)
-    t = re.sub(rf"{ISO}|20\d\d-\d\d", " ", t)
+    t = re.sub(rf"{ISO}|20\d\d-(?:\d\d|Q[1-4]|W\d\d)\b", " ", t)  # dates, months, quarters, weeks
     words = re.findall(r"[A-Za-z][A-Za-z\-]*", t)
     bad = sorted({w for w in words if w.strip("-") not in RU_ALLOWED})
     return [f"Latin words in a Russian answer: {bad[:8]}"] if bad else []

@@ -84,6 +84,8 @@ def test_language_check(bank: dict[str, bg.BankQuestion], facts: WorldFacts) -> 
     ru_bad = ru_ok + " Recommended actions: none."
     g = check(q_ru, ru_bad, facts, analyses=[])
     assert not g.ok and any("Latin" in f for f in g.failures)
+    assert bg.language_problems("ROI за 2026-Q3 и 2026-10 вырос; «video-02» CLV:CAC 1,2; с 2026-09-15.", "ru") == []
+    assert bg.language_problems("ROI vs план", "ru")
     en_ok = "I answer marketing questions: why a campaign fell, what needs attention, what if we cut spend, forecasts."
     assert check(q_en, en_ok, facts, analyses=[]).ok
     assert not check(q_en, en_ok + " Прогноз.", facts, analyses=[]).ok
