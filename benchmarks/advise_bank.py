@@ -3,7 +3,8 @@ in Russian, every kind of ``advisor.advise.question.KINDS``) answered on demo wo
 world's ``truth.json`` and data (``benchmarks/advise_bank/bank_grade.py``). Target: ≥ 90 % right per kind and
 overall.
 
-Run: ``.venv/bin/python benchmarks/advise_bank.py [--seeds 1 2 3] [--lang en|ru|all] [--out FILE.json]``
+Run: ``.venv/bin/python benchmarks/advise_bank.py [--seeds 1 2 3] [--lang en|ru|all] [--kinds K ...] [--ids ID ...]
+[--out FILE.json]``
 (``--data DIR --models DIR``: one existing world with its ``truth.json`` instead of generating and training).
 For each seed: ``demo_world.generate_world`` → written to a temp folder → ``training.pipeline.train_all`` (no
 backtests) → every question through the operations layer (``advisor.ops.advise.advise`` with an ``OpsContext``
@@ -189,13 +190,19 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--lang", choices=["en", "ru", "all"], default="all")
     ap.add_argument("--kinds", nargs="+", choices=KINDS, help="only these kinds")
+    ap.add_argument("--ids", nargs="+", help="only these bank question ids (e.g. why-fatigue-ru)")
     ap.add_argument("--out", type=Path, help="write every record and the summary as JSON")
     ap.add_argument("--days", type=int, default=730, help="days of history of the generated worlds")
     ap.add_argument("--data", type=Path, help="an existing demo data folder (with truth.json) instead of --seeds")
     ap.add_argument("--models", type=Path, help="its model registry (with --data)")
     ap.add_argument("--pass-lang", action="store_true", help="pass the question's language to advise (default: detect)")
     args = ap.parse_args()
-    bank = [q for q in load_bank() if args.lang in ("all", q.lang) and (not args.kinds or q.kind in args.kinds)]
+    bank = [
+        q for q in load_bank()
+        if args.lang in ("all", q.lang) and (not args.kinds or q.kind in args.kinds) and (not args.ids or q.id in args.ids)
+    ]
+    if not bank:
+        ap.error("no bank question matches --lang / --kinds / --ids")
     log(f"{len(bank)} questions ({sum(q.lang == 'ru' for q in bank)} in Russian)")
     runs, timings = [], {}
     if args.data is not None:
