@@ -107,8 +107,14 @@ def apply_changes(
     skipped: list[dict[str, Any]] = []
     for c in changes:
         doc: dict[str, Any] = {"op": c.op, "channel": c.channel, "to": c.to, "factor": c.factor, "amount": c.amount}
-        if c.op == "total":
-            f = 1.0 if c.factor is None else max(c.factor, 0.0)
+        total = sum(new.values())
+        if c.op == "total" or (c.op == "scale" and c.channel is None):
+            # a factor of every channel; an amount is the new total ("total") or a change of it ("scale")
+            if c.factor is None and c.amount is not None and total > 0:
+                target = float(c.amount) if c.op == "total" else total + float(c.amount)
+                f = max(target, 0.0) / total
+            else:
+                f = 1.0 if c.factor is None else max(c.factor, 0.0)
             new = {ch: v * f for ch, v in new.items()}
             done.append({**doc, "factor": f, "percent": f - 1.0, "budget": c.amount})
             continue
@@ -117,7 +123,10 @@ def apply_changes(
             continue
         ch = str(c.channel)
         if c.op in ("scale", "off"):
-            f = 0.0 if c.op == "off" else max(1.0 if c.factor is None else c.factor, 0.0)
+            if c.op == "scale" and c.factor is None and c.amount is not None and new[ch] > 0:
+                f = max(new[ch] + float(c.amount), 0.0) / new[ch]  # "add 10k to search", "cut video by 5k"
+            else:
+                f = 0.0 if c.op == "off" else max(1.0 if c.factor is None else c.factor, 0.0)
             doc.update({"factor": f, "percent": f - 1.0, "before": new[ch], "after": new[ch] * f})
             new[ch] *= f
         elif c.op == "set":

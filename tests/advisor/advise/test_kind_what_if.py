@@ -192,3 +192,15 @@ def test_signed_numbers() -> None:
     assert pc.signed(-1234.0, "ru") == "−1 234"
     assert pc.signed(0.2, "en") == "0"
     assert pc.span(-530, -300, "en") == "-530..-300"
+
+
+def test_apply_changes_amounts_without_a_factor() -> None:
+    """The parser writes money edits as amounts: "add 10k to a", "cut the budget to 120", "spend 30 more"."""
+    spend = {"a": 100.0, "b": 50.0}
+    new, done, _ = apply_changes(spend, (SpendChange("scale", "a", amount=10.0), SpendChange("scale", "b", amount=-80.0)))
+    assert new == pytest.approx({"a": 110.0, "b": 0.0})
+    assert abs(done[0]["percent"] - 0.1) < 1e-12
+    new, _, _ = apply_changes(spend, (SpendChange("total", amount=120.0),))
+    assert abs(sum(new.values()) - 120.0) < 1e-9 and abs(new["a"] / new["b"] - 2.0) < 1e-9
+    new, _, _ = apply_changes(spend, (SpendChange("scale", None, amount=30.0),))
+    assert abs(sum(new.values()) - 180.0) < 1e-9
