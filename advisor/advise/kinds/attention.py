@@ -17,6 +17,7 @@ from advisor.advise.kinds.scan_screen import (
     CampaignIssue,
     ChannelView,
     Screen,
+    check_key,
     period_of,
     screen,
     screen_analysis,
@@ -85,7 +86,7 @@ def campaign_line(rank: int, i: CampaignIssue, lang: str) -> str:
     stage = stage_word(f.stage or "", lang)
     rel = f.evidence.get("relative_change")
     if rel is None or not f.started_label:
-        return t["campaign_nodate"].format(rank=rank, who=who, ch=ch, stage=stage, check=check_word(f.check, lang))
+        return t["campaign_nodate"].format(rank=rank, who=who, ch=ch, stage=stage, check=check_word(check_key(f), lang))
     attr = ""
     if f.evidence.get("from") is not None and f.evidence.get("to") is not None:
         attribute = str(f.evidence.get("attribute", ""))
@@ -95,7 +96,7 @@ def campaign_line(rank: int, i: CampaignIssue, lang: str) -> str:
         if lang == "ru" and attribute != "audience":
             attr = attr.replace("аудитория сменилась", f"{name}: смена")
     amount = money(i.money_at_stake, lang) if i.money_at_stake is not None else "—"
-    check = attr[2:] if attr else check_word(f.check, lang)  # an attribute switch names the cause itself
+    check = attr[2:] if attr else check_word(check_key(f), lang)  # an attribute switch names the cause itself
     return t["campaign"].format(rank=rank, who=who, ch=ch, stage=stage, chg=change(float(rel), lang),
                                 started=f.started_label, check=check, attr="", money=amount)
 

@@ -59,6 +59,11 @@ UNDER_ROI = 1.0
 UNDER_GAP = 1.0
 #: smallest relative step of a channel's daily spend dated as the onset of its budget problem
 MIN_SPEND_STEP = 0.2
+#: a channel with a material campaign stage problem is judged over-funded only below this marginal ROI
+CONFOUNDED_OVER_ROI = -0.9
+#: a diminishing-returns finding whose rate fell at least this much net of spend is a funnel problem (as the action
+#: catalog's ``check_landing_page`` reads it), not scale alone
+NET_DROP = -0.3
 #: default period of a scan, days to the last day of data
 DEFAULT_DAYS = 90
 #: funnel stages the scan reports (stage findings of ``stage_changes``)
@@ -68,6 +73,26 @@ STAGES = ("impressions", "cpm", "ctr", "conversion_rate", "aov")
 #: objects they were computed from (weak references): a service answering many questions on one loaded dataset
 #: computes them once. ``Env`` carries no cache yet; an ``env.measures`` attribute, when added, is used instead.
 CACHE = MeasureCache(size=4096)
+
+
+def material(f: Finding) -> bool:
+    """A failing stage finding, or a diminishing-returns warning whose rate fell by at least ``-NET_DROP`` net of the
+    spend rise (``diagnose`` caps those at warning: a spend jump coincided; the size says scale alone cannot
+    explain it) and is significant (chi-square at least the failing threshold)."""
+    if f.status is Status.FAILING:
+        return True
+    ev = f.evidence
+    return (
+        f.check == "diminishing_returns" and f.status is Status.WARNING
+        and float(ev.get("spend_adjusted_change", 0.0)) <= NET_DROP
+        and float(ev.get("chi2", 0.0)) >= DiagnoseConfig().min_chi2
+    )
+
+
+def check_key(f: Finding) -> str:
+    """The words key of a finding's check (``scan_words.CHECKS``): a material diminishing-returns finding reads as
+    a drop beyond what the spend rise explains."""
+    return "net_drop" if f.check == "diminishing_returns" and material(f) else f.check
 
 
 def cache_of(env: Env) -> MeasureCache:
@@ -107,7 +132,8 @@ class CampaignIssue:
         f = self.finding
         return {
             "type": "campaign", "scope": {"campaign_id": self.campaign_id}, "campaign_id": self.campaign_id,
-            "channel": self.channel, "check": f.check, "status": f.status.value, "stage": f.stage, "kpi": f.kpi,
+            "channel": self.channel, "check": f.check, "status": "failing" if material(f) else f.status.value, "stage": f.stage, "kpi": f.kpi,
+            "finding_status": f.status.value,
             "started": f.started_label, "relative_change": f.evidence.get("relative_change"),
             "rate_before": f.evidence.get("rate_before"), "rate_now": f.evidence.get("rate_now"),
             "impact_revenue": f.impact_revenue, "impact_conversions": f.impact_conversions,
@@ -159,10 +185,11 @@ class Screen:
     channels: tuple[ChannelView, ...]
 
     def failing(self) -> list[CampaignIssue]:
-        return [i for i in self.issues if i.finding.status is Status.FAILING]
+        """The material issues (:func:`material`): failing stages and drops beyond what a spend rise explains."""
+        return [i for i in self.issues if material(i.finding)]
 
     def warnings(self) -> list[CampaignIssue]:
-        return [i for i in self.issues if i.finding.status is Status.WARNING]
+        return [i for i in self.issues if not material(i.finding)]
 
     def flagged(self) -> list[ChannelView]:
         return [c for c in self.channels if c.problem is not None]
@@ -277,11 +304,15 @@ def _model_gain(env: Env, channel: str, factor: float) -> float | None:
     return float(moved["revenue"] - base["revenue"]) - (spend[channel] - float(ref.spend[channel]))
 
 
-def channel_views(env: Env, start: date, end: date, cache: MeasureCache) -> list[ChannelView]:
-    """Every channel's marginal ROI and budget judgement (module docstring)."""
+def channel_views(
+    env: Env, start: date, end: date, cache: MeasureCache, confounded: frozenset[str] = frozenset()
+) -> list[ChannelView]:
+    """Every channel's marginal ROI and budget judgement (module docstring). ``confounded``: channels with a
+    material campaign stage problem — their falling return per unit of spend is that problem's as much as
+    saturation's, so they are over-funded only below :data:`CONFOUNDED_OVER_ROI`."""
     cd = env.dataset.campaign_daily
-    model = env.bundle is not None
-    views: list[Finding] = bundle_returns(env.bundle) if env.bundle is not None else local_returns(cd, end)
+    model = env.bundle is not None and pd.Timestamp(end) >= last_day(env)  # the models' returns are today's
+    views: list[Finding] = bundle_returns(env.bundle) if model and env.bundle is not None else local_returns(cd, end)
     rois = {str(v.scope["channel"]): float(v.evidence["marginal_roi"]) for v in views}
     out = []
     for v in views:
@@ -292,7 +323,7 @@ def channel_views(env: Env, start: date, end: date, cache: MeasureCache) -> list
         lower = roi if model else float(v.evidence.get("marginal_roi_95_0", v.evidence.get("marginal_roi_95", [roi])[0]))
         problem = None
         if (model and roi < OVER_ROI) or (not model and v.status is Status.WARNING):
-            problem = "over_funded"
+            problem = "over_funded" if ch not in confounded or roi < CONFOUNDED_OVER_ROI else None
         elif lower > UNDER_ROI and lower >= med + UNDER_GAP:
             problem = "under_funded"
         view = ChannelView(ch, roi, float(v.evidence.get("spend_per_day", 0.0)), str(v.evidence.get("source", "")), v)
@@ -302,7 +333,7 @@ def channel_views(env: Env, start: date, end: date, cache: MeasureCache) -> list
             if step is not None and abs(step[0]) >= MIN_SPEND_STEP and (step[0] > 0) == (problem == "over_funded"):
                 change, onset = step
             factor = 1.0 - SHARE if problem == "over_funded" else 1.0 + SHARE
-            gain = _model_gain(env, ch, factor)
+            gain = _model_gain(env, ch, factor) if model else None
             source = "response_model"
             if gain is None:
                 gain, source = abs(roi) * SHARE * view.spend_per_day * HORIZON_DAYS, "first_order"
@@ -318,7 +349,8 @@ def screen(env: Env, start: date, end: date) -> Screen:
     cd = env.dataset.campaign_daily
     ids = _active_campaigns(cd, start, end)
     issues = [i for cid in ids for i in stage_issues(env, cid, start, end, cache)]
-    return Screen(start, end, tuple(ids), tuple(issues), tuple(channel_views(env, start, end, cache)))
+    confounded = frozenset(i.channel for i in issues if i.channel is not None and material(i.finding))
+    return Screen(start, end, tuple(ids), tuple(issues), tuple(channel_views(env, start, end, cache, confounded)))
 
 
 def screen_analysis(screen_: Screen) -> Analysis:

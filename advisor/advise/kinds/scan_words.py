@@ -18,6 +18,7 @@ CHECKS: dict[str, dict[str, str]] = {
         "audience_change": "audience change", "creative_type_change": "creative type change",
         "objective_change": "objective change", "region_change": "region change", "aov_drop": "order value drop",
         "cpm_increase": "media price rise", "diminishing_returns": "diminishing returns on extra spend",
+        "net_drop": "a drop beyond what the spend rise explains (landing page, checkout or tracking)",
         "saturation": "saturation", "over_funded": "over-funded", "under_funded": "under-funded",
     },
     "ru": {
@@ -26,6 +27,7 @@ CHECKS: dict[str, dict[str, str]] = {
         "audience_change": "смена аудитории", "creative_type_change": "смена типа креатива",
         "objective_change": "смена цели кампании", "region_change": "смена региона", "aov_drop": "падение среднего чека",
         "cpm_increase": "рост стоимости показов", "diminishing_returns": "убывающая отдача от роста расходов",
+        "net_drop": "падение сильнее, чем объясняет рост расходов (посадочная страница, оформление заказа или трекинг)",
         "saturation": "насыщение", "over_funded": "избыточный бюджет", "under_funded": "недостаточный бюджет",
     },
 }

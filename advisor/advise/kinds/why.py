@@ -19,7 +19,7 @@ from typing import Any
 from advisor.advise.analyses import Analysis, clean
 from advisor.advise.kinds import attention
 from advisor.advise.kinds.base import Answer, Env
-from advisor.advise.kinds.scan_screen import ChannelView, cache_of, channel_views, period_of
+from advisor.advise.kinds.scan_screen import ChannelView, cache_of, channel_views, check_key, material, period_of
 from advisor.advise.kinds.scan_words import change, check_word, feature_word, kpi_value, money, quoted, rate, verdict_word
 from advisor.advise.kinds.words import kpi_name, stage_word
 from advisor.advise.question import Question
@@ -128,10 +128,11 @@ def _diagnosis(env: Env, scope: Mapping[str, str], start: date, end: date) -> An
 
 def stage_findings(d: Diagnosis) -> list[Finding]:
     """Failing then warning funnel-stage findings (the diagnosis' ranking: status, then revenue at stake)."""
-    return [
+    found = [
         f for f in d.findings
         if f.stage in STAGES and f.check != "funnel" and f.status in (Status.FAILING, Status.WARNING)
     ]
+    return sorted(found, key=lambda f: not material(f))  # stable: material ones first, the diagnosis' order kept
 
 
 def main_driver(d: Diagnosis, f: Finding | None) -> Driver | None:
@@ -162,7 +163,7 @@ def finding_line(f: Finding, d: Diagnosis, lang: str) -> str:
     stage = stage_word(f.stage or "", lang)
     rel = f.evidence.get("relative_change")
     if rel is None or not f.started_label:
-        return t["finding_nodate"].format(who=who, stage=stage, check=check_word(f.check, lang))
+        return t["finding_nodate"].format(who=who, stage=stage, check=check_word(check_key(f), lang))
     rates = ""
     before, now = f.evidence.get("rate_before"), f.evidence.get("rate_now")
     if isinstance(before, float) and isinstance(now, float):
@@ -171,7 +172,7 @@ def finding_line(f: Finding, d: Diagnosis, lang: str) -> str:
         elif f.stage == "aov":
             rates = t["rates"].format(before=num(before, lang, 2), now=num(now, lang, 2))
     impact = num(f.impact_revenue, lang) if f.impact_revenue is not None else "—"
-    check = check_word(f.check, lang)
+    check = check_word(check_key(f), lang)
     if f.evidence.get("from") is not None and f.evidence.get("to") is not None:
         check += f" {quoted(str(f.evidence['from']), lang)} → {quoted(str(f.evidence['to']), lang)}"
     return t["finding"].format(who=who, stage=stage, check=check, chg=change(float(rel), lang),
@@ -226,10 +227,10 @@ def explain(d: Diagnosis, view: ChannelView | None, lang: str) -> list[str]:
         rel = f.evidence.get("relative_change")
         if rel is not None and f.started_label:
             lines.append(t["cause"].format(scope=scope, start=start, end=end, verdict=verdict, stage=stage_word(f.stage or "", lang),
-                                           chg=change(float(rel), lang), started=f.started_label, check=check_word(f.check, lang)))
+                                           chg=change(float(rel), lang), started=f.started_label, check=check_word(check_key(f), lang)))
         else:
             lines.append(t["cause_nodate"].format(scope=scope, start=start, end=end, verdict=verdict,
-                                                  stage=stage_word(f.stage or "", lang), check=check_word(f.check, lang)))
+                                                  stage=stage_word(f.stage or "", lang), check=check_word(check_key(f), lang)))
     elif flagged is not None:
         lines.append(t[f"cause_{flagged.problem}"].format(scope=scope, start=start, end=end, verdict=verdict,
                                                           channel=scope_label({"channel": flagged.channel}, lang),
@@ -270,7 +271,9 @@ def handle(question: Question, env: Env) -> Answer:
     channel = d.scope.value if d.scope.column == "channel" else scope_channel(cd, d.scope.column, d.scope.value)
     view = None
     if channel is not None:
-        view = next((c for c in channel_views(env, d.start, d.end, cache_of(env)) if c.channel == channel), None)
+        confounded = frozenset({channel}) if any(material(f) for f in stage_findings(d)) else frozenset()
+        views = channel_views(env, d.start, d.end, cache_of(env), confounded)
+        view = next((c for c in views if c.channel == channel), None)
     if view is not None and view.problem is not None:
         result = dict(analysis.result)
         result["channel_returns"] = clean(view.to_dict())
