@@ -55,6 +55,9 @@ SPEND_KPIS = frozenset({"roi", "roas", "cpa", "cac", "clv_cac", "mer", "blended_
 #: KPIs whose recent moves are reported when no targets are set
 MOVE_KPIS = ("revenue", "conversions", "roi", "roas", "ctr", "conversion_rate", "cpa", "cac", "aov", "engagement_rate")
 MOVE_DAYS = 28
+#: KPIs not split by channel here: customer-cohort KPIs need a cumulative pass over every order (slow) and are
+#: judged by the ``clv`` analysis per acquisition channel
+NOT_BY_CHANNEL = frozenset({"clv", "clv_cac", "repeat_rate"})
 
 T: dict[str, dict[str, str]] = {
     "en": {
@@ -126,7 +129,7 @@ def run_kpis_by_channel(env: Env, kpis: Sequence[str], start: str, end: str) -> 
     rows: list[dict[str, Any]] = []
     tables = kpi_tables(env.dataset)
     cache = cache_of(env)
-    wanted = list(dict.fromkeys(kpis))
+    wanted = [k for k in dict.fromkeys(kpis) if k not in NOT_BY_CHANNEL]
     try:  # one pass for all; a KPI the engine rejects is then left out alone
         frames = [compute_kpis(tables, by=("channel",), start=start, end=end, kpis=wanted, compare=False, cache=cache).frame]
     except (UnknownKpiError, ValueError):
@@ -142,7 +145,7 @@ def run_kpis_by_channel(env: Env, kpis: Sequence[str], start: str, end: str) -> 
                 v = r.get(kpi)
                 if v is not None and pd.notna(v):
                     rows.append({"kpi": kpi, "channel": str(r["channel"]), "value": float(v)})
-    return Analysis("kpis_by_channel", {"kpis": list(dict.fromkeys(kpis)), "from": start, "to": end}, clean({"rows": rows}))
+    return Analysis("kpis_by_channel", {"kpis": wanted, "from": start, "to": end}, clean({"rows": rows}))
 
 
 def run_kpi_moves(env: Env, days: int = MOVE_DAYS) -> Analysis:

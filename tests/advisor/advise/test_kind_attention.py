@@ -49,7 +49,7 @@ def _ask(env: Env, lang: str = "en", **kw: Any) -> Answer:
 def latin_words(text: str) -> list[str]:
     """Latin-script words outside quoted data values («…», "…") that are not acronyms."""
     bare = re.sub(r"«[^»]*»|\"[^\"]*\"", " ", text)
-    words = re.findall(r"[A-Za-z][A-Za-z:]*", bare)
+    words = re.findall(r"[A-Za-z]+(?::[A-Za-z]+)*", bare)
     return [w for w in words if w not in ACRONYMS]
 
 
