@@ -157,7 +157,7 @@ def run_kpi_moves(env: Env, days: int = MOVE_DAYS) -> Analysis:
     frame = compute_kpis(kpi_tables(env.dataset), start=start.date(), end=end.date(), kpis=list(MOVE_KPIS), compare=True,
                          cache=cache_of(env)).frame
     row = frame.iloc[0].to_dict() if len(frame) else {}
-    moves = []
+    moves: list[dict[str, Any]] = []
     for kpi in MOVE_KPIS:
         v, rel = row.get(kpi), row.get(f"{kpi}_change_rel")
         if v is None or rel is None or not (pd.notna(v) and pd.notna(rel)):

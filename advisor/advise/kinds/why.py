@@ -20,7 +20,16 @@ from advisor.advise.analyses import Analysis, clean
 from advisor.advise.kinds import attention
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.scan_screen import ChannelView, cache_of, channel_views, check_key, material, period_of
-from advisor.advise.kinds.scan_words import change, check_word, feature_word, kpi_value, money, quoted, rate, verdict_word
+from advisor.advise.kinds.scan_words import (
+    change,
+    check_word,
+    feature_word,
+    kpi_value,
+    money,
+    quoted,
+    rate,
+    verdict_word,
+)
 from advisor.advise.kinds.words import kpi_name, stage_word
 from advisor.advise.question import Question
 from advisor.advise.recommendations import recommend_for_diagnosis, scope_channel

@@ -12,7 +12,7 @@ from advisor.advise.kinds import attention
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.scan_screen import HORIZON_DAYS
 from advisor.advise.kinds.words import ACRONYMS
-from advisor.advise.question import Period, Question
+from advisor.advise.question import Lang, Period, Question
 from advisor.data import Dataset
 from advisor.narrative.facts import collect_facts
 from advisor.narrative.verify import verify
@@ -42,7 +42,7 @@ def _env(dataset: Dataset, bundle: ResponseBundle | None = None) -> Env:
     return Env(dataset, bundle, names={c: sorted(cd[c].astype(str).unique()) for c in ("campaign_id", "channel")})
 
 
-def _ask(env: Env, lang: str = "en", **kw: Any) -> Answer:
+def _ask(env: Env, lang: Lang = "en", **kw: Any) -> Answer:
     return attention.handle(Question(text="Which campaigns need attention?", kind="attention", lang=lang, **kw), env)
 
 
@@ -102,7 +102,7 @@ def test_ranked_by_money_at_stake(dataset: Dataset, bundle: ResponseBundle) -> N
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_every_number_verifies_and_russian_is_russian(dataset: Dataset, bundle: ResponseBundle, lang: str) -> None:
+def test_every_number_verifies_and_russian_is_russian(dataset: Dataset, bundle: ResponseBundle, lang: Lang) -> None:
     env = _env(dataset, bundle)
     answer = _ask(env, lang)
     ok, complaints = verified(answer, env)

@@ -12,7 +12,7 @@ import pytest
 from advisor.advise.kinds import off_target
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.words import ACRONYMS
-from advisor.advise.question import Question
+from advisor.advise.question import Lang, Question
 from advisor.data import Dataset
 from advisor.narrative.facts import collect_facts
 from advisor.narrative.verify import verify
@@ -34,7 +34,7 @@ def _env(dataset: Dataset) -> Env:
     return Env(dataset, names={c: sorted(cd[c].astype(str).unique()) for c in ("campaign_id", "channel")})
 
 
-def _ask(env: Env, lang: str = "en", **kw: Any) -> Answer:
+def _ask(env: Env, lang: Lang = "en", **kw: Any) -> Answer:
     return off_target.handle(Question(text="Which KPIs are off target?", kind="off_target", lang=lang, **kw), env)
 
 
@@ -52,7 +52,7 @@ def _verified(answer: Answer, env: Env) -> tuple[bool, tuple[str, ...]]:
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_off_target_kpis_and_their_drivers(dataset: Dataset, lang: str) -> None:
+def test_off_target_kpis_and_their_drivers(dataset: Dataset, lang: Lang) -> None:
     env = _env(dataset)
     answer = _ask(env, lang)
     sc = answer.analyses[0]
@@ -85,7 +85,7 @@ def test_conversion_rate_question_names_the_campaigns_failing_at_that_stage(worl
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_without_targets_one_note_and_a_useful_answer(world: Any, dataset: Dataset, lang: str) -> None:
+def test_without_targets_one_note_and_a_useful_answer(world: Any, dataset: Dataset, lang: Lang) -> None:
     env = _env(dataclasses.replace(dataset, targets=None))
     answer = _ask(env, lang)
     assert [n for n in answer.notes if "targets.yaml" in n] == [answer.notes[0]]  # one note, first

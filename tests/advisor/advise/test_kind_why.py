@@ -11,7 +11,7 @@ import pytest
 from advisor.advise.kinds import why
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.words import ACRONYMS
-from advisor.advise.question import Period, Question
+from advisor.advise.question import Lang, Period, Question
 from advisor.data import Dataset
 from advisor.narrative.facts import collect_facts
 from advisor.narrative.verify import verify
@@ -41,7 +41,7 @@ def env(dataset: Dataset, drivers: DriverModelSet) -> Env:
     return Env(dataset, None, drivers, names={c: sorted(cd[c].astype(str).unique()) for c in ("campaign_id", "channel")})
 
 
-def _ask(env: Env, lang: str = "en", **kw: Any) -> Answer:
+def _ask(env: Env, lang: Lang = "en", **kw: Any) -> Answer:
     return why.handle(Question(text="Why did it under-perform?", kind="why", lang=lang, **kw), env)
 
 
