@@ -386,3 +386,10 @@ def screen_recommendations(screen_: Screen, env: Env, lang: str) -> list[Recomme
                                lang=lang)
         out += recommend(flagged, ctx)
     return rank_recommendations(out)
+
+
+def warm(env: Env) -> Screen:
+    """Run the default scan (the last :data:`DEFAULT_DAYS` days) so its stage fits are in :data:`CACHE`: a service
+    may call this when it loads a dataset; the first attention / off-target question is then answered at once."""
+    end = last_day(env)
+    return screen(env, (end - pd.Timedelta(days=DEFAULT_DAYS - 1)).date(), end.date())

@@ -14,20 +14,20 @@ from advisor.narrative.template import num, pct, sig
 CHECKS: dict[str, dict[str, str]] = {
     "en": {
         "creative_fatigue": "creative fatigue", "ctr_drop": "click-through drop",
-        "conversion_rate_drop": "conversion-rate drop (landing page, checkout or tracking)",
+        "conversion_rate_drop": "conversion-rate drop: landing page, checkout or tracking",
         "audience_change": "audience change", "creative_type_change": "creative type change",
         "objective_change": "objective change", "region_change": "region change", "aov_drop": "order value drop",
         "cpm_increase": "media price rise", "diminishing_returns": "diminishing returns on extra spend",
-        "net_drop": "a drop beyond what the spend rise explains (landing page, checkout or tracking)",
+        "net_drop": "a drop beyond what the spend rise explains: landing page, checkout or tracking",
         "saturation": "saturation", "over_funded": "over-funded", "under_funded": "under-funded",
     },
     "ru": {
         "creative_fatigue": "выгорание креатива", "ctr_drop": "падение кликабельности",
-        "conversion_rate_drop": "падение конверсии (посадочная страница, оформление заказа или трекинг)",
+        "conversion_rate_drop": "падение конверсии: посадочная страница, оформление заказа или трекинг",
         "audience_change": "смена аудитории", "creative_type_change": "смена типа креатива",
         "objective_change": "смена цели кампании", "region_change": "смена региона", "aov_drop": "падение среднего чека",
         "cpm_increase": "рост стоимости показов", "diminishing_returns": "убывающая отдача от роста расходов",
-        "net_drop": "падение сильнее, чем объясняет рост расходов (посадочная страница, оформление заказа или трекинг)",
+        "net_drop": "падение сильнее, чем объясняет рост расходов: посадочная страница, оформление заказа или трекинг",
         "saturation": "насыщение", "over_funded": "избыточный бюджет", "under_funded": "недостаточный бюджет",
     },
 }

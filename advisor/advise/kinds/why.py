@@ -47,9 +47,9 @@ RATE_STAGES = ("ctr", "conversion_rate")
 
 T: dict[str, dict[str, str]] = {
     "en": {
-        "cause": "Verdict for {scope} over {start}..{end}: {verdict}; the main cause is its {stage}: {chg} since "
+        "cause": "Verdict for {scope} over {start}..{end}: {verdict}; the main cause is {stage}: {chg} since "
                  "{started} ({check}).",
-        "cause_nodate": "Verdict for {scope} over {start}..{end}: {verdict}; the main cause is its {stage} ({check}).",
+        "cause_nodate": "Verdict for {scope} over {start}..{end}: {verdict}; the main cause is {stage} ({check}).",
         "cause_over_funded": "Verdict for {scope} over {start}..{end}: {verdict}; the main cause is its budget: "
                              "{channel} is over-funded (marginal ROI {roi} at its current spend).",
         "cause_under_funded": "Verdict for {scope} over {start}..{end}: {verdict}; what holds it back is its budget: "
@@ -59,6 +59,8 @@ T: dict[str, dict[str, str]] = {
         "finding_nodate": "- {who}{stage}: {check}.",
         "rates": " ({before} → {now})",
         "who": "{label} — ",
+        "stage_of": "the {stage} of {label}",
+        "its": "its {stage}",
         "over": "- {channel} is over-funded: marginal ROI {roi} at its current spend, the last units of spend lose "
                 "money{step}.",
         "under": "- {channel} is under-funded: marginal ROI {roi} at its current spend, more budget would pay{step}.",
@@ -85,6 +87,8 @@ T: dict[str, dict[str, str]] = {
         "finding_nodate": "- {who}{stage}: {check}.",
         "rates": " ({before} → {now})",
         "who": "у {label} — ",
+        "stage_of": "{stage} у {label}",
+        "its": "{stage}",
         "over": "- У {channel} избыточный бюджет: предельный ROI {roi} при текущих расходах, последние единицы "
                 "бюджета убыточны{step}.",
         "under": "- У {channel} недостаточный бюджет: предельный ROI {roi} при текущих расходах, дополнительный "
@@ -231,15 +235,19 @@ def explain(d: Diagnosis, view: ChannelView | None, lang: str) -> list[str]:
     staged = stage_findings(d)
     flagged = view if view is not None and view.problem is not None else None
     lines: list[str] = []
-    if staged:
-        f = staged[0]
-        rel = f.evidence.get("relative_change")
-        if rel is not None and f.started_label:
-            lines.append(t["cause"].format(scope=scope, start=start, end=end, verdict=verdict, stage=stage_word(f.stage or "", lang),
-                                           chg=change(float(rel), lang), started=f.started_label, check=check_word(check_key(f), lang)))
+    lead = staged[0] if staged and (material(staged[0]) or flagged is None) else None
+    if lead is not None:
+        rel = lead.evidence.get("relative_change")
+        stage = stage_word(lead.stage or "", lang)
+        cid = lead.evidence.get("campaign_id")
+        if cid is not None and d.scope.column != "campaign_id":  # a campaign of the diagnosed channel
+            stage = t["stage_of"].format(stage=stage, label=scope_label({"campaign_id": str(cid)}, lang))
         else:
-            lines.append(t["cause_nodate"].format(scope=scope, start=start, end=end, verdict=verdict,
-                                                  stage=stage_word(f.stage or "", lang), check=check_word(check_key(f), lang)))
+            stage = t["its"].format(stage=stage)
+        key = "cause" if rel is not None and lead.started_label else "cause_nodate"
+        lines.append(t[key].format(scope=scope, start=start, end=end, verdict=verdict, stage=stage,
+                                   chg=change(float(rel or 0.0), lang), started=lead.started_label,
+                                   check=check_word(check_key(lead), lang)))
     elif flagged is not None:
         lines.append(t[f"cause_{flagged.problem}"].format(scope=scope, start=start, end=end, verdict=verdict,
                                                           channel=scope_label({"channel": flagged.channel}, lang),
