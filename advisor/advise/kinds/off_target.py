@@ -32,7 +32,7 @@ from advisor.advise.kinds.scan_screen import (
     screen_recommendations,
 )
 from advisor.advise.kinds.scan_words import change, kpi_value, quoted
-from advisor.advise.kinds.words import kpi_name, stage_word
+from advisor.advise.kinds.words import kpi_name, stage_word, status_word
 from advisor.advise.question import Question
 from advisor.core.names import scope_label
 from advisor.kpis import compute_kpis
@@ -65,6 +65,8 @@ T: dict[str, dict[str, str]] = {
         "head_risk": "{n} of {total} KPIs with a target are off target in {period}: {names}; {risk} more at risk.",
         "none": "No KPI is off target in {period}: {on} on track, {risk} at risk.",
         "none_kpi": "{kpi} is not off target in {period}.",
+        "head_kpi": "{names} is off target in {period}.",
+        "kpi_status": "{kpi} is not off target in {period}: {value} against a target of {target} ({status}).",
         "kpi": "- {kpi}{scope}: {value} against a target of {target}{why}.",
         "channels": "; worse than the target in {items}",
         "channel_item": "{label} ({value})",
@@ -87,6 +89,8 @@ T: dict[str, dict[str, str]] = {
         "head_risk": "Вне цели в {period} — {n} из {total} KPI с целью: {names}; ещё под угрозой: {risk}.",
         "none": "В {period} ни один KPI не вне цели: в норме — {on}, под угрозой — {risk}.",
         "none_kpi": "{kpi} в {period} не вне цели.",
+        "head_kpi": "{names} в {period} вне цели.",
+        "kpi_status": "{kpi} в {period} не вне цели: {value} при цели {target} ({status}).",
         "kpi": "- {kpi}{scope}: {value} при цели {target}{why}.",
         "channels": "; хуже цели у {items}",
         "channel_item": "{label} ({value})",
@@ -285,15 +289,22 @@ def handle(question: Question, env: Env) -> Answer:
     s = _scan(env, end)
     lines: list[str] = []
     if not off:
-        if question.kpi:
+        asked = [k for k in judged if k.get("kpi") == question.kpi and k.get("value") is not None and not k.get("scope")]
+        if question.kpi and asked:
+            k = asked[0]
+            lines.append(t["kpi_status"].format(
+                kpi=kpi_name(question.kpi, lang), period=period, value=kpi_value(question.kpi, float(k["value"]), lang),
+                target=kpi_value(question.kpi, float(k["target"]), lang), status=status_word(str(k["status"]), lang),
+            ))
+        elif question.kpi:
             lines.append(t["none_kpi"].format(kpi=kpi_name(question.kpi, lang), period=period))
         else:
             lines.append(t["none"].format(period=period, on=int(counts.get("on_track", 0)), risk=risk))
-        return Answer((sc,), tuple(lines))
+        return Answer((sc,), tuple(_cap(lines)))
     sc = Analysis(sc.name, sc.params, {**res, "kpis_with_target": len(judged), "off_target": len(off)}, sc.findings,
                   sc.context)
     names = ", ".join(kpi_name(str(k["kpi"]), lang) + _scope_suffix(k.get("scope") or {}, lang) for k in off)
-    key = "head_risk" if risk and not question.kpi else "head"
+    key = "head_kpi" if question.kpi else "head_risk" if risk else "head"
     lines.append(t[key].format(n=len(off), total=len(judged), period=period, names=names, risk=risk))
     shown = off[:MAX_KPIS]
     by_channel = run_kpis_by_channel(env, [str(k["kpi"]) for k in shown], str(res.get("start")), str(res.get("end")))
@@ -303,4 +314,9 @@ def handle(question: Question, env: Env) -> Answer:
         lines.append(text)
         named |= scopes
     recs = _recs_for(screen_recommendations(s, env, lang), named)
-    return Answer((sc, by_channel, screen_analysis(s)), tuple(lines), tuple(recs))
+    return Answer((sc, by_channel, screen_analysis(s)), tuple(_cap(lines)), tuple(recs))
+
+
+def _cap(lines: list[str]) -> list[str]:
+    """The first line starts with a capital (it may open with a KPI name)."""
+    return [lines[0][:1].upper() + lines[0][1:], *lines[1:]] if lines else lines

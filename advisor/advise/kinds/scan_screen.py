@@ -27,6 +27,7 @@ the largest step in its daily spend (log scale) over the period and the 90 days 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -48,6 +49,8 @@ from advisor.kpis.measures import MeasureCache
 from advisor.recommend import Recommendation, RecommendContext, recommend
 from models.forecast import expected_totals
 from models.plan import Plan, PlanError, reference_plan
+
+log = logging.getLogger(__name__)
 
 HORIZON_DAYS = 28
 #: share of a channel's spend cut (over-funded) or added (under-funded) for its money at stake
@@ -235,7 +238,13 @@ def stage_issues(env: Env, cid: str, start: date, end: date, cache: MeasureCache
     """Failing and warning stage findings of campaign ``cid`` over ``start``..``end`` (what ``diagnose`` of the
     campaign reports as its stage findings), kept in ``cache`` per campaign and period."""
     cd = env.dataset.campaign_daily
-    found: list[CampaignIssue] = cache.get(cd, ("scan.issues", cid, start, end), lambda: _stage_issues(cd, cid, start, end, cache))
+    try:
+        found: list[CampaignIssue] = cache.get(
+            cd, ("scan.issues", cid, start, end), lambda: _stage_issues(cd, cid, start, end, cache)
+        )
+    except (ValueError, KeyError, np.linalg.LinAlgError) as exc:  # one odd campaign must not sink the whole scan
+        log.warning("attention scan: campaign %s skipped: %s", cid, exc)
+        return []
     return found
 
 
