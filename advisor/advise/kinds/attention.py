@@ -13,7 +13,10 @@ from __future__ import annotations
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.scan_screen import (
     HORIZON_DAYS,
+    KPI_STAGES,
     SHARE,
+    SPEND_KPIS,
+    STAGES,
     CampaignIssue,
     ChannelView,
     Screen,
@@ -128,7 +131,17 @@ def restrict(s: Screen, channels: tuple[str, ...], campaigns: tuple[str, ...]) -
     if not channels and not campaigns:
         return s
     issues = tuple(i for i in s.issues if i.channel in channels or i.campaign_id in campaigns)
-    return Screen(s.start, s.end, s.campaigns, issues, tuple(c for c in s.channels if c.channel in channels))
+    return Screen(s.start, s.end, s.campaigns, issues, tuple(c for c in s.channels if c.channel in channels),
+                  s.rank_channels)
+
+
+def for_kpi(s: Screen, kpi: str) -> Screen:
+    """The scan limited to what moves ``kpi``: campaign issues at its funnel stages (``KPI_STAGES``; every stage for
+    a KPI not listed) and, for the return, cost and volume KPIs, the over-/under-funded channels."""
+    stages = KPI_STAGES.get(kpi, STAGES)
+    issues = tuple(i for i in s.issues if i.finding.stage in stages)
+    keep_channels = kpi in SPEND_KPIS or kpi in ("revenue", "conversions", "new_customers")
+    return Screen(s.start, s.end, s.campaigns, issues, s.channels, s.rank_channels and keep_channels)
 
 
 def answer_for(s: Screen, env: Env, lang: str, scope_text: str | None = None) -> Answer:
@@ -169,6 +182,8 @@ def handle(question: Question, env: Env) -> Answer:
     start, end = period_of(question, env)
     s = screen(env, start, end)
     scope_text = None
+    if question.kpi:
+        s = for_kpi(s, question.kpi)
     if question.channels or question.campaigns:
         s = restrict(s, question.channels, question.campaigns)
         scope = {"channel": question.channels[0]} if question.channels else {"campaign_id": question.campaigns[0]}

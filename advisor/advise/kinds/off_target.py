@@ -22,6 +22,8 @@ from advisor.advise.analyses import Analysis, clean, run_scorecard
 from advisor.advise.kinds import attention
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.scan_screen import (
+    KPI_STAGES,
+    SPEND_KPIS,
     CampaignIssue,
     ChannelView,
     Screen,
@@ -41,17 +43,6 @@ from advisor.kpis.catalog import UnknownKpiError, default_catalog
 from advisor.recommend import Recommendation
 
 MAX_KPIS = 5
-#: KPI → the funnel stages (``Finding.stage``) whose failure moves it
-FUNNEL = ("impressions", "cpm", "ctr", "conversion_rate", "aov")
-KPI_STAGES: dict[str, tuple[str, ...]] = {
-    "ctr": ("ctr",), "conversion_rate": ("conversion_rate",), "aov": ("aov",), "cpm": ("cpm",),
-    "cpc": ("ctr", "cpm"), "cpa": ("ctr", "conversion_rate", "cpm"), "cac": ("ctr", "conversion_rate", "cpm"),
-    "clv_cac": ("ctr", "conversion_rate", "cpm"), "conversions": ("impressions", "ctr", "conversion_rate"),
-    "new_customers": ("impressions", "ctr", "conversion_rate"), "roi": FUNNEL, "roas": FUNNEL, "revenue": FUNNEL,
-    "mer": FUNNEL, "blended_roas": FUNNEL, "business_revenue": FUNNEL, "blended_cac": ("ctr", "conversion_rate", "cpm"),
-}
-#: KPIs an over-funded channel drags (spend earning nothing at the margin)
-SPEND_KPIS = frozenset({"roi", "roas", "cpa", "cac", "clv_cac", "mer", "blended_roas", "blended_cac", "cpc"})
 #: KPIs whose recent moves are reported when no targets are set
 MOVE_KPIS = ("revenue", "conversions", "roi", "roas", "ctr", "conversion_rate", "cpa", "cac", "aov", "engagement_rate")
 MOVE_DAYS = 28

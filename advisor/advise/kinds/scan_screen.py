@@ -71,6 +71,17 @@ NET_DROP = -0.3
 DEFAULT_DAYS = 90
 #: funnel stages the scan reports (stage findings of ``stage_changes``)
 STAGES = ("impressions", "cpm", "ctr", "conversion_rate", "aov")
+#: KPI → the funnel stages (``Finding.stage``) whose failure moves it
+FUNNEL = STAGES
+KPI_STAGES: dict[str, tuple[str, ...]] = {
+    "ctr": ("ctr",), "conversion_rate": ("conversion_rate",), "aov": ("aov",), "cpm": ("cpm",),
+    "cpc": ("ctr", "cpm"), "cpa": ("ctr", "conversion_rate", "cpm"), "cac": ("ctr", "conversion_rate", "cpm"),
+    "clv_cac": ("ctr", "conversion_rate", "cpm"), "conversions": ("impressions", "ctr", "conversion_rate"),
+    "new_customers": ("impressions", "ctr", "conversion_rate"), "roi": FUNNEL, "roas": FUNNEL, "revenue": FUNNEL,
+    "mer": FUNNEL, "blended_roas": FUNNEL, "business_revenue": FUNNEL, "blended_cac": ("ctr", "conversion_rate", "cpm"),
+}
+#: KPIs an over-funded channel drags (spend earning nothing at the margin)
+SPEND_KPIS = frozenset({"roi", "roas", "cpa", "cac", "clv_cac", "mer", "blended_roas", "blended_cac", "cpc"})
 
 #: Precomputations of the scans (scope rows, daily funnels, stage fits, SHAP values), tied to the DataFrame
 #: objects they were computed from (weak references): a service answering many questions on one loaded dataset
@@ -186,6 +197,8 @@ class Screen:
     campaigns: tuple[str, ...]
     issues: tuple[CampaignIssue, ...]
     channels: tuple[ChannelView, ...]
+    #: False when the question is about a KPI budgets do not move: the channels are judged but not ranked
+    rank_channels: bool = True
 
     def failing(self) -> list[CampaignIssue]:
         """The material issues (:func:`material`): failing stages and drops beyond what a spend rise explains."""
@@ -195,7 +208,7 @@ class Screen:
         return [i for i in self.issues if not material(i.finding)]
 
     def flagged(self) -> list[ChannelView]:
-        return [c for c in self.channels if c.problem is not None]
+        return [c for c in self.channels if c.problem is not None] if self.rank_channels else []
 
     def ranked(self) -> list[CampaignIssue | ChannelView]:
         """Failing campaign stages and flagged channels, largest money at stake first (unknown last)."""

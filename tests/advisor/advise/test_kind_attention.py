@@ -136,3 +136,14 @@ def test_period_before_the_problems(dataset: Dataset, bundle: ResponseBundle) ->
     assert not any(i["type"] == "campaign" for i in res["items"])
     assert {c["source"] for c in res["channels"]} == {"local_elasticity"}
     assert "2026-03-01..2026-05-31" in answer.lines[0]
+
+
+def test_question_naming_a_kpi_keeps_what_moves_it(world: Any, dataset: Dataset) -> None:
+    """"Which campaigns hurt our CTR?": only the click-through problem; a budget problem does not move CTR."""
+    answer = _ask(_env(dataset), kpi="ctr")
+    text = "\n".join(answer.lines)
+    for p in world.truth["problems"]:
+        name = p.get("campaign_id") or p["channel"]
+        label = f'campaign "{name}"' if p.get("campaign_id") else f'channel "{name}" —'
+        assert (label in text) == (p["stage"] == "ctr"), p
+    assert {r.id for r in answer.recommendations} == {"refresh_creative"}
