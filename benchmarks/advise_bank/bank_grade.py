@@ -34,7 +34,7 @@ from bank_facts import (  # noqa: E402
     direction_of,
 )
 
-from advisor.advise.kinds.words import KPI_NAMES  # noqa: E402
+from advisor.core.words import KPI_NAMES  # noqa: E402
 from advisor.advise.question import KINDS  # noqa: E402
 
 BANK_FILE = HERE / "bank.yaml"
@@ -169,7 +169,7 @@ def campaign_named(text: str, cid: str) -> bool:
 
 
 def kpi_pattern(kpi: str, lang: str) -> str:
-    """Regex of a KPI's names in ``lang`` (``advisor.advise.kinds.words.KPI_NAMES`` + common synonyms; Russian
+    """Regex of a KPI's names in ``lang`` (``advisor.core.words.KPI_NAMES`` + common synonyms; Russian
     words matched by their stem)."""
     names = {KPI_NAMES.get(lang, {}).get(kpi, kpi), KPI_NAMES["en"].get(kpi, kpi), kpi.replace("_", " ")}
     names |= set(KPI_SYNONYMS.get(kpi, ()))

@@ -1,13 +1,13 @@
 """Words and number formats shared by the ``why``, ``attention`` and ``off_target`` answers (English and Russian).
 
-The general vocabulary (KPI names, statuses, funnel stages) is :mod:`advisor.advise.kinds.words`; this module adds
+The general vocabulary (KPI names, statuses, funnel stages) is :mod:`advisor.core.words`; this module adds
 what these three kinds name besides: diagnosis checks, verdicts, SHAP driver features, channel budget problems,
 and the formats of rates, KPI values and money (every number at a rounding the narrative verifier accepts).
 """
 
 from __future__ import annotations
 
-from advisor.advise.kinds import words
+from advisor.core import words
 from advisor.narrative.template import num, pct, sig
 
 #: diagnosis checks (``Finding.check``) in each language

@@ -25,7 +25,7 @@ import pandas as pd
 
 from advisor.advise.analyses import Analysis, clean
 from advisor.advise.kinds.base import Answer, Env
-from advisor.advise.kinds.words import kpi_name
+from advisor.core.words import kpi_name
 from advisor.advise.question import Question
 from advisor.data import Dataset
 from advisor.kpis import compute_kpis

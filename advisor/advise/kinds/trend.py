@@ -8,7 +8,7 @@ the months to it.
 
 Direction: least-squares slope of the last :data:`WINDOW` full months (all when fewer); the fitted change over
 that window relative to the window's mean absolute level is ``trend_change_rel``; ``up`` when it is ≥
-:data:`TOLERANCE` (+10%), ``down`` when ≤ −10%, else ``flat`` (words: :data:`advisor.advise.kinds.words.DIRECTION`),
+:data:`TOLERANCE` (+10%), ``down`` when ≤ −10%, else ``flat`` (words: :data:`advisor.core.words.DIRECTION`),
 with "better"/"worse" from the KPI's direction in the catalog.
 
 Answer: EN ``ROI of channel "search" is falling over 6 months (2026-05..2026-10): 62.0% in 2026-05, 31.0% in
@@ -27,7 +27,7 @@ import pandas as pd
 from advisor.advise.analyses import Analysis
 from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
-from advisor.advise.kinds.words import DIRECTION, kpi_name
+from advisor.core.words import DIRECTION, kpi_name
 from advisor.advise.question import Question
 from advisor.core.names import scope_label
 from advisor.kpis import compute_kpis

@@ -30,7 +30,7 @@ from advisor.advise.kinds.scan_words import (
     rate,
     verdict_word,
 )
-from advisor.advise.kinds.words import kpi_name, stage_word
+from advisor.core.words import kpi_name, stage_word
 from advisor.advise.question import Question
 from advisor.advise.recommendations import recommend_for_diagnosis, scope_channel
 from advisor.core.findings import Finding

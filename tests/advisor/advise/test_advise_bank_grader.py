@@ -209,7 +209,7 @@ def test_trend(bank: dict[str, bg.BankQuestion], facts: WorldFacts) -> None:
 
 
 def test_off_target(bank: dict[str, bg.BankQuestion], facts: WorldFacts) -> None:
-    from advisor.advise.kinds.words import kpi_name
+    from advisor.core.words import kpi_name
 
     off = sorted(facts.off_track)
     assert off

@@ -11,7 +11,7 @@ import pytest
 from advisor.advise.kinds import attention
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.scan_screen import HORIZON_DAYS
-from advisor.advise.kinds.words import ACRONYMS
+from advisor.core.words import ACRONYMS
 from advisor.advise.question import Lang, Period, Question
 from advisor.data import Dataset
 from advisor.narrative.facts import collect_facts

@@ -10,7 +10,7 @@ import pytest
 
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.customers import handle
-from advisor.advise.kinds.words import ACRONYMS
+from advisor.core.words import ACRONYMS
 from advisor.advise.question import Lang, Question
 from advisor.advise.run import known_names
 from advisor.core.thresholds import CLV_CAC_TARGET

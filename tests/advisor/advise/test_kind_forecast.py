@@ -9,7 +9,7 @@ import pytest
 
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.forecast import handle
-from advisor.advise.kinds.words import ACRONYMS
+from advisor.core.words import ACRONYMS
 from advisor.advise.question import Question
 from advisor.data import Dataset
 from advisor.narrative import collect_facts, verify

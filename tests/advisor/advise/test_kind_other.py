@@ -9,7 +9,7 @@ import pytest
 from advisor.advise.kinds import MODULES
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.other import LISTED, handle
-from advisor.advise.kinds.words import ACRONYMS
+from advisor.core.words import ACRONYMS
 from advisor.advise.question import KINDS, Lang, Question
 from advisor.advise.run import known_names
 from advisor.data import Dataset

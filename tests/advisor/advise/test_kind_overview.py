@@ -12,7 +12,7 @@ import pytest
 
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.overview import handle
-from advisor.advise.kinds.words import ACRONYMS, kpi_name
+from advisor.core.words import ACRONYMS, kpi_name
 from advisor.advise.question import Lang, Question
 from advisor.advise.run import known_names
 from advisor.data import Dataset

@@ -10,7 +10,7 @@ import pytest
 
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.trend import TOLERANCE, direction_of, fmt_value, handle
-from advisor.advise.kinds.words import ACRONYMS
+from advisor.core.words import ACRONYMS
 from advisor.advise.question import Period, Question
 from advisor.data import Dataset
 from advisor.kpis import compute_kpis

@@ -11,7 +11,7 @@ import pytest
 from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.what_if import apply_changes, handle
-from advisor.advise.kinds.words import ACRONYMS
+from advisor.core.words import ACRONYMS
 from advisor.advise.question import Question, SpendChange
 from advisor.data import Dataset
 from advisor.narrative import collect_facts, verify
