@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from advisor.core.names import scope_label
-from advisor.core.words import kpi_name
 from advisor.core.status import Status
+from advisor.core.words import kpi_name
 
 T: dict[str, dict[str, str]] = {
     "en": {

@@ -34,8 +34,8 @@ from bank_facts import (  # noqa: E402
     direction_of,
 )
 
-from advisor.core.words import KPI_NAMES  # noqa: E402
 from advisor.advise.question import KINDS  # noqa: E402
+from advisor.core.words import KPI_NAMES  # noqa: E402
 
 BANK_FILE = HERE / "bank.yaml"
 #: attention: most campaigns / channels an answer may name beyond the planted ones (and the campaigns of the

@@ -27,9 +27,9 @@ from advisor.advise.kinds.scan_screen import (
     screen_recommendations,
 )
 from advisor.advise.kinds.scan_words import change, check_word, money, quoted
-from advisor.core.words import stage_word
 from advisor.advise.question import Question
 from advisor.core.names import scope_label
+from advisor.core.words import stage_word
 
 T: dict[str, dict[str, str]] = {
     "en": {

@@ -23,10 +23,10 @@ from advisor.advise.analyses import Analysis, clean, run_clv
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.overview import rank_recommendations
 from advisor.advise.kinds.segment import fmt_value
-from advisor.core.words import kpi_name
 from advisor.advise.question import Question
 from advisor.core.names import scope_label
 from advisor.core.thresholds import CLV_CAC_TARGET
+from advisor.core.words import kpi_name
 from advisor.data import Dataset
 from advisor.kpis import compute_kpis
 from advisor.kpis.business import kpi_tables

@@ -34,9 +34,9 @@ from advisor.advise.kinds.scan_screen import (
     screen_recommendations,
 )
 from advisor.advise.kinds.scan_words import change, kpi_value, quoted
-from advisor.core.words import kpi_name, stage_word, status_word
 from advisor.advise.question import Question
 from advisor.core.names import scope_label
+from advisor.core.words import kpi_name, stage_word, status_word
 from advisor.kpis import compute_kpis
 from advisor.kpis.business import kpi_tables
 from advisor.kpis.catalog import UnknownKpiError, default_catalog

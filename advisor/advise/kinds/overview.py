@@ -18,9 +18,9 @@ import pandas as pd
 from advisor.advise.analyses import Analysis, clean, run_returns, run_scorecard
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.segment import fmt_value
-from advisor.core.words import kpi_name
 from advisor.advise.question import Question
 from advisor.core.names import scope_label
+from advisor.core.words import kpi_name
 from advisor.data import Dataset
 from advisor.kpis import compute_kpis
 from advisor.kpis.business import kpi_tables

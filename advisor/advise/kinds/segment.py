@@ -25,8 +25,8 @@ import pandas as pd
 
 from advisor.advise.analyses import Analysis, clean
 from advisor.advise.kinds.base import Answer, Env
-from advisor.core.words import kpi_name
 from advisor.advise.question import Question
+from advisor.core.words import kpi_name
 from advisor.data import Dataset
 from advisor.kpis import compute_kpis
 from advisor.kpis.business import kpi_tables

@@ -27,9 +27,9 @@ import pandas as pd
 from advisor.advise.analyses import Analysis
 from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
-from advisor.core.words import DIRECTION, kpi_name
 from advisor.advise.question import Question
 from advisor.core.names import scope_label
+from advisor.core.words import DIRECTION, kpi_name
 from advisor.kpis import compute_kpis
 from advisor.kpis.business import kpi_tables
 from advisor.kpis.catalog import KpiSpec, default_catalog

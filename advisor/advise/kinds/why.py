@@ -30,12 +30,12 @@ from advisor.advise.kinds.scan_words import (
     rate,
     verdict_word,
 )
-from advisor.core.words import kpi_name, stage_word
 from advisor.advise.question import Question
 from advisor.advise.recommendations import recommend_for_diagnosis, scope_channel
 from advisor.core.findings import Finding
 from advisor.core.names import scope_label
 from advisor.core.status import Status
+from advisor.core.words import kpi_name, stage_word
 from advisor.diagnostics import Diagnosis, PeriodError, Scope, ScopeError, diagnose
 from advisor.narrative.template import num
 from advisor.recommend.impact import CAUSE_FEATURES

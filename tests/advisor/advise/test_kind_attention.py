@@ -11,8 +11,8 @@ import pytest
 from advisor.advise.kinds import attention
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.scan_screen import HORIZON_DAYS
-from advisor.core.words import ACRONYMS
 from advisor.advise.question import Lang, Period, Question
+from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
 from advisor.narrative.facts import collect_facts
 from advisor.narrative.verify import verify

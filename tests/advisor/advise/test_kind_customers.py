@@ -10,10 +10,10 @@ import pytest
 
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.customers import handle
-from advisor.core.words import ACRONYMS
 from advisor.advise.question import Lang, Question
 from advisor.advise.run import known_names
 from advisor.core.thresholds import CLV_CAC_TARGET
+from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
 from advisor.narrative.facts import collect_facts
 from advisor.narrative.verify import verify

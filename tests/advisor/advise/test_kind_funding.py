@@ -9,8 +9,8 @@ import pytest
 
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.funding import CLEAR_ROI, handle, verdict_of
-from advisor.core.words import ACRONYMS
 from advisor.advise.question import Question
+from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
 from advisor.narrative import collect_facts, verify
 from demo_world import generate_world

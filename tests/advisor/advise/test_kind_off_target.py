@@ -11,8 +11,8 @@ import pytest
 
 from advisor.advise.kinds import off_target
 from advisor.advise.kinds.base import Answer, Env
-from advisor.core.words import ACRONYMS
 from advisor.advise.question import Lang, Question
+from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
 from advisor.narrative.facts import collect_facts
 from advisor.narrative.verify import verify

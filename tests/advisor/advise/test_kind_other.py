@@ -9,9 +9,9 @@ import pytest
 from advisor.advise.kinds import MODULES
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.other import LISTED, handle
-from advisor.core.words import ACRONYMS
 from advisor.advise.question import KINDS, Lang, Question
 from advisor.advise.run import known_names
+from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
 from advisor.narrative.facts import collect_facts
 from advisor.narrative.verify import verify

@@ -12,9 +12,9 @@ import pytest
 
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.overview import handle
-from advisor.core.words import ACRONYMS, kpi_name
 from advisor.advise.question import Lang, Question
 from advisor.advise.run import known_names
+from advisor.core.words import ACRONYMS, kpi_name
 from advisor.data import Dataset
 from advisor.narrative.facts import collect_facts
 from advisor.narrative.template import num

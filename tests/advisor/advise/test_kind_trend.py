@@ -10,8 +10,8 @@ import pytest
 
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.trend import TOLERANCE, direction_of, fmt_value, handle
-from advisor.core.words import ACRONYMS
 from advisor.advise.question import Period, Question
+from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
 from advisor.kpis import compute_kpis
 from advisor.kpis.business import kpi_tables

@@ -11,8 +11,8 @@ import pytest
 from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.what_if import apply_changes, handle
-from advisor.core.words import ACRONYMS
 from advisor.advise.question import Question, SpendChange
+from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
 from advisor.narrative import collect_facts, verify
 from demo_world import TrueWorld, generate_world
