@@ -202,6 +202,25 @@ class WorldFacts:
         cd = cd[(cd["date"] >= window.start) & (cd["date"] <= window.end)]
         return {str(v): kpi_value(g, kpi) for v, g in cd.groupby(attribute)}
 
+    def kpi_by_within_channels(self, attribute: str, kpi: str, window: Window) -> dict[str, float]:
+        """KPI by the values of ``attribute`` relative to their channels: in each channel, the value's KPI divided
+        by the channel's KPI, averaged over channels weighted by the value's spend there (channel mix taken out:
+        an audience run mostly on a low-converting channel is not worse for it)."""
+        cd = self.daily
+        cd = cd[(cd["date"] >= window.start) & (cd["date"] <= window.end)]
+        num: dict[str, float] = {}
+        den: dict[str, float] = {}
+        for _, g in cd.groupby("channel"):
+            base = kpi_value(g, kpi)
+            if not np.isfinite(base) or base == 0:
+                continue
+            for v, gv in g.groupby(attribute):
+                x, w = kpi_value(gv, kpi), float(gv["spend"].sum())
+                if np.isfinite(x) and w > 0:
+                    num[str(v)] = num.get(str(v), 0.0) + w * x / base
+                    den[str(v)] = den.get(str(v), 0.0) + w
+        return {v: num[v] / den[v] for v in num if den[v] > 0}
+
     def attribute_values(self, attribute: str) -> list[str]:
         return sorted(self.daily[attribute].astype(str).unique())
 

@@ -541,12 +541,20 @@ def segment_window(facts: WorldFacts, period: str) -> Any:
 
 
 def grade_segment(q: BankQuestion, result: Mapping[str, Any], facts: WorldFacts, text: str) -> tuple[list[str], dict[str, Any]]:
-    """The first value of the attribute the answer names is the worst by the KPI over the period (computed here
-    from campaign_daily; values within 2 % of the worst count too)."""
+    """The first value of the attribute the answer names is the worst by the KPI over the period, computed here
+    from campaign_daily either plainly or within channels (:meth:`WorldFacts.kpi_by_within_channels`); values
+    within 2 % of the worst count too."""
     attr, kpi = q.spec["attribute"], q.spec["kpi"]
-    by = facts.kpi_by(attr, kpi, segment_window(facts, q.spec["period"]))
-    worst = max(by.values()) if kpi in LOWER_IS_BETTER else min(by.values())
-    ok = {v for v, x in by.items() if abs(x - worst) <= TIE * abs(worst)}
+    window = segment_window(facts, q.spec["period"])
+    ok: set[str] = set()
+    by: dict[str, float] = {}
+    # the plain ranking, or the one with the channel mix taken out (either is a right reading of the data)
+    for ranking in (facts.kpi_by(attr, kpi, window), facts.kpi_by_within_channels(attr, kpi, window)):
+        if not ranking:
+            continue
+        by = {**ranking, **by}
+        worst = max(ranking.values()) if kpi in LOWER_IS_BETTER else min(ranking.values())
+        ok |= {v for v, x in ranking.items() if abs(x - worst) <= TIE * abs(worst)}
     pos: dict[str, int] = {}
     t = norm(text)
     for value in by:

@@ -13,7 +13,7 @@ are we under-performing?") gets the attention scan's answer (:mod:`advisor.advis
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from advisor.advise.analyses import Analysis, clean
@@ -270,6 +270,10 @@ def explain(d: Diagnosis, view: ChannelView | None, lang: str) -> list[str]:
     return lines
 
 
+#: days of the default diagnosis window, also the least a too-short asked period is widened to (days)
+MIN_DAYS = 90
+
+
 def handle(question: Question, env: Env) -> Answer:
     """Diagnose the question's campaign (else channel); without either, the attention scan answers."""
     scope = question.scope()
@@ -279,6 +283,11 @@ def handle(question: Question, env: Env) -> Answer:
     start, end = period_of(question, env)
     analysis = run_diagnosis(env, scope, start, end)
     d = analysis.context.get("diagnosis")
+    if isinstance(d, Diagnosis) and d.verdict.value == "insufficient_data" and (end - start).days + 1 < MIN_DAYS:
+        # "in recent weeks": too short a window to see an onset; diagnose the 90 days that end with it instead
+        start = end - timedelta(days=MIN_DAYS - 1)
+        analysis = run_diagnosis(env, scope, start, end)
+        d = analysis.context.get("diagnosis")
     if not isinstance(d, Diagnosis):
         label = scope_label(dict(scope), lang)
         label = label[0].upper() + label[1:] if lang == "en" else label
