@@ -19,7 +19,8 @@ def parse_number(token: str) -> tuple[float, int, bool]:
         t = t.replace(",", "")
     elif "," in t:
         head, _, tail = t.rpartition(",")
-        t = t.replace(",", "") if len(tail) == 3 and head.lstrip("+-").isdigit() else head.replace(",", "") + "." + tail
+        thousands = len(tail) == 3 and re.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})*", head) is not None
+        t = t.replace(",", "") if thousands else head.replace(",", "") + "." + tail
     decimals = len(t.split(".")[1]) if "." in t else 0
     return float(t), decimals, pct
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from advisor.core.names import scope_label
 from advisor.core.status import Status
+from advisor.core.words import kpi_name
 
 T: dict[str, dict[str, str]] = {
     "en": {
@@ -206,7 +207,7 @@ def _impact(rec: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> str | No
         return t[key].format(x=num(x, lang), h=h)
     if units == "conversions":
         return t["conversions"].format(x=num(x, lang, 1), h=h)
-    return t["units"].format(x=sig(x, lang), kpi=rec.get("impact_kpi"))
+    return t["units"].format(x=sig(x, lang), kpi=kpi_name(str(rec.get("impact_kpi")), lang))
 
 
 def template_narrative(result: Mapping[str, Any], lang: str = "en", top: int = 3) -> str:

@@ -1,4 +1,4 @@
-"""The answer's vocabulary in English and Russian: KPI names, statuses, verdicts, funnel stages and the
+"""The vocabulary of answers and narratives in English and Russian: KPI names, statuses, verdicts, funnel stages and the
 directions of change, so every kind names the same thing the same way (one story, one vocabulary) and a Russian
 answer holds no English word except data values (campaign and channel names, quoted) and the acronyms below."""
 

@@ -1,0 +1,118 @@
+"""split: the optimised allocation written channel by channel, widened bounds said, paired uplift."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from advisor.advise.kinds.base import Answer, Env
+from advisor.advise.kinds.split import handle
+from advisor.advise.question import Question
+from advisor.core.words import ACRONYMS
+from advisor.data import Dataset
+from advisor.narrative import collect_facts, verify
+from demo_world import generate_world
+from models.response import ResponseBundle, ResponseSpec
+from training.response import fit_bundle, prepare_history
+
+pytestmark = pytest.mark.slow
+
+EN_CHANNEL = re.compile(r'^- "([^"]+)": ([\d,]+) \(([+-]\d+%|0%|new) vs run-rate; (\d+)% of the budget\)$')
+RU_CHANNEL = re.compile(r"^- «([^»]+)»: ([\d ]+) \(([+−]\d+%|0%|новый) к текущему темпу; (\d+)% бюджета\)$")
+EN_UPLIFT = re.compile(r"^(Revenue|Conversions): ([+-][\d,]+|0) \(80% interval (\S+)\.\.(\S+)\) vs run-rate split [\d,]+\.$")
+
+
+@pytest.fixture(scope="module")
+def world() -> Any:
+    return generate_world(1, days=400)
+
+
+@pytest.fixture(scope="module")
+def dataset(world: Any) -> Dataset:
+    return Dataset.from_frames(**world.tables)
+
+
+@pytest.fixture(scope="module")
+def bundle(world: Any) -> ResponseBundle:
+    hist, ch, camp, freq = prepare_history(world.tables)
+    return fit_bundle(hist, ch, camp, freq, ResponseSpec(country=None, n_starts=1))
+
+
+def _text(a: Answer) -> str:
+    return "\n".join((*a.lines, *a.notes))
+
+
+def _verified(a: Answer) -> None:
+    result = {"analyses": [x.to_dict() for x in a.analyses], "recommendations": [r.to_dict() for r in a.recommendations]}
+    v = verify(_text(a), collect_facts(result))
+    assert v.ok, v.message()
+
+
+def _english_words(text: str) -> list[str]:
+    bare = re.sub(r"«[^»]*»|\"[^\"]*\"", " ", text)
+    return [w for w in re.findall(r"[A-Za-z]+(?::[A-Za-z]+)*", bare) if w not in ACRONYMS]
+
+
+def _num(s: str) -> float:
+    return float(s.replace(",", "").replace(" ", "").replace("−", "-"))
+
+
+def test_split_of_a_budget_channel_by_channel(dataset: Dataset, bundle: ResponseBundle) -> None:
+    a = handle(Question("How should we split 150k next month?", "split", amount=150_000), Env(dataset, bundle))
+    assert a.lines[0].startswith("Split 150,000 next month")
+    rows = [m for line in a.lines if (m := EN_CHANNEL.match(line))]
+    assert sorted(m.group(1) for m in rows) == sorted(bundle.context.channels)
+    assert sum(_num(m.group(2)) for m in rows) == pytest.approx(150_000, abs=len(rows))
+    assert 98 <= sum(int(m.group(4)) for m in rows) <= 102
+    res = a.analyses[0].result
+    for m in rows:  # the written change is the channel's change against its run-rate
+        row = next(r for r in res["channels"] if r["channel"] == m.group(1))
+        if row["change_rel"] is not None:
+            assert _num(m.group(3).rstrip("%")) == round(row["change_rel"] * 100)
+    assert "Total: 150,000 (run-rate " in "\n".join(a.lines)
+    uplift = {m.group(1): m for line in a.lines if (m := EN_UPLIFT.match(line))}
+    assert set(uplift) == {"Revenue", "Conversions"}
+    rev = res["uplift"]["revenue"]
+    assert rev["change"] > 0 and rev["lower_80"] <= rev["change"] <= rev["upper_80"]
+    _verified(a)
+
+
+def test_run_rate_budget_by_default_and_russian(dataset: Dataset, bundle: ResponseBundle) -> None:
+    a = handle(Question("Как распределить бюджет на следующий месяц?", "split", lang="ru"), Env(dataset, bundle))
+    res = a.analyses[0].result
+    assert res["budget"] == pytest.approx(res["run_rate_total"])
+    assert len([line for line in a.lines if RU_CHANNEL.match(line)]) == len(bundle.context.channels)
+    assert not res["bounds_widened"]
+    assert _english_words(_text(a)) == []
+    _verified(a)
+
+
+def test_a_budget_outside_the_bounds_widens_them_and_says_so(dataset: Dataset, bundle: ResponseBundle) -> None:
+    quarter = handle(Question("q", "split", horizon="quarter"), Env(dataset, bundle))
+    rate = quarter.analyses[0].result["run_rate_total"]
+    big = handle(Question("q", "split", amount=round(3 * rate), horizon="quarter"), Env(dataset, bundle))
+    res = big.analyses[0].result
+    assert res["bounds_widened"] and rate > 1e6 / 3
+    assert sum(r["amount"] for r in res["channels"]) == pytest.approx(round(3 * rate), rel=1e-6)
+    assert any("widened" in line for line in big.lines)
+    _verified(big)  # numbers of a million and more in English notation verify too
+    small = handle(Question("q", "split", amount=round(0.2 * rate), horizon="quarter"), Env(dataset, bundle))
+    assert small.analyses[0].result["bounds_widened"]
+
+
+def test_conversions_objective(dataset: Dataset, bundle: ResponseBundle) -> None:
+    a = handle(Question("q", "split", kpi="cpa", amount=100_000), Env(dataset, bundle))
+    assert a.analyses[0].result["objective"] == "conversions"
+    assert "maximise conversions" in a.lines[0]
+    _verified(a)
+
+
+def test_without_models_run_rate_shares_and_one_note(dataset: Dataset) -> None:
+    a = handle(Question("q", "split", lang="ru", amount=150_000), Env(dataset))
+    assert len(a.notes) == 1
+    assert "нужны модели отклика" in a.lines[0]
+    assert len([line for line in a.lines if RU_CHANNEL.match(line)]) >= 2
+    assert _english_words(_text(a)) == []
+    _verified(a)
