@@ -9,9 +9,9 @@ handler runs, so the model picks among the same operations, with the same limits
 * campaign ids, channels and attributes must exist in the data, a KPI in the catalog (matched ignoring case,
   written back as the data spells them);
 * numbers are bounded: ``percent`` and every ``factor`` within 0..:data:`MAX_FACTOR` (a fraction: 30% → 0.3),
-  amounts finite and > 0 (and, given the data's daily spend, at most :data:`MAX_FACTOR` × the run-rate spend of
-  the horizon), ``horizon`` one of week/month/quarter, periods ISO dates with start ≤ end (within the data's
-  dates, or up to a year after them);
+  amounts finite and > 0 (a scale's change may be < 0: a cut) and, given the data's daily spend, at most
+  :data:`MAX_FACTOR` × the run-rate spend of the horizon in size, ``horizon`` one of week/month/quarter, periods
+  ISO dates with start ≤ end (within the data's dates, or up to a year after them);
 * the first valid call wins (one question per answer); with none, :func:`choose` raises :class:`NoValidCall`
   and the caller uses the deterministic parser.
 
@@ -63,14 +63,17 @@ class Change(_Args):
     """One edit of the run-rate spend plan."""
 
     op: Literal["scale", "off", "move", "set", "total"] = Field(
-        description="scale: channel spend x factor (cut 30% -> 0.7, double -> 2.0); off: channel switched off; "
+        description="scale: channel spend x factor (cut 30% -> 0.7, double -> 2.0) or + amount; off: channel switched off; "
         "move: amount (or factor = share of the channel's spend) moved from channel to `to`; set: channel total over "
         "the horizon = amount; total: every channel x factor, or the whole plan = amount (no channel)"
     )
     channel: str | None = Field(None, description="channel name exactly as in the data")
     to: str | None = Field(None, description="receiving channel of a move")
     factor: float | None = Field(None, ge=0, le=MAX_FACTOR, allow_inf_nan=False)
-    amount: float | None = Field(None, gt=0, allow_inf_nan=False, description="currency over the horizon")
+    amount: float | None = Field(
+        None, allow_inf_nan=False,
+        description="currency over the horizon, > 0; of a scale: the change instead of a factor (cut 5k -> -5000)",
+    )
 
 
 class why(_Period):
@@ -256,17 +259,21 @@ class _Rules:
         op = c["op"]
         channel = _lookup(c.get("channel"), self.channels, "channel")
         to = _lookup(c.get("to"), self.channels, "channel")
-        factor, amount = c.get("factor"), self.amount(c.get("amount"), horizon)
+        factor, raw = c.get("factor"), c.get("amount")
+        if op == "scale" and raw is not None and raw < 0:  # a cut in currency: bounded like an amount
+            amount: float | None = -float(self.amount(-raw, horizon) or 0.0)
+        else:
+            amount = self.amount(raw, horizon)
         if op == "total":  # every channel x factor, or the plan's total = amount
             if channel is not None or to is not None or (factor is None) == (amount is None):
                 raise _Bad("a total change takes a factor or an amount, and no channel")
             return SpendChange("total", factor=None if factor is None else float(factor), amount=amount)
         if channel is None:
             raise _Bad(f"a {op} change needs a channel")
-        if op == "scale":
-            if factor is None or to is not None or amount is not None:
-                raise _Bad("a scale change takes a channel and a factor")
-            return SpendChange("scale", channel, factor=float(factor))
+        if op == "scale":  # x factor, or + amount (the what-if handler reads both, as the parser writes them)
+            if (factor is None) == (amount is None) or to is not None:
+                raise _Bad("a scale change takes a channel and a factor or an amount (the change)")
+            return SpendChange("scale", channel, factor=None if factor is None else float(factor), amount=amount)
         if op == "off":
             if to is not None or amount is not None or factor not in (None, 0):
                 raise _Bad("an off change takes only a channel")

@@ -81,6 +81,8 @@ def ask(llm: BaseChatModel, text: str = "a question", **kw: Any) -> Question:
         ("what_if", {"changes": [{"op": "off", "channel": "social"}]}, {"channels": ("social",), "changes": (("off", "social", None, 0.0, None),)}),
         ("what_if", {"changes": [{"op": "total", "factor": 1.2}]}, {"channels": (), "changes": (("total", None, None, 1.2, None),)}),
         ("what_if", {"changes": [{"op": "total", "amount": 150000}]}, {"changes": (("total", None, None, None, 150000.0),)}),
+        ("what_if", {"changes": [{"op": "scale", "channel": "video", "amount": -5000}]},
+         {"channels": ("video",), "changes": (("scale", "video", None, None, -5000.0),)}),
         ("split", {"amount": 150000, "horizon": "month"}, {"amount": 150000.0, "horizon": "month"}),
         ("funding", {"channel": "email", "direction": "more"}, {"channels": ("email",), "direction": "more"}),
         ("trend", {"kpi": "roi", "campaign_id": "video-02"}, {"kpi": "roi", "campaigns": ("video-02",)}),
@@ -142,6 +144,9 @@ def test_the_request_offers_one_tool_per_kind_and_the_question_is_data(llm: Base
         ("what_if", {"changes": [{"op": "move", "channel": "video", "to": "email", "factor": 1.5}]}, "a factor in"),
         ("what_if", {"changes": [{"op": "total", "channel": "video", "factor": 1.1}]}, "no channel"),
         ("what_if", {"changes": [{"op": "total", "factor": 1.1, "amount": 5000}]}, "a factor or an amount"),
+        ("what_if", {"changes": [{"op": "scale", "channel": "video", "factor": 0.5, "amount": -5000}]}, "a factor or an amount"),
+        ("what_if", {"changes": [{"op": "scale", "channel": "video", "amount": 0}]}, "finite and > 0"),
+        ("what_if", {"changes": [{"op": "set", "channel": "video", "amount": -100}]}, "finite and > 0"),
         ("what_if", {"changes": [{"op": "launch", "channel": "video"}]}, "Input should be 'scale'"),
         ("what_if", {"changes": [{"op": "off", "channel": "video"}], "percent": 30}, "less than or equal to 10"),
         ("forecast", {"percent": -0.2}, "greater than or equal to 0"),
@@ -172,6 +177,11 @@ def test_amounts_are_bounded_by_the_run_rate(llm: BaseChatModel, server: Any) ->
         ask(llm, daily_spend=daily)
     server.push(oai.tool_call("split", {"amount": 950_000, "horizon": "quarter"}))
     assert ask(llm, daily_spend=daily).horizon == "quarter"
+    cut = {"changes": [{"op": "scale", "channel": "video", "amount": -950_000}]}
+    server.push(oai.tool_call("what_if", cut), oai.tool_call("what_if", {**cut, "horizon": "quarter"}))
+    with pytest.raises(NoValidCall, match="exceeds"):
+        ask(llm, daily_spend=daily)
+    assert ask(llm, daily_spend=daily).changes[0].amount == -950_000
 
 
 @pytest.mark.parametrize(("text", "lang", "expect"), [
