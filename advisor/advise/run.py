@@ -116,10 +116,10 @@ def understand_question(
     parsed: Question | None = None
     router = "rules"
     if llm is not None:
-        from advisor.advise.tools import choose
+        from advisor.advise.tools import choose_for
 
         try:
-            parsed = choose(llm, question, names, attributes, timeout_s, lang)
+            parsed = choose_for(llm, question, dataset, timeout_s, lang)
             router = "llm"
         except Exception as exc:  # any failure of the model: the deterministic parser answers
             complaints.append(f"tool choice: {type(exc).__name__}: {exc}")

@@ -212,7 +212,6 @@ def test_an_out_of_range_amount_is_refused_by_the_limits(
     assert choose_for(llm, "How should we split 150k next month?", clean, 10.0).amount == 150_000
 
 
-@pytest.mark.xfail(strict=True, reason="advise must call tools.choose_for (run-rate bound on amounts): see the ws-llm report")
 def test_advise_refuses_an_out_of_range_amount_and_the_parser_answers(
     llm: BaseChatModel, server: Any, clean: Dataset, planted: str
 ) -> None:
