@@ -59,8 +59,10 @@ def test_advise_forecast_and_optimize_with_models(fitted: tuple[ResponseBundle, 
     fc = next(a for a in r.analyses if a.name == "forecast")
     assert "error" not in fc.result and fc.result["total"]["revenue"]["mean"] > 0
     assert sum(fc.params["spend"].values()) == pytest.approx(60000.0)
-    assert r.verified and "Forecast" in r.answer
+    assert r.verified and r.kind == "forecast" and "60,000" in r.answer
     o = advise("What is the best split of our budget next month?", dataset=ds, bundle=bundle, lang="ru")
-    opt = next(a for a in o.analyses if a.name == "optimize")
-    assert "error" not in opt.result and set(opt.result["allocation"]) == set(bundle.context.channels)
-    assert o.verified and "Лучшее распределение" in o.answer
+    opt = next(a for a in o.analyses if a.name == "split")
+    assert "error" not in opt.result and {c["channel"] for c in opt.result["channels"]} == set(bundle.context.channels)
+    assert o.verified and o.answer.startswith("Распределите")
+    for ch in bundle.context.channels:  # the allocation channel by channel, in the answer
+        assert f"«{ch}»" in o.answer
