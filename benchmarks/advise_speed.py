@@ -212,9 +212,9 @@ def machine() -> str:
 
 
 def answer_kind(doc: dict[str, Any]) -> str:
-    """The kind the answer reports (``kind`` or ``question.kind``), else the kinds of the analyses it ran."""
-    question = doc.get("question")
-    kind = doc.get("kind") or (question.get("kind") if isinstance(question, dict) else None)
+    """The kind the answer reports (``understood.kind``, ``kind``), else the names of the analyses it ran."""
+    understood = doc.get("understood")
+    kind = (understood.get("kind") if isinstance(understood, dict) else None) or doc.get("kind")
     if kind:
         return str(kind)
     names = [str(a.get("name") or a.get("kind") or "?") for a in doc.get("analyses", []) if isinstance(a, dict)]
