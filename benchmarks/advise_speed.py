@@ -13,8 +13,10 @@ What runs:
   ``KPI_ADVISOR_CACHE_SIZE=0``, so every answer is computed; no LLM: the deterministic narrator), an admin key
   created in its database before it starts (as ``benchmarks/api_load.py``); each question is POSTed to
   ``/v1/advise`` ``--reps`` times (default 5), one request at a time; request time measured on the client
-  (loopback, so server time plus well under 1 ms of transport). The very first request is reported apart
-  ("first", it pays the lazy imports of the advise path) and not counted in the warm p50 / p95.
+  (loopback, so server time plus well under 1 ms of transport), and the server's CPU seconds per request. The very
+  first request is reported apart (it pays the lazy imports of the advise path) and not counted in p50 / p95; the
+  ``first`` column is the slowest first ask of a question of each kind (repeats are cheaper where the analyses keep
+  per-dataset caches in the process).
 
 The questions cover the kinds of SPEC §5 in English and Russian; the ``kind`` column is this benchmark's label
 of the question, not what the service decided (the answer's own ``kind``, when it reports one, is printed in
@@ -253,6 +255,7 @@ def bench_http(
         ready = wait_ready(url, proc)
         by_kind: dict[str, list[float]] = defaultdict(list)
         cpu_by_kind: dict[str, list[float]] = defaultdict(list)
+        cold: dict[str, float] = defaultdict(float)  # slowest first ask of a question of the kind
         with httpx.Client(base_url=url, timeout=120, headers={"X-API-Key": key}) as client:
             first, first_cpu, _ = post(client, asks[0], proc)
             for rep in range(reps):
@@ -260,6 +263,8 @@ def bench_http(
                     elapsed, cpu, doc = post(client, ask, proc)
                     by_kind[ask.kind].append(elapsed)
                     cpu_by_kind[ask.kind].append(cpu)
+                    if rep == 0:
+                        cold[ask.kind] = max(cold[ask.kind], elapsed)
                     if verbose and rep == 0:
                         print(f"  {elapsed:6.2f} s ({cpu:5.2f} s CPU)  {ask.kind:<10} [{answer_kind(doc)}] {ask.text}",
                               flush=True)
@@ -272,15 +277,16 @@ def bench_http(
     every = [t for ts in by_kind.values() for t in ts]
     every_cpu = [t for ts in cpu_by_kind.values() for t in ts]
     print(f"\n(b) HTTP POST /v1/advise, models loaded, result cache off, {reps} repetition(s) of {len(asks)} questions "
-          f"(s; CPU = the server's user + system per request, median); server ready in {ready:.1f} s; first request "
-          f"{first:.2f} s ({first_cpu:.2f} s CPU, not counted)")
-    print(f"{'kind':<10} {'n':>3} {'p50':>7} {'p95':>7} {'max':>7} {'CPU':>6}")
+          f"(s; CPU = the server's user + system per request, median; first = the slowest first ask of a question "
+          f"of the kind: in-process caches of the dataset make repeats cheaper); server ready in {ready:.1f} s; very "
+          f"first request {first:.2f} s ({first_cpu:.2f} s CPU, not counted)")
+    print(f"{'kind':<10} {'n':>3} {'p50':>7} {'p95':>7} {'max':>7} {'CPU':>6} {'first':>7}")
     for kind, ts in by_kind.items():
         print(f"{kind:<10} {len(ts):>3} {quantile(ts, 0.5):>7.2f} {quantile(ts, 0.95):>7.2f} {max(ts):>7.2f} "
-              f"{statistics.median(cpu_by_kind[kind]):>6.2f}")
+              f"{statistics.median(cpu_by_kind[kind]):>6.2f} {cold[kind]:>7.2f}")
     p50, p95 = quantile(every, 0.5), quantile(every, 0.95)
-    print(f"{'all':<10} {len(every):>3} {p50:>7.2f} {p95:>7.2f} {max(every):>7.2f} {statistics.median(every_cpu):>6.2f}"
-          f"   bars: p50 ≤ {HTTP_P50_BAR_S} s, p95 ≤ {HTTP_P95_BAR_S} s")
+    print(f"{'all':<10} {len(every):>3} {p50:>7.2f} {p95:>7.2f} {max(every):>7.2f} {statistics.median(every_cpu):>6.2f} "
+          f"{max(cold.values()):>7.2f}   bars: p50 ≤ {HTTP_P50_BAR_S} s, p95 ≤ {HTTP_P95_BAR_S} s")
     return p50 <= HTTP_P50_BAR_S and p95 <= HTTP_P95_BAR_S
 
 
