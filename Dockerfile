@@ -10,13 +10,13 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
-RUN pip install uv==0.13.9 && uv pip install --system -r requirements.lock
+RUN pip install uv==0.13.9 && uv pip install --system --compile-bytecode -r requirements.lock
 COPY advisor ./advisor
 COPY models ./models
 COPY training ./training
 COPY api ./api
 COPY demo_world ./demo_world
-RUN uv pip install --system --no-deps . \
+RUN uv pip install --system --compile-bytecode --no-deps . \
  # smoke-test the compiled pieces: Prophet's Stan model and LightGBM's OpenMP build
  && python -c "import logging; logging.getLogger('cmdstanpy').setLevel(logging.ERROR); \
 import pandas as pd, numpy as np, lightgbm as lgb; from prophet import Prophet; \

@@ -18,6 +18,8 @@ log = logging.getLogger("kpi_advisor.api")
 def chat_model_of(settings: Settings) -> BaseChatModel | None:
     """The chat model of ``settings`` (None: no ``llm_model``). Raises ImportError/ValueError when the provider
     package is missing or the model string is unknown."""
+    if not settings.llm_model:  # no LLM: the narrator (and LangChain) need not be imported
+        return None
     from advisor.narrative import chat_model
 
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else None

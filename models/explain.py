@@ -1,4 +1,4 @@
-"""SHAP explanations of the driver models (TreeExplainer, exact path-dependent TreeSHAP).
+"""SHAP explanations of the driver models (exact path-dependent TreeSHAP, LightGBM's ``pred_contrib``).
 
 Every number here is an *association* learned by the model, not a proven cause. All SHAP values are in the
 KPI's own units (the models use the L2 objective). Scope-level values aggregate rows the way the KPI does:
@@ -64,10 +64,15 @@ class ChangeDecomposition:
 
 
 def explain_rows(models: DriverModelSet, kpi: str, X: pd.DataFrame) -> ShapResult:
-    """TreeSHAP for feature matrix ``X`` (n, p) under the model of ``kpi``."""
-    explainer = models.models[kpi].explainer()
-    values = np.asarray(explainer.shap_values(X), dtype=float)
-    base = float(np.ravel(explainer.expected_value)[0])
+    """TreeSHAP for feature matrix ``X`` (n, p) under the model of ``kpi``.
+
+    LightGBM's own TreeSHAP (``Booster.predict(pred_contrib=True)``: n × (p + 1), the last column the expected
+    value), which is exactly what ``shap.TreeExplainer(booster).shap_values(X)`` returns for a LightGBM booster
+    (it calls the same ``predict(X, num_iteration=-1, pred_contrib=True)`` and takes ``expected_value`` from
+    the last column), without importing ``shap`` (seconds) or parsing the trees into an explainer."""
+    contrib = np.asarray(models.models[kpi].booster_.predict(X, num_iteration=-1, pred_contrib=True), dtype=float)
+    values = contrib[:, :-1]
+    base = float(contrib[0, -1])
     return ShapResult(kpi, tuple(X.columns), values, base, base + values.sum(axis=1))
 
 

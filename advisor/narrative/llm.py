@@ -15,11 +15,13 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:  # LangChain is imported only when a model is configured (seconds of start-up otherwise)
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
 
 #: Time budget of all LLM calls of one narrative or one answer together (seconds) when the caller gives none.
 DEFAULT_TIMEOUT_S = 20.0
@@ -96,6 +98,8 @@ def data_block(result: Mapping[str, Any]) -> str:
 def messages(result: Mapping[str, Any], question: str, lang: str, complaint: str | None = None) -> list[BaseMessage]:
     """System prompt, then the data block holding the question and the result (the question is data too: it
     stays inside the block), and the verifier's complaint on a retry."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     human = "Answer the question in the data block from its result.\n\n"
     human += data_block({"question": question, **{k: v for k, v in result.items() if k != "question"}})
     if complaint:

@@ -6,14 +6,15 @@ import logging
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING, Any
 
 from advisor.narrative.facts import collect_facts
 from advisor.narrative.llm import DEFAULT_TIMEOUT_S, ask, messages
 from advisor.narrative.template import template_narrative
 from advisor.narrative.verify import verify
+
+if TYPE_CHECKING:  # LangChain is imported only when a model is configured
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 

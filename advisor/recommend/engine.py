@@ -7,7 +7,7 @@ import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -19,8 +19,10 @@ from advisor.kpis.expr import evaluate_filter
 from advisor.recommend import impact as imp
 from advisor.recommend.catalog import ActionCatalog, ActionSpec, Condition, default_actions
 from advisor.recommend.findings import prepare_all
-from models.explain import Driver
-from models.response import ResponseBundle
+
+if TYPE_CHECKING:
+    from models.explain import Driver
+    from models.response import ResponseBundle
 
 
 @dataclass(frozen=True)

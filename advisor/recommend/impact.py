@@ -17,15 +17,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from advisor.core.findings import Finding
-from models.explain import Driver
-from models.forecast import expected_totals
-from models.plan import Plan, reference_plan
-from models.response import ResponseBundle
+
+if TYPE_CHECKING:  # the models (LightGBM, SciPy) are imported where an impact needs them
+    from models.explain import Driver
+    from models.plan import Plan
+    from models.response import ResponseBundle
 
 #: driver features (substrings) that name the cause behind a finding's check
 CAUSE_FEATURES = {
@@ -80,6 +81,8 @@ def restore_loss(
 
 
 def _shift_plan(plan: Plan, src: str, dst: str, amount: float) -> Plan:
+    from models.plan import Plan
+
     spend = dict(plan.spend)
     spend[src] -= amount
     spend[dst] += amount
@@ -92,6 +95,9 @@ def reallocate(src: Finding, dst: Finding, share: float, horizon: int, bundle: R
     if s_ch is None or d_ch is None or s_ch == d_ch:
         return NONE
     if bundle is not None and {s_ch, d_ch} <= set(bundle.context.channels) and "revenue" in bundle.models:
+        from models.forecast import expected_totals
+        from models.plan import reference_plan
+
         start = pd.Timestamp(bundle.context.last_date) + pd.Timedelta(days=1)
         ref = reference_plan(bundle, start, start + pd.Timedelta(days=horizon - 1))
         amount = share * float(ref.spend[s_ch])

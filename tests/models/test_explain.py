@@ -123,3 +123,17 @@ def test_masked_totals_equal_totals_of_the_cut_rows(setup, kpi: str) -> None:
         }
         assert funnel_totals(scope, mask) == funnel_totals(cut) == expected
         assert [_label(f, X, mask) for f in X.columns] == [_label(f, X[mask]) for f in X.columns]
+
+
+@pytest.mark.parametrize("kpi", ["ctr", "conversions"])
+def test_row_shap_is_what_shap_tree_explainer_gives(setup, kpi: str) -> None:
+    """explain_rows uses LightGBM's own TreeSHAP (no ``shap`` import); ``shap.TreeExplainer`` of the booster, the
+    reference, gives exactly the same values and expected value (also on a slice of rows)."""
+    import shap
+
+    df, ms = setup
+    explainer = shap.TreeExplainer(ms.models[kpi].booster_)
+    for X in (ms.matrix(df), ms.matrix(df).iloc[100:400]):
+        res = explain_rows(ms, kpi, X)
+        np.testing.assert_array_equal(res.values, np.asarray(explainer.shap_values(X), dtype=float))
+        assert res.base == float(np.ravel(explainer.expected_value)[0])
