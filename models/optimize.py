@@ -85,6 +85,10 @@ class Allocation:
         }
 
 
+#: entries of an evaluator's per-channel memo before it is cleared
+MEMO_SIZE = 200_000
+
+
 class _Evaluator:
     """Expected totals as a function of channel totals (vectorised over the channels it can move)."""
 
@@ -92,7 +96,6 @@ class _Evaluator:
         self.bundle = bundle
         self.ref = reference_plan(bundle, start, end)
         base_path, self.g = spend_path(bundle, self.ref)
-        self.path = base_path
         # unit spend profile per channel over plan periods (weekday pattern)
         self.profile = {
             ch: (base_path[ch].iloc[self.g :] / max(base_path[ch].iloc[self.g :].sum(), 1e-12)).to_numpy()
@@ -104,13 +107,25 @@ class _Evaluator:
                 self.profile[ch] = np.full(n, 1.0 / n)
         self.baseline = {k: float(m.baseline(len(base_path))[self.g :].sum()) for k, m in bundle.models.items()}
 
+        self._gap = {ch: base_path[ch].to_numpy(dtype=float)[: self.g] for ch in bundle.context.channels}
+        #: (kpi, channel, channel total) → incremental KPI over the plan periods; an optimizer's finite
+        #: differences move one channel at a time, so the other channels' terms repeat
+        self._memo: dict[tuple[str, str, float], float] = {}
+
+    def _channel_total(self, kpi: str, channel: str, amount: float) -> float:
+        key = (kpi, channel, amount)
+        hit = self._memo.get(key)
+        if hit is None:
+            if len(self._memo) > MEMO_SIZE:
+                self._memo.clear()
+            s = np.concatenate([self._gap[channel], amount * self.profile[channel]])
+            hit = self._memo[key] = float(self.bundle.models[kpi].channel_media(channel, s)[self.g :].sum())
+        return hit
+
     def totals(self, spend: Mapping[str, float]) -> dict[str, float]:
-        path = self.path.copy()
-        for ch in self.bundle.context.channels:
-            path.iloc[self.g :, path.columns.get_loc(ch)] = spend.get(ch, 0.0) * self.profile[ch]
         out: dict[str, float] = {}
-        for kpi, m in self.bundle.models.items():
-            inc = float(m.media(path)[self.g :].sum())
+        for kpi in self.bundle.models:
+            inc = float(sum(self._channel_total(kpi, ch, float(spend.get(ch, 0.0))) for ch in self.bundle.context.channels))
             out[kpi] = self.baseline[kpi] + inc
             out[f"incremental_{kpi}"] = inc
         s = float(sum(spend.values()))

@@ -701,8 +701,16 @@ class ResponseModel:
         out = np.zeros((len(spend), len(f.channels)))
         for j, ch in enumerate(f.channels):
             s = spend[ch].to_numpy(dtype=float) if ch in spend else np.zeros(len(spend))
-            out[:, j] = f.transforms[ch].response(s, initial=f.adstock_state[ch])
+            out[:, j] = self.channel_media(ch, s)
         return out
+
+    def channel_media(self, channel: str, spend: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Expected contribution ``(H,)`` of one channel for its spend path ``(H,)`` starting right after the
+        history (a channel's contribution depends on its own spend only; zeros for a channel the model lacks)."""
+        f = self.fitted
+        if channel not in f.transforms:
+            return np.zeros(len(spend))
+        return np.asarray(f.transforms[channel].response(spend, initial=f.adstock_state[channel]), dtype=float)
 
     def expected(self, spend: pd.DataFrame) -> NDArray[np.float64]:
         """Expected KPI per period ``(H,)`` for a spend path starting right after the history."""
