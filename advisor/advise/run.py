@@ -8,10 +8,9 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from langchain_core.language_models import BaseChatModel
 
 from advisor.advise import analyses as an
 from advisor.advise.kinds import Answer, Env, handler
@@ -23,6 +22,9 @@ from advisor.recommend import ActionCatalog, Recommendation
 from models.clv import CLVModel, CLVModelSet
 from models.drivers import DriverModelSet
 from models.response import ResponseBundle
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 After a retraining every dashboard asks its questions again at once; so a workspace remembers its most recent
 distinct requests (:class:`RecentRequests`) and, when the database names a new model version, answers them from
 the new snapshot (through a :class:`PinnedWorkspace`) into the result cache before it swaps the snapshot in.
-:func:`warm_up_models` does the one-off work of the request paths (lazy imports, SHAP explainers) at load time.
+:func:`warm_up_models` does the one-off work of the request paths (lazy imports) at load time.
 """
 
 from __future__ import annotations
@@ -85,11 +85,17 @@ class PinnedWorkspace:
 
 
 def warm_up_models(drivers: DriverModelSet | None) -> None:
-    """Do the one-off work of the request paths before serving: import the modules the services import lazily and
-    build each driver model's SHAP explainer (importing ``shap`` alone takes seconds; the explainers are cached
-    on the models), so that the first diagnose is as fast as the next ones."""
+    """Do the one-off work of the request paths before serving: import the modules the services import lazily
+    (the diagnostics, the forecaster, the advisor's parser and every kind handler), so that the first request is
+    as fast as the next ones. ``drivers``: the loaded driver models (their SHAP values come from LightGBM's own
+    TreeSHAP, which needs no preparation)."""
+    import importlib
+
+    import advisor.advise.run
+    import advisor.advise.understand
     import advisor.diagnostics  # noqa: F401
     import models.forecast  # noqa: F401
+    from advisor.advise.kinds import MODULES
 
-    for model in getattr(drivers, "models", {}).values():
-        model.explainer()
+    for module in MODULES.values():
+        importlib.import_module(f"advisor.advise.kinds.{module}")
