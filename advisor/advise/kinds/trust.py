@@ -24,6 +24,8 @@ from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.question import Question
 from advisor.core.names import scope_label
 from advisor.data import Dataset
+from advisor.diagnostics.history import reported as reported_rows
+from advisor.diagnostics.history import spend_history
 from advisor.diagnostics.incremental import ChannelEffect, channel_effects
 from advisor.narrative.template import num
 from models.response import ResponseBundle
@@ -90,36 +92,10 @@ T: dict[str, dict[str, str]] = {
 }
 
 
-def spend_history(ds: Dataset, freq: str) -> pd.DataFrame:
-    """Spend per period by channel on the models' grain (the ``mmm`` table's national spend when there is one,
-    else ``campaign_daily``'s; every period from the first to the last) — the history the models were fitted on."""
-    mmm = ds.mmm
-    if mmm is not None:
-        nat = mmm.national()
-        cols = {ch: nat[mmm.spend_column(ch)].astype(float) for ch in mmm.channels}
-        return pd.DataFrame(cols, index=pd.DatetimeIndex(nat.index)).sort_index()
-    cd = ds.campaign_daily
-    frame = cd.assign(date=pd.to_datetime(cd["date"]), channel=cd["channel"].astype(str))
-    wide = frame.pivot_table(index="date", columns="channel", values="spend", aggfunc="sum")
-    full = pd.date_range(wide.index.min(), wide.index.max(), freq="D" if freq == "D" else "7D")
-    return wide.reindex(full).fillna(0.0).astype(float)
-
-
 def reported(ds: Dataset, start: pd.Timestamp, end: pd.Timestamp, freq: str) -> dict[str, tuple[float | None, float | None]]:
-    """Platform-reported (conversions, revenue) per channel over the rows dated in the periods ``start..end`` (a
-    weekly period dated ``d`` covers ``d..d+6``); None where every row is NaN (rows derived from an mmm table)."""
-    if ds.campaign_source == "mmm":
-        return {}
-    cd = ds.campaign_daily
-    dates = pd.to_datetime(cd["date"])
-    last = end + pd.Timedelta(days=6) if freq == "W" else end
-    rows = cd[(dates >= start) & (dates <= last)]
-    out: dict[str, tuple[float | None, float | None]] = {}
-    for ch, g in rows.groupby(rows["channel"].astype(str)):
-        sums = [g[k].sum(min_count=1) if k in g else float("nan") for k in ("conversions", "revenue")]
-        conv, rev = (None if pd.isna(v) else float(v) for v in sums)
-        out[str(ch)] = (conv, rev)
-    return out
+    """Platform-reported (conversions, revenue) per channel over ``start..end`` (``advisor.diagnostics.history``);
+    none at all on media-mix data (its campaign rows are derived, with nothing reported)."""
+    return {} if ds.campaign_source == "mmm" else reported_rows(ds, start, end, freq)
 
 
 def verdict(reported_value: float, lower: float, upper: float, tolerance: float = TOLERANCE) -> str:
