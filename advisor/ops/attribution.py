@@ -87,6 +87,7 @@ def _geo_panel(ds: Any) -> pd.DataFrame | None:
 def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
     """Attribution of ``ctx.dataset``'s channels with the context's response models; ModelsUnavailable without
     them, ScopeError for an unknown channel, PeriodError for a window outside the history."""
+    from advisor.diagnostics.history import reported, spend_history
     from advisor.diagnostics.incremental import (
         channel_effects,
         geo_effects,
@@ -94,7 +95,6 @@ def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
         lift_comparisons,
         national_from_geos,
     )
-    from advisor.diagnostics.history import reported, spend_history
     from advisor.diagnostics.scope import ScopeError
 
     ds = ctx.require_dataset()
