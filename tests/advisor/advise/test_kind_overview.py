@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
-import re
-from typing import Any
+import sys
 
 import pandas as pd
 import pytest
@@ -14,42 +13,17 @@ from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.overview import handle
 from advisor.advise.question import Lang, Question
 from advisor.advise.run import known_names
-from advisor.core.words import ACRONYMS, kpi_name
+from advisor.core.words import kpi_name
 from advisor.data import Dataset
-from advisor.narrative.facts import collect_facts
 from advisor.narrative.template import num
-from advisor.narrative.verify import verify
-from demo_world import generate_world
 
-QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”")
-LATIN = re.compile(r"[A-Za-z][A-Za-z:]*")
-
-
-def latin_words(text: str) -> list[str]:
-    """Latin words outside quotes that are not acronyms of ``words.ACRONYMS``."""
-    return [w for w in LATIN.findall(QUOTED.sub(" ", text)) if w.rstrip(":") not in ACRONYMS]
-
-
-def rendered(ans: Answer) -> str:
-    recs = [f"- {r.action}" for r in ans.recommendations[:3]]
-    return "\n".join([*ans.lines, *recs, *ans.notes])
-
-
-def assert_verified(ans: Answer, env: Env) -> None:
-    result = {"analyses": [a.to_dict() for a in ans.analyses], "recommendations": [r.to_dict() for r in ans.recommendations]}
-    v = verify(rendered(ans), collect_facts(result, [n for vs in env.names.values() for n in vs]))
-    assert v.ok, (v.complaints, rendered(ans))
+answers = sys.modules["kpi_advise_answers"]
+latin_words, rendered, assert_verified = answers.latin_words, answers.rendered, answers.assert_verified
 
 
 @pytest.fixture(scope="module")
-def world() -> Any:
-    return generate_world(1, days=400)
-
-
-@pytest.fixture(scope="module")
-def env(world: Any) -> Env:
-    ds = Dataset.from_frames(**world.tables, targets=world.targets)
-    return Env(ds, names=known_names(ds))
+def env(targets_dataset: Dataset) -> Env:
+    return Env(targets_dataset, names=known_names(targets_dataset))
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import sys
 from typing import Any
 
 import pandas as pd
@@ -12,46 +12,20 @@ from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.segment import handle
 from advisor.advise.question import Lang, Period, Question
 from advisor.advise.run import known_names
-from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
-from advisor.narrative.facts import collect_facts
-from advisor.narrative.verify import verify
-from demo_world import generate_world
 
-QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”")
-LATIN = re.compile(r"[A-Za-z][A-Za-z:]*")
-
-
-def latin_words(text: str) -> list[str]:
-    """Latin words outside quotes that are not acronyms of ``words.ACRONYMS``."""
-    return [w for w in LATIN.findall(QUOTED.sub(" ", text)) if w.rstrip(":") not in ACRONYMS]
-
-
-def rendered(ans: Answer) -> str:
-    recs = [f"- {r.action}" for r in ans.recommendations[:3]]
-    return "\n".join([*ans.lines, *recs, *ans.notes])
-
-
-def assert_verified(ans: Answer, env: Env) -> None:
-    result = {"analyses": [a.to_dict() for a in ans.analyses], "recommendations": [r.to_dict() for r in ans.recommendations]}
-    v = verify(rendered(ans), collect_facts(result, [n for vs in env.names.values() for n in vs]))
-    assert v.ok, (v.complaints, rendered(ans))
+answers = sys.modules["kpi_advise_answers"]
+latin_words, rendered, assert_verified = answers.latin_words, answers.rendered, answers.assert_verified
 
 
 @pytest.fixture(scope="module")
-def world() -> Any:
-    return generate_world(1, days=400)
+def env(targets_dataset: Dataset) -> Env:
+    return Env(targets_dataset, names=known_names(targets_dataset))
 
 
 @pytest.fixture(scope="module")
-def env(world: Any) -> Env:
-    ds = Dataset.from_frames(**world.tables, targets=world.targets)
-    return Env(ds, names=known_names(ds))
-
-
-@pytest.fixture(scope="module")
-def poor(world: Any) -> dict[str, Any]:
-    p: dict[str, Any] = next(p for p in world.truth["problems"] if p["kind"] == "poor_audience")
+def poor(world400: Any) -> dict[str, Any]:
+    p: dict[str, Any] = next(p for p in world400.truth["problems"] if p["kind"] == "poor_audience")
     return p
 
 
@@ -63,17 +37,17 @@ def result(ans: Answer) -> Any:
     return ans.analyses[0].result
 
 
-def test_planted_poor_audience_is_worst_within_its_channel(world: Any, env: Env, poor: dict[str, Any]) -> None:
+def test_planted_poor_audience_is_worst_within_its_channel(world400: Any, env: Env, poor: dict[str, Any]) -> None:
     attr = poor["details"]["attribute"]
     multipliers = poor["details"]["audience_cvr_multipliers"]
-    ans = ask(env, channels=(poor["channel"],), attribute=attr, period=Period(poor["start"], world.truth["end"], "since"))
+    ans = ask(env, channels=(poor["channel"],), attribute=attr, period=Period(poor["start"], world400.truth["end"], "since"))
     res = result(ans)
     assert (res["attribute"], res["channel"], res["basis"]) == (attr, poor["channel"], "kpi")
     assert res["rows"][0]["value"] == min(multipliers, key=multipliers.__getitem__) == poor["details"]["to"]
     assert f'"{poor["details"]["to"]}"' in ans.lines[0] and f'channel "{poor["channel"]}"' in ans.lines[0]
     # spend and spend shares straight from the rows of the channel in the window
     cd = env.dataset.campaign_daily
-    rows = cd[(cd["channel"] == poor["channel"]) & (cd["date"] >= poor["start"]) & (cd["date"] <= world.truth["end"])]
+    rows = cd[(cd["channel"] == poor["channel"]) & (cd["date"] >= poor["start"]) & (cd["date"] <= world400.truth["end"])]
     spend = rows.groupby(rows[attr].astype(str))["spend"].sum()
     for r in res["rows"]:
         assert r["spend"] == pytest.approx(float(spend[r["value"]]))
