@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from langchain_core.language_models import BaseChatModel
 
+from advisor.advise.kinds.base import Env
+from advisor.advise.run import known_names
 from advisor.data import Dataset
 from demo_world import generate_world
 from models.response import ResponseBundle, ResponseSpec
@@ -71,3 +73,9 @@ def llm(server: Any, monkeypatch: pytest.MonkeyPatch) -> BaseChatModel:
     model = chat_model_of(Settings())
     assert model is not None and type(model).__name__ == "ChatOpenAI"
     return model
+
+
+@pytest.fixture(scope="session")
+def targets_env(targets_dataset: Dataset) -> Env:
+    """The dataset with targets and the names it holds (no models)."""
+    return Env(targets_dataset, names=known_names(targets_dataset))
