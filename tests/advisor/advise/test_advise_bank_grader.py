@@ -14,7 +14,6 @@ import pytest
 
 from advisor.advise.question import KINDS
 from advisor.data import Dataset
-from demo_world import generate_world
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks" / "advise_bank"))
 
@@ -23,10 +22,8 @@ from bank_facts import WorldFacts, world_facts
 
 
 @pytest.fixture(scope="module")
-def facts() -> WorldFacts:
-    world = generate_world(1, days=400)
-    ds = Dataset.from_frames(**world.tables, targets=world.targets)
-    return world_facts(world.truth, ds)
+def facts(world400: Any, targets_dataset: Dataset) -> WorldFacts:
+    return world_facts(world400.truth, targets_dataset)
 
 
 @pytest.fixture(scope="module")

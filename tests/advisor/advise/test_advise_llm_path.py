@@ -10,7 +10,6 @@ import json
 import re
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,44 +19,12 @@ from langchain_core.language_models import BaseChatModel
 from advisor.advise.question import KINDS, Question
 from advisor.advise.tools import MAX_FACTOR, NoValidCall, choose
 
-
-def _load(name: str, path: Path) -> Any:
-    """A helper module of the test folders (not packages) under a fixed name, loaded once."""
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-oai = _load("kpi_test_openai_server", Path(__file__).parent / "openai_server.py")
+_load = sys.modules["kpi_advise_answers"].load_helper  # loaded by conftest.py
+oai = sys.modules["kpi_test_openai_server"]  # loaded by conftest.py
 
 NAMES = {"campaign_id": ["video-02", "social-01", "search-01"], "channel": ["video", "social", "search", "email"]}
 ATTRIBUTES = ["audience", "creative_type", "region", "objective"]
 DATES = ("2026-01-01", "2026-06-30")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Any]:
-    with oai.scripted_llm() as s:
-        yield s
-
-
-@pytest.fixture
-def llm(server: Any, monkeypatch: pytest.MonkeyPatch) -> BaseChatModel:
-    """The chat model the application builds from its settings, pointed at the scripted server."""
-    from api.llm import chat_model_of
-    from api.settings import Settings
-
-    server.reset()
-    monkeypatch.setenv("KPI_ADVISOR_LLM_MODEL", "test-model")
-    monkeypatch.setenv("KPI_ADVISOR_LLM_BASE_URL", server.base_url)
-    monkeypatch.setenv("KPI_ADVISOR_LLM_API_KEY", "test-key")
-    model = chat_model_of(Settings())
-    assert model is not None and type(model).__name__ == "ChatOpenAI"
-    return model
 
 
 def ask(llm: BaseChatModel, text: str = "a question", **kw: Any) -> Question:
@@ -256,31 +223,17 @@ def test_the_scripted_server_itself(server: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def world() -> Any:
-    from demo_world import generate_world
-
-    return generate_world(1, days=400)
-
-
-@pytest.fixture(scope="module")
-def dataset(world: Any) -> Any:
-    from advisor.data import Dataset
-
-    return Dataset.from_frames(**world.tables, targets=world.targets)
-
-
-@pytest.fixture(scope="module")
-def planted(world: Any) -> str:
+def planted(world400: Any) -> str:
     """The campaign with the planted broken landing page."""
-    return str(next(p["campaign_id"] for p in world.truth["problems"] if p["kind"] == "broken_landing_page"))
+    return str(next(p["campaign_id"] for p in world400.truth["problems"] if p["kind"] == "broken_landing_page"))
 
 
 @pytest.fixture(scope="module")
-def plain(dataset: Any, planted: str) -> Any:
+def plain(targets_dataset: Any, planted: str) -> Any:
     """The deterministic answer (no LLM) to 'why did the planted campaign drop?'."""
     from advisor.advise import advise
 
-    return advise(f"Why did {planted} drop?", dataset=dataset)
+    return advise(f"Why did {planted} drop?", dataset=targets_dataset)
 
 
 def analyses_of(result: Any) -> list[dict[str, Any]]:
@@ -320,12 +273,12 @@ def invent(campaign: str, what: str = "conversions") -> Any:
 
 
 def test_the_llm_picks_the_kind_and_its_verified_narrative_is_the_answer(
-    llm: BaseChatModel, server: Any, dataset: Any, planted: str, plain: Any
+    llm: BaseChatModel, server: Any, targets_dataset: Any, planted: str, plain: Any
 ) -> None:
     from advisor.advise import advise
 
     server.push(oai.tool_call("why", {"campaign_id": planted}), quote_a_recommendation)
-    r = advise("what broke?", dataset=dataset, llm=llm, timeout_s=20)
+    r = advise("what broke?", dataset=targets_dataset, llm=llm, timeout_s=20)
     assert (r.router, r.kind, (r.understood.campaigns if r.understood else None)) == ("llm", "why", (planted,))
     assert analyses_of(r) == analyses_of(plain)  # the same operation as the parser's reading of the plain question
     rec = r.recommendations[0]
@@ -344,12 +297,12 @@ def test_the_llm_picks_the_kind_and_its_verified_narrative_is_the_answer(
 
 
 def test_an_invented_number_is_rejected_retried_once_then_the_deterministic_answer(
-    llm: BaseChatModel, server: Any, dataset: Any, planted: str, plain: Any
+    llm: BaseChatModel, server: Any, targets_dataset: Any, planted: str, plain: Any
 ) -> None:
     from advisor.advise import advise
 
     server.push(oai.tool_call("why", {"campaign_id": planted}), invent(planted), invent(planted, "orders"), oai.narrative("never asked"))
-    r = advise(f"Why did {planted} drop?", dataset=dataset, llm=llm, timeout_s=20)
+    r = advise(f"Why did {planted} drop?", dataset=targets_dataset, llm=llm, timeout_s=20)
     assert r.router == "llm" and analyses_of(r) == analyses_of(plain)
     assert (r.narrative_source, r.verified, r.answer) == ("template", True, plain.answer)
     assert len(r.complaints) == 2 and all(c.startswith("number ") and "is not in the result" in c for c in r.complaints)
@@ -358,11 +311,11 @@ def test_an_invented_number_is_rejected_retried_once_then_the_deterministic_answ
     assert "rejected by the fact checker" in retry and r.complaints[0] in retry
 
 
-def test_a_retry_with_the_right_numbers_is_used(llm: BaseChatModel, server: Any, dataset: Any, planted: str) -> None:
+def test_a_retry_with_the_right_numbers_is_used(llm: BaseChatModel, server: Any, targets_dataset: Any, planted: str) -> None:
     from advisor.advise import advise
 
     server.push(oai.tool_call("why", {"campaign_id": planted}), invent(planted), quote_a_recommendation)
-    r = advise(f"Why did {planted} drop?", dataset=dataset, llm=llm, timeout_s=20)
+    r = advise(f"Why did {planted} drop?", dataset=targets_dataset, llm=llm, timeout_s=20)
     assert (r.narrative_source, r.verified) == ("llm", True) and r.answer == f'Campaign "{planted}": {r.recommendations[0].action}.'
     assert len(r.complaints) == 1 and r.complaints[0].startswith("number ")
 
@@ -380,12 +333,12 @@ def test_a_retry_with_the_right_numbers_is_used(llm: BaseChatModel, server: Any,
     ids=["no-call", "unknown-name", "malformed", "unknown-tool", "http-500", "http-429"],
 )
 def test_a_failed_tool_choice_falls_back_to_the_parser(
-    llm: BaseChatModel, server: Any, dataset: Any, planted: str, plain: Any, failure: Any
+    llm: BaseChatModel, server: Any, targets_dataset: Any, planted: str, plain: Any, failure: Any
 ) -> None:
     from advisor.advise import advise
 
     server.push(failure, oai.error(500))  # the narrative fails too: the deterministic answer
-    r = advise(f"Why did {planted} drop?", dataset=dataset, llm=llm, timeout_s=20)
+    r = advise(f"Why did {planted} drop?", dataset=targets_dataset, llm=llm, timeout_s=20)
     assert (r.router, r.kind, (r.understood.campaigns if r.understood else None)) == ("rules", "why", (planted,))
     assert analyses_of(r) == analyses_of(plain) and r.answer == plain.answer
     assert (r.narrative_source, r.verified) == ("template", True)
@@ -393,26 +346,26 @@ def test_a_failed_tool_choice_falls_back_to_the_parser(
 
 
 def test_a_slow_model_times_out_and_the_answer_still_comes(
-    llm: BaseChatModel, server: Any, dataset: Any, planted: str, plain: Any
+    llm: BaseChatModel, server: Any, targets_dataset: Any, planted: str, plain: Any
 ) -> None:
     from advisor.advise import advise
 
     server.push(oai.tool_call("why", {"campaign_id": planted}, delay_s=4.0), oai.narrative("late", delay_s=4.0))
     t0 = time.monotonic()
-    r = advise(f"Why did {planted} drop?", dataset=dataset, llm=llm, timeout_s=1.0)
+    r = advise(f"Why did {planted} drop?", dataset=targets_dataset, llm=llm, timeout_s=1.0)
     assert time.monotonic() - t0 < 3.5  # the budget is 1 s for both calls; the rest is the analyses
     assert (r.router, r.narrative_source, r.verified, r.answer) == ("rules", "template", True, plain.answer)
     assert "Timeout" in r.complaints[0]
 
 
 def test_post_advise_uses_the_configured_llm_over_http(
-    server: Any, world: Any, planted: str, tmp_path: Path
+    server: Any, world400: Any, planted: str, tmp_path: Path
 ) -> None:
     """The service builds its chat model from its settings (``llm_model``, ``llm_base_url``) and ``POST /v1/advise``
     goes through it: the tool call picks the kind, the verified narrative is the answer."""
     serving = _load("kpi_api_serving", Path(__file__).parents[2] / "api" / "http" / "serving.py")
     data, models = tmp_path / "data", tmp_path / "models"
-    world.write(data)
+    world400.write(data)
     models.mkdir()
     server.reset(oai.tool_call("why", {"campaign_id": planted}), quote_a_recommendation)
     settings = {"llm_model": "test-model", "llm_base_url": server.base_url, "llm_api_key": "test-key", "llm_timeout_s": 20}
@@ -444,7 +397,7 @@ def test_post_advise_uses_the_configured_llm_over_http(
     ],
 )
 def test_the_kind_the_llm_picks_is_the_kind_that_runs(
-    llm: BaseChatModel, server: Any, dataset: Any, kind: str, args: dict[str, Any]
+    llm: BaseChatModel, server: Any, targets_dataset: Any, kind: str, args: dict[str, Any]
 ) -> None:
     from advisor.advise import advise
     from advisor.advise.kinds import MODULES
@@ -452,7 +405,7 @@ def test_the_kind_the_llm_picks_is_the_kind_that_runs(
     if importlib.util.find_spec(f"advisor.advise.kinds.{MODULES[kind]}") is None:
         pytest.skip(f"the {kind} handler has not landed on this branch")
     server.push(oai.tool_call(kind, args), oai.error(500))
-    r = advise("Tell me something", dataset=dataset, llm=llm, timeout_s=30)
+    r = advise("Tell me something", dataset=targets_dataset, llm=llm, timeout_s=30)
     assert (r.router, r.kind, r.understood.extra.get("tool") if r.understood else None) == ("llm", kind, kind)
     assert r.narrative_source == "template" and r.answer  # the narrative failed: the handler's answer
     if kind == "other":
@@ -462,14 +415,14 @@ def test_the_kind_the_llm_picks_is_the_kind_that_runs(
 
 
 def test_a_russian_question_gets_the_russian_prompt_and_answer(
-    llm: BaseChatModel, server: Any, dataset: Any, planted: str
+    llm: BaseChatModel, server: Any, targets_dataset: Any, planted: str
 ) -> None:
     from advisor.advise import advise
 
     question = f"Почему просела кампания {planted}?"
-    plain = advise(question, dataset=dataset)
+    plain = advise(question, dataset=targets_dataset)
     server.push(oai.tool_call("why", {"campaign_id": planted}), invent(planted), invent(planted))
-    r = advise(question, dataset=dataset, llm=llm, timeout_s=20)
+    r = advise(question, dataset=targets_dataset, llm=llm, timeout_s=20)
     assert (r.router, r.lang, r.kind) == ("llm", "ru", "why") and r.understood and r.understood.lang == "ru"
     assert (r.narrative_source, r.verified, r.answer) == ("template", True, plain.answer) and plain.lang == "ru"
     assert "Отвечайте по-русски" in oai.system_prompt(server.completions[1])

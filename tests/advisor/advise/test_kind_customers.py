@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import re
+import sys
 from typing import Any
 
 import pytest
@@ -11,53 +11,20 @@ import pytest
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.customers import handle
 from advisor.advise.question import Lang, Question
-from advisor.advise.run import known_names
 from advisor.core.thresholds import CLV_CAC_TARGET
-from advisor.core.words import ACRONYMS
-from advisor.data import Dataset
-from advisor.narrative.facts import collect_facts
-from advisor.narrative.verify import verify
-from demo_world import generate_world
 
-QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”")
-LATIN = re.compile(r"[A-Za-z][A-Za-z:]*")
-
-
-def latin_words(text: str) -> list[str]:
-    """Latin words outside quotes that are not acronyms of ``words.ACRONYMS``."""
-    return [w for w in LATIN.findall(QUOTED.sub(" ", text)) if w.rstrip(":") not in ACRONYMS]
-
-
-def rendered(ans: Answer) -> str:
-    recs = [f"- {r.action}" for r in ans.recommendations[:3]]
-    return "\n".join([*ans.lines, *recs, *ans.notes])
-
-
-def assert_verified(ans: Answer, env: Env) -> None:
-    result = {"analyses": [a.to_dict() for a in ans.analyses], "recommendations": [r.to_dict() for r in ans.recommendations]}
-    v = verify(rendered(ans), collect_facts(result, [n for vs in env.names.values() for n in vs]))
-    assert v.ok, (v.complaints, rendered(ans))
-
-
-@pytest.fixture(scope="module")
-def world() -> Any:
-    return generate_world(1, days=400)
-
-
-@pytest.fixture(scope="module")
-def env(world: Any) -> Env:
-    ds = Dataset.from_frames(**world.tables, targets=world.targets)
-    return Env(ds, names=known_names(ds))
+answers = sys.modules["kpi_advise_answers"]
+latin_words, rendered, assert_verified = answers.latin_words, answers.rendered, answers.assert_verified
 
 
 def ask(env: Env, lang: Lang = "en", **kw: Any) -> Answer:
     return handle(Question(text="What is our CLV:CAC?", kind="customers", lang=lang, **kw), env)
 
 
-def test_clv_cac_lead_names_the_channels_below_the_target(env: Env) -> None:
-    ans = ask(env)
+def test_clv_cac_lead_names_the_channels_below_the_target(targets_env: Env) -> None:
+    ans = ask(targets_env)
     clv = ans.analyses[0].result
-    targets = env.dataset.targets.targets if env.dataset.targets is not None else ()
+    targets = targets_env.dataset.targets.targets if targets_env.dataset.targets is not None else ()
     target = next((t.target for t in targets if t.kpi == "clv_cac" and not t.scope), CLV_CAC_TARGET)
     assert clv["threshold"] == pytest.approx(target)
     rows = sorted((r for r in clv["rows"] if r["clv_cac"] is not None), key=lambda r: r["clv_cac"])
@@ -75,16 +42,16 @@ def test_clv_cac_lead_names_the_channels_below_the_target(env: Env) -> None:
             assert r.scope["channel"] in below
 
 
-def test_cac_question_ranks_by_cac(env: Env) -> None:
-    ans = ask(env, kpi="cac")
+def test_cac_question_ranks_by_cac(targets_env: Env) -> None:
+    ans = ask(targets_env, kpi="cac")
     rows = [r for r in ans.analyses[0].result["rows"] if r["cac"] is not None]
     hi = max(rows, key=lambda r: r["cac"])["channel"]
     lo = min(rows, key=lambda r: r["cac"])["channel"]
     assert ans.lines[0].startswith(f'CAC is highest on channel "{hi}"') and f'lowest on channel "{lo}"' in ans.lines[0]
 
 
-def test_nps_question_leads_with_nps_and_its_drops(env: Env) -> None:
-    ans = ask(env, kpi="nps")
+def test_nps_question_leads_with_nps_and_its_drops(targets_env: Env) -> None:
+    ans = ask(targets_env, kpi="nps")
     names = [a.name for a in ans.analyses]
     assert names == ["clv", "customer_kpis"]
     recent = {k["kpi"]: k for k in ans.analyses[1].result["kpis"]}
@@ -96,17 +63,17 @@ def test_nps_question_leads_with_nps_and_its_drops(env: Env) -> None:
     assert not any(line.startswith("- channel") for line in ans.lines)  # no CLV table in a satisfaction answer
 
 
-def test_channel_question_stays_on_the_channel(env: Env) -> None:
-    ch = sorted(env.names["channel"])[0]
-    ans = ask(env, channels=(ch,), kpi="csat")
-    others = [c for c in env.names["channel"] if c != ch]
+def test_channel_question_stays_on_the_channel(targets_env: Env) -> None:
+    ch = sorted(targets_env.names["channel"])[0]
+    ans = ask(targets_env, channels=(ch,), kpi="csat")
+    others = [c for c in targets_env.names["channel"] if c != ch]
     text = "\n".join(ans.lines)
     assert not any(f'channel "{c}"' in text for c in others)
     assert all(r.scope.get("channel") == ch for r in ans.recommendations)
 
 
-def test_without_targets_the_benchmark_is_used(env: Env) -> None:
-    e = dataclasses.replace(env, dataset=dataclasses.replace(env.dataset, targets=None))
+def test_without_targets_the_benchmark_is_used(targets_env: Env) -> None:
+    e = dataclasses.replace(targets_env, dataset=dataclasses.replace(targets_env.dataset, targets=None))
     ans = ask(e)
     assert ans.analyses[0].result["threshold"] == CLV_CAC_TARGET
     assert "benchmark" in ans.lines[0] and not ans.notes
@@ -115,19 +82,19 @@ def test_without_targets_the_benchmark_is_used(env: Env) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 @pytest.mark.parametrize("kpi", [None, "cac", "nps", "csat", "repeat_rate"])
-def test_answer_verifies_in_both_languages(env: Env, lang: Lang, kpi: str | None) -> None:
-    ans = ask(env, lang, kpi=kpi)
-    assert_verified(ans, env)
+def test_answer_verifies_in_both_languages(targets_env: Env, lang: Lang, kpi: str | None) -> None:
+    ans = ask(targets_env, lang, kpi=kpi)
+    assert_verified(ans, targets_env)
     if lang == "ru":
         assert latin_words(rendered(ans)) == [], rendered(ans)
 
 
-def test_clv_analysis_is_memoised_per_dataset_and_threshold(env: Env) -> None:
+def test_clv_analysis_is_memoised_per_dataset_and_threshold(targets_env: Env) -> None:
     from advisor.advise.kinds.customers import cached_clv
 
-    first = cached_clv(env.dataset, None, 3.0, None)
-    assert cached_clv(env.dataset, None, 3.0, None) is first
-    assert cached_clv(env.dataset, None, 2.0, None) is not first
-    other = dataclasses.replace(env.dataset, targets=None)
+    first = cached_clv(targets_env.dataset, None, 3.0, None)
+    assert cached_clv(targets_env.dataset, None, 3.0, None) is first
+    assert cached_clv(targets_env.dataset, None, 2.0, None) is not first
+    other = dataclasses.replace(targets_env.dataset, targets=None)
     assert cached_clv(other, None, 3.0, None) is not first
     assert cached_clv(other, None, 3.0, None).result == first.result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -10,36 +11,20 @@ import pytest
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.funding import CLEAR_ROI, handle, verdict_of
 from advisor.advise.question import Question
-from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
-from advisor.narrative import collect_facts, verify
-from demo_world import generate_world
-from models.response import ResponseBundle, ResponseSpec
-from training.response import fit_bundle, prepare_history
+from models.response import ResponseBundle
 
 pytestmark = pytest.mark.slow
 
 ROW = re.compile(r'^- "([^"]+)": marginal ROI ([+-]\d+%|0%)')
 
 
-@pytest.fixture(scope="module")
-def world() -> Any:
-    return generate_world(1, days=400)
+answers = sys.modules["kpi_advise_answers"]
+_english_words = answers.english_words
 
 
-@pytest.fixture(scope="module")
-def dataset(world: Any) -> Dataset:
-    return Dataset.from_frames(**world.tables)
-
-
-@pytest.fixture(scope="module")
-def bundle(world: Any) -> ResponseBundle:
-    hist, ch, camp, freq = prepare_history(world.tables)
-    return fit_bundle(hist, ch, camp, freq, ResponseSpec(country=None, n_starts=1))
-
-
-def _planted(world: Any, kind: str) -> str:
-    return str(next(p["channel"] for p in world.truth["problems"] if p["kind"] == kind))
+def _planted(world400: Any, kind: str) -> str:
+    return str(next(p["channel"] for p in world400.truth["problems"] if p["kind"] == kind))
 
 
 def _text(a: Answer) -> str:
@@ -47,14 +32,8 @@ def _text(a: Answer) -> str:
 
 
 def _verified(a: Answer) -> None:
-    result = {"analyses": [x.to_dict() for x in a.analyses], "recommendations": [r.to_dict() for r in a.recommendations]}
-    v = verify(_text(a), collect_facts(result), [r.id for r in a.recommendations])
+    v = answers.verification(a, _text(a), action_ids=[r.id for r in a.recommendations])
     assert v.ok, v.message()
-
-
-def _english_words(text: str) -> list[str]:
-    bare = re.sub(r"«[^»]*»|\"[^\"]*\"", " ", text)
-    return [w for w in re.findall(r"[A-Za-z]+(?::[A-Za-z]+)*", bare) if w not in ACRONYMS]
 
 
 def _moves_into(a: Answer, channel: str) -> bool:
@@ -75,11 +54,11 @@ def test_verdict_rule() -> None:
 
 
 def test_planted_under_funded_channel_gets_yes_and_money_moves_into_it(
-    world: Any, dataset: Dataset, bundle: ResponseBundle
+    world400: Any, plain_dataset: Dataset, bundle400: ResponseBundle
 ) -> None:
-    ch = _planted(world, "under_funded")
+    ch = _planted(world400, "under_funded")
     a = handle(Question(f"Is our {ch} channel underfunded?", "funding", channels=(ch,), direction="more"),
-               Env(dataset, bundle))
+               Env(plain_dataset, bundle400))
     assert a.lines[0].startswith(f'Yes — channel "{ch}" is under-funded')
     assert a.recommendations and _moves_into(a, ch) and not _moves_out_of(a, ch)
     assert not any("no action" in line.lower() for line in a.lines)
@@ -87,38 +66,38 @@ def test_planted_under_funded_channel_gets_yes_and_money_moves_into_it(
     _verified(a)
 
 
-def test_planted_over_funded_channel(world: Any, dataset: Dataset, bundle: ResponseBundle) -> None:
-    ch = _planted(world, "over_funded")
-    a = handle(Question(f"Is {ch} over-funded?", "funding", channels=(ch,), direction="less"), Env(dataset, bundle))
+def test_planted_over_funded_channel(world400: Any, plain_dataset: Dataset, bundle400: ResponseBundle) -> None:
+    ch = _planted(world400, "over_funded")
+    a = handle(Question(f"Is {ch} over-funded?", "funding", channels=(ch,), direction="less"), Env(plain_dataset, bundle400))
     assert a.lines[0].startswith(f'Yes — channel "{ch}" is over-funded')
     assert _moves_out_of(a, ch) and not _moves_into(a, ch)
-    more = handle(Question(f"Does {ch} deserve more?", "funding", channels=(ch,)), Env(dataset, bundle))
+    more = handle(Question(f"Does {ch} deserve more?", "funding", channels=(ch,)), Env(plain_dataset, bundle400))
     assert more.lines[0].startswith("No — ")
     assert not _moves_into(more, ch)
     _verified(a)
     _verified(more)
 
 
-def test_ranking_without_a_named_channel(world: Any, dataset: Dataset, bundle: ResponseBundle) -> None:
-    a = handle(Question("Which channel deserves more budget?", "funding", direction="more"), Env(dataset, bundle))
+def test_ranking_without_a_named_channel(world400: Any, plain_dataset: Dataset, bundle400: ResponseBundle) -> None:
+    a = handle(Question("Which channel deserves more budget?", "funding", direction="more"), Env(plain_dataset, bundle400))
     rows = [m for line in a.lines if (m := ROW.match(line))]
     rois = [float(m.group(2).rstrip("%")) for m in rows]
     assert len(rows) == len(a.analyses[0].result["channels"]) >= 2 and rois == sorted(rois, reverse=True)
     best = rows[0].group(1)
     assert a.lines[0].startswith(f'Channel "{best}" deserves more budget')
-    assert best == _planted(world, "under_funded")
+    assert best == _planted(world400, "under_funded")
     assert _moves_into(a, best)
-    over = handle(Question("Which is over-funded?", "funding", direction="less"), Env(dataset, bundle))
+    over = handle(Question("Which is over-funded?", "funding", direction="less"), Env(plain_dataset, bundle400))
     assert over.lines[0].startswith("Over-funded (marginal ROI below zero): ")
-    assert f'"{_planted(world, "over_funded")}"' in over.lines[0]
+    assert f'"{_planted(world400, "over_funded")}"' in over.lines[0]
     _verified(a)
     _verified(over)
 
 
-def test_russian_verdict_and_saturation(world: Any, dataset: Dataset, bundle: ResponseBundle) -> None:
-    ch = _planted(world, "under_funded")
+def test_russian_verdict_and_saturation(world400: Any, plain_dataset: Dataset, bundle400: ResponseBundle) -> None:
+    ch = _planted(world400, "under_funded")
     a = handle(Question("Недофинансирован ли канал?", "funding", lang="ru", channels=(ch,), direction="more"),
-               Env(dataset, bundle))
+               Env(plain_dataset, bundle400))
     assert a.lines[0].startswith(f"Да — канал «{ch}» недофинансирован")
     sat = a.analyses[0].result["channels"]
     assert all(0.0 <= r["saturation"] < 1.0 for r in sat)
@@ -127,8 +106,8 @@ def test_russian_verdict_and_saturation(world: Any, dataset: Dataset, bundle: Re
     _verified(a)
 
 
-def test_without_models_local_returns_and_one_note(dataset: Dataset) -> None:
-    a = handle(Question("Which channel deserves more budget?", "funding"), Env(dataset))
+def test_without_models_local_returns_and_one_note(plain_dataset: Dataset) -> None:
+    a = handle(Question("Which channel deserves more budget?", "funding"), Env(plain_dataset))
     assert a.analyses[0].result["source"] == "local_elasticity"
     assert len(a.notes) == 1
     assert any(ROW.match(line) for line in a.lines)

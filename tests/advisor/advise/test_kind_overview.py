@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
-import re
-from typing import Any
+import sys
 
 import pandas as pd
 import pytest
@@ -13,56 +12,24 @@ import pytest
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.overview import handle
 from advisor.advise.question import Lang, Question
-from advisor.advise.run import known_names
-from advisor.core.words import ACRONYMS, kpi_name
-from advisor.data import Dataset
-from advisor.narrative.facts import collect_facts
+from advisor.core.words import kpi_name
 from advisor.narrative.template import num
-from advisor.narrative.verify import verify
-from demo_world import generate_world
 
-QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”")
-LATIN = re.compile(r"[A-Za-z][A-Za-z:]*")
-
-
-def latin_words(text: str) -> list[str]:
-    """Latin words outside quotes that are not acronyms of ``words.ACRONYMS``."""
-    return [w for w in LATIN.findall(QUOTED.sub(" ", text)) if w.rstrip(":") not in ACRONYMS]
-
-
-def rendered(ans: Answer) -> str:
-    recs = [f"- {r.action}" for r in ans.recommendations[:3]]
-    return "\n".join([*ans.lines, *recs, *ans.notes])
-
-
-def assert_verified(ans: Answer, env: Env) -> None:
-    result = {"analyses": [a.to_dict() for a in ans.analyses], "recommendations": [r.to_dict() for r in ans.recommendations]}
-    v = verify(rendered(ans), collect_facts(result, [n for vs in env.names.values() for n in vs]))
-    assert v.ok, (v.complaints, rendered(ans))
+answers = sys.modules["kpi_advise_answers"]
+latin_words, rendered, assert_verified = answers.latin_words, answers.rendered, answers.assert_verified
 
 
 @pytest.fixture(scope="module")
-def world() -> Any:
-    return generate_world(1, days=400)
-
-
-@pytest.fixture(scope="module")
-def env(world: Any) -> Env:
-    ds = Dataset.from_frames(**world.tables, targets=world.targets)
-    return Env(ds, names=known_names(ds))
-
-
-@pytest.fixture(scope="module")
-def env_no_targets(env: Env) -> Env:
-    return dataclasses.replace(env, dataset=dataclasses.replace(env.dataset, targets=None))
+def env_no_targets(targets_env: Env) -> Env:
+    return dataclasses.replace(targets_env, dataset=dataclasses.replace(targets_env.dataset, targets=None))
 
 
 def ask(env: Env, lang: Lang = "en") -> Answer:
     return handle(Question(text="How are we doing?", kind="overview", lang=lang), env)
 
 
-def test_scorecard_lead_with_off_track_kpis_against_targets(env: Env) -> None:
-    ans = ask(env)
+def test_scorecard_lead_with_off_track_kpis_against_targets(targets_env: Env) -> None:
+    ans = ask(targets_env)
     assert [a.name for a in ans.analyses] == ["scorecard", "returns"] and ans.notes == ()
     sc = ans.analyses[0].result
     off = [k for g in sc["groups"] for k in g["kpis"] if k["status"] == "off_track" and k["value"] is not None]
@@ -75,8 +42,8 @@ def test_scorecard_lead_with_off_track_kpis_against_targets(env: Env) -> None:
     assert any(line.startswith("Channel returns:") for line in ans.lines)
 
 
-def test_recommendations_follow_the_returns_line(env: Env) -> None:
-    ans = ask(env)
+def test_recommendations_follow_the_returns_line(targets_env: Env) -> None:
+    ans = ask(targets_env)
     roi = {c["channel"]: c["marginal_roi"] for c in ans.analyses[1].result["channels"] if c["marginal_roi"] is not None}
     best = max(roi, key=roi.__getitem__)
     assert f'highest for channel "{best}"' in "\n".join(ans.lines)
@@ -104,8 +71,8 @@ def test_without_targets_one_note_and_a_useful_answer(env_no_targets: Env) -> No
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 @pytest.mark.parametrize("targets", [True, False])
-def test_answer_verifies_in_both_languages(env: Env, env_no_targets: Env, lang: Lang, targets: bool) -> None:
-    e = env if targets else env_no_targets
+def test_answer_verifies_in_both_languages(targets_env: Env, env_no_targets: Env, lang: Lang, targets: bool) -> None:
+    e = targets_env if targets else env_no_targets
     ans = ask(e, lang)
     assert_verified(ans, e)
     if lang == "ru":

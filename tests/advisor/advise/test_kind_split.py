@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+import sys
 
 import pytest
 
-from advisor.advise.kinds.base import Answer, Env
+from advisor.advise.kinds.base import Env
 from advisor.advise.kinds.split import handle
 from advisor.advise.question import Question
-from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
-from advisor.narrative import collect_facts, verify
-from demo_world import generate_world
-from models.response import ResponseBundle, ResponseSpec
-from training.response import fit_bundle, prepare_history
+from models.response import ResponseBundle
 
 pytestmark = pytest.mark.slow
 
@@ -24,46 +20,15 @@ RU_CHANNEL = re.compile(r"^- «([^»]+)»: ([\d ]+) \(([+−]\d+%|0%|новый)
 EN_UPLIFT = re.compile(r"^(Revenue|Conversions): ([+-][\d,]+|0) \(80% interval (\S+)\.\.(\S+)\) vs run-rate split [\d,]+\.$")
 
 
-@pytest.fixture(scope="module")
-def world() -> Any:
-    return generate_world(1, days=400)
+answers = sys.modules["kpi_advise_answers"]
+_text, _english_words, _num, _verified = answers.text_of, answers.english_words, answers.num, answers.assert_lines_verified
 
 
-@pytest.fixture(scope="module")
-def dataset(world: Any) -> Dataset:
-    return Dataset.from_frames(**world.tables)
-
-
-@pytest.fixture(scope="module")
-def bundle(world: Any) -> ResponseBundle:
-    hist, ch, camp, freq = prepare_history(world.tables)
-    return fit_bundle(hist, ch, camp, freq, ResponseSpec(country=None, n_starts=1))
-
-
-def _text(a: Answer) -> str:
-    return "\n".join((*a.lines, *a.notes))
-
-
-def _verified(a: Answer) -> None:
-    result = {"analyses": [x.to_dict() for x in a.analyses], "recommendations": [r.to_dict() for r in a.recommendations]}
-    v = verify(_text(a), collect_facts(result))
-    assert v.ok, v.message()
-
-
-def _english_words(text: str) -> list[str]:
-    bare = re.sub(r"«[^»]*»|\"[^\"]*\"", " ", text)
-    return [w for w in re.findall(r"[A-Za-z]+(?::[A-Za-z]+)*", bare) if w not in ACRONYMS]
-
-
-def _num(s: str) -> float:
-    return float(s.replace(",", "").replace(" ", "").replace("−", "-"))
-
-
-def test_split_of_a_budget_channel_by_channel(dataset: Dataset, bundle: ResponseBundle) -> None:
-    a = handle(Question("How should we split 150k next month?", "split", amount=150_000), Env(dataset, bundle))
+def test_split_of_a_budget_channel_by_channel(plain_dataset: Dataset, bundle400: ResponseBundle) -> None:
+    a = handle(Question("How should we split 150k next month?", "split", amount=150_000), Env(plain_dataset, bundle400))
     assert a.lines[0].startswith("Split 150,000 next month")
     rows = [m for line in a.lines if (m := EN_CHANNEL.match(line))]
-    assert sorted(m.group(1) for m in rows) == sorted(bundle.context.channels)
+    assert sorted(m.group(1) for m in rows) == sorted(bundle400.context.channels)
     assert sum(_num(m.group(2)) for m in rows) == pytest.approx(150_000, abs=len(rows))
     assert 98 <= sum(int(m.group(4)) for m in rows) <= 102
     res = a.analyses[0].result
@@ -79,38 +44,38 @@ def test_split_of_a_budget_channel_by_channel(dataset: Dataset, bundle: Response
     _verified(a)
 
 
-def test_run_rate_budget_by_default_and_russian(dataset: Dataset, bundle: ResponseBundle) -> None:
-    a = handle(Question("Как распределить бюджет на следующий месяц?", "split", lang="ru"), Env(dataset, bundle))
+def test_run_rate_budget_by_default_and_russian(plain_dataset: Dataset, bundle400: ResponseBundle) -> None:
+    a = handle(Question("Как распределить бюджет на следующий месяц?", "split", lang="ru"), Env(plain_dataset, bundle400))
     res = a.analyses[0].result
     assert res["budget"] == pytest.approx(res["run_rate_total"])
-    assert len([line for line in a.lines if RU_CHANNEL.match(line)]) == len(bundle.context.channels)
+    assert len([line for line in a.lines if RU_CHANNEL.match(line)]) == len(bundle400.context.channels)
     assert not res["bounds_widened"]
     assert _english_words(_text(a)) == []
     _verified(a)
 
 
-def test_a_budget_outside_the_bounds_widens_them_and_says_so(dataset: Dataset, bundle: ResponseBundle) -> None:
-    quarter = handle(Question("q", "split", horizon="quarter"), Env(dataset, bundle))
+def test_a_budget_outside_the_bounds_widens_them_and_says_so(plain_dataset: Dataset, bundle400: ResponseBundle) -> None:
+    quarter = handle(Question("q", "split", horizon="quarter"), Env(plain_dataset, bundle400))
     rate = quarter.analyses[0].result["run_rate_total"]
-    big = handle(Question("q", "split", amount=round(3 * rate), horizon="quarter"), Env(dataset, bundle))
+    big = handle(Question("q", "split", amount=round(3 * rate), horizon="quarter"), Env(plain_dataset, bundle400))
     res = big.analyses[0].result
     assert res["bounds_widened"] and rate > 1e6 / 3
     assert sum(r["amount"] for r in res["channels"]) == pytest.approx(round(3 * rate), rel=1e-6)
     assert any("widened" in line for line in big.lines)
     _verified(big)  # numbers of a million and more in English notation verify too
-    small = handle(Question("q", "split", amount=round(0.2 * rate), horizon="quarter"), Env(dataset, bundle))
+    small = handle(Question("q", "split", amount=round(0.2 * rate), horizon="quarter"), Env(plain_dataset, bundle400))
     assert small.analyses[0].result["bounds_widened"]
 
 
-def test_conversions_objective(dataset: Dataset, bundle: ResponseBundle) -> None:
-    a = handle(Question("q", "split", kpi="cpa", amount=100_000), Env(dataset, bundle))
+def test_conversions_objective(plain_dataset: Dataset, bundle400: ResponseBundle) -> None:
+    a = handle(Question("q", "split", kpi="cpa", amount=100_000), Env(plain_dataset, bundle400))
     assert a.analyses[0].result["objective"] == "conversions"
     assert "maximise conversions" in a.lines[0]
     _verified(a)
 
 
-def test_without_models_run_rate_shares_and_one_note(dataset: Dataset) -> None:
-    a = handle(Question("q", "split", lang="ru", amount=150_000), Env(dataset))
+def test_without_models_run_rate_shares_and_one_note(plain_dataset: Dataset) -> None:
+    a = handle(Question("q", "split", lang="ru", amount=150_000), Env(plain_dataset))
     assert len(a.notes) == 1
     assert "нужны модели отклика" in a.lines[0]
     assert len([line for line in a.lines if RU_CHANNEL.match(line)]) >= 2

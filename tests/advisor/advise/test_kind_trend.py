@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import pandas as pd
@@ -11,38 +12,19 @@ import pytest
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.trend import TOLERANCE, direction_of, fmt_value, handle
 from advisor.advise.question import Period, Question
-from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
 from advisor.kpis import compute_kpis
 from advisor.kpis.business import kpi_tables
-from advisor.narrative import collect_facts, verify
-from demo_world import generate_world
 
 MONTH = re.compile(r"^- (\d{4}-\d{2}): (\S+)$")
 
 
-@pytest.fixture(scope="module")
-def world() -> Any:
-    return generate_world(1, days=400)
-
-
-@pytest.fixture(scope="module")
-def dataset(world: Any) -> Dataset:
-    return Dataset.from_frames(**world.tables)
-
-
-def _text(a: Answer) -> str:
-    return "\n".join((*a.lines, *a.notes))
+answers = sys.modules["kpi_advise_answers"]
+_text, _english_words = answers.text_of, answers.english_words
 
 
 def _verified(a: Answer) -> None:
-    v = verify(_text(a), collect_facts({"analyses": [x.to_dict() for x in a.analyses]}))
-    assert v.ok, v.message()
-
-
-def _english_words(text: str) -> list[str]:
-    bare = re.sub(r"«[^»]*»|\"[^\"]*\"", " ", text)
-    return [w for w in re.findall(r"[A-Za-z]+(?::[A-Za-z]+)*", bare) if w not in ACRONYMS]
+    answers.assert_lines_verified(a, recommendations=False)  # against the analyses alone
 
 
 def test_direction_rule() -> None:
@@ -56,10 +38,10 @@ def test_direction_rule() -> None:
     assert direction_of([1.0, 1.0, 1.0, 1.0, 1.0, 0.6])[0] == "down"  # a step of -40% is not
 
 
-def test_channel_roi_by_month_is_the_channels_own_number(dataset: Dataset) -> None:
-    a = handle(Question("ROI trend for search?", "trend", channels=("search",)), Env(dataset))
+def test_channel_roi_by_month_is_the_channels_own_number(plain_dataset: Dataset) -> None:
+    a = handle(Question("ROI trend for search?", "trend", channels=("search",)), Env(plain_dataset))
     res = a.analyses[0].result
-    own = compute_kpis(kpi_tables(dataset), by=("channel",), grain="month", kpis=["roi"]).frame
+    own = compute_kpis(kpi_tables(plain_dataset), by=("channel",), grain="month", kpis=["roi"]).frame
     own = own[own["channel"] == "search"].set_index("period")["roi"]
     assert res["months"] and all(r["value"] == pytest.approx(own[r["period"]], rel=1e-5) for r in res["months"])
     months = [m.group(1) for line in a.lines if (m := MONTH.match(line))]
@@ -69,17 +51,17 @@ def test_channel_roi_by_month_is_the_channels_own_number(dataset: Dataset) -> No
     _verified(a)
 
 
-def test_planted_creative_fatigue_ctr_is_falling(world: Any, dataset: Dataset) -> None:
-    p = next(p for p in world.truth["problems"] if p["kind"] == "creative_fatigue")
-    a = handle(Question("How did CTR change?", "trend", campaigns=(p["campaign_id"],), kpi="ctr"), Env(dataset))
+def test_planted_creative_fatigue_ctr_is_falling(world400: Any, plain_dataset: Dataset) -> None:
+    p = next(p for p in world400.truth["problems"] if p["kind"] == "creative_fatigue")
+    a = handle(Question("How did CTR change?", "trend", campaigns=(p["campaign_id"],), kpi="ctr"), Env(plain_dataset))
     assert a.analyses[0].result["direction"] == "down"
     assert a.lines[0].startswith(f'CTR of campaign "{p["campaign_id"]}" is falling')
     assert "worse" in a.lines[0]
     _verified(a)
 
 
-def test_partial_months_are_left_out_and_said(dataset: Dataset) -> None:
-    cd = dataset.campaign_daily
+def test_partial_months_are_left_out_and_said(plain_dataset: Dataset) -> None:
+    cd = plain_dataset.campaign_daily
     dates = pd.to_datetime(cd["date"])
     last = dates.max()
     cut = cd[dates <= last - pd.Timedelta(days=10)]
@@ -94,9 +76,9 @@ def test_partial_months_are_left_out_and_said(dataset: Dataset) -> None:
     _verified(a)
 
 
-def test_past_period_limits_the_months(dataset: Dataset) -> None:
+def test_past_period_limits_the_months(plain_dataset: Dataset) -> None:
     q = Question("CPA in Q3", "trend", channels=("social",), kpi="cpa", period=Period("2026-07-01", "2026-09-30", "Q3"))
-    a = handle(q, Env(dataset))
+    a = handle(q, Env(plain_dataset))
     assert [r["period"] for r in a.analyses[0].result["months"]] == ["2026-07", "2026-08", "2026-09"]
     assert "over 3 months (2026-07..2026-09)" in a.lines[0]
     _verified(a)
@@ -111,6 +93,6 @@ def test_unknown_kpi_and_value_format() -> None:
     assert fmt_value(31.456, default_catalog().kpis["cpa"], "ru") == "31,46"
 
 
-def test_unknown_kpi(dataset: Dataset) -> None:
-    a = handle(Question("bogus trend", "trend", kpi="bogus"), Env(dataset))
+def test_unknown_kpi(plain_dataset: Dataset) -> None:
+    a = handle(Question("bogus trend", "trend", kpi="bogus"), Env(plain_dataset))
     assert "error" in a.analyses[0].result and len(a.lines) == 1

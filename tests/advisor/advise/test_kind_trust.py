@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import re
+import sys
 from typing import Any
 
 import numpy as np
@@ -13,35 +13,15 @@ from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.trust import TOLERANCE, handle, verdict
 from advisor.advise.question import Lang, Period, Question
 from advisor.advise.run import known_names
-from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
-from advisor.narrative.facts import collect_facts
-from advisor.narrative.verify import verify
 from demo_world import generate_world
 from models.response import ResponseBundle, ResponseSpec
 from training.response import fit_bundle, prepare_history
 
 pytestmark = pytest.mark.slow
 
-QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”")
-LATIN = re.compile(r"[A-Za-z][A-Za-z:]*")
-
-
-def latin_words(text: str) -> list[str]:
-    """Latin words outside quotes that are not acronyms of ``words.ACRONYMS``."""
-    return [w for w in LATIN.findall(QUOTED.sub(" ", text)) if w.rstrip(":") not in ACRONYMS]
-
-
-def rendered(ans: Answer) -> str:
-    """The text as the advisor prints it: lines, the top recommendations, the notes."""
-    recs = [f"- {r.action}" for r in ans.recommendations[:3]]
-    return "\n".join([*ans.lines, *recs, *ans.notes])
-
-
-def assert_verified(ans: Answer, env: Env) -> None:
-    result = {"analyses": [a.to_dict() for a in ans.analyses], "recommendations": [r.to_dict() for r in ans.recommendations]}
-    v = verify(rendered(ans), collect_facts(result, [n for vs in env.names.values() for n in vs]))
-    assert v.ok, (v.complaints, rendered(ans))
+answers = sys.modules["kpi_advise_answers"]
+latin_words, rendered, assert_verified = answers.latin_words, answers.rendered, answers.assert_verified
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import pandas as pd
@@ -12,13 +13,10 @@ from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.what_if import apply_changes, handle
 from advisor.advise.question import Question, SpendChange
-from advisor.core.words import ACRONYMS
 from advisor.data import Dataset
-from advisor.narrative import collect_facts, verify
-from demo_world import TrueWorld, generate_world
+from demo_world import TrueWorld
 from models.plan import Plan, spend_path
-from models.response import ResponseBundle, ResponseSpec
-from training.response import fit_bundle, prepare_history
+from models.response import ResponseBundle
 
 pytestmark = pytest.mark.slow
 
@@ -31,40 +29,8 @@ RU_LINE = re.compile(
 EN_ROI = re.compile(r"^ROI: ([+-][\d.]+|0\.0) pp \(80% interval \S+\.\.\S+\) vs run-rate -?\d+%\.$")
 
 
-@pytest.fixture(scope="module")
-def world() -> Any:
-    return generate_world(1, days=400)
-
-
-@pytest.fixture(scope="module")
-def dataset(world: Any) -> Dataset:
-    return Dataset.from_frames(**world.tables)
-
-
-@pytest.fixture(scope="module")
-def bundle(world: Any) -> ResponseBundle:
-    hist, ch, camp, freq = prepare_history(world.tables)
-    return fit_bundle(hist, ch, camp, freq, ResponseSpec(country=None, n_starts=1))
-
-
-def _text(a: Answer) -> str:
-    return "\n".join((*a.lines, *a.notes))
-
-
-def _verified(a: Answer) -> None:
-    result = {"analyses": [x.to_dict() for x in a.analyses], "recommendations": [r.to_dict() for r in a.recommendations]}
-    v = verify(_text(a), collect_facts(result))
-    assert v.ok, v.message()
-
-
-def _english_words(text: str) -> list[str]:
-    """Latin words of a Russian text outside quoted data values and the shared acronyms."""
-    bare = re.sub(r"«[^»]*»|\"[^\"]*\"", " ", text)
-    return [w for w in re.findall(r"[A-Za-z]+(?::[A-Za-z]+)*", bare) if w not in ACRONYMS]
-
-
-def _num(s: str) -> float:
-    return float(s.replace(",", "").replace(" ", "").replace("−", "-"))
+answers = sys.modules["kpi_advise_answers"]
+_text, _english_words, _num, _verified = answers.text_of, answers.english_words, answers.num, answers.assert_lines_verified
 
 
 def _outcome(a: Answer, kpi: str) -> dict[str, float]:
@@ -72,10 +38,10 @@ def _outcome(a: Answer, kpi: str) -> dict[str, float]:
     return out
 
 
-def test_cut_a_channel_lowers_outcomes_with_a_parseable_line_per_outcome(dataset: Dataset, bundle: ResponseBundle) -> None:
+def test_cut_a_channel_lowers_outcomes_with_a_parseable_line_per_outcome(plain_dataset: Dataset, bundle400: ResponseBundle) -> None:
     q = Question("What happens to conversions if we cut video by 30%?", "what_if",
                  changes=(SpendChange("scale", "video", factor=0.7),))
-    a = handle(q, Env(dataset, bundle))
+    a = handle(q, Env(plain_dataset, bundle400))
     assert a.lines[0].startswith('Cutting channel "video" by 30% next month')
     matched = [m for line in a.lines if (m := EN_LINE.match(line))]
     assert sorted(m.group(1) for m in matched) == ["Conversions", "Revenue"]
@@ -90,9 +56,9 @@ def test_cut_a_channel_lowers_outcomes_with_a_parseable_line_per_outcome(dataset
     _verified(a)
 
 
-def test_russian_answer_is_russian_and_parseable(dataset: Dataset, bundle: ResponseBundle) -> None:
+def test_russian_answer_is_russian_and_parseable(plain_dataset: Dataset, bundle400: ResponseBundle) -> None:
     q = Question("Что будет, если отключить display?", "what_if", lang="ru", changes=(SpendChange("off", "display"),))
-    a = handle(q, Env(dataset, bundle))
+    a = handle(q, Env(plain_dataset, bundle400))
     assert a.lines[0].startswith("Отключение канала «display»")
     assert sorted(m.group(1) for line in a.lines if (m := RU_LINE.match(line))) == ["Выручка", "Конверсии"]
     assert _english_words(_text(a)) == []
@@ -100,39 +66,39 @@ def test_russian_answer_is_russian_and_parseable(dataset: Dataset, bundle: Respo
 
 
 def test_move_keeps_the_total_and_the_interval_is_of_the_paired_difference(
-    dataset: Dataset, bundle: ResponseBundle
+    plain_dataset: Dataset, bundle400: ResponseBundle
 ) -> None:
     q = Question("move 10k from social to search", "what_if",
                  changes=(SpendChange("move", "social", "search", amount=10_000),))
-    a = handle(q, Env(dataset, bundle))
+    a = handle(q, Env(plain_dataset, bundle400))
     r = a.analyses[0].result
     assert abs(r["spend"]["change"]) < 1e-6
     assert "total spend stays" in a.lines[0]
     rev = _outcome(a, "revenue")
     # paired: the difference's interval is much narrower than the plans' own intervals would make it
     start, end = pd.Timestamp(r["start"]), pd.Timestamp(r["end"])
-    ref = pc.simulate(bundle, Plan(start, end, {c["channel"]: c["reference"] for c in r["channels"]}))
+    ref = pc.simulate(bundle400, Plan(start, end, {c["channel"]: c["reference"] for c in r["channels"]}))
     lo, hi = pd.Series(ref.totals["revenue"]).quantile([0.1, 0.9])
     assert rev["upper_80"] - rev["lower_80"] < 0.5 * (hi - lo)
     _verified(a)
 
 
 def test_the_true_change_has_the_forecast_sign_and_mostly_lies_in_the_interval(
-    world: Any, dataset: Dataset, bundle: ResponseBundle
+    world400: Any, plain_dataset: Dataset, bundle400: ResponseBundle
 ) -> None:
     """Against the demo world's truth (same daily plans): the sign always, the 80% interval most of the time."""
-    tw = TrueWorld.from_dict(world.truth)
-    chans = list(bundle.context.channels)
+    tw = TrueWorld.from_dict(world400.truth)
+    chans = list(bundle400.context.channels)
     edits = (SpendChange("total", factor=0.7), SpendChange("off", "display"), SpendChange("scale", "video", factor=0.7),
              SpendChange("scale", "search", factor=1.5), SpendChange("move", "social", "search", amount=10_000))
     inside = 0
     for change in edits:
-        a = handle(Question("q", "what_if", changes=(change,)), Env(dataset, bundle))
+        a = handle(Question("q", "what_if", changes=(change,)), Env(plain_dataset, bundle400))
         r = a.analyses[0].result
         start, end = pd.Timestamp(r["start"]), pd.Timestamp(r["end"])
 
         def truth(spend: dict[str, float], start: pd.Timestamp = start, end: pd.Timestamp = end) -> float:
-            path, g = spend_path(bundle, Plan(start, end, spend))
+            path, g = spend_path(bundle400, Plan(start, end, spend))
             return tw.expected_totals(path.iloc[g:][chans])["revenue"]
 
         true = truth({c["channel"]: c["plan"] for c in r["channels"]}) - truth(
@@ -143,29 +109,29 @@ def test_the_true_change_has_the_forecast_sign_and_mostly_lies_in_the_interval(
     assert inside >= 3
 
 
-def test_budget_amount_without_edits_scales_every_channel(dataset: Dataset, bundle: ResponseBundle) -> None:
-    a = handle(Question("what if we spend 150k next month?", "what_if", amount=150_000), Env(dataset, bundle))
+def test_budget_amount_without_edits_scales_every_channel(plain_dataset: Dataset, bundle400: ResponseBundle) -> None:
+    a = handle(Question("what if we spend 150k next month?", "what_if", amount=150_000), Env(plain_dataset, bundle400))
     r = a.analyses[0].result
     assert r["spend"]["plan"] == pytest.approx(150_000)
     assert a.lines[0].startswith("Spending 150,000 in total")
     _verified(a)
 
 
-def test_no_change_and_unknown_channel_are_said(dataset: Dataset, bundle: ResponseBundle) -> None:
-    a = handle(Question("what if?", "what_if", changes=(SpendChange("off", "tv"),)), Env(dataset, bundle))
+def test_no_change_and_unknown_channel_are_said(plain_dataset: Dataset, bundle400: ResponseBundle) -> None:
+    a = handle(Question("what if?", "what_if", changes=(SpendChange("off", "tv"),)), Env(plain_dataset, bundle400))
     assert "names no change of the plan" in a.lines[0]
     assert any(line.startswith('Not applied: "tv"') for line in a.lines)
     assert "outcomes" not in a.analyses[0].result
     _verified(a)
-    ru = handle(Question("а если?", "what_if", lang="ru"), Env(dataset, bundle))
+    ru = handle(Question("а если?", "what_if", lang="ru"), Env(plain_dataset, bundle400))
     assert ru.lines[0].startswith("В вопросе нет изменения плана")
     assert _english_words(_text(ru)) == []
     _verified(ru)
 
 
-def test_without_models_one_note_and_the_spend_change(dataset: Dataset) -> None:
+def test_without_models_one_note_and_the_spend_change(plain_dataset: Dataset) -> None:
     q = Question("q", "what_if", lang="ru", changes=(SpendChange("scale", "video", factor=0.7),))
-    a = handle(q, Env(dataset))
+    a = handle(q, Env(plain_dataset))
     assert len(a.notes) == 1 and "моделей" in a.notes[0]
     assert "расходы плана" in a.lines[0] and not any(RU_LINE.match(line) for line in a.lines)
     assert _english_words(_text(a)) == []
