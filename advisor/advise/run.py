@@ -181,7 +181,9 @@ def advise(
     )
     names = known_names(dataset)
     env = Env(dataset, bundle, driver_models, clv_model, catalog, names)
-    answer = handler(parsed.kind)(parsed, env)
+    from advisor.advise.kinds import unknown
+
+    answer = unknown.handle(parsed, env) if scope is None and unknown.applies(parsed) else handler(parsed.kind)(parsed, env)
     recs = tuple(answer.recommendations[:max_recommendations])
     out_lang = parsed.lang
     partial = AdviceResult(question, "", answer.analyses, recs, "template", False, out_lang, router, (), parsed)

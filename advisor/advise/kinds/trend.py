@@ -18,6 +18,7 @@ same (``ROI канала «search» снижается за 6 мес. ...``, ``-
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,6 +36,10 @@ from advisor.kpis.business import kpi_tables
 from advisor.kpis.catalog import KpiSpec, default_catalog
 from advisor.narrative.template import num
 
+#: a platform-reported KPI → the business-wide KPI that stands in for it when the data has no platform-reported
+#: conversions or revenue (media-mix data: ``business_daily`` holds the totals, ``campaign_daily`` only spend)
+STAND_IN = {"roi": "mer", "roas": "blended_roas", "revenue": "business_revenue", "conversions": "business_conversions",
+            "cpa": "blended_cac", "cac": "blended_cac"}
 #: months of the direction's window
 WINDOW = 6
 #: |fitted change over the window| / mean |level| below which the KPI is flat
@@ -53,6 +58,12 @@ T: dict[str, dict[str, str]] = {
         "none": "{kpi} of {scope} has no monthly values in the data.",
         "unknown_kpi": "The KPI catalog has no KPI {kpi}.",
         "months_of": "{kpi} of {scope} by month:",
+        "stand_in": "{kpi} needs platform-reported conversions and revenue, which this data does not have "
+                    "(media-mix data); the answer shows {other} of the whole business instead (business totals "
+                    "over all spend).",
+        "stand_in_scope": "{kpi} needs platform-reported conversions and revenue, which this data does not have "
+                          "(media-mix data), so it cannot be shown for {scope}; the answer shows {other} of the "
+                          "whole business instead.",
     },
     "ru": {
         "lead": "{kpi} {scope} {dir} за {n} мес. ({first}..{last}): {v_first} в {first}, {v_last} в {last} "
@@ -65,6 +76,10 @@ T: dict[str, dict[str, str]] = {
         "none": "Для {kpi} {scope} нет помесячных значений в данных.",
         "unknown_kpi": "В каталоге нет такого KPI.",
         "months_of": "{kpi} {scope} по месяцам:",
+        "stand_in": "Для {kpi} нужны конверсии и выручка, заявленные площадками, а в этих данных их нет (данные "
+                    "медиамикса); поэтому показан {other} всего бизнеса (итоги бизнеса по всем расходам).",
+        "stand_in_scope": "Для {kpi} нужны конверсии и выручка, заявленные площадками, а в этих данных их нет "
+                          "(данные медиамикса), поэтому для {scope} его не посчитать; показан {other} всего бизнеса.",
     },
 }
 
@@ -173,6 +188,8 @@ def _one(question: Question, env: Env, kpi: str, spec: KpiSpec | None, col: str 
 def handle(question: Question, env: Env) -> Answer:
     lang = question.lang if question.lang in T else "en"
     kpi = question.kpi or DEFAULT_KPI
+    if kpi in STAND_IN and not pc.platform_numbers(env.dataset):
+        return _stand_in(question, env, kpi, STAND_IN[kpi], lang)
     params: dict[str, Any] = {"kpi": kpi, "grain": "month", "scopes": [dict([s]) if s[0] else {} for s in _scopes(question)],
                               "window_months": WINDOW, "tolerance": TOLERANCE}
     catalog = default_catalog()
@@ -191,3 +208,24 @@ def handle(question: Question, env: Env) -> Answer:
     result = results[0] if len(results) == 1 else {"scopes": results}
     return Answer((Analysis("trend", params, pc.clean_result(dict(result))),), tuple(lines),
                   notes=tuple(dict.fromkeys(notes)))
+
+
+def _stand_in(question: Question, env: Env, kpi: str, other: str, lang: str) -> Answer:
+    """The trend of the business-wide ``other`` for a platform KPI the data cannot give (media-mix data), with the
+    reason said once, first."""
+    t = T[lang]
+    scoped = bool(question.campaigns or question.channels)
+    business = dataclasses.replace(question, kpi=other, campaigns=(), channels=())
+    inner = handle(business, env)
+    name, other_name = kpi_name(kpi, lang), kpi_name(other, lang)
+    if scoped:
+        scope = ({"campaign_id": question.campaigns[0]} if question.campaigns
+                 else {"channel": question.channels[0]})
+        why = t["stand_in_scope"].format(kpi=name, scope=scope_label(scope, lang), other=other_name)
+    else:
+        why = t["stand_in"].format(kpi=name, other=other_name)
+    analyses = tuple(
+        Analysis(a.name, {**a.params, "asked_kpi": kpi, "stand_in": other}, a.result, a.findings, a.context)
+        for a in inner.analyses
+    )
+    return Answer(analyses, (*inner.lines[:1], why, *inner.lines[1:]), inner.recommendations, inner.notes)
