@@ -9,6 +9,7 @@ Used by :func:`advisor.advise.run.advise` when the parser found such names (``Qu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from advisor.advise.analyses import Analysis
 from advisor.advise.kinds.base import Answer, Env
@@ -90,7 +91,7 @@ def handle(question: Question, env: Env) -> Answer:
         have = [str(c) for c in getattr(env.dataset, "attributes", ()) if str(c) in env.dataset.campaign_daily]
         lines.append(t["has_attributes"].format(names=", ".join(have)) if have else t["no_attributes"])
         if not (channels or ids):
-            result = {"unknown_attributes": attrs, "attributes": have, "kind_asked": question.kind}
+            result: dict[str, Any] = {"unknown_attributes": attrs, "attributes": have, "kind_asked": question.kind}
             return Answer((Analysis("unknown_names", {"kind": question.kind}, result),), tuple(lines))
     if channels:
         lines.append(t["channels" if len(channels) > 1 else "channel"].format(names=_quoted(channels, lang)))
