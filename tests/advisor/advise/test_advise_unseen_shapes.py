@@ -14,6 +14,7 @@ import re
 from datetime import date
 from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -236,3 +237,45 @@ def test_media_mix_segment_question_says_the_data_has_no_such_column(mmm: tuple[
 def test_generated_folder_is_media_mix(mmm: tuple[Dataset, ResponseBundle]) -> None:
     ds, b = mmm
     assert getattr(ds, "campaign_source", None) == "mmm" and set(b.models) == {"revenue"}
+
+
+def test_media_mix_off_target_ranks_the_business_kpis_moves(mmm: tuple[Dataset, ResponseBundle]) -> None:
+    r = _ask(mmm, "Which KPIs are off target?")
+    moves = next(a for a in r.analyses if a.name == "kpi_moves").result["moves"]
+    assert moves and {m["kpi"] for m in moves} <= {"business_revenue", "business_conversions", "mer", "blended_cac"}
+    worse = [m for m in moves if m["harm"] > 0]
+    assert ("No KPI moved the wrong way" in r.answer) == (not worse), r.answer
+
+
+def test_media_mix_customers_says_there_are_no_surveys(mmm: tuple[Dataset, ResponseBundle]) -> None:
+    for q, said, not_said in (("What is the customer lifetime value?", "no surveys", "No significant CSAT"),
+                              ("Какой CLV:CAC по каналам?", "нет опросов", "Заметных снижений")):
+        r = _ask(mmm, q)
+        assert said in r.answer and not_said not in r.answer, r.answer
+
+
+def test_overview_of_an_asked_past_period_covers_that_period(mmm: tuple[Dataset, ResponseBundle]) -> None:
+    ds, _ = mmm
+    last = ds.campaign_daily["date"].max()
+    r = _ask(mmm, "Give me an overview of last month")
+    res = next(a for a in r.analyses if a.name == "kpis_recent").result
+    month_end = (last.to_period("M").start_time - pd.Timedelta(days=1)).date()
+    assert res["asked_period"] is True and res["to"] == month_end.isoformat(), res
+    assert r.answer.startswith(f"{res['from']}..{res['to']}"), r.answer
+    plain = _ask(mmm, "How are we doing?")
+    assert plain.answer.startswith("Last 28 days")
+
+
+def test_parser_reports_channels_and_segment_columns_the_data_lacks() -> None:
+    from advisor.advise.understand import understand
+
+    names = {"campaign_id": ["search", "video"], "channel": ["search", "video"]}
+    q = understand("Why did tv underperform?", names)
+    assert q.extra["unknown_channels"] == ["tv"] and not q.channels
+    assert understand("Почему просело телевидение и радио?", names).extra["unknown_channels"] == ["tv", "radio"]
+    assert "unknown_channels" not in understand("Why did video underperform?", names).extra
+    assert "unknown_channels" not in understand("Print the ROI trend", names).extra  # a plain word, not a channel
+    seg = understand("Which region has the best ROI?", names)
+    assert seg.extra["unknown_attributes"] == ["region"]
+    with_region = understand("Which region has the best ROI?", names, attributes={"region": ["west", "east"]})
+    assert "unknown_attributes" not in with_region.extra and with_region.attribute == "region"
