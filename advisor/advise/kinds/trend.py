@@ -40,6 +40,8 @@ from advisor.narrative.template import num
 #: conversions or revenue (media-mix data: ``business_daily`` holds the totals, ``campaign_daily`` only spend)
 STAND_IN = {"roi": "mer", "roas": "blended_roas", "revenue": "business_revenue", "conversions": "business_conversions",
             "cpa": "blended_cac", "cac": "blended_cac"}
+#: KPIs of the business totals (no campaign scope: "of the whole business", not "of all campaigns")
+BUSINESS_KPIS = frozenset({"mer", "blended_roas", "blended_cac", "business_revenue", "business_conversions"})
 #: months of the direction's window
 WINDOW = 6
 #: |fitted change over the window| / mean |level| below which the KPI is flat
@@ -58,6 +60,7 @@ T: dict[str, dict[str, str]] = {
         "none": "{kpi} of {scope} has no monthly values in the data.",
         "unknown_kpi": "The KPI catalog has no KPI {kpi}.",
         "months_of": "{kpi} of {scope} by month:",
+        "business": "the whole business",
         "stand_in": "{kpi} needs platform-reported conversions and revenue, which this data does not have "
                     "(media-mix data); the answer shows {other} of the whole business instead (business totals "
                     "over all spend).",
@@ -76,6 +79,7 @@ T: dict[str, dict[str, str]] = {
         "none": "Для {kpi} {scope} нет помесячных значений в данных.",
         "unknown_kpi": "В каталоге нет такого KPI.",
         "months_of": "{kpi} {scope} по месяцам:",
+        "business": "всего бизнеса",
         "stand_in": "Для {kpi} нужны конверсии и выручка, заявленные площадками, а в этих данных их нет (данные "
                     "медиамикса); поэтому показан {other} всего бизнеса (итоги бизнеса по всем расходам).",
         "stand_in_scope": "Для {kpi} нужны конверсии и выручка, заявленные площадками, а в этих данных их нет "
@@ -137,7 +141,7 @@ def _one(question: Question, env: Env, kpi: str, spec: KpiSpec | None, col: str 
     lang = question.lang if question.lang in T else "en"
     t = T[lang]
     scope = {col: value} if col and value else {}
-    label = scope_label(scope, lang)
+    label = scope_label(scope, lang) if scope or kpi not in BUSINESS_KPIS else t["business"]
     name = kpi_name(kpi, lang)
     cap = name[:1].upper() + name[1:]
     frame = _series(env, kpi, col, value)
