@@ -51,6 +51,8 @@ T: dict[str, dict[str, str]] = {
         "watch": "Weaker signals to watch: {items}.",
         "watch_item": "{who} ({stage} {chg})",
         "local": "Channel returns are local elasticity estimates: no trained response models.",
+        "no_revenue": "Channel budgets are not judged: the models have no revenue, which marginal ROI needs (ask which "
+                      "channel deserves more budget for the cost per extra conversion).",
         "scope_none": "No campaign or channel of {scope} needs urgent attention over {start}..{end}.",
     },
     "ru": {
@@ -70,6 +72,8 @@ T: dict[str, dict[str, str]] = {
         "watch": "Слабые сигналы, за которыми стоит следить: {items}.",
         "watch_item": "{who} ({stage} {chg})",
         "local": "Предельная отдача каналов оценена по локальной эластичности: обученных моделей отклика нет.",
+        "no_revenue": "Бюджеты каналов не оценены: у моделей нет выручки, а она нужна для предельного ROI (спросите, "
+                      "какому каналу добавить бюджет, — ответ покажет стоимость дополнительной конверсии).",
         "scope_none": "У {scope} за {start}..{end} срочного внимания ничего не требует.",
     },
 }
@@ -195,7 +199,9 @@ def answer_for(s: Screen, env: Env, lang: str, scope_text: str | None = None) ->
         watch_line = _watch_line(s, lang)
         if watch_line is not None:
             lines.append(watch_line)
-    notes = (t["local"],) if env.bundle is None and s.flagged() else ()
+    notes: tuple[str, ...] = (t["local"],) if env.bundle is None and s.flagged() else ()
+    if env.bundle is not None and "revenue" not in env.bundle.models and not s.channels:
+        notes = (*notes, t["no_revenue"])
     return Answer((analysis,), tuple(lines), tuple(screen_recommendations(s, env, lang)), notes)
 
 

@@ -31,7 +31,7 @@ from advisor.data import Dataset
 from advisor.kpis import compute_kpis
 from advisor.kpis.business import kpi_tables
 from advisor.kpis.catalog import KpiCatalog, default_catalog
-from advisor.narrative.template import num
+from advisor.narrative.template import num, sig
 
 DEFAULT_KPI = "conversion_rate"
 DEFAULT_DAYS = 90
@@ -122,6 +122,8 @@ def fmt_value(kpi: str, value: float, lang: str, catalog: KpiCatalog | None = No
         return num(value * 100.0, lang, decimals) + "%"
     if abs(value) >= 1000:  # totals: whole units
         decimals = 0
+    if 0 < abs(value) < 0.1:  # a tiny ratio (cost per conversion of a huge-volume set): significant digits
+        return sig(value, lang, 3)
     return num(value, lang, decimals)
 
 

@@ -34,7 +34,7 @@ from advisor.core.words import DIRECTION, kpi_name
 from advisor.kpis import compute_kpis
 from advisor.kpis.business import kpi_tables
 from advisor.kpis.catalog import KpiSpec, default_catalog
-from advisor.narrative.template import num
+from advisor.narrative.template import num, sig
 
 #: a platform-reported KPI → the business-wide KPI that stands in for it when the data has no platform-reported
 #: conversions or revenue (media-mix data: ``business_daily`` holds the totals, ``campaign_daily`` only spend)
@@ -109,6 +109,9 @@ def fmt_value(v: float, spec: KpiSpec | None, lang: str) -> str:
     d = int(digits) if digits else 2
     pct = f.endswith("%")
     x = abs(v) * (100.0 if pct else 1.0)
+    if 0 < x < 0.1:  # a tiny value (cost per conversion of a huge-volume set): significant digits, not "0.00"
+        body = sig(x, lang, 3) + ("%" if pct else "")
+        return ("−" if lang == "ru" else "-") + body if v < 0 else body
     body = num(x, lang, d) + ("%" if pct else "")
     return ("−" if lang == "ru" else "-") + body if v < 0 and round(x, d) > 0 else body
 
@@ -193,7 +196,10 @@ def handle(question: Question, env: Env) -> Answer:
     lang = question.lang if question.lang in T else "en"
     kpi = question.kpi or DEFAULT_KPI
     if kpi in STAND_IN and not pc.platform_numbers(env.dataset):
-        return _stand_in(question, env, kpi, STAND_IN[kpi], lang)
+        answer = _stand_in(question, env, kpi, STAND_IN[kpi], lang)
+        if STAND_IN[kpi] in ("mer", "blended_roas") and not answer.analyses[0].result.get("months"):
+            return _stand_in(question, env, kpi, "blended_cac", lang)  # no business revenue: cost per conversion
+        return answer
     params: dict[str, Any] = {"kpi": kpi, "grain": "month", "scopes": [dict([s]) if s[0] else {} for s in _scopes(question)],
                               "window_months": WINDOW, "tolerance": TOLERANCE}
     catalog = default_catalog()
