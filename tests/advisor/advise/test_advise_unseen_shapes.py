@@ -148,27 +148,38 @@ def test_lean_rule() -> None:
 
 
 # ------------------------------------------------------------------------------------------ media-mix data
-@pytest.fixture(scope="module")
-def mmm(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, ResponseBundle]:
-    """A weekly national media-mix set (3 channels, ~70 weeks) whose config keeps revenue only (as Robyn's)."""
+def _mmm_set(tmp_path_factory: pytest.TempPathFactory, outcome: str) -> tuple[Dataset, ResponseBundle]:
+    """A weekly national media-mix set (3 channels, ~70 weeks) whose config keeps one outcome, trained."""
     from advisor.ops.modelset import load_model_set
     from advisor.ops.train import training_tables
     from demo_world import generate_mmm_world
     from training.pipeline import train_all
 
-    folder = tmp_path_factory.mktemp("mmm")
+    folder = tmp_path_factory.mktemp(f"mmm-{outcome}")
     generate_mmm_world(seed=1, days=490, channels=3).write(folder)
     config = yaml.safe_load((folder / "kpi-advisor.yaml").read_text(encoding="utf-8"))
-    config["mmm"]["outcomes"] = {"revenue": config["mmm"]["outcomes"]["revenue"]}
+    config["mmm"]["outcomes"] = {outcome: config["mmm"]["outcomes"][outcome]}
     (folder / "kpi-advisor.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     ds = load_dataset(folder)
     tables, layout = training_tables(ds)
-    models = tmp_path_factory.mktemp("mmm-models")
+    models = tmp_path_factory.mktemp(f"mmm-{outcome}-models")
     train_all(tables, models, mmm=layout, campaign_source="mmm", backtest=None, drivers=False, clv=False,
               spec=ResponseSpec(n_starts=1))
     found = load_model_set(models)
     assert found.bundle is not None
     return ds, found.bundle
+
+
+@pytest.fixture(scope="module")
+def mmm(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, ResponseBundle]:
+    """Revenue only (as Robyn's)."""
+    return _mmm_set(tmp_path_factory, "revenue")
+
+
+@pytest.fixture(scope="module")
+def mmm_conv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, ResponseBundle]:
+    """Conversions only (as Meridian's)."""
+    return _mmm_set(tmp_path_factory, "conversions")
 
 
 def _ask(mmm: tuple[Dataset, ResponseBundle], q: str) -> AdviceResult:
@@ -279,3 +290,36 @@ def test_parser_reports_channels_and_segment_columns_the_data_lacks() -> None:
     assert seg.extra["unknown_attributes"] == ["region"]
     with_region = understand("Which region has the best ROI?", names, attributes={"region": ["west", "east"]})
     assert "unknown_attributes" not in with_region.extra and with_region.attribute == "region"
+
+
+CONV_QUESTIONS = [
+    ("Is search underfunded?", "en"), ("Какому каналу добавить бюджет?", "ru"), ("Why did social underperform?", "en"),
+    ("Which channels need attention?", "en"), ("Какие каналы требуют внимания?", "ru"),
+    ("What will revenue be next month?", "en"), ("How has ROI changed by month?", "en"),
+    ("Как менялся ROI по месяцам?", "ru"), ("How are we doing?", "en"), ("How should we split 500k next quarter?", "en"),
+]
+
+
+@pytest.mark.parametrize(("q", "lang"), CONV_QUESTIONS, ids=[q for q, _ in CONV_QUESTIONS])
+def test_conversions_only_questions_answer_verified_in_their_language(
+    mmm_conv: tuple[Dataset, ResponseBundle], q: str, lang: str
+) -> None:
+    check(_ask(mmm_conv, q), lang)
+
+
+def test_conversions_only_funding_ranks_the_marginal_cost_per_conversion(mmm_conv: tuple[Dataset, ResponseBundle]) -> None:
+    r = _ask(mmm_conv, "Is search underfunded?")
+    assert r.answer.startswith("Marginal ROI needs revenue") and "No channel has a marginal ROI" not in r.answer
+    rows = r.analyses[0].result["channels"]
+    costs = [x["marginal_cost_per_conversion"] for x in rows if x["marginal_cost_per_conversion"] is not None]
+    assert len(costs) == len(rows) == 3 and costs == sorted(costs) and all(c > 0 for c in costs)
+    assert r.analyses[0].result["verdict"]["channel"] == "search"
+
+
+def test_conversions_only_revenue_forecast_and_roi_trend_say_what_is_missing(mmm_conv: tuple[Dataset, ResponseBundle]) -> None:
+    fc = _ask(mmm_conv, "What will revenue be next month?")
+    assert "revenue cannot be forecast" in fc.answer and "conversions" in fc.answer.splitlines()[0]
+    tr = _ask(mmm_conv, "How has ROI changed by month?")
+    assert tr.analyses[0].params["stand_in"] == "blended_cac" and tr.analyses[0].result["months"], tr.answer
+    att = _ask(mmm_conv, "Which channels need attention?")
+    assert "Channel budgets are not judged" in att.answer
