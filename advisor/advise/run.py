@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: categorical columns of ``campaign_daily`` a segment question may name (those present are offered)
-ATTRIBUTE_COLUMNS = ("audience", "creative_type", "objective", "region", "format", "age_group", "device", "placement")
+ATTRIBUTE_COLUMNS = ("audience", "creative_type", "objective", "region", "geo", "format", "age_group", "device", "placement")
 #: recommendations written into the narrative (all of them are in the result)
 NARRATED_ACTIONS = 3
 

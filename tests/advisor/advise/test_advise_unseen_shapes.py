@@ -148,18 +148,20 @@ def test_lean_rule() -> None:
 
 
 # ------------------------------------------------------------------------------------------ media-mix data
-def _mmm_set(tmp_path_factory: pytest.TempPathFactory, outcome: str) -> tuple[Dataset, ResponseBundle]:
-    """A weekly national media-mix set (3 channels, ~70 weeks) whose config keeps one outcome, trained."""
+def _mmm_set(tmp_path_factory: pytest.TempPathFactory, outcome: str | None, geos: int = 0) -> tuple[Dataset, ResponseBundle]:
+    """A weekly media-mix set (3 channels, ~70 weeks; national unless ``geos`` > 0) whose config keeps one outcome
+    (both when None), trained."""
     from advisor.ops.modelset import load_model_set
     from advisor.ops.train import training_tables
     from demo_world import generate_mmm_world
     from training.pipeline import train_all
 
     folder = tmp_path_factory.mktemp(f"mmm-{outcome}")
-    generate_mmm_world(seed=1, days=490, channels=3).write(folder)
-    config = yaml.safe_load((folder / "kpi-advisor.yaml").read_text(encoding="utf-8"))
-    config["mmm"]["outcomes"] = {outcome: config["mmm"]["outcomes"][outcome]}
-    (folder / "kpi-advisor.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    generate_mmm_world(seed=1, days=490, channels=3, geos=geos).write(folder)
+    if outcome is not None:
+        config = yaml.safe_load((folder / "kpi-advisor.yaml").read_text(encoding="utf-8"))
+        config["mmm"]["outcomes"] = {outcome: config["mmm"]["outcomes"][outcome]}
+        (folder / "kpi-advisor.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     ds = load_dataset(folder)
     tables, layout = training_tables(ds)
     models = tmp_path_factory.mktemp(f"mmm-{outcome}-models")
@@ -323,3 +325,24 @@ def test_conversions_only_revenue_forecast_and_roi_trend_say_what_is_missing(mmm
     assert tr.analyses[0].params["stand_in"] == "blended_cac" and tr.analyses[0].result["months"], tr.answer
     att = _ask(mmm_conv, "Which channels need attention?")
     assert "Channel budgets are not judged" in att.answer
+
+
+@pytest.fixture(scope="module")
+def mmm_geo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, ResponseBundle]:
+    """Three geos, both outcomes."""
+    return _mmm_set(tmp_path_factory, None, geos=3)
+
+
+@pytest.mark.parametrize(("q", "lang", "order"), [("Which region has the best ROI?", "en", "best"),
+                                                   ("Какой регион хуже всего?", "ru", "worst")])
+def test_geo_media_mix_region_question_ranks_geos_by_a_business_kpi(
+    mmm_geo: tuple[Dataset, ResponseBundle], q: str, lang: str, order: str
+) -> None:
+    r = _ask(mmm_geo, q)
+    check(r, lang)
+    a = r.analyses[0]
+    assert r.kind == "segment" and a.result["attribute"] == "geo" and a.params["stand_in"] == "mer", r.answer
+    values = [row["mer"] for row in a.result["rows"]]
+    assert len(values) == 3 and all(v is not None for v in values)
+    assert values == sorted(values, reverse=order == "best")
+    assert sum(("MER (business totals" in ln) or ("«MER» (итоги" in ln) for ln in r.answer.splitlines()) == 1
