@@ -46,6 +46,8 @@ from advisor.recommend import Recommendation
 MAX_KPIS = 5
 #: KPIs whose recent moves are reported when no targets are set
 MOVE_KPIS = ("revenue", "conversions", "roi", "roas", "ctr", "conversion_rate", "cpa", "cac", "aov", "engagement_rate")
+#: smallest worsening that counts as "moved the wrong way" (below it the change rounds to "-0%")
+MIN_HARM = 0.005
 #: the KPIs whose move is reported on media-mix data (no platform-reported figures: the business totals instead)
 BUSINESS_MOVE_KPIS = ("business_revenue", "business_conversions", "mer", "blended_cac")
 MOVE_DAYS = 28
@@ -244,7 +246,7 @@ def _no_targets(question: Question, env: Env, reason: str | None = None) -> Answ
     moves = run_kpi_moves(env)
     res = moves.result
     period = res["period"]
-    worse = [m for m in res["moves"] if m["harm"] > 0][:3]
+    worse = [m for m in res["moves"] if m["harm"] >= MIN_HARM][:3]
     lines: list[str] = []
     if worse:
         items = [t["move_item"].format(kpi=kpi_name(m["kpi"], lang), chg=change(m["change_rel"], lang),
