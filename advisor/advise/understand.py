@@ -874,6 +874,8 @@ def _kind(
         return "other", {"injection": True}
     if campaigns:
         return "why", {}
+    if len(channels) >= 2 and _has("compare", words):
+        return "segment", {"compare_channels": True}  # "compare search and social on ROAS": the KPI by channel
     if channels or kpis:
         return "overview", {}
     return "other", {}
@@ -963,6 +965,8 @@ def understand(
 
     kind, notes = _kind(cue_text, campaigns=campaigns, channels=channels, kpis=kpis, attribute=attribute,
                         changes=changes, unparsed=unparsed, future=future_words)
+    if notes.get("compare_channels"):
+        attribute = "channel"
     forward = kind in ("what_if", "split", "forecast")
     period = _period(period_hits, (text or "")[:MAX_CHARS], last, forward)
     amounts = [float(s.value) for s in sizes if s.kind == "amount"]

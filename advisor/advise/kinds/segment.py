@@ -224,6 +224,9 @@ def run_segment(ds: Dataset, question: Question) -> Analysis:
     start, end = _window(ds, question)
     cd = ds.campaign_daily
     channel = question.channels[0] if question.channels else None
+    compared = list(question.channels) if question.attribute == "channel" and len(question.channels) >= 2 else []
+    if compared:
+        channel = None  # "compare search and social": the KPI by channel, those channels only
     candidates = [a for a in ds.attributes if a in cd and a != "campaign_id"]
     asked = question.attribute
     if asked is not None and asked not in cd:
@@ -241,6 +244,8 @@ def run_segment(ds: Dataset, question: Question) -> Analysis:
         spreads = {a: spread(r, "index" if b == "within_channels" else kpi) for a, (r, b) in ranked.items()}
         attr = max(candidates, key=lambda a: spreads.get(a) or -1.0)
         rows, basis = ranked[attr]
+    if compared:
+        rows = [r for r in rows if r["value"] in compared]
     key = "index" if basis == "within_channels" else kpi
     if order == "best":
         known = [r for r in rows if r[key] is not None]

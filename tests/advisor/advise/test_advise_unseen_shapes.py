@@ -346,3 +346,15 @@ def test_geo_media_mix_region_question_ranks_geos_by_a_business_kpi(
     assert len(values) == 3 and all(v is not None for v in values)
     assert values == sorted(values, reverse=order == "best")
     assert sum(("MER (business totals" in ln) or ("«MER» (итоги" in ln) for ln in r.answer.splitlines()) == 1
+
+
+def test_compare_two_channels_ranks_the_kpi_over_those_channels(dataset: Dataset, bundle: ResponseBundle) -> None:
+    """An extra channel compared with a default one ("Сравни ROI подкастов и email" was a scorecard overview)."""
+    extra = sorted(set(dataset.campaign_daily["channel"].astype(str)) - {
+        "search", "social", "display", "video", "email", "affiliate"})[0]
+    for q, lang in ((f"Compare {extra} and email on ROAS", "en"), (f"Сравни ROI {extra} и email", "ru")):
+        r = advise(q, dataset=dataset, bundle=bundle)
+        check(r, lang)
+        res = r.analyses[0].result
+        assert r.kind == "segment" and res["attribute"] == "channel", r.answer
+        assert sorted(row["value"] for row in res["rows"]) == sorted([extra, "email"])
