@@ -112,6 +112,8 @@ def fmt_value(v: float, spec: KpiSpec | None, lang: str) -> str:
     if 0 < x < 0.1:  # a tiny value (cost per conversion of a huge-volume set): significant digits, not "0.00"
         body = sig(x, lang, 3) + ("%" if pct else "")
         return ("−" if lang == "ru" else "-") + body if v < 0 else body
+    if not pct and x >= 1000:  # totals (revenue, spend): whole units, as the other kinds write them
+        d = 0
     body = num(x, lang, d) + ("%" if pct else "")
     return ("−" if lang == "ru" else "-") + body if v < 0 and round(x, d) > 0 else body
 
@@ -119,6 +121,20 @@ def fmt_value(v: float, spec: KpiSpec | None, lang: str) -> str:
 def _month_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     start = pd.Timestamp(f"{period}-01")
     return start, start + pd.offsets.MonthEnd(0)
+
+
+#: an asked period shorter than this many months is widened by :data:`AROUND` months on each side (a trend of one
+#: month is no trend: "did revenue drop in December?" shows the months around it)
+MIN_MONTHS = 3
+AROUND = 3
+
+
+def _months_around(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``start``..``end``, widened by :data:`AROUND` months each side when it spans fewer than :data:`MIN_MONTHS`."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months >= MIN_MONTHS:
+        return start, end
+    return start - pd.DateOffset(months=AROUND), end + pd.DateOffset(months=AROUND)
 
 
 def _scopes(question: Question) -> list[tuple[str | None, str | None]]:
@@ -166,8 +182,10 @@ def _one(question: Question, env: Env, kpi: str, spec: KpiSpec | None, col: str 
             notes.append(t["dropped_end"].format(period=period, date=last_day.date()))
             continue
         p = question.period
-        if p is not None and pd.Timestamp(p.end) <= last_day and (m1 < pd.Timestamp(p.start) or m0 > pd.Timestamp(p.end)):
-            continue
+        if p is not None and pd.Timestamp(p.end) <= last_day:
+            p0, p1 = _months_around(pd.Timestamp(p.start), pd.Timestamp(p.end))
+            if m1 < p0 or m0 > p1:
+                continue
         if v is None or not np.isfinite(v):
             continue
         rows.append({"period": period, "value": float(v)})

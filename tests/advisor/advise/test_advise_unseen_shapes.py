@@ -358,3 +358,12 @@ def test_compare_two_channels_ranks_the_kpi_over_those_channels(dataset: Dataset
         res = r.analyses[0].result
         assert r.kind == "segment" and res["attribute"] == "channel", r.answer
         assert sorted(row["value"] for row in res["rows"]) == sorted([extra, "email"])
+
+
+def test_trend_of_one_asked_month_shows_the_months_around_it(dataset: Dataset, bundle: ResponseBundle) -> None:
+    """"Did revenue drop in March 2026?" (around a trend break) was "too few full months to show a trend"."""
+    r = advise("How did revenue change in March 2026?", dataset=dataset, bundle=bundle)
+    check(r, "en")
+    months = [m["period"] for m in r.analyses[0].result["months"]]
+    assert "2026-03" in months and len(months) >= 6 and "too few" not in r.answer, r.answer
+    assert ".0" not in r.answer.splitlines()[0].split("(")[1]  # totals in whole units, not 1,281,502.90
