@@ -3,7 +3,7 @@ in Russian, every kind of ``advisor.advise.question.KINDS``) answered on demo wo
 world's ``truth.json`` and data (``benchmarks/advise_bank/bank_grade.py``). Target: ≥ 90 % right per kind and
 overall.
 
-Run: ``.venv/bin/python benchmarks/advise_bank.py [--seeds 1 2 3] [--lang en|ru|all] [--kinds K ...] [--ids ID ...]
+Run: ``.venv/bin/python benchmarks/advise_bank.py [--seeds 1 2 3] [--structure default|varied] [--lang en|ru|all] [--kinds K ...] [--ids ID ...]
 [--out FILE.json]``
 (``--data DIR --models DIR``: one existing world with its ``truth.json`` instead of generating and training).
 For each seed: ``demo_world.generate_world`` → written to a temp folder → ``training.pipeline.train_all`` (no
@@ -43,14 +43,49 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def prepare(seed: int, root: Path, days: int) -> tuple[Path, Path, float, float]:
-    """Generate the world of ``seed`` into ``root/data`` and train into ``root/models``; (data, models, gen s,
-    train s)."""
+def varied_structure(seed: int, days: int) -> Any:
+    """The ``--structure varied`` world of ``seed``: a ``demo_world.WorldStructure`` with 1–3 promotion windows
+    (5–14 days, organic lift ×1.3–×2.0) and 1–2 trend breaks (level ×0.75–×1.25, annual growth change −0.2..+0.2)
+    inside the history, and 2–4 extra channels; deterministic in ``seed`` (its own generator, seeded 10 000 + seed,
+    so the world's own random stream is not shifted)."""
+    from datetime import timedelta
+
+    from demo_world import Promotion, TrendBreak, WorldStructure
+    from demo_world.world import DEFAULT_END
+
+    rng = np.random.default_rng(10_000 + seed)
+    first = DEFAULT_END - timedelta(days=days - 1)
+
+    def day(lo: float, hi: float) -> Any:
+        return first + timedelta(days=int(rng.integers(int(lo * days), int(hi * days))))
+
+    promotions = []
+    for _ in range(int(rng.integers(1, 4))):
+        start = day(0.1, 0.97)
+        end = min(start + timedelta(days=int(rng.integers(4, 14))), DEFAULT_END)
+        promotions.append(Promotion(start, end, float(rng.uniform(1.3, 2.0))))
+    breaks = tuple(
+        TrendBreak(day(0.3, 0.95), level=float(rng.uniform(0.75, 1.25)), growth=float(rng.uniform(-0.2, 0.2)))
+        for _ in range(int(rng.integers(1, 3)))
+    )
+    return WorldStructure(
+        promotions=tuple(sorted(promotions, key=lambda p: p.start)),
+        trend_breaks=tuple(sorted(breaks, key=lambda b: b.start)),
+        extra_channels=int(rng.integers(2, 5)),
+    )
+
+
+def prepare(seed: int, root: Path, days: int, structure: str = "default") -> tuple[Path, Path, float, float]:
+    """Generate the world of ``seed`` (``structure``: ``default`` or ``varied``, see ``varied_structure``) into
+    ``root/data`` and train into ``root/models``; (data, models, gen s, train s)."""
     from demo_world import generate_world
     from training.pipeline import train_all
 
     t0 = time.perf_counter()
-    world = generate_world(seed, days=days)
+    shape = varied_structure(seed, days) if structure == "varied" else None
+    if shape is not None:
+        log(f"[seed {seed}] varied structure: {json.dumps(shape.to_dict())}")
+    world = generate_world(seed, days=days, structure=shape)
     data, models = root / "data", root / "models"
     world.write(data)
     t1 = time.perf_counter()
@@ -195,6 +230,11 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=730, help="days of history of the generated worlds")
     ap.add_argument("--data", type=Path, help="an existing demo data folder (with truth.json) instead of --seeds")
     ap.add_argument("--models", type=Path, help="its model registry (with --data)")
+    ap.add_argument("--structure", choices=["default", "varied"], default="default",
+                    help="generated worlds: the default demo structure, or per seed promotions, trend breaks and "
+                         "2-4 extra channels (see varied_structure)")
+    ap.add_argument("--keep", type=Path,
+                    help="keep each generated world and its models in KEEP/<structure>-s<seed> and reuse them when there")
     ap.add_argument("--pass-lang", action="store_true", help="pass the question's language to advise (default: detect)")
     args = ap.parse_args()
     bank = [
@@ -214,9 +254,15 @@ def main() -> None:
     else:
         for seed in args.seeds:
             with tempfile.TemporaryDirectory(prefix=f"advise_bank_s{seed}_") as tmp:
-                data, models, t_gen, t_train = prepare(seed, Path(tmp), args.days)
+                root = Path(tmp) if args.keep is None else args.keep / f"{args.structure}-s{seed}"
+                if args.keep is not None and (root / "models").is_dir():
+                    data, models, t_gen, t_train = root / "data", root / "models", 0.0, 0.0
+                    log(f"[seed {seed}] reusing {root}")
+                else:
+                    data, models, t_gen, t_train = prepare(seed, root, args.days, args.structure)
                 t0 = time.perf_counter()
-                runs.append(run_world(f"seed {seed}", data, models, bank, args.pass_lang))
+                label = f"seed {seed}" if args.structure == "default" else f"v{seed}"
+                runs.append(run_world(label, data, models, bank, args.pass_lang))
                 t_q = time.perf_counter() - t0
                 timings[f"seed {seed}"] = {"generate": t_gen, "train": t_train, "questions": t_q,
                                            "total": t_gen + t_train + t_q}

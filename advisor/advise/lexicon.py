@@ -388,6 +388,8 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     "which_campaigns": rx(r"(?:which|what) (?:of (?:our|the) )?(?:\w+ )?campaigns", r"any (?:\w+ )?campaigns",
                           r"как(?:ие|их|им) (?:\w+ ){0,2}?кампани\w*", r"котор\w* (?:\w+ )?кампани\w*"),
     "segment": rx(r"segments?", r"сегмент\w*", r"breakdown by", r"в разрезе", r"по срезам"),
+    "compare": rx(r"compare\w*", r"comparison", r"vs\.?", r"versus", r"against each other", r"сравни\w*",
+                  r"сравнени\w*", r"сопостав\w*", r"против"),
     "customers": rx(
         r"clv", r"c?ltv", r"lifetime", r"cac", r"acquisition costs?", r"retention", r"retain\w*", r"churn\w*",
         r"repeat\w*", r"loyal\w*", r"satisf\w*", r"csat", r"nps", r"net promoter", r"customers?", r"cohorts?",

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: categorical columns of ``campaign_daily`` a segment question may name (those present are offered)
-ATTRIBUTE_COLUMNS = ("audience", "creative_type", "objective", "region", "format", "age_group", "device", "placement")
+ATTRIBUTE_COLUMNS = ("audience", "creative_type", "objective", "region", "geo", "format", "age_group", "device", "placement")
 #: recommendations written into the narrative (all of them are in the result)
 NARRATED_ACTIONS = 3
 
@@ -181,7 +181,9 @@ def advise(
     )
     names = known_names(dataset)
     env = Env(dataset, bundle, driver_models, clv_model, catalog, names)
-    answer = handler(parsed.kind)(parsed, env)
+    from advisor.advise.kinds import unknown
+
+    answer = unknown.handle(parsed, env) if scope is None and unknown.applies(parsed) else handler(parsed.kind)(parsed, env)
     recs = tuple(answer.recommendations[:max_recommendations])
     out_lang = parsed.lang
     partial = AdviceResult(question, "", answer.analyses, recs, "template", False, out_lang, router, (), parsed)

@@ -251,6 +251,56 @@ def _channel_patterns(channels: Sequence[str]) -> list[tuple[str, str, int]]:
     return out
 
 
+#: channel words too common as plain words to take for a channel the data lacks ("print the ROI", "search for")
+_PLAIN_WORDS = frozenset({r"print", r"press", r"search(?:es)?", r"partners?(?: network)?", r"mailings?",
+                          r"newspapers?", r"magazines?", r"журнал\w*", r"газет\w*", r"пресс\w*",
+                          r"печат(?:ь|и|ью|н\w*)", r"почт(?:а|ы|е|у|ой|ов\w*)", r"native(?: ads| advertising)?",
+                          r"натив\w*", r"директ\w*", r"контекст\w*", r"text messages?", r"audio"})
+
+
+def _absent_channels(text: str, channels: Sequence[str]) -> list[str]:
+    """Canonical channels (``lexicon.CHANNEL_WORDS``) named in ``text`` (entities already masked) that no channel of
+    the data is ("tv" on data without a TV channel), in order of appearance; plain words that double as channel
+    words (:data:`_PLAIN_WORDS`) do not count."""
+    owned = set()
+    for c in channels:
+        k = _key(str(c))
+        owned |= {canon for canon, aliases in lx.CHANNEL_ALIASES.items() if k == canon or k in aliases}
+    found: list[tuple[int, str]] = []
+    for canon, words in lx.CHANNEL_WORDS.items():
+        if canon in owned:
+            continue
+        for p in words:
+            if p in _PLAIN_WORDS:
+                continue
+            m = re.search(lx.word(p) + r"(?!-?\d)", text)
+            if m is not None:
+                found.append((m.start(), canon))
+                break
+    return [canon for _, canon in sorted(found)]
+
+
+#: attribute words that ask for a segment even when the data has no such column (the answer says it has none)
+_SEGMENT_WORDS: dict[str, tuple[str, ...]] = {
+    "audience": (r"audiences?", r"аудитори\w*"),
+    "creative_type": (r"creatives?(?: types?)?", r"креатив(?!ност)\w*"),
+    "region": (r"regions?", r"geos?", r"countr(?:y|ies)", r"cities", r"регион\w*", r"гео", r"стран\w*", r"город\w*"),
+    "age": (r"age groups?", r"возрастн\w* групп\w*"),
+    "gender": (r"genders?", r"по полу"),
+    "device": (r"devices?", r"устройств\w*"),
+}
+
+
+def _absent_attributes(text: str, attributes: Mapping[str, Sequence[str]]) -> list[str]:
+    """Segment concepts (:data:`_SEGMENT_WORDS`) named in ``text`` that no attribute column of the data is."""
+    present = set()
+    for col in attributes:
+        k = _key(str(col))
+        present |= {c for c, (aliases, _) in lx.ATTRIBUTE_WORDS.items() if k == c or k in aliases}
+    return [c for c, words in _SEGMENT_WORDS.items()
+            if c not in present and any(re.search(lx.word(p), text) for p in words)]
+
+
 def _attribute_patterns(attributes: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
     """(pattern, column) for the attribute words of the columns present (their lexicon words and own names)."""
     out: list[tuple[str, str]] = []
@@ -824,6 +874,8 @@ def _kind(
         return "other", {"injection": True}
     if campaigns:
         return "why", {}
+    if len(channels) >= 2 and _has("compare", words):
+        return "segment", {"compare_channels": True}  # "compare search and social on ROAS": the KPI by channel
     if channels or kpis:
         return "overview", {}
     return "other", {}
@@ -880,8 +932,9 @@ def understand(
     are exactly as in the data. ``extra`` holds ``kpis`` (every KPI named, in order), ``values`` (attribute
     column → values named) and, when they apply, ``order`` (``"best"``/``"worst"``: the end of the ranking a
     segment, attention or overview question asks for; "highest CPA" is the worst), ``why_unscoped``,
-    ``unparsed_change``, ``injection`` and ``unknown_ids``
-    (id-like tokens such as ``display-09`` that are no campaign of the data). Only the first
+    ``unparsed_change``, ``injection``, ``unknown_ids``
+    (id-like tokens such as ``display-09`` that are no campaign of the data) and ``unknown_channels`` (canonical
+    channels named that no channel of the data is, e.g. ``tv``). Only the first
     :data:`MAX_CHARS` characters are read; ``text`` is kept whole."""
     attributes = attributes or {}
     last = last_date or dt.date.today()
@@ -912,6 +965,8 @@ def understand(
 
     kind, notes = _kind(cue_text, campaigns=campaigns, channels=channels, kpis=kpis, attribute=attribute,
                         changes=changes, unparsed=unparsed, future=future_words)
+    if notes.get("compare_channels"):
+        attribute = "channel"
     forward = kind in ("what_if", "split", "forecast")
     period = _period(period_hits, (text or "")[:MAX_CHARS], last, forward)
     amounts = [float(s.value) for s in sizes if s.kind == "amount"]
@@ -931,6 +986,12 @@ def understand(
     unknown = _uniq([m.group(0) for m in _ID_LIKE.finditer(_mask(masked, ents, ENTITY_MASK))])
     if unknown:
         extra["unknown_ids"] = list(unknown)
+    missing_attrs = _absent_attributes(_mask(masked, ents, ENTITY_MASK), attributes) if attribute is None else []
+    if missing_attrs and kind in ("segment", "overview"):
+        extra["unknown_attributes"] = missing_attrs
+    absent = _absent_channels(_mask(masked, ents, ENTITY_MASK), list(names.get("channel", ())))
+    if absent:
+        extra["unknown_channels"] = absent
     return Question(
         text=text or "",
         kind=kind,

@@ -10,6 +10,8 @@ holds every number the lines write).
 
 from __future__ import annotations
 
+import pandas as pd
+
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.scan_screen import (
     HORIZON_DAYS,
@@ -49,6 +51,8 @@ T: dict[str, dict[str, str]] = {
         "watch": "Weaker signals to watch: {items}.",
         "watch_item": "{who} ({stage} {chg})",
         "local": "Channel returns are local elasticity estimates: no trained response models.",
+        "no_revenue": "Channel budgets are not judged: the models have no revenue, which marginal ROI needs (ask which "
+                      "channel deserves more budget for the cost per extra conversion).",
         "scope_none": "No campaign or channel of {scope} needs urgent attention over {start}..{end}.",
     },
     "ru": {
@@ -68,6 +72,8 @@ T: dict[str, dict[str, str]] = {
         "watch": "Слабые сигналы, за которыми стоит следить: {items}.",
         "watch_item": "{who} ({stage} {chg})",
         "local": "Предельная отдача каналов оценена по локальной эластичности: обученных моделей отклика нет.",
+        "no_revenue": "Бюджеты каналов не оценены: у моделей нет выручки, а она нужна для предельного ROI (спросите, "
+                      "какому каналу добавить бюджет, — ответ покажет стоимость дополнительной конверсии).",
         "scope_none": "У {scope} за {start}..{end} срочного внимания ничего не требует.",
     },
 }
@@ -144,6 +150,32 @@ def for_kpi(s: Screen, kpi: str) -> Screen:
     return Screen(s.start, s.end, s.campaigns, issues, s.channels, s.rank_channels and keep_channels)
 
 
+#: at most this many weaker signals are named
+WATCH = 3
+
+
+def _watch_line(s: Screen, lang: str, dated_only: bool = False) -> str | None:
+    """"Weaker signals to watch": warning-level stage findings (not failing), largest money at stake first.
+    ``dated_only``: only those with an onset inside the scanned period and a revenue loss (beside a ranked list,
+    the older or cost-free ones are noise)."""
+    t = _t(lang)
+    watch = s.warnings()
+    if dated_only:
+        watch = [i for i in watch if i.money_at_stake is not None and i.days is not None
+                 and i.finding.started_label is not None and pd.Timestamp(i.finding.started_label) >= pd.Timestamp(s.start)]
+        watch.sort(key=lambda i: -(i.money_at_stake or 0.0))
+    if not watch:
+        return None
+    items = [
+        t["watch_item"].format(
+            who=scope_label({"campaign_id": i.campaign_id}, lang), stage=stage_word(i.finding.stage or "", lang),
+            chg=change(float(i.finding.evidence.get("relative_change", 0.0)), lang),
+        )
+        for i in watch[:WATCH]
+    ]
+    return t["watch"].format(items="; ".join(items))
+
+
 def answer_for(s: Screen, env: Env, lang: str, scope_text: str | None = None) -> Answer:
     """The attention answer for a finished scan (also ``why`` without a scope and ``off_target`` reuse it)."""
     t = _t(lang)
@@ -156,22 +188,20 @@ def answer_for(s: Screen, env: Env, lang: str, scope_text: str | None = None) ->
         lines.append(t["head"].format(n=len(ranked), start=start, end=end, h=HORIZON_DAYS, total=money(total, lang)))
         lines += item_lines(s, lang)
         lines.append(t["tail"].format(k=len(s.campaigns), m=len(s.channels)))
+        watch_line = _watch_line(s, lang, dated_only=True)
+        if watch_line is not None:
+            lines.append(watch_line)
     else:
         if scope_text is not None:
             lines.append(t["scope_none"].format(scope=scope_text, start=start, end=end))
         else:
             lines.append(t["none"].format(start=start, end=end, k=len(s.campaigns), m=len(s.channels)))
-        watch = s.warnings()[:3]
-        if watch:
-            items = [
-                t["watch_item"].format(
-                    who=scope_label({"campaign_id": i.campaign_id}, lang), stage=stage_word(i.finding.stage or "", lang),
-                    chg=change(float(i.finding.evidence.get("relative_change", 0.0)), lang),
-                )
-                for i in watch
-            ]
-            lines.append(t["watch"].format(items="; ".join(items)))
-    notes = (t["local"],) if env.bundle is None and s.flagged() else ()
+        watch_line = _watch_line(s, lang)
+        if watch_line is not None:
+            lines.append(watch_line)
+    notes: tuple[str, ...] = (t["local"],) if env.bundle is None and s.flagged() else ()
+    if env.bundle is not None and "revenue" not in env.bundle.models and not s.channels:
+        notes = (*notes, t["no_revenue"])
     return Answer((analysis,), tuple(lines), tuple(screen_recommendations(s, env, lang)), notes)
 
 

@@ -59,6 +59,7 @@ T: dict[str, dict[str, str]] = {
         "drops": "Drops: {items}.",
         "drop_item": "{kpi} of {scope} fell by {change} points to {value} in {period}",
         "no_drops": "No significant CSAT or NPS drop in the last two months.",
+        "no_surveys": "The data has no surveys, so CSAT and NPS are unknown.",
         "no_rows": "The data has no new customers by channel to compute CAC and CLV.",
     },
     "ru": {
@@ -81,6 +82,7 @@ T: dict[str, dict[str, str]] = {
         "drops": "Снижения: {items}.",
         "drop_item": "{kpi} {scope} упал на {change} пункта до {value} за {period}",
         "no_drops": "Заметных снижений CSAT и NPS за последние два месяца нет.",
+        "no_surveys": "В данных нет опросов, поэтому CSAT и NPS неизвестны.",
         "no_rows": "В данных нет новых клиентов по каналам, чтобы посчитать CAC и CLV.",
     },
 }
@@ -266,7 +268,8 @@ def handle(question: Question, env: Env) -> Answer:
         if any(r.get("clv") is not None for r in res.get("rows", [])):
             src = res.get("source")
             lines.append(t["source_model"].format(weeks=res.get("horizon_weeks")) if src == "model" else t["source_data"])
-        lines += _drop_lines(res, lang, channel)
+        surveys = getattr(ds, "surveys", None)
+        lines += _drop_lines(res, lang, channel) if surveys is not None and len(surveys) else [t["no_surveys"]]
         wanted = {"clv_cac", "csat_drop", "nps_drop"}
     findings = [f for f in clv.findings if f.check in wanted and (channel is None or f.scope.get("channel") == channel)]
     recs = rank_recommendations(recommend(findings, RecommendContext(bundle=env.bundle, catalog=env.catalog, lang=lang))) if findings else []

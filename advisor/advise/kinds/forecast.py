@@ -39,6 +39,9 @@ T: dict[str, dict[str, str]] = {
         "nomodel": "{When} the run-rate spend is {spend}; conversions and revenue cannot be forecast without the "
                    "response models.",
         "error": "The forecast could not be computed: {error}",
+        "missing": "The models have no {what} outcome (the data has none), so {what} cannot be forecast; the "
+                   "forecast above is of what they have.",
+        "revenue_w": "revenue", "conversions_w": "conversions",
     },
     "ru": {
         "lead": "{When} при {spend_words} ожидаем всего конверсий {conv} (80% интервал {clo}..{chi}) и выручки "
@@ -52,6 +55,9 @@ T: dict[str, dict[str, str]] = {
         "nomodel": "{When} расходы по текущему темпу составят {spend}; конверсии и выручку нельзя спрогнозировать "
                    "без моделей отклика.",
         "error": "Прогноз не удалось рассчитать.",
+        "missing": "У моделей нет показателя «{what}» (его нет в данных), поэтому его не спрогнозировать; выше — "
+                   "прогноз того, что есть.",
+        "revenue_w": "выручка", "conversions_w": "конверсии",
     },
 }
 
@@ -109,4 +115,8 @@ def handle(question: Question, env: Env) -> Answer:
     a = run_forecast(env.bundle, budget, question.horizon)
     if "error" in a.result:
         return Answer((a,), (t["error"].format(error=a.result["error"]),))
-    return Answer((a,), tuple(lines_of(a.result, question, budget)))
+    lines = lines_of(a.result, question, budget)
+    asked = question.kpi if question.kpi in ("revenue", "conversions") else None
+    if asked is not None and asked not in env.bundle.models:
+        lines.append(t["missing"].format(what=t[f"{asked}_w"]))
+    return Answer((a,), tuple(lines))

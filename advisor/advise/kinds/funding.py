@@ -22,9 +22,11 @@ under-funded one (or out of an over-funded one into the best), never against the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import pandas as pd
 
 from advisor.advise.analyses import Analysis
 from advisor.advise.kinds import plan_common as pc
@@ -32,9 +34,11 @@ from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.question import Question
 from advisor.core.findings import Finding
 from advisor.diagnostics import bundle_returns, local_returns
-from advisor.narrative.template import num
+from advisor.narrative.template import num, sig
 from advisor.recommend import Recommendation
 from advisor.recommend.impact import reallocate
+from models.forecast import expected_totals
+from models.plan import Plan, PlanError, reference_plan
 from models.response import ResponseBundle
 
 #: marginal ROI from which a channel that is not the best still counts as under-funded (+50%)
@@ -73,6 +77,17 @@ T: dict[str, dict[str, str]] = {
         "unknown": "{ch} has no marginal ROI estimate (no recent spend, or too little variation in it).",
         "local": "Without response models, marginal ROI is a local elasticity of the last 28 days (less reliable).",
         "none": "No channel has a marginal ROI estimate.",
+        "conv_lead": "Marginal ROI needs revenue, and the models have conversions only, so whether {ch} is under- or "
+                     "over-funded cannot be judged in money. What they do show: {ch} costs {cost} per extra conversion "
+                     "at the run-rate spend ({rank} of {n} channels; the cheapest is {best} at {best_cost}).",
+        "conv_lead_any": "Marginal ROI needs revenue, and the models have conversions only, so under- or over-funding "
+                         "cannot be judged in money. The next unit of budget buys conversions most cheaply on {best} "
+                         "({best_cost} per extra conversion at the run-rate spend) and most dearly on {worst} "
+                         "({worst_cost}).",
+        "conv_rank": "Cost per extra conversion at the run-rate spend, cheapest first:",
+        "conv_row": "- {ch}: {cost} per extra conversion, {spend} per day",
+        "conv_row_none": "- {ch}: no measurable extra conversions, {spend} per day",
+        "cheapest": "the cheapest", "dearest": "the dearest", "middle": "number {k}",
         "move": "Move {amount} of spend over the next {h} days from {src} to {dst}",
         "move_why": "Marginal ROI of {src} is {src_roi} against {dst_roi} for {dst}: the last units of spend earn "
                     "more there.",
@@ -109,6 +124,18 @@ T: dict[str, dict[str, str]] = {
         "unknown": "Для {ch} нет оценки предельного ROI (нет недавних расходов или они почти не менялись).",
         "local": "Без моделей отклика предельный ROI — локальная эластичность за последние 28 дней (менее надёжно).",
         "none": "Ни для одного канала нет оценки предельного ROI.",
+        "conv_lead": "Для предельного ROI нужна выручка, а модели знают только конверсии, поэтому в деньгах не "
+                     "оценить, недо- или перефинансирован {ch}. Что видно: дополнительная конверсия в {ch_loc} стоит "
+                     "{cost} при текущем темпе расходов ({rank} из {n} каналов; дешевле всего в {best_loc}: "
+                     "{best_cost}).",
+        "conv_lead_any": "Для предельного ROI нужна выручка, а модели знают только конверсии, поэтому недо- или "
+                         "перефинансирование в деньгах не оценить. Следующая единица бюджета дешевле всего даёт "
+                         "конверсии в {best_loc} ({best_cost} за дополнительную конверсию при текущем темпе) и "
+                         "дороже всего в {worst_loc} ({worst_cost}).",
+        "conv_rank": "Стоимость дополнительной конверсии при текущем темпе, от самого дешёвого канала:",
+        "conv_row": "- {ch}: {cost} за дополнительную конверсию, {spend} в день",
+        "conv_row_none": "- {ch}: без измеримых дополнительных конверсий, {spend} в день",
+        "cheapest": "самый дешёвый", "dearest": "самый дорогой", "middle": "место {k}",
         "move": "Перенесите {amount} бюджета на ближайшие {h} дней из {src} в пользу {dst}",
         "move_why": "Предельный ROI {src} {src_roi} против {dst_roi} у {dst}: последние единицы бюджета там "
                     "приносят больше.",
@@ -259,10 +286,87 @@ def _ranking(rows: Sequence[ChannelReturn], lang: str) -> list[str]:
     return out
 
 
+#: relative step of a channel's run-rate spend for its marginal cost per conversion (conversions-only models)
+COST_STEP = 0.1
+
+
+def marginal_costs(bundle: ResponseBundle) -> list[dict[str, Any]]:
+    """Per channel, the marginal cost of one extra conversion at the run-rate spend over the next
+    :data:`HORIZON_DAYS` days: extra spend / extra expected conversions when its spend rises by :data:`COST_STEP`
+    (currency per conversion; None when the extra conversions are not positive); cheapest first."""
+    start = pd.Timestamp(bundle.context.last_date) + pd.Timedelta(days=1)
+    ref = reference_plan(bundle, start, start + pd.Timedelta(days=HORIZON_DAYS - 1))
+    base = float(expected_totals(bundle, ref)["conversions"])
+    days = float(HORIZON_DAYS)
+    rows = []
+    for ch, spend in ref.spend.items():
+        spend = float(spend)
+        if spend <= 0:
+            continue
+        moved = dict(ref.spend)
+        moved[ch] = spend * (1.0 + COST_STEP)
+        extra = float(expected_totals(bundle, Plan(ref.start, ref.end, moved))["conversions"]) - base
+        cost = spend * COST_STEP / extra if extra > 0 else None
+        rows.append({"channel": str(ch), "marginal_cost_per_conversion": cost, "spend_per_day": spend / days,
+                     "extra_conversions": extra, "extra_spend": spend * COST_STEP})
+    rows.sort(key=lambda r: (r["marginal_cost_per_conversion"] is None, r["marginal_cost_per_conversion"] or 0.0))
+    return rows
+
+
+def _in(channel: str, lang: str) -> str:
+    """``channel "x"`` / ``канале «x»`` (Russian prepositional)."""
+    return f"канале «{channel}»" if lang == "ru" else pc.channel_label(channel, lang)
+
+
+def _conversions_only(question: Question, bundle: ResponseBundle, lang: str) -> Answer:
+    """Funding on conversions-only models: no marginal ROI (no revenue); the marginal cost per extra conversion by
+    channel instead, with the reason said first."""
+    t = T[lang]
+    rows = marginal_costs(bundle)
+    params: dict[str, Any] = {"source": "response_model", "objective": "conversions", "step": COST_STEP,
+                              "horizon_days": HORIZON_DAYS, "channels": list(question.channels)}
+    result: dict[str, Any] = {"channels": rows, "horizon_days": HORIZON_DAYS, "step": COST_STEP,
+                              "no_revenue": True}
+    priced = [r for r in rows if r["marginal_cost_per_conversion"] is not None]
+    if not priced:
+        return Answer((Analysis("funding", params, result),), (t["none"],))
+
+    def cost(r: Mapping[str, Any]) -> str:
+        return sig(float(r["marginal_cost_per_conversion"]), lang, 3)
+
+    best, worst = priced[0], priced[-1]
+    named = next((r for r in rows if r["channel"] in question.channels), None)
+    lines: list[str] = []
+    if named is not None and named["marginal_cost_per_conversion"] is not None:
+        k = priced.index(named) + 1
+        rank = t["cheapest"] if k == 1 else t["dearest"] if k == len(priced) else t["middle"].format(k=k)
+        ch = f"канал «{named['channel']}»" if lang == "ru" else pc.channel_label(named["channel"], lang)
+        lines.append(t["conv_lead"].format(ch=ch, ch_loc=_in(named["channel"], lang), cost=cost(named), rank=rank,
+                                           n=len(priced), best=pc.channel_label(best["channel"], lang),
+                                           best_loc=_in(best["channel"], lang), best_cost=cost(best)))
+        result["verdict"] = {"channel": named["channel"], "rank": k}
+    else:
+        lines.append(t["conv_lead_any"].format(best=pc.channel_label(best["channel"], lang),
+                                               best_loc=_in(best["channel"], lang), best_cost=cost(best),
+                                               worst=pc.channel_label(worst["channel"], lang),
+                                               worst_loc=_in(worst["channel"], lang), worst_cost=cost(worst)))
+    lines.append(t["conv_rank"])
+    for r in rows:
+        key = "conv_row" if r["marginal_cost_per_conversion"] is not None else "conv_row_none"
+        lines.append(t[key].format(ch=pc.channel_label(r["channel"], lang, "bare"),
+                                   cost=cost(r) if key == "conv_row" else "", spend=num(r["spend_per_day"], lang)))
+    return Answer((Analysis("funding", params, pc.clean_result(result)),), tuple(lines))
+
+
 def handle(question: Question, env: Env) -> Answer:
     lang = question.lang if question.lang in T else "en"
     t = T[lang]
     bundle = env.bundle
+    if bundle is not None and "revenue" not in bundle.models and "conversions" in bundle.models:
+        try:
+            return _conversions_only(question, bundle, lang)
+        except (PlanError, KeyError, ValueError):
+            pass
     findings = bundle_returns(bundle) if bundle is not None else []
     if not findings:  # no models, or models without a revenue outcome: the data's local elasticities
         bundle = None

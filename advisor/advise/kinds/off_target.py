@@ -20,6 +20,7 @@ import pandas as pd
 
 from advisor.advise.analyses import Analysis, clean, run_scorecard
 from advisor.advise.kinds import attention
+from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.scan_screen import (
     KPI_STAGES,
@@ -45,6 +46,10 @@ from advisor.recommend import Recommendation
 MAX_KPIS = 5
 #: KPIs whose recent moves are reported when no targets are set
 MOVE_KPIS = ("revenue", "conversions", "roi", "roas", "ctr", "conversion_rate", "cpa", "cac", "aov", "engagement_rate")
+#: smallest worsening that counts as "moved the wrong way" (below it the change rounds to "-0%")
+MIN_HARM = 0.005
+#: the KPIs whose move is reported on media-mix data (no platform-reported figures: the business totals instead)
+BUSINESS_MOVE_KPIS = ("business_revenue", "business_conversions", "mer", "blended_cac")
 MOVE_DAYS = 28
 #: KPIs not split by channel here: customer-cohort KPIs need a cumulative pass over every order (slow) and are
 #: judged by the ``clv`` analysis per acquisition channel
@@ -149,11 +154,15 @@ def run_kpi_moves(env: Env, days: int = MOVE_DAYS) -> Analysis:
     end = last_day(env)
     start = end - pd.Timedelta(days=days - 1)
     params = {"from": str(start.date()), "to": str(end.date()), "days": days}
-    frame = compute_kpis(kpi_tables(env.dataset), start=start.date(), end=end.date(), kpis=list(MOVE_KPIS), compare=True,
+    kpis = MOVE_KPIS if pc.platform_numbers(env.dataset) else BUSINESS_MOVE_KPIS
+    tables = kpi_tables(env.dataset)
+    if kpis is BUSINESS_MOVE_KPIS and "business_daily" not in tables:
+        kpis = MOVE_KPIS
+    frame = compute_kpis(tables, start=start.date(), end=end.date(), kpis=list(kpis), compare=True,
                          cache=cache_of(env)).frame
     row = frame.iloc[0].to_dict() if len(frame) else {}
     moves: list[dict[str, Any]] = []
-    for kpi in MOVE_KPIS:
+    for kpi in kpis:
         v, rel = row.get(kpi), row.get(f"{kpi}_change_rel")
         if v is None or rel is None or not (pd.notna(v) and pd.notna(rel)):
             continue
@@ -237,7 +246,7 @@ def _no_targets(question: Question, env: Env, reason: str | None = None) -> Answ
     moves = run_kpi_moves(env)
     res = moves.result
     period = res["period"]
-    worse = [m for m in res["moves"] if m["harm"] > 0][:3]
+    worse = [m for m in res["moves"] if m["harm"] >= MIN_HARM][:3]
     lines: list[str] = []
     if worse:
         items = [t["move_item"].format(kpi=kpi_name(m["kpi"], lang), chg=change(m["change_rel"], lang),

@@ -18,7 +18,7 @@ import pandas as pd
 from advisor.advise.analyses import Analysis, clean, run_returns, run_scorecard
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.segment import fmt_value
-from advisor.advise.question import Question
+from advisor.advise.question import Period, Question
 from advisor.core.names import scope_label
 from advisor.core.words import kpi_name
 from advisor.data import Dataset
@@ -87,11 +87,23 @@ T: dict[str, dict[str, str]] = {
 }
 
 
-def run_recent(ds: Dataset, days: int = RECENT_DAYS) -> Analysis:
+#: the lead's span wording for an asked period instead of the last days ("last month" → its dates)
+ASKED_SPAN = {"en": ("Last {days} days ({start}..{end})", "{start}..{end} ({days} days)"),
+              "ru": ("Последние {days} дней ({start}..{end})", "{start}..{end} ({days} дн.)")}
+
+
+def run_recent(ds: Dataset, days: int = RECENT_DAYS, period: Period | None = None) -> Analysis:
     """KPIs of the last ``days`` days of data against the ``days`` before (``<kpi>_change_rel``: a fraction): revenue,
     conversions, ROI, CPA, conversion rate and spend; for media-mix data the business totals' (revenue,
-    conversions, MER, blended CAC) and spend."""
+    conversions, MER, blended CAC) and spend. ``period``: a past period asked for ("last month"), clipped to the
+    data, instead of the last ``days`` days (compared with as many days before it)."""
     end = pd.Timestamp(ds.campaign_daily["date"].max()).normalize()
+    first = pd.Timestamp(ds.campaign_daily["date"].min()).normalize()
+    asked = False
+    if period is not None:
+        p0, p1 = max(pd.Timestamp(period.start), first), min(pd.Timestamp(period.end), end)
+        if p0 <= p1 and (p1 - p0).days >= 6:
+            end, days, asked = p1, int((p1 - p0).days) + 1, True
     start = end - pd.Timedelta(days=days - 1)
     ids = BUSINESS_KPIS if ds.campaign_source == "mmm" else RECENT_KPIS
     frame = compute_kpis(kpi_tables(ds), start=start.date(), end=end.date(), kpis=list(ids), compare=True).frame
@@ -104,7 +116,7 @@ def run_recent(ds: Dataset, days: int = RECENT_DAYS) -> Analysis:
     ]
     params = {"from": str(start.date()), "to": str(end.date()), "compare": "previous_period", "days": days}
     return Analysis("kpis_recent", params, clean({"from": str(start.date()), "to": str(end.date()), "days": days,
-                                                  "flat": FLAT, "kpis": kpis}))
+                                                  "flat": FLAT, "kpis": kpis, "asked_period": asked}))
 
 
 def rank_recommendations(recs: Sequence[Recommendation]) -> list[Recommendation]:
@@ -194,6 +206,9 @@ def recent_lines(res: Mapping[str, Any], lang: str) -> list[str]:
         good = (rel > 0) == (k["direction"] == "higher")
         (better if good else worse).append(item)
     span = {"days": res["days"], "start": res["from"], "end": res["to"]}
+    if res.get("asked_period"):
+        was, now = ASKED_SPAN[lang]
+        t = {k: v.replace(was, now) for k, v in t.items()}
     if not (better or worse or same):
         out = [t["recent_empty"].format(**span)]
     elif better or worse:
@@ -240,7 +255,9 @@ def handle(question: Question, env: Env) -> Answer:
             main = dataclasses.replace(main, result={**main.result, **scorecard_counts(main.result)})
         lines = scorecard_lines(main.result, lang)
     else:
-        main = run_recent(ds)
+        past = question.period if question.period is not None and question.period.end <= str(
+            pd.Timestamp(ds.campaign_daily["date"].max()).date()) else None
+        main = run_recent(ds, period=past)
         lines = recent_lines(main.result, lang)
         notes.append(t["note_targets"].format(days=RECENT_DAYS))
     lines += returns_lines(returns.result, lang)

@@ -242,3 +242,12 @@ def clean_result(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return [clean_result(v) for v in obj]
     return obj
+
+
+def platform_numbers(dataset: Dataset) -> bool:
+    """Whether ``campaign_daily`` holds platform-reported conversions or revenue: False for rows derived from a
+    media-mix table (``campaign_source == "mmm"``: spend and impressions only, conversions and revenue NaN)."""
+    if getattr(dataset, "campaign_source", None) == "mmm":
+        return False
+    cd = dataset.campaign_daily
+    return any(k in cd and bool(cd[k].notna().any()) for k in ("conversions", "revenue"))

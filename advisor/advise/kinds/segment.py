@@ -17,6 +17,7 @@ audience puts "retargeting" or "prospecting" last, the within-channel index puts
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from advisor.advise.analyses import Analysis, clean
+from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.question import Question
 from advisor.core.words import kpi_name
@@ -31,9 +33,11 @@ from advisor.data import Dataset
 from advisor.kpis import compute_kpis
 from advisor.kpis.business import kpi_tables
 from advisor.kpis.catalog import KpiCatalog, default_catalog
-from advisor.narrative.template import num
+from advisor.narrative.template import num, sig
 
 DEFAULT_KPI = "conversion_rate"
+#: KPIs of the business totals (computable on media-mix data)
+BUSINESS = frozenset({"mer", "blended_roas", "blended_cac", "business_revenue", "business_conversions", "spend"})
 DEFAULT_DAYS = 90
 #: groups below this share of spend do not decide which attribute spreads the widest (still ranked)
 MIN_SHARE = 0.01
@@ -122,6 +126,8 @@ def fmt_value(kpi: str, value: float, lang: str, catalog: KpiCatalog | None = No
         return num(value * 100.0, lang, decimals) + "%"
     if abs(value) >= 1000:  # totals: whole units
         decimals = 0
+    if 0 < abs(value) < 0.1:  # a tiny ratio (cost per conversion of a huge-volume set): significant digits
+        return sig(value, lang, 3)
     return num(value, lang, decimals)
 
 
@@ -218,6 +224,9 @@ def run_segment(ds: Dataset, question: Question) -> Analysis:
     start, end = _window(ds, question)
     cd = ds.campaign_daily
     channel = question.channels[0] if question.channels else None
+    compared = list(question.channels) if question.attribute == "channel" and len(question.channels) >= 2 else []
+    if compared:
+        channel = None  # "compare search and social": the KPI by channel, those channels only
     candidates = [a for a in ds.attributes if a in cd and a != "campaign_id"]
     asked = question.attribute
     if asked is not None and asked not in cd:
@@ -235,6 +244,8 @@ def run_segment(ds: Dataset, question: Question) -> Analysis:
         spreads = {a: spread(r, "index" if b == "within_channels" else kpi) for a, (r, b) in ranked.items()}
         attr = max(candidates, key=lambda a: spreads.get(a) or -1.0)
         rows, basis = ranked[attr]
+    if compared:
+        rows = [r for r in rows if r["value"] in compared]
     key = "index" if basis == "within_channels" else kpi
     if order == "best":
         known = [r for r in rows if r[key] is not None]
@@ -303,10 +314,42 @@ def _lines(res: Mapping[str, Any], lang: str) -> list[str]:
     return out
 
 
-def handle(question: Question, env: Env) -> Answer:
-    """The KPI by the attribute, ranked (worst first unless the question asks for the best)."""
+#: the reason a platform KPI is replaced by a business one on media-mix data (said once, after the lead)
+STAND_IN_T = {
+    "en": "{kpi} needs platform-reported clicks, conversions and revenue, which this data does not have (media-mix "
+          "data), so the ranking uses {other} (business totals over spend) instead.",
+    "ru": "Для показателя «{kpi}» нужны клики, конверсии и выручка площадок, а в этих данных их нет (данные "
+          "медиамикса), поэтому ранжирование — по показателю «{other}» (итоги бизнеса к расходам).",
+}
+
+
+def _media_mix(question: Question, env: Env, lang: str) -> Answer:
+    """Segment on media-mix data: the asked platform KPI is replaced by MER (blended CAC when the data has no
+    business revenue), with the reason said once."""
+    from advisor.advise.kinds.trend import STAND_IN
+
+    asked = question.kpi or DEFAULT_KPI
+    answer = Answer((), ())
+    for other in dict.fromkeys([STAND_IN.get(asked, "mer"), "mer", "blended_cac"]):
+        q = dataclasses.replace(question, kpi=other)
+        answer = handle(q, env, stand_in=False)
+        rows = answer.analyses[0].result.get("rows", []) if answer.analyses else []
+        if any(r.get(other) is not None for r in rows):
+            why = STAND_IN_T[lang].format(kpi=kpi_name(asked, lang), other=kpi_name(other, lang))
+            why = why[:1].upper() + why[1:]
+            a = answer.analyses[0]
+            a = Analysis(a.name, {**a.params, "asked_kpi": asked, "stand_in": other}, a.result, a.findings, a.context)
+            return Answer((a,), (*answer.lines[:1], why, *answer.lines[1:]), answer.recommendations, answer.notes)
+    return answer
+
+
+def handle(question: Question, env: Env, stand_in: bool = True) -> Answer:
+    """The KPI by the attribute, ranked (worst first unless the question asks for the best). On media-mix data
+    (no platform-reported figures) a platform KPI is replaced by a business one (:func:`_media_mix`)."""
     lang = question.lang if question.lang in T else "en"
     t = T[lang]
+    if stand_in and not pc.platform_numbers(env.dataset) and question.kpi not in BUSINESS:
+        return _media_mix(question, env, lang)
     a = run_segment(env.dataset, question)
     res = a.result
     notes = []

@@ -35,6 +35,8 @@ T: dict[str, dict[str, str]] = {
                 "{rlo}..{rhi}) and {conv} conversions (80% interval {clo}..{chi}).",
         "lead_conv": "Split {budget} {when} as below to maximise {objective}: expected {conv} conversions (80% "
                      "interval {clo}..{chi}).",
+        "lead_rev": "Split {budget} {when} as below to maximise {objective}: expected revenue {rev} (80% interval "
+                    "{rlo}..{rhi}).",
         "channel": "- {ch}: {amount} ({change} vs run-rate; {share} of the budget)",
         "new": "new",
         "total": "Total: {budget} (run-rate {ref}).",
@@ -55,6 +57,8 @@ T: dict[str, dict[str, str]] = {
                 "{rev} (80% интервал {rlo}..{rhi}), конверсий {conv} (80% интервал {clo}..{chi}).",
         "lead_conv": "Распределите {budget} {when} так, как ниже, чтобы максимизировать {objective}: ожидается "
                      "конверсий {conv} (80% интервал {clo}..{chi}).",
+        "lead_rev": "Распределите {budget} {when} так, как ниже, чтобы максимизировать {objective}: ожидаемая "
+                    "выручка {rev} (80% интервал {rlo}..{rhi}).",
         "channel": "- {ch}: {amount} ({change} к текущему темпу; {share} бюджета)",
         "new": "новый",
         "total": "Итого: {budget} (текущий темп {ref}).",
@@ -157,6 +161,9 @@ def handle(question: Question, env: Env) -> Answer:
     elif c is not None:
         lead = t["lead_conv"].format(budget=num(budget, lang), when=when, objective=word, conv=num(c["mean"], lang),
                                      clo=num(c["lower_80"], lang), chi=num(c["upper_80"], lang))
+    elif r is not None:  # revenue-only data (a media-mix set with one outcome, e.g. Robyn's)
+        lead = t["lead_rev"].format(budget=num(budget, lang), when=when, objective=word, rev=num(r["mean"], lang),
+                                    rlo=num(r["lower_80"], lang), rhi=num(r["upper_80"], lang))
     else:
         lead = t["total"].format(budget=num(budget, lang), ref=num(r_total, lang))
     lines = [lead, *_channel_lines(alloc, ref, lang), t["total"].format(budget=num(budget, lang), ref=num(r_total, lang))]

@@ -18,6 +18,7 @@ same (``ROI канала «search» снижается за 6 мес. ...``, ``-
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,8 +34,14 @@ from advisor.core.words import DIRECTION, kpi_name
 from advisor.kpis import compute_kpis
 from advisor.kpis.business import kpi_tables
 from advisor.kpis.catalog import KpiSpec, default_catalog
-from advisor.narrative.template import num
+from advisor.narrative.template import num, sig
 
+#: a platform-reported KPI → the business-wide KPI that stands in for it when the data has no platform-reported
+#: conversions or revenue (media-mix data: ``business_daily`` holds the totals, ``campaign_daily`` only spend)
+STAND_IN = {"roi": "mer", "roas": "blended_roas", "revenue": "business_revenue", "conversions": "business_conversions",
+            "cpa": "blended_cac", "cac": "blended_cac"}
+#: KPIs of the business totals (no campaign scope: "of the whole business", not "of all campaigns")
+BUSINESS_KPIS = frozenset({"mer", "blended_roas", "blended_cac", "business_revenue", "business_conversions"})
 #: months of the direction's window
 WINDOW = 6
 #: |fitted change over the window| / mean |level| below which the KPI is flat
@@ -53,6 +60,13 @@ T: dict[str, dict[str, str]] = {
         "none": "{kpi} of {scope} has no monthly values in the data.",
         "unknown_kpi": "The KPI catalog has no KPI {kpi}.",
         "months_of": "{kpi} of {scope} by month:",
+        "business": "the whole business",
+        "stand_in": "{kpi} needs platform-reported conversions and revenue, which this data does not have "
+                    "(media-mix data); the answer shows {other} of the whole business instead (business totals "
+                    "over all spend).",
+        "stand_in_scope": "{kpi} needs platform-reported conversions and revenue, which this data does not have "
+                          "(media-mix data), so it cannot be shown for {scope}; the answer shows {other} of the "
+                          "whole business instead.",
     },
     "ru": {
         "lead": "{kpi} {scope} {dir} за {n} мес. ({first}..{last}): {v_first} в {first}, {v_last} в {last} "
@@ -65,6 +79,11 @@ T: dict[str, dict[str, str]] = {
         "none": "Для {kpi} {scope} нет помесячных значений в данных.",
         "unknown_kpi": "В каталоге нет такого KPI.",
         "months_of": "{kpi} {scope} по месяцам:",
+        "business": "всего бизнеса",
+        "stand_in": "Для {kpi} нужны конверсии и выручка, заявленные площадками, а в этих данных их нет (данные "
+                    "медиамикса); поэтому показан {other} всего бизнеса (итоги бизнеса по всем расходам).",
+        "stand_in_scope": "Для {kpi} нужны конверсии и выручка, заявленные площадками, а в этих данных их нет "
+                          "(данные медиамикса), поэтому для {scope} его не посчитать; показан {other} всего бизнеса.",
     },
 }
 
@@ -90,6 +109,11 @@ def fmt_value(v: float, spec: KpiSpec | None, lang: str) -> str:
     d = int(digits) if digits else 2
     pct = f.endswith("%")
     x = abs(v) * (100.0 if pct else 1.0)
+    if 0 < x < 0.1:  # a tiny value (cost per conversion of a huge-volume set): significant digits, not "0.00"
+        body = sig(x, lang, 3) + ("%" if pct else "")
+        return ("−" if lang == "ru" else "-") + body if v < 0 else body
+    if not pct and x >= 1000:  # totals (revenue, spend): whole units, as the other kinds write them
+        d = 0
     body = num(x, lang, d) + ("%" if pct else "")
     return ("−" if lang == "ru" else "-") + body if v < 0 and round(x, d) > 0 else body
 
@@ -97,6 +121,20 @@ def fmt_value(v: float, spec: KpiSpec | None, lang: str) -> str:
 def _month_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     start = pd.Timestamp(f"{period}-01")
     return start, start + pd.offsets.MonthEnd(0)
+
+
+#: an asked period shorter than this many months is widened by :data:`AROUND` months on each side (a trend of one
+#: month is no trend: "did revenue drop in December?" shows the months around it)
+MIN_MONTHS = 3
+AROUND = 3
+
+
+def _months_around(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``start``..``end``, widened by :data:`AROUND` months each side when it spans fewer than :data:`MIN_MONTHS`."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months >= MIN_MONTHS:
+        return start, end
+    return start - pd.DateOffset(months=AROUND), end + pd.DateOffset(months=AROUND)
 
 
 def _scopes(question: Question) -> list[tuple[str | None, str | None]]:
@@ -122,7 +160,7 @@ def _one(question: Question, env: Env, kpi: str, spec: KpiSpec | None, col: str 
     lang = question.lang if question.lang in T else "en"
     t = T[lang]
     scope = {col: value} if col and value else {}
-    label = scope_label(scope, lang)
+    label = scope_label(scope, lang) if scope or kpi not in BUSINESS_KPIS else t["business"]
     name = kpi_name(kpi, lang)
     cap = name[:1].upper() + name[1:]
     frame = _series(env, kpi, col, value)
@@ -144,8 +182,10 @@ def _one(question: Question, env: Env, kpi: str, spec: KpiSpec | None, col: str 
             notes.append(t["dropped_end"].format(period=period, date=last_day.date()))
             continue
         p = question.period
-        if p is not None and pd.Timestamp(p.end) <= last_day and (m1 < pd.Timestamp(p.start) or m0 > pd.Timestamp(p.end)):
-            continue
+        if p is not None and pd.Timestamp(p.end) <= last_day:
+            p0, p1 = _months_around(pd.Timestamp(p.start), pd.Timestamp(p.end))
+            if m1 < p0 or m0 > p1:
+                continue
         if v is None or not np.isfinite(v):
             continue
         rows.append({"period": period, "value": float(v)})
@@ -173,6 +213,11 @@ def _one(question: Question, env: Env, kpi: str, spec: KpiSpec | None, col: str 
 def handle(question: Question, env: Env) -> Answer:
     lang = question.lang if question.lang in T else "en"
     kpi = question.kpi or DEFAULT_KPI
+    if kpi in STAND_IN and not pc.platform_numbers(env.dataset):
+        answer = _stand_in(question, env, kpi, STAND_IN[kpi], lang)
+        if STAND_IN[kpi] in ("mer", "blended_roas") and not answer.analyses[0].result.get("months"):
+            return _stand_in(question, env, kpi, "blended_cac", lang)  # no business revenue: cost per conversion
+        return answer
     params: dict[str, Any] = {"kpi": kpi, "grain": "month", "scopes": [dict([s]) if s[0] else {} for s in _scopes(question)],
                               "window_months": WINDOW, "tolerance": TOLERANCE}
     catalog = default_catalog()
@@ -191,3 +236,24 @@ def handle(question: Question, env: Env) -> Answer:
     result = results[0] if len(results) == 1 else {"scopes": results}
     return Answer((Analysis("trend", params, pc.clean_result(dict(result))),), tuple(lines),
                   notes=tuple(dict.fromkeys(notes)))
+
+
+def _stand_in(question: Question, env: Env, kpi: str, other: str, lang: str) -> Answer:
+    """The trend of the business-wide ``other`` for a platform KPI the data cannot give (media-mix data), with the
+    reason said once, first."""
+    t = T[lang]
+    scoped = bool(question.campaigns or question.channels)
+    business = dataclasses.replace(question, kpi=other, campaigns=(), channels=())
+    inner = handle(business, env)
+    name, other_name = kpi_name(kpi, lang), kpi_name(other, lang)
+    if scoped:
+        scope = ({"campaign_id": question.campaigns[0]} if question.campaigns
+                 else {"channel": question.channels[0]})
+        why = t["stand_in_scope"].format(kpi=name, scope=scope_label(scope, lang), other=other_name)
+    else:
+        why = t["stand_in"].format(kpi=name, other=other_name)
+    analyses = tuple(
+        Analysis(a.name, {**a.params, "asked_kpi": kpi, "stand_in": other}, a.result, a.findings, a.context)
+        for a in inner.analyses
+    )
+    return Answer(analyses, (*inner.lines[:1], why, *inner.lines[1:]), inner.recommendations, inner.notes)

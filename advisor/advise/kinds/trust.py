@@ -41,6 +41,10 @@ T: dict[str, dict[str, str]] = {
         "lead_none": "No platform clearly over-claims: on every channel the reported {what} are within the response "
                      "model's 80% interval of the incremental ones (±{tol}).",
         "about_right": "About right (within the model's uncertainty): {items}.",
+        "lean_over": "Probably over-claim (reported above the model's 80% interval, but by less than {tol}): {items}.",
+        "lean_under": "Probably under-claim (reported below the model's 80% interval, but by less than {tol}): "
+                      "{items}.",
+        "lean_over_v": "probably over-claims", "lean_under_v": "probably under-claims",
         "under": "Under-claimed (the platform reports less than the channel brings): {items}.",
         "ratio_item": "{scope} {ratio} times",
         "row": "- {scope}: reported {rep} vs incremental {inc} {what} (80% interval {lo}..{hi}), {ratio} times "
@@ -60,6 +64,7 @@ T: dict[str, dict[str, str]] = {
         "no_reported": "There is nothing to check: the data has no platform-reported conversions or revenue (media-mix "
                        "data only), so only the model's incremental figures are known: {items}.",
         "inc_item": "{scope} {inc} incremental conversions (80% interval {lo}..{hi})",
+        "inc_item_rev": "{scope} {inc} incremental revenue (80% interval {lo}..{hi})",
         "error": "The comparison could not be made: {error}",
     },
     "ru": {
@@ -68,6 +73,11 @@ T: dict[str, dict[str, str]] = {
         "lead_none": "Ни одна площадка явно не завышает результат: на каждом канале заявленные {what} лежат в "
                      "пределах 80% интервала модели отклика для приростных (±{tol}).",
         "about_right": "Близки к истине (в пределах неопределённости модели): {items}.",
+        "lean_over": "Вероятно, завышают (заявлено больше верхней границы 80% интервала модели, но меньше чем на "
+                     "{tol}): {items}.",
+        "lean_under": "Вероятно, занижают (заявлено меньше нижней границы 80% интервала модели, но меньше чем на "
+                      "{tol}): {items}.",
+        "lean_over_v": "вероятно, завышает", "lean_under_v": "вероятно, занижает",
         "under": "Занижают (площадка показывает меньше, чем даёт канал): {items}.",
         "ratio_item": "{scope}, в {ratio} раза",
         "row": "- {scope}: заявлено {rep}, приростных {inc} ({what}; 80% интервал {lo}..{hi}), в {ratio} раза "
@@ -87,6 +97,7 @@ T: dict[str, dict[str, str]] = {
         "no_reported": "Проверять нечего: в данных нет заявленных площадками конверсий и выручки (только данные "
                        "медиамикса), поэтому известны лишь приростные цифры модели: {items}.",
         "inc_item": "{scope}: {inc} приростных конверсий (80% интервал {lo}..{hi})",
+        "inc_item_rev": "{scope}: {inc} приростной выручки (80% интервал {lo}..{hi})",
         "error": "Сравнение не удалось: {error}",
     },
 }
@@ -177,6 +188,20 @@ def run_trust(ds: Dataset, bundle: ResponseBundle | None, question: Question) ->
     return Analysis("trust", params, clean(result))
 
 
+def lean(row: Mapping[str, Any]) -> str | None:
+    """For an ``about_right`` row whose whole ratio range lies on one side of 1 (the reported figure is outside
+    the incremental 80 % interval, by less than the tolerance): ``over`` / ``under``; else None. Such a channel is
+    not "within the model's uncertainty", only within the tolerance."""
+    if row.get("verdict") != "about_right":
+        return None
+    low, high = row.get("ratio_low"), row.get("ratio_high")
+    if low is not None and float(low) > 1.0:
+        return "over"
+    if high is not None and float(high) < 1.0:
+        return "under"
+    return None
+
+
 def _counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     return {v: sum(r.get("verdict") == v for r in rows) for v in ("over", "about_right", "under")}
 
@@ -196,8 +221,10 @@ def _lines(result: Mapping[str, Any], lang: str) -> list[str]:
     what = t[rows[0]["basis"]] if rows else t["conversions"]
     tol = f"{TOLERANCE * 100:.0f}%"
     over = [r for r in rows if r["verdict"] == "over"]
-    right = [r for r in rows if r["verdict"] == "about_right"]
     under = [r for r in rows if r["verdict"] == "under"]
+    lean_over = [r for r in rows if lean(r) == "over"]
+    lean_under = [r for r in rows if lean(r) == "under"]
+    right = [r for r in rows if r["verdict"] == "about_right" and lean(r) is None]
 
     def label(r: Mapping[str, Any]) -> str:
         return channel_label(r["channel"], lang)
@@ -216,6 +243,10 @@ def _lines(result: Mapping[str, Any], lang: str) -> list[str]:
         out.append(t["about_right"].format(
             items=", ".join(t["ratio_item"].format(scope=label(r), ratio=_ratio(r["ratio"], lang)) for r in right)
         ))
+    for key, group in (("lean_over", lean_over), ("lean_under", lean_under)):
+        if group:
+            out.append(t[key].format(tol=tol, items=", ".join(
+                t["ratio_item"].format(scope=label(r), ratio=_ratio(r["ratio"], lang)) for r in group)))
     if under:
         out.append(t["under"].format(
             items=", ".join(t["ratio_item"].format(scope=label(r), ratio=_ratio(r["ratio"], lang)) for r in under)
@@ -234,21 +265,27 @@ def _lines(result: Mapping[str, Any], lang: str) -> list[str]:
             ratio=_ratio(r["ratio"], lang),
             rlo=_ratio(r["ratio_low"], lang) if r.get("ratio_low") is not None else "—",
             rhi=_ratio(r["ratio_high"], lang) if r.get("ratio_high") is not None else "∞",
-            rev=rev, verdict=verdict_word[r["verdict"]],
+            rev=rev, verdict=t[f"lean_{lean(r)}_v"] if lean(r) else verdict_word[r["verdict"]],
         ))
     out.append(t["rule"].format(start=result["from"], end=result["to"], tol=tol))
     return out
 
 
 def _incremental_items(result: Mapping[str, Any], lang: str) -> str:
+    """Each channel's incremental conversions with their 80 % interval (incremental revenue when the models have
+    no conversions outcome, e.g. a revenue-only media-mix set)."""
     t = T[lang]
-    return "; ".join(
-        t["inc_item"].format(
-            scope=channel_label(r["channel"], lang), inc=num(r["incremental_conversions"], lang),
-            lo=num(r["lower_80"], lang), hi=num(r["upper_80"], lang),
-        )
-        for r in result["channels"] if r.get("incremental_conversions") is not None
-    )
+    items = []
+    for r in result["channels"]:
+        scope = channel_label(r["channel"], lang)
+        if r.get("incremental_conversions") is not None:
+            items.append(t["inc_item"].format(scope=scope, inc=num(r["incremental_conversions"], lang),
+                                              lo=num(r["lower_80"], lang), hi=num(r["upper_80"], lang)))
+        elif r.get("incremental_revenue") is not None:
+            items.append(t["inc_item_rev"].format(scope=scope, inc=num(r["incremental_revenue"], lang),
+                                                  lo=num(r["revenue_lower_80"], lang),
+                                                  hi=num(r["revenue_upper_80"], lang)))
+    return "; ".join(items)
 
 
 def handle(question: Question, env: Env) -> Answer:

@@ -12,12 +12,15 @@ are we under-performing?") gets the attention scan's answer (:mod:`advisor.advis
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from advisor.advise.analyses import Analysis, clean
 from advisor.advise.kinds import attention
+from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.scan_screen import ChannelView, cache_of, channel_views, check_key, material, period_of
 from advisor.advise.kinds.scan_words import (
@@ -73,6 +76,9 @@ T: dict[str, dict[str, str]] = {
         "insufficient": "Not enough data to diagnose {scope} over {start}..{end}: {days} days, {clicks} clicks and "
                         "{conv} conversions in the period.",
         "error": "{scope} has no data over {start}..{end}, so it cannot be diagnosed there.",
+        "mmm": "Why {scope} under-performed cannot be traced to a funnel stage (click-through, conversion rate) on "
+               "this data: it is media-mix data, spend and impressions per period without platform-reported clicks "
+               "or conversions. What the response model says about its budget:",
     },
     "ru": {
         "cause": "Вердикт для {scope} за {start}..{end}: {verdict}; главная причина — {stage}: {chg} с {started} "
@@ -102,6 +108,9 @@ T: dict[str, dict[str, str]] = {
         "insufficient": "Данных недостаточно для диагностики {scope} за {start}..{end}: дней — {days}, кликов — "
                         "{clicks}, конверсий — {conv}.",
         "error": "Для {scope} нет данных за {start}..{end}, диагностика за этот период невозможна.",
+        "mmm": "Причину просадки {scope} нельзя свести к этапу воронки (кликабельность, конверсия) на этих данных: "
+               "это данные медиамикса — расходы и показы по периодам, без кликов и конверсий площадок. Что "
+               "показывает модель отклика о его бюджете:",
     },
 }
 
@@ -270,16 +279,43 @@ def explain(d: Diagnosis, view: ChannelView | None, lang: str) -> list[str]:
     return lines
 
 
+def _media_mix(question: Question, env: Env, scope: Mapping[str, str]) -> Answer:
+    """``why`` on media-mix data: the reason a funnel diagnosis cannot be made, then the channel's marginal return
+    and budget verdict (:mod:`advisor.advise.kinds.funding`)."""
+    from advisor.advise.kinds import funding
+
+    col, value = next(iter(scope.items()))
+    cd = env.dataset.campaign_daily
+    channel = value if col == "channel" else scope_channel(cd, col, value)
+    lead = _t(question.lang)["mmm"].format(scope=scope_label(dict(scope), question.lang))
+    if channel is None:
+        return Answer((Analysis("diagnose", {"scope": dict(scope)}, {"error": "media-mix data: no funnel"}),), (lead,))
+    asked = dataclasses.replace(question, kind="funding", channels=(channel,), campaigns=(), direction="more")
+    inner = funding.handle(asked, env)
+    verdict = next((a.result.get("verdict", {}).get("verdict") for a in inner.analyses if a.name == "funding"), None)
+    if verdict == "over":  # worded as over-funding ("is over-funded: …"), not as a denial of under-funding
+        inner = funding.handle(dataclasses.replace(asked, direction="less"), env)
+    lines = list(inner.lines)
+    if lines:
+        first = re.sub(r"^(?:Yes|No|Да|Нет) — ", "", lines[0])
+        lines[0] = first[:1].upper() + first[1:]
+    return Answer(inner.analyses, (lead, *lines), inner.recommendations, inner.notes)
+
+
 #: days of the default diagnosis window, also the least a too-short asked period is widened to (days)
 MIN_DAYS = 90
 
 
 def handle(question: Question, env: Env) -> Answer:
-    """Diagnose the question's campaign (else channel); without either, the attention scan answers."""
+    """Diagnose the question's campaign (else channel); without either, the attention scan answers. On media-mix
+    data (no platform-reported clicks or conversions) a funnel diagnosis is impossible: the answer says so and
+    gives the channel's budget verdict (the ``funding`` kind's analysis) instead."""
     scope = question.scope()
     if scope is None:
         return attention.handle(question, env)
     lang = question.lang
+    if not pc.platform_numbers(env.dataset):
+        return _media_mix(question, env, scope)
     start, end = period_of(question, env)
     analysis = run_diagnosis(env, scope, start, end)
     d = analysis.context.get("diagnosis")
