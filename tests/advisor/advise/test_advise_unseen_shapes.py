@@ -39,8 +39,8 @@ STRUCTURE = WorldStructure(
 
 
 def latin_words(text: str) -> list[str]:
-    """Latin words outside quotes and acronyms ("A/B-тесты" of the action catalog is a term, not English)."""
-    plain = QUOTED.sub(" ", text).replace("A/B", " ")
+    """Latin words outside quotes and acronyms."""
+    plain = QUOTED.sub(" ", text)
     return [w for w in LATIN.findall(plain) if w.upper() not in ACRONYMS and w not in ACRONYMS]
 
 
