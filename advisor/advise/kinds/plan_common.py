@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from advisor.advise.kinds.base import Env
 from advisor.advise.question import Question
 from advisor.core.names import scope_label
 from advisor.data import Dataset
@@ -67,6 +68,15 @@ def window(last_date: str | pd.Timestamp, question: Question) -> tuple[pd.Timest
         return start, start + pd.Timedelta(days=6)
     months = 3 if question.horizon == "quarter" else 1
     return start, start + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+
+
+def plan_window(question: Question, env: Env) -> tuple[pd.Timestamp, pd.Timestamp, str]:
+    """The plan window of ``question`` after the models' history (else the data's last date) and its words
+    (:func:`window`, :func:`period_words`)."""
+    bundle = env.bundle
+    last = bundle.context.last_date if bundle is not None else str(env.dataset.campaign_daily["date"].max())[:10]
+    start, end = window(last, question)
+    return start, end, period_words(question, start, end)
 
 
 def period_words(question: Question, start: pd.Timestamp, end: pd.Timestamp) -> str:

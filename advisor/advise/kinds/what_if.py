@@ -221,9 +221,7 @@ def handle(question: Question, env: Env) -> Answer:
     lang = question.lang if question.lang in T else "en"
     t = T[lang]
     bundle = env.bundle
-    last = bundle.context.last_date if bundle is not None else str(env.dataset.campaign_daily["date"].max())[:10]
-    start, end = pc.window(last, question)
-    when = pc.period_words(question, start, end)
+    start, end, when = pc.plan_window(question, env)
     params: dict[str, Any] = {"start": str(start.date()), "end": str(end.date()), "horizon": question.horizon,
                               "changes": [vars(c) for c in question.changes], "n_sims": pc.N_SIMS}
     ref_spend = dict(reference_plan(bundle, start, end).spend) if bundle is not None else pc.data_run_rate(
