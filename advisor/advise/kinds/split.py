@@ -21,13 +21,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
+
 from advisor.advise.analyses import Analysis
 from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.question import Question
-from advisor.narrative.template import num
+from advisor.narrative.template import num, pct
+from models.forecast import response_curves
 from models.optimize import Objective, default_objective, optimize_budget
 from models.plan import Plan, PlanError, reference_plan
+from models.response import ResponseBundle
 
 T: dict[str, dict[str, str]] = {
     "en": {
@@ -43,6 +47,11 @@ T: dict[str, dict[str, str]] = {
         "revenue": "Revenue: {x} ({iv} {lo}..{hi}) vs run-rate split {ref}.",
         "conversions": "Conversions: {x} ({iv} {lo}..{hi}) vs run-rate split {ref}.",
         "uplift_note": "The uplift is against the run-rate shares applied to the same budget.",
+        "s_curve": "Channel {ch} gets more although its marginal ROI at the run-rate is {at_ref}: its response curve "
+                   "is steeper further up (S-shaped), so at the proposed spend its marginal ROI is {at_plan}.",
+        "losing": "Channel {ch} gets more although the extra spend returns less than it costs (marginal ROI {at_ref} "
+                  "at the run-rate, {at_plan} at the proposed spend): the split maximises {objective} with the whole "
+                  "budget spent, so money goes where it still adds {objective}; a smaller budget would keep it.",
         "widened": "The budget is {ratio}× the run-rate {ref}, outside the usual ±50% per channel, so the channel "
                    "limits were widened to fit it.",
         "approx": "The optimiser stopped before it converged: the split is approximate.",
@@ -65,6 +74,12 @@ T: dict[str, dict[str, str]] = {
         "revenue": "Выручка: {x} ({iv} {lo}..{hi}) к распределению по текущему темпу {ref}.",
         "conversions": "Конверсии: {x} ({iv} {lo}..{hi}) к распределению по текущему темпу {ref}.",
         "uplift_note": "Прирост считается относительно долей текущего темпа при том же бюджете.",
+        "s_curve": "Канал {ch} получает больше, хотя его предельный ROI при текущем темпе {at_ref}: кривая отклика "
+                   "круче при больших расходах (S-образная), и при предлагаемых расходах предельный ROI {at_plan}.",
+        "losing": "Канал {ch} получает больше, хотя дополнительные расходы возвращают меньше, чем стоят (предельный "
+                  "ROI {at_ref} при текущем темпе, {at_plan} при предлагаемых расходах): распределение максимизирует "
+                  "{objective} при полностью потраченном бюджете, поэтому деньги идут туда, где ещё добавляют "
+                  "{objective}; при меньшем бюджете их можно сохранить.",
         "widened": "Бюджет составляет {ratio}× текущего темпа {ref}, что вне обычных ±50% по каналу, поэтому "
                    "границы каналов расширены под него.",
         "approx": "Оптимизация остановилась до сходимости: распределение приблизительное.",
@@ -106,6 +121,32 @@ def _channel_rows(alloc: Mapping[str, float], ref: Mapping[str, float]) -> list[
     ]
 
 
+#: an allocation this much above run-rate on a channel losing money at the margin gets a line saying why (ratio)
+S_CURVE_RAISE = 1.2
+
+
+def steeper_further_up(
+    bundle: ResponseBundle, alloc: Mapping[str, float], ref: Mapping[str, float], periods: int
+) -> dict[str, tuple[float, float]]:
+    """Channels the split raises (> ``S_CURVE_RAISE`` × run-rate) although their marginal ROI at the run-rate is
+    negative → (marginal ROI at run-rate, at the proposed spend): either the curve is steeper further up (S-shaped:
+    positive at the proposed spend) or the whole budget must be spent and the channel still adds revenue.
+    ``alloc``/``ref``: currency over ``periods`` periods of the models' grain. Empty without a revenue model."""
+    if "revenue" not in bundle.models or periods <= 0:
+        return {}
+    raised = [ch for ch, v in alloc.items() if ref.get(ch, 0.0) > 0 and v > S_CURVE_RAISE * ref[ch]]
+    if not raised:
+        return {}
+    at_ref = response_curves(bundle, {ch: ref[ch] / periods for ch in raised}, points=3)
+    at_plan = response_curves(bundle, {ch: alloc[ch] / periods for ch in raised}, points=3)
+    out = {}
+    for ch in raised:
+        a, b = at_ref.get(ch, {}).get("marginal_roi"), at_plan.get(ch, {}).get("marginal_roi")
+        if a is not None and b is not None and a < 0:
+            out[ch] = (float(a), float(b))
+    return out
+
+
 def handle(question: Question, env: Env) -> Answer:
     lang = question.lang if question.lang in T else "en"
     t = T[lang]
@@ -144,10 +185,16 @@ def handle(question: Question, env: Env) -> Answer:
     diff = pc.difference(new_d, same_d)
     expected = {k: pc.band(new_d.totals[k], new_d.expected[k]) for k in new_d.totals}
     widened = any("widened" in n for n in res.notes)
+    periods = len(pd.date_range(start, end, freq="D" if bundle.context.freq == "D" else "7D"))
+    s_curves = steeper_further_up(bundle, alloc, ref, periods)
+    rows = _channel_rows(alloc, ref)
+    for row in rows:
+        if row["channel"] in s_curves:
+            row["marginal_roi_run_rate"], row["marginal_roi_planned"] = s_curves[row["channel"]]
     result: dict[str, Any] = {
         "start": params["start"], "end": params["end"], "budget": budget, "objective": objective,
         "run_rate_total": r_total, "budget_ratio": budget / r_total if r_total > 0 else None,
-        "channels": _channel_rows(alloc, ref), "expected": expected, "uplift": diff,
+        "channels": rows, "expected": expected, "uplift": diff,
         "bounds_widened": widened, "status": res.status, "notes": list(res.notes),
     }
     word = t[f"{objective}_word"] if objective in ("revenue", "conversions") else objective
@@ -171,6 +218,10 @@ def handle(question: Question, env: Env) -> Answer:
         if d is not None:
             lines.append(t[kpi].format(x=pc.signed(d["change"], lang), iv=iv, lo=pc.signed(d["lower_80"], lang),
                                        hi=pc.signed(d["upper_80"], lang), ref=num(d["reference"], lang)))
+    for ch, (a, b) in s_curves.items():
+        key = "losing" if b < 0 else "s_curve"
+        lines.append(t[key].format(ch=pc.channel_label(ch, lang, "bare"), at_ref=pct(a, lang), at_plan=pct(b, lang),
+                                   objective=word))
     if abs(budget - r_total) > 0.5:
         lines.append(t["uplift_note"])
     if widened and r_total > 0:
