@@ -48,6 +48,7 @@ T: dict[str, dict[str, str]] = {
                  "table){step}; about {money} to gain by raising its spend {share}.",
         "step": ", spend {chg} since {started}",
         "tail": "Scanned {k} campaign(s) and {m} channel(s); the others show no failing problem.",
+        "tail_mmm": "Scanned {m} channel(s) (media-mix data has no campaigns); the others show no failing problem.",
         "watch": "Weaker signals to watch: {items}.",
         "watch_item": "{who} ({stage} {chg})",
         "local": "Channel returns are local elasticity estimates: no trained response models.",
@@ -69,6 +70,7 @@ T: dict[str, dict[str, str]] = {
                  "выручка){step}; около {money} можно выиграть, увеличив расходы на {share}.",
         "step": ", расходы {chg} с {started}",
         "tail": "Проверено кампаний: {k}, каналов: {m}; у остальных серьёзных проблем не найдено.",
+        "tail_mmm": "Проверено каналов: {m} (в данных медиамикса нет кампаний); у остальных серьёзных проблем не найдено.",
         "watch": "Слабые сигналы, за которыми стоит следить: {items}.",
         "watch_item": "{who} ({stage} {chg})",
         "local": "Предельная отдача каналов оценена по локальной эластичности: обученных моделей отклика нет.",
@@ -187,7 +189,8 @@ def answer_for(s: Screen, env: Env, lang: str, scope_text: str | None = None) ->
         total = sum(i.money_at_stake or 0.0 for i in ranked)
         lines.append(t["head"].format(n=len(ranked), start=start, end=end, h=HORIZON_DAYS, total=money(total, lang)))
         lines += item_lines(s, lang)
-        lines.append(t["tail"].format(k=len(s.campaigns), m=len(s.channels)))
+        tail = "tail_mmm" if env.dataset.campaign_source == "mmm" else "tail"
+        lines.append(t[tail].format(k=len(s.campaigns), m=len(s.channels)))
         watch_line = _watch_line(s, lang, dated_only=True)
         if watch_line is not None:
             lines.append(watch_line)
