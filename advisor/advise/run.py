@@ -10,8 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from advisor.advise import analyses as an
 from advisor.advise.kinds import Answer, Env, handler
 from advisor.advise.question import Question
@@ -26,10 +24,10 @@ from models.response import ResponseBundle
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from advisor.advise.understand import Vocabulary
+
 log = logging.getLogger(__name__)
 
-#: categorical columns of ``campaign_daily`` a segment question may name (those present are offered)
-ATTRIBUTE_COLUMNS = ("audience", "creative_type", "objective", "region", "geo", "format", "age_group", "device", "placement")
 #: recommendations written into the narrative (all of them are in the result)
 NARRATED_ACTIONS = 3
 
@@ -80,23 +78,9 @@ class AdviceResult:
 
 def known_names(ds: Dataset) -> dict[str, list[str]]:
     """Campaign ids and channels of the dataset (what a question or a narrative may name)."""
-    cd = ds.campaign_daily
-    return {col: sorted(cd[col].astype(str).unique()) for col in ("campaign_id", "channel") if col in cd}
+    from advisor.advise.understand import vocabulary
 
-
-def known_attributes(ds: Dataset) -> dict[str, list[str]]:
-    """The segment attributes of ``campaign_daily`` present in the data → their values."""
-    cd = ds.campaign_daily
-    return {
-        col: sorted(cd[col].dropna().astype(str).unique())
-        for col in ATTRIBUTE_COLUMNS
-        if col in cd and cd[col].notna().any()
-    }
-
-
-def _last_date(ds: Dataset) -> Any:
-    dates = ds.campaign_daily["date"]
-    return pd.Timestamp(dates.max()).date() if len(dates) else None
+    return vocabulary(ds)[0]
 
 
 def understand_question(
@@ -107,13 +91,15 @@ def understand_question(
     scope: Mapping[str, str] | None = None,
     llm: BaseChatModel | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    vocab: Vocabulary | None = None,
 ) -> tuple[Question, str, list[str]]:
     """The parsed question, who parsed it (``llm`` or ``rules``) and the LLM's failures. With ``llm`` the model
     picks the kind and entities by a tool call (validated against the data, same limits); any failure falls back
-    to the deterministic parser. ``scope`` (a campaign or channel) overrides the entities of the text."""
-    from advisor.advise.understand import understand
+    to the deterministic parser. ``scope`` (a campaign or channel) overrides the entities of the text; ``vocab``:
+    the dataset's :func:`~advisor.advise.understand.vocabulary` when the caller has it already."""
+    from advisor.advise.understand import understand, vocabulary
 
-    names, attributes = known_names(dataset), known_attributes(dataset)
+    names, attributes, last_date = vocab if vocab is not None else vocabulary(dataset)
     complaints: list[str] = []
     parsed: Question | None = None
     router = "rules"
@@ -127,7 +113,7 @@ def understand_question(
             complaints.append(f"tool choice: {type(exc).__name__}: {exc}")
             log.info("LLM tool choice failed, using the parser: %s", exc)
     if parsed is None:
-        parsed = understand(question, names, attributes=attributes, last_date=_last_date(dataset), lang=lang)
+        parsed = understand(question, names, attributes=attributes, last_date=last_date, lang=lang)
     if lang is not None and parsed.lang != lang:
         parsed = dataclasses.replace(parsed, lang=lang)  # type: ignore[arg-type]
     if scope:
@@ -176,10 +162,13 @@ def advise(
         raise ValueError(f"lang must be 'en' or 'ru', got {lang!r}")
     budget = timeout_s if timeout_s is not None else DEFAULT_TIMEOUT_S
     deadline = time.monotonic() + budget
+    from advisor.advise.understand import vocabulary
+
+    vocab = vocabulary(dataset)
     parsed, router, complaints = understand_question(
-        question, dataset, lang=lang, scope=scope, llm=llm, timeout_s=max(budget / 2, 0.1)
+        question, dataset, lang=lang, scope=scope, llm=llm, timeout_s=max(budget / 2, 0.1), vocab=vocab
     )
-    names = known_names(dataset)
+    names = vocab[0]
     env = Env(dataset, bundle, driver_models, clv_model, catalog, names)
     from advisor.advise.kinds import unknown
 

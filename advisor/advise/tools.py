@@ -400,7 +400,7 @@ def choose(
 @dataclass(frozen=True)
 class DataContext:
     """What :func:`choose` checks a tool call against, read from a dataset: ``names`` (``campaign_id``/``channel``
-    → values), ``attributes`` (the ``campaign_daily`` text columns besides date, campaign and channel), ``dates``
+    → values), ``attributes`` (the segment columns of ``advisor.advise.understand.vocabulary``), ``dates``
     (first, last; ISO) and ``daily_spend`` (mean total spend per day over the last :data:`RUN_RATE_DAYS` days,
     currency)."""
 
@@ -412,10 +412,11 @@ class DataContext:
 
 def data_context(dataset: Dataset) -> DataContext:
     """The :class:`DataContext` of ``dataset``."""
+    from advisor.advise.understand import vocabulary
+
     cd = dataset.campaign_daily
-    names = {col: sorted(cd[col].astype(str).unique()) for col in ("campaign_id", "channel") if col in cd}
-    skip = {"date", "campaign_id", "channel"}
-    attributes = tuple(c for c in cd.columns if c not in skip and not pd.api.types.is_numeric_dtype(cd[c]))
+    names, attribute_values, _ = vocabulary(dataset)
+    attributes = tuple(attribute_values)
     dates: tuple[str, str] | None = None
     daily: float | None = None
     if "date" in cd and len(cd):

@@ -1010,9 +1010,11 @@ def understand(
     )
 
 
-def vocabulary(
-    dataset: Dataset, max_values: int = 500
-) -> tuple[dict[str, list[str]], dict[str, list[str]], dt.date | None]:
+#: ``(names, attributes, last_date)`` of a dataset (:func:`vocabulary`)
+Vocabulary = tuple[dict[str, list[str]], dict[str, list[str]], "dt.date | None"]
+
+
+def vocabulary(dataset: Dataset, max_values: int = 500) -> Vocabulary:
     """``(names, attributes, last_date)`` for :func:`understand` from a dataset's ``campaign_daily``: campaign ids
     and channels, each text attribute column (``dataset.attributes``) with its values (columns with more than
     ``max_values`` distinct values are left out: free text, not a segment), and the last date. Compute once per
