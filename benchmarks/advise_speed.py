@@ -35,7 +35,6 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,6 +50,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from api_load import free_port, service_key  # noqa: E402  (benchmarks/api_load.py: port and admin key)
 
 CLI_BAR_S = 5.0
 HTTP_P50_BAR_S = 1.5
@@ -130,28 +132,11 @@ def run_cli(ask: Ask, data: Path, models: Path, env: dict[str, str]) -> tuple[fl
     return elapsed, cpu, doc
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def admin_key(database_url: str) -> str:
-    """An admin key of the ``default`` workspace in the server's database (created before the server starts)."""
-    from api.store import Store
-
-    store = Store(database_url)
-    store.upgrade()
-    _, token = store.create_key("default", "admin", "advise_speed benchmark")
-    store.dispose()
-    return token
-
-
 def start_server(data: Path, models: Path, service: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, str]:
     """``kpi-advisor serve`` (result cache off, no training worker); returns the process, its URL, an admin key."""
     service.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{service / 'service.db'}"
-    key = admin_key(database_url)
+    key = service_key(database_url)
     port = free_port()
     env = {**env, "KPI_ADVISOR_DATABASE_URL": database_url, "KPI_ADVISOR_WORKSPACES_DIR": str(service),
            "KPI_ADVISOR_WORKER": "false", "KPI_ADVISOR_CACHE_SIZE": "0"}
