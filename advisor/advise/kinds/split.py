@@ -125,7 +125,7 @@ def _channel_rows(alloc: Mapping[str, float], ref: Mapping[str, float]) -> list[
 S_CURVE_RAISE = 1.2
 
 
-def steeper_further_up(
+def raised_at_a_loss(
     bundle: ResponseBundle, alloc: Mapping[str, float], ref: Mapping[str, float], periods: int
 ) -> dict[str, tuple[float, float]]:
     """Channels the split raises (> ``S_CURVE_RAISE`` × run-rate) although their marginal ROI at the run-rate is
@@ -186,7 +186,7 @@ def handle(question: Question, env: Env) -> Answer:
     expected = {k: pc.band(new_d.totals[k], new_d.expected[k]) for k in new_d.totals}
     widened = any("widened" in n for n in res.notes)
     periods = len(pd.date_range(start, end, freq="D" if bundle.context.freq == "D" else "7D"))
-    s_curves = steeper_further_up(bundle, alloc, ref, periods)
+    s_curves = raised_at_a_loss(bundle, alloc, ref, periods)
     rows = _channel_rows(alloc, ref)
     for row in rows:
         if row["channel"] in s_curves:

@@ -86,7 +86,7 @@ def test_without_models_run_rate_shares_and_one_note(plain_dataset: Dataset) -> 
 def test_a_raised_channel_losing_money_at_the_margin_is_explained(plain_dataset: Dataset, bundle400: ResponseBundle) -> None:
     """A channel the split raises although its marginal ROI at the run-rate is negative gets one line saying why
     (the whole budget is spent for revenue, or its curve is steeper further up); every number verifies."""
-    from advisor.advise.kinds.split import steeper_further_up
+    from advisor.advise.kinds.split import raised_at_a_loss
     from advisor.diagnostics import bundle_returns
 
     rois = {f.scope["channel"]: f.evidence["marginal_roi"] for f in bundle_returns(bundle400)}
@@ -94,7 +94,7 @@ def test_a_raised_channel_losing_money_at_the_margin_is_explained(plain_dataset:
     assert losing, "the seed-1 world has an over-funded channel"
     ref = {ch: float(v) * 30 for ch, v in bundle400.context.run_rate.items()}
     alloc = {**ref, losing[0]: 3 * ref[losing[0]]}
-    found = steeper_further_up(bundle400, alloc, ref, 30)
+    found = raised_at_a_loss(bundle400, alloc, ref, 30)
     assert set(found) == {losing[0]} and found[losing[0]][0] == pytest.approx(rois[losing[0]], abs=1e-6)
     big = sum(ref.values()) * 5  # a budget far above run-rate: the optimiser must raise losing channels too
     ans = handle(Question("How should we split it?", "split", amount=big), Env(plain_dataset, bundle400))
