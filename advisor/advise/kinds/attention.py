@@ -49,6 +49,8 @@ T: dict[str, dict[str, str]] = {
         "step": ", spend {chg} since {started}",
         "tail": "Scanned {k} campaign(s) and {m} channel(s); the others show no failing problem.",
         "tail_mmm": "Scanned {m} channel(s) (media-mix data has no campaigns); the others show no failing problem.",
+        "none_mmm": "Nothing needs urgent attention over {start}..{end}: no channel's spend, response or budget "
+                    "shows a failing problem among the {k} channel(s) scanned (media-mix data has no campaigns).",
         "watch": "Weaker signals to watch: {items}.",
         "watch_item": "{who} ({stage} {chg})",
         "local": "Channel returns are local elasticity estimates: no trained response models.",
@@ -71,6 +73,8 @@ T: dict[str, dict[str, str]] = {
         "step": ", расходы {chg} с {started}",
         "tail": "Проверено кампаний: {k}, каналов: {m}; у остальных серьёзных проблем не найдено.",
         "tail_mmm": "Проверено каналов: {m} (в данных медиамикса нет кампаний); у остальных серьёзных проблем не найдено.",
+        "none_mmm": "За {start}..{end} срочного внимания ничего не требует: среди проверенных каналов ({k}) ни у "
+                    "одного нет серьёзной проблемы с расходами, откликом или бюджетом (в данных медиамикса нет кампаний).",
         "watch": "Слабые сигналы, за которыми стоит следить: {items}.",
         "watch_item": "{who} ({stage} {chg})",
         "local": "Предельная отдача каналов оценена по локальной эластичности: обученных моделей отклика нет.",
@@ -198,7 +202,8 @@ def answer_for(s: Screen, env: Env, lang: str, scope_text: str | None = None) ->
         if scope_text is not None:
             lines.append(t["scope_none"].format(scope=scope_text, start=start, end=end))
         else:
-            lines.append(t["none"].format(start=start, end=end, k=len(s.campaigns), m=len(s.channels)))
+            none = "none_mmm" if env.dataset.campaign_source == "mmm" else "none"
+            lines.append(t[none].format(start=start, end=end, k=len(s.campaigns), m=len(s.channels)))
         watch_line = _watch_line(s, lang)
         if watch_line is not None:
             lines.append(watch_line)

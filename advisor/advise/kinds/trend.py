@@ -61,9 +61,9 @@ T: dict[str, dict[str, str]] = {
         "unknown_kpi": "The KPI catalog has no KPI {kpi}.",
         "months_of": "{kpi} of {scope} by month:",
         "business": "the whole business",
-        "stand_in": "{kpi} needs platform-reported conversions and revenue, which this data does not have "
-                    "(media-mix data); the answer shows {other} of the whole business instead (business totals "
-                    "over all spend).",
+        "stand_in": "The platforms' {kpi} figures are not in this data (media-mix data has no platform-reported conversions "
+                    "or revenue); the answer shows {other} of the whole business instead (business totals over all "
+                    "spend).",
         "stand_in_scope": "{kpi} needs platform-reported conversions and revenue, which this data does not have "
                           "(media-mix data), so it cannot be shown for {scope}; the answer shows {other} of the "
                           "whole business instead.",
@@ -80,10 +80,12 @@ T: dict[str, dict[str, str]] = {
         "unknown_kpi": "В каталоге нет такого KPI.",
         "months_of": "{kpi} {scope} по месяцам:",
         "business": "всего бизнеса",
-        "stand_in": "Для {kpi} нужны конверсии и выручка, заявленные площадками, а в этих данных их нет (данные "
-                    "медиамикса); поэтому показан {other} всего бизнеса (итоги бизнеса по всем расходам).",
-        "stand_in_scope": "Для {kpi} нужны конверсии и выручка, заявленные площадками, а в этих данных их нет "
-                          "(данные медиамикса), поэтому для {scope} его не посчитать; показан {other} всего бизнеса.",
+        "stand_in": "Для показателя «{kpi}» нужны конверсии и выручка, заявленные площадками, а в этих данных их нет "
+                    "(данные медиамикса); поэтому показан показатель «{other}» всего бизнеса (итоги бизнеса по всем "
+                    "расходам).",
+        "stand_in_scope": "Для показателя «{kpi}» нужны конверсии и выручка, заявленные площадками, а в этих данных их "
+                          "нет (данные медиамикса), поэтому для {scope} его не посчитать; показан показатель «{other}» "
+                          "всего бизнеса.",
     },
 }
 
@@ -161,7 +163,8 @@ def _one(question: Question, env: Env, kpi: str, spec: KpiSpec | None, col: str 
     t = T[lang]
     scope = {col: value} if col and value else {}
     label = scope_label(scope, lang) if scope or kpi not in BUSINESS_KPIS else t["business"]
-    name = kpi_name(kpi, lang)
+    # "conversions of the whole business", not "business conversions of the whole business"
+    name = kpi_name(kpi.removeprefix("business_") if label == t["business"] else kpi, lang)
     cap = name[:1].upper() + name[1:]
     frame = _series(env, kpi, col, value)
     dates = pd.to_datetime(env.dataset.campaign_daily["date"])
@@ -245,13 +248,14 @@ def _stand_in(question: Question, env: Env, kpi: str, other: str, lang: str) -> 
     scoped = bool(question.campaigns or question.channels)
     business = dataclasses.replace(question, kpi=other, campaigns=(), channels=())
     inner = handle(business, env)
-    name, other_name = kpi_name(kpi, lang), kpi_name(other, lang)
+    name, other_name = kpi_name(kpi, lang), kpi_name(other.removeprefix("business_"), lang)
     if scoped:
         scope = ({"campaign_id": question.campaigns[0]} if question.campaigns
                  else {"channel": question.channels[0]})
         why = t["stand_in_scope"].format(kpi=name, scope=scope_label(scope, lang), other=other_name)
     else:
         why = t["stand_in"].format(kpi=name, other=other_name)
+    why = why[:1].upper() + why[1:]
     analyses = tuple(
         Analysis(a.name, {**a.params, "asked_kpi": kpi, "stand_in": other}, a.result, a.findings, a.context)
         for a in inner.analyses

@@ -208,8 +208,8 @@ def test_media_mix_questions_answer_verified_in_their_language(mmm: tuple[Datase
 
 
 def test_media_mix_trend_of_roi_shows_the_business_kpi_and_says_why(mmm: tuple[Dataset, ResponseBundle]) -> None:
-    for q, head, why in (("How has ROI changed by month?", "MER of", "ROI needs platform-reported"),
-                         ("Как менялся ROI по месяцам?", "MER ", "Для ROI нужны")):
+    for q, head, why in (("How has ROI changed by month?", "MER of", "The platforms' ROI figures are not in this data"),
+                         ("Как менялся ROI по месяцам?", "MER ", "Для показателя «ROI» нужны")):
         r = _ask(mmm, q)
         lines = r.answer.splitlines()
         assert lines[0].startswith(head) and "no monthly values" not in r.answer, r.answer
