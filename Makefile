@@ -12,7 +12,7 @@ KEY_FILE ?= data/api-key.txt
 PYTEST_ARGS ?=
 TRAIN_ARGS ?=
 
-.PHONY: install lock lint test run demo clean bench
+.PHONY: install lock lint test run demo clean bench browser
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,6 +24,12 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+## Debian's Chromium for the dashboard's browser tests (Playwright drives it through executable_path).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
+browser:
+	@test -x $(CHROMIUM) || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null)
+
 ## Re-resolve pinned versions after editing pyproject.toml dependencies.
 lock:
 	test -x $(BIN)/uv || ($(PY) -m venv $(VENV) && $(BIN)/python -m pip install -q uv==$(UV_VERSION))
@@ -34,7 +40,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider $(PYTEST_ARGS)
 
 $(DATA)/campaign_daily.csv: | install
