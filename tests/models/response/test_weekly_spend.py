@@ -102,7 +102,9 @@ def test_auto_saturation_of_weekly_spend_driven_fits_is_the_hill_curve() -> None
     ch = ["a", "b", "c"]
 
     def family(**kw: Any) -> set[str]:
-        m = ResponseModel(ResponseSpec(country=None, n_starts=1, shape_source="spend", **kw)).fit(hist, y="y", channels=ch)
+        m = ResponseModel(ResponseSpec(country=None, n_starts=1, shape_source="spend", **kw)).fit(
+            hist, y="y", channels=ch
+        )
         return {t.saturation for t in m.transforms_.values()}
 
     assert family() == {"hill"}
@@ -160,5 +162,8 @@ def test_mmm_demo_world_within_the_issue_target(seed: int, lift: bool, bound: fl
     fit = fit_mmm(frame, layout, lift_tests=mmm_lift_tests(world.truth, seed) if lift else None)
     m = fit.bundle.models["conversions"]
     assert m.contributions_ is not None
-    err = [abs(m.contributions_[c].sum() / world.truth["channels"][c]["true_incremental"]["conversions"] - 1) for c in chans]
+    err = [
+        abs(m.contributions_[c].sum() / world.truth["channels"][c]["true_incremental"]["conversions"] - 1)
+        for c in chans
+    ]
     assert float(np.mean(err)) <= bound, err
