@@ -30,7 +30,7 @@ WEEKLY_DECAY_PRIOR = (0.4, 0.15)
 WEEKLY_HALF_SAT_PRIOR = (1.2, 0.6)
 #: weekly spend-driven fits (national with ``weekly_prior``, geo): normal prior (mean, s.d.) on the Hill shape — a
 #: mildly S-shaped curve. Weekly totals cannot tell the curve's shape near zero spend (measured: Hill and logistic
-#: fits differ by less than 1 % in residual sum of squares on the demo worlds and the PyMC data sets), yet that
+#: fits differ by at most 5 % in residual sum of squares, either way, on the demo worlds and the PyMC sets), yet that
 #: shape sets how much of the KPI the media explain: a curve steep from zero (logistic, Hill shape ≤ 1) reads the
 #: same weekly movement as 20–25 % more total media than an S-shaped one. The prior states the assumption.
 WEEKLY_SHAPE_PRIOR = (1.3, 0.2)
