@@ -2,7 +2,7 @@
  *
  * Charts: every element `.chart[data-spec=ID]` is drawn from the JSON block `<script type="application/json" id=ID>`
  * (or `.chart[data-spec-url=URL]`: fetched), with vega-embed (vendored, served by this server), the SVG renderer and
- * vega's AST interpreter (no eval, so the page's Content-Security-Policy needs no 'unsafe-eval'). A drawn chart gets
+ * vega's AST expression interpreter. A drawn chart gets
  * `data-drawn="1"` (a failed one `data-drawn="error"`); when every chart of the page is settled, `<body>` gets
  * `data-charts-drawn="N"` (N charts). Tests and the timing benchmark wait on these attributes.
  *
