@@ -31,7 +31,7 @@ How to add a page (e.g. "planner")
        from api.ui.session import UiUser, csrf_checked, ui_viewer
 
        NAV = NavItem(href="/ui/planner", page="planner", order=20)   # role="analyst" hides it from viewers
-       router = APIRouter()                                           # paths are relative to /ui
+       router = APIRouter(prefix="/ui", include_in_schema=False)     # the prefix here, not at include time
 
        @router.get("/planner")
        def page(request: Request, user: UiUser = Depends(ui_viewer)):

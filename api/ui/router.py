@@ -83,7 +83,7 @@ async def signin(
     response = RedirectResponse(safe_next(next_url), status_code=303)
     response.set_cookie(KEY_COOKIE, api_key.strip(), path=COOKIE_PATH, httponly=True, samesite="strict",
                         secure=secure_cookies(request))
-    response.delete_cookie(PRE_COOKIE, path=COOKIE_PATH)
+    response.delete_cookie(PRE_COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict")
     return response
 
 
@@ -113,18 +113,17 @@ def static(path: str, request: Request) -> Response:
     })
 
 
-def _load_pages() -> None:
-    """Include every registered page's router and collect its nav entry (``api.ui.pages.PAGES``)."""
+def page_routers() -> list[APIRouter]:
+    """The routers of the registered pages (``api.ui.pages.PAGES``); their nav entries go to ``render.NAV``."""
     rendering.NAV.clear()
+    routers = []
     for name in PAGES:
         module = importlib.import_module(f"api.ui.pages.{name}")
-        router.include_router(module.router)
+        routers.append(module.router)
         nav = getattr(module, "NAV", None)
         if nav is not None:
             rendering.NAV.append(nav)
-
-
-_load_pages()
+    return routers
 
 
 def _wants_json(request: Request) -> bool:
@@ -182,6 +181,8 @@ def install(app: FastAPI) -> None:
 
         app.add_exception_handler(cls, domain)
     app.include_router(router)
+    for page in page_routers():  # each APIRouter(prefix="/ui", include_in_schema=False): the OpenAPI is /v1's
+        app.include_router(page)
 
 
 __all__ = ["install", "lang_of", "router"]

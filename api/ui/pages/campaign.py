@@ -19,7 +19,7 @@ from api.ui.render import RATE_AS_PERCENT, render
 from api.ui.session import UiUser, csrf_checked, ui_viewer
 
 NAV = None  # reached from the overview's 'needs attention' list, not from the nav bar
-router = APIRouter()
+router = APIRouter(prefix="/ui", include_in_schema=False)
 
 FUNNEL = ("impressions", "clicks", "conversions")
 STAGE_OF_RATE = {"clicks": "ctr", "conversions": "conversion_rate"}

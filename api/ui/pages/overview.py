@@ -16,7 +16,7 @@ from api.ui.render import RATE_AS_PERCENT, NavItem, render
 from api.ui.session import UiUser, ui_viewer
 
 NAV = NavItem(href="/ui/", page="overview", order=10)
-router = APIRouter()
+router = APIRouter(prefix="/ui", include_in_schema=False)
 
 ATTENTION_QUESTION = {"en": "What needs attention?", "ru": "Что требует внимания?"}
 UNIT_OF_SCORECARD = {"ratio": None, "currency": "currency", "count": "count", "percent": "percent"}
