@@ -17,8 +17,8 @@ from api.http.app import MountedApp, create_http_app
 from api.http.state import AppState
 from api.logs import configure_logging
 from api.mcp_server import McpAuthMiddleware, build_mcp
-from api.ui.router import install as install_ui
 from api.settings import Settings, get_settings
+from api.ui.router import install as install_ui
 
 MCP_PATH = "/mcp"
 

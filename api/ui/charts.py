@@ -67,7 +67,7 @@ def spec(chart: alt.TopLevelMixin, *, validate: bool | None = None) -> dict[str,
     return out
 
 
-def _base(chart: alt.Chart, height: int = HEIGHT) -> alt.Chart:
+def _base(chart: Any, height: int = HEIGHT) -> Any:
     return chart.properties(width="container", height=height).configure_view(stroke=None).configure_axis(
         labelFontSize=11, titleFontSize=11, grid=True, gridColor="#eef0f3"
     )

@@ -4,6 +4,7 @@ stake (the advise operation's ``attention`` scan, run with the deterministic rou
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -34,11 +35,11 @@ def attention(user: UiUser) -> dict[str, Any]:
     return {}
 
 
-def trend_window(period_end: str) -> tuple[str, str]:
-    """First and last day of the 12 months ending with the scorecard's period end (ISO dates)."""
+def trend_window(period_end: str) -> tuple[date, date]:
+    """First and last day of the 12 months ending with the scorecard's period end (an ISO date)."""
     end = pd.Timestamp(period_end)
     start = (end - pd.DateOffset(months=12)) + pd.Timedelta(days=1)
-    return start.date().isoformat(), end.date().isoformat()
+    return start.date(), end.date()
 
 
 def trends(user: UiUser, scorecard: dict[str, Any]) -> list[dict[str, Any]]:

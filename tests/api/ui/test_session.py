@@ -49,14 +49,14 @@ def test_pages_need_a_session_and_show_the_sign_in_form(anon: httpx.Client) -> N
 
 
 def test_sign_in_sets_an_httponly_strict_cookie_and_redirects_only_inside_ui(ui_app: Any, anon: httpx.Client) -> None:
-    live, keys = ui_app
+    _live, keys = ui_app
     form = anon.get("/ui/signin")
     pre = form.headers["set-cookie"]
     assert PRE_COOKIE in pre and "HttpOnly" in pre and "SameSite=strict" in pre
     r = anon.post("/ui/signin", data={"api_key": keys["viewer"], "csrf_token": form_token(form.text),
                                       "next": "//evil.example/x"})
     assert r.status_code == 303 and r.headers["location"] == "/ui/"
-    cookie = [v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith(KEY_COOKIE)][0]
+    cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith(KEY_COOKIE))
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/ui" in cookie
     assert anon.get("/ui/").status_code == 200
 
