@@ -75,7 +75,7 @@ def _base(chart: Any, height: int = HEIGHT) -> Any:
 
 def _axis_format(unit: str | None) -> str:
     """d3 format of a value axis: ``%`` for rates, ``~s`` (12k) for money and counts, else ``.3~g``."""
-    return {"percent": ".0%", "currency": "~s", "count": "~s"}.get(unit or "", ".3~g")
+    return {"percent": ".3~%", "currency": "~s", "count": "~s"}.get(unit or "", ".3~g")
 
 
 @memo
@@ -146,12 +146,13 @@ def daily_with_onsets(
 def funnel(stages: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The funnel by stage: ``stages`` are ``{"stage": label, "value": now, "previous": before, "status"}`` in
     order (impressions → clicks → conversions); bars now, ticks the previous period, colour the status."""
-    frame = pd.DataFrame(list(stages))
+    frame = pd.DataFrame(list(stages)).assign(base=1.0)  # bars start at 1 on the log axis
     order = [s["stage"] for s in stages]
     colours = alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values()))
     bars = alt.Chart(frame).mark_bar(height=22).encode(
         y=alt.Y("stage:N", sort=order, title=None),
         x=alt.X("value:Q", title=None, scale=alt.Scale(type="log"), axis=alt.Axis(format="~s")),
+        x2="base:Q",
         color=alt.Color("status:N", scale=colours, legend=None),
         tooltip=["stage:N", alt.Tooltip("value:Q", format=",.0f"), alt.Tooltip("previous:Q", format=",.0f")],
     )

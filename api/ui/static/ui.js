@@ -4,7 +4,8 @@
  * (or `.chart[data-spec-url=URL]`: fetched), with vega-embed (vendored, served by this server), the SVG renderer and
  * vega's AST expression interpreter. A drawn chart gets
  * `data-drawn="1"` (a failed one `data-drawn="error"`); when every chart of the page is settled, `<body>` gets
- * `data-charts-drawn="N"` (N charts). Tests and the timing benchmark wait on these attributes.
+ * `data-charts-drawn="N"` (N charts) and `data-charts-ms` (milliseconds since navigation start). Tests and the
+ * timing benchmark (benchmarks/ui_pages.py) wait on these attributes.
  *
  * kpiUi.postJSON(url, body) / kpiUi.getJSON(url): fetch with the session cookie and, for POST, the CSRF token of
  * `<meta name="csrf-token">` in the X-CSRF-Token header; a non-2xx answer throws an Error with the problem's detail.
@@ -56,7 +57,10 @@
     return Promise.all(els.map(function (el) {
       return specOf(el).then(function (spec) { return spec ? draw(el, spec) : el.setAttribute("data-drawn", "error"); },
         function (err) { el.setAttribute("data-drawn", "error"); el.textContent = err.message; });
-    })).then(function () { document.body.setAttribute("data-charts-drawn", String(els.length)); });
+    })).then(function () {
+      document.body.setAttribute("data-charts-ms", String(Math.round(performance.now())));
+      document.body.setAttribute("data-charts-drawn", String(els.length));
+    });
   }
   window.kpiUi = { csrf: csrf, getJSON: getJSON, postJSON: postJSON, draw: draw, drawAll: drawAll };
   function start() { drawAll(document); }
