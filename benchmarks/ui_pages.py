@@ -144,8 +144,7 @@ def browser(url: str, key: str, paths: dict[str, str], runs: int, shots: Path | 
         if shots is not None:
             shots.mkdir(parents=True, exist_ok=True)
             for width, height, label in ((1280, 900, "desktop"), (390, 844, "phone")):
-                ctx = chromium.new_context(viewport={"width": width, "height": height},
-                                           device_scale_factor=1 if width > 600 else 2)
+                ctx = chromium.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
                 page = ctx.new_page()
                 for name, path in paths.items():
                     if name != "signin":
@@ -182,8 +181,10 @@ def main() -> int:
             data, models = world(root / "world", args.days)
             print(f"demo world ({args.days} days) trained in {time.perf_counter() - t:.0f} s")
         url, key, server = serve(data, models, root)
+        t = time.perf_counter()
         paths = pages(url, key)
-        print(f"pages: {paths}")
+        print(f"pages: {paths}; the first overview (scorecard, attention scan, charts computed): "
+              f"{time.perf_counter() - t:.1f} s")
         ok = True
         print("(a) server time per page, ms (warm, models loaded)")
         for name, times in server_times(url, key, paths, args.reps).items():

@@ -33,6 +33,7 @@ def test_lang_parameter_switches_and_the_cookie_keeps_it(ui_app: Any) -> None:
         assert 'lang="en"' in en.text and "Needs attention" in en.text
         ru = c.get("/ui/?lang=ru")
         assert 'lang="ru"' in ru.text and "Требует внимания" in ru.text
+        assert ru.text.count("<tr data-type=") == en.text.count("<tr data-type=") > 0  # the same scan in Russian
         assert LANG_COOKIE in ru.headers["set-cookie"] and "SameSite=strict" in ru.headers["set-cookie"]
         kept = c.get("/ui/")
         assert 'lang="ru"' in kept.text and "Обзор" in kept.text
