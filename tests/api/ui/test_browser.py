@@ -59,6 +59,22 @@ def test_open_a_planted_campaign_shows_its_finding_onset_and_charts(ui_live, ui_
     assert page.locator("#actions tbody tr").count() >= 1
 
 
+def test_phone_width_has_no_sideways_scrolling(ui_live, ui_browser, sign_in, charts_drawn):
+    context = ui_browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, ui_live.url, ui_live.keys["viewer"])
+        campaign = next(iter(planted_campaigns(ui_live.truth)))
+        for path in ["/ui/", f"/ui/campaign/{campaign}"]:
+            page.goto(ui_live.url + path)
+            charts_drawn(page)
+            width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+            assert width[0] <= width[1], (path, width)
+            assert page.locator(".chart[data-drawn='1'] svg").first.bounding_box()["width"] <= 390
+    finally:
+        context.close()
+
+
 def test_language_switch_is_remembered(ui_live, ui_page, sign_in):
     page = ui_page
     sign_in(page, ui_live.url, ui_live.keys["viewer"])
@@ -88,7 +104,7 @@ def test_another_workspace_never_appears(ui_live, ui_page, sign_in, charts_drawn
     sign_in(page, ui_live.url, ui_live.keys["other"])
     charts_drawn(page)
     html = page.content()
-    assert ".who" and page.locator(".who").get_attribute("data-workspace") == "ws-other"
+    assert page.locator(".who").get_attribute("data-workspace") == "ws-other"
     default_campaigns = [c for ch in ui_live.truth["channels"].values() for c in ch["campaigns"]]
     assert not [c for c in default_campaigns if f">{c}<" in html or f"/campaign/{c}?" in html]
     assert OTHER_PREFIX in html  # its own campaigns are listed
