@@ -9,8 +9,9 @@
 - ``ui_page`` (function): a new browser context (desktop 1280x900, its own cookies) and page;
   fixtures ``sign_in`` (``sign_in(page, url, key)``: through the form) and ``charts_drawn`` (``charts_drawn(page)``:
   waits for ``body[data-charts-drawn]``, fails on a chart that did not draw).
-- ``ui_app`` (module): the app in process (``serving.app_in_process``, TestClient) for plain HTTP tests;
-  ``ui_client(key)`` helpers in the test modules.
+- ``ui_app`` (module): ``(live, keys)``: the app in process (``serving.app_in_process``, TestClient) with the same
+  keys and other workspace, for plain HTTP tests (``live.anonymous()`` + the ``kpia_ui_key`` cookie, or
+  ``signed_in(live, key)`` in test_session.py through the form).
 """
 
 from __future__ import annotations
