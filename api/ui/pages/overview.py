@@ -43,23 +43,29 @@ def trend_window(period_end: str) -> tuple[date, date]:
 
 
 def trends(user: UiUser, scorecard: dict[str, Any]) -> list[dict[str, Any]]:
-    """One monthly trend chart per scorecard KPI the KPI table can compute: ``[{"id", "kpi", "name", "spec"}]``."""
+    """One monthly trend chart per scorecard line the KPI table can compute, a scoped line (``{channel: search}``)
+    from the rows of its scope only: ``[{"id", "kpi", "name", "spec"}]``."""
     kpis = [k for g in scorecard.get("groups", []) for k in g.get("kpis", [])]
     if not kpis or not scorecard.get("end"):
         return []
     start, end = trend_window(scorecard["end"])
-    table = services.kpis(user.workspace, schemas.KpisRequest(grain="month", start=start, end=end))
-    rows = table.get("rows", [])
-    present = {key for row in rows for key, value in row.items() if value is not None}
+    tables: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     out = []
     for k in kpis:
-        if k["kpi"] not in present:
+        scope = {str(c): str(v) for c, v in (k.get("scope") or {}).items()}
+        by = tuple(sorted(scope))
+        if by not in tables:
+            req = schemas.KpisRequest(by=list(by), grain="month", start=start, end=end)
+            tables[by] = services.kpis(user.workspace, req).get("rows", [])
+        rows = [r for r in tables[by] if all(str(r.get(c)) == v for c, v in scope.items())]
+        if not any(r.get(k["kpi"]) is not None for r in rows):
             continue
         unit = "percent" if k["kpi"] in RATE_AS_PERCENT else UNIT_OF_SCORECARD.get(k.get("unit") or "")
+        name = k.get("name") or k["kpi"]
+        title = f"{name} ({', '.join(scope.values())})" if scope else name
         out.append({
-            "id": f"trend-{k['kpi']}", "kpi": k["kpi"], "name": k.get("name") or k["kpi"],
-            "spec": charts.monthly_trend(rows, k["kpi"], title=k.get("name") or k["kpi"], unit=unit,
-                                         target=k.get("target")),
+            "id": f"trend-{k['kpi']}" + (f"-{len(out)}" if scope else ""), "kpi": k["kpi"], "name": title,
+            "spec": charts.monthly_trend(rows, k["kpi"], title=title, unit=unit, target=k.get("target")),
         })
     return out
 
