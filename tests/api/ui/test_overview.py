@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from test_session import signed_in  # noqa: E402
+from test_session import signed_in
 
 
 def trend_specs(html: str) -> dict[str, dict[str, Any]]:
