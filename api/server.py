@@ -1,4 +1,5 @@
-"""The whole service: the HTTP API (``api.http``) with the MCP server (``api.mcp_server``) mounted at ``/mcp``.
+"""The whole service: the HTTP API (``api.http``) with the MCP server (``api.mcp_server``) mounted at ``/mcp`` and
+the web dashboard (``api.ui``) at ``/ui``.
 
 ``create_app(settings) -> FastAPI`` is what tests, benchmarks and process managers build; ``app()`` is the ASGI
 entry point of ``kpi-advisor serve``: ``uvicorn --factory api.server:app``. Each web process builds its own app
@@ -17,21 +18,25 @@ from api.http.state import AppState
 from api.logs import configure_logging
 from api.mcp_server import McpAuthMiddleware, build_mcp
 from api.settings import Settings, get_settings
+from api.ui.router import install as install_ui
 
 MCP_PATH = "/mcp"
 
 
 def create_app(settings: Settings | None = None, *, mcp: bool = True) -> FastAPI:
     """Build the service on ``settings`` (default: the process's, :func:`api.settings.get_settings`, read once):
-    the HTTP API and, unless ``mcp=False``, the MCP server at ``/mcp`` (streamable HTTP, same API keys), whose
-    session manager runs inside the app's lifespan."""
+    the HTTP API, the dashboard at ``/ui`` and, unless ``mcp=False``, the MCP server at ``/mcp`` (streamable HTTP,
+    same API keys), whose session manager runs inside the app's lifespan."""
     settings = settings or get_settings()
     state = AppState(settings)
     if not mcp:
-        return create_http_app(state)
-    server = build_mcp(state)
-    mcp_app = McpAuthMiddleware(server.streamable_http_app(streamable_http_path="/", host=settings.host), state)
-    return create_http_app(state, mounts=[MountedApp(MCP_PATH, mcp_app, server.session_manager.run)])
+        app = create_http_app(state)
+    else:
+        server = build_mcp(state)
+        mcp_app = McpAuthMiddleware(server.streamable_http_app(streamable_http_path="/", host=settings.host), state)
+        app = create_http_app(state, mounts=[MountedApp(MCP_PATH, mcp_app, server.session_manager.run)])
+    install_ui(app)  # the web dashboard at /ui (api.ui)
+    return app
 
 
 def app() -> FastAPI:

@@ -201,18 +201,26 @@ def optimize(state: Workspace, req: schemas.OptimizeRequest) -> dict[str, Any]:
     return result
 
 
-def advise(state: Workspace, req: schemas.AdviseRequest) -> dict[str, Any]:
-    """Answer a question (``advisor.ops.advise``) with the served models and the configured LLM, if any."""
+def _advise_template(state: Workspace, req: schemas.AdviseRequest) -> dict[str, Any]:
+    return advise(state, req, use_llm=False)
+
+
+def advise(state: Workspace, req: schemas.AdviseRequest, *, use_llm: bool = True) -> dict[str, Any]:
+    """Answer a question (``advisor.ops.advise``) with the served models and the configured LLM, if any
+    (``use_llm=False``: the deterministic router and narrator, e.g. the dashboard's attention scan)."""
     from dataclasses import replace
 
     from advisor.ops.advise import advise as op
 
     snap = state.require(dataset=req.dataset is None)
-    llm = state.llm()
+    llm = state.llm() if use_llm else None
     ctx = replace(_context(state, req.dataset, snap), llm=llm)
     if llm is not None:  # an LLM's answer may vary: do not cache it (nor warm it)
         with state.metrics.time_model("advise"):
             return op(req, ctx).to_json()
-    state.remember("advise|" + req.model_dump_json(), advise, req)
+    if use_llm:
+        state.remember("advise|" + req.model_dump_json(), advise, req)
+    else:
+        state.remember("advise-template|" + req.model_dump_json(), _advise_template, req)
     out: dict[str, Any] = _cached(state, "advise", _key("advise", snap, req, _fingerprint(ctx)), lambda: op(req, ctx).to_json())
     return out

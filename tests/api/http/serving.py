@@ -146,7 +146,8 @@ class _ThroughApp(httpx.BaseTransport):
             request.method, str(request.url), headers=list(request.headers.multi_items()), content=request.read(),
             follow_redirects=False,
         )
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content, request=request)
+        headers = list(answer.headers.multi_items())  # each Set-Cookie apart (a Headers object joins them)
+        return httpx.Response(answer.status_code, headers=headers, content=answer.content, request=request)
 
 
 @contextmanager

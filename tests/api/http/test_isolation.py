@@ -25,6 +25,9 @@ serving = sys.modules["kpi_api_serving"]  # loaded by tests/api/conftest.py
 
 A = "ws-a"
 PUBLIC = {"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"}
+#: the dashboard's public routes and what an anonymous call gets: the sign-in form (a POST without the form's CSRF
+#: token is refused) and static files (a made-up path is not found); every other /ui route answers 401
+PUBLIC_UI = {("GET", "/ui/signin"): {200}, ("POST", "/ui/signin"): {403}, ("GET", "/ui/static/{path:path}"): {404}}
 ALLOWED_FOR_FOREIGN_IDS = {401, 403, 404, 409, 422, 503}
 BAD_CSV = (
     "date,campaign,channel,spend,impressions,clicks,conversions,revenue\n"
@@ -208,12 +211,14 @@ def test_every_route_but_health_and_docs_needs_a_key(env: Env) -> None:
                 r = anon.request(method, url, json={})
                 wrong = anon.request(method, url, json={}, headers={"X-API-Key": "kpia_000000000000_" + "x" * 43})
             checked.append(f"{method} {path}")
-            if path in PUBLIC:
+            if (method, path) in PUBLIC_UI:
+                assert r.status_code in PUBLIC_UI[method, path], (method, path, r.status_code, r.text[:200])
+            elif path in PUBLIC:
                 assert r.status_code < 400, (method, path, r.status_code, r.text[:200])
             else:
                 assert r.status_code == 401, (method, path, r.status_code, r.text[:200])
                 assert wrong.status_code == 401, (method, path, wrong.status_code, wrong.text[:200])
-    assert "POST /mcp" in checked and "GET /v1/kpis" in checked, checked
+    assert "POST /mcp" in checked and "GET /v1/kpis" in checked and "GET /ui/" in checked, checked
 
 
 def test_every_operation_declares_a_role_unless_public(env: Env) -> None:

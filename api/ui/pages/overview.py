@@ -1,0 +1,89 @@
+"""Overview (``/ui/``): the scorecard against targets (status colours, composite score), each scorecard KPI's
+trend over the last 12 months, and what needs attention: the failing campaigns and channels ranked by money at
+stake (the advise operation's ``attention`` scan, run with the deterministic router)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from api.http import schemas, services
+from api.ui import charts
+from api.ui.render import RATE_AS_PERCENT, NavItem, render
+from api.ui.session import UiUser, ui_viewer
+
+NAV = NavItem(href="/ui/", page="overview", order=10)
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+ATTENTION_QUESTION = {"en": "What needs attention?", "ru": "Что требует внимания?"}
+UNIT_OF_SCORECARD = {"ratio": None, "currency": "currency", "count": "count", "percent": "percent"}
+
+
+def attention(user: UiUser) -> dict[str, Any]:
+    """The ``attention`` analysis of the advise operation (``result``: period, items ranked by money at stake,
+    channels) in the user's language; ``{}`` when the answer ran no scan."""
+    req = schemas.AdviseRequest(question=ATTENTION_QUESTION[user.lang], lang=user.lang)  # type: ignore[arg-type]
+    answer = services.advise(user.workspace, req, use_llm=False)
+    for analysis in answer.get("analyses", []):
+        if analysis.get("name") == "attention":
+            found: dict[str, Any] = analysis.get("result") or {}
+            return found
+    return {}
+
+
+def trend_window(period_end: str) -> tuple[date, date]:
+    """First and last day of the 12 months ending with the scorecard's period end (an ISO date)."""
+    end = pd.Timestamp(period_end)
+    start = (end - pd.DateOffset(months=12)) + pd.Timedelta(days=1)
+    return start.date(), end.date()
+
+
+def trends(user: UiUser, scorecard: dict[str, Any]) -> list[dict[str, Any]]:
+    """One monthly trend chart per scorecard line the KPI table can compute, a scoped line (``{channel: search}``)
+    from the rows of its scope only: ``[{"id", "kpi", "name", "spec"}]``."""
+    kpis = [k for g in scorecard.get("groups", []) for k in g.get("kpis", [])]
+    if not kpis or not scorecard.get("end"):
+        return []
+    start, end = trend_window(scorecard["end"])
+    tables: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    out = []
+    for k in kpis:
+        scope = {str(c): str(v) for c, v in (k.get("scope") or {}).items()}
+        by = tuple(sorted(scope))
+        if by not in tables:
+            req = schemas.KpisRequest(by=list(by), grain="month", start=start, end=end)
+            tables[by] = services.kpis(user.workspace, req).get("rows", [])
+        rows = [r for r in tables[by] if all(str(r.get(c)) == v for c, v in scope.items())]
+        if not any(r.get(k["kpi"]) is not None for r in rows):
+            continue
+        unit = "percent" if k["kpi"] in RATE_AS_PERCENT else UNIT_OF_SCORECARD.get(k.get("unit") or "")
+        name = k.get("name") or k["kpi"]
+        title = f"{name} ({', '.join(scope.values())})" if scope else name
+        out.append({
+            "id": f"trend-{k['kpi']}" + (f"-{len(out)}" if scope else ""), "kpi": k["kpi"], "name": title,
+            "spec": charts.monthly_trend(rows, k["kpi"], title=title, unit=unit, target=k.get("target")),
+        })
+    return out
+
+
+def link_of(item: dict[str, Any], period: dict[str, str]) -> str:
+    """The diagnosis page of an attention item over the scan's period."""
+    query = f"?from={period.get('from', '')}&to={period.get('to', '')}" if period else ""
+    if item.get("type") == "campaign":
+        return f"/ui/campaign/{item['campaign_id']}{query}"
+    return f"/ui/channel/{item['channel']}{query}"
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, user: UiUser = Depends(ui_viewer)) -> HTMLResponse:
+    """The overview page."""
+    card = services.scorecard(user.workspace, schemas.ScorecardRequest())
+    scan = attention(user)
+    period = scan.get("period") or {}
+    items = [{**i, "href": link_of(i, period)} for i in scan.get("items", [])]
+    return render(request, user, "overview", card=card, trends=trends(user, card), scan=scan, items=items,
+                  colours=charts.STATUS_COLOURS)

@@ -1,0 +1,208 @@
+"""Speed of the web dashboard (issue 15) and its screenshots.
+
+What runs: a demo world (``generate_world(seed=7, days=--days)``, default 400 days so the overview's trends span 12
+months) trained with ``training.pipeline.train_all`` (backtests off) in a temporary folder (or ``--data`` /
+``--models`` of an existing one); the real service (``api.server.create_app``) served by uvicorn in a thread on a
+free 127.0.0.1 port, no training worker, an admin key of the ``default`` workspace made in its database first.
+
+(a) Server time per page with models loaded: each page is requested once to warm it (the first call computes the
+    scorecard, the attention scan, the diagnosis and builds the chart specs; the result cache keeps them, as in
+    production), then ``--reps`` times (default 30) one at a time with the session cookie; client-side wall time
+    over loopback, p50 / p95 / max per page. Bar: p95 ≤ 300 ms.
+(b) Time until charts are drawn in headless Chromium (``/usr/bin/chromium`` via Playwright): ``ui.js`` stamps
+    ``<body data-charts-ms>`` (ms since navigation start) once vega-embed has drawn every chart of the page.
+    ``cold``: a new browser context per run (no HTTP cache: the ~830 kB of vendored vega is fetched and parsed);
+    ``warm``: reloads in one context. ``--browser-runs`` (default 5) each; median and max. Bar: ≤ 1.5 s for the
+    overview (and the planner, once it exists).
+(c) ``--screenshots DIR``: every page at desktop (1280 px) and phone (390 px) width, full page, JPEG.
+
+Run: ``OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/ui_pages.py [--screenshots docs/ui]``.
+Only 127.0.0.1 is contacted. Exit 1 when a bar is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SERVER_P95_BAR_MS = 300.0
+CHARTS_BAR_MS = 1500.0
+CHROMIUM = "/usr/bin/chromium"
+
+
+def world(root: Path, days: int) -> tuple[Path, Path]:
+    from advisor.data import load_dataset
+    from demo_world import generate_world
+    from training.pipeline import train_all
+
+    data, models = root / "data", root / "models"
+    data.mkdir(parents=True)
+    generate_world(seed=7, days=days).write(data)
+    ds = load_dataset(data)
+    train_all(ds.tables, models, fingerprint=ds.fingerprint, backtest=None)
+    return data, models
+
+
+def serve(data: Path, models: Path, root: Path) -> tuple[str, str, Any]:
+    import uvicorn
+
+    from api.http import Settings
+    from api.server import create_app
+    from api.store import Store
+
+    settings = Settings(data_dir=data, models_dir=models, worker=False, fit_drivers=False, log_json=False,
+                        database_url=f"sqlite:///{root / 'service.db'}", workspaces_dir=root / "workspaces")
+    store = Store(settings.database_url)
+    store.upgrade()
+    key = store.create_key("default", "admin", "ui benchmark")[1]
+    store.dispose()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on"))
+    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", key, server
+
+
+def pages(url: str, key: str) -> dict[str, str]:
+    """The pages to time and shoot: name → path (the campaign and channel pages of the first attention items)."""
+    with httpx.Client(base_url=url, cookies={"kpia_ui_key": key}, timeout=120) as c:
+        html = c.get("/ui/").text
+    import re
+
+    found = {"signin": "/ui/signin", "overview": "/ui/"}
+    campaign = re.search(r'href="(/ui/campaign/[^"]+)"', html)
+    channel = re.search(r'href="(/ui/channel/[^"]+)"', html)
+    if campaign:
+        found["campaign"] = campaign.group(1).replace("&amp;", "&")
+    if channel:
+        found["channel"] = channel.group(1).replace("&amp;", "&")
+    return found
+
+
+def server_times(url: str, key: str, paths: dict[str, str], reps: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    with httpx.Client(base_url=url, cookies={"kpia_ui_key": key}, timeout=120) as c:
+        for name, path in paths.items():
+            first = time.perf_counter()
+            assert c.get(path).status_code == 200, path
+            print(f"  first {name}: {1000 * (time.perf_counter() - first):.0f} ms (computes and caches)")
+            times = []
+            for _ in range(reps):
+                t = time.perf_counter()
+                r = c.get(path)
+                times.append(1000 * (time.perf_counter() - t))
+                assert r.status_code == 200, (path, r.status_code)
+            out[name] = times
+    return out
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
+
+
+def browser(url: str, key: str, paths: dict[str, str], runs: int, shots: Path | None) -> dict[str, dict[str, list[float]]]:
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, dict[str, list[float]]] = {}
+    host = url.split("//")[1].split(":")[0]
+    cookie = {"name": "kpia_ui_key", "value": key, "domain": host, "path": "/ui", "httpOnly": True,
+              "sameSite": "Strict"}
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        for name, path in paths.items():
+            if name == "signin":
+                continue
+            cold, warm = [], []
+            for _ in range(runs):
+                ctx = chromium.new_context(viewport={"width": 1280, "height": 900})
+                ctx.add_cookies([cookie])
+                page = ctx.new_page()
+                page.goto(url + path)
+                page.wait_for_selector("body[data-charts-drawn]", state="attached", timeout=60_000)
+                cold.append(float(page.get_attribute("body", "data-charts-ms") or "nan"))
+                page.reload()
+                page.wait_for_selector("body[data-charts-drawn]", state="attached", timeout=60_000)
+                warm.append(float(page.get_attribute("body", "data-charts-ms") or "nan"))
+                ctx.close()
+            out[name] = {"cold": cold, "warm": warm}
+        if shots is not None:
+            shots.mkdir(parents=True, exist_ok=True)
+            for width, height, label in ((1280, 900, "desktop"), (390, 844, "phone")):
+                ctx = chromium.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+                page = ctx.new_page()
+                for name, path in paths.items():
+                    if name != "signin":
+                        ctx.add_cookies([cookie])
+                    else:
+                        ctx.clear_cookies()
+                    page.goto(url + path)
+                    if name != "signin":
+                        page.wait_for_selector("body[data-charts-drawn]", state="attached", timeout=60_000)
+                    target = shots / f"{name}-{label}.jpg"
+                    page.screenshot(path=str(target), full_page=True, type="jpeg", quality=80)
+                    print(f"  screenshot {target}")
+                ctx.close()
+        chromium.close()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path)
+    ap.add_argument("--models", type=Path)
+    ap.add_argument("--days", type=int, default=400)
+    ap.add_argument("--reps", type=int, default=30)
+    ap.add_argument("--browser-runs", type=int, default=5)
+    ap.add_argument("--screenshots", type=Path)
+    args = ap.parse_args()
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cpu(s), python {platform.python_version()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        if args.data and args.models:
+            data, models = args.data, args.models
+        else:
+            t = time.perf_counter()
+            data, models = world(root / "world", args.days)
+            print(f"demo world ({args.days} days) trained in {time.perf_counter() - t:.0f} s")
+        url, key, server = serve(data, models, root)
+        t = time.perf_counter()
+        paths = pages(url, key)
+        print(f"pages: {paths}; the first overview (scorecard, attention scan, charts computed): "
+              f"{time.perf_counter() - t:.1f} s")
+        ok = True
+        print("(a) server time per page, ms (warm, models loaded)")
+        for name, times in server_times(url, key, paths, args.reps).items():
+            bar = p95(times) <= SERVER_P95_BAR_MS
+            ok &= bar
+            print(f"  {name:9s} p50 {statistics.median(times):6.1f}  p95 {p95(times):6.1f}  max {max(times):6.1f}"
+                  f"  (n={len(times)}) {'ok' if bar else 'MISSES 300'}")
+        print("(b) time until charts drawn in headless Chromium, ms since navigation start")
+        for name, runs in browser(url, key, paths, args.browser_runs, args.screenshots).items():
+            cold, warm = runs["cold"], runs["warm"]
+            bar = max(cold) <= CHARTS_BAR_MS if name == "overview" else True
+            ok &= bar
+            print(f"  {name:9s} cold median {statistics.median(cold):6.0f} max {max(cold):6.0f}   warm median "
+                  f"{statistics.median(warm):6.0f} max {max(warm):6.0f}  (n={len(cold)})"
+                  f"{'' if name != 'overview' else (' ok' if bar else ' MISSES 1500')}")
+        server.should_exit = True
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
