@@ -81,7 +81,7 @@ def test_forecast_endpoint_answers_the_forecast_operation(viewer: httpx.Client, 
     assert f"{round(direct['total']['revenue']['mean']):,}".replace(",", "\u202f") in doc["html"]
     assert set(doc["charts"]) >= {"fc-daily", "fc-channels", "curve-0"}
     curve = doc["charts"]["curve-0"]
-    marks = [v for k, v in curve["datasets"].items() if len(v) == 2][0]
+    marks = next(v for v in curve["datasets"].values() if len(v) == 2)
     per_period = plan["spend"][sorted(plan["spend"])[0]] / 28
     assert marks[1]["spend"] == pytest.approx(per_period)  # the plan's spend per day marked on the curve
 
