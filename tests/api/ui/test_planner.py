@@ -182,3 +182,11 @@ def test_lift_tests_are_charted_measured_vs_fitted() -> None:
     rows = next(iter(spec["datasets"].values()))
     assert rows[0]["mean"] == 400.0 and rows[0]["reported"] == 380.0
     assert rows[0]["lower_80"] == pytest.approx(400 - 1.2816 * 50, abs=0.01)
+
+
+def test_planner_and_attribution_speak_russian(viewer: httpx.Client) -> None:
+    planner = viewer.get("/ui/planner?lang=ru")
+    assert planner.status_code == 200 and "Планирование расходов" in planner.text and "28 дней (4 нед.)" in planner.text
+    attribution = viewer.get("/ui/attribution?lang=ru")
+    assert attribution.status_code == 200 and "Дополнительные конверсии" in attribution.text
+    assert "последние 13 нед." in attribution.text
