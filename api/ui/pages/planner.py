@@ -6,9 +6,10 @@ of the same budget beside the plan with its uplift; the plan downloads as the CL
 
 JSON for the page's script (session cookie; POST with the CSRF token): ``POST /ui/api/forecast`` (a
 ``ForecastRequest``, as ``POST /v1/forecast``) answers ``{"forecast": the operation's JSON, "html": the results
-panel, "charts": {id: spec}}``; ``POST /ui/api/optimize`` (an ``OptimizeRequest``) ``{"optimize": the operation's
-JSON, "html", "charts"}``; ``GET /ui/api/plan.yaml?plan=<JSON of start, end, spend>`` the plan file. A plan the
-operation refuses (negative spend, unknown channel, too long) is problem+json with the operation's message."""
+panel, "charts": {id: spec}}``; ``POST /ui/api/optimize`` (the same plan) ``{"request": the ``OptimizeRequest``
+of the plan's budget and period, "optimize": the operation's JSON, "html", "charts"}``;
+``GET /ui/api/plan.yaml?plan=<JSON of start, end, spend>`` the plan file. A plan the operation refuses (negative
+spend, unknown channel, too long) is problem+json with the operation's message."""
 
 from __future__ import annotations
 
@@ -104,7 +105,7 @@ def planner(request: Request, days: Annotated[int, Query(ge=1, le=365)] = DEFAUL
     return render(
         request, user, "planner", base=base, plan=plan, days=days, horizons=horizons, fc=fc, curves=curve_ids(fc),
         results=results_html(user, fc, plan), charts=[{"id": k, "spec": v} for k, v in specs.items()],
-        plan_json=json.dumps(plan), base_json=json.dumps(base),
+        plan_json=json.dumps(plan),
     )
 
 
