@@ -111,7 +111,8 @@ def test_forecast_needs_the_csrf_token(ui_app: Any) -> None:
 
 
 def test_optimise_answers_the_optimize_operation_for_the_plans_budget(viewer: httpx.Client, api: httpx.Client) -> None:
-    plan = page_plan(viewer.get("/ui/planner").text)
+    html = viewer.get("/ui/planner").text
+    plan, base = page_plan(html), inline_specs(html)["plan-base"]
     ours = viewer.post("/ui/api/optimize", json=plan)
     assert ours.status_code == 200, ours.text
     doc = ours.json()
@@ -120,6 +121,7 @@ def test_optimise_answers_the_optimize_operation_for_the_plans_budget(viewer: ht
     direct = api.post("/v1/optimize", json={"start": plan["start"], "end": plan["end"], "budget": budget}).json()
     assert doc["optimize"]["allocation"] == direct["allocation"] and doc["optimize"]["uplift"] == direct["uplift"]
     assert sum(direct["allocation"].values()) == pytest.approx(budget, rel=1e-6)
+    assert base["spend"] == pytest.approx(direct["reference_plan"])  # the page starts at the operation's run-rate
     shown = re.search(r'<tr data-kpi="revenue">.*?class="num uplift">([^<]+)<', doc["html"], re.S)
     assert shown and float(shown.group(1).replace("\u202f", "")) == round(direct["uplift"]["revenue"])
     alt.Chart.from_dict(doc["charts"]["opt-split"], validate=True)
