@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from advisor.core.jsonable import to_jsonable
@@ -36,3 +37,25 @@ def forecast(req: ForecastRequest, ctx: OpsContext) -> ForecastResult:
     bundle = ctx.require_bundle()
     plan = parse_plan(req.plan(), bundle)
     return ForecastResult(ctx.models.version, run_forecast(bundle, plan, n_sims=req.sims or ctx.forecast_sims))
+
+
+def run_rate_plan(days: int, ctx: OpsContext) -> dict[str, Any]:
+    """The plan a planner starts from: the ``days`` (≥ 1) after the models' history at the recent run-rate
+    (``models.plan.reference_plan``: each channel's mean spend per period of the last 28 days / 4 weeks, spread by
+    its weekday pattern). ``{"start", "end", "spend": {channel: total currency}, "channels", "freq", "last_date",
+    "max_horizon_days"}``; HorizonError when ``days`` exceeds the service's horizon."""
+    import pandas as pd
+
+    from models.plan import reference_plan
+
+    bundle = ctx.require_bundle()
+    pc = bundle.context
+    start = date.fromisoformat(pc.last_date) + timedelta(days=1)
+    end = start + timedelta(days=days - 1)
+    check_horizon(ctx.max_horizon_days, start, end)
+    ref = reference_plan(bundle, pd.Timestamp(start), pd.Timestamp(end))
+    return {
+        "start": start.isoformat(), "end": end.isoformat(), "spend": {ch: float(v) for ch, v in ref.spend.items()},
+        "channels": list(pc.channels), "freq": pc.freq, "last_date": pc.last_date,
+        "max_horizon_days": ctx.max_horizon_days,
+    }

@@ -188,6 +188,17 @@ def forecast(state: Workspace, req: schemas.ForecastRequest) -> dict[str, Any]:
     return result
 
 
+def run_rate_plan(state: Workspace, days: int) -> dict[str, Any]:
+    """The run-rate plan of the ``days`` after the served models' history (``advisor.ops.forecast.run_rate_plan``):
+    what the dashboard's planner starts from."""
+    from advisor.ops.forecast import run_rate_plan as op
+
+    ctx, snap = _planning_context(state, None)
+    key = ("run_rate_plan", *snap.key(), days, ctx.models.version)
+    result: dict[str, Any] = _cached(state, "forecast", key, lambda: op(days, ctx))
+    return result
+
+
 def optimize(state: Workspace, req: schemas.OptimizeRequest) -> dict[str, Any]:
     """Budget allocation or least spend for a target (``advisor.ops.optimize``)."""
     from advisor.ops.optimize import optimize as op
