@@ -7,4 +7,6 @@ from __future__ import annotations
 PAGES: tuple[str, ...] = (
     "overview",
     "campaign",
+    "ask",
+    "models",
 )
