@@ -48,22 +48,24 @@ def backtest_rows(models: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def error_chart(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Backtest WAPE by version (bars, one colour per KPI; oldest left), None without backtests."""
-    if not rows:
-        return None
-    frame = pd.DataFrame([{"version": r["version"], "kpi": r["kpi"], "wape": r["wape"]} for r in rows
-                          if r["wape"] is not None])
+    """Backtest WAPE by version (horizontal bars, newest on top, one colour per KPI; a black tick at the
+    seasonal-naive baseline's WAPE), None without backtests."""
+    frame = pd.DataFrame([{"version": r["version"], "kpi": r["kpi"], "wape": r["wape"], "naive": r["naive_wape"]}
+                          for r in rows if r["wape"] is not None])
     if frame.empty:
         return None
-    order = sorted(frame["version"].unique())
-    bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("version:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-        xOffset="kpi:N",
-        y=alt.Y("wape:Q", title="WAPE", axis=alt.Axis(format=".0%")),
+    order = sorted(frame["version"].unique(), reverse=True)
+    y = alt.Y("version:N", sort=order, title=None)
+    bars = alt.Chart(frame).mark_bar(height={"band": 0.8}).encode(
+        y=y, yOffset="kpi:N", x=alt.X("wape:Q", title="WAPE", axis=alt.Axis(format=".0%")),
         color=alt.Color("kpi:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["version:N", "kpi:N", alt.Tooltip("wape:Q", format=".1%")],
+        tooltip=["version:N", "kpi:N", alt.Tooltip("wape:Q", format=".1%"),
+                 alt.Tooltip("naive:Q", format=".1%", title="seasonal naive")],
     )
-    return charts.spec(bars.properties(width="container", height=180).configure_view(stroke=None))
+    ticks = alt.Chart(frame.dropna(subset=["naive"])).mark_tick(color="#111827", thickness=2).encode(
+        y=y, yOffset="kpi:N", x="naive:Q")
+    height = 26 * len(frame) + 10
+    return charts.spec(alt.layer(bars, ticks).properties(width="container", height=height).configure_view(stroke=None))
 
 
 def summary(model: dict[str, Any]) -> dict[str, Any]:

@@ -146,3 +146,23 @@ def test_pages_need_a_session(ui_app: Any, path: str) -> None:
     with live.anonymous() as anon:
         r = anon.get(path)
         assert r.status_code == 401 and 'id="api_key"' in r.text
+
+
+def test_backtest_rows_and_chart_of_versions_with_backtests() -> None:
+    from api.ui.pages.models import backtest_rows, error_chart
+
+    bt = {"n_origins": 3, "model": {"wape": 0.12, "smape": 0.11, "mase": 0.8, "coverage_80": 0.79},
+          "seasonal_naive": {"wape": 0.2}}
+    models = [
+        {"version": "v0002", "active": True, "metrics": {"response": {"revenue": {"backtest": bt},
+                                                                       "conversions": {"channels": []}}}},
+        {"version": "v0001", "active": False, "metrics": {"backtest": {}, "history": {}}},
+    ]
+    rows = backtest_rows(models)
+    assert rows == [{"version": "v0002", "kpi": "revenue", "wape": 0.12, "smape": 0.11, "mase": 0.8,
+                     "coverage_80": 0.79, "naive_wape": 0.2, "origins": 3, "active": True}]
+    chart = error_chart(rows)
+    assert chart is not None
+    data = [v for values in chart["datasets"].values() for v in values]
+    assert {"version": "v0002", "kpi": "revenue", "wape": 0.12, "naive": 0.2} in data
+    assert error_chart([]) is None

@@ -156,6 +156,25 @@ def test_a_viewer_has_no_controls_and_forged_posts_are_refused(ui_live, ui_page,
     assert statuses == [403, 403, 403]
 
 
+def test_phone_width_has_no_sideways_scrolling(ui_live, ui_browser, sign_in, charts_drawn):
+    context = ui_browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        sign_in(page, ui_live.url, ui_live.keys["analyst"])
+        page.goto(f"{ui_live.url}/ui/ask")
+        answer = ask(page, f"Why did {planted_campaign(ui_live.truth)} miss its targets last month?")
+        answer.locator("details.analysis summary").first.click()  # the widest part: an analysis' JSON
+        for path in ("/ui/ask", "/ui/models"):
+            if path != "/ui/ask":
+                page.goto(ui_live.url + path)
+            charts_drawn(page)
+            width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+            assert width[0] <= width[1], (path, width)
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="module")
 def ui_train(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A live server with its training worker, on a private copy of the world: ``(url, analyst key)``."""
