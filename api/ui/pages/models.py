@@ -57,7 +57,7 @@ def error_chart(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     order = sorted(frame["version"].unique(), reverse=True)
     y = alt.Y("version:N", sort=order, title=None)
     bars = alt.Chart(frame).mark_bar(height={"band": 0.8}).encode(
-        y=y, yOffset="kpi:N", x=alt.X("wape:Q", title="WAPE", axis=alt.Axis(format=".0%")),
+        y=y, yOffset="kpi:N", x=alt.X("wape:Q", title="WAPE", axis=alt.Axis(format=".0%", tickCount=6)),
         color=alt.Color("kpi:N", title=None, legend=alt.Legend(orient="bottom")),
         tooltip=["version:N", "kpi:N", alt.Tooltip("wape:Q", format=".1%"),
                  alt.Tooltip("naive:Q", format=".1%", title="seasonal naive")],
