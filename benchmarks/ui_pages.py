@@ -14,9 +14,14 @@ free 127.0.0.1 port, no training worker, an admin key of the ``default`` workspa
     ``cold``: a new browser context per run (no HTTP cache: the ~830 kB of vendored vega is fetched and parsed);
     ``warm``: reloads in one context. ``--browser-runs`` (default 5) each; median and max. Bar: ≤ 1.5 s for the
     overview and the planner.
-(c) ``--screenshots DIR``: every page at desktop (1280 px) and phone (390 px) width, full page, JPEG.
+(c) ``--screenshots DIR``: every page at desktop (1280 px) and phone (390 px) width, full page, JPEG (the ask page
+    after one question: English on the desktop, Russian on the phone).
 (d) The planner's update (``POST /ui/api/forecast`` of a changed plan, as the page sends it): ``--reps`` new plans
     (the forecast operation runs) and the same again (cached); p50 / p95 / max.
+(e) Ask: ``POST /ui/api/ask`` (the advise operation + the audit log write) per question, the first call (computes)
+    and ``--reps`` warm repeats (the result cache answers; the audit row is written each time), p50 / p95 / max.
+    Bar: warm p95 ≤ 300 ms. The world gets a second version trained with backtests (``--no-backtest-version``:
+    not), so the models page shows its backtest table and chart; it is the served one.
 
 Run: ``OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/ui_pages.py [--screenshots docs/ui]``.
 Only 127.0.0.1 is contacted. Exit 1 when a bar is missed.
@@ -47,9 +52,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHARTS_BAR_PAGES = ("overview", "planner")
 
 
-def world(root: Path, days: int) -> tuple[Path, Path]:
+def world(root: Path, days: int, backtest_version: bool = True) -> tuple[Path, Path]:
     from advisor.data import load_dataset
     from demo_world import generate_world
+    from training.backtest import BacktestSpec
     from training.pipeline import train_all
 
     data, models = root / "data", root / "models"
@@ -57,6 +63,8 @@ def world(root: Path, days: int) -> tuple[Path, Path]:
     generate_world(seed=7, days=days).write(data)
     ds = load_dataset(data)
     train_all(ds.tables, models, fingerprint=ds.fingerprint, backtest=None)
+    if backtest_version:  # the models page's backtest table and chart
+        train_all(ds.tables, models, fingerprint=ds.fingerprint, backtest=BacktestSpec())
     return data, models
 
 
@@ -95,8 +103,41 @@ def pages(url: str, key: str) -> dict[str, str]:
         found["campaign"] = campaign.group(1).replace("&amp;", "&")
     if channel:
         found["channel"] = channel.group(1).replace("&amp;", "&")
-    found.update({"planner": "/ui/planner", "attribution": "/ui/attribution"})
+    found.update({"planner": "/ui/planner", "attribution": "/ui/attribution", "ask": "/ui/ask", "models": "/ui/models"})
     return found
+
+
+ASK_QUESTIONS = ("What needs attention?", "Why did {campaign} miss its targets last month?",
+                 "Почему {campaign} не выполнила цели в прошлом месяце?", "How should we split 120000 next month?")
+
+
+def ask_times(url: str, key: str, campaign: str, reps: int) -> dict[str, list[float]]:
+    """``POST /ui/api/ask`` per question: the first call (printed) and ``reps`` warm ones (ms)."""
+    from api.ui.session import csrf_token_of
+
+    out: dict[str, list[float]] = {}
+    with httpx.Client(base_url=url, cookies={"kpia_ui_key": key}, timeout=300,
+                      headers={"X-CSRF-Token": csrf_token_of(key)}) as c:
+        for template in ASK_QUESTIONS:
+            question = template.format(campaign=campaign)
+            times = []
+            for i in range(reps + 1):
+                t = time.perf_counter()
+                r = c.post("/ui/api/ask", json={"question": question})
+                times.append(1000 * (time.perf_counter() - t))
+                assert r.status_code == 200, (question, r.status_code, r.text[:300])
+                if i == 0:
+                    print(f"  first {question!r}: {times[0]:.0f} ms, answered in {r.json().get('lang')}")
+            out[question] = times[1:]
+    return out
+
+
+def asked(page: Any, question: str) -> None:
+    """Ask ``question`` on the ask page and wait for the answer (for its screenshot)."""
+    page.fill("#question", question)
+    page.press("#question", "Enter")
+    page.wait_for_selector("#conversation li.answer:not(.pending)", timeout=120_000)
+    page.locator("#conversation details.analysis summary").first.click()
 
 
 def server_times(url: str, key: str, paths: dict[str, str], reps: int) -> dict[str, list[float]]:
@@ -147,6 +188,11 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
 
 
+ASK_SHOT = {"desktop": "Why did {campaign} miss its targets last month?",
+            "phone": "Почему {campaign} не выполнила цели в прошлом месяце?"}
+ASK_CAMPAIGN = ["search-01"]  # set by main: the campaign page's campaign
+
+
 def browser(url: str, key: str, paths: dict[str, str], runs: int, shots: Path | None) -> dict[str, dict[str, list[float]]]:
     from playwright.sync_api import sync_playwright
 
@@ -185,6 +231,8 @@ def browser(url: str, key: str, paths: dict[str, str], runs: int, shots: Path | 
                     page.goto(url + path)
                     if name != "signin":
                         page.wait_for_selector("body[data-charts-drawn]", state="attached", timeout=60_000)
+                    if name == "ask":
+                        asked(page, ASK_SHOT[label].format(campaign=ASK_CAMPAIGN[0]))
                     target = shots / f"{name}-{label}.jpg"
                     page.screenshot(path=str(target), full_page=True, type="jpeg", quality=80)
                     print(f"  screenshot {target}")
@@ -201,6 +249,7 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=30)
     ap.add_argument("--browser-runs", type=int, default=5)
     ap.add_argument("--screenshots", type=Path)
+    ap.add_argument("--no-backtest-version", action="store_true", help="no second version trained with backtests")
     args = ap.parse_args()
     print(f"machine: {platform.platform()}, {os.cpu_count()} cpu(s), python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -209,7 +258,7 @@ def main() -> int:
             data, models = args.data, args.models
         else:
             t = time.perf_counter()
-            data, models = world(root / "world", args.days)
+            data, models = world(root / "world", args.days, not args.no_backtest_version)
             print(f"demo world ({args.days} days) trained in {time.perf_counter() - t:.0f} s")
         url, key, server = serve(data, models, root)
         t = time.perf_counter()
@@ -223,6 +272,14 @@ def main() -> int:
             ok &= bar
             print(f"  {name:9s} p50 {statistics.median(times):6.1f}  p95 {p95(times):6.1f}  max {max(times):6.1f}"
                   f"  (n={len(times)}) {'ok' if bar else 'MISSES 300'}")
+        campaign = paths.get("campaign", "/ui/campaign/search-01").split("/")[-1].split("?")[0]
+        ASK_CAMPAIGN[0] = campaign
+        print("(e) POST /ui/api/ask, ms (warm: the result cache answers; the audit log is written each time)")
+        for question, times in ask_times(url, key, campaign, args.reps).items():
+            bar = p95(times) <= SERVER_P95_BAR_MS
+            ok &= bar
+            print(f"  {question[:44]:44s} p50 {statistics.median(times):6.1f}  p95 {p95(times):6.1f}  "
+                  f"max {max(times):6.1f}  (n={len(times)}) {'ok' if bar else 'MISSES 300'}")
         print("(b) time until charts drawn in headless Chromium, ms since navigation start")
         for name, runs in browser(url, key, paths, args.browser_runs, args.screenshots).items():
             cold, warm = runs["cold"], runs["warm"]

@@ -83,7 +83,8 @@ def _import_registry(models_dir: Path, store: Store, fingerprint: str | None) ->
         store.add_model_version(
             DEFAULT_WORKSPACE, version, str(Path(models_dir).resolve()),
             DEFAULT_DATASET if fp is not None and fp == fingerprint else None, fp,
-            {"backtest": manifest.get("backtest", {}), "history": manifest.get("history", {})}, activate=False,
+            {**manifest.get("metrics", {}), "backtest": manifest.get("backtest", {}), "history": manifest.get("history", {})},
+            activate=False,
         )
     if activatable:
         store.activate_model(DEFAULT_WORKSPACE, activatable[-1])

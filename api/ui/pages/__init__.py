@@ -9,4 +9,6 @@ PAGES: tuple[str, ...] = (
     "campaign",
     "planner",
     "attribution",
+    "ask",
+    "models",
 )

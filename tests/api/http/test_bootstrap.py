@@ -1,5 +1,5 @@
 """Start-up import of the default workspace's registry: CLI-made versions are served, a version a killed training
-job published but never recorded is imported inactive."""
+job published but never recorded is imported inactive; the manifest's metrics are recorded."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def test_orphan_of_a_killed_job_is_not_served_after_a_restart(world: object, tmp
     first = AppState(settings)
     first.start()
     assert _versions(first) == [("v0001", True)]
+    imported = first.store.model_versions("default")[0].metrics  # the manifest's fit (and backtest) figures
+    assert {"response", "history"} <= set(imported) and imported["response"]
     first.shutdown()
 
     _copy_version(own.models, "v0001", "v0002", {"job": "3f0c2a9e4b1d", "workspace": "default"})  # the orphan
