@@ -2,7 +2,7 @@
 
 In ``models`` so that both ``advisor`` (the KPI engine on Spark, ``advisor.kpis.spark``) and ``training`` may use
 it (``training`` must not import ``advisor``). ``pyspark`` is imported inside the function: nothing else pays for
-it. The session is quiet (no web UI, log level WARN), its Python workers run this interpreter
+it. The session is quiet (no web UI, no progress bars, only errors logged), its Python workers run this interpreter
 (``PYSPARK_PYTHON = sys.executable``: otherwise they start the system Python, which lacks pyarrow), and its
 timezone is UTC so that dates never shift by a local offset.
 """
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -44,13 +46,13 @@ def spark_session(master: str | None = None, app_name: str = "kpi-advisor", *, s
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+            .config("spark.driver.extraJavaOptions", f"-Duser.timezone=UTC -Dlog4j2.configurationFile={_log_config()}")
             .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
             .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         )
         session = builder.getOrCreate()
-        session.sparkContext.setLogLevel("WARN")
+        session.sparkContext.setLogLevel("ERROR")
         return session
 
 
@@ -63,3 +65,25 @@ def _local_cores(master: str) -> int:
         return max(1, int(inner.split(",")[0]))
     except ValueError:
         return os.cpu_count() or 1
+
+
+#: Spark's JVM logs errors only, to stderr (Spark's default profile logs every WARN and says so at start-up).
+_LOG4J2 = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = stderr
+appender.console.type = Console
+appender.console.name = stderr
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+"""
+
+
+def _log_config() -> str:
+    """Path of the log4j2 configuration the driver JVM starts with (written once to the temp folder)."""
+    path = Path(tempfile.gettempdir()) / f"kpi-advisor-spark-log4j2-{os.getuid()}.properties"
+    if not path.is_file() or path.read_text() != _LOG4J2:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(_LOG4J2)
+        tmp.replace(path)
+    return str(path)
