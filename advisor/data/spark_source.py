@@ -5,8 +5,10 @@
 writes a table) — stays in Spark and is never loaded into pandas. The other tables (orders, surveys, team_kpis,
 outcomes_daily, lift_tests: small by nature) are read and validated by the usual readers.
 
-What the Spark path validates in campaign_daily (one aggregate job over the table, then one small job per broken
-rule for examples), with the same rule ids and wording as the pandas validation (table, column, count, rule):
+What the Spark path validates in campaign_daily, with the same rule ids and wording as the pandas validation
+(table, column, count, rule). The schema checks run at once (they need only the Parquet footers); the row checks
+are counted over every row by the first Spark job that reads the table — the KPI aggregation, so the 100M rows
+are read once — or by :meth:`SparkDataset.check` (one job); a broken rule then costs one small job for examples:
 
 * the columns: aliases and the config's ``columns`` mapping resolved as in pandas (``advisor.data.aliases``),
   required columns present (``missing_column``), ``defaults`` added as constants, at most ``max_columns``;
@@ -24,6 +26,7 @@ histories and outliers (warnings in pandas) — run ``kpi-advisor validate`` on 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,16 +46,29 @@ if TYPE_CHECKING:
 
 #: The table kept in Spark; every other table is read into pandas.
 SPARK_TABLE = "campaign_daily"
+#: Prefix of the stored (un-typed) copy of a contract column in the Spark frame, read by the row checks.
+RAW = "__raw_"
 
 
 @dataclass(frozen=True, eq=False)
 class SparkDataset:
     """A data folder whose ``campaign_daily`` is a Spark DataFrame (contract names; ``date`` a DateType column,
     text columns strings, number columns doubles, whole-number columns longs); the other tables are pandas frames
-    as :class:`advisor.data.Dataset` holds them. ``source``: where campaign_daily was read from."""
+    as :class:`advisor.data.Dataset` holds them. ``source``: where campaign_daily was read from; ``checks``: the
+    row rules of campaign_daily, counted in the first Spark job that reads the rows (:class:`CampaignChecks`).
+
+    ``campaign_daily`` also holds the stored values as ``__raw_<column>`` (what the checks read); its contract and
+    extra columns are :attr:`CampaignChecks.columns`."""
+
+    def check(self) -> SparkDataset:
+        """Run the row checks now (one Spark job) unless a job already did; ``DataValidationError`` naming
+        every broken rule. Returns self."""
+        self.checks.run(self.campaign_daily)
+        return self
 
     campaign_daily: DataFrame
     source: str
+    checks: CampaignChecks
     outcomes_daily: pd.DataFrame | None = None
     orders: pd.DataFrame | None = None
     surveys: pd.DataFrame | None = None
@@ -103,7 +119,7 @@ def load_spark_dataset(
                     "a data folder with an mmm: table is read with --engine local", table="config")  # fmt: skip
     spec = config.tables.get(SPARK_TABLE)
     path = _campaign_path(folder, spec)
-    campaign = read_campaign_daily(spark, path, spec, limits=limits)
+    campaign, checks = read_campaign_daily(spark, path, spec, limits=limits)
 
     errors: list[ValidationIssue] = []
     warnings: list[ValidationIssue] = []
@@ -128,7 +144,7 @@ def load_spark_dataset(
             frames[name] = result.frame
     if errors:
         raise DataValidationError(errors, warnings)
-    return SparkDataset(campaign_daily=campaign, source=str(path), warnings=tuple(warnings), **frames)
+    return SparkDataset(campaign_daily=campaign, source=str(path), checks=checks, warnings=tuple(warnings), **frames)
 
 
 def _campaign_path(folder: Path, spec: TableSource | None) -> Path:
@@ -158,9 +174,10 @@ def _campaign_path(folder: Path, spec: TableSource | None) -> Path:
 
 def read_campaign_daily(
     spark: SparkSession, path: Path, spec: TableSource | None = None, *, limits: DataLimits = DEFAULT_LIMITS
-) -> DataFrame:
-    """campaign_daily of the Parquet file or folder ``path`` as a typed, checked Spark DataFrame (lazy but for
-    the checks' aggregate job). Raises ``DataValidationError`` with every broken rule."""
+) -> tuple[DataFrame, CampaignChecks]:
+    """campaign_daily of the Parquet file or folder ``path`` as a typed Spark DataFrame (lazy: nothing is read
+    but the footers) and its row checks, to be counted by the first job over the rows. Raises
+    ``DataValidationError`` for what the schema shows (a missing column, two columns claiming one name)."""
     from pyspark.errors import PySparkException
     from pyspark.sql import functions as F
 
@@ -192,11 +209,11 @@ def read_campaign_daily(
     typed_exprs = {
         c: _typed(F.col(f"`{c}`"), spec, raw_types[c]) for c in named.columns if (spec := contract.column(c))
     }
-    checked = named.select("*", *[e.alias(f"__typed_{c}") for c, e in typed_exprs.items()])
-    issues = check_campaign_daily(checked, raw_types, contract)
-    if issues:
-        raise DataValidationError(issues)
-    return named.select(*[typed_exprs[c].alias(c) if c in typed_exprs else F.col(f"`{c}`") for c in named.columns])
+    frame = named.select(
+        *[typed_exprs[c].alias(c) if c in typed_exprs else F.col(f"`{c}`") for c in named.columns],
+        *[F.col(f"`{c}`").alias(f"{RAW}{c}") for c in typed_exprs],
+    )
+    return frame, CampaignChecks(contract, tuple(named.columns), _rules(raw_types, contract))
 
 
 def _typed(col: Column, spec: ColumnSpec, dtype: str) -> Column:
@@ -229,8 +246,8 @@ class _Rule:
 
 
 def _rules(raw_types: Mapping[str, str], contract: TableContract) -> list[_Rule]:
-    """The row rules of ``contract`` over a frame with the stored columns (contract names) and their typed
-    values (``__typed_<name>``)."""
+    """The row rules of ``contract`` over a frame with the typed columns (contract names) beside the stored
+    values (``__raw_<name>``)."""
     from pyspark.sql import functions as F
 
     t = contract.name
@@ -240,7 +257,7 @@ def _rules(raw_types: Mapping[str, str], contract: TableContract) -> list[_Rule]
         c = spec.name
         if c not in raw_types:
             continue
-        r, v = F.col(f"`{c}`"), F.col(f"`__typed_{c}`")
+        r, v = F.col(f"`{RAW}{c}`"), F.col(f"`{c}`")
         empty = r.isNull()
         if raw_types[c] in ("float", "double"):
             empty = empty | F.isnan(r)
@@ -266,29 +283,60 @@ def _rules(raw_types: Mapping[str, str], contract: TableContract) -> list[_Rule]
             out.append(_Rule("non_negative", c, known & (v < 0), f"{t}.{c}: must be ≥ 0, {{n}} negative value(s)"))
     for le in contract.less_equal:
         if le.left in raw_types and le.right in raw_types:
-            bad = (F.col(f"`__typed_{le.left}`") > F.col(f"`__typed_{le.right}`")).eqNullSafe(True)
+            bad = (F.col(f"`{le.left}`") > F.col(f"`{le.right}`")).eqNullSafe(True)
             out.append(_Rule(le.rule, le.left, bad, f"{t}.{le.left}: must not exceed {le.right}; {{n}} row(s) have "
                              f"{le.left} > {le.right}"))  # fmt: skip
     return out
 
 
-def check_campaign_daily(
-    checked: DataFrame, raw_types: Mapping[str, str], contract: TableContract
-) -> list[ValidationIssue]:
-    """The broken rules of campaign_daily. ``checked``: the stored columns (contract names, types
-    ``raw_types``) beside their typed values (``__typed_<name>``). One aggregate job counts every rule's
-    offending rows; each broken rule then fetches three examples (value, part file, date, campaign_id)."""
-    from pyspark.sql import functions as F
+class CampaignChecks:
+    """The row rules of campaign_daily (:func:`_rules`) and whether they were counted.
 
-    rules = _rules(raw_types, contract)
-    counts = checked.agg(*[F.count_if(r.bad).alias(f"r{i}") for i, r in enumerate(rules)]).collect()[0]
-    issues: list[ValidationIssue] = []
-    for i, rule in enumerate(rules):
-        n = int(counts[f"r{i}"] or 0)
-        if n:
-            text = rule.message.format(n=n) + _examples(checked, rule.bad, rule.column)
-            issues.append(ValidationIssue(contract.name, rule.column, (), rule.rule, text))
-    return issues
+    Deferred so that they cost no pass of their own: the KPI engine on Spark counts them in its aggregation job
+    (:meth:`expressions` beside the measures, over every row, before the date window), then calls
+    :meth:`verify` with the counts. ``columns``: the table's columns without the ``__raw_`` copies."""
+
+    def __init__(self, contract: TableContract, columns: tuple[str, ...], rules: list[_Rule]) -> None:
+        self.contract = contract
+        self.columns = columns
+        self.rules = tuple(rules)
+        self._lock = threading.Lock()
+        self._issues: list[ValidationIssue] | None = None
+
+    @property
+    def pending(self) -> bool:
+        """True until a job counted the rules."""
+        return self._issues is None
+
+    def expressions(self) -> list[Column]:
+        """One aggregate per rule (``__check<i>``: its offending rows), to add to a job over all the rows."""
+        from pyspark.sql import functions as F
+
+        return [F.count_if(r.bad).alias(f"__check{i}") for i, r in enumerate(self.rules)]
+
+    def verify(self, frame: DataFrame, counts: Mapping[str, float]) -> None:
+        """Record the counts (``__check<i>`` → offending rows; a job's per-group counts summed) and raise
+        ``DataValidationError`` naming every broken rule, with three examples each (one small job per rule)."""
+        with self._lock:
+            if self._issues is None:
+                issues: list[ValidationIssue] = []
+                for i, rule in enumerate(self.rules):
+                    n = int(counts.get(f"__check{i}") or 0)
+                    if n:
+                        text = rule.message.format(n=n) + _examples(frame, rule.bad, rule.column)
+                        issues.append(ValidationIssue(self.contract.name, rule.column, (), rule.rule, text))
+                self._issues = issues
+            found = list(self._issues)
+        if found:
+            raise DataValidationError(found)
+
+    def run(self, frame: DataFrame) -> None:
+        """Count the rules now (one aggregate job over ``frame``) unless a job already did; then :meth:`verify`."""
+        if self.pending:
+            row = frame.agg(*self.expressions()).collect()[0]
+            self.verify(frame, row.asDict())
+        else:
+            self.verify(frame, {})
 
 
 def _examples(frame: DataFrame, bad: Column, column: str) -> str:
@@ -296,7 +344,7 @@ def _examples(frame: DataFrame, bad: Column, column: str) -> str:
     (Parquet record numbers are not counted over a folder of parts: the part file and the row's key say where)."""
     from pyspark.sql import functions as F
 
-    cols = [F.col(f"`{column}`").cast("string").alias("value"), F.input_file_name().alias("file")]
+    cols = [F.col(f"`{RAW}{column}`").cast("string").alias("value"), F.input_file_name().alias("file")]
     for key in ("date", "campaign_id"):
         cols.append(F.col(f"`{key}`").cast("string").alias(key) if key in frame.columns else F.lit(None).alias(key))
     rows = frame.where(bad).select(*cols).limit(3).collect()

@@ -4,8 +4,9 @@
 :class:`~advisor.kpis.measures.ExternalTable`: :func:`advisor.kpis.compute_kpis` hands it the same
 (measures, grouping, grain, window) it hands :func:`~advisor.kpis.measures.aggregate_table` for a pandas frame,
 and gets back the same :class:`~advisor.kpis.measures.TableAggregate` — one row per group and period, one column
-per base measure — from **one Spark job** (a ``groupBy().agg()`` over the window's rows; a distinct count with
-``min_rows`` > 1 adds one job). Everything after the aggregation is the pandas engine's own code on groups ×
+per base measure — from **one Spark job** (a ``groupBy().agg()`` over the rows; a distinct count with
+``min_rows`` > 1 adds one job). The first job over a :class:`~advisor.data.spark_source.SparkDataset`'s
+campaign_daily also counts its row checks (negative values, bad dates ...), so the data is read once. Everything after the aggregation is the pandas engine's own code on groups ×
 periods rows: the outer join of tables, the catalog's formulas (ratio KPIs are ratios of the sums), null reasons,
 period-over-period changes, period labels. So one catalog, one formula evaluator and one result type
 (:class:`~advisor.kpis.table.KpiTable`, the same ``to_json()``) serve both engines.
@@ -44,15 +45,20 @@ from advisor.kpis.measures import ALL, NOT_GROUPABLE, PERIOD, ExternalTable, Tab
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-    from advisor.data.spark_source import SparkDataset
+    from advisor.data.spark_source import CampaignChecks, SparkDataset
 
 
 class SparkTable(ExternalTable):
-    """A table held in Spark (``frame``: a Spark DataFrame with contract column names), aggregated by Spark."""
+    """A table held in Spark (``frame``: a Spark DataFrame with contract column names), aggregated by Spark.
 
-    def __init__(self, frame: DataFrame) -> None:
+    ``checks``: row rules still to count (campaign_daily of a :class:`~advisor.data.spark_source.SparkDataset`):
+    the first aggregation counts them over every row in its own job and raises ``DataValidationError`` when one
+    is broken, so validating 100M rows costs no pass of its own."""
+
+    def __init__(self, frame: DataFrame, checks: CampaignChecks | None = None) -> None:
         self.frame = frame
-        self._columns = tuple(frame.columns)
+        self.checks = checks
+        self._columns = tuple(checks.columns) if checks is not None else tuple(frame.columns)
         self._types = dict(frame.dtypes)
 
     @property
@@ -224,13 +230,20 @@ def _aggregate(
 
     rows = table.frame
     day = _day_column(table, time_col, spec) if dated and spec is not None and time_col is not None else None
+    inside = F.lit(True)
     if day is not None:
         rows = rows.withColumn("__day", day)
         day = F.col("__day")
         if start is not None:
-            rows = rows.where((F.last_day(day) if monthly else day) >= F.lit(start))
+            inside = inside & ((F.last_day(day) if monthly else day) >= F.lit(start))
         if end is not None:
-            rows = rows.where(day <= F.lit(end))
+            inside = inside & (day <= F.lit(end))
+    # the rows outside the window form groups of their own (key __in false), dropped after the job: the row
+    # checks pending on the table count every row in the same job
+    rows = rows.withColumn("__in", F.coalesce(inside, F.lit(False)))
+    checks = table.checks if table.checks is not None and table.checks.pending else None
+    if table.checks is not None and checks is None:
+        table.checks.verify(table.frame, {})  # counted by an earlier job: raises again if a rule was broken
 
     unavailable: dict[str, str] = {}
     usable: list[MeasureSpec] = []
@@ -245,8 +258,8 @@ def _aggregate(
     if grain is not None and day is not None:
         rows = rows.withColumn(PERIOD, period_column(day, grain))
         keys.append(PERIOD)
-    key_cols = [_col(k) for k in keys]
-    aggs: list[Column] = [F.count(F.lit(1)).alias("__rows")]
+    key_cols = [_col(k) for k in keys] + [F.col("__in")]
+    aggs: list[Column] = [F.count(F.lit(1)).alias("__rows")] + (checks.expressions() if checks is not None else [])
     if day is not None:
         aggs += [F.min(day).alias("__first"), F.max(day).alias("__last")]
     nested: list[MeasureSpec] = []
@@ -280,12 +293,13 @@ def _aggregate(
             fn = F.min if m.agg == "min" else F.max
             aggs.append(fn(F.when(ok, _number(table, m.column))).alias(p))
 
-    grouped = rows.groupBy(*key_cols).agg(*aggs) if keys else rows.agg(*aggs)
-    pdf = grouped.toPandas()
-    if not keys and int(pdf["__rows"].fillna(0).iloc[0]) == 0:
-        pdf = pdf.iloc[:0]
+    pdf = rows.groupBy(*key_cols).agg(*aggs).toPandas()
+    if checks is not None:
+        checks.verify(table.frame, pdf[[c for c in pdf.columns if c.startswith("__check")]].sum().to_dict())
+    pdf = pdf[pdf["__in"].astype(bool)].reset_index(drop=True)
+    inside_rows = rows.where(F.col("__in"))
     for m in nested:
-        pdf = _merge_nested(pdf, rows, table, m, keys, f"__m{usable.index(m)}")
+        pdf = _merge_nested(pdf, inside_rows, table, m, keys, f"__m{usable.index(m)}")
 
     first = last = None
     if day is not None and len(pdf):
@@ -365,4 +379,7 @@ def spark_kpi_tables(ds: SparkDataset) -> dict[str, Any]:
     from advisor.kpis.business import kpi_tables
 
     tables: dict[str, Any] = kpi_tables(ds)
-    return {name: (t if isinstance(t, pd.DataFrame) else SparkTable(t)) for name, t in tables.items()}
+    return {
+        name: (t if isinstance(t, pd.DataFrame) else SparkTable(t, ds.checks if name == "campaign_daily" else None))
+        for name, t in tables.items()
+    }

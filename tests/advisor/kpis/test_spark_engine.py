@@ -151,3 +151,24 @@ def test_period_starts_match_the_core_convention(spark: Any) -> None:
         got = frame.select(period_column(frame["d"], grain).alias("p")).toPandas()["p"]
         expected = period_start(days.to_numpy(), grain)
         assert (pd.to_datetime(got).to_numpy(dtype="datetime64[ns]") == expected).all(), grain
+
+
+def test_row_checks_run_in_the_kpi_job_and_stop_it(tmp_path: Path, spark: Any, campaign_daily: pd.DataFrame) -> None:
+    """The rows are read once: the aggregation job counts the row checks too, and a broken rule stops the
+    operation with the validation error (table, column, rule, count) instead of a KPI table."""
+    from advisor.data import DataValidationError
+
+    rows = campaign_daily.assign(date=campaign_daily["date"].dt.date)
+    rows.loc[3, "spend"] = -5.0
+    (tmp_path / "campaign_daily").mkdir()
+    rows.to_parquet(tmp_path / "campaign_daily" / "part-00000.parquet", index=False)
+    ds = load_spark_dataset(tmp_path, spark)
+    assert ds.checks.pending
+    ctx = OpsContext(None, 365, 1000, spark_dataset=ds)
+    for _ in range(2):  # the counts are kept: the second request fails the same way without counting again
+        with pytest.raises(DataValidationError) as info:
+            kpis(KpisRequest(by=["channel"], grain="day", start="2026-10-01", end="2026-10-01"), ctx)
+        issue = info.value.issues[0]
+        assert (issue.table, issue.column, issue.rule) == ("campaign_daily", "spend", "non_negative")
+        assert issue.message.startswith("campaign_daily.spend: must be ≥ 0, 1 negative value(s) (e.g. '-5.0'")
+    assert not ds.checks.pending
