@@ -11,8 +11,12 @@ Three sub-commands:
   --grain month --format json`` as a child process and prints its wall time and its peak memory: the largest
   sum of resident set sizes over the child's process tree (Python driver, Spark's JVM and its Python workers),
   read from ``/proc`` every 0.2 s.
-* ``run --out ROOT``: generates 100M rows (Spark) and 10M, 20M, ... rows (pandas) under ROOT, times each and
-  prints the table; pandas stops at the first size whose projected peak would not fit in 80 % of RAM.
+* ``run --out ROOT``: generates 10M and 100M rows (Spark) and 10M, 20M, 40M ... rows (pandas) under ROOT, times
+  each and prints the table; pandas stops at the first size whose projected peak would not fit in 80 % of RAM.
+
+Columns: wall time; CPU seconds of the whole process tree (user + system, from /proc — on a shared machine the
+more stable figure, and the one to size a cluster with: rows per CPU-second per core); peak memory (tree RSS);
+throughput per wall second and per CPU second; the rows of the KPI table (8 channels × 33 months = 264).
 
 Run (takes minutes; writes ~4 GB per 100M rows under /work/tmp, never into the repository)::
 
@@ -88,8 +92,9 @@ def generate(rows: int, out: Path, seed: int = 16) -> Path:
 # ------------------------------------------------------------------------------------------------ measuring
 
 
-def _tree_rss(root: int) -> int:
-    """Bytes: the resident set sizes of ``root`` and all its descendants, from /proc."""
+def _tree_rss(root: int, cpu: dict[int, float] | None = None) -> int:
+    """Bytes: the resident set sizes of ``root`` and all its descendants, from /proc. ``cpu``: updated with
+    each process's CPU seconds so far (user + system, by pid)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -104,6 +109,13 @@ def _tree_rss(root: int) -> int:
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, ()))
+        if cpu is not None:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, IndexError, ValueError):
+                pass
         try:
             with open(f"/proc/{pid}/status") as f:
                 for line in f:
@@ -121,6 +133,7 @@ class Run:
     rows: int
     seconds: float
     peak_bytes: int
+    cpu_seconds: float
     ok: bool
     output_rows: int
     error: str = ""
@@ -133,6 +146,7 @@ def time_kpis(engine: str, data: Path, rows: int, extra_env: dict[str, str] | No
            "--format", "json"]  # fmt: skip
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", **(extra_env or {})}
     peak = 0
+    cpu: dict[int, float] = {}
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     done = threading.Event()
@@ -140,7 +154,7 @@ def time_kpis(engine: str, data: Path, rows: int, extra_env: dict[str, str] | No
     def watch() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            peak = max(peak, _tree_rss(proc.pid, cpu))
             done.wait(0.2)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -149,22 +163,24 @@ def time_kpis(engine: str, data: Path, rows: int, extra_env: dict[str, str] | No
     seconds = time.perf_counter() - t0
     done.set()
     watcher.join()
+    used = sum(cpu.values())
     if proc.returncode != 0:
-        return Run(engine, rows, seconds, peak, False, 0, err.decode(errors="replace").strip()[-400:])
+        return Run(engine, rows, seconds, peak, used, False, 0, err.decode(errors="replace").strip()[-400:])
     doc = json.loads(out)
-    return Run(engine, rows, seconds, peak, True, len(doc["rows"]))
+    return Run(engine, rows, seconds, peak, used, True, len(doc["rows"]))
 
 
 def _fmt(run: Run) -> str:
     gib = run.peak_bytes / 1024**3
     per_s = run.rows / run.seconds if run.ok else 0.0
+    per_cpu = run.rows / run.cpu_seconds if run.ok and run.cpu_seconds else 0.0
     status = "ok" if run.ok else f"FAILED: {run.error.splitlines()[-1] if run.error else ''}"
-    return (f"| {run.engine:<6} | {run.rows / 1e6:>6.0f}M | {run.seconds:>8.1f} | {gib:>6.2f} | "
-            f"{per_s / 1e6:>7.2f} | {run.output_rows:>5} | {status} |")  # fmt: skip
+    return (f"| {run.engine:<6} | {run.rows / 1e6:>6.0f}M | {run.seconds:>8.1f} | {run.cpu_seconds:>7.0f} | "
+            f"{gib:>8.2f} | {per_s / 1e6:>8.2f} | {per_cpu / 1e6:>9.2f} | {run.output_rows:>5} | {status} |")  # fmt: skip
 
 
-HEADER = ("| engine | rows   | wall (s) | peak GiB | M rows/s | out   | status |\n"
-          "|--------|--------|----------|----------|----------|-------|--------|")  # fmt: skip
+HEADER = ("| engine | rows    | wall (s) | CPU (s) | peak GiB | M rows/s | M rows/CPU-s | out   | status |\n"
+          "|--------|---------|----------|---------|----------|----------|--------------|-------|--------|")  # fmt: skip
 
 
 def _ram_bytes() -> int:
@@ -175,15 +191,17 @@ def _ram_bytes() -> int:
     raise RuntimeError("no MemTotal in /proc/meminfo")
 
 
-def run_all(root: Path, spark_rows: int, pandas_sizes: list[int]) -> list[Run]:
-    """Spark over ``spark_rows``, then pandas over growing sizes while the projected peak fits 80 % of RAM."""
+def run_all(root: Path, spark_sizes: list[int], pandas_sizes: list[int]) -> list[Run]:
+    """Spark over each of ``spark_sizes``, then pandas over growing sizes while the projected peak fits 80 % of
+    RAM (the peak grows linearly with the rows: the whole table is in memory)."""
     runs: list[Run] = []
-    big = root / f"r{spark_rows // 1_000_000}m"
-    if not (big / "campaign_daily" / "_SUCCESS").exists():
-        generate(spark_rows, big)
-    run = time_kpis("spark", big, spark_rows)
-    runs.append(run)
-    print(_fmt(run), flush=True)
+    for size in spark_sizes:
+        folder = root / f"r{size // 1_000_000}m"
+        if not (folder / "campaign_daily" / "_SUCCESS").exists():
+            generate(size, folder)
+        run = time_kpis("spark", folder, size)
+        runs.append(run)
+        print(_fmt(run), flush=True)
     budget = 0.8 * _ram_bytes()
     limits = {"KPI_ADVISOR_MAX_ROWS": str(10**10), "KPI_ADVISOR_MAX_DECOMPRESSED_BYTES": str(2**50)}
     for size in pandas_sizes:
@@ -215,8 +233,8 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--rows", type=int, default=0, help="rows of the data (for the throughput column)")
     r = sub.add_parser("run")
     r.add_argument("--out", type=Path, required=True)
-    r.add_argument("--spark-rows", type=int, default=100_000_000)
-    r.add_argument("--pandas-sizes", default="10000000,20000000,40000000,60000000")
+    r.add_argument("--spark-sizes", default="10000000,100000000")
+    r.add_argument("--pandas-sizes", default="10000000,20000000,40000000,60000000,80000000")
     args = parser.parse_args(argv)
     if args.cmd == "generate":
         generate(args.rows, args.out)
@@ -229,7 +247,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(f"machine: {os.cpu_count()} cores, {_ram_bytes() / 1024**3:.1f} GiB RAM", flush=True)
     print(HEADER, flush=True)
-    runs = run_all(args.out, args.spark_rows, [int(s) for s in args.pandas_sizes.split(",") if s])
+    runs = run_all(args.out, [int(s) for s in args.spark_sizes.split(",") if s],
+                   [int(s) for s in args.pandas_sizes.split(",") if s])  # fmt: skip
     print("\n" + HEADER)
     for run in runs:
         print(_fmt(run))

@@ -207,7 +207,9 @@ def read_campaign_daily(
         raise DataValidationError(issues)
     raw_types = dict(named.dtypes)
     typed_exprs = {
-        c: _typed(F.col(f"`{c}`"), spec, raw_types[c]) for c in named.columns if (spec := contract.column(c))
+        c: _typed(F.col(f"`{c}`"), col_spec, raw_types[c])
+        for c in named.columns
+        if (col_spec := contract.column(c)) is not None
     }
     frame = named.select(
         *[typed_exprs[c].alias(c) if c in typed_exprs else F.col(f"`{c}`") for c in named.columns],

@@ -293,7 +293,7 @@ def _aggregate(
             fn = F.min if m.agg == "min" else F.max
             aggs.append(fn(F.when(ok, _number(table, m.column))).alias(p))
 
-    pdf = rows.groupBy(*key_cols).agg(*aggs).toPandas()
+    pdf: pd.DataFrame = rows.groupBy(*key_cols).agg(*aggs).toPandas()
     if checks is not None:
         checks.verify(table.frame, pdf[[c for c in pdf.columns if c.startswith("__check")]].sum().to_dict())
     pdf = pdf[pdf["__in"].astype(bool)].reset_index(drop=True)
@@ -355,7 +355,7 @@ def _merge_nested(
     counted = rows.where(ok).groupBy(*[_col(k) for k in keys], _col(m.column)).count()
     reached = counted.where(F.col("count") >= m.min_rows)
     per_group = (reached.groupBy(*[_col(k) for k in keys]) if keys else reached).agg(F.count(F.lit(1)).alias(alias))
-    small = per_group.toPandas()
+    small: pd.DataFrame = per_group.toPandas()
     if not keys:
         return pdf.assign(**{alias: small[alias].to_numpy() if len(small) else 0})
     if PERIOD in keys:
