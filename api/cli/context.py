@@ -86,7 +86,10 @@ def spark_cli_context(data: Path, config: Path | None = None) -> OpsContext:
 
     settings = get_settings()
     with stderr.status(f"starting Spark ({settings.spark_master})"):
-        spark = spark_session(settings.spark_master)
+        try:
+            spark = spark_session(settings.spark_master)
+        except Exception as exc:  # no Java, a master that does not answer ...: say so, no traceback
+            fail(f"cannot start Spark on {settings.spark_master} (KPI_ADVISOR_SPARK_MASTER): {exc}")
     ds = load_spark_dataset(data, spark, config, limits=settings.data_limits())
     return OpsContext(
         None, settings.max_horizon_days, settings.forecast_sims, dataset_id=str(data), spark_dataset=ds,
