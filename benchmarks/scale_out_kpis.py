@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -137,6 +139,7 @@ class Run:
     ok: bool
     output_rows: int
     error: str = ""
+    doc: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 def time_kpis(engine: str, data: Path, rows: int, extra_env: dict[str, str] | None = None) -> Run:
@@ -167,7 +170,23 @@ def time_kpis(engine: str, data: Path, rows: int, extra_env: dict[str, str] | No
     if proc.returncode != 0:
         return Run(engine, rows, seconds, peak, used, False, 0, err.decode(errors="replace").strip()[-400:])
     doc = json.loads(out)
-    return Run(engine, rows, seconds, peak, used, True, len(doc["rows"]))
+    return Run(engine, rows, seconds, peak, used, True, len(doc["rows"]), doc=doc)
+
+
+def max_relative_difference(a: Any, b: Any) -> float:
+    """Largest relative difference between the numbers of two JSON documents of the same shape (inf when the
+    shapes, texts or nulls differ)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return math.inf
+        return max((max_relative_difference(a[k], b[k]) for k in a if k != "dataset"), default=0.0)
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return math.inf
+        return max((max_relative_difference(x, y) for x, y in zip(a, b, strict=True)), default=0.0)
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+        return 0.0 if a == b else abs(a - b) / max(abs(a), abs(b))
+    return 0.0 if a == b else math.inf
 
 
 def _fmt(run: Run) -> str:
@@ -252,6 +271,11 @@ def main(argv: list[str] | None = None) -> None:
     print("\n" + HEADER)
     for run in runs:
         print(_fmt(run))
+    for spark_run in (r for r in runs if r.engine == "spark" and r.doc is not None):
+        for local_run in (r for r in runs if r.engine == "local" and r.rows == spark_run.rows and r.doc is not None):
+            diff = max_relative_difference(local_run.doc, spark_run.doc)
+            print(f"same KPI table at {spark_run.rows:,} rows: {'yes' if diff <= 1e-9 else 'NO'} "
+                  f"(largest relative difference {diff:.1e})")  # fmt: skip
 
 
 if __name__ == "__main__":
