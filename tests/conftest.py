@@ -72,3 +72,14 @@ def run_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     return _run
 
+
+
+@pytest.fixture(scope="session")
+def spark():  # type: ignore[no-untyped-def]
+    """One local[2] SparkSession for the whole run (a start takes ~10 s); modules that use it carry
+    ``pytest.mark.xdist_group("spark")`` so that one xdist worker starts it."""
+    from models.spark_session import spark_session
+
+    session = spark_session("local[2]", "kpi-advisor-tests")
+    yield session
+    session.stop()

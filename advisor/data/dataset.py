@@ -327,6 +327,8 @@ def _read(spec: TableSource, folder: Path, table: str, limits: DataLimits) -> Ra
     if spec.url is not None:
         return read_sql(spec.resolved_url() or "", table=spec.table, query=spec.query, name=table, limits=limits)
     path = folder / (spec.path or "")
+    if path.is_dir() and (not path.suffix or path.suffix.lower() in PARQUET_SUFFIXES):
+        return read_parquet(path, table=table, limits=limits)  # a folder of Parquet part files
     if not path.is_file():
         raise FileNotFoundError(f"file not found: {path}")
     suffix = path.suffix.lower()
@@ -356,12 +358,22 @@ def _load_source(contract: TableContract, spec: TableSource, folder: Path, limit
 
 
 def _find_files(folder: Path, table: str) -> list[Path]:
-    """Files in ``folder`` named ``<table>.<csv|txt|parquet|pq>`` (case-insensitive)."""
+    """Sources in ``folder`` for ``table`` (case-insensitive): files ``<table>.<csv|txt|parquet|pq>`` and
+    Parquet folders ``<table>/`` or ``<table>.parquet/`` (part files, as Spark writes a table)."""
     suffixes = CSV_SUFFIXES + PARQUET_SUFFIXES
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_file() and p.stem.lower() == table and p.suffix.lower() in suffixes
+        if (p.is_file() and p.stem.lower() == table and p.suffix.lower() in suffixes)
+        or (p.is_dir() and is_parquet_folder(p) and (p.name.lower() == table or (
+            p.stem.lower() == table and p.suffix.lower() in PARQUET_SUFFIXES)))
+    )  # fmt: skip
+
+
+def is_parquet_folder(path: Path) -> bool:
+    """True for a folder holding Parquet part files (``*.parquet`` / ``*.pq``, not hidden, not ``_``-prefixed)."""
+    return path.is_dir() and any(
+        p.suffix.lower() in PARQUET_SUFFIXES and not p.name.startswith(("_", ".")) for p in path.iterdir()
     )
 
 

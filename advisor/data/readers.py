@@ -308,49 +308,85 @@ def _expands_too_much(table: str, name: str, limits: DataLimits, size: int, on_d
     )
 
 
-def read_parquet(path: Path, *, table: str | None = None, limits: DataLimits = DEFAULT_LIMITS) -> RawTable:
-    """Read a Parquet file (typed columns kept); rows numbered 1..n.
+def parquet_parts(path: Path) -> list[Path]:
+    """The Parquet files of ``path``: itself when it is a file; for a folder (a data set as Spark writes it:
+    ``part-00000-....parquet`` files beside ``_SUCCESS`` and ``.crc`` files) its ``.parquet``/``.pq`` files, in
+    name order, skipping names that start with ``_`` or ``.``. :class:`SourceReadError` for a folder without any."""
+    path = Path(path)
+    if not path.is_dir():
+        return [path]
+    parts = sorted(
+        p for p in path.iterdir()
+        if p.is_file() and p.suffix.lower() in (".parquet", ".pq") and not p.name.startswith(("_", "."))
+    )  # fmt: skip
+    if not parts:
+        raise SourceReadError(f"{path.name}: a folder without Parquet part files (*.parquet)")
+    return parts
 
-    The footer is checked first (rows, columns, uncompressed size of every row group), then the data is read
-    batch by batch and counted again (the footer could lie), so a small file that decompresses to a huge table
-    raises ``LimitExceeded`` before it is materialised.
+
+def read_parquet(path: Path, *, table: str | None = None, limits: DataLimits = DEFAULT_LIMITS) -> RawTable:
+    """Read a Parquet file, or a folder of Parquet part files (:func:`parquet_parts`, read in name order as
+    one table), typed columns kept; rows numbered 1..n over the parts in order.
+
+    The footers are checked first (rows, columns, uncompressed size of every row group, summed over the parts),
+    then the data is read batch by batch and counted again (a footer could lie), so a small file that decompresses
+    to a huge table raises ``LimitExceeded`` before it is materialised. The parts must share one schema.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = Path(path)
-    name, table = path.name, table or path.stem
+    name = path.name
+    table = table or (path.name if path.is_dir() and not path.suffix else path.stem)
+    parts = parquet_parts(path)
+    files = []
     try:
-        file = pq.ParquetFile(path)
+        for part in parts:
+            files.append(pq.ParquetFile(part))
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
-        raise SourceReadError(f"{name}: cannot read Parquet: {exc}") from exc
-    with file:
-        meta = file.metadata
-        if len(file.schema_arrow) > limits.max_columns:
-            raise _too_many_columns(table, name, limits, len(file.schema_arrow))
-        if meta.num_rows > limits.max_rows:
-            raise _too_many_rows(table, name, limits, meta.num_rows)
-        declared = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        for f in files:
+            f.close()
+        where = name if part == path else f"{name}/{part.name}"
+        raise SourceReadError(f"{where}: cannot read Parquet: {exc}") from exc
+    try:
+        schema = files[0].schema_arrow
+        for part, file in zip(parts, files, strict=True):
+            if not file.schema_arrow.equals(schema):
+                raise SourceReadError(
+                    f"{name}/{part.name}: its columns {file.schema_arrow.names} differ from those of "
+                    f"{parts[0].name} ({schema.names}); every part of a Parquet folder has one schema"
+                )
+        if len(schema) > limits.max_columns:
+            raise _too_many_columns(table, name, limits, len(schema))
+        metas = [f.metadata for f in files]
+        total_rows = sum(m.num_rows for m in metas)
+        if total_rows > limits.max_rows:
+            raise _too_many_rows(table, name, limits, total_rows)
+        declared = sum(m.row_group(i).total_byte_size for m in metas for i in range(m.num_row_groups))
         if declared > limits.max_decompressed_bytes:
             raise _too_many_bytes(table, name, limits, declared)
         batches, rows, size = [], 0, 0
-        on_disk = max(path.stat().st_size, 1)
+        on_disk = max(sum(p.stat().st_size for p in parts), 1)
         try:
-            for batch in file.iter_batches(batch_size=65_536):
-                rows += batch.num_rows
-                size += batch.nbytes
-                if rows > limits.max_rows:
-                    raise _too_many_rows(table, name, limits, None)
-                if size > limits.max_decompressed_bytes:
-                    raise _too_many_bytes(table, name, limits, size)
-                if size > limits.expansion_floor_bytes and size > limits.max_expansion * on_disk:
-                    raise _expands_too_much(table, name, limits, size, on_disk)
-                batches.append(batch)
-            frame = pa.Table.from_batches(batches, schema=file.schema_arrow).to_pandas()
+            for file in files:
+                for batch in file.iter_batches(batch_size=65_536):
+                    rows += batch.num_rows
+                    size += batch.nbytes
+                    if rows > limits.max_rows:
+                        raise _too_many_rows(table, name, limits, None)
+                    if size > limits.max_decompressed_bytes:
+                        raise _too_many_bytes(table, name, limits, size)
+                    if size > limits.expansion_floor_bytes and size > limits.max_expansion * on_disk:
+                        raise _expands_too_much(table, name, limits, size, on_disk)
+                    batches.append(batch)
+            frame = pa.Table.from_batches(batches, schema=schema).to_pandas()
         except LimitExceeded:
             raise
         except Exception as exc:
             raise SourceReadError(f"{name}: cannot read Parquet: {exc}") from exc
+    finally:
+        for f in files:
+            f.close()
     if frame.shape[1] == 0:
         raise EmptySourceError(f"{name} has no columns")
     check_cells(frame, table, name, limits)

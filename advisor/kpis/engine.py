@@ -21,7 +21,9 @@ from advisor.kpis.expr import Col, ReasonBook, evaluate_formula, first_reason
 from advisor.kpis.measures import (
     ALL,
     PERIOD,
+    ExternalTable,
     MeasureCache,
+    Table,
     TableAggregate,
     aggregate_cumulative,
     aggregate_table,
@@ -44,20 +46,25 @@ def _to_date(value: DateLike | None, name: str) -> date | None:
 
 
 def _enrich(
-    df: pd.DataFrame | None, by: Sequence[str], campaigns: pd.DataFrame | None, cache: MeasureCache | None = None
-) -> pd.DataFrame | None:
+    df: Table | None, by: Sequence[str], campaigns: Table | None, cache: MeasureCache | None = None
+) -> Table | None:
     """Add campaign attributes (``by`` columns constant per campaign in campaign_daily) to a table that has
     ``campaign_id`` but lacks them, e.g. orders or surveys grouped by channel."""
     if df is None or campaigns is None or "campaign_id" not in df.columns or "campaign_id" not in campaigns:
         return df
+    if isinstance(df, ExternalTable):
+        return df  # a table held outside pandas is grouped by its own columns only
     add = [c for c in by if c not in df.columns and c in campaigns.columns]
     if not add:
         return df
     if cache is not None:
         table, source = df, campaigns
-        enriched: pd.DataFrame = cache.get(df, ("enrich", tuple(add), id(campaigns)), lambda: _enrich(table, add, source))
+        enriched: Table = cache.get(df, ("enrich", tuple(add), id(campaigns)), lambda: _enrich(table, add, source))
         return enriched
-    lookup = campaigns[["campaign_id", *add]].drop_duplicates("campaign_id")
+    if isinstance(campaigns, ExternalTable):
+        lookup = campaigns.lookup("campaign_id", add)
+    else:
+        lookup = campaigns[["campaign_id", *add]].drop_duplicates("campaign_id")
     ids = df["campaign_id"]
     if ids.dtype != lookup["campaign_id"].dtype:
         ids, lookup = ids.astype(str), lookup.assign(campaign_id=lookup["campaign_id"].astype(str))
@@ -125,7 +132,7 @@ def _measure_col(m: MeasureSpec, merged: pd.DataFrame, agg: TableAggregate, book
 
 
 def _core(
-    tables: Mapping[str, pd.DataFrame],
+    tables: Mapping[str, Table],
     cat: KpiCatalog,
     kpi_ids: Sequence[str],
     by: list[str],
@@ -243,7 +250,7 @@ def _changes_by_period(
 
 
 def compute_kpis(
-    tables: Mapping[str, pd.DataFrame],
+    tables: Mapping[str, Table],
     *,
     by: Sequence[str] = (),
     grain: str | None = None,
@@ -256,7 +263,9 @@ def compute_kpis(
 ) -> KpiTable:
     """KPIs per group (``by``: channel, campaign_id or any attribute column) and period (``grain``).
 
-    ``tables``: contract-named DataFrames (campaign_daily; optional orders, surveys, team_kpis);
+    ``tables``: contract-named DataFrames (campaign_daily; optional orders, surveys, team_kpis), or tables
+    aggregated where they live (:class:`~advisor.kpis.measures.ExternalTable`, e.g. campaign_daily in Spark:
+    ``advisor.kpis.spark.SparkTable``);
     ``start``/``end``: inclusive dates. ``grain`` None gives one period spanning the window (label
     ``"START/END"``).
     ``compare=True`` adds ``<kpi>_change`` (absolute, in the KPI's unit) and ``<kpi>_change_rel`` (fraction of

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import threading
 import weakref
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,41 @@ ALL = "_all"  # internal key column when there is no grouping at all
 NOT_GROUPABLE = {
     "business_daily": "business totals are not broken down by '{column}' (column '{column}' not in business_daily)",
 }
+
+
+class ExternalTable(ABC):
+    """A table held outside pandas (e.g. in Spark: ``advisor.kpis.spark.SparkTable``) that aggregates its own
+    base measures: :func:`aggregate_table` hands it the request and gets the same :class:`TableAggregate` back,
+    so everything after the aggregation (join, formulas, null reasons, changes, labels) is shared."""
+
+    @property
+    @abstractmethod
+    def columns(self) -> Sequence[str]:
+        """The table's column names."""
+
+    def __contains__(self, column: object) -> bool:
+        return column in self.columns
+
+    @abstractmethod
+    def aggregate(
+        self,
+        name: str,
+        spec: TableSpec | None,
+        measures: Sequence[MeasureSpec],
+        by: Sequence[str],
+        grain: str | None,
+        start: date | None,
+        end: date | None,
+    ) -> TableAggregate:
+        """What :func:`aggregate_table` gives for a pandas frame with these rows."""
+
+    @abstractmethod
+    def lookup(self, key: str, columns: Sequence[str]) -> pd.DataFrame:
+        """One row per value of ``key`` with its ``columns`` (the first row's, in date order)."""
+
+
+#: A source table of the KPI engine: a pandas frame or a table aggregated where it lives.
+Table: TypeAlias = "pd.DataFrame | ExternalTable"
 
 
 @dataclass(frozen=True)
@@ -71,10 +107,10 @@ class MeasureCache:
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[int, Hashable], tuple[weakref.ref[pd.DataFrame], Any]] = OrderedDict()
+        self._items: OrderedDict[tuple[int, Hashable], tuple[weakref.ref[Any], Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, df: pd.DataFrame, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get(self, df: pd.DataFrame | ExternalTable, key: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()`` for (``df``, ``key``), computed once while ``df`` lives."""
         k = (id(df), key)
         with self._lock:
@@ -128,7 +164,7 @@ def _to_date(value: np.datetime64) -> date | None:
 
 def aggregate_table(
     name: str,
-    df: pd.DataFrame | None,
+    df: Table | None,
     spec: TableSpec | None,
     measures: Sequence[MeasureSpec],
     by: Sequence[str],
@@ -148,6 +184,8 @@ def aggregate_table(
 
     if df is None:
         return none_available(f"table '{name}' not provided")
+    if isinstance(df, ExternalTable):
+        return df.aggregate(name, spec, measures, by, grain, start, end)
     missing_keys = [c for c in by if c not in df.columns]
     if missing_keys:
         note = NOT_GROUPABLE.get(name, "grouping column '{column}' not in {table}")
@@ -391,7 +429,7 @@ def _window(
 
 def aggregate_cumulative(
     name: str,
-    df: pd.DataFrame | None,
+    df: Table | None,
     spec: TableSpec | None,
     measures: Sequence[MeasureSpec],
     by: Sequence[str],
@@ -427,7 +465,7 @@ def _measure_key(m: MeasureSpec) -> tuple[Any, ...]:
 
 def _aggregate_cumulative(
     name: str,
-    df: pd.DataFrame | None,
+    df: Table | None,
     spec: TableSpec | None,
     measures: Sequence[MeasureSpec],
     by: Sequence[str],
@@ -438,10 +476,16 @@ def _aggregate_cumulative(
     work, plan = df, list(measures)
     time_col = None if spec is None else (spec.date or spec.month)
     dated = df is not None and spec is not None and time_col in df.columns
-    if dated and (grain is not None or end is not None):
+    not_here: dict[str, str] = {}
+    if dated and (grain is not None or end is not None) and isinstance(df, ExternalTable):
+        # a running distinct count needs each value's min_rows-th row in date order: not computed outside pandas
+        not_here = {m.name: f"to-date distinct counts ({m.name}) are not computed on {name} held outside pandas"
+                    for m in measures if m.agg == "nunique"}  # fmt: skip
+        plan = [m for m in measures if m.name not in not_here]
+    elif dated and (grain is not None or end is not None):
         # a value counts from its min_rows-th row (in date order): the distinct count up to a date is a sum of
         # these marks (rows without a date never count, as the date filter of `end` drops them)
-        assert df is not None and spec is not None
+        assert isinstance(df, pd.DataFrame) and spec is not None
         table, tcol = df, time_col
         plan = []
         reaching: list[MeasureSpec] = []
@@ -460,6 +504,7 @@ def _aggregate_cumulative(
             key = ("reaches", tuple(by), tcol, tuple((m.name, m.column, m.where, m.min_rows) for m in reaching))
             work = marked() if cache is None else cache.get(df, key, marked)
     agg = aggregate_table(name, work, spec, plan, by, grain, None, end, cache)
+    agg = TableAggregate(name, agg.frame, {**agg.unavailable, **not_here}, agg.first, agg.last)
     if grain is None or agg.frame is None or agg.frame.empty:
         return TableAggregate(name, agg.frame, agg.unavailable, None, agg.last)
     frame = agg.frame.sort_values([*by, PERIOD], kind="stable", na_position="last").reset_index(drop=True)

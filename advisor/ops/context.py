@@ -15,6 +15,7 @@ from advisor.ops.modelset import EMPTY, ModelSet
 
 if TYPE_CHECKING:
     from advisor.data import Dataset
+    from advisor.data.spark_source import SparkDataset
     from advisor.kpis.measures import MeasureCache
     from advisor.recommend import ActionCatalog
     from models.response import ResponseBundle
@@ -48,7 +49,8 @@ class OpsContext:
     model-derived tables are kept between requests and the key part that names this dataset and models (the
     service's snapshot key); llm: chat model for the narrative, or None; llm_timeout_s: time budget of the LLM
     calls of one answer (seconds; None: the narrative's default); actions: action catalog merged over the
-    built-in one; fit_missing: fit driver / CLV models on the dataset when the model set lacks them (the CLI does;
+    built-in one; spark_dataset: the data with campaign_daily held in Spark (``advisor.data.spark_source``; the
+    ``kpis`` operation then aggregates it with Spark — the Spark engine, issue 16); fit_missing: fit driver / CLV models on the dataset when the model set lacks them (the CLI does;
     the service fits at load time); models_root: registry folder ``train`` publishes to; progress: training
     progress callback ``(message, fraction 0..1)``; provenance: what started training, kept in the manifest
     (e.g. the service's job id).
@@ -69,6 +71,7 @@ class OpsContext:
     models_root: Path | None = None
     progress: Callable[[str, float], None] | None = field(default=None, compare=False)
     provenance: Mapping[str, Any] | None = None
+    spark_dataset: SparkDataset | None = None
 
     def require_dataset(self) -> Dataset:
         if self.dataset is None:

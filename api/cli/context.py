@@ -74,3 +74,24 @@ def cli_context(
         dataset, settings.max_horizon_days, settings.forecast_sims,
         dataset_id=str(data) if data is not None else None, models=models if models is not None else EMPTY, **extra,
     )
+
+
+def spark_cli_context(data: Path, config: Path | None = None) -> OpsContext:
+    """The context of ``kpis --engine spark``: campaign_daily of ``data`` read by Spark
+    (``advisor.data.spark_source``, on ``KPI_ADVISOR_SPARK_MASTER``), the other tables by the usual readers."""
+    from advisor.data.spark_source import load_spark_dataset
+    from advisor.ops.context import OpsContext
+    from api.settings import get_settings
+    from models.spark_session import spark_session
+
+    settings = get_settings()
+    with stderr.status(f"starting Spark ({settings.spark_master})"):
+        try:
+            spark = spark_session(settings.spark_master)
+        except Exception as exc:  # no Java, a master that does not answer ...: say so, no traceback
+            fail(f"cannot start Spark on {settings.spark_master} (KPI_ADVISOR_SPARK_MASTER): {exc}")
+    ds = load_spark_dataset(data, spark, config, limits=settings.data_limits())
+    return OpsContext(
+        None, settings.max_horizon_days, settings.forecast_sims, dataset_id=str(data), spark_dataset=ds,
+        llm_timeout_s=settings.llm_timeout_s,
+    )

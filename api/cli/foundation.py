@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from api.cli.app import app
-from api.cli.context import cli_context, model_set
+from api.cli.context import cli_context, model_set, spark_cli_context
 from api.cli.output import FORMAT_OPTION, OutputFormat, domain_errors, print_json, print_records, stderr
 
 #: KPIs shown by `kpis --format table` when --kpis is not given (json and csv always carry every KPI).
@@ -132,6 +132,14 @@ def kpis(
         Path | None,
         typer.Option("--catalog", help="User KPI catalog YAML (sections measures, kpis), added to the built-in KPIs."),
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="local (pandas) or spark: campaign_daily as Parquet (a folder of part files) aggregated by Spark "
+            "on KPI_ADVISOR_SPARK_MASTER, for tables too large for memory. Default: KPI_ADVISOR_ENGINE, else local.",
+        ),
+    ] = None,
 ) -> None:
     """KPI table by any grouping and time grain; ratio KPIs are ratios of sums.
 
@@ -139,6 +147,7 @@ def kpis(
     blended_roas, blended_cac) come from the business totals (outcomes_daily or the mmm table); --catalog FILE
     adds your own KPIs (formulas over measures, see advisor/kpis/catalog.yaml).
     Example: kpi-advisor kpis --data data/demo --by channel --grain month --from 2026-07-01 --format json
+    Example: kpi-advisor kpis --engine spark --data /lake/marketing --by channel --grain month --format json
     """
     from advisor.kpis import extend_catalog, read_catalog_file
     from advisor.kpis.business import DERIVED_ROWS_NOTE, derived_campaign_rows
@@ -154,7 +163,12 @@ def kpis(
         by=split_list(by), grain=grain, start=date_from, end=date_to,  # type: ignore[arg-type]
         kpis=split_list(only) or None, compare=compare, catalog=user,
     )
-    ctx = cli_context(data, config)
+    from api.settings import get_settings
+
+    engine = engine or get_settings().engine
+    if engine not in ("local", "spark"):
+        raise typer.BadParameter(f"--engine must be local or spark, got {engine!r}", param_hint="--engine")
+    ctx = spark_cli_context(data, config) if engine == "spark" else cli_context(data, config)
     result = run_kpis(req, ctx)
     if derived_campaign_rows(ctx.dataset):
         stderr.print(f"note: {DERIVED_ROWS_NOTE}", highlight=False)
