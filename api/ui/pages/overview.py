@@ -50,7 +50,7 @@ def trends(user: UiUser, scorecard: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     start, end = trend_window(scorecard["end"])
     tables: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    out = []
+    out: list[dict[str, Any]] = []
     for k in kpis:
         scope = {str(c): str(v) for c, v in (k.get("scope") or {}).items()}
         by = tuple(sorted(scope))
