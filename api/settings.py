@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     ``worker_restart_min_seconds`` / ``worker_restart_max_seconds``: the backoff before ``serve`` restarts a dead
     training worker (doubling from min to max; reset once a worker ran for a minute); ``worker_status_file``: set by
     ``serve`` for its web processes: where the supervisor writes whether the worker is alive (``/readyz`` reads it).
+
+    Scale-out (docs/scale.md): ``engine`` (``KPI_ADVISOR_ENGINE``): where segment training runs, ``local`` (a process
+    pool on this machine, the default) or ``spark``; ``spark_master`` (``KPI_ADVISOR_SPARK_MASTER``): the Spark
+    master URL of the spark engine (``local[2]``, ``spark://host:7077``, ``k8s://https://...``, ``yarn``).
     """
 
     model_config = SettingsConfigDict(env_prefix="KPI_ADVISOR_", extra="ignore")
@@ -107,6 +111,9 @@ class Settings(BaseSettings):
     worker_restart_min_seconds: float = Field(default=1.0, gt=0)
     worker_restart_max_seconds: float = Field(default=60.0, gt=0)
     worker_status_file: Path | None = None
+    # scale-out (issue 16)
+    engine: Literal["local", "spark"] = "local"
+    spark_master: str = "local[2]"
 
     def data_limits(self) -> DataLimits:
         """The limits on uploaded and configured data (rows, columns, cell size, decompressed bytes, YAML)."""
