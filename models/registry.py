@@ -194,7 +194,7 @@ def resolve_registry(root: str | os.PathLike[str], segment: str | None) -> Regis
         known = list_segments(root)
         shown = ", ".join(known[:20]) + (f" … ({len(known)} in all)" if len(known) > 20 else "")
         raise RegistryError(
-            f"segment {segment!r} has no trained models in {root}; trained segments: {shown or 'none'} "
+            f"segment {segment!r} has no trained models; trained segments: {shown or 'none'} "
             "(train with `kpi-advisor train --segment-by COLUMN`)"
         )
     return reg

@@ -32,6 +32,8 @@ RESULT_SCHEMA = (
     "cpu_seconds double, wall_seconds double, seed long"
 )
 """The one row per segment each Spark task returns."""
+MAX_PARTITIONS = 4000
+"""Most shuffle partitions a segment job asks for (one per segment below it)."""
 
 
 def spark_session(master: str = "local[2]", app_name: str = "kpi-advisor", conf: Mapping[str, str] | None = None) -> SparkSession:
@@ -120,7 +122,10 @@ def fit_segments_spark(
     task = _segment_task(tuple(used), column, root, options)
     if progress:
         progress(f"training segments on Spark ({spark.sparkContext.master})", 0.0)
+    n_segments = frames[0].select(column).distinct().count()
     spark.conf.set("spark.sql.adaptive.coalescePartitions.enabled", "false")
+    # one shuffle partition per segment (up to the cap): tasks as even as the segments, no empty Python tasks
+    spark.conf.set("spark.sql.shuffle.partitions", str(max(1, min(n_segments, MAX_PARTITIONS))))
     if len(frames) == 2:
         grouped = frames[0].groupBy(column).cogroup(frames[1].groupBy(column)).applyInPandas(task, RESULT_SCHEMA)
     else:

@@ -16,9 +16,17 @@ VersionOpt = Annotated[str | None, typer.Option("--version", help="Model version
 KPI_KEYS = ("conversions", "revenue", "roi", "roas", "cpa")
 
 
-def _response_models(models: Path, version: str | None) -> Any:
-    """The context of a forecast / optimisation: the response models of ``version`` of ``models``, no dataset."""
-    return cli_context(None, models=model_set(models, version, parts=("response",), required=True))
+SegmentOpt = Annotated[
+    str | None,
+    typer.Option("--segment", help="Segment whose models answer (trained with train --segment-by; default: the "
+                 "single-company models)."),
+]
+
+
+def _response_models(models: Path, version: str | None, segment: str | None = None) -> Any:
+    """The context of a forecast / optimisation: the response models of ``version`` of ``models`` (of ``segment``'s
+    registry when given), no dataset."""
+    return cli_context(None, models=model_set(models, version, parts=("response",), required=True, segment=segment))
 
 
 def _plan_file(path: Path) -> dict[str, Any]:
@@ -230,6 +238,7 @@ def forecast(
     plan: Annotated[Path, typer.Option("--plan", "-p", help="Plan file (YAML or JSON): start, end, spend|campaigns.")],
     models: ModelsOpt = DEFAULT_MODELS,
     version: VersionOpt = None,
+    segment: SegmentOpt = None,
     sims: Annotated[
         int | None,
         typer.Option(min=100, max=5000, help="Simulated paths for the intervals (default: KPI_ADVISOR_FORECAST_SIMS)."),
@@ -245,7 +254,7 @@ def forecast(
     from advisor.ops.requests import ForecastRequest
 
     req = ForecastRequest.model_validate({**_plan_file(plan), "sims": sims})
-    doc = run_forecast(req, _response_models(models, version)).to_json()
+    doc = run_forecast(req, _response_models(models, version, segment)).to_json()
     if fmt is OutputFormat.json:
         print_json(doc)
         return
@@ -287,6 +296,7 @@ def optimize(
     ] = None,
     models: ModelsOpt = DEFAULT_MODELS,
     version: VersionOpt = None,
+    segment: SegmentOpt = None,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Best split of a budget over channels (bounds ±50% of recent spend by default), or with
@@ -307,7 +317,7 @@ def optimize(
         target_conversions=target_conversions, target_revenue=target_revenue, width=width,
         bounds=parse_bounds(bounds or []) or None,
     )
-    result = run_optimize(req, _response_models(models, version))
+    result = run_optimize(req, _response_models(models, version, segment))
     res, doc = result.allocation, result.to_json()
     if fmt is OutputFormat.json:
         print_json(doc)
