@@ -38,10 +38,10 @@ import pandas as pd
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from demo_world import generate_segmented_world, generate_world  # noqa: E402
-from models.registry import segment_registry  # noqa: E402
-from training.engines import train_segments  # noqa: E402
-from training.segments import SegmentOptions, train_segment  # noqa: E402
+from demo_world import generate_segmented_world, generate_world
+from models.registry import segment_registry
+from training.engines import train_segments
+from training.segments import SegmentOptions, train_segment
 
 SEED = 100
 PLAN_DAYS = 28
