@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -147,7 +148,7 @@ def _merged_segment(businesses: int, days: int) -> dict[str, pd.DataFrame]:
 def cost_part(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     from threadpoolctl import threadpool_limits
 
-    points = [(b, d, False) for d in args.cost_days for b in (1, 2, 3)] + [(1, 730, True)]
+    points = [(b, d, False) for d in args.cost_days for b in (1, 2, 3)] + [(b, d, True) for b, d in args.backtest_points]
     out = []
     for businesses, days, backtest in points:
         tables = _merged_segment(businesses, days)
@@ -172,18 +173,37 @@ def main() -> None:
     ap.add_argument("--backtest", action="store_true", help="Backtests in part 1 too (much slower).")
     ap.add_argument("--cost-days", type=int, nargs="+", default=[180, 365, 730])
     ap.add_argument("--skip-cost", action="store_true")
+    ap.add_argument("--skip-engines", action="store_true", help="Only part 2.")
+    ap.add_argument("--backtest-points", default="1x730",
+                    help="Part 2 points with backtests on, BUSINESSESxDAYS comma-separated (default 1x730).")
     args = ap.parse_args()
+    args.backtest_points = [tuple(int(x) for x in p.split("x")) for p in args.backtest_points.split(",") if p]
     doc: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                        "load_average_at_start": os.getloadavg()}}
     with tempfile.TemporaryDirectory(prefix="scale-out-") as tmp:
         work = Path(tmp)
-        print("part 1: engines", flush=True)
-        doc["engines"] = engines_part(args, work)
+        if not args.skip_engines:
+            print("part 1: engines", flush=True)
+            doc["engines"] = engines_part(args, work)
         if not args.skip_cost:
             print("part 2: cost per segment", flush=True)
             doc["cost"] = cost_part(args, work)
     doc["machine"]["load_average_at_end"] = os.getloadavg()
-    e = doc["engines"]
+    doc["machine"]["peak_rss_mb_this_process"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if "engines" in doc:
+        _print_engines(doc["engines"])
+    if "cost" in doc:
+        print("\n| campaigns | days | backtests | campaign rows | CPU s | CPU ms per 1,000 rows |")
+        print("|---|---|---|---|---|---|")
+        for c in doc["cost"]:
+            print(f"| {c['campaigns']} | {c['days']} | {'on' if c['backtest'] else 'off'} | {c['campaign_rows']:,} | "
+                  f"{c['cpu_seconds']:.2f} | {c['cpu_ms_per_1000_rows']:.0f} |")
+    print(json.dumps(doc, indent=1, default=str))
+    e = doc.get("engines")
+    sys.exit(0 if e is None or (e["agree_to_1e-9"] and not any(r["failed"] for r in e["runs"])) else 1)
+
+
+def _print_engines(e: dict[str, Any]) -> None:
     print(f"\n## scale-out: {e['segments']} segments x {e['days']} days ({e['rows']['campaign_daily']:,} campaign rows), "
           f"backtests {'on' if e['backtest'] else 'off'}\n")
     print("| engine | wall s | speed-up vs 1 worker | CPU s of the fits | median CPU s / segment |")
@@ -195,14 +215,6 @@ def main() -> None:
     print(f"\nforecast agreement across engines: max relative difference {e['forecast_max_relative_difference']:.3g} "
           f"over {e['forecast_values_compared']} values (bar 1e-9: {'met' if e['agree_to_1e-9'] else 'MISSED'}); "
           f"model files byte-identical: {e['model_files_identical']}")
-    if "cost" in doc:
-        print("\n| campaigns | days | backtests | campaign rows | CPU s | CPU ms per 1,000 rows |")
-        print("|---|---|---|---|---|---|")
-        for c in doc["cost"]:
-            print(f"| {c['campaigns']} | {c['days']} | {'on' if c['backtest'] else 'off'} | {c['campaign_rows']:,} | "
-                  f"{c['cpu_seconds']:.2f} | {c['cpu_ms_per_1000_rows']:.0f} |")
-    print(json.dumps(doc, indent=1, default=str))
-    sys.exit(0 if e["agree_to_1e-9"] and not any(r["failed"] for r in e["runs"]) else 1)
 
 
 if __name__ == "__main__":

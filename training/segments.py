@@ -166,6 +166,8 @@ def segment_tables(tables: Mapping[str, pd.DataFrame], column: str) -> dict[str,
     for name, df in tables.items():
         if len(df):
             own = df.drop(columns=[column], errors="ignore")
+            if "date" in own.columns and not pd.api.types.is_datetime64_any_dtype(own["date"]):
+                own = own.assign(date=pd.to_datetime(own["date"]))  # Spark DateType arrives as datetime.date objects
             stamps = [c for c in own.columns if pd.api.types.is_datetime64_any_dtype(own[c])]
             if stamps:  # the same resolution however the rows travelled (Arrow / Spark may give other units)
                 own = own.astype({c: "datetime64[ns]" for c in stamps})

@@ -36,21 +36,24 @@ MAX_PARTITIONS = 4000
 """Most shuffle partitions a segment job asks for (one per segment below it)."""
 
 
-def spark_session(master: str = "local[2]", app_name: str = "kpi-advisor", conf: Mapping[str, str] | None = None) -> SparkSession:
+def spark_session(
+    master: str | None = "local[2]", app_name: str = "kpi-advisor", conf: Mapping[str, str] | None = None
+) -> SparkSession:
     """The Spark session of the ``spark`` engine (``getOrCreate``: an existing session is reused).
 
     Python workers run this interpreter (``PYSPARK_PYTHON``, unless already set, e.g. by a cluster's own
     environment), with one BLAS / OpenMP thread (``spark.executorEnv.*``); no web UI; UTC session time zone (dates
     arrive in the tasks as they left); Arrow transfers; adaptive coalescing of shuffle partitions off (segments are
     few rows each: coalescing would put them all in one task and train them one after another). ``conf`` adds or
-    overrides settings (e.g. ``spark.executor.memory``)."""
+    overrides settings (e.g. ``spark.executor.memory``). ``master`` None: the one ``spark-submit`` (or the
+    platform, e.g. Databricks) set."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
+    builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
     builder = (
-        SparkSession.builder.master(master)
-        .appName(app_name)
+        builder.appName(app_name)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.log.level", "ERROR")

@@ -143,3 +143,21 @@ def test_spark_gives_the_same_models_as_the_local_engine(
     ]
     for seg in ("segment_00", "segment_01", "segment_02"):
         assert model_files(tmp_path, seg) == model_files(local_one[0], seg)
+
+
+@pytest.mark.slow
+def test_spark_job_over_parquet_gives_the_same_models(
+    spark: Any, tables: dict[str, pd.DataFrame], local_one: tuple[Path, Any], tmp_path: Path, capsys: Any
+) -> None:
+    from training.spark_job import main
+
+    paths = {}
+    for name, df in tables.items():  # upper-case names: the job matches column names as the data contract does
+        paths[name] = tmp_path / f"{name}.parquet"
+        df.rename(columns={"segment": "Segment"}).to_parquet(paths[name], coerce_timestamps="us")
+    code = main(["--campaign-daily", str(paths["campaign_daily"]), "--outcomes-daily", str(paths["outcomes_daily"]),
+                 "--segment-by", "Segment", "--models", str(tmp_path / "models"), "--seed", "3"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and (doc["published"], doc["failed"]) == (3, 0)
+    for seg in ("segment_00", "segment_01", "segment_02"):
+        assert model_files(tmp_path / "models", seg) == model_files(local_one[0], seg)
