@@ -11,12 +11,14 @@ Then every segment's forecast of one 28-day plan (each channel at its recent run
 per channel, conversions and revenue) across the three runs is reported (bar: 1e-9), with whether the model files
 are byte-identical.
 
-Part 2 — cost per segment: ``training.segments.train_segment`` in this process on one segment of 18, 36 and 54
-campaigns (1, 2, 3 demo businesses merged, campaign ids kept apart) × 180, 365 and 730 days (backtests off), and
-once with backtests on (18 campaigns, 730 days): CPU seconds (this process + Stan child processes), rows, and CPU
-milliseconds per 1,000 campaign rows.
+Part 2 — cost per segment: ``training.segments.train_segment`` in this process on one segment of about 20, 40 and
+60 campaigns (1, 2, 3 demo businesses merged, campaign ids kept apart) × ``--cost-days`` (180, 365, 730) days
+(backtests off), and with backtests on at ``--backtest-points`` (``1x730``: one business, 730 days): CPU seconds
+(this process + Stan child processes), rows, and CPU milliseconds per 1,000 campaign rows; the peak RSS of the
+process is in the JSON.
 
-Run: ``OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/scale_out.py [--segments 40] [--days 365]``.
+Run: ``OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/scale_out.py [--segments 40] [--days 365]``;
+part 2 alone at three years: ``... --skip-engines --cost-days 1095 --backtest-points 3x1095``.
 Prints a Markdown summary and one JSON document. The machine is shared: wall times include other people's load;
 CPU seconds do not.
 """
