@@ -84,7 +84,8 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
 
     @server.tool(annotations=READ_ONLY)
     def list_models(ctx: Context | None = None) -> schemas.ModelList:
-        """Published model versions, newest first; the active one lists the channels a plan may use."""
+        """Published model versions, newest first; the active one lists the channels a plan may use; `segments`
+        names the segments with models of their own (pass one as `segment` to forecast / optimize)."""
         return _call(schemas.ModelList, lambda: manage.list_models(ws_of(ctx)[0]))
 
     def run(ctx: Context | None, op: Callable[[Workspace, Any], dict[str, Any]], model: type[Any], args: dict[str, Any]) -> dict[str, Any]:

@@ -137,6 +137,11 @@ class ModelInfo(BaseModel):
 class ModelList(BaseModel):
     model_config = _examples({"models": [ModelInfo.model_config["json_schema_extra"]["examples"][0]]})  # type: ignore[index]
     models: list[ModelInfo]
+    segments: list[str] = Field(
+        default_factory=list,
+        description="Segments with models of their own (`train --segment-by`): pass one as `segment` to forecast / "
+        "optimize.",
+    )
 
 
 class TrainRequest(ops.TrainRequest):

@@ -33,7 +33,9 @@ def seg_live(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
 
 def test_forecast_of_a_segment(seg_live: Any) -> None:
     with seg_live.client() as client:
-        channels = client.get("/v1/models").json()["models"][0]["channels"]
+        listing = client.get("/v1/models").json()
+        assert listing["segments"] == [SEGMENT]
+        channels = listing["models"][0]["channels"]
         body = {**BODY, "spend": {c: 1000.0 for c in channels}}
         plain = client.post("/v1/forecast", json=body)
         seg = client.post("/v1/forecast", json={**body, "segment": SEGMENT})
