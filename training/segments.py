@@ -187,8 +187,6 @@ def train_segment(
     publishes nothing and comes back as ``status="failed"`` with the error."""
     from training.pipeline import train_all
 
-    for key, value in THREAD_ENV.items():
-        os.environ.setdefault(key, value)
     seed = segment_seed(options.seed, segment)
     cpu0, wall0 = _cpu_seconds(), time.perf_counter()
     rows = {name: len(df) for name, df in tables.items()}
