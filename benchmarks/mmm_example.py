@@ -31,9 +31,11 @@ def main() -> None:
     truth = pd.read_csv(DATA / "mmm_example_ground_truth_DERIVED.csv", parse_dates=["date_week"]).set_index("date_week")
     hist = df[["y", "x1", "x2", "event_1", "event_2"]].astype(float)
     variants = {
-        "defaults (saturation auto by BIC)": ResponseSpec(country=None),
-        "hill forced": ResponseSpec(country=None, saturation="hill"),
+        "defaults (weekly: Hill with the shape prior)": ResponseSpec(country=None),
         "logistic forced": ResponseSpec(country=None, saturation="logistic"),
+        "weekly rules off (auto by BIC)": ResponseSpec(
+            country=None, weekly_priors=False, roi_shrinkage=False, weekly_changepoint_every=None
+        ),
     }
     for seed in (1, 2, 3):
         for name, spec in variants.items():

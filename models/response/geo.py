@@ -227,6 +227,7 @@ class _GeoProblem(ShapeSpace):
         self.y_r = self.yt - self._project(self.yt[:, :, None])[:, :, 0]
         self.max_decay = 0.95 if freq == "D" else 0.9
         self.decay_prior = GEO_WEEKLY_DECAY_PRIOR if freq == "W" else None
+        self.shape_prior_on = freq == "W"
         self.n_shape = 0 if saturation == "logistic" else self.C
         self.sigma = 1.0
         self.omega = np.ones(self.G)  # per-geo row weights (inverse residual s.d., relative)

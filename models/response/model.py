@@ -41,7 +41,9 @@ MIN_REPORTED_SHARE = 0.01
 class ResponseSpec:
     """Settings of the response fit.
 
-    ``saturation``: ``"hill"``, ``"logistic"`` or ``"auto"`` (both fitted, the lower BIC on the KPI kept);
+    ``saturation``: ``"hill"``, ``"logistic"`` or ``"auto"`` (both fitted, the lower BIC on the KPI kept; in the
+    spend-driven fit of weekly data with ``weekly_priors``, national or geo, the Hill curve with the shape prior
+    :data:`models.response.media.WEEKLY_SHAPE_PRIOR`: weekly totals do not tell the two families apart);
     ``country``: ISO code for holidays (None: none); ``n_starts``: starts of the parameter search;
     ``min_active_share``: a channel needs spend in at least this share of periods (and ≥ 8 periods);
     ``min_cv``: minimal coefficient of variation of spend (constant spend is confounded with the
@@ -317,6 +319,10 @@ class ResponseModel:
             shape_source = {ch: "reported" if rep is not None else "spend" for ch in used}
             candidates: list[Saturation] = ["hill", "logistic"] if sp.saturation == "auto" else [sp.saturation]
             weekly_spend = freq == "W" and rep is None and geo_panel is None  # national weekly spend-driven fit
+            if sp.saturation == "auto" and freq == "W" and rep is None and sp.weekly_priors:
+                # weekly totals cannot choose the family (see models.response.media.WEEKLY_SHAPE_PRIOR): the Hill
+                # curve with its shape prior, not the one that happens to fit best
+                candidates = ["hill"]
             spend_design = design
             if weekly_spend and sp.changepoint_every is None and sp.weekly_changepoint_every:
                 _, spend_design = designs(sp.weekly_changepoint_every)

@@ -143,3 +143,28 @@ def test_warm_started_refit_on_a_shorter_history(world: GeoWorld, model: Respons
     inc = world.incremental[world.incremental["date"].isin(hist.index)].groupby("date")[world.channels].sum()
     err = m.contributions_.sum() / inc.sum() - 1
     assert err.abs().max() < 0.25, err.to_dict()
+
+
+def test_weekly_geo_fit_carries_the_hill_shape_prior(
+    world: GeoWorld, model: ResponseModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The geo search carries the weekly Hill-shape prior (``WEEKLY_SHAPE_PRIOR``) as the national one does: with a
+    flat prior the shapes lie further from its centre; the data still move them (true shapes 1.2–2.0 here)."""
+    import models.response.media as media
+
+    centre = media.WEEKLY_SHAPE_PRIOR[0]
+    monkeypatch.setattr(media, "WEEKLY_SHAPE_PRIOR", (centre, 1e3))
+    flat = ResponseModel(SPEC, kpi="y").fit(
+        world.history, y="y", channels=world.channels, controls=("price",), geo_panel=world.panel
+    )
+    dist = sum(abs(t.shape - centre) for t in model.transforms_.values())
+    dist_flat = sum(abs(t.shape - centre) for t in flat.transforms_.values())
+    assert dist < dist_flat, (dist, dist_flat)
+
+
+def test_auto_saturation_of_a_weekly_geo_fit_is_the_hill_curve(world: GeoWorld) -> None:
+    spec = ResponseSpec(country=None, n_starts=1, seed=1)
+    m = ResponseModel(spec, kpi="y").fit(
+        world.history, y="y", channels=world.channels, controls=("price",), geo_panel=world.panel
+    )
+    assert {t.saturation for t in m.transforms_.values()} == {"hill"}

@@ -15,7 +15,11 @@ pytestmark = pytest.mark.datasets
 
 
 def test_mmm_example_contribution_error_does_not_grow(shared_datasets: Path) -> None:
-    """3.2% (x1) and 4.6% (x2) with the default spec, seed 1 (benchmarks/mmm_example.py)."""
+    """x1 −10.8 %, x2 −0.6 % with the default spec, seed 1 (benchmarks/mmm_example.py). The data were generated
+    with PyMC-Marketing's logistic curve; the weekly spend-driven fit uses the Hill curve with a shape prior
+    (``models.response.media.WEEKLY_SHAPE_PRIOR``), which fits these weeks as well as the logistic (residual sum
+    of squares 0.3 % lower) but reads x1's level 9 points lower than the logistic did (−1.6 %); the same choice
+    brings ``mmm_roas_data`` from 57.8 to 32.3 % and ``media_tvp_data`` from 22.8 to 18.0 % (see the test below)."""
     d = shared_datasets / "pymc_marketing"
     df = pd.read_csv(d / "mmm_example.csv", parse_dates=["date_week"]).set_index("date_week")
     truth = pd.read_csv(d / "mmm_example_ground_truth_DERIVED.csv", parse_dates=["date_week"]).set_index("date_week")
@@ -24,7 +28,20 @@ def test_mmm_example_contribution_error_does_not_grow(shared_datasets: Path) -> 
         hist, y="y", channels=["x1", "x2"], controls=("event_1", "event_2")
     )
     err = {c: abs(m.contributions_[c].sum() / truth[f"{c}_contribution"].sum() - 1) for c in ("x1", "x2")}
-    assert err["x1"] < 0.035 and err["x2"] < 0.05, err
+    assert err["x1"] < 0.13 and err["x2"] < 0.03, err
+
+
+def test_media_tvp_contribution_error_does_not_grow(shared_datasets: Path) -> None:
+    """Time-varying media effect (the model's is constant): x1 −16.3 %, x2 −19.7 % with the default spec (22.8 % mean
+    with the logistic curve the BIC used to pick)."""
+    df = pd.read_csv(shared_datasets / "pymc_marketing" / "media_tvp_data.csv", parse_dates=["date_week"])
+    df = df.set_index("date_week")
+    hist = df[["y", "x1", "x2", "event_1", "event_2"]].astype(float)
+    m = ResponseModel(ResponseSpec(country=None), kpi="y").fit(
+        hist, y="y", channels=["x1", "x2"], controls=("event_1", "event_2")
+    )
+    err = {c: abs(m.contributions_[c].sum() / df[f"{c}_contribution"].sum() - 1) for c in ("x1", "x2")}
+    assert err["x1"] < 0.19 and err["x2"] < 0.22, err
 
 
 def test_mmm_roas_lift_tests_fix_the_confounded_channel(shared_datasets: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from models.response import ResponseModel, ResponseSpec
 from models.response.design import baseline_design
-from models.response.media import WEEKLY_DECAY_PRIOR, fit_media
+from models.response.media import WEEKLY_DECAY_PRIOR, WEEKLY_SHAPE_PRIOR, fit_media
 from models.transforms import geometric_adstock, hill
 
 OFF: dict[str, Any] = {"weekly_priors": False, "roi_shrinkage": False, "weekly_changepoint_every": None}
@@ -84,6 +84,33 @@ def test_weekly_prior_centres_the_decay_search() -> None:
     assert np.all(np.abs(fit.decay - centre) <= 2 * sd)
 
 
+def test_weekly_prior_centres_the_hill_shape() -> None:
+    """Weekly totals say little about the curve's shape near zero spend: the prior keeps every Hill shape within
+    2 s.d. of its centre (without it the shapes run to the bounds, 0.5 and 3)."""
+    hist, _ = _weekly_world(4)
+    spend = hist[["a", "b", "c"]].to_numpy()
+    design = baseline_design(pd.DatetimeIndex(hist.index), "W", origin=hist.index[0])
+    fit = fit_media(hist["y"].to_numpy(), design, spend, freq="W", seed=0, n_starts=2, weekly_prior=True)
+    centre, sd = WEEKLY_SHAPE_PRIOR
+    assert np.all(np.abs(fit.shape - centre) <= 2 * sd), fit.shape
+
+
+def test_auto_saturation_of_weekly_spend_driven_fits_is_the_hill_curve() -> None:
+    """With the weekly rules, ``saturation="auto"`` fits the Hill curve only (the families cannot be told apart on
+    weekly totals); asked for, the logistic curve is still fitted."""
+    hist, _ = _weekly_world(6, weeks=104)
+    ch = ["a", "b", "c"]
+
+    def family(**kw: Any) -> set[str]:
+        m = ResponseModel(ResponseSpec(country=None, n_starts=1, shape_source="spend", **kw)).fit(
+            hist, y="y", channels=ch
+        )
+        return {t.saturation for t in m.transforms_.values()}
+
+    assert family() == {"hill"}
+    assert family(saturation="logistic") == {"logistic"}
+
+
 def test_trend_hinges_keep_a_trend_break_out_of_the_media() -> None:
     hist, truth = _weekly_world(5, trend_break=25.0)
     ch = ["a", "b", "c"]
@@ -108,10 +135,11 @@ def test_specs_saved_before_the_weekly_rules_read_as_without_them() -> None:
     assert ResponseSpec.from_dict(ResponseSpec().to_dict()) == ResponseSpec()
 
 
-@pytest.mark.parametrize("seed", [2, 3])
-def test_mmm_demo_world_with_lift_tests_within_the_issue_target(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "lift", "bound"), [(2, True, 0.12), (3, True, 0.12), (1, False, 0.2)])
+def test_mmm_demo_world_within_the_issue_target(seed: int, lift: bool, bound: float) -> None:
     """Issue 13: channel contribution error ≤ 10 % with one four-week lift test per channel (national, weekly;
-    measured 8.5 and 10.7 % on seeds 3 and 2, benchmarks/mmm_demo.py); the guard allows 12 %."""
+    measured 10.9 and 9.7 % on seeds 2 and 3, benchmarks/mmm_demo.py; the guard allows 12 %), ≤ 20 % without
+    (seed 1: 15.6 %; 24.7 % with the logistic curve the BIC used to pick)."""
     from demo_world import generate_mmm_world, mmm_lift_tests
     from training.mmm import MmmLayout, fit_mmm
 
@@ -131,8 +159,11 @@ def test_mmm_demo_world_with_lift_tests_within_the_issue_target(seed: int) -> No
         freq="W",
         country="US",
     )
-    fit = fit_mmm(frame, layout, lift_tests=mmm_lift_tests(world.truth, seed))
+    fit = fit_mmm(frame, layout, lift_tests=mmm_lift_tests(world.truth, seed) if lift else None)
     m = fit.bundle.models["conversions"]
     assert m.contributions_ is not None
-    err = [abs(m.contributions_[c].sum() / world.truth["channels"][c]["true_incremental"]["conversions"] - 1) for c in chans]
-    assert float(np.mean(err)) <= 0.12, err
+    err = [
+        abs(m.contributions_[c].sum() / world.truth["channels"][c]["true_incremental"]["conversions"] - 1)
+        for c in chans
+    ]
+    assert float(np.mean(err)) <= bound, err
