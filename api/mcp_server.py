@@ -84,7 +84,8 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
 
     @server.tool(annotations=READ_ONLY)
     def list_models(ctx: Context | None = None) -> schemas.ModelList:
-        """Published model versions, newest first; the active one lists the channels a plan may use."""
+        """Published model versions, newest first; the active one lists the channels a plan may use; `segments`
+        names the segments with models of their own (pass one as `segment` to forecast / optimize)."""
         return _call(schemas.ModelList, lambda: manage.list_models(ws_of(ctx)[0]))
 
     def run(ctx: Context | None, op: Callable[[Workspace, Any], dict[str, Any]], model: type[Any], args: dict[str, Any]) -> dict[str, Any]:
@@ -184,15 +185,17 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
         daily: dict[str, list[float]] | None = None,
         sims: int | None = None,
         model_version: str | None = None,
+        segment: str | None = None,
         ctx: Context | None = None,
     ) -> schemas.ForecastResponse:
         """Forecast a spend plan for start..end (after the history, at most 365 days): `spend` maps channel →
         total for the period (or `campaigns` maps campaign id → total). Returns conversions, revenue, roi, roas,
         cpa in total and per channel with mean and 80%/95% intervals; a KPI the models were not trained for (data
         with one outcome) is null with its ratios, and `notes` say so. On weekly models a plan covers the weeks
-        starting in start..end and `daily` holds one amount per week."""
+        starting in start..end and `daily` holds one amount per week. `segment`: the models of that segment
+        (brand, market, account) when they were trained per segment."""
         args = {"start": start, "end": end, "spend": spend, "campaigns": campaigns, "daily": daily, "sims": sims,
-                "model_version": model_version}
+                "model_version": model_version, "segment": segment}
         return _call(schemas.ForecastResponse, lambda: run(ctx, services.forecast, schemas.ForecastRequest, args))
 
     @server.tool(annotations=READ_ONLY)
@@ -207,6 +210,7 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
         width: float = 0.5,
         bounds: dict[str, tuple[float | None, float | None]] | None = None,
         model_version: str | None = None,
+        segment: str | None = None,
         ctx: Context | None = None,
     ) -> schemas.OptimizeResponse:
         """Best split of `budget` over channels for start..end (each channel within ± width of its recent
@@ -214,10 +218,10 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
         target_conversions / target_revenue the least spend reaching it. `bounds` maps channel → [low, high]
         total spend (null side = default); `objective` defaults to revenue, or conversions without a revenue
         model. Returns the allocation, the reference (run-rate) plan, the uplift and the forecast. Give exactly
-        one of the three goals."""
+        one of the three goals. `segment`: the models of that segment when they were trained per segment."""
         args = {"start": start, "end": end, "budget": budget, "objective": objective, "min_roi": min_roi,
                 "target_conversions": target_conversions, "target_revenue": target_revenue, "width": width,
-                "bounds": bounds, "model_version": model_version}
+                "bounds": bounds, "model_version": model_version, "segment": segment}
         return _call(
             schemas.OptimizeResponse,
             lambda: audited(ctx, "mcp:optimize", services.optimize, schemas.OptimizeRequest.model_validate(args)),

@@ -62,10 +62,12 @@ class Settings(BaseSettings):
     training worker (doubling from min to max; reset once a worker ran for a minute); ``worker_status_file``: set by
     ``serve`` for its web processes: where the supervisor writes whether the worker is alive (``/readyz`` reads it).
 
-    Scale-out (issue 16): ``engine`` (``KPI_ADVISOR_ENGINE``, ``local`` or ``spark``): how ``kpi-advisor kpis``
-    computes (``spark``: campaign_daily read as Parquet and aggregated by Spark, never loaded into pandas; the
-    ``--engine`` option overrides it); ``spark_master`` (``KPI_ADVISOR_SPARK_MASTER``, default ``local[2]``): the
-    Spark master (``local[n]``, ``spark://host:7077``, ``yarn`` ...).
+    Scale-out (issue 16, docs/scale.md): ``engine`` (``KPI_ADVISOR_ENGINE``, ``local`` or ``spark``): where segment
+    training runs (``local``: a process pool on this machine, the default; ``spark``: ``groupBy(segment)
+    .applyInPandas``) and how ``kpi-advisor kpis`` computes (``spark``: campaign_daily read as Parquet and aggregated
+    by Spark, never loaded into pandas); the ``--engine`` options override it. ``spark_master``
+    (``KPI_ADVISOR_SPARK_MASTER``, default ``local[2]``): the Spark master (``local[n]``, ``spark://host:7077``,
+    ``k8s://https://...``, ``yarn``).
     """
 
     model_config = SettingsConfigDict(env_prefix="KPI_ADVISOR_", extra="ignore")
@@ -112,7 +114,7 @@ class Settings(BaseSettings):
     worker_restart_min_seconds: float = Field(default=1.0, gt=0)
     worker_restart_max_seconds: float = Field(default=60.0, gt=0)
     worker_status_file: Path | None = None
-    # scale-out (issue 16): the KPI engine of the CLI's `kpis` and the Spark master it runs on
+    # scale-out (issue 16): the engine of segment training and of the CLI's `kpis`, and the Spark master
     engine: Literal["local", "spark"] = "local"
     spark_master: str = Field(default="local[2]", min_length=1)
 

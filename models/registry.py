@@ -5,6 +5,10 @@ written into a hidden temporary folder under ``root``, every file fsynced, then 
 (``os.rename`` of a directory is atomic on POSIX and fails if the target exists), so readers see a
 complete version or none, and a failed training run leaves the previous version serving. Any model
 kind (response, LightGBM drivers, CLV) adds files to the same version.
+
+Segments (brands, markets, accounts fitted one model set each): ``root/segments/<segment>/v0001/`` … — every
+segment is a registry of its own (:func:`segment_registry`), versioned and published atomically on its own. A
+registry without segments keeps the layout above unchanged; :func:`list_segments` names the segments trained.
 """
 
 from __future__ import annotations
@@ -19,10 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote, unquote
 
 MANIFEST = "manifest.json"
 SCHEMA_VERSION = 1
 _VERSION_RE = re.compile(r"^v(\d{4,})$")
+SEGMENTS_DIR = "segments"
+"""The folder of a registry root that holds one registry per segment."""
+MAX_SEGMENT_CHARS = 200
 
 
 class RegistryError(RuntimeError):
@@ -144,3 +152,49 @@ class Registry:
         if not versions:
             raise RegistryError(f"no trained models in {self.root}; run `kpi-advisor train` first")
         return self.load(versions[-1])
+
+
+def check_segment(segment: object) -> str:
+    """``segment`` as a segment name: a non-empty string of at most :data:`MAX_SEGMENT_CHARS` characters that is
+    not only blanks; :class:`RegistryError` otherwise. Any other character is allowed (it is encoded in the folder
+    name)."""
+    if not isinstance(segment, str) or not segment.strip() or len(segment) > MAX_SEGMENT_CHARS:
+        raise RegistryError(
+            f"invalid segment name {segment!r}: give a non-empty text of at most {MAX_SEGMENT_CHARS} characters"
+        )
+    return segment
+
+
+def segment_folder(segment: str) -> str:
+    """The folder name of ``segment``: percent-encoded (``/``, ``.``, ``%``, control and non-ASCII characters), so
+    any name maps to one safe folder and back (:func:`unquote`)."""
+    return quote(check_segment(segment), safe=" -_@+,=").replace(".", "%2E")
+
+
+def segment_registry(root: str | os.PathLike[str], segment: str) -> Registry:
+    """The registry of ``segment`` under the registry folder ``root`` (``root/segments/<segment>``)."""
+    return Registry(Path(root) / SEGMENTS_DIR / segment_folder(segment))
+
+
+def list_segments(root: str | os.PathLike[str]) -> list[str]:
+    """Segments with at least one published version under ``root``, sorted by name."""
+    base = Path(root) / SEGMENTS_DIR
+    if not base.is_dir():
+        return []
+    return sorted(unquote(p.name) for p in base.iterdir() if p.is_dir() and Registry(p).list())
+
+
+def resolve_registry(root: str | os.PathLike[str], segment: str | None) -> Registry:
+    """The registry of ``segment`` under ``root`` (None: ``root`` itself, the single-company layout);
+    :class:`RegistryError` naming the trained segments when ``segment`` has no versions."""
+    if segment is None:
+        return Registry(root)
+    reg = segment_registry(root, segment)
+    if not reg.list():
+        known = list_segments(root)
+        shown = ", ".join(known[:20]) + (f" … ({len(known)} in all)" if len(known) > 20 else "")
+        raise RegistryError(
+            f"segment {segment!r} has no trained models; trained segments: {shown or 'none'} "
+            "(train with `kpi-advisor train --segment-by COLUMN`)"
+        )
+    return reg

@@ -133,6 +133,10 @@ class TableContract:
 
 
 _NN = 0.0  # lower bound for non-negative columns
+SEGMENT_DESCRIPTION = (
+    "brand, market or account the row belongs to (optional): `train --segment-by segment` fits one model set per "
+    "segment; with it the row key includes the segment"
+)
 
 CAMPAIGN_DAILY = TableContract(
     name="campaign_daily",
@@ -150,8 +154,9 @@ CAMPAIGN_DAILY = TableContract(
         ColumnSpec("revenue", "number", True, min_value=_NN, description="currency units"),
         ColumnSpec("engagements", "integer", False, min_value=_NN, description="likes+comments+shares+saves"),
         ColumnSpec("new_customers", "integer", False, min_value=_NN),
+        ColumnSpec("segment", "text", False, description=SEGMENT_DESCRIPTION),
     ),
-    unique=("date", "campaign_id"),
+    unique=("date", "campaign_id", "segment"),
     less_equal=(LessEqual("clicks", "impressions"), LessEqual("new_customers", "conversions")),
     constant_within=(ConstantWithin("channel", "campaign_id"),),
     sort_by=("date", "campaign_id"),
@@ -168,8 +173,9 @@ OUTCOMES_DAILY = TableContract(
             "conversions", "number", True, min_value=_NN, description="business total, organic included"
         ),
         ColumnSpec("revenue", "number", True, min_value=_NN, description="currency units"),
+        ColumnSpec("segment", "text", False, description=SEGMENT_DESCRIPTION),
     ),
-    unique=("date",),
+    unique=("date", "segment"),
     sort_by=("date",),
     date_column="date",
 )

@@ -17,14 +17,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ForecastResult:
-    """The forecast of the plan and the model version it came from."""
+    """The forecast of the plan and the model version it came from (and its segment, when the models are a segment's)."""
 
     model_version: str | None
     forecast: Forecast
+    segment: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = to_jsonable(self.forecast.to_dict())
-        return {"model_version": self.model_version, **doc}
+        seg = {"segment": self.segment} if self.segment is not None else {}
+        return {"model_version": self.model_version, **seg, **doc}
 
 
 def forecast(req: ForecastRequest, ctx: OpsContext) -> ForecastResult:
@@ -36,7 +38,9 @@ def forecast(req: ForecastRequest, ctx: OpsContext) -> ForecastResult:
     check_horizon(ctx.max_horizon_days, req.start, req.end)
     bundle = ctx.require_bundle()
     plan = parse_plan(req.plan(), bundle)
-    return ForecastResult(ctx.models.version, run_forecast(bundle, plan, n_sims=req.sims or ctx.forecast_sims))
+    return ForecastResult(
+        ctx.models.version, run_forecast(bundle, plan, n_sims=req.sims or ctx.forecast_sims), ctx.models.segment
+    )
 
 
 def run_rate_plan(days: int, ctx: OpsContext) -> dict[str, Any]:

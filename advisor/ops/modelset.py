@@ -32,7 +32,8 @@ class ModelSet:
 
     version: registry version (``v0003``) or None (no registry / a plain driver-model folder); root: the registry
     folder; manifest: the version's ``manifest.json``; bundle: response models; drivers: driver models; clv_model:
-    pooled ``CLVModel`` or per-channel ``CLVModelSet``; problems: why an asked-for part is missing.
+    pooled ``CLVModel`` or per-channel ``CLVModelSet``; problems: why an asked-for part is missing; segment: the
+    segment whose registry the version is from (None: the single-company registry).
     """
 
     version: str | None = None
@@ -42,39 +43,45 @@ class ModelSet:
     drivers: DriverModelSet | None = None
     clv_model: CLVModel | CLVModelSet | None = None
     problems: tuple[str, ...] = field(default=())
+    segment: str | None = None
 
     @property
     def label(self) -> str | None:
-        """``model version v0003`` (how results name the models they used), or None without a version."""
-        return f"model version {self.version}" if self.version else None
+        """``model version v0003`` (``model version v0003 of segment brand-a`` for a segment's models; how results
+        name the models they used), or None without a version."""
+        if not self.version:
+            return None
+        return f"model version {self.version}" + (f" of segment {self.segment}" if self.segment is not None else "")
 
 
 EMPTY = ModelSet()
 
 
 def load_model_set(
-    root: str | Path, version: str | None = None, *, parts: Collection[str] = ALL_PARTS
+    root: str | Path, version: str | None = None, *, parts: Collection[str] = ALL_PARTS, segment: str | None = None
 ) -> ModelSet:
-    """The models of ``version`` (default: the latest) of the registry at ``root``; only ``parts`` are read.
+    """The models of ``version`` (default: the latest) of the registry at ``root``; only ``parts`` are read. With
+    ``segment``: of that segment's registry under ``root`` (``root/segments/<segment>``, trained by
+    ``train --segment-by``; ``RegistryError`` names the trained segments when it has none).
 
     ``root`` may also be a folder written by ``models.drivers.save_driver_models`` (driver models only; also as
     ``root/drivers``). Raises ``models.registry.RegistryError`` for a missing or empty registry or an unknown
     version (the message names the valid ones); a part the version lacks or cannot be read is None and the reason
     is in ``problems``.
     """
-    from models.registry import Registry, RegistryError
+    from models.registry import RegistryError, resolve_registry
 
     unknown = set(parts) - set(ALL_PARTS)
     if unknown:
         raise ValueError(f"unknown model parts {sorted(unknown)}; valid: {', '.join(ALL_PARTS)}")
     root = Path(root)
-    if "drivers" in parts:
+    if "drivers" in parts and segment is None:
         for folder in (root, root / "drivers"):
             if (folder / "manifest.json").is_file() and (folder / "features.json").is_file():
                 from models.drivers import load_driver_models
 
                 return ModelSet(root=root, drivers=load_driver_models(folder))
-    registry = Registry(root)
+    registry = resolve_registry(root, segment)
     mv = registry.load(version) if version is not None else registry.latest()
     problems: list[str] = []
     bundle = drivers = clv_model = None
@@ -102,7 +109,7 @@ def load_model_set(
             clv_model = clv_model_from_document(json.loads(mv.read_text(CLV_MODEL_FILE)))
         else:
             problems.append(f"model version {mv.version} holds no CLV model (train with orders in the data)")
-    return ModelSet(mv.version, root, mv.manifest, bundle, drivers, clv_model, tuple(problems))
+    return ModelSet(mv.version, registry.root, mv.manifest, bundle, drivers, clv_model, tuple(problems), segment)
 
 
 def clv_model_from_document(doc: Mapping[str, Any]) -> CLVModel | CLVModelSet:

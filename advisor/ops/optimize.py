@@ -17,14 +17,16 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class OptimizeResult:
     """The allocation (recommended split, reference run-rate plan, bounds, forecast, uplift, status) and the
-    model version it came from."""
+    model version it came from (and its segment, when the models are a segment's)."""
 
     model_version: str | None
     allocation: Allocation
+    segment: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = to_jsonable(self.allocation.to_dict())
-        return {"model_version": self.model_version, **doc}
+        seg = {"segment": self.segment} if self.segment is not None else {}
+        return {"model_version": self.model_version, **seg, **doc}
 
 
 def optimize(req: OptimizeRequest, ctx: OpsContext) -> OptimizeResult:
@@ -52,4 +54,4 @@ def optimize(req: OptimizeRequest, ctx: OpsContext) -> OptimizeResult:
             bundle, kpi, target, start, end, width=req.width, bounds=bounds,  # type: ignore[arg-type]
             n_sims=ctx.forecast_sims,
         )
-    return OptimizeResult(ctx.models.version, res)
+    return OptimizeResult(ctx.models.version, res, ctx.models.segment)

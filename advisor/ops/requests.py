@@ -283,3 +283,16 @@ class TrainRequest(OpRequest):
     model_config = _config({"seed": 0, "backtest": False})
     seed: JsonInt = Field(default=0, ge=0, description="Same data and seed give the same models.")
     backtest: StrictBool = Field(default=False, description="Run rolling-origin backtests (slower, metrics in manifest).")
+
+
+Engine = Literal["local", "spark"]
+
+
+class SegmentTrainRequest(TrainRequest):
+    """Fit one model set per segment (the values of ``segment_by``) and publish each into its segment's registry."""
+
+    model_config = _config({"segment_by": "segment", "engine": "local", "workers": 2, "seed": 0, "backtest": False})
+    segment_by: str = Field(min_length=1, max_length=200, description="Column whose values are the segments.")
+    engine: Engine = Field(default="local", description="local: a process pool here; spark: groupBy.applyInPandas.")
+    workers: JsonInt = Field(default=1, ge=1, le=512, description="Processes of the local engine.")
+    spark_master: str = Field(default="local[2]", min_length=1, max_length=500, description="Spark master URL.")

@@ -28,10 +28,12 @@ def model_set(
     parts: Collection[str] = ("response", "drivers", "clv"),
     required: bool = False,
     default: bool = False,
+    segment: str | None = None,
 ) -> ModelSet:
     """The model set of ``models`` (``version``, default the latest). Without ``models``: the default registry
     ``data/models`` when ``default`` and it exists, else no models. A registry that cannot be read stops the
     command when ``required`` (exit 2 with the reason), else the command goes on without models (noted on stderr).
+    ``segment``: the models of that segment's registry under ``models`` (``train --segment-by``).
     """
     from advisor.ops.modelset import EMPTY, load_model_set
     from models.registry import RegistryError
@@ -44,7 +46,7 @@ def model_set(
             fail("give the model registry with --models (train one with `kpi-advisor train`)")
         return EMPTY
     try:
-        return load_model_set(root, version, parts=parts)
+        return load_model_set(root, version, parts=parts, segment=segment)
     except (RegistryError, FileNotFoundError) as exc:
         if required or models is not None:
             fail(f"no models in {root}: {exc}")

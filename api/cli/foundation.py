@@ -46,6 +46,11 @@ def demo_data(
         bool,
         typer.Option("--lift-tests", help="Also write lift_tests.csv: one four-week test per channel and KPI."),
     ] = False,
+    segments: Annotated[
+        int,
+        typer.Option("--segments", min=0, max=5000, help="campaign: N businesses (seeds SEED..SEED+N-1) in "
+                     "campaign_daily.csv and outcomes_daily.csv with a segment column (0: one business, all tables)."),
+    ] = 0,
 ) -> None:
     """Write a demo marketing department with its ground truth (truth.json).
 
@@ -54,6 +59,7 @@ def demo_data(
     over the window + noise with a 10% standard error).
     Example: kpi-advisor demo-data --out data/demo --seed 7 --days 730
     Example: kpi-advisor demo-data --out data/mmm --layout mmm --geos 10 --lift-tests
+    Example: kpi-advisor demo-data --out data/agency --segments 40 --days 365   (then train --segment-by segment)
     """
     from demo_world import campaign_lift_tests, generate_mmm_world, generate_world, mmm_lift_tests, write_lift_tests
 
@@ -61,6 +67,18 @@ def demo_data(
         raise typer.BadParameter(f"--layout must be campaign or mmm, got {layout!r}", param_hint="--layout")
     if layout == "campaign" and (geos or channels != 6):
         raise typer.BadParameter("--geos and --channels apply to --layout mmm only", param_hint="--layout")
+    if segments:
+        if layout != "campaign" or lift_tests:
+            raise typer.BadParameter("--segments applies to --layout campaign without --lift-tests (an mmm table "
+                                     "with --geos is split by `train --segment-by geo`)", param_hint="--segments")
+        from demo_world import generate_segmented_world
+
+        with stderr.status(f"generating {segments} demo segments (seeds {seed}..{seed + segments - 1}, {days} days)"):
+            seg_world = generate_segmented_world(segments, seed=seed, days=days)
+            seg_world.write(out)
+        counts = ", ".join(f"{k} {len(v):,} rows" for k, v in seg_world.tables.items())
+        stderr.print(f"wrote {out}: {counts}, segments.json ({segments} segments)")
+        return
     with stderr.status(f"generating demo world ({layout}, seed {seed}, {days} days)"):
         out.mkdir(parents=True, exist_ok=True)
         if layout == "mmm":

@@ -16,9 +16,17 @@ VersionOpt = Annotated[str | None, typer.Option("--version", help="Model version
 KPI_KEYS = ("conversions", "revenue", "roi", "roas", "cpa")
 
 
-def _response_models(models: Path, version: str | None) -> Any:
-    """The context of a forecast / optimisation: the response models of ``version`` of ``models``, no dataset."""
-    return cli_context(None, models=model_set(models, version, parts=("response",), required=True))
+SegmentOpt = Annotated[
+    str | None,
+    typer.Option("--segment", help="Segment whose models answer (trained with train --segment-by; default: the "
+                 "single-company models)."),
+]
+
+
+def _response_models(models: Path, version: str | None, segment: str | None = None) -> Any:
+    """The context of a forecast / optimisation: the response models of ``version`` of ``models`` (of ``segment``'s
+    registry when given), no dataset."""
+    return cli_context(None, models=model_set(models, version, parts=("response",), required=True, segment=segment))
 
 
 def _plan_file(path: Path) -> dict[str, Any]:
@@ -97,16 +105,41 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed: the same data and seed give the same models.")] = 0,
     backtest: Annotated[bool, typer.Option(help="Run rolling-origin backtests (stored in the manifest).")] = True,
     config: Annotated[Path | None, typer.Option("--config", help="Data config YAML.")] = None,
+    segment_by: Annotated[
+        str | None,
+        typer.Option("--segment-by", help="Fit one model set per value of this column (brand, market, account; geo "
+                     "of a media-mix table), each versioned in MODELS/segments/<segment>."),
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option("--engine", help="With --segment-by: local (process pool here) or spark "
+                     "(groupBy.applyInPandas). Default: KPI_ADVISOR_ENGINE, else local."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, max=512, help="Processes of the local engine (default: CPUs).")
+    ] = None,
+    spark_master: Annotated[
+        str | None,
+        typer.Option("--spark-master", help="Spark master URL (default: KPI_ADVISOR_SPARK_MASTER, else local[2])."),
+    ] = None,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Fit the forecasting models (Prophet baseline + media response per KPI), backtest and publish them.
 
-    A failed run leaves the previous model version serving. Example:
+    A failed run leaves the previous model version serving. With --segment-by COLUMN one model set is fitted per
+    segment and published in the segment's own registry; a segment that fails publishes nothing, the others
+    publish theirs, and the command lists the failed ones and exits with code 1. Examples:
     kpi-advisor train --data data/demo --models data/models --format json
+    kpi-advisor train --data data/agency --models data/models --segment-by segment --engine spark --no-backtest
     """
     from advisor.ops.requests import TrainRequest
     from advisor.ops.train import train as run_train
 
+    if segment_by is not None:
+        _train_segments(data, models, config, seed, backtest, segment_by, engine, workers, spark_master, fmt)
+        return
+    if engine == "spark" or workers is not None or spark_master is not None:
+        fail("--engine, --workers and --spark-master apply to segment training: give --segment-by COLUMN")
     req = TrainRequest(seed=seed, backtest=backtest)
     with stderr.status("training") as status:
 
@@ -153,12 +186,59 @@ def train(
             stderr.print(f"[bold red]{w}[/]" if loud else f"[yellow]warning:[/] {w}", highlight=False)
 
 
+def _train_segments(
+    data: Path, models: Path, config: Path | None, seed: int, backtest: bool, segment_by: str,
+    engine: str | None, workers: int | None, spark_master: str | None, fmt: OutputFormat,
+) -> None:
+    """``train --segment-by``: one model set per segment (``advisor.ops.train.train_segments``)."""
+    import os
+
+    from advisor.ops.requests import SegmentTrainRequest
+    from advisor.ops.train import train_segments
+    from api.settings import get_settings
+
+    settings = get_settings()
+    engine = engine or settings.engine
+    if engine not in ("local", "spark"):
+        raise typer.BadParameter(f"--engine must be local or spark, got {engine!r}", param_hint="--engine")
+    req = SegmentTrainRequest(
+        seed=seed, backtest=backtest, segment_by=segment_by, engine=engine,  # type: ignore[arg-type]
+        workers=workers or os.cpu_count() or 1, spark_master=spark_master or settings.spark_master,
+    )
+    with stderr.status(f"training segments ({engine})") as status:
+
+        def progress(msg: str, frac: float) -> None:
+            status.update(f"training: {msg} ({100 * frac:.0f}%)")
+
+        result = train_segments(req, cli_context(data, config, models_root=models, progress=progress))
+    doc = result.to_json()
+    if fmt is OutputFormat.json:
+        print_json(doc)
+    else:
+        rows = [
+            {"segment": s["segment"], "status": s["status"], "model_version": s["model_version"],
+             "rows": sum(s["rows"].values()), "cpu_seconds": round(s["cpu_seconds"], 2), "error": s["error"] or "—"}
+            for s in doc["segments"]
+        ]
+        where = f"{req.workers} worker(s)" if engine == "local" else req.spark_master
+        print_records(rows, fmt, title=f"segments by {segment_by} — engine {engine} ({where})")
+        for note in doc["notes"]:
+            stderr.print(f"note: {note}", highlight=False)
+        stderr.print(f"published {doc['published']} segment(s) in {models}/segments; {doc['failed']} failed; "
+                     f"{doc['wall_seconds']:.1f} s", highlight=False)
+    if result.failed:
+        for s in result.failed:
+            stderr.print(f"[bold red]segment {s['segment']} failed:[/] {s['error']}", highlight=False)
+        raise typer.Exit(1)
+
+
 @app.command("forecast")
 @domain_errors
 def forecast(
     plan: Annotated[Path, typer.Option("--plan", "-p", help="Plan file (YAML or JSON): start, end, spend|campaigns.")],
     models: ModelsOpt = DEFAULT_MODELS,
     version: VersionOpt = None,
+    segment: SegmentOpt = None,
     sims: Annotated[
         int | None,
         typer.Option(min=100, max=5000, help="Simulated paths for the intervals (default: KPI_ADVISOR_FORECAST_SIMS)."),
@@ -174,7 +254,7 @@ def forecast(
     from advisor.ops.requests import ForecastRequest
 
     req = ForecastRequest.model_validate({**_plan_file(plan), "sims": sims})
-    doc = run_forecast(req, _response_models(models, version)).to_json()
+    doc = run_forecast(req, _response_models(models, version, segment)).to_json()
     if fmt is OutputFormat.json:
         print_json(doc)
         return
@@ -216,6 +296,7 @@ def optimize(
     ] = None,
     models: ModelsOpt = DEFAULT_MODELS,
     version: VersionOpt = None,
+    segment: SegmentOpt = None,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Best split of a budget over channels (bounds ±50% of recent spend by default), or with
@@ -236,7 +317,7 @@ def optimize(
         target_conversions=target_conversions, target_revenue=target_revenue, width=width,
         bounds=parse_bounds(bounds or []) or None,
     )
-    result = run_optimize(req, _response_models(models, version))
+    result = run_optimize(req, _response_models(models, version, segment))
     res, doc = result.allocation, result.to_json()
     if fmt is OutputFormat.json:
         print_json(doc)

@@ -51,10 +51,16 @@ def _model(record: ModelRecord, snap_version: str | None, channels: list[str]) -
 
 
 def list_models(state: Workspace) -> dict[str, Any]:
-    """The workspace's model versions, newest first; ``active`` is the database's choice."""
+    """The workspace's model versions, newest first; ``active`` is the database's choice; ``segments``: the segments
+    trained per segment in the workspace's registry (``models.registry.list_segments``)."""
+    from models.registry import list_segments
+
     snap = state.snapshot
     channels = list(snap.bundle.context.channels) if snap.bundle is not None else []
-    return {"models": [_model(r, snap.model_version, channels) for r in state.store.model_versions(state.name)]}
+    return {
+        "models": [_model(r, snap.model_version, channels) for r in state.store.model_versions(state.name)],
+        "segments": list_segments(state.settings.models_root(state.name)),
+    }
 
 
 def activate_model(state: Workspace, version: str) -> dict[str, Any]:

@@ -40,6 +40,14 @@ def _model_version() -> Any:
     return Field(default=None, description="Registry version (default: the served one).")
 
 
+def _segment() -> Any:
+    return Field(
+        default=None, min_length=1, max_length=200,
+        description="Segment whose models answer (trained with `train --segment-by`; its newest version unless "
+        "model_version names one). Default: the workspace's served models.",
+    )
+
+
 class Open(BaseModel):
     """A domain block whose keys may grow."""
 
@@ -129,6 +137,11 @@ class ModelInfo(BaseModel):
 class ModelList(BaseModel):
     model_config = _examples({"models": [ModelInfo.model_config["json_schema_extra"]["examples"][0]]})  # type: ignore[index]
     models: list[ModelInfo]
+    segments: list[str] = Field(
+        default_factory=list,
+        description="Segments with models of their own (`train --segment-by`): pass one as `segment` to forecast / "
+        "optimize.",
+    )
 
 
 class TrainRequest(ops.TrainRequest):
@@ -493,6 +506,7 @@ class Interval(BaseModel):
 class ForecastRequest(ops.ForecastRequest):
     __doc__ = ops.ForecastRequest.__doc__
     model_version: str | None = _model_version()
+    segment: str | None = _segment()
 
 
 class ForecastResponse(Open):
@@ -527,6 +541,7 @@ class ForecastResponse(Open):
 class OptimizeRequest(ops.OptimizeRequest):
     __doc__ = ops.OptimizeRequest.__doc__
     model_version: str | None = _model_version()
+    segment: str | None = _segment()
 
 
 class OptimizeResponse(Open):

@@ -157,8 +157,34 @@ def _registry_root(state: Workspace, version: str) -> Path:
     raise UnknownModelError(f"unknown model version {version!r}; this workspace has: {known}")
 
 
-def _planning_context(state: Workspace, version: str | None) -> tuple[OpsContext, Snapshot]:
-    """Context for forecast / optimise: the served models, or the response models of another ``version``."""
+def _segment_models(state: Workspace, version: str | None, segment: str) -> ModelSet:
+    """The response models of ``segment`` (``train --segment-by``) in the workspace's registry: ``version`` or the
+    segment's newest (segment versions are served as published, without activation); read once per process and
+    version (published files are immutable). ``RegistryError`` (404) names the trained segments."""
+    from models.registry import resolve_registry
+
+    root = state.settings.models_root(state.name)
+    registry = resolve_registry(root, segment)
+    resolved = version or registry.latest().version
+    models: ModelSet = state.derived.get_or_compute(
+        ("segment_models", state.name, str(root), segment, resolved),
+        lambda: load_model_set(root, resolved, parts=("response",), segment=segment),
+    )
+    return models
+
+
+def _planning_context(
+    state: Workspace, version: str | None, segment: str | None = None
+) -> tuple[OpsContext, Snapshot]:
+    """Context for forecast / optimise: the served models, the response models of another ``version``, or those of
+    a ``segment``."""
+    if segment is not None:
+        snap = state.snapshot
+        ctx = OpsContext(
+            None, state.settings.max_horizon_days, state.settings.forecast_sims, dataset_id=None,
+            models=_segment_models(state, version, segment),
+        )
+        return ctx, snap
     snap = state.require(models=True, dataset=False)
     if version is None or version == snap.model_version:
         models = served_models(state, snap)
@@ -180,9 +206,9 @@ def forecast(state: Workspace, req: schemas.ForecastRequest) -> dict[str, Any]:
     from advisor.ops.forecast import forecast as op
 
     check_horizon(state.settings.max_horizon_days, req.start, req.end)  # before loading another version's models
-    if req.model_version is None:
+    if req.model_version is None and req.segment is None:
         state.remember("forecast|" + req.model_dump_json(), forecast, req)
-    ctx, snap = _planning_context(state, req.model_version)
+    ctx, snap = _planning_context(state, req.model_version, req.segment)
     key = _key("forecast", snap, req, ctx.models.version)
     result: dict[str, Any] = _cached(state, "forecast", key, lambda: op(req, ctx).to_json())
     return result
@@ -204,9 +230,9 @@ def optimize(state: Workspace, req: schemas.OptimizeRequest) -> dict[str, Any]:
     from advisor.ops.optimize import optimize as op
 
     check_horizon(state.settings.max_horizon_days, req.start, req.end)
-    if req.model_version is None:
+    if req.model_version is None and req.segment is None:
         state.remember("optimize|" + req.model_dump_json(), optimize, req)
-    ctx, snap = _planning_context(state, req.model_version)
+    ctx, snap = _planning_context(state, req.model_version, req.segment)
     key = _key("optimize", snap, req, ctx.models.version)
     result: dict[str, Any] = _cached(state, "optimize", key, lambda: op(req, ctx).to_json())
     return result
