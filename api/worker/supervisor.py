@@ -113,14 +113,15 @@ class WorkerProcess:
             with self._lock:
                 if self._stopping.is_set():
                     return
+                # counted before the spawn: a new process is visible (alive, pid) only with its restart counted
+                self.restarts += 1
                 try:
                     self._spawn()
                 except OSError as exc:
+                    self.restarts -= 1
                     self.detail = f"cannot start a worker process: {exc}"
                     self._write_status()
                     log.error("cannot start a worker process: %s", exc)
-                else:
-                    self.restarts += 1
             backoff = min(backoff * 2, self.settings.worker_restart_max_seconds)
 
     def _write_status(self) -> None:
