@@ -38,9 +38,8 @@ from typing import Any
 
 from mmm_score import backtest_coverage, contribution_error, oracle_error, train_folder, true_regret
 
-from training.backtest import BacktestSpec
-
 from demo_world import generate_mmm_world, mmm_lift_tests, write_lift_tests
+from training.backtest import BacktestSpec
 
 KPIS = ("conversions", "revenue")
 
@@ -104,7 +103,9 @@ def main() -> None:
     ap.add_argument("--geos", type=int, nargs="+", default=[0, 10])
     ap.add_argument("--days", type=int, default=1092, help="history length (default 156 weeks)")
     ap.add_argument("--weeks", type=int, default=13, help="planning horizon of the regret, weeks")
-    ap.add_argument("--origins-every", type=int, default=None, help="weeks between backtest origins (default: as train)")
+    ap.add_argument(
+        "--origins-every", type=int, default=None, help="weeks between backtest origins (default: as train)"
+    )
     ap.add_argument("--lift", choices=("both", "none", "only"), default="both", help="fits without/with lift tests")
     ap.add_argument("--dump", type=Path, default=None, help="write per-origin hit rates here (JSON)")
     args = ap.parse_args()
@@ -130,7 +131,8 @@ def main() -> None:
                         "      regret as a share of the true best total (the achievable gain over the reference "
                         "plan): "
                         + ", ".join(
-                            f"{kpi} {100 * r[kpi]['regret_of_total']:.2f}% ({100 * r[kpi]['gain']:.2f}%)" for kpi in KPIS
+                            f"{kpi} {100 * r[kpi]['regret_of_total']:.2f}% ({100 * r[kpi]['gain']:.2f}%)"
+                            for kpi in KPIS
                         )
                     )
                     for kpi in KPIS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -93,7 +95,7 @@ def test_origins_every_step_overlap_and_calibrate_only_on_ended_windows() -> Non
     dates = [o["origin"] for o in out["origins"]]
     assert len(dates) == 6 and out["step"] == 7 and out["calibration_origins"] == 8
     assert str(hist.index[-28].date()) == dates[-1]
-    assert all((np.datetime64(b) - np.datetime64(a)).astype(int) == 7 for a, b in zip(dates, dates[1:], strict=False))
+    assert all((np.datetime64(b) - np.datetime64(a)).astype(int) == 7 for a, b in itertools.pairwise(dates))
     # the default step (one horizon) keeps the tiling of before
     tiled = rolling_origin(hist, y="conversions", channels=ch, spec=spec, bt=BacktestSpec(n_origins=2, n_sims=50))
     assert tiled["step"] == 28 and [o["origin"] for o in tiled["origins"]] == [

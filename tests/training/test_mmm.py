@@ -216,7 +216,9 @@ def test_mmm_backtest_spec_origins() -> None:
     # origins every week (overlapping 4-week windows) for a benchmark: no cap, calibration over the same span
     weekly = mmm_backtest_spec(156, "W", BacktestSpec(step=1, max_origins=10_000))
     assert weekly is not None and (weekly.n_origins, weekly.calibration_origins) == (101 - 16, 4)
-    assert mmm_backtest_spec(156, "W") == replace(BacktestSpec(), n_origins=22, horizon=4, calibration_origins=4, min_train=52)
+    assert mmm_backtest_spec(156, "W") == replace(
+        BacktestSpec(), n_origins=22, horizon=4, calibration_origins=4, min_train=52
+    )
 
 
 def test_train_all_on_mmm_publishes_report_backtests_and_skips_drivers(tmp_path: Path) -> None:
