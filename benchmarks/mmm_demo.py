@@ -1,6 +1,7 @@
 """Media-mix benchmark on the demo world in the ``mmm`` layout (issue 13, "Must show").
 
-Run: ``.venv/bin/python benchmarks/mmm_demo.py [--seeds 1 2 3] [--geos 0 10] [--days 1092] [--weeks 13]``.
+Run: ``.venv/bin/python benchmarks/mmm_demo.py [--seeds 1 2 3] [--geos 0 10] [--days 1092] [--weeks 13]
+[--origins-every N] [--lift both|none|only]``.
 For each seed and geo count (0 = national rows): writes the folder with ``demo_world.generate_mmm_world``
 (weekly, six channels, price index control, promotion days event; ``--days`` of history, default 156 weeks so
 the backtest has enough origins), trains it as ``kpi-advisor train`` does (``mmm_score.train_folder``, backtests
@@ -14,7 +15,11 @@ standard error), and scores against ``truth.json``:
   the achievable gain lost; target ≤ 10 % (also printed: the lost outcome as a share of the true best total, and
   in brackets the achievable gain itself as a share of the reference plan's outcome — where that gain is 2 % the
   share of it lost is a noisy figure);
-- 80 % interval coverage of the training backtest (4-week origins; N printed); target 75–85 %;
+- 80 % interval coverage of the training backtest (4-week windows; N origins printed); target 75–85 %. With
+  ``--origins-every N`` the backtest has an origin every N weeks (overlapping windows, no cap on their number;
+  ``train``'s own backtest keeps one every 4 weeks, at most 30) and the coverage is printed with its
+  block-bootstrap s.e. over origins and the effective number of independent weeks (``mmm_score.backtest_coverage``);
+  ``--dump FILE`` writes every origin's hit rate (JSON);
 - train wall time (load + fit + backtests; shared machine);
 - the information limit: the contribution error of a least-squares fit that knows the true transforms
   (``mmm_score.oracle_error``), i.e. how far the business totals alone can separate the channels.
@@ -24,6 +29,7 @@ Prints a table per seed and the median over seeds per setting.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import statistics
 import tempfile
@@ -33,18 +39,22 @@ from typing import Any
 from mmm_score import backtest_coverage, contribution_error, oracle_error, train_folder, true_regret
 
 from demo_world import generate_mmm_world, mmm_lift_tests, write_lift_tests
+from training.backtest import BacktestSpec
 
 KPIS = ("conversions", "revenue")
 
 
-def run(seed: int, geos: int, lift: bool, days: int, weeks: int, root: Path) -> dict[str, Any]:
-    """Generate, train and score one setting."""
+def run(
+    seed: int, geos: int, lift: bool, days: int, weeks: int, root: Path, every: int | None = None
+) -> dict[str, Any]:
+    """Generate, train and score one setting (``every``: weeks between backtest origins; None: as ``train``)."""
     folder = root / f"s{seed}-g{geos}-{'lift' if lift else 'none'}"
     world = generate_mmm_world(seed=seed, days=days, geos=geos)
     world.write(folder / "data")
     if lift:
         write_lift_tests(mmm_lift_tests(world.truth, seed), folder / "data" / "lift_tests.csv")
-    trained = train_folder(folder / "data", folder / "models", seed=seed)
+    bt = BacktestSpec(step=every, max_origins=10_000) if every else None
+    trained = train_folder(folder / "data", folder / "models", seed=seed, backtest_spec=bt)
     out: dict[str, Any] = {"train_s": trained.seconds}
     for kpi in KPIS:
         out[f"oracle_{kpi}"] = oracle_error(world, kpi)
@@ -68,10 +78,19 @@ def run(seed: int, geos: int, lift: bool, days: int, weeks: int, root: Path) -> 
 def _row(name: str, r: dict[str, Any]) -> str:
     c, v = r["conversions"], r["revenue"]
     cov = (
-        f"{100 * c['coverage_80']:5.1f}/{100 * v['coverage_80']:5.1f}% (N={c['n_origins']}x{c['horizon']}w)"
+        f"{100 * c['coverage_80']:5.1f}/{100 * v['coverage_80']:5.1f}% (N={c['n_origins']}x{c['horizon']}w"
+        + (f" every {c['step']}w" if c.get("step", c["horizon"]) != c["horizon"] else "")
+        + ")"
         if "coverage_80" in c and "coverage_80" in v
         else "no backtest"
     )
+    if "coverage_80_se" in c and "coverage_80_se" in v:
+        cov += (
+            f" s.e. {100 * c['coverage_80_se']:.1f}/{100 * v['coverage_80_se']:.1f}"
+            f" (blocks of 4 horizons {100 * c['coverage_80_se4']:.1f}/{100 * v['coverage_80_se4']:.1f}),"
+            f" ESS {c['coverage_80_ess']:.0f}/{v['coverage_80_ess']:.0f} wk,"
+            f" rho1 {c['coverage_80_rho1']:.2f}/{v['coverage_80_rho1']:.2f}"
+        )
     return (
         f"   {name:16s} contrib err {100 * c['contribution_error']:5.1f}/{100 * v['contribution_error']:5.1f}%  "
         f"regret {100 * c['regret']:5.1f}/{100 * v['regret']:5.1f}%  cov80 {cov}  train {r['train_s']:6.1f}s"
@@ -84,7 +103,13 @@ def main() -> None:
     ap.add_argument("--geos", type=int, nargs="+", default=[0, 10])
     ap.add_argument("--days", type=int, default=1092, help="history length (default 156 weeks)")
     ap.add_argument("--weeks", type=int, default=13, help="planning horizon of the regret, weeks")
+    ap.add_argument(
+        "--origins-every", type=int, default=None, help="weeks between backtest origins (default: as train)"
+    )
+    ap.add_argument("--lift", choices=("both", "none", "only"), default="both", help="fits without/with lift tests")
+    ap.add_argument("--dump", type=Path, default=None, help="write per-origin hit rates here (JSON)")
     args = ap.parse_args()
+    lifts = {"both": (False, True), "none": (False,), "only": (True,)}[args.lift]
     logging.getLogger("models").setLevel(logging.ERROR)
     logging.getLogger("cmdstanpy").setLevel(logging.ERROR)
     results: dict[tuple[int, int, bool], dict[str, Any]] = {}
@@ -93,8 +118,8 @@ def main() -> None:
         for seed in args.seeds:
             print(f"== seed {seed}", flush=True)
             for geos in args.geos:
-                for lift in (False, True):
-                    r = run(seed, geos, lift, args.days, args.weeks, Path(tmp))
+                for lift in lifts:
+                    r = run(seed, geos, lift, args.days, args.weeks, Path(tmp), args.origins_every)
                     results[(seed, geos, lift)] = r
                     name = f"{'national' if geos == 0 else f'{geos} geos'} {'+lift' if lift else ''}"
                     print(_row(name, r), flush=True)
@@ -106,7 +131,8 @@ def main() -> None:
                         "      regret as a share of the true best total (the achievable gain over the reference "
                         "plan): "
                         + ", ".join(
-                            f"{kpi} {100 * r[kpi]['regret_of_total']:.2f}% ({100 * r[kpi]['gain']:.2f}%)" for kpi in KPIS
+                            f"{kpi} {100 * r[kpi]['regret_of_total']:.2f}% ({100 * r[kpi]['gain']:.2f}%)"
+                            for kpi in KPIS
                         )
                     )
                     for kpi in KPIS:
@@ -121,8 +147,21 @@ def main() -> None:
         f"== median over seeds {args.seeds} (targets: contribution error ≤ 20% without lift tests, ≤ 10% with; "
         "regret ≤ 10%; coverage80 75–85%)"
     )
+    if args.dump:
+        args.dump.write_text(
+            json.dumps(
+                {
+                    f"s{s}-g{g}-{'lift' if lift else 'none'}": {
+                        k: {x: r[k].get(x) for x in ("origin_dates", "origin_hits", "coverage_80", "horizon", "step")}
+                        for k in KPIS
+                    }
+                    for (s, g, lift), r in results.items()
+                },
+                indent=1,
+            )
+        )
     for geos in args.geos:
-        for lift in (False, True):
+        for lift in lifts:
             rs = [results[(s, geos, lift)] for s in args.seeds]
             agg: dict[str, Any] = {"train_s": med([r["train_s"] for r in rs])}
             for kpi in KPIS:

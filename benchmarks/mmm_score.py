@@ -60,10 +60,12 @@ def train_folder(
     config: Path | None = None,
     seed: int = 0,
     backtest: bool = True,
+    backtest_spec: Any = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> Trained:
     """Load ``folder`` (its ``kpi-advisor.yaml`` or ``config``) and train as ``kpi-advisor train`` does; timed from
-    loading to the published version (backtests included when ``backtest``)."""
+    loading to the published version (backtests included when ``backtest``; ``backtest_spec``: a
+    :class:`training.backtest.BacktestSpec` other than the default, e.g. origins every week)."""
     from advisor.data import load_dataset
     from advisor.ops.train import training_tables
     from training.backtest import BacktestSpec
@@ -78,7 +80,7 @@ def train_folder(
         seed=seed,
         fingerprint=ds.fingerprint,
         progress=progress,
-        backtest=BacktestSpec() if backtest else None,
+        backtest=(backtest_spec or BacktestSpec()) if backtest else None,
         mmm=layout,
         campaign_source=str(getattr(ds, "campaign_source", "campaign_daily")),
     )
@@ -163,17 +165,49 @@ def true_regret(
     }
 
 
+def coverage_uncertainty(hits: np.ndarray, block: int, n_boot: int = 2000, seed: int = 0) -> dict[str, float]:
+    """Sampling uncertainty of a coverage figure from the per-origin hit rates ``hits`` ``(n,)`` (share of an
+    origin's periods inside the band; consecutive origins are correlated: the periods of one window move together
+    and overlapping windows share periods). ``se``: moving-block bootstrap over origins (blocks of ``block``
+    consecutive origins, circular); ``ess``: the number of independent periods with the same s.e.,
+    ``p(1 − p) / se²``; ``rho1``: lag-1 autocorrelation of the hit rates."""
+    n = len(hits)
+    p = float(hits.mean())
+    block = max(1, min(block, n))
+    rng = np.random.default_rng(seed)
+    n_blocks = -(-n // block)
+    ext = np.concatenate([hits, hits[: block - 1]])
+    starts = rng.integers(0, n, size=(n_boot, n_blocks))
+    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(n_boot, -1)[:, :n]
+    se = float(ext[idx].mean(axis=1).std(ddof=1))
+    d = hits - p
+    rho1 = float((d[1:] * d[:-1]).sum() / max((d**2).sum(), 1e-12)) if n > 2 else float("nan")
+    return {"se": se, "ess": p * (1 - p) / se**2 if se > 0 else float("inf"), "rho1": rho1}
+
+
 def backtest_coverage(trained: Trained, kpi: str) -> dict[str, Any]:
-    """The training backtest's 80 % / 95 % interval coverage of one KPI, with its scored origins and horizon."""
+    """The training backtest's 80 % / 95 % interval coverage of one KPI, with its scored origins, horizon, step
+    between origins and the coverage's block-bootstrap s.e. (blocks of 2 horizons of origins; ``_se4``: of 4)."""
     bt = trained.response(kpi).get("backtest")
     if not bt:
         return {}
+    h, step = int(bt.get("horizon", 0)), int(bt.get("step", bt.get("horizon", 1)) or 1)
+    hits = np.array([float(r["model"]["coverage_80"]) for r in bt["origins"]])
+    unc = coverage_uncertainty(hits, block=2 * max(h // step, 1))
+    unc4 = coverage_uncertainty(hits, block=4 * max(h // step, 1))
     return {
         "coverage_80": float(bt["model"]["coverage_80"]),
         "coverage_95": float(bt["model"]["coverage_95"]),
         "wape": float(bt["model"]["wape"]),
         "n_origins": int(bt.get("n_origins", 0)),
-        "horizon": int(bt.get("horizon", 0)),
+        "horizon": h,
+        "step": step,
+        "coverage_80_se": unc["se"],
+        "coverage_80_ess": unc["ess"],
+        "coverage_80_rho1": unc["rho1"],
+        "coverage_80_se4": unc4["se"],
+        "origin_hits": hits.tolist(),
+        "origin_dates": [str(r["origin"]) for r in bt["origins"]],
     }
 
 

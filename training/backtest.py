@@ -32,7 +32,12 @@ class BacktestSpec:
     per origin; ``calibration_origins``: earlier, unscored origins that only calibrate the level error
     (fewer when the history is short); ``calibration_window``: each calibration uses the errors of at most this
     many most recent origins (None: all) — early origins, fitted on the shortest histories, err more than
-    today's model and widened every later interval (media-mix backtests have up to 30 origins)."""
+    today's model and widened every later interval (media-mix backtests have up to 30 origins).
+    ``step``: periods between consecutive origins (None: one horizon, so the scored windows tile the history);
+    a shorter step scores overlapping windows — more origins for the same history, e.g. for a coverage estimate
+    in a benchmark. ``calibration_origins`` and ``calibration_window`` count origins one horizon apart and are
+    scaled by ``horizon / step`` (same span of history), and an origin is calibrated only on the origins whose
+    windows ended before it. ``max_origins``: cap of :func:`mmm_backtest_spec` (None: ``MMM_MAX_ORIGINS``)."""
 
     n_origins: int = 4
     horizon: int | None = None
@@ -40,6 +45,8 @@ class BacktestSpec:
     calibration_origins: int = 4
     min_train: int | None = None
     calibration_window: int | None = 8
+    step: int | None = None
+    max_origins: int | None = None
 
 
 #: media-mix backtests: horizon in periods, minimal training history in periods (preferred, fallback), by frequency
@@ -55,11 +62,15 @@ def mmm_backtest_spec(n_periods: int, freq: str, base: BacktestSpec | None = Non
     calibrating intervals. None when fewer than 2 origins fit even so."""
     base = base or BacktestSpec()
     h = MMM_HORIZON[freq]
+    step = base.step or h
+    cap = base.max_origins if base.max_origins is not None else MMM_MAX_ORIGINS
     for min_train in MMM_MIN_TRAIN[freq]:
-        total = min((n_periods - min_train) // h, MMM_MAX_ORIGINS)
+        total = min((n_periods - h - min_train) // step + 1, cap) if n_periods - h >= min_train else 0
         if total >= 2:
-            n_cal = min(base.calibration_origins, total // 3)
-            return replace(base, n_origins=total - n_cal, horizon=h, calibration_origins=n_cal, min_train=min_train)
+            n_cal = min(base.calibration_origins * h // step, total // 3)
+            return replace(
+                base, n_origins=total - n_cal, horizon=h, calibration_origins=n_cal * step // h, min_train=min_train
+            )
     return None
 
 
@@ -209,13 +220,17 @@ def rolling_origin(
     m = 7 if freq == "D" else 52
     n = len(history)
     min_train = bt.min_train if bt.min_train is not None else max(3 * h, 60 if freq == "D" else 26)
-    origins = [n - h * i for i in range(bt.n_origins, 0, -1)]
+    step = bt.step or h
+    per_h = max(h // step, 1)  # origins per horizon: calibration counts and windows are scaled by it
+    origins = [n - h - step * (i - 1) for i in range(bt.n_origins, 0, -1)]
     if origins[0] < min_train:
         raise ValueError(f"history of {n} periods too short for {bt.n_origins} origins of {h} periods")
-    n_cal = max(min(bt.calibration_origins, (origins[0] - min_train) // h), 0)
-    calibration_at = [origins[0] - h * i for i in range(n_cal, 0, -1)]
+    n_cal = max(min(bt.calibration_origins * per_h, (origins[0] - min_train) // step), 0)
+    calibration_at = [origins[0] - step * i for i in range(n_cal, 0, -1)]
+    window = bt.calibration_window * per_h if bt.calibration_window is not None else None
     rows: list[dict[str, Any]] = []
     errors: list[OriginError] = []
+    ended: list[int] = []  # the period after each error's window: an origin is calibrated only on windows before it
     fit_spec = replace(spec, n_starts=1)
     quiet = _Quiet("models.response")  # each refit repeats the published fit's warnings; they are not news
     for o in quiet.around(calibration_at + origins):
@@ -238,8 +253,9 @@ def rolling_origin(
         )
         f_model = model.expected(test[channels])
         raw = model.simulate(test[channels], n=bt.n_sims, seed=spec.seed)
-        calib = calibration(errors, window=bt.calibration_window)
+        calib = calibration([e for e, end in zip(errors, ended, strict=True) if end <= o], window=window)
         errors.append(origin_error(yv, f_model, raw.total, raw.media_by_channel().sum(axis=1)))
+        ended.append(o + h)
         if o in calibration_at:
             continue
         model.with_calibration(**calib)
@@ -285,7 +301,8 @@ def rolling_origin(
         "n_origins": len(origins),
         "calibration_origins": len(calibration_at),
         "refit": "geo-pooled" if geo_panel is not None else "national",
-        "calibration": calibration(errors, window=bt.calibration_window),
+        "step": step,
+        "calibration": calibration(errors, window=window),
         "origins": rows,
     }
     for method in ("model", "prophet_no_media", "seasonal_naive"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -80,3 +82,23 @@ def test_calibration_window_forgets_the_early_origins() -> None:
     assert calibration(early + recent, window=8) == calibration(recent)
     assert calibration(early, window=0) == calibration([])
     assert BacktestSpec().calibration_window == 8
+
+
+def test_origins_every_step_overlap_and_calibrate_only_on_ended_windows() -> None:
+    """Origins 7 days apart with a 28-day horizon: windows overlap, the calibration counts are scaled to the same
+    span of history (2 horizons → 8 origins) and no origin is calibrated on a window that had not ended."""
+    w = synthetic_world(seed=11, days=260)
+    hist, ch, _, _ = prepare_history(w.tables)
+    spec = ResponseSpec(country=None, n_starts=1)
+    bt = BacktestSpec(n_origins=6, n_sims=50, horizon=28, step=7, calibration_origins=2, calibration_window=1)
+    out = rolling_origin(hist, y="conversions", channels=ch, spec=spec, bt=bt)
+    dates = [o["origin"] for o in out["origins"]]
+    assert len(dates) == 6 and out["step"] == 7 and out["calibration_origins"] == 8
+    assert str(hist.index[-28].date()) == dates[-1]
+    assert all((np.datetime64(b) - np.datetime64(a)).astype(int) == 7 for a, b in itertools.pairwise(dates))
+    # the default step (one horizon) keeps the tiling of before
+    tiled = rolling_origin(hist, y="conversions", channels=ch, spec=spec, bt=BacktestSpec(n_origins=2, n_sims=50))
+    assert tiled["step"] == 28 and [o["origin"] for o in tiled["origins"]] == [
+        str(hist.index[-56].date()),
+        str(hist.index[-28].date()),
+    ]

@@ -213,6 +213,12 @@ def test_mmm_backtest_spec_origins() -> None:
     daily = mmm_backtest_spec(365 + 28 * 6, "D", BacktestSpec(calibration_origins=1))
     assert daily is not None and (daily.horizon, daily.n_origins, daily.calibration_origins) == (28, 5, 1)
     assert mmm_backtest_spec(52 + 4 * 100, "W") is not None and mmm_backtest_spec(452, "W").n_origins == 26  # type: ignore[union-attr]
+    # origins every week (overlapping 4-week windows) for a benchmark: no cap, calibration over the same span
+    weekly = mmm_backtest_spec(156, "W", BacktestSpec(step=1, max_origins=10_000))
+    assert weekly is not None and (weekly.n_origins, weekly.calibration_origins) == (101 - 16, 4)
+    assert mmm_backtest_spec(156, "W") == replace(
+        BacktestSpec(), n_origins=22, horizon=4, calibration_origins=4, min_train=52
+    )
 
 
 def test_train_all_on_mmm_publishes_report_backtests_and_skips_drivers(tmp_path: Path) -> None:
