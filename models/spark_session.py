@@ -12,6 +12,7 @@ rows each: coalescing would put them all in one task and train them one after an
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -48,6 +49,8 @@ def spark_session(
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    # py4j logs every connection it closes at INFO, also from __del__ at interpreter exit (onto closed streams)
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     if shuffle_partitions is None:
         shuffle_partitions = 2 * _local_cores(master) if master and master.startswith("local") else 200
     with _LOCK:

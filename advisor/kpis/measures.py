@@ -162,6 +162,27 @@ def _to_date(value: np.datetime64) -> date | None:
     return None if np.isnat(value) else pd.Timestamp(value).date()
 
 
+def why_not_aggregable(
+    name: str, columns: Sequence[str], spec: TableSpec | None, by: Sequence[str], grain: str | None,
+    start: date | None, end: date | None,
+) -> str | None:
+    """Why table ``name`` (with these ``columns``) cannot give measures by ``by`` at ``grain`` over
+    ``start``..``end`` (a grouping column or the date column it needs is missing, a monthly table asked for days or
+    weeks), or None when it can: the reason every measure of the table gets. Shared by every table engine."""
+    missing_keys = [c for c in by if c not in columns]
+    if missing_keys:
+        note = NOT_GROUPABLE.get(name, "grouping column '{column}' not in {table}")
+        return note.format(column=missing_keys[0], table=name)
+    time_col = None if spec is None else (spec.date or spec.month)
+    dated = time_col is not None and time_col in columns
+    if (grain is not None or start is not None or end is not None) and not dated:
+        what = "grain" if grain is not None else "date range"
+        return f"{name} has no date column '{time_col or 'date'}' needed for the {what}"
+    if spec is not None and spec.month is not None and grain in ("day", "week"):
+        return f"{name} is monthly ('{time_col}' is YYYY-MM); it cannot be split into {grain}s"
+    return None
+
+
 def aggregate_table(
     name: str,
     df: Table | None,
@@ -186,20 +207,12 @@ def aggregate_table(
         return none_available(f"table '{name}' not provided")
     if isinstance(df, ExternalTable):
         return df.aggregate(name, spec, measures, by, grain, start, end)
-    missing_keys = [c for c in by if c not in df.columns]
-    if missing_keys:
-        note = NOT_GROUPABLE.get(name, "grouping column '{column}' not in {table}")
-        return none_available(note.format(column=missing_keys[0], table=name))
-
+    unusable = why_not_aggregable(name, df.columns, spec, by, grain, start, end)
+    if unusable is not None:
+        return none_available(unusable)
     time_col = None if spec is None else (spec.date or spec.month)
     dated = time_col is not None and time_col in df.columns
-    needs_time = grain is not None or start is not None or end is not None
-    if needs_time and not dated:
-        what = "grain" if grain is not None else "date range"
-        return none_available(f"{name} has no date column '{time_col or 'date'}' needed for the {what}")
     monthly = spec is not None and spec.month is not None
-    if monthly and grain in ("day", "week"):
-        return none_available(f"{name} is monthly ('{time_col}' is YYYY-MM); it cannot be split into {grain}s")
 
     all_dates = _dates(df, time_col, spec, cache) if dated and spec is not None and time_col is not None else None
     rows: np.ndarray | slice = slice(None)

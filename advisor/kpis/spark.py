@@ -40,7 +40,7 @@ import pandas as pd
 
 from advisor.kpis.catalog import MeasureSpec, TableSpec
 from advisor.kpis.expr import _COMPARE, Filter
-from advisor.kpis.measures import ALL, NOT_GROUPABLE, PERIOD, ExternalTable, TableAggregate, unknown_column
+from advisor.kpis.measures import ALL, PERIOD, ExternalTable, TableAggregate, unknown_column, why_not_aggregable
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -214,19 +214,12 @@ def _aggregate(
         return TableAggregate(name, None, {m.name: reason for m in measures})
 
     columns = table.columns
-    missing_keys = [c for c in by if c not in columns]
-    if missing_keys:
-        note = NOT_GROUPABLE.get(name, "grouping column '{column}' not in {table}")
-        return none_available(note.format(column=missing_keys[0], table=name))
+    unusable = why_not_aggregable(name, columns, spec, by, grain, start, end)
+    if unusable is not None:
+        return none_available(unusable)
     time_col = None if spec is None else (spec.date or spec.month)
     dated = time_col is not None and time_col in columns
-    needs_time = grain is not None or start is not None or end is not None
-    if needs_time and not dated:
-        what = "grain" if grain is not None else "date range"
-        return none_available(f"{name} has no date column '{time_col or 'date'}' needed for the {what}")
     monthly = spec is not None and spec.month is not None
-    if monthly and grain in ("day", "week"):
-        return none_available(f"{name} is monthly ('{time_col}' is YYYY-MM); it cannot be split into {grain}s")
 
     rows = table.frame
     day = _day_column(table, time_col, spec) if dated and spec is not None and time_col is not None else None
