@@ -57,8 +57,8 @@ run: install demo
 	$(BIN)/kpi-advisor scorecard --data $(DATA)
 	@test -s $(KEY_FILE) || $(BIN)/kpi-advisor keys create --workspace default --role admin --name "make run" --json \
 		| $(BIN)/python -c "import json, sys; print(json.load(sys.stdin)['token'])" > $(KEY_FILE)
-	@echo "KPI Advisor API on http://$(HOST):$(PORT)  (docs /docs, OpenAPI /openapi.json, MCP /mcp)"
-	@echo "admin key of workspace 'default' is in $(KEY_FILE); try:"
+	@echo "KPI Advisor on http://$(HOST):$(PORT)  (dashboard /ui, docs /docs, OpenAPI /openapi.json, MCP /mcp)"
+	@echo "admin key of workspace 'default' is in $(KEY_FILE) (sign in to /ui with it); try:"
 	@echo "  curl -H \"X-API-Key: \$$(cat $(KEY_FILE))\" http://$(HOST):$(PORT)/v1/scorecard"
 	$(BIN)/kpi-advisor serve --data $(DATA) --models $(MODELS) --host $(HOST) --port $(PORT) --log-text
 
