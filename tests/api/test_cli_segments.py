@@ -146,3 +146,24 @@ def test_attribution_of_an_unknown_segment_or_data_without_segments_exits_2(
     r = runner.invoke(app, ["attribution", "--data", str(flat), "--models", str(models), "--segment", "segment_01"])
     assert r.exit_code == 2
     assert "campaign_daily has no column 'segment' to select the segment's rows by" in " ".join(r.output.split())
+
+
+def test_diagnose_of_a_segment_reads_its_models_and_its_rows(trained: tuple[Path, Path, dict], tmp_path: Path) -> None:
+    data, models, _ = trained
+    runner = CliRunner()
+    args = ["diagnose", "--channel", "search", "--from", "2026-09-01", "--to", "2026-10-31", "--no-fit-drivers",
+            "--format", "json"]
+    r = runner.invoke(app, [*args, "--data", str(data), "--models", str(models), "--segment", "segment_01"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert (doc.pop("segment"), doc.pop("segment_notes")) == ("segment_01", [])
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    for table in ("campaign_daily", "outcomes_daily"):
+        df = pd.read_csv(data / f"{table}.csv")
+        df[df["segment"] == "segment_01"].drop(columns=["segment"]).to_csv(alone / f"{table}.csv", index=False)
+    r = runner.invoke(app, [*args, "--data", str(alone), "--models", str(models / "segments" / "segment_01")])
+    assert r.exit_code == 0, r.output
+    assert doc == json.loads(r.stdout)
+    r = runner.invoke(app, [*args, "--data", str(data), "--segment", "segment_01"])
+    assert r.exit_code == 2 and "--models" in r.output

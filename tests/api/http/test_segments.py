@@ -167,3 +167,26 @@ def test_mcp_attribution_takes_a_segment(two_segments: tuple[Any, Any], tmp_path
     assert not found.is_error and found.structured_content["segment"] == SEGMENT
     assert found.structured_content["channels"] == expected["channels"]
     assert missing.is_error and "segment 'nope' has no trained models" in missing.content[0].text
+
+
+def test_diagnose_of_a_segment_reads_its_models_and_its_rows(two_segments: tuple[Any, Any]) -> None:
+    from advisor.data import load_dataset
+    from advisor.ops.context import OpsContext
+    from advisor.ops.diagnose import DiagnoseRequest, diagnose
+    from advisor.ops.modelset import load_model_set
+
+    live, world = two_segments
+    body = {"channel": "search", "start": "2026-09-01", "end": "2026-10-31"}
+    with live.client() as client:
+        r = client.post("/v1/diagnose", json={**body, "segment": SEGMENT})
+        missing = client.post("/v1/diagnose", json={**body, "segment": "Brand B"})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["segment"] == SEGMENT and any("orders" in n for n in doc["segment_notes"])
+    alone = diagnose(
+        DiagnoseRequest(**body), OpsContext(load_dataset(world.data), 365, 200, models=load_model_set(world.models))
+    ).to_json()
+    # the same diagnosis as A's models give on A's rows alone (customer value aside: orders are not per segment)
+    for key in ("verdict", "kpis", "findings", "drivers", "anomalies", "summary", "scope"):
+        assert doc[key] == alone[key], key
+    assert missing.status_code == 404 and "trained segments: Brand A/DE" in missing.json()["detail"]
