@@ -81,17 +81,16 @@ def test_mcp_forecast_takes_a_segment(world: Any, tmp_path_factory: pytest.TempP
 @pytest.fixture(scope="module")
 def two_segments(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
     """The app on a copy of the session's world whose campaign_daily / outcomes_daily hold two segments: ``Brand
-    A/DE`` (the world's rows as they are) and ``Brand B`` (half the spend and outcomes, campaign ids apart), with
-    the served version copied as segment ``Brand A/DE``'s models — models fitted on A's rows alone."""
+    A/DE`` (the world's rows as they are) and ``Brand B`` (every number doubled, campaign ids apart), with the
+    served version copied as segment ``Brand A/DE``'s models — models fitted on A's rows alone."""
     import pandas as pd
 
     root = tmp_path_factory.mktemp("attribution-segments")
     copy = serving.copy_world(world, root)
-    for table, halve, ids in (("campaign_daily", ("spend", "conversions", "revenue"), True),
-                              ("outcomes_daily", ("conversions", "revenue"), False)):
+    for table in ("campaign_daily", "outcomes_daily"):
         a = pd.read_csv(copy.data / f"{table}.csv")
-        b = a.assign(**{c: a[c] * 0.5 for c in halve})
-        if ids:
+        b = a.assign(**{c: a[c] * 2 for c in a.select_dtypes("number").columns})
+        if "campaign_id" in b.columns:
             b["campaign_id"] = "b-" + b["campaign_id"].astype(str)
         both = pd.concat([a.assign(segment=SEGMENT), b.assign(segment="Brand B")], ignore_index=True)
         both.to_csv(copy.data / f"{table}.csv", index=False)
@@ -153,7 +152,7 @@ def test_attribution_of_a_segment_needs_a_segment_column(seg_live: Any) -> None:
 def test_mcp_attribution_takes_a_segment(two_segments: tuple[Any, Any], tmp_path: Any) -> None:
     from tests.api.mcp.test_mcp_http import run
 
-    live, world = two_segments
+    live, _ = two_segments
     with live.client() as client:
         expected = client.get("/v1/attribution", params={"segment": SEGMENT}).json()
 
