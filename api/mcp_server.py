@@ -144,13 +144,15 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
         end: IsoDate | None = None,
         channels: list[str] | None = None,
         dataset: str | None = None,
+        segment: str | None = None,
         ctx: Context | None = None,
     ) -> schemas.AttributionResponse:
         """Each channel's incremental conversions and revenue between start and end (YYYY-MM-DD; default the whole
         history) with 80%/95% intervals, ROI = (incremental revenue - spend) / spend and the platform-reported
         figures beside them (null when the data has none); lift tests measured vs fitted; per geo for a geo model.
-        The same document as GET /v1/attribution?from=&to=&channel=."""
-        args = {"start": start, "end": end, "channels": channels, "dataset": dataset}
+        `segment`: that segment's models over its rows of the data (when models were trained per segment).
+        The same document as GET /v1/attribution?from=&to=&channel=&segment=."""
+        args = {"start": start, "end": end, "channels": channels, "dataset": dataset, "segment": segment}
         return _call(
             schemas.AttributionResponse, lambda: run(ctx, services.attribution, schemas.AttributionRequest, args)
         )
@@ -164,13 +166,15 @@ def build_mcp(state: AppState, *, workspace: str = DEFAULT_WORKSPACE) -> MCPServ
         start: IsoDate | None = None,
         end: IsoDate | None = None,
         dataset: str | None = None,
+        segment: str | None = None,
         ctx: Context | None = None,
     ) -> schemas.DiagnoseResponse:
         """Why one campaign (id), one channel or one attribute value (scope_column = scope_value) is (not) meeting
         its targets between start and end: verdict, ranked findings with funnel stage and onset date, drivers
-        (associations), anomalies, recommended actions, summary. Give exactly one scope."""
+        (associations), anomalies, recommended actions, summary. Give exactly one scope. `segment`: that segment's
+        models over its rows of the data (when models were trained per segment)."""
         args = {"dataset": dataset, "campaign": campaign, "channel": channel, "scope_column": scope_column,
-                "scope_value": scope_value, "start": start, "end": end}
+                "scope_value": scope_value, "start": start, "end": end, "segment": segment}
         return _call(
             schemas.DiagnoseResponse,
             lambda: audited(ctx, "mcp:diagnose", services.diagnose, schemas.DiagnoseRequest.model_validate(args)),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from advisor.core.jsonable import to_jsonable
-from advisor.ops.context import ModelsUnavailable, OpsContext
+from advisor.ops.context import ModelsUnavailable, OpsContext, segment_context
 from advisor.ops.requests import AttributionRequest
 
 if TYPE_CHECKING:
@@ -27,7 +27,8 @@ __all__ = ["AttributionRequest", "AttributionResult", "attribution"]
 @dataclass(frozen=True)
 class AttributionResult:
     """The window (first and last period in it), the channels' effects, the lift tests and per-geo effects
-    (``geos``: geo → channel → effect; empty unless the models are geo models)."""
+    (``geos``: geo → channel → effect; empty unless the models are geo models); ``segment``: the segment whose
+    models and rows answered (None: the whole dataset's models)."""
 
     dataset: str | None
     model_version: str | None
@@ -38,11 +39,13 @@ class AttributionResult:
     lift_tests: tuple[LiftComparison, ...] = ()
     geos: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    segment: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "dataset": self.dataset,
             "model_version": self.model_version,
+            **({"segment": self.segment} if self.segment is not None else {}),
             "from": self.start.date().isoformat(),
             "to": self.end.date().isoformat(),
             "freq": self.freq,
@@ -86,7 +89,9 @@ def _geo_panel(ds: Any) -> pd.DataFrame | None:
 
 def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
     """Attribution of ``ctx.dataset``'s channels with the context's response models; ModelsUnavailable without
-    them, ScopeError for an unknown channel, PeriodError for a window outside the history."""
+    them, ScopeError for an unknown channel, PeriodError for a window outside the history. With a segment's models
+    (``ctx.models.segment``) the dataset is cut down to that segment's rows first (``segment_context``): spend,
+    reported figures and lift tests are the segment's own."""
     from advisor.diagnostics.history import reported, spend_history
     from advisor.diagnostics.incremental import (
         channel_effects,
@@ -97,6 +102,7 @@ def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
     )
     from advisor.diagnostics.scope import ScopeError
 
+    ctx, notes = segment_context(ctx)
     ds = ctx.require_dataset()
     bundle = ctx.models.bundle
     if bundle is None:
@@ -114,7 +120,7 @@ def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
     channels = list(req.channels) if req.channels else known
     start, end = _window(req, pd.DatetimeIndex(history.index))
     effects = channel_effects(history, start, end, models, channels, reported(ds, start, end, freq))
-    warnings = []
+    warnings = list(notes)
     if getattr(ds, "campaign_source", "campaign_daily") == "mmm":
         warnings.append("the data has no campaign rows: platform-reported figures are null")
     tests = lift_comparisons(getattr(ds, "lift_tests", None), history, models)
@@ -124,5 +130,6 @@ def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
         effects = national_from_geos(effects, geo_totals(panel, start, end, models))
         geos = geo_effects(panel, start, end, models, channels, effects)
     return AttributionResult(
-        ctx.dataset_id, ctx.models.version, start, end, freq, tuple(effects), tuple(tests), geos, tuple(warnings)
+        ctx.dataset_id, ctx.models.version, start, end, freq, tuple(effects), tuple(tests), geos, tuple(warnings),
+        ctx.models.segment,
     )

@@ -96,6 +96,36 @@ class OpsContext:
         return value
 
 
+def segment_context(ctx: OpsContext) -> tuple[OpsContext, tuple[str, ...]]:
+    """``ctx`` with its dataset cut down to the rows of its models' segment (``advisor.data.segments``), and notes
+    on the tables left out; ``ctx`` unchanged (no notes) when the models are not a segment's. The segment column is
+    the one the models were trained by (``segment_by`` in their manifest; default ``segment``). The cut-down dataset
+    is kept in ``memo`` under (scope, data fingerprint, column, segment): computed once per dataset and segment.
+    ``SegmentDataError`` (a ValueError) when the data has no such column or no rows of the segment."""
+    from dataclasses import replace
+
+    from advisor.data.segments import SEGMENT_COLUMN, restrict_to_segment
+
+    segment = ctx.models.segment
+    if segment is None:
+        return ctx, ()
+    ds = ctx.require_dataset()
+    provenance = (ctx.models.manifest or {}).get("provenance") or {}
+    column = str(provenance.get("segment_by") or SEGMENT_COLUMN)
+
+    def cut() -> Any:
+        return restrict_to_segment(ds, segment, column)
+
+    if ctx.memo is None:
+        part = cut()
+    else:
+        part = ctx.memo.get_or_compute(("segment_dataset", *ctx.memo_scope, ds.fingerprint, column, segment), cut)
+    notes = tuple(
+        f"{name}: has no {column!r} column; left out (its rows are not segment {segment!r}'s)" for name in part.left_out
+    )
+    return replace(ctx, dataset=part.dataset, measures=None), notes
+
+
 def check_horizon(max_horizon_days: int, start: Any, end: Any) -> None:
     """:class:`HorizonError` when ``start..end`` (dates, inclusive) is longer than ``max_horizon_days``."""
     days = (end - start).days + 1

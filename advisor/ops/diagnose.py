@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from advisor.core.jsonable import to_jsonable
-from advisor.ops.context import OpsContext
+from advisor.ops.context import OpsContext, segment_context
 from advisor.ops.requests import DiagnoseRequest
 
 if TYPE_CHECKING:
@@ -18,11 +18,15 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class DiagnoseResult:
     """The diagnosis, its ranked recommendations (``Recommendation.to_dict()``, the customer-value actions
-    appended) and the customer value block (None without a CLV model or for another kind of scope)."""
+    appended) and the customer value block (None without a CLV model or for another kind of scope); ``segment``:
+    the segment whose models and rows answered (None: the whole dataset), ``segment_notes``: the tables left out
+    of its rows (no segment column)."""
 
     diagnosis: Diagnosis
     recommendations: tuple[dict[str, Any], ...]
     customer_value: dict[str, Any] | None
+    segment: str | None = None
+    segment_notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = to_jsonable(
@@ -30,6 +34,7 @@ class DiagnoseResult:
                 **self.diagnosis.to_dict(),
                 "recommendations": list(self.recommendations),
                 "customer_value": self.customer_value,
+                **({"segment": self.segment, "segment_notes": list(self.segment_notes)} if self.segment else {}),
             }
         )
         return doc
@@ -41,11 +46,13 @@ def _scope_key(rec: dict[str, Any]) -> tuple[Any, ...]:
 
 def diagnose(req: DiagnoseRequest, ctx: OpsContext) -> DiagnoseResult:
     """Diagnose ``req``'s scope over ``req.start..req.end`` on ``ctx.dataset`` with the context's driver and
-    response models (drivers fitted now when missing and ``ctx.fit_missing``)."""
+    response models (drivers fitted now when missing and ``ctx.fit_missing``). With a segment's models
+    (``ctx.models.segment``) the dataset is cut down to that segment's rows first (``segment_context``)."""
     from advisor.advise.recommendations import recommend_for_diagnosis
     from advisor.diagnostics import Scope, local_returns
     from advisor.diagnostics import diagnose as run_diagnose
 
+    ctx, notes = segment_context(ctx)
     ds = ctx.require_dataset()
     if ds.campaign_source == "mmm":
         raise ValueError(
@@ -73,7 +80,7 @@ def diagnose(req: DiagnoseRequest, ctx: OpsContext) -> DiagnoseResult:
     if customer_value:
         seen = {_scope_key(r) for r in recommendations}
         recommendations += [r for r in customer_value["actions"] if _scope_key(r) not in seen]
-    return DiagnoseResult(result, tuple(recommendations), customer_value)
+    return DiagnoseResult(result, tuple(recommendations), customer_value, ctx.models.segment, notes)
 
 
 def _customer_value(ctx: OpsContext, column: str, value: str) -> dict[str, Any] | None:

@@ -90,6 +90,11 @@ def attribution(
         list[str] | None, typer.Option("--channel", "-c", help="Channel to attribute (repeat; default: all).")
     ] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Data config YAML.")] = None,
+    segment: Annotated[
+        str | None,
+        typer.Option("--segment", help="Segment (trained with train --segment-by): its models answer, from its rows "
+                     "of the data (default: the single-company models and all rows)."),
+    ] = None,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Incremental conversions and revenue of each channel over a window of the history, with 80% intervals,
@@ -97,18 +102,20 @@ def attribution(
 
     --format json prints the document GET /v1/attribution answers. Example:
     kpi-advisor attribution --data data/demo --models data/models --from 2026-08-01 --to 2026-10-31
+    kpi-advisor attribution --data data/agency --models data/models --segment brand-a
     """
     from advisor.ops.attribution import attribution as run_attribution
     from advisor.ops.requests import AttributionRequest
 
     channels = [v.strip() for item in channel or [] for v in item.split(",") if v.strip()]
     req = AttributionRequest.model_validate({"start": date_from, "end": date_to, "channels": channels or None})
-    ctx = cli_context(data, config, model_set(models, version, parts=("response",), required=True))
+    ctx = cli_context(data, config, model_set(models, version, parts=("response",), required=True, segment=segment))
     doc = run_attribution(req, ctx).to_json()
     if fmt is OutputFormat.json:
         print_json(doc)
         return
-    title = f"incremental effect {doc['from']} .. {doc['to']} (model {doc['model_version']}; intervals 80%)"
+    of = f" of segment {doc['segment']}" if doc.get("segment") is not None else ""
+    title = f"incremental effect {doc['from']} .. {doc['to']} (model {doc['model_version']}{of}; intervals 80%)"
     print_records(channel_rows(doc), fmt, title=title)
     if doc["lift_tests"] and fmt is OutputFormat.table:
         print_records(lift_rows(doc), fmt, title="Lift tests: measured vs fitted (z = gap in standard errors)")

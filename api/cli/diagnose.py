@@ -30,6 +30,11 @@ def diagnose(
         bool, typer.Option("--fit-drivers/--no-fit-drivers", help="Fit driver models now when --models has none.")
     ] = True,
     config: Annotated[Path | None, typer.Option("--config", help="Data config YAML.")] = None,
+    segment: Annotated[
+        str | None,
+        typer.Option("--segment", help="Segment (trained with train --segment-by; needs --models): its models "
+                     "answer, from its rows of the data (default: all rows)."),
+    ] = None,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Why is a campaign or channel (not) meeting its targets: verdict, ranked findings with the funnel stage
@@ -52,7 +57,9 @@ def diagnose(
         campaign=campaign or None, channel=channel or None, scope_column=column, scope_value=value,
         start=date_from, end=date_to,  # type: ignore[arg-type]
     )
-    ctx = cli_context(data, config, model_set(models), fit_missing=fit)
+    if segment is not None and models is None:
+        raise typer.BadParameter("give the registry the segment was trained into with --models", param_hint="--segment")
+    ctx = cli_context(data, config, model_set(models, segment=segment), fit_missing=fit)
     if fit and ctx.models.drivers is None:
         with stderr.status("fitting driver models (use --models to reuse trained ones)"):
             doc = run_diagnose(req, ctx).to_json()
@@ -61,6 +68,8 @@ def diagnose(
     if fmt is OutputFormat.json:
         print_json(doc)
         return
+    for note in doc.get("segment_notes", []):
+        stderr.print(f"note: {note}", highlight=False)
     stderr.print(f"[bold]{doc['summary']}[/]", highlight=False)
     findings = [{k: f[k] for k in ("status", "check", "stage", "started", "message")} for f in doc["findings"]]
     print_records(findings, fmt, title=f"Findings — verdict: {doc['verdict']}")

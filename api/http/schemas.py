@@ -40,12 +40,11 @@ def _model_version() -> Any:
     return Field(default=None, description="Registry version (default: the served one).")
 
 
-def _segment() -> Any:
-    return Field(
-        default=None, min_length=1, max_length=200,
-        description="Segment whose models answer (trained with `train --segment-by`; its newest version unless "
-        "model_version names one). Default: the workspace's served models.",
-    )
+def _segment(
+    description: str = "Segment whose models answer (trained with `train --segment-by`; its newest version unless "
+    "model_version names one). Default: the workspace's served models.",
+) -> Any:
+    return Field(default=None, min_length=1, max_length=200, description=description)
 
 
 class Open(BaseModel):
@@ -358,6 +357,11 @@ class CustomersResponse(Open):
 class DiagnoseRequest(ops.DiagnoseRequest):
     __doc__ = ops.DiagnoseRequest.__doc__
     dataset: str | None = _dataset()
+    segment: str | None = _segment(
+        "Segment (trained with `train --segment-by`): its newest models answer, from the dataset's rows of that "
+        "segment (campaign_daily / outcomes_daily rows whose segment column equals it). Default: the served models "
+        "and all rows."
+    )
 
 
 class Finding(Open):
@@ -442,6 +446,11 @@ class DiagnoseResponse(Open):
 class AttributionRequest(ops.AttributionRequest):
     __doc__ = ops.AttributionRequest.__doc__
     dataset: str | None = _dataset()
+    segment: str | None = _segment(
+        "Segment (trained with `train --segment-by`): its newest models answer, from the dataset's rows of that "
+        "segment (campaign_daily / outcomes_daily rows whose segment column equals it). Default: the served models "
+        "and all rows."
+    )
 
 
 class AttributionResponse(Open):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.ops.context import OpsContext, check_horizon
-from advisor.ops.modelset import EMPTY, ModelSet, load_model_set
+from advisor.ops.modelset import ALL_PARTS, EMPTY, ModelSet, load_model_set
 from api.http import schemas
 from api.http.state import Snapshot, Workspace
 from api.store import UnknownModelError
@@ -119,27 +119,40 @@ def customers(state: Workspace, req: schemas.CustomersRequest) -> dict[str, Any]
 
 
 def diagnose(state: Workspace, req: schemas.DiagnoseRequest) -> dict[str, Any]:
-    """Diagnostics with recommendations (``advisor.ops.diagnose``) with the served driver, response and CLV models."""
+    """Diagnostics with recommendations (``advisor.ops.diagnose``) with the served driver, response and CLV models,
+    or with ``segment``'s newest models over its rows of the dataset (as :func:`attribution`)."""
     from advisor.ops.diagnose import diagnose as op
 
-    state.remember("diagnose|" + req.model_dump_json(), diagnose, req)
-    snap = state.require(dataset=req.dataset is None)
-    ctx = _context(state, req.dataset, snap)
-    result: dict[str, Any] = _cached(
-        state, "diagnose", _key("diagnose", snap, req, _fingerprint(ctx)), lambda: op(req, ctx).to_json()
-    )
+    if req.segment is not None:  # the segment's newest models; the op cuts the dataset to the segment's rows
+        snap = state.require(dataset=req.dataset is None)
+        ctx = _context(state, req.dataset, snap, _segment_models(state, None, req.segment, ALL_PARTS))
+        key = _key("diagnose", snap, req, (_fingerprint(ctx), ctx.models.version))
+    else:
+        state.remember("diagnose|" + req.model_dump_json(), diagnose, req)
+        snap = state.require(dataset=req.dataset is None)
+        ctx = _context(state, req.dataset, snap)
+        key = _key("diagnose", snap, req, _fingerprint(ctx))
+    result: dict[str, Any] = _cached(state, "diagnose", key, lambda: op(req, ctx).to_json())
     return result
 
 
 def attribution(state: Workspace, req: schemas.AttributionRequest) -> dict[str, Any]:
     """Incremental effect per channel over a window of the history (``advisor.ops.attribution``) with the served
-    response models; a dataset other than the served one has no models (503 from ``state.require``)."""
+    response models; a dataset other than the served one has no models (503 from ``state.require``). With a
+    ``segment``: that segment's newest models over its rows of the dataset (the cut-down dataset is kept in the
+    workspace's derived cache per dataset and segment: ``advisor.ops.context.segment_context``); an unknown
+    segment is a 404 naming the trained ones."""
     from advisor.ops.attribution import attribution as op
 
-    state.remember("attribution|" + req.model_dump_json(), attribution, req)
-    snap = state.require(models=True, dataset=req.dataset is None)
-    ctx = _context(state, req.dataset, snap)
-    key = _key("attribution", snap, req, _fingerprint(ctx))
+    if req.segment is not None:  # the segment's newest models; the op cuts the dataset to the segment's rows
+        snap = state.require(dataset=req.dataset is None)
+        ctx = _context(state, req.dataset, snap, _segment_models(state, None, req.segment))
+        key = _key("attribution", snap, req, (_fingerprint(ctx), ctx.models.version))
+    else:
+        state.remember("attribution|" + req.model_dump_json(), attribution, req)
+        snap = state.require(models=True, dataset=req.dataset is None)
+        ctx = _context(state, req.dataset, snap)
+        key = _key("attribution", snap, req, _fingerprint(ctx))
     result: dict[str, Any] = _cached(state, "attribution", key, lambda: op(req, ctx).to_json())
     return result
 
@@ -157,8 +170,10 @@ def _registry_root(state: Workspace, version: str) -> Path:
     raise UnknownModelError(f"unknown model version {version!r}; this workspace has: {known}")
 
 
-def _segment_models(state: Workspace, version: str | None, segment: str) -> ModelSet:
-    """The response models of ``segment`` (``train --segment-by``) in the workspace's registry: ``version`` or the
+def _segment_models(
+    state: Workspace, version: str | None, segment: str, parts: tuple[str, ...] = ("response",)
+) -> ModelSet:
+    """The ``parts`` of the models of ``segment`` (``train --segment-by``) in the workspace's registry: ``version`` or the
     segment's newest (segment versions are served as published, without activation); read once per process and
     version (published files are immutable). ``RegistryError`` (404) names the trained segments."""
     from models.registry import resolve_registry
@@ -167,8 +182,8 @@ def _segment_models(state: Workspace, version: str | None, segment: str) -> Mode
     registry = resolve_registry(root, segment)
     resolved = version or registry.latest().version
     models: ModelSet = state.derived.get_or_compute(
-        ("segment_models", state.name, str(root), segment, resolved),
-        lambda: load_model_set(root, resolved, parts=("response",), segment=segment),
+        ("segment_models", state.name, str(root), segment, resolved, parts),
+        lambda: load_model_set(root, resolved, parts=parts, segment=segment),
     )
     return models
 

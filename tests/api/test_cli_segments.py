@@ -1,4 +1,5 @@
-"""`kpi-advisor demo-data --segments`, `train --segment-by` and `forecast` / `optimize --segment` (issue 16)."""
+"""`kpi-advisor demo-data --segments`, `train --segment-by` and `forecast` / `optimize` / `attribution --segment`
+(issue 16)."""
 
 from __future__ import annotations
 
@@ -89,3 +90,80 @@ def test_engine_options_need_segment_by_and_a_failing_segment_exits_1(
     assert "segment segment_01 failed: ValueError: outcomes_daily covers" in text
     assert (tmp_path / "m" / "segments" / "segment_00" / "v0001").is_dir()
     assert not (tmp_path / "m" / "segments" / "segment_01").exists()
+
+
+def test_attribution_of_a_segment_reads_its_models_and_its_rows(
+    trained: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    data, models, _ = trained
+    runner = CliRunner()
+    window = ["--from", "2026-08-01", "--to", "2026-09-30"]
+    docs = {}
+    for seg in ("segment_00", "segment_01"):
+        r = runner.invoke(app, ["attribution", "--data", str(data), "--models", str(models), "--segment", seg,
+                                *window, "--format", "json"])
+        assert r.exit_code == 0, r.output
+        docs[seg] = json.loads(r.stdout)
+    doc = docs["segment_00"]
+    assert (doc["segment"], doc["model_version"]) == ("segment_00", "v0001")
+    # segment_00's rows alone, answered by the models trained on them (its registry read as a plain one)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    for table in ("campaign_daily", "outcomes_daily"):
+        df = pd.read_csv(data / f"{table}.csv")
+        df[df["segment"] == "segment_00"].drop(columns=["segment"]).to_csv(alone / f"{table}.csv", index=False)
+    r = runner.invoke(app, ["attribution", "--data", str(alone), "--models", str(models / "segments" / "segment_00"),
+                            *window, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    plain = json.loads(r.stdout)
+    assert "segment" not in plain
+    for key in ("from", "to", "freq", "channels", "lift_tests"):
+        assert doc[key] == plain[key], key
+    cd = pd.read_csv(data / "campaign_daily.csv", parse_dates=["date"])
+    own = cd[(cd["segment"] == "segment_00") & (cd["date"] >= doc["from"]) & (cd["date"] <= doc["to"])]
+    sums = own.groupby("channel")[["spend", "conversions", "revenue"]].sum()
+    for ch, c in doc["channels"].items():  # the platform-reported figures are the segment's own
+        assert c["spend"] == pytest.approx(sums.loc[ch, "spend"]), ch
+        assert c["reported_conversions"] == pytest.approx(sums.loc[ch, "conversions"]), ch
+        assert c["reported_revenue"] == pytest.approx(sums.loc[ch, "revenue"]), ch
+    other = docs["segment_01"]["channels"]
+    assert any(other[ch]["reported_conversions"] != c["reported_conversions"] for ch, c in doc["channels"].items())
+
+
+def test_attribution_of_an_unknown_segment_or_data_without_segments_exits_2(
+    trained: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    data, models, _ = trained
+    runner = CliRunner()
+    r = runner.invoke(app, ["attribution", "--data", str(data), "--models", str(models), "--segment", "brand-x"])
+    assert r.exit_code == 2
+    assert "segment 'brand-x' has no trained models; trained segments: segment_00, segment_01" in " ".join(r.output.split())
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for table in ("campaign_daily", "outcomes_daily"):
+        df = pd.read_csv(data / f"{table}.csv")
+        df[df["segment"] == "segment_01"].drop(columns=["segment"]).to_csv(flat / f"{table}.csv", index=False)
+    r = runner.invoke(app, ["attribution", "--data", str(flat), "--models", str(models), "--segment", "segment_01"])
+    assert r.exit_code == 2
+    assert "campaign_daily has no column 'segment' to select the segment's rows by" in " ".join(r.output.split())
+
+
+def test_diagnose_of_a_segment_reads_its_models_and_its_rows(trained: tuple[Path, Path, dict], tmp_path: Path) -> None:
+    data, models, _ = trained
+    runner = CliRunner()
+    args = ["diagnose", "--channel", "search", "--from", "2026-09-01", "--to", "2026-10-31", "--no-fit-drivers",
+            "--format", "json"]
+    r = runner.invoke(app, [*args, "--data", str(data), "--models", str(models), "--segment", "segment_01"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert (doc.pop("segment"), doc.pop("segment_notes")) == ("segment_01", [])
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    for table in ("campaign_daily", "outcomes_daily"):
+        df = pd.read_csv(data / f"{table}.csv")
+        df[df["segment"] == "segment_01"].drop(columns=["segment"]).to_csv(alone / f"{table}.csv", index=False)
+    r = runner.invoke(app, [*args, "--data", str(alone), "--models", str(models / "segments" / "segment_01")])
+    assert r.exit_code == 0, r.output
+    assert doc == json.loads(r.stdout)
+    r = runner.invoke(app, [*args, "--data", str(data), "--segment", "segment_01"])
+    assert r.exit_code == 2 and "--models" in r.output

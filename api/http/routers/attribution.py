@@ -31,12 +31,20 @@ def get_attribution(
         list[str] | None, Query(description="Channels (repeat or comma-separate; default: all), e.g. search,social")
     ] = None,
     dataset: str | None = None,
+    segment: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="Segment (trained with `train --segment-by`): its models "
+              "answer from its rows of the dataset (default: the served models, all rows)"),
+    ] = None,
     state: Workspace = Depends(viewer),
 ) -> dict[str, object]:
     """Each channel's incremental conversions and revenue over a window of the history (default: all of it; the
     window must overlap it) with 80% and 95% intervals, ROI = (incremental revenue − spend) / spend and the
     platform-reported figures beside them (null when the data has none); lift tests measured vs fitted; per geo
     for a geo model. Needs trained models (503 until there are). Example:
-    ``/v1/attribution?from=2026-08-01&to=2026-10-31&channel=search,social``."""
-    req = schemas.AttributionRequest(dataset=dataset, start=start, end=end, channels=_split(channel) or None)
+    ``/v1/attribution?from=2026-08-01&to=2026-10-31&channel=search,social``; one segment's:
+    ``/v1/attribution?segment=brand-a`` (404 naming the trained segments when it has no models)."""
+    req = schemas.AttributionRequest(
+        dataset=dataset, start=start, end=end, channels=_split(channel) or None, segment=segment
+    )
     return services.attribution(state, req)
