@@ -78,9 +78,44 @@ def link_of(item: dict[str, Any], period: dict[str, str]) -> str:
     return f"/ui/channel/{item['channel']}{query}"
 
 
+#: KPIs charted when the dataset has no targets (no scorecard to pick them): the business and headline ones the data
+#: can compute, in this order, at most :data:`UNTARGETED_MAX`.
+UNTARGETED_KPIS = (
+    "mer", "blended_roas", "business_revenue", "business_conversions", "blended_cac", "revenue", "conversions", "spend",
+    "roi", "roas", "cpa", "conversion_rate", "cpm",
+)
+UNTARGETED_MAX = 6
+
+
+def untargeted_card(user: UiUser) -> dict[str, Any]:
+    """A scorecard stand-in for a dataset without targets: no groups, the last full month as the trend window's end,
+    and the headline KPIs the data can compute as its lines (no target, no status)."""
+    table = services.kpis(user.workspace, schemas.KpisRequest(grain="month"))
+    rows = table.get("rows", [])
+    if len(rows) < 2:
+        return {"groups": [], "end": None, "kpis": []}
+    last_full = str(rows[-2]["period"])  # the newest month may be partial
+    end = (pd.Timestamp(last_full) + pd.offsets.MonthEnd(0)).date().isoformat()
+    present = [k for k in UNTARGETED_KPIS if any(r.get(k) is not None for r in rows)][:UNTARGETED_MAX]
+    from advisor.kpis.catalog import default_catalog
+
+    catalog = default_catalog()
+    lines = [{"kpi": k, "name": catalog[k].name if k in catalog else k, "unit": catalog[k].unit if k in catalog else None}
+             for k in present]
+    return {"groups": [{"name": "untargeted", "kpis": lines}], "end": end}
+
+
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, user: UiUser = Depends(ui_viewer)) -> HTMLResponse:
-    """The overview page."""
+    """The overview page; without targets the scorecard gives way to a note and the headline KPIs' trends."""
+    dataset = user.workspace.require().dataset
+    if dataset is not None and dataset.targets is None:
+        stand_in = untargeted_card(user)
+        scan = attention(user)
+        period = scan.get("period") or {}
+        items = [{**i, "href": link_of(i, period)} for i in scan.get("items", [])]
+        return render(request, user, "overview", card=None, trends=trends(user, stand_in), scan=scan, items=items,
+                      colours=charts.STATUS_COLOURS)
     card = services.scorecard(user.workspace, schemas.ScorecardRequest())
     scan = attention(user)
     period = scan.get("period") or {}

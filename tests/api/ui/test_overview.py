@@ -40,3 +40,14 @@ def test_a_scoped_target_line_charts_its_own_scope(ui_app: Any) -> None:
     assert series(spec) != series(specs["trend-cpa"])
     search = [r["cpa"] for r in month_rows if r["channel"] == "search" and r.get("cpa") is not None]
     assert series(spec) == search[-len(series(spec)):]
+
+
+def test_without_targets_the_overview_says_so_and_still_charts_the_data(ui_app: Any) -> None:
+    live, keys = ui_app  # the other workspace's upload is a campaign table alone: no targets.yaml
+    with signed_in(live, keys["other"]) as c:
+        page = c.get("/ui/")
+    assert page.status_code == 200, page.text[:300]
+    assert 'id="no-targets"' in page.text and 'id="composite-score"' not in page.text
+    specs = trend_specs(page.text)
+    assert {"trend-revenue", "trend-spend"} <= set(specs), sorted(specs)
+    assert all(len(series(spec)) >= 2 for spec in specs.values())
