@@ -13,7 +13,6 @@ pooled channel effects) when the response model supports it.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -198,11 +197,6 @@ def lift_tests_for(lift: pd.DataFrame | None, kpi: str, channels: Sequence[str])
     return out, warn
 
 
-def fit_supports(name: str) -> bool:
-    """Whether :meth:`ResponseModel.fit` takes keyword ``name`` (``lift_tests``, ``geo_panel``)."""
-    return name in inspect.signature(ResponseModel.fit).parameters
-
-
 def zero_effect_warning(kpi: str, model: ResponseModel) -> str | None:
     """A loud warning when every channel of ``model`` ends with a zero response (refused or beta ≤ 0)."""
     live = [ch for ch, t in model.transforms_.items() if t.beta > 0]
@@ -224,12 +218,12 @@ def shape_sources(model: ResponseModel) -> dict[str, str]:
 
 
 def fit_kwargs(lift: Sequence[Any], panel: pd.DataFrame | None) -> dict[str, Any]:
-    """Extra keyword arguments of :meth:`ResponseModel.fit` — only those given and supported, so that without
-    lift tests and geo the call is exactly today's."""
+    """Extra keyword arguments of :meth:`ResponseModel.fit` — only those given, so that without lift tests and
+    geo the call is the plain national fit."""
     kw: dict[str, Any] = {}
-    if lift and fit_supports("lift_tests"):
+    if lift:
         kw["lift_tests"] = list(lift)
-    if panel is not None and fit_supports("geo_panel"):
+    if panel is not None:
         kw["geo_panel"] = panel
         kw["geo_column"] = "geo"
     return kw
@@ -308,10 +302,6 @@ def fit_mmm(
         panel = mh.panel[["date", "geo", kpi, *channels, *mh.regressors]] if mh.panel is not None else None
         kw = fit_kwargs(lift, panel)
         used_lift[kpi] = list(kw.get("lift_tests", []))
-        if lift and "lift_tests" not in kw:
-            warnings.append(f"{kpi}: {len(lift)} lift test(s) not used — this response model has no lift calibration")
-        if panel is not None and "geo_panel" not in kw:
-            warnings.append(f"{kpi}: fitted on the national totals — this response model has no geo pooling")
         model = ResponseModel(replace(spec), kpi=kpi).fit(
             hist, y=kpi, channels=list(channels), controls=mh.regressors, **kw
         )

@@ -17,7 +17,7 @@ from models.response import KPIS, ResponseBundle, ResponseModel, ResponseSpec
 from training.backtest import BacktestSpec, mmm_backtest_spec, rolling_origin
 from training.clv import train_clv_tables
 from training.drivers import train_driver_models
-from training.mmm import MmmLayout, fit_mmm, fit_supports, lift_tests_for, shape_sources, zero_effect_warning
+from training.mmm import MmmLayout, fit_mmm, lift_tests_for, shape_sources, zero_effect_warning
 from training.response import campaign_map, fit_bundle, prepare_history, reported_map
 
 LIBS = ("prophet", "cmdstanpy", "numpy", "pandas", "scipy", "lightgbm", "holidays")
@@ -108,10 +108,8 @@ def _fit_response(
     for kpi in KPIS:
         tests, lw = lift_tests_for(lift_frame, kpi, channels)
         warnings += lw
-        if tests and fit_supports("lift_tests"):
+        if tests:
             lift[kpi] = tests
-        elif tests:
-            warnings.append(f"{kpi}: {len(tests)} lift test(s) not used — this response model has no lift calibration")
     bundle = fit_bundle(hist, channels, campaigns, freq, spec, progress=progress, lift_tests=lift)
     for kpi, model in bundle.models.items():
         loud = zero_effect_warning(kpi, model)

@@ -19,7 +19,6 @@ from training.mmm import (
     MmmLayout,
     fit_mmm,
     fit_mmm_bundle,
-    fit_supports,
     lift_tests_for,
     national_history,
     zero_effect_warning,
@@ -83,14 +82,11 @@ def test_national_history_geo_sums_spend_averages_controls_and_standardises_regr
     np.testing.assert_allclose(panel["control__price"].mean().to_numpy(), hist["control__price"].to_numpy())
 
 
-def test_geo_fit_is_one_pooled_or_national_fit_and_says_which() -> None:
+def test_geo_fit_is_one_pooled_fit() -> None:
     frame, layout, _ = mmm_frame(weeks=70, geos=4, seed=4, outcomes=("conversions",))
     fit = fit_mmm(frame, layout, spec=SPEC)
     model = fit.bundle.models["conversions"]
-    if fit_supports("geo_panel"):
-        assert tuple(model.geos_) == fit.data.geos
-    else:
-        assert any("no geo pooling" in w for w in fit.warnings)
+    assert tuple(model.geos_) == fit.data.geos
     assert fit.bundle.context.run_rate["tv"] == pytest.approx(frame.groupby("date")["spend__tv"].sum().iloc[-4:].mean())
 
 
@@ -166,8 +162,6 @@ def test_lift_tests_for_selects_the_kpi_and_flags_unknown_channels() -> None:
             "std_error": [300.0, 5.0, 5000.0],
         }
     )
-    if not fit_supports("lift_tests"):
-        pytest.skip("models.response has no lift-test calibration yet (model branch not merged)")
     tests, warn = lift_tests_for(lift, "conversions", CHANNELS)
     assert [(t.channel, t.start, t.end, t.incremental, t.std_error) for t in tests] == [
         ("tv", pd.Timestamp("2023-06-05"), pd.Timestamp("2023-06-26"), 2500.0, 300.0)
@@ -179,8 +173,6 @@ def test_lift_tests_for_selects_the_kpi_and_flags_unknown_channels() -> None:
 
 
 def test_lift_tests_enter_the_fit() -> None:
-    if not fit_supports("lift_tests"):
-        pytest.skip("models.response has no lift-test calibration yet (model branch not merged)")
     frame, layout, inc = mmm_frame(weeks=80, seed=11, outcomes=("conversions",))
     window = inc.loc["2023-06-05":"2023-06-26"]
     lift = pd.DataFrame(
