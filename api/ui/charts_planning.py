@@ -94,28 +94,30 @@ def interval_bars(blocks: Mapping[str, Any], *, unit: str | None = None, title: 
 
 @memo
 def response_curve(curve: Mapping[str, Any], kpi: str, *, current: float, unit: str | None = None,
-                   labels: tuple[str, str] = ("current", "proposed")) -> dict[str, Any]:
+                   labels: tuple[str, str | None] = ("current", "proposed")) -> dict[str, Any]:
     """A channel's steady-state response per period (``curve``: the forecast's ``response_curves[channel]``:
     ``spend_per_period``, ``<kpi>_per_period``, ``planned_spend_per_period``) with the ``current`` spend per period
-    (grey) and the plan's (blue) marked on the curve."""
+    (grey) and the plan's (blue) marked on the curve; ``labels[1]`` None marks the current spend alone."""
     xs = np.asarray(curve.get("spend_per_period") or [], dtype=float)
     ys = np.asarray(curve.get(f"{kpi}_per_period") or [], dtype=float)
     frame = pd.DataFrame({"spend": xs, "response": ys})
     proposed = float(curve.get("planned_spend_per_period") or 0.0)
+    points_at = [(labels[0], current)] + ([(labels[1], proposed)] if labels[1] is not None else [])
     marks = pd.DataFrame([
-        {"which": labels[0], "spend": current, "response": float(np.interp(current, xs, ys)) if xs.size else 0.0},
-        {"which": labels[1], "spend": proposed, "response": float(np.interp(proposed, xs, ys)) if xs.size else 0.0},
+        {"which": which, "spend": x, "response": float(np.interp(x, xs, ys)) if xs.size else 0.0}
+        for which, x in points_at
     ])
+    names = [which for which, _ in points_at]
     fmt = _axis_format(unit)
     line = alt.Chart(frame).mark_line(color=ACCENT).encode(
         x=alt.X("spend:Q", title=None, axis=alt.Axis(format="~s")),
         y=alt.Y("response:Q", title=None, axis=alt.Axis(format=fmt)),
     )
-    colours = alt.Scale(domain=list(labels), range=[MUTED, ACCENT])
+    colours = alt.Scale(domain=names, range=[MUTED, ACCENT][: len(names)])
     points = alt.Chart(marks).mark_point(filled=True, size=90, opacity=1).encode(
         x="spend:Q", y="response:Q",
         color=alt.Color("which:N", scale=colours, legend=alt.Legend(orient="bottom", title=None)),
-        shape=alt.Shape("which:N", scale=alt.Scale(domain=list(labels), range=["circle", "diamond"]),
+        shape=alt.Shape("which:N", scale=alt.Scale(domain=names, range=["circle", "diamond"][: len(names)]),
                         legend=alt.Legend(orient="bottom", title=None)),
         tooltip=[alt.Tooltip("which:N", title=""), alt.Tooltip("spend:Q", format=",.0f", title="spend / period"),
                  _tip("response", kpi, unit)],

@@ -17,10 +17,14 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from advisor.advise import detect_lang
+from advisor.ops.context import ModelsUnavailable
 from api.http import schemas, services
+from api.http.state import NotReadyError
 from api.ui.i18n import strings
+from api.ui.pages.overview import attention
 from api.ui.render import NavItem, render
 from api.ui.session import UiUser, csrf_checked, ui_viewer
+from models.plan import PlanError
 
 NAV = NavItem(href="/ui/ask", page="ask", order=40)
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -28,10 +32,19 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 ROUTE = "/ui/api/ask"
 EXAMPLES = {
     "en": ["What needs attention?", "Why did {campaign} miss its targets last month?",
-           "How should we split 120000 next month?", "What will revenue be next month?"],
+           "How should we split {budget} next month?", "What will {kpi} be next month?"],
     "ru": ["Что требует внимания?", "Почему {campaign} не выполнила цели в прошлом месяце?",
-           "Как распределить 120000 в следующем месяце?", "Какой будет выручка в следующем месяце?"],
+           "Как распределить {budget} в следующем месяце?", "Какой будет {kpi_ru} в следующем месяце?"],
 }
+#: examples on media-mix data (no campaigns to name)
+EXAMPLES_MMM = {
+    "en": ["Which channel should get more budget next quarter?", "How much did {channel} add over the last 13 weeks?",
+           "How should we split {budget} next month?", "What will {kpi} be next month?"],
+    "ru": ["Какой канал заслуживает больше бюджета в следующем квартале?",
+           "Сколько добавил {channel} за последние 13 недель?", "Как распределить {budget} в следующем месяце?",
+           "Какой будет {kpi_ru} в следующем месяце?"],
+}
+KPI_RU = {"revenue": "выручка", "conversions": "число конверсий"}
 
 
 class AskRequest(BaseModel):
@@ -48,14 +61,38 @@ def answer_lang(question: str, page_lang: str) -> str:
     return "ru" if detect_lang(question) == "ru" else page_lang
 
 
-def examples(user: UiUser) -> list[str]:
-    """Example questions in the page language, naming a campaign of the workspace's data when there is one."""
-    campaign = "search-01"
+def example_campaign(user: UiUser) -> str:
+    """The campaign the examples name: the first campaign of the attention scan (the overview's "needs attention"),
+    else the one with the most spend."""
     ds = user.workspace.snapshot.dataset
-    if ds is not None and "campaign_id" in ds.campaign_daily:
-        ids = sorted(str(c) for c in ds.campaign_daily["campaign_id"].unique())
-        campaign = ids[0] if ids else campaign
-    return [q.format(campaign=campaign) for q in EXAMPLES[user.lang]]
+    if ds is None or "campaign_id" not in ds.campaign_daily or ds.campaign_daily.empty:
+        return "search-01"
+    for item in attention(user).get("items", []):
+        if item.get("type") == "campaign" and item.get("campaign_id"):
+            return str(item["campaign_id"])
+    return str(ds.campaign_daily.groupby("campaign_id")["spend"].sum().idxmax())
+
+
+def example_budget(user: UiUser) -> str:
+    """The run-rate spend of the next 28 days to two significant digits (the budget the split example names)."""
+    try:
+        total = sum(float(v) for v in services.run_rate_plan(user.workspace, 28)["spend"].values())
+    except (NotReadyError, ModelsUnavailable, PlanError, ValueError):  # no models / plan yet: any round figure
+        return "120000"
+    return f"{float(f'{total:.2g}'):.0f}" if total > 0 else "120000"
+
+
+def examples(user: UiUser) -> list[str]:
+    """Example questions in the page language about the workspace's data: its campaign that needs attention (or the
+    biggest), the run-rate budget, the KPI the models forecast; on media-mix data, its biggest channel instead."""
+    snap = user.workspace.snapshot
+    ds, bundle = snap.dataset, snap.bundle
+    kpi = "revenue" if bundle is None or "revenue" in bundle.models else "conversions"
+    fill = {"budget": example_budget(user), "kpi": kpi, "kpi_ru": KPI_RU[kpi]}
+    if ds is not None and ds.campaign_source == "mmm":
+        channel = str(ds.campaign_daily.groupby("channel")["spend"].sum().idxmax())
+        return [q.format(channel=channel, **fill) for q in EXAMPLES_MMM[user.lang]]
+    return [q.format(campaign=example_campaign(user), **fill) for q in EXAMPLES[user.lang]]
 
 
 @router.get("/ask", response_class=HTMLResponse)

@@ -74,6 +74,26 @@ def attribution_charts(doc: dict[str, Any], t: dict[str, str]) -> list[dict[str,
     return out
 
 
+#: optional columns of the channel table, shown only when some channel has a value in them
+OPTIONAL_COLUMNS = ("reported_conversions", "incremental_revenue", "reported_revenue", "roi")
+
+
+def shown_columns(channels: dict[str, Any]) -> set[str]:
+    """The :data:`OPTIONAL_COLUMNS` some channel has a value in (media-mix data without revenue or platform figures
+    leaves four empty columns out)."""
+    return {c for c in OPTIONAL_COLUMNS if any(e.get(c) is not None for e in channels.values())}
+
+
+def grouped_notes(channels: dict[str, Any]) -> list[dict[str, Any]]:
+    """The channels' notes, each once with the channels it holds for (``channels`` empty when it holds for all):
+    ``[{"note", "channels"}]`` in first-seen order."""
+    by_note: dict[str, list[str]] = {}
+    for ch, e in channels.items():
+        for note in e.get("notes") or []:
+            by_note.setdefault(str(note), []).append(ch)
+    return [{"note": n, "channels": [] if len(chs) == len(channels) > 1 else chs} for n, chs in by_note.items()]
+
+
 def lift_label(test: dict[str, Any]) -> str:
     """``channel · kpi · start..end`` of a lift test (a chart row)."""
     return f"{test['channel']} · {test['kpi']} · {test['start']}..{test['end']}"
@@ -91,7 +111,8 @@ def attribution(
     t = strings("attribution", user.lang)
     charts = attribution_charts(doc, t)
     return render(request, user, "attribution", doc=doc, whole=whole, presets=presets(whole["from"], whole["to"]),
-                  charts=charts, chart_ids=[c["id"] for c in charts], lift_z80=Z80)
+                  charts=charts, chart_ids=[c["id"] for c in charts], lift_z80=Z80,
+                  cols=shown_columns(doc.get("channels") or {}), notes=grouped_notes(doc.get("channels") or {}))
 
 
 @router.get("/api/attribution")

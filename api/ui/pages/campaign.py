@@ -1,5 +1,5 @@
 """Campaign and channel diagnosis (``/ui/campaign/{id}``, ``/ui/channel/{name}``; ``?from=&to=`` the period,
-default the data's): the diagnose operation's verdict, findings with their onset marked on the KPI's daily chart,
+default the data's; on media-mix data a channel's page is :mod:`api.ui.pages.mix_channel`): the diagnose operation's verdict, findings with their onset marked on the KPI's daily chart,
 the funnel by stage (this period vs the one before), SHAP drivers as a waterfall in KPI units, anomalies and the
 recommended actions with their impact. ``POST /ui/api/diagnose`` answers the same JSON as ``POST /v1/diagnose``
 (session cookie + CSRF token) for scripts of other pages."""
@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from advisor.ops.requests import IsoDate
 from api.http import schemas, services
 from api.ui import charts
+from api.ui.pages import mix_channel
 from api.ui.render import RATE_AS_PERCENT, render
 from api.ui.session import UiUser, csrf_checked, ui_viewer
 
@@ -127,7 +128,11 @@ def channel(
     request: Request, channel: Annotated[str, Path(pattern=NAME)], start: Start = None, end: End = None,
     user: UiUser = Depends(ui_viewer),
 ) -> HTMLResponse:
-    """The diagnosis of one channel."""
+    """The diagnosis of one channel; on media-mix data (no campaign rows) what the models measure about it instead
+    (:mod:`api.ui.pages.mix_channel`)."""
+    dataset = user.workspace.require().dataset
+    if dataset is not None and dataset.campaign_source == "mmm":
+        return mix_channel.page(request, user, channel, start, end)
     req = schemas.DiagnoseRequest(channel=channel, start=start, end=end)
     return diagnosis_page(request, user, req, "channel", channel)
 
