@@ -234,6 +234,7 @@ def run_rate_plan(state: Workspace, days: int) -> dict[str, Any]:
     what the dashboard's planner starts from."""
     from advisor.ops.forecast import run_rate_plan as op
 
+    state.remember(f"run_rate_plan|{days}", run_rate_plan, days)  # warmed on a model swap (the planner's first call)
     ctx, snap = _planning_context(state, None)
     key = ("run_rate_plan", *snap.key(), days, ctx.models.version)
     result: dict[str, Any] = _cached(state, "forecast", key, lambda: op(days, ctx))

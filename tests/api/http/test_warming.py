@@ -92,3 +92,18 @@ def test_a_pinned_workspace_answers_from_its_snapshot() -> None:
     pinned.remember("k", print)  # not remembered again
     with pytest.raises(NotReadyError):
         pinned.require()
+
+
+def test_the_planners_run_rate_plan_is_warmed_too(world: object, tmp_path: Path) -> None:
+    app = AppState(serving.service_settings(world, tmp_path, warm_requests=1))
+    app.start()
+    ws = app.workspace("default")
+    old = ws.require(models=True)
+    services.run_rate_plan(ws, 28)  # the dashboard planner's first call
+    new = dataclasses.replace(old, workspace="next")
+    misses = app.cache.misses
+    assert ws.recent.warm(PinnedWorkspace(ws, new)) == 1 and app.cache.misses == misses + 1
+    hits = app.cache.hits
+    services.run_rate_plan(PinnedWorkspace(ws, new), 28)  # type: ignore[arg-type]
+    assert app.cache.hits == hits + 1
+    app.shutdown()
