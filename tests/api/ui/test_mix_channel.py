@@ -5,9 +5,9 @@ attribution table links to it, and the Ask page's examples name the data's own c
 from __future__ import annotations
 
 import re
-from datetime import date
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
