@@ -210,6 +210,12 @@ def _impact(rec: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> str | No
     return t["units"].format(x=sig(x, lang), kpi=kpi_name(str(rec.get("impact_kpi")), lang))
 
 
+def impact_text(rec: Mapping[str, Any], lang: str = "en") -> str | None:
+    """A recommendation's expected impact as the narrative words it in ``lang`` (``en`` / ``ru``): "6,674 in revenue
+    over 28 days", "12.5 конверсий за 28 дней"; None when the action has no impact estimate."""
+    return _impact(rec, lang, T[lang if lang in T else "en"])
+
+
 def template_narrative(result: Mapping[str, Any], lang: str = "en", top: int = 3) -> str:
     """Deterministic narrative of an ``advise`` (or ``diagnose``-shaped) result in ``en`` or ``ru``."""
     t = T.get(lang, T["en"])

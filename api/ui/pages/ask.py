@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from advisor.advise import detect_lang
+from advisor.narrative.template import impact_text
 from advisor.ops.context import ModelsUnavailable
 from api.http import schemas, services
 from api.http.state import NotReadyError
@@ -110,4 +111,11 @@ def ask(body: AskRequest, user: UiUser = Depends(ui_viewer)) -> dict[str, Any]:
                                 dataset=body.dataset, lang=answer_lang(body.question, user.lang))  # type: ignore[arg-type]
     result = services.advise(user.workspace, req)
     user.workspace.record_advice(user.principal.key_id, ROUTE, req.model_dump(mode="json"), result)
-    return result
+    return with_impact_texts(result, req.lang or user.lang)
+
+
+def with_impact_texts(result: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The answer with each recommendation's ``impact_text`` in the answer's language (``impact_text`` of the
+    narrator: "6,674 in revenue over 28 days"), so the page words the impact as the answer does."""
+    recs = [{**r, "impact_text": impact_text(r, lang)} for r in result.get("recommendations") or []]
+    return {**result, "recommendations": recs}

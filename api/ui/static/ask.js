@@ -54,7 +54,7 @@
       if (r.rationale) li.appendChild(el("div", "muted small", r.rationale));
       var meta = el("div", "small action-meta");
       if (r.expected_impact !== null && r.expected_impact !== undefined) {
-        meta.appendChild(el("span", null, S.impact + ": " + num(r.expected_impact, 0) + " " + (r.impact_kpi || "")));
+        meta.appendChild(el("span", null, S.impact + ": " + (r.impact_text || (num(r.expected_impact, 0) + " " + (r.impact_kpi || "")))));
       }
       if (r.confidence !== null && r.confidence !== undefined) {
         meta.appendChild(el("span", null, S.confidence + ": " + num(100 * r.confidence, 0) + "%"));

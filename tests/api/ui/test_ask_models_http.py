@@ -48,6 +48,9 @@ def test_ask_answers_in_russian_and_records_the_advice(ui_app: Any) -> None:
         assert doc["lang"] == "ru" and CYRILLIC.search(doc["answer"])
         assert doc["analyses"] and doc["recommendations"]
         assert all(CYRILLIC.search(rec["action"]) for rec in doc["recommendations"])
+        # the impact is worded in the answer's language, not the KPI's key (the page is English)
+        priced = [rec for rec in doc["recommendations"] if rec.get("expected_impact") is not None]
+        assert priced and all(CYRILLIC.search(rec["impact_text"]) for rec in priced), priced
     with live.client(keys["admin"]) as api:
         entries = api.get("/v1/audit", params={"limit": 5}).json()["entries"]
     mine = [e for e in entries if e["route"] == "/ui/api/ask"]
@@ -64,7 +67,11 @@ def test_ask_follows_the_page_language_and_answers_like_the_api(ui_app: Any) -> 
     assert in_ru["lang"] == "ru" and CYRILLIC.search(in_ru["answer"])
     assert in_en["lang"] == "en" and not CYRILLIC.search(in_en["answer"])
     with live.client(keys["viewer"]) as api:
-        assert api.post("/v1/advise", json={"question": question, "lang": "en"}).json() == in_en
+        same = api.post("/v1/advise", json={"question": question, "lang": "en"}).json()
+    # the page's answer is the API's, with each action's impact worded (impact_text) for the chat box
+    assert all("impact_text" in r for r in in_en["recommendations"])
+    in_en["recommendations"] = [{k: v for k, v in r.items() if k != "impact_text"} for r in in_en["recommendations"]]
+    assert same == in_en
 
 
 def test_ask_needs_the_csrf_token_and_a_valid_question(ui_app: Any) -> None:
