@@ -20,6 +20,7 @@ run a lift test before moving budget (``run_lift_test``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -68,8 +69,8 @@ T: dict[str, dict[str, str]] = {
         "reported": "The platform reported {rep} {what}: {ratio} times the incremental figure.",
         "no_reported": "The data has no platform-reported figures for it (media-mix data).",
         "zero": "Its 80% interval reaches 0: the data cannot tell its effect from none.",
-        "media": "Media as a whole drove {v} {what} (80% interval {lo}..{hi}) of {total} {kpi} in the window: "
-                 "{share} (80% interval {slo}..{shi}).",
+        "media": "Media as a whole drove {share} of the window's {kpi} (80% interval {slo}..{shi}): {v} {what} "
+                 "(80% interval {lo}..{hi}) of {total}.",
         "media_no_total": "Media as a whole drove {v} {what} (80% interval {lo}..{hi}) in the window.",
         "each_lead": "Over {start}..{end} ({label}), the channels by {what}, largest first:",
         "most_lead": "Over {start}..{end} ({label}), {ch} drove the most {what}: {v} (80% interval {lo}..{hi}), "
@@ -108,8 +109,8 @@ T: dict[str, dict[str, str]] = {
         "reported": "Площадка заявила {rep} {what}: в {ratio} раза больше приростной цифры.",
         "no_reported": "Заявленных площадкой цифр по нему в данных нет (данные медиамикса).",
         "zero": "Его 80% интервал доходит до 0: по данным его эффект нельзя отличить от нулевого.",
-        "media": "Реклама в целом принесла {v} {what} (80% интервал {lo}..{hi}) из {total} {kpi} за это время: "
-                 "{share} (80% интервал {slo}..{shi}).",
+        "media": "Реклама в целом дала {share} {kpi} за это время (80% интервал {slo}..{shi}): {v} {what} "
+                 "(80% интервал {lo}..{hi}) из {total}.",
         "media_no_total": "Реклама в целом принесла {v} {what} (80% интервал {lo}..{hi}) за это время.",
         "each_lead": "За {start}..{end} ({label}) каналы по {what_dat}, от большего к меньшему:",
         "most_lead": "За {start}..{end} ({label}) больше всего {what} принёс {ch}: {v} (80% интервал {lo}..{hi}), "
@@ -271,6 +272,8 @@ def run_attribution(ds: Dataset, bundle: ResponseBundle | None, question: Questi
     tests = [t.to_dict() for t in lift_comparisons(getattr(ds, "lift_tests", None), history, models)]
     result: dict[str, Any] = {
         "from": str(start.date()), "to": str(end.date()), "freq": freq, "window": which,
+        "window_words": question.period.label if which == "period" and question.period is not None else None,
+        "default_weeks": DEFAULT_WEEKS,
         "periods": len(inside), "basis": basis, "n_channels": len(rows), "channels": rows, "media": media,
         "lift_tests": tests,
         "reported_available": any(r["reported_conversions"] is not None or r["reported_revenue"] is not None
@@ -296,10 +299,15 @@ def _share(x: float | None, lang: str) -> str:
     return pc.pct_value(x, lang, 1 if abs(x) < 0.1 else 0)
 
 
+_LEAD_WORDS = re.compile(r"^(?:(?:over|in|for|during|within|за|в|во|на)\s+)?(?:the\s+)?", re.IGNORECASE)
+
+
 def _label(result: Mapping[str, Any], question: Question, lang: str) -> str:
+    """The window's words: the question's own ("last quarter", without "over the"), the whole history or the
+    default's."""
     t = T[lang]
     if result["window"] == "period" and question.period is not None:
-        return question.period.label
+        return _LEAD_WORDS.sub("", question.period.label) or question.period.label
     return t["window_all"] if result["window"] == "all" else t["window_default"]
 
 
@@ -325,7 +333,7 @@ def _one(r: Mapping[str, Any], result: Mapping[str, Any], question: Question, la
         out.append(t["roi"].format(roi=pc.signed_pct(r["roi"], lang), lo=pc.signed_pct(r["roi_lower_80"], lang),
                                    hi=pc.signed_pct(r["roi_upper_80"], lang)))
     elif r.get("cost_per_incremental_conversion") is not None:
-        out.append(t["cpic"].format(v=num(r["cost_per_incremental_conversion"], lang, 2)))
+        out.append(t["cpic"].format(v=_n(r["cost_per_incremental_conversion"], lang)))
     basis = result["basis"]
     if r.get("share_of_media") is not None and result["n_channels"] > 1:
         out.append(t["rank"].format(rank=r["rank"], n=result["n_channels"], what=t[basis], what_dat=WHAT_DAT[basis],
@@ -364,7 +372,7 @@ def _row(r: Mapping[str, Any], basis: str, lang: str) -> str:
         tail += t["row_roi"].format(roi=pc.signed_pct(r["roi"], lang), lo=pc.signed_pct(r["roi_lower_80"], lang),
                                     hi=pc.signed_pct(r["roi_upper_80"], lang))
     elif r.get("cost_per_incremental_conversion") is not None:
-        tail += t["row_cpic"].format(v=num(r["cost_per_incremental_conversion"], lang, 2))
+        tail += t["row_cpic"].format(v=_n(r["cost_per_incremental_conversion"], lang))
     key, rep = ("reported_to_incremental", "reported_conversions") if basis == "conversions" else (
         "reported_to_incremental_revenue", "reported_revenue")
     if r.get(key) is not None:
@@ -417,7 +425,8 @@ def recommendations(result: Mapping[str, Any], channels: Sequence[str], lang: st
         if channels and ch not in channels:
             continue
         labels = {"ch": _ch(ch, lang), "ch_acc": _ch(ch, lang, "acc"), "ch_gen": _ch(ch, lang, "gen")}
-        for key, what in (("reported_to_incremental", "conversions"), ("reported_to_incremental_revenue", "revenue")):
+        pairs = [("reported_to_incremental", "conversions"), ("reported_to_incremental_revenue", "revenue")]
+        for key, what in pairs if basis == "conversions" else pairs[::-1]:
             ratio = r.get(key)
             if ratio is not None and ratio > OVERCLAIM:
                 out.append((float(r["spend"]), Recommendation(
