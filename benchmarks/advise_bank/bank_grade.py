@@ -615,12 +615,13 @@ def channel_rows(text: str, lang: str, channels: Sequence[str]) -> list[tuple[st
     """``(channel, figure, lower, upper)`` of the list rows ``- "search": 311,534 (80% interval 265,094..357,974)``,
     in the order written."""
     num = NUM[lang]
-    out = []
+    out: list[tuple[str, float, float, float]] = []
     for line in text.splitlines():
         m = re.match(rf'\s*[-•*]\s*["«“]?([^"»”:]+?)["»”]?\s*:\s*({num})\s*\(\s*{INTERVAL_WORD}({num}){RANGE_SEP}({num})',
                      line)
         if m and m.group(1).strip() in channels:
-            out.append((m.group(1).strip(), *(to_float(m.group(i), lang) for i in (2, 3, 4))))
+            v, lo, hi = (to_float(m.group(i), lang) for i in (2, 3, 4))
+            out.append((m.group(1).strip(), v, lo, hi))
     return out
 
 
@@ -674,11 +675,11 @@ def grade_contribution(q: BankQuestion, result: Mapping[str, Any], facts: WorldF
         first = min(pos, key=pos.__getitem__)
         if first not in tops:
             fails.append(f"first channel named is {first}, true top by {kpi} {sorted(tops)}")
-        got = contribution_figure(text, kpi, q.lang)
-        if got is None:
-            lead = text.splitlines()[0] if text else ""
-            m = re.search(rf"({NUM[q.lang]})\s*\(\s*{INTERVAL_WORD}({NUM[q.lang]}){RANGE_SEP}({NUM[q.lang]})", lead)
-            got = (to_float(m.group(1), q.lang), to_float(m.group(2), q.lang), to_float(m.group(3), q.lang)) if m else None
+        # the figure of the sentence that names the top channel first: "<N> [words] (80% interval A..B)"
+        said = next((x for x in sentences(text) if first in channel_positions(x, [first])), "")
+        num = NUM[q.lang]
+        m = re.search(rf"({num})(?:\s+[^\d(]{{0,40}}?)?\s*\(\s*{INTERVAL_WORD}({num}){RANGE_SEP}({num})", said)
+        got = (to_float(m.group(1), q.lang), to_float(m.group(2), q.lang), to_float(m.group(3), q.lang)) if m else None
         if got is None:
             fails.append("no figure with an 80% interval for the top channel")
         elif first in truth and not figure_ok(got, truth[first][kpi]):

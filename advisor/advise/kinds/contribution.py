@@ -56,9 +56,12 @@ KPIS = ("conversions", "revenue")
 
 T: dict[str, dict[str, str]] = {
     "en": {
-        "window_default": "the last 13 weeks", "window_all": "the whole history",
-        "conversions": "incremental conversions", "revenue": "incremental revenue",
-        "kpi_conversions": "conversions", "kpi_revenue": "revenue",
+        "window_default": "the last 13 weeks",
+        "window_all": "the whole history",
+        "conversions": "incremental conversions",
+        "revenue": "incremental revenue",
+        "kpi_conversions": "conversions",
+        "kpi_revenue": "revenue",
         "one": "Over {start}..{end} ({label}), {ch} added {parts} on {spend} of spend.",
         "part_conversions": "{v} incremental conversions (80% interval {lo}..{hi})",
         "part_revenue": "{v} of incremental revenue (80% interval {lo}..{hi})",
@@ -70,11 +73,11 @@ T: dict[str, dict[str, str]] = {
         "no_reported": "The data has no platform-reported figures for it (media-mix data).",
         "zero": "Its 80% interval reaches 0: the data cannot tell its effect from none.",
         "media": "Media as a whole drove {share} of the window's {kpi} (80% interval {slo}..{shi}): {v} {what} "
-                 "(80% interval {lo}..{hi}) of {total}.",
+        "(80% interval {lo}..{hi}) of {total}.",
         "media_no_total": "Media as a whole drove {v} {what} (80% interval {lo}..{hi}) in the window.",
         "each_lead": "Over {start}..{end} ({label}), the channels by {what}, largest first:",
         "most_lead": "Over {start}..{end} ({label}), {ch} drove the most {what}: {v} (80% interval {lo}..{hi}), "
-                     "{share} of what media drove.",
+        "{share} of what media drove.",
         "row": "- {ch}: {v} (80% interval {lo}..{hi}), {share} of the media total; spend {spend}{tail}",
         "row_roi": ", ROI {roi} (80% interval {lo}..{hi})",
         "row_cpic": ", cost per incremental conversion {v}",
@@ -85,20 +88,23 @@ T: dict[str, dict[str, str]] = {
         "lift_none": "- {start}..{end}: measured {m} {kpi}; the model has no figure for it.",
         "error": "The channels' contributions could not be computed: {error}",
         "no_models": "What each channel added needs the response models (incremental conversions and revenue per "
-                     "channel, with intervals), and none are trained for this data.",
+        "channel, with intervals), and none are trained for this data.",
         "note_models": "Run «kpi-advisor train» and pass the models to see each channel's incremental conversions, "
-                       "revenue and ROI.",
+        "revenue and ROI.",
         "unknown_channel": "There is no channel {name} in the models; the channels are: {names}.",
         "judge": "Judge {ch} by its incremental figures, not the platform's, and confirm with a lift test",
         "judge_why": "The platform reports {ratio} times the {what} the response model attributes to it.",
         "lift_run": "Run a lift test of {ch} before moving budget to or from it",
         "lift_run_why": "Its incremental {what} over the window are {v} with an 80% interval from {lo} to {hi}: "
-                        "the effect is not told apart from none.",
+        "the effect is not told apart from none.",
     },
     "ru": {
-        "window_default": "последние 13 недель", "window_all": "вся история",
-        "conversions": "приростных конверсий", "revenue": "приростной выручки",
-        "kpi_conversions": "конверсий", "kpi_revenue": "выручки",
+        "window_default": "последние 13 недель",
+        "window_all": "вся история",
+        "conversions": "приростных конверсий",
+        "revenue": "приростной выручки",
+        "kpi_conversions": "конверсий",
+        "kpi_revenue": "выручки",
         "one": "За {start}..{end} ({label}) {ch} принёс {parts} при расходах {spend}.",
         "part_conversions": "{v} приростных конверсий (80% интервал {lo}..{hi})",
         "part_revenue": "{v} приростной выручки (80% интервал {lo}..{hi})",
@@ -110,11 +116,11 @@ T: dict[str, dict[str, str]] = {
         "no_reported": "Заявленных площадкой цифр по нему в данных нет (данные медиамикса).",
         "zero": "Его 80% интервал доходит до 0: по данным его эффект нельзя отличить от нулевого.",
         "media": "Реклама в целом дала {share} {kpi} за это время (80% интервал {slo}..{shi}): {v} {what} "
-                 "(80% интервал {lo}..{hi}) из {total}.",
+        "(80% интервал {lo}..{hi}) из {total}.",
         "media_no_total": "Реклама в целом принесла {v} {what} (80% интервал {lo}..{hi}) за это время.",
         "each_lead": "За {start}..{end} ({label}) каналы по {what_dat}, от большего к меньшему:",
         "most_lead": "За {start}..{end} ({label}) больше всего {what} принёс {ch}: {v} (80% интервал {lo}..{hi}), "
-                     "{share} того, что принесла реклама.",
+        "{share} того, что принесла реклама.",
         "row": "- {ch}: {v} (80% интервал {lo}..{hi}), {share} от всей рекламы; расходы {spend}{tail}",
         "row_roi": ", ROI {roi} (80% интервал {lo}..{hi})",
         "row_cpic": ", стоимость приростной конверсии {v}",
@@ -125,9 +131,9 @@ T: dict[str, dict[str, str]] = {
         "lift_none": "- {start}..{end}: измерено {m} {kpi}; у модели нет цифры для него.",
         "error": "Вклад каналов посчитать не удалось: {error}",
         "no_models": "Чтобы сказать, что принёс каждый канал, нужны модели отклика (приростные конверсии и выручка "
-                     "по каналам с интервалами), а для этих данных они не обучены.",
+        "по каналам с интервалами), а для этих данных они не обучены.",
         "note_models": "Запустите «kpi-advisor train» и передайте модели, чтобы увидеть приростные конверсии, выручку "
-                       "и ROI каждого канала.",
+        "и ROI каждого канала.",
         "unknown_channel": "Канала {name} в моделях нет; каналы: {names}.",
         "judge": "Оценивайте {ch_acc} по приростным цифрам, а не по цифрам площадки, и проверьте лифт-тестом",
         "judge_why": "Площадка заявляет в {ratio} раза больше {what}, чем модель отклика приписывает каналу.",
@@ -180,7 +186,9 @@ def observed(ds: Dataset, start: pd.Timestamp, end: pd.Timestamp, freq: str) -> 
     return {k: float(pd.to_numeric(rows[k], errors="coerce").sum()) for k in KPIS if k in rows.columns}
 
 
-def media_total(model: Any, history: pd.DataFrame, mask: np.ndarray, channels: Sequence[str]) -> dict[str, float] | None:
+def media_total(
+    model: Any, history: pd.DataFrame, mask: np.ndarray, channels: Sequence[str]
+) -> dict[str, float] | None:
     """The sum over ``channels`` of their incremental KPI over ``mask`` with the 80 % interval of the sum:
     ``total = Σ beta_j · S_j`` is linear in the coefficients, so its standard error is ``sqrt(Sᵀ Σ S)`` (the fitted
     covariance, times ``max(media_scale, 1)`` as each channel's); bounds clipped at 0."""
@@ -255,8 +263,12 @@ def run_attribution(ds: Dataset, bundle: ResponseBundle | None, question: Questi
         block: dict[str, Any] = {"incremental": tot["mean"], "lower_80": tot["lower_80"], "upper_80": tot["upper_80"]}
         total = seen.get(kpi)
         if total is not None and total > 0:
-            block.update(observed=total, share=tot["mean"] / total, share_lower_80=tot["lower_80"] / total,
-                         share_upper_80=tot["upper_80"] / total)
+            block.update(
+                observed=total,
+                share=tot["mean"] / total,
+                share_lower_80=tot["lower_80"] / total,
+                share_upper_80=tot["upper_80"] / total,
+            )
         media[kpi] = block
     rows = []
     media_basis = media.get(basis, {}).get("incremental")
@@ -271,13 +283,21 @@ def run_attribution(ds: Dataset, bundle: ResponseBundle | None, question: Questi
         r["rank"] = i
     tests = [t.to_dict() for t in lift_comparisons(getattr(ds, "lift_tests", None), history, models)]
     result: dict[str, Any] = {
-        "from": str(start.date()), "to": str(end.date()), "freq": freq, "window": which,
+        "from": str(start.date()),
+        "to": str(end.date()),
+        "freq": freq,
+        "window": which,
         "window_words": question.period.label if which == "period" and question.period is not None else None,
         "default_weeks": DEFAULT_WEEKS,
-        "periods": len(inside), "basis": basis, "n_channels": len(rows), "channels": rows, "media": media,
+        "periods": len(inside),
+        "basis": basis,
+        "n_channels": len(rows),
+        "channels": rows,
+        "media": media,
         "lift_tests": tests,
-        "reported_available": any(r["reported_conversions"] is not None or r["reported_revenue"] is not None
-                                  for r in rows),
+        "reported_available": any(
+            r["reported_conversions"] is not None or r["reported_revenue"] is not None for r in rows
+        ),
     }
     if per_kpi and panel is not None:
         result["geos"] = geo_effects(panel, start, end, models, channels, effects)
@@ -320,24 +340,52 @@ def _one(r: Mapping[str, Any], result: Mapping[str, Any], question: Question, la
     t = T[lang]
     parts = []
     if r.get("incremental_conversions") is not None:
-        parts.append(t["part_conversions"].format(v=_n(r["incremental_conversions"], lang),
-                                                  lo=_n(r["lower_80"], lang), hi=_n(r["upper_80"], lang)))
+        parts.append(
+            t["part_conversions"].format(
+                v=_n(r["incremental_conversions"], lang), lo=_n(r["lower_80"], lang), hi=_n(r["upper_80"], lang)
+            )
+        )
     if r.get("incremental_revenue") is not None:
-        parts.append(t["part_revenue"].format(v=_n(r["incremental_revenue"], lang),
-                                              lo=_n(r["revenue_lower_80"], lang), hi=_n(r["revenue_upper_80"], lang)))
+        parts.append(
+            t["part_revenue"].format(
+                v=_n(r["incremental_revenue"], lang),
+                lo=_n(r["revenue_lower_80"], lang),
+                hi=_n(r["revenue_upper_80"], lang),
+            )
+        )
     if not parts:
         return [t["error"].format(error="; ".join(r.get("notes") or ()))]
-    out = [t["one"].format(start=result["from"], end=result["to"], label=_label(result, question, lang),
-                           ch=_ch(r["channel"], lang), parts=t["and"].join(parts), spend=_n(r["spend"], lang))]
+    out = [
+        t["one"].format(
+            start=result["from"],
+            end=result["to"],
+            label=_label(result, question, lang),
+            ch=_ch(r["channel"], lang),
+            parts=t["and"].join(parts),
+            spend=_n(r["spend"], lang),
+        )
+    ]
     if r.get("roi") is not None:
-        out.append(t["roi"].format(roi=pc.signed_pct(r["roi"], lang), lo=pc.signed_pct(r["roi_lower_80"], lang),
-                                   hi=pc.signed_pct(r["roi_upper_80"], lang)))
+        out.append(
+            t["roi"].format(
+                roi=pc.signed_pct(r["roi"], lang),
+                lo=pc.signed_pct(r["roi_lower_80"], lang),
+                hi=pc.signed_pct(r["roi_upper_80"], lang),
+            )
+        )
     elif r.get("cost_per_incremental_conversion") is not None:
         out.append(t["cpic"].format(v=_n(r["cost_per_incremental_conversion"], lang)))
     basis = result["basis"]
     if r.get("share_of_media") is not None and result["n_channels"] > 1:
-        out.append(t["rank"].format(rank=r["rank"], n=result["n_channels"], what=t[basis], what_dat=WHAT_DAT[basis],
-                                    share=_share(r["share_of_media"], lang)))
+        out.append(
+            t["rank"].format(
+                rank=r["rank"],
+                n=result["n_channels"],
+                what=t[basis],
+                what_dat=WHAT_DAT[basis],
+                share=_share(r["share_of_media"], lang),
+            )
+        )
     low = r["lower_80"] if basis == "conversions" else r["revenue_lower_80"]
     if low is not None and low <= 0:
         out.append(t["zero"])
@@ -348,11 +396,21 @@ def _one(r: Mapping[str, Any], result: Mapping[str, Any], question: Question, la
 def _reported(r: Mapping[str, Any], lang: str) -> list[str]:
     t = T[lang]
     if r.get("reported_to_incremental") is not None:
-        return [t["reported"].format(rep=_n(r["reported_conversions"], lang), what=t["kpi_conversions"],
-                                     ratio=num(r["reported_to_incremental"], lang, 2))]
+        return [
+            t["reported"].format(
+                rep=_n(r["reported_conversions"], lang),
+                what=t["kpi_conversions"],
+                ratio=num(r["reported_to_incremental"], lang, 2),
+            )
+        ]
     if r.get("reported_to_incremental_revenue") is not None:
-        return [t["reported"].format(rep=_n(r["reported_revenue"], lang), what=t["kpi_revenue"],
-                                     ratio=num(r["reported_to_incremental_revenue"], lang, 2))]
+        return [
+            t["reported"].format(
+                rep=_n(r["reported_revenue"], lang),
+                what=t["kpi_revenue"],
+                ratio=num(r["reported_to_incremental_revenue"], lang, 2),
+            )
+        ]
     if r.get("reported_conversions") is None and r.get("reported_revenue") is None:
         return [t["no_reported"]]
     return []
@@ -369,16 +427,32 @@ def _row(r: Mapping[str, Any], basis: str, lang: str) -> str:
     v, lo, hi = _bounds(r, basis)
     tail = ""
     if r.get("roi") is not None:
-        tail += t["row_roi"].format(roi=pc.signed_pct(r["roi"], lang), lo=pc.signed_pct(r["roi_lower_80"], lang),
-                                    hi=pc.signed_pct(r["roi_upper_80"], lang))
+        tail += t["row_roi"].format(
+            roi=pc.signed_pct(r["roi"], lang),
+            lo=pc.signed_pct(r["roi_lower_80"], lang),
+            hi=pc.signed_pct(r["roi_upper_80"], lang),
+        )
     elif r.get("cost_per_incremental_conversion") is not None:
         tail += t["row_cpic"].format(v=_n(r["cost_per_incremental_conversion"], lang))
-    key, rep = ("reported_to_incremental", "reported_conversions") if basis == "conversions" else (
-        "reported_to_incremental_revenue", "reported_revenue")
+    key, rep = (
+        ("reported_to_incremental", "reported_conversions")
+        if basis == "conversions"
+        else ("reported_to_incremental_revenue", "reported_revenue")
+    )
     if r.get(key) is not None:
         tail += t["row_rep"].format(rep=_n(r[rep], lang), ratio=num(r[key], lang, 2))
-    return t["row"].format(ch=_ch(r["channel"], lang, "bare"), v=_n(v, lang), lo=_n(lo, lang), hi=_n(hi, lang),
-                           share=_share(r.get("share_of_media"), lang), spend=_n(r["spend"], lang), tail=tail) + "."
+    return (
+        t["row"].format(
+            ch=_ch(r["channel"], lang, "bare"),
+            v=_n(v, lang),
+            lo=_n(lo, lang),
+            hi=_n(hi, lang),
+            share=_share(r.get("share_of_media"), lang),
+            spend=_n(r["spend"], lang),
+            tail=tail,
+        )
+        + "."
+    )
 
 
 def _media(result: Mapping[str, Any], lang: str) -> list[str]:
@@ -388,12 +462,24 @@ def _media(result: Mapping[str, Any], lang: str) -> list[str]:
     if not m:
         return []
     if m.get("share") is None:
-        return [t["media_no_total"].format(v=_n(m["incremental"], lang), what=t[basis], lo=_n(m["lower_80"], lang),
-                                           hi=_n(m["upper_80"], lang))]
-    return [t["media"].format(v=_n(m["incremental"], lang), what=t[basis], lo=_n(m["lower_80"], lang),
-                              hi=_n(m["upper_80"], lang), total=_n(m["observed"], lang), kpi=t["kpi_" + basis],
-                              share=_share(m["share"], lang), slo=_share(m["share_lower_80"], lang),
-                              shi=_share(m["share_upper_80"], lang))]
+        return [
+            t["media_no_total"].format(
+                v=_n(m["incremental"], lang), what=t[basis], lo=_n(m["lower_80"], lang), hi=_n(m["upper_80"], lang)
+            )
+        ]
+    return [
+        t["media"].format(
+            v=_n(m["incremental"], lang),
+            what=t[basis],
+            lo=_n(m["lower_80"], lang),
+            hi=_n(m["upper_80"], lang),
+            total=_n(m["observed"], lang),
+            kpi=t["kpi_" + basis],
+            share=_share(m["share"], lang),
+            slo=_share(m["share_lower_80"], lang),
+            shi=_share(m["share_upper_80"], lang),
+        )
+    ]
 
 
 def _lift(result: Mapping[str, Any], channel: str, lang: str) -> list[str]:
@@ -408,8 +494,11 @@ def _lift(result: Mapping[str, Any], channel: str, lang: str) -> list[str]:
             out.append(t["lift_none"].format(start=x["start"], end=x["end"], m=_n(x["measured"], lang), kpi=kpi))
             continue
         z = t["lift_z"].format(z=num(abs(x["z"]), lang, 1)) if x.get("z") is not None else ""
-        out.append(t["lift"].format(start=x["start"], end=x["end"], m=_n(x["measured"], lang), kpi=kpi,
-                                    f=_n(x["fitted"], lang), z=z))
+        out.append(
+            t["lift"].format(
+                start=x["start"], end=x["end"], m=_n(x["measured"], lang), kpi=kpi, f=_n(x["fitted"], lang), z=z
+            )
+        )
     return out
 
 
@@ -429,23 +518,49 @@ def recommendations(result: Mapping[str, Any], channels: Sequence[str], lang: st
         for key, what in pairs if basis == "conversions" else pairs[::-1]:
             ratio = r.get(key)
             if ratio is not None and ratio > OVERCLAIM:
-                out.append((float(r["spend"]), Recommendation(
-                    "judge_by_incremental", t["judge"].format(**labels),
-                    t["judge_why"].format(ratio=num(ratio, lang, 2), what=t["kpi_" + what]),
-                    None, None, None, 0.6, {"channel": ch},
-                    {key: ratio, "threshold": OVERCLAIM, "spend": r["spend"]}, ("attribution",),
-                )))
+                out.append(
+                    (
+                        float(r["spend"]),
+                        Recommendation(
+                            "judge_by_incremental",
+                            t["judge"].format(**labels),
+                            t["judge_why"].format(ratio=num(ratio, lang, 2), what=t["kpi_" + what]),
+                            None,
+                            None,
+                            None,
+                            0.6,
+                            {"channel": ch},
+                            {key: ratio, "threshold": OVERCLAIM, "spend": r["spend"]},
+                            ("attribution",),
+                        ),
+                    )
+                )
                 break
         v, lo, hi = _bounds(r, basis)
         if v is not None and lo is not None and hi is not None and lo <= 0 and r["spend"] > 0:
             what = t[basis] if lang == "en" else WHAT_NOM[basis]
-            out.append((float(r["spend"]), Recommendation(
-                "run_lift_test", t["lift_run"].format(**labels),
-                t["lift_run_why"].format(what=what if lang == "ru" else t["kpi_" + basis], v=_n(v, lang),
-                                         lo=_n(lo, lang), hi=_n(hi, lang)),
-                None, None, None, 0.6, {"channel": ch},
-                {"incremental": v, "lower_80": lo, "upper_80": hi, "spend": r["spend"]}, ("attribution",),
-            )))
+            out.append(
+                (
+                    float(r["spend"]),
+                    Recommendation(
+                        "run_lift_test",
+                        t["lift_run"].format(**labels),
+                        t["lift_run_why"].format(
+                            what=what if lang == "ru" else t["kpi_" + basis],
+                            v=_n(v, lang),
+                            lo=_n(lo, lang),
+                            hi=_n(hi, lang),
+                        ),
+                        None,
+                        None,
+                        None,
+                        0.6,
+                        {"channel": ch},
+                        {"incremental": v, "lower_80": lo, "upper_80": hi, "spend": r["spend"]},
+                        ("attribution",),
+                    ),
+                )
+            )
     out.sort(key=lambda p: -p[0])
     return tuple(rec for _, rec in out)
 
@@ -470,8 +585,9 @@ def handle(question: Question, env: Env) -> Answer:
     lines: list[str] = []
     missing = [c for c in question.channels if c not in by]
     for c in missing:
-        lines.append(t["unknown_channel"].format(name=_ch(c, lang, "bare"),
-                                                 names=", ".join(_ch(x, lang, "bare") for x in by)))
+        lines.append(
+            t["unknown_channel"].format(name=_ch(c, lang, "bare"), names=", ".join(_ch(x, lang, "bare") for x in by))
+        )
     basis = res["basis"]
     if named:
         for c in named:
@@ -485,16 +601,29 @@ def handle(question: Question, env: Env) -> Answer:
         if _asks_most(question) and rows:
             top = rows[0]
             v, lo, hi = _bounds(top, basis)
-            lines.append(t["most_lead"].format(start=res["from"], end=res["to"], label=label, ch=_ch(top["channel"], lang),
-                                               what=t[basis], v=_n(v, lang), lo=_n(lo, lang), hi=_n(hi, lang),
-                                               share=_share(top.get("share_of_media"), lang)))
+            lines.append(
+                t["most_lead"].format(
+                    start=res["from"],
+                    end=res["to"],
+                    label=label,
+                    ch=_ch(top["channel"], lang),
+                    what=t[basis],
+                    v=_n(v, lang),
+                    lo=_n(lo, lang),
+                    hi=_n(hi, lang),
+                    share=_share(top.get("share_of_media"), lang),
+                )
+            )
             lines += _media(res, lang)
             lines += [_row(r, basis, lang) for r in rows]
         else:
             media_first = bool(question.extra.get("media"))
             lines += _media(res, lang) if media_first else []
-            lines.append(t["each_lead"].format(start=res["from"], end=res["to"], label=label, what=t[basis],
-                                               what_dat=WHAT_DAT[basis]))
+            lines.append(
+                t["each_lead"].format(
+                    start=res["from"], end=res["to"], label=label, what=t[basis], what_dat=WHAT_DAT[basis]
+                )
+            )
             lines += [_row(r, basis, lang) for r in rows]
             lines += [] if media_first else _media(res, lang)
     return Answer((a,), tuple(lines), recommendations(res, named, lang))

@@ -27,8 +27,9 @@ latin_words = answers.latin_words
 
 
 def _text(a: Answer) -> str:
-    return "\n".join((*a.lines, *(r.action for r in a.recommendations), *(r.rationale for r in a.recommendations),
-                      *a.notes))
+    return "\n".join(
+        (*a.lines, *(r.action for r in a.recommendations), *(r.rationale for r in a.recommendations), *a.notes)
+    )
 
 
 def _verified(a: Answer, env: Env) -> None:
@@ -65,7 +66,7 @@ def test_named_channel_over_the_default_window(env: Env) -> None:
     assert "incremental conversions (80% interval" in a.lines[0] and "of incremental revenue" in a.lines[0]
     assert r["lower_80"] <= r["incremental_conversions"] <= r["upper_80"]
     assert any(line.startswith("ROI ") for line in a.lines)  # revenue models: ROI with its interval
-    assert any("ranks" in line and f'{r["rank"]} of {res["n_channels"]}' in line for line in a.lines)
+    assert any("ranks" in line and f"{r['rank']} of {res['n_channels']}" in line for line in a.lines)
     assert any("The platform reported" in line for line in a.lines)  # campaign rows carry reported figures
     media = res["media"]["revenue"]
     assert media["lower_80"] <= media["incremental"] <= media["upper_80"]
@@ -110,8 +111,12 @@ def test_conversions_question_ranks_by_conversions(env: Env) -> None:
 
 
 def test_russian_answer_is_russian_and_verified(env: Env) -> None:
-    for text in ("Сколько конверсий принёс поиск за последние 13 недель?", "Какой вклад каждого канала в выручку?",
-                 "Какой канал принёс больше всего выручки?", "Сколько выручки дала реклама в этом году?"):
+    for text in (
+        "Сколько конверсий принёс поиск за последние 13 недель?",
+        "Какой вклад каждого канала в выручку?",
+        "Какой канал принёс больше всего выручки?",
+        "Сколько выручки дала реклама в этом году?",
+    ):
         a = _ask(env, text)
         body = _text(a)
         assert not latin_words(body), (text, latin_words(body))
@@ -127,8 +132,11 @@ def test_recommendations_follow_the_facts(env: Env) -> None:
     res = a.analyses[0].result
     recs = recommendations(res, (), "en")
     judged = {r.scope["channel"] for r in recs if r.id == "judge_by_incremental"}
-    over = {r["channel"] for r in res["channels"]
-            if (r["reported_to_incremental"] or 0) > OVERCLAIM or (r["reported_to_incremental_revenue"] or 0) > OVERCLAIM}
+    over = {
+        r["channel"]
+        for r in res["channels"]
+        if (r["reported_to_incremental"] or 0) > OVERCLAIM or (r["reported_to_incremental_revenue"] or 0) > OVERCLAIM
+    }
     assert judged == over and over  # the demo platforms over-claim
     lifted = {r.scope["channel"] for r in recs if r.id == "run_lift_test"}
     assert lifted == {r["channel"] for r in res["channels"] if r["revenue_lower_80"] <= 0 and r["spend"] > 0}
@@ -141,9 +149,16 @@ def test_lift_tests_of_the_named_channel_are_listed(env: Env) -> None:
     row = env.dataset.campaign_daily.iloc[0]
     ch = str(row["channel"])
     start = pd.Timestamp(env.dataset.campaign_daily["date"].max()) - pd.Timedelta(days=27)
-    lift = pd.DataFrame({"channel": [ch], "kpi": ["conversions"], "start": [start.date().isoformat()],
-                         "end": [(start + pd.Timedelta(days=13)).date().isoformat()], "incremental": [123.0],
-                         "std_error": [40.0]})
+    lift = pd.DataFrame(
+        {
+            "channel": [ch],
+            "kpi": ["conversions"],
+            "start": [start.date().isoformat()],
+            "end": [(start + pd.Timedelta(days=13)).date().isoformat()],
+            "incremental": [123.0],
+            "std_error": [40.0],
+        }
+    )
     ds = dataclasses.replace(env.dataset, lift_tests=lift) if dataclasses.is_dataclass(env.dataset) else None
     if ds is None:
         pytest.skip("Dataset is not a dataclass")
@@ -158,15 +173,22 @@ def test_lift_tests_of_the_named_channel_are_listed(env: Env) -> None:
 
 def test_without_models_says_so(env: Env) -> None:
     bare = dataclasses.replace(env, bundle=None)
-    for lang, word in (("en", "response models"), ("ru", "модели отклика")):
+    cases: tuple[tuple[Lang, str], ...] = (("en", "response models"), ("ru", "модели отклика"))
+    for lang, word in cases:
         a = handle(Question("How much did search add?", "contribution", lang=lang, channels=("search",)), bare)
         assert word in a.lines[0] and a.notes and not a.recommendations
-        assert a.analyses[0].result == {"error": "no trained response models: run `kpi-advisor train` and pass --models"}
+        assert a.analyses[0].result == {
+            "error": "no trained response models: run `kpi-advisor train` and pass --models"
+        }
 
 
 def test_period_outside_the_history(env: Env) -> None:
-    q = Question("What did search add in 2020?", "contribution", channels=("search",),
-                 period=Period("2020-01-01", "2020-12-31", "in 2020"))
+    q = Question(
+        "What did search add in 2020?",
+        "contribution",
+        channels=("search",),
+        period=Period("2020-01-01", "2020-12-31", "in 2020"),
+    )
     a = handle(q, env)
     assert "error" in a.analyses[0].result and "outside the model history" in a.lines[0]
 
@@ -187,12 +209,22 @@ def mmm_env() -> Env:
     from training.mmm import fit_mmm_bundle
 
     frame, layout, _ = mmm_frame(weeks=80, seed=3, outcomes=("conversions",))
-    config = {"date": "date", "outcomes": {"conversions": "conversions"},
-              "channels": {ch: {"spend": f"spend__{ch}"} for ch in TRUE}}
+    config = {
+        "date": "date",
+        "outcomes": {"conversions": "conversions"},
+        "channels": {ch: {"spend": f"spend__{ch}"} for ch in TRUE},
+    }
     ds = Dataset.from_mmm(frame[["date", "conversions", *(f"spend__{ch}" for ch in TRUE)]], config)
-    bundle, _ = fit_mmm_bundle(frame, channels=layout.channels, outcomes=layout.outcomes, regressors=layout.regressors,
-                               geo=layout.geo, freq=layout.freq, country=layout.country,
-                               spec=ResponseSpec(n_starts=1, seed=3))
+    bundle, _ = fit_mmm_bundle(
+        frame,
+        channels=layout.channels,
+        outcomes=layout.outcomes,
+        regressors=layout.regressors,
+        geo=layout.geo,
+        freq=layout.freq,
+        country=layout.country,
+        spec=ResponseSpec(n_starts=1, seed=3),
+    )
     return Env(ds, bundle, names=known_names(ds))
 
 
@@ -205,7 +237,10 @@ def test_media_mix_conversions_only(mmm_env: Env) -> None:
     assert any(line.startswith("Cost per incremental conversion") for line in a.lines)
     assert any("no platform-reported figures" in line for line in a.lines)
     m = res["media"]["conversions"]
-    assert m["observed"] == pytest.approx(float(mmm_env.dataset.mmm.national()["conversions"].iloc[-DEFAULT_WEEKS:].sum()))
+    assert mmm_env.dataset.mmm is not None
+    assert m["observed"] == pytest.approx(
+        float(mmm_env.dataset.mmm.national()["conversions"].iloc[-DEFAULT_WEEKS:].sum())
+    )
     assert np.isclose(m["share"], m["incremental"] / m["observed"])
     _verified(a, mmm_env)
     ru = _ask(mmm_env, "Сколько конверсий принёс tv за последние 13 недель?")
