@@ -283,8 +283,8 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     ),
     "trust": rx(
         r"trust\w*", r"believ\w*", r"reliab\w*", r"inflat\w*", r"overstat\w*", r"over-?report\w*", r"over-?count\w*",
-        r"over-?claim\w*", r"exaggerat\w*", r"incrementa\w*", r"double[- ]count\w*", r"довер\w*", r"вер(?:ить|им|ят|ю|ишь)",
-        r"завыш\w*", r"преувелич\w*", r"накруч\w*", r"накрут\w*", r"инкремент\w*", r"достоверн\w*",
+        r"over-?claim\w*", r"exaggerat\w*", r"double[- ]count\w*", r"довер\w*", r"вер(?:ить|им|ят|ю|ишь)",
+        r"завыш\w*", r"преувелич\w*", r"накруч\w*", r"накрут\w*", r"достоверн\w*",
         r"приписыва\w*", r"двойн\w* уч[её]т\w*", r"(?:take|taking|takes|claim\w*) (?:too much |more )?credit",
         r"over-?credit\w*", r"without (?:any )?(?:ads|advertising|marketing)", r"без рекламы",
     ),
@@ -294,6 +294,36 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     "reported": rx(r"reported", r"platforms?", r"attribut\w*", r"атрибуци\w*", r"claimed", r"attributed", r"numbers", r"figures", r"площадк\w*",
                    r"платформ\w*", r"цифр\w*", r"отчет\w*", r"заявлен\w*", r"кабинет\w*", r"показыва\w*",
                    r"shows?", r"says?", r"report\w*"),
+    # incremental figures: a contribution question unless the platforms' reported figures are named (then trust)
+    "incremental": rx(r"incrementa\w*", r"инкремент\w*", r"приростн\w*"),
+    # what a channel (each channel, media) added over a window
+    "contribution": rx(
+        r"contribut\w*", r"attribution", r"вклад(?:а|у|ом|е|ы|ов|ам|ах)?", r"атрибуц\w*",
+        r"how (?:much|many) (?:\w+ ){0,3}?(?:did|does|do|has|have|had) (?!we |i |you )(?:\w+ ){0,3}?"
+        r"(?:add|bring|brought|deliver|generat|drive|drove|driven|produc|earn|creat)\w*",
+        r"(?:what|which \w+) (?:did|does|do|has|have) (?!we |i |you )(?:\w+ ){0,3}?"
+        r"(?:add|bring|brought|deliver|generat|drive|drove|driven|produc|earn)\w*",
+        r"(?:drove|drives|driven|driving|brought|brings|generated|generates|delivered|delivers|added|adds) "
+        r"(?:\w+ ){0,2}?(?:most|least|biggest|largest|smallest)",
+        r"(?:comes?|came|coming) from (?:our |the |paid )?(?:media|advertising|ads|marketing|channels)",
+        r"(?:driven|generated|brought|created) by (?:our |the |paid )?(?:media|advertising|ads|marketing)",
+        r"(?:due|thanks|owing) to (?:our |the |paid )?(?:media|advertising|ads|marketing)",
+        r"сколько (?:\w+ ){0,4}?(?:принес|принос|дал|да[её]т|дают|добавил|сгенерир|обеспечил|привел|привод|прин[её]с)\w*",
+        r"(?:больше|меньше) всего (?:\w+ ){0,2}?(?:принес|принос|дал|да[её]т|дают|привел|привод|обеспечи|прин[её]с)\w*",
+        r"(?:принес|принос|дал|привел|обеспечил|прин[её]с)\w* (?:\w+ ){0,2}?(?:больше|меньше) всего",
+        r"(?:что|какие|какую|какой|сколько) (?:\w+ ){0,2}?(?:принес|принос|прин[её]с)\w*",
+        r"(?:за сч[её]т|благодаря) (?:\w+ )?(?:реклам|медиа|маркетинг)\w*", r"приходит\w* на (?:реклам|медиа)\w*",
+        r"доля (?:\w+ ){0,3}?(?:реклам|медиа)\w*", r"(?:от|из) (?:реклам|медиа)\w*",
+    ),
+    #: a superlative of a contribution question ("which channel drove the most revenue?")
+    "most": rx(r"most", r"biggest", r"largest", r"top", r"больше всего", r"наибольш\w*", r"крупнейш\w*", r"самый большой"),
+    #: a contribution question about media as a whole
+    "media": rx(r"(?:from|by|to) (?:our |the |paid )?(?:media|advertising|ads|marketing)", r"media[- ]driven",
+                r"(?:реклам|медиа)\w*"),
+    #: the whole history as a window
+    "all_history": rx(r"(?:the |our )?(?:whole|entire|full) (?:history|period|data)", r"all[- ]time", r"ever",
+                      r"since (?:the )?(?:start|beginning)", r"(?:за )?вс[юе] истори\w*", r"за вс[её] время",
+                      r"за весь период", r"с самого начала"),
     "what_if": rx(
         r"what if", r"what happens", r"what would", r"what will happen", r"if we", r"if i", r"suppose\w*", r"scenario\w*",
         r"would happen", r"что будет", r"что если", r"а если", r"если", r"что произойд\w*", r"что станет",

@@ -23,14 +23,15 @@ KINDS = (
     "off_target",  # which KPIs are off target, and why? → scorecard + diagnosis of each off-target KPI
     "segment",  # which segment (audience, creative, region, objective...) performs worst? → KPI by attribute, ranked
     "trust",  # can we trust the platforms' numbers? → reported vs incremental per channel
+    "contribution",  # what did channel X (each channel, media) add over a window? → incremental figures, ROI, share
     "overview",  # how are we doing? → scorecard (+ channel returns)
     "customers",  # CLV, CAC, retention, satisfaction questions
     "forecast",  # what do we expect next month (at budget B)? → forecast of run-rate (or scaled) plan
     "other",  # anything else: say what the advisor can answer, run nothing
 )
 Kind = Literal[
-    "why", "attention", "what_if", "split", "funding", "trend", "off_target", "segment", "trust", "overview",
-    "customers", "forecast", "other",
+    "why", "attention", "what_if", "split", "funding", "trend", "off_target", "segment", "trust", "contribution",
+    "overview", "customers", "forecast", "other",
 ]
 Lang = Literal["en", "ru"]
 

@@ -143,6 +143,14 @@ class trust(_Args):
     channel: str | None = None
 
 
+class contribution(_Period):
+    """What did a channel (each channel, media as a whole) add over a period? Incremental conversions and revenue
+    per channel with 80% intervals, ROI, share of the KPI media drove, lift tests (default: the last 13 weeks)."""
+
+    channel: str | None = Field(None, description="channel asked about, exactly as in the data; none: every channel")
+    kpi: str | None = Field(None, description="conversions or revenue (roi: revenue), if the question names one")
+
+
 class overview(_Period):
     """How are we doing overall? The KPI scorecard and the channels' returns."""
 
@@ -169,7 +177,10 @@ class other(_Args):
 
 TOOLS: dict[str, type[BaseModel]] = {
     t.__name__: t
-    for t in (why, attention, what_if, split, funding, trend, off_target, segment, trust, overview, customers, forecast, other)
+    for t in (
+        why, attention, what_if, split, funding, trend, off_target, segment, trust, contribution, overview, customers,
+        forecast, other,
+    )
 }
 if tuple(TOOLS) != KINDS:  # one tool per kind of question
     raise RuntimeError(f"tools {tuple(TOOLS)} do not match the kinds {KINDS}")

@@ -35,8 +35,10 @@ How it reads a question
 Precedence of kinds (first rule that holds wins)
 ------------------------------------------------
 1. empty text or a bare greeting → ``other``;
-2. ``trust``: trust/inflate/incremental words ("можно ли верить", "завышают"), or real/actual with
-   reported/platform/numbers or with conversions/revenue/ROI/ROAS/CPA ("are the conversions real?", "true ROI");
+2. ``trust``: trust/inflate words ("можно ли верить", "завышают"); incremental words, or real/actual/true with
+   conversions/revenue/ROI/ROAS/CPA, are ``trust`` when the platforms' reported figures are named ("are the
+   reported conversions real?", "how much of what the platforms claim is incremental?") and ``contribution``
+   otherwise ("the true ROI of display", "incremental revenue of tv", "сколько реальных конверсий дают соцсети");
 3. ``what_if``: at least one spend change was parsed, unless the question asks *why* without a what-if cue
    ("why did search drop by 30%?" stays a why). A what-if with an edit beats ``forecast``
    ("what revenue do we expect next month if we cut video by 30%" → what_if). A change of the whole budget only
@@ -52,6 +54,10 @@ Precedence of kinds (first rule that holds wins)
    attribute and no trend cue ("which channel brings customers with the worst CLV to CAC?", "where do we overpay
    to acquire customers relative to their lifetime value?");
 7. ``funding`` with a strong cue (under-/over-funded, deserves, saturated, marginal, недофинансирован, перекормлен);
+7a. ``contribution``: contribution cues ("contribute", "how much did X add/bring/drive", "drove the most",
+    "come from media", "вклад", "сколько принёс", "больше всего принёс", "за счёт рекламы", "attribution") with no
+    attribute, no spend change and no trend cue ("over the whole history" is a window, not a trend cue);
+    ``extra``: ``all_history``, ``most``, ``media``;
 8. ``split`` (split, allocate, distribute, best mix, распределить, разложить);
 9. ``funding`` with a weak cue ("more budget", "where should we cut", "какому каналу добавить", "есть смысл
    вложить больше");
@@ -819,6 +825,12 @@ def _has(name: str, text: str) -> bool:
 _CUSTOMER_KPIS = frozenset({"clv", "clv_cac", "cac", "blended_cac", "repeat_rate", "csat", "nps"})
 
 
+def _contribution_notes(words: str) -> dict[str, Any]:
+    """``extra`` of a contribution question: ``all_history`` (the whole history as the window), ``most`` (which
+    channel drove the most), ``media`` (media as a whole)."""
+    return {k: True for k in ("all_history", "most", "media") if _has(k, words)}
+
+
 def _kind(
     text: str, *, campaigns: Sequence[str], channels: Sequence[str], kpis: Sequence[str], attribute: str | None,
     changes: Sequence[SpendChange], unparsed: str | None, future: bool,
@@ -832,9 +844,14 @@ def _kind(
     named = bool(campaigns or channels)
     why = _has("why", words)
     what_if = _has("what_if", words)
-    claimed = _has("reported", words) or any(k in ("conversions", "revenue", "roi", "roas", "cpa") for k in kpis)
-    if _has("trust", words) or (_has("trust_weak", words) and claimed):
+    reported = _has("reported", words)
+    claimed = reported or any(k in ("conversions", "revenue", "roi", "roas", "cpa") for k in kpis)
+    if _has("trust", words):
         return "trust", {}
+    if _has("incremental", words) or (_has("trust_weak", words) and claimed):
+        # "the true ROI of X", "incremental revenue of X": the channel's effect, unless the platforms' reported
+        # figures are named beside it ("are the reported conversions real?"): then the comparison (trust)
+        return ("trust", {}) if reported else ("contribution", _contribution_notes(words))
     channel_edit = any(c.op != "total" for c in changes)
     budget_cue = _has("funding_strong", words) or _has("funding_weak", words) or _has("split", words)
     if changes and not (why and not what_if) and (channel_edit or what_if or not budget_cue):
@@ -850,6 +867,9 @@ def _kind(
         return "customers", {}
     if _has("funding_strong", words):
         return "funding", {}
+    if (_has("contribution", words) and attribute is None and not changes
+            and not _has("trend", lx.SIGNALS["all_history"].sub(" ", words))):
+        return "contribution", _contribution_notes(words)
     if _has("split", words):
         return "split", {}
     if _has("funding_weak", words):

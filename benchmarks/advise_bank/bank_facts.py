@@ -241,6 +241,56 @@ class WorldFacts:
     def true_totals(self, daily: pd.DataFrame) -> dict[str, float]:
         return self.true_world.expected_totals(daily)
 
+    # ---- contribution -----------------------------------------------------------------------------------------
+    @cached_property
+    def true_daily(self) -> pd.DataFrame:
+        """True incremental conversions and revenue per date and channel over the history (columns
+        ``<channel>_conversions`` / ``<channel>_revenue``): the world regenerated from its seed, length, end and
+        structure (``truth.json`` does not hold the daily truth); its spend must equal the data's."""
+        from demo_world import generate_world
+        from demo_world.structure import WorldStructure
+
+        t = self.truth
+        world = generate_world(int(t["seed"]), days=int(t["days"]), end=date.fromisoformat(str(t["end"])),
+                               structure=WorldStructure.from_dict(t.get("structure", {})))
+        td = world.true_daily.copy()
+        td["date"] = pd.to_datetime(td["date"])
+        data = self.daily.groupby(["date", "channel"])["spend"].sum()
+        regen = td.groupby(["date", "channel"])["spend"].sum().reindex(data.index)
+        if not np.allclose(regen.to_numpy(float), data.to_numpy(float), rtol=1e-6, atol=0.01):
+            raise ValueError("the regenerated world's spend differs from the data: cannot compute the daily truth")
+        wide = td.pivot_table(index="date", columns="channel", values=["incremental_conversions", "incremental_revenue"],
+                              aggfunc="sum")
+        out = pd.DataFrame(index=wide.index)
+        for c in self.channels:
+            out[f"{c}_conversions"] = wide[("incremental_conversions", c)]
+            out[f"{c}_revenue"] = wide[("incremental_revenue", c)]
+        return out
+
+    def window_of(self, spec: Mapping[str, Any]) -> Window:
+        """A contribution question's window: ``weeks: N`` (the last 7·N days), ``last_quarter`` (the last full
+        calendar quarter), ``this_year`` (January 1 to the last date), ``all`` (the whole history)."""
+        last = self.last_date
+        w = spec.get("window", "all")
+        if w == "all":
+            return Window(pd.Timestamp(self.daily["date"].min()).normalize(), last)
+        if w == "this_year":
+            return Window(pd.Timestamp(year=last.year, month=1, day=1), last)
+        if w == "last_quarter":
+            qs = pd.Timestamp(year=last.year, month=3 * ((last.month - 1) // 3) + 1, day=1)
+            end = last if (qs + pd.DateOffset(months=3) - pd.Timedelta(days=1)) == last else qs - pd.Timedelta(days=1)
+            start = pd.Timestamp(year=end.year, month=3 * ((end.month - 1) // 3) + 1, day=1)
+            return Window(start, end)
+        if isinstance(w, Mapping) and "weeks" in w:
+            return Window(last - pd.Timedelta(days=7 * int(w["weeks"]) - 1), last)
+        raise ValueError(f"unknown contribution window {w!r}")
+
+    def true_incremental(self, window: Window) -> dict[str, dict[str, float]]:
+        """Channel → {conversions, revenue}: the true incremental totals over ``window`` (inclusive)."""
+        td = self.true_daily
+        rows = td[(td.index >= window.start) & (td.index <= window.end)]
+        return {c: {k: float(rows[f"{c}_{k}"].sum()) for k in ("conversions", "revenue")} for c in self.channels}
+
     # ---- placeholders -----------------------------------------------------------------------------------------
     @cached_property
     def budget(self) -> float:

@@ -68,7 +68,7 @@ class BankQuestion:
 
 REQUIRED = {
     "why": ("problem",), "what_if": ("edits", "kpis"), "trend": ("kpi", "months"),
-    "segment": ("attribute", "kpi", "period"), "forecast": ("kpi",),
+    "segment": ("attribute", "kpi", "period"), "forecast": ("kpi",), "contribution": ("window",),
 }
 
 
@@ -589,6 +589,115 @@ def grade_trust(q: BankQuestion, result: Mapping[str, Any], facts: WorldFacts, t
     return fails, {}
 
 
+#: contribution: a stated incremental figure is right when the truth lies in its stated 80 % interval or the
+#: figure is within this share of the truth
+CONTRIBUTION_TOL = 0.20
+#: contribution: a channel whose true figure is this close (relative) to the top one's also counts as the top
+CONTRIBUTION_TIE = 0.10
+#: "<figure> incremental conversions (80% interval A..B)" per language and KPI
+CONTRIB_PHRASE = {
+    "en": {"conversions": r"incremental conversions", "revenue": r"(?:of )?incremental revenue"},
+    "ru": {"conversions": r"приростн\w* конверси\w*", "revenue": r"приростн\w* выручк\w*"},
+}
+INTERVAL_WORD = r"80\s*%\s*(?:interval|интервал)\s*:?\s*"
+MEDIA_LEAD = {"en": r"^Media as a whole", "ru": r"^Реклама в целом"}
+
+
+def contribution_figure(text: str, kpi: str, lang: str) -> tuple[float, float, float] | None:
+    """``(figure, lower, upper)`` of the first "<N> incremental <kpi> (80% interval A..B)" of ``text``."""
+    num = NUM[lang]
+    m = re.search(rf"({num})\s+{CONTRIB_PHRASE[lang][kpi]}\s*\(\s*{INTERVAL_WORD}({num}){RANGE_SEP}({num})\s*\)",
+                  norm(text), flags=re.IGNORECASE)
+    return (to_float(m.group(1), lang), to_float(m.group(2), lang), to_float(m.group(3), lang)) if m else None
+
+
+def channel_rows(text: str, lang: str, channels: Sequence[str]) -> list[tuple[str, float, float, float]]:
+    """``(channel, figure, lower, upper)`` of the list rows ``- "search": 311,534 (80% interval 265,094..357,974)``,
+    in the order written."""
+    num = NUM[lang]
+    out: list[tuple[str, float, float, float]] = []
+    for line in text.splitlines():
+        m = re.match(rf'\s*[-•*]\s*["«“]?([^"»”:]+?)["»”]?\s*:\s*({num})\s*\(\s*{INTERVAL_WORD}({num}){RANGE_SEP}({num})',
+                     line)
+        if m and m.group(1).strip() in channels:
+            v, lo, hi = (to_float(m.group(i), lang) for i in (2, 3, 4))
+            out.append((m.group(1).strip(), v, lo, hi))
+    return out
+
+
+def figure_ok(figure: tuple[float, float, float], truth: float) -> bool:
+    """The truth inside the stated 80 % interval, or the figure within :data:`CONTRIBUTION_TOL` of it."""
+    value, lo, hi = figure
+    return min(lo, hi) <= truth <= max(lo, hi) or abs(value - truth) <= CONTRIBUTION_TOL * abs(truth)
+
+
+def grade_contribution(q: BankQuestion, result: Mapping[str, Any], facts: WorldFacts, text: str) -> tuple[list[str], dict[str, Any]]:
+    """Against the true incremental figures over the question's window (``bank_facts.true_incremental``):
+    ``channel`` — its stated "<N> incremental <kpi> (80% interval A..B)" is right (:func:`figure_ok`) for each of
+    ``kpis``; ``open: each`` — every channel has a row, the first row is the true top channel (within
+    :data:`CONTRIBUTION_TIE`) and most rows' figures are right; ``open: most`` — the first channel named is the true
+    top and its figure is right; ``open: media`` — the stated media total (the line "Media as a whole ...") is right
+    against the sum of the channels' truths."""
+    window = facts.window_of(q.spec)
+    truth = facts.true_incremental(window)
+    kpis = list(q.spec.get("kpis", [q.spec.get("kpi", "conversions")]))
+    extra: dict[str, Any] = {"window": f"{window.start.date()}..{window.end.date()}",
+                             **{f"true_{k}": {c: round(v[k]) for c, v in truth.items()} for k in kpis}}
+    fails: list[str] = []
+    kpi = kpis[0]
+    top_value = max(v[kpi] for v in truth.values())
+    tops = {c for c, v in truth.items() if v[kpi] >= top_value * (1 - CONTRIBUTION_TIE)}
+    if "channel" in q.spec:
+        ch = facts.fill(q.spec["channel"])
+        if ch not in channel_positions(text, [ch]):
+            fails.append(f"channel {ch} not named")
+        for k in kpis:
+            got = contribution_figure(text, k, q.lang)
+            if got is None:
+                fails.append(f"no '<N> incremental {k} (80% interval A..B)' figure")
+            elif not figure_ok(got, truth[ch][k]):
+                fails.append(f"{ch} incremental {k} {got[0]:,.0f} ({got[1]:,.0f}..{got[2]:,.0f}), truth {truth[ch][k]:,.0f}")
+        return fails, extra
+    mode = q.spec.get("open")
+    if mode == "media":
+        lines = [ln for ln in text.splitlines() if re.search(MEDIA_LEAD[q.lang], ln.strip())]
+        got = contribution_figure(lines[0], kpi, q.lang) if lines else None
+        total = sum(v[kpi] for v in truth.values())
+        if got is None:
+            fails.append("no media total '<N> incremental ... (80% interval A..B)'")
+        elif not figure_ok(got, total):
+            fails.append(f"media incremental {kpi} {got[0]:,.0f} ({got[1]:,.0f}..{got[2]:,.0f}), truth {total:,.0f}")
+        return fails, extra
+    if mode == "most":
+        pos = channel_positions(text, facts.channels)
+        if not pos:
+            return ["no channel named"], extra
+        first = min(pos, key=pos.__getitem__)
+        if first not in tops:
+            fails.append(f"first channel named is {first}, true top by {kpi} {sorted(tops)}")
+        # the figure of the sentence that names the top channel first: "<N> [words] (80% interval A..B)"
+        said = next((x for x in sentences(text) if first in channel_positions(x, [first])), "")
+        num = NUM[q.lang]
+        m = re.search(rf"({num})(?:\s+[^\d(]{{0,40}}?)?\s*\(\s*{INTERVAL_WORD}({num}){RANGE_SEP}({num})", said)
+        got = (to_float(m.group(1), q.lang), to_float(m.group(2), q.lang), to_float(m.group(3), q.lang)) if m else None
+        if got is None:
+            fails.append("no figure with an 80% interval for the top channel")
+        elif first in truth and not figure_ok(got, truth[first][kpi]):
+            fails.append(f"{first} {got[0]:,.0f} ({got[1]:,.0f}..{got[2]:,.0f}), truth {truth[first][kpi]:,.0f}")
+        return fails, extra
+    rows = channel_rows(text, q.lang, facts.channels)
+    if {r[0] for r in rows} != set(facts.channels):
+        return [f"rows for {sorted({r[0] for r in rows})}, channels {sorted(facts.channels)}"], extra
+    if rows[0][0] not in tops:
+        fails.append(f"first row is {rows[0][0]}, true top by {kpi} {sorted(tops)}")
+    wrong = [f"{c} {v:,.0f} ({lo:,.0f}..{hi:,.0f}) vs {truth[c][kpi]:,.0f}" for c, v, lo, hi in rows
+             if not figure_ok((v, lo, hi), truth[c][kpi])]
+    extra["wrong_rows"] = len(wrong)
+    if 2 * len(wrong) > len(rows):
+        fails.append(f"{len(wrong)} of {len(rows)} channel figures wrong: {wrong[:3]}")
+    return fails, extra
+
+
 def grade_overview(q: BankQuestion, result: Mapping[str, Any], facts: WorldFacts, text: str) -> tuple[list[str], dict[str, Any]]:
     """States the composite score (±1 point of the scorecard's, computed here with model or historical CLV) or
     names every off-track KPI."""
@@ -645,7 +754,7 @@ def grade_other(q: BankQuestion, result: Mapping[str, Any], facts: WorldFacts, t
 GRADERS: dict[str, Checker] = {
     "why": grade_why, "attention": grade_attention, "what_if": grade_what_if, "split": grade_split,
     "funding": grade_funding, "trend": grade_trend, "off_target": grade_off_target, "segment": grade_segment,
-    "trust": grade_trust, "overview": grade_overview, "customers": grade_customers, "forecast": grade_forecast,
+    "trust": grade_trust, "contribution": grade_contribution, "overview": grade_overview, "customers": grade_customers, "forecast": grade_forecast,
     "other": grade_other,
 }
 

@@ -47,6 +47,7 @@ def _questions(world: Any) -> dict[str, tuple[str, str]]:
         "off_target": ("Which KPIs are off target and why?", "Какие KPI не выполняются?"),
         "segment": ("Which audience performs worst?", "Какой регион хуже всего по конверсии?"),
         "trust": ("Can we trust the platforms' numbers?", "Можно ли верить цифрам площадок?"),
+        "contribution": ("How much did search add over the last 13 weeks?", "Какой вклад каждого канала в выручку?"),
         "overview": ("How are we doing?", "Как у нас дела?"),
         "customers": ("What is our CLV to CAC by channel?", "Какой NPS у клиентов?"),
         "forecast": ("What revenue do we expect next month?", "Прогноз выручки на квартал"),

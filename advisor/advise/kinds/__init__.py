@@ -16,6 +16,7 @@ MODULES: dict[str, str] = {
     "attention": "attention",
     "off_target": "off_target",
     "trust": "trust",
+    "contribution": "contribution",
     "segment": "segment",
     "other": "other",
     "overview": "overview",

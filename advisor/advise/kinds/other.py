@@ -15,7 +15,7 @@ from advisor.advise.question import Question
 
 #: the kinds the answer lists, in this order (``other`` itself is not one)
 LISTED = ("why", "attention", "off_target", "what_if", "split", "funding", "forecast", "trend", "segment", "trust",
-          "overview", "customers")
+          "contribution", "overview", "customers")
 
 T: dict[str, dict[str, str]] = {
     "en": {
@@ -31,6 +31,7 @@ T: dict[str, dict[str, str]] = {
         "trend": "how a KPI changed over time: “How has ROI changed by month?”",
         "segment": "which segment performs worst or best: “Which audience has the worst conversion rate?”",
         "trust": "whether the platforms' numbers can be trusted: “Can we trust the platforms' conversions?”",
+        "contribution": "what a channel added: “How much revenue did {channel} bring last quarter?”",
         "overview": "how the business is doing against its targets: “How are we doing?”",
         "customers": "customer value and satisfaction: “What is our CLV:CAC by channel?”",
         "item": "- {text}",
@@ -52,6 +53,7 @@ T: dict[str, dict[str, str]] = {
         "trend": "как менялся KPI со временем: «Как менялся ROI по месяцам?»",
         "segment": "какой сегмент работает хуже или лучше всех: «У какой аудитории самая низкая конверсия?»",
         "trust": "можно ли доверять цифрам площадок: «Можно ли верить конверсиям площадок?»",
+        "contribution": "что принёс канал: «Сколько выручки принёс {channel} в прошлом квартале?»",
         "overview": "как дела относительно целей: «Как у нас дела?»",
         "customers": "ценность и удовлетворённость клиентов: «Какой CLV:CAC по каналам?»",
         "item": "- {text}",

@@ -252,6 +252,52 @@ def test_trust(bank: dict[str, bg.BankQuestion], facts: WorldFacts) -> None:
     assert not check(q_ru, f"Канал «{top}» показывает честные цифры.", facts).ok
 
 
+def test_contribution(bank: dict[str, bg.BankQuestion], facts: WorldFacts) -> None:
+    """Right figures (inside the interval or within 20 %) pass, wrong ones and a wrong top channel fail; the daily
+    truth over the whole history is truth.json's per-channel total."""
+    whole = facts.true_incremental(facts.window_of({"window": "all"}))
+    for ch, v in facts.truth["channels"].items():
+        assert whole[ch]["revenue"] == pytest.approx(v["true_incremental"]["revenue"])
+    q = bank["contribution-channel-en"]
+    ch = facts.fill(q.spec["channel"])
+    t = facts.true_incremental(facts.window_of(q.spec))[ch]
+    c, r = t["conversions"], t["revenue"]
+    good = (f'Over the last 13 weeks, channel "{ch}" added {1.1 * c:,.0f} incremental conversions (80% interval '
+            f"{0.9 * c:,.0f}..{1.3 * c:,.0f}) and {0.85 * r:,.0f} of incremental revenue (80% interval "
+            f"{0.8 * r:,.0f}..{0.9 * r:,.0f}).")
+    assert check(q, good, facts).ok
+    bad = good.replace(f"{0.85 * r:,.0f} of", f"{0.5 * r:,.0f} of")
+    assert not check(q, bad, facts).ok
+    q_ru = bank["contribution-channel-ru"]
+    assert check(q_ru, f"Канал «{ch}» принёс {ru(c)[1:]} приростных конверсий (80% интервал "
+                       f"{ru(0.9 * c)[1:]}..{ru(1.1 * c)[1:]}).", facts).ok
+    assert not check(q_ru, f"Канал «{ch}» принёс {ru(2 * c)[1:]} приростных конверсий (80% интервал "
+                           f"{ru(1.8 * c)[1:]}..{ru(2.2 * c)[1:]}).", facts).ok
+    q_each = bank["contribution-each-en"]
+    truth = facts.true_incremental(facts.window_of(q_each.spec))
+    order = sorted(truth, key=lambda x: -truth[x]["revenue"])
+    rows = [f'- "{x}": {truth[x]["revenue"]:,.0f} (80% interval {0.9 * truth[x]["revenue"]:,.0f}..'
+            f'{1.1 * truth[x]["revenue"]:,.0f}), spend 1.' for x in order]
+    assert check(q_each, "Channels, largest first:\n" + "\n".join(rows), facts).ok
+    assert not check(q_each, "Channels, largest first:\n" + "\n".join(rows[::-1]), facts).ok  # top is last
+    assert not check(q_each, "Channels:\n" + "\n".join(rows[1:]), facts).ok  # a channel missing
+    q_most = bank["contribution-most-ru"]
+    truth = facts.true_incremental(facts.window_of(q_most.spec))
+    top, low = max(truth, key=lambda x: truth[x]["revenue"]), min(truth, key=lambda x: truth[x]["revenue"])
+    v = truth[top]["revenue"]
+    assert check(q_most, f"Больше всего выручки принёс канал «{top}»: {ru(v)[1:]} (80% интервал "
+                         f"{ru(0.9 * v)[1:]}..{ru(1.1 * v)[1:]}).", facts).ok
+    assert not check(q_most, f"Больше всего выручки принёс канал «{low}»: {ru(v)[1:]} (80% интервал "
+                             f"{ru(0.9 * v)[1:]}..{ru(1.1 * v)[1:]}).", facts).ok
+    q_media = bank["contribution-media-en"]
+    total = sum(x["revenue"] for x in facts.true_incremental(facts.window_of(q_media.spec)).values())
+    line = "Media as a whole drove 30% of the window's revenue (80% interval 25%..35%): {v} incremental revenue " \
+           "(80% interval {lo}..{hi}) of 9."
+    assert check(q_media, line.format(v=f"{total:,.0f}", lo=f"{0.9 * total:,.0f}", hi=f"{1.1 * total:,.0f}"), facts).ok
+    assert not check(q_media, line.format(v=f"{2 * total:,.0f}", lo=f"{1.8 * total:,.0f}", hi=f"{2.2 * total:,.0f}"),
+                     facts).ok
+
+
 def test_overview(bank: dict[str, bg.BankQuestion], facts: WorldFacts) -> None:
     assert facts.scores
     q = bank["overview-en-1"]

@@ -56,6 +56,8 @@ def ask(llm: BaseChatModel, text: str = "a question", **kw: Any) -> Question:
         ("off_target", {}, {}),
         ("segment", {"attribute": "audience", "kpi": "cpa"}, {"attribute": "audience", "kpi": "cpa"}),
         ("trust", {}, {}),
+        ("contribution", {"channel": "video", "kpi": "revenue", "period_start": "2026-07-01", "period_end": "2026-09-30"},
+         {"channels": ("video",), "kpi": "revenue", "period": ("2026-07-01", "2026-09-30")}),
         ("overview", {"period_start": "2025-12-01", "period_end": "2026-01-31"}, {"period": ("2026-01-01", "2026-01-31")}),
         ("customers", {"kpi": "clv_cac", "channel": "video"}, {"kpi": "clv_cac", "channels": ("video",)}),
         ("forecast", {"amount": 90000, "horizon": "quarter"}, {"amount": 90000.0, "horizon": "quarter"}),

@@ -163,20 +163,37 @@ KIND_CASES = [
     # trust
     ("Can we trust the platforms' numbers?", "trust"),
     ("Are the reported conversions real?", "trust"),
-    ("How much incremental revenue does search bring?", "trust"),
+    ("How much of what the ad platforms claim is actually incremental?", "trust"),
+    ("Is search's reported revenue overstated?", "trust"),
+    ("Can we trust the platform numbers for social?", "trust"),
     ("Можно ли верить цифрам площадок?", "trust"),
     ("Завышают ли платформы конверсии?", "trust"),
     ("Можно ли доверять данным рекламных кабинетов?", "trust"),
     ("Насколько завышены конверсии в отчётах площадок?", "trust"),
-    ("Сколько реальных конверсий дают соцсети?", "trust"),
     ("Реальны ли конверсии, которые показывает фейсбук?", "trust"),
     ("How accurate is the attribution?", "trust"),
     ("Do the platform-reported conversions match reality?", "trust"),
     ("Насколько точна атрибуция площадок?", "trust"),
     ("Do the ad platforms take too much credit?", "trust"),
-    ("What's the true ROI of display?", "trust"),
-    ("Какой реальный ROI у медийки?", "trust"),
     ("Не приписывают ли себе площадки лишние конверсии?", "trust"),
+    # contribution (the channel's own effect; with the platforms' figures named it is trust)
+    ("How much did video add over the last 13 weeks?", "contribution"),
+    ("What did each channel contribute last quarter?", "contribution"),
+    ("Incremental revenue of search?", "contribution"),
+    ("How much incremental revenue does search bring?", "contribution"),
+    ("What's the true ROI of display?", "contribution"),
+    ("How much of our conversions come from media?", "contribution"),
+    ("Which channel drove the most revenue?", "contribution"),
+    ("How many conversions did search drive this year?", "contribution"),
+    ("Show the attribution for the last month", "contribution"),
+    ("Сколько конверсий принёс поиск за последние 13 недель?", "contribution"),
+    ("Какой вклад каждого канала в выручку?", "contribution"),
+    ("Какой канал принёс больше всего выручки?", "contribution"),
+    ("Какая доля конверсий приходится на рекламу?", "contribution"),
+    ("Сколько выручки дала реклама в этом году?", "contribution"),
+    ("Какой реальный ROI у медийки?", "contribution"),
+    ("Сколько реальных конверсий дают соцсети?", "contribution"),
+    ("Сколько приростной выручки дал поиск в прошлом месяце?", "contribution"),
     # overview
     ("How are we doing?", "overview"),
     ("Give me an overview", "overview"),
@@ -845,3 +862,43 @@ def test_vocabulary_of_a_dataset(world: Any) -> None:
 def test_segment_order(text: str, order: str, kpi: str | None) -> None:
     q = ask(text)
     assert (q.kind, q.extra.get("order"), q.kpi) == ("segment", order, kpi)
+
+
+# ---------------------------------------------------------------------------------------------------- contribution
+@pytest.mark.parametrize(
+    ("text", "channels", "period", "extra"),
+    [
+        ("How much did video add over the last 13 weeks?", ("video",), ("2026-08-02", "2026-10-31"), {}),
+        ("What did each channel contribute last quarter?", (), ("2026-07-01", "2026-09-30"), {}),
+        ("What did each channel contribute over the whole history?", (), None, {"all_history": True}),
+        ("Which channel drove the most revenue?", (), None, {"most": True}),
+        ("How much of our conversions come from media?", (), None, {"media": True}),
+        ("Сколько конверсий принёс поиск за последние 13 недель?", ("search",), ("2026-08-02", "2026-10-31"), {}),
+        ("Какой канал принёс больше всего выручки за всю историю?", (), None, {"most": True, "all_history": True}),
+        ("Сколько выручки дала реклама в этом году?", (), ("2026-01-01", "2026-10-31"), {"media": True}),
+    ],
+)
+def test_contribution_entities(
+    text: str, channels: tuple[str, ...], period: tuple[str, str] | None, extra: dict[str, bool]
+) -> None:
+    q = ask(text)
+    assert q.kind == "contribution"
+    assert q.channels == channels
+    assert (None if q.period is None else (q.period.start, q.period.end)) == period
+    for key in ("all_history", "most", "media"):
+        assert bool(q.extra.get(key)) == extra.get(key, False), key
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Стоит ли вкладывать больше в email?", "funding"),  # "вкладывать" (invest) is no "вклад" (contribution)
+        ("How did the contribution of video change over time?", "trend"),
+        ("How much budget do we add to search?", "overview"),  # no "how much did X add"
+        ("Are the reported conversions real?", "trust"),
+        ("How accurate is the attribution?", "trust"),
+        ("Реальны ли конверсии, которые показывает фейсбук?", "trust"),
+    ],
+)
+def test_contribution_does_not_take_other_kinds(text: str, kind: str) -> None:
+    assert ask(text).kind == kind

@@ -78,6 +78,7 @@ VARIED_QUESTIONS = {
     "off_target": ("Which KPIs are off target?", "Какие KPI не выполняются?"),
     "segment": ("Which audience performs worst?", "Какой регион хуже всего по конверсии?"),
     "trust": ("Can we trust the platforms' numbers?", "Можно ли верить цифрам площадок?"),
+    "contribution": ("How much did {extra} add last quarter?", "Сколько выручки принёс канал {extra} за всю историю?"),
     "overview": ("How are we doing?", "Как у нас дела?"),
     "customers": ("What is our CLV to CAC by channel?", "Какой CLV:CAC по каналам?"),
     "forecast": ("What revenue do we expect next month?", "Прогноз выручки на квартал"),
@@ -103,7 +104,7 @@ def test_varied_world_every_kind_answers_verified_in_its_language(
         r = advise(q, dataset=dataset, bundle=bundle)
         assert r.kind == kind, (q, r.kind)
         check(r, lang)
-        if kind in ("what_if", "funding") or (kind == "trend" and lang == "en"):
+        if kind in ("what_if", "funding", "contribution") or (kind == "trend" and lang == "en"):
             assert channel in r.answer, (q, r.answer)  # an extra channel is understood and answered about
 
 
