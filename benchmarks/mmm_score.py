@@ -112,9 +112,15 @@ def true_optimum(
 
 
 def true_argmax(
-    truth: dict[str, Any], budget: float, bounds: Mapping[str, tuple[float, float]], weeks: int, kpi: str
+    truth: dict[str, Any],
+    budget: float,
+    bounds: Mapping[str, tuple[float, float]],
+    weeks: int,
+    kpi: str,
+    weights: Mapping[str, float] | None = None,
 ) -> tuple[float, dict[str, float]]:
-    """:func:`true_optimum` and the channel totals that reach it."""
+    """:func:`true_optimum` and the channel totals that reach it; with ``weights`` (channel → factor) the maximised
+    outcome is the true baseline plus each channel's true response times its factor (:func:`oracle_regret`)."""
     chans = list(truth["channels"])
     lo = np.array([bounds[c][0] for c in chans])
     hi = np.array([bounds[c][1] for c in chans])
@@ -122,7 +128,11 @@ def true_argmax(
 
     def value(x: np.ndarray) -> float:
         plan = even_plan(truth, dict(zip(chans, x * scale, strict=True)), weeks)
-        return float(true_outcome(truth, plan)[f"total_{kpi}"].sum())
+        out = true_outcome(truth, plan)
+        if weights is None:
+            return float(out[f"total_{kpi}"].sum())
+        media = sum(weights[c] * out[f"{c}_{kpi}"] for c in chans)
+        return float((out[f"baseline_{kpi}"] + media).sum())
 
     mid = lo + (hi - lo) * (budget - lo.sum()) / max(hi.sum() - lo.sum(), 1e-9)
     norm = value(mid / scale)
@@ -252,12 +262,10 @@ def backtest_coverage(trained: Trained, kpi: str) -> dict[str, Any]:
     }
 
 
-def oracle_error(world: Any, kpi: str = "conversions") -> float:
-    """The information limit of an mmm demo world: the contribution error (mean over channels of ``|est / true −
-    1|``) of an ordinary least-squares fit of the observed national ``kpi`` that KNOWS every channel's true adstock,
-    saturation and per-geo split (only one scale per channel is estimated; truth = 1), with a flexible baseline
-    (quadratic trend, three yearly Fourier pairs, the mean price index and the promotion days). A model that must
-    also find the transforms cannot expect to do better on the same data."""
+def oracle_coefficients(world: Any, kpi: str = "conversions") -> dict[str, float]:
+    """Per channel, the scale of an ordinary least-squares fit of the observed national ``kpi`` that KNOWS every
+    channel's true adstock, saturation and per-geo split (only one scale per channel is estimated; truth = 1), with a
+    flexible baseline (quadratic trend, three yearly Fourier pairs, the mean price index and the promotion days)."""
     from demo_world.mmm_truth import channel_arrays, media_response
 
     truth, frame, chans = world.truth, world.frame, world.channels
@@ -275,4 +283,27 @@ def oracle_error(world: Any, kpi: str = "conversions") -> float:
     base = [np.ones(n), t, t**2, nat["price_index"].to_numpy(float), nat["promo_days"].to_numpy(float)]
     base += [f(2 * np.pi * k * doy / 365.25) for k in (1, 2, 3) for f in (np.sin, np.cos)]
     coef, *_ = np.linalg.lstsq(np.column_stack([x, *base]), y, rcond=None)
-    return float(np.mean(np.abs(coef[: len(chans)] - 1.0)))
+    return {str(c): float(v) for c, v in zip(chans, coef[: len(chans)], strict=True)}
+
+
+def oracle_error(world: Any, kpi: str = "conversions") -> float:
+    """The information limit of an mmm demo world: the contribution error (mean over channels of ``|est / true −
+    1|``) of the least-squares fit that knows every true transform (:func:`oracle_coefficients`). A model that must
+    also find the transforms cannot expect to do better on the same data."""
+    return float(np.mean([abs(v - 1.0) for v in oracle_coefficients(world, kpi).values()]))
+
+
+def oracle_regret(world: Any, kpi: str = "conversions", weeks: int = 13, width: float = 0.5) -> float:
+    """The regret (as :func:`true_regret`) of the plan that maximises the response of the transform-knowing fit
+    (:func:`oracle_coefficients`: the true curves, each channel scaled by its estimated coefficient): what is left
+    of the regret when only the channels' scales, not their curves, must be learned from the data."""
+    truth = world.truth
+    ref = reference_plan(truth, weeks)
+    totals = ref.sum()
+    budget = float(totals.sum())
+    bounds = {c: ((1 - width) * float(totals[c]), (1 + width) * float(totals[c])) for c in ref.columns}
+    _, split = true_argmax(truth, budget, bounds, weeks, kpi, weights=oracle_coefficients(world, kpi))
+    t_rec = float(true_outcome(truth, even_plan(truth, split, weeks))[f"total_{kpi}"].sum())
+    t_ref = float(true_outcome(truth, ref)[f"total_{kpi}"].sum())
+    t_best = max(true_optimum(truth, budget, bounds, weeks, kpi), t_rec)
+    return (t_best - t_rec) / max(t_best - t_ref, 1e-9)
