@@ -296,7 +296,8 @@ def oracle_error(world: Any, kpi: str = "conversions") -> float:
 def oracle_regret(world: Any, kpi: str = "conversions", weeks: int = 13, width: float = 0.5) -> float:
     """The regret (as :func:`true_regret`) of the plan that maximises the response of the transform-knowing fit
     (:func:`oracle_coefficients`: the true curves, each channel scaled by its estimated coefficient): what is left
-    of the regret when only the channels' scales, not their curves, must be learned from the data."""
+    of the regret when only the channels' scales, not their curves, must be learned from the data. The fit sees the
+    national totals only, so for a geo world (whose model sees every geo) it is no bound."""
     truth = world.truth
     ref = reference_plan(truth, weeks)
     totals = ref.sum()
