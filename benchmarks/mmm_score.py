@@ -108,6 +108,19 @@ def true_optimum(
 ) -> float:
     """The TRUE maximum of the total ``kpi`` over ``weeks`` weeks for channel totals within ``bounds`` summing to
     ``budget`` (each spent evenly), by SLSQP from two starts."""
+    return true_argmax(truth, budget, bounds, weeks, kpi)[0]
+
+
+def true_argmax(
+    truth: dict[str, Any],
+    budget: float,
+    bounds: Mapping[str, tuple[float, float]],
+    weeks: int,
+    kpi: str,
+    weights: Mapping[str, float] | None = None,
+) -> tuple[float, dict[str, float]]:
+    """:func:`true_optimum` and the channel totals that reach it; with ``weights`` (channel → factor) the maximised
+    outcome is the true baseline plus each channel's true response times its factor (:func:`oracle_regret`)."""
     chans = list(truth["channels"])
     lo = np.array([bounds[c][0] for c in chans])
     hi = np.array([bounds[c][1] for c in chans])
@@ -115,11 +128,15 @@ def true_optimum(
 
     def value(x: np.ndarray) -> float:
         plan = even_plan(truth, dict(zip(chans, x * scale, strict=True)), weeks)
-        return float(true_outcome(truth, plan)[f"total_{kpi}"].sum())
+        out = true_outcome(truth, plan)
+        if weights is None:
+            return float(out[f"total_{kpi}"].sum())
+        media = sum(weights[c] * out[f"{c}_{kpi}"] for c in chans)
+        return float((out[f"baseline_{kpi}"] + media).sum())
 
     mid = lo + (hi - lo) * (budget - lo.sum()) / max(hi.sum() - lo.sum(), 1e-9)
     norm = value(mid / scale)
-    best = -np.inf
+    best, best_x = -np.inf, mid / scale
     for x0 in (mid / scale, np.clip(budget * hi / hi.sum(), lo, hi) / scale):
         res = minimize(
             lambda x: -value(x) / norm,
@@ -129,8 +146,36 @@ def true_optimum(
             constraints=[{"type": "eq", "fun": lambda x: (x @ scale - budget) / budget}],
             options={"maxiter": 300, "ftol": 1e-12},
         )
-        best = max(best, value(res.x))
-    return best
+        v = value(res.x)
+        if v > best:
+            best, best_x = v, res.x
+    return best, dict(zip(chans, (best_x * scale).tolist(), strict=True))
+
+
+def marginal_ratio(
+    truth: dict[str, Any], bundle: ResponseBundle, kpi: str, totals: Mapping[str, float], weeks: int, step: float = 0.01
+) -> dict[str, float]:
+    """Per channel, the model's marginal return at the channel totals ``totals`` (spent evenly over the ``weeks``
+    weeks after the history; central difference of ±``step`` of each total, the KPI summed over those weeks, as the
+    optimiser counts it) over the TRUE one: > 1 where the model overrates another unit of spend. Channels are
+    additive in both the model and the truth, so each channel's response is read from its own column."""
+    model = bundle.models[kpi]
+
+    def model_total(c: str, total: float) -> float:
+        return float(model.channel_media(c, np.full(weeks, total / weeks)).sum())
+
+    def true_totals(factor: float) -> pd.Series:
+        return true_outcome(truth, even_plan(truth, {c: v * factor for c, v in totals.items()}, weeks)).sum()
+
+    up, down = true_totals(1 + step), true_totals(1 - step)
+    ratio: dict[str, float] = {}
+    for c, v in totals.items():
+        if v <= 0:
+            continue
+        fitted = model_total(c, v * (1 + step)) - model_total(c, v * (1 - step))
+        true = float(up[f"{c}_{kpi}"] - down[f"{c}_{kpi}"])
+        ratio[c] = fitted / true if true != 0 else float("nan")
+    return ratio
 
 
 def true_regret(
@@ -139,7 +184,10 @@ def true_regret(
     """Regret of the model's optimal split of the reference budget over the next ``weeks`` weeks (channel bounds
     ±``width`` around the reference): ``(true best − true outcome of the model's split) / (true best − true
     reference)``, i.e. the share of the achievable gain the model's plan loses (0 = optimal), and the same lost
-    outcome as a share of the true best total (``regret_of_total``). Also the allocation and seconds."""
+    outcome as a share of the true best total (``regret_of_total``). Also the model's allocation, the true best one
+    (``true_allocation``), each channel's model / true marginal return at the reference split (``marginal_ratio``,
+    :func:`marginal_ratio`: the plan moves a channel the wrong way where this ratio is on the wrong side of the
+    others') and the optimiser's seconds."""
     from models.optimize import optimize_budget
 
     ref = reference_plan(truth, weeks)
@@ -153,7 +201,8 @@ def true_regret(
     seconds = time.perf_counter() - t0
     t_rec = float(true_outcome(truth, even_plan(truth, alloc.allocation, weeks))[f"total_{kpi}"].sum())
     t_ref = float(true_outcome(truth, ref)[f"total_{kpi}"].sum())
-    t_best = max(true_optimum(truth, budget, bounds, weeks, kpi), t_rec)
+    t_opt, best_split = true_argmax(truth, budget, bounds, weeks, kpi)
+    t_best = max(t_opt, t_rec)
     return {
         "regret": (t_best - t_rec) / max(t_best - t_ref, 1e-9),
         "regret_of_total": (t_best - t_rec) / t_best,
@@ -161,6 +210,8 @@ def true_regret(
         "true_model_plan": t_rec,
         "true_reference": t_ref,
         "allocation": dict(alloc.allocation),
+        "true_allocation": best_split,
+        "marginal_ratio": marginal_ratio(truth, bundle, kpi, {c: float(totals[c]) for c in ref.columns}, weeks),
         "seconds": seconds,
     }
 
@@ -211,12 +262,10 @@ def backtest_coverage(trained: Trained, kpi: str) -> dict[str, Any]:
     }
 
 
-def oracle_error(world: Any, kpi: str = "conversions") -> float:
-    """The information limit of an mmm demo world: the contribution error (mean over channels of ``|est / true −
-    1|``) of an ordinary least-squares fit of the observed national ``kpi`` that KNOWS every channel's true adstock,
-    saturation and per-geo split (only one scale per channel is estimated; truth = 1), with a flexible baseline
-    (quadratic trend, three yearly Fourier pairs, the mean price index and the promotion days). A model that must
-    also find the transforms cannot expect to do better on the same data."""
+def oracle_coefficients(world: Any, kpi: str = "conversions") -> dict[str, float]:
+    """Per channel, the scale of an ordinary least-squares fit of the observed national ``kpi`` that KNOWS every
+    channel's true adstock, saturation and per-geo split (only one scale per channel is estimated; truth = 1), with a
+    flexible baseline (quadratic trend, three yearly Fourier pairs, the mean price index and the promotion days)."""
     from demo_world.mmm_truth import channel_arrays, media_response
 
     truth, frame, chans = world.truth, world.frame, world.channels
@@ -234,4 +283,28 @@ def oracle_error(world: Any, kpi: str = "conversions") -> float:
     base = [np.ones(n), t, t**2, nat["price_index"].to_numpy(float), nat["promo_days"].to_numpy(float)]
     base += [f(2 * np.pi * k * doy / 365.25) for k in (1, 2, 3) for f in (np.sin, np.cos)]
     coef, *_ = np.linalg.lstsq(np.column_stack([x, *base]), y, rcond=None)
-    return float(np.mean(np.abs(coef[: len(chans)] - 1.0)))
+    return {str(c): float(v) for c, v in zip(chans, coef[: len(chans)], strict=True)}
+
+
+def oracle_error(world: Any, kpi: str = "conversions") -> float:
+    """The information limit of an mmm demo world: the contribution error (mean over channels of ``|est / true −
+    1|``) of the least-squares fit that knows every true transform (:func:`oracle_coefficients`). A model that must
+    also find the transforms cannot expect to do better on the same data."""
+    return float(np.mean([abs(v - 1.0) for v in oracle_coefficients(world, kpi).values()]))
+
+
+def oracle_regret(world: Any, kpi: str = "conversions", weeks: int = 13, width: float = 0.5) -> float:
+    """The regret (as :func:`true_regret`) of the plan that maximises the response of the transform-knowing fit
+    (:func:`oracle_coefficients`: the true curves, each channel scaled by its estimated coefficient): what is left
+    of the regret when only the channels' scales, not their curves, must be learned from the data. The fit sees the
+    national totals only, so for a geo world (whose model sees every geo) it is no bound."""
+    truth = world.truth
+    ref = reference_plan(truth, weeks)
+    totals = ref.sum()
+    budget = float(totals.sum())
+    bounds = {c: ((1 - width) * float(totals[c]), (1 + width) * float(totals[c])) for c in ref.columns}
+    _, split = true_argmax(truth, budget, bounds, weeks, kpi, weights=oracle_coefficients(world, kpi))
+    t_rec = float(true_outcome(truth, even_plan(truth, split, weeks))[f"total_{kpi}"].sum())
+    t_ref = float(true_outcome(truth, ref)[f"total_{kpi}"].sum())
+    t_best = max(true_optimum(truth, budget, bounds, weeks, kpi), t_rec)
+    return (t_best - t_rec) / max(t_best - t_ref, 1e-9)
