@@ -36,7 +36,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mmm_score import backtest_coverage, contribution_error, oracle_error, train_folder, true_regret
+from mmm_score import backtest_coverage, contribution_error, oracle_error, oracle_regret, train_folder, true_regret
 
 from demo_world import generate_mmm_world, mmm_lift_tests, write_lift_tests
 from training.backtest import BacktestSpec
@@ -58,6 +58,7 @@ def run(
     out: dict[str, Any] = {"train_s": trained.seconds}
     for kpi in KPIS:
         out[f"oracle_{kpi}"] = oracle_error(world, kpi)
+        out[f"oracle_regret_{kpi}"] = oracle_regret(world, kpi, weeks=weeks) if geos == 0 else None
         truth = {c: v["true_incremental"][kpi] for c, v in world.truth["channels"].items()}
         err, signed = contribution_error(trained.contributions(kpi), truth)
         reg = true_regret(world.truth, trained.bundle, kpi, weeks=weeks)
@@ -67,6 +68,7 @@ def run(
             "regret": reg["regret"],
             "regret_of_total": reg["regret_of_total"],
             "gain": reg["true_best"] / reg["true_reference"] - 1,
+            "marginal_ratio": reg.get("marginal_ratio"),
             "optimize_s": reg["seconds"],
             "lift_tests": trained.response(kpi).get("lift_tests"),
             "zeroed": trained.zeroed(kpi),
@@ -135,6 +137,16 @@ def main() -> None:
                             for kpi in KPIS
                         )
                     )
+                    if r["oracle_regret_conversions"] is not None:
+                        print(
+                            "      regret of the fit knowing the true curves (scales estimated): "
+                            f"{100 * r['oracle_regret_conversions']:.1f}/{100 * r['oracle_regret_revenue']:.1f}%; "
+                            "model/true marginal return at the reference split: "
+                            + "; ".join(
+                                f"{kpi} " + ", ".join(f"{c} {v:.2f}" for c, v in (r[kpi]["marginal_ratio"] or {}).items())
+                                for kpi in KPIS
+                            )
+                        )
                     for kpi in KPIS:
                         by = r[kpi]["by_channel"]
                         print(
