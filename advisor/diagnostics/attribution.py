@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from advisor.diagnostics.incremental import ResponseLike
+from advisor.diagnostics.incremental import ResponseLike, fitted_contribution
 from advisor.kpis.measures import MeasureCache
 
 UNAVAILABLE = "unavailable: no response model fitted on outcomes_daily (run `kpi-advisor train` with outcomes_daily)"
@@ -99,9 +99,13 @@ def _incremental(
 
 
 def _contribution(model: ResponseLike, channel: str, spend: pd.Series) -> np.ndarray:
-    """The channel's daily contribution under ``model`` over the daily ``spend`` history (adstock from zero)."""
+    """The channel's daily contribution under ``model`` over the daily ``spend`` history: the fit's own on the days
+    it was fitted on (``advisor.diagnostics.incremental.fitted_contribution``), else the curve (adstock from
+    zero)."""
     tr = model.fitted.transforms[channel]
-    return np.asarray(tr.response(spend.to_numpy(float), initial=0.0), dtype=float)
+    values = np.asarray(tr.response(spend.to_numpy(float), initial=0.0), dtype=float)
+    known = fitted_contribution(model, channel, spend.index) if isinstance(spend.index, pd.DatetimeIndex) else None
+    return values if known is None else np.where(np.isnan(known), values, known)
 
 
 def _owned_contribution(model: ResponseLike, channel: str, spend: pd.Series) -> tuple[ResponseLike, np.ndarray]:

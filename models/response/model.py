@@ -7,6 +7,7 @@ optional control columns (events). Persists as two text files: Prophet JSON and 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,8 @@ SCHEMA = 3
 #: schema versions :meth:`ResponseModel.from_files` reads (1: before ``varying_efficiency``; 2: before lift
 #: tests, geo models, shape sources, weekly holiday counts and future control values)
 READABLE_SCHEMAS = (1, 2, 3)
+#: the in-sample contributions next to ``params.json`` (:meth:`ResponseModel.to_files`); optional when read
+CONTRIBUTIONS_FILE = "contributions.csv"
 #: Prophet regressor holding the number of public holidays per week (weekly data with a country)
 HOLIDAY_COUNT = "holidays__count"
 #: a KPI whose platform-reported total is below this share of the business total is not used for shapes
@@ -784,12 +787,21 @@ class ResponseModel:
 
     # ---------------------------------------------------------- persistence
     def to_files(self, prefix: str) -> dict[str, str]:
-        """``{prefix + "prophet.json": ..., prefix + "params.json": ...}`` (text, no pickle)."""
+        """``{prefix + "prophet.json": ..., prefix + "params.json": ..., prefix + "contributions.csv": ...}`` (text,
+        no pickle). ``contributions.csv``: the fit's in-sample contribution per period (rows: ``date``) and channel
+        (columns), KPI units, 12 significant digits — what attribution reports over the fitted history (the curve
+        times each channel's time-varying efficiency, which the transforms alone cannot reproduce); left out when
+        the model has none."""
         f = self.fitted
         d = asdict(f)
         d["transforms"] = {k: v.to_dict() for k, v in f.transforms.items()}
         params = {"schema": SCHEMA, "kpi": self.kpi, "spec": self.spec.to_dict(), "fitted": d}
-        return {prefix + "prophet.json": self._prophet_json or "", prefix + "params.json": json.dumps(params)}
+        files = {prefix + "prophet.json": self._prophet_json or "", prefix + "params.json": json.dumps(params)}
+        if self.contributions_ is not None:
+            files[prefix + CONTRIBUTIONS_FILE] = self.contributions_.rename_axis("date").to_csv(
+                float_format="%.12g", date_format="%Y-%m-%d", lineterminator="\n"
+            )
+        return files
 
     @classmethod
     def from_files(cls, files: dict[str, str], prefix: str) -> ResponseModel:
@@ -804,6 +816,9 @@ class ResponseModel:
         d["transforms"] = {k: ChannelTransform.from_dict(v) for k, v in d["transforms"].items()}
         m._f = _Fitted(**d)
         m._prophet_json = files.get(prefix + "prophet.json")
+        stored = files.get(prefix + CONTRIBUTIONS_FILE)
+        if stored:  # a model saved before the file existed has none: attribution then recomputes from the curves
+            m.contributions_ = pd.read_csv(io.StringIO(stored), index_col="date", parse_dates=["date"])
         return m
 
     def prophet(self) -> object:

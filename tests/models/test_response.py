@@ -86,6 +86,10 @@ def test_weekly_data_and_round_trip() -> None:
     spend = pd.DataFrame({c: np.full(13, 5000.0) for c in ch}, index=back.future_dates(13))
     np.testing.assert_allclose(back.expected(spend), m.expected(spend))
     assert back.prophet() is not None
+    # the in-sample contributions travel with the model (attribution reads them), to 12 significant digits
+    pd.testing.assert_frame_equal(back.contributions_, m.contributions_, check_freq=False, check_names=False,
+                                  rtol=1e-11)
+    assert ResponseModel.from_files({k: v for k, v in files.items() if not k.endswith(".csv")}, "r/").contributions_ is None
 
 
 def test_bundle_files_round_trip(world_and_bundle) -> None:

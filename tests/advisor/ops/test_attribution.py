@@ -174,3 +174,19 @@ def test_geo_model_reports_each_geo_from_its_own_contributions() -> None:
     # which equals it only when each geo's share of the spend is constant)
     total = sum(g["tv"]["incremental_revenue"] for g in doc["geos"].values())
     assert national["incremental_revenue"] == pytest.approx(total)
+
+
+def test_the_fits_own_contributions_answer_for_the_fitted_periods_the_curve_after_them() -> None:
+    """A model whose fit saw 2026-10-01..02 with the channel at another efficiency than today's: those days are
+    the fit's contributions (``contributions_``), the 3rd (after the fit) is the curve at today's coefficient."""
+    model = _model({"search": 8.0, "social": 4.0})
+    model.contributions_ = pd.DataFrame(
+        {"search": [1.5, 2.5], "social": [0.0, 6.0]}, index=pd.DatetimeIndex(["2026-10-01", "2026-10-02"])
+    )
+    doc = attribution(AttributionRequest(), _ctx(Campaigns(), {"conversions": model})).to_json()  # type: ignore[arg-type]
+    # search: 1.5 + 2.5 from the fit, then 8 · 10/(10+10) on the 3rd from the curve
+    assert doc["channels"]["search"]["incremental_conversions"] == pytest.approx(1.5 + 2.5 + 4.0)
+    assert doc["channels"]["social"]["incremental_conversions"] == pytest.approx(6.0)
+    # the interval keeps the coefficient's relative s.e. (10 %) around the mean
+    lo, hi = doc["channels"]["search"]["lower_80"], doc["channels"]["search"]["upper_80"]
+    assert lo < 8.0 < hi and (hi - 8.0) == pytest.approx(8.0 - lo)
