@@ -433,6 +433,8 @@ def fit_geo_media(
     # covariance of the national coefficients: the pooled one, rescaled coefficient by coefficient
     r = np.where(beta > 0, beta_nat / np.where(beta > 0, beta, 1.0), prob.w.sum() * ys)
     cov = cov_pooled * np.outer(r, r)
+    # the curve parameters' part of the uncertainty of each channel's total contribution (models.response.uncertainty)
+    rse = _contribution_rse(prob, th, lo, hi, dof, infl, cov, beta_nat) if freq == "W" else None
     decay, k, s = prob.unpack(th)
     # fitted baseline per geo (linear, in KPI units), summed: y − projected residual − media
     fitted_base = ((prob.yt - prob.y_r) * prob.w[:, None] * ys).sum(axis=0) - prob._project(contrib).sum(axis=(0, 2))
@@ -451,6 +453,7 @@ def fit_geo_media(
         rss=rss,
         n_params=n_theta + c_n,
         saturation=saturation,
+        contribution_rse=rse,
     )
     return GeoFit(
         media=media,
@@ -463,3 +466,37 @@ def fit_geo_media(
         pooled_beta=beta * ys,
         contributions=contrib,
     )
+
+
+def _contribution_rse(
+    prob: _GeoProblem,
+    th: NDArray[np.float64],
+    lo: NDArray[np.float64],
+    hi: NDArray[np.float64],
+    dof: int,
+    infl: float,
+    cov: NDArray[np.float64],
+    beta_nat: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """``(C,)`` relative s.e. of each channel's national total contribution with θ's uncertainty
+    (:func:`models.response.uncertainty.contribution_rse` on the second pass's residuals, ``prob.pool`` set): the
+    data rows ``/σ_g`` rescaled to their final variance (``dof``) and the AR(1) inflation ``infl`` of ``cov``, the
+    national coefficients' covariance given θ."""
+    from models.response.uncertainty import contribution_rse
+
+    assert prob.pool is not None
+    sig, tau = prob.pool
+    n_data = prob.G * prob.T
+
+    def evaluate(t: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        beta_t, h_t, h_r_t = prob.solve(t)
+        b_t = _geo_coefficients(h_r_t, prob.y_r, beta_t, sig, tau, exact=False)
+        return prob.residuals(t), np.einsum("g,gtc,gc->c", prob.w, h_t, b_t)
+
+    r_data = prob.residuals(th)[:n_data]
+    s2 = float(r_data @ r_data) / max(dof, 1)
+    cond = np.divide(
+        np.sqrt(np.clip(np.diag(cov), 0, None)), beta_nat, out=np.zeros_like(beta_nat), where=beta_nat > 0
+    )
+    scale = 1.0 / max(float(np.sqrt(s2 * infl)), 1e-12)
+    return contribution_rse(evaluate, th, lo, hi, n_data=n_data, data_scale=scale, conditional_rse=cond)

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from scipy.optimize import OptimizeResult, least_squares, nnls
 
 from models.response.lift import LiftRows
+from models.response.uncertainty import contribution_rse
 from models.transforms import Saturation, geometric_adstock, hill, logistic
 
 HALF_SAT_BOUNDS = (0.1, 10.0)  # × mean active spend of the channel
@@ -46,7 +47,9 @@ class MediaFit:
     ``decay``/``half_saturation``/``shape``/``beta``: shape ``(C,)``; ``beta`` in y units per period;
     ``beta_se``: standard errors of ``beta`` given θ (AR(1)-inflated); ``beta_cov``: ``(C, C)``;
     ``contributions``: ``(T, C)`` fitted media contribution; ``baseline``: ``(T,)`` fitted linear baseline;
-    ``sigma``: residual s.d.; ``cost``: final objective.
+    ``sigma``: residual s.d.; ``cost``: final objective; ``contribution_rse``: ``(C,)`` relative s.e. of each
+    channel's total contribution over the history with the curve parameters' uncertainty
+    (:func:`models.response.uncertainty.contribution_rse`; weekly spend-driven fits only, else None).
     """
 
     decay: NDArray[np.float64]
@@ -63,6 +66,7 @@ class MediaFit:
     n_params: int = 0
     saturation: Saturation = "hill"
     reported_fit: NDArray[np.float64] | None = None
+    contribution_rse: NDArray[np.float64] | None = None
 
 
 def _saturate(
@@ -315,6 +319,23 @@ def fit_media(
         if prob.roi is not None:
             precision = precision + np.diag((prob.unit_return(h) / prob.roi[1]) ** 2)
         cov = np.asarray(np.linalg.pinv(precision), dtype=np.float64)
+    rse = None
+    if freq == "W":  # weekly spend-driven: the curve parameters are poorly identified (see models.response.uncertainty)
+
+        def evaluate(t: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+            b_t, h_t, _ = prob.solve(t)
+            return prob.residuals(t), (h_t * b_t).sum(axis=0)
+
+        cond = np.divide(np.sqrt(np.clip(np.diag(cov), 0, None)), beta, out=np.zeros_like(beta), where=beta > 0)
+        rse = contribution_rse(
+            evaluate,
+            th,
+            lo,
+            hi,
+            n_data=prob.T,
+            data_scale=prob.sigma / max(sigma * np.sqrt(infl), 1e-12),
+            conditional_rse=cond,
+        )
     decay, k, s = prob.unpack(th)
     ys = prob.y_scale
     contrib = h * beta * ys
@@ -333,6 +354,7 @@ def fit_media(
         rss=float(resid @ resid) * ys**2,
         n_params=len(th) + prob.C,
         saturation=saturation,
+        contribution_rse=rse,
     )
 
 
