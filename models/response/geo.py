@@ -434,7 +434,7 @@ def fit_geo_media(
     r = np.where(beta > 0, beta_nat / np.where(beta > 0, beta, 1.0), prob.w.sum() * ys)
     cov = cov_pooled * np.outer(r, r)
     # the curve parameters' part of the uncertainty of each channel's total contribution (models.response.uncertainty)
-    rse = _contribution_rse(prob, th, lo, hi, dof, infl, cov, beta_nat) if freq == "W" else None
+    rse = _contribution_rse(prob, th, lo, hi, dof, sigma, infl, lift_se) if freq == "W" else None
     decay, k, s = prob.unpack(th)
     # fitted baseline per geo (linear, in KPI units), summed: y − projected residual − media
     fitted_base = ((prob.yt - prob.y_r) * prob.w[:, None] * ys).sum(axis=0) - prob._project(contrib).sum(axis=(0, 2))
@@ -468,20 +468,28 @@ def fit_geo_media(
     )
 
 
+
 def _contribution_rse(
     prob: _GeoProblem,
     th: NDArray[np.float64],
     lo: NDArray[np.float64],
     hi: NDArray[np.float64],
     dof: int,
+    sigma: float,
     infl: float,
-    cov: NDArray[np.float64],
-    beta_nat: NDArray[np.float64],
+    lift_se: NDArray[np.float64] | None,
 ) -> NDArray[np.float64]:
     """``(C,)`` relative s.e. of each channel's national total contribution with θ's uncertainty
-    (:func:`models.response.uncertainty.contribution_rse` on the second pass's residuals, ``prob.pool`` set): the
-    data rows ``/σ_g`` rescaled to their final variance (``dof``) and the AR(1) inflation ``infl`` of ``cov``, the
-    national coefficients' covariance given θ."""
+    (:func:`models.response.uncertainty.contribution_rse` on the second pass's residuals, ``prob.pool`` set).
+
+    Noise scale: as the coefficients' covariance of :func:`fit_geo_media` (``sigma``, the AR(1) inflation ``infl``,
+    the data rows ``/σ_g`` rescaled to their final variance with ``dof``), times the geos' common-shock factor
+    ``κ ≥ 1``: that covariance treats the geos' residuals as independent, but a national shock (a promotion, a
+    trend break the per-geo baselines miss) moves all geos in the same week, and the channels' spend follows a
+    national plan, so the geos' data carry less information on a national effect than ``G`` independent series.
+    ``κ`` is the long-run variance of the geos' summed residual over the sum of the geos' own (lag-1 autocorrelation
+    of the sum, as ``infl`` of each geo's): ``1 + (G − 1) ρ̄`` for a between-geo residual correlation ``ρ̄``, exact
+    for a spend pattern common to all geos."""
     from models.response.uncertainty import contribution_rse
 
     assert prob.pool is not None
@@ -494,9 +502,18 @@ def _contribution_rse(
         return prob.residuals(t), np.einsum("g,gtc,gc->c", prob.w, h_t, b_t)
 
     r_data = prob.residuals(th)[:n_data]
+    common = r_data.reshape(prob.G, prob.T).sum(axis=0)
+    phi = _ar1(common)
+    kappa = float(common @ common) / max(float(r_data @ r_data), 1e-300) * ((1 + phi) / (1 - phi) if phi > 0 else 1.0)
+    kappa = max(kappa / infl, 1.0)
+    beta, h, h_r = prob.solve(th)
+    hw = (h_r * prob.omega[:, None, None]).reshape(-1, prob.C)
+    precision = hw.T @ hw / (sigma**2 * infl * kappa)
+    if prob.lift is not None and lift_se is not None:
+        ld = prob.lift.design(prob.national(h)) / lift_se[:, None]
+        precision = precision + ld.T @ ld
+    cov = np.linalg.pinv(precision)
+    cond = np.divide(np.sqrt(np.clip(np.diag(cov), 0, None)), beta, out=np.zeros_like(beta), where=beta > 0)
     s2 = float(r_data @ r_data) / max(dof, 1)
-    cond = np.divide(
-        np.sqrt(np.clip(np.diag(cov), 0, None)), beta_nat, out=np.zeros_like(beta_nat), where=beta_nat > 0
-    )
-    scale = 1.0 / max(float(np.sqrt(s2 * infl)), 1e-12)
+    scale = 1.0 / max(float(np.sqrt(s2 * infl * kappa)), 1e-12)
     return contribution_rse(evaluate, th, lo, hi, n_data=n_data, data_scale=scale, conditional_rse=cond)
