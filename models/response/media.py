@@ -242,6 +242,40 @@ def _roi_prior(prob: _Problem, th: NDArray[np.float64]) -> tuple[float, float]:
     return r_bar, max(tau, 1e-12)
 
 
+def _contribution_rse(
+    prob: _Problem,
+    th: NDArray[np.float64],
+    lo: NDArray[np.float64],
+    hi: NDArray[np.float64],
+    cov: NDArray[np.float64],
+    beta: NDArray[np.float64],
+    data_scale: float,
+) -> NDArray[np.float64]:
+    """``(C,)`` relative s.e. of each channel's total contribution over the history with the curve parameters'
+    uncertainty (:func:`models.response.uncertainty.contribution_rse` on ``prob``'s residuals at the optimum
+    ``th``; ``cov``: the coefficients' covariance given θ, y-scaled; ``data_scale``: factor on the data rows, which
+    the search weights by the first-pass ``prob.sigma``, making them unit-variance with the final residual s.d. and
+    the AR(1) inflation of ``cov``). With return shrinkage (``prob.roi``) the pooled return ``r̄`` the channels
+    shrink towards is estimated from the same data: it is one more parameter (a factor on ``r̄``, flat prior), so
+    its uncertainty is part of θ's."""
+    roi = prob.roi
+    n_theta = len(th)
+
+    def evaluate(t: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        if roi is not None:
+            prob.roi = (roi[0] * float(t[n_theta]), roi[1])
+        try:
+            b_t, h_t, _ = prob.solve(t[:n_theta])
+            return prob.residuals(t[:n_theta]), (h_t * b_t).sum(axis=0)
+        finally:
+            prob.roi = roi
+
+    cond = np.divide(np.sqrt(np.clip(np.diag(cov), 0, None)), beta, out=np.zeros_like(beta), where=beta > 0)
+    if roi is not None:
+        th, lo, hi = np.append(th, 1.0), np.append(lo, -np.inf), np.append(hi, np.inf)
+    return contribution_rse(evaluate, th, lo, hi, n_data=prob.T, data_scale=data_scale, conditional_rse=cond)
+
+
 def fit_media(
     y: NDArray[np.float64],
     design: NDArray[np.float64],
@@ -321,21 +355,7 @@ def fit_media(
         cov = np.asarray(np.linalg.pinv(precision), dtype=np.float64)
     rse = None
     if freq == "W":  # weekly spend-driven: the curve parameters are poorly identified (see models.response.uncertainty)
-
-        def evaluate(t: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-            b_t, h_t, _ = prob.solve(t)
-            return prob.residuals(t), (h_t * b_t).sum(axis=0)
-
-        cond = np.divide(np.sqrt(np.clip(np.diag(cov), 0, None)), beta, out=np.zeros_like(beta), where=beta > 0)
-        rse = contribution_rse(
-            evaluate,
-            th,
-            lo,
-            hi,
-            n_data=prob.T,
-            data_scale=prob.sigma / max(sigma * np.sqrt(infl), 1e-12),
-            conditional_rse=cond,
-        )
+        rse = _contribution_rse(prob, th, lo, hi, cov, beta, prob.sigma / max(sigma * np.sqrt(infl), 1e-12))
     decay, k, s = prob.unpack(th)
     ys = prob.y_scale
     contrib = h * beta * ys
