@@ -91,12 +91,13 @@ def test_daily_fit_has_no_contribution_rse(world: GeoWorld) -> None:
 
 def test_attribution_intervals_use_the_contribution_rse(national: ResponseModel) -> None:
     f = national.fitted
-    spend = national.contributions_.copy()  # only the index matters: the fitted contributions are reported
-    mask = np.ones(len(spend), dtype=bool)
+    assert national.contributions_ is not None
+    index = national.contributions_.index  # the fitted history: attribution reports the fit's own contributions
+    mask = np.ones(len(index), dtype=bool)
     for ch in national.channels_:
         beta = f.transforms[ch].beta
         assert coefficient_se(national, ch) == pytest.approx(beta * f.contribution_rse[ch], rel=1e-9)
-        est, why = incremental(national, ch, pd.Series(0.0, index=spend.index), mask, "y")
+        est, why = incremental(national, ch, pd.Series(0.0, index=index), mask, "y")
         assert why is None and est is not None
         half = (est.upper_80 - est.mean) / est.mean
         assert half == pytest.approx(Z80 * f.contribution_rse[ch], rel=1e-9)
