@@ -433,6 +433,8 @@ def fit_geo_media(
     # covariance of the national coefficients: the pooled one, rescaled coefficient by coefficient
     r = np.where(beta > 0, beta_nat / np.where(beta > 0, beta, 1.0), prob.w.sum() * ys)
     cov = cov_pooled * np.outer(r, r)
+    # the curve parameters' part of the uncertainty of each channel's total contribution (models.response.uncertainty)
+    rse = _contribution_rse(prob, th, lo, hi, dof, sigma, infl, lift_se) if freq == "W" else None
     decay, k, s = prob.unpack(th)
     # fitted baseline per geo (linear, in KPI units), summed: y − projected residual − media
     fitted_base = ((prob.yt - prob.y_r) * prob.w[:, None] * ys).sum(axis=0) - prob._project(contrib).sum(axis=(0, 2))
@@ -451,6 +453,7 @@ def fit_geo_media(
         rss=rss,
         n_params=n_theta + c_n,
         saturation=saturation,
+        contribution_rse=rse,
     )
     return GeoFit(
         media=media,
@@ -463,3 +466,54 @@ def fit_geo_media(
         pooled_beta=beta * ys,
         contributions=contrib,
     )
+
+
+
+def _contribution_rse(
+    prob: _GeoProblem,
+    th: NDArray[np.float64],
+    lo: NDArray[np.float64],
+    hi: NDArray[np.float64],
+    dof: int,
+    sigma: float,
+    infl: float,
+    lift_se: NDArray[np.float64] | None,
+) -> NDArray[np.float64]:
+    """``(C,)`` relative s.e. of each channel's national total contribution with θ's uncertainty
+    (:func:`models.response.uncertainty.contribution_rse` on the second pass's residuals, ``prob.pool`` set).
+
+    Noise scale: as the coefficients' covariance of :func:`fit_geo_media` (``sigma``, the AR(1) inflation ``infl``,
+    the data rows ``/σ_g`` rescaled to their final variance with ``dof``), times the geos' common-shock factor
+    ``κ ≥ 1``: that covariance treats the geos' residuals as independent, but a national shock (a promotion, a
+    trend break the per-geo baselines miss) moves all geos in the same week, and the channels' spend follows a
+    national plan, so the geos' data carry less information on a national effect than ``G`` independent series.
+    ``κ`` is the long-run variance of the geos' summed residual over the sum of the geos' own (lag-1 autocorrelation
+    of the sum, as ``infl`` of each geo's): ``1 + (G − 1) ρ̄`` for a between-geo residual correlation ``ρ̄``, exact
+    for a spend pattern common to all geos."""
+    from models.response.uncertainty import contribution_rse
+
+    assert prob.pool is not None
+    sig, tau = prob.pool
+    n_data = prob.G * prob.T
+
+    def evaluate(t: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        beta_t, h_t, h_r_t = prob.solve(t)
+        b_t = _geo_coefficients(h_r_t, prob.y_r, beta_t, sig, tau, exact=False)
+        return prob.residuals(t), np.einsum("g,gtc,gc->c", prob.w, h_t, b_t)
+
+    r_data = prob.residuals(th)[:n_data]
+    common = r_data.reshape(prob.G, prob.T).sum(axis=0)
+    phi = _ar1(common)
+    kappa = float(common @ common) / max(float(r_data @ r_data), 1e-300) * ((1 + phi) / (1 - phi) if phi > 0 else 1.0)
+    kappa = max(kappa / infl, 1.0)
+    beta, h, h_r = prob.solve(th)
+    hw = (h_r * prob.omega[:, None, None]).reshape(-1, prob.C)
+    precision = hw.T @ hw / (sigma**2 * infl * kappa)
+    if prob.lift is not None and lift_se is not None:
+        ld = prob.lift.design(prob.national(h)) / lift_se[:, None]
+        precision = precision + ld.T @ ld
+    cov = np.linalg.pinv(precision)
+    cond = np.divide(np.sqrt(np.clip(np.diag(cov), 0, None)), beta, out=np.zeros_like(beta), where=beta > 0)
+    s2 = float(r_data @ r_data) / max(dof, 1)
+    scale = 1.0 / max(float(np.sqrt(s2 * infl * kappa)), 1e-12)
+    return contribution_rse(evaluate, th, lo, hi, n_data=n_data, data_scale=scale, conditional_rse=cond)

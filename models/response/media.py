@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from scipy.optimize import OptimizeResult, least_squares, nnls
 
 from models.response.lift import LiftRows
+from models.response.uncertainty import contribution_rse
 from models.transforms import Saturation, geometric_adstock, hill, logistic
 
 HALF_SAT_BOUNDS = (0.1, 10.0)  # × mean active spend of the channel
@@ -46,7 +47,9 @@ class MediaFit:
     ``decay``/``half_saturation``/``shape``/``beta``: shape ``(C,)``; ``beta`` in y units per period;
     ``beta_se``: standard errors of ``beta`` given θ (AR(1)-inflated); ``beta_cov``: ``(C, C)``;
     ``contributions``: ``(T, C)`` fitted media contribution; ``baseline``: ``(T,)`` fitted linear baseline;
-    ``sigma``: residual s.d.; ``cost``: final objective.
+    ``sigma``: residual s.d.; ``cost``: final objective; ``contribution_rse``: ``(C,)`` relative s.e. of each
+    channel's total contribution over the history with the curve parameters' uncertainty
+    (:func:`models.response.uncertainty.contribution_rse`; weekly spend-driven fits only, else None).
     """
 
     decay: NDArray[np.float64]
@@ -63,6 +66,7 @@ class MediaFit:
     n_params: int = 0
     saturation: Saturation = "hill"
     reported_fit: NDArray[np.float64] | None = None
+    contribution_rse: NDArray[np.float64] | None = None
 
 
 def _saturate(
@@ -238,6 +242,40 @@ def _roi_prior(prob: _Problem, th: NDArray[np.float64]) -> tuple[float, float]:
     return r_bar, max(tau, 1e-12)
 
 
+def _contribution_rse(
+    prob: _Problem,
+    th: NDArray[np.float64],
+    lo: NDArray[np.float64],
+    hi: NDArray[np.float64],
+    cov: NDArray[np.float64],
+    beta: NDArray[np.float64],
+    data_scale: float,
+) -> NDArray[np.float64]:
+    """``(C,)`` relative s.e. of each channel's total contribution over the history with the curve parameters'
+    uncertainty (:func:`models.response.uncertainty.contribution_rse` on ``prob``'s residuals at the optimum
+    ``th``; ``cov``: the coefficients' covariance given θ, y-scaled; ``data_scale``: factor on the data rows, which
+    the search weights by the first-pass ``prob.sigma``, making them unit-variance with the final residual s.d. and
+    the AR(1) inflation of ``cov``). With return shrinkage (``prob.roi``) the pooled return ``r̄`` the channels
+    shrink towards is estimated from the same data: it is one more parameter (a factor on ``r̄``, flat prior), so
+    its uncertainty is part of θ's."""
+    roi = prob.roi
+    n_theta = len(th)
+
+    def evaluate(t: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        if roi is not None:
+            prob.roi = (roi[0] * float(t[n_theta]), roi[1])
+        try:
+            b_t, h_t, _ = prob.solve(t[:n_theta])
+            return prob.residuals(t[:n_theta]), (h_t * b_t).sum(axis=0)
+        finally:
+            prob.roi = roi
+
+    cond = np.divide(np.sqrt(np.clip(np.diag(cov), 0, None)), beta, out=np.zeros_like(beta), where=beta > 0)
+    if roi is not None:
+        th, lo, hi = np.append(th, 1.0), np.append(lo, -np.inf), np.append(hi, np.inf)
+    return contribution_rse(evaluate, th, lo, hi, n_data=prob.T, data_scale=data_scale, conditional_rse=cond)
+
+
 def fit_media(
     y: NDArray[np.float64],
     design: NDArray[np.float64],
@@ -315,6 +353,9 @@ def fit_media(
         if prob.roi is not None:
             precision = precision + np.diag((prob.unit_return(h) / prob.roi[1]) ** 2)
         cov = np.asarray(np.linalg.pinv(precision), dtype=np.float64)
+    rse = None
+    if freq == "W":  # weekly spend-driven: the curve parameters are poorly identified (see models.response.uncertainty)
+        rse = _contribution_rse(prob, th, lo, hi, cov, beta, prob.sigma / max(sigma * np.sqrt(infl), 1e-12))
     decay, k, s = prob.unpack(th)
     ys = prob.y_scale
     contrib = h * beta * ys
@@ -333,6 +374,7 @@ def fit_media(
         rss=float(resid @ resid) * ys**2,
         n_params=len(th) + prob.C,
         saturation=saturation,
+        contribution_rse=rse,
     )
 
 

@@ -210,6 +210,10 @@ class _Fitted:
     lift: list[dict[str, Any]] = field(default_factory=list)
     geo: dict[str, Any] = field(default_factory=dict)
     control_future: dict[str, float] = field(default_factory=dict)
+    #: channel → relative s.e. of its total contribution over the history with the curve parameters' uncertainty
+    #: (weekly spend-driven fits, :func:`models.response.uncertainty.contribution_rse`); empty: attribution's
+    #: intervals use ``beta_cov`` alone (reported-shape fits, daily data, models saved before it existed)
+    contribution_rse: dict[str, float] = field(default_factory=dict)
 
 
 class ResponseModel:
@@ -504,6 +508,7 @@ class ResponseModel:
             lift=lift_fit,
             control_future={c: v for c, v in control_future.items() if v != 0.0},
             geo=geo,
+            contribution_rse=_contribution_rse(self.media_fit_ if used else None, used),
         )
         self._prophet_json = pb.to_json(prophet)
         self.contributions_ = pd.DataFrame(contrib, index=idx, columns=used)
@@ -826,3 +831,10 @@ class ResponseModel:
         if not self._prophet_json:
             raise RuntimeError("no Prophet model stored")
         return pb.from_json(self._prophet_json)
+
+
+def _contribution_rse(mf: MediaFit | None, used: Sequence[str]) -> dict[str, float]:
+    """Channel → the media fit's ``contribution_rse`` (empty when the fit has none)."""
+    if mf is None or mf.contribution_rse is None:
+        return {}
+    return {ch: float(v) for ch, v in zip(used, mf.contribution_rse, strict=True)}
