@@ -8,6 +8,7 @@ projected out exactly (variable projection).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -110,3 +111,101 @@ def baseline_design(
         if count.std() > 0:
             cols.append(count)
     return np.column_stack(cols)
+
+
+#: prior s.d. of a per-holiday or per-occurrence deviation from the common holiday / event effect, as a share of the
+#: series' level per unit of the (max-scaled) column: a holiday day or a promotion moves its week by up to ~10 %
+BASELINE_RIDGE_SD = float(__import__("os").environ.get("KPI_RIDGE_SD", "0.1"))
+
+
+def weekly_holiday_columns(dates: pd.DatetimeIndex, country: str | None) -> tuple[list[str], NDArray[np.float64]]:
+    """Holiday names and ``(T, K)`` columns: for each holiday name of ``country`` (:func:`holiday_dates`) that falls
+    in the history, the number of its days in each week (the 7 days starting at the index date). Their row sum is
+    :func:`weekly_holiday_count`. ``([], (T, 0))`` without a country or holidays."""
+    idx = pd.DatetimeIndex(dates).normalize()
+    hol = holiday_dates(country, range(idx[0].year, idx[-1].year + 2)) if country and len(idx) else {}
+    by_name: dict[str, list[pd.Timestamp]] = {}
+    for d, name in hol.items():
+        by_name.setdefault(name, []).append(pd.Timestamp(d).normalize())
+    starts, ends = idx.values, (idx + pd.Timedelta(days=7)).values
+    names, cols = [], []
+    for name in sorted(by_name):
+        days = np.sort(pd.DatetimeIndex(by_name[name]).values)
+        col = (np.searchsorted(days, ends, side="left") - np.searchsorted(days, starts, side="left")).astype(float)
+        if col.any():
+            names.append(name)
+            cols.append(col)
+    return names, (np.column_stack(cols) if cols else np.zeros((len(idx), 0)))
+
+
+def is_event_column(x: NDArray[np.float64]) -> bool:
+    """An event column: non-negative, zero in at least half the periods and non-zero somewhere (promotion flags,
+    promotion days per week, an event's intensity)."""
+    x = np.asarray(x, dtype=float)
+    return bool(len(x) and np.all(x >= 0) and np.any(x > 0) and np.mean(x == 0) >= 0.5)
+
+
+def event_occurrences(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``(T, K)``: the event column ``x`` ``(T,)`` split into its K occurrences (maximal runs of consecutive
+    non-zero periods), each column ``x`` on its run and 0 elsewhere; their sum is ``x``. ``(T, 0)`` with fewer
+    than two occurrences (nothing to split)."""
+    x = np.asarray(x, dtype=float)
+    on = np.concatenate([[0], (x != 0).astype(int), [0]])
+    edges = np.diff(on)
+    runs = list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+    if len(runs) < 2:
+        return np.zeros((len(x), 0))
+    out = np.zeros((len(x), len(runs)))
+    for j, (a, b) in enumerate(runs):
+        out[a:b, j] = x[a:b]
+    return out
+
+
+def weekly_detail_columns(
+    dates: pd.DatetimeIndex, country: str | None, controls: NDArray[np.float64] | None
+) -> NDArray[np.float64]:
+    """``(T, K)`` detail columns of a weekly baseline for a ridge (:func:`ridge_directions`): one per holiday name
+    (:func:`weekly_holiday_columns`) and one per occurrence of each event column of ``controls`` ``(T, k)``
+    (:func:`is_event_column`, :func:`event_occurrences`), each scaled to a maximum of 1. Next to the weekly
+    design's holiday count and the event columns themselves (the common effects), their coefficients are the
+    deviations of each holiday and each occurrence from the common effect."""
+    _, hol = weekly_holiday_columns(dates, country)
+    cols = [hol]
+    if controls is not None:
+        for k in range(controls.shape[1]):
+            if is_event_column(controls[:, k]):
+                cols.append(event_occurrences(controls[:, k]))
+    z = np.column_stack(cols) if cols else np.zeros((len(dates), 0))
+    peak = np.abs(z).max(axis=0) if z.size else np.zeros(z.shape[1])
+    return np.asarray(z[:, peak > 0] / peak[peak > 0], dtype=float)
+
+
+@dataclass(frozen=True)
+class RidgeDirections:
+    """The square root of a ridge's residual maker on residualised columns (:func:`ridge_directions`):
+    ``apply(r) = r − u · (f ∘ (uᵀ r))`` with ``u`` ``(N, K)`` orthonormal and ``f`` ``(K,)`` in [0, 1]."""
+
+    u: NDArray[np.float64]
+    f: NDArray[np.float64]
+
+    def apply(self, r: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``r`` ``(N,)`` or ``(N, k)`` → same shape."""
+        if r.ndim == 1:
+            return np.asarray(r - self.u @ (self.f * (self.u.T @ r)))
+        return np.asarray(r - self.u @ (self.f[:, None] * (self.u.T @ r)))
+
+
+def ridge_directions(z_r: NDArray[np.float64], lam: float) -> RidgeDirections:
+    """``z_r`` ``(N, K)``: detail columns already residualised on the unpenalised baseline (free) columns; ``lam``:
+    ridge weight (noise variance / prior variance of a coefficient). For any ``r`` (residualised likewise),
+    ``|apply(r)|² = min_γ |r − z_r γ|² + lam·|γ|²`` — the residual sum of squares plus the penalty of the ridge
+    fit — and ``apply`` is linear, so a least-squares fit of media coefficients on ``apply``-ed features and outcome
+    is the fit with the detail coefficients profiled out under their Gaussian prior N(0, noise² / lam). With
+    ``z_r = U S Vᵀ``: ``f = 1 − sqrt(lam / (s² + lam))`` (``lam = 0``: the projection; large ``lam``: nothing)."""
+    if z_r.size == 0:
+        return RidgeDirections(np.zeros((z_r.shape[0], 0)), np.zeros(0))
+    u, s, _ = np.linalg.svd(z_r, full_matrices=False)
+    keep = s > max(float(s[0]), 1e-300) * 1e-10
+    u, s = u[:, keep], s[keep]
+    f = 1.0 - np.sqrt(lam / (s**2 + lam)) if lam > 0 else np.ones_like(s)
+    return RidgeDirections(np.ascontiguousarray(u), f)

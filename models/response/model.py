@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -21,7 +22,7 @@ from scipy.optimize import nnls
 from scipy.signal import lfilter
 
 from models.response import baseline as pb
-from models.response.design import baseline_design, infer_freq, weekly_holiday_count
+from models.response.design import baseline_design, infer_freq, weekly_detail_columns, weekly_holiday_count
 from models.response.geo import GeoFit, fit_geo_media, geo_arrays, geo_features, initial_state
 from models.response.lift import LiftRows, LiftTest, map_lift_tests
 from models.response.media import MediaFit, fit_media, fit_media_reported
@@ -92,6 +93,7 @@ class ResponseSpec:
     weekly_priors: bool = True
     roi_shrinkage: bool = True
     weekly_changepoint_every: int | None = 182
+    weekly_detail: bool = os.environ.get("KPI_WEEKLY_DETAIL", "0") == "1"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -354,6 +356,9 @@ class ResponseModel:
                             n_starts=sp.n_starts,
                             warm_start=ws,
                             lift=lift_rows,
+                            detail=weekly_detail_columns(idx, sp.country, None if ctrl is None else ctrl.to_numpy())
+                            if freq == "W" and sp.weekly_detail
+                            else None,
                         )
                     )
                     fits.append(geo_fits[-1].media)
