@@ -138,26 +138,35 @@ def weekly_holiday_columns(dates: pd.DatetimeIndex, country: str | None) -> tupl
     return names, (np.column_stack(cols) if cols else np.zeros((len(idx), 0)))
 
 
-def is_event_column(x: NDArray[np.float64]) -> bool:
-    """An event column: non-negative, zero in at least half the periods and non-zero somewhere (promotion flags,
-    promotion days per week, an event's intensity)."""
+def event_rest(x: NDArray[np.float64]) -> float | None:
+    """The value an event column takes outside its events — the value it holds in more than half the periods
+    (0 for a promotion flag, or what a standardised flag has there) — or None when no value does (a price, a
+    count that varies every period): then ``x`` is not an event column."""
     x = np.asarray(x, dtype=float)
-    return bool(len(x) and np.all(x >= 0) and np.any(x > 0) and np.mean(x == 0) >= 0.5)
+    if not len(x):
+        return None
+    vals, counts = np.unique(x, return_counts=True)
+    k = int(np.argmax(counts))
+    return float(vals[k]) if 0.5 * len(x) < counts[k] < len(x) else None
 
 
 def event_occurrences(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``(T, K)``: the event column ``x`` ``(T,)`` split into its K occurrences (maximal runs of consecutive
-    non-zero periods), each column ``x`` on its run and 0 elsewhere; their sum is ``x``. ``(T, 0)`` with fewer
-    than two occurrences (nothing to split)."""
+    """``(T, K)``: the event column ``x`` ``(T,)`` (:func:`event_rest`) split into its K occurrences (maximal runs of
+    consecutive periods away from its rest value ``r``), each column ``x − r`` on its run and 0 elsewhere; their sum
+    is ``x − r``. ``(T, 0)`` when ``x`` is not an event column or has fewer than two occurrences (nothing to split)."""
     x = np.asarray(x, dtype=float)
-    on = np.concatenate([[0], (x != 0).astype(int), [0]])
+    rest = event_rest(x)
+    if rest is None:
+        return np.zeros((len(x), 0))
+    d = x - rest
+    on = np.concatenate([[0], (d != 0).astype(int), [0]])
     edges = np.diff(on)
     runs = list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
     if len(runs) < 2:
         return np.zeros((len(x), 0))
     out = np.zeros((len(x), len(runs)))
     for j, (a, b) in enumerate(runs):
-        out[a:b, j] = x[a:b]
+        out[a:b, j] = d[a:b]
     return out
 
 
@@ -166,18 +175,17 @@ def weekly_detail_columns(
 ) -> NDArray[np.float64]:
     """``(T, K)`` detail columns of a weekly baseline for a ridge (:func:`ridge_directions`): one per holiday name
     (:func:`weekly_holiday_columns`) and one per occurrence of each event column of ``controls`` ``(T, k)``
-    (:func:`is_event_column`, :func:`event_occurrences`), each scaled to a maximum of 1. Next to the weekly
-    design's holiday count and the event columns themselves (the common effects), their coefficients are the
-    deviations of each holiday and each occurrence from the common effect."""
+    (:func:`event_occurrences`), scaled by the holiday's / the event column's largest deviation from its rest
+    value. Next to the weekly design's holiday count and the event columns themselves (the common effects), their
+    coefficients are the deviations of each holiday and each occurrence from the common effect."""
     _, hol = weekly_holiday_columns(dates, country)
-    cols = [hol]
+    cols = [hol / hol.max(axis=0)] if hol.shape[1] else []
     if controls is not None:
         for k in range(controls.shape[1]):
-            if is_event_column(controls[:, k]):
-                cols.append(event_occurrences(controls[:, k]))
-    z = np.column_stack(cols) if cols else np.zeros((len(dates), 0))
-    peak = np.abs(z).max(axis=0) if z.size else np.zeros(z.shape[1])
-    return np.asarray(z[:, peak > 0] / peak[peak > 0], dtype=float)
+            occ = event_occurrences(controls[:, k])
+            if occ.shape[1]:
+                cols.append(occ / np.abs(occ).max())
+    return np.column_stack(cols) if cols else np.zeros((len(dates), 0))
 
 
 @dataclass(frozen=True)

@@ -400,6 +400,9 @@ class ResponseModel:
                             lift=lift_rows,
                             weekly_prior=sp.weekly_priors,
                             shrink=sp.roi_shrinkage and freq == "W",
+                            detail=weekly_detail_columns(idx, sp.country, None if ctrl is None else ctrl.to_numpy())
+                            if freq == "W" and sp.weekly_detail and os.environ.get("KPI_NAT_DETAIL", "1") == "1"
+                            else None,
                         )
                     )
             # BIC on the business-total residual picks the saturation family when ``saturation="auto"``
