@@ -54,7 +54,7 @@ def test_detail_columns_are_scaled_holidays_then_event_occurrences() -> None:
     price = 1 + 0.1 * np.sin(np.arange(len(WEEKS)))
     z = weekly_detail_columns(WEEKS, "US", np.column_stack([price, promo]))
     np.testing.assert_allclose(weekly_detail_columns(WEEKS, "US", np.column_stack([price, promo - 0.1])), z)
-    names, hol = weekly_holiday_columns(WEEKS, "US")
+    names, _ = weekly_holiday_columns(WEEKS, "US")
     assert z.shape == (len(WEEKS), len(names) + 3)
     np.testing.assert_allclose(z[:, : len(names)].max(axis=0), 1.0)
     np.testing.assert_allclose(z[:, len(names) :].sum(axis=1), promo / 7)
@@ -106,7 +106,9 @@ def _worst_error(seed: int, detail_on: bool, geos: int) -> float:
     detail = weekly_detail_columns(WEEKS, "US", promo[:, None]) if detail_on else None
     if not geos:
         y = base + media.sum(axis=1) + noise
-        fit = fit_media(y, np.column_stack([design, promo]), spend, freq="W", weekly_prior=True, n_starts=1, detail=detail)
+        fit = fit_media(
+            y, np.column_stack([design, promo]), spend, freq="W", weekly_prior=True, n_starts=1, detail=detail
+        )
         return float(np.abs(fit.contributions.sum(axis=0) / media.sum(axis=0) - 1).max())
     rng = np.random.default_rng(seed + 100)
     scale = rng.uniform(0.5, 1.5, size=geos)
