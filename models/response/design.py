@@ -199,9 +199,16 @@ class RidgeDirections:
 
     def apply(self, r: NDArray[np.float64]) -> NDArray[np.float64]:
         """``r`` ``(N,)`` or ``(N, k)`` → same shape."""
+        return self._minus(r, self.f)
+
+    def residual(self, r: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The ridge fit's residual ``r − z_r γ̂`` (``apply`` twice): what is left of ``r`` after the detail columns."""
+        return self._minus(r, self.f * (2.0 - self.f))
+
+    def _minus(self, r: NDArray[np.float64], g: NDArray[np.float64]) -> NDArray[np.float64]:
         if r.ndim == 1:
-            return np.asarray(r - self.u @ (self.f * (self.u.T @ r)))
-        return np.asarray(r - self.u @ (self.f[:, None] * (self.u.T @ r)))
+            return np.asarray(r - self.u @ (g * (self.u.T @ r)))
+        return np.asarray(r - self.u @ (g[:, None] * (self.u.T @ r)))
 
 
 def ridge_directions(z_r: NDArray[np.float64], lam: float) -> RidgeDirections:

@@ -473,9 +473,15 @@ def fit_geo_media(
     cov = cov_pooled * np.outer(r, r)
     decay, k, s = prob.unpack(th)
     # fitted baseline per geo (linear, in KPI units), summed: y − projected residual − media
-    fitted_base = ((prob.yt - prob.y_r) * prob.w[:, None] * ys).sum(axis=0) - (contrib - prob._resid(contrib)).sum(
-        axis=(0, 2)
-    )
+    if prob.ridge is None:
+        fitted_base = ((prob.yt - prob.y_r) * prob.w[:, None] * ys).sum(axis=0) - prob._project(contrib).sum(
+            axis=(0, 2)
+        )
+    else:  # y − media − the ridge fit's residual, per geo (normalised units), summed in KPI units
+        net = prob.yt - np.einsum("gtc,gc->gt", h, b)
+        r = net - prob._project(net[:, :, None])[:, :, 0]
+        left = prob.ridge.residual(r.reshape(-1, 1)).reshape(r.shape)
+        fitted_base = ((net - left) * prob.w[:, None] * ys).sum(axis=0)
     rss = float((resid_w**2).sum()) * ys**2
     media = MediaFit(
         decay=decay.copy(),

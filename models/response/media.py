@@ -345,9 +345,12 @@ def fit_media(
     decay, k, s = prob.unpack(th)
     ys = prob.y_scale
     contrib = h * beta * ys
-    hb = h @ beta
-    fitted_hb = prob.q @ (prob.q.T @ hb) if prob.ridge is None else hb - prob.resid(hb)
-    baseline = (prob.y - prob.y_r) * ys - fitted_hb * ys
+    if prob.ridge is None:
+        baseline = (prob.y - prob.y_r) * ys - (prob.q @ (prob.q.T @ (h @ beta))) * ys
+    else:  # the fitted linear baseline: y − media − the ridge fit's residual
+        net = prob.y - h @ beta
+        r = net - prob.q @ (prob.q.T @ net)
+        baseline = (net - prob.ridge.residual(r)) * ys
     return MediaFit(
         decay=decay.copy(),
         half_saturation=k * prob.s_scale,

@@ -69,6 +69,7 @@ def test_ridge_directions_give_the_profiled_ridge_objective(lam: float) -> None:
     objective = float(np.sum((r - z @ gamma) ** 2) + lam * gamma @ gamma)
     rd = ridge_directions(z, lam)
     assert float(np.sum(rd.apply(r) ** 2)) == pytest.approx(objective, rel=1e-10)
+    np.testing.assert_allclose(rd.residual(r), r - z @ gamma, atol=1e-12)
     both = rd.apply(np.column_stack([r, 2 * r]))
     np.testing.assert_allclose(both[:, 1], 2 * rd.apply(r))  # linear
     assert ridge_directions(np.zeros((5, 0)), 1.0).apply(np.ones(5)) == pytest.approx(np.ones(5))
@@ -132,3 +133,25 @@ def test_detail_recovers_media_that_follow_holidays_and_promotions(geos: int) ->
     on = np.mean([_worst_error(seed, True, geos) for seed in range(3)])
     assert off > 1.0
     assert on < 0.5 and on < off / 2, (on, off)
+
+
+def test_fitted_baseline_with_detail_leaves_the_noise() -> None:
+    """MediaFit.baseline with detail columns is the ridge fit's baseline: y − baseline − media is about the noise."""
+    base, media, spend, promo, noise = _world(0)
+    y = base + media.sum(axis=1) + noise
+    design = np.column_stack([baseline_design(WEEKS, "W", origin=WEEKS[0], country="US", yearly_order=2), promo])
+    detail = weekly_detail_columns(WEEKS, "US", promo[:, None])
+    fit = fit_media(y, design, spend, freq="W", weekly_prior=True, n_starts=1, detail=detail)
+    left = y - fit.baseline - fit.contributions.sum(axis=1)
+    assert abs(left.mean()) < 1.0 and left.std() < 1.5 * noise.std()
+    panel = GeoPanel(
+        geos=("a", "b"),
+        y=np.stack([y, 2 * y]),
+        spend=np.stack([spend, 2 * spend]),
+        controls=np.stack([promo[:, None]] * 2),
+    )
+    geo = fit_geo_media(
+        panel, design[:, :-1], national_spend=3 * spend, freq="W", saturation="hill", n_starts=1, detail=detail
+    )
+    left = 3 * y - geo.media.baseline - geo.contributions.sum(axis=(0, 2))
+    assert abs(left.mean()) < 3.0 and left.std() < 3 * 1.5 * noise.std()
