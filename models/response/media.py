@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import OptimizeResult, least_squares, nnls
 
+from models.response.design import BASELINE_RIDGE_SD, RidgeDirections, ridge_directions
 from models.response.lift import LiftRows
 from models.response.uncertainty import contribution_rse
 from models.transforms import Saturation, geometric_adstock, hill, logistic
@@ -135,6 +136,7 @@ class _Problem(ShapeSpace):
         freq: str,
         saturation: Saturation,
         weekly_prior: bool = False,
+        detail: NDArray[np.float64] | None = None,
     ) -> None:
         self.T, self.C = spend.shape
         self.sat = saturation
@@ -147,7 +149,16 @@ class _Problem(ShapeSpace):
         n0 = min(7 if freq == "D" else 2, self.T)
         self.init = self.S[:n0].mean(axis=0)
         self.q, _ = np.linalg.qr(design)
-        self.y_r = self.y - self.q @ (self.q.T @ self.y)
+        self.ridge: RidgeDirections | None = None
+        if detail is not None and detail.shape[1]:
+            # detail columns (one per holiday, per event occurrence) under a Gaussian prior; noise variance from
+            # the outcome on the baseline and the detail columns (no media: an upper bound, errs towards shrinkage)
+            z_r = detail - self.q @ (self.q.T @ detail)
+            y0 = self.y - self.q @ (self.q.T @ self.y)
+            e = y0 - z_r @ np.linalg.lstsq(z_r, y0, rcond=None)[0]
+            lam = float(e @ e / max(self.T - self.q.shape[1] - detail.shape[1], 1)) / BASELINE_RIDGE_SD**2
+            self.ridge = ridge_directions(z_r, lam)
+        self.y_r = self.resid(self.y)
         self.max_decay = 0.95 if freq == "D" else 0.9
         self.n_shape = 0 if saturation == "logistic" else self.C
         self.sigma = 1.0
@@ -156,6 +167,11 @@ class _Problem(ShapeSpace):
         self.shape_prior_on = freq == "W" and weekly_prior
         self.spend_sum = np.maximum(spend.sum(axis=0), 1e-12)  # original currency units
         self.roi: tuple[float, float] | None = None  # (pooled return per unit spend (y-scaled), prior s.d.)
+
+    def resid(self, a: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``a`` ``(T,)`` or ``(T, k)`` net of the baseline design (projection), then of the detail ridge."""
+        r = a - self.q @ (self.q.T @ a)
+        return r if self.ridge is None else self.ridge.apply(r)
 
     def unpack(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         c = self.C
@@ -175,7 +191,7 @@ class _Problem(ShapeSpace):
 
     def solve(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         h = self.features(th)
-        h_r = h - self.q @ (self.q.T @ h)
+        h_r = self.resid(h)
         if self.lift is None and self.roi is None:
             beta, _ = nnls(h_r, self.y_r, maxiter=50 * self.C)
         else:  # weighted stack [H_r/σ ; L/se ; diag(u)/τ] β = [y_r/σ ; m/se ; r̄/τ]
@@ -289,6 +305,7 @@ def fit_media(
     lift: LiftRows | None = None,
     weekly_prior: bool = False,
     shrink: bool = False,
+    detail: NDArray[np.float64] | None = None,
 ) -> MediaFit:
     """Fit media parameters. ``y``: ``(T,)`` KPI per period; ``design``: ``(T, P)`` baseline design;
     ``spend``: ``(T, C)`` spend per period and channel (C ≥ 1). Deterministic for a given ``seed``.
@@ -307,9 +324,19 @@ def fit_media(
     prior s.d. ``τ`` is the empirical-Bayes spread of the channels' free returns around ``r̄`` (their variance
     minus their mean squared standard error, its root bounded to :data:`ROI_PRIOR_CV_BOUNDS` × ``r̄``); the
     search is then repeated from the first one's optimum with the rows ``(r_c − r̄)/τ`` added to the objective
-    and to the coefficient solve, and ``1/τ²`` on the precision of ``r``."""
+    and to the coefficient solve, and ``1/τ²`` on the precision of ``r``.
+
+    ``detail``: ``(T, K)`` detail columns of the baseline (:func:`models.response.design.weekly_detail_columns`)
+    with a Gaussian prior (:func:`models.response.design.ridge_directions`, prior s.d.
+    :data:`models.response.design.BASELINE_RIDGE_SD` of the level); None: the original computation."""
     prob = _Problem(
-        np.asarray(y, float), np.asarray(design, float), np.asarray(spend, float), freq, saturation, weekly_prior
+        np.asarray(y, float),
+        np.asarray(design, float),
+        np.asarray(spend, float),
+        freq,
+        saturation,
+        weekly_prior,
+        detail=None if detail is None else np.asarray(detail, float),
     )
     lo, hi = prob.bounds()
     starts: list[NDArray[np.float64]] = []
@@ -359,7 +386,12 @@ def fit_media(
     decay, k, s = prob.unpack(th)
     ys = prob.y_scale
     contrib = h * beta * ys
-    baseline = (prob.y - prob.y_r) * ys - (prob.q @ (prob.q.T @ (h @ beta))) * ys
+    if prob.ridge is None:
+        baseline = (prob.y - prob.y_r) * ys - (prob.q @ (prob.q.T @ (h @ beta))) * ys
+    else:  # the fitted linear baseline: y − media − the ridge fit's residual
+        net = prob.y - h @ beta
+        r = net - prob.q @ (prob.q.T @ net)
+        baseline = (net - prob.ridge.residual(r)) * ys
     return MediaFit(
         decay=decay.copy(),
         half_saturation=k * prob.s_scale,

@@ -21,7 +21,7 @@ from scipy.optimize import nnls
 from scipy.signal import lfilter
 
 from models.response import baseline as pb
-from models.response.design import baseline_design, infer_freq, weekly_holiday_count
+from models.response.design import baseline_design, infer_freq, weekly_detail_columns, weekly_holiday_count
 from models.response.geo import GeoFit, fit_geo_media, geo_arrays, geo_features, initial_state
 from models.response.lift import LiftRows, LiftTest, map_lift_tests
 from models.response.media import MediaFit, fit_media, fit_media_reported
@@ -71,7 +71,11 @@ class ResponseSpec:
     spend towards the pooled one (daily data and the reported-shape fit are unaffected);
     ``weekly_changepoint_every``: trend hinges (days) of the linear baseline of the national weekly
     spend-driven fit when ``changepoint_every`` is None, so a trend break is not absorbed by media (None: a
-    straight trend).
+    straight trend); ``weekly_detail``: in the spend-driven fit of weekly data, the baseline's detail columns — one
+    per holiday name and one per occurrence of each event column, each a deviation from the common holiday / event
+    effect under a Gaussian prior (:func:`models.response.design.weekly_detail_columns`) — in the geo fit only
+    (``"geo"``), in the national fit too (``"all"``) or nowhere (``"none"``). Daily data and the reported-shape fit
+    are unaffected.
     """
 
     saturation: Saturation | Literal["auto"] = "auto"
@@ -92,6 +96,7 @@ class ResponseSpec:
     weekly_priors: bool = True
     roi_shrinkage: bool = True
     weekly_changepoint_every: int | None = 182
+    weekly_detail: Literal["none", "geo", "all"] = "geo"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,9 +104,10 @@ class ResponseSpec:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ResponseSpec:
         """Spec from :meth:`to_dict`; a spec saved before ``varying_efficiency`` or the weekly spend-driven rules
-        (``weekly_priors``, ``roi_shrinkage``, ``weekly_changepoint_every``) existed was fitted without them."""
+        (``weekly_priors``, ``roi_shrinkage``, ``weekly_changepoint_every``, ``weekly_detail``) existed was fitted
+        without them."""
         old = {"varying_efficiency": False, "weekly_priors": False, "roi_shrinkage": False}
-        return cls(**{**old, "weekly_changepoint_every": None, **d})
+        return cls(**{**old, "weekly_changepoint_every": None, "weekly_detail": "none", **d})
 
 
 @dataclass(frozen=True)
@@ -287,7 +293,11 @@ class ResponseModel:
             """The linear baseline design ``(T, P)`` with trend hinges every ``changepoint_every`` days, alone
             and with the control columns appended."""
             base = baseline_design(
-                idx, freq, origin=idx[0], country=sp.country, changepoint_every=changepoint_every,
+                idx,
+                freq,
+                origin=idx[0],
+                country=sp.country,
+                changepoint_every=changepoint_every,
                 yearly_order=sp.yearly_order,
             )
             return base, base if ctrl is None else np.column_stack([base, ctrl.to_numpy()])
@@ -345,6 +355,12 @@ class ResponseModel:
                         f"geo panel's {y} summed over geos differs from the national history by up to {gap:,.6g}"
                     )
                 n_obs = gp.y.size
+            # one column per holiday name and per event occurrence, under a prior (ResponseSpec.weekly_detail)
+            detail = (
+                weekly_detail_columns(idx, sp.country, None if ctrl is None else ctrl.to_numpy())
+                if freq == "W" and sp.weekly_detail != "none"
+                else None
+            )
             for sat in candidates:
                 if gp is not None:
                     geo_fits.append(
@@ -358,6 +374,7 @@ class ResponseModel:
                             n_starts=sp.n_starts,
                             warm_start=ws,
                             lift=lift_rows,
+                            detail=detail if sp.weekly_detail in ("geo", "all") else None,
                         )
                     )
                     fits.append(geo_fits[-1].media)
@@ -399,6 +416,7 @@ class ResponseModel:
                             lift=lift_rows,
                             weekly_prior=sp.weekly_priors,
                             shrink=sp.roi_shrinkage and freq == "W",
+                            detail=detail if sp.weekly_detail == "all" else None,
                         )
                     )
             # BIC on the business-total residual picks the saturation family when ``saturation="auto"``
