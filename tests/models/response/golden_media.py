@@ -22,7 +22,9 @@ GOLDEN = Path(__file__).parent / "golden" / "media_no_lift.json"
 
 #: the weekly spend-driven rules (priors, return shrinkage, trend hinges) switched off: the golden
 #: ``spend_weekly`` numbers are those of the fit before them
-WEEKLY_RULES_OFF: dict[str, Any] = {"weekly_priors": False, "roi_shrinkage": False, "weekly_changepoint_every": None}
+WEEKLY_RULES_OFF: dict[str, Any] = {
+    "weekly_priors": False, "roi_shrinkage": False, "weekly_changepoint_every": None, "weekly_detail": "none",
+}
 
 
 def fits() -> dict[str, ResponseModel]:
