@@ -764,7 +764,13 @@ class ResponseModel:
         if c:
             beta = np.array([f.transforms[ch].beta for ch in f.channels])
             cov = _psd(np.asarray(f.beta_cov) * f.media_scale**2)
-            draws = rng.multivariate_normal(beta, cov, size=n, method="svd") if np.any(cov) else np.tile(beta, (n, 1))
+            # _psd made cov PSD up to round-off; numpy's own check (absolute tolerance 1e-8) would still warn when
+            # the entries span many orders of magnitude (revenue-scale coefficients next to tiny ones)
+            draws = (
+                rng.multivariate_normal(beta, cov, size=n, method="svd", check_valid="ignore")
+                if np.any(cov)
+                else np.tile(beta, (n, 1))
+            )
             draws = np.clip(draws, 0.0, None)
             sat = np.divide(mean, beta, out=np.zeros_like(mean), where=beta > 0)
         eps = rng.standard_normal((n, h)) * f.ar_sigma * f.noise_scale
