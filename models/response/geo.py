@@ -472,7 +472,7 @@ def fit_geo_media(
     r = np.where(beta > 0, beta_nat / np.where(beta > 0, beta, 1.0), prob.w.sum() * ys)
     cov = cov_pooled * np.outer(r, r)
     # the curve parameters' part of the uncertainty of each channel's total contribution (models.response.uncertainty)
-    rse = _contribution_rse(prob, th, lo, hi, dof, sigma, infl, lift_se) if freq == "W" else None
+    rse, total_rse = _contribution_rse(prob, th, lo, hi, dof, sigma, infl, lift_se) if freq == "W" else (None, None)
     decay, k, s = prob.unpack(th)
     # fitted baseline per geo (linear, in KPI units), summed: y − projected residual − media
     if prob.ridge is None:
@@ -500,6 +500,7 @@ def fit_geo_media(
         n_params=n_theta + c_n,
         saturation=saturation,
         contribution_rse=rse,
+        media_total_rse=total_rse,
     )
     return GeoFit(
         media=media,
@@ -524,9 +525,10 @@ def _contribution_rse(
     sigma: float,
     infl: float,
     lift_se: NDArray[np.float64] | None,
-) -> NDArray[np.float64]:
-    """``(C,)`` relative s.e. of each channel's national total contribution with θ's uncertainty
-    (:func:`models.response.uncertainty.contribution_rse` on the second pass's residuals, ``prob.pool`` set).
+) -> tuple[NDArray[np.float64], float | None]:
+    """``(C,)`` relative s.e. of each channel's national total contribution with θ's uncertainty, and that of their
+    sum (:func:`models.response.uncertainty.contribution_and_total_rse` on the second pass's residuals, ``prob.pool``
+    set).
 
     Noise scale: as the coefficients' covariance of :func:`fit_geo_media` (``sigma``, the AR(1) inflation ``infl``,
     the data rows ``/σ_g`` rescaled to their final variance with ``dof``), times the geos' common-shock factor
@@ -536,7 +538,7 @@ def _contribution_rse(
     ``κ`` is the long-run variance of the geos' summed residual over the sum of the geos' own (lag-1 autocorrelation
     of the sum, as ``infl`` of each geo's): ``1 + (G − 1) ρ̄`` for a between-geo residual correlation ``ρ̄``, exact
     for a spend pattern common to all geos."""
-    from models.response.uncertainty import contribution_rse
+    from models.response.uncertainty import contribution_and_total_rse, relative_cov
 
     assert prob.pool is not None
     sig, tau = prob.pool
@@ -562,4 +564,7 @@ def _contribution_rse(
     cond = np.divide(np.sqrt(np.clip(np.diag(cov), 0, None)), beta, out=np.zeros_like(beta), where=beta > 0)
     s2 = float(r_data @ r_data) / max(dof, 1)
     scale = 1.0 / max(float(np.sqrt(s2 * infl * kappa)), 1e-12)
-    return contribution_rse(evaluate, th, lo, hi, n_data=n_data, data_scale=scale, conditional_rse=cond)
+    return contribution_and_total_rse(
+        evaluate, th, lo, hi, n_data=n_data, data_scale=scale, conditional_rse=cond,
+        conditional_rel_cov=relative_cov(np.asarray(cov, dtype=np.float64), beta),
+    )

@@ -18,7 +18,7 @@ from scipy.optimize import OptimizeResult, least_squares, nnls
 
 from models.response.design import BASELINE_RIDGE_SD, RidgeDirections, ridge_directions
 from models.response.lift import LiftRows
-from models.response.uncertainty import contribution_rse
+from models.response.uncertainty import contribution_and_total_rse, relative_cov
 from models.transforms import Saturation, geometric_adstock, hill, logistic
 
 HALF_SAT_BOUNDS = (0.1, 10.0)  # × mean active spend of the channel
@@ -50,7 +50,8 @@ class MediaFit:
     ``contributions``: ``(T, C)`` fitted media contribution; ``baseline``: ``(T,)`` fitted linear baseline;
     ``sigma``: residual s.d.; ``cost``: final objective; ``contribution_rse``: ``(C,)`` relative s.e. of each
     channel's total contribution over the history with the curve parameters' uncertainty
-    (:func:`models.response.uncertainty.contribution_rse`; weekly spend-driven fits only, else None).
+    (:func:`models.response.uncertainty.contribution_rse`; weekly spend-driven fits only, else None);
+    ``media_total_rse``: the same for the sum over the channels (with their correlation), or None.
     """
 
     decay: NDArray[np.float64]
@@ -68,6 +69,7 @@ class MediaFit:
     saturation: Saturation = "hill"
     reported_fit: NDArray[np.float64] | None = None
     contribution_rse: NDArray[np.float64] | None = None
+    media_total_rse: float | None = None
 
 
 def _saturate(
@@ -266,9 +268,10 @@ def _contribution_rse(
     cov: NDArray[np.float64],
     beta: NDArray[np.float64],
     data_scale: float,
-) -> NDArray[np.float64]:
+) -> tuple[NDArray[np.float64], float | None]:
     """``(C,)`` relative s.e. of each channel's total contribution over the history with the curve parameters'
-    uncertainty (:func:`models.response.uncertainty.contribution_rse` on ``prob``'s residuals at the optimum
+    uncertainty, and that of the channels' sum (:func:`models.response.uncertainty.contribution_and_total_rse` on
+    ``prob``'s residuals at the optimum
     ``th``; ``cov``: the coefficients' covariance given θ, y-scaled; ``data_scale``: factor on the data rows, which
     the search weights by the first-pass ``prob.sigma``, making them unit-variance with the final residual s.d. and
     the AR(1) inflation of ``cov``). With return shrinkage (``prob.roi``) the pooled return ``r̄`` the channels
@@ -289,7 +292,10 @@ def _contribution_rse(
     cond = np.divide(np.sqrt(np.clip(np.diag(cov), 0, None)), beta, out=np.zeros_like(beta), where=beta > 0)
     if roi is not None:
         th, lo, hi = np.append(th, 1.0), np.append(lo, -np.inf), np.append(hi, np.inf)
-    return contribution_rse(evaluate, th, lo, hi, n_data=prob.T, data_scale=data_scale, conditional_rse=cond)
+    return contribution_and_total_rse(
+        evaluate, th, lo, hi, n_data=prob.T, data_scale=data_scale, conditional_rse=cond,
+        conditional_rel_cov=relative_cov(cov, beta),
+    )
 
 
 def fit_media(
@@ -380,9 +386,9 @@ def fit_media(
         if prob.roi is not None:
             precision = precision + np.diag((prob.unit_return(h) / prob.roi[1]) ** 2)
         cov = np.asarray(np.linalg.pinv(precision), dtype=np.float64)
-    rse = None
+    rse, total_rse = None, None
     if freq == "W":  # weekly spend-driven: the curve parameters are poorly identified (see models.response.uncertainty)
-        rse = _contribution_rse(prob, th, lo, hi, cov, beta, prob.sigma / max(sigma * np.sqrt(infl), 1e-12))
+        rse, total_rse = _contribution_rse(prob, th, lo, hi, cov, beta, prob.sigma / max(sigma * np.sqrt(infl), 1e-12))
     decay, k, s = prob.unpack(th)
     ys = prob.y_scale
     contrib = h * beta * ys
@@ -407,6 +413,7 @@ def fit_media(
         n_params=len(th) + prob.C,
         saturation=saturation,
         contribution_rse=rse,
+        media_total_rse=total_rse,
     )
 
 

@@ -221,6 +221,8 @@ class _Fitted:
     #: (weekly spend-driven fits, :func:`models.response.uncertainty.contribution_rse`); empty: attribution's
     #: intervals use ``beta_cov`` alone (reported-shape fits, daily data, models saved before it existed)
     contribution_rse: dict[str, float] = field(default_factory=dict)
+    #: the same for the sum over all channels (their errors correlate); None: the conditional covariance alone
+    media_total_rse: float | None = None
 
 
 class ResponseModel:
@@ -528,6 +530,7 @@ class ResponseModel:
             control_future={c: v for c, v in control_future.items() if v != 0.0},
             geo=geo,
             contribution_rse=_contribution_rse(self.media_fit_ if used else None, used),
+            media_total_rse=self.media_fit_.media_total_rse if used and self.media_fit_ is not None else None,
         )
         self._prophet_json = pb.to_json(prophet)
         self.contributions_ = pd.DataFrame(contrib, index=idx, columns=used)

@@ -77,6 +77,27 @@ def contribution_rse(
     the bounds ``lo``/``hi``; ``data_scale``: factor on the data rows that makes them unit-variance with the
     fit's final residual variance and AR(1) inflation; ``conditional_rse``: ``se(β_c)/β_c`` from ``beta_cov``.
     A channel with a zero total gets 0 (its interval is zero)."""
+    rse, _ = contribution_and_total_rse(
+        evaluate, theta, lo, hi, n_data=n_data, data_scale=data_scale, conditional_rse=conditional_rse
+    )
+    return rse
+
+
+def contribution_and_total_rse(
+    evaluate: Callable[[NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]],
+    theta: NDArray[np.float64],
+    lo: NDArray[np.float64],
+    hi: NDArray[np.float64],
+    *,
+    n_data: int,
+    data_scale: float,
+    conditional_rse: NDArray[np.float64],
+    conditional_rel_cov: NDArray[np.float64] | None = None,
+) -> tuple[NDArray[np.float64], float | None]:
+    """:func:`contribution_rse` and, from the same Jacobians, the relative s.e. of the media total ``Σ_c T_c``:
+    ``Var = Tᵀ R T + gᵀ (JᵀJ)⁻¹ g`` with ``R`` = ``conditional_rel_cov`` (the coefficients' covariance given θ
+    divided by ``β_i β_j``: the channels' errors given θ are correlated, mostly negatively, when their spend moves
+    together) and ``g = Σ_c ∇T̂_c``. None without ``conditional_rel_cov`` or a positive total."""
     _, totals = evaluate(theta)
     jr, jt = theta_jacobians(evaluate, theta, lo, hi)
     jr[:n_data] *= data_scale
@@ -84,4 +105,18 @@ def contribution_rse(
     var_theta = np.clip(np.einsum("cp,pq,cq->c", jt, cov_theta, jt), 0.0, None)
     cond = np.nan_to_num(np.asarray(conditional_rse, dtype=float), nan=0.0, posinf=0.0)
     rel_theta = np.divide(var_theta, totals**2, out=np.zeros_like(var_theta), where=totals > 0)
-    return np.asarray(np.where(totals > 0, np.sqrt(cond**2 + rel_theta), 0.0), dtype=np.float64)
+    rse = np.asarray(np.where(totals > 0, np.sqrt(cond**2 + rel_theta), 0.0), dtype=np.float64)
+    grand = float(np.sum(totals))
+    if conditional_rel_cov is None or not grand > 0:
+        return rse, None
+    rel = np.nan_to_num(np.asarray(conditional_rel_cov, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    g = jt.sum(axis=0)
+    var = max(float(totals @ rel @ totals), 0.0) + max(float(g @ cov_theta @ g), 0.0)
+    return rse, float(np.sqrt(var)) / grand
+
+
+def relative_cov(cov: NDArray[np.float64], beta: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``cov_ij / (β_i β_j)`` (0 where a coefficient is not positive): the coefficients' covariance in relative
+    units, the covariance of the channels' totals divided by the totals."""
+    inv = np.divide(1.0, beta, out=np.zeros_like(beta, dtype=float), where=beta > 0)
+    return np.asarray(cov * np.outer(inv, inv), dtype=np.float64)

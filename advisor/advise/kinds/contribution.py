@@ -190,8 +190,11 @@ def media_total(
     model: Any, history: pd.DataFrame, mask: np.ndarray, channels: Sequence[str]
 ) -> dict[str, float] | None:
     """The sum over ``channels`` of their incremental KPI over ``mask`` with the 80 % interval of the sum:
-    ``total = Σ beta_j · S_j`` is linear in the coefficients, so its standard error is ``sqrt(Sᵀ Σ S)`` (the fitted
-    covariance, times ``max(media_scale, 1)`` as each channel's); bounds clipped at 0."""
+    ``total = Σ beta_j · S_j`` is linear in the coefficients, so given the curves its standard error is
+    ``sqrt(Sᵀ Σ S)`` (the fitted covariance, times ``max(media_scale, 1)`` as each channel's); when the sum is over
+    every channel of a weekly spend-driven fit, the fit's ``media_total_rse`` (the curve parameters' uncertainty
+    too, as each channel's interval has it; :mod:`models.response.uncertainty`) as a share of the total, if wider.
+    Bounds clipped at 0."""
     f = model.fitted
     names = list(f.channels)
     cov = np.asarray(f.beta_cov, dtype=float)
@@ -211,6 +214,9 @@ def media_total(
     if cov.shape != (len(names), len(names)):
         return None
     se = float(np.sqrt(max(float(unit @ cov @ unit), 0.0))) * scale
+    rse = getattr(f, "media_total_rse", None)
+    if rse is not None and set(names) <= set(channels) and np.isfinite(rse):
+        se = max(se, float(rse) * total)
     return {"mean": total, "lower_80": max(total - Z80 * se, 0.0), "upper_80": max(total + Z80 * se, 0.0)}
 
 

@@ -246,3 +246,33 @@ def test_media_mix_conversions_only(mmm_env: Env) -> None:
     ru = _ask(mmm_env, "Сколько конверсий принёс tv за последние 13 недель?")
     assert not latin_words(_text(ru)) and ru.lines[0].startswith("За ")
     _verified(ru, mmm_env)
+
+
+def test_media_total_interval_counts_the_curves_uncertainty(mmm_env: Env) -> None:
+    """Over every channel of a weekly spend-driven fit the media total's interval is at least the fit's
+    ``media_total_rse`` of the total wide (the channels' intervals have the curves' part; the sum must too)."""
+    from advisor.advise.kinds.contribution import Z80, media_total
+    from advisor.diagnostics.history import spend_history
+
+    model = mmm_env.bundle.models["conversions"]
+    f = model.fitted
+    assert f.media_total_rse is not None
+    history = spend_history(mmm_env.dataset, f.freq)
+    mask = np.ones(len(history), dtype=bool)
+    tot = media_total(model, history, mask, list(f.channels))
+    assert tot is not None
+    half = (tot["upper_80"] - tot["lower_80"]) / 2
+    assert half >= Z80 * f.media_total_rse * tot["mean"] * (1 - 1e-9)
+    # a model without it (saved before it existed) keeps the conditional interval, which is narrower here
+    old = dataclasses.replace(f, media_total_rse=None)
+    narrow = media_total(_with(model, old), history, mask, list(f.channels))
+    assert narrow is not None and narrow["upper_80"] - narrow["lower_80"] < 2 * half
+
+
+def _with(model: Any, fitted: Any) -> Any:
+    """``model`` with another ``fitted`` (a shallow copy)."""
+    import copy
+
+    clone = copy.copy(model)
+    clone._f = fitted
+    return clone

@@ -13,7 +13,7 @@ from advisor.diagnostics.incremental import Z80, coefficient_se, incremental
 from models.response import ResponseModel, ResponseSpec
 from models.response.media import fit_media
 from models.response.synthetic import GeoWorld, synthetic_geo_world
-from models.response.uncertainty import contribution_rse
+from models.response.uncertainty import contribution_and_total_rse, contribution_rse, relative_cov
 
 SPEC = ResponseSpec(country=None, n_starts=1, saturation="hill", seed=1)
 
@@ -109,3 +109,53 @@ def test_attribution_intervals_use_the_contribution_rse(national: ResponseModel)
     assert old.fitted.contribution_rse == {}
     for j, ch in enumerate(national.channels_):
         assert coefficient_se(old, ch) == pytest.approx(float(np.sqrt(f.beta_cov[j][j])), rel=1e-12)
+
+
+def test_the_media_total_is_the_delta_method_of_the_sum_with_the_channels_correlation() -> None:
+    """Two channels with totals ``θ·5`` and ``θ·2`` driven by one parameter: the sum's θ part is that of ``θ·7``;
+    the conditional part is ``Tᵀ R T`` — with a correlation of −1 between the channels' relative errors it cancels
+    where the totals' errors offset."""
+    rng = np.random.default_rng(1)
+    x = rng.uniform(1, 2, 40)
+    y = 2.0 * x + rng.normal(0, 0.3, 40)
+    theta = np.array([float(x @ y / (x @ x))])
+
+    def evaluate(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return (y - t[0] * x) / 0.3, np.array([t[0] * 5.0, t[0] * 2.0])
+
+    lo, hi = np.array([0.0]), np.array([10.0])
+    rel_theta = 0.3 / np.sqrt(x @ x) / theta[0]  # relative s.e. of θ, hence of every total
+    _, none = contribution_and_total_rse(evaluate, theta, lo, hi, n_data=40, data_scale=1.0, conditional_rse=np.zeros(2))
+    assert none is None  # no conditional covariance given: no media total
+    zero = np.zeros((2, 2))
+    _, total = contribution_and_total_rse(
+        evaluate, theta, lo, hi, n_data=40, data_scale=1.0, conditional_rse=np.zeros(2), conditional_rel_cov=zero
+    )
+    assert total == pytest.approx(rel_theta, rel=1e-5)
+    # conditional relative s.e. 0.1 and 0.25, correlation −1: Var = (5θ·0.1 − 2θ·0.25)² = 0 → only θ's part is left
+    rel = np.array([[0.01, -0.025], [-0.025, 0.0625]])
+    _, offset = contribution_and_total_rse(
+        evaluate, theta, lo, hi, n_data=40, data_scale=1.0, conditional_rse=np.array([0.1, 0.25]),
+        conditional_rel_cov=rel,
+    )
+    assert offset == pytest.approx(rel_theta, rel=1e-5)
+    np.testing.assert_allclose(relative_cov(np.array([[4.0, 1.0], [1.0, 9.0]]), np.array([2.0, 0.0])),
+                               [[1.0, 0.0], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("which", ["national", "geo"])
+def test_weekly_spend_fit_stores_the_media_totals_rse(which: str, request: pytest.FixtureRequest) -> None:
+    """Wider than the conditional s.e. of the sum (the curves' part), narrower than if every channel erred the same
+    way, and kept by a saved model."""
+    model: ResponseModel = request.getfixturevalue(which)
+    f = model.fitted
+    total_rse = f.media_total_rse
+    assert total_rse is not None and np.isfinite(total_rse)
+    totals = model.contributions_.sum().reindex(list(f.channels)).to_numpy()
+    beta = np.array([f.transforms[ch].beta for ch in f.channels])
+    rel = relative_cov(np.asarray(f.beta_cov), beta)
+    conditional = float(np.sqrt(totals @ rel @ totals)) / totals.sum()
+    assert total_rse > conditional
+    assert total_rse <= sum(f.contribution_rse[ch] * t for ch, t in zip(f.channels, totals, strict=True)) / totals.sum()
+    back = ResponseModel.from_files(model.to_files("m/"), "m/")
+    assert back.fitted.media_total_rse == total_rse
