@@ -411,14 +411,16 @@ def geo_effects(
     models: Mapping[str, ResponseLike],
     channels: Sequence[str],
     national: Sequence[ChannelEffect],
+    per_kpi: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Per geo and channel over ``start..end``: spend and incremental conversions / revenue from each geo
     model's ``geo_contributions(geo_panel)`` (columns ``date``, ``geo``, one per channel, KPI units), with the
     national interval's relative width (the per-geo coefficients are shrunk to the pooled one, whose
     uncertainty the national interval carries). Empty when no model is a geo model.
 
-    ``geo_panel``: long frame (``date``, ``geo``, one spend column per channel named by the channel, …)."""
-    per_kpi = geo_totals(geo_panel, start, end, models)
+    ``geo_panel``: long frame (``date``, ``geo``, one spend column per channel named by the channel, …);
+    ``per_kpi``: :func:`geo_totals` of the same arguments when already computed."""
+    per_kpi = geo_totals(geo_panel, start, end, models) if per_kpi is None else per_kpi
     if not per_kpi:
         return {}
     panel = geo_panel[in_window(pd.DatetimeIndex(pd.to_datetime(geo_panel["date"])), start, end)]
@@ -450,3 +452,49 @@ def geo_effects(
             block[ch] = doc
         out[str(geo)] = block
     return out
+
+
+def geo_panel(ds: Any) -> pd.DataFrame | None:
+    """The ``mmm`` table's geo rows with one spend column per channel named by the channel (what a geo model's
+    ``geo_contributions`` reads), or None when the data has no geo column."""
+    mmm = getattr(ds, "mmm", None)
+    if mmm is None or not getattr(mmm, "geo", False):
+        return None
+    frame = mmm.frame
+    return frame.assign(**{ch: frame[mmm.spend_column(ch)].astype(float) for ch in mmm.channels})
+
+
+@dataclass(frozen=True)
+class Attributed:
+    """What :func:`attribute` finds: the channels' effects (national lines; for a geo model the sums of its geo
+    lines), the lift tests measured vs fitted, and per geo and channel the effects (empty without a geo model)."""
+
+    effects: list[ChannelEffect]
+    lift_tests: list[LiftComparison]
+    geos: dict[str, dict[str, dict[str, Any]]]
+
+
+def attribute(
+    ds: Any,
+    models: Mapping[str, ResponseLike],
+    history: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    channels: Sequence[str],
+    freq: str,
+) -> Attributed:
+    """Attribution of ``channels`` over the model periods ``start..end`` of the dataset ``ds`` with ``models``
+    (KPI → response model): :func:`channel_effects` with the platform-reported figures, the lift tests
+    (:func:`lift_comparisons`) and, with a geo model, the national lines set to its geo sums and the per-geo
+    effects. ``history``: spend per model period and channel (``advisor.diagnostics.history.spend_history``)."""
+    from advisor.diagnostics.history import reported
+
+    effects = channel_effects(history, start, end, models, channels, reported(ds, start, end, freq))
+    tests = lift_comparisons(getattr(ds, "lift_tests", None), history, models)
+    panel = geo_panel(ds) if any(getattr(m, "geos_", ()) for m in models.values()) else None
+    geos: dict[str, dict[str, dict[str, Any]]] = {}
+    if panel is not None:
+        per_kpi = geo_totals(panel, start, end, models)
+        effects = national_from_geos(effects, per_kpi)
+        geos = geo_effects(panel, start, end, models, channels, effects, per_kpi=per_kpi)
+    return Attributed(effects, tests, geos)

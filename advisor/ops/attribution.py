@@ -77,29 +77,13 @@ def _window(req: AttributionRequest, index: pd.DatetimeIndex) -> tuple[pd.Timest
     return inside[0], inside[-1]
 
 
-def _geo_panel(ds: Any) -> pd.DataFrame | None:
-    """The ``mmm`` table's geo rows with one spend column per channel named by the channel (what the geo
-    model's ``geo_contributions`` reads), or None when the data has no geo column."""
-    mmm = getattr(ds, "mmm", None)
-    if mmm is None or not getattr(mmm, "geo", False):
-        return None
-    frame = mmm.frame
-    return frame.assign(**{ch: frame[mmm.spend_column(ch)].astype(float) for ch in mmm.channels})
-
-
 def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
     """Attribution of ``ctx.dataset``'s channels with the context's response models; ModelsUnavailable without
     them, ScopeError for an unknown channel, PeriodError for a window outside the history. With a segment's models
     (``ctx.models.segment``) the dataset is cut down to that segment's rows first (``segment_context``): spend,
     reported figures and lift tests are the segment's own."""
-    from advisor.diagnostics.history import reported, spend_history
-    from advisor.diagnostics.incremental import (
-        channel_effects,
-        geo_effects,
-        geo_totals,
-        lift_comparisons,
-        national_from_geos,
-    )
+    from advisor.diagnostics.history import spend_history
+    from advisor.diagnostics.incremental import attribute
     from advisor.diagnostics.scope import ScopeError
 
     ctx, notes = segment_context(ctx)
@@ -119,17 +103,12 @@ def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
         )
     channels = list(req.channels) if req.channels else known
     start, end = _window(req, pd.DatetimeIndex(history.index))
-    effects = channel_effects(history, start, end, models, channels, reported(ds, start, end, freq))
+    found = attribute(ds, models, history, start, end, channels, freq)
     warnings = list(notes)
     if getattr(ds, "campaign_source", "campaign_daily") == "mmm":
         warnings.append("the data has no campaign rows: platform-reported figures are null")
-    tests = lift_comparisons(getattr(ds, "lift_tests", None), history, models)
-    geos: dict[str, Any] = {}
-    panel = _geo_panel(ds) if any(getattr(m, "geos_", ()) for m in models.values()) else None
-    if panel is not None:
-        effects = national_from_geos(effects, geo_totals(panel, start, end, models))
-        geos = geo_effects(panel, start, end, models, channels, effects)
     return AttributionResult(
-        ctx.dataset_id, ctx.models.version, start, end, freq, tuple(effects), tuple(tests), geos, tuple(warnings),
+        ctx.dataset_id, ctx.models.version, start, end, freq, tuple(found.effects), tuple(found.lift_tests), found.geos,
+        tuple(warnings),
         ctx.models.segment,
     )

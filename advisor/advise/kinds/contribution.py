@@ -9,9 +9,9 @@ The ``attribution`` analysis holds, per channel (all of them, ranked by the answ
 when the models have revenue and the question does not ask for conversions, else incremental conversions): spend,
 incremental conversions and revenue with 80 % intervals, ROI with its interval, cost per incremental conversion,
 the platform-reported figures and reported / incremental; the channel's rank and its share of the media total.
-``media``: per KPI, the sum over channels with an 80 % interval (the coefficients' covariance, as the channel
-intervals: ``beta`` draws normal, truncated at 0) and the KPI the models were fitted on over the same periods
-(``observed``, from the data) with the share media drove. ``lift_tests``: measured vs fitted.
+``media``: per KPI, the sum over channels with an 80 % interval (:func:`media_total`: the coefficients'
+covariance and, for weekly spend-driven fits, the curves' uncertainty, as the channel intervals) and the KPI the
+models were fitted on over the same periods (``observed``, from the data) with the share media drove. ``lift_tests``: measured vs fitted.
 
 Recommendations: a channel whose platform reports more than :data:`OVERCLAIM` times its incremental figure →
 judge it by incremental figures (``judge_by_incremental``); a channel whose 80 % interval reaches 0 →
@@ -32,18 +32,8 @@ from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.question import Question
 from advisor.data import Dataset
-from advisor.diagnostics.history import reported as reported_rows
 from advisor.diagnostics.history import spend_history
-from advisor.diagnostics.incremental import (
-    Z80,
-    channel_effects,
-    contribution,
-    geo_effects,
-    geo_totals,
-    in_window,
-    lift_comparisons,
-    national_from_geos,
-)
+from advisor.diagnostics.incremental import Z80, attribute, contribution, in_window
 from advisor.narrative.template import num, sig
 from advisor.recommend import Recommendation
 from models.response import ResponseBundle
@@ -159,15 +149,6 @@ def _periods(history: pd.DataFrame, question: Question) -> tuple[pd.DatetimeInde
     return idx[idx >= idx[-1] - pd.Timedelta(days=7 * DEFAULT_WEEKS - 1)], "default"
 
 
-def _geo_panel(ds: Dataset) -> pd.DataFrame | None:
-    """The ``mmm`` table's geo rows with one spend column per channel named by the channel (as the operation)."""
-    mmm = getattr(ds, "mmm", None)
-    if mmm is None or not getattr(mmm, "geo", False):
-        return None
-    frame = mmm.frame
-    return frame.assign(**{ch: frame[mmm.spend_column(ch)].astype(float) for ch in mmm.channels})
-
-
 def observed(ds: Dataset, start: pd.Timestamp, end: pd.Timestamp, freq: str) -> dict[str, float]:
     """The KPIs the response models were fitted on, summed over the model periods ``start..end``: the ``mmm``
     table's national outcomes, else ``outcomes_daily`` (business totals), else ``campaign_daily``'s sums."""
@@ -246,12 +227,8 @@ def run_attribution(ds: Dataset, bundle: ResponseBundle | None, question: Questi
         return Analysis("attribution", params, {"error": err})
     start, end = inside[0], inside[-1]
     channels = list(history.columns)
-    rep = {} if ds.campaign_source == "mmm" else reported_rows(ds, start, end, freq)
-    effects = channel_effects(history, start, end, models, channels, rep)
-    panel = _geo_panel(ds) if any(getattr(m, "geos_", ()) for m in models.values()) else None
-    per_kpi = geo_totals(panel, start, end, models) if panel is not None else {}
-    if per_kpi:
-        effects = national_from_geos(effects, per_kpi)
+    found = attribute(ds, models, history, start, end, channels, freq)
+    effects = found.effects
     basis = _basis(question, models)
     mask = in_window(history.index, start, end)
     seen = observed(ds, start, end, freq)
@@ -287,7 +264,7 @@ def run_attribution(ds: Dataset, bundle: ResponseBundle | None, question: Questi
     rows.sort(key=lambda r: -(r[key] if r[key] is not None else -np.inf))
     for i, r in enumerate(rows, 1):
         r["rank"] = i
-    tests = [t.to_dict() for t in lift_comparisons(getattr(ds, "lift_tests", None), history, models)]
+    tests = [t.to_dict() for t in found.lift_tests]
     result: dict[str, Any] = {
         "from": str(start.date()),
         "to": str(end.date()),
@@ -305,8 +282,8 @@ def run_attribution(ds: Dataset, bundle: ResponseBundle | None, question: Questi
             r["reported_conversions"] is not None or r["reported_revenue"] is not None for r in rows
         ),
     }
-    if per_kpi and panel is not None:
-        result["geos"] = geo_effects(panel, start, end, models, channels, effects)
+    if found.geos:
+        result["geos"] = found.geos
     params.update({"from": result["from"], "to": result["to"], "freq": freq, "window": which})
     return Analysis("attribution", params, clean(result))
 
