@@ -5,7 +5,8 @@ For each ``examples/<name>/kpi-advisor*.yaml`` (``kpi-advisor.yaml``; ``kpi-advi
 data helper wrote a variant with controls) of robyn, meridian_national, meridian_geo, pymc_case_study,
 mmm_example, mmm_roas_data and media_tvp_data (plus any other example folder with an ``mmm:`` config): loads
 the folder through the config (no reshaping), trains as ``kpi-advisor train`` does (``mmm_score.train_folder``,
-backtests included unless ``--no-backtest``), lists the channels the fit set to no effect (refused, with the
+backtests included unless ``--no-backtest``), prints each channel's contribution over the history and media's
+share of the KPI, lists the channels the fit set to no effect (refused, with the
 reason, or contributing exactly 0 — each must be reported, never silent), and times the run (shared machine).
 Where the data set has ground truth (``../shared/datasets/README.md``) it prints the channel contribution error
 over the history (mean over channels of ``|estimated / true − 1|``; the outcome ``y`` is configured as revenue):
@@ -55,6 +56,15 @@ def ground_truth(name: str) -> dict[str, float] | None:
         df = pd.read_csv(pm / "media_tvp_data.csv")
         return {c: float(df[f"{c}_contribution"].sum()) for c in ("x1", "x2")}
     return None
+
+
+def outcome_total(cfg: Path, kpi: str) -> float:
+    """The KPI summed over the history (all geos) of the ``mmm`` table ``cfg`` loads."""
+    from advisor.data import load_dataset
+    from advisor.ops.train import training_tables
+
+    tables, _ = training_tables(load_dataset(cfg.parent, cfg))
+    return float(tables["mmm"][kpi].sum())
 
 
 def configs(only: list[str] | None) -> list[tuple[str, Path]]:
@@ -120,9 +130,11 @@ def main() -> None:
                     else ""
                 )
                 print(f"   {kpi}: channels with zero effect: {status}{cov_txt}")
+                contrib = trained.contributions(kpi)
+                share = sum(contrib.values()) / outcome_total(cfg, kpi)
                 print(
-                    "   contribution over the history: "
-                    + ", ".join(f"{c} {v:,.4g}" for c, v in trained.contributions(kpi).items())
+                    f"   contribution over the history (media {100 * share:.1f}% of {kpi}): "
+                    + ", ".join(f"{c} {v:,.4g}" for c, v in contrib.items())
                 )
                 if truth is not None and kpi == "revenue":
                     err, signed = contribution_error(trained.contributions(kpi), truth)

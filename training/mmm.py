@@ -36,7 +36,8 @@ class MmmLayout:
     """Column roles of a canonical mmm frame. ``channels``: channel → spend column (config order);
     ``outcomes``: subset of ``("conversions", "revenue")``; ``regressors``: control, organic and event
     columns (all linear regressors); ``geo``: the geo column or None; ``freq``: ``"D"`` or ``"W"``;
-    ``country``: ISO code for public holidays or None (none)."""
+    ``country``: ISO code for public holidays or None (none); ``seasonality``: ``"smooth"`` or ``"auto"``, the weekly
+    fit's yearly shape (:attr:`models.response.model.ResponseSpec.weekly_seasonality`)."""
 
     channels: Mapping[str, str]
     outcomes: tuple[str, ...]
@@ -44,6 +45,7 @@ class MmmLayout:
     geo: str | None = None
     freq: str = "W"
     country: str | None = None
+    seasonality: str = "smooth"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +55,7 @@ class MmmLayout:
             "geo": self.geo,
             "freq": self.freq,
             "country": self.country,
+            "seasonality": self.seasonality,
         }
 
 
@@ -282,7 +285,9 @@ def fit_mmm(
         frame, channels=channels, outcomes=outcomes, regressors=layout.regressors, geo=layout.geo, freq=freq
     )
     hist = mh.history
-    spec = replace(spec or ResponseSpec(), country=layout.country, shape_source="spend")
+    spec = replace(
+        spec or ResponseSpec(), country=layout.country, shape_source="spend", weekly_seasonality=layout.seasonality
+    )
     warnings = list(mh.warnings)
     models: dict[str, ResponseModel] = {}
     used_lift: dict[str, list[Any]] = {}

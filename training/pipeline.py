@@ -99,7 +99,7 @@ def _fit_response(
         data = {"source": "mmm", "grain": mmm.freq, "geos": list(fit.data.geos), "layout": mmm.to_dict()}
         return _ResponseFit(
             fit.bundle, fit.data.history, list(mmm.channels), fit.data.regressors,
-            replace(spec, country=mmm.country, shape_source="spend"), fit.lift, False, campaigns, fit.warnings, data,
+            replace(spec, country=mmm.country, shape_source="spend", weekly_seasonality=mmm.seasonality), fit.lift, False, campaigns, fit.warnings, data,
             fit.data.panel,
         )
     hist, channels, campaigns, freq = prepare_history(tables)

@@ -14,6 +14,7 @@ mmm:
   organic: [newsletter_sends]
   events: [promo_days]          # numbers, or text levels expanded to 0/1 columns
   holidays: DE                  # ISO country code (default: none)
+  seasonality: smooth           # or auto: the yearly shape's detail read from the outcome before media
 ```
 
 Columns are matched case-insensitively after trimming (then, if still unmatched, ignoring spaces, ``_`` and ``-``
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -89,6 +90,11 @@ class MmmConfig(BaseModel):
     organic: tuple[str, ...] = Field(default=(), description="unpaid media (counts)")
     events: tuple[str, ...] = Field(default=(), description="promotions / events: numbers or text levels")
     holidays: str | None = Field(default=None, description="ISO country code for public holidays")
+    seasonality: Literal["smooth", "auto"] = Field(
+        default="smooth",
+        description="yearly shape of the baseline: smooth (two harmonics) or auto (as many as the outcome's own "
+        "seasonal shape needs, chosen before media: for demand with sharp seasonal peaks, e.g. a retailer's Q4)",
+    )
 
     @field_validator("date", "geo", "file", "table", "holidays", mode="before")
     @classmethod
@@ -175,7 +181,8 @@ class MmmTable:
     the column name as written in the config.
     channels: channel names in config order; outcomes: subset of ("conversions", "revenue") in that order;
     controls / organic / events: canonical column names; geo: whether ``frame`` has a ``geo`` column;
-    freq: "D" (daily) or "W" (weekly), detected; holidays: ISO country code or None.
+    freq: "D" (daily) or "W" (weekly), detected; holidays: ISO country code or None; seasonality: ``"smooth"`` or
+    ``"auto"`` (:class:`MmmConfig`).
     """
 
     frame: pd.DataFrame
@@ -187,6 +194,7 @@ class MmmTable:
     geo: bool = False
     freq: str = "W"
     holidays: str | None = None
+    seasonality: str = "smooth"
 
     def spend_column(self, channel: str) -> str:
         """``spend__<channel>``; ``KeyError`` for an unknown channel."""

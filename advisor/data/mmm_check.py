@@ -265,6 +265,7 @@ def check_mmm(raw: RawTable, config: MmmConfig) -> MmmResult:
         geo=config.geo is not None,
         freq=freq,
         holidays=config.holidays,
+        seasonality=config.seasonality,
     )
     return MmmResult(table, (), tuple(warnings))
 

@@ -70,6 +70,7 @@ def training_tables(ds: Dataset) -> tuple[dict[str, pd.DataFrame], MmmLayout | N
         geo="geo" if mmm.geo else None,
         freq=mmm.freq,
         country=mmm.holidays,
+        seasonality=mmm.seasonality,
     )
     return tables, layout
 

@@ -113,6 +113,42 @@ def baseline_design(
     return np.column_stack(cols)
 
 
+#: yearly Fourier orders :func:`select_yearly_order` chooses from
+YEARLY_ORDERS = (1, 2, 3, 4, 6)
+
+
+def select_yearly_order(
+    dates: pd.DatetimeIndex,
+    y: NDArray[np.float64],
+    controls: NDArray[np.float64] | None,
+    *,
+    country: str | None = None,
+    changepoint_every: int | None = None,
+    orders: tuple[int, ...] = YEARLY_ORDERS,
+) -> int:
+    """The yearly Fourier order of :func:`baseline_design` (weekly data) with the lowest BIC for the outcome ``y``
+    ``(T,)`` on the baseline and ``controls`` ``(T, K)`` alone, media left out: demand's seasonal shape is read
+    before any channel can claim it (a retailer whose spend peaks with its sales in Q4 would otherwise have the
+    peak read as media). Orders needing more than a third of the periods are skipped; 0 below a year of history."""
+    n = len(dates)
+    if n < 2 or float((dates[-1] - dates[0]).days) < 364:
+        return 0
+    best, best_bic = orders[0], np.inf
+    for k in orders:
+        x = baseline_design(dates, "W", origin=dates[0], country=country, changepoint_every=changepoint_every,
+                            yearly_order=k)
+        if controls is not None and controls.shape[1]:
+            x = np.column_stack([x, controls])
+        if x.shape[1] > n / 3:
+            continue
+        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+        r = y - x @ coef
+        bic = n * np.log(max(float(r @ r) / n, 1e-300)) + x.shape[1] * np.log(n)
+        if bic < best_bic:
+            best, best_bic = k, bic
+    return best
+
+
 #: prior s.d. of a per-holiday or per-occurrence deviation from the common holiday / event effect, as a share of the
 #: series' level per unit of the (max-scaled) column: a holiday day or a promotion moves its week by up to ~10 %.
 #: Set a priori; 0.05 and 0.2 give the same picture on 20 demo worlds (session 9)

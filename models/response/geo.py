@@ -243,6 +243,7 @@ class _GeoProblem(ShapeSpace):
         self.sigma = 1.0
         self.omega = np.ones(self.G)  # per-geo row weights (inverse residual s.d., relative)
         self.lift: LiftRows | None = None
+        self.share: tuple[float, float] | None = None  # (prior mean, s.d.) of the national media total, normalised
         self.pool: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None  # (σ_g, τ_c) of the second pass
 
     def _project(self, a: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -294,6 +295,10 @@ class _GeoProblem(ShapeSpace):
             lr = self.lift
             a = np.vstack([a, lr.design(self.national(h)) / lr.std_error[:, None]])
             b = np.concatenate([b, lr.measured / lr.std_error])
+        if self.share is not None:
+            mu, sd = self.share
+            a = np.vstack([a, self.national(h).sum(axis=0)[None, :] / sd])
+            b = np.append(b, mu / sd)
         beta, _ = nnls(a, b, maxiter=50 * self.C)
         return beta, h, h_r
 
@@ -307,6 +312,10 @@ class _GeoProblem(ShapeSpace):
                 lr = self.lift
                 fitted = lr.mask.astype(float) @ np.tensordot(self.w, h * b[:, None, :], axes=1)
                 parts.append((fitted[np.arange(len(lr.column)), lr.column] - lr.measured) / lr.std_error)
+            if self.share is not None:
+                mu, sd = self.share
+                total = float(np.tensordot(self.w, h * b[:, None, :], axes=1).sum())
+                parts.append(np.array([(total - mu) / sd]))
             parts.append(self.shape_prior(th))
             return np.concatenate(parts)
         r = ((self.y_r - h_r @ beta) * self.omega[:, None]).ravel() / self.sigma
@@ -314,6 +323,9 @@ class _GeoProblem(ShapeSpace):
         if self.lift is not None:
             lr = self.lift
             parts.append((lr.design(self.national(h)) @ beta - lr.measured) / lr.std_error)
+        if self.share is not None:
+            mu, sd = self.share
+            parts.append(np.array([(float(self.national(h).sum(axis=0) @ beta) - mu) / sd]))
         parts.append(self.shape_prior(th))
         return np.concatenate(parts)
 
@@ -401,14 +413,17 @@ def fit_geo_media(
     warm_start: MediaFit | None = None,
     lift: LiftRows | None = None,
     detail: NDArray[np.float64] | None = None,
+    share_prior: tuple[float, float] | None = None,
 ) -> GeoFit:
     """Fit the partially pooled geo media model (module docstring). ``panel``: :func:`geo_arrays` on the
     history; ``design``: ``(T, P)`` national baseline design without controls (the panel's controls are added
     per geo); ``national_spend``: ``(T, C)`` spend summed over geos (for the national transform); ``lift``:
     national lift tests on the channel columns; ``detail``: ``(T, K)`` detail columns of the baseline (one per
     holiday, one per event occurrence: :func:`models.response.design.weekly_detail_columns`), one coefficient each
-    shared by the geos under a Gaussian prior (:meth:`_GeoProblem._detail_ridge`). Deterministic for a given
-    ``seed``."""
+    shared by the geos under a Gaussian prior (:meth:`_GeoProblem._detail_ridge`); ``share_prior``: ``(mean, s.d.)``
+    of a Gaussian prior on the national media total over the history as a share of the national outcome's
+    (:data:`models.response.media.MEDIA_SHARE_PRIOR`; one more row, as a national lift test over every channel).
+    Deterministic for a given ``seed``."""
     prob = _GeoProblem(panel, np.asarray(design, float), freq, saturation, detail=detail)
     lo, hi = prob.bounds()
     m_nat = _mean_active(np.asarray(national_spend, float), axis=0)
@@ -440,6 +455,9 @@ def fit_geo_media(
         rows = lift.scaled(prob.y_scale)
         lift_se = rows.std_error
         prob.lift = replace(rows, std_error=rows.std_error / np.sqrt(infl0))
+    if share_prior is not None:
+        y_total = float(np.sum(prob.w[:, None] * prob.yt))
+        prob.share = (share_prior[0] * y_total, share_prior[1] * abs(y_total))
     # refits (backtest origins) start at the full-history optimum: no pooled search, a short second-pass one
     th = _search(prob, starts, lo, hi).x if warm_start is None else starts[0]
     beta, h, h_r = prob.solve(th)
@@ -462,6 +480,9 @@ def fit_geo_media(
     if prob.lift is not None and lift_se is not None:
         ld = prob.lift.design(prob.national(h)) / lift_se[:, None]
         precision = precision + ld.T @ ld
+    if prob.share is not None:
+        row = prob.national(h).sum(axis=0) / prob.share[1]
+        precision = precision + np.outer(row, row)
     cov_pooled = np.asarray(np.linalg.pinv(precision), dtype=np.float64)  # normalised units
     ys = prob.y_scale
     geo_beta = prob.w[:, None] * b * ys  # (G, C) KPI units

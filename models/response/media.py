@@ -39,6 +39,12 @@ WEEKLY_SHAPE_PRIOR = (1.3, 0.2)
 #: return-per-spend shrinkage (:func:`fit_media` ``shrink``): bounds of the empirical-Bayes prior s.d. of a
 #: channel's return per unit spend, as a share of the pooled return
 ROI_PRIOR_CV_BOUNDS = (0.25, 0.5)
+#: weekly spend-driven fits (:func:`fit_media` ``share_prior``): Gaussian prior ``(mean, s.d.)`` on paid media's share
+#: of the outcome over the history — Google Meridian's default "total paid media contribution prior" (mean 40 %,
+#: s.d. 20 %). Without it, always-on channels near saturation alias the baseline's level: their coefficient is set by
+#: the weekly movement, and the curve's flat part then adds a level the data never tested (the PyMC-Marketing case
+#: study read 100 % of sales as media, the published analysis of the same data 20 %)
+MEDIA_SHARE_PRIOR = (0.4, 0.2)
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,7 @@ class _Problem(ShapeSpace):
         self.shape_prior_on = freq == "W" and weekly_prior
         self.spend_sum = np.maximum(spend.sum(axis=0), 1e-12)  # original currency units
         self.roi: tuple[float, float] | None = None  # (pooled return per unit spend (y-scaled), prior s.d.)
+        self.share: tuple[float, float] | None = None  # (prior mean, s.d.) of the media total over the history, y-scaled
 
     def resid(self, a: NDArray[np.float64]) -> NDArray[np.float64]:
         """``a`` ``(T,)`` or ``(T, k)`` net of the baseline design (projection), then of the detail ridge."""
@@ -194,9 +201,9 @@ class _Problem(ShapeSpace):
     def solve(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         h = self.features(th)
         h_r = self.resid(h)
-        if self.lift is None and self.roi is None:
+        if self.lift is None and self.roi is None and self.share is None:
             beta, _ = nnls(h_r, self.y_r, maxiter=50 * self.C)
-        else:  # weighted stack [H_r/σ ; L/se ; diag(u)/τ] β = [y_r/σ ; m/se ; r̄/τ]
+        else:  # weighted stack [H_r/σ ; L/se ; diag(u)/τ ; 1ᵀH/s] β = [y_r/σ ; m/se ; r̄/τ ; μ/s]
             a_parts, b_parts = [h_r / self.sigma], [self.y_r / self.sigma]
             if self.lift is not None:
                 lr = self.lift
@@ -206,6 +213,10 @@ class _Problem(ShapeSpace):
                 r_bar, tau = self.roi
                 a_parts.append(np.diag(self.unit_return(h)) / tau)
                 b_parts.append(np.full(self.C, r_bar / tau))
+            if self.share is not None:
+                mu, sd = self.share
+                a_parts.append(h.sum(axis=0)[None, :] / sd)
+                b_parts.append(np.array([mu / sd]))
             beta, _ = nnls(np.vstack(a_parts), np.concatenate(b_parts), maxiter=50 * self.C)
         return beta, h, h_r
 
@@ -218,6 +229,9 @@ class _Problem(ShapeSpace):
         if self.roi is not None:
             r_bar, tau = self.roi
             parts.append((self.unit_return(h) * beta - r_bar) / tau)
+        if self.share is not None:
+            mu, sd = self.share
+            parts.append(np.array([(float(h.sum(axis=0) @ beta) - mu) / sd]))
         parts.append(self.shape_prior(th))
         return np.concatenate(parts)
 
@@ -248,7 +262,13 @@ def _roi_prior(prob: _Problem, th: NDArray[np.float64]) -> tuple[float, float]:
     u = prob.unit_return(h)
     r_free = beta * u
     pooled = h_r @ (1.0 / np.maximum(u, 1e-12))  # Σ_c h_r,c / u_c: every channel at return 1
-    r_bar = max(float(pooled @ prob.y_r) / max(float(pooled @ pooled), 1e-12), 0.0)
+    num, den = float(pooled @ prob.y_r), float(pooled @ pooled)
+    if prob.share is not None:  # the share prior on the pooled media total r̄·Σ spend, in the data rows' weight
+        mu, sd = prob.share
+        total = float(np.sum(prob.spend_sum))
+        w = (prob.sigma / sd) ** 2
+        num, den = num + w * total * mu, den + w * total**2
+    r_bar = max(num / max(den, 1e-12), 0.0)
     if r_bar <= 0:
         r_bar = float(np.mean(r_free)) or 1e-9
     resid = prob.y_r - h_r @ beta
@@ -312,6 +332,7 @@ def fit_media(
     weekly_prior: bool = False,
     shrink: bool = False,
     detail: NDArray[np.float64] | None = None,
+    share_prior: tuple[float, float] | None = None,
 ) -> MediaFit:
     """Fit media parameters. ``y``: ``(T,)`` KPI per period; ``design``: ``(T, P)`` baseline design;
     ``spend``: ``(T, C)`` spend per period and channel (C ≥ 1). Deterministic for a given ``seed``.
@@ -334,7 +355,11 @@ def fit_media(
 
     ``detail``: ``(T, K)`` detail columns of the baseline (:func:`models.response.design.weekly_detail_columns`)
     with a Gaussian prior (:func:`models.response.design.ridge_directions`, prior s.d.
-    :data:`models.response.design.BASELINE_RIDGE_SD` of the level); None: the original computation."""
+    :data:`models.response.design.BASELINE_RIDGE_SD` of the level); None: the original computation.
+
+    ``share_prior``: ``(mean, s.d.)`` of a Gaussian prior on the channels' total contribution over the history as a
+    share of the outcome's (e.g. :data:`MEDIA_SHARE_PRIOR`): one more row ``(Σ_t Σ_c β_c h_tc − mean·Σ_t y_t) /
+    (s.d.·Σ_t y_t)`` in the objective, the coefficient solve and the pooled return of ``shrink``."""
     prob = _Problem(
         np.asarray(y, float),
         np.asarray(design, float),
@@ -364,6 +389,9 @@ def fit_media(
     prob.sigma = float(np.std(prob.y_r - h_r0 @ beta0)) or 1.0
     if lift is not None:
         prob.lift = lift.scaled(prob.y_scale)
+    if share_prior is not None:
+        y_total = float(np.sum(prob.y))
+        prob.share = (share_prior[0] * y_total, share_prior[1] * abs(y_total))
     best = _search(prob, starts, lo, hi)
     if shrink and prob.C > 1:
         prob.roi = _roi_prior(prob, best.x)
@@ -376,7 +404,7 @@ def fit_media(
     phi = _ar1(resid)
     infl = (1 + phi) / (1 - phi) if phi > 0 else 1.0
     gram = h_r.T @ h_r
-    if prob.lift is None and prob.roi is None:
+    if prob.lift is None and prob.roi is None and prob.share is None:
         cov = np.asarray(np.linalg.pinv(gram) * sigma**2 * infl, dtype=np.float64)
     else:
         precision = gram / (sigma**2 * infl)
@@ -385,6 +413,9 @@ def fit_media(
             precision = precision + ld.T @ ld
         if prob.roi is not None:
             precision = precision + np.diag((prob.unit_return(h) / prob.roi[1]) ** 2)
+        if prob.share is not None:
+            row = h.sum(axis=0) / prob.share[1]
+            precision = precision + np.outer(row, row)
         cov = np.asarray(np.linalg.pinv(precision), dtype=np.float64)
     rse, total_rse = None, None
     if freq == "W":  # weekly spend-driven: the curve parameters are poorly identified (see models.response.uncertainty)

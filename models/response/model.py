@@ -21,10 +21,16 @@ from scipy.optimize import nnls
 from scipy.signal import lfilter
 
 from models.response import baseline as pb
-from models.response.design import baseline_design, infer_freq, weekly_detail_columns, weekly_holiday_count
+from models.response.design import (
+    baseline_design,
+    infer_freq,
+    select_yearly_order,
+    weekly_detail_columns,
+    weekly_holiday_count,
+)
 from models.response.geo import GeoFit, fit_geo_media, geo_arrays, geo_features, initial_state
 from models.response.lift import LiftRows, LiftTest, map_lift_tests
-from models.response.media import MediaFit, fit_media, fit_media_reported
+from models.response.media import MEDIA_SHARE_PRIOR, MediaFit, fit_media, fit_media_reported
 from models.transforms import ChannelTransform, Saturation, geometric_adstock
 
 log = logging.getLogger(__name__)
@@ -38,6 +44,9 @@ CONTRIBUTIONS_FILE = "contributions.csv"
 HOLIDAY_COUNT = "holidays__count"
 #: a KPI whose platform-reported total is below this share of the business total is not used for shapes
 MIN_REPORTED_SHARE = 0.01
+#: a spend-driven fit whose channels explain more than this share of the outcome over the history is reported
+#: (one s.d. above the centre of :data:`models.response.media.MEDIA_SHARE_PRIOR`)
+MEDIA_SHARE_WARN = 0.6
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,11 @@ class ResponseSpec:
     geo fit (``"all"``, the default: on the demo worlds, seeds 1–20, it lowers the channel contribution error by
     2.9 ± 0.7 points national and 5.4 ± 1.7 geo without lift tests, 0.4–0.6 with them), the geo fit only (``"geo"``)
     or nowhere (``"none"``). Daily data and the reported-shape fit are unaffected.
+    ``media_share_prior``: ``(mean, s.d.)`` of a Gaussian prior on the channels' share of the outcome over the history
+    in the spend-driven fit of weekly data, national and geo (:data:`models.response.media.MEDIA_SHARE_PRIOR`,
+    Meridian's default; None: none). ``weekly_seasonality``: the yearly Fourier order of weekly fits —
+    ``"smooth"``: ``yearly_order``; ``"auto"``: the order with the lowest BIC for the outcome on the baseline and the
+    controls alone, before media (:func:`models.response.design.select_yearly_order`).
     """
 
     saturation: Saturation | Literal["auto"] = "auto"
@@ -98,6 +112,8 @@ class ResponseSpec:
     roi_shrinkage: bool = True
     weekly_changepoint_every: int | None = 182
     weekly_detail: Literal["none", "geo", "all"] = "all"
+    media_share_prior: tuple[float, float] | None = MEDIA_SHARE_PRIOR
+    weekly_seasonality: Literal["smooth", "auto"] = "smooth"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,7 +124,17 @@ class ResponseSpec:
         (``weekly_priors``, ``roi_shrinkage``, ``weekly_changepoint_every``, ``weekly_detail``) existed was fitted
         without them."""
         old = {"varying_efficiency": False, "weekly_priors": False, "roi_shrinkage": False}
-        return cls(**{**old, "weekly_changepoint_every": None, "weekly_detail": "none", **d})
+        merged = {
+            **old,
+            "weekly_changepoint_every": None,
+            "weekly_detail": "none",
+            "media_share_prior": None,
+            "weekly_seasonality": "smooth",
+            **d,
+        }
+        if merged["media_share_prior"] is not None:
+            merged["media_share_prior"] = tuple(merged["media_share_prior"])
+        return cls(**merged)
 
 
 @dataclass(frozen=True)
@@ -217,6 +243,8 @@ class _Fitted:
     lift: list[dict[str, Any]] = field(default_factory=list)
     geo: dict[str, Any] = field(default_factory=dict)
     control_future: dict[str, float] = field(default_factory=dict)
+    #: yearly Fourier order of the media fit's linear baseline (None: saved before it was recorded)
+    yearly_order: int | None = None
     #: channel → relative s.e. of its total contribution over the history with the curve parameters' uncertainty
     #: (weekly spend-driven fits, :func:`models.response.uncertainty.contribution_rse`); empty: attribution's
     #: intervals use ``beta_cov`` alone (reported-shape fits, daily data, models saved before it existed)
@@ -291,6 +319,16 @@ class ResponseModel:
         ]
         kept_controls = self._usable_controls(history, controls, warn)
         ctrl = history[kept_controls].astype(float) if kept_controls else None
+        yearly_order = sp.yearly_order
+        if freq == "W" and sp.weekly_seasonality == "auto":
+            yearly_order = select_yearly_order(
+                idx,
+                yv,
+                None if ctrl is None else ctrl.to_numpy(),
+                country=sp.country,
+                changepoint_every=sp.weekly_changepoint_every if sp.changepoint_every is None else sp.changepoint_every,
+            )
+        self.yearly_order_ = yearly_order
 
         def designs(changepoint_every: int | None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
             """The linear baseline design ``(T, P)`` with trend hinges every ``changepoint_every`` days, alone
@@ -301,7 +339,7 @@ class ResponseModel:
                 origin=idx[0],
                 country=sp.country,
                 changepoint_every=changepoint_every,
-                yearly_order=sp.yearly_order,
+                yearly_order=yearly_order,
             )
             return base, base if ctrl is None else np.column_stack([base, ctrl.to_numpy()])
 
@@ -378,6 +416,7 @@ class ResponseModel:
                             warm_start=ws,
                             lift=lift_rows,
                             detail=detail if sp.weekly_detail in ("geo", "all") else None,
+                            share_prior=sp.media_share_prior if freq == "W" else None,
                         )
                     )
                     fits.append(geo_fits[-1].media)
@@ -420,6 +459,7 @@ class ResponseModel:
                             weekly_prior=sp.weekly_priors,
                             shrink=sp.roi_shrinkage and freq == "W",
                             detail=detail if sp.weekly_detail == "all" else None,
+                            share_prior=sp.media_share_prior if freq == "W" and sp.weekly_priors else None,
                         )
                     )
             # BIC on the business-total residual picks the saturation family when ``saturation="auto"``
@@ -434,6 +474,14 @@ class ResponseModel:
             if geo_fits:
                 geo = self._geo_params(geo_fits[best], used, geo_column)
             contrib = mf.contributions
+            share = float(contrib.sum() / yv.sum()) if rep is None and yv.sum() > 0 else 0.0
+            if share > MEDIA_SHARE_WARN:
+                warn.append(
+                    f"{self.kpi}: the channels explain {share:.0%} of {self.kpi} over the history, more than is "
+                    f"plausible for most businesses; when spend rises with seasonal demand, a peak the baseline "
+                    f"cannot represent is read as media (try 'seasonality: auto' in the mmm config, yearly order "
+                    f"now {yearly_order}) — lift tests settle it"
+                )
             eff = np.ones(len(used))
             if rep is not None and mf.reported_fit is not None and sp.recent_window:
                 # current efficiency: the channel's reported KPI over the last window against what its
@@ -531,6 +579,7 @@ class ResponseModel:
             geo=geo,
             contribution_rse=_contribution_rse(self.media_fit_ if used else None, used),
             media_total_rse=self.media_fit_.media_total_rse if used and self.media_fit_ is not None else None,
+            yearly_order=yearly_order,
         )
         self._prophet_json = pb.to_json(prophet)
         self.contributions_ = pd.DataFrame(contrib, index=idx, columns=used)
