@@ -61,6 +61,17 @@ def test_national_fit_both_outcomes_spend_driven_with_regressors() -> None:
     assert not [w for w in warnings if "EVERY channel" in w]
 
 
+def test_layout_seasonality_reaches_the_spec_and_the_fit() -> None:
+    frame, layout, _ = mmm_frame(weeks=120, seed=1)
+    fit = fit_mmm(frame, replace(layout, seasonality="auto"), spec=SPEC)
+    for model in fit.bundle.models.values():
+        assert model.spec.weekly_seasonality == "auto"
+        assert model.fitted.yearly_order is not None and model.fitted.yearly_order >= 1
+    assert replace(layout, seasonality="auto").to_dict()["seasonality"] == "auto"
+    smooth = fit_mmm(frame, layout, spec=SPEC)
+    assert {m.fitted.yearly_order for m in smooth.bundle.models.values()} == {SPEC.yearly_order}
+
+
 def test_national_history_geo_sums_spend_averages_controls_and_standardises_regressors() -> None:
     frame, layout, _ = mmm_frame(weeks=60, geos=3, seed=2)
     mh = national_history(

@@ -59,6 +59,13 @@ def test_mmm_table_has_canonical_columns_sorted_by_geo_and_date() -> None:
         m.spend_column("radio")
 
 
+def test_seasonality_is_smooth_unless_configured_and_reaches_the_table_and_fingerprint() -> None:
+    assert Dataset.from_mmm(_frame(), CONFIG).mmm.seasonality == "smooth"  # type: ignore[union-attr]
+    auto = Dataset.from_mmm(_frame(), {**CONFIG, "seasonality": "auto"})
+    assert auto.mmm is not None and auto.mmm.seasonality == "auto"
+    assert auto.fingerprint != Dataset.from_mmm(_frame(), CONFIG).fingerprint
+
+
 def test_national_sums_media_averages_controls_maxes_events() -> None:
     m = Dataset.from_mmm(_frame(), CONFIG).mmm
     assert m is not None
@@ -176,6 +183,7 @@ def test_config_keeps_yaml_boolean_channel_names_as_text(tmp_path: Path) -> None
     ("extra", "message"),
     [
         ({"holidays": "Germany"}, "two-letter country code"),
+        ({"seasonality": "sharp"}, "'smooth' or 'auto'"),
         ({"outcomes": {"sales": "y"}}, "expected conversions and/or revenue"),
         ({"url": "sqlite://"}, "exactly one of 'file' or 'url'"),
         ({"channels": {"tv": {"spend": True}}}, "put it in quotes"),
