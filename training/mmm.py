@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -45,7 +45,7 @@ class MmmLayout:
     geo: str | None = None
     freq: str = "W"
     country: str | None = None
-    seasonality: str = "smooth"
+    seasonality: Literal["smooth", "auto"] = "smooth"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -194,7 +194,7 @@ class MmmTable:
     geo: bool = False
     freq: str = "W"
     holidays: str | None = None
-    seasonality: str = "smooth"
+    seasonality: Literal["smooth", "auto"] = "smooth"
 
     def spend_column(self, channel: str) -> str:
         """``spend__<channel>``; ``KeyError`` for an unknown channel."""
