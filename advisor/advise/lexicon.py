@@ -299,7 +299,7 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     # what a channel (each channel, media) added over a window
     "contribution": rx(
         r"contribut\w*", r"attribution", r"вклад(?:а|у|ом|е|ы|ов|ам|ах)?", r"атрибуц\w*",
-        r"how (?:much|many) (?:\w+ ){0,3}?(?:did|does|do|has|have|had) (?!we |i |you )(?:\w+ ){0,3}?"
+        r"how (?:much|many) (?:\w+ ){0,3}?(?:did|does|do|has|have|had) (?!we |i |you )(?:\w+ ){0,4}?"
         r"(?:add|bring|brought|deliver|generat|drive|drove|driven|produc|earn|creat)\w*",
         r"(?:what|which \w+) (?:did|does|do|has|have) (?!we |i |you )(?:\w+ ){0,3}?"
         r"(?:add|bring|brought|deliver|generat|drive|drove|driven|produc|earn)\w*",

@@ -245,6 +245,9 @@ class _Fitted:
     control_future: dict[str, float] = field(default_factory=dict)
     #: yearly Fourier order of the media fit's linear baseline (None: saved before it was recorded)
     yearly_order: int | None = None
+    #: the channels' share of the outcome over the history (spend-driven fits; None: reported shapes, or saved before
+    #: it was recorded); above :data:`MEDIA_SHARE_WARN` the fit warns
+    media_share: float | None = None
     #: channel → relative s.e. of its total contribution over the history with the curve parameters' uncertainty
     #: (weekly spend-driven fits, :func:`models.response.uncertainty.contribution_rse`); empty: attribution's
     #: intervals use ``beta_cov`` alone (reported-shape fits, daily data, models saved before it existed)
@@ -302,6 +305,7 @@ class ResponseModel:
             raise ValueError(f"{y} is zero in every period; nothing to fit")
         refused: dict[str, str] = {}
         used: list[str] = []
+        media_share: float | None = None
         n = len(idx)
         for ch in channels:
             s = history[ch].to_numpy(dtype=float)
@@ -475,6 +479,7 @@ class ResponseModel:
                 geo = self._geo_params(geo_fits[best], used, geo_column)
             contrib = mf.contributions
             share = float(contrib.sum() / yv.sum()) if rep is None and yv.sum() > 0 else 0.0
+            media_share = share if rep is None and yv.sum() > 0 else None
             if share > MEDIA_SHARE_WARN:
                 warn.append(
                     f"{self.kpi}: the channels explain {share:.0%} of {self.kpi} over the history, more than is "
@@ -580,6 +585,7 @@ class ResponseModel:
             contribution_rse=_contribution_rse(self.media_fit_ if used else None, used),
             media_total_rse=self.media_fit_.media_total_rse if used and self.media_fit_ is not None else None,
             yearly_order=yearly_order,
+            media_share=media_share,
         )
         self._prophet_json = pb.to_json(prophet)
         self.contributions_ = pd.DataFrame(contrib, index=idx, columns=used)

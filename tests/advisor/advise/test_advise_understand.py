@@ -185,6 +185,7 @@ KIND_CASES = [
     ("How much of our conversions come from media?", "contribution"),
     ("Which channel drove the most revenue?", "contribution"),
     ("How many conversions did search drive this year?", "contribution"),
+    ("How much did media as a whole drive over the whole history?", "contribution"),
     ("Show the attribution for the last month", "contribution"),
     ("Сколько конверсий принёс поиск за последние 13 недель?", "contribution"),
     ("Какой вклад каждого канала в выручку?", "contribution"),

@@ -276,3 +276,27 @@ def _with(model: Any, fitted: Any) -> Any:
     clone = copy.copy(model)
     clone._f = fitted
     return clone
+
+
+def test_a_model_whose_channels_explain_most_of_the_kpi_says_so(mmm_env: Env) -> None:
+    """Above ``MEDIA_SHARE_WARN`` of the KPI over the history (the fit's ``media_share``), the answer carries a
+    caution in the answer's language; below it, none."""
+    from advisor.advise.kinds.contribution import T
+
+    model = mmm_env.bundle.models["conversions"]
+    share = model.fitted.media_share
+    assert share is not None and 0 < share < 0.6
+    plain = _ask(mmm_env, "What did each channel contribute over the whole history?")
+    assert not any(line.startswith("Caution") for line in plain.lines)
+    try:
+        model.fitted.media_share = 0.83
+        en = _ask(mmm_env, "What did each channel contribute over the whole history?")
+        ru = _ask(mmm_env, "Какой вклад каждого канала за всю историю?")
+    finally:
+        model.fitted.media_share = share
+    (caution,) = [line for line in en.lines if line.startswith("Caution")]
+    assert "83% of conversions" in caution and "seasonality: auto" in caution
+    assert en.analyses[0].result["media"]["conversions"]["history_share"] == 0.83
+    (ru_caution,) = [line for line in ru.lines if line.startswith("Осторожно")]
+    assert "83%" in ru_caution and not latin_words(_text(ru))
+    assert set(T["en"]) == set(T["ru"])

@@ -190,3 +190,14 @@ def test_the_fits_own_contributions_answer_for_the_fitted_periods_the_curve_afte
     # the interval keeps the coefficient's relative s.e. (10 %) around the mean
     lo, hi = doc["channels"]["search"]["lower_80"], doc["channels"]["search"]["upper_80"]
     assert lo < 8.0 < hi and (hi - 8.0) == pytest.approx(8.0 - lo)
+
+
+def test_attribution_warns_when_the_channels_explain_most_of_the_kpi() -> None:
+    model = _model({"tv": 40.0, "on": 30.0})
+    model.fitted.media_share = 0.81
+    doc = attribution(AttributionRequest(), _ctx(MmmData(), {"revenue": model}, freq="W")).to_json()
+    (said,) = [w for w in doc["warnings"] if "explain" in w]
+    assert said.startswith("revenue: the channels explain 81% of revenue") and "upper bound" in said
+    model.fitted.media_share = 0.3
+    doc = attribution(AttributionRequest(), _ctx(MmmData(), {"revenue": model}, freq="W")).to_json()
+    assert not [w for w in doc["warnings"] if "explain" in w]

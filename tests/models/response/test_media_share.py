@@ -109,6 +109,8 @@ def test_a_fit_where_media_explain_most_of_the_outcome_says_so(retailer: tuple[p
     assert _share(forced, hist["y"]) > MEDIA_SHARE_WARN
     said = [w for w in forced.warnings_ if "explain" in w]
     assert len(said) == 1 and "90%" in said[0] and "seasonality: auto" in said[0], forced.warnings_
+    assert forced.fitted.media_share == pytest.approx(_share(forced, hist["y"]))
+    assert ResponseModel.from_files(forced.to_files("f/"), "f/").fitted.media_share == forced.fitted.media_share
     modest = _fit(hist, replace(SPEC, media_share_prior=(0.2, 0.001)))
     assert not [w for w in modest.warnings_ if "explain" in w]
 
