@@ -14,6 +14,12 @@ every true transform still misses each channel's contribution by about 10–15 %
 half-saturation ranges (module constants below) were set so that this limit stays under the issue-13 target. The structure varies by seed: 2–5 promotion windows, a trend break in about 40 % of
 worlds, which channels share bursts, the price elasticity.
 
+``season="peak"`` (not the default) gives the world a retailer's holiday season: every year from 20 November to
+24 December organic demand is ``lift`` (1.6–2.2) times its level, and every channel's spend rises with it (by 0.8 ×
+the lift's excess, per week by the share of its days in the season). The season is no event column (a business does
+not record its demand peak as a promotion), and it continues after the history (truth for plans). Its draws come
+from their own generator, so the default worlds are unchanged.
+
 Truth (``truth.json``, schema ``mmm-1.0``, built by ``mmm_truthdoc``): see ``MmmWorld`` and ``demo_world.mmm_truth`` (the formulas and
 ``true_outcome`` for future plans).
 """
@@ -191,14 +197,39 @@ def _week_starts(days: int, end: date) -> pd.DatetimeIndex:
     return pd.date_range(end=last_start, periods=n, freq="7D")
 
 
+def _season(seed: int, weeks: pd.DatetimeIndex) -> tuple[Promotion, ...]:
+    """The holiday season of a ``season="peak"`` world (module docstring): one window per year of the history and
+    the year after, one lift drawn from its own generator."""
+    lift = float(np.random.default_rng([seed, 13, 7]).uniform(1.6, 2.2))
+    years = range(weeks[0].year, weeks[-1].year + 2)
+    return tuple(Promotion(date(y, 11, 20), date(y, 12, 24), lift) for y in years)
+
+
+def _week_multiplier(weeks: pd.DatetimeIndex, windows: tuple[Promotion, ...]) -> NDArray[np.float64]:
+    """``(W,)``: the mean over each week's 7 days of the windows' multipliers."""
+    days = pd.date_range(weeks[0], weeks[-1] + pd.Timedelta(days=6), freq="D")
+    m = np.ones(len(days))
+    for p in windows:
+        m = m * p.multipliers(days)
+    return m.reshape(len(weeks), 7).mean(axis=1)
+
+
 def generate_mmm_world(
-    seed: int = 7, days: int = 730, geos: int = 0, channels: int = 6, end: date = DEFAULT_END
+    seed: int = 7,
+    days: int = 730,
+    geos: int = 0,
+    channels: int = 6,
+    end: date = DEFAULT_END,
+    season: str = "smooth",
 ) -> MmmWorld:
     """Generate ``days // 7`` weeks ending on or before ``end``; ``geos`` geos (0: national rows, no geo column);
-    ``channels`` channels (2–10: the six default ones, then podcast, native, influencer, sms). Deterministic in
-    all arguments."""
+    ``channels`` channels (2–10: the six default ones, then podcast, native, influencer, sms); ``season``:
+    ``"smooth"`` (the yearly season of ``BaselineParams``) or ``"peak"`` (a holiday season on top, spend following
+    it: module docstring). Deterministic in all arguments."""
     if not 0 <= geos <= 200:
         raise ValueError(f"geos must be 0 to 200, got {geos}")
+    if season not in ("smooth", "peak"):
+        raise ValueError(f"season must be 'smooth' or 'peak', got {season!r}")
     profiles = channel_profiles(channels)
     rng = np.random.default_rng([seed, 13])
     weeks = _week_starts(days, end)
@@ -211,6 +242,9 @@ def generate_mmm_world(
     aov = np.array([p.aov * rng.lognormal(0.0, 0.1) for p in profiles])
     roas = np.array([p.roas * rng.lognormal(0.0, 0.25) for p in profiles])
     national, sharing = _national_spend(rng, profiles, weeks)
+    peaks = _season(seed, weeks) if season == "peak" else ()
+    if peaks:  # spend rises with demand in the season
+        national = np.round(national * (1.0 + 0.8 * (_week_multiplier(weeks, peaks) - 1.0))[:, None], 2)
     spend = _geo_split(rng, national, weights)
     # half-saturation around each geo's mean adstocked spend; per-geo effectiveness heterogeneity (s.d. 0.15)
     ad_mean = spend.mean(axis=0)
@@ -224,7 +258,9 @@ def generate_mmm_world(
 
     days_index = pd.date_range(weeks[0], weeks[-1] + pd.Timedelta(days=6), freq="D")
     mean_inc_daily = float(inc.sum(axis=(1, 2)).mean()) / 7.0 * float(rng.uniform(*BASE_FACTOR))
-    baseline = replace(_baseline(rng, days_index, mean_inc_daily), promotions=promotions, trend_breaks=breaks)
+    baseline = replace(
+        _baseline(rng, days_index, mean_inc_daily), promotions=promotions + peaks, trend_breaks=breaks
+    )
     organic = weekly_organic(baseline, weeks)
     price = _price_index(rng, n_weeks, len(geo_names))
     elasticity = float(rng.uniform(1.0, 3.0))

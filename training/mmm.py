@@ -45,7 +45,7 @@ class MmmLayout:
     geo: str | None = None
     freq: str = "W"
     country: str | None = None
-    seasonality: Literal["smooth", "auto"] = "smooth"
+    seasonality: Literal["smooth", "auto"] = "auto"
 
     def to_dict(self) -> dict[str, Any]:
         return {

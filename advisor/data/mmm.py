@@ -14,7 +14,7 @@ mmm:
   organic: [newsletter_sends]
   events: [promo_days]          # numbers, or text levels expanded to 0/1 columns
   holidays: DE                  # ISO country code (default: none)
-  seasonality: smooth           # or auto: the yearly shape's detail read from the outcome before media
+  seasonality: auto             # or smooth: two yearly harmonics (auto: the shape read from the outcome first)
 ```
 
 Columns are matched case-insensitively after trimming (then, if still unmatched, ignoring spaces, ``_`` and ``-``
@@ -91,9 +91,10 @@ class MmmConfig(BaseModel):
     events: tuple[str, ...] = Field(default=(), description="promotions / events: numbers or text levels")
     holidays: str | None = Field(default=None, description="ISO country code for public holidays")
     seasonality: Literal["smooth", "auto"] = Field(
-        default="smooth",
-        description="yearly shape of the baseline: smooth (two harmonics) or auto (as many as the outcome's own "
-        "seasonal shape needs, chosen before media: for demand with sharp seasonal peaks, e.g. a retailer's Q4)",
+        default="auto",
+        description="yearly shape of the baseline: auto (as many harmonics as the outcome's own seasonal shape "
+        "needs, chosen before media, so a sharp demand peak such as a retailer's Q4 is not read as media) or "
+        "smooth (two harmonics)",
     )
 
     @field_validator("date", "geo", "file", "table", "holidays", mode="before")
@@ -194,7 +195,7 @@ class MmmTable:
     geo: bool = False
     freq: str = "W"
     holidays: str | None = None
-    seasonality: Literal["smooth", "auto"] = "smooth"
+    seasonality: Literal["smooth", "auto"] = "auto"
 
     def spend_column(self, channel: str) -> str:
         """``spend__<channel>``; ``KeyError`` for an unknown channel."""

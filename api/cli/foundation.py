@@ -46,6 +46,11 @@ def demo_data(
         bool,
         typer.Option("--lift-tests", help="Also write lift_tests.csv: one four-week test per channel and KPI."),
     ] = False,
+    season: Annotated[
+        str,
+        typer.Option("--season", help="mmm: smooth (a smooth yearly season) or peak (a retailer's holiday season "
+                     "every 20 Nov-24 Dec, demand 1.6-2.2x, spend rising with it; no event column marks it)."),
+    ] = "smooth",
     segments: Annotated[
         int,
         typer.Option("--segments", min=0, max=5000, help="campaign: N businesses (seeds SEED..SEED+N-1) in "
@@ -59,14 +64,17 @@ def demo_data(
     over the window + noise with a 10% standard error).
     Example: kpi-advisor demo-data --out data/demo --seed 7 --days 730
     Example: kpi-advisor demo-data --out data/mmm --layout mmm --geos 10 --lift-tests
+    Example: kpi-advisor demo-data --out data/retail --layout mmm --season peak --days 1092
     Example: kpi-advisor demo-data --out data/agency --segments 40 --days 365   (then train --segment-by segment)
     """
     from demo_world import campaign_lift_tests, generate_mmm_world, generate_world, mmm_lift_tests, write_lift_tests
 
     if layout not in ("campaign", "mmm"):
         raise typer.BadParameter(f"--layout must be campaign or mmm, got {layout!r}", param_hint="--layout")
-    if layout == "campaign" and (geos or channels != 6):
-        raise typer.BadParameter("--geos and --channels apply to --layout mmm only", param_hint="--layout")
+    if layout == "campaign" and (geos or channels != 6 or season != "smooth"):
+        raise typer.BadParameter("--geos, --channels and --season apply to --layout mmm only", param_hint="--layout")
+    if season not in ("smooth", "peak"):
+        raise typer.BadParameter(f"--season must be smooth or peak, got {season!r}", param_hint="--season")
     if segments:
         if layout != "campaign" or lift_tests:
             raise typer.BadParameter("--segments applies to --layout campaign without --lift-tests (an mmm table "
@@ -82,7 +90,7 @@ def demo_data(
     with stderr.status(f"generating demo world ({layout}, seed {seed}, {days} days)"):
         out.mkdir(parents=True, exist_ok=True)
         if layout == "mmm":
-            mmm = generate_mmm_world(seed=seed, days=days, geos=geos, channels=channels)
+            mmm = generate_mmm_world(seed=seed, days=days, geos=geos, channels=channels, season=season)
             mmm.write(out)
             rows = {"mmm": len(mmm.frame)}
             tests = mmm_lift_tests(mmm.truth, seed) if lift_tests else None

@@ -89,8 +89,11 @@ class ResponseSpec:
     ``media_share_prior``: ``(mean, s.d.)`` of a Gaussian prior on the channels' share of the outcome over the history
     in the spend-driven fit of weekly data, national and geo (:data:`models.response.media.MEDIA_SHARE_PRIOR`,
     Meridian's default; None: none). ``weekly_seasonality``: the yearly Fourier order of weekly fits —
-    ``"smooth"``: ``yearly_order``; ``"auto"``: the order with the lowest BIC for the outcome on the baseline and the
-    controls alone, before media (:func:`models.response.design.select_yearly_order`).
+    ``"smooth"``: ``yearly_order``; ``"auto"`` (default): the order with the lowest BIC for the outcome on the baseline
+    and the controls alone, before media (:func:`models.response.design.select_yearly_order`). On demo worlds with a
+    retailer's holiday season (``generate_mmm_world(season="peak")``, seeds 1–6) ``"smooth"`` lets the channels claim
+    the peak (channel contribution error 102 % national, 67 % geo, no lift tests) and ``"auto"`` halves it (43 %,
+    29 %); on the smooth-season worlds, whose season is exactly ``yearly_order`` harmonics, it costs about a point.
     """
 
     saturation: Saturation | Literal["auto"] = "auto"
@@ -113,7 +116,7 @@ class ResponseSpec:
     weekly_changepoint_every: int | None = 182
     weekly_detail: Literal["none", "geo", "all"] = "all"
     media_share_prior: tuple[float, float] | None = MEDIA_SHARE_PRIOR
-    weekly_seasonality: Literal["smooth", "auto"] = "smooth"
+    weekly_seasonality: Literal["smooth", "auto"] = "auto"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -481,11 +484,15 @@ class ResponseModel:
             share = float(contrib.sum() / yv.sum()) if rep is None and yv.sum() > 0 else 0.0
             media_share = share if rep is None and yv.sum() > 0 else None
             if share > MEDIA_SHARE_WARN:
+                remedy = (
+                    f"the yearly shape was read from {self.kpi} first (order {yearly_order})"
+                    if sp.weekly_seasonality == "auto"
+                    else f"try 'seasonality: auto' in the mmm config (yearly order now {yearly_order})"
+                )
                 warn.append(
                     f"{self.kpi}: the channels explain {share:.0%} of {self.kpi} over the history, more than is "
                     f"plausible for most businesses; when spend rises with seasonal demand, a peak the baseline "
-                    f"cannot represent is read as media (try 'seasonality: auto' in the mmm config, yearly order "
-                    f"now {yearly_order}) — lift tests settle it"
+                    f"cannot represent is read as media ({remedy}) — lift tests settle it"
                 )
             eff = np.ones(len(used))
             if rep is not None and mf.reported_fit is not None and sp.recent_window:

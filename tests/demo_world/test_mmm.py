@@ -204,3 +204,33 @@ def test_ten_channels_forty_geos_and_correlated_spend() -> None:
         generate_mmm_world(channels=11)
     with pytest.raises(ValueError, match="at least 364 days"):
         generate_mmm_world(days=300)
+
+
+def test_peak_season_world_adds_a_holiday_season_spend_follows_and_no_event_marks_it(tmp_path) -> None:
+    smooth = generate_mmm_world(seed=3, days=1092)
+    peak = generate_mmm_world(seed=3, days=1092, season="peak")
+    again = generate_mmm_world(seed=3, days=1092)
+    pd.testing.assert_frame_equal(smooth.frame, again.frame)  # the default world does not move
+    extra = peak.truth["baseline"]["promotions"][len(smooth.truth["baseline"]["promotions"]) :]
+    weeks = pd.DatetimeIndex(smooth.frame["week_start"])
+    assert [(p["start"][5:], p["end"][5:]) for p in extra] == [("11-20", "12-24")] * (weeks[-1].year - weeks[0].year + 2)
+    assert len({p["lift"] for p in extra}) == 1 and 1.6 <= extra[0]["lift"] <= 2.2
+    assert peak.frame["promo_days"].equals(smooth.frame["promo_days"])  # not an event column
+    in_season = ((weeks.month == 12) & (weeks.day <= 17)) | ((weeks.month == 11) & (weeks.day >= 20))
+    ratio = peak.frame["search_spend"] / smooth.frame["search_spend"]
+    assert ratio[~in_season & (weeks.month < 11)].eq(1.0).all()
+    assert ratio[in_season].min() > 1.4
+    # organic demand: the season lifts the truth's baseline (whose level is recalibrated to the larger media effect)
+    lifted = np.asarray(peak.truth["series"]["baseline_conversions"]) / np.asarray(
+        smooth.truth["series"]["baseline_conversions"]
+    )
+    out = lifted[~in_season & (weeks.month < 11)]
+    assert np.ptp(out) < 0.05 * out.mean()
+    assert lifted[in_season].min() / out.mean() > 1.5
+    res = CliRunner().invoke(app, ["demo-data", "--out", str(tmp_path / "r"), "--layout", "mmm", "--season", "peak",
+                                   "--days", "400"])
+    assert res.exit_code == 0, res.output
+    bad = CliRunner().invoke(app, ["demo-data", "--out", str(tmp_path / "c"), "--season", "peak"])
+    assert bad.exit_code == 2 and "--season" in bad.output
+    with pytest.raises(ValueError, match="season must be 'smooth' or 'peak'"):
+        generate_mmm_world(seed=3, season="winter")

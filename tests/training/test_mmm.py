@@ -68,7 +68,8 @@ def test_layout_seasonality_reaches_the_spec_and_the_fit() -> None:
         assert model.spec.weekly_seasonality == "auto"
         assert model.fitted.yearly_order is not None and model.fitted.yearly_order >= 1
     assert replace(layout, seasonality="auto").to_dict()["seasonality"] == "auto"
-    smooth = fit_mmm(frame, layout, spec=SPEC)
+    assert layout.seasonality == "auto"
+    smooth = fit_mmm(frame, replace(layout, seasonality="smooth"), spec=SPEC)
     assert {m.fitted.yearly_order for m in smooth.bundle.models.values()} == {SPEC.yearly_order}
 
 

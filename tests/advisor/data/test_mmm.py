@@ -59,11 +59,11 @@ def test_mmm_table_has_canonical_columns_sorted_by_geo_and_date() -> None:
         m.spend_column("radio")
 
 
-def test_seasonality_is_smooth_unless_configured_and_reaches_the_table_and_fingerprint() -> None:
-    assert Dataset.from_mmm(_frame(), CONFIG).mmm.seasonality == "smooth"  # type: ignore[union-attr]
-    auto = Dataset.from_mmm(_frame(), {**CONFIG, "seasonality": "auto"})
-    assert auto.mmm is not None and auto.mmm.seasonality == "auto"
-    assert auto.fingerprint != Dataset.from_mmm(_frame(), CONFIG).fingerprint
+def test_seasonality_is_auto_unless_configured_and_reaches_the_table_and_fingerprint() -> None:
+    assert Dataset.from_mmm(_frame(), CONFIG).mmm.seasonality == "auto"  # type: ignore[union-attr]
+    smooth = Dataset.from_mmm(_frame(), {**CONFIG, "seasonality": "smooth"})
+    assert smooth.mmm is not None and smooth.mmm.seasonality == "smooth"
+    assert smooth.fingerprint != Dataset.from_mmm(_frame(), CONFIG).fingerprint
 
 
 def test_national_sums_media_averages_controls_maxes_events() -> None:

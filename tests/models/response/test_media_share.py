@@ -80,8 +80,9 @@ def test_the_geo_fit_carries_the_share_prior() -> None:
 
 def test_demand_seasonality_read_first_keeps_the_peak_out_of_media(retailer: tuple[pd.DataFrame, float]) -> None:
     hist, true_share = retailer
-    smooth = _fit(hist, SPEC)
-    auto = _fit(hist, replace(SPEC, weekly_seasonality="auto"))
+    smooth = _fit(hist, replace(SPEC, weekly_seasonality="smooth"))
+    auto = _fit(hist, SPEC)
+    assert SPEC.weekly_seasonality == "auto"
     assert smooth.fitted.yearly_order == SPEC.yearly_order == 2
     assert auto.fitted.yearly_order is not None and auto.fitted.yearly_order >= 4
     err_smooth = abs(_share(smooth, hist["y"]) / true_share - 1)
@@ -105,10 +106,13 @@ def test_select_yearly_order_follows_the_shape_of_the_season() -> None:
 
 def test_a_fit_where_media_explain_most_of_the_outcome_says_so(retailer: tuple[pd.DataFrame, float]) -> None:
     hist, _ = retailer
-    forced = _fit(hist, replace(SPEC, media_share_prior=(0.9, 0.001)))
+    forced = _fit(hist, replace(SPEC, media_share_prior=(0.9, 0.001), weekly_seasonality="smooth"))
     assert _share(forced, hist["y"]) > MEDIA_SHARE_WARN
     said = [w for w in forced.warnings_ if "explain" in w]
     assert len(said) == 1 and "90%" in said[0] and "seasonality: auto" in said[0], forced.warnings_
+    auto = _fit(hist, replace(SPEC, media_share_prior=(0.9, 0.001)))
+    (said_auto,) = [w for w in auto.warnings_ if "explain" in w]
+    assert f"read from y first (order {auto.fitted.yearly_order})" in said_auto
     assert forced.fitted.media_share == pytest.approx(_share(forced, hist["y"]))
     assert ResponseModel.from_files(forced.to_files("f/"), "f/").fitted.media_share == forced.fitted.media_share
     modest = _fit(hist, replace(SPEC, media_share_prior=(0.2, 0.001)))
