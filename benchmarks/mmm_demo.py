@@ -1,7 +1,7 @@
 """Media-mix benchmark on the demo world in the ``mmm`` layout (issue 13, "Must show").
 
 Run: ``.venv/bin/python benchmarks/mmm_demo.py [--seeds 1 2 3] [--geos 0 10] [--days 1092] [--weeks 13]
-[--origins-every N] [--lift both|none|only]``.
+[--origins-every N] [--lift both|none|only] [--season smooth|peak]``.
 For each seed and geo count (0 = national rows): writes the folder with ``demo_world.generate_mmm_world``
 (weekly, six channels, price index control, promotion days event; ``--days`` of history, default 156 weeks so
 the backtest has enough origins), trains it as ``kpi-advisor train`` does (``mmm_score.train_folder``, backtests
@@ -45,11 +45,18 @@ KPIS = ("conversions", "revenue")
 
 
 def run(
-    seed: int, geos: int, lift: bool, days: int, weeks: int, root: Path, every: int | None = None
+    seed: int,
+    geos: int,
+    lift: bool,
+    days: int,
+    weeks: int,
+    root: Path,
+    every: int | None = None,
+    season: str = "smooth",
 ) -> dict[str, Any]:
     """Generate, train and score one setting (``every``: weeks between backtest origins; None: as ``train``)."""
     folder = root / f"s{seed}-g{geos}-{'lift' if lift else 'none'}"
-    world = generate_mmm_world(seed=seed, days=days, geos=geos)
+    world = generate_mmm_world(seed=seed, days=days, geos=geos, season=season)
     world.write(folder / "data")
     if lift:
         write_lift_tests(mmm_lift_tests(world.truth, seed), folder / "data" / "lift_tests.csv")
@@ -110,6 +117,13 @@ def main() -> None:
     )
     ap.add_argument("--lift", choices=("both", "none", "only"), default="both", help="fits without/with lift tests")
     ap.add_argument("--dump", type=Path, default=None, help="write per-origin hit rates here (JSON)")
+    ap.add_argument(
+        "--season",
+        choices=("smooth", "peak"),
+        default="smooth",
+        help="the worlds' yearly season: smooth (the issue's worlds) or peak (a retailer's holiday season, spend "
+        "rising with it: generate_mmm_world(season='peak'))",
+    )
     args = ap.parse_args()
     lifts = {"both": (False, True), "none": (False,), "only": (True,)}[args.lift]
     logging.getLogger("models").setLevel(logging.ERROR)
@@ -121,7 +135,7 @@ def main() -> None:
             print(f"== seed {seed}", flush=True)
             for geos in args.geos:
                 for lift in lifts:
-                    r = run(seed, geos, lift, args.days, args.weeks, Path(tmp), args.origins_every)
+                    r = run(seed, geos, lift, args.days, args.weeks, Path(tmp), args.origins_every, args.season)
                     results[(seed, geos, lift)] = r
                     name = f"{'national' if geos == 0 else f'{geos} geos'} {'+lift' if lift else ''}"
                     print(_row(name, r), flush=True)
