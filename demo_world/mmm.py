@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 from demo_world.channels import CHANNELS, EXTRA_CHANNELS, ChannelProfile
 from demo_world.mmm_truth import media_response, outcome_frame, weekly_organic
 from demo_world.mmm_truthdoc import NOISE_SD, build_mmm_truth
-from demo_world.structure import Promotion, TrendBreak
+from demo_world.structure import Promotion, TrendBreak, structure_multipliers
 from demo_world.world import DEFAULT_END, _baseline
 
 MIN_WEEKS = 52
@@ -208,10 +208,7 @@ def _season(seed: int, weeks: pd.DatetimeIndex) -> tuple[Promotion, ...]:
 def _week_multiplier(weeks: pd.DatetimeIndex, windows: tuple[Promotion, ...]) -> NDArray[np.float64]:
     """``(W,)``: the mean over each week's 7 days of the windows' multipliers."""
     days = pd.date_range(weeks[0], weeks[-1] + pd.Timedelta(days=6), freq="D")
-    m = np.ones(len(days))
-    for p in windows:
-        m = m * p.multipliers(days)
-    return m.reshape(len(weeks), 7).mean(axis=1)
+    return structure_multipliers(days, windows, ()).reshape(len(weeks), 7).mean(axis=1)
 
 
 def generate_mmm_world(

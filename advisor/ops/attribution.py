@@ -17,7 +17,7 @@ import pandas as pd
 from advisor.core.jsonable import to_jsonable
 from advisor.ops.context import ModelsUnavailable, OpsContext, segment_context
 from advisor.ops.requests import AttributionRequest
-from models.response.model import MEDIA_SHARE_WARN
+from models.response.model import media_share_warning, seasonality_read
 
 if TYPE_CHECKING:
     from advisor.diagnostics.incremental import ChannelEffect, LiftComparison
@@ -109,13 +109,12 @@ def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
     if getattr(ds, "campaign_source", "campaign_daily") == "mmm":
         warnings.append("the data has no campaign rows: platform-reported figures are null")
     for kpi, model in models.items():
-        share = getattr(model.fitted, "media_share", None)
-        if share is not None and share > MEDIA_SHARE_WARN:
-            warnings.append(
-                f"{kpi}: the channels explain {share:.0%} of {kpi} over the history, more than is plausible for most "
-                "businesses; read these figures as an upper bound until lift tests confirm them (or set "
-                "'seasonality: auto' in the mmm config)"
-            )
+        f = model.fitted
+        said = media_share_warning(
+            kpi, getattr(f, "media_share", None), getattr(f, "yearly_order", None), seasonality_read(model)
+        )
+        if said:
+            warnings.append(said)
     return AttributionResult(
         ctx.dataset_id, ctx.models.version, start, end, freq, tuple(found.effects), tuple(found.lift_tests), found.geos,
         tuple(warnings),

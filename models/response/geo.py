@@ -48,7 +48,7 @@ from scipy.signal import lfilter
 
 from models.response.design import BASELINE_RIDGE_SD, RidgeDirections, ridge_directions
 from models.response.lift import LiftRows
-from models.response.media import MediaFit, ShapeSpace, _ar1, _saturate
+from models.response.media import MediaFit, ShapeSpace, _ar1, _saturate, share_prior_rows
 from models.transforms import Saturation
 
 #: floor of the between-geo s.d. of a channel's coefficient, as a share of the pooled coefficient
@@ -456,8 +456,7 @@ def fit_geo_media(
         lift_se = rows.std_error
         prob.lift = replace(rows, std_error=rows.std_error / np.sqrt(infl0))
     if share_prior is not None:
-        y_total = float(np.sum(prob.w[:, None] * prob.yt))
-        prob.share = (share_prior[0] * y_total, share_prior[1] * abs(y_total))
+        prob.share = share_prior_rows(share_prior, float(np.sum(prob.w[:, None] * prob.yt)))
     # refits (backtest origins) start at the full-history optimum: no pooled search, a short second-pass one
     th = _search(prob, starts, lo, hi).x if warm_start is None else starts[0]
     beta, h, h_r = prob.solve(th)

@@ -47,6 +47,12 @@ ROI_PRIOR_CV_BOUNDS = (0.25, 0.5)
 MEDIA_SHARE_PRIOR = (0.4, 0.2)
 
 
+def share_prior_rows(prior: tuple[float, float], y_total: float) -> tuple[float, float]:
+    """``(mean, s.d.)`` of the media total under the share ``prior`` for an outcome summing to ``y_total`` (the
+    units the fit's rows are in)."""
+    return prior[0] * y_total, prior[1] * abs(y_total)
+
+
 @dataclass(frozen=True)
 class MediaFit:
     """Result of :func:`fit_media`, in original units.
@@ -390,8 +396,7 @@ def fit_media(
     if lift is not None:
         prob.lift = lift.scaled(prob.y_scale)
     if share_prior is not None:
-        y_total = float(np.sum(prob.y))
-        prob.share = (share_prior[0] * y_total, share_prior[1] * abs(y_total))
+        prob.share = share_prior_rows(share_prior, float(np.sum(prob.y)))
     best = _search(prob, starts, lo, hi)
     if shrink and prob.C > 1:
         prob.roi = _roi_prior(prob, best.x)

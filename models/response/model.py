@@ -49,6 +49,32 @@ MIN_REPORTED_SHARE = 0.01
 MEDIA_SHARE_WARN = 0.6
 
 
+def seasonality_read(model: Any) -> bool:
+    """Whether a fitted response model read its yearly shape from the outcome before media (weekly data with
+    ``weekly_seasonality="auto"``); False for anything without that spec or frequency."""
+    freq = getattr(getattr(model, "fitted", None), "freq", None)
+    return bool(freq == "W" and getattr(getattr(model, "spec", None), "weekly_seasonality", None) == "auto")
+
+
+def media_share_warning(kpi: str, share: float | None, yearly_order: int | None, read_from_outcome: bool) -> str | None:
+    """The warning of a spend-driven fit whose channels explain more than :data:`MEDIA_SHARE_WARN` of ``kpi`` over the
+    history (``share``; None below it or without a share). ``read_from_outcome``: the yearly shape (Fourier order
+    ``yearly_order``) was read from the outcome before media (``weekly_seasonality="auto"`` on weekly data), so the
+    warning does not suggest it."""
+    if share is None or not share > MEDIA_SHARE_WARN:
+        return None
+    remedy = (
+        f"the yearly shape was read from {kpi} first (order {yearly_order})"
+        if read_from_outcome
+        else f"try 'seasonality: auto' in the mmm config (yearly order now {yearly_order})"
+    )
+    return (
+        f"{kpi}: the channels explain {share:.0%} of {kpi} over the history, more than is plausible for most "
+        f"businesses; when spend rises with seasonal demand, a peak the baseline cannot represent is read as media "
+        f"({remedy}); read these figures as an upper bound until lift tests confirm them"
+    )
+
+
 @dataclass(frozen=True)
 class ResponseSpec:
     """Settings of the response fit.
@@ -327,7 +353,8 @@ class ResponseModel:
         kept_controls = self._usable_controls(history, controls, warn)
         ctrl = history[kept_controls].astype(float) if kept_controls else None
         yearly_order = sp.yearly_order
-        if freq == "W" and sp.weekly_seasonality == "auto":
+        seasonality_read = freq == "W" and sp.weekly_seasonality == "auto"
+        if seasonality_read:
             yearly_order = select_yearly_order(
                 idx,
                 yv,
@@ -335,7 +362,6 @@ class ResponseModel:
                 country=sp.country,
                 changepoint_every=sp.weekly_changepoint_every if sp.changepoint_every is None else sp.changepoint_every,
             )
-        self.yearly_order_ = yearly_order
 
         def designs(changepoint_every: int | None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
             """The linear baseline design ``(T, P)`` with trend hinges every ``changepoint_every`` days, alone
@@ -481,19 +507,10 @@ class ResponseModel:
             if geo_fits:
                 geo = self._geo_params(geo_fits[best], used, geo_column)
             contrib = mf.contributions
-            share = float(contrib.sum() / yv.sum()) if rep is None and yv.sum() > 0 else 0.0
-            media_share = share if rep is None and yv.sum() > 0 else None
-            if share > MEDIA_SHARE_WARN:
-                remedy = (
-                    f"the yearly shape was read from {self.kpi} first (order {yearly_order})"
-                    if sp.weekly_seasonality == "auto"
-                    else f"try 'seasonality: auto' in the mmm config (yearly order now {yearly_order})"
-                )
-                warn.append(
-                    f"{self.kpi}: the channels explain {share:.0%} of {self.kpi} over the history, more than is "
-                    f"plausible for most businesses; when spend rises with seasonal demand, a peak the baseline "
-                    f"cannot represent is read as media ({remedy}) — lift tests settle it"
-                )
+            media_share = float(contrib.sum() / yv.sum()) if rep is None and yv.sum() > 0 else None
+            said = media_share_warning(self.kpi, media_share, yearly_order, seasonality_read)
+            if said:
+                warn.append(said)
             eff = np.ones(len(used))
             if rep is not None and mf.reported_fit is not None and sp.recent_window:
                 # current efficiency: the channel's reported KPI over the last window against what its

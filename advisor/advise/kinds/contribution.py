@@ -37,7 +37,7 @@ from advisor.diagnostics.incremental import Z80, attribute, contribution, in_win
 from advisor.narrative.template import num, sig
 from advisor.recommend import Recommendation
 from models.response import ResponseBundle
-from models.response.model import MEDIA_SHARE_WARN
+from models.response.model import MEDIA_SHARE_WARN, seasonality_read
 
 #: the window when the question names none: the last 13 weeks (a quarter)
 DEFAULT_WEEKS = 13
@@ -68,8 +68,8 @@ T: dict[str, dict[str, str]] = {
         "media_no_total": "Media as a whole drove {v} {what} (80% interval {lo}..{hi}) in the window.",
         "implausible": "Caution: in this model the channels explain {share} of {kpi} over the whole history, more than "
         "is plausible for most businesses (when spend rises with seasonal demand, the peak is read as media). Read "
-        "these figures as an upper bound until lift tests confirm them; with 'seasonality: auto' in the mmm config "
-        "the model reads the yearly shape from {kpi} first.",
+        "these figures as an upper bound until lift tests confirm them.",
+        "try_auto": "With 'seasonality: auto' in the mmm config the model reads the yearly shape from {kpi} first.",
         "each_lead": "Over {start}..{end} ({label}), the channels by {what}, largest first:",
         "most_lead": "Over {start}..{end} ({label}), {ch} drove the most {what}: {v} (80% interval {lo}..{hi}), "
         "{share} of what media drove.",
@@ -115,8 +115,8 @@ T: dict[str, dict[str, str]] = {
         "media_no_total": "Реклама в целом принесла {v} {what} (80% интервал {lo}..{hi}) за это время.",
         "implausible": "Осторожно: в этой модели каналы объясняют {share} {kpi} за всю историю, больше, чем "
         "правдоподобно для большинства бизнесов (когда бюджет растёт вместе с сезонным спросом, пик читается как "
-        "эффект рекламы). Считайте эти цифры верхней оценкой, пока их не подтвердят тесты инкрементальности; с "
-        "«seasonality: auto» в разделе «mmm» конфигурации модель сначала берёт годовую форму из {kpi}.",
+        "эффект рекламы). Считайте эти цифры верхней оценкой, пока их не подтвердят тесты инкрементальности.",
+        "try_auto": "С «seasonality: auto» в разделе «mmm» конфигурации модель сначала берёт годовую форму из {kpi}.",
         "each_lead": "За {start}..{end} ({label}) каналы по {what_dat}, от большего к меньшему:",
         "most_lead": "За {start}..{end} ({label}) больше всего {what} принёс {ch}: {v} (80% интервал {lo}..{hi}), "
         "{share} того, что принесла реклама.",
@@ -264,6 +264,7 @@ def run_attribution(ds: Dataset, bundle: ResponseBundle | None, question: Questi
         share_fit = getattr(models[kpi].fitted, "media_share", None)
         if share_fit is not None and share_fit > MEDIA_SHARE_WARN:
             block["history_share"] = share_fit
+            block["seasonality_read"] = seasonality_read(models[kpi])
         media[kpi] = block
     rows = []
     media_basis = media.get(basis, {}).get("incremental")
@@ -456,11 +457,11 @@ def _media(result: Mapping[str, Any], lang: str) -> list[str]:
     m = result["media"].get(basis)
     if not m:
         return []
-    caution = (
-        [t["implausible"].format(share=_share(m["history_share"], lang), kpi=t["kpi_" + basis])]
-        if m.get("history_share") is not None
-        else []
-    )
+    caution = []
+    if m.get("history_share") is not None:
+        caution.append(t["implausible"].format(share=_share(m["history_share"], lang), kpi=t["kpi_" + basis]))
+        if not m.get("seasonality_read"):
+            caution.append(t["try_auto"].format(kpi=t["kpi_" + basis]))
     return _media_line(m, basis, lang) + caution
 
 

@@ -288,14 +288,21 @@ def test_a_model_whose_channels_explain_most_of_the_kpi_says_so(mmm_env: Env) ->
     assert share is not None and 0 < share < 0.6
     plain = _ask(mmm_env, "What did each channel contribute over the whole history?")
     assert not any(line.startswith("Caution") for line in plain.lines)
+    spec = model.spec
     try:
         model.fitted.media_share = 0.83
+        read = _ask(mmm_env, "What did each channel contribute over the whole history?")  # seasonality: auto
+        model.spec = dataclasses.replace(spec, weekly_seasonality="smooth")
         en = _ask(mmm_env, "What did each channel contribute over the whole history?")
         ru = _ask(mmm_env, "Какой вклад каждого канала за всю историю?")
     finally:
         model.fitted.media_share = share
+        model.spec = spec
+    assert not any("seasonality: auto" in line for line in read.lines)  # already read from the outcome
+    assert [line for line in read.lines if line.startswith("Caution")]
     (caution,) = [line for line in en.lines if line.startswith("Caution")]
-    assert "83% of conversions" in caution and "seasonality: auto" in caution
+    hint = en.lines[en.lines.index(caution) + 1]
+    assert "83% of conversions" in caution and "seasonality: auto" in hint
     assert en.analyses[0].result["media"]["conversions"]["history_share"] == 0.83
     (ru_caution,) = [line for line in ru.lines if line.startswith("Осторожно")]
     assert "83%" in ru_caution and not latin_words(_text(ru))

@@ -198,6 +198,10 @@ def test_attribution_warns_when_the_channels_explain_most_of_the_kpi() -> None:
     doc = attribution(AttributionRequest(), _ctx(MmmData(), {"revenue": model}, freq="W")).to_json()
     (said,) = [w for w in doc["warnings"] if "explain" in w]
     assert said.startswith("revenue: the channels explain 81% of revenue") and "upper bound" in said
+    model.spec, model.fitted.freq = SimpleNamespace(weekly_seasonality="auto"), "W"  # the shape was read already
+    doc = attribution(AttributionRequest(), _ctx(MmmData(), {"revenue": model}, freq="W")).to_json()
+    (said,) = [w for w in doc["warnings"] if "explain" in w]
+    assert "seasonality: auto" not in said and "read from revenue first" in said
     model.fitted.media_share = 0.3
     doc = attribution(AttributionRequest(), _ctx(MmmData(), {"revenue": model}, freq="W")).to_json()
     assert not [w for w in doc["warnings"] if "explain" in w]
