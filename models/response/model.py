@@ -66,7 +66,7 @@ def media_share_warning(kpi: str, share: float | None, yearly_order: int | None,
     remedy = (
         f"the yearly shape was read from {kpi} first (order {yearly_order})"
         if read_from_outcome
-        else f"try 'seasonality: auto' in the mmm config (yearly order now {yearly_order})"
+        else f"try 'seasonality: auto' in the mmm config, yearly order now {yearly_order}"
     )
     return (
         f"{kpi}: the channels explain {share:.0%} of {kpi} over the history, more than is plausible for most "
