@@ -70,6 +70,25 @@ def weekly_holiday_count(dates: pd.DatetimeIndex, country: str | None) -> NDArra
     return np.asarray(hi - lo, dtype=float)
 
 
+def _hinge_knots(t: NDArray[np.float64], every: int | None, n_max: int) -> list[float]:
+    """Trend hinge knots (days, as ``t``): every ``every`` days from the first period, within the first 80 % of the
+    history, at most ``n_max``; none for ``every`` None."""
+    span = float(t[-1] - t[0]) if len(t) else 0.0
+    n_cp = min(n_max, int(0.8 * span // every)) if every else 0
+    return [float(t[0]) + k * (every or 0) for k in range(1, n_cp + 1)]
+
+
+def trend_hinge_columns(dates: pd.DatetimeIndex, every: int, n_changepoints_max: int = 12) -> NDArray[np.float64]:
+    """``(T, K)`` the trend hinges of :func:`baseline_design` with ``changepoint_every=every`` (the same knots), each
+    scaled to a largest value of 1, for a ridge (:func:`ridge_directions`) instead of the exact design: a
+    coefficient is the change of the trend's slope at its knot, in units of the series' level over the rest of the
+    history, under the ridge's prior."""
+    t = np.asarray((dates - dates[0]).days, dtype=float)
+    cols = [np.maximum(t - cp, 0.0) for cp in _hinge_knots(t, every, n_changepoints_max)]
+    cols = [c / c.max() for c in cols if c.max() > 0]
+    return np.column_stack(cols) if cols else np.zeros((len(dates), 0))
+
+
 def baseline_design(
     dates: pd.DatetimeIndex,
     freq: str,
@@ -89,9 +108,7 @@ def baseline_design(
     span = float(t[-1] - t[0]) if len(t) else 0.0
     scale = max(span, 1.0)
     cols: list[NDArray[np.float64]] = [np.ones(len(t)), (t - t[0]) / scale]
-    n_cp = min(n_changepoints_max, int(0.8 * span // changepoint_every)) if changepoint_every else 0
-    for k in range(1, n_cp + 1):
-        cp = t[0] + k * (changepoint_every or 0)
+    for cp in _hinge_knots(t, changepoint_every, n_changepoints_max):
         cols.append(np.maximum(t - cp, 0.0) / scale)
     if span >= 364:
         doy = t / 365.25

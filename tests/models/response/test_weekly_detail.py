@@ -12,6 +12,7 @@ from models.response.design import (
     event_occurrences,
     event_rest,
     ridge_directions,
+    trend_hinge_columns,
     weekly_detail_columns,
     weekly_holiday_columns,
     weekly_holiday_count,
@@ -155,3 +156,16 @@ def test_fitted_baseline_with_detail_leaves_the_noise() -> None:
     )
     left = 3 * y - geo.media.baseline - geo.contributions.sum(axis=(0, 2))
     assert abs(left.mean()) < 3.0 and left.std() < 3 * 1.5 * noise.std()
+
+
+def test_trend_hinge_columns_are_the_baseline_design_hinges_scaled_to_one() -> None:
+    """The geo fit's ridge hinges sit on the same knots as the national fit's exact ones (every 182 days within the
+    first 80 % of the history), each scaled to a largest value of 1."""
+    hinges = trend_hinge_columns(WEEKS, 182)
+    exact = baseline_design(WEEKS, "W", origin=WEEKS[0], changepoint_every=182, yearly_order=2)
+    plain = baseline_design(WEEKS, "W", origin=WEEKS[0], yearly_order=2)
+    k = exact.shape[1] - plain.shape[1]
+    assert hinges.shape == (len(WEEKS), k) and k == int(0.8 * (WEEKS[-1] - WEEKS[0]).days // 182)
+    np.testing.assert_allclose(hinges.max(axis=0), 1.0)
+    np.testing.assert_allclose(hinges, exact[:, 2 : 2 + k] / exact[:, 2 : 2 + k].max(axis=0))
+    assert trend_hinge_columns(WEEKS[:20], 182).shape == (20, 0)  # shorter than one knot's span: none
