@@ -12,7 +12,7 @@ KEY_FILE ?= data/api-key.txt
 PYTEST_ARGS ?=
 TRAIN_ARGS ?=
 
-.PHONY: install lock lint test run demo clean bench browser
+.PHONY: install lock lint test run demo clean bench browser reference-venv
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -62,8 +62,18 @@ run: install demo
 	@echo "  curl -H \"X-API-Key: \$$(cat $(KEY_FILE))\" http://$(HOST):$(PORT)/v1/scorecard"
 	$(BIN)/kpi-advisor serve --data $(DATA) --models $(MODELS) --host $(HOST) --port $(PORT) --log-text
 
-bench: install
+## PyMC-Marketing in its own virtualenv (pinned in benchmarks/reference/requirements.txt): the reference model that
+## benchmarks/mmm_reference.py compares the response model with on the same demo worlds and lift tests.
+REF_VENV := .venv-reference
+$(REF_VENV)/.installed: benchmarks/reference/requirements.txt | install
+	test -x $(REF_VENV)/bin/python || $(BIN)/uv venv -q --python $(BIN)/python $(REF_VENV)
+	$(BIN)/uv pip install -q --python $(REF_VENV)/bin/python -r benchmarks/reference/requirements.txt
+	touch $@
+
+reference-venv: $(REF_VENV)/.installed
+
+bench: install reference-venv
 	for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(REF_VENV) .mypy_cache .ruff_cache .pytest_cache
