@@ -276,7 +276,7 @@ class _GeoProblem(ShapeSpace):
 
     def unpack(self, th: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         c = self.C
-        return th[:c], np.exp(th[c : 2 * c]), (th[2 * c :] if self.n_shape else np.ones(c))
+        return th[:c], np.exp(th[c : 2 * c]), (self.shapes(th) if self.n_shape else np.ones(c))
 
     def features(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
         decay, k, s = self.unpack(th)
@@ -423,7 +423,8 @@ def fit_geo_media(
     shared by the geos under a Gaussian prior (:meth:`_GeoProblem._detail_ridge`); ``share_prior``: ``(mean, s.d.)``
     of a Gaussian prior on the national media total over the history as a share of the national outcome's
     (:data:`models.response.media.MEDIA_SHARE_PRIOR`; one more row, as a national lift test over every channel).
-    Deterministic for a given ``seed``."""
+    The Hill shapes keep the fixed centre of :data:`models.response.media.WEEKLY_SHAPE_PRIOR` (no
+    ``shape_pooling``: see :class:`models.response.model.ResponseSpec`). Deterministic for a given ``seed``."""
     prob = _GeoProblem(panel, np.asarray(design, float), freq, saturation, detail=detail)
     lo, hi = prob.bounds()
     m_nat = _mean_active(np.asarray(national_spend, float), axis=0)

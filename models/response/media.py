@@ -36,6 +36,11 @@ WEEKLY_HALF_SAT_PRIOR = (1.2, 0.6)
 #: shape sets how much of the KPI the media explain: a curve steep from zero (logistic, Hill shape ≤ 1) reads the
 #: same weekly movement as 20–25 % more total media than an S-shaped one. The prior states the assumption.
 WEEKLY_SHAPE_PRIOR = (1.3, 0.2)
+#: with ``shape_pooling`` (:func:`fit_media`, :func:`models.response.geo.fit_geo_media`) the channels' Hill shapes are
+#: drawn around a common centre learned from the data — ``shape_c ~ N(μ, WEEKLY_SHAPE_PRIOR[1])``, ``μ ~
+#: N(WEEKLY_SHAPE_PRIOR[0], SHAPE_CENTRE_SD)`` — instead of around the fixed 1.3: each channel's shape stays tied to
+#: the others' (one weekly series cannot tell a channel's shape alone), and their common level is read from the data
+SHAPE_CENTRE_SD = 0.3
 #: return-per-spend shrinkage (:func:`fit_media` ``shrink``): bounds of the empirical-Bayes prior s.d. of a
 #: channel's return per unit spend, as a share of the pooled return
 ROI_PRIOR_CV_BOUNDS = (0.25, 0.5)
@@ -96,23 +101,38 @@ class ShapeSpace:
 
     ``decay_prior``: ``(mean, s.d.)`` of the weekly decay prior, with :data:`WEEKLY_HALF_SAT_PRIOR` on the
     half-saturation; None: only the weak log-normal half-saturation prior (:data:`PRIOR_LOG_K_SD`).
-    ``shape_prior_on``: the Hill shape gets :data:`WEEKLY_SHAPE_PRIOR`.
-    Subclasses set ``C``, ``n_shape``, ``max_decay``, ``decay_prior`` and ``shape_prior_on``."""
+    ``shape_prior_on``: the Hill shape gets :data:`WEEKLY_SHAPE_PRIOR`; with ``shape_pooling`` too, around a common
+    centre μ, one more parameter after the shapes (:data:`SHAPE_CENTRE_SD`; ``n_centre`` is 1).
+    Subclasses set ``C``, ``n_shape``, ``max_decay``, ``decay_prior``, ``shape_prior_on`` and ``shape_pooling``."""
 
     C: int
     n_shape: int
     max_decay: float
     decay_prior: tuple[float, float] | None = None
     shape_prior_on: bool = False
+    shape_pooling: bool = False
+
+    @property
+    def n_centre(self) -> int:
+        """1 when θ ends with the Hill shapes' common centre μ (``shape_prior_on``, ``shape_pooling``, Hill), else 0."""
+        return int(bool(self.shape_prior_on and self.shape_pooling and self.n_shape))
+
+    def shapes(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The Hill shapes ``(n_shape,)`` in θ."""
+        return th[2 * self.C : 2 * self.C + self.n_shape]
 
     def shape_prior(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
         """Prior residuals of the non-linear parameters: ``(C,)`` (half-saturation), ``(2C,)`` (decay and
-        half-saturation, ``decay_prior`` set) or ``(3C,)`` (plus the Hill shape, ``shape_prior_on`` and Hill)."""
+        half-saturation, ``decay_prior`` set), ``(3C,)`` (plus the Hill shape, ``shape_prior_on`` and Hill) or
+        ``(3C + 1,)`` (the shapes around their centre μ, and μ around the prior's centre: ``shape_pooling``)."""
         base = self._decay_k_prior(th)
         if not (self.shape_prior_on and self.n_shape):
             return base
         mean, sd = WEEKLY_SHAPE_PRIOR
-        return np.concatenate([base, (th[2 * self.C :] - mean) / sd])
+        if self.n_centre:
+            mu = float(th[2 * self.C + self.n_shape])
+            return np.concatenate([base, (self.shapes(th) - mu) / sd, [(mu - mean) / SHAPE_CENTRE_SD]])
+        return np.concatenate([base, (self.shapes(th) - mean) / sd])
 
     def _decay_k_prior(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
         log_k = th[self.C : 2 * self.C]
@@ -123,9 +143,9 @@ class ShapeSpace:
         return np.concatenate([decay, k])
 
     def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        c = self.C
-        lo = [0.0] * c + [np.log(HALF_SAT_BOUNDS[0])] * c + [SHAPE_BOUNDS[0]] * self.n_shape
-        hi = [self.max_decay] * c + [np.log(HALF_SAT_BOUNDS[1])] * c + [SHAPE_BOUNDS[1]] * self.n_shape
+        c, n = self.C, self.n_shape + self.n_centre
+        lo = [0.0] * c + [np.log(HALF_SAT_BOUNDS[0])] * c + [SHAPE_BOUNDS[0]] * n
+        hi = [self.max_decay] * c + [np.log(HALF_SAT_BOUNDS[1])] * c + [SHAPE_BOUNDS[1]] * n
         return np.array(lo), np.array(hi)
 
     def start(self, rng: np.random.Generator | None) -> NDArray[np.float64]:
@@ -136,7 +156,7 @@ class ShapeSpace:
             prior = self.decay_prior
             d0, k0 = (prior[0], np.log(WEEKLY_HALF_SAT_PRIOR[0])) if prior else (0.4 * self.max_decay, 0.0)
             s0 = WEEKLY_SHAPE_PRIOR[0] if self.shape_prior_on else 1.2
-            th = np.concatenate([np.full(c, d0), np.full(c, k0), np.full(self.n_shape, s0)])
+            th = np.concatenate([np.full(c, d0), np.full(c, k0), np.full(self.n_shape + self.n_centre, s0)])
             return np.clip(th, lo, hi)
         return lo + (hi - lo) * rng.uniform(0.1, 0.9, size=lo.shape)
 
@@ -192,7 +212,7 @@ class _Problem(ShapeSpace):
         c = self.C
         decay = th[:c]
         k = np.exp(th[c : 2 * c])
-        s = th[2 * c :] if self.n_shape else np.ones(c)
+        s = self.shapes(th) if self.n_shape else np.ones(c)
         return decay, k, s
 
     def features(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -339,6 +359,7 @@ def fit_media(
     shrink: bool = False,
     detail: NDArray[np.float64] | None = None,
     share_prior: tuple[float, float] | None = None,
+    shape_pooling: bool = False,
 ) -> MediaFit:
     """Fit media parameters. ``y``: ``(T,)`` KPI per period; ``design``: ``(T, P)`` baseline design;
     ``spend``: ``(T, C)`` spend per period and channel (C ≥ 1). Deterministic for a given ``seed``.
@@ -365,7 +386,10 @@ def fit_media(
 
     ``share_prior``: ``(mean, s.d.)`` of a Gaussian prior on the channels' total contribution over the history as a
     share of the outcome's (e.g. :data:`MEDIA_SHARE_PRIOR`): one more row ``(Σ_t Σ_c β_c h_tc − mean·Σ_t y_t) /
-    (s.d.·Σ_t y_t)`` in the objective, the coefficient solve and the pooled return of ``shrink``."""
+    (s.d.·Σ_t y_t)`` in the objective, the coefficient solve and the pooled return of ``shrink``.
+
+    ``shape_pooling`` (with ``weekly_prior``, Hill): the channels' shapes share a centre learned from the data
+    (:data:`SHAPE_CENTRE_SD`)."""
     prob = _Problem(
         np.asarray(y, float),
         np.asarray(design, float),
@@ -375,6 +399,7 @@ def fit_media(
         weekly_prior,
         detail=None if detail is None else np.asarray(detail, float),
     )
+    prob.shape_pooling = shape_pooling
     lo, hi = prob.bounds()
     starts: list[NDArray[np.float64]] = []
     if warm_start is not None:
@@ -383,6 +408,7 @@ def fit_media(
                 warm_start.decay,
                 np.log(warm_start.half_saturation / prob.s_scale),
                 warm_start.shape[: prob.n_shape],
+                np.full(prob.n_centre, float(np.mean(warm_start.shape[: prob.n_shape] if prob.n_shape else 0.0))),
             ]
         )
         starts.append(np.clip(ws, lo + 1e-9, hi - 1e-9))

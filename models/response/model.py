@@ -123,6 +123,12 @@ class ResponseSpec:
     retailer's holiday season (``generate_mmm_world(season="peak")``, seeds 1–6) ``"smooth"`` lets the channels claim
     the peak (channel contribution error 102 % national, 67 % geo, no lift tests) and ``"auto"`` halves it (43 %,
     29 %); on the smooth-season worlds, whose season is exactly ``yearly_order`` harmonics, it costs about a point.
+    ``shape_pooling``: in the national weekly spend-driven fit (with ``weekly_priors``) the channels' Hill shapes
+    share a centre learned from the data instead of the fixed one of
+    :data:`models.response.media.WEEKLY_SHAPE_PRIOR` (:data:`models.response.media.SHAPE_CENTRE_SD`; a spec saved
+    before it existed was fitted without it). The geo fit keeps the fixed centre: there the learned one drifted to
+    1.8–1.9 on demo worlds whose true shapes average 1.3–1.5 and read every channel low (``docs/benchmarks.md``,
+    session 11).
     """
 
     saturation: Saturation | Literal["auto"] = "auto"
@@ -146,6 +152,7 @@ class ResponseSpec:
     weekly_detail: Literal["none", "geo", "all"] = "all"
     media_share_prior: tuple[float, float] | None = MEDIA_SHARE_PRIOR
     weekly_seasonality: Literal["smooth", "auto"] = "auto"
+    shape_pooling: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -162,6 +169,7 @@ class ResponseSpec:
             "weekly_detail": "none",
             "media_share_prior": None,
             "weekly_seasonality": "smooth",
+            "shape_pooling": False,
             **d,
         }
         if merged["media_share_prior"] is not None:
@@ -513,6 +521,7 @@ class ResponseModel:
                             shrink=sp.roi_shrinkage and freq == "W",
                             detail=detail if sp.weekly_detail == "all" else None,
                             share_prior=sp.media_share_prior if freq == "W" and sp.weekly_priors else None,
+                            shape_pooling=sp.shape_pooling,
                         )
                     )
             # BIC on the business-total residual picks the saturation family when ``saturation="auto"``

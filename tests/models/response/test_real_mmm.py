@@ -15,11 +15,13 @@ pytestmark = pytest.mark.datasets
 
 
 def test_mmm_example_contribution_error_does_not_grow(shared_datasets: Path) -> None:
-    """x1 −10.8 %, x2 −0.6 % with the default spec, seed 1 (benchmarks/mmm_example.py). The data were generated
+    """x1 −14.5 %, x2 −1.0 % with the default spec, seed 1 (benchmarks/mmm_example.py). The data were generated
     with PyMC-Marketing's logistic curve; the weekly spend-driven fit uses the Hill curve with a shape prior
     (``models.response.media.WEEKLY_SHAPE_PRIOR``), which fits these weeks as well as the logistic (residual sum
-    of squares 0.3 % lower) but reads x1's level 9 points lower than the logistic did (−1.6 %); the same choice
-    brings ``mmm_roas_data`` from 57.8 to 32.3 % and ``media_tvp_data`` from 22.8 to 18.0 % (see the test below)."""
+    of squares 0.3 % lower) but reads x1's level lower than the logistic did (−1.6 %); the same choice brought
+    ``mmm_roas_data`` from 57.8 to 32.3 % and ``media_tvp_data`` from 22.8 to 18.0 %. With two channels the shapes'
+    learned centre (``ResponseSpec.shape_pooling``, session 11) costs x1 4 points here (−10.3 % with the fixed
+    centre) and gains ``mmm_roas_data`` 5 and ``media_tvp_data`` 3 (mmm_datasets.py)."""
     d = shared_datasets / "pymc_marketing"
     df = pd.read_csv(d / "mmm_example.csv", parse_dates=["date_week"]).set_index("date_week")
     truth = pd.read_csv(d / "mmm_example_ground_truth_DERIVED.csv", parse_dates=["date_week"]).set_index("date_week")
@@ -28,7 +30,7 @@ def test_mmm_example_contribution_error_does_not_grow(shared_datasets: Path) -> 
         hist, y="y", channels=["x1", "x2"], controls=("event_1", "event_2")
     )
     err = {c: abs(m.contributions_[c].sum() / truth[f"{c}_contribution"].sum() - 1) for c in ("x1", "x2")}
-    assert err["x1"] < 0.13 and err["x2"] < 0.03, err
+    assert err["x1"] < 0.16 and err["x2"] < 0.03, err
 
 
 def test_media_tvp_contribution_error_does_not_grow(shared_datasets: Path) -> None:
@@ -45,8 +47,9 @@ def test_media_tvp_contribution_error_does_not_grow(shared_datasets: Path) -> No
 
 
 def test_mmm_roas_lift_tests_fix_the_confounded_channel(shared_datasets: Path) -> None:
-    """x1 is confounded by an unobserved driver: +83% ROAS error from the totals alone; one true four-week lift
-    test per channel (s.e. 10%) brings both channels within 20%."""
+    """x1 is confounded by an unobserved driver: its contribution read +29 % too high from the totals alone (+51 % with
+    the fixed shape centre, +83 % before the weekly priors); one true four-week lift test per channel (s.e. 10 %)
+    brings both channels within 20 %."""
     df = pd.read_csv(shared_datasets / "pymc_marketing" / "mmm_roas_data.csv", parse_dates=["date"]).set_index("date")
     truth = {"x1": df["y"] - df["y01"], "x2": df["y"] - df["y02"]}
     hist = df[["y", "x1", "x2"]].astype(float)
@@ -55,7 +58,7 @@ def test_mmm_roas_lift_tests_fix_the_confounded_channel(shared_datasets: Path) -
         m = ResponseModel(ResponseSpec(country=None), kpi="y").fit(hist, y="y", channels=["x1", "x2"], lift_tests=tests)
         return {c: float(m.contributions_[c].sum() / truth[c].sum() - 1) for c in truth}
 
-    assert errors([])["x1"] > 0.5
+    assert errors([])["x1"] > 0.2
     tests = []
     for i, c in enumerate(("x1", "x2")):
         win = truth[c].iloc[60 + 20 * i : 64 + 20 * i]
