@@ -36,8 +36,8 @@ WEEKLY_HALF_SAT_PRIOR = (1.2, 0.6)
 #: shape sets how much of the KPI the media explain: a curve steep from zero (logistic, Hill shape ≤ 1) reads the
 #: same weekly movement as 20–25 % more total media than an S-shaped one. The prior states the assumption.
 WEEKLY_SHAPE_PRIOR = (1.3, 0.2)
-#: with ``shape_pooling`` (:func:`fit_media`, :func:`models.response.geo.fit_geo_media`) the channels' Hill shapes are
-#: drawn around a common centre learned from the data — ``shape_c ~ N(μ, WEEKLY_SHAPE_PRIOR[1])``, ``μ ~
+#: with ``shape_pooling`` (:func:`fit_media`; the geo fit keeps the fixed centre) the channels' Hill shapes are drawn
+#: around a common centre learned from the data — ``shape_c ~ N(μ, WEEKLY_SHAPE_PRIOR[1])``, ``μ ~
 #: N(WEEKLY_SHAPE_PRIOR[0], SHAPE_CENTRE_SD)`` — instead of around the fixed 1.3: each channel's shape stays tied to
 #: the others' (one weekly series cannot tell a channel's shape alone), and their common level is read from the data
 SHAPE_CENTRE_SD = 0.3

@@ -108,10 +108,11 @@ class ResponseSpec:
     ``weekly_changepoint_every``: trend hinges (days) of the linear baseline of the weekly spend-driven fit when
     ``changepoint_every`` is None, so a trend break is not absorbed by media (None: a straight trend): in the national
     fit's exact design; in the geo fit shared by the geos under the detail ridge's prior
-    (:func:`geo_baseline_detail`; exact hinges there cost the 156-week demo worlds' geo fits precision, none cost a
-    five-year world with a trend break 61 % contribution error, one channel reading the break as media); ``weekly_detail``: in the spend-driven fit of weekly data, the baseline's detail columns — one
-    per holiday name and one per occurrence of each event column, each a deviation from the common holiday / event
-    effect under a Gaussian prior (:func:`models.response.design.weekly_detail_columns`) — in the national and the
+    (:func:`geo_baseline_detail`: exact hinges there cost the 156-week demo worlds' geo fits precision, none cost a
+    five-year world with a trend break 61 % contribution error, one channel reading the break as media);
+    ``weekly_detail``: in the spend-driven fit of weekly data, the baseline's detail columns — one per holiday name
+    and one per occurrence of each event column, each a deviation from the common holiday / event effect under a
+    Gaussian prior (:func:`models.response.design.weekly_detail_columns`) — in the national and the
     geo fit (``"all"``, the default: on the demo worlds, seeds 1–20, it lowers the channel contribution error by
     2.9 ± 0.7 points national and 5.4 ± 1.7 geo without lift tests, 0.4–0.6 with them), the geo fit only (``"geo"``)
     or nowhere (``"none"``). Daily data and the reported-shape fit are unaffected.
