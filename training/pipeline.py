@@ -45,7 +45,9 @@ def _campaign_channels(tables: Mapping[str, pd.DataFrame], channels: Sequence[st
 def _entry(kpi: str, model: ResponseModel, extra_warnings: Sequence[str], n_lift: int) -> dict[str, Any]:
     """Training report of one KPI's response model (metrics of the manifest and the CLI table): channels used,
     refused (channel → why), shape source per channel, lift tests given and used (``lift_fit``: measured vs
-    fitted per test), number of geos, warnings and each channel's incremental KPI over the history."""
+    fitted per test), number of geos, warnings, each channel's incremental KPI over the history, media's share of the
+    outcome over it and the Hill shapes' common centre the fit read from the data (``shape_centre``: weekly national
+    spend-driven fits with ``ResponseSpec.shape_pooling``; None otherwise)."""
     warnings = list(model.warnings_) + [w for w in extra_warnings if w not in model.warnings_]
     lift_fit = [
         {**t.to_dict(), "fitted": fitted} for t, fitted in (model.lift_fit_ if hasattr(model, "lift_fit_") else [])
@@ -62,6 +64,8 @@ def _entry(kpi: str, model: ResponseModel, extra_warnings: Sequence[str], n_lift
         "incremental_over_history": {c: float(v) for c, v in model.contributions_.sum().items()}
         if model.contributions_ is not None
         else {},
+        "media_share": model.fitted.media_share,
+        "shape_centre": model.fitted.shape_centre,
     }
 
 

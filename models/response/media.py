@@ -68,7 +68,8 @@ class MediaFit:
     ``sigma``: residual s.d.; ``cost``: final objective; ``contribution_rse``: ``(C,)`` relative s.e. of each
     channel's total contribution over the history with the curve parameters' uncertainty
     (:func:`models.response.uncertainty.contribution_rse`; weekly spend-driven fits only, else None);
-    ``media_total_rse``: the same for the sum over the channels (with their correlation), or None.
+    ``media_total_rse``: the same for the sum over the channels (with their correlation), or None;
+    ``shape_centre``: the Hill shapes' learned common centre μ (``shape_pooling``), else None.
     """
 
     decay: NDArray[np.float64]
@@ -87,6 +88,7 @@ class MediaFit:
     reported_fit: NDArray[np.float64] | None = None
     contribution_rse: NDArray[np.float64] | None = None
     media_total_rse: float | None = None
+    shape_centre: float | None = None
 
 
 def _saturate(
@@ -476,6 +478,7 @@ def fit_media(
         saturation=saturation,
         contribution_rse=rse,
         media_total_rse=total_rse,
+        shape_centre=float(th[2 * prob.C + prob.n_shape]) if prob.n_centre else None,
     )
 
 

@@ -311,6 +311,9 @@ class _Fitted:
     contribution_rse: dict[str, float] = field(default_factory=dict)
     #: the same for the sum over all channels (their errors correlate); None: the conditional covariance alone
     media_total_rse: float | None = None
+    #: the channels' Hill shapes' common centre the fit read from the data (``ResponseSpec.shape_pooling``; None: a
+    #: fixed centre, another fit, or saved before it was recorded)
+    shape_centre: float | None = None
 
 
 class ResponseModel:
@@ -640,6 +643,7 @@ class ResponseModel:
             media_total_rse=self.media_fit_.media_total_rse if used and self.media_fit_ is not None else None,
             yearly_order=yearly_order,
             media_share=media_share,
+            shape_centre=self.media_fit_.shape_centre if used and self.media_fit_ is not None else None,
         )
         self._prophet_json = pb.to_json(prophet)
         self.contributions_ = pd.DataFrame(contrib, index=idx, columns=used)

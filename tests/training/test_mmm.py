@@ -237,6 +237,8 @@ def test_train_all_on_mmm_publishes_report_backtests_and_skips_drivers(tmp_path:
     assert "conversions: the outcome is zero in every period; no conversions model fitted" in metrics["warnings"]
     rev = metrics["response"]["revenue"]
     assert set(rev["shape_source"].values()) <= {"spend"} and rev["lift_tests"] == 0
+    # the Hill shapes' learned centre (ResponseSpec.shape_pooling) and media's share are reported
+    assert 0.5 <= rev["shape_centre"] <= 3.0 and 0.0 < rev["media_share"] < 1.0
     bt = rev["backtest"]
     assert (bt["horizon"], bt["n_origins"], bt["calibration_origins"], bt["min_train"]) == (4, 2, 1, 52)
     assert 0.0 <= bt["model"]["coverage_80"] <= 1.0 and len(bt["origins"]) == 2

@@ -117,6 +117,8 @@ def test_shape_pooling_reads_the_channels_common_shape_from_the_data() -> None:
     assert abs(pooled.shape.mean() - true_shape) < abs(fixed.shape.mean() - true_shape), (pooled.shape, fixed.shape)
     assert pooled.shape.mean() > WEEKLY_SHAPE_PRIOR[0] + 2 * WEEKLY_SHAPE_PRIOR[1], pooled.shape
     assert pooled.n_params == fixed.n_params + 1  # the centre is one more parameter
+    assert fixed.shape_centre is None and pooled.shape_centre is not None
+    assert abs(pooled.shape_centre - pooled.shape.mean()) < 0.2
 
 
 def test_auto_saturation_of_weekly_spend_driven_fits_is_the_hill_curve() -> None:
