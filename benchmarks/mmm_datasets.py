@@ -58,15 +58,6 @@ def ground_truth(name: str) -> dict[str, float] | None:
     return None
 
 
-def outcome_total(cfg: Path, kpi: str) -> float:
-    """The KPI summed over the history (all geos) of the ``mmm`` table ``cfg`` loads."""
-    from advisor.data import load_dataset
-    from advisor.ops.train import training_tables
-
-    tables, _ = training_tables(load_dataset(cfg.parent, cfg))
-    return float(tables["mmm"][kpi].sum())
-
-
 def configs(only: list[str] | None) -> list[tuple[str, Path]]:
     """(example name, config path) of every mmm example config, the issue's data sets first."""
     names = [p.name for p in sorted(EXAMPLES.iterdir()) if p.is_dir()] if EXAMPLES.is_dir() else []
@@ -130,11 +121,11 @@ def main() -> None:
                     else ""
                 )
                 print(f"   {kpi}: channels with zero effect: {status}{cov_txt}")
-                contrib = trained.contributions(kpi)
-                share = sum(contrib.values()) / outcome_total(cfg, kpi)
+                share = trained.response(kpi).get("media_share")  # the training report's Σ contributions / Σ KPI
+                share_txt = f"media {100 * share:.1f}% of {kpi}" if share is not None else "media share not reported"
                 print(
-                    f"   contribution over the history (media {100 * share:.1f}% of {kpi}): "
-                    + ", ".join(f"{c} {v:,.4g}" for c, v in contrib.items())
+                    f"   contribution over the history ({share_txt}): "
+                    + ", ".join(f"{c} {v:,.4g}" for c, v in trained.contributions(kpi).items())
                 )
                 if truth is not None and kpi == "revenue":
                     err, signed = contribution_error(trained.contributions(kpi), truth)

@@ -67,16 +67,16 @@ def main() -> None:
         for seed in args.seeds:
             world = generate_mmm_world(seed=seed, days=1092, geos=0)
             tests = mmm_lift_tests(world.truth, seed)
+            ref = Path(tmp) / f"s{seed}-reference"  # the worker's input, with or without tests
+            ref.mkdir()
+            world.frame.to_csv(ref / "frame.csv", index=False)
+            (ref / "channels.json").write_text(json.dumps(list(world.channels)))
+            write_lift_tests(tests, ref / "lift_tests.csv")
             for lift in lifts:
                 folder = Path(tmp) / f"s{seed}-{'lift' if lift else 'none'}"
                 world.write(folder / "data")
                 if lift:
                     write_lift_tests(tests, folder / "data" / "lift_tests.csv")
-                ref = folder / "reference"
-                ref.mkdir()
-                world.frame.to_csv(ref / "frame.csv", index=False)
-                (ref / "channels.json").write_text(json.dumps(list(world.channels)))
-                write_lift_tests(tests, ref / "lift_tests.csv")
                 ours = train_folder(folder / "data", folder / "models", seed=seed, backtest=False)
                 for kpi in args.kpis:
                     truth = {c: v["true_incremental"][kpi] for c, v in world.truth["channels"].items()}

@@ -243,6 +243,14 @@ class MmmFit:
     warnings: list[str]
 
 
+def layout_spec(spec: ResponseSpec | None, layout: MmmLayout) -> ResponseSpec:
+    """The response spec an mmm fit uses: ``spec`` (default :class:`ResponseSpec`) with the layout's holiday country
+    and yearly shape, the curves' shapes taken from spend."""
+    return replace(
+        spec or ResponseSpec(), country=layout.country, shape_source="spend", weekly_seasonality=layout.seasonality
+    )
+
+
 def fit_mmm_bundle(
     frame: pd.DataFrame,
     *,
@@ -285,9 +293,7 @@ def fit_mmm(
         frame, channels=channels, outcomes=outcomes, regressors=layout.regressors, geo=layout.geo, freq=freq
     )
     hist = mh.history
-    spec = replace(
-        spec or ResponseSpec(), country=layout.country, shape_source="spend", weekly_seasonality=layout.seasonality
-    )
+    spec = layout_spec(spec, layout)
     warnings = list(mh.warnings)
     models: dict[str, ResponseModel] = {}
     used_lift: dict[str, list[Any]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.metadata as md
 import platform
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from models.response import KPIS, ResponseBundle, ResponseModel, ResponseSpec
 from training.backtest import BacktestSpec, mmm_backtest_spec, rolling_origin
 from training.clv import train_clv_tables
 from training.drivers import train_driver_models
-from training.mmm import MmmLayout, fit_mmm, lift_tests_for, shape_sources, zero_effect_warning
+from training.mmm import MmmLayout, fit_mmm, layout_spec, lift_tests_for, shape_sources, zero_effect_warning
 from training.response import campaign_map, fit_bundle, prepare_history, reported_map
 
 LIBS = ("prophet", "cmdstanpy", "numpy", "pandas", "scipy", "lightgbm", "holidays")
@@ -103,8 +103,7 @@ def _fit_response(
         data = {"source": "mmm", "grain": mmm.freq, "geos": list(fit.data.geos), "layout": mmm.to_dict()}
         return _ResponseFit(
             fit.bundle, fit.data.history, list(mmm.channels), fit.data.regressors,
-            replace(spec, country=mmm.country, shape_source="spend", weekly_seasonality=mmm.seasonality), fit.lift, False, campaigns, fit.warnings, data,
-            fit.data.panel,
+            layout_spec(spec, mmm), fit.lift, False, campaigns, fit.warnings, data, fit.data.panel,
         )
     hist, channels, campaigns, freq = prepare_history(tables)
     lift: dict[str, list[Any]] = {}

@@ -106,7 +106,8 @@ class Dataset:
                 digest.update(_column_bytes(df[col]))
         if self.mmm is not None:
             m = self.mmm
-            digest.update(f"## mmm {len(m.frame)} {m.freq} {m.holidays} {m.seasonality} {m.channels} {m.outcomes}\n".encode())
+            head = f"## mmm {len(m.frame)} {m.freq} {m.holidays} {m.seasonality} {m.channels} {m.outcomes}\n"
+            digest.update(head.encode())
             for col in m.frame.columns:
                 digest.update(f"# {col} {m.frame[col].dtype}\n".encode())
                 digest.update(_column_bytes(m.frame[col]))

@@ -410,7 +410,7 @@ def fit_media(
                 warm_start.decay,
                 np.log(warm_start.half_saturation / prob.s_scale),
                 warm_start.shape[: prob.n_shape],
-                np.full(prob.n_centre, float(np.mean(warm_start.shape[: prob.n_shape] if prob.n_shape else 0.0))),
+                np.full(prob.n_centre, warm_start.shape_centre or float(np.mean(warm_start.shape))),
             ]
         )
         starts.append(np.clip(ws, lo + 1e-9, hi - 1e-9))
