@@ -243,14 +243,15 @@ def generate_mmm_world(
     if peaks:  # spend rises with demand in the season
         national = np.round(national * (1.0 + 0.8 * (_week_multiplier(weeks, peaks) - 1.0))[:, None], 2)
     spend = _geo_split(rng, national, weights)
-    # half-saturation around each geo's mean adstocked spend; per-geo effectiveness heterogeneity (s.d. 0.15)
+    # half-saturation around each geo's mean adstocked spend; a geo's conversions at saturation follow its population
+    # weight (as its baseline does) times a per-geo effectiveness heterogeneity (s.d. 0.15)
     ad_mean = spend.mean(axis=0)
     half = ad_mean * rng.uniform(*HALF_RANGE, len(profiles))[:, None]
     hetero = rng.lognormal(0.0, 0.15, ad_mean.shape) if geos else np.ones(ad_mean.shape)
-    unit, _ = media_response(spend, decay, half, shape, hetero, spend[0])
+    unit, _ = media_response(spend, decay, half, shape, hetero * weights[None, :], spend[0])
     # coefficient so that the channel's true revenue over the history / its spend = roas
     scale = roas * national.sum(axis=0) / (aov * unit.sum(axis=(0, 2)))
-    coefficient = hetero * scale[:, None]
+    coefficient = hetero * weights[None, :] * scale[:, None]
     inc, state_end = media_response(spend, decay, half, shape, coefficient, spend[0])
 
     days_index = pd.date_range(weeks[0], weeks[-1] + pd.Timedelta(days=6), freq="D")
