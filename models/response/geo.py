@@ -15,7 +15,9 @@ own orthonormal basis (batched, no block-diagonal matrix), and an outcome scale
    s.d. of their geo from a first pass); ``scipy.optimize.least_squares`` searches θ as in
    :func:`models.response.media.fit_media`, with weekly shape priors (:data:`GEO_WEEKLY_DECAY_PRIOR`,
    :data:`models.response.media.WEEKLY_HALF_SAT_PRIOR`). National lift tests add rows
-   ``Σ_g w_g Σ_{t∈window} h_{g,t,c} · β_c`` against the measured value, weighted ``1/std_error``.
+   ``Σ_g w_g Σ_{t∈window} h_{g,t,c} · β_c`` against the measured value, weighted ``1/std_error``. With return
+   shrinkage (``shrink``) the search is run once more with one row per channel pulling its national return per
+   unit spend towards the pooled return (empirical Bayes, :func:`_roi_prior`), rows the second pass keeps.
 2. *Partial pooling*: per geo, ``b_g = β + δ_g ≥ 0`` minimises ``|y_g − H_g b_g|²/σ_g² + Σ_c δ_{g,c}²/τ_c²``
    (ridge towards the pooled coefficients). ``σ_g`` is the geo's residual s.d. under the pooled fit and
    ``τ_c²``, the between-geo variance of the channel's coefficient, is estimated empirical-Bayes style as the
@@ -48,7 +50,7 @@ from scipy.signal import lfilter
 
 from models.response.design import BASELINE_RIDGE_SD, RidgeDirections, ridge_directions
 from models.response.lift import LiftRows
-from models.response.media import MediaFit, ShapeSpace, _ar1, _saturate, share_prior_rows
+from models.response.media import ROI_PRIOR_CV_BOUNDS, MediaFit, ShapeSpace, _ar1, _saturate, share_prior_rows
 from models.transforms import Saturation
 
 #: floor of the between-geo s.d. of a channel's coefficient, as a share of the pooled coefficient
@@ -245,6 +247,9 @@ class _GeoProblem(ShapeSpace):
         self.lift: LiftRows | None = None
         self.share: tuple[float, float] | None = None  # (prior mean, s.d.) of the national media total, normalised
         self.pool: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None  # (σ_g, τ_c) of the second pass
+        #: (pooled national return per unit spend, normalised y / currency; its prior s.d.) of the return shrinkage
+        self.roi: tuple[float, float] | None = None
+        self.spend_sum = np.ones(self.C)  # (C,) national spend over the history (set with ``roi``)
 
     def _project(self, a: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per-geo projection onto the baseline space: ``a`` ``(G, T, k)``."""
@@ -299,8 +304,16 @@ class _GeoProblem(ShapeSpace):
             mu, sd = self.share
             a = np.vstack([a, self.national(h).sum(axis=0)[None, :] / sd])
             b = np.append(b, mu / sd)
+        if self.roi is not None:
+            r_bar, tau = self.roi
+            a = np.vstack([a, np.diag(self.unit_return(h)) / tau])
+            b = np.concatenate([b, np.full(self.C, r_bar / tau)])
         beta, _ = nnls(a, b, maxiter=50 * self.C)
         return beta, h, h_r
+
+    def unit_return(self, h: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``(C,)`` national return per unit spend of a unit (normalised) coefficient over the history."""
+        return np.asarray(self.national(h).sum(axis=0) / self.spend_sum, dtype=np.float64)
 
     def residuals(self, th: NDArray[np.float64]) -> NDArray[np.float64]:
         beta, h, h_r = self.solve(th)
@@ -316,6 +329,10 @@ class _GeoProblem(ShapeSpace):
                 mu, sd = self.share
                 total = float(np.tensordot(self.w, h * b[:, None, :], axes=1).sum())
                 parts.append(np.array([(total - mu) / sd]))
+            if self.roi is not None:  # each channel's national return under the geo coefficients
+                r_bar, r_sd = self.roi
+                per = np.tensordot(self.w, h * b[:, None, :], axes=1).sum(axis=0) / self.spend_sum
+                parts.append((per - r_bar) / r_sd)
             parts.append(self.shape_prior(th))
             return np.concatenate(parts)
         r = ((self.y_r - h_r @ beta) * self.omega[:, None]).ravel() / self.sigma
@@ -326,8 +343,39 @@ class _GeoProblem(ShapeSpace):
         if self.share is not None:
             mu, sd = self.share
             parts.append(np.array([(float(self.national(h).sum(axis=0) @ beta) - mu) / sd]))
+        if self.roi is not None:
+            r_bar, r_sd = self.roi
+            parts.append((self.unit_return(h) * beta - r_bar) / r_sd)
         parts.append(self.shape_prior(th))
         return np.concatenate(parts)
+
+
+def _roi_prior(prob: _GeoProblem, th: NDArray[np.float64]) -> tuple[float, float]:
+    """Empirical-Bayes prior ``(r̄, τ)`` of the channels' national return per unit spend at ``th`` (normalised
+    units), as :func:`models.response.media._roi_prior` on the geos' stacked, weighted rows: ``r̄`` the return of
+    one common return for every channel (with the media-share prior's row), ``τ`` the channels' spread of the free
+    returns beyond their sampling error, within :data:`models.response.media.ROI_PRIOR_CV_BOUNDS` × ``r̄``."""
+    beta, h, h_r = prob.solve(th)
+    u = prob.unit_return(h)
+    r_free = beta * u
+    hw = (h_r * prob.omega[:, None, None]).reshape(-1, prob.C) / prob.sigma
+    yw = (prob.y_r * prob.omega[:, None]).ravel() / prob.sigma
+    pooled = hw @ (1.0 / np.maximum(u, 1e-12))  # every channel at return 1
+    num, den = float(pooled @ yw), float(pooled @ pooled)
+    if prob.share is not None:  # the share prior on the pooled media total r̄·Σ spend
+        mu, sd = prob.share
+        total = float(np.sum(prob.spend_sum))
+        num, den = num + total * mu / sd**2, den + total**2 / sd**2
+    r_bar = max(num / max(den, 1e-12), 0.0)
+    if r_bar <= 0:
+        r_bar = float(np.mean(r_free)) or 1e-9
+    resid = yw - hw @ beta
+    s2 = float(resid @ resid) / max(len(yw) - prob.G * prob.q.shape[2] - 3 * prob.C, 1)
+    se2 = np.clip(np.diag(np.linalg.pinv(hw.T @ hw)), 0, None) * s2 * u**2
+    var = float(np.mean((r_free - r_bar) ** 2) - np.mean(se2))
+    lo_cv, hi_cv = ROI_PRIOR_CV_BOUNDS
+    tau = float(np.clip(np.sqrt(max(var, 0.0)), lo_cv * r_bar, hi_cv * r_bar))
+    return r_bar, max(tau, 1e-12)
 
 
 def _pool_scales(
@@ -414,6 +462,7 @@ def fit_geo_media(
     lift: LiftRows | None = None,
     detail: NDArray[np.float64] | None = None,
     share_prior: tuple[float, float] | None = None,
+    shrink: bool = False,
 ) -> GeoFit:
     """Fit the partially pooled geo media model (module docstring). ``panel``: :func:`geo_arrays` on the
     history; ``design``: ``(T, P)`` national baseline design without controls (the panel's controls are added
@@ -422,7 +471,9 @@ def fit_geo_media(
     holiday, one per event occurrence: :func:`models.response.design.weekly_detail_columns`), one coefficient each
     shared by the geos under a Gaussian prior (:meth:`_GeoProblem._detail_ridge`); ``share_prior``: ``(mean, s.d.)``
     of a Gaussian prior on the national media total over the history as a share of the national outcome's
-    (:data:`models.response.media.MEDIA_SHARE_PRIOR`; one more row, as a national lift test over every channel).
+    (:data:`models.response.media.MEDIA_SHARE_PRIOR`; one more row, as a national lift test over every channel);
+    ``shrink``: empirical-Bayes shrinkage of each channel's national return per unit spend towards the pooled return
+    (:func:`_roi_prior`, as the national fit's ``shrink``), set after the pooled search and kept in the second pass.
     The Hill shapes keep the fixed centre of :data:`models.response.media.WEEKLY_SHAPE_PRIOR` (no
     ``shape_pooling``: see :class:`models.response.model.ResponseSpec`). Deterministic for a given ``seed``."""
     prob = _GeoProblem(panel, np.asarray(design, float), freq, saturation, detail=detail)
@@ -460,6 +511,11 @@ def fit_geo_media(
         prob.share = share_prior_rows(share_prior, float(np.sum(prob.w[:, None] * prob.yt)))
     # refits (backtest origins) start at the full-history optimum: no pooled search, a short second-pass one
     th = _search(prob, starts, lo, hi).x if warm_start is None else starts[0]
+    if shrink and prob.C > 1:
+        prob.spend_sum = np.maximum(np.asarray(national_spend, float).sum(axis=0), 1e-12)
+        prob.roi = _roi_prior(prob, th)
+        if warm_start is None:
+            th = _search(prob, [th], lo, hi).x
     beta, h, h_r = prob.solve(th)
     g_n, t_n, c_n = h.shape
     n_theta = len(th)
@@ -483,6 +539,8 @@ def fit_geo_media(
     if prob.share is not None:
         row = prob.national(h).sum(axis=0) / prob.share[1]
         precision = precision + np.outer(row, row)
+    if prob.roi is not None:
+        precision = precision + np.diag((prob.unit_return(h) / prob.roi[1]) ** 2)
     cov_pooled = np.asarray(np.linalg.pinv(precision), dtype=np.float64)  # normalised units
     ys = prob.y_scale
     geo_beta = prob.w[:, None] * b * ys  # (G, C) KPI units
@@ -564,11 +622,17 @@ def _contribution_rse(
     assert prob.pool is not None
     sig, tau = prob.pool
     n_data = prob.G * prob.T
+    roi, n_theta = prob.roi, len(th)
 
     def evaluate(t: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        beta_t, h_t, h_r_t = prob.solve(t)
-        b_t = _geo_coefficients(h_r_t, prob.y_r, beta_t, sig, tau, exact=False)
-        return prob.residuals(t), np.einsum("g,gtc,gc->c", prob.w, h_t, b_t)
+        if roi is not None:  # the pooled return is estimated from the same data: a factor on it, flat prior
+            prob.roi = (roi[0] * float(t[n_theta]), roi[1])
+        try:
+            beta_t, h_t, h_r_t = prob.solve(t[:n_theta])
+            b_t = _geo_coefficients(h_r_t, prob.y_r, beta_t, sig, tau, exact=False)
+            return prob.residuals(t[:n_theta]), np.einsum("g,gtc,gc->c", prob.w, h_t, b_t)
+        finally:
+            prob.roi = roi
 
     r_data = prob.residuals(th)[:n_data]
     common = r_data.reshape(prob.G, prob.T).sum(axis=0)
@@ -581,10 +645,14 @@ def _contribution_rse(
     if prob.lift is not None and lift_se is not None:
         ld = prob.lift.design(prob.national(h)) / lift_se[:, None]
         precision = precision + ld.T @ ld
+    if roi is not None:
+        precision = precision + np.diag((prob.unit_return(h) / roi[1]) ** 2)
     cov = np.linalg.pinv(precision)
     cond = np.divide(np.sqrt(np.clip(np.diag(cov), 0, None)), beta, out=np.zeros_like(beta), where=beta > 0)
     s2 = float(r_data @ r_data) / max(dof, 1)
     scale = 1.0 / max(float(np.sqrt(s2 * infl * kappa)), 1e-12)
+    if roi is not None:
+        th, lo, hi = np.append(th, 1.0), np.append(lo, -np.inf), np.append(hi, np.inf)
     return contribution_and_total_rse(
         evaluate, th, lo, hi, n_data=n_data, data_scale=scale, conditional_rse=cond,
         conditional_rel_cov=relative_cov(np.asarray(cov, dtype=np.float64), beta),
