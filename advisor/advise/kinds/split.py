@@ -5,7 +5,9 @@
 conversions or CPA, or the models have no revenue). Any budget works: the default ±50% channel bounds widen when
 the budget is outside them, and the answer says so. The uplift is the allocation against the run-rate split of the
 SAME budget (the gain of the split alone), simulated path by path with the same draws
-(:func:`advisor.advise.kinds.plan_common.difference`).
+(:func:`advisor.advise.kinds.plan_common.difference`). When the 80 % interval of that gain in the objective holds 0,
+one more line says so in words and names the channel the split moves most for a lift test
+(``result["uplift_holds_zero"]``, ``result["most_moved"]``).
 
 Answer format (the grader parses the channel lines and the uplift lines):
 
@@ -47,6 +49,9 @@ T: dict[str, dict[str, str]] = {
         "revenue": "Revenue: {x} ({iv} {lo}..{hi}) vs run-rate split {ref}.",
         "conversions": "Conversions: {x} ({iv} {lo}..{hi}) vs run-rate split {ref}.",
         "uplift_note": "The uplift is against the run-rate shares applied to the same budget.",
+        "holds_zero": "The gain in {objective} of this split over the run-rate shares cannot be told from zero: its "
+                      "80% interval runs from {lo} to {hi}. Moving budget on this evidence is a bet; a lift test on "
+                      "{ch}, the channel the split moves most, would settle it.",
         "s_curve": "Channel {ch} gets more although its marginal ROI at the run-rate is {at_ref}: its response curve "
                    "is steeper further up (S-shaped), so at the proposed spend its marginal ROI is {at_plan}.",
         "losing": "Channel {ch} gets more although the extra spend returns less than it costs (marginal ROI {at_ref} "
@@ -74,6 +79,10 @@ T: dict[str, dict[str, str]] = {
         "revenue": "Выручка: {x} ({iv} {lo}..{hi}) к распределению по текущему темпу {ref}.",
         "conversions": "Конверсии: {x} ({iv} {lo}..{hi}) к распределению по текущему темпу {ref}.",
         "uplift_note": "Прирост считается относительно долей текущего темпа при том же бюджете.",
+        "holds_zero": "Прирост ({objective}) от этого распределения по сравнению с долями текущего темпа нельзя "
+                      "отличить от нуля: его 80% интервал от {lo} до {hi}. Перераспределять бюджет на таких данных — "
+                      "ставка; тест на инкрементальность по каналу {ch}, который распределение меняет сильнее всего, "
+                      "это решит.",
         "s_curve": "Канал {ch} получает больше, хотя его предельный ROI при текущем темпе {at_ref}: кривая отклика "
                    "круче при больших расходах (S-образная), и при предлагаемых расходах предельный ROI {at_plan}.",
         "losing": "Канал {ch} получает больше, хотя дополнительные расходы возвращают меньше, чем стоят (предельный "
@@ -147,6 +156,25 @@ def raised_at_a_loss(
     return out
 
 
+def most_moved(alloc: Mapping[str, float], same: Mapping[str, float]) -> str | None:
+    """The channel whose spend the split changes most in currency against ``same`` (run-rate shares of the same
+    budget); None when nothing moves."""
+    moves = {ch: abs(v - same.get(ch, 0.0)) for ch, v in alloc.items()}
+    return max(moves, key=lambda c: moves[c]) if moves and max(moves.values()) > 0 else None
+
+
+def holds_zero_line(
+    diff: Mapping[str, Mapping[str, float]], objective: str, word: str, channel: str | None, lang: str
+) -> str | None:
+    """The line saying the split's gain in ``objective`` cannot be told from zero (its 80 % interval holds 0), naming
+    ``channel`` for a lift test; None when the interval excludes 0, the objective has no uplift or nothing moves."""
+    d = diff.get(objective)
+    if d is None or channel is None or not d["lower_80"] <= 0 <= d["upper_80"]:
+        return None
+    return T[lang]["holds_zero"].format(objective=word, lo=pc.signed(d["lower_80"], lang),
+                                        hi=pc.signed(d["upper_80"], lang), ch=pc.channel_label(channel, lang, "bare"))
+
+
 def handle(question: Question, env: Env) -> Answer:
     lang = question.lang if question.lang in T else "en"
     t = T[lang]
@@ -218,6 +246,12 @@ def handle(question: Question, env: Env) -> Answer:
         if d is not None:
             lines.append(t[kpi].format(x=pc.signed(d["change"], lang), iv=iv, lo=pc.signed(d["lower_80"], lang),
                                        hi=pc.signed(d["upper_80"], lang), ref=num(d["reference"], lang)))
+    moved = most_moved(alloc, same)
+    zero_line = holds_zero_line(diff, objective, word, moved, lang)
+    result["uplift_holds_zero"] = zero_line is not None
+    if zero_line is not None:
+        result["most_moved"] = moved
+        lines.append(zero_line)
     for ch, (a, b) in s_curves.items():
         key = "losing" if b < 0 else "s_curve"
         lines.append(t[key].format(ch=pc.channel_label(ch, lang, "bare"), at_ref=pct(a, lang), at_plan=pct(b, lang),

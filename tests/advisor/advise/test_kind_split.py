@@ -105,3 +105,22 @@ def test_a_raised_channel_losing_money_at_the_margin_is_explained(plain_dataset:
     for ch in explained:
         assert any(f'"{ch}"' in ln for ln in lines)
     _verified(ans)
+
+
+def test_a_gain_whose_interval_holds_zero_is_said_in_words() -> None:
+    from advisor.advise.kinds.split import holds_zero_line, most_moved
+
+    alloc = {"search": 120.0, "tv": 80.0, "social": 50.0}
+    same = {"search": 100.0, "tv": 110.0, "social": 40.0}
+    assert most_moved(alloc, same) == "tv"
+    assert most_moved(same, same) is None
+    unsure = {"conversions": {"change": 6.0e6, "lower_80": -13.4e6, "upper_80": 24.6e6, "reference": 5.49e9}}
+    line = holds_zero_line(unsure, "conversions", "conversions", "tv", "en")
+    assert line is not None
+    assert "cannot be told from zero" in line and "-13,400,000 to +24,600,000" in line and '"tv"' in line
+    ru = holds_zero_line(unsure, "conversions", "конверсии", "tv", "ru")
+    assert ru is not None and "нельзя отличить от нуля" in ru and "«tv»" in ru and _english_words(ru) == []
+    sure = {"conversions": {"change": 6.0e6, "lower_80": 1.0e6, "upper_80": 9.0e6, "reference": 5.49e9}}
+    assert holds_zero_line(sure, "conversions", "conversions", "tv", "en") is None
+    assert holds_zero_line(unsure, "revenue", "revenue", "tv", "en") is None
+    assert holds_zero_line(unsure, "conversions", "conversions", None, "en") is None
