@@ -21,8 +21,11 @@ standard error), and scores against ``truth.json``:
   block-bootstrap s.e. over origins and the effective number of independent weeks (``mmm_score.backtest_coverage``);
   ``--dump FILE`` writes every origin's hit rate (JSON);
 - train wall time (load + fit + backtests; shared machine);
-- the information limit: the contribution error of a least-squares fit that knows the true transforms
-  (``mmm_score.oracle_error``), i.e. how far the business totals alone can separate the channels.
+- reference fits that know parts of the truth (least squares, only scales estimated): the noise limit, knowing every
+  true series — media contributions, organic baseline (``mmm_score.noise_limit_error``: what noise and the channels'
+  co-movement alone leave); knowing the true media transforms with a simple baseline (``mmm_score.oracle_error``; its
+  baseline misses holidays, the trend break and multiplicative promotions), and for geo worlds the same fit of every
+  geo's rows (``mmm_score.geo_oracle_error``: what the geos' own spend variation adds).
 Prints a table per seed and the median over seeds per setting.
 """
 
@@ -36,7 +39,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mmm_score import backtest_coverage, contribution_error, oracle_error, oracle_regret, train_folder, true_regret
+from mmm_score import (
+    backtest_coverage,
+    contribution_error,
+    geo_oracle_error,
+    noise_limit_error,
+    oracle_error,
+    oracle_regret,
+    train_folder,
+    true_regret,
+)
 
 from demo_world import generate_mmm_world, mmm_lift_tests, write_lift_tests
 from training.backtest import BacktestSpec
@@ -65,6 +77,8 @@ def run(
     out: dict[str, Any] = {"train_s": trained.seconds}
     for kpi in KPIS:
         out[f"oracle_{kpi}"] = oracle_error(world, kpi)
+        out[f"noise_limit_{kpi}"] = noise_limit_error(world, kpi)
+        out[f"geo_oracle_{kpi}"] = geo_oracle_error(world, kpi) if geos else None
         out[f"oracle_regret_{kpi}"] = oracle_regret(world, kpi, weeks=weeks) if geos == 0 else None
         truth = {c: v["true_incremental"][kpi] for c, v in world.truth["channels"].items()}
         err, signed = contribution_error(trained.contributions(kpi), truth)
@@ -140,8 +154,16 @@ def main() -> None:
                     name = f"{'national' if geos == 0 else f'{geos} geos'} {'+lift' if lift else ''}"
                     print(_row(name, r), flush=True)
                     print(
-                        f"      information limit (OLS knowing the true transforms): contribution error "
-                        f"{100 * r['oracle_conversions']:.1f}/{100 * r['oracle_revenue']:.1f}%"
+                        f"      reference fits (OLS, scales only): knowing every true series (noise limit) "
+                        f"{100 * r['noise_limit_conversions']:.1f}/{100 * r['noise_limit_revenue']:.1f}%; knowing the "
+                        f"true media transforms, simple baseline {100 * r['oracle_conversions']:.1f}/"
+                        f"{100 * r['oracle_revenue']:.1f}%"
+                        + (
+                            f" on the national totals, {100 * r['geo_oracle_conversions']:.1f}/"
+                            f"{100 * r['geo_oracle_revenue']:.1f}% fitting every geo"
+                            if r["geo_oracle_conversions"] is not None
+                            else ""
+                        )
                     )
                     print(
                         "      regret as a share of the true best total (the achievable gain over the reference "
@@ -200,6 +222,12 @@ def main() -> None:
             print(_row(name, agg))
             worst = max(r[kpi]["contribution_error"] for r in rs for kpi in KPIS)
             print(f"      worst seed contribution error {100 * worst:.1f}%")
+            refs = {key: [med([r[f"{key}_{kpi}"] for r in rs]) for kpi in KPIS] for key in ("noise_limit", "oracle")}
+            print(
+                f"      reference fits, median: noise limit {100 * refs['noise_limit'][0]:.1f}/"
+                f"{100 * refs['noise_limit'][1]:.1f}%, true transforms with a simple baseline "
+                f"{100 * refs['oracle'][0]:.1f}/{100 * refs['oracle'][1]:.1f}%"
+            )
 
 
 if __name__ == "__main__":

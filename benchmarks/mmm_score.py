@@ -286,11 +286,76 @@ def oracle_coefficients(world: Any, kpi: str = "conversions") -> dict[str, float
     return {str(c): float(v) for c, v in zip(chans, coef[: len(chans)], strict=True)}
 
 
+def geo_oracle_coefficients(world: Any, kpi: str = "conversions") -> dict[str, float]:
+    """:func:`oracle_coefficients` on the geo panel: one scale per channel shared by the geos, each geo's true
+    contribution series known (adstock, saturation, its coefficient), each geo with its own flexible baseline (as
+    :func:`oracle_coefficients`'), rows weighted by the inverse of the geo's true noise s.d. (``mmm_truthdoc.NOISE_SD``
+    / √weight, at most 0.3, relative to the geo's mean outcome): how much the geos' own spend variation adds. Equal to
+    :func:`oracle_coefficients` on a world without geos (one geo)."""
+    from demo_world.mmm_truth import channel_arrays, media_response
+    from demo_world.mmm_truthdoc import NOISE_SD
+
+    truth, frame, chans = world.truth, world.frame, world.channels
+    geos = truth["geo_names"]
+    g_n = len(geos)
+    w = len(frame) // g_n  # rows are sorted by (geo, week)
+    spend = np.stack([frame[f"{c}_spend"].to_numpy(float).reshape(g_n, w).T for c in chans], axis=1)
+    arr = channel_arrays(truth)
+    unit, _ = media_response(spend, arr["decay"], arr["half_saturation"], arr["shape"], arr["coefficient"], spend[0])
+    if kpi == "revenue":
+        unit = unit * arr["aov"][None, :, None]
+    y = frame[kpi].to_numpy(float).reshape(g_n, w)
+    weights = np.array([truth["geo_weights"][g] for g in geos]) if "geo_weights" in truth else np.ones(g_n)
+    sd = np.abs(y.mean(axis=1)) * np.minimum(NOISE_SD / np.sqrt(weights), 0.3)
+    t = np.arange(w) / 52.0
+    doy = pd.DatetimeIndex(frame["week_start"].iloc[:w]).dayofyear.to_numpy(float)
+    c_n = len(chans)
+    fourier = [f(2 * np.pi * k * doy / 365.25) for k in (1, 2, 3) for f in (np.sin, np.cos)]
+    p_n = 5 + len(fourier)
+    x = np.zeros((g_n * w, c_n + g_n * p_n))
+    target = np.zeros(g_n * w)
+    for g in range(g_n):
+        rows = slice(g * w, (g + 1) * w)
+        sub = frame.iloc[rows]
+        base = [np.ones(w), t, t**2, sub["price_index"].to_numpy(float), sub["promo_days"].to_numpy(float), *fourier]
+        x[rows, :c_n] = unit[:, :, g] / sd[g]
+        x[rows, c_n + g * p_n : c_n + (g + 1) * p_n] = np.column_stack(base) / sd[g]
+        target[rows] = y[g] / sd[g]
+    coef, *_ = np.linalg.lstsq(x, target, rcond=None)
+    return {str(c): float(v) for c, v in zip(chans, coef[:c_n], strict=True)}
+
+
 def oracle_error(world: Any, kpi: str = "conversions") -> float:
-    """The information limit of an mmm demo world: the contribution error (mean over channels of ``|est / true −
-    1|``) of the least-squares fit that knows every true transform (:func:`oracle_coefficients`). A model that must
-    also find the transforms cannot expect to do better on the same data."""
+    """The contribution error (mean over channels of ``|est / true − 1|``) of the least-squares fit that knows every
+    true media transform but fits a simple baseline (:func:`oracle_coefficients`). Not a bound: its baseline misses
+    the world's holidays, trend break and multiplicative promotions (:func:`noise_limit_error` knows those too)."""
     return float(np.mean([abs(v - 1.0) for v in oracle_coefficients(world, kpi).values()]))
+
+
+def noise_limit_error(world: Any, kpi: str = "conversions") -> float:
+    """The contribution error of a least-squares fit of the observed national ``kpi`` that knows EVERY true series —
+    each channel's contribution, the organic baseline with its price effect — and estimates only their scales (and an
+    intercept): what the noise and the channels' co-movement alone leave. :func:`oracle_error` knows the media
+    transforms but fits a simple baseline (quadratic trend, three yearly harmonics, price, promotion days), which
+    misses the world's holidays, trend break and multiplicative promotions: about half of its error is that."""
+    from demo_world.mmm_truth import channel_arrays, media_response
+
+    truth, frame, chans = world.truth, world.frame, world.channels
+    geos = truth["geo_names"]
+    w = len(frame) // len(geos)  # rows are sorted by (geo, week)
+    spend = np.stack([frame[f"{c}_spend"].to_numpy(float).reshape(len(geos), w).T for c in chans], axis=1)
+    arr = channel_arrays(truth)
+    unit, _ = media_response(spend, arr["decay"], arr["half_saturation"], arr["shape"], arr["coefficient"], spend[0])
+    x = unit.sum(axis=2) * (arr["aov"][None] if kpi == "revenue" else 1.0)
+    base = world.expected.groupby("week")[f"baseline_{kpi}"].sum().to_numpy(float)
+    y = frame.groupby("week_start")[kpi].sum().to_numpy(float)
+    coef, *_ = np.linalg.lstsq(np.column_stack([x, base, np.ones(w)]), y, rcond=None)
+    return float(np.mean(np.abs(coef[: len(chans)] - 1.0)))
+
+
+def geo_oracle_error(world: Any, kpi: str = "conversions") -> float:
+    """:func:`oracle_error` of the transform-knowing fit of every geo (:func:`geo_oracle_coefficients`)."""
+    return float(np.mean([abs(v - 1.0) for v in geo_oracle_coefficients(world, kpi).values()]))
 
 
 def oracle_regret(world: Any, kpi: str = "conversions", weeks: int = 13, width: float = 0.5) -> float:

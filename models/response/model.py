@@ -129,9 +129,10 @@ class ResponseSpec:
     ``shape_pooling``: in the national weekly spend-driven fit (with ``weekly_priors``) the channels' Hill shapes
     share a centre learned from the data instead of the fixed one of
     :data:`models.response.media.WEEKLY_SHAPE_PRIOR` (:data:`models.response.media.SHAPE_CENTRE_SD`; a spec saved
-    before it existed was fitted without it). The geo fit keeps the fixed centre: there the learned one drifted to
-    1.8–1.9 on demo worlds whose true shapes average 1.3–1.5 and read every channel low (``docs/benchmarks.md``,
-    session 11).
+    before it existed was fitted without it). The geo fit keeps the fixed centre: there the learned one reads high
+    (+0.19 on average over the demo geo worlds of seeds 11–30, +0.12 in the national fit) and, measured on the
+    corrected geo worlds of session 12, gains 1.7 / 0.7 points on 156-week worlds but loses 1.2 / 2.7 on five-year ones
+    (``docs/benchmarks.md``, sessions 11 and 12).
     """
 
     saturation: Saturation | Literal["auto"] = "auto"
