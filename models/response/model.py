@@ -104,9 +104,10 @@ class ResponseSpec:
     quality changes do not bias the incrementality estimate; ``weekly_priors``/``roi_shrinkage``: in the
     spend-driven fit of weekly data (:func:`models.response.media.fit_media` ``weekly_prior``/``shrink``), priors
     on the weekly decay and half-saturation, and random-effects shrinkage of each channel's return per unit
-    spend towards the pooled one, national and geo (daily data and the reported-shape fit are unaffected; in the geo
-    fit since session 12, where on the demo geo worlds it lowers the channel contribution error without lift tests by
-    1.7 ± 0.8 / 2.5 ± 1.2 points over seeds 1–30, conversions / revenue);
+    spend towards the pooled one (daily data and the reported-shape fit are unaffected); ``geo_roi_shrinkage``: the
+    same shrinkage in the geo fit too (with ``roi_shrinkage``; a spec saved before it existed was fitted without it):
+    on the demo geo worlds it lowers the channel contribution error without lift tests by 1.7 ± 0.8 / 2.5 ± 1.2
+    points over seeds 1–30, conversions / revenue (``docs/benchmarks.md``, session 12);
     ``weekly_changepoint_every``: trend hinges (days) of the linear baseline of the weekly spend-driven fit when
     ``changepoint_every`` is None, so a trend break is not absorbed by media (None: a straight trend): in the national
     fit's exact design; in the geo fit shared by the geos under the detail ridge's prior
@@ -157,6 +158,7 @@ class ResponseSpec:
     media_share_prior: tuple[float, float] | None = MEDIA_SHARE_PRIOR
     weekly_seasonality: Literal["smooth", "auto"] = "auto"
     shape_pooling: bool = True
+    geo_roi_shrinkage: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -174,6 +176,7 @@ class ResponseSpec:
             "media_share_prior": None,
             "weekly_seasonality": "smooth",
             "shape_pooling": False,
+            "geo_roi_shrinkage": False,
             **d,
         }
         if merged["media_share_prior"] is not None:
@@ -485,7 +488,7 @@ class ResponseModel:
                             lift=lift_rows,
                             detail=geo_detail,
                             share_prior=sp.media_share_prior if freq == "W" else None,
-                            shrink=sp.roi_shrinkage and freq == "W",
+                            shrink=sp.roi_shrinkage and sp.geo_roi_shrinkage and freq == "W",
                         )
                     )
                     fits.append(geo_fits[-1].media)

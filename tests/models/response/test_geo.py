@@ -168,3 +168,22 @@ def test_auto_saturation_of_a_weekly_geo_fit_is_the_hill_curve(world: GeoWorld) 
         world.history, y="y", channels=world.channels, controls=("price",), geo_panel=world.panel
     )
     assert {t.saturation for t in m.transforms_.values()} == {"hill"}
+
+
+def test_return_shrinkage_pulls_the_channels_returns_together(world: GeoWorld, model: ResponseModel) -> None:
+    """``geo_roi_shrinkage`` (the national fit's empirical-Bayes return shrinkage, session 12): the channels' national
+    returns per unit spend lie closer to their pooled value than without it, and the fit stays near the truth."""
+    from dataclasses import replace
+
+    free = ResponseModel(replace(SPEC, geo_roi_shrinkage=False), kpi="y").fit(
+        world.history, y="y", channels=world.channels, controls=("price",), geo_panel=world.panel
+    )
+    spend = world.history[list(world.channels)].sum()
+
+    def spread(m: ResponseModel) -> float:
+        r = m.contributions_[list(world.channels)].sum() / spend
+        return float(np.std(np.log(r)))
+
+    assert spread(model) < spread(free), (spread(model), spread(free))
+    inc = world.incremental.groupby("date")[world.channels].sum().sum()
+    assert (model.contributions_.sum() / inc - 1).abs().max() < 0.2

@@ -162,6 +162,9 @@ def test_specs_saved_before_the_weekly_rules_read_as_without_them() -> None:
     d = ResponseSpec().to_dict()
     d.pop("shape_pooling")
     assert ResponseSpec().shape_pooling and not ResponseSpec.from_dict(d).shape_pooling
+    d = ResponseSpec().to_dict()
+    d.pop("geo_roi_shrinkage")  # saved before session 12: the geo fit had no return shrinkage
+    assert ResponseSpec().geo_roi_shrinkage and not ResponseSpec.from_dict(d).geo_roi_shrinkage
 
 
 @pytest.mark.parametrize(("seed", "lift", "bound"), [(2, True, 0.13), (3, True, 0.12), (1, False, 0.2)])
