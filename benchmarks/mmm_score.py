@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from scipy.optimize import minimize
 
 from demo_world import reference_plan, true_outcome
@@ -262,19 +263,26 @@ def backtest_coverage(trained: Trained, kpi: str) -> dict[str, Any]:
     }
 
 
-def oracle_coefficients(world: Any, kpi: str = "conversions") -> dict[str, float]:
-    """Per channel, the scale of an ordinary least-squares fit of the observed national ``kpi`` that KNOWS every
-    channel's true adstock, saturation and per-geo split (only one scale per channel is estimated; truth = 1), with a
-    flexible baseline (quadratic trend, three yearly Fourier pairs, the mean price index and the promotion days)."""
+def true_contributions(world: Any, kpi: str = "conversions") -> NDArray[np.float64]:
+    """Each channel's true ``kpi`` contribution per week and geo ``(W, C, G)`` from the spend in ``world.frame`` and
+    the truth's parameters (rows sorted by geo, week)."""
     from demo_world.mmm_truth import channel_arrays, media_response
 
     truth, frame, chans = world.truth, world.frame, world.channels
     geos = truth["geo_names"]
-    w = len(frame) // len(geos)  # rows are sorted by (geo, week)
+    w = len(frame) // len(geos)
     spend = np.stack([frame[f"{c}_spend"].to_numpy(float).reshape(len(geos), w).T for c in chans], axis=1)
     arr = channel_arrays(truth)
     unit, _ = media_response(spend, arr["decay"], arr["half_saturation"], arr["shape"], arr["coefficient"], spend[0])
-    x = unit.sum(axis=2) * (arr["aov"][None] if kpi == "revenue" else 1.0)  # true contributions per channel
+    return np.asarray(unit * arr["aov"][None, :, None] if kpi == "revenue" else unit, dtype=np.float64)
+
+
+def oracle_coefficients(world: Any, kpi: str = "conversions") -> dict[str, float]:
+    """Per channel, the scale of an ordinary least-squares fit of the observed national ``kpi`` that KNOWS every
+    channel's true adstock, saturation and per-geo split (only one scale per channel is estimated; truth = 1), with a
+    flexible baseline (quadratic trend, three yearly Fourier pairs, the mean price index and the promotion days)."""
+    frame, chans = world.frame, world.channels
+    x = true_contributions(world, kpi).sum(axis=2)  # true contributions per channel
     nat = frame.groupby("week_start").agg({kpi: "sum", "price_index": "mean", "promo_days": "max"})
     y = nat[kpi].to_numpy(float)
     n = len(y)
@@ -292,18 +300,13 @@ def geo_oracle_coefficients(world: Any, kpi: str = "conversions") -> dict[str, f
     :func:`oracle_coefficients`'), rows weighted by the inverse of the geo's true noise s.d. (``mmm_truthdoc.NOISE_SD``
     / √weight, at most 0.3, relative to the geo's mean outcome): how much the geos' own spend variation adds. Equal to
     :func:`oracle_coefficients` on a world without geos (one geo)."""
-    from demo_world.mmm_truth import channel_arrays, media_response
     from demo_world.mmm_truthdoc import NOISE_SD
 
     truth, frame, chans = world.truth, world.frame, world.channels
     geos = truth["geo_names"]
     g_n = len(geos)
     w = len(frame) // g_n  # rows are sorted by (geo, week)
-    spend = np.stack([frame[f"{c}_spend"].to_numpy(float).reshape(g_n, w).T for c in chans], axis=1)
-    arr = channel_arrays(truth)
-    unit, _ = media_response(spend, arr["decay"], arr["half_saturation"], arr["shape"], arr["coefficient"], spend[0])
-    if kpi == "revenue":
-        unit = unit * arr["aov"][None, :, None]
+    unit = true_contributions(world, kpi)
     y = frame[kpi].to_numpy(float).reshape(g_n, w)
     weights = np.array([truth["geo_weights"][g] for g in geos]) if "geo_weights" in truth else np.ones(g_n)
     sd = np.abs(y.mean(axis=1)) * np.minimum(NOISE_SD / np.sqrt(weights), 0.3)
@@ -338,15 +341,9 @@ def noise_limit_error(world: Any, kpi: str = "conversions") -> float:
     intercept): what the noise and the channels' co-movement alone leave. :func:`oracle_error` knows the media
     transforms but fits a simple baseline (quadratic trend, three yearly harmonics, price, promotion days), which
     misses the world's holidays, trend break and multiplicative promotions: about half of its error is that."""
-    from demo_world.mmm_truth import channel_arrays, media_response
-
-    truth, frame, chans = world.truth, world.frame, world.channels
-    geos = truth["geo_names"]
-    w = len(frame) // len(geos)  # rows are sorted by (geo, week)
-    spend = np.stack([frame[f"{c}_spend"].to_numpy(float).reshape(len(geos), w).T for c in chans], axis=1)
-    arr = channel_arrays(truth)
-    unit, _ = media_response(spend, arr["decay"], arr["half_saturation"], arr["shape"], arr["coefficient"], spend[0])
-    x = unit.sum(axis=2) * (arr["aov"][None] if kpi == "revenue" else 1.0)
+    frame, chans = world.frame, world.channels
+    x = true_contributions(world, kpi).sum(axis=2)
+    w = x.shape[0]
     base = world.expected.groupby("week")[f"baseline_{kpi}"].sum().to_numpy(float)
     y = frame.groupby("week_start")[kpi].sum().to_numpy(float)
     coef, *_ = np.linalg.lstsq(np.column_stack([x, base, np.ones(w)]), y, rcond=None)
