@@ -404,6 +404,42 @@ def national_from_geos(effects: Sequence[ChannelEffect], per_kpi: Mapping[str, p
     return out
 
 
+def geo_spread(
+    geo_panel: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, models: Mapping[str, ResponseLike]
+) -> dict[str, pd.DataFrame]:
+    """KPI → per geo (index) and channel (columns) the s.d. of the geo's incremental KPI over ``start..end`` that its
+    own coefficient's uncertainty adds (the coefficient's posterior s.d. around the pooled one, ``geo_coefficient_se``,
+    times the geo's response per unit of coefficient summed over the window); KPIs whose geo model did not record
+    those s.d. (saved before session 12) are absent."""
+    out: dict[str, pd.DataFrame] = {}
+    for kpi in KPIS:
+        model = models.get(kpi)
+        se = getattr(model, "geo_coefficient_se", lambda: None)() if model is not None else None
+        if se is None or not tuple(getattr(model, "geos_", ()) or ()):
+            continue
+        unit = model.geo_contributions(geo_panel, per_unit=True)  # type: ignore[union-attr]
+        rows = unit[in_window(pd.DatetimeIndex(pd.to_datetime(unit["date"])), start, end)]
+        sums = rows.groupby(rows["geo"].astype(str)).sum(numeric_only=True)
+        se.index = se.index.astype(str)
+        out[kpi] = sums * se.reindex(index=sums.index, columns=sums.columns).fillna(0.0)
+    return out
+
+
+def _with_geo_spread(est: Incremental, sd: float) -> Incremental:
+    """``est`` (the pooled coefficient's interval, scaled to the geo) widened by the geo's own coefficient's s.d.
+    ``sd`` (KPI units), the two added in quadrature on each side; bounds clipped at 0 as the coefficient is."""
+    m = est.mean
+
+    def lower(bound: float, z: float) -> float:
+        return max(m - float(np.hypot(m - bound, z * sd)), 0.0)
+
+    def upper(bound: float, z: float) -> float:
+        return m + float(np.hypot(bound - m, z * sd))
+
+    return Incremental(m, lower(est.lower_80, Z80), upper(est.upper_80, Z80), lower(est.lower_95, Z95),
+                       upper(est.upper_95, Z95))
+
+
 def geo_effects(
     geo_panel: pd.DataFrame,
     start: pd.Timestamp,
@@ -416,7 +452,9 @@ def geo_effects(
     """Per geo and channel over ``start..end``: spend and incremental conversions / revenue from each geo
     model's ``geo_contributions(geo_panel)`` (columns ``date``, ``geo``, one per channel, KPI units), with the
     national interval's relative width (the per-geo coefficients are shrunk to the pooled one, whose
-    uncertainty the national interval carries). Empty when no model is a geo model.
+    uncertainty the national interval carries) widened by the geo's own coefficient's uncertainty
+    (:func:`geo_spread`, added in quadrature; a geo whose coefficient is clipped at 0 reads 0 with an interval from 0
+    to what that uncertainty allows, not 0–0). Empty when no model is a geo model.
 
     ``geo_panel``: long frame (``date``, ``geo``, one spend column per channel named by the channel, …);
     ``per_kpi``: :func:`geo_totals` of the same arguments when already computed."""
@@ -426,6 +464,7 @@ def geo_effects(
     panel = geo_panel[in_window(pd.DatetimeIndex(pd.to_datetime(geo_panel["date"])), start, end)]
     spend = panel.groupby(panel["geo"].astype(str)).sum(numeric_only=True)
     nat = {e.channel: e for e in national}
+    spread = geo_spread(geo_panel, start, end, models)
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for geo in sorted(spend.index.union(next(iter(per_kpi.values())).index)):
         block: dict[str, dict[str, Any]] = {}
@@ -439,6 +478,9 @@ def geo_effects(
                 value = float(sums.at[geo, ch]) if geo in sums.index else 0.0
                 factor = value / national_est.mean if national_est.mean > 0 else 0.0
                 est[kpi] = national_est.scaled(factor) if national_est.mean > 0 else Incremental(value, *(value,) * 4)
+                sd = spread.get(kpi)
+                if sd is not None and geo in sd.index and ch in sd.columns and national_est.mean > 0:
+                    est[kpi] = _with_geo_spread(est[kpi], float(sd.at[geo, ch]))  # type: ignore[arg-type]
             effect = ChannelEffect(ch, s, est.get("conversions"), est.get("revenue"))
             doc = effect.to_dict()
             for key in (

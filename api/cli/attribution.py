@@ -68,11 +68,25 @@ def lift_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _interval(lo: float | None, hi: float | None, value: float | None) -> str | None:
+    return f"{_num(lo)}–{_num(hi)}" if value is not None and lo is not None and hi is not None else None
+
+
 def geo_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Table rows of a geo model's split: geo, channel, spend, incremental conversions and revenue, ROI."""
+    """Table rows of a geo model's split: geo, channel, spend, incremental conversions and revenue with their 80 %
+    intervals (a geo's estimate of 0 is a geo coefficient clipped at 0: its interval says how far it may reach),
+    ROI."""
     return [
-        {"geo": geo, "channel": ch, "spend": c["spend"], "incremental conv": c["incremental_conversions"],
-         "incremental revenue": c["incremental_revenue"], "ROI": _pct(c["roi"])}
+        {
+            "geo": geo,
+            "channel": ch,
+            "spend": c["spend"],
+            "incremental conv": c["incremental_conversions"],
+            "conv 80%": _interval(c.get("lower_80"), c.get("upper_80"), c["incremental_conversions"]),
+            "incremental revenue": c["incremental_revenue"],
+            "revenue 80%": _interval(c.get("revenue_lower_80"), c.get("revenue_upper_80"), c["incremental_revenue"]),
+            "ROI": _pct(c["roi"]),
+        }
         for geo, block in doc.get("geos", {}).items()
         for ch, c in block.items()
     ]
@@ -120,6 +134,6 @@ def attribution(
     if doc["lift_tests"] and fmt is OutputFormat.table:
         print_records(lift_rows(doc), fmt, title="Lift tests: measured vs fitted (z = gap in standard errors)")
     if doc.get("geos") and fmt is OutputFormat.table:
-        print_records(geo_rows(doc), fmt, title="By geo (intervals: see --format json)")
+        print_records(geo_rows(doc), fmt, title="By geo (intervals 80%; 95% in --format json)")
     for w in doc["warnings"]:
         stderr.print(f"[yellow]warning:[/] {w}", highlight=False)

@@ -175,7 +175,9 @@ class GeoFit:
     geo's mean active spend; ``spend_scale`` ``(G, C)`` those means; ``geo_beta`` ``(G, C)`` coefficients in
     KPI units; ``weight`` ``(G,)`` outcome scales ``w_g``; ``tau`` ``(C,)`` between-geo s.d. of the
     normalised coefficients used for the shrinkage; ``pooled_beta`` ``(C,)`` normalised pooled coefficients
-    (KPI units of an average geo); ``contributions`` ``(G, T, C)``."""
+    (KPI units of an average geo); ``contributions`` ``(G, T, C)``; ``geo_beta_se`` ``(G, C)`` each geo
+    coefficient's posterior s.d. around the pooled one (KPI units, :func:`geo_coefficient_se`; None: not computed).
+    """
 
     media: MediaFit
     geos: tuple[str, ...]
@@ -186,6 +188,7 @@ class GeoFit:
     tau: NDArray[np.float64]
     pooled_beta: NDArray[np.float64]
     contributions: NDArray[np.float64]
+    geo_beta_se: NDArray[np.float64] | None = None
 
 
 def geo_features(
@@ -423,6 +426,21 @@ def _geo_coefficients(
     return np.clip(np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0], 0.0, None)
 
 
+def geo_coefficient_se(
+    h_r: NDArray[np.float64], sig: NDArray[np.float64], tau: NDArray[np.float64], infl: float = 1.0
+) -> NDArray[np.float64]:
+    """``(G, C)`` posterior s.d. of each geo's coefficients ``b_g`` given the pooled ones (the Gaussian of
+    :func:`_geo_coefficients`' objective: precision ``H_gᵀH_g/σ_g² + diag(1/τ²)``; ``h_r`` ``(G, T, C)`` the
+    projected features, ``sig`` ``(G,)``, ``tau`` ``(C,)``), times ``√infl`` for the residuals' autocorrelation
+    (:func:`fit_geo_media`'s AR(1) inflation). At most ``τ``: a geo with little data of its own is as uncertain as the
+    geos' spread; the clip at 0 of a coefficient is not in it (its interval is clipped instead)."""
+    w = 1.0 / np.maximum(sig, 1e-300) ** 2
+    ht = np.swapaxes(h_r, 1, 2)
+    precision = (ht @ h_r) * w[:, None, None] + np.diag(1.0 / np.maximum(tau, 1e-300) ** 2)[None]
+    cov = np.linalg.inv(precision)
+    return np.asarray(np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0, None) * max(infl, 1.0)), dtype=np.float64)
+
+
 def _search(
     prob: _GeoProblem,
     starts: Sequence[NDArray[np.float64]],
@@ -591,6 +609,7 @@ def fit_geo_media(
         tau=tau * ys,
         pooled_beta=beta * ys,
         contributions=contrib,
+        geo_beta_se=prob.w[:, None] * geo_coefficient_se(h_r, sig, tau, infl) * ys,
     )
 
 

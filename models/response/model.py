@@ -704,6 +704,16 @@ class ResponseModel:
             "weight": dict(zip(gf.geos, gf.weight.tolist(), strict=True)),
             "tau": dict(zip(used, gf.tau.tolist(), strict=True)),
             "pooled_beta": dict(zip(used, gf.pooled_beta.tolist(), strict=True)),
+            **(
+                {
+                    "beta_se": {
+                        g: dict(zip(used, row, strict=True))
+                        for g, row in zip(gf.geos, gf.geo_beta_se.tolist(), strict=True)
+                    }
+                }
+                if gf.geo_beta_se is not None
+                else {}
+            ),
         }
 
     @staticmethod
@@ -791,11 +801,21 @@ class ResponseModel:
             return pd.DataFrame(columns=self.channels_)
         return pd.DataFrame.from_dict(g["beta"], orient="index")[self.channels_].rename_axis("geo")
 
-    def geo_contributions(self, geo_panel: pd.DataFrame) -> pd.DataFrame:
+    def geo_coefficient_se(self) -> pd.DataFrame | None:
+        """Per-geo posterior s.d. of the coefficients around the pooled ones (KPI units, as
+        :meth:`geo_coefficients`; :func:`models.response.geo.geo_coefficient_se`); None for a national fit or a
+        model saved before it was recorded."""
+        g = self.fitted.geo
+        if not g or "beta_se" not in g:
+            return None
+        return pd.DataFrame.from_dict(g["beta_se"], orient="index")[self.channels_].rename_axis("geo")
+
+    def geo_contributions(self, geo_panel: pd.DataFrame, per_unit: bool = False) -> pd.DataFrame:
         """Channel contributions per geo and period (KPI units): ``date``, ``geo``, one column per channel of
         :attr:`channels_`, from the panel's spend (long frame as given to :meth:`fit`; its geos must be
-        fitted ones; its first periods set the adstock start as in the fit). Raises ``ValueError`` for a
-        national model or an unknown geo."""
+        fitted ones; its first periods set the adstock start as in the fit). ``per_unit``: the response per unit
+        of coefficient instead (the saturated, adstocked spend feature; times :meth:`geo_coefficients` it is the
+        contribution). Raises ``ValueError`` for a national model or an unknown geo."""
         g = self.fitted.geo
         if not g:
             raise ValueError(f"{self.kpi} model was fitted nationally; it has no geo contributions")
@@ -818,7 +838,7 @@ class ResponseModel:
             np.array([tr[c].shape for c in chans]),
             tr[chans[0]].saturation if chans else "hill",
         )
-        contrib = h * beta[:, None, :]
+        contrib = h if per_unit else h * beta[:, None, :]
         out = pd.DataFrame(contrib.reshape(-1, len(chans)), columns=chans)
         out.insert(0, "geo", np.repeat(gp.geos, len(dates)))
         out.insert(0, "date", np.tile(dates, len(gp.geos)))

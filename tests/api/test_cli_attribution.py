@@ -52,7 +52,7 @@ def test_errors_say_what_to_change(world: Any, tmp_path: Path) -> None:
 def test_compact_interval_numbers_and_geo_rows() -> None:
     assert [_num(v) for v in (13_712.0, 2_448_188.0, 3.75e9, 950.4, 7.25, None)] == ["13.7k", "2.45M", "3.75B", "950", "7.25", "—"]
     doc = {"geos": {"north": {"tv": {"spend": 20.0, "incremental_conversions": None, "incremental_revenue": 29.3,
-                                     "roi": 0.47}}}}
+                                     "revenue_lower_80": 0.0, "revenue_upper_80": 61_500.0, "roi": 0.47}}}}
     assert geo_rows(doc) == [{"geo": "north", "channel": "tv", "spend": 20.0, "incremental conv": None,
-                              "incremental revenue": 29.3, "ROI": "+47%"}]
+                              "conv 80%": None, "incremental revenue": 29.3, "revenue 80%": "0–61.5k", "ROI": "+47%"}]
     assert geo_rows({"channels": {}}) == []

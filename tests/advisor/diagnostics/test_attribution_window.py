@@ -182,6 +182,46 @@ def test_geo_effects_split_the_national_figures_with_the_national_relative_inter
     assert geo_effects(panel, *WINDOW, {"conversions": CONV}, ["a"], national) == {}  # national model: no geos
 
 
+@dataclass
+class ClippedGeoModel(Model):
+    """A geo model with each geo coefficient's posterior s.d. (``geo_coefficient_se``): g1 holds the whole
+    contribution, g2's coefficient is clipped at 0 although it spends."""
+
+    geos_: tuple[str, ...] = ("g1", "g2")
+
+    def geo_contributions(self, panel: pd.DataFrame, per_unit: bool = False) -> pd.DataFrame:
+        unit = {c: self.fitted.transforms[c].response(SPEND[c].to_numpy()) / self.betas[c] for c in self.betas}
+        coef = {"g1": 1.0, "g2": 0.0}
+        return pd.concat(
+            [
+                pd.DataFrame({"date": DAYS, "geo": g, **{c: u * (1.0 if per_unit else self.betas[c] * coef[g])
+                                                        for c, u in unit.items()}})
+                for g in ("g1", "g2")
+            ],
+            ignore_index=True,
+        )
+
+    def geo_coefficient_se(self) -> pd.DataFrame:
+        return pd.DataFrame({"a": [10.0, 30.0]}, index=pd.Index(["g1", "g2"], name="geo"))
+
+
+def test_a_geos_own_coefficient_uncertainty_widens_its_interval_and_a_clipped_zero_is_not_certain() -> None:
+    model = ClippedGeoModel({"a": 100.0}, {"a": 4.0})
+    panel = pd.concat(
+        [pd.DataFrame({"date": DAYS, "geo": g, "a": SPEND["a"] * s}) for g, s in (("g1", 0.5), ("g2", 0.5))]
+    )
+    national = channel_effects(SPEND, *WINDOW, {"conversions": model}, ["a"])
+    geos = geo_effects(panel, *WINDOW, {"conversions": model}, ["a"], national)
+    unit = 1.25  # the window's response per unit of coefficient
+    g1, g2 = geos["g1"]["a"], geos["g2"]["a"]
+    assert g1["incremental_conversions"] == pytest.approx(125.0)
+    pooled = Z80 * 4 * unit  # the national interval's half-width, scaled to g1
+    assert g1["upper_80"] == pytest.approx(125.0 + np.hypot(pooled, Z80 * 10 * unit))
+    assert g1["lower_80"] == pytest.approx(125.0 - np.hypot(pooled, Z80 * 10 * unit))
+    assert g2["incremental_conversions"] == 0.0 and g2["lower_80"] == 0.0
+    assert g2["upper_80"] == pytest.approx(Z80 * 30 * unit) and g2["upper_95"] > g2["upper_80"]
+
+
 def test_lift_fit_read_back_from_a_file_as_mappings_is_used_too() -> None:
     tests = pd.DataFrame({"channel": ["a"], "kpi": ["conversions"], "start": ["2026-01-01"], "end": ["2026-01-02"],
                           "incremental": [130.0], "std_error": [10.0]})

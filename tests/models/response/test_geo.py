@@ -58,6 +58,14 @@ def test_round_trip_keeps_geo_parameters(world: GeoWorld, model: ResponseModel) 
     pd.testing.assert_frame_equal(back.geo_contributions(world.panel), model.geo_contributions(world.panel))
     spend = pd.DataFrame({c: np.full(8, 900.0) for c in world.channels}, index=back.future_dates(8))
     np.testing.assert_allclose(back.expected(spend), model.expected(spend))
+    se = model.geo_coefficient_se()
+    assert se is not None and list(se.index) == list(model.geos_) and (se.to_numpy() > 0).all()
+    pd.testing.assert_frame_equal(back.geo_coefficient_se(), se)
+    unit = model.geo_contributions(world.panel, per_unit=True)
+    coef = model.geo_coefficients()
+    per_geo = unit.groupby("geo")[list(world.channels)].sum() * coef
+    np.testing.assert_allclose(per_geo.to_numpy(), model.geo_contributions(world.panel).groupby("geo")[
+        list(world.channels)].sum().to_numpy())
 
 
 def test_national_transform_is_exact_under_constant_shares() -> None:
