@@ -167,19 +167,24 @@ class GeoModel(Model):
         return pd.concat(rows, ignore_index=True)
 
 
-def test_geo_effects_split_the_national_figures_with_the_national_relative_interval() -> None:
-    model = GeoModel({"a": 100.0}, {"a": 4.0})
+def _geo_split(model: Model) -> dict[str, dict[str, dict[str, Any]]]:
+    """``geo_effects`` of channel ``a`` over two geos spending half each."""
     panel = pd.concat(
         [pd.DataFrame({"date": DAYS, "geo": g, "a": SPEND["a"] * s}) for g, s in (("g1", 0.5), ("g2", 0.5))]
     )
     national = channel_effects(SPEND, *WINDOW, {"conversions": model}, ["a"])
-    geos = geo_effects(panel, *WINDOW, {"conversions": model}, ["a"], national)
+    return geo_effects(panel, *WINDOW, {"conversions": model}, ["a"], national)
+
+
+def test_geo_effects_split_the_national_figures_with_the_national_relative_interval() -> None:
+    model = GeoModel({"a": 100.0}, {"a": 4.0})
+    geos = _geo_split(model)
     assert set(geos) == {"g1", "g2"}
     g1 = geos["g1"]["a"]
     assert g1["spend"] == 20.0 and g1["incremental_conversions"] == pytest.approx(0.75 * 125)
     assert g1["upper_80"] == pytest.approx(0.75 * (100 + Z80 * 4) * 1.25)
     assert "reported_conversions" not in g1
-    assert geo_effects(panel, *WINDOW, {"conversions": CONV}, ["a"], national) == {}  # national model: no geos
+    assert _geo_split(CONV) == {}  # national model: no geos
 
 
 @dataclass
@@ -207,11 +212,7 @@ class ClippedGeoModel(Model):
 
 def test_a_geos_own_coefficient_uncertainty_widens_its_interval_and_a_clipped_zero_is_not_certain() -> None:
     model = ClippedGeoModel({"a": 100.0}, {"a": 4.0})
-    panel = pd.concat(
-        [pd.DataFrame({"date": DAYS, "geo": g, "a": SPEND["a"] * s}) for g, s in (("g1", 0.5), ("g2", 0.5))]
-    )
-    national = channel_effects(SPEND, *WINDOW, {"conversions": model}, ["a"])
-    geos = geo_effects(panel, *WINDOW, {"conversions": model}, ["a"], national)
+    geos = _geo_split(model)
     unit = 1.25  # the window's response per unit of coefficient
     g1, g2 = geos["g1"]["a"], geos["g2"]["a"]
     assert g1["incremental_conversions"] == pytest.approx(125.0)
