@@ -432,8 +432,8 @@ def geo_coefficient_se(
     """``(G, C)`` posterior s.d. of each geo's coefficients ``b_g`` given the pooled ones (the Gaussian of
     :func:`_geo_coefficients`' objective: precision ``H_gᵀH_g/σ_g² + diag(1/τ²)``; ``h_r`` ``(G, T, C)`` the
     projected features, ``sig`` ``(G,)``, ``tau`` ``(C,)``), times ``√infl`` for the residuals' autocorrelation
-    (:func:`fit_geo_media`'s AR(1) inflation). At most ``τ``: a geo with little data of its own is as uncertain as the
-    geos' spread; the clip at 0 of a coefficient is not in it (its interval is clipped instead)."""
+    (:func:`fit_geo_media`'s AR(1) inflation). At most ``τ·√infl``: a geo with little data of its own is as uncertain
+    as the geos' spread; the clip at 0 of a coefficient is not in it (its interval is clipped instead)."""
     w = 1.0 / np.maximum(sig, 1e-300) ** 2
     ht = np.swapaxes(h_r, 1, 2)
     precision = (ht @ h_r) * w[:, None, None] + np.diag(1.0 / np.maximum(tau, 1e-300) ** 2)[None]
