@@ -50,7 +50,7 @@ from scipy.signal import lfilter
 
 from models.response.design import BASELINE_RIDGE_SD, RidgeDirections, ridge_directions
 from models.response.lift import LiftRows
-from models.response.media import ROI_PRIOR_CV_BOUNDS, MediaFit, ShapeSpace, _ar1, _saturate, share_prior_rows
+from models.response.media import MediaFit, ShapeSpace, _ar1, _saturate, empirical_roi_prior, share_prior_rows
 from models.transforms import Saturation
 
 #: floor of the between-geo s.d. of a channel's coefficient, as a share of the pooled coefficient
@@ -354,31 +354,18 @@ class _GeoProblem(ShapeSpace):
 
 
 def _roi_prior(prob: _GeoProblem, th: NDArray[np.float64]) -> tuple[float, float]:
-    """Empirical-Bayes prior ``(r̄, τ)`` of the channels' national return per unit spend at ``th`` (normalised
-    units), as :func:`models.response.media._roi_prior` on the geos' stacked, weighted rows: ``r̄`` the return of
-    one common return for every channel (with the media-share prior's row), ``τ`` the channels' spread of the free
-    returns beyond their sampling error, within :data:`models.response.media.ROI_PRIOR_CV_BOUNDS` × ``r̄``."""
+    """:func:`models.response.media.empirical_roi_prior` of the channels' national return per unit spend at ``th``
+    (normalised units) on the geos' stacked rows, weighted as the pooled search weights them."""
     beta, h, h_r = prob.solve(th)
-    u = prob.unit_return(h)
-    r_free = beta * u
     hw = (h_r * prob.omega[:, None, None]).reshape(-1, prob.C) / prob.sigma
     yw = (prob.y_r * prob.omega[:, None]).ravel() / prob.sigma
-    pooled = hw @ (1.0 / np.maximum(u, 1e-12))  # every channel at return 1
-    num, den = float(pooled @ yw), float(pooled @ pooled)
+    share_term = None
     if prob.share is not None:  # the share prior on the pooled media total r̄·Σ spend
         mu, sd = prob.share
         total = float(np.sum(prob.spend_sum))
-        num, den = num + total * mu / sd**2, den + total**2 / sd**2
-    r_bar = max(num / max(den, 1e-12), 0.0)
-    if r_bar <= 0:
-        r_bar = float(np.mean(r_free)) or 1e-9
-    resid = yw - hw @ beta
-    s2 = float(resid @ resid) / max(len(yw) - prob.G * prob.q.shape[2] - 3 * prob.C, 1)
-    se2 = np.clip(np.diag(np.linalg.pinv(hw.T @ hw)), 0, None) * s2 * u**2
-    var = float(np.mean((r_free - r_bar) ** 2) - np.mean(se2))
-    lo_cv, hi_cv = ROI_PRIOR_CV_BOUNDS
-    tau = float(np.clip(np.sqrt(max(var, 0.0)), lo_cv * r_bar, hi_cv * r_bar))
-    return r_bar, max(tau, 1e-12)
+        share_term = (total * mu / sd**2, total**2 / sd**2)
+    dof = len(yw) - prob.G * prob.q.shape[2] - 3 * prob.C
+    return empirical_roi_prior(hw, yw, beta, prob.unit_return(h), dof, share_term)
 
 
 def _pool_scales(

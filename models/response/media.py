@@ -283,29 +283,49 @@ def _search(
     return best
 
 
-def _roi_prior(prob: _Problem, th: NDArray[np.float64]) -> tuple[float, float]:
-    """Empirical-Bayes prior ``(r̄, τ)`` of the channels' return per unit spend at ``th`` (y-scaled units; see
-    :func:`fit_media` ``shrink``)."""
-    beta, h, h_r = prob.solve(th)
-    u = prob.unit_return(h)
+def empirical_roi_prior(
+    rows: NDArray[np.float64],
+    y: NDArray[np.float64],
+    beta: NDArray[np.float64],
+    u: NDArray[np.float64],
+    dof: int,
+    share_term: tuple[float, float] | None = None,
+) -> tuple[float, float]:
+    """Empirical-Bayes prior ``(r̄, τ)`` of the channels' return per unit spend (:func:`fit_media` ``shrink``; the
+    geo fit's too). ``rows`` ``(N, C)`` the media features net of the baseline and ``y`` ``(N,)`` the outcome net of
+    it, in one weighting; ``beta`` ``(C,)`` the free coefficients; ``u`` ``(C,)`` each channel's return per unit
+    spend of a unit coefficient; ``dof`` the residuals' degrees of freedom; ``share_term``: the media-share prior's
+    ``(numerator, denominator)`` additions in the rows' weighting. ``r̄`` is the least-squares return of one common
+    return for every channel, ``τ`` the channels' spread of the free returns beyond their sampling error, bounded to
+    :data:`ROI_PRIOR_CV_BOUNDS` × ``r̄``."""
     r_free = beta * u
-    pooled = h_r @ (1.0 / np.maximum(u, 1e-12))  # Σ_c h_r,c / u_c: every channel at return 1
-    num, den = float(pooled @ prob.y_r), float(pooled @ pooled)
-    if prob.share is not None:  # the share prior on the pooled media total r̄·Σ spend, in the data rows' weight
-        mu, sd = prob.share
-        total = float(np.sum(prob.spend_sum))
-        w = (prob.sigma / sd) ** 2
-        num, den = num + w * total * mu, den + w * total**2
+    pooled = rows @ (1.0 / np.maximum(u, 1e-12))  # Σ_c rows_c / u_c: every channel at return 1
+    num, den = float(pooled @ y), float(pooled @ pooled)
+    if share_term is not None:
+        num, den = num + share_term[0], den + share_term[1]
     r_bar = max(num / max(den, 1e-12), 0.0)
     if r_bar <= 0:
         r_bar = float(np.mean(r_free)) or 1e-9
-    resid = prob.y_r - h_r @ beta
-    s2 = float(resid @ resid) / max(prob.T - prob.q.shape[1] - 3 * prob.C, 1)
-    se2 = np.clip(np.diag(np.linalg.pinv(h_r.T @ h_r)), 0, None) * s2 * u**2
+    resid = y - rows @ beta
+    s2 = float(resid @ resid) / max(dof, 1)
+    se2 = np.clip(np.diag(np.linalg.pinv(rows.T @ rows)), 0, None) * s2 * u**2
     var = float(np.mean((r_free - r_bar) ** 2) - np.mean(se2))
     lo_cv, hi_cv = ROI_PRIOR_CV_BOUNDS
     tau = float(np.clip(np.sqrt(max(var, 0.0)), lo_cv * r_bar, hi_cv * r_bar))
     return r_bar, max(tau, 1e-12)
+
+
+def _roi_prior(prob: _Problem, th: NDArray[np.float64]) -> tuple[float, float]:
+    """:func:`empirical_roi_prior` of the national fit at ``th`` (y-scaled units)."""
+    beta, h, h_r = prob.solve(th)
+    share_term = None
+    if prob.share is not None:  # the share prior on the pooled media total r̄·Σ spend, in the data rows' weight
+        mu, sd = prob.share
+        total = float(np.sum(prob.spend_sum))
+        w = (prob.sigma / sd) ** 2
+        share_term = (w * total * mu, w * total**2)
+    dof = prob.T - prob.q.shape[1] - 3 * prob.C
+    return empirical_roi_prior(h_r, prob.y_r, beta, prob.unit_return(h), dof, share_term)
 
 
 def _contribution_rse(
