@@ -219,6 +219,11 @@ def difference(new: Draws, ref: Draws, shape_sd: float = SHAPE_SD) -> dict[str, 
     return out
 
 
+def holds_zero(d: Mapping[str, float]) -> bool:
+    """Whether the 80 % interval of a change (:func:`difference`'s ``lower_80``/``upper_80``) holds 0."""
+    return d["lower_80"] <= 0 <= d["upper_80"]
+
+
 def signed(x: float, lang: str, decimals: int = 0) -> str:
     """An explicitly signed number: ``+1,234`` / ``-1,234`` (en), ``+1 234`` / ``−1 234`` (ru); a value that
     rounds to zero is ``0``."""

@@ -169,7 +169,7 @@ def holds_zero_line(
     """The line saying the split's gain in ``objective`` cannot be told from zero (its 80 % interval holds 0), naming
     ``channel`` for a lift test; None when the interval excludes 0, the objective has no uplift or nothing moves."""
     d = diff.get(objective)
-    if d is None or channel is None or not d["lower_80"] <= 0 <= d["upper_80"]:
+    if d is None or channel is None or not pc.holds_zero(d):
         return None
     return T[lang]["holds_zero"].format(objective=word, lo=pc.signed(d["lower_80"], lang),
                                         hi=pc.signed(d["upper_80"], lang), ch=pc.channel_label(channel, lang, "bare"))

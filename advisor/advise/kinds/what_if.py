@@ -206,8 +206,7 @@ def _outcome_lines(diff: Mapping[str, Mapping[str, float]], lang: str) -> list[s
 
 
 def _effect(kpi: str, d: Mapping[str, float], lang: str) -> str:
-    holds_zero = d["lower_80"] <= 0 <= d["upper_80"]
-    if holds_zero and abs(d["change"]) < SAME_REL * abs(d["reference"]):
+    if pc.holds_zero(d) and abs(d["change"]) < SAME_REL * abs(d["reference"]):
         return T[lang][f"{kpi}_same"]
     return T[lang][f"{kpi}_{'up' if d['change'] > 0 else 'down'}"].format(x=num(abs(d["change"]), lang))
 
