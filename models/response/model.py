@@ -691,29 +691,20 @@ class ResponseModel:
     @staticmethod
     def _geo_params(gf: GeoFit, used: list[str], geo_column: str) -> dict[str, Any]:
         """Persistable per-geo parameters of a geo fit (see :meth:`geo_contributions`)."""
+
+        def per_geo(a: NDArray[np.float64]) -> dict[str, dict[str, float]]:  # (G, C) → geo → channel → value
+            return {g: dict(zip(used, row, strict=True)) for g, row in zip(gf.geos, a.tolist(), strict=True)}
+
         return {
             "column": geo_column,
             "geos": list(gf.geos),
             "k_rel": dict(zip(used, gf.k_rel.tolist(), strict=True)),
-            "spend_scale": {
-                g: dict(zip(used, row, strict=True)) for g, row in zip(gf.geos, gf.spend_scale.tolist(), strict=True)
-            },
-            "beta": {
-                g: dict(zip(used, row, strict=True)) for g, row in zip(gf.geos, gf.geo_beta.tolist(), strict=True)
-            },
+            "spend_scale": per_geo(gf.spend_scale),
+            "beta": per_geo(gf.geo_beta),
             "weight": dict(zip(gf.geos, gf.weight.tolist(), strict=True)),
             "tau": dict(zip(used, gf.tau.tolist(), strict=True)),
             "pooled_beta": dict(zip(used, gf.pooled_beta.tolist(), strict=True)),
-            **(
-                {
-                    "beta_se": {
-                        g: dict(zip(used, row, strict=True))
-                        for g, row in zip(gf.geos, gf.geo_beta_se.tolist(), strict=True)
-                    }
-                }
-                if gf.geo_beta_se is not None
-                else {}
-            ),
+            **({"beta_se": per_geo(gf.geo_beta_se)} if gf.geo_beta_se is not None else {}),
         }
 
     @staticmethod
