@@ -23,8 +23,9 @@ standard error), and scores against ``truth.json``:
 - train wall time (load + fit + backtests; shared machine);
 - reference fits that know parts of the truth (least squares, only scales estimated): the noise limit, knowing every
   true series — media contributions, organic baseline (``mmm_score.noise_limit_error``: what noise and the channels'
-  co-movement alone leave); knowing the true media transforms with a simple baseline (``mmm_score.oracle_error``; its
-  baseline misses holidays, the trend break and multiplicative promotions), and for geo worlds the same fit of every
+  co-movement alone leave; with lift tests, calibrated by them too, and beside it the tests' own error,
+  ``mmm_score.lift_test_error``: each channel's scale taken from its test alone misses by that much); knowing the
+  true media transforms with a simple baseline (``mmm_score.oracle_error``; its baseline misses holidays, the trend break and multiplicative promotions), and for geo worlds the same fit of every
   geo's rows (``mmm_score.geo_oracle_error``: what the geos' own spend variation adds).
 Prints a table per seed and the median over seeds per setting.
 """
@@ -43,6 +44,7 @@ from mmm_score import (
     backtest_coverage,
     contribution_error,
     geo_oracle_error,
+    lift_test_error,
     noise_limit_error,
     oracle_error,
     oracle_regret,
@@ -70,14 +72,16 @@ def run(
     folder = root / f"s{seed}-g{geos}-{'lift' if lift else 'none'}"
     world = generate_mmm_world(seed=seed, days=days, geos=geos, season=season)
     world.write(folder / "data")
-    if lift:
-        write_lift_tests(mmm_lift_tests(world.truth, seed), folder / "data" / "lift_tests.csv")
+    tests = mmm_lift_tests(world.truth, seed) if lift else None
+    if tests is not None:
+        write_lift_tests(tests, folder / "data" / "lift_tests.csv")
     bt = BacktestSpec(step=every, max_origins=10_000) if every else None
     trained = train_folder(folder / "data", folder / "models", seed=seed, backtest_spec=bt)
     out: dict[str, Any] = {"train_s": trained.seconds}
     for kpi in KPIS:
         out[f"oracle_{kpi}"] = oracle_error(world, kpi)
-        out[f"noise_limit_{kpi}"] = noise_limit_error(world, kpi)
+        out[f"noise_limit_{kpi}"] = noise_limit_error(world, kpi, tests)
+        out[f"tests_{kpi}"] = lift_test_error(tests, kpi) if tests is not None else None
         out[f"geo_oracle_{kpi}"] = geo_oracle_error(world, kpi) if geos else None
         out[f"oracle_regret_{kpi}"] = oracle_regret(world, kpi, weeks=weeks) if geos == 0 else None
         truth = {c: v["true_incremental"][kpi] for c, v in world.truth["channels"].items()}
@@ -154,8 +158,16 @@ def main() -> None:
                     name = f"{'national' if geos == 0 else f'{geos} geos'} {'+lift' if lift else ''}"
                     print(_row(name, r), flush=True)
                     print(
-                        f"      reference fits (OLS, scales only): knowing every true series (noise limit) "
-                        f"{100 * r['noise_limit_conversions']:.1f}/{100 * r['noise_limit_revenue']:.1f}%; knowing the "
+                        "      reference fits (OLS, scales only): knowing every true series (noise limit"
+                        + (" with the tests" if lift else "")
+                        + f") {100 * r['noise_limit_conversions']:.1f}/{100 * r['noise_limit_revenue']:.1f}%; "
+                        + (
+                            f"the lift tests' own error {100 * r['tests_conversions']:.1f}/"
+                            f"{100 * r['tests_revenue']:.1f}%; "
+                            if lift
+                            else ""
+                        )
+                        + "knowing the "
                         f"true media transforms, simple baseline {100 * r['oracle_conversions']:.1f}/"
                         f"{100 * r['oracle_revenue']:.1f}%"
                         + (
@@ -227,6 +239,12 @@ def main() -> None:
                 f"      reference fits, median: noise limit {100 * refs['noise_limit'][0]:.1f}/"
                 f"{100 * refs['noise_limit'][1]:.1f}%, true transforms with a simple baseline "
                 f"{100 * refs['oracle'][0]:.1f}/{100 * refs['oracle'][1]:.1f}%"
+                + (
+                    f"; the lift tests' own error {100 * med([r['tests_conversions'] for r in rs]):.1f}/"
+                    f"{100 * med([r['tests_revenue'] for r in rs]):.1f}%"
+                    if lift
+                    else ""
+                )
             )
 
 

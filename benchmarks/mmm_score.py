@@ -335,19 +335,46 @@ def oracle_error(world: Any, kpi: str = "conversions") -> float:
     return float(np.mean([abs(v - 1.0) for v in oracle_coefficients(world, kpi).values()]))
 
 
-def noise_limit_error(world: Any, kpi: str = "conversions") -> float:
+def noise_limit_error(world: Any, kpi: str = "conversions", tests: pd.DataFrame | None = None) -> float:
     """The contribution error of a least-squares fit of the observed national ``kpi`` that knows EVERY true series —
     each channel's contribution, the organic baseline with its price effect — and estimates only their scales (and an
     intercept): what the noise and the channels' co-movement alone leave. :func:`oracle_error` knows the media
     transforms but fits a simple baseline (quadratic trend, three yearly harmonics, price, promotion days), which
-    misses the world's holidays, trend break and multiplicative promotions: about half of its error is that."""
-    frame, chans = world.frame, world.channels
-    x = true_contributions(world, kpi).sum(axis=2)
-    w = x.shape[0]
+    misses the world's holidays, trend break and multiplicative promotions: about half of its error is that.
+
+    ``tests`` (the ``lift_tests`` rows, e.g. ``demo_world.mmm_lift_tests``): each test of ``kpi`` is one more row,
+    its channel's true contribution over the window times the channel's scale = the measured incremental, weighted
+    by the data rows' residual s.d. over the test's standard error (generalised least squares): the noise limit of a
+    fit calibrated by those tests."""
+    contrib = true_contributions(world, kpi).sum(axis=2)  # (W, C)
     base = world.expected.groupby("week")[f"baseline_{kpi}"].sum().to_numpy(float)
-    y = frame.groupby("week_start")[kpi].sum().to_numpy(float)
-    coef, *_ = np.linalg.lstsq(np.column_stack([x, base, np.ones(w)]), y, rcond=None)
-    return float(np.mean(np.abs(coef[: len(chans)] - 1.0)))
+    y = world.frame.groupby("week_start")[kpi].sum().to_numpy(float)
+    x = np.column_stack([contrib, base, np.ones(len(y))])
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    if tests is not None:
+        mine = tests[tests["kpi"] == kpi]
+        w, p = x.shape
+        sd = float(np.std(y - x @ coef)) * np.sqrt(w / max(w - p, 1))
+        weeks = pd.DatetimeIndex(world.frame.groupby("week_start").size().index)
+        rows = np.zeros((len(mine), p))
+        for i, (channel, start, end) in enumerate(mine[["channel", "start", "end"]].itertuples(index=False)):
+            j = list(world.channels).index(channel)
+            rows[i, j] = contrib[(weeks >= pd.Timestamp(start)) & (weeks <= pd.Timestamp(end)), j].sum()
+        scale = sd / mine["std_error"].to_numpy(float)
+        coef, *_ = np.linalg.lstsq(
+            np.vstack([x, rows * scale[:, None]]),
+            np.concatenate([y, mine["incremental"].to_numpy(float) * scale]),
+            rcond=None,
+        )
+    return float(np.mean(np.abs(coef[: len(world.channels)] - 1.0)))
+
+
+def lift_test_error(tests: pd.DataFrame, kpi: str = "conversions") -> float:
+    """Mean over the tests of ``kpi`` of ``|measured / true − 1|`` (``tests`` with ``true_incremental``, as
+    ``demo_world.mmm_lift_tests`` returns them): how far the tests themselves are from the truth. A fit that took
+    each channel's scale from its one test alone would miss by about this much."""
+    mine = tests[tests["kpi"] == kpi]
+    return float(np.mean(np.abs(mine["incremental"].to_numpy(float) / mine["true_incremental"].to_numpy(float) - 1)))
 
 
 def geo_oracle_error(world: Any, kpi: str = "conversions") -> float:

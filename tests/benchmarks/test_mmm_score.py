@@ -64,3 +64,28 @@ def test_the_noise_limit_is_exact_without_noise_and_below_the_simple_baseline_fi
     assert noise_limit_error(noise_free) < 1e-6 and noise_limit_error(noise_free, "revenue") < 1e-6
     assert oracle_error(noise_free) > 0.01  # the simple baseline misses part of the organic series
     assert noise_limit_error(world) < oracle_error(world)
+
+
+def test_the_noise_limit_with_exact_tests_is_pulled_to_the_truth_and_the_tests_error_is_their_noise() -> None:
+    from mmm_score import lift_test_error
+
+    from demo_world import mmm_lift_tests
+
+    world = generate_mmm_world(seed=5, days=728)
+    tests = mmm_lift_tests(world.truth, 5)
+    assert lift_test_error(tests) == pytest.approx(
+        float(
+            np.mean(
+                np.abs(
+                    tests.loc[tests.kpi == "conversions", "incremental"]
+                    / tests.loc[tests.kpi == "conversions", "true_incremental"]
+                    - 1
+                )
+            )
+        )
+    )
+    exact = tests.assign(incremental=tests["true_incremental"], std_error=tests["std_error"] * 1e-4)
+    assert lift_test_error(exact) == 0.0
+    # near-exact tests pin every channel's scale at the truth; noisy ones move the fit, but not to their own error
+    assert noise_limit_error(world, tests=exact) < 1e-3 < noise_limit_error(world)
+    assert noise_limit_error(world, tests=tests) != noise_limit_error(world)
