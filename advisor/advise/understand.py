@@ -76,7 +76,10 @@ Precedence of kinds (first rule that holds wins)
     кампании X") → ``why`` (its diagnosis is the answer);
 18. instruction-like text ("ignore previous instructions", "system prompt", "забудь инструкции") that matched
     none of the rules above → ``other`` (``extra["injection"]``): a KPI or channel named inside it runs nothing;
-19. a campaign named alone → ``why``; a channel or KPI named alone → ``overview``;
+19. a campaign named alone → ``why``; a channel or KPI named alone → ``overview``, unless the question asks where
+    ("where does X work best?", "где работает X?") and the data has a regional column (region, geo, country …):
+    then ``segment`` by that column (on a geo model, the channel's split by geo); a ``contribution`` question about
+    a channel by a regional column ("incremental conversions of X by geo") is that ``segment`` too;
 20. anything else → ``other``.
 
 Injection text in a question is parsed like any other text and can choose nothing beyond what its words plainly
@@ -901,6 +904,10 @@ def _kind(
     return "other", {}
 
 
+#: a place question ("where does X work best?", "где лучше работает X?"); with a regional column, X by it
+_WHERE = re.compile(r"^\W*(?:where|in which (?:places?|parts?)|где|в каких местах)\b", re.IGNORECASE)
+
+
 def _horizon(text: str, period: Period | None, last: dt.date) -> Literal["week", "month", "quarter"]:
     """The planning window: a future period's length, else the words (quarter/Q1..Q4/квартал, week/неделя),
     else a month."""
@@ -987,6 +994,12 @@ def understand(
                         changes=changes, unparsed=unparsed, future=future_words)
     if notes.get("compare_channels"):
         attribute = "channel"
+    regional = [c for c in attributes if _key(str(c)) in lx.ATTRIBUTE_WORDS["region"][0]]
+    if channels and not campaigns and regional:
+        if kind == "overview" and _WHERE.search(cue_text):
+            kind, attribute = "segment", regional[0]  # "where does X work best?": X by the regional column
+        elif kind == "contribution" and attribute in regional:
+            kind = "segment"  # "the incremental return of X by geo": X's split by geo
     forward = kind in ("what_if", "split", "forecast")
     period = _period(period_hits, (text or "")[:MAX_CHARS], last, forward)
     amounts = [float(s.value) for s in sizes if s.kind == "amount"]

@@ -10,7 +10,7 @@ from typing import Any
 from advisor.narrative.numbers import NUMBER, parse_number
 
 #: keys whose string values name campaigns, channels or other scope values
-NAME_KEYS = frozenset({"campaign_id", "channel", "to_channel", "value", "label", "campaign", "from", "to", "team"})
+NAME_KEYS = frozenset({"campaign_id", "channel", "to_channel", "value", "label", "campaign", "from", "to", "team", "geo"})
 
 
 #: numbers of the result's conventions that any text may quote: interval levels, the score scale

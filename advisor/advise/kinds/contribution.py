@@ -318,7 +318,7 @@ def _share(x: float | None, lang: str) -> str:
 _LEAD_WORDS = re.compile(r"^(?:(?:over|in|for|during|within|за|в|во|на)\s+)?(?:the\s+)?", re.IGNORECASE)
 
 
-def _label(result: Mapping[str, Any], question: Question, lang: str) -> str:
+def window_label(result: Mapping[str, Any], question: Question, lang: str) -> str:
     """The window's words: the question's own ("last quarter", without "over the"), the whole history or the
     default's."""
     t = T[lang]
@@ -355,7 +355,7 @@ def _one(r: Mapping[str, Any], result: Mapping[str, Any], question: Question, la
         t["one"].format(
             start=result["from"],
             end=result["to"],
-            label=_label(result, question, lang),
+            label=window_label(result, question, lang),
             ch=_ch(r["channel"], lang),
             parts=t["and"].join(parts),
             spend=_n(r["spend"], lang),
@@ -603,7 +603,7 @@ def handle(question: Question, env: Env) -> Answer:
             lines += _lift(res, c, lang)
     else:
         rows = [r for r in res["channels"] if _bounds(r, basis)[0] is not None]
-        label = _label(res, question, lang)
+        label = window_label(res, question, lang)
         if _asks_most(question) and rows:
             top = rows[0]
             v, lo, hi = _bounds(top, basis)

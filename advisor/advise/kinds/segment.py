@@ -345,7 +345,12 @@ def _media_mix(question: Question, env: Env, lang: str) -> Answer:
 
 def handle(question: Question, env: Env, stand_in: bool = True) -> Answer:
     """The KPI by the attribute, ranked (worst first unless the question asks for the best). On media-mix data
-    (no platform-reported figures) a platform KPI is replaced by a business one (:func:`_media_mix`)."""
+    (no platform-reported figures) a platform KPI is replaced by a business one (:func:`_media_mix`). A question by
+    the geo column naming a channel or a geo, on a geo model, is the geo split's (``advisor.advise.kinds.geo``)."""
+    from advisor.advise.kinds import geo
+
+    if geo.applies(question, env):  # a channel by geo, or the channels in a geo: the geo model's split
+        return geo.handle(question, env)
     lang = question.lang if question.lang in T else "en"
     t = T[lang]
     if stand_in and not pc.platform_numbers(env.dataset) and question.kpi not in BUSINESS:
