@@ -78,6 +78,26 @@ def _window(req: AttributionRequest, index: pd.DatetimeIndex) -> tuple[pd.Timest
     return inside[0], inside[-1]
 
 
+def _geo_warnings(geos: Mapping[str, Mapping[str, Mapping[str, Any]]], channels: list[str]) -> list[str]:
+    """One warning per channel whose split by geo cannot be read (``advisor.diagnostics.geo_split``), on the first
+    KPI of the split (conversions, else revenue)."""
+    from advisor.diagnostics.geo_split import geo_readability
+
+    if not geos:
+        return []
+    for kpi in ("conversions", "revenue"):
+        found = geo_readability(geos, channels, kpi)
+        if found:
+            return [
+                f"channel {r.channel!r}: its split by geo cannot be read: in {r.reaching_zero} of {r.spending} geos "
+                f"its 80% interval of incremental {kpi} reaches 0; read its national figure, or run a geo holdout "
+                "test (switch it off in some geos) to tell the geos apart"
+                for r in found
+                if r.unreadable
+            ]
+    return []
+
+
 def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
     """Attribution of ``ctx.dataset``'s channels with the context's response models; ModelsUnavailable without
     them, ScopeError for an unknown channel, PeriodError for a window outside the history. With a segment's models
@@ -108,6 +128,7 @@ def attribution(req: AttributionRequest, ctx: OpsContext) -> AttributionResult:
     warnings = list(notes)
     if getattr(ds, "campaign_source", "campaign_daily") == "mmm":
         warnings.append("the data has no campaign rows: platform-reported figures are null")
+    warnings += _geo_warnings(found.geos, channels)
     for kpi, model in models.items():
         f = model.fitted
         said = media_share_warning(

@@ -26,6 +26,7 @@ from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.contribution import run_attribution, window_label
 from advisor.advise.question import Question
+from advisor.diagnostics.geo_split import GeoReadability, reaches_zero
 from advisor.narrative.template import num, sig
 from advisor.recommend import Recommendation
 
@@ -145,7 +146,7 @@ def _row(name: str, doc: Mapping[str, Any], basis: str) -> dict[str, Any]:
     v, lo, hi = _bounds(doc, basis)
     spend = float(doc.get("spend") or 0.0)
     row: dict[str, Any] = {"value": name, "spend": spend, "incremental": v, "lower_80": lo, "upper_80": hi,
-                           "reaches_zero": bool(lo is not None and lo <= 0 and spend > 0)}
+                           "reaches_zero": reaches_zero(doc, basis)}
     if basis == "revenue":
         row.update(roi=doc.get("roi"), roi_lower_80=doc.get("roi_lower_80"), roi_upper_80=doc.get("roi_upper_80"))
         row["ret"] = doc.get("roi") if spend > 0 else None
@@ -221,6 +222,11 @@ def _n(x: float | None, lang: str) -> str:
     return num(x, lang) if abs(x) >= 100 else sig(x, lang, 3)
 
 
+def _unreadable(res: Mapping[str, Any]) -> bool:
+    """The named channel's split by geo cannot be read (:attr:`GeoReadability.unreadable`)."""
+    return GeoReadability(str(res.get("channel")), res["basis"], res["n_reach_zero"], res["n_spending"]).unreadable
+
+
 def _metric(r: Mapping[str, Any], basis: str, lang: str, short: bool = False) -> str:
     """ROI or cost per incremental conversion with its 80 % interval (``short``: the figure alone)."""
     t = T[lang]
@@ -282,7 +288,7 @@ def lines(res: Mapping[str, Any], question: Question, lang: str) -> list[str]:
     n, g = res["n_reach_zero"], res["n_spending"]
     if split == "geos":
         nat = res.get("national") or {}
-        if g and 2 * n >= g and nat.get("incremental") is not None:
+        if _unreadable(res) and nat.get("incremental") is not None:
             ch_nom = pc.channel_label(res["channel"], lang, "acc")
             out.append(t["unreadable"].format(n=n, g=g, ch_nom=ch_nom, v=_n(nat["incremental"], lang), what=what,
                                               lo=_n(nat["lower_80"], lang), hi=_n(nat["upper_80"], lang)))
@@ -291,7 +297,7 @@ def lines(res: Mapping[str, Any], question: Question, lang: str) -> list[str]:
             out.append(t["some_zero"].format(n=n, g=g, names=names))
         elif g:
             out.append(t["all_clear"])
-        if res.get("firm_ranking") is False and not (g and 2 * n >= g):
+        if res.get("firm_ranking") is False and not _unreadable(res):
             out.append(t["overlap"])
     elif n:
         zero = [r for r in rows if r["reaches_zero"]]
@@ -312,7 +318,7 @@ def recommendations(res: Mapping[str, Any], lang: str) -> tuple[Recommendation, 
     """``run_lift_test`` (a geo holdout) for a named channel whose interval reaches 0 in at least half the geos."""
     t = T[lang]
     n, g, ch = res.get("n_reach_zero", 0), res.get("n_spending", 0), res.get("channel")
-    if res.get("split") != "geos" or ch is None or not g or 2 * n < g:
+    if res.get("split") != "geos" or ch is None or not _unreadable(res):
         return ()
     label = pc.channel_label(ch, lang)
     return (

@@ -205,3 +205,35 @@ def test_attribution_warns_when_the_channels_explain_most_of_the_kpi() -> None:
     model.fitted.media_share = 0.3
     doc = attribution(AttributionRequest(), _ctx(MmmData(), {"revenue": model}, freq="W")).to_json()
     assert not [w for w in doc["warnings"] if "explain" in w]
+
+
+def test_a_channel_whose_geo_intervals_reach_zero_in_half_the_geos_is_said_unreadable() -> None:
+    """North's figure is its share of the curve, south's is 0 (a geo coefficient clipped at 0): its interval starts
+    at 0 in one geo of two, so the split of tv by geo cannot be read; with both geos positive nothing is said."""
+
+    def contributions(south: float) -> Any:
+        def geo_contributions(panel: pd.DataFrame) -> pd.DataFrame:
+            tr = ChannelTransform(0.0, 10.0, 1.0, 40.0)
+            parts = [g.assign(tv=tr.response(g["tv"].to_numpy()) / 2 * (south if geo == "south" else 1.0))
+                     for geo, g in panel.groupby("geo")]
+            return pd.concat(parts, ignore_index=True)[["date", "geo", "tv"]]
+
+        return geo_contributions
+
+    for south, said in ((0.0, True), (1.0, False)):
+        model = _model({"tv": 40.0})
+        model.geos_ = ("north", "south")
+        model.geo_contributions = contributions(south)
+        data = MmmData()
+        data.mmm = GeoMmm()
+        doc = attribution(AttributionRequest(channels=["tv"]), _ctx(data, {"revenue": model}, freq="W")).to_json()
+        geo_said = [w for w in doc["warnings"] if "split by geo" in w]
+        assert (doc["geos"]["south"]["tv"]["revenue_lower_80"] == 0.0) is said
+        if said:
+            assert geo_said == [
+                "channel 'tv': its split by geo cannot be read: in 1 of 2 geos its 80% interval of incremental revenue "
+                "reaches 0; read its national figure, or run a geo holdout test (switch it off in some geos) to tell "
+                "the geos apart"
+            ]
+        else:
+            assert geo_said == []
