@@ -78,8 +78,9 @@ Precedence of kinds (first rule that holds wins)
     none of the rules above → ``other`` (``extra["injection"]``): a KPI or channel named inside it runs nothing;
 19. a campaign named alone → ``why``; a channel or KPI named alone → ``overview``, unless the question asks where
     ("where does X work best?", "где работает X?") and the data has a regional column (region, geo, country …):
-    then ``segment`` by that column (on a geo model, the channel's split by geo); a ``contribution`` question about
-    a channel by a regional column ("incremental conversions of X by geo") is that ``segment`` too;
+    then ``segment`` by that column (on a geo model, the channel's split by geo); a ``contribution`` or ``funding``
+    question about a channel by a regional column ("incremental conversions of X by geo", "в каких регионах
+    добавить бюджет на X?") is that ``segment`` too;
 20. anything else → ``other``.
 
 Injection text in a question is parsed like any other text and can choose nothing beyond what its words plainly
@@ -998,8 +999,8 @@ def understand(
     if channels and not campaigns and regional:
         if kind == "overview" and _WHERE.search(cue_text):
             kind, attribute = "segment", regional[0]  # "where does X work best?": X by the regional column
-        elif kind == "contribution" and attribute in regional:
-            kind = "segment"  # "the incremental return of X by geo": X's split by geo
+        elif kind in ("contribution", "funding") and attribute in regional:
+            kind = "segment"  # "the incremental return of X by geo", "which regions should get more X?": by geo
     forward = kind in ("what_if", "split", "forecast")
     period = _period(period_hits, (text or "")[:MAX_CHARS], last, forward)
     amounts = [float(s.value) for s in sizes if s.kind == "amount"]

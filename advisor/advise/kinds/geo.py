@@ -18,18 +18,27 @@ of the next unit of spend: the answer says so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import pandas as pd
 
 from advisor.advise.analyses import Analysis, clean
 from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
 from advisor.advise.kinds.contribution import run_attribution, window_label
 from advisor.advise.question import Question
-from advisor.diagnostics.geo_split import GeoReadability, reaches_zero
+from advisor.diagnostics.geo_split import GeoReadability, geo_marginal_units, reaches_zero
 from advisor.narrative.template import num, sig
 from advisor.recommend import Recommendation
 
+#: a budget question ("which geos should get more X?", "где добавить бюджет X?"): ranked by the next unit's return
+BUDGET = re.compile(
+    r"\b(?:budgets?|more|less|increase|raise|cut|reduce|invest\w*|saturat\w*|marginal|next (?:unit|dollar))\b"
+    r"|бюджет|добав|увелич|сократ|урез|влож|насыщ|маржинал",
+    re.IGNORECASE,
+)
 #: rows listed in full up to this many; beyond it the best and the worst :data:`SHOWN_EACH_END` of each end
 MAX_ROWS = 12
 SHOWN_EACH_END = 5
@@ -61,8 +70,16 @@ T: dict[str, dict[str, str]] = {
         "zero_here": "The 80% interval of {names} reaches 0 in this geo: the model cannot tell whether {it} "
                      "there.",
         "it_one": "it works", "it_many": "they work",
-        "average": "These are average returns over the window, not the return of the next unit of spend in a geo.",
-        "row": "{i}. {name}: {v} {what} (80% interval {lo}..{hi}) on {spend} of spend; {metric}.",
+        "average": "These are average returns over the window; the next unit of spend returns less where the channel "
+                   "saturates (\"next unit\", read off each geo's curve at its spend).",
+        "by_next": "Ranked by what the next unit of spend returns (each geo's curve at its spend over the window), "
+                   "not by the average return, because the question is where more budget pays.",
+        "lead_next_best": "Where more spend on {ch} returns the most, {start}..{end} ({label}): {first} (next unit: "
+                          "{first_v}); the least: {last} ({last_v}).",
+        "lead_next_worst": "Where more spend on {ch} returns the least, {start}..{end} ({label}): {first} (next unit: "
+                           "{first_v}); the most: {last} ({last_v}).",
+        "row": "{i}. {name}: {v} {what} (80% interval {lo}..{hi}) on {spend} of spend; {metric}{next}.",
+        "next": "; next unit: {metric}",
         "more": "The other {k} {word} are in the analysis.",
         "geos_word": "geos", "channels_word": "channels",
         "conversions": "incremental conversions", "revenue": "of incremental revenue",
@@ -99,8 +116,16 @@ T: dict[str, dict[str, str]] = {
         "overlap": "80% интервалы лучшего и худшего пересекаются: по данным их нельзя твёрдо упорядочить.",
         "zero_here": "В этом регионе 80% интервал доходит до 0 для {names}: модель не может сказать, {it} там.",
         "it_one": "работает ли он", "it_many": "работают ли они",
-        "average": "Это средняя отдача за период, а не отдача следующего рубля расходов в регионе.",
-        "row": "{i}. {name}: {v} {what} (80% интервал {lo}..{hi}) при расходах {spend}; {metric}.",
+        "average": "Это средняя отдача за период; следующий рубль отдаёт меньше там, где канал насыщается («следующий "
+                   "рубль» — по кривой региона при его расходах).",
+        "by_next": "Порядок — по отдаче следующего рубля (кривая региона при его расходах за период), а не по средней "
+                   "отдаче: вопрос о том, где дополнительный бюджет окупится.",
+        "lead_next_best": "Где дополнительные расходы на {ch} отдают больше всего, {start}..{end} ({label}): {first} "
+                          "(следующий рубль: {first_v}); меньше всего: {last} ({last_v}).",
+        "lead_next_worst": "Где дополнительные расходы на {ch} отдают меньше всего, {start}..{end} ({label}): {first} "
+                           "(следующий рубль: {first_v}); больше всего: {last} ({last_v}).",
+        "row": "{i}. {name}: {v} {what} (80% интервал {lo}..{hi}) при расходах {spend}; {metric}{next}.",
+        "next": "; следующий рубль: {metric}",
         "more": "Остальные {k} {word} — в анализе.",
         "geos_word": "регионов", "channels_word": "каналов",
         "conversions": "приростных конверсий", "revenue": "приростной выручки",
@@ -158,17 +183,56 @@ def _row(name: str, doc: Mapping[str, Any], basis: str) -> dict[str, Any]:
     return row
 
 
-def _firm(ranked: Sequence[Mapping[str, Any]]) -> bool | None:
-    """Whether the first and the last of ``ranked`` (by return on spend) have 80 % intervals of that return that do
-    not overlap; None with fewer than two."""
+def _firm(ranked: Sequence[Mapping[str, Any]], key: str = "ret") -> bool | None:
+    """Whether the first and the last of ``ranked`` (by the average return on spend, ``key="ret"``, or the next
+    unit's, ``"marginal"``) have 80 % intervals of that return that do not overlap; None with fewer than two."""
     if len(ranked) < 2:
         return None
 
     def span(r: Mapping[str, Any]) -> tuple[float, float]:
+        if key == "marginal":
+            return float(r["marginal_lower_80"] or 0.0), float(r["marginal_upper_80"] or 0.0)
         return float(r["lower_80"] or 0.0) / r["spend"], float(r["upper_80"] or 0.0) / r["spend"]
 
     (lo_a, hi_a), (lo_b, hi_b) = span(ranked[0]), span(ranked[-1])
     return hi_a < lo_b or hi_b < lo_a
+
+
+def _add_marginal(
+    rows: list[dict[str, Any]], env: Env, basis: str, split: str, channel: str | None, geo: str | None,
+    start: pd.Timestamp, end: pd.Timestamp,
+) -> None:
+    """Add to each row what the next unit of spend returns (``marginal``: incremental KPI per unit of spend, with
+    ``marginal_lower/upper_80`` from the row's interval, :func:`advisor.diagnostics.geo_split.geo_marginal_units`)
+    and its ROI (revenue) or cost per incremental conversion; rows stay as they are when the model cannot say."""
+    from advisor.diagnostics.incremental import geo_panel
+
+    model = env.bundle.models.get(basis) if env.bundle is not None else None
+    panel = geo_panel(env.dataset)
+    if model is None or panel is None:
+        return
+    by_channel: dict[str, pd.DataFrame] = {}  # one computation per channel: it covers every geo
+    for r in rows:
+        ch, g = (r["value"], geo) if split == "channels" else (channel, r["value"])
+        if ch is None or g is None or r["spend"] <= 0 or ch not in panel.columns:
+            continue
+        if ch not in by_channel:
+            try:
+                by_channel[ch] = geo_marginal_units(model, panel, ch, start, end)
+            except (ValueError, KeyError):
+                return
+        units = by_channel[ch]
+        if g not in units.index or not units.at[g, "unit_window"] > 0 or pd.isna(units.at[g, "unit_marginal"]):
+            continue
+        per = float(units.at[g, "unit_marginal"]) / float(units.at[g, "unit_window"])  # per unit of the figure
+        m, lo, hi = (None if x is None else float(x) * per for x in (r["incremental"], r["lower_80"], r["upper_80"]))
+        r.update(marginal=m, marginal_lower_80=lo, marginal_upper_80=hi)
+        if basis == "revenue":
+            r.update(next_roi=None if m is None else m - 1.0, next_roi_lower_80=None if lo is None else lo - 1.0,
+                     next_roi_upper_80=None if hi is None else hi - 1.0)
+        else:
+            r.update(next_cpic=1.0 / m if m else None, next_cpic_lower_80=1.0 / hi if hi else None,
+                     next_cpic_upper_80=1.0 / lo if lo else None)
 
 
 def run_geo_split(env: Env, question: Question) -> Analysis:
@@ -195,20 +259,24 @@ def run_geo_split(env: Env, question: Question) -> Analysis:
     else:
         rows = [_row(g, block[channel], basis) for g, block in geos.items() if channel in block]
         split = "geos"
+    _add_marginal(rows, env, basis, split, channel, geo, pd.Timestamp(res["from"]), pd.Timestamp(res["to"]))
+    by_next = bool(BUDGET.search(question.text)) and any(r.get("marginal") is not None for r in rows)
+    key = "marginal" if by_next else "ret"
     higher_first = question.extra.get("order") != "worst"
-    known = sorted((r for r in rows if r["ret"] is not None), key=lambda r: r["ret"], reverse=higher_first)
-    rows = known + [r for r in rows if r["ret"] is None]
+    known = sorted((r for r in rows if r.get(key) is not None), key=lambda r: r[key], reverse=higher_first)
+    rows = known + [r for r in rows if r.get(key) is None]
     for i, r in enumerate(rows, 1):
         r["rank"] = i
     national = next((c for c in res["channels"] if c["channel"] == channel), None) if channel else None
     result = {
         "from": res["from"], "to": res["to"], "freq": res["freq"], "window": res["window"],
-        "window_words": res.get("window_words"), "default_weeks": res.get("default_weeks"), "basis": basis, "split": split, "channel": channel, "geo": geo,
-        "order": "best" if higher_first else "worst", "rows": rows, "n_rows": len(rows),
+        "window_words": res.get("window_words"), "default_weeks": res.get("default_weeks"), "basis": basis,
+        "split": split, "channel": channel, "geo": geo, "order": "best" if higher_first else "worst",
+        "ranked_by": "next_unit" if by_next else "average", "rows": rows, "n_rows": len(rows),
         "n_spending": sum(1 for r in rows if r["spend"] > 0),
         "n_reach_zero": sum(1 for r in rows if r["reaches_zero"]),
         "n_left_out": _listed(rows)[1],
-        "firm_ranking": _firm(known),
+        "firm_ranking": _firm(known, key),
         "national": dict(zip(("incremental", "lower_80", "upper_80"), _bounds(national, basis), strict=True))
         if national is not None else None,
     }
@@ -246,6 +314,20 @@ def _metric(r: Mapping[str, Any], basis: str, lang: str, short: bool = False) ->
     return t["cpic_span"].format(v=_n(r["cpic"], lang), lo=_n(r["cpic_lower_80"], lang), hi=_n(r["cpic_upper_80"], lang))
 
 
+def _next_metric(r: Mapping[str, Any], basis: str, lang: str, short: bool = False) -> str | None:
+    """The next unit's ROI or cost per incremental conversion (with its 80 % interval unless ``short``), None when
+    the row has none."""
+    if r.get("marginal") is None:
+        return None
+    if basis == "revenue":
+        nxt = {"roi": r.get("next_roi"), "roi_lower_80": r.get("next_roi_lower_80"),
+               "roi_upper_80": r.get("next_roi_upper_80")}
+    else:
+        nxt = {"cpic": r.get("next_cpic"), "cpic_lower_80": r.get("next_cpic_lower_80"),
+               "cpic_upper_80": r.get("next_cpic_upper_80"), "spend": r.get("spend")}
+    return _metric(nxt, basis, lang, short=short)
+
+
 def _name(r: Mapping[str, Any], lang: str) -> str:
     return pc.channel_label(r["value"], lang, "bare")
 
@@ -279,12 +361,21 @@ def lines(res: Mapping[str, Any], question: Question, lang: str) -> list[str]:
         if r["reaches_zero"]:
             out.append(t["zero_here"].format(names=_name(r, lang), it=t["it_one"]))
         return out
+    by_next = res.get("ranked_by") == "next_unit"
+    if by_next:
+        ranked = [r for r in rows if r.get("marginal") is not None]
     if len(ranked) >= 2:
         first, last = ranked[0], ranked[-1]
-        key = ("lead_geo_" if split == "channels" else "lead_channel_") + res["order"]
-        out.append(t[key].format(ch=ch_q, geo=geo_q, first=_name(first, lang),
-                                 first_v=_metric(first, basis, lang, short=True), last=_name(last, lang),
-                                 last_v=_metric(last, basis, lang, short=True), **span))
+        if by_next and split == "geos":
+            ch_acc = pc.channel_label(res["channel"], lang, "acc")
+            out.append(t["lead_next_" + res["order"]].format(
+                ch=ch_acc, first=_name(first, lang), first_v=_next_metric(first, basis, lang, short=True),
+                last=_name(last, lang), last_v=_next_metric(last, basis, lang, short=True), **span))
+        else:
+            key = ("lead_geo_" if split == "channels" else "lead_channel_") + res["order"]
+            out.append(t[key].format(ch=ch_q, geo=geo_q, first=_name(first, lang),
+                                     first_v=_metric(first, basis, lang, short=True), last=_name(last, lang),
+                                     last_v=_metric(last, basis, lang, short=True), **span))
     n, g = res["n_reach_zero"], res["n_spending"]
     if split == "geos":
         nat = res.get("national") or {}
@@ -305,12 +396,14 @@ def lines(res: Mapping[str, Any], question: Question, lang: str) -> list[str]:
                                          it=t["it_one" if len(zero) == 1 else "it_many"]))
     shown, left = _listed(rows)
     for r in shown:
+        nxt = _next_metric(r, basis, lang)
         out.append(t["row"].format(i=r["rank"], name=_name(r, lang), v=_n(r["incremental"], lang), what=what,
                                    lo=_n(r["lower_80"], lang), hi=_n(r["upper_80"], lang),
-                                   spend=_n(r["spend"], lang), metric=_metric(r, basis, lang)))
+                                   spend=_n(r["spend"], lang), metric=_metric(r, basis, lang),
+                                   next=t["next"].format(metric=nxt) if nxt else ""))
     if left:
         out.append(t["more"].format(k=left, word=t["geos_word" if split == "geos" else "channels_word"]))
-    out.append(t["average"])
+    out.append(t["by_next"] if by_next else t["average"])
     return out
 
 

@@ -68,6 +68,7 @@ def test_a_channel_by_geo_ranks_every_geo_by_its_return_with_intervals(
     ch = "search"
     res = _checked(_ask(geo_set, q.format(ch=ch)), lang)
     assert res["split"] == "geos" and res["channel"] == ch and res["basis"] == "revenue"
+    assert res["ranked_by"] == "average" and all(r["marginal"] is not None for r in res["rows"])
     rows = res["rows"]
     assert sorted(r["value"] for r in rows) == sorted(ds.mmm.frame["geo"].astype(str).unique())  # type: ignore[union-attr]
     rois = [r["roi"] for r in rows]
@@ -83,6 +84,22 @@ def test_a_channel_by_geo_ranks_every_geo_by_its_return_with_intervals(
     for r in rows:
         assert r["incremental"] == pytest.approx(geos[r["value"]][ch]["incremental_revenue"])
         assert r["spend"] == pytest.approx(geos[r["value"]][ch]["spend"])
+
+
+@pytest.mark.parametrize(("q", "lang"), [("Which geos should get more search budget?", "en"),
+                                         ("В каких регионах добавить бюджет на search?", "ru")])
+def test_a_budget_question_ranks_the_geos_by_the_next_units_return(
+    geo_set: tuple[Dataset, ResponseBundle], q: str, lang: str
+) -> None:
+    r = _ask(geo_set, q)
+    res = _checked(r, lang)
+    assert res["ranked_by"] == "next_unit" and res["split"] == "geos"
+    nxt = [x["marginal"] for x in res["rows"]]
+    assert nxt == sorted(nxt, reverse=True)
+    for x in res["rows"]:
+        assert 0 < x["marginal_lower_80"] <= x["marginal"] <= x["marginal_upper_80"]
+        assert x["next_roi"] == pytest.approx(x["marginal"] - 1.0)
+    assert r.answer.splitlines()[-1] == T[lang]["by_next"]
 
 
 def test_the_worst_first_when_asked_and_conversions_give_the_cost_per_incremental_conversion(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from advisor.diagnostics.geo_split import GeoReadability, geo_readability, reaches_zero
 
 
@@ -31,3 +33,34 @@ def test_unreadable_from_half_the_spending_geos() -> None:
     assert radio == GeoReadability("radio", "conversions", 1, 3) and not radio.unreadable
     assert geo_readability(geos, ["tv"], "revenue") == []  # no revenue bounds: nothing to say
     assert not GeoReadability("x", "conversions", 0, 0).unreadable
+
+
+def test_geo_marginal_units_is_the_curves_slope_at_each_geos_spend() -> None:
+    """A fake geo model whose response per unit of coefficient is √spend (no carry-over): the next unit's response
+    over the window is the central difference of √ at each period's spend, summed, over the spend added; the
+    window's response is Σ √spend over the window."""
+    import numpy as np
+    import pandas as pd
+
+    from advisor.diagnostics.geo_split import MARGINAL_STEP, geo_marginal_units
+
+    dates = pd.date_range("2026-01-05", periods=6, freq="7D")
+    panel = pd.concat([pd.DataFrame({"date": dates, "geo": g, "tv": spend})
+                       for g, spend in (("north", [4.0, 9.0, 16.0, 25.0, 36.0, 49.0]), ("south", [1.0] * 6))],
+                      ignore_index=True)
+
+    class Model:
+        def geo_contributions(self, p: pd.DataFrame, per_unit: bool = False) -> pd.DataFrame:
+            assert per_unit
+            return p.assign(tv=np.sqrt(p["tv"].astype(float)))[["date", "geo", "tv"]]
+
+    start, end = dates[2], dates[4]
+    got = geo_marginal_units(Model(), panel, "tv", start, end)
+    e = MARGINAL_STEP
+    s = np.array([16.0, 25.0, 36.0])
+    want = (np.sqrt(s * (1 + e)) - np.sqrt(s * (1 - e))).sum() / (2 * e * s.sum())
+    assert got.at["north", "unit_marginal"] == pytest.approx(want)
+    assert got.at["north", "unit_window"] == pytest.approx(np.sqrt(s).sum())
+    assert got.at["south", "unit_marginal"] == pytest.approx(0.5, rel=1e-4)  # d√s/ds at s = 1
+    # the spend outside the window is left as it was: its periods add nothing to the difference
+    assert got.at["north", "unit_marginal"] < got.at["north", "unit_window"] / s.sum()  # concave: next < average
