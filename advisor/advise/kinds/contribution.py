@@ -412,7 +412,8 @@ def _reported(r: Mapping[str, Any], lang: str) -> list[str]:
     return []
 
 
-def _bounds(r: Mapping[str, Any], basis: str) -> tuple[float | None, float | None, float | None]:
+def figure_bounds(r: Mapping[str, Any], basis: str) -> tuple[float | None, float | None, float | None]:
+    """A channel effect's (``ChannelEffect.to_dict``) incremental ``basis`` figure and its 80 % bounds."""
     if basis == "revenue":
         return r.get("incremental_revenue"), r.get("revenue_lower_80"), r.get("revenue_upper_80")
     return r.get("incremental_conversions"), r.get("lower_80"), r.get("upper_80")
@@ -420,7 +421,7 @@ def _bounds(r: Mapping[str, Any], basis: str) -> tuple[float | None, float | Non
 
 def _row(r: Mapping[str, Any], basis: str, lang: str) -> str:
     t = T[lang]
-    v, lo, hi = _bounds(r, basis)
+    v, lo, hi = figure_bounds(r, basis)
     tail = ""
     if r.get("roi") is not None:
         tail += t["row_roi"].format(
@@ -542,7 +543,7 @@ def recommendations(result: Mapping[str, Any], channels: Sequence[str], lang: st
                     )
                 )
                 break
-        v, lo, hi = _bounds(r, basis)
+        v, lo, hi = figure_bounds(r, basis)
         if v is not None and lo is not None and hi is not None and lo <= 0 and r["spend"] > 0:
             what = t[basis] if lang == "en" else WHAT_NOM[basis]
             out.append(
@@ -602,11 +603,11 @@ def handle(question: Question, env: Env) -> Answer:
         for c in named:
             lines += _lift(res, c, lang)
     else:
-        rows = [r for r in res["channels"] if _bounds(r, basis)[0] is not None]
+        rows = [r for r in res["channels"] if figure_bounds(r, basis)[0] is not None]
         label = window_label(res, question, lang)
         if _asks_most(question) and rows:
             top = rows[0]
-            v, lo, hi = _bounds(top, basis)
+            v, lo, hi = figure_bounds(top, basis)
             lines.append(
                 t["most_lead"].format(
                     start=res["from"],

@@ -12,8 +12,12 @@ Ranked by return on spend: ROI on the revenue basis, incremental conversions per
 basis (the answer quotes its inverse, the cost per incremental conversion), best first unless the question asks
 for the worst. A geo whose interval reaches 0 is one where the data cannot tell the channel's effect from none;
 when that holds in at least half the geos the answer says the split cannot be read, gives the national figure to
-read instead and recommends a geo holdout test (``run_lift_test``). Average returns over the window, not the return
-of the next unit of spend: the answer says so.
+read instead and recommends a geo holdout test (``run_lift_test``).
+
+Beside each figure, what the next unit of spend returns there (``advisor.diagnostics.geo_split.geo_marginal_units``:
+the geo model's curve at the geo's spend over the window; its interval from the figure's): a budget question
+("which geos should get more X?", :data:`BUDGET`) is ranked by it, any other by the average return, and the answer
+says which.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import pandas as pd
 from advisor.advise.analyses import Analysis, clean
 from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
-from advisor.advise.kinds.contribution import run_attribution, window_label
+from advisor.advise.kinds.contribution import figure_bounds, run_attribution, window_label
 from advisor.advise.question import Question
 from advisor.diagnostics.geo_split import GeoReadability, geo_marginal_units, reaches_zero
 from advisor.narrative.template import num, sig
@@ -159,16 +163,10 @@ def applies(question: Question, env: Env) -> bool:
     return bool(values & geos) and bool(question.channels or named_geo)
 
 
-def _bounds(doc: Mapping[str, Any], basis: str) -> tuple[float | None, float | None, float | None]:
-    if basis == "revenue":
-        return doc.get("incremental_revenue"), doc.get("revenue_lower_80"), doc.get("revenue_upper_80")
-    return doc.get("incremental_conversions"), doc.get("lower_80"), doc.get("upper_80")
-
-
 def _row(name: str, doc: Mapping[str, Any], basis: str) -> dict[str, Any]:
     """One ranked row: the basis figure with its interval, spend, ROI or cost per incremental conversion (with the
     interval's inverse), ``ret`` the ranking key (ROI, or incremental conversions per unit spend)."""
-    v, lo, hi = _bounds(doc, basis)
+    v, lo, hi = figure_bounds(doc, basis)
     spend = float(doc.get("spend") or 0.0)
     row: dict[str, Any] = {"value": name, "spend": spend, "incremental": v, "lower_80": lo, "upper_80": hi,
                            "reaches_zero": reaches_zero(doc, basis)}
@@ -277,7 +275,7 @@ def run_geo_split(env: Env, question: Question) -> Analysis:
         "n_reach_zero": sum(1 for r in rows if r["reaches_zero"]),
         "n_left_out": _listed(rows)[1],
         "firm_ranking": _firm(known, key),
-        "national": dict(zip(("incremental", "lower_80", "upper_80"), _bounds(national, basis), strict=True))
+        "national": dict(zip(("incremental", "lower_80", "upper_80"), figure_bounds(national, basis), strict=True))
         if national is not None else None,
     }
     params.update({"from": res["from"], "to": res["to"], "window": res["window"]})
