@@ -209,6 +209,8 @@ def _add_marginal(
     panel = geo_panel(env.dataset)
     if model is None or panel is None:
         return
+    if split == "channels":  # one geo: its own rows are enough (each geo's adstock runs on its own spend)
+        panel = panel[panel["geo"].astype(str) == str(geo)]
     by_channel: dict[str, pd.DataFrame] = {}  # one computation per channel: it covers every geo
     for r in rows:
         ch, g = (r["value"], geo) if split == "channels" else (channel, r["value"])

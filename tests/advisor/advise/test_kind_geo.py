@@ -124,6 +124,16 @@ def test_the_channels_in_one_geo(geo_set: tuple[Dataset, ResponseBundle], q: str
     assert sorted(r["value"] for r in res["rows"]) == ["display", "search", "social"]
 
 
+def test_the_next_unit_in_one_geo_is_the_same_read_from_the_geo_or_from_the_channel(
+    geo_set: tuple[Dataset, ResponseBundle],
+) -> None:
+    """The channels-in-a-geo answer reads each channel's curve on that geo's rows only; the channel-by-geo answer on
+    the whole panel: the same figure (each geo's adstock runs on its own spend)."""
+    in_geo = {r["value"]: r for r in _checked(_ask(geo_set, "Which channel works best in geo_02?"), "en")["rows"]}
+    by_geo = {r["value"]: r for r in _checked(_ask(geo_set, "How does social do by geo?"), "en")["rows"]}
+    assert in_geo["social"]["marginal"] == pytest.approx(by_geo["geo_02"]["marginal"], rel=1e-9)
+
+
 def test_one_channel_in_one_geo_is_one_sentence(geo_set: tuple[Dataset, ResponseBundle]) -> None:
     r = _ask(geo_set, "What did search add in geo_01?")
     res = _checked(r, "en")
