@@ -107,7 +107,9 @@ class ResponseSpec:
     spend towards the pooled one (daily data and the reported-shape fit are unaffected); ``geo_roi_shrinkage``: the
     same shrinkage in the geo fit too (with ``roi_shrinkage``; a spec saved before it existed was fitted without it):
     on the demo geo worlds it lowers the channel contribution error without lift tests by 1.7 ± 0.8 / 2.5 ± 1.2
-    points over seeds 1–30, conversions / revenue (``docs/benchmarks.md``, session 12);
+    points over seeds 1–30, conversions / revenue (``docs/benchmarks.md``, session 12); ``geo_tau_se_floor``: the geo
+    fit's between-geo variance of each coefficient is at least the standard error of its estimate
+    (:func:`models.response.geo.fit_geo_media` ``tau_se_floor``; a spec saved before session 13 was fitted without);
     ``weekly_changepoint_every``: trend hinges (days) of the linear baseline of the weekly spend-driven fit when
     ``changepoint_every`` is None, so a trend break is not absorbed by media (None: a straight trend): in the national
     fit's exact design; in the geo fit shared by the geos under the detail ridge's prior
@@ -159,6 +161,7 @@ class ResponseSpec:
     weekly_seasonality: Literal["smooth", "auto"] = "auto"
     shape_pooling: bool = True
     geo_roi_shrinkage: bool = True
+    geo_tau_se_floor: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -177,6 +180,7 @@ class ResponseSpec:
             "weekly_seasonality": "smooth",
             "shape_pooling": False,
             "geo_roi_shrinkage": False,
+            "geo_tau_se_floor": False,
             **d,
         }
         if merged["media_share_prior"] is not None:
@@ -489,6 +493,7 @@ class ResponseModel:
                             detail=geo_detail,
                             share_prior=sp.media_share_prior if freq == "W" else None,
                             shrink=sp.roi_shrinkage and sp.geo_roi_shrinkage and freq == "W",
+                            tau_se_floor=sp.geo_tau_se_floor,
                         )
                     )
                     fits.append(geo_fits[-1].media)

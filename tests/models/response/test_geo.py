@@ -195,3 +195,41 @@ def test_return_shrinkage_pulls_the_channels_returns_together(world: GeoWorld, m
     assert spread(model) < spread(free), (spread(model), spread(free))
     inc = world.incremental.groupby("date")[world.channels].sum().sum()
     assert (model.contributions_.sum() / inc - 1).abs().max() < 0.2
+
+
+def test_between_geo_variance_is_at_least_its_estimates_standard_error() -> None:
+    """``tau_se_floor`` (session 13): geos whose own estimates agree exactly (the moment estimate of the between-geo
+    variance is below 0) are not pooled fully: τ² is the estimate's standard error under equal geos, √(2/(G−1)) ×
+    their mean sampling variance; without the floor τ is 2 % of the coefficient. Geos that disagree keep their
+    spread when it is the larger."""
+    from models.response.geo import TAU_FLOOR, _pool_scales
+
+    rng = np.random.default_rng(0)
+    g_n, t_n = 10, 80
+    h = rng.uniform(0.5, 1.5, (g_n, t_n, 1))
+    noise = rng.normal(0, 1.0, (g_n, t_n))
+    x = h[:, :, 0]
+    noise -= x * ((x * noise).sum(axis=1) / (x * x).sum(axis=1))[:, None]  # orthogonal to each geo's feature
+    y = x * 2.0 + noise  # every geo's own estimate is exactly 2: the moment estimate of the spread is < 0
+    beta = np.array([2.0])
+    gram = np.einsum("gtc,gtd->gcd", h, h)
+    sig, tau = _pool_scales(h, y, beta, dof=1, se_floor=True)
+    var = (sig**2 / gram[:, 0, 0]).mean()
+    est = np.einsum("gt,gt->g", h[:, :, 0], y) / gram[:, 0, 0]
+    between = est.var() - var
+    floor_se = np.sqrt(2.0 / (g_n - 1)) * var
+    assert tau[0] ** 2 == pytest.approx(max(between, floor_se, (TAU_FLOOR * 2.0) ** 2))
+    _, tau_old = _pool_scales(h, y, beta, dof=1)
+    assert tau_old[0] ** 2 == pytest.approx(max(between, (TAU_FLOOR * 2.0) ** 2))
+    assert between < 0 and tau[0] ** 2 == pytest.approx(floor_se) and tau[0] > 1.5 * tau_old[0]
+    # geos that differ by far more than their noise keep their own spread
+    y_far = y * rng.lognormal(0.0, 0.5, (g_n, 1))
+    _, tau_far = _pool_scales(h, y_far, beta, dof=1, se_floor=True)
+    _, tau_far_old = _pool_scales(h, y_far, beta, dof=1)
+    assert tau_far[0] == pytest.approx(tau_far_old[0])
+
+
+def test_a_spec_saved_before_the_tau_floor_reads_without_it() -> None:
+    d = ResponseSpec().to_dict()
+    d.pop("geo_tau_se_floor")
+    assert ResponseSpec().geo_tau_se_floor and not ResponseSpec.from_dict(d).geo_tau_se_floor
