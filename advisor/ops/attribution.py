@@ -90,8 +90,8 @@ def _geo_warnings(geos: Mapping[str, Mapping[str, Mapping[str, Any]]], channels:
         if found:
             return [
                 f"channel {r.channel!r}: its split by geo cannot be read: in {r.reaching_zero} of {r.spending} geos "
-                f"its 80% interval of incremental {kpi} reaches 0; read its national figure, or run a geo holdout "
-                "test (switch it off in some geos) to tell the geos apart"
+                f"its 80% interval of incremental {kpi} reaches 0, so the data cannot tell the geos apart; read its "
+                "national figure, or run a geo holdout test (switch it off in some geos)"
                 for r in found
                 if r.unreadable
             ]

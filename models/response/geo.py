@@ -21,9 +21,10 @@ own orthonormal basis (batched, no block-diagonal matrix), and an outcome scale
 2. *Partial pooling*: per geo, ``b_g = β + δ_g ≥ 0`` minimises ``|y_g − H_g b_g|²/σ_g² + Σ_c δ_{g,c}²/τ_c²``
    (ridge towards the pooled coefficients). ``σ_g`` is the geo's residual s.d. under the pooled fit and
    ``τ_c²``, the between-geo variance of the channel's coefficient, is estimated empirical-Bayes style as the
-   variance of the geos' unpooled least-squares estimates minus their mean sampling variance, floored at the
-   standard error of that estimate under no between-geo differences (``tau_se_floor``: a moment estimate ≤ 0 does not
-   mean the geos are equal) and at ``(TAU_FLOOR · β_c)²``. θ is then
+   variance of the geos' unpooled least-squares estimates minus their mean sampling variance, floored at
+   ``(TAU_FLOOR · β_c)²``, i.e. nearly full pooling when the geos do not disagree beyond noise; the per-geo
+   intervals use a ``τ_c²`` at least the standard error of that estimate (``tau_se_floor``: an estimate ≤ 0 does
+   not show the geos equal). θ is then
    refined (one more ``least_squares`` run from the pooled optimum) on the residuals of this partially
    pooled model — per-geo data residuals ``/σ_g``, shrinkage residuals ``δ/τ``, lift residuals — with the
    geo coefficients solved in closed form (clipped at 0) for each θ, the final ones included (so the lift
@@ -489,13 +490,13 @@ def fit_geo_media(
     (:data:`models.response.media.MEDIA_SHARE_PRIOR`; one more row, as a national lift test over every channel);
     ``shrink``: empirical-Bayes shrinkage of each channel's national return per unit spend towards the pooled return
     (:func:`_roi_prior`, as the national fit's ``shrink``), set after the pooled search and kept in the second pass.
-    ``tau_se_floor``: the between-geo variance of each channel's coefficient is at least the standard error of its
-    moment estimate under no between-geo differences, ``√(2 / (G − 1))`` × the geos' mean sampling variance, instead
-    of only (:data:`TAU_FLOOR` × the coefficient)². The moment estimate (the variance of the geos' own estimates minus
-    their mean sampling variance) is often ≤ 0 with ten geos even when they differ; at the 2 % floor the geos were
-    pooled fully and the per-geo 80 % intervals held the truth in 69 / 74 % (no tests) and 64 / 72 % (with tests) of
-    the demo's (geo, channel) pairs, seeds 1–12; with this floor in 80 / 82 % and 85 / 88 %, the channel contribution
-    error unchanged (``docs/benchmarks.md``, session 13).
+    ``tau_se_floor``: the per-geo coefficients' posterior s.d. (``geo_beta_se``, the per-geo intervals) takes the
+    between-geo variance of each channel's coefficient at least at the standard error of its moment estimate under no
+    between-geo differences, ``√(2 / (G − 1))`` × the geos' mean sampling variance; the point estimates keep the
+    estimate itself. The moment estimate (the variance of the geos' own estimates minus their mean sampling variance)
+    is often ≤ 0 with ten geos even when they differ, and intervals that take it as known assume the geos equal:
+    they held the truth in 69 / 74 % (no tests) and 64 / 72 % (with tests) of the demo's (geo, channel) pairs, seeds
+    1–12; with the floor in 80 / 83 % and 85 / 90 % (``docs/benchmarks.md``, session 13).
     The Hill shapes keep the fixed centre of :data:`models.response.media.WEEKLY_SHAPE_PRIOR` (no
     ``shape_pooling``: see :class:`models.response.model.ResponseSpec`). Deterministic for a given ``seed``."""
     prob = _GeoProblem(panel, np.asarray(design, float), freq, saturation, detail=detail)
@@ -542,7 +543,9 @@ def fit_geo_media(
     g_n, t_n, c_n = h.shape
     n_theta = len(th)
     # second pass: θ refined with per-geo coefficients partially pooled (σ_g, τ from the pooled fit)
-    sig, tau = _pool_scales(h_r, prob.y_r, beta, dof=prob.q.shape[2] + c_n, se_floor=tau_se_floor)
+    sig, tau = _pool_scales(h_r, prob.y_r, beta, dof=prob.q.shape[2] + c_n)
+    # the per-geo intervals' τ: not below the standard error of its estimate (the pooling keeps the estimate)
+    tau_interval = _pool_scales(h_r, prob.y_r, beta, dof=prob.q.shape[2] + c_n, se_floor=True)[1] if tau_se_floor else tau
     prob.pool = (sig, tau)
     best = _search(prob, [th], lo, hi, max_nfev=WARM_NFEV if warm_start is not None else None)
     th = best.x
@@ -613,7 +616,7 @@ def fit_geo_media(
         tau=tau * ys,
         pooled_beta=beta * ys,
         contributions=contrib,
-        geo_beta_se=prob.w[:, None] * geo_coefficient_se(h_r, sig, tau, infl) * ys,
+        geo_beta_se=prob.w[:, None] * geo_coefficient_se(h_r, sig, tau_interval, infl) * ys,
     )
 
 

@@ -108,8 +108,9 @@ class ResponseSpec:
     same shrinkage in the geo fit too (with ``roi_shrinkage``; a spec saved before it existed was fitted without it):
     on the demo geo worlds it lowers the channel contribution error without lift tests by 1.7 ± 0.8 / 2.5 ± 1.2
     points over seeds 1–30, conversions / revenue (``docs/benchmarks.md``, session 12); ``geo_tau_se_floor``: the geo
-    fit's between-geo variance of each coefficient is at least the standard error of its estimate
-    (:func:`models.response.geo.fit_geo_media` ``tau_se_floor``; a spec saved before session 13 was fitted without);
+    fit's per-geo intervals take the between-geo variance of each coefficient at least at the standard error of its
+    estimate (:func:`models.response.geo.fit_geo_media` ``tau_se_floor``; a spec saved before session 13 was fitted
+    without);
     ``weekly_changepoint_every``: trend hinges (days) of the linear baseline of the weekly spend-driven fit when
     ``changepoint_every`` is None, so a trend break is not absorbed by media (None: a straight trend): in the national
     fit's exact design; in the geo fit shared by the geos under the detail ridge's prior

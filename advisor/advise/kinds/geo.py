@@ -64,9 +64,9 @@ T: dict[str, dict[str, str]] = {
         "none_fitted": "no incremental conversions fitted",
         "cpic_span": "cost per incremental conversion {v} ({lo}..{hi})",
         "cpic_open": "cost per incremental conversion {v} (from {lo}; the interval reaches 0 conversions)",
-        "unreadable": "In {n} of {g} geos its 80% interval reaches 0: the model cannot tell in which geos {ch_nom} "
-                      "works. "
-                      "Read its national figure instead: {v} {what} (80% interval {lo}..{hi}).",
+        "unreadable": "In {n} of {g} geos its 80% interval reaches 0: the data cannot tell the geos apart for "
+                      "{ch_gen}, only its effect as a whole: {v} {what} (80% interval {lo}..{hi}). The ranking "
+                      "below is the model's best guess, not a finding.",
         "some_zero": "In {n} of {g} geos its 80% interval reaches 0 ({names}): there the model cannot tell whether "
                      "it works.",
         "all_clear": "In every geo its 80% interval stays above 0: it works in each.",
@@ -111,9 +111,9 @@ T: dict[str, dict[str, str]] = {
         "none_fitted": "приростных конверсий модель не нашла",
         "cpic_span": "стоимость приростной конверсии {v} ({lo}..{hi})",
         "cpic_open": "стоимость приростной конверсии {v} (от {lo}; интервал доходит до 0 конверсий)",
-        "unreadable": "В {n} из {g} регионов его 80% интервал доходит до 0: модель не может сказать, в каких "
-                      "регионах работает {ch_nom}. Смотрите на его общую цифру: {v} {what} (80% интервал "
-                      "{lo}..{hi}).",
+        "unreadable": "В {n} из {g} регионов его 80% интервал доходит до 0: по данным регионы для {ch_gen} "
+                      "не различить, виден только его эффект в целом: {v} {what} (80% интервал {lo}..{hi}). "
+                      "Порядок ниже — лучшая догадка модели, а не вывод.",
         "some_zero": "В {n} из {g} регионов его 80% интервал доходит до 0 ({names}): там модель не может сказать, "
                      "работает ли он.",
         "all_clear": "Во всех регионах его 80% интервал выше 0: он работает в каждом.",
@@ -380,8 +380,7 @@ def lines(res: Mapping[str, Any], question: Question, lang: str) -> list[str]:
     if split == "geos":
         nat = res.get("national") or {}
         if _unreadable(res) and nat.get("incremental") is not None:
-            ch_nom = pc.channel_label(res["channel"], lang, "acc")
-            out.append(t["unreadable"].format(n=n, g=g, ch_nom=ch_nom, v=_n(nat["incremental"], lang), what=what,
+            out.append(t["unreadable"].format(n=n, g=g, ch_gen=ch_q, v=_n(nat["incremental"], lang), what=what,
                                               lo=_n(nat["lower_80"], lang), hi=_n(nat["upper_80"], lang)))
         elif n:
             names = ", ".join(_name(r, lang) for r in rows if r["reaches_zero"])

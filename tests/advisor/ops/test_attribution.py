@@ -232,8 +232,8 @@ def test_a_channel_whose_geo_intervals_reach_zero_in_half_the_geos_is_said_unrea
         if said:
             assert geo_said == [
                 "channel 'tv': its split by geo cannot be read: in 1 of 2 geos its 80% interval of incremental revenue "
-                "reaches 0; read its national figure, or run a geo holdout test (switch it off in some geos) to tell "
-                "the geos apart"
+                "reaches 0, so the data cannot tell the geos apart; read its national figure, or run a geo holdout "
+                "test (switch it off in some geos)"
             ]
         else:
             assert geo_said == []

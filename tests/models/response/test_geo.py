@@ -233,3 +233,15 @@ def test_a_spec_saved_before_the_tau_floor_reads_without_it() -> None:
     d = ResponseSpec().to_dict()
     d.pop("geo_tau_se_floor")
     assert ResponseSpec().geo_tau_se_floor and not ResponseSpec.from_dict(d).geo_tau_se_floor
+
+
+def test_the_tau_floor_widens_the_geo_intervals_and_keeps_the_estimates(world: GeoWorld, model: ResponseModel) -> None:
+    from dataclasses import replace
+
+    plain = ResponseModel(replace(SPEC, geo_tau_se_floor=False), kpi="y").fit(
+        world.history, y="y", channels=world.channels, controls=("price",), geo_panel=world.panel
+    )
+    pd.testing.assert_frame_equal(model.geo_coefficients(), plain.geo_coefficients())
+    se, se_plain = model.geo_coefficient_se(), plain.geo_coefficient_se()
+    assert se is not None and se_plain is not None
+    assert (se.to_numpy() >= se_plain.to_numpy() - 1e-12).all() and (se.to_numpy() > se_plain.to_numpy()).any()
