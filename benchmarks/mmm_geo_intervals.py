@@ -10,42 +10,28 @@ and in total (target of an 80 % interval: about 80 %), with the median interval 
 
 from __future__ import annotations
 
-import argparse
 import json
-import logging
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-from mmm_score import train_folder
-
-from demo_world import generate_mmm_world, mmm_lift_tests, write_lift_tests
+from mmm_score import geo_benchmark_args, trained_demo_world
 
 KPIS = ("conversions", "revenue")
 BOUNDS = {"conversions": ("lower_80", "upper_80"), "revenue": ("revenue_lower_80", "revenue_upper_80")}
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6])
-    ap.add_argument("--geos", type=int, default=10)
-    ap.add_argument("--lift", choices=("none", "with"), default="none")
-    args = ap.parse_args()
-    logging.getLogger("models").setLevel(logging.ERROR)
-    logging.getLogger("cmdstanpy").setLevel(logging.ERROR)
+    args = geo_benchmark_args()
     cli = str(Path(sys.executable).parent / "kpi-advisor")
     hits: dict[str, list[bool]] = {k: [] for k in KPIS}
     widths: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
             folder = Path(tmp) / f"s{seed}"
-            world = generate_mmm_world(seed=seed, days=1092, geos=args.geos)
-            world.write(folder / "data")
-            if args.lift == "with":
-                write_lift_tests(mmm_lift_tests(world.truth, seed), folder / "data" / "lift_tests.csv")
-            train_folder(folder / "data", folder / "models", seed=seed, backtest=False)
+            world = trained_demo_world(folder, seed, args.geos, args.lift == "with")
             out = subprocess.run(
                 [cli, "attribution", "--data", str(folder / "data"), "--models", str(folder / "models"), "--format",
                  "json"],

@@ -15,18 +15,15 @@ the ranking mean anything); with the same three for the average return (``increm
 
 from __future__ import annotations
 
-import argparse
-import logging
 import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from mmm_score import train_folder
+from mmm_score import geo_benchmark_args, trained_demo_world
 from scipy.stats import spearmanr
 
-from demo_world import generate_mmm_world, mmm_lift_tests, write_lift_tests
 from demo_world.mmm_truth import channel_arrays, media_response
 
 STEP = 0.01
@@ -72,13 +69,7 @@ def score(rows: list[dict[str, Any]], truth: dict[str, float], key: str, lo: str
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6])
-    ap.add_argument("--geos", type=int, default=10)
-    ap.add_argument("--lift", choices=("none", "with"), default="none")
-    args = ap.parse_args()
-    logging.getLogger("models").setLevel(logging.ERROR)
-    logging.getLogger("cmdstanpy").setLevel(logging.ERROR)
+    args = geo_benchmark_args()
     from advisor.advise import advise
     from advisor.data import load_dataset
     from advisor.ops.modelset import load_model_set
@@ -87,11 +78,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
             folder = Path(tmp) / f"s{seed}"
-            world = generate_mmm_world(seed=seed, days=1092, geos=args.geos)
-            world.write(folder / "data")
-            if args.lift == "with":
-                write_lift_tests(mmm_lift_tests(world.truth, seed), folder / "data" / "lift_tests.csv")
-            train_folder(folder / "data", folder / "models", seed=seed, backtest=False)
+            world = trained_demo_world(folder, seed, args.geos, args.lift == "with")
             ds = load_dataset(folder / "data")
             bundle = load_model_set(folder / "models").bundle
             per: dict[str, dict[str, list[Any]]] = {k: {"hits": [], "errs": [], "rho": []} for k in total}

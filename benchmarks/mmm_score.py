@@ -8,6 +8,8 @@ model's optimal allocation against the TRUE optimum of a demo world (``demo_worl
 
 from __future__ import annotations
 
+import argparse
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -89,6 +91,33 @@ def train_folder(
     bundle = ResponseBundle.from_files(Registry(models_dir).latest().texts("response/"))
     channels = tuple(layout.channels) if layout is not None else tuple(next(iter(bundle.models.values())).channels_)
     return Trained(dict(summary), bundle, seconds, channels)
+
+
+def geo_benchmark_args() -> argparse.Namespace:
+    """The per-geo benchmarks' command line, parsed: ``--seeds`` (default 1–6), ``--geos`` (10), ``--lift none|with``;
+    the fitting loggers are silenced."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6])
+    ap.add_argument("--geos", type=int, default=10)
+    ap.add_argument("--lift", choices=("none", "with"), default="none")
+    args = ap.parse_args()
+    logging.getLogger("models").setLevel(logging.ERROR)
+    logging.getLogger("cmdstanpy").setLevel(logging.ERROR)
+    return args
+
+
+def trained_demo_world(folder: Path, seed: int, geos: int, lift: bool, days: int = 1092) -> Any:
+    """Write ``demo_world.generate_mmm_world(seed, days, geos)`` to ``folder / "data"`` (with ``mmm_lift_tests`` as
+    ``lift_tests.csv`` when ``lift``), train it as ``kpi-advisor train --no-backtest`` does into ``folder /
+    "models"`` (:func:`train_folder`) and return the world."""
+    from demo_world import generate_mmm_world, mmm_lift_tests, write_lift_tests
+
+    world = generate_mmm_world(seed=seed, days=days, geos=geos)
+    world.write(folder / "data")
+    if lift:
+        write_lift_tests(mmm_lift_tests(world.truth, seed), folder / "data" / "lift_tests.csv")
+    train_folder(folder / "data", folder / "models", seed=seed, backtest=False)
+    return world
 
 
 def contribution_error(estimate: Mapping[str, float], truth: Mapping[str, float]) -> tuple[float, dict[str, float]]:
