@@ -79,22 +79,25 @@ def _window(req: AttributionRequest, index: pd.DatetimeIndex) -> tuple[pd.Timest
 
 
 def _geo_warnings(geos: Mapping[str, Mapping[str, Mapping[str, Any]]], channels: list[str]) -> list[str]:
-    """One warning per channel whose split by geo cannot be read (``advisor.diagnostics.geo_split``), on the first
-    KPI of the split (conversions, else revenue)."""
+    """One warning naming the channels whose split by geo cannot be read (``advisor.diagnostics.geo_split``), on the
+    first KPI of the split (conversions, else revenue), each with the geos where its interval reaches 0."""
     from advisor.diagnostics.geo_split import geo_readability
 
     if not geos:
         return []
     for kpi in ("conversions", "revenue"):
         found = geo_readability(geos, channels, kpi)
-        if found:
-            return [
-                f"channel {r.channel!r}: its split by geo cannot be read: in {r.reaching_zero} of {r.spending} geos "
-                f"its 80% interval of incremental {kpi} reaches 0, so the data cannot tell the geos apart; read its "
-                "national figure, or run a geo holdout test (switch it off in some geos)"
-                for r in found
-                if r.unreadable
-            ]
+        if not found:
+            continue
+        bad = [r for r in found if r.unreadable]
+        if not bad:
+            return []
+        which = ", ".join(f"{r.channel!r} ({r.reaching_zero} of {r.spending} geos)" for r in bad)
+        return [
+            f"the split by geo cannot be read for {which}: there the 80% interval of incremental {kpi} reaches 0, so "
+            "the data cannot tell the geos apart; read the national figures, or run a geo holdout test (switch the "
+            "channel off in some geos)"
+        ]
     return []
 
 

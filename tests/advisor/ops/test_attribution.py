@@ -231,9 +231,9 @@ def test_a_channel_whose_geo_intervals_reach_zero_in_half_the_geos_is_said_unrea
         assert (doc["geos"]["south"]["tv"]["revenue_lower_80"] == 0.0) is said
         if said:
             assert geo_said == [
-                "channel 'tv': its split by geo cannot be read: in 1 of 2 geos its 80% interval of incremental revenue "
-                "reaches 0, so the data cannot tell the geos apart; read its national figure, or run a geo holdout "
-                "test (switch it off in some geos)"
+                "the split by geo cannot be read for 'tv' (1 of 2 geos): there the 80% interval of incremental revenue "
+                "reaches 0, so the data cannot tell the geos apart; read the national figures, or run a geo holdout "
+                "test (switch the channel off in some geos)"
             ]
         else:
             assert geo_said == []
