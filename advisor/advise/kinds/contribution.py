@@ -302,7 +302,7 @@ def run_attribution(ds: Dataset, bundle: ResponseBundle | None, question: Questi
 
 
 # ------------------------------------------------------------------------------------------------ the answer
-def _n(x: float | None, lang: str) -> str:
+def figure_text(x: float | None, lang: str) -> str:
     """A KPI or money figure: whole units from 100 up, else 2 significant decimals."""
     if x is None:
         return "—"
@@ -338,15 +338,15 @@ def _one(r: Mapping[str, Any], result: Mapping[str, Any], question: Question, la
     if r.get("incremental_conversions") is not None:
         parts.append(
             t["part_conversions"].format(
-                v=_n(r["incremental_conversions"], lang), lo=_n(r["lower_80"], lang), hi=_n(r["upper_80"], lang)
+                v=figure_text(r["incremental_conversions"], lang), lo=figure_text(r["lower_80"], lang), hi=figure_text(r["upper_80"], lang)
             )
         )
     if r.get("incremental_revenue") is not None:
         parts.append(
             t["part_revenue"].format(
-                v=_n(r["incremental_revenue"], lang),
-                lo=_n(r["revenue_lower_80"], lang),
-                hi=_n(r["revenue_upper_80"], lang),
+                v=figure_text(r["incremental_revenue"], lang),
+                lo=figure_text(r["revenue_lower_80"], lang),
+                hi=figure_text(r["revenue_upper_80"], lang),
             )
         )
     if not parts:
@@ -358,7 +358,7 @@ def _one(r: Mapping[str, Any], result: Mapping[str, Any], question: Question, la
             label=window_label(result, question, lang),
             ch=_ch(r["channel"], lang),
             parts=t["and"].join(parts),
-            spend=_n(r["spend"], lang),
+            spend=figure_text(r["spend"], lang),
         )
     ]
     if r.get("roi") is not None:
@@ -370,7 +370,7 @@ def _one(r: Mapping[str, Any], result: Mapping[str, Any], question: Question, la
             )
         )
     elif r.get("cost_per_incremental_conversion") is not None:
-        out.append(t["cpic"].format(v=_n(r["cost_per_incremental_conversion"], lang)))
+        out.append(t["cpic"].format(v=figure_text(r["cost_per_incremental_conversion"], lang)))
     basis = result["basis"]
     if r.get("share_of_media") is not None and result["n_channels"] > 1:
         out.append(
@@ -394,7 +394,7 @@ def _reported(r: Mapping[str, Any], lang: str) -> list[str]:
     if r.get("reported_to_incremental") is not None:
         return [
             t["reported"].format(
-                rep=_n(r["reported_conversions"], lang),
+                rep=figure_text(r["reported_conversions"], lang),
                 what=t["kpi_conversions"],
                 ratio=num(r["reported_to_incremental"], lang, 2),
             )
@@ -402,7 +402,7 @@ def _reported(r: Mapping[str, Any], lang: str) -> list[str]:
     if r.get("reported_to_incremental_revenue") is not None:
         return [
             t["reported"].format(
-                rep=_n(r["reported_revenue"], lang),
+                rep=figure_text(r["reported_revenue"], lang),
                 what=t["kpi_revenue"],
                 ratio=num(r["reported_to_incremental_revenue"], lang, 2),
             )
@@ -430,22 +430,22 @@ def _row(r: Mapping[str, Any], basis: str, lang: str) -> str:
             hi=pc.signed_pct(r["roi_upper_80"], lang),
         )
     elif r.get("cost_per_incremental_conversion") is not None:
-        tail += t["row_cpic"].format(v=_n(r["cost_per_incremental_conversion"], lang))
+        tail += t["row_cpic"].format(v=figure_text(r["cost_per_incremental_conversion"], lang))
     key, rep = (
         ("reported_to_incremental", "reported_conversions")
         if basis == "conversions"
         else ("reported_to_incremental_revenue", "reported_revenue")
     )
     if r.get(key) is not None:
-        tail += t["row_rep"].format(rep=_n(r[rep], lang), ratio=num(r[key], lang, 2))
+        tail += t["row_rep"].format(rep=figure_text(r[rep], lang), ratio=num(r[key], lang, 2))
     return (
         t["row"].format(
             ch=_ch(r["channel"], lang, "bare"),
-            v=_n(v, lang),
-            lo=_n(lo, lang),
-            hi=_n(hi, lang),
+            v=figure_text(v, lang),
+            lo=figure_text(lo, lang),
+            hi=figure_text(hi, lang),
             share=_share(r.get("share_of_media"), lang),
-            spend=_n(r["spend"], lang),
+            spend=figure_text(r["spend"], lang),
             tail=tail,
         )
         + "."
@@ -471,16 +471,16 @@ def _media_line(m: Mapping[str, Any], basis: str, lang: str) -> list[str]:
     if m.get("share") is None:
         return [
             t["media_no_total"].format(
-                v=_n(m["incremental"], lang), what=t[basis], lo=_n(m["lower_80"], lang), hi=_n(m["upper_80"], lang)
+                v=figure_text(m["incremental"], lang), what=t[basis], lo=figure_text(m["lower_80"], lang), hi=figure_text(m["upper_80"], lang)
             )
         ]
     return [
         t["media"].format(
-            v=_n(m["incremental"], lang),
+            v=figure_text(m["incremental"], lang),
             what=t[basis],
-            lo=_n(m["lower_80"], lang),
-            hi=_n(m["upper_80"], lang),
-            total=_n(m["observed"], lang),
+            lo=figure_text(m["lower_80"], lang),
+            hi=figure_text(m["upper_80"], lang),
+            total=figure_text(m["observed"], lang),
             kpi=t["kpi_" + basis],
             share=_share(m["share"], lang),
             slo=_share(m["share_lower_80"], lang),
@@ -498,12 +498,12 @@ def _lift(result: Mapping[str, Any], channel: str, lang: str) -> list[str]:
     for x in tests:
         kpi = t["kpi_" + x["kpi"]] if "kpi_" + x["kpi"] in t else x["kpi"]
         if x.get("fitted") is None:
-            out.append(t["lift_none"].format(start=x["start"], end=x["end"], m=_n(x["measured"], lang), kpi=kpi))
+            out.append(t["lift_none"].format(start=x["start"], end=x["end"], m=figure_text(x["measured"], lang), kpi=kpi))
             continue
         z = t["lift_z"].format(z=num(abs(x["z"]), lang, 1)) if x.get("z") is not None else ""
         out.append(
             t["lift"].format(
-                start=x["start"], end=x["end"], m=_n(x["measured"], lang), kpi=kpi, f=_n(x["fitted"], lang), z=z
+                start=x["start"], end=x["end"], m=figure_text(x["measured"], lang), kpi=kpi, f=figure_text(x["fitted"], lang), z=z
             )
         )
     return out
@@ -554,9 +554,9 @@ def recommendations(result: Mapping[str, Any], channels: Sequence[str], lang: st
                         t["lift_run"].format(**labels),
                         t["lift_run_why"].format(
                             what=what if lang == "ru" else t["kpi_" + basis],
-                            v=_n(v, lang),
-                            lo=_n(lo, lang),
-                            hi=_n(hi, lang),
+                            v=figure_text(v, lang),
+                            lo=figure_text(lo, lang),
+                            hi=figure_text(hi, lang),
                         ),
                         None,
                         None,
@@ -615,9 +615,9 @@ def handle(question: Question, env: Env) -> Answer:
                     label=label,
                     ch=_ch(top["channel"], lang),
                     what=t[basis],
-                    v=_n(v, lang),
-                    lo=_n(lo, lang),
-                    hi=_n(hi, lang),
+                    v=figure_text(v, lang),
+                    lo=figure_text(lo, lang),
+                    hi=figure_text(hi, lang),
                     share=_share(top.get("share_of_media"), lang),
                 )
             )

@@ -31,10 +31,9 @@ import pandas as pd
 from advisor.advise.analyses import Analysis, clean
 from advisor.advise.kinds import plan_common as pc
 from advisor.advise.kinds.base import Answer, Env
-from advisor.advise.kinds.contribution import figure_bounds, run_attribution, window_label
+from advisor.advise.kinds.contribution import figure_bounds, figure_text, run_attribution, window_label
 from advisor.advise.question import Question
 from advisor.diagnostics.geo_split import GeoReadability, geo_marginal_units, reaches_zero
-from advisor.narrative.template import num, sig
 from advisor.recommend import Recommendation
 
 #: a budget question ("which geos should get more X?", "где добавить бюджет X?"): ranked by the next unit's return
@@ -284,12 +283,6 @@ def run_geo_split(env: Env, question: Question) -> Analysis:
     return Analysis("geo_split", params, clean(result))
 
 
-def _n(x: float | None, lang: str) -> str:
-    if x is None:
-        return "—"
-    return num(x, lang) if abs(x) >= 100 else sig(x, lang, 3)
-
-
 def _unreadable(res: Mapping[str, Any]) -> bool:
     """The named channel's split by geo cannot be read (:attr:`GeoReadability.unreadable`)."""
     return GeoReadability(str(res.get("channel")), res["basis"], res["n_reach_zero"], res["n_spending"]).unreadable
@@ -301,7 +294,7 @@ def _metric(r: Mapping[str, Any], basis: str, lang: str, short: bool = False) ->
     if short and basis == "revenue" and r.get("roi") is not None:
         return "ROI " + pc.signed_pct(r["roi"], lang)
     if short and basis != "revenue" and r.get("cpic") is not None:
-        return t["cpic"].format(v=_n(r["cpic"], lang))
+        return t["cpic"].format(v=figure_text(r["cpic"], lang))
     if basis == "revenue":
         if r.get("roi") is None:
             return "ROI —"
@@ -310,8 +303,8 @@ def _metric(r: Mapping[str, Any], basis: str, lang: str, short: bool = False) ->
     if r.get("cpic") is None:
         return t["none_fitted"] if r.get("spend", 0) > 0 else t["cpic"].format(v="—")
     if r.get("cpic_upper_80") is None:
-        return t["cpic_open"].format(v=_n(r["cpic"], lang), lo=_n(r.get("cpic_lower_80"), lang))
-    return t["cpic_span"].format(v=_n(r["cpic"], lang), lo=_n(r["cpic_lower_80"], lang), hi=_n(r["cpic_upper_80"], lang))
+        return t["cpic_open"].format(v=figure_text(r["cpic"], lang), lo=figure_text(r.get("cpic_lower_80"), lang))
+    return t["cpic_span"].format(v=figure_text(r["cpic"], lang), lo=figure_text(r["cpic_lower_80"], lang), hi=figure_text(r["cpic_upper_80"], lang))
 
 
 def _next_metric(r: Mapping[str, Any], basis: str, lang: str, short: bool = False) -> str | None:
@@ -355,8 +348,8 @@ def lines(res: Mapping[str, Any], question: Question, lang: str) -> list[str]:
         if r["spend"] <= 0:
             return [t["no_spend"].format(ch=pc.channel_label(r["value"], lang), geo=geo_q, **span)]
         out.append(t["one"].format(geo=geo_q, ch=pc.channel_label(r["value"], lang, "acc" if lang == "ru" else "gen"),
-                                   v=_n(r["incremental"], lang), what=what, lo=_n(r["lower_80"], lang),
-                                   hi=_n(r["upper_80"], lang), spend=_n(r["spend"], lang),
+                                   v=figure_text(r["incremental"], lang), what=what, lo=figure_text(r["lower_80"], lang),
+                                   hi=figure_text(r["upper_80"], lang), spend=figure_text(r["spend"], lang),
                                    tail="; " + _metric(r, basis, lang), **span))
         if r["reaches_zero"]:
             out.append(t["zero_here"].format(names=_name(r, lang), it=t["it_one"]))
@@ -380,8 +373,8 @@ def lines(res: Mapping[str, Any], question: Question, lang: str) -> list[str]:
     if split == "geos":
         nat = res.get("national") or {}
         if _unreadable(res) and nat.get("incremental") is not None:
-            out.append(t["unreadable"].format(n=n, g=g, ch_gen=ch_q, v=_n(nat["incremental"], lang), what=what,
-                                              lo=_n(nat["lower_80"], lang), hi=_n(nat["upper_80"], lang)))
+            out.append(t["unreadable"].format(n=n, g=g, ch_gen=ch_q, v=figure_text(nat["incremental"], lang), what=what,
+                                              lo=figure_text(nat["lower_80"], lang), hi=figure_text(nat["upper_80"], lang)))
         elif n:
             names = ", ".join(_name(r, lang) for r in rows if r["reaches_zero"])
             out.append(t["some_zero"].format(n=n, g=g, names=names))
@@ -396,9 +389,9 @@ def lines(res: Mapping[str, Any], question: Question, lang: str) -> list[str]:
     shown, left = _listed(rows)
     for r in shown:
         nxt = _next_metric(r, basis, lang)
-        out.append(t["row"].format(i=r["rank"], name=_name(r, lang), v=_n(r["incremental"], lang), what=what,
-                                   lo=_n(r["lower_80"], lang), hi=_n(r["upper_80"], lang),
-                                   spend=_n(r["spend"], lang), metric=_metric(r, basis, lang),
+        out.append(t["row"].format(i=r["rank"], name=_name(r, lang), v=figure_text(r["incremental"], lang), what=what,
+                                   lo=figure_text(r["lower_80"], lang), hi=figure_text(r["upper_80"], lang),
+                                   spend=figure_text(r["spend"], lang), metric=_metric(r, basis, lang),
                                    next=t["next"].format(metric=nxt) if nxt else ""))
     if left:
         out.append(t["more"].format(k=left, word=t["geos_word" if split == "geos" else "channels_word"]))
