@@ -371,17 +371,13 @@ def _roi_prior(prob: _GeoProblem, th: NDArray[np.float64]) -> tuple[float, float
 
 
 def _pool_scales(
-    h_r: NDArray[np.float64],
-    y_r: NDArray[np.float64],
-    beta: NDArray[np.float64],
-    dof: int,
-    se_floor: bool = False,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Residual s.d. per geo ``(G,)`` under the pooled coefficients ``beta`` and the between-geo s.d. ``tau``
-    ``(C,)`` of the coefficients (empirical Bayes, see module docstring). ``h_r`` ``(G, T, C)``, ``y_r``
-    ``(G, T)`` projected, normalised units. ``se_floor``: ``tau²`` is at least the standard error of its own
-    estimate when the geos do not differ, ``√(2 / (G − 1))`` × the mean sampling variance (:func:`fit_geo_media`
-    ``tau_se_floor``)."""
+    h_r: NDArray[np.float64], y_r: NDArray[np.float64], beta: NDArray[np.float64], dof: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Residual s.d. per geo ``(G,)`` under the pooled coefficients ``beta``, the between-geo s.d. ``tau`` ``(C,)``
+    of the coefficients (empirical Bayes, see module docstring) and the same s.d. with ``tau²`` at least the standard
+    error of its own estimate when the geos do not differ, ``√(2 / (G − 1))`` × the mean sampling variance (the
+    per-geo intervals' one, :func:`fit_geo_media` ``tau_se_floor``). ``h_r`` ``(G, T, C)``, ``y_r`` ``(G, T)``
+    projected, normalised units."""
     t_n = h_r.shape[1]
     resid = y_r - h_r @ beta
     sig = np.sqrt((resid**2).sum(axis=1) / max(t_n - dof, 1))
@@ -391,10 +387,9 @@ def _pool_scales(
     est = np.einsum("gcd,gd->gc", inv, np.einsum("gtc,gt->gc", h_r, y_r))
     var = np.clip(np.diagonal(inv, axis1=1, axis2=2), 0, None) * sig[:, None] ** 2
     between = est.var(axis=0) - var.mean(axis=0)
-    floor = (TAU_FLOOR * np.maximum(beta, 1e-12)) ** 2
-    if se_floor:
-        floor = np.maximum(floor, np.sqrt(2.0 / max(h_r.shape[0] - 1, 1)) * var.mean(axis=0))
-    return sig, np.sqrt(np.maximum(between, floor))
+    tau2 = np.maximum(between, (TAU_FLOOR * np.maximum(beta, 1e-12)) ** 2)
+    se = np.sqrt(2.0 / max(h_r.shape[0] - 1, 1)) * var.mean(axis=0)
+    return sig, np.sqrt(tau2), np.sqrt(np.maximum(tau2, se))
 
 
 def _geo_coefficients(
@@ -543,9 +538,9 @@ def fit_geo_media(
     g_n, t_n, c_n = h.shape
     n_theta = len(th)
     # second pass: θ refined with per-geo coefficients partially pooled (σ_g, τ from the pooled fit)
-    sig, tau = _pool_scales(h_r, prob.y_r, beta, dof=prob.q.shape[2] + c_n)
+    sig, tau, tau_se = _pool_scales(h_r, prob.y_r, beta, dof=prob.q.shape[2] + c_n)
     # the per-geo intervals' τ: not below the standard error of its estimate (the pooling keeps the estimate)
-    tau_interval = _pool_scales(h_r, prob.y_r, beta, dof=prob.q.shape[2] + c_n, se_floor=True)[1] if tau_se_floor else tau
+    tau_interval = tau_se if tau_se_floor else tau
     prob.pool = (sig, tau)
     best = _search(prob, [th], lo, hi, max_nfev=WARM_NFEV if warm_start is not None else None)
     th = best.x

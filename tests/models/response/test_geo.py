@@ -213,19 +213,17 @@ def test_between_geo_variance_is_at_least_its_estimates_standard_error() -> None
     y = x * 2.0 + noise  # every geo's own estimate is exactly 2: the moment estimate of the spread is < 0
     beta = np.array([2.0])
     gram = np.einsum("gtc,gtd->gcd", h, h)
-    sig, tau = _pool_scales(h, y, beta, dof=1, se_floor=True)
+    sig, tau_old, tau = _pool_scales(h, y, beta, dof=1)
     var = (sig**2 / gram[:, 0, 0]).mean()
     est = np.einsum("gt,gt->g", h[:, :, 0], y) / gram[:, 0, 0]
     between = est.var() - var
     floor_se = np.sqrt(2.0 / (g_n - 1)) * var
     assert tau[0] ** 2 == pytest.approx(max(between, floor_se, (TAU_FLOOR * 2.0) ** 2))
-    _, tau_old = _pool_scales(h, y, beta, dof=1)
     assert tau_old[0] ** 2 == pytest.approx(max(between, (TAU_FLOOR * 2.0) ** 2))
     assert between < 0 and tau[0] ** 2 == pytest.approx(floor_se) and tau[0] > 1.5 * tau_old[0]
     # geos that differ by far more than their noise keep their own spread
     y_far = y * rng.lognormal(0.0, 0.5, (g_n, 1))
-    _, tau_far = _pool_scales(h, y_far, beta, dof=1, se_floor=True)
-    _, tau_far_old = _pool_scales(h, y_far, beta, dof=1)
+    _, tau_far_old, tau_far = _pool_scales(h, y_far, beta, dof=1)
     assert tau_far[0] == pytest.approx(tau_far_old[0])
 
 
