@@ -4,6 +4,7 @@ the split cannot be read, on results built by hand."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import Any
 
@@ -215,8 +216,23 @@ def test_many_geos_list_both_ends_and_count_the_rest() -> None:
     assert "The other 10 geos are in the analysis." in text
 
 
-def test_run_geo_split_without_a_geo_model_says_so(geo_set: tuple[Dataset, ResponseBundle]) -> None:
-    ds, _ = geo_set
-    env = Env(ds, None, names=known_names(ds))
-    a = run_geo_split(env, Question("How does search do by geo?", "segment", channels=("search",), attribute="geo"))
-    assert "error" in a.result
+def test_without_models_or_without_a_geo_split_the_answer_says_so(
+    geo_set: tuple[Dataset, ResponseBundle], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from advisor.advise.analyses import NO_MODELS
+    from advisor.advise.kinds import geo
+
+    ds, bundle = geo_set
+    q = Question("How does search do by geo?", "segment", channels=("search",), attribute="geo")
+    a = run_geo_split(Env(ds, None, names=known_names(ds)), q)
+    assert a.result["error"] == NO_MODELS
+    # models whose attribution has no split by geo (national models): said in words, nothing ranked
+    real = geo.run_attribution
+
+    def national(*args: Any) -> Any:
+        found = real(*args)
+        return dataclasses.replace(found, result={k: v for k, v in found.result.items() if k != "geos"})
+
+    monkeypatch.setattr(geo, "run_attribution", national)
+    answer = geo.handle(q, Env(ds, bundle, names=known_names(ds)))
+    assert answer.analyses[0].result == {"error": "no_geo_model"} and answer.lines == (T["en"]["no_geo_model"],)
